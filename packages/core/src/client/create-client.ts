@@ -1,0 +1,213 @@
+import type { Journal, RunFilter, StartConflictPolicy } from "../journal/journal.ts";
+import type { Encoded, HistoryEvent } from "../model/index.ts";
+import { RunAlreadyExistsError, RunNotFoundError, TransactionNotSupportedError } from "../errors/journal-errors.ts";
+import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
+import { isContinuumError } from "../errors/continuum-error.ts";
+import { ErrorCode } from "../errors/error-code.ts";
+import { RunStatus } from "../model/run-status.ts";
+import { workflowInfo, type AnyWorkflowDefinition, type WorkflowInput, type WorkflowOutput } from "../worker/definition-info.ts";
+import { awaitRunResult } from "./await-run-result.ts";
+import { checkPayloadLimit, defaultMaxPayloadBytes, encodePayload } from "./payload-limit.ts";
+import { describeRun, type RunDescription } from "./run-description.ts";
+
+/** Namespace used when none is given (engines default to the same one). */
+export const defaultNamespace = "default";
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  readonly journal: Journal;
+  /** Runs started by this client live in this namespace. Default `"default"`. */
+  readonly namespace?: string;
+  /** Limit on one encoded payload (input, signal payload), in bytes of JSON. Default 256 KiB. */
+  readonly maxPayloadBytes?: number;
+  /** Poll period of `result()` when no notifier hint arrives. Default 500 ms. */
+  readonly pollIntervalMs?: number;
+}
+
+/** Options of {@link Client.start}. */
+export interface StartOptions {
+  /** Workflow id: unique per namespace, makes `start` idempotent. Generated when absent. */
+  readonly id?: string;
+  /** Searchable attributes (plain JSON), matched by `list({ attributes })`. */
+  readonly attributes?: Readonly<Record<string, Encoded>>;
+  /** When a run with `id` exists: `"return"` it (default) or `"fail"` with `RunAlreadyExistsError`. */
+  readonly onConflict?: StartConflictPolicy;
+  /**
+   * Start inside a transaction you opened on the journal's database (a Kysely `trx`): the run
+   * exists if and only if your transaction commits, so an order row and its workflow are
+   * created atomically. Engines see the run after the commit.
+   *
+   * @example
+   * ```ts
+   * await db.transaction().execute(async (trx) => {
+   *   await trx.insertInto("orders").values(order).execute();
+   *   await client.start(orderFlow, { orderId: order.id }, { id: `order-${order.id}`, transaction: trx });
+   * });
+   * ```
+   */
+  readonly transaction?: object;
+}
+
+/** A started (or found) run. */
+export interface RunHandle<Output> {
+  readonly runId: string;
+  readonly workflowId: string;
+  /** False when `start` found an existing run with the same id. */
+  readonly created: boolean;
+  /** Waits for the run's result; see {@link Client.result}. */
+  result(options?: { timeoutMs?: number }): Promise<Output>;
+}
+
+/** Options of {@link Client.signal}. */
+export interface SendSignalOptions {
+  /** Deduplication key: a repeated delivery with the same id is stored once. */
+  readonly deliveryId?: string;
+  /** Send inside a transaction you opened on the journal's database; see {@link StartOptions.transaction}. */
+  readonly transaction?: object;
+}
+
+/**
+ * Starts, signals, awaits, cancels and inspects runs. Usable from any process that can reach
+ * the journal; it needs no engine in the same process. Payloads are encoded here, at the
+ * boundary: a value the codec cannot carry, or one over the payload limit, is refused before
+ * anything is stored.
+ */
+export interface Client {
+  readonly namespace: string;
+  start<Def extends AnyWorkflowDefinition>(definition: Def, input: WorkflowInput<Def>, options?: StartOptions): Promise<RunHandle<WorkflowOutput<Def>>>;
+  /**
+   * Sends a signal; resolves `{ accepted: false }` for a repeated `deliveryId`. A run that
+   * continued as new passes it on to the latest run of its chain.
+   */
+  signal(runId: string, name: string, payload?: unknown, options?: SendSignalOptions): Promise<{ accepted: boolean }>;
+  /**
+   * Waits until the run finished and returns its result; throws `WorkflowFailedError` (with the
+   * workflow's error as `cause`), `WorkflowCancelledError`, or `ResultTimeoutError` after `timeoutMs`.
+   */
+  result<Output = unknown>(runId: string, options?: { timeoutMs?: number }): Promise<Output>;
+  /** Same as {@link Client.result}. */
+  await<Output = unknown>(runId: string, options?: { timeoutMs?: number }): Promise<Output>;
+  /** Asks the run (the latest of its chain, when it continued as new) to cancel; the workflow sees it at its next step. */
+  cancel(runId: string, reason?: string): Promise<void>;
+  /** The run with decoded input and result; throws `RunNotFoundError`. */
+  describe<Input = unknown, Output = unknown>(runId: string): Promise<RunDescription<Input, Output>>;
+  /** The latest run with this workflow id (following continue-as-new), if any. */
+  describeWorkflow<Input = unknown, Output = unknown>(workflowId: string): Promise<RunDescription<Input, Output> | undefined>;
+  /** Runs of this client's namespace (unless `filter.namespace` says otherwise), a page at a time. */
+  list(filter?: RunFilter): Promise<{ runs: RunDescription[]; next?: string }>;
+  /** The run's journal, seq order, payloads still encoded. */
+  history(runId: string): Promise<HistoryEvent[]>;
+}
+
+/**
+ * Runs `send` against `runId`, and when that run has continued as new meanwhile, against its
+ * successor, to the end of the chain: a signal or cancellation addressed to a chain is never
+ * refused because it raced a handover (the refused attempt wrote nothing).
+ */
+async function alongChain<T>(journal: Journal, runId: string, send: (runId: string) => Promise<T>): Promise<T> {
+  let current = runId;
+  for (;;) {
+    try {
+      return await send(current);
+    } catch (error) {
+      if (!isContinuumError(error, ErrorCode.RunFinished)) throw error;
+      const run = await journal.getRun(current);
+      if (run?.status !== RunStatus.continued || run.continuedTo === undefined) throw error;
+      current = run.continuedTo;
+    }
+  }
+}
+
+/**
+ * Creates a {@link Client}.
+ *
+ * @example
+ * ```ts
+ * const journal = await openJournal();
+ * const client = createClient({ journal });
+ * const run = await client.start(orderFlow, { orderId: "o-1", items }, { id: "order-o-1" });
+ * await client.signal(run.runId, "fraud_review", "approved");
+ * console.log(await run.result({ timeoutMs: 60_000 }));
+ * ```
+ */
+export function createClient(options: ClientOptions): Client {
+  const { journal } = options;
+  const namespace = options.namespace ?? defaultNamespace;
+  const maxPayloadBytes = checkPayloadLimit(options.maxPayloadBytes ?? defaultMaxPayloadBytes);
+  const pollIntervalMs = options.pollIntervalMs ?? 500;
+  if (!(pollIntervalMs > 0)) throw new InvalidEngineOptionError("pollIntervalMs", pollIntervalMs, "a positive number of milliseconds");
+
+  const result = <Output>(runId: string, opts?: { timeoutMs?: number }): Promise<Output> =>
+    awaitRunResult(journal, runId, { pollIntervalMs, ...(opts?.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }) }) as Promise<Output>;
+
+  const client: Client = {
+    namespace,
+    async start(definition, input, startOptions = {}) {
+      const { name, versionHash } = workflowInfo(definition);
+      const encoded = encodePayload(input, `input of workflow ${name}`, maxPayloadBytes);
+      const { run, created } = await joined(journal, startOptions.transaction).startRun({
+        namespace,
+        workflowName: name,
+        versionHash,
+        input: encoded,
+        ...(startOptions.id === undefined ? {} : { workflowId: startOptions.id }),
+        ...(startOptions.attributes === undefined ? {} : { attributes: startOptions.attributes }),
+        ...(startOptions.onConflict === undefined ? {} : { onConflict: startOptions.onConflict }),
+      });
+      // An existing run under this id that belongs to another workflow would hand the caller a
+      // result of the wrong type: refuse it whatever the conflict policy says.
+      if (!created && (startOptions.onConflict === "fail" || run.workflowName !== name)) {
+        throw new RunAlreadyExistsError(run.workflowId, run.runId);
+      }
+      return {
+        runId: run.runId,
+        workflowId: run.workflowId,
+        created,
+        result: (opts) => result(run.runId, opts),
+      };
+    },
+    async signal(runId, name, payload, signalOptions = {}) {
+      const encoded = encodePayload(payload, `payload of signal ${JSON.stringify(name)}`, maxPayloadBytes, "payload");
+      const target = joined(journal, signalOptions.transaction);
+      return alongChain(target, runId, (current) =>
+        target.sendSignal({
+          runId: current,
+          name,
+          payload: encoded,
+          ...(signalOptions.deliveryId === undefined ? {} : { deliveryId: signalOptions.deliveryId }),
+        }),
+      );
+    },
+    result,
+    await: result,
+    async cancel(runId, reason) {
+      await alongChain(journal, runId, (current) => journal.requestCancel(current, reason));
+    },
+    async describe<Input, Output>(runId: string) {
+      const run = await journal.getRun(runId);
+      if (run === undefined) throw new RunNotFoundError(runId);
+      return describeRun<Input, Output>(run);
+    },
+    async describeWorkflow<Input, Output>(workflowId: string) {
+      const run = await journal.getRunByWorkflowId(namespace, workflowId);
+      return run === undefined ? undefined : describeRun<Input, Output>(run);
+    },
+    async list(filter = {}) {
+      const page = await journal.listRuns({ namespace, ...filter });
+      return { runs: page.runs.map((run) => describeRun(run)), ...(page.next === undefined ? {} : { next: page.next }) };
+    },
+    async history(runId) {
+      const run = await journal.getRun(runId);
+      if (run === undefined) throw new RunNotFoundError(runId);
+      return journal.readHistory(runId);
+    },
+  };
+  return client;
+}
+
+/** The journal itself, or the journal joined to the caller's transaction. */
+function joined(journal: Journal, transaction: object | undefined): Journal {
+  if (transaction === undefined) return journal;
+  if (journal.bindTransaction === undefined) throw new TransactionNotSupportedError("this journal has no transactions (the memory journal); use an SQL journal from openJournal()");
+  return journal.bindTransaction(transaction);
+}

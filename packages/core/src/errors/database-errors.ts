@@ -1,0 +1,37 @@
+import { ContinuumError } from "./continuum-error.ts";
+import { ErrorCode } from "./error-code.ts";
+
+/**
+ * The journal's database could not be reached or refused the connection. `url` never carries
+ * the password.
+ */
+export class DatabaseUnavailableError extends ContinuumError<{ url: string; reason: string }> {
+  constructor(url: string, reason: string, cause?: unknown) {
+    super(ErrorCode.DatabaseUnavailable, `cannot connect to the journal database at ${url}: ${reason}`, {
+      data: { url, reason },
+      hint: "check that PostgreSQL is running and DATABASE_URL (host, port, user, database) is right; unset it to use embedded PGlite",
+      cause,
+    });
+  }
+}
+
+/** A migration could not be applied (or an applied one was edited afterwards). Nothing of it was kept. */
+export class MigrationFailedError extends ContinuumError<{ version: number; name: string; reason: string }> {
+  constructor(version: number, name: string, reason: string, cause?: unknown) {
+    super(ErrorCode.MigrationFailed, `migration ${name} failed: ${reason}`, {
+      data: { version, name, reason },
+      hint: "fix the database state or the migration, then rerun `continuum migrate`; released migrations are never edited, add a new one",
+      cause,
+    });
+  }
+}
+
+/** The database has no Continuum schema, or an older one than this code needs. */
+export class SchemaNotMigratedError extends ContinuumError<{ url: string; applied: number; required: number }> {
+  constructor(url: string, applied: number, required: number) {
+    super(ErrorCode.SchemaNotMigrated, `the journal database at ${url} is at schema version ${applied}, this code needs ${required}`, {
+      data: { url, applied, required },
+      hint: "run `continuum migrate --database-url <url>` (or openJournal({ migrate: true })) before starting engines",
+    });
+  }
+}

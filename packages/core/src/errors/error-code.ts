@@ -1,0 +1,60 @@
+/**
+ * Stable error codes. A code, once released, keeps its meaning forever; add new ones, never
+ * rename. Grouped by the layer that raises them.
+ */
+export const ErrorCode = {
+  // workflow definition and registration
+  WorkflowNotTransformed: "CTM_WORKFLOW_NOT_TRANSFORMED",
+  WorkflowAlreadyRegistered: "CTM_WORKFLOW_ALREADY_REGISTERED",
+  WorkflowNotRegistered: "CTM_WORKFLOW_NOT_REGISTERED",
+  InvalidWorkflowDefinition: "CTM_INVALID_WORKFLOW_DEFINITION",
+  InvalidActivityDefinition: "CTM_INVALID_ACTIVITY_DEFINITION",
+  ActivityNotRegistered: "CTM_ACTIVITY_NOT_REGISTERED",
+  EffectOutsideWorkflow: "CTM_EFFECT_OUTSIDE_WORKFLOW",
+  EffectNotStamped: "CTM_EFFECT_NOT_STAMPED",
+  InvalidArgument: "CTM_INVALID_ARGUMENT",
+  TransactionNotSupported: "CTM_TRANSACTION_NOT_SUPPORTED",
+  // transformer (thrown by the vite plugin and the node loader as DeterminismError; the
+  // diagnostics themselves carry CTM1001-CTM1906, see transformer/SPEC.md)
+  Determinism: "CTM_DETERMINISM",
+  // replay
+  ReplayDrift: "CTM_REPLAY_DRIFT",
+  // workflow-visible failures
+  ActivityFailure: "CTM_ACTIVITY_FAILURE",
+  Cancelled: "CTM_CANCELLED",
+  WorkflowFailed: "CTM_WORKFLOW_FAILED",
+  // payload codec
+  Unserializable: "CTM_UNSERIALIZABLE",
+  PayloadTooLarge: "CTM_PAYLOAD_TOO_LARGE",
+  MalformedPayload: "CTM_MALFORMED_PAYLOAD",
+  // journal and engine
+  LeaseLost: "CTM_LEASE_LOST",
+  StaleAttempt: "CTM_STALE_ATTEMPT",
+  RunNotFound: "CTM_RUN_NOT_FOUND",
+  RunAlreadyExists: "CTM_RUN_ALREADY_EXISTS",
+  RunFinished: "CTM_RUN_FINISHED",
+  SequenceConflict: "CTM_SEQUENCE_CONFLICT",
+  MigrationFailed: "CTM_MIGRATION_FAILED",
+  DatabaseUnavailable: "CTM_DATABASE_UNAVAILABLE",
+  Timeout: "CTM_TIMEOUT",
+  // test kit
+  TestKit: "CTM_TEST_KIT",
+  // engine and client (appended)
+  ActivityAlreadyRegistered: "CTM_ACTIVITY_ALREADY_REGISTERED",
+  EngineStopped: "CTM_ENGINE_STOPPED",
+  // SQL journal (appended)
+  SchemaNotMigrated: "CTM_SCHEMA_NOT_MIGRATED",
+  // composition (appended)
+  ChildWorkflowFailure: "CTM_CHILD_WORKFLOW_FAILURE",
+  // versioning and sagas (appended)
+  WorkflowVersionConflict: "CTM_WORKFLOW_VERSION_CONFLICT",
+  WorkflowTimeout: "CTM_WORKFLOW_TIMEOUT",
+  WorkflowVersionNotRegistered: "CTM_WORKFLOW_VERSION_NOT_REGISTERED",
+  // journal limits (appended)
+  InvalidDuration: "CTM_INVALID_DURATION",
+  // signals (appended)
+  SignalWaitReplaced: "CTM_SIGNAL_WAIT_REPLACED",
+  // sticky fast path (appended)
+  InboxNotEmpty: "CTM_INBOX_NOT_EMPTY",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

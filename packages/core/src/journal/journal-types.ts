@@ -1,0 +1,284 @@
+// The request, record and result types of the Journal port (journal.ts), kept apart so the
+// port itself reads as one interface.
+import type {
+  EffectIdentity,
+  Encoded,
+  HistoryEventBody,
+  ParentClosePolicy,
+  ResolutionEvent,
+  ResolvedActivityOptions,
+  RunStatus,
+  SerializedError,
+} from "../model/index.ts";
+/** How a start behaves when a run with the id exists. */
+export type StartConflictPolicy = "return" | "fail";
+
+export interface StartRunRequest {
+  readonly namespace: string;
+  /** User-facing id, unique per namespace; generated when absent. */
+  readonly workflowId?: string;
+  readonly workflowName: string;
+  readonly versionHash: string;
+  readonly input: Encoded;
+  readonly attributes?: Readonly<Record<string, Encoded>>;
+  readonly parentRunId?: string;
+  readonly onConflict?: StartConflictPolicy;
+}
+
+export interface StartRunResult {
+  readonly run: RunRecord;
+  readonly created: boolean;
+}
+
+export interface RunRecord {
+  readonly runId: string;
+  readonly namespace: string;
+  readonly workflowId: string;
+  readonly workflowName: string;
+  readonly versionHash: string;
+  readonly status: RunStatus;
+  readonly input: Encoded;
+  readonly result?: Encoded;
+  readonly error?: SerializedError;
+  readonly attributes: Readonly<Record<string, Encoded>>;
+  readonly parentRunId?: string;
+  /** For a child run: the identity of the parent's `child_started` event (where its outcome is delivered). */
+  readonly parentIdentity?: string;
+  /** For a child run: what the parent's end does to it. */
+  readonly parentClosePolicy?: ParentClosePolicy;
+  /** Set on a run that ended by continue-as-new. */
+  readonly continuedTo?: string;
+  /** Number of history events. */
+  readonly lastSeq: number;
+  readonly fencingToken: number;
+  readonly leaseOwner?: string;
+  readonly leaseExpiresAt?: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly finishedAt?: number;
+}
+
+export interface RunFilter {
+  readonly namespace?: string;
+  readonly workflowName?: string;
+  /** Only children of this run (their chains' runs included). */
+  readonly parentRunId?: string;
+  readonly status?: RunStatus | readonly RunStatus[];
+  /** Runs whose attributes contain all of these (jsonb containment). */
+  readonly attributes?: Readonly<Record<string, Encoded>>;
+  readonly limit?: number;
+  /** Opaque cursor from a previous page. */
+  readonly after?: string;
+}
+
+export interface RunPage {
+  readonly runs: RunRecord[];
+  readonly next?: string;
+}
+
+export interface ClaimRunsRequest {
+  readonly owner: string;
+  /** Only runs of this namespace; absent claims across namespaces. Engines always pass theirs. */
+  readonly namespace?: string;
+  readonly limit: number;
+  readonly leaseMs: number;
+  /** Only runs of these workflows (the ones this engine has code for). */
+  readonly workflowNames?: readonly string[];
+  /**
+   * Only runs whose (workflow name, version hash) is one of these: the exact code versions this
+   * engine has. A `stuck_unknown_version` run taken this way is set back to `running` by the
+   * claim. Absent: any version hash (the run's status is left as it is).
+   */
+  readonly workflowVersions?: readonly WorkflowVersionRef[];
+  /**
+   * Runs the claimer must not get: the ones it is stepping right now. Re-claiming a run whose
+   * step is in flight would bump nothing useful and, once its lease expired, would fence out
+   * the claimer's own step.
+   */
+  readonly exclude?: readonly string[];
+}
+
+/** Options of {@link Journal.releaseRun}. */
+export interface ReleaseRunOptions {
+  /**
+   * Defer the run: claims skip it until the journal clock passes release time + this many ms.
+   * Durations past the largest representable instant are clamped to it (never fires in practice).
+   */
+  readonly notBeforeMs?: number;
+}
+
+/** One version of one workflow: what content-addressed dispatch matches runs by. */
+export interface WorkflowVersionRef {
+  readonly workflowName: string;
+  readonly versionHash: string;
+}
+
+/** See {@link Journal.markUnknownVersions}. */
+export interface MarkUnknownVersionsRequest {
+  /** Every workflow version the caller has code for (non-empty for anything to be marked). */
+  readonly known: readonly WorkflowVersionRef[];
+  /** How long a run must have been waiting before it counts as unserved. */
+  readonly waitingForMs: number;
+  readonly limit: number;
+  /** Only runs of this namespace (the one the caller serves); absent: every namespace. */
+  readonly namespace?: string;
+}
+
+export interface RunLeaseRef {
+  readonly runId: string;
+  readonly owner: string;
+  readonly fencingToken: number;
+}
+
+/** An inbox item: a resolution waiting to be delivered to the run's execution. */
+export interface InboxItem {
+  /** Monotonic per journal; inbox order is id order. */
+  readonly id: number;
+  readonly runId: string;
+  readonly event: ResolutionEvent;
+  readonly receivedAt: number;
+}
+
+export interface RunClaim {
+  readonly lease: RunLeaseRef;
+  readonly leaseExpiresAt: number;
+  readonly run: RunRecord;
+  /** Undelivered inbox items, in inbox order. */
+  readonly inbox: InboxItem[];
+  /** The journal's clock at the claim: the step's notion of "now". */
+  readonly now: number;
+}
+
+export interface NewTask {
+  readonly identity: EffectIdentity;
+  readonly activityName: string;
+  readonly args: Encoded;
+  readonly options: ResolvedActivityOptions;
+  /**
+   * Sticky fast path: create the task already claimed by the committing owner (`lease.owner`),
+   * as `claimTasks` would have claimed it: attempt 1, a fresh attempt token, deadline = now +
+   * startToCloseMs (or the heartbeat timeout, whichever is earlier) by the journal clock. The
+   * claim comes back in `StepCommitResult.claimedTasks`. A task answered from a stored
+   * idempotent result is not created, so it is not claimed either.
+   */
+  readonly claim?: true;
+}
+
+/** An attempt of this engine's own, finished inside a step commit (see {@link StepCommit.finishTasks}). */
+export interface FinishedTask {
+  readonly claim: TaskAttemptRef;
+  readonly outcome: Extract<TaskOutcome, { kind: "completed" | "failed" }>;
+}
+
+export interface NewTimer {
+  readonly identity: EffectIdentity;
+  /**
+   * Exactly one is set: relative to the journal clock at commit, or absolute epoch ms. A fire
+   * time past 8.64e15 (the last instant a JavaScript Date holds) is clamped to it; a negative
+   * delay fires at once; NaN is refused (`InvalidDurationError`, nothing written).
+   */
+  readonly delayMs?: number;
+  readonly until?: number;
+}
+
+export interface StepCommit {
+  readonly lease: RunLeaseRef;
+  /** The run's lastSeq the step was computed against; events get lastSeq+1, lastSeq+2, ... */
+  readonly lastSeq: number;
+  /** Inbox items delivered in this step: deleted in the same transaction. */
+  readonly delivered: readonly number[];
+  readonly events: readonly HistoryEventBody[];
+  readonly tasks: readonly NewTask[];
+  readonly timers: readonly NewTimer[];
+  /** Timers no longer needed (a signal arrived before its timeout). Unknown ids are ignored. */
+  readonly cancelTimers: readonly EffectIdentity[];
+  /**
+   * Activity tasks no longer wanted (a cancelled saga's queued calls): the run's tasks with
+   * these identities that wait for an attempt (never started, or waiting for a retry) are
+   * deleted in the step's transaction. A running attempt is not interrupted: it finishes and
+   * its outcome is handled as usual (a result is delivered, a retry stays scheduled). Unknown
+   * identities are ignored.
+   */
+  readonly cancelTasks?: readonly EffectIdentity[];
+  /** The run row after the step. A terminal status releases the lease. */
+  readonly run: {
+    readonly status: RunStatus;
+    readonly result?: Encoded;
+    readonly error?: SerializedError;
+    readonly continuedTo?: string;
+  };
+  /** Extend the lease by this much (sticky execution); absent keeps the current expiry. */
+  readonly leaseMs?: number;
+  /** Child runs to create with this step (one per `child_started` event). */
+  readonly children?: readonly NewChildRun[];
+  /**
+   * Sticky fast path: attempts of this run's tasks that the committing engine ran itself and
+   * whose results the step delivered straight to the execution (the matching
+   * `activity_completed` / `activity_failed` events are among `events`; nothing goes through
+   * the inbox). Each is checked and closed exactly as `finishTask` does (current attempt,
+   * token, deadline not passed; the task is done; a completed result with an idempotency key is
+   * stored). One stale attempt, or one of another run, throws `StaleAttemptError` and the whole
+   * step writes nothing: the caller then reports each attempt with `finishTask`.
+   */
+  readonly finishTasks?: readonly FinishedTask[];
+  /**
+   * The step was computed without reading the run's inbox (sticky fast path): when the run has
+   * undelivered inbox items, throw `InboxNotEmptyError` and write nothing, so that the caller
+   * steps the run through a claim, which delivers them together with its own results.
+   */
+  readonly requireEmptyInbox?: true;
+}
+
+/** A child run created by its parent's step (see {@link Journal.commitStep}). */
+export interface NewChildRun {
+  readonly runId: string;
+  readonly workflowId: string;
+  readonly workflowName: string;
+  readonly versionHash: string;
+  readonly input: Encoded;
+  /** Identity of the parent's `child_started` event. */
+  readonly parentIdentity: string;
+  readonly parentClosePolicy: ParentClosePolicy;
+}
+
+export interface StepCommitResult {
+  readonly lastSeq: number;
+  readonly now: number;
+  /** The tasks created claimed (`NewTask.claim`), in the order of `tasks`. Absent when none. */
+  readonly claimedTasks?: readonly TaskClaim[];
+}
+
+export interface ClaimTasksRequest {
+  readonly owner: string;
+  readonly limit: number;
+  /** Only tasks of these activities (the ones this process has code for). */
+  readonly activityNames?: readonly string[];
+}
+
+export interface TaskAttemptRef {
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly attemptToken: string;
+}
+
+export interface TaskClaim extends TaskAttemptRef {
+  readonly runId: string;
+  readonly identity: EffectIdentity;
+  readonly activityName: string;
+  readonly args: Encoded;
+  readonly options: ResolvedActivityOptions;
+  /** Epoch ms by the journal clock after which this attempt is abandoned. */
+  readonly deadline: number;
+}
+
+export type TaskOutcome =
+  | { readonly kind: "completed"; readonly result: Encoded }
+  | { readonly kind: "retry"; readonly error: SerializedError; readonly delayMs: number }
+  | { readonly kind: "failed"; readonly error: SerializedError };
+
+export interface SendSignalRequest {
+  readonly runId: string;
+  readonly name: string;
+  readonly payload: Encoded;
+  readonly deliveryId?: string;
+}

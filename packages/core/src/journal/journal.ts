@@ -1,0 +1,184 @@
+import type { Encoded, HistoryEvent } from "../model/index.ts";
+import type { Notifier } from "./notifier.ts";
+import type {
+  ClaimRunsRequest,
+  ClaimTasksRequest,
+  MarkUnknownVersionsRequest,
+  ReleaseRunOptions,
+  RunClaim,
+  RunFilter,
+  RunLeaseRef,
+  RunPage,
+  RunRecord,
+  SendSignalRequest,
+  StartRunRequest,
+  StartRunResult,
+  StepCommit,
+  StepCommitResult,
+  TaskAttemptRef,
+  TaskClaim,
+  TaskOutcome,
+} from "./journal-types.ts";
+
+export type * from "./journal-types.ts";
+
+/**
+ * The Journal port: everything the engine, the client and the test kit need from storage.
+ * Two adapters implement it and pass one conformance suite (`runJournalConformance` in
+ * `@continuum/core/testing`): `MemoryJournal` and `SqlJournal` (Kysely on PostgreSQL or PGlite).
+ *
+ * Rules every adapter keeps:
+ * - Time: every timestamp and every lease/timer deadline comes from the journal's own clock
+ *   (`now()`): the database clock for SQL, an injected Clock for memory.
+ * - Fencing: every write on behalf of a run's execution (`commitStep`, `renewRunLeases`,
+ *   `releaseRun`) is a compare-and-set on the run's fencing token in the same transaction as
+ *   its effects; a mismatch throws `LeaseLostError` and changes nothing.
+ * - Atomicity: each method is one transaction. Nothing is half-written.
+ * - History: per run, seq starts at 1 (run_started) and has no gaps or duplicates.
+ * - Payloads (`Encoded`) are stored and returned verbatim; adapters never decode them.
+ */
+export interface Journal {
+  /** The journal's clock, in epoch ms. */
+  now(): Promise<number>;
+
+  /** Wake-up hints (ids only) published when work appears. Polling stays the source of truth. */
+  readonly notifier: Notifier;
+
+  // --- runs -----------------------------------------------------------------------------
+
+  /**
+   * Creates a run, its `run_started` event (seq 1), and makes it ready for its first step.
+   * Idempotent on (namespace, workflowId): when a run with that id exists, returns it with
+   * `created: false` and writes nothing.
+   */
+  startRun(request: StartRunRequest): Promise<StartRunResult>;
+
+  getRun(runId: string): Promise<RunRecord | undefined>;
+
+  /** Latest run of the chain with this workflow id (follows continue-as-new). */
+  getRunByWorkflowId(namespace: string, workflowId: string): Promise<RunRecord | undefined>;
+
+  listRuns(filter: RunFilter): Promise<RunPage>;
+
+  /** History events with seq > afterSeq (default 0), in seq order. */
+  readHistory(runId: string, afterSeq?: number): Promise<HistoryEvent[]>;
+
+  // --- workflow steps ---------------------------------------------------------------------
+
+  /**
+   * Leases up to `limit` ready runs for `owner`. A run is ready when it is not terminal and has
+   * undelivered inbox items or has never been stepped. A run qualifies when its lease is free,
+   * expired, or already held by `owner`; taking it from nobody or from an expired holder bumps
+   * the fencing token, keeping one's own lease does not. Returns each run with its inbox in
+   * inbox order. Never returns a run whose live lease is held by another owner, a run listed in
+   * `exclude`, or a run deferred (by `releaseRun`'s `notBeforeMs`) to a time still in the
+   * future by the journal clock.
+   */
+  claimRuns(request: ClaimRunsRequest): Promise<RunClaim[]>;
+
+  /**
+   * Commits one step atomically: appends `events` (seq must continue from `lastSeq`), deletes
+   * the delivered inbox items, creates tasks and timers, cancels timers, updates the run, and
+   * (when the run becomes terminal) releases its lease. CAS on the fencing token: throws
+   * `LeaseLostError` when it does not match, and writes nothing; a `lastSeq` that is not the
+   * run's throws `SequenceConflictError`, and writes nothing.
+   *
+   * Ending a run drops its tasks still waiting for an attempt, except those created by this
+   * very step: the code issued them and ended without awaiting them (fire-and-forget), so they
+   * are kept as detached tasks. A detached task is claimed, retried and finished like any other;
+   * its result goes nowhere (the run is finished). That holds for every ending, cancellation
+   * included: work the cancellation found queued is dropped, work the code issued while
+   * handling it is not.
+   *
+   * Continue-as-new (`run.status` "continued" with `continuedTo`) also creates the successor
+   * run in the same transaction: run id `continuedTo`, the same namespace, workflow id (the
+   * chain keeps its id; `startRun` and `getRunByWorkflowId` then find the successor),
+   * workflow name, version hash, attributes and parent, input from the `run_continued` event,
+   * ready for its first step. Signals in the old run's inbox that the step did not deliver move
+   * to the successor's inbox in the same transaction (in their order), so none is lost in the
+   * handover; other undelivered items (timer firings, activity results) are dropped with the run.
+   *
+   * Child workflows (`children`): each is created in the same transaction, in its parent's
+   * namespace, linked by `parentRunId` / `parentIdentity`, ready for its first step. A child
+   * whose workflow id is already taken is not created: `child_failed` (RunAlreadyExistsError)
+   * goes to the parent's inbox instead. When a run with a parent link ends (completed, failed,
+   * cancelled; not continued, whose successor keeps the link), `child_completed` /
+   * `child_failed` goes to the parent's inbox in the same transaction. When a run ends, its
+   * children still running with parent-close policy "cancel" get `cancel_requested`.
+   */
+  commitStep(commit: StepCommit): Promise<StepCommitResult>;
+
+  /**
+   * Marks runs that the caller cannot serve as `stuck_unknown_version`, and returns them as
+   * marked. A run is marked when all of these hold: its status is `running`; it is ready (it has
+   * undelivered inbox items or was never stepped) and has been waiting for at least
+   * `waitingForMs` (since its oldest undelivered inbox item was received, or since its last
+   * update when it has none); nobody holds a live lease on it; its workflow name is among
+   * `known`'s names; and its (workflow name, version hash) pair is not in `known`. At most
+   * `limit` runs, longest waiting first. Nothing else about the run changes: it stays ready, so a
+   * later `claimRuns` by an engine that lists its pair in `workflowVersions` takes it and sets
+   * it `running` again.
+   */
+  markUnknownVersions(request: MarkUnknownVersionsRequest): Promise<RunRecord[]>;
+
+  /** Extends the leases `owner` holds; returns the ids of runs whose lease it had lost. */
+  renewRunLeases(owner: string, leases: readonly RunLeaseRef[], leaseMs: number): Promise<string[]>;
+
+  /**
+   * Gives a run back (eviction, shutdown, a step that failed). Fenced; a lost lease is not an
+   * error here. With `notBeforeMs`, no engine claims the run again before that many ms have
+   * passed by the journal clock (drift and step-error backoff), and no `runReady` hint is
+   * published; without it, any earlier deferral is lifted and a ready run is announced.
+   */
+  releaseRun(lease: RunLeaseRef, options?: ReleaseRunOptions): Promise<void>;
+
+  // --- activity tasks ---------------------------------------------------------------------
+
+  /**
+   * Claims up to `limit` due tasks (available and never attempted, waiting for a retry whose
+   * time has come, or whose current attempt's deadline passed). Each claim starts a new attempt:
+   * `attempt` + 1 and a fresh `attemptToken`; the deadline is now + startToCloseMs. An attempt
+   * abandoned on its deadline counts as a failed attempt; when it was the last one the task
+   * fails with a timeout error (inbox item) instead of being claimed. Tasks of finished runs
+   * are never claimed (a cancelled run's queued work must not start). SQL: FOR UPDATE SKIP LOCKED.
+   */
+  claimTasks(request: ClaimTasksRequest): Promise<TaskClaim[]>;
+
+  /** Extends the current attempt's deadlines. Throws `StaleAttemptError` for a stale attempt. */
+  heartbeatTask(claim: TaskAttemptRef, details?: Encoded): Promise<void>;
+
+  /**
+   * Finishes the current attempt. `completed` and `failed` put the result in the run's inbox
+   * (and, for completed tasks with an idempotency key, store it under (activityName, key)) in
+   * the same transaction; `retry` makes the task due again after `delayMs`. Throws
+   * `StaleAttemptError` when the attempt is no longer current, and writes nothing.
+   */
+  finishTask(claim: TaskAttemptRef, outcome: TaskOutcome): Promise<void>;
+
+  // --- timers, signals, cancellation ------------------------------------------------------
+
+  /** Moves up to `limit` due timers into their runs' inboxes as `timer_fired`. Returns how many. */
+  fireDueTimers(limit: number): Promise<number>;
+
+  /**
+   * Puts a signal in the run's inbox. With a `deliveryId`, a repeated delivery is stored once
+   * (returns `accepted: false`). Throws `RunNotFoundError` / `RunFinishedError`.
+   */
+  sendSignal(request: SendSignalRequest): Promise<{ accepted: boolean }>;
+
+  /** Puts `cancel_requested` in the run's inbox. Throws `RunNotFoundError` / `RunFinishedError`. */
+  requestCancel(runId: string, reason?: string): Promise<void>;
+
+  /**
+   * Optional: the same journal, joined to a transaction the caller opened on the same database
+   * (for SQL journals, a Kysely `Transaction`), so that a run starts, or a signal is sent,
+   * atomically with the caller's own writes: both commit or neither does, and wake-up hints are
+   * sent only at commit. Journals without transactions leave it undefined.
+   */
+  bindTransaction?(transaction: object): Journal;
+
+  /** Earliest time at which a timer fires or a task becomes due, if any (test kit time-skipping, poll pacing). */
+  nextDueAt(): Promise<number | undefined>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,157 @@
+import type { Encoded, HistoryEvent } from "../../model/index.ts";
+import type { Clock } from "../clock.ts";
+import { systemClock } from "../clock.ts";
+import type {
+  ClaimRunsRequest,
+  ClaimTasksRequest,
+  Journal,
+  MarkUnknownVersionsRequest,
+  RunClaim,
+  RunFilter,
+  RunLeaseRef,
+  ReleaseRunOptions,
+  RunPage,
+  RunRecord,
+  SendSignalRequest,
+  StartRunRequest,
+  StartRunResult,
+  StepCommit,
+  StepCommitResult,
+  TaskAttemptRef,
+  TaskClaim,
+  TaskOutcome,
+} from "../journal.ts";
+import { MemoryNotifier } from "./memory-notifier.ts";
+import { toRunRecord } from "./memory-rows.ts";
+import { claimRuns, markUnknownVersions, releaseRun, renewRunLeases } from "./memory-run-leases.ts";
+import { getRunByWorkflowId, listRuns, startRun } from "./memory-runs.ts";
+import { commitStep } from "./memory-steps.ts";
+import { MemoryStore } from "./memory-store.ts";
+import { claimTasks, finishTask, heartbeatTask } from "./memory-tasks.ts";
+import { fireDueTimers, nextDueAt, requestCancel, sendSignal } from "./memory-timers-signals.ts";
+
+/** Options of {@link MemoryJournal}. */
+export interface MemoryJournalOptions {
+  /** Time source for timestamps, leases, timers and task deadlines; default: wall clock. */
+  readonly clock?: Clock;
+}
+
+/**
+ * The Journal port in memory: the test kit's journal and the reference the SQL adapter is
+ * checked against (both pass `runJournalConformance`). Values are copied in and out
+ * (structuredClone), so callers can never mutate stored state. Time comes from the injected
+ * Clock, so tests move it by hand.
+ *
+ * Each method works on the {@link MemoryStore} through the functions of its group: runs
+ * (memory-runs.ts), step commits (memory-steps.ts), run leases (memory-run-leases.ts), activity
+ * tasks (memory-tasks.ts), timers, signals and cancellation (memory-timers-signals.ts). Those are
+ * synchronous: a method does all its work without an `await`, which keeps it atomic.
+ *
+ * @example
+ * ```ts
+ * const clock = new ManualClock();
+ * const journal = createMemoryJournal({ clock });
+ * const { run } = await journal.startRun({ namespace: "default", workflowName: "order", versionHash: "v1", input: null });
+ * ```
+ */
+export class MemoryJournal implements Journal {
+  readonly notifier: MemoryNotifier;
+  readonly #store: MemoryStore;
+
+  constructor(options: MemoryJournalOptions = {}) {
+    this.notifier = new MemoryNotifier();
+    this.#store = new MemoryStore(options.clock ?? systemClock, this.notifier);
+  }
+
+  async now(): Promise<number> {
+    return this.#store.clock.now();
+  }
+
+  // --- runs -------------------------------------------------------------------------------
+
+  async startRun(request: StartRunRequest): Promise<StartRunResult> {
+    return startRun(this.#store, request);
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const row = this.#store.runs.get(runId);
+    return row && toRunRecord(row);
+  }
+
+  async getRunByWorkflowId(namespace: string, workflowId: string): Promise<RunRecord | undefined> {
+    return getRunByWorkflowId(this.#store, namespace, workflowId);
+  }
+
+  async listRuns(filter: RunFilter): Promise<RunPage> {
+    return listRuns(this.#store, filter);
+  }
+
+  async readHistory(runId: string, afterSeq = 0): Promise<HistoryEvent[]> {
+    const row = this.#store.runs.get(runId);
+    if (row === undefined) return [];
+    return structuredClone(row.history.slice(Math.max(0, afterSeq)));
+  }
+
+  // --- workflow steps ---------------------------------------------------------------------
+
+  async claimRuns(request: ClaimRunsRequest): Promise<RunClaim[]> {
+    return claimRuns(this.#store, request);
+  }
+
+  async commitStep(commit: StepCommit): Promise<StepCommitResult> {
+    return commitStep(this.#store, commit);
+  }
+
+  async markUnknownVersions(request: MarkUnknownVersionsRequest): Promise<RunRecord[]> {
+    return markUnknownVersions(this.#store, request);
+  }
+
+  async renewRunLeases(owner: string, leases: readonly RunLeaseRef[], leaseMs: number): Promise<string[]> {
+    return renewRunLeases(this.#store, owner, leases, leaseMs);
+  }
+
+  async releaseRun(lease: RunLeaseRef, options: ReleaseRunOptions = {}): Promise<void> {
+    releaseRun(this.#store, lease, options);
+  }
+
+  // --- activity tasks ---------------------------------------------------------------------
+
+  async claimTasks(request: ClaimTasksRequest): Promise<TaskClaim[]> {
+    return claimTasks(this.#store, request);
+  }
+
+  async heartbeatTask(claim: TaskAttemptRef, details?: Encoded): Promise<void> {
+    heartbeatTask(this.#store, claim, details);
+  }
+
+  async finishTask(claim: TaskAttemptRef, outcome: TaskOutcome): Promise<void> {
+    finishTask(this.#store, claim, outcome);
+  }
+
+  // --- timers, signals, cancellation ------------------------------------------------------
+
+  async fireDueTimers(limit: number): Promise<number> {
+    return fireDueTimers(this.#store, limit);
+  }
+
+  async sendSignal(request: SendSignalRequest): Promise<{ accepted: boolean }> {
+    return sendSignal(this.#store, request);
+  }
+
+  async requestCancel(runId: string, reason?: string): Promise<void> {
+    requestCancel(this.#store, runId, reason);
+  }
+
+  async nextDueAt(): Promise<number | undefined> {
+    return nextDueAt(this.#store);
+  }
+
+  async close(): Promise<void> {
+    await this.notifier.close();
+  }
+}
+
+/** Creates a {@link MemoryJournal}; see there. */
+export function createMemoryJournal(options: MemoryJournalOptions = {}): MemoryJournal {
+  return new MemoryJournal(options);
+}

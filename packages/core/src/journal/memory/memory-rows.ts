@@ -1,0 +1,104 @@
+import type { EffectIdentity, Encoded, HistoryEvent, ParentClosePolicy, ResolvedActivityOptions, RunStatus, SerializedError } from "../../model/index.ts";
+import type { InboxItem, RunRecord } from "../journal.ts";
+
+/** A run as the memory journal keeps it: the run row plus its history, inbox and seen delivery ids. */
+export interface RunRow {
+  readonly runId: string;
+  readonly namespace: string;
+  readonly workflowId: string;
+  readonly workflowName: string;
+  readonly versionHash: string;
+  status: RunStatus;
+  readonly input: Encoded;
+  result?: Encoded;
+  error?: SerializedError;
+  readonly attributes: Readonly<Record<string, Encoded>>;
+  readonly parentRunId?: string;
+  readonly parentIdentity?: string;
+  readonly parentClosePolicy?: ParentClosePolicy;
+  continuedTo?: string;
+  lastSeq: number;
+  fencingToken: number;
+  leaseOwner?: string;
+  leaseExpiresAt?: number;
+  readonly createdAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  /** Set by a deferring release: claims skip the run until the clock reaches it. */
+  notBefore?: number;
+  /** False until the first commitStep: a never-stepped run is ready without inbox items. */
+  stepped: boolean;
+  /** Creation order (shares the journal's counter with inbox ids). */
+  readonly order: number;
+  readonly history: HistoryEvent[];
+  inbox: InboxItem[];
+  readonly deliveryIds: Set<string>;
+}
+
+/** An activity task and its current attempt. */
+export interface TaskRow {
+  readonly taskId: string;
+  readonly runId: string;
+  readonly identity: EffectIdentity;
+  readonly activityName: string;
+  readonly args: Encoded;
+  readonly options: ResolvedActivityOptions;
+  /** Attempts started so far. */
+  attempt: number;
+  state: "ready" | "running" | "done";
+  attemptToken?: string;
+  /** When a ready task may be claimed. */
+  availableAt: number;
+  /** Start-to-close deadline of the running attempt (heartbeats do not move it). */
+  closeBy?: number;
+  /** Heartbeat deadline of the running attempt, when the task has a heartbeat timeout. */
+  heartbeatBy?: number;
+  /** Last heartbeat details and last retried error: not read back through the port, kept as SQL keeps them. */
+  details?: Encoded;
+  lastError?: SerializedError;
+  readonly order: number;
+  /** Issued by the step that ended its run: claimable although the run is finished. */
+  readonly detached?: boolean;
+}
+
+/** A pending timer: fires into its run's inbox at `fireAt` (journal clock). */
+export interface TimerRow {
+  readonly runId: string;
+  readonly identity: EffectIdentity;
+  readonly fireAt: number;
+  readonly order: number;
+}
+
+/** The moment a running attempt is abandoned: the earlier of its two deadlines. */
+export function attemptDeadline(task: TaskRow): number {
+  const close = task.closeBy ?? Number.POSITIVE_INFINITY;
+  return task.heartbeatBy === undefined ? close : Math.min(close, task.heartbeatBy);
+}
+
+/** The public view of a run row, with absent optional fields left out (as SQL would). */
+export function toRunRecord(row: RunRow): RunRecord {
+  const record: { -readonly [K in keyof RunRecord]: RunRecord[K] } = {
+    runId: row.runId,
+    namespace: row.namespace,
+    workflowId: row.workflowId,
+    workflowName: row.workflowName,
+    versionHash: row.versionHash,
+    status: row.status,
+    input: row.input,
+    attributes: row.attributes,
+    lastSeq: row.lastSeq,
+    fencingToken: row.fencingToken,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+  if (row.result !== undefined) record.result = row.result;
+  if (row.error !== undefined) record.error = row.error;
+  if (row.parentRunId !== undefined) record.parentRunId = row.parentRunId;
+  if (row.parentIdentity !== undefined) record.parentIdentity = row.parentIdentity;
+  if (row.parentClosePolicy !== undefined) record.parentClosePolicy = row.parentClosePolicy;
+  if (row.continuedTo !== undefined) record.continuedTo = row.continuedTo;
+  if (row.leaseOwner !== undefined) record.leaseOwner = row.leaseOwner;
+  if (row.leaseExpiresAt !== undefined) record.leaseExpiresAt = row.leaseExpiresAt;
+  if (row.finishedAt !== undefined) record.finishedAt = row.finishedAt;
+  return structuredClone(record);
+}

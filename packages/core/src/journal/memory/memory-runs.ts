@@ -1,0 +1,113 @@
+import { RunAlreadyExistsError } from "../../errors/journal-errors.ts";
+import type { Encoded, HistoryEvent, ParentClosePolicy } from "../../model/index.ts";
+import type { RunFilter, RunPage, RunRecord, StartRunRequest, StartRunResult } from "../journal.ts";
+import { NotifyTopic } from "../notifier.ts";
+import { jsonbContains } from "./jsonb-contains.ts";
+import { toRunRecord } from "./memory-rows.ts";
+import type { RunRow } from "./memory-rows.ts";
+import { MemoryStore } from "./memory-store.ts";
+
+const defaultPageSize = 100;
+
+/** What {@link insertRun} creates: a started run, a child (with its parent link) or a successor. */
+export type NewRunRow = StartRunRequest & {
+  readonly runId: string;
+  readonly workflowId: string;
+  readonly parentIdentity?: string;
+  readonly parentClosePolicy?: ParentClosePolicy;
+};
+
+/** Starts a run, or (unless `onConflict: "fail"`) returns the run its workflow id already names. */
+export function startRun(store: MemoryStore, request: StartRunRequest): StartRunResult {
+  const runId = crypto.randomUUID();
+  const workflowId = request.workflowId ?? runId;
+  const key = MemoryStore.workflowKey(request.namespace, workflowId);
+  const existingId = store.byWorkflowId.get(key);
+  if (existingId !== undefined) {
+    if (request.onConflict === "fail") throw new RunAlreadyExistsError(workflowId, existingId);
+    return { run: toRunRecord(store.runs.get(existingId)!), created: false };
+  }
+  const row = insertRun(store, { ...request, runId, workflowId });
+  return { run: toRunRecord(row), created: true };
+}
+
+/** Inserts a run with its run_started event, ready for its first step; the workflow id now names it. */
+export function insertRun(store: MemoryStore, request: NewRunRow): RunRow {
+  const now = store.clock.now();
+  const input = structuredClone(request.input);
+  const started: HistoryEvent = {
+    kind: "run_started",
+    workflowName: request.workflowName,
+    versionHash: request.versionHash,
+    input,
+    seq: 1,
+    at: now,
+  };
+  const row: RunRow = {
+    runId: request.runId,
+    namespace: request.namespace,
+    workflowId: request.workflowId,
+    workflowName: request.workflowName,
+    versionHash: request.versionHash,
+    status: "running",
+    input,
+    attributes: structuredClone(request.attributes ?? {}),
+    ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
+    ...(request.parentIdentity === undefined ? {} : { parentIdentity: request.parentIdentity }),
+    ...(request.parentClosePolicy === undefined ? {} : { parentClosePolicy: request.parentClosePolicy }),
+    lastSeq: 1,
+    fencingToken: 0,
+    createdAt: now,
+    updatedAt: now,
+    stepped: false,
+    order: store.nextOrder(),
+    history: [started],
+    inbox: [],
+    deliveryIds: new Set(),
+  };
+  store.runs.set(row.runId, row);
+  if (row.parentRunId !== undefined) {
+    const siblings = store.childrenOf.get(row.parentRunId);
+    if (siblings === undefined) store.childrenOf.set(row.parentRunId, [row.runId]);
+    else siblings.push(row.runId);
+  }
+  store.byWorkflowId.set(MemoryStore.workflowKey(row.namespace, row.workflowId), row.runId);
+  store.notifier.publish(NotifyTopic.runReady, row.runId);
+  return row;
+}
+
+/** The latest run of the chain a workflow id names: its first run, followed along continuedTo. */
+export function getRunByWorkflowId(store: MemoryStore, namespace: string, workflowId: string): RunRecord | undefined {
+  const firstId = store.byWorkflowId.get(MemoryStore.workflowKey(namespace, workflowId));
+  let row = firstId === undefined ? undefined : store.runs.get(firstId);
+  const seen = new Set<string>();
+  while (row?.continuedTo !== undefined && !seen.has(row.runId)) {
+    seen.add(row.runId);
+    const next = store.runs.get(row.continuedTo);
+    if (next === undefined) break;
+    row = next;
+  }
+  return row && toRunRecord(row);
+}
+
+/** Runs matching `filter`, newest first, one page at a time (the cursor is a creation order). */
+export function listRuns(store: MemoryStore, filter: RunFilter): RunPage {
+  const statuses = filter.status === undefined ? undefined : new Set(typeof filter.status === "string" ? [filter.status] : filter.status);
+  const limit = Math.max(1, filter.limit ?? defaultPageSize);
+  const cursor = filter.after === undefined ? Number.NaN : Number(filter.after);
+  const after = Number.isFinite(cursor) ? cursor : Number.POSITIVE_INFINITY;
+  const matching = [...store.runs.values()]
+    .filter(
+      (row) =>
+        row.order < after &&
+        (filter.namespace === undefined || row.namespace === filter.namespace) &&
+        (filter.workflowName === undefined || row.workflowName === filter.workflowName) &&
+        (filter.parentRunId === undefined || row.parentRunId === filter.parentRunId) &&
+        (statuses === undefined || statuses.has(row.status)) &&
+        (filter.attributes === undefined || jsonbContains(row.attributes as Encoded, filter.attributes as Encoded)),
+    )
+    .sort((a, b) => b.order - a.order);
+  const page = matching.slice(0, limit);
+  const last = page.at(-1);
+  return { runs: page.map(toRunRecord), ...(matching.length > limit && last ? { next: String(last.order) } : {}) };
+}

@@ -1,0 +1,145 @@
+import { InboxNotEmptyError, LeaseLostError, RunAlreadyExistsError, SequenceConflictError } from "../../errors/journal-errors.ts";
+import type { HistoryEventBody, ResolutionEvent } from "../../model/index.ts";
+import { isTerminal } from "../../model/run-status.ts";
+import { carriedSignalEvents, childIdTakenEvent, childOutcomeEvent, parentClosedEvent } from "../composition-events.ts";
+import { instantAfter, storableInstant } from "../instant-limits.ts";
+import type { NewChildRun, RunLeaseRef, StepCommit, StepCommitResult, TaskClaim } from "../journal.ts";
+import { NotifyTopic } from "../notifier.ts";
+import type { RunRow } from "./memory-rows.ts";
+import { insertRun } from "./memory-runs.ts";
+import { MemoryStore } from "./memory-store.ts";
+import { checkFinishedTasks, closeFinishedTasks, dropPendingTasks, scheduleTask } from "./memory-tasks.ts";
+
+/**
+ * Commits one workflow step under its lease: appends the events, schedules tasks and timers,
+ * creates children, and when the run ends, hands over to its successor or reports to its parent
+ * and closes its children. Validates everything first, so a rejected commit changes nothing.
+ */
+export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitResult {
+  const row = fencedRun(store, commit.lease);
+  if (row.lastSeq !== commit.lastSeq) throw new SequenceConflictError(row.runId, commit.lastSeq, row.lastSeq);
+  const successor = commit.run.status === "continued" ? commit.run.continuedTo : undefined;
+  if (successor !== undefined && store.runs.has(successor)) throw new RunAlreadyExistsError(row.workflowId, successor);
+  for (const child of commit.children ?? []) {
+    if (store.runs.has(child.runId)) throw new RunAlreadyExistsError(child.workflowId, child.runId);
+  }
+  const now = store.clock.now();
+  // Validated before anything changes (atomic, like the SQL transaction).
+  const fireTimes = commit.timers.map((timer) =>
+    timer.until === undefined ? instantAfter("timer delayMs", now, timer.delayMs ?? 0) : storableInstant("timer until", timer.until),
+  );
+  if (commit.requireEmptyInbox === true && row.inbox.length > 0) throw new InboxNotEmptyError(row.runId);
+  const finishing = checkFinishedTasks(store, row.runId, commit.finishTasks ?? [], now);
+  const events = structuredClone(commit.events);
+  events.forEach((event, i) => row.history.push({ ...event, seq: commit.lastSeq + i + 1, at: now }));
+  row.lastSeq = commit.lastSeq + events.length;
+  const delivered = new Set(commit.delivered);
+  row.inbox = row.inbox.filter((item) => !delivered.has(item.id));
+  const ending = isTerminal(commit.run.status);
+  // Queued work of a run that ends is dropped; what this very step issues is kept, detached.
+  if (ending) dropPendingTasks(store, row.runId);
+  else if (commit.cancelTasks !== undefined && commit.cancelTasks.length > 0) dropPendingTasks(store, row.runId, new Set(commit.cancelTasks));
+  closeFinishedTasks(store, finishing, commit.finishTasks ?? []);
+  const claimedTasks: TaskClaim[] = [];
+  for (const task of commit.tasks) {
+    const claimed = scheduleTask(store, row, task, now, ending, commit.lease.owner);
+    if (claimed !== undefined) claimedTasks.push(claimed);
+  }
+  for (const [i, timer] of commit.timers.entries()) {
+    const fireAt = fireTimes[i] as number;
+    store.timers.set(MemoryStore.timerKey(row.runId, timer.identity), { runId: row.runId, identity: timer.identity, fireAt, order: store.nextOrder() });
+    store.notifier.publish(NotifyTopic.timerSet, row.runId);
+  }
+  // After creation: a signal wait that started and was resolved in the same step leaves no timer.
+  for (const identity of commit.cancelTimers) store.timers.delete(MemoryStore.timerKey(row.runId, identity));
+  for (const child of commit.children ?? []) startChild(store, row, child, now);
+  row.stepped = true;
+  row.status = commit.run.status;
+  if (commit.run.result !== undefined) row.result = structuredClone(commit.run.result);
+  if (commit.run.error !== undefined) row.error = structuredClone(commit.run.error);
+  if (commit.run.continuedTo !== undefined) row.continuedTo = commit.run.continuedTo;
+  row.updatedAt = now;
+  if (isTerminal(row.status)) {
+    row.finishedAt = now;
+    row.leaseOwner = undefined;
+    row.leaseExpiresAt = undefined;
+    // Signals nobody took yet belong to the chain: they move to the successor, oldest first.
+    const handover = successor === undefined ? [] : [...carriedSignalEvents(events), ...row.inbox.map((item) => item.event).filter((event) => event.kind === "signal_received")];
+    row.inbox = [];
+    for (const [key, timer] of store.timers) if (timer.runId === row.runId) store.timers.delete(key);
+    store.notifier.publish(NotifyTopic.runFinished, row.runId);
+    if (successor !== undefined) continueAsNew(store, row, successor, events, handover, now);
+    else reportToParent(store, row, commit, events, now);
+    closeChildren(store, row, now);
+  } else {
+    if (commit.leaseMs !== undefined) row.leaseExpiresAt = now + commit.leaseMs;
+    if (row.inbox.length > 0) store.notifier.publish(NotifyTopic.runReady, row.runId);
+  }
+  return { lastSeq: row.lastSeq, now, ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
+}
+
+/** The run behind a lease, when the lease is still the run's current one. */
+function fencedRun(store: MemoryStore, lease: RunLeaseRef): RunRow {
+  const row = store.runs.get(lease.runId);
+  if (row === undefined || row.leaseOwner !== lease.owner || row.fencingToken !== lease.fencingToken) {
+    throw new LeaseLostError(lease.runId, lease.fencingToken);
+  }
+  return row;
+}
+
+/** The successor of a continued run: same chain (workflow id, parent link, dedupe ids), input from run_continued. */
+function continueAsNew(store: MemoryStore, row: RunRow, successor: string, events: readonly HistoryEventBody[], handover: readonly ResolutionEvent[], now: number): void {
+  const continued = events.find((event) => event.kind === "run_continued");
+  const next = insertRun(store, {
+    runId: successor,
+    namespace: row.namespace,
+    workflowId: row.workflowId,
+    workflowName: row.workflowName,
+    versionHash: row.versionHash,
+    input: continued?.kind === "run_continued" ? continued.input : null,
+    attributes: row.attributes,
+    ...(row.parentRunId === undefined ? {} : { parentRunId: row.parentRunId }),
+    ...(row.parentIdentity === undefined ? {} : { parentIdentity: row.parentIdentity }),
+    ...(row.parentClosePolicy === undefined ? {} : { parentClosePolicy: row.parentClosePolicy }),
+  });
+  for (const id of row.deliveryIds) next.deliveryIds.add(id);
+  for (const event of handover) store.pushInbox(next, event, now);
+}
+
+/** A child run created by its parent's step; a taken workflow id fails the call in the parent instead. */
+function startChild(store: MemoryStore, parent: RunRow, child: NewChildRun, now: number): void {
+  const existing = store.byWorkflowId.get(MemoryStore.workflowKey(parent.namespace, child.workflowId));
+  if (existing !== undefined) {
+    store.pushInbox(parent, childIdTakenEvent(child.parentIdentity, child.workflowId, existing), now);
+    return;
+  }
+  insertRun(store, {
+    runId: child.runId,
+    namespace: parent.namespace,
+    workflowId: child.workflowId,
+    workflowName: child.workflowName,
+    versionHash: child.versionHash,
+    input: child.input,
+    parentRunId: parent.runId,
+    parentIdentity: child.parentIdentity,
+    parentClosePolicy: child.parentClosePolicy,
+  });
+}
+
+/** A finished child tells its parent, in the commit that finishes it. */
+function reportToParent(store: MemoryStore, row: RunRow, commit: StepCommit, events: readonly HistoryEventBody[], now: number): void {
+  if (row.parentRunId === undefined || row.parentIdentity === undefined) return;
+  const parent = store.runs.get(row.parentRunId);
+  const outcome = childOutcomeEvent(row.parentIdentity, commit.run, events);
+  if (parent !== undefined && outcome !== undefined) store.pushInbox(parent, outcome, now);
+}
+
+/** A finished run cancels its children that still run, unless they were started with "abandon". */
+function closeChildren(store: MemoryStore, row: RunRow, now: number): void {
+  for (const childId of store.childrenOf.get(row.runId) ?? []) {
+    const other = store.runs.get(childId);
+    if (other !== undefined && other.parentClosePolicy === "cancel" && !isTerminal(other.status)) {
+      store.pushInbox(other, parentClosedEvent(row.runId, row.status), now);
+    }
+  }
+}

@@ -1,0 +1,213 @@
+import { serializeError } from "../../codec/error-codec.ts";
+import { ActivityTimeoutError } from "../../errors/engine-errors.ts";
+import { StaleAttemptError } from "../../errors/journal-errors.ts";
+import type { Encoded } from "../../model/payload.ts";
+import { isTerminal } from "../../model/run-status.ts";
+import type { ClaimTasksRequest, FinishedTask, NewTask, TaskAttemptRef, TaskClaim, TaskOutcome } from "../journal.ts";
+import { NotifyTopic } from "../notifier.ts";
+import { attemptDeadline } from "./memory-rows.ts";
+import type { RunRow, TaskRow } from "./memory-rows.ts";
+import { MemoryStore } from "./memory-store.ts";
+import { instantAfter } from "../instant-limits.ts";
+
+/**
+ * Schedules one task of a step. When (activityName, idempotencyKey) already has a stored
+ * result, the result goes to the run's inbox at once and no task is created.
+ */
+export function scheduleTask(store: MemoryStore, run: RunRow, task: NewTask, now: number, detached = false, owner?: string): TaskClaim | undefined {
+  const key = task.options.idempotencyKey;
+  if (key !== undefined) {
+    const stored = store.idempotentResults.get(MemoryStore.idempotencyKey(task.activityName, key));
+    if (stored !== undefined) {
+      // attempts: 0 — no attempt ran for this run; the result was reused.
+      store.pushInbox(run, { kind: "activity_completed", identity: task.identity, result: stored, attempts: 0 }, now);
+      return undefined;
+    }
+  }
+  const row: TaskRow = {
+    taskId: crypto.randomUUID(),
+    runId: run.runId,
+    identity: task.identity,
+    activityName: task.activityName,
+    args: structuredClone(task.args),
+    options: structuredClone(task.options),
+    attempt: 0,
+    state: "ready",
+    availableAt: now,
+    order: store.nextOrder(),
+    ...(detached ? { detached } : {}),
+  };
+  store.tasks.set(row.taskId, row);
+  // Created claimed (sticky fast path): the committing engine runs it; nobody else needs a hint.
+  if (task.claim === true && owner !== undefined) return startAttempt(row, now);
+  store.notifier.publish(NotifyTopic.taskReady, row.taskId);
+  return undefined;
+}
+
+/** Starts the task's next attempt (a claim): new token, deadlines from `now`. */
+function startAttempt(task: TaskRow, now: number): TaskClaim {
+  task.attempt += 1;
+  task.state = "running";
+  task.attemptToken = crypto.randomUUID();
+  task.closeBy = instantAfter("startToCloseMs", now, task.options.startToCloseMs);
+  task.heartbeatBy = task.options.heartbeatTimeoutMs === undefined ? undefined : instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
+  return structuredClone({
+    taskId: task.taskId,
+    attempt: task.attempt,
+    attemptToken: task.attemptToken,
+    runId: task.runId,
+    identity: task.identity,
+    activityName: task.activityName,
+    args: task.args,
+    options: task.options,
+    deadline: attemptDeadline(task),
+  });
+}
+
+/**
+ * The rows of a step's `finishTasks`, checked before the step changes anything: each must be
+ * the current live attempt of one of `runId`'s tasks, and listed once.
+ */
+export function checkFinishedTasks(store: MemoryStore, runId: string, finished: readonly FinishedTask[], now: number): TaskRow[] {
+  const seen = new Set<string>();
+  return finished.map(({ claim }) => {
+    const task = currentAttempt(store, claim, now);
+    if (task.runId !== runId || seen.has(task.taskId)) throw new StaleAttemptError(claim.taskId, claim.attempt);
+    seen.add(task.taskId);
+    return task;
+  });
+}
+
+/** Closes attempts finished inside a step commit, as finishTask does, minus the inbox item. */
+export function closeFinishedTasks(store: MemoryStore, tasks: readonly TaskRow[], finished: readonly FinishedTask[]): void {
+  tasks.forEach((task, i) => {
+    const outcome = (finished[i] as FinishedTask).outcome;
+    finish(store, task);
+    const key = task.options.idempotencyKey;
+    if (outcome.kind === "completed" && key !== undefined) {
+      store.idempotentResults.set(MemoryStore.idempotencyKey(task.activityName, key), structuredClone(outcome.result));
+    }
+  });
+}
+
+/** See `Journal.claimTasks`. Abandoned last attempts are failed with a timeout error first. */
+export function claimTasks(store: MemoryStore, request: ClaimTasksRequest): TaskClaim[] {
+  const now = store.clock.now();
+  failAbandonedLastAttempts(store, now);
+  dropTasksOfFinishedRuns(store);
+  const names = request.activityNames === undefined ? undefined : new Set(request.activityNames);
+  const due = [...store.tasks.values()]
+    .filter((task) => (names === undefined || names.has(task.activityName)) && dueAt(task) <= now)
+    .sort((a, b) => dueAt(a) - dueAt(b) || a.order - b.order)
+    .slice(0, Math.max(0, request.limit));
+  return due.map((task) => startAttempt(task, now));
+}
+
+/** See `Journal.heartbeatTask`: moves the heartbeat deadline; the start-to-close deadline stays. */
+export function heartbeatTask(store: MemoryStore, claim: TaskAttemptRef, details: Encoded | undefined): void {
+  const now = store.clock.now();
+  const task = currentAttempt(store, claim, now);
+  if (task.options.heartbeatTimeoutMs !== undefined) task.heartbeatBy = instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
+  if (details !== undefined) task.details = structuredClone(details);
+}
+
+/** See `Journal.finishTask`. */
+export function finishTask(store: MemoryStore, claim: TaskAttemptRef, outcome: TaskOutcome): void {
+  const now = store.clock.now();
+  const task = currentAttempt(store, claim, now);
+  const run = store.runs.get(task.runId);
+  switch (outcome.kind) {
+    case "completed": {
+      finish(store, task);
+      const key = task.options.idempotencyKey;
+      if (key !== undefined) store.idempotentResults.set(MemoryStore.idempotencyKey(task.activityName, key), structuredClone(outcome.result));
+      if (run) store.pushInbox(run, { kind: "activity_completed", identity: task.identity, result: outcome.result, attempts: task.attempt }, now);
+      return;
+    }
+    case "failed":
+      finish(store, task);
+      if (run) store.pushInbox(run, { kind: "activity_failed", identity: task.identity, error: outcome.error, attempts: task.attempt }, now);
+      return;
+    case "retry": {
+      const availableAt = instantAfter("retry delayMs", now, outcome.delayMs); // may throw: before any change
+      task.state = "ready";
+      task.attemptToken = undefined;
+      task.closeBy = undefined;
+      task.heartbeatBy = undefined;
+      task.lastError = structuredClone(outcome.error);
+      task.availableAt = availableAt;
+      if (outcome.delayMs <= 0) store.notifier.publish(NotifyTopic.taskReady, task.taskId);
+      return;
+    }
+  }
+}
+
+/** Earliest time a task needs attention: ready -> when available, running -> when abandoned. */
+export function dueAt(task: TaskRow): number {
+  switch (task.state) {
+    case "ready":
+      return task.availableAt;
+    case "running":
+      return attemptDeadline(task);
+    case "done":
+      return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
+ * Drops a run's tasks that wait for an attempt: all of them (the run just finished), or those
+ * with the given identities (`cancelTasks`). Running attempts are left to finish.
+ */
+export function dropPendingTasks(store: MemoryStore, runId: string, identities?: ReadonlySet<string>): void {
+  for (const [taskId, task] of store.tasks) {
+    if (task.runId === runId && task.state === "ready" && (identities === undefined || identities.has(task.identity))) store.tasks.delete(taskId);
+  }
+}
+
+/**
+ * A finished run's tasks never start (again): a cancelled order must not charge the card later.
+ * Detached tasks (issued by the step that ended the run) are the exception.
+ */
+function dropTasksOfFinishedRuns(store: MemoryStore): void {
+  for (const task of store.tasks.values()) {
+    const run = store.runs.get(task.runId);
+    if (run === undefined || (isTerminal(run.status) && task.detached !== true && (task.state === "ready" || attemptDeadline(task) <= store.clock.now()))) {
+      store.tasks.delete(task.taskId);
+    }
+  }
+}
+
+function failAbandonedLastAttempts(store: MemoryStore, now: number): void {
+  for (const task of store.tasks.values()) {
+    if (task.state !== "running" || attemptDeadline(task) > now || task.attempt < task.options.retry.maxAttempts) continue;
+    const byHeartbeat = task.heartbeatBy !== undefined && task.heartbeatBy < (task.closeBy ?? Number.POSITIVE_INFINITY);
+    const error = serializeError(
+      byHeartbeat
+        ? new ActivityTimeoutError(task.activityName, task.attempt, task.options.heartbeatTimeoutMs ?? 0, "heartbeat")
+        : new ActivityTimeoutError(task.activityName, task.attempt, task.options.startToCloseMs, "start_to_close"),
+    );
+    finish(store, task);
+    const run = store.runs.get(task.runId);
+    if (run) store.pushInbox(run, { kind: "activity_failed", identity: task.identity, error, attempts: task.attempt }, now);
+  }
+}
+
+function currentAttempt(store: MemoryStore, claim: TaskAttemptRef, now: number): TaskRow {
+  const task = store.tasks.get(claim.taskId);
+  if (
+    task === undefined ||
+    task.state !== "running" ||
+    task.attempt !== claim.attempt ||
+    task.attemptToken !== claim.attemptToken ||
+    attemptDeadline(task) <= now
+  ) {
+    throw new StaleAttemptError(claim.taskId, claim.attempt);
+  }
+  return task;
+}
+
+/** A finished task is gone: a late result for it finds no current attempt and is refused. */
+function finish(store: MemoryStore, task: TaskRow): void {
+  task.state = "done";
+  store.tasks.delete(task.taskId);
+}

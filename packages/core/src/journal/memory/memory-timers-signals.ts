@@ -1,0 +1,60 @@
+import { RunFinishedError, RunNotFoundError } from "../../errors/journal-errors.ts";
+import { isTerminal } from "../../model/run-status.ts";
+import type { SendSignalRequest } from "../journal.ts";
+import type { RunRow } from "./memory-rows.ts";
+import type { MemoryStore } from "./memory-store.ts";
+import { dueAt } from "./memory-tasks.ts";
+
+/** Fires up to `limit` due timers into their runs' inboxes, earliest first; returns how many fired. */
+export function fireDueTimers(store: MemoryStore, limit: number): number {
+  const now = store.clock.now();
+  const due = [...store.timers.entries()]
+    .filter(([, timer]) => timer.fireAt <= now)
+    .sort(([, a], [, b]) => a.fireAt - b.fireAt || a.order - b.order)
+    .slice(0, Math.max(0, limit));
+  for (const [key, timer] of due) {
+    store.timers.delete(key);
+    const run = store.runs.get(timer.runId);
+    if (run) store.pushInbox(run, { kind: "timer_fired", identity: timer.identity }, now);
+  }
+  return due.length;
+}
+
+/** Delivers a signal to a running run; a delivery id already seen by its chain is not delivered twice. */
+export function sendSignal(store: MemoryStore, request: SendSignalRequest): { accepted: boolean } {
+  const row = activeRun(store, request.runId);
+  if (request.deliveryId !== undefined) {
+    if (row.deliveryIds.has(request.deliveryId)) return { accepted: false };
+    row.deliveryIds.add(request.deliveryId);
+  }
+  const event = {
+    kind: "signal_received" as const,
+    name: request.name,
+    payload: request.payload,
+    ...(request.deliveryId === undefined ? {} : { deliveryId: request.deliveryId }),
+  };
+  store.pushInbox(row, event, store.clock.now());
+  return { accepted: true };
+}
+
+/** Asks a running run to cancel: a cancel_requested in its inbox. */
+export function requestCancel(store: MemoryStore, runId: string, reason: string | undefined): void {
+  const row = activeRun(store, runId);
+  store.pushInbox(row, reason === undefined ? { kind: "cancel_requested" } : { kind: "cancel_requested", reason }, store.clock.now());
+}
+
+/** The earliest instant a timer fires or a task becomes due (claimable, or abandoned by its attempt). */
+export function nextDueAt(store: MemoryStore): number | undefined {
+  let next = Number.POSITIVE_INFINITY;
+  for (const timer of store.timers.values()) next = Math.min(next, timer.fireAt);
+  for (const task of store.tasks.values()) next = Math.min(next, dueAt(task));
+  return Number.isFinite(next) ? next : undefined;
+}
+
+/** A run that exists and can still receive signals and cancellations. */
+function activeRun(store: MemoryStore, runId: string): RunRow {
+  const row = store.runs.get(runId);
+  if (row === undefined) throw new RunNotFoundError(runId);
+  if (isTerminal(row.status)) throw new RunFinishedError(runId, row.status);
+  return row;
+}

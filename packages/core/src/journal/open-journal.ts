@@ -1,0 +1,117 @@
+import type { PGlite } from "@electric-sql/pglite";
+import { sql } from "kysely";
+import pg from "pg";
+import { DatabaseUnavailableError, SchemaNotMigratedError } from "../errors/index.ts";
+import type { Journal } from "./journal.ts";
+import type { Notifier } from "./notifier.ts";
+import { appliedMigrations, loadMigrations, migrate, requiredSchemaVersion } from "./sql/migrator.ts";
+import { createPgliteNotifier, createPgNotifier } from "./sql/pg-notifier.ts";
+import type { SqlExecutor } from "./sql/sql-fragments.ts";
+import { createSqlJournal } from "./sql/sql-journal.ts";
+import { connectPool, defaultDataDir, openPglite, redactUrl } from "./sql/connect-database.ts";
+
+export { keepPoolAlive, redactUrl } from "./sql/connect-database.ts";
+
+/** Where the journal lives. With nothing set: `DATABASE_URL`, else embedded PGlite in `dataDir`. */
+export interface OpenJournalOptions {
+  /** PostgreSQL connection string; default `process.env.DATABASE_URL`. */
+  readonly url?: string;
+  /** An existing pg Pool (the journal does not end it on close). */
+  readonly pool?: pg.Pool;
+  /**
+   * An existing Kysely instance (PostgresDialect or PGliteDialect; not destroyed on close).
+   * Hints then come from `pglite` when given, else from a LISTEN connection to `url`/`pool`,
+   * else there are none and engines rely on polling alone.
+   */
+  readonly kysely?: SqlExecutor;
+  /** The PGlite instance behind `kysely`, for its LISTEN hints. */
+  readonly pglite?: PGlite;
+  /** Embedded PGlite data directory; default `./.continuum/pgdata`; `memory://` keeps it in memory. */
+  readonly dataDir?: string;
+  /** Apply pending migrations on open. Default: true for embedded PGlite, false for a server. */
+  readonly migrate?: boolean;
+  /** Monthly event partitions to make sure exist, from the current month. Default 3. */
+  readonly partitionMonthsAhead?: number;
+}
+
+/**
+ * Opens the SQL journal: PostgreSQL through `pg` when a URL (or pool) is given or
+ * `DATABASE_URL` is set, else embedded PGlite in a local data directory, migrated on open.
+ *
+ * @example
+ * ```ts
+ * const journal = await openJournal();                       // embedded, ./.continuum/pgdata
+ * const shared = await openJournal({ url: process.env.DATABASE_URL, migrate: true });
+ * ```
+ */
+export async function openJournal(options: OpenJournalOptions = {}): Promise<Journal> {
+  if (options.kysely !== undefined) return openOnKysely(options.kysely, options);
+  const fromEnv = options.pool === undefined ? process.env.DATABASE_URL : undefined;
+  const url = options.url ?? (fromEnv === "" ? undefined : fromEnv);
+  if (url !== undefined || options.pool !== undefined) return openServerJournal(options, url);
+  return openEmbeddedJournal(options);
+}
+
+async function openServerJournal(options: OpenJournalOptions, url: string | undefined): Promise<Journal> {
+  const shown = url === undefined ? "(pool)" : redactUrl(url);
+  const pool = options.pool ?? new pg.Pool({ connectionString: url, application_name: "continuum" });
+  const ownsPool = options.pool === undefined;
+  const db = await connectPool(pool, shown, ownsPool);
+  const destroy = async (): Promise<void> => {
+    if (ownsPool) await db.destroy();
+  };
+  try {
+    await prepareSchema(db, shown, options.migrate ?? false, options.partitionMonthsAhead ?? 3);
+  } catch (error) {
+    await destroy();
+    throw error;
+  }
+  const connection: pg.ClientConfig = url !== undefined ? { connectionString: url } : (pool.options as pg.ClientConfig);
+  const notifier = createPgNotifier({ connection: { ...connection, application_name: "continuum-listen" } });
+  return createSqlJournal(db, { notifier, onClose: destroy, target: shown });
+}
+
+async function openEmbeddedJournal(options: OpenJournalOptions): Promise<Journal> {
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const { pglite, db } = await openPglite(dataDir);
+  try {
+    await prepareSchema(db, dataDir, options.migrate ?? true, options.partitionMonthsAhead ?? 3);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return createSqlJournal(db, { notifier: createPgliteNotifier(pglite), onClose: () => db.destroy(), target: dataDir });
+}
+
+async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions): Promise<Journal> {
+  const shown = options.url === undefined ? "(kysely)" : redactUrl(options.url);
+  try {
+    await sql`SELECT 1`.execute(db);
+  } catch (error) {
+    throw new DatabaseUnavailableError(shown, error instanceof Error ? error.message : String(error), error);
+  }
+  await prepareSchema(db, shown, options.migrate ?? false, options.partitionMonthsAhead ?? 3);
+  const listenTo: pg.ClientConfig | undefined =
+    options.url !== undefined ? { connectionString: options.url } : (options.pool?.options as pg.ClientConfig | undefined);
+  const notifier: Notifier =
+    options.pglite !== undefined
+      ? createPgliteNotifier(options.pglite)
+      : listenTo !== undefined
+        ? createPgNotifier({ connection: { ...listenTo, application_name: "continuum-listen" } })
+        : { subscribe: () => () => {}, close: async () => {} };
+  return createSqlJournal(db, { notifier, target: shown });
+}
+
+/** Migrates (or checks the schema is current), then makes sure this month's partitions exist. */
+async function prepareSchema(db: SqlExecutor, shown: string, migrateOnOpen: boolean, monthsAhead: number): Promise<void> {
+  const migrations = loadMigrations();
+  if (migrateOnOpen) {
+    await migrate(db, migrations);
+  } else {
+    const applied = await appliedMigrations(db);
+    const version = Math.max(0, ...applied.keys());
+    const required = requiredSchemaVersion(migrations);
+    if (version < required) throw new SchemaNotMigratedError(shown, version, required);
+  }
+  if (monthsAhead > 0) await sql`SELECT continuum.ensure_event_partitions(continuum.now()::date, ${monthsAhead}::int)`.execute(db);
+}

@@ -1,0 +1,230 @@
+import { sql, type RawBuilder } from "kysely";
+import { InboxNotEmptyError, LeaseLostError, SequenceConflictError, StaleAttemptError } from "../../errors/index.ts";
+import { isTerminal, type Encoded, type ResolutionEvent } from "../../model/index.ts";
+import { NotifyTopic } from "../notifier.ts";
+import type { StepCommit, StepCommitResult } from "../journal.ts";
+import { runColumns, splitEvent, type InboxRow, type RunRow } from "./rows.ts";
+import { closeChildren, createChildren, handOver, handoverSignals, lockParentFirst, openChildrenOf, reportToParent } from "./commit-composition.ts";
+import { insertRun } from "./start-run.ts";
+import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
+import { finishedTasksCte } from "./finish-task.ts";
+import { inTransaction, channelOf, dbNow, dbNowPlus, fromEpochMs, inList, json, msInterval, notify, toMs, type SqlExecutor } from "./sql-fragments.ts";
+import { storableInstant } from "../instant-limits.ts";
+
+/**
+ * commitStep: one step of a run's execution, atomically.
+ *
+ * Locking: the first statement is the compare-and-set: SELECT ... FOR NO KEY UPDATE of the run
+ * row where fencing token and owner match. If another transaction holds the row, Postgres
+ * waits and then re-checks the condition on the row's newest version, so a lease taken over
+ * meanwhile yields no row and we throw LeaseLostError before anything is written. From there
+ * on no claimer or inbox deliverer can change the run until we commit. Cancelled timers are
+ * deleted with SKIP LOCKED: a timer the timer wheel is firing right now holds its row lock and
+ * then waits for ours, so waiting for it here would deadlock; it fires instead, and replay
+ * ignores a stale timer_fired. Tasks in `cancelTasks` are deleted while pending, also with SKIP
+ * LOCKED: one a worker is claiming right now becomes a running attempt, which is left to
+ * finish (its result is delivered as usual). The final UPDATE recomputes readiness (`ready_since`) from the
+ * inbox while the row lock is still held (see deliverToInbox for why no wake-up is lost).
+ */
+export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<StepCommitResult> {
+  const { lease } = commit;
+  return inTransaction(db, async (tx) => {
+    await lockParentFirst(tx, commit, isTerminal(commit.run.status));
+    const cas = await sql<RunRow & { now: Date; has_inbox: boolean }>`
+      SELECT ${runColumns}, ${dbNow} AS now, r.ready_since IS NOT NULL AS has_inbox FROM continuum.runs AS r
+      WHERE r.run_id = ${lease.runId} AND r.fencing_token = ${lease.fencingToken} AND r.lease_owner = ${lease.owner}
+      FOR NO KEY UPDATE`.execute(tx);
+    const run = cas.rows[0];
+    if (run === undefined || isTerminal(run.status)) throw new LeaseLostError(lease.runId, lease.fencingToken);
+    if (Number(run.last_seq) !== commit.lastSeq) throw new SequenceConflictError(lease.runId, commit.lastSeq, Number(run.last_seq));
+    // ready_since is set exactly while the run has undelivered items (see deliverToInbox); the
+    // row lock keeps any from arriving until we commit.
+    if (commit.requireEmptyInbox === true && run.has_inbox) throw new InboxNotEmptyError(lease.runId);
+    const lastSeq = commit.lastSeq + commit.events.length;
+    const terminal = isTerminal(commit.run.status);
+    if (commit.delivered.length > 0) {
+      await sql`DELETE FROM continuum.inbox WHERE run_id = ${lease.runId} AND id IN ${inList(commit.delivered)}`.execute(tx);
+    }
+    // A run that ends drops all its waiting tasks in the cleanup statement further down.
+    if (!terminal && commit.cancelTasks !== undefined && commit.cancelTasks.length > 0) {
+      await sql`DELETE FROM continuum.tasks WHERE task_id IN (
+                  SELECT task_id FROM continuum.tasks
+                  WHERE run_id = ${lease.runId} AND status = 'pending' AND identity IN ${inList(commit.cancelTasks)}
+                  FOR UPDATE SKIP LOCKED)`.execute(tx);
+    }
+    const prepared = await prepareTasks(tx, lease.runId, commit.tasks, { detached: terminal, owner: lease.owner });
+    // The run row's update. Folded into the write statement when nothing else in this step
+    // touches the inbox (its ready_since sub-select then sees the final inbox): the common
+    // activity step of the sticky fast path is BEGIN, CAS, one write, COMMIT.
+    const runUpdate = sql<RunUpdated>`
+      UPDATE continuum.runs SET
+        updated_at = ${dbNow},
+        status = ${commit.run.status},
+        result = ${json(commit.run.result)},
+        error = ${json(commit.run.error)},
+        continued_to = ${commit.run.continuedTo ?? null},
+        last_seq = ${lastSeq},
+        ready_since = ${terminal ? sql`NULL` : sql`(SELECT min(id) FROM continuum.inbox WHERE run_id = ${lease.runId})`},
+        finished_at = ${terminal ? dbNow : sql`NULL`},
+        lease_owner = ${terminal ? null : lease.owner},
+        lease_expires_at = ${
+          terminal ? sql`NULL` : commit.leaseMs === undefined ? sql`lease_expires_at` : sql`${dbNow} + ${msInterval(commit.leaseMs)}`
+        }
+      WHERE run_id = ${lease.runId}
+      RETURNING ready, ${terminal ? openChildrenOf(lease.runId) : sql`NULL`} AS open_children`;
+    const plain = commit.delivered.length === 0 && (commit.children?.length ?? 0) === 0 && !prepared.reusesResults;
+    // A run that completes, fails or is cancelled: its cleanup and the run_finished hint join
+    // the write statement too (nothing later in this transaction touches its inbox or timers).
+    const endsPlainly = terminal && plain && commit.run.status !== "continued" && commit.timers.length === 0;
+    const folded = (!terminal && plain) || endsPlainly;
+    const written = await writeStep(tx, run.history_month, commit, prepared.cte, folded ? runUpdate : undefined, endsPlainly);
+    const claimedTasks = await prepared.finish(tx, written.tasks);
+    if (commit.timers.length > 0) {
+      const rows = commit.timers.map((t) => {
+        const fireAt = t.until !== undefined ? fromEpochMs(storableInstant("timer until", t.until)) : dbNowPlus("timer delayMs", t.delayMs ?? 0);
+        return sql`(${lease.runId}, ${t.identity}, ${fireAt}, ${dbNow})`;
+      });
+      await sql`INSERT INTO continuum.timers (run_id, identity, fire_at, created_at) VALUES ${sql.join(rows)}
+                ON CONFLICT (run_id, identity) DO NOTHING`.execute(tx);
+      await notify(tx, NotifyTopic.timerSet, [lease.runId]);
+    }
+    if (commit.cancelTimers.length > 0) {
+      await sql`DELETE FROM continuum.timers WHERE (run_id, identity) IN (
+                  SELECT run_id, identity FROM continuum.timers
+                  WHERE run_id = ${lease.runId} AND identity IN ${inList(commit.cancelTimers)}
+                  FOR UPDATE SKIP LOCKED)`.execute(tx);
+    }
+
+    if (commit.children !== undefined && commit.children.length > 0) await createChildren(tx, run, commit.children);
+
+    let handover: ResolutionEvent[] = [];
+    if (terminal && !endsPlainly) {
+      // A finished run never steps again: drop what could only wake it (running tasks finish
+      // on their own; their results are then dropped by deliverToInbox). Signals nobody took
+      // move to a successor (continue-as-new).
+      // One statement: queued work of a run that ends is dropped, except the tasks this very
+      // step issued (created above as detached: fire-and-forget), its timers and its inbox.
+      const removed = await sql<InboxRow>`
+        WITH dropped_tasks AS (
+          DELETE FROM continuum.tasks WHERE run_id = ${lease.runId} AND status = 'pending' AND NOT detached
+        ),
+        dropped_timers AS (
+          DELETE FROM continuum.timers WHERE (run_id, identity) IN (
+            SELECT run_id, identity FROM continuum.timers WHERE run_id = ${lease.runId} FOR UPDATE SKIP LOCKED)
+        )
+        DELETE FROM continuum.inbox WHERE run_id = ${lease.runId} RETURNING id, run_id, kind, body, received_at`.execute(tx);
+      if (commit.run.status === "continued") handover = handoverSignals(commit, removed.rows);
+    }
+    const updated = folded ? written.run : (await runUpdate.execute(tx)).rows[0];
+
+    // Continue-as-new: the successor keeps the workflow id. An engine that created the
+    // successor itself (startRun) only links it; otherwise it is created here, atomically.
+    if (commit.run.status === "continued" && commit.run.continuedTo !== undefined && !(await runExists(tx, commit.run.continuedTo))) {
+      const continued = commit.events.find((e) => e.kind === "run_continued");
+      const input: Encoded = continued?.kind === "run_continued" ? continued.input : null;
+      await insertRun(tx, {
+        runId: commit.run.continuedTo,
+        namespace: run.namespace,
+        workflowId: run.workflow_id,
+        workflowName: run.workflow_name,
+        versionHash: run.version_hash,
+        input,
+        attributes: run.attributes,
+        ...(run.parent_run_id === null ? {} : { parentRunId: run.parent_run_id }),
+        ...(run.parent_identity === null ? {} : { parentIdentity: run.parent_identity }),
+        ...(run.parent_close_policy === null ? {} : { parentClosePolicy: run.parent_close_policy }),
+        chainId: await chainIdOf(tx, lease.runId),
+        continuedFrom: lease.runId,
+      });
+    }
+    if (commit.run.status === "continued" && commit.run.continuedTo !== undefined) await handOver(tx, lease.runId, commit.run.continuedTo, handover);
+    if (terminal) {
+      await reportToParent(tx, run, commit);
+      const open = updated?.open_children;
+      await closeChildren(tx, lease.runId, commit.run.status, typeof open === "string" ? (JSON.parse(open) as string[]) : (open ?? []));
+    }
+    if (terminal && !endsPlainly) await notify(tx, NotifyTopic.runFinished, [lease.runId]);
+    else if (updated?.ready === true) await notify(tx, NotifyTopic.runReady, [lease.runId]);
+    return { lastSeq, now: toMs(run.now), ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
+  });
+}
+
+/**
+ * The step's main writes in one statement (one round trip): the attempts it finishes
+ * (finishedTasksCte), its events, and its tasks (prepareTasks' CTE). Runs under the run row
+ * lock taken by the CAS. A finished attempt that was not current leaves `finished_tasks` short:
+ * StaleAttemptError, and the transaction, this statement included, is rolled back.
+ * Returns the tasks inserted.
+ */
+async function writeStep(
+  tx: SqlExecutor,
+  historyMonth: string,
+  commit: StepCommit,
+  tasksCte: RawBuilder<unknown> | undefined,
+  runUpdate: RawBuilder<RunUpdated> | undefined,
+  endRun = false,
+): Promise<{ tasks: InsertedTask[]; run: RunUpdated | undefined }> {
+  const { lease } = commit;
+  const ctes: RawBuilder<unknown>[] = [];
+  const finished = commit.finishTasks ?? [];
+  const finishCte = finishedTasksCte(lease.runId, finished);
+  if (finishCte !== undefined) ctes.push(finishCte);
+  if (commit.events.length > 0) {
+    const rows = commit.events.map((event, i) => {
+      const { kind, body } = splitEvent(event);
+      return sql`(${lease.runId}, ${historyMonth}::date, ${commit.lastSeq + i + 1}, ${kind}, ${json(body)}, ${dbNow})`;
+    });
+    ctes.push(sql`new_events AS (INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at) VALUES ${sql.join(rows)})`);
+  }
+  if (tasksCte !== undefined) ctes.push(tasksCte);
+  if (runUpdate !== undefined) ctes.push(sql`run_updated AS (${runUpdate})`);
+  if (endRun) ctes.push(endCleanup(lease.runId));
+  if (ctes.length === 0) return { tasks: [], run: undefined };
+  const written = await sql<{ closed: number; tasks: InsertedTask[] | string; ready: boolean | null; open_children: string[] | string | null }>`
+    WITH ${sql.join(ctes)}
+    SELECT ${finishCte === undefined ? sql`0` : sql`(SELECT count(*) FROM finished_tasks)`}::int AS closed,
+           ${tasksCte === undefined ? sql`'[]'::json` : sql`(SELECT coalesce(json_agg(c), '[]'::json) FROM created_tasks AS c)`} AS tasks,
+           ${runUpdate === undefined ? sql`NULL::boolean` : sql`(SELECT ready FROM run_updated)`} AS ready,
+           ${runUpdate === undefined ? sql`NULL::json` : sql`(SELECT open_children FROM run_updated)`} AS open_children
+           ${endRun ? sql`, pg_notify(${channelOf(NotifyTopic.runFinished)}, ${lease.runId}::text) AS notified` : sql``}`.execute(tx);
+  const row = written.rows[0];
+  if (Number(row?.closed ?? 0) !== finished.length) {
+    const first = finished[0];
+    throw new StaleAttemptError(first?.claim.taskId ?? "", first?.claim.attempt ?? 0);
+  }
+  const tasks = row?.tasks ?? [];
+  return {
+    tasks: typeof tasks === "string" ? (JSON.parse(tasks) as InsertedTask[]) : tasks,
+    run: runUpdate === undefined ? undefined : { ready: row?.ready === true, open_children: row?.open_children ?? null },
+  };
+}
+
+/**
+ * The end of a run, as CTEs of the write statement: its waiting tasks (not the detached ones
+ * this step creates), its timers and its inbox are dropped, as in commitStep's cleanup.
+ */
+function endCleanup(runId: string): RawBuilder<unknown> {
+  return sql`
+    end_tasks AS (DELETE FROM continuum.tasks WHERE run_id = ${runId} AND status = 'pending' AND NOT detached),
+    end_timers AS (
+      DELETE FROM continuum.timers WHERE (run_id, identity) IN (
+        SELECT run_id, identity FROM continuum.timers WHERE run_id = ${runId} FOR UPDATE SKIP LOCKED)
+    ),
+    end_inbox AS (DELETE FROM continuum.inbox WHERE run_id = ${runId})`;
+}
+
+/** What the run row's update returns. */
+interface RunUpdated {
+  ready: boolean;
+  open_children: string[] | string | null;
+}
+
+async function runExists(tx: SqlExecutor, runId: string): Promise<boolean> {
+  const row = await sql`SELECT 1 FROM continuum.runs WHERE run_id = ${runId}`.execute(tx);
+  return row.rows.length > 0;
+}
+
+async function chainIdOf(tx: SqlExecutor, runId: string): Promise<string> {
+  const row = await sql<{ chain_id: string }>`SELECT chain_id FROM continuum.runs WHERE run_id = ${runId}`.execute(tx);
+  return row.rows[0]?.chain_id ?? runId;
+}

@@ -1,0 +1,40 @@
+import pg from "pg";
+import { connectPool, defaultDataDir, openPglite, redactUrl } from "./connect-database.ts";
+import { migrate, type MigrateResult } from "./migrator.ts";
+
+/** Where `migrateDatabase` applies the migrations. */
+export interface MigrateDatabaseOptions {
+  /** PostgreSQL connection string; without it, the embedded PGlite data directory. */
+  readonly url?: string;
+  /** Embedded data directory; default `./.continuum/pgdata`. */
+  readonly dataDir?: string;
+}
+
+/**
+ * Connects, applies pending migrations (see `migrate`) and disconnects: what
+ * `continuum migrate` runs. The CLI never touches a driver itself.
+ *
+ * @example
+ * ```ts
+ * const { applied, version } = await migrateDatabase({ url: process.env.DATABASE_URL });
+ * ```
+ */
+export async function migrateDatabase(options: MigrateDatabaseOptions): Promise<MigrateResult & { target: string }> {
+  if (options.url !== undefined) {
+    const target = redactUrl(options.url);
+    const pool = new pg.Pool({ connectionString: options.url, max: 1, application_name: "continuum-migrate" });
+    const db = await connectPool(pool, target, true);
+    try {
+      return { ...(await migrate(db)), target };
+    } finally {
+      await db.destroy();
+    }
+  }
+  const dataDir = options.dataDir ?? defaultDataDir();
+  const { db } = await openPglite(dataDir);
+  try {
+    return { ...(await migrate(db)), target: dataDir };
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,97 @@
+import { sql } from "kysely";
+import type { Encoded, HistoryEvent, RunStatus } from "../../model/index.ts";
+import type { RunFilter, RunPage, RunRecord } from "../journal.ts";
+import { runColumns, toHistoryEvent, toRunRecord, type EventRow, type RunRow } from "./rows.ts";
+import { dbNow, inList, jsonbSearch, toMs, toMsOrUndefined, type SqlExecutor } from "./sql-fragments.ts";
+
+// Read-only queries: single statements, no locks (MVCC snapshot of committed data).
+
+const defaultPageSize = 100;
+
+/** The journal's clock (continuum.now()) in epoch ms. */
+export async function journalNow(db: SqlExecutor): Promise<number> {
+  const result = await sql<{ now: Date }>`SELECT ${dbNow} AS now`.execute(db);
+  return toMs((result.rows[0] as { now: Date }).now);
+}
+
+/** One run by id (undefined when unknown). */
+export async function getRun(db: SqlExecutor, runId: string): Promise<RunRecord | undefined> {
+  const result = await sql<RunRow>`SELECT ${runColumns} FROM continuum.runs r WHERE r.run_id = ${runId}`.execute(db);
+  return result.rows[0] && toRunRecord(result.rows[0]);
+}
+
+/**
+ * The latest run of the chain that holds this workflow id: the first run started with it,
+ * then continued_to links to the end (successors may carry the same id or their own).
+ *
+ * Fast path: successors keep the chain's id, so the chain's latest run is the one run with this
+ * id that was not continued (one probe of runs_workflow_id_key, however long the chain). Only
+ * when there is none is the chain walked (runs_workflow_id_idx finds its first run).
+ */
+export async function getRunByWorkflowId(db: SqlExecutor, namespace: string, workflowId: string): Promise<RunRecord | undefined> {
+  const holder = await sql<RunRow>`
+    SELECT ${runColumns} FROM continuum.runs r
+    WHERE r.namespace = ${namespace} AND r.workflow_id = ${workflowId} AND r.status <> 'continued'`.execute(db);
+  if (holder.rows[0] !== undefined) return toRunRecord(holder.rows[0]);
+  const result = await sql<RunRow>`
+    WITH RECURSIVE chain AS (
+      SELECT first.run_id, first.continued_to, 0 AS depth
+      FROM (SELECT run_id, continued_to FROM continuum.runs
+            WHERE namespace = ${namespace} AND workflow_id = ${workflowId}
+            ORDER BY created_order LIMIT 1) AS first
+      UNION ALL
+      SELECT next.run_id, next.continued_to, chain.depth + 1
+      FROM chain JOIN continuum.runs AS next ON next.run_id = chain.continued_to
+      WHERE chain.depth < 100000
+    )
+    SELECT ${runColumns} FROM continuum.runs r
+    WHERE r.run_id = (SELECT run_id FROM chain ORDER BY depth DESC LIMIT 1)`.execute(db);
+  return result.rows[0] && toRunRecord(result.rows[0]);
+}
+
+/** Newest first; the cursor is the last run's creation order. */
+export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunPage> {
+  const limit = Math.max(1, filter.limit ?? defaultPageSize);
+  const statuses: readonly RunStatus[] | undefined = filter.status === undefined ? undefined : typeof filter.status === "string" ? [filter.status] : filter.status;
+  if (statuses !== undefined && statuses.length === 0) return { runs: [] };
+  const after = filter.after === undefined ? undefined : Number(filter.after);
+  const conditions = [
+    sql`true`,
+    ...(filter.namespace === undefined ? [] : [sql`r.namespace = ${filter.namespace}`]),
+    ...(filter.workflowName === undefined ? [] : [sql`r.workflow_name = ${filter.workflowName}`]),
+    ...(filter.parentRunId === undefined ? [] : [sql`r.parent_run_id = ${filter.parentRunId}`]),
+    ...(statuses === undefined ? [] : [sql`r.status IN ${inList(statuses)}`]),
+    ...(filter.attributes === undefined ? [] : [sql`r.attributes_search @> ${jsonbSearch(filter.attributes as Encoded)}`]),
+    ...(after === undefined || !Number.isFinite(after) ? [] : [sql`r.created_order < ${after}`]),
+  ];
+  const result = await sql<RunRow>`
+    SELECT ${runColumns} FROM continuum.runs r
+    WHERE ${sql.join(conditions, sql` AND `)}
+    ORDER BY r.created_order DESC
+    LIMIT ${limit + 1}`.execute(db);
+  const page = result.rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    runs: page.map(toRunRecord),
+    ...(result.rows.length > limit && last !== undefined ? { next: String(last.created_order) } : {}),
+  };
+}
+
+/** History after `afterSeq`, pruned to the run's partition through its history_month. */
+export async function readHistory(db: SqlExecutor, runId: string, afterSeq = 0): Promise<HistoryEvent[]> {
+  const result = await sql<EventRow>`
+    SELECT e.seq, e.kind, e.body, e.at FROM continuum.events e
+    WHERE e.run_id = ${runId} AND e.seq > ${afterSeq}
+      AND e.history_month = (SELECT history_month FROM continuum.runs WHERE run_id = ${runId})
+    ORDER BY e.seq`.execute(db);
+  return result.rows.map(toHistoryEvent);
+}
+
+/** Earliest timer or task due time (running tasks are due at their attempt's deadline). */
+export async function nextDueAt(db: SqlExecutor): Promise<number | undefined> {
+  const result = await sql<{ due: Date | null }>`
+    SELECT LEAST(
+      (SELECT min(fire_at) FROM continuum.timers),
+      (SELECT min(available_at) FROM continuum.tasks WHERE status IN ('pending', 'running'))) AS due`.execute(db);
+  return toMsOrUndefined(result.rows[0]?.due);
+}

@@ -1,0 +1,23 @@
+import type { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll } from "vitest";
+import { runJournalConformance } from "../../testing/journal-conformance.ts";
+import { migrate } from "./migrator.ts";
+import { createPgliteNotifier } from "./pg-notifier.ts";
+import type { SqlExecutor } from "./sql-fragments.ts";
+import { sqlAdapterCases } from "./test-support/sql-adapter-cases.ts";
+import { factoryOn, memoryPglite } from "./test-support/sql-test-databases.ts";
+
+// One in-memory PGlite for the whole file (cold start is seconds); tests empty its tables.
+let pglite: PGlite;
+let db: SqlExecutor;
+
+beforeAll(async () => {
+  ({ pglite, db } = await memoryPglite());
+  await migrate(db);
+});
+afterAll(async () => {
+  await db.destroy();
+});
+
+runJournalConformance("SQL on PGlite", { create: () => factoryOn(db, () => createPgliteNotifier(pglite)).create() });
+sqlAdapterCases({ db: () => db });

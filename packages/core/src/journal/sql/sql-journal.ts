@@ -1,0 +1,85 @@
+import { TransactionNotSupportedError } from "../../errors/journal-errors.ts";
+import type { Journal } from "../journal.ts";
+import type { Notifier } from "../notifier.ts";
+import { claimRuns } from "./claim-runs.ts";
+import { claimTasks } from "./claim-tasks.ts";
+import { commitStep } from "./commit-step.ts";
+import { guardConnection } from "./database-unavailable.ts";
+import { retryConflicts } from "./retry-conflicts.ts";
+import { fireDueTimers } from "./fire-due-timers.ts";
+import { finishTask } from "./finish-task.ts";
+import { heartbeatTask } from "./heartbeat-task.ts";
+import { markUnknownVersions } from "./mark-unknown-versions.ts";
+import { releaseRun, renewRunLeases } from "./run-leases.ts";
+import { getRun, getRunByWorkflowId, journalNow, listRuns, nextDueAt, readHistory } from "./run-queries.ts";
+import { requestCancel, sendSignal } from "./send-signal.ts";
+import type { SqlExecutor } from "./sql-fragments.ts";
+import { startRun } from "./start-run.ts";
+
+/** Options of {@link createSqlJournal}. */
+export interface SqlJournalOptions {
+  /** Wake-up hints; see pg-notifier.ts. */
+  readonly notifier: Notifier;
+  /** Runs after the notifier closed, e.g. to destroy a Kysely instance the journal owns. */
+  readonly onClose?: () => Promise<void>;
+  /** Where the database is, as shown in DatabaseUnavailableError (never with a password). */
+  readonly target?: string;
+}
+
+/**
+ * The Journal port on PostgreSQL or PGlite through Kysely: the same SQL on both. Each method
+ * is one transaction (or one statement); each hot query lives in its own file with its locking
+ * strategy; a lost connection surfaces as DatabaseUnavailableError. The schema must be migrated (see migrator.ts); most apps call `openJournal()`
+ * instead, which connects, migrates when asked and builds the notifier.
+ *
+ * @example
+ * ```ts
+ * const journal = createSqlJournal(db, { notifier: createPgliteNotifier(pglite) });
+ * const { run } = await journal.startRun({ namespace: "default", workflowName: "order", versionHash: "v1", input: null });
+ * ```
+ */
+export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): Journal {
+  let closing: Promise<void> | undefined;
+  const target = options.target ?? "(journal database)";
+  // A journal bound to the caller's transaction must not retry: that transaction is aborted.
+  const g = <T>(call: () => Promise<T>): Promise<T> =>
+    guardConnection(target, db.isTransaction ? call : () => retryConflicts(call));
+  return {
+    notifier: options.notifier,
+    now: () => g(() => journalNow(db)),
+    startRun: (request) => g(() => startRun(db, request)),
+    getRun: (runId) => g(() => getRun(db, runId)),
+    getRunByWorkflowId: (namespace, workflowId) => g(() => getRunByWorkflowId(db, namespace, workflowId)),
+    listRuns: (filter) => g(() => listRuns(db, filter)),
+    readHistory: (runId, afterSeq) => g(() => readHistory(db, runId, afterSeq)),
+    claimRuns: (request) => g(() => claimRuns(db, request)),
+    commitStep: (commit) => g(() => commitStep(db, commit)),
+    markUnknownVersions: (request) => g(() => markUnknownVersions(db, request)),
+    renewRunLeases: (owner, leases, leaseMs) => g(() => renewRunLeases(db, owner, leases, leaseMs)),
+    releaseRun: (lease, options) => g(() => releaseRun(db, lease, options)),
+    claimTasks: (request) => g(() => claimTasks(db, request)),
+    heartbeatTask: (claim, details) => g(() => heartbeatTask(db, claim, details)),
+    finishTask: (claim, outcome) => g(() => finishTask(db, claim, outcome)),
+    fireDueTimers: (limit) => g(() => fireDueTimers(db, limit)),
+    sendSignal: (request) => g(() => sendSignal(db, request)),
+    requestCancel: (runId, reason) => g(() => requestCancel(db, runId, reason)),
+    nextDueAt: () => g(() => nextDueAt(db)),
+    bindTransaction(transaction) {
+      const candidate = transaction as Partial<SqlExecutor>;
+      if (candidate.isTransaction !== true || typeof candidate.selectFrom !== "function") {
+        throw new TransactionNotSupportedError("the value is not a Kysely transaction (use the `trx` of db.transaction().execute(async (trx) => ...))");
+      }
+      // Same notifier (hints are sent by pg_notify inside the caller's transaction, so only on
+      // commit); closing the bound journal must not close the shared notifier.
+      const bound = createSqlJournal(transaction as SqlExecutor, { notifier: options.notifier, target });
+      return { ...bound, close: async () => {} };
+    },
+    close() {
+      closing ??= (async () => {
+        await options.notifier.close();
+        await options.onClose?.();
+      })();
+      return closing;
+    },
+  };
+}

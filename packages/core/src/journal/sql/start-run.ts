@@ -1,0 +1,90 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import { RunAlreadyExistsError } from "../../errors/index.ts";
+import type { Encoded, ParentClosePolicy } from "../../model/index.ts";
+import { NotifyTopic } from "../notifier.ts";
+import type { StartRunRequest, StartRunResult } from "../journal.ts";
+import { runColumns, splitEvent, toRunRecord, type RunRow } from "./rows.ts";
+import { getRunByWorkflowId } from "./run-queries.ts";
+import { dbNow, inTransaction, json, notify, type SqlExecutor } from "./sql-fragments.ts";
+
+/** What a new run row needs; shared by startRun and continue-as-new. */
+export interface NewRun {
+  readonly runId: string;
+  readonly namespace: string;
+  readonly workflowId: string;
+  readonly workflowName: string;
+  readonly versionHash: string;
+  readonly input: Encoded;
+  readonly attributes: Readonly<Record<string, Encoded>>;
+  readonly parentRunId?: string;
+  /** Child runs: the parent's child_started identity and the parent-close policy. */
+  readonly parentIdentity?: string;
+  readonly parentClosePolicy?: ParentClosePolicy;
+  readonly chainId: string;
+  readonly continuedFrom?: string;
+}
+
+/**
+ * Inserts a run and its run_started event (seq 1), ready for its first step. Returns undefined
+ * when the workflow id is taken.
+ *
+ * Locking: none taken explicitly. The partial unique index on (namespace, workflow_id) decides
+ * races between two starts with the same id: ON CONFLICT DO NOTHING waits for the other
+ * inserter to commit, then yields to it.
+ */
+export async function insertRun(tx: SqlExecutor, run: NewRun): Promise<RunRow | undefined> {
+  const inserted = await sql<RunRow>`
+    WITH next AS (SELECT nextval('continuum.journal_order') AS n)
+    INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
+      parent_run_id, parent_identity, parent_close_policy, chain_id, continued_from, history_month, last_seq, created_order, ready_since, created_at, updated_at)
+    SELECT ${run.runId}, ${run.namespace}, ${run.workflowId}, ${run.workflowName}, ${run.versionHash}, ${json(run.input)},
+      ${json(run.attributes)}, ${run.parentRunId ?? null}, ${run.parentIdentity ?? null}, ${run.parentClosePolicy ?? null}, ${run.chainId}, ${run.continuedFrom ?? null},
+      date_trunc('month', ${dbNow})::date, 1, next.n, next.n, ${dbNow}, ${dbNow}
+    FROM next
+    ON CONFLICT (namespace, workflow_id) WHERE status <> 'continued' DO NOTHING
+    RETURNING ${runColumns}`.execute(tx);
+  const row = inserted.rows[0];
+  if (row === undefined) return undefined;
+  const { kind, body } = splitEvent({
+    kind: "run_started",
+    workflowName: run.workflowName,
+    versionHash: run.versionHash,
+    input: run.input,
+  });
+  await sql`INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
+            VALUES (${row.run_id}, ${row.history_month}::date, 1, ${kind}, ${json(body)}, ${dbNow})`.execute(tx);
+  await notify(tx, NotifyTopic.runReady, [row.run_id]);
+  return row;
+}
+
+/** startRun: idempotent on (namespace, workflowId); see Journal.startRun. */
+export async function startRun(db: SqlExecutor, request: StartRunRequest): Promise<StartRunResult> {
+  return inTransaction(db, async (tx) => {
+    const runId = randomUUID();
+    const workflowId = request.workflowId ?? runId;
+    // A chain whose runs were all continued still owns its id (the unique index only covers
+    // the run that was not continued).
+    const existing = request.workflowId === undefined ? undefined : await getRunByWorkflowId(tx, request.namespace, workflowId);
+    if (existing !== undefined) {
+      if (request.onConflict === "fail") throw new RunAlreadyExistsError(workflowId, existing.runId);
+      return { run: existing, created: false };
+    }
+    const row = await insertRun(tx, {
+      runId,
+      namespace: request.namespace,
+      workflowId,
+      workflowName: request.workflowName,
+      versionHash: request.versionHash,
+      input: request.input,
+      attributes: request.attributes ?? {},
+      ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
+      chainId: runId,
+    });
+    if (row !== undefined) return { run: toRunRecord(row), created: true };
+    const found = await getRunByWorkflowId(tx, request.namespace, workflowId);
+    if (found === undefined) throw new Error(`run for workflow id ${workflowId} vanished during start`);
+    if (request.onConflict === "fail") throw new RunAlreadyExistsError(workflowId, found.runId);
+    return { run: found, created: false };
+  });
+}

@@ -1,0 +1,84 @@
+import { randomBytes } from "node:crypto";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PGliteDialect, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import type { JournalConformanceFactory, JournalHarness } from "../../../testing/conformance/conformance-harness.ts";
+import type { createPgliteNotifier } from "../pg-notifier.ts";
+import { keepPoolAlive } from "../../open-journal.ts";
+import type { SqlExecutor } from "../sql-fragments.ts";
+import { createSqlJournal } from "../sql-journal.ts";
+import { advanceTestClock } from "../test-clock.ts";
+
+/** The real server the SQL tests use: CI exports TEST_DATABASE_URL; developers get the local default. */
+export const serverUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/** A uniquely named database on the real server, created for one test file. */
+export interface ServerDatabase {
+  readonly url: string;
+  readonly name: string;
+  drop(): Promise<void>;
+}
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates `ctm_<suite>_<pid>_<random>`; `drop()` removes it (forcing off leftover sessions). */
+export async function createServerDatabase(suite: string): Promise<ServerDatabase> {
+  const name = `ctm_${suite.replace(/[^a-z0-9]/gi, "_").toLowerCase()}_${process.pid}_${randomBytes(4).toString("hex")}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), name, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+/** A Kysely on the server database (pool of `max` connections). */
+export function serverKysely(url: string, max = 5): SqlExecutor {
+  // Tests only: no fsync wait per commit (crash durability is not what these tests check).
+  const pool = new pg.Pool({ connectionString: url, max, options: "-c synchronous_commit=off" });
+  keepPoolAlive(pool);
+  return new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** A fresh in-memory PGlite with its Kysely. */
+export async function memoryPglite(): Promise<{ pglite: PGlite; db: SqlExecutor }> {
+  const pglite = new PGlite();
+  await pglite.waitReady;
+  return { pglite, db: new Kysely<Record<string, never>>({ dialect: new PGliteDialect({ pglite }) }) };
+}
+
+/**
+ * Empties every journal table and resets the test clock (between tests sharing one database).
+ * DELETE, not TRUNCATE: on a real server TRUNCATE makes new files and fsyncs, ~100x slower for
+ * the handful of rows a test leaves.
+ */
+export async function emptyJournal(db: SqlExecutor): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    for (const table of ["inbox", "tasks", "timers", "signal_deliveries", "history_snapshots", "events", "idempotency", "runs", "test_clock_offset"]) {
+      await sql.raw(`DELETE FROM continuum.${table}`).execute(tx);
+    }
+  });
+}
+
+/** Conformance factory on one migrated database: each harness starts from empty tables. */
+export function factoryOn(db: SqlExecutor, makeNotifier: () => ReturnType<typeof createPgliteNotifier>): JournalConformanceFactory {
+  return {
+    async create(): Promise<JournalHarness> {
+      await emptyJournal(db);
+      const notifier = makeNotifier();
+      const journal = createSqlJournal(db, { notifier });
+      return {
+        journal,
+        advance: (ms) => advanceTestClock(db, ms),
+        listening: () => notifier.listening(),
+        close: () => journal.close(),
+      };
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { Encoded } from "./payload.ts";
+
+/**
+ * Retry policy of an activity. Defaults (applied by `resolveActivityOptions` in the workflow
+ * API): 3 attempts, 1 s initial interval, coefficient 2, 60 s maximum interval.
+ */
+export interface RetryPolicy {
+  /** Total attempts including the first; 1 means no retry. */
+  readonly maxAttempts: number;
+  readonly initialIntervalMs: number;
+  readonly backoffCoefficient: number;
+  readonly maxIntervalMs: number;
+  /** Error `name`s (or Continuum codes) that fail the activity at once, without retry. */
+  readonly nonRetryableErrors: readonly string[];
+}
+
+/**
+ * Activity options after defaults and per-call overrides were merged: what the journal stores
+ * with the task and what the worker obeys. JSON-safe by construction.
+ */
+export interface ResolvedActivityOptions {
+  readonly retry: RetryPolicy;
+  /** One attempt's budget; a late result from an abandoned attempt is rejected. */
+  readonly startToCloseMs: number;
+  /** When set, an attempt that has not heartbeated for this long is abandoned. */
+  readonly heartbeatTimeoutMs?: number;
+  /** Cross-run idempotency: (activityName, key) runs at most once to success. */
+  readonly idempotencyKey?: string;
+  /** Saga step recorded with the call, run by compensate()/compensateAll(). */
+  readonly compensate?: { readonly activityName: string; readonly args: Encoded };
+}
+
+/** Delay before attempt `attempt + 1` after attempt `attempt` (1-based) failed. */
+export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
+  const raw = policy.initialIntervalMs * policy.backoffCoefficient ** Math.max(0, attempt - 1);
+  return Math.min(policy.maxIntervalMs, Math.round(raw));
+}

@@ -1,0 +1,6 @@
+export * from "./identity.ts";
+export * from "./run-status.ts";
+export * from "./payload.ts";
+export * from "./history-event.ts";
+export * from "./activity-options.ts";
+export * from "./command.ts";

@@ -1,0 +1,13 @@
+export { createTestEnvironment } from "./create-test-environment.ts";
+export type { TestEnvironment, TestEnvironmentOptions, AwaitableStatus } from "./create-test-environment.ts";
+export { mockActivity } from "./activity-mock.ts";
+export type { ActivityMock } from "./activity-mock.ts";
+export { replayHistory } from "./replay-history.ts";
+export type { ReplayHistoryOptions } from "./replay-history.ts";
+export { createManualTimers } from "./manual-timers.ts";
+export type { ManualTimers } from "./manual-timers.ts";
+export { runJournalConformance } from "./journal-conformance.ts";
+export type { JournalConformanceFactory, JournalHarness } from "./journal-conformance.ts";
+// The in-memory journal and its manual clock, for suites that drive a journal directly.
+export { MemoryJournal, createMemoryJournal, ManualClock } from "../journal/memory/index.ts";
+export type { MemoryJournalOptions } from "../journal/memory/index.ts";

@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe } from "vitest";
+import { compositionConformance } from "./conformance/composition-conformance.ts";
+import { concurrencyConformance } from "./conformance/concurrency-conformance.ts";
+import { deferralConformance } from "./conformance/deferral-conformance.ts";
+import { taskCancellationConformance } from "./conformance/task-cancellation-conformance.ts";
+import { scenarioConformance } from "./conformance/scenario-conformance.ts";
+import type { HarnessRef, JournalConformanceFactory, JournalHarness } from "./conformance/conformance-harness.ts";
+import { runsConformance } from "./conformance/runs-conformance.ts";
+import { stepsConformance } from "./conformance/steps-conformance.ts";
+import { stickyConformance } from "./conformance/sticky-conformance.ts";
+import { tasksConformance } from "./conformance/tasks-conformance.ts";
+import { versionsConformance } from "./conformance/versions-conformance.ts";
+import { wakeupsConformance } from "./conformance/wakeups-conformance.ts";
+
+export type { JournalConformanceFactory, JournalHarness } from "./conformance/conformance-harness.ts";
+
+/**
+ * Registers the Journal conformance suite (vitest `describe`/`it` blocks): every rule of the
+ * Journal port, checked only through the port, so any adapter can run it. Each test gets a
+ * fresh, empty journal from `factory.create()` and moves time only with `advance(ms)`; it
+ * never depends on absolute timestamps, and leaves real time a wide margin (seconds) so that
+ * database clocks that keep ticking pass too.
+ *
+ * @example
+ * ```ts
+ * // memory-journal.test.ts
+ * runJournalConformance("memory", {
+ *   async create() {
+ *     const clock = new ManualClock();
+ *     const journal = new MemoryJournal({ clock });
+ *     return { journal, advance: async (ms) => clock.advance(ms), close: () => journal.close() };
+ *   },
+ * });
+ * // sql-journal.test.ts: advance(ms) adds ms to the clockOffsetMs the SQL journal adds to now().
+ * ```
+ */
+export function runJournalConformance(name: string, factory: JournalConformanceFactory): void {
+  describe(`Journal conformance: ${name}`, () => {
+    let current: JournalHarness | undefined;
+    beforeEach(async () => {
+      current = await factory.create();
+    });
+    afterEach(async () => {
+      const harness = current;
+      current = undefined;
+      await harness?.close();
+    });
+    const h: HarnessRef = () => {
+      if (current === undefined) throw new Error("journal conformance: no harness (factory.create() failed?)");
+      return current;
+    };
+    runsConformance(h);
+    stepsConformance(h);
+    tasksConformance(h);
+    wakeupsConformance(h);
+    concurrencyConformance(h);
+    scenarioConformance(h);
+    compositionConformance(h);
+    versionsConformance(h);
+    deferralConformance(h);
+    taskCancellationConformance(h);
+    stickyConformance(h);
+  });
+}

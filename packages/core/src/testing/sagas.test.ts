@@ -1,0 +1,380 @@
+import { describe, expect, it } from "vitest";
+import { ErrorCode } from "../errors/error-code.ts";
+import { WorkflowFailedError } from "../errors/engine-errors.ts";
+import { CancelledError, WorkflowTimeoutError } from "../errors/workflow-errors.ts";
+import type { HistoryEvent } from "../model/index.ts";
+import { activityContext } from "../worker/activity-context.ts";
+import { activity, compensate, compensateAll, defineActivity, hours, isTimeout, minutes, patched, signal, workflow } from "../workflow/index.ts";
+import { createTestEnvironment } from "./index.ts";
+import { replayHistory } from "./replay-history.ts";
+
+// Saga polish: compensations are journaled activities run at most once per run; compensateAll
+// runs LIFO or in parallel; workflow-level timeouts fail the run through a journal timer;
+// onCancel / onTimeout "compensate" undo the work before the run ends.
+
+const stamp = (versionHash: string) => ({ format: 1, versionHash, cursors: [], file: "test/saga.workflow.ts", line: 1 }) as const;
+
+/** Per test: effects of every attempt, and the net effects deduplicated by (run, identity). */
+function ledger() {
+  const attempts: string[] = [];
+  const effects = new Map<string, string>();
+  const book = defineActivity("saga.book", async (what: string) => {
+    attempts.push(`book:${what}`);
+    return `${what}-ref`;
+  });
+  const failingRelease = new Map<string, number>();
+  const release = defineActivity(
+    "saga.release",
+    async (what: string) => {
+      const { runId, identity, attempt } = activityContext();
+      attempts.push(`release:${what}#${attempt}`);
+      const failures = failingRelease.get(what) ?? 0;
+      if (attempt <= failures) throw new Error(`release ${what} unavailable`);
+      // The idempotent write: keyed by run and identity, as a table with a unique key would be.
+      if (!effects.has(`${runId}:${identity}`)) effects.set(`${runId}:${identity}`, what);
+      return `released:${what}`;
+    },
+    { retry: { maxAttempts: 4, initialIntervalMs: 1_000 }, timeoutMs: 10_000 },
+  );
+  const fail = defineActivity("saga.fail", async (what: string): Promise<string> => {
+    attempts.push(`fail:${what}`);
+    throw new Error(`${what} is sold out`);
+  }, { retry: { maxAttempts: 1 } });
+  return { attempts, effects, failingRelease, book, release, fail, activities: [book, release, fail] };
+}
+
+function scheduled(history: readonly HistoryEvent[]): string[] {
+  return history.flatMap((e) => (e.kind === "activity_scheduled" ? [`${e.identity} ${e.activityName} ${JSON.stringify(e.args)}`] : []));
+}
+
+describe("sagas: compensateAll order", () => {
+  it("parallel issues every compensation in one step, most recent first, and waits for all", async () => {
+    const l = ledger();
+    const trip = workflow.stamped(stamp("trip-par"))("trip.parallel", { version: 1 }, async () => {
+      try {
+        for (const what of ["flight", "hotel", "car"]) await activity.at("activity:book#0")(l.book, what, { compensate: [l.release, what] });
+        await activity.at("activity:fail#0")(l.fail, "museum");
+        return "booked";
+      } catch {
+        await compensateAll.at("compensateAll:#0")({ order: "parallel" });
+        return "rolled back";
+      }
+    });
+    const env = await createTestEnvironment({ workflows: [trip], activities: l.activities, paranoid: true });
+    const run = await env.client.start(trip, undefined);
+    expect(await run.result()).toBe("rolled back");
+    const history = await env.client.history(run.runId);
+    expect(scheduled(history).slice(-3)).toEqual([
+      'compensateAll:#0@0 saga.release ["car"]',
+      'compensateAll:#0@1 saga.release ["hotel"]',
+      'compensateAll:#0@2 saga.release ["flight"]',
+    ]);
+    // All three were scheduled before any of them completed: one step issued them together.
+    const firstUndo = history.findIndex((e) => e.kind === "activity_scheduled" && e.identity === "compensateAll:#0@0");
+    expect(history.slice(firstUndo, firstUndo + 3).every((e) => e.kind === "activity_scheduled")).toBe(true);
+    expect([...l.effects.values()].sort()).toEqual(["car", "flight", "hotel"]);
+    await env.close();
+  });
+
+  it("parallel reports a failing compensation after the others ran; lifo stops at it", async () => {
+    for (const order of ["parallel", "lifo"] as const) {
+      const l = ledger();
+      l.failingRelease.set("hotel", 99);
+      const trip = workflow.stamped(stamp(`trip-fail-${order}`))(`trip.${order}`, { version: 1 }, async () => {
+        for (const what of ["flight", "hotel", "car"]) await activity.at("activity:book#0")(l.book, what, { compensate: [l.release, what] });
+        try {
+          await compensateAll.at("compensateAll:#0")({ order });
+          return "clean";
+        } catch (e) {
+          return `undo failed: ${(e as Error).message}`;
+        }
+      });
+      const env = await createTestEnvironment({ workflows: [trip], activities: l.activities });
+      const run = await env.client.start(trip, undefined);
+      expect(await run.result()).toMatch(/^undo failed: .*saga\.release/);
+      // Retried by the compensation's own policy (4 attempts), then given up.
+      expect(l.attempts.filter((a) => a.startsWith("release:hotel"))).toHaveLength(4);
+      expect([...l.effects.values()].sort()).toEqual(order === "parallel" ? ["car", "flight"] : ["car"]);
+      await env.close();
+    }
+  });
+
+  it("rejects an unknown order at the call", async () => {
+    const l = ledger();
+    const wf = workflow.stamped(stamp("bad-order"))("trip.bad", { version: 1 }, async () => {
+      try {
+        await compensateAll.at("compensateAll:#0")({ order: "fifo" as never });
+        return "accepted";
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+    });
+    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities });
+    expect(await (await env.client.start(wf, undefined)).result()).toBe(ErrorCode.InvalidArgument);
+    await env.close();
+  });
+});
+
+describe("sagas: compensations are activities", () => {
+  it("a compensation is retried, journaled once, and runs once per run even when every step replays", async () => {
+    const l = ledger();
+    l.failingRelease.set("hotel", 2);
+    // compensate(result) names the call by the object it returned.
+    const reserve = defineActivity("saga.reserve", async (what: string) => {
+      l.attempts.push(`book:${what}`);
+      return { ref: `${what}-ref` };
+    });
+    const wf = workflow.stamped(stamp("retry-undo"))("trip.retry", { version: 1 }, async () => {
+      const hotel = await activity.at("activity:reserve#0")(reserve, "hotel", { compensate: [l.release, "hotel"] });
+      await compensate.at("compensate:#0")(hotel);
+      return "undone";
+    });
+    // cacheSize 0: every step rebuilds the run by replay; paranoid: every step is replayed again.
+    const env = await createTestEnvironment({ workflows: [wf], activities: [...l.activities, reserve], cacheSize: 0, paranoid: true });
+    const run = await env.client.start(wf, undefined);
+    expect(await run.result()).toBe("undone");
+    expect(l.attempts).toEqual(["book:hotel", "release:hotel#1", "release:hotel#2", "release:hotel#3"]);
+    expect([...l.effects.entries()]).toEqual([[`${run.runId}:compensate:#0@0`, "hotel"]]);
+    const history = await env.client.history(run.runId);
+    expect(history.filter((e) => e.kind === "activity_completed" && e.identity === "compensate:#0@0")).toHaveLength(1);
+    await env.close();
+  });
+
+  it("compensates in a catch block after a signal wait timed out", async () => {
+    const l = ledger();
+    const wf = workflow.stamped(stamp("signal-timeout"))("trip.approval", { version: 1 }, async () => {
+      await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
+      await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
+      const approval = await signal.at("signal:approve#0")<boolean>("approve", { timeout: hours(24) });
+      if (isTimeout(approval)) {
+        try {
+          throw new Error("approval timed out");
+        } catch {
+          await compensateAll.at("compensateAll:#0")();
+          return "expired";
+        }
+      }
+      return "approved";
+    });
+    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
+    const run = await env.client.start(wf, undefined);
+    expect(await run.result()).toBe("expired");
+    expect(scheduled(await env.client.history(run.runId)).slice(-2)).toEqual([
+      'compensateAll:#0@0 saga.release ["hotel"]',
+      'compensateAll:#0@1 saga.release ["flight"]',
+    ]);
+    await env.close();
+  });
+});
+
+describe("workflow-level timeout", () => {
+  it("fails the run with WorkflowTimeoutError when its journal timer fires first", async () => {
+    const l = ledger();
+    const wf = workflow.stamped(stamp("timeout"))("trip.timeout", { version: 1, timeoutMs: hours(1) }, async () => {
+      await activity.at("activity:book#0")(l.book, "flight");
+      return await signal.at("signal:approve#0")<string>("approve");
+    });
+    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
+    const started = env.now();
+    const run = await env.client.start(wf, undefined);
+    const error = await run.result().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toMatchObject({ code: ErrorCode.WorkflowTimeout });
+    expect(env.now() - started).toBe(hours(1));
+    const history = await env.client.history(run.runId);
+    expect(history[1]).toMatchObject({ kind: "timer_started", identity: "workflowTimeout:#0@0", delayMs: hours(1) });
+    expect(history.at(-1)).toMatchObject({ kind: "run_failed", error: { code: ErrorCode.WorkflowTimeout, data: { timeoutMs: hours(1) } } });
+    // The recorded run replays as it ran.
+    await replayHistory(wf, history);
+    await env.close();
+  });
+
+  it("does not fire for a run that finishes in time, and the workflow may catch it to compensate", async () => {
+    const l = ledger();
+    const quick = workflow.stamped(stamp("quick"))("trip.quick", { version: 1, timeoutMs: hours(1) }, async () => await activity.at("activity:book#0")(l.book, "flight"));
+    const caught = workflow.stamped(stamp("caught"))("trip.caught", { version: 1, timeoutMs: minutes(5) }, async () => {
+      await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
+      try {
+        await signal.at("signal:approve#0")<string>("approve");
+        return "approved";
+      } catch (e) {
+        if (!(e instanceof WorkflowTimeoutError)) throw e;
+        await compensateAll.at("compensateAll:#0")();
+        return `timed out after ${e.timeoutMs} ms, released`;
+      }
+    });
+    const env = await createTestEnvironment({ workflows: [quick, caught], activities: l.activities, paranoid: true });
+    const fast = await env.client.start(quick, undefined);
+    expect(await fast.result()).toBe("flight-ref");
+    expect(await env.journal.nextDueAt()).toBeUndefined(); // the deadline's timer went with the run
+    const slow = await env.client.start(caught, undefined);
+    expect(await slow.result()).toBe(`timed out after ${minutes(5)} ms, released`);
+    expect([...l.effects.values()]).toEqual(["hotel"]);
+    await env.close();
+  });
+
+  it("onTimeout compensate runs the compensations, then fails the run with the timeout", async () => {
+    const l = ledger();
+    const wf = workflow.stamped(stamp("on-timeout"))("trip.onTimeout", { version: 1, timeoutMs: minutes(10), onTimeout: "compensate" }, async () => {
+      await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
+      await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
+      return await signal.at("signal:approve#0")<string>("approve");
+    });
+    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
+    const run = await env.client.start(wf, undefined);
+    const description = await env.waitFor(run.runId, "failed");
+    expect(description.error).toMatchObject({ code: ErrorCode.WorkflowTimeout });
+    expect(scheduled(await env.client.history(run.runId)).slice(-2)).toEqual([
+      'compensateAll:$onExit#0@0 saga.release ["hotel"]',
+      'compensateAll:$onExit#0@1 saga.release ["flight"]',
+    ]);
+    expect([...l.effects.values()]).toEqual(["hotel", "flight"]);
+    await env.close();
+  });
+
+  it("a run keeps the deadline it started with: old histories replay on code that added or dropped timeoutMs", async () => {
+    const l = ledger();
+    const body = async () => await activity.at("activity:book#0")(l.book, "flight");
+    const without = workflow.stamped(stamp("same"))("trip.deadline", { version: 1 }, body);
+    const withIt = workflow.stamped(stamp("same"))("trip.deadline", { version: 1, timeoutMs: hours(2) }, body);
+    for (const [recordOn, replayOn] of [[without, withIt], [withIt, without]] as const) {
+      const env = await createTestEnvironment({ workflows: [recordOn], activities: l.activities });
+      const run = await env.client.start(recordOn, undefined);
+      await run.result();
+      await replayHistory(replayOn, await env.client.history(run.runId));
+      await env.close();
+    }
+  });
+
+  it("rejects a bad timeoutMs or policy when the workflow is defined", () => {
+    expect(() => workflow("bad.timeout", { version: 1, timeoutMs: -5 }, async () => 1)).toThrow(/timeoutMs/);
+    expect(() => workflow("bad.policy", { version: 1, onCancel: "undo" as never }, async () => 1)).toThrow(/onCancel/);
+  });
+});
+
+describe("sagas: edge cases", () => {
+  it("compensate(primitive) is refused (equal values cannot tell calls apart); objects name their call", async () => {
+    const l = ledger();
+    const sameWord = defineActivity("saga.same", async (_what: string) => "ok");
+    const sameShape = defineActivity("saga.sameShape", async (_what: string) => ({ ok: true }));
+    const wf = workflow.stamped(stamp("primitive"))("trip.primitive", { version: 1 }, async () => {
+      const hotel = await activity.at("activity:same#0")(sameWord, "hotel", { compensate: [l.release, "hotel"] });
+      await activity.at("activity:same#0")(sameWord, "car", { compensate: [l.release, "car"] });
+      let refused = "";
+      try {
+        await compensate.at("compensate:#0")(hotel as never);
+      } catch (error) {
+        refused = (error as { code?: string }).code ?? String(error);
+      }
+      const flight = await activity.at("activity:sameShape#0")(sameShape, "flight", { compensate: [l.release, "flight"] });
+      await activity.at("activity:sameShape#0")(sameShape, "train", { compensate: [l.release, "train"] });
+      await compensate.at("compensate:#1")(flight); // equal to the train's result, but not the same object
+      return refused;
+    });
+    const env = await createTestEnvironment({ workflows: [wf], activities: [...l.activities, sameWord, sameShape], paranoid: true });
+    expect(await (await env.client.start(wf, undefined)).result()).toBe(ErrorCode.InvalidArgument);
+    expect([...l.effects.values()]).toEqual(["flight"]);
+    await env.close();
+  });
+
+  it("a queued call cut off by a cancellation never starts; the completed ones are undone (onCancel)", async () => {
+    const l = ledger();
+    const wf = workflow.stamped(stamp("orphan"))("trip.orphan", { version: 1, onCancel: "compensate" }, async () => {
+      await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
+      await activity.at("activity:book#1")(l.book, "hotel", { compensate: [l.release, "hotel"] });
+      return "booked";
+    });
+    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
+    const run = await env.client.start(wf, undefined);
+    // Cancel while the hotel booking is queued: the cancelling step withdraws its task.
+    env.events.on("activity.scheduled", (event) => {
+      if (event.identity === "activity:book#1@0") void env.client.cancel(run.runId, "too late");
+    });
+    expect((await env.waitFor(run.runId, "cancelled")).status).toBe("cancelled");
+    const booked = l.attempts.filter((a) => a.startsWith("book:"));
+    // Saga invariant either way: a hotel booked (its attempt had started) is released too.
+    expect(booked[0]).toBe("book:flight");
+    expect([...l.effects.values()].sort()).toEqual(booked.map((b) => b.slice("book:".length)).sort());
+    await env.close();
+  });
+
+  it("a run that recorded another patch at the same identity drifts instead of taking this patch's path", async () => {
+    const RETRY_FIX = "retry-fix";
+    const NEW_PRICING = "new-pricing";
+    const l = ledger();
+    const body = (patchId: string) => async () => {
+      const taken = patched.at("patched:expr#0")(patchId);
+      await activity.at("activity:book#0")(l.book, taken ? patchId : "old");
+      return taken;
+    };
+    const v1 = workflow.stamped(stamp("patch-ids"))("trip.patchIds", { version: 1 }, body(RETRY_FIX));
+    const v2 = workflow.stamped(stamp("patch-ids"))("trip.patchIds", { version: 1 }, body(NEW_PRICING));
+    const env = await createTestEnvironment({ workflows: [v1], activities: l.activities });
+    const run = await env.client.start(v1, undefined);
+    expect(await run.result()).toBe(true);
+    const history = await env.client.history(run.runId);
+    await replayHistory(v1, history);
+    await expect(replayHistory(v2, history)).rejects.toMatchObject({ code: ErrorCode.ReplayDrift });
+    await env.close();
+  });
+});
+
+describe("cancellation that compensates", () => {
+  it("onCancel compensate undoes completed calls (most recent first) and ends the run cancelled", async () => {
+    const l = ledger();
+    const wf = workflow.stamped(stamp("on-cancel"))("trip.onCancel", { version: 1, onCancel: "compensate" }, async () => {
+      await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
+      await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
+      return await signal.at("signal:approve#0")<string>("approve");
+    });
+    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
+    const run = await env.client.start(wf, undefined);
+    await env.settle();
+    await env.client.cancel(run.runId, "customer changed their mind");
+    await env.client.cancel(run.runId, "asked twice"); // a second request does not abort the compensations
+    const description = await env.waitFor(run.runId, "cancelled");
+    expect(description.status).toBe("cancelled");
+    expect([...l.effects.values()]).toEqual(["hotel", "flight"]);
+    const history = await env.client.history(run.runId);
+    expect(history.at(-1)).toMatchObject({ kind: "run_cancelled", reason: "customer changed their mind" });
+    await replayHistory(wf, history);
+    await env.close();
+  });
+
+  it("a workflow that catches CancelledError compensates itself, and ends cancelled by rethrowing", async () => {
+    const l = ledger();
+    const wf = workflow.stamped(stamp("catch-cancel"))("trip.catchCancel", { version: 1 }, async () => {
+      await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
+      await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
+      try {
+        return await signal.at("signal:approve#0")<string>("approve");
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+        await compensateAll.at("compensateAll:#0")({ order: "parallel" });
+        throw e;
+      }
+    });
+    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
+    const run = await env.client.start(wf, undefined);
+    await env.settle();
+    await env.client.cancel(run.runId, "no longer needed");
+    expect((await env.waitFor(run.runId, "cancelled")).status).toBe("cancelled");
+    expect([...l.effects.values()].sort()).toEqual(["flight", "hotel"]);
+    await env.close();
+  });
+
+  it("without onCancel, a cancelled run compensates nothing unless it catches CancelledError itself", async () => {
+    const l = ledger();
+    const wf = workflow.stamped(stamp("no-policy"))("trip.noPolicy", { version: 1 }, async () => {
+      await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
+      return await signal.at("signal:approve#0")<string>("approve");
+    });
+    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities });
+    const run = await env.client.start(wf, undefined);
+    await env.settle();
+    await env.client.cancel(run.runId);
+    await env.waitFor(run.runId, "cancelled");
+    expect(l.effects.size).toBe(0);
+    await env.close();
+  });
+});

@@ -1,0 +1,329 @@
+import type { Journal, TaskClaim, TaskOutcome } from "../journal/journal.ts";
+import { retryDelayMs } from "../model/activity-options.ts";
+import type { SerializedError } from "../model/index.ts";
+import { decode, encode, serializeError } from "../codec/index.ts";
+import { isContinuumError } from "../errors/continuum-error.ts";
+import { ErrorCode } from "../errors/error-code.ts";
+import { ActivityNotRegisteredError, ActivityTimeoutError, EngineStoppedError } from "../errors/engine-errors.ts";
+import { StaleAttemptError } from "../errors/journal-errors.ts";
+import { runWithActivityContext, type ActivityContext } from "./activity-context.ts";
+import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
+import type { EngineTimers } from "./engine-timers.ts";
+
+/** The function behind an activity name: what the pool calls with the decoded arguments. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- activities have arbitrary typed signatures
+export type ActivityImplementation = (...args: any[]) => unknown;
+
+/**
+ * Sticky fast path: hands a finished attempt's result to the run's cached execution, to be
+ * committed by the run's next step together with the task's completion. Resolves true once that
+ * step committed; false when it could not (lease lost, stale attempt, run not cached), and then
+ * the pool reports the outcome with `finishTask` as usual, so no result is lost. `onCommitted`
+ * is called synchronously when that step commits, before the step's own events are reported.
+ */
+export type FinishLocally = (claim: TaskClaim, outcome: Extract<TaskOutcome, { kind: "completed" | "failed" }>, onCommitted: () => void) => Promise<boolean>;
+
+/** Settings of an {@link ActivityPool}. */
+export interface ActivityPoolOptions {
+  readonly journal: Journal;
+  readonly owner: string;
+  readonly concurrency: number;
+  readonly activities: ReadonlyMap<string, ActivityImplementation>;
+  readonly events: EngineEventEmitter;
+  readonly timers: EngineTimers;
+  /** Called when an attempt settles and frees its slot while due tasks may be waiting for one (wakes the claim loop). */
+  readonly onSlotFreed?: () => void;
+  /** Called when a retry was scheduled: its due time is news to the timer loop's pacing. */
+  readonly onRetryScheduled?: (delayMs: number) => void;
+}
+
+/**
+ * Runs activity attempts: claims due tasks up to its free slots, runs each with the decoded
+ * arguments inside an {@link ActivityContext}, enforces the attempt's start-to-close and
+ * heartbeat timeouts, applies the retry policy and reports the outcome with `finishTask`.
+ *
+ * A timed-out attempt is abandoned, not reported: the pool stops waiting and aborts its signal,
+ * and the journal re-claims the task once the attempt's deadline passed (counting it as a failed
+ * attempt). That keeps a single authority, the journal's clock, over deadlines.
+ */
+export interface ActivityPool {
+  /** Attempts running now. */
+  readonly active: number;
+  readonly free: number;
+  /** Claims up to `free` tasks and starts them; returns how many started. */
+  claimAndStart(): Promise<number>;
+  /** True when this pool has code for the activity. */
+  runs(activityName: string): boolean;
+  /**
+   * Sticky fast path: holds up to `max` free slots for tasks a step commit will create already
+   * claimed by this engine; returns how many it holds. Give each back with `startReserved` or
+   * `unreserve`.
+   */
+  reserve(max: number): number;
+  /** Gives back `count` reserved slots unused. */
+  unreserve(count: number): void;
+  /** Starts a task claimed in a step commit in a reserved slot; `finishLocally` gets its result first. */
+  startReserved(claim: TaskClaim, finishLocally?: FinishLocally): void;
+  /** Resolves when any running attempt settles, or at once when none runs. */
+  whenAnySettles(): Promise<void>;
+  /** Waits up to `ms` for every running attempt to settle; true when all did. */
+  drain(ms: number): Promise<boolean>;
+  /** Aborts and abandons every running attempt (shutdown). */
+  abortAll(): void;
+}
+
+interface RunningAttempt {
+  readonly done: Promise<void>;
+  abandon(reason: Error): void;
+}
+
+type AttemptResult =
+  | { readonly kind: "returned"; readonly value: unknown }
+  | { readonly kind: "threw"; readonly error: unknown }
+  | { readonly kind: "abandoned"; readonly reason: Error };
+
+/** How many times an attempt's outcome is offered to the journal before the pool gives up on it. */
+const finishTaskReports = 5;
+
+/** Longest gap between two heartbeats the journal hears from one attempt (1 s, or a third of its heartbeat timeout). */
+export const defaultHeartbeatThrottleMs = 1_000;
+
+/** Creates an {@link ActivityPool}. */
+export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
+  const { journal, owner, events, timers } = options;
+  const running = new Set<RunningAttempt>();
+  let reserved = 0;
+  /**
+   * Whether due tasks may be waiting for a slot: the last claim filled every free slot, or found
+   * none free. Only then is a freed slot worth a claim right away (`onSlotFreed`); otherwise new
+   * tasks announce themselves (task_ready), and the sticky fast path's attempts, which settle
+   * all the time, do not cost a task poll each.
+   */
+  let backlog = true;
+  let stopping = false;
+  let draining = false;
+  const activityNames = [...options.activities.keys()];
+  let settleWaiters: (() => void)[] = [];
+
+  const notifySettled = (): void => {
+    const waiters = settleWaiters;
+    settleWaiters = [];
+    for (const resolve of waiters) resolve();
+    if (backlog) options.onSlotFreed?.();
+  };
+
+  const start = (claim: TaskClaim, finishLocally?: FinishLocally): void => {
+    let abandon: (reason: Error) => void = () => {};
+    const abandoned = new Promise<AttemptResult>((resolve) => {
+      abandon = (reason) => resolve({ kind: "abandoned", reason });
+    });
+    const attempt: RunningAttempt = {
+      done: runAttempt(claim, abandoned, (reason) => abandon(reason), finishLocally).finally(() => {
+        running.delete(attempt);
+        notifySettled();
+      }),
+      abandon: (reason) => abandon(reason),
+    };
+    running.add(attempt);
+  };
+
+  const runAttempt = async (
+    claim: TaskClaim,
+    abandoned: Promise<AttemptResult>,
+    abandon: (reason: Error) => void,
+    finishLocally?: FinishLocally,
+  ): Promise<void> => {
+    const base = { runId: claim.runId, taskId: claim.taskId, identity: claim.identity, activityName: claim.activityName, attempt: claim.attempt };
+    const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
+    const controller = new AbortController();
+    const startedAt = performance.now();
+    emitEvent(events, "activity.started", base);
+
+    const timeOut = (kind: "start_to_close" | "heartbeat", timeoutMs: number): void => {
+      emitEvent(events, "activity.timed_out", { ...base, timeoutMs, kind });
+      abandon(new ActivityTimeoutError(claim.activityName, claim.attempt, timeoutMs, kind));
+    };
+    const { startToCloseMs, heartbeatTimeoutMs } = claim.options;
+    const cancelHardTimeout = timers.after(startToCloseMs, () => timeOut("start_to_close", startToCloseMs));
+    let cancelHeartbeatTimeout =
+      heartbeatTimeoutMs === undefined ? () => {} : timers.after(heartbeatTimeoutMs, () => timeOut("heartbeat", heartbeatTimeoutMs));
+
+    const heartbeatThrottleMs = heartbeatTimeoutMs === undefined ? defaultHeartbeatThrottleMs : Math.min(defaultHeartbeatThrottleMs, heartbeatTimeoutMs / 3);
+    let lastSentAt: number | undefined;
+    const context: ActivityContext = {
+      runId: claim.runId,
+      taskId: claim.taskId,
+      identity: claim.identity,
+      activityName: claim.activityName,
+      attempt: claim.attempt,
+      signal: controller.signal,
+      heartbeat: async (details?: unknown) => {
+        if (controller.signal.aborted) return;
+        if (heartbeatTimeoutMs !== undefined) {
+          cancelHeartbeatTimeout();
+          cancelHeartbeatTimeout = timers.after(heartbeatTimeoutMs, () => timeOut("heartbeat", heartbeatTimeoutMs));
+        }
+        // Activities may heartbeat in tight loops: the journal hears at most one heartbeat per
+        // throttle window, which still moves its deadline long before it passes.
+        const now = timers.now();
+        if (lastSentAt !== undefined && now - lastSentAt < heartbeatThrottleMs) return;
+        lastSentAt = now;
+        try {
+          await journal.heartbeatTask(ref, details === undefined ? undefined : encode(details, "heartbeat details"));
+        } catch (error) {
+          if (error instanceof StaleAttemptError) {
+            emitEvent(events, "activity.stale", base);
+            abandon(error);
+            return;
+          }
+          throw error;
+        }
+      },
+    };
+
+    const work = (async (): Promise<AttemptResult> => {
+      const implementation = options.activities.get(claim.activityName);
+      if (implementation === undefined) throw new ActivityNotRegisteredError(claim.activityName);
+      const args = decode(claim.args, "args");
+      const list = Array.isArray(args) ? args : [args];
+      return { kind: "returned", value: await runWithActivityContext(context, () => implementation(...list)) };
+    })().catch((error: unknown): AttemptResult => ({ kind: "threw", error }));
+
+    const result = await Promise.race([work, abandoned]);
+    cancelHardTimeout();
+    cancelHeartbeatTimeout();
+    if (result.kind === "abandoned") {
+      controller.abort(result.reason);
+      return;
+    }
+    const durationMs = performance.now() - startedAt;
+    const outcome = decideOutcome(claim, result);
+    // Sticky fast path: the run's next step commits the result and closes the task at once.
+    // Retries keep the normal path (the task waits in the journal for its next attempt).
+    const report = (): void => {
+      switch (outcome.kind) {
+        case "completed":
+          emitEvent(events, "activity.completed", { ...base, durationMs });
+          break;
+        case "retry":
+          emitEvent(events, "activity.retried", { ...base, error: outcome.error, delayMs: outcome.delayMs });
+          options.onRetryScheduled?.(outcome.delayMs);
+          break;
+        case "failed":
+          emitEvent(events, "activity.failed", { ...base, error: outcome.error, durationMs });
+          break;
+      }
+    };
+    if (finishLocally !== undefined && outcome.kind !== "retry" && !stopping) {
+      const reported = await finishLocally(claim, outcome, report).catch((error: unknown) => {
+        emitEvent(events, "engine.error", { where: "activity_loop", error, runId: claim.runId });
+        return false;
+      });
+      if (reported) return;
+    }
+    // A journal blip must not throw away finished work (the task would run again after its
+    // deadline): retry the report a few times, backing off, while the attempt is still current.
+    for (let report = 1; ; report++) {
+      try {
+        await journal.finishTask(ref, outcome);
+        break;
+      } catch (error) {
+        if (error instanceof StaleAttemptError) {
+          emitEvent(events, "activity.stale", base);
+          return;
+        }
+        emitEvent(events, "engine.error", { where: "activity_loop", error, runId: claim.runId });
+        if (report >= finishTaskReports || stopping) return;
+        await new Promise<void>((resolve) => timers.after(100 * 2 ** (report - 1), resolve));
+      }
+    }
+    report();
+  };
+
+  return {
+    get active() {
+      return running.size;
+    },
+    get free() {
+      return Math.max(0, options.concurrency - running.size - reserved);
+    },
+    runs: (activityName) => options.activities.has(activityName),
+    reserve(max) {
+      // A stopping engine starts nothing new: its drain would not wait for it.
+      const granted = stopping || draining ? 0 : Math.max(0, Math.min(max, options.concurrency - running.size - reserved));
+      reserved += granted;
+      return granted;
+    },
+    unreserve(count) {
+      reserved = Math.max(0, reserved - count);
+    },
+    startReserved(claim, finishLocally) {
+      reserved = Math.max(0, reserved - 1);
+      start(claim, finishLocally);
+    },
+    async claimAndStart() {
+      stopping = false; // a pool that claims again (engine restarted) reports outcomes again
+      draining = false;
+      const limit = Math.max(0, options.concurrency - running.size - reserved);
+      if (activityNames.length === 0) return 0;
+      if (limit === 0) {
+        backlog = true;
+        return 0;
+      }
+      const claims = await journal.claimTasks({ owner, limit, activityNames });
+      backlog = claims.length >= limit;
+      for (const claim of claims) start(claim);
+      return claims.length;
+    },
+    whenAnySettles() {
+      if (running.size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => settleWaiters.push(resolve));
+    },
+    async drain(ms) {
+      draining = true;
+      if (running.size === 0) return true;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timedOut = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), ms);
+      });
+      const all = Promise.all([...running].map((a) => a.done)).then(() => true as const);
+      const drained = await Promise.race([all, timedOut]);
+      clearTimeout(timer);
+      return drained;
+    },
+    abortAll() {
+      stopping = true;
+      for (const attempt of running) attempt.abandon(new EngineStoppedError(owner));
+    },
+  };
+}
+
+/** Maps what the function did to the journal outcome, applying the retry policy. */
+function decideOutcome(claim: TaskClaim, result: AttemptResult & { kind: "returned" | "threw" }): TaskOutcome {
+  if (result.kind === "returned") {
+    try {
+      return { kind: "completed", result: encode(result.value, "result") };
+    } catch (error) {
+      // An unserializable result fails the same way on every attempt: retrying cannot help.
+      return { kind: "failed", error: serializeError(error) };
+    }
+  }
+  const error = serializeError(result.error);
+  const { retry } = claim.options;
+  if (isNonRetryable(error, retry.nonRetryableErrors, result.error) || claim.attempt >= retry.maxAttempts) {
+    return { kind: "failed", error };
+  }
+  return { kind: "retry", error, delayMs: retryDelayMs(retry, claim.attempt) };
+}
+
+const deterministicCodes: ReadonlySet<string> = new Set([ErrorCode.Unserializable, ErrorCode.PayloadTooLarge, ErrorCode.MalformedPayload]);
+
+function isNonRetryable(error: SerializedError, nonRetryable: readonly string[], thrown: unknown): boolean {
+  if (nonRetryable.includes(error.name)) return true;
+  if (error.code !== undefined && nonRetryable.includes(error.code)) return true;
+  // Plain errors often carry a `code` (ECONNREFUSED, a user code) that the serialized form may not keep.
+  const ownCode = typeof thrown === "object" && thrown !== null ? (thrown as { code?: unknown }).code : undefined;
+  if (typeof ownCode === "string" && nonRetryable.includes(ownCode)) return true;
+  if (isContinuumError(thrown) && deterministicCodes.has(thrown.code)) return true;
+  return false;
+}

@@ -1,0 +1,289 @@
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import type { Journal } from "../journal/journal.ts";
+import { NotifyTopic } from "../journal/notifier.ts";
+import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
+import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-info.ts";
+import { emitEvent, type EngineEventEmitter, type EngineErrorEvent } from "./engine-events.ts";
+import { createEngineRuntime, type EngineRuntime } from "./engine-runtime.ts";
+import { createWaker, type Waker } from "./waker.ts";
+
+/** Options of {@link createEngine}; everything but `journal` and `workflows` has a default. */
+export interface EngineOptions {
+  readonly journal: Journal;
+  /** Workflows this engine runs; it claims only runs of these names. */
+  readonly workflows: readonly AnyWorkflowDefinition[];
+  /** Activities this engine runs; it claims only tasks of these names. */
+  readonly activities?: readonly AnyActivityDefinition[];
+  /** Lease owner id; unique per engine. Default `host:pid:random`. */
+  readonly owner?: string;
+  /** Namespace the engine serves: it claims only runs started in it. Default `"default"`. */
+  readonly namespace?: string;
+  /** Parallel workflow steps and activity attempts. Defaults 16 and 32. */
+  readonly concurrency?: { readonly workflows?: number; readonly activities?: number };
+  /** Run lease duration; cached runs are renewed every third of it. Default 30 s. */
+  readonly leaseMs?: number;
+  /** Longest pause between two polls of each loop (hints wake them sooner). Default 1 s. */
+  readonly pollIntervalMs?: number;
+  /** Sticky executions kept in memory (LRU). 0 replays every step. Default 1000. */
+  readonly cacheSize?: number;
+  /** Upper bound on a graceful stop's wait for in-flight work. Default 10 s. */
+  readonly shutdownTimeoutMs?: number;
+  /**
+   * How long a drifted run (its history no longer matches this code) is left alone before it is
+   * replayed again. The deferral is kept in the journal, so every engine waits it out and the run
+   * gives up its place in the ready order; deploying matching code takes effect after it. Default 60 s.
+   */
+  readonly driftBackoffMs?: number;
+  /**
+   * Deferral of a run whose step failed with an engine error (a database hiccup, a bug):
+   * `initialMs` after the first failure, doubling per consecutive failure up to `maxMs`, so a
+   * broken run cannot keep the engine in a claim/fail loop. Defaults 1 s and 60 s.
+   */
+  readonly stepErrorBackoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  /**
+   * Content-addressed dispatch: this engine replays a run only with the workflow version (hash)
+   * the run started with, and new runs start on the highest `version` registered. A ready run of
+   * one of this engine's workflows, in a version it lacks, that no engine with that version took
+   * for this long, is marked `stuck_unknown_version` (never failed, never replayed on other
+   * code); any engine that has the version takes it back. Keep it above a few poll intervals so
+   * that, in a rolling deploy, the engines that have the version get to it first. Default 30 s.
+   */
+  readonly unknownVersionAfterMs?: number;
+  /**
+   * Sticky fast path. When a run this engine keeps cached schedules an activity this engine
+   * has code and a free slot for, the task is created claimed by this engine in the step's own
+   * transaction and runs here at once; its result goes straight to the cached execution, and
+   * the run's next step commits it (one transaction per activity step, no task poll, no inbox
+   * hop). Whenever that is not possible the normal path takes over, so no result is lost.
+   * `false` sends every task through the journal's task queue. Default true.
+   */
+  readonly stickyActivities?: boolean;
+}
+
+/** How {@link Engine.stop} ends in-flight work. */
+export interface StopOptions {
+  /** Wait for in-flight steps and activities (up to `timeoutMs`) before giving leases back. Default true. */
+  readonly graceful?: boolean;
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A worker: runs workflow steps, activity attempts and the timer wheel against a journal.
+ * Start as many as you like, in one process or many; the journal's leases decide who runs what.
+ */
+export interface Engine {
+  readonly owner: string;
+  readonly namespace: string;
+  /** Typed telemetry; see {@link EngineEvents}. */
+  readonly events: EngineEventEmitter;
+  readonly running: boolean;
+  /** Starts the loops. Idempotent. */
+  start(): void;
+  /** Stops claiming, finishes or abandons in-flight work, and gives every lease back. */
+  stop(options?: StopOptions): Promise<void>;
+}
+
+/**
+ * Creates an engine. Registration is checked here: an untransformed workflow or a duplicate
+ * name throws before anything runs.
+ *
+ * @example
+ * ```ts
+ * const journal = await openJournal();
+ * const engine = createEngine({ journal, workflows: [orderFlow], activities: [validate, charge, ship, refund] });
+ * engine.events.on("run.completed", (e) => console.log("done", e.runId));
+ * engine.start();
+ * process.on("SIGTERM", () => void engine.stop({ graceful: true }));
+ * ```
+ */
+export function createEngine(options: EngineOptions): Engine {
+  const settings = resolveEngineOptions(options);
+  const runWaker = createWaker();
+  const taskWaker = createWaker();
+  const timerWaker = createWaker();
+  const leaseWaker = createWaker();
+  const sweepWaker = createWaker();
+  const runtime = createEngineRuntime({
+    journal: options.journal,
+    workflows: options.workflows,
+    activities: options.activities ?? [],
+    owner: settings.owner,
+    namespace: settings.namespace,
+    workflowConcurrency: settings.workflowConcurrency,
+    activityConcurrency: settings.activityConcurrency,
+    leaseMs: settings.leaseMs,
+    cacheSize: settings.cacheSize,
+    driftBackoffMs: settings.driftBackoffMs,
+    stepErrorBackoff: settings.stepErrorBackoff,
+    unknownVersionAfterMs: settings.unknownVersionAfterMs,
+    ...(options.stickyActivities === undefined ? {} : { stickyActivities: options.stickyActivities }),
+    onActivitySlotFreed: () => taskWaker.wake(),
+    // The timer loop re-reads nextDueAt and sleeps until the retry is due, then wakes the tasks.
+    onRetryScheduled: () => timerWaker.wake(),
+    onWorkflowSlotFreed: () => runWaker.wake(),
+  });
+  const { events } = runtime;
+  let running = false;
+  let loops: Promise<void>[] = [];
+  let unsubscribe: (() => void)[] = [];
+
+  const loop = async (where: EngineErrorEvent["where"], waker: Waker, body: () => Promise<number>): Promise<void> => {
+    while (running) {
+      let waitMs: number;
+      try {
+        waitMs = await body();
+      } catch (error) {
+        emitEvent(events, "engine.error", { where, error });
+        waitMs = settings.pollIntervalMs;
+      }
+      if (!running) break;
+      if (waitMs > 0) await waker.sleep(waitMs);
+      else await new Promise<void>((resolve) => setImmediate(resolve)); // see Waker: never starve the event loop
+    }
+  };
+
+  const start = (): void => {
+    if (running) return;
+    running = true;
+    runtime.cache.reopen();
+    const notifier = options.journal.notifier;
+    unsubscribe = [
+      notifier.subscribe(NotifyTopic.runReady, () => runWaker.wake()),
+      notifier.subscribe(NotifyTopic.taskReady, () => taskWaker.wake()),
+      notifier.subscribe(NotifyTopic.timerSet, () => timerWaker.wake()),
+    ];
+    loops = [
+      loop("workflow_loop", runWaker, () => workflowRound(runtime, settings.pollIntervalMs)),
+      loop("activity_loop", taskWaker, () => activityRound(runtime, settings.pollIntervalMs)),
+      loop("timer_loop", timerWaker, timerRound(runtime, options.journal, settings.pollIntervalMs, () => taskWaker.wake())),
+      loop("lease_keeper", leaseWaker, async () => {
+        await runtime.leaseKeeper.renew();
+        return runtime.leaseKeeper.intervalMs;
+      }),
+      loop("version_sweep", sweepWaker, async () => {
+        await runtime.sweepUnknownVersions();
+        return Math.max(settings.pollIntervalMs, Math.floor(settings.unknownVersionAfterMs / 2));
+      }),
+    ];
+  };
+
+  const stop = async (stopOptions: StopOptions = {}): Promise<void> => {
+    const graceful = stopOptions.graceful ?? true;
+    const timeoutMs = stopOptions.timeoutMs ?? settings.shutdownTimeoutMs;
+    const wasRunning = running;
+    running = false;
+    for (const off of unsubscribe) off();
+    unsubscribe = [];
+    for (const waker of [runWaker, taskWaker, timerWaker, leaseWaker, sweepWaker]) waker.wake();
+    const deadline = Date.now() + timeoutMs;
+    const left = (): number => Math.max(0, deadline - Date.now());
+    // Loops finish their current round first, so nothing new is claimed past this point.
+    if (wasRunning) await withTimeout(Promise.all(loops), left());
+    loops = [];
+    if (graceful) {
+      await withTimeout(runtime.settleSteps(), left());
+      await runtime.pool.drain(left());
+    }
+    runtime.pool.abortAll();
+    await runtime.cache.clear();
+  };
+
+  return {
+    owner: settings.owner,
+    namespace: settings.namespace,
+    events,
+    get running() {
+      return running;
+    },
+    start,
+    stop,
+  };
+}
+
+/** One poll of ready runs; returns how long to wait before the next. */
+async function workflowRound(runtime: EngineRuntime, pollIntervalMs: number): Promise<number> {
+  const free = runtime.freeStepSlots;
+  if (free === 0) return pollIntervalMs; // a finishing step wakes the loop
+  const claimed = await runtime.pollRuns();
+  return claimed < free ? pollIntervalMs : 0;
+}
+
+async function activityRound(runtime: EngineRuntime, pollIntervalMs: number): Promise<number> {
+  const free = runtime.pool.free;
+  if (free === 0) return pollIntervalMs; // a finishing attempt wakes the loop
+  const started = await runtime.pollTasks();
+  return started < free ? pollIntervalMs : 0;
+}
+
+/**
+ * The timer wheel: fire what is due, then sleep until the journal's next due time (capped by
+ * the poll interval). A due time that passes may also be a task's retry, so the activity loop
+ * is woken then too.
+ */
+function timerRound(runtime: EngineRuntime, journal: Journal, pollIntervalMs: number, wakeTasks: () => void): () => Promise<number> {
+  const batch = 256;
+  let lastHandledDue: number | undefined;
+  return async () => {
+    const fired = await runtime.fireTimers(batch);
+    if (fired === batch) return 0;
+    const [due, now] = await Promise.all([journal.nextDueAt(), journal.now()]);
+    if (due === undefined) return pollIntervalMs;
+    if (due > now) return Math.min(pollIntervalMs, due - now);
+    // Due but not fired: a task waiting for a worker. Wake the activity loop once, then idle.
+    if (lastHandledDue !== due) {
+      lastHandledDue = due;
+      wakeTasks();
+      return 0;
+    }
+    return pollIntervalMs;
+  };
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
+interface ResolvedEngineSettings {
+  readonly owner: string;
+  readonly namespace: string;
+  readonly workflowConcurrency: number;
+  readonly activityConcurrency: number;
+  readonly leaseMs: number;
+  readonly pollIntervalMs: number;
+  readonly cacheSize: number;
+  readonly shutdownTimeoutMs: number;
+  readonly driftBackoffMs: number;
+  readonly stepErrorBackoff: { readonly initialMs: number; readonly maxMs: number };
+  readonly unknownVersionAfterMs: number;
+}
+
+/** Applies defaults and rejects out-of-range settings with a clear error. */
+export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSettings {
+  const positiveInt = (name: string, value: number): number => {
+    if (!Number.isInteger(value) || value <= 0) throw new InvalidEngineOptionError(name, value, "a positive integer");
+    return value;
+  };
+  const nonNegativeInt = (name: string, value: number): number => {
+    if (!Number.isInteger(value) || value < 0) throw new InvalidEngineOptionError(name, value, "a non-negative integer");
+    return value;
+  };
+  return {
+    owner: options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    namespace: options.namespace ?? "default",
+    workflowConcurrency: positiveInt("concurrency.workflows", options.concurrency?.workflows ?? 16),
+    activityConcurrency: positiveInt("concurrency.activities", options.concurrency?.activities ?? 32),
+    leaseMs: positiveInt("leaseMs", options.leaseMs ?? 30_000),
+    pollIntervalMs: positiveInt("pollIntervalMs", options.pollIntervalMs ?? 1_000),
+    cacheSize: nonNegativeInt("cacheSize", options.cacheSize ?? 1_000),
+    shutdownTimeoutMs: nonNegativeInt("shutdownTimeoutMs", options.shutdownTimeoutMs ?? 10_000),
+    driftBackoffMs: nonNegativeInt("driftBackoffMs", options.driftBackoffMs ?? 60_000),
+    stepErrorBackoff: {
+      initialMs: nonNegativeInt("stepErrorBackoff.initialMs", options.stepErrorBackoff?.initialMs ?? 1_000),
+      maxMs: nonNegativeInt("stepErrorBackoff.maxMs", options.stepErrorBackoff?.maxMs ?? 60_000),
+    },
+    unknownVersionAfterMs: nonNegativeInt("unknownVersionAfterMs", options.unknownVersionAfterMs ?? 30_000),
+  };
+}

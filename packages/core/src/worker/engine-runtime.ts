@@ -1,0 +1,180 @@
+import { EventEmitter } from "eventemitter3";
+import type { Journal } from "../journal/journal.ts";
+import { createActivityPool, type ActivityImplementation, type ActivityPool } from "./activity-pool.ts";
+import type { EngineEventEmitter, EngineEvents } from "./engine-events.ts";
+import { emitEvent } from "./engine-events.ts";
+import { realTimers, type EngineTimers } from "./engine-timers.ts";
+import { createLeaseKeeper, type LeaseKeeper } from "./lease-keeper.ts";
+import { createRegistry, type Registry } from "./registry.ts";
+import { createRunStepper, type CommittedStep, type RunStepper } from "./run-stepper.ts";
+import { createStickyCache, type StickyCache } from "./sticky-cache.ts";
+import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-info.ts";
+
+/** Settings of the engine runtime, defaults applied. */
+export interface EngineRuntimeOptions {
+  readonly journal: Journal;
+  readonly workflows: readonly AnyWorkflowDefinition[];
+  readonly activities: readonly AnyActivityDefinition[];
+  readonly owner: string;
+  /** Claim only runs of this namespace; absent claims across namespaces (test kit). */
+  readonly namespace?: string;
+  readonly workflowConcurrency: number;
+  readonly activityConcurrency: number;
+  readonly leaseMs: number;
+  readonly cacheSize: number;
+  readonly driftBackoffMs: number;
+  /** Deferral after a failed step: initial, doubling per consecutive failure, capped. Default 1 s / 60 s. */
+  readonly stepErrorBackoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** How long a ready run in a version this engine lacks waits before this engine marks it stuck. */
+  readonly unknownVersionAfterMs?: number;
+  readonly timers?: EngineTimers;
+  /** Test kit: implementations that replace the registered activities' functions, by name. */
+  readonly activityOverrides?: ReadonlyMap<string, ActivityImplementation>;
+  /** Test kit: awaited after every committed step. */
+  readonly afterCommit?: (step: CommittedStep) => Promise<void>;
+  readonly onActivitySlotFreed?: () => void;
+  readonly onRetryScheduled?: (delayMs: number) => void;
+  readonly onWorkflowSlotFreed?: () => void;
+  /**
+   * Sticky fast path (default true): tasks scheduled by a run this engine keeps cached are
+   * created claimed by it and run at once here, and their results go straight to the execution
+   * in the run's next step (see RunStepper). False: every task goes through the task queue.
+   */
+  readonly stickyActivities?: boolean;
+}
+
+/**
+ * The engine's parts without its loops: one call per unit of work, so that the engine's
+ * background loops and the test kit's deterministic driver share every line that touches the
+ * journal. Not part of the public API.
+ */
+export interface EngineRuntime {
+  readonly owner: string;
+  readonly events: EngineEventEmitter;
+  readonly registry: Registry;
+  readonly cache: StickyCache;
+  readonly pool: ActivityPool;
+  readonly stepper: RunStepper;
+  readonly leaseKeeper: LeaseKeeper;
+  /** Free workflow-step slots. */
+  readonly freeStepSlots: number;
+  /** Claims ready runs up to the free step slots and starts their steps; returns how many were claimed. */
+  pollRuns(): Promise<number>;
+  /** Resolves when every step started so far has finished. */
+  settleSteps(): Promise<void>;
+  /** Claims due tasks up to the free activity slots and starts them; returns how many. */
+  pollTasks(): Promise<number>;
+  /** Moves due timers to their runs' inboxes; returns how many fired. */
+  fireTimers(limit: number): Promise<number>;
+  /**
+   * Marks ready runs of this engine's workflows whose version hash it lacks, and that waited
+   * `unknownVersionAfterMs` without an engine having that hash taking them, as
+   * `stuck_unknown_version` (one `run.stuck_unknown_version` event each); returns how many.
+   */
+  sweepUnknownVersions(limit?: number): Promise<number>;
+}
+
+/** Creates an {@link EngineRuntime}. */
+export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntime {
+  const { journal, owner } = options;
+  const events: EngineEventEmitter = new EventEmitter<EngineEvents>();
+  const registry = createRegistry(options.workflows, options.activities, (entry) => emitEvent(events, "workflow.log", entry));
+  const implementations = new Map(registry.activityImplementations());
+  for (const [name, implementation] of options.activityOverrides ?? []) implementations.set(name, implementation);
+  const cache = createStickyCache(options.cacheSize, journal, events);
+  /** Steps in progress: those of claims, and those our own finished attempts started (sticky fast path). */
+  const steps = new Set<Promise<unknown>>();
+  const pool = createActivityPool({
+    journal,
+    owner,
+    concurrency: options.activityConcurrency,
+    activities: implementations,
+    events,
+    timers: options.timers ?? realTimers,
+    ...(options.onActivitySlotFreed === undefined ? {} : { onSlotFreed: options.onActivitySlotFreed }),
+    ...(options.onRetryScheduled === undefined ? {} : { onRetryScheduled: options.onRetryScheduled }),
+  });
+  const stepper = createRunStepper({
+    journal,
+    registry,
+    cache,
+    events,
+    leaseMs: options.leaseMs,
+    driftBackoffMs: options.driftBackoffMs,
+    ...(options.stepErrorBackoff === undefined ? {} : { stepErrorBackoff: options.stepErrorBackoff }),
+    ...(options.afterCommit === undefined ? {} : { afterCommit: options.afterCommit }),
+    ...(options.stickyActivities === false ? {} : { pool }),
+    ...(options.timers === undefined ? {} : { timers: options.timers }),
+    track: (running) => {
+      const tracked: Promise<unknown> = running.finally(() => steps.delete(tracked));
+      steps.add(tracked);
+    },
+  });
+  const leaseKeeper = createLeaseKeeper({ journal, owner, leaseMs: options.leaseMs, cache, events, inFlight: () => stepper.inFlight() });
+  const workflowNames = registry.workflowNames();
+  const workflowVersions = registry.workflowVersions();
+  const unknownVersionAfterMs = options.unknownVersionAfterMs ?? 30_000;
+
+  const freeStepSlots = (): number => Math.max(0, options.workflowConcurrency - steps.size);
+
+  return {
+    owner,
+    events,
+    registry,
+    cache,
+    pool,
+    stepper,
+    leaseKeeper,
+    get freeStepSlots() {
+      return freeStepSlots();
+    },
+    async pollRuns() {
+      const limit = freeStepSlots();
+      if (limit === 0 || workflowNames.length === 0) return 0;
+      const claims = await journal.claimRuns({
+        owner,
+        limit,
+        leaseMs: options.leaseMs,
+        workflowNames,
+        workflowVersions,
+        // Re-claiming a run we are stepping would, once its lease expired, fence out our own step.
+        ...(stepper.busy.size === 0 ? {} : { exclude: [...stepper.busy] }),
+        ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+      });
+      for (const claim of claims) {
+        const running: Promise<unknown> = stepper
+          .step(claim)
+          .then(
+            // A skipped claim (the run is mid-step) frees nothing worth an immediate re-poll.
+            (outcome) => outcome !== "skipped",
+            (error: unknown) => (emitEvent(events, "engine.error", { where: "step", error, runId: claim.run.runId }), true),
+          )
+          .then((worthRepoll) => {
+            steps.delete(running);
+            if (worthRepoll) options.onWorkflowSlotFreed?.();
+          });
+        steps.add(running);
+      }
+      return claims.length;
+    },
+    async settleSteps() {
+      while (steps.size > 0) await Promise.all([...steps]);
+    },
+    pollTasks: () => pool.claimAndStart(),
+    fireTimers: (limit) => journal.fireDueTimers(limit),
+    async sweepUnknownVersions(limit = 100) {
+      if (workflowVersions.length === 0) return 0;
+      const marked = await journal.markUnknownVersions({
+        known: workflowVersions,
+        waitingForMs: unknownVersionAfterMs,
+        limit,
+        ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+      });
+      for (const run of marked) {
+        const knownHashes = workflowVersions.filter((ref) => ref.workflowName === run.workflowName).map((ref) => ref.versionHash);
+        emitEvent(events, "run.stuck_unknown_version", { runId: run.runId, workflowName: run.workflowName, versionHash: run.versionHash, knownHashes });
+      }
+      return marked.length;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+/**
+ * The engine: runs workflow steps, activity attempts and the timer wheel against a journal.
+ *
+ * @example
+ * ```ts
+ * const engine = createEngine({ journal, workflows: [orderFlow], activities: [charge, ship] });
+ * engine.start();
+ * ```
+ */
+export { createEngine, resolveEngineOptions } from "./create-engine.ts";
+export type { Engine, EngineOptions, StopOptions } from "./create-engine.ts";
+export { activityContext } from "./activity-context.ts";
+export type { ActivityContext } from "./activity-context.ts";
+export type {
+  ActivityAttemptEventBase,
+  ActivityCompletedEvent,
+  ActivityFailedEvent,
+  ActivityRetriedEvent,
+  ActivityScheduledEvent,
+  ActivityStaleEvent,
+  ActivityStartedEvent,
+  ActivityTimedOutEvent,
+  CacheEvictedEvent,
+  EngineErrorEvent,
+  EngineEventEmitter,
+  EngineEventName,
+  EngineEvents,
+  LeaseAcquiredEvent,
+  LeaseLostEvent,
+  ReplayDriftEvent,
+  ReplayStartedEvent,
+  RunCancelledEvent,
+  RunContinuedEvent,
+  ChildStartedEvent,
+  RunCompletedEvent,
+  RunEventBase,
+  RunFailedEvent,
+  RunStartedEvent,
+  SignalReceivedEvent,
+  StepCommittedEvent,
+  TimerFiredEvent,
+  TimerSetEvent,
+  WorkflowLogEvent,
+} from "./engine-events.ts";
+export { createLruCache } from "./lru-cache.ts";
+export type { LruCache } from "./lru-cache.ts";

@@ -1,0 +1,70 @@
+import type { StepCommit, StepCommitResult } from "../journal/journal.ts";
+import type { ActivityPool, FinishLocally } from "./activity-pool.ts";
+import type { EngineTimers } from "./engine-timers.ts";
+
+/**
+ * The sticky fast path's side of a step commit (see RunStepper): which of the step's tasks are
+ * created claimed by this engine, and starting them once the commit returned their claims.
+ */
+export interface StickyActivities {
+  /**
+   * Marks the step's tasks to be created claimed by us: only when the execution stays cached
+   * (`keep`), and only as many as the pool has code and free slots for (the slots are held
+   * until the commit answers: give them to {@link StickyActivities.start} or `pool.unreserve`).
+   */
+  claimFor(commit: StepCommit, keep: boolean): { commit: StepCommit; reserved: number };
+  /** Starts the claimed tasks in the held slots and gives back the slots left unused. */
+  start(committed: StepCommitResult, reserved: number, finishLocally: FinishLocally): void;
+  /** Gives back held slots (the commit failed). */
+  unreserve(reserved: number): void;
+}
+
+/** Creates {@link StickyActivities} over `pool`; without a pool nothing is ever claimed at commit. */
+export function createStickyActivities(pool: ActivityPool | undefined): StickyActivities {
+  return {
+    claimFor(commit, keep) {
+      if (pool === undefined || !keep || commit.tasks.length === 0) return { commit, reserved: 0 };
+      const runnable = commit.tasks.filter((task) => pool.runs(task.activityName)).length;
+      let reserved = pool.reserve(runnable);
+      if (reserved === 0) return { commit, reserved: 0 };
+      let left = reserved;
+      const tasks = commit.tasks.map((task) => {
+        if (left === 0 || !pool.runs(task.activityName)) return task;
+        left -= 1;
+        return { ...task, claim: true as const };
+      });
+      reserved -= left;
+      return { commit: { ...commit, tasks }, reserved };
+    },
+    start(committed, reserved, finishLocally) {
+      if (pool === undefined) return;
+      const claims = committed.claimedTasks ?? [];
+      for (const claim of claims.slice(0, reserved)) pool.startReserved(claim, finishLocally);
+      if (reserved > claims.length) pool.unreserve(reserved - claims.length);
+    },
+    unreserve(reserved) {
+      pool?.unreserve(reserved);
+    },
+  };
+}
+
+/**
+ * The journal clock between two readings: a step started by a finished attempt (not by a
+ * claim) has no journal "now" of its own, so it is told from the latest commit's or claim's,
+ * plus the local time elapsed since (never moving backwards).
+ */
+export interface JournalClock {
+  saw(journalNow: number): void;
+  now(): number;
+}
+
+/** Creates a {@link JournalClock} on the engine's local timers. */
+export function createJournalClock(timers: EngineTimers): JournalClock {
+  let at = { journal: Number.NEGATIVE_INFINITY, local: 0 };
+  return {
+    saw(journalNow) {
+      if (journalNow >= at.journal) at = { journal: journalNow, local: timers.now() };
+    },
+    now: () => at.journal + Math.max(0, timers.now() - at.local),
+  };
+}

@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient } from "../client/create-client.ts";
+import type { Journal } from "../journal/journal.ts";
+import { ManualClock, MemoryJournal } from "../journal/memory/index.ts";
+import { openJournal } from "../journal/open-journal.ts";
+import { createServerDatabase, type ServerDatabase } from "../journal/sql/test-support/sql-test-databases.ts";
+import { activity, defineActivity, signal, workflow } from "../workflow/index.ts";
+import { createEngine, type Engine } from "./create-engine.ts";
+import { instrumented, testRuntime } from "./test-support/drive-runtime.ts";
+
+const file = "packages/core/src/worker/sticky-fast-path.test.ts";
+const stamp = (versionHash: string, line: number) => ({ format: 1, versionHash, cursors: [], file, line }) as const;
+
+const effects = new Map<string, number>();
+const touch = defineActivity("sticky.touch", async (key: string) => {
+  effects.set(key, (effects.get(key) ?? 0) + 1);
+  return key.toUpperCase();
+});
+const threeSteps = workflow.stamped(stamp("sticky-three", 18))("sticky.three", { version: 1 }, async (id: string) => {
+  const a = await activity.at("activity:touch#0")(touch, `${id}-a`);
+  const b = await activity.at("activity:touch#1")(touch, `${id}-b`);
+  const c = await activity.at("activity:touch#2")(touch, `${id}-c`);
+  return `${a}/${b}/${c}`;
+});
+
+describe("sticky fast path (memory journal, runtime driven by hand)", () => {
+  it("runs each activity step as one commit: no task claim, no finishTask, no run claim between steps", async () => {
+    effects.clear();
+    const { journal, calls } = instrumented(new MemoryJournal());
+    const { runtime, drive } = testRuntime(journal, { workflows: [threeSteps], activities: [touch] });
+    const committed: number[] = [];
+    runtime.events.on("step.committed", (e) => committed.push(e.lastSeq));
+    const run = await createClient({ journal }).start(threeSteps, "o1");
+    await drive();
+    expect((await journal.getRun(run.runId))?.result).toBe("O1-A/O1-B/O1-C");
+    expect([...effects.values()]).toEqual([1, 1, 1]);
+    expect(calls("finishTask")).toBe(0);
+    expect(calls("commitStep")).toBe(4); // the first step, then one per activity
+    expect(committed).toHaveLength(4);
+    const history = await journal.readHistory(run.runId);
+    expect(history.filter((e) => e.kind === "activity_completed").map((e) => (e.kind === "activity_completed" ? e.attempts : 0))).toEqual([1, 1, 1]);
+  });
+
+  it("without stickyActivities every task goes through the queue (finishTask per attempt)", async () => {
+    const { journal, calls } = instrumented(new MemoryJournal());
+    const { drive } = testRuntime(journal, { workflows: [threeSteps], activities: [touch], stickyActivities: false });
+    const run = await createClient({ journal }).start(threeSteps, "o2");
+    await drive();
+    expect((await journal.getRun(run.runId))?.result).toBe("O2-A/O2-B/O2-C");
+    expect(calls("finishTask")).toBe(3);
+  });
+
+  it("a lease lost while the attempt runs: the result still reaches the run through finishTask", async () => {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let ran = 0;
+    const slow = defineActivity("sticky.slow", async () => {
+      ran++;
+      await gate;
+      return "slow-done";
+    });
+    const caller = workflow.stamped(stamp("sticky-slow", 62))("sticky.slow", { version: 1 }, async () => activity.at("activity:slow#0")(slow));
+    const clock = new ManualClock();
+    const memory = new MemoryJournal({ clock });
+    const { journal, calls } = instrumented(memory);
+    const a = testRuntime(journal, { workflows: [caller], activities: [slow], leaseMs: 1_000, owner: "engine-a" });
+    const lost: string[] = [];
+    a.runtime.events.on("lease.lost", (e) => lost.push(e.during));
+    const client = createClient({ journal });
+    const run = await client.start(caller, undefined);
+    await a.runtime.pollRuns();
+    await a.runtime.settleSteps();
+    expect(a.runtime.pool.active).toBe(1); // started at once, claimed by the step's commit
+    expect(calls("claimTasks")).toBe(0);
+
+    // engine-a's lease runs out (no renewal here); engine-b takes the run over on a signal.
+    clock.advance(2_000);
+    await client.signal(run.runId, "poke", 1);
+    const b = testRuntime(journal, { workflows: [caller], activities: [], leaseMs: 60_000, owner: "engine-b" });
+    await b.runtime.pollRuns();
+    await b.runtime.settleSteps();
+    expect((await journal.getRun(run.runId))?.leaseOwner).toBe("engine-b");
+
+    open();
+    while (a.runtime.pool.active > 0) await a.runtime.pool.whenAnySettles();
+    await a.runtime.settleSteps();
+    expect(lost).toEqual(["commit"]);
+    expect(calls("finishTask")).toBe(1); // the fallback
+    await b.drive();
+    const after = await journal.getRun(run.runId);
+    expect(after?.status).toBe("completed");
+    expect(after?.result).toBe("slow-done");
+    expect(ran).toBe(1);
+  });
+
+  it("a signal that arrives while the attempt runs: the fast step is refused, and one claimed step delivers both", async () => {
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gated = defineActivity("sticky.gated", async () => {
+      await gate;
+      return "paid";
+    });
+    const flow = workflow.stamped(stamp("sticky-signal", 100))("sticky.signal", { version: 1 }, async () => {
+      const paid = await activity.at("activity:gated#0")(gated);
+      const note = await signal.at("signal:note#0")<string>("note");
+      return `${paid}/${note}`;
+    });
+    const { journal, calls } = instrumented(new MemoryJournal());
+    const { runtime, counts, drive } = testRuntime(journal, { workflows: [flow], activities: [gated] });
+    const client = createClient({ journal });
+    const run = await client.start(flow, undefined);
+    await runtime.pollRuns();
+    await runtime.settleSteps();
+    expect(runtime.pool.active).toBe(1);
+    await client.signal(run.runId, "note", "hi");
+    open();
+    while (runtime.pool.active > 0) await runtime.pool.whenAnySettles();
+    await drive();
+    expect((await journal.getRun(run.runId))?.result).toBe("paid/hi");
+    expect(calls("finishTask")).toBe(1); // the refused fast step fell back
+    expect(counts.replays).toBe(2); // the execution that stepped ahead was dropped and rebuilt
+  });
+});
+
+describe("sticky fast path on PostgreSQL", () => {
+  let database: ServerDatabase;
+  const journals: Journal[] = [];
+  const engines: Engine[] = [];
+  beforeAll(async () => {
+    database = await createServerDatabase("sticky");
+  });
+  afterAll(async () => {
+    await Promise.all(engines.map((engine) => engine.stop({ graceful: false })));
+    await Promise.all(journals.map((journal) => journal.close()));
+    await database.drop();
+  });
+  const open = async (migrate = false): Promise<Journal> => {
+    const journal = await openJournal({ url: database.url, migrate });
+    journals.push(journal);
+    return journal;
+  };
+
+  it("two engines complete every run exactly once, each activity effect once", async () => {
+    effects.clear();
+    const clientJournal = await open(true);
+    for (const owner of ["sticky-a", "sticky-b"]) {
+      const engine = createEngine({ journal: await open(), workflows: [threeSteps], activities: [touch], owner, pollIntervalMs: 100, concurrency: { workflows: 8, activities: 8 } });
+      engines.push(engine);
+      engine.start();
+    }
+    const client = createClient({ journal: clientJournal, pollIntervalMs: 20 });
+    const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => client.start(threeSteps, `r${i}`)));
+    const results = await Promise.all(runs.map((run) => run.result({ timeoutMs: 20_000 })));
+    expect(results).toEqual(runs.map((_, i) => `R${i}-A/R${i}-B/R${i}-C`));
+    expect(effects.size).toBe(60);
+    expect([...effects.values()].every((n) => n === 1)).toBe(true);
+    for (const run of runs) {
+      const history = await clientJournal.readHistory(run.runId);
+      expect(history.map((e) => e.seq)).toEqual(history.map((_, i) => i + 1));
+      expect(history.filter((e) => e.kind === "activity_completed")).toHaveLength(3);
+    }
+    await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: true, timeoutMs: 5_000 })));
+  });
+
+  it("a fan-out of 100 activities completing in a burst is delivered in a few batched steps", async () => {
+    let release: () => void = () => {};
+    const burst = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    let check: () => void = () => {};
+    const allStarted = new Promise<void>((resolve) => {
+      check = resolve;
+    });
+    const part = defineActivity("sticky.part", async (i: number) => {
+      started++;
+      if (started === 100) check();
+      await burst;
+      return i * 2;
+    });
+    const fanOut = workflow.stamped(stamp("sticky-fan", 138))("sticky.fan", { version: 1 }, async () => {
+      const values = await Promise.all(Array.from({ length: 100 }, (_, i) => activity.at("activity:part#0")(part, i)));
+      return values.reduce((sum, v) => sum + v, 0);
+    });
+    const clientJournal = await open();
+    const engine = createEngine({ journal: await open(), workflows: [fanOut], activities: [part], owner: "sticky-fan", pollIntervalMs: 100, concurrency: { workflows: 4, activities: 100 } });
+    engines.push(engine);
+    const commits: number[] = [];
+    engine.events.on("step.committed", (e) => commits.push(e.eventCount));
+    // The client can read the result before the engine emits its own commit events, so the
+    // step count is taken once the engine itself has seen the run complete.
+    const completedByEngine = new Promise<void>((resolve) => engine.events.on("run.completed", () => resolve()));
+    engine.start();
+    const client = createClient({ journal: clientJournal, pollIntervalMs: 20 });
+    const run = await client.start(fanOut, undefined);
+    await allStarted;
+    const stepsBefore = commits.length;
+    release();
+    expect(await run.result({ timeoutMs: 20_000 })).toBe(9_900);
+    await completedByEngine;
+    const history = await clientJournal.readHistory(run.runId);
+    expect(history.filter((e) => e.kind === "activity_completed")).toHaveLength(100);
+    const burstSteps = commits.length - stepsBefore;
+    expect(burstSteps).toBeGreaterThanOrEqual(1);
+    expect(burstSteps).toBeLessThanOrEqual(10); // batched: not one step per result
+    expect(started).toBe(100);
+  });
+});

@@ -1,0 +1,180 @@
+import { InvalidWorkflowDefinitionError, WorkflowNotTransformedError } from "../errors/workflow-errors.ts";
+import type { WorkflowStamp } from "../model/index.ts";
+import { definitionNameProblem } from "./definition-name.ts";
+
+/** What a run does with its compensations when it is cancelled or times out. */
+export type ExitPolicy = "compensate" | "none";
+
+/** Options of a workflow definition. */
+export interface WorkflowOptions {
+  /**
+   * Your version number of this workflow (a positive integer), shown with its runs. Register
+   * several versions side by side (distinct numbers) to keep old runs on their own code: new
+   * runs start on the highest.
+   */
+  readonly version: number;
+  /**
+   * Workflow-level timeout of each run, in ms: a journal timer set when the run starts. When it
+   * fires, the code's pending effects reject with `WorkflowTimeoutError`; if that escapes, the
+   * run fails with it. A run keeps the timeout it started with.
+   */
+  readonly timeoutMs?: number;
+  /**
+   * `"compensate"`: when a cancellation ends the run (CancelledError escapes the code), every
+   * compensation not yet run is run first, most recent first, and then the run ends as
+   * cancelled (failed, when a compensation fails). Default `"none"`.
+   */
+  readonly onCancel?: ExitPolicy;
+  /** Like `onCancel`, for a run that its `timeoutMs` ends (WorkflowTimeoutError escapes). Default `"none"`. */
+  readonly onTimeout?: ExitPolicy;
+  /**
+   * Version hashes of earlier versions whose runs this version takes over (copy them from the
+   * build manifest or `continuum versions check`). Engines dispatch runs by version hash; a run
+   * whose hash is listed here replays on this code when the exact version is not registered, so
+   * guard what changed with `patched()`. Default: none (runs replay only on their own version).
+   */
+  readonly replaces?: readonly string[];
+}
+
+/**
+ * A workflow: a name, a version and the async function the engine runs durably. Made by
+ * {@link workflow}; registered with the engine, which refuses it unless it carries the
+ * transformer's stamp.
+ */
+export interface WorkflowDefinition<Input = unknown, Output = unknown> {
+  readonly kind: "workflow";
+  /** Stable name: runs are started and found by it. */
+  readonly name: string;
+  readonly version: number;
+  /** See {@link WorkflowOptions.timeoutMs}. */
+  readonly timeoutMs?: number;
+  /** See {@link WorkflowOptions.onCancel}. */
+  readonly onCancel?: ExitPolicy;
+  /** See {@link WorkflowOptions.onTimeout}. */
+  readonly onTimeout?: ExitPolicy;
+  /** See {@link WorkflowOptions.replaces}. */
+  readonly replaces?: readonly string[];
+  readonly fn: (input: Input) => Promise<Output>;
+  /** Injected by the transformer; `undefined` when the file was not transformed. */
+  readonly stamp: WorkflowStamp | undefined;
+}
+
+/** Any workflow definition, whatever its input and output types. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyWorkflowDefinition = WorkflowDefinition<any, any>;
+/** Input type of a workflow definition. */
+export type WorkflowInput<D> = D extends WorkflowDefinition<infer I, unknown> ? I : never;
+/** Output type of a workflow definition. */
+export type WorkflowOutput<D> = D extends WorkflowDefinition<never, infer O> ? O : never;
+
+/** The `workflow(name, options, fn)` function. */
+export type WorkflowFactory = <Input = void, Output = unknown>(
+  name: string,
+  options: WorkflowOptions,
+  fn: (input: Input) => Promise<Output>,
+) => WorkflowDefinition<Input, Output>;
+
+/** {@link workflow}: the factory plus `stamped`, the form the transformer emits. */
+export type WorkflowFunction = WorkflowFactory & {
+  /** Returns a factory whose definitions carry `stamp` (transformer/SPEC.md section 1). */
+  readonly stamped: (stamp: WorkflowStamp) => WorkflowFactory;
+};
+
+function define<Input, Output>(
+  stamp: WorkflowStamp | undefined,
+  name: string,
+  options: WorkflowOptions,
+  fn: (input: Input) => Promise<Output>,
+): WorkflowDefinition<Input, Output> {
+  const nameProblem = definitionNameProblem(name);
+  if (nameProblem !== undefined) {
+    throw new InvalidWorkflowDefinitionError(String(name), "name", nameProblem, 'name workflows with stable plain text, e.g. "order"');
+  }
+  const version: unknown = (options as { version?: unknown } | null | undefined)?.version;
+  if (!(Number.isSafeInteger(version) && (version as number) >= 1)) {
+    throw new InvalidWorkflowDefinitionError(name, "version", `must be a positive integer, got ${String(version)}`, "pass { version: 1 } and bump it when you deploy a changed workflow");
+  }
+  if (typeof fn !== "function") {
+    throw new InvalidWorkflowDefinitionError(name, "fn", `must be an async function, got ${typeof fn}`, "pass the workflow body: workflow(name, { version: 1 }, async (input) => { ... })");
+  }
+  const { timeoutMs, onCancel, onTimeout, replaces } = options as Partial<WorkflowOptions>;
+  if (replaces !== undefined && !(Array.isArray(replaces) && replaces.every((hash) => typeof hash === "string" && hash.length > 0))) {
+    throw new InvalidWorkflowDefinitionError(name, "replaces", "must be a list of version hashes", 'pass e.g. { version: 2, replaces: ["1cdc7981f56221af"] } (hashes from the build manifest)');
+  }
+  if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) {
+    throw new InvalidWorkflowDefinitionError(name, "timeoutMs", `must be a positive integer of milliseconds, got ${String(timeoutMs)}`, "pass e.g. { version: 1, timeoutMs: hours(24) }");
+  }
+  for (const [field, policy] of [["onCancel", onCancel], ["onTimeout", onTimeout]] as const) {
+    if (policy !== undefined && policy !== "compensate" && policy !== "none") {
+      throw new InvalidWorkflowDefinitionError(name, field, `must be "compensate" or "none", got ${String(policy)}`, `pass { ${field}: "compensate" } to run the compensations before the run ends`);
+    }
+  }
+  return Object.freeze({
+    kind: "workflow",
+    name,
+    version: version as number,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(onCancel === undefined ? {} : { onCancel }),
+    ...(onTimeout === undefined ? {} : { onTimeout }),
+    ...(replaces === undefined ? {} : { replaces: Object.freeze([...replaces]) }),
+    fn,
+    stamp,
+  });
+}
+
+function stampProblem(stamp: unknown): string | undefined {
+  if (stamp === null || typeof stamp !== "object") return "is not an object";
+  const s = stamp as Record<string, unknown>;
+  if (s.format !== 1) return `has format ${String(s.format)}, this runtime knows format 1`;
+  if (typeof s.versionHash !== "string" || s.versionHash.length === 0) return "has no versionHash";
+  if (!Array.isArray(s.cursors) || !s.cursors.every((c) => typeof c === "string")) return "has no cursor list";
+  if (typeof s.file !== "string" || typeof s.line !== "number") return "has no source location";
+  return undefined;
+}
+
+/**
+ * Defines a workflow: a plain async function that Continuum runs durably. Inside it, call only
+ * the workflow API (activity, sleep, signal, now, ...) and pure code; the transformer checks
+ * that and stamps every effect call with its identity.
+ *
+ * @example
+ * ```ts
+ * export const orderFlow = workflow("order", { version: 1 }, async ({ orderId }: { orderId: string }) => {
+ *   const receipt = await activity(payments.charge, orderId, 42);
+ *   await sleep(hours(1));
+ *   return { receipt };
+ * });
+ * ```
+ */
+export const workflow: WorkflowFunction = Object.assign(
+  <Input = void, Output = unknown>(name: string, options: WorkflowOptions, fn: (input: Input) => Promise<Output>) =>
+    define(undefined, name, options, fn),
+  {
+    stamped(stamp: WorkflowStamp): WorkflowFactory {
+      const problem = stampProblem(stamp);
+      if (problem !== undefined) {
+        throw new InvalidWorkflowDefinitionError("(stamped)", "stamp", problem, "rebuild with the @continuum/transformer version that matches this @continuum/core");
+      }
+      const frozen: WorkflowStamp = Object.freeze({ ...stamp, cursors: Object.freeze([...stamp.cursors]) });
+      return (name, options, fn) => define(frozen, name, options, fn);
+    },
+  },
+);
+
+/**
+ * Throws CTM_WORKFLOW_NOT_TRANSFORMED unless `definition` carries the transformer's stamp. The
+ * engine calls it when a workflow is registered, so untransformed code never runs.
+ */
+export function assertStamped(definition: AnyWorkflowDefinition): asserts definition is AnyWorkflowDefinition & { readonly stamp: WorkflowStamp } {
+  if (definition.stamp === undefined) throw new WorkflowNotTransformedError(definition.name);
+}
+
+/** True when `value` is a workflow definition made by {@link workflow}. */
+export function isWorkflowDefinition(value: unknown): value is AnyWorkflowDefinition {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === "workflow" &&
+    typeof (value as { fn?: unknown }).fn === "function"
+  );
+}

@@ -1,0 +1,24 @@
+// A real engine process for the crash and fencing suites: started with plain node, killed with
+// real signals. Prints one line per event the drivers wait for.
+import { createEngine, openJournal } from "@continuum/core";
+import { crashFlow, crashStep, fenceFlow, fenceStep } from "./crash-workflows.ts";
+
+const leaseMs = Number(process.env.LEASE_MS ?? 1_500);
+const journal = await openJournal({ url: process.env.DATABASE_URL });
+const engine = createEngine({
+  journal,
+  workflows: [crashFlow, fenceFlow],
+  activities: [crashStep, fenceStep],
+  owner: `engine-${process.pid}`,
+  leaseMs,
+  pollIntervalMs: 100,
+  concurrency: { workflows: 8, activities: 16 },
+});
+engine.events.on("lease.lost", (event) => process.stdout.write(`LEASE_LOST ${event.runId} ${event.during}\n`));
+engine.events.on("engine.error", (event) => process.stderr.write(`ENGINE_ERROR ${event.where} ${String(event.error)}\n`));
+engine.start();
+process.stdout.write(`READY ${process.pid}\n`);
+
+process.on("SIGTERM", () => {
+  void engine.stop({ graceful: true }).then(() => journal.close()).then(() => process.exit(0));
+});

@@ -1,0 +1,3 @@
+import { workflow } from "@continuum/core";
+
+export const token = workflow("token", { version: 1 }, async () => globalThis.crypto.randomUUID());

@@ -1,0 +1,2 @@
+"use pure";
+export { nowMs as currentTime, rand } from "./pure-aliases.ts";

@@ -1,0 +1,23 @@
+import { continuum } from "@continuum/transformer/vite";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  // Workflow code in examples/ is compiled by the real transformer, as in a user's project.
+  // The runtime's own suites hand-stamp their workflows (transformer/SPEC.md section 1) so they
+  // test the runtime alone; the transformer's suites drive their own builds.
+  plugins: [continuum({ exclude: ["packages/**", "tests/**", "bench/**", "transformer/**"], manifest: false })],
+  test: {
+    include: [
+      "packages/*/src/**/*.test.ts",
+      "transformer/test/**/*.test.ts",
+      "tests/**/*.test.ts",
+      "examples/*/test/**/*.test.ts",
+      "bench/test/**/*.test.ts",
+    ],
+    // In CI a JSON report is written too, so .ci/run can print a plain "N passed, N failed" line.
+    reporters: process.env.CI ? ["default", "json"] : ["default"],
+    outputFile: { json: ".vitest-report.json" },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
