@@ -30,7 +30,7 @@ for (const name of names) {
 }
 engine.events.on("run.completed", (e) => completions.resolve(e.runId));
 engine.start();
-const client = createClient({ journal });
+const client = createClient({ journal, engine });
 for (let i = 0; i < runs; i += 1) {
   trace = [];
   const before = statementCounts().total;

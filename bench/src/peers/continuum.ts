@@ -47,7 +47,7 @@ function startEngine(journal: Journal, options: Partial<EngineOptions> = {}) {
 const openThreeStep: OpenThreeStep = async (db, concurrency) => {
   const opened = await openOn(db);
   const { engine, completions } = startEngine(opened.journal, { concurrency: { workflows: Math.max(16, concurrency), activities: Math.max(32, concurrency) } });
-  const client = createClient({ journal: opened.journal });
+  const client = createClient({ journal: opened.journal, engine });
   return {
     async runOne(i) {
       const run = await client.start(threeStep, i);
@@ -99,7 +99,7 @@ export function continuumDriver(embedded: boolean): PeerDriver {
         const opened = await openOn(db);
         const { engine, completions } = startEngine(opened.journal);
         try {
-          const client = createClient({ journal: opened.journal });
+          const client = createClient({ journal: opened.journal, engine });
           // A short run first, so the measured one does not start on cold (unoptimised) code.
           const warm = await client.start(longLoop, Math.min(200, Math.ceil((p.steps as number) / 5)));
           await withDeadline(completions.wait(warm.runId), 5 * 60_000, "warm-up run");
@@ -119,7 +119,7 @@ export function continuumDriver(embedded: boolean): PeerDriver {
         const { engine, completions } = startEngine(opened.journal);
         const reached = trackCommits(engine);
         try {
-          const client = createClient({ journal: opened.journal });
+          const client = createClient({ journal: opened.journal, engine });
           probes.waiting.clear();
           probes.resumed.clear();
           const count = p.signals as number;
@@ -224,7 +224,7 @@ export function continuumDriver(embedded: boolean): PeerDriver {
         const opened = await openOn(db);
         const { engine } = startEngine(opened.journal, { cacheSize: runs + 100 });
         try {
-          const client = createClient({ journal: opened.journal });
+          const client = createClient({ journal: opened.journal, engine });
           probes.waiting.clear();
           const gc = (globalThis as { gc?: () => void }).gc;
           const settle = async (): Promise<{ heap: number; rss: number }> => {
@@ -271,7 +271,7 @@ export function continuumDriver(embedded: boolean): PeerDriver {
         const opened = await openOn(db);
         const { engine, completions } = startEngine(opened.journal);
         try {
-          const client = createClient({ journal: opened.journal });
+          const client = createClient({ journal: opened.journal, engine });
           const width = p.width as number;
           const t0 = performance.now();
           // children: 1 fans out to child workflows (each runs one activity) instead of activities.

@@ -3,6 +3,7 @@
 import type {
   EffectIdentity,
   Encoded,
+  HistoryEvent,
   HistoryEventBody,
   ParentClosePolicy,
   ResolutionEvent,
@@ -23,11 +24,20 @@ export interface StartRunRequest {
   readonly attributes?: Readonly<Record<string, Encoded>>;
   readonly parentRunId?: string;
   readonly onConflict?: StartConflictPolicy;
+  /**
+   * Eager start: create the run already leased to `owner` (who steps it at once, in-process),
+   * instead of announcing it for any engine to claim. The run is ready as usual, so if the
+   * owner dies before its first step, another engine claims it when the lease expires.
+   * Ignored when the workflow id is taken (nothing is created).
+   */
+  readonly lease?: { readonly owner: string; readonly leaseMs: number };
 }
 
 export interface StartRunResult {
   readonly run: RunRecord;
   readonly created: boolean;
+  /** Eager start (`lease` given and the run created): the new run as a claim held by `lease.owner`. */
+  readonly claim?: RunClaim;
 }
 
 export interface RunRecord {
@@ -147,6 +157,16 @@ export interface RunClaim {
   readonly inbox: InboxItem[];
   /** The journal's clock at the claim: the step's notion of "now". */
   readonly now: number;
+  /**
+   * The run row's version as of this claim (opaque; see {@link StepCommit.runVersion}).
+   * Absent when the journal does not track versions (the in-memory journal).
+   */
+  readonly runVersion?: string;
+  /**
+   * The run's whole history, when the journal has it at hand without a read (a run it has just
+   * started): the caller may skip `readHistory`.
+   */
+  readonly history?: readonly HistoryEvent[];
 }
 
 export interface NewTask {
@@ -227,6 +247,14 @@ export interface StepCommit {
    * steps the run through a claim, which delivers them together with its own results.
    */
   readonly requireEmptyInbox?: true;
+  /**
+   * The run row's version as the caller last saw it: {@link RunClaim.runVersion} or the previous
+   * {@link StepCommitResult.runVersion}. When the row is still exactly that version (nothing
+   * touched the run since: no delivery, no takeover, no renewal) the journal may commit the
+   * step in a single statement. Stale or absent, it runs the full checked transaction: the
+   * outcome, errors included, is the same either way.
+   */
+  readonly runVersion?: string;
 }
 
 /** A child run created by its parent's step (see {@link Journal.commitStep}). */
@@ -246,6 +274,8 @@ export interface StepCommitResult {
   readonly now: number;
   /** The tasks created claimed (`NewTask.claim`), in the order of `tasks`. Absent when none. */
   readonly claimedTasks?: readonly TaskClaim[];
+  /** The run row's version after this step (see {@link StepCommit.runVersion}), when tracked. */
+  readonly runVersion?: string;
 }
 
 export interface ClaimTasksRequest {

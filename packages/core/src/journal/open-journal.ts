@@ -32,6 +32,12 @@ export interface OpenJournalOptions {
   readonly migrate?: boolean;
   /** Monthly event partitions to make sure exist, from the current month. Default 3. */
   readonly partitionMonthsAhead?: number;
+  /**
+   * Send the journal's statements as named prepared statements, planned once per connection
+   * (PostgreSQL through `url`/`pool` only). Default true; set false behind a connection pooler
+   * that does not keep prepared statements (PgBouncer in transaction mode before 1.21).
+   */
+  readonly preparedStatements?: boolean;
 }
 
 /**
@@ -56,7 +62,7 @@ async function openServerJournal(options: OpenJournalOptions, url: string | unde
   const shown = url === undefined ? "(pool)" : redactUrl(url);
   const pool = options.pool ?? new pg.Pool({ connectionString: url, application_name: "continuum" });
   const ownsPool = options.pool === undefined;
-  const db = await connectPool(pool, shown, ownsPool);
+  const db = await connectPool(pool, shown, ownsPool, options.preparedStatements ?? true);
   const destroy = async (): Promise<void> => {
     if (ownsPool) await db.destroy();
   };

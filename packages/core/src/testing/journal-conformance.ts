@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe } from "vitest";
 import { compositionConformance } from "./conformance/composition-conformance.ts";
 import { concurrencyConformance } from "./conformance/concurrency-conformance.ts";
 import { deferralConformance } from "./conformance/deferral-conformance.ts";
+import { eagerStartConformance } from "./conformance/eager-start-conformance.ts";
 import { taskCancellationConformance } from "./conformance/task-cancellation-conformance.ts";
 import { scenarioConformance } from "./conformance/scenario-conformance.ts";
 import type { HarnessRef, JournalConformanceFactory, JournalHarness } from "./conformance/conformance-harness.ts";
@@ -60,5 +61,6 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     deferralConformance(h);
     taskCancellationConformance(h);
     stickyConformance(h);
+    eagerStartConformance(h);
   });
 }

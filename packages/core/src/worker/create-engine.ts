@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
-import type { Journal } from "../journal/journal.ts";
+import type { Journal, RunClaim } from "../journal/journal.ts";
 import { NotifyTopic } from "../journal/notifier.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-info.ts";
@@ -69,10 +69,26 @@ export interface StopOptions {
 }
 
 /**
+ * What a client needs from an engine in its own process to start runs eagerly (see
+ * `ClientOptions.engine`): the engine takes the run in the start's own statement, leased to
+ * itself, and steps it at once, with no hint to wait for, no claim and no history read.
+ */
+export interface EagerStarts {
+  /**
+   * The lease to create a run with, when this engine is running, serves `namespace` and has
+   * this exact workflow version with a free step slot; otherwise undefined (the run is started
+   * for any engine to claim, as usual).
+   */
+  eagerLease(namespace: string, workflowName: string, versionHash: string): { readonly owner: string; readonly leaseMs: number } | undefined;
+  /** Steps a run created with {@link eagerLease}'s lease (its claim comes from `Journal.startRun`). */
+  runEagerly(claim: RunClaim): void;
+}
+
+/**
  * A worker: runs workflow steps, activity attempts and the timer wheel against a journal.
  * Start as many as you like, in one process or many; the journal's leases decide who runs what.
  */
-export interface Engine {
+export interface Engine extends EagerStarts {
   readonly owner: string;
   readonly namespace: string;
   /** Typed telemetry; see {@link EngineEvents}. */
@@ -198,14 +214,24 @@ export function createEngine(options: EngineOptions): Engine {
     },
     start,
     stop,
+    eagerLease(namespace, workflowName, versionHash) {
+      if (!running || namespace !== settings.namespace || runtime.freeStepSlots === 0) return undefined;
+      if (runtime.registry.workflowVersion(workflowName, versionHash) === undefined) return undefined;
+      return { owner: settings.owner, leaseMs: settings.leaseMs };
+    },
+    runEagerly(claim) {
+      // Stopped meanwhile: the lease runs out and another engine (or this one) claims the run.
+      if (running && claim.lease.owner === settings.owner) runtime.runEagerly(claim);
+    },
   };
 }
 
 /** One poll of ready runs; returns how long to wait before the next. */
 async function workflowRound(runtime: EngineRuntime, pollIntervalMs: number): Promise<number> {
   const free = runtime.freeStepSlots;
-  if (free === 0) return pollIntervalMs; // a finishing step wakes the loop
+  // With no free slot pollRuns claims nothing but notes the backlog: a finishing step wakes the loop.
   const claimed = await runtime.pollRuns();
+  if (free === 0) return pollIntervalMs;
   return claimed < free ? pollIntervalMs : 0;
 }
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from "eventemitter3";
-import type { Journal } from "../journal/journal.ts";
+import type { Journal, RunClaim } from "../journal/journal.ts";
 import { createActivityPool, type ActivityImplementation, type ActivityPool } from "./activity-pool.ts";
 import type { EngineEventEmitter, EngineEvents } from "./engine-events.ts";
 import { emitEvent } from "./engine-events.ts";
@@ -60,6 +60,8 @@ export interface EngineRuntime {
   readonly freeStepSlots: number;
   /** Claims ready runs up to the free step slots and starts their steps; returns how many were claimed. */
   pollRuns(): Promise<number>;
+  /** Steps a run this engine started already leased (eager start), as if it had claimed it. */
+  runEagerly(claim: RunClaim): void;
   /** Resolves when every step started so far has finished. */
   settleSteps(): Promise<void>;
   /** Claims due tasks up to the free activity slots and starts them; returns how many. */
@@ -116,6 +118,29 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
   const unknownVersionAfterMs = options.unknownVersionAfterMs ?? 30_000;
 
   const freeStepSlots = (): number => Math.max(0, options.workflowConcurrency - steps.size);
+  /**
+   * Whether ready runs may be waiting for a step slot: the last poll filled every free slot, or
+   * found none free. Only then is a finished step worth a poll right away; otherwise new work
+   * announces itself (run_ready hints) and the poll interval covers the rest, so an engine
+   * driving runs on its own (eager starts, sticky steps) sends no empty claims.
+   */
+  let backlog = false;
+
+  /** Steps a claimed run, counted against the step slots until it settles. */
+  const runClaim = (claim: RunClaim): void => {
+    const running: Promise<unknown> = stepper
+      .step(claim)
+      .then(
+        // A skipped claim (the run is mid-step) frees nothing worth an immediate re-poll.
+        (outcome) => outcome !== "skipped",
+        (error: unknown) => (emitEvent(events, "engine.error", { where: "step", error, runId: claim.run.runId }), true),
+      )
+      .then((worthRepoll) => {
+        steps.delete(running);
+        if (worthRepoll && backlog) options.onWorkflowSlotFreed?.();
+      });
+    steps.add(running);
+  };
 
   return {
     owner,
@@ -130,6 +155,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     },
     async pollRuns() {
       const limit = freeStepSlots();
+      backlog = limit === 0;
       if (limit === 0 || workflowNames.length === 0) return 0;
       const claims = await journal.claimRuns({
         owner,
@@ -141,22 +167,11 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
         ...(stepper.busy.size === 0 ? {} : { exclude: [...stepper.busy] }),
         ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
       });
-      for (const claim of claims) {
-        const running: Promise<unknown> = stepper
-          .step(claim)
-          .then(
-            // A skipped claim (the run is mid-step) frees nothing worth an immediate re-poll.
-            (outcome) => outcome !== "skipped",
-            (error: unknown) => (emitEvent(events, "engine.error", { where: "step", error, runId: claim.run.runId }), true),
-          )
-          .then((worthRepoll) => {
-            steps.delete(running);
-            if (worthRepoll) options.onWorkflowSlotFreed?.();
-          });
-        steps.add(running);
-      }
+      backlog = claims.length >= limit;
+      for (const claim of claims) runClaim(claim);
       return claims.length;
     },
+    runEagerly: (claim) => runClaim(claim),
     async settleSteps() {
       while (steps.size > 0) await Promise.all([...steps]);
     },

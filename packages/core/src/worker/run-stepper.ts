@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { FinishedTask, Journal, RunClaim, RunLeaseRef, StepCommit, TaskClaim, TaskOutcome } from "../journal/journal.ts";
-import type { HistoryEventBody, ResolutionEvent } from "../model/index.ts";
+import { isTerminal, type HistoryEventBody, type ResolutionEvent } from "../model/index.ts";
 import type { Execution, ExecutionStepResult } from "../replay/execution-contract.ts";
 import { serializeError } from "../codec/index.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
@@ -162,7 +162,7 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
         execution = cached.execution;
       } else {
         cached?.execution.dispose();
-        const history = await journal.readHistory(runId);
+        const history = claim.history ?? (await journal.readHistory(runId));
         emitEvent(events, "replay.started", {
           runId,
           workflowName: run.workflowName,
@@ -187,7 +187,8 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
         ...(keep ? { leaseMs: options.leaseMs } : {}),
         newRunId: randomUUID,
       });
-      const withClaims = sticky.claimFor(locals.length === 0 ? built : { ...built, finishTasks: locals.map((item) => item.finished) }, keep);
+      const versioned = withVersion(built, claim.runVersion, run.parentRunId !== undefined);
+      const withClaims = sticky.claimFor(locals.length === 0 ? versioned : { ...versioned, finishTasks: locals.map((item) => item.finished) }, keep);
       const commit = withClaims.commit;
       reserved = withClaims.reserved;
       const committed = await journal.commitStep(commit);
@@ -200,7 +201,13 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       reportComposition(run.runId, run.workflowName, commit);
 
       if (keep) {
-        cache.put(runId, { execution, lease: claim.lease, workflowName: run.workflowName });
+        cache.put(runId, {
+          execution,
+          lease: claim.lease,
+          workflowName: run.workflowName,
+          ...(committed.runVersion === undefined ? {} : { runVersion: committed.runVersion }),
+          ...(run.parentRunId === undefined ? {} : { hasParent: true }),
+        });
       } else {
         execution.dispose();
         // A terminal commit released the lease already; a run we do not cache is given back.
@@ -290,7 +297,8 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       const result = await execution.step({ now, deliveries });
       const keep = !execution.finished && result.outcome === undefined && cache.capacity > 0;
       const built = buildStepCommit({ lease, lastSeq: fromSeq, delivered: [], result, ...(keep ? { leaseMs: options.leaseMs } : {}), newRunId: randomUUID });
-      const withClaims = sticky.claimFor({ ...built, finishTasks: locals.map((item) => item.finished), requireEmptyInbox: true }, keep);
+      const versioned = withVersion(built, entry.runVersion, entry.hasParent === true);
+      const withClaims = sticky.claimFor({ ...versioned, finishTasks: locals.map((item) => item.finished), requireEmptyInbox: true }, keep);
       reserved = withClaims.reserved;
       const committed = await journal.commitStep(withClaims.commit);
       committedStep = true;
@@ -300,8 +308,10 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       reserved = 0;
       reportCommitted(runId, workflowName, [], result, committed.lastSeq, true, performance.now() - startedAt);
       reportComposition(runId, workflowName, withClaims.commit);
-      if (keep) cache.put(runId, entry);
-      else {
+      if (keep) {
+        const { runVersion: _previous, ...rest } = entry;
+        cache.put(runId, committed.runVersion === undefined ? rest : { ...rest, runVersion: committed.runVersion });
+      } else {
         execution.dispose();
         if (result.outcome === undefined) await release(lease);
       }
@@ -380,4 +390,14 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
   };
 
   return { step, busy, inFlight: () => [...inFlight.values()], finishLocally };
+}
+
+/**
+ * The run row's version goes with a commit so the journal may write it in one statement; not
+ * with the last step of a child run, which must lock its parent first (the journal's long
+ * path), so trying the short one would only cost a refused statement.
+ */
+function withVersion(commit: StepCommit, runVersion: string | undefined, hasParent: boolean): StepCommit {
+  if (runVersion === undefined || (hasParent && isTerminal(commit.run.status))) return commit;
+  return { ...commit, runVersion };
 }

@@ -8,6 +8,10 @@ export interface CachedExecution {
   readonly execution: Execution;
   readonly lease: RunLeaseRef;
   readonly workflowName: string;
+  /** The run row's version after this engine's last commit (see StepCommit.runVersion). */
+  readonly runVersion?: string;
+  /** A child run: its last step reports to the parent (the journal's long commit path). */
+  readonly hasParent?: boolean;
 }
 
 /**

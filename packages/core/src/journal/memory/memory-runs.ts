@@ -1,6 +1,6 @@
 import { RunAlreadyExistsError } from "../../errors/journal-errors.ts";
 import type { Encoded, HistoryEvent, ParentClosePolicy } from "../../model/index.ts";
-import type { RunFilter, RunPage, RunRecord, StartRunRequest, StartRunResult } from "../journal.ts";
+import type { RunClaim, RunFilter, RunPage, RunRecord, StartRunRequest, StartRunResult } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { jsonbContains } from "./jsonb-contains.ts";
 import { toRunRecord } from "./memory-rows.ts";
@@ -28,7 +28,24 @@ export function startRun(store: MemoryStore, request: StartRunRequest): StartRun
     return { run: toRunRecord(store.runs.get(existingId)!), created: false };
   }
   const row = insertRun(store, { ...request, runId, workflowId });
-  return { run: toRunRecord(row), created: true };
+  if (request.lease === undefined) return { run: toRunRecord(row), created: true };
+  // Eager start: leased to its starter (fencing token 1, as a first claim), still ready.
+  const now = store.clock.now();
+  row.fencingToken = 1;
+  row.leaseOwner = request.lease.owner;
+  row.leaseExpiresAt = now + request.lease.leaseMs;
+  // Not even its own owner's claims take it while the lease lasts: the starter steps it.
+  row.notBefore = row.leaseExpiresAt;
+  const run = toRunRecord(row);
+  const claim: RunClaim = {
+    lease: { runId, owner: request.lease.owner, fencingToken: row.fencingToken },
+    leaseExpiresAt: row.leaseExpiresAt,
+    run,
+    inbox: [],
+    now,
+    history: structuredClone(row.history),
+  };
+  return { run, created: true, claim };
 }
 
 /** Inserts a run with its run_started event, ready for its first step; the workflow id now names it. */
@@ -72,7 +89,8 @@ export function insertRun(store: MemoryStore, request: NewRunRow): RunRow {
     else siblings.push(row.runId);
   }
   store.byWorkflowId.set(MemoryStore.workflowKey(row.namespace, row.workflowId), row.runId);
-  store.notifier.publish(NotifyTopic.runReady, row.runId);
+  // An eager start is stepped by its starter at once: nothing to announce.
+  if (request.lease === undefined) store.notifier.publish(NotifyTopic.runReady, row.runId);
   return row;
 }
 

@@ -33,6 +33,8 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   const events = structuredClone(commit.events);
   events.forEach((event, i) => row.history.push({ ...event, seq: commit.lastSeq + i + 1, at: now }));
   row.lastSeq = commit.lastSeq + events.length;
+  // A step by the lease holder ends any deferral (an eager start's included).
+  row.notBefore = undefined;
   const delivered = new Set(commit.delivered);
   row.inbox = row.inbox.filter((item) => !delivered.has(item.id));
   const ending = isTerminal(commit.run.status);

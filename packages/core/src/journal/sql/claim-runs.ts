@@ -31,7 +31,7 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
       request.workflowVersions === undefined
         ? sql``
         : sql`status = CASE WHEN r.status = 'stuck_unknown_version' THEN 'running' ELSE r.status END,`;
-    const claimed = await sql<RunRow & { now: Date; ready_since: number | string }>`
+    const claimed = await sql<RunRow & { now: Date; ready_since: number | string; run_version: string }>`
       UPDATE continuum.runs AS r SET
         ${unstick}
         fencing_token = CASE WHEN r.lease_owner = ${request.owner} AND r.lease_expires_at > ${dbNow}
@@ -52,7 +52,7 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
         FOR NO KEY UPDATE SKIP LOCKED
       ) AS candidate
       WHERE r.run_id = candidate.run_id
-      RETURNING ${runColumns}, ${dbNow} AS now, candidate.ready_since`.execute(tx);
+      RETURNING ${runColumns}, ${dbNow} AS now, candidate.ready_since, r.xmin::text AS run_version`.execute(tx);
     if (claimed.rows.length === 0) return [];
     const inbox = await sql<InboxRow>`
       SELECT id, run_id, kind, body, received_at FROM continuum.inbox
@@ -68,6 +68,7 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
           run,
           inbox: inbox.rows.filter((item) => item.run_id === row.run_id).map(toInboxItem),
           now: toMs(row.now),
+          runVersion: row.run_version,
         };
       });
   });

@@ -6,6 +6,7 @@ import type { StepCommit, StepCommitResult } from "../journal.ts";
 import { runColumns, splitEvent, type InboxRow, type RunRow } from "./rows.ts";
 import { closeChildren, createChildren, handOver, handoverSignals, lockParentFirst, openChildrenOf, reportToParent } from "./commit-composition.ts";
 import { insertRun } from "./start-run.ts";
+import { commitStepInOneStatement, fitsOneStatement } from "./commit-step-in-one-statement.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { finishedTasksCte } from "./finish-task.ts";
 import { inTransaction, channelOf, dbNow, dbNowPlus, fromEpochMs, inList, json, msInterval, notify, toMs, type SqlExecutor } from "./sql-fragments.ts";
@@ -27,6 +28,10 @@ import { storableInstant } from "../instant-limits.ts";
  * inbox while the row lock is still held (see deliverToInbox for why no wake-up is lost).
  */
 export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<StepCommitResult> {
+  if (fitsOneStatement(db, commit)) {
+    const done = await commitStepInOneStatement(db, commit);
+    if (done !== undefined) return done;
+  }
   const { lease } = commit;
   return inTransaction(db, async (tx) => {
     await lockParentFirst(tx, commit, isTerminal(commit.run.status));
@@ -64,6 +69,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
         error = ${json(commit.run.error)},
         continued_to = ${commit.run.continuedTo ?? null},
         last_seq = ${lastSeq},
+        not_before = NULL,
         ready_since = ${terminal ? sql`NULL` : sql`(SELECT min(id) FROM continuum.inbox WHERE run_id = ${lease.runId})`},
         finished_at = ${terminal ? dbNow : sql`NULL`},
         lease_owner = ${terminal ? null : lease.owner},
@@ -71,7 +77,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
           terminal ? sql`NULL` : commit.leaseMs === undefined ? sql`lease_expires_at` : sql`${dbNow} + ${msInterval(commit.leaseMs)}`
         }
       WHERE run_id = ${lease.runId}
-      RETURNING ready, ${terminal ? openChildrenOf(lease.runId) : sql`NULL`} AS open_children`;
+      RETURNING ready, xmin::text AS run_version, ${terminal ? openChildrenOf(lease.runId) : sql`NULL`} AS open_children`;
     const plain = commit.delivered.length === 0 && (commit.children?.length ?? 0) === 0 && !prepared.reusesResults;
     // A run that completes, fails or is cancelled: its cleanup and the run_finished hint join
     // the write statement too (nothing later in this transaction touches its inbox or timers).
@@ -145,7 +151,8 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     }
     if (terminal && !endsPlainly) await notify(tx, NotifyTopic.runFinished, [lease.runId]);
     else if (updated?.ready === true) await notify(tx, NotifyTopic.runReady, [lease.runId]);
-    return { lastSeq, now: toMs(run.now), ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
+    const runVersion = updated?.run_version ?? undefined;
+    return { lastSeq, now: toMs(run.now), ...(runVersion === undefined ? {} : { runVersion }), ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
   });
 }
 
@@ -180,11 +187,12 @@ async function writeStep(
   if (runUpdate !== undefined) ctes.push(sql`run_updated AS (${runUpdate})`);
   if (endRun) ctes.push(endCleanup(lease.runId));
   if (ctes.length === 0) return { tasks: [], run: undefined };
-  const written = await sql<{ closed: number; tasks: InsertedTask[] | string; ready: boolean | null; open_children: string[] | string | null }>`
+  const written = await sql<{ closed: number; tasks: InsertedTask[] | string; ready: boolean | null; run_version: string | null; open_children: string[] | string | null }>`
     WITH ${sql.join(ctes)}
     SELECT ${finishCte === undefined ? sql`0` : sql`(SELECT count(*) FROM finished_tasks)`}::int AS closed,
            ${tasksCte === undefined ? sql`'[]'::json` : sql`(SELECT coalesce(json_agg(c), '[]'::json) FROM created_tasks AS c)`} AS tasks,
            ${runUpdate === undefined ? sql`NULL::boolean` : sql`(SELECT ready FROM run_updated)`} AS ready,
+           ${runUpdate === undefined ? sql`NULL::text` : sql`(SELECT run_version FROM run_updated)`} AS run_version,
            ${runUpdate === undefined ? sql`NULL::json` : sql`(SELECT open_children FROM run_updated)`} AS open_children
            ${endRun ? sql`, pg_notify(${channelOf(NotifyTopic.runFinished)}, ${lease.runId}::text) AS notified` : sql``}`.execute(tx);
   const row = written.rows[0];
@@ -195,7 +203,7 @@ async function writeStep(
   const tasks = row?.tasks ?? [];
   return {
     tasks: typeof tasks === "string" ? (JSON.parse(tasks) as InsertedTask[]) : tasks,
-    run: runUpdate === undefined ? undefined : { ready: row?.ready === true, open_children: row?.open_children ?? null },
+    run: runUpdate === undefined ? undefined : { ready: row?.ready === true, run_version: row?.run_version ?? null, open_children: row?.open_children ?? null },
   };
 }
 
@@ -216,6 +224,8 @@ function endCleanup(runId: string): RawBuilder<unknown> {
 /** What the run row's update returns. */
 interface RunUpdated {
   ready: boolean;
+  /** The row's xmin after the update: the version a later one-statement commit checks. */
+  run_version: string | null;
   open_children: string[] | string | null;
 }
 

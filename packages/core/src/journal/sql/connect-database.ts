@@ -4,6 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import type pg from "pg";
 import { DatabaseUnavailableError } from "../../errors/index.ts";
+import { preparedStatementPool } from "./prepared-statements.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 
 /** Embedded data directory used when none is given: `./.continuum/pgdata` under the working directory. */
@@ -29,10 +30,12 @@ export async function openPglite(dataDir: string): Promise<{ pglite: PGlite; db:
 }
 
 /**
- * Checks that `pool` answers, then wraps it in Kysely. On failure ends the pool when we own it
+ * Checks that `pool` answers, then wraps it in Kysely (sending statements with parameters as
+ * named prepared statements unless `preparedStatements` is false; see prepared-statements.ts).
+ * On failure ends the pool when we own it
  * and throws `DatabaseUnavailableError` with the (redacted) target.
  */
-export async function connectPool(pool: pg.Pool, shown: string, ownsPool: boolean): Promise<SqlExecutor> {
+export async function connectPool(pool: pg.Pool, shown: string, ownsPool: boolean, preparedStatements = true): Promise<SqlExecutor> {
   if (ownsPool) keepPoolAlive(pool);
   try {
     await pool.query("SELECT 1");
@@ -40,7 +43,7 @@ export async function connectPool(pool: pg.Pool, shown: string, ownsPool: boolea
     if (ownsPool) await pool.end().catch(() => {});
     throw new DatabaseUnavailableError(shown, error instanceof Error ? error.message : String(error), error);
   }
-  return new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool: preparedStatements ? preparedStatementPool(pool) : pool }) });
 }
 
 /**

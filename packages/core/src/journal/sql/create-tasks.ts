@@ -12,7 +12,7 @@ export interface PreparedTasks {
   /** Some task was answered from a stored idempotent result: `finish` puts it in the run's inbox. */
   readonly reusesResults: boolean;
   /** After the insert: the claims of the tasks created claimed, hints for the others, reused results to the inbox. */
-  finish(tx: SqlExecutor, inserted: readonly InsertedTask[]): Promise<TaskClaim[]>;
+  finish(tx: SqlExecutor, inserted: readonly InsertedTask[], options?: { readonly hintsSent?: boolean }): Promise<TaskClaim[]>;
 }
 
 /** A row of the `created_tasks` CTE (read back as json). */
@@ -25,7 +25,8 @@ export interface InsertedTask {
 }
 
 /**
- * Prepares a step's activity tasks (part of commitStep's transaction). `detached`: the step
+ * Prepares a step's activity tasks (part of commitStep's transaction, or of its one-statement
+ * form, which passes `gate`: the rows are inserted only when that condition holds). `detached`: the step
  * ends the run, so the tasks are claimable although their run is finished (see
  * Journal.commitStep). A task whose (activityName, idempotencyKey) already has a stored result
  * is not created: the result goes to the run's inbox at once (attempts: 0, nothing ran for
@@ -44,7 +45,7 @@ export async function prepareTasks(
   tx: SqlExecutor,
   runId: string,
   tasks: readonly NewTask[],
-  options: { readonly detached?: boolean; readonly owner?: string } = {},
+  options: { readonly detached?: boolean; readonly owner?: string; readonly gate?: RawBuilder<unknown> } = {},
 ): Promise<PreparedTasks> {
   const keyed = tasks.filter((t) => t.options.idempotencyKey !== undefined);
   const stored = new Map<string, Encoded>();
@@ -62,16 +63,16 @@ export async function prepareTasks(
   const detached = options.detached === true;
   const rows = fresh.map((t) => {
     if (t.claim !== true || owner === undefined) {
-      return sql`(${runId}, ${t.identity}, ${t.activityName}, ${json(t.args)}, ${json(t.options)}, ${t.options.retry.maxAttempts},
-                  'pending', 0, NULL::uuid, NULL, NULL::timestamptz, NULL::timestamptz, ${dbNow}, ${dbNow}, ${dbNow}, ${detached})`;
+      return sql`(${runId}::text, ${t.identity}::text, ${t.activityName}::text, ${json(t.args)}, ${json(t.options)}, ${t.options.retry.maxAttempts}::int,
+                  'pending'::text, 0, NULL::uuid, NULL::text, NULL::timestamptz, NULL::timestamptz, ${dbNow}, ${dbNow}, ${dbNow}, ${detached}::boolean)`;
     }
     // The first attempt's deadline, as claimTasks computes it (attemptDeadlineSql) from the options.
     const deadline =
       t.options.heartbeatTimeoutMs === undefined
         ? dbNowPlus("startToCloseMs", t.options.startToCloseMs)
         : sql`LEAST(${dbNowPlus("startToCloseMs", t.options.startToCloseMs)}, ${dbNowPlus("heartbeatTimeoutMs", t.options.heartbeatTimeoutMs)})`;
-    return sql`(${runId}, ${t.identity}, ${t.activityName}, ${json(t.args)}, ${json(t.options)}, ${t.options.retry.maxAttempts},
-                'running', 1, gen_random_uuid(), ${owner}, ${dbNow}, ${deadline}, ${deadline}, ${dbNow}, ${dbNow}, ${detached})`;
+    return sql`(${runId}::text, ${t.identity}::text, ${t.activityName}::text, ${json(t.args)}, ${json(t.options)}, ${t.options.retry.maxAttempts}::int,
+                'running'::text, 1, gen_random_uuid(), ${owner}::text, ${dbNow}, ${deadline}, ${deadline}, ${dbNow}, ${dbNow}, ${detached}::boolean)`;
   });
   const cte =
     rows.length === 0
@@ -79,10 +80,10 @@ export async function prepareTasks(
       : sql`created_tasks AS (
           INSERT INTO continuum.tasks (run_id, identity, activity_name, args, options, max_attempts,
                                        status, attempt, attempt_token, owner, attempt_started_at, deadline, available_at, created_at, updated_at, detached)
-          VALUES ${sql.join(rows)}
+          ${options.gate === undefined ? sql`VALUES ${sql.join(rows)}` : sql`SELECT * FROM (VALUES ${sql.join(rows)}) AS v WHERE ${options.gate}`}
           RETURNING task_id::text AS task_id, identity, status, attempt_token::text AS attempt_token, deadline)`;
 
-  const finish = async (tx2: SqlExecutor, inserted: readonly InsertedTask[]): Promise<TaskClaim[]> => {
+  const finish = async (tx2: SqlExecutor, inserted: readonly InsertedTask[], finishOptions: { readonly hintsSent?: boolean } = {}): Promise<TaskClaim[]> => {
     const byIdentity = new Map(fresh.map((t) => [t.identity as string, t]));
     const claimed: TaskClaim[] = [];
     const ready: string[] = [];
@@ -104,7 +105,7 @@ export async function prepareTasks(
         deadline: toMs(row.deadline),
       });
     }
-    await notify(tx2, NotifyTopic.taskReady, ready);
+    if (finishOptions.hintsSent !== true) await notify(tx2, NotifyTopic.taskReady, ready);
     await deliverToInbox(
       tx2,
       tasks.flatMap((t) => {

@@ -12,7 +12,9 @@ export interface InboxDelivery {
 
 /**
  * Puts resolutions in their runs' inboxes and marks those runs ready, inside the caller's
- * transaction. Items for finished runs are dropped (nobody will ever read them).
+ * transaction. Items for finished runs are dropped (nobody will ever read them). Each receiving
+ * run row is rewritten even when it is ready already: that new row version is what tells a
+ * one-statement step commit (commit-step-in-one-statement.ts) that its view of the inbox is stale.
  *
  * Locking: the run rows are locked first, in run_id order (FOR NO KEY UPDATE), and only then
  * are inbox rows inserted and `ready_since` set. commitStep holds the same row lock while it decides
@@ -48,9 +50,9 @@ export async function deliverToInbox(tx: SqlExecutor, deliveries: readonly Inbox
       INSERT INTO continuum.inbox (run_id, kind, body, received_at) VALUES ${sql.join(values)}
       RETURNING id, run_id
     )
-    UPDATE continuum.runs AS r SET ready_since = first.id
+    UPDATE continuum.runs AS r SET ready_since = COALESCE(r.ready_since, first.id)
     FROM (SELECT run_id, min(id) AS id FROM added GROUP BY run_id) AS first
-    WHERE r.run_id = first.run_id AND r.ready_since IS NULL`.execute(tx);
+    WHERE r.run_id = first.run_id`.execute(tx);
   await notify(tx, NotifyTopic.runReady, [...liveIds]);
   return [...liveIds];
 }

@@ -111,6 +111,21 @@ async function closeTask(tx: SqlExecutor, taskId: string, status: "completed" | 
  * caller falls back to finishTask, which waits in the usual order.
  */
 export function finishedTasksCte(runId: string, finished: readonly FinishedTask[]): RawBuilder<unknown> | undefined {
+  const parts = finishedTasksParts(runId, finished);
+  return parts === undefined ? undefined : sql`${parts.lock}, ${parts.close}`;
+}
+
+/**
+ * {@link finishedTasksCte} in its two halves, for a statement that decides between them:
+ * `lock` (`finish_list`, `finish_locked`: the current attempts, locked) and `close`
+ * (`finished_tasks`, `finish_kept`), which writes only when `gate` (a boolean SQL condition,
+ * e.g. that the run row's update happened) holds.
+ */
+export function finishedTasksParts(
+  runId: string,
+  finished: readonly FinishedTask[],
+  gate: RawBuilder<unknown> = sql`TRUE`,
+): { lock: RawBuilder<unknown>; close: RawBuilder<unknown> } | undefined {
   if (finished.length === 0) return undefined;
   for (const { claim } of finished) {
     if (!uuidPattern.test(claim.taskId) || !uuidPattern.test(claim.attemptToken)) throw new StaleAttemptError(claim.taskId, claim.attempt);
@@ -120,19 +135,20 @@ export function finishedTasksCte(runId: string, finished: readonly FinishedTask[
     const error = outcome.kind === "failed" ? json(outcome.error) : sql`NULL::json`;
     return sql`(${claim.taskId}::uuid, ${claim.attempt}::int, ${claim.attemptToken}::uuid, ${outcome.kind}::text, ${result}, ${error})`;
   });
-  return sql`
+  const lock = sql`
     finish_list (task_id, attempt, token, status, result, error) AS (VALUES ${sql.join(values)}),
     finish_locked AS (
       SELECT t.task_id FROM continuum.tasks AS t JOIN finish_list AS f ON f.task_id = t.task_id
       WHERE t.run_id = ${runId} AND t.status = 'running' AND t.attempt = f.attempt
         AND t.attempt_token = f.token AND t.deadline > ${dbNow}
       FOR UPDATE OF t SKIP LOCKED
-    ),
+    )`;
+  const close = sql`
     finished_tasks AS (
       UPDATE continuum.tasks AS t SET
         status = f.status, result = f.result, last_error = COALESCE(f.error, t.last_error),
         attempt_token = NULL, deadline = NULL, finished_at = ${dbNow}, updated_at = ${dbNow}
-      FROM finish_list AS f WHERE t.task_id = f.task_id AND t.task_id IN (SELECT task_id FROM finish_locked)
+      FROM finish_list AS f WHERE t.task_id = f.task_id AND t.task_id IN (SELECT task_id FROM finish_locked) AND ${gate}
       RETURNING t.task_id, t.activity_name, t.options, f.status, f.result
     ),
     finish_kept AS (
@@ -143,4 +159,5 @@ export function finishedTasksCte(runId: string, finished: readonly FinishedTask[
       ON CONFLICT (activity_name, key) DO UPDATE
         SET result = excluded.result, run_id = excluded.run_id, task_id = excluded.task_id, created_at = excluded.created_at
     )`;
+  return { lock, close };
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { RunAlreadyExistsError } from "../../errors/index.ts";
-import type { Encoded, ParentClosePolicy } from "../../model/index.ts";
+import type { Encoded, HistoryEvent, ParentClosePolicy } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
-import type { StartRunRequest, StartRunResult } from "../journal.ts";
+import type { RunClaim, StartRunRequest, StartRunResult } from "../journal.ts";
 import { runColumns, splitEvent, toRunRecord, type RunRow } from "./rows.ts";
 import { getRunByWorkflowId } from "./run-queries.ts";
-import { dbNow, inTransaction, json, notify, type SqlExecutor } from "./sql-fragments.ts";
+import { channelOf, dbNow, inTransaction, json, msInterval, toMs, type SqlExecutor } from "./sql-fragments.ts";
 
 /** What a new run row needs; shared by startRun and continue-as-new. */
 export interface NewRun {
@@ -33,30 +33,44 @@ export interface NewRun {
  * races between two starts with the same id: ON CONFLICT DO NOTHING waits for the other
  * inserter to commit, then yields to it.
  */
-export async function insertRun(tx: SqlExecutor, run: NewRun): Promise<RunRow | undefined> {
-  const inserted = await sql<RunRow>`
-    WITH next AS (SELECT nextval('continuum.journal_order') AS n)
-    INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
-      parent_run_id, parent_identity, parent_close_policy, chain_id, continued_from, history_month, last_seq, created_order, ready_since, created_at, updated_at)
-    SELECT ${run.runId}, ${run.namespace}, ${run.workflowId}, ${run.workflowName}, ${run.versionHash}, ${json(run.input)},
-      ${json(run.attributes)}, ${run.parentRunId ?? null}, ${run.parentIdentity ?? null}, ${run.parentClosePolicy ?? null}, ${run.chainId}, ${run.continuedFrom ?? null},
-      date_trunc('month', ${dbNow})::date, 1, next.n, next.n, ${dbNow}, ${dbNow}
-    FROM next
-    ON CONFLICT (namespace, workflow_id) WHERE status <> 'continued' DO NOTHING
-    RETURNING ${runColumns}`.execute(tx);
-  const row = inserted.rows[0];
-  if (row === undefined) return undefined;
+export async function insertRun(tx: SqlExecutor, run: NewRun, lease?: StartRunRequest["lease"]): Promise<StartedRow | undefined> {
   const { kind, body } = splitEvent({
     kind: "run_started",
     workflowName: run.workflowName,
     versionHash: run.versionHash,
     input: run.input,
   });
-  await sql`INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
-            VALUES (${row.run_id}, ${row.history_month}::date, 1, ${kind}, ${json(body)}, ${dbNow})`.execute(tx);
-  await notify(tx, NotifyTopic.runReady, [row.run_id]);
-  return row;
+  // One statement: the run row and its run_started event (the event is inserted only if the
+  // row was). An eager start takes the lease in the same insert (fencing token 1, as a first
+  // claim would) and announces nothing: its owner steps the run at once. It is also deferred
+  // until the lease ends (claims skip it, even its owner's, whose claim would only race the
+  // eager step); the first commit lifts that.
+  const leaseEnd = lease === undefined ? sql`NULL` : sql`${dbNow} + ${msInterval(lease.leaseMs)}`;
+  const inserted = await sql<StartedRow>`
+    WITH next AS (SELECT nextval('continuum.journal_order') AS n),
+    r AS (
+      INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
+        parent_run_id, parent_identity, parent_close_policy, chain_id, continued_from, history_month, last_seq, created_order, ready_since,
+        fencing_token, lease_owner, lease_expires_at, not_before, created_at, updated_at)
+      SELECT ${run.runId}, ${run.namespace}, ${run.workflowId}, ${run.workflowName}, ${run.versionHash}, ${json(run.input)},
+        ${json(run.attributes)}, ${run.parentRunId ?? null}, ${run.parentIdentity ?? null}, ${run.parentClosePolicy ?? null}, ${run.chainId}, ${run.continuedFrom ?? null},
+        date_trunc('month', ${dbNow})::date, 1, next.n, next.n,
+        ${lease === undefined ? 0 : 1}, ${lease?.owner ?? null}, ${leaseEnd}, ${leaseEnd},
+        ${dbNow}, ${dbNow}
+      FROM next
+      ON CONFLICT (namespace, workflow_id) WHERE status <> 'continued' DO NOTHING
+      RETURNING ${runColumns}, r.xmin::text AS run_version
+    ),
+    started AS (
+      INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
+      SELECT r.run_id, r.history_month::date, 1, ${kind}, ${json(body)}, ${dbNow} FROM r
+    )
+    SELECT r.*, ${dbNow} AS now ${lease === undefined ? sql`, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified` : sql``} FROM r`.execute(tx);
+  return inserted.rows[0];
 }
+
+/** A run row as insertRun returns it. */
+export type StartedRow = RunRow & { run_version: string; now: Date };
 
 /** startRun: idempotent on (namespace, workflowId); see Journal.startRun. */
 export async function startRun(db: SqlExecutor, request: StartRunRequest): Promise<StartRunResult> {
@@ -80,8 +94,23 @@ export async function startRun(db: SqlExecutor, request: StartRunRequest): Promi
       attributes: request.attributes ?? {},
       ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
       chainId: runId,
-    });
-    if (row !== undefined) return { run: toRunRecord(row), created: true };
+    }, request.lease);
+    if (row !== undefined) {
+      const run = toRunRecord(row);
+      if (request.lease === undefined) return { run, created: true };
+      const now = toMs(row.now);
+      const history: HistoryEvent[] = [{ kind: "run_started", workflowName: run.workflowName, versionHash: run.versionHash, input: run.input, seq: 1, at: now }];
+      const claim: RunClaim = {
+        lease: { runId, owner: request.lease.owner, fencingToken: run.fencingToken },
+        leaseExpiresAt: run.leaseExpiresAt ?? now + request.lease.leaseMs,
+        run,
+        inbox: [],
+        now,
+        runVersion: row.run_version,
+        history,
+      };
+      return { run, created: true, claim };
+    }
     const found = await getRunByWorkflowId(tx, request.namespace, workflowId);
     if (found === undefined) throw new Error(`run for workflow id ${workflowId} vanished during start`);
     if (request.onConflict === "fail") throw new RunAlreadyExistsError(workflowId, found.runId);

@@ -111,6 +111,8 @@ export function stepCommit(claim: RunClaim, spec: StepSpec = {}): StepCommit {
     cancelTimers: spec.cancelTimers ?? [],
     run,
     ...(spec.leaseMs === undefined ? {} : { leaseMs: spec.leaseMs }),
+    // The row version as of the claim: an SQL journal may then commit in one statement.
+    ...(claim.runVersion === undefined ? {} : { runVersion: claim.runVersion }),
   };
 }
 

@@ -15,7 +15,10 @@ async function runWithClaimedTasks(journal: Journal, identities: readonly string
   const claim = await claimRun(journal, run.runId);
   const tasks = identities.map((identity) => ({ ...task(identity, "act", [identity], opts), claim: true as const }));
   const result = await journal.commitStep(stepCommit(claim, { tasks }));
-  return { claim, claimed: result.claimedTasks ?? [], lastSeq: result.lastSeq };
+  // Later steps carry the version this commit returned, as an engine's cached run does.
+  const { runVersion: _claimed, ...rest } = claim;
+  const next: RunClaim = result.runVersion === undefined ? rest : { ...rest, runVersion: result.runVersion };
+  return { claim: next, claimed: result.claimedTasks ?? [], lastSeq: result.lastSeq };
 }
 
 /** A step that delivers our own attempts' results (the sticky fast path's commit). */

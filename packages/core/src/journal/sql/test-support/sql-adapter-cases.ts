@@ -149,5 +149,41 @@ export function sqlAdapterCases(ctx: SqlCaseContext): void {
       const again = await j.startRun({ namespace: "ns", workflowId: "loop", workflowName: "loop", versionHash: "h1", input: 9 });
       expect(again).toMatchObject({ created: false, run: { runId: "loop-2" } });
     });
+
+    it("writes a step in one statement while the run row is the version the caller last saw, and the long way once it is not", async () => {
+      await reset();
+      const statements: string[] = [];
+      const counted = ctx.db().withPlugin({
+        transformQuery: (args) => {
+          statements.push(args.node.kind);
+          return args.node;
+        },
+        transformResult: async (args) => args.result,
+      });
+      const j = createSqlJournal(counted, { notifier: { subscribe: () => () => {}, close: async () => {} } });
+      const { claim } = await j.startRun({ namespace: "ns", workflowName: "order", versionHash: "h1", input: 1, lease: { owner: "e1", leaseMs: 30_000 } });
+      expect(claim?.runVersion).toMatch(/^[0-9]+$/);
+      statements.length = 0;
+      const first = await j.commitStep({ ...commitOf(claim!, { events: [{ kind: "timer_started", identity: "sleep:#0@0", delayMs: 60_000 }], timers: [{ identity: "sleep:#0@0", delayMs: 60_000 }] }), runVersion: claim!.runVersion! });
+      expect(statements).toHaveLength(1);
+      expect(first.runVersion).toMatch(/^[0-9]+$/);
+      expect(first.runVersion).not.toBe(claim!.runVersion);
+      // A signal arrives: the row moves on, so a step computed without it must not be written blind.
+      await j.sendSignal({ runId: claim!.run.runId, name: "go", payload: 7 });
+      statements.length = 0;
+      const stale = { ...commitOf(claim!, { lastSeq: first.lastSeq, events: [{ kind: "timer_fired", identity: "sleep:#0@0" }] }), runVersion: first.runVersion!, requireEmptyInbox: true as const };
+      await expect(j.commitStep(stale)).rejects.toMatchObject({ code: ErrorCode.InboxNotEmpty });
+      expect(statements.length).toBeGreaterThan(1); // the refused one-statement try, then the checked transaction
+      expect((await j.readHistory(claim!.run.runId)).map((e) => e.kind)).toEqual(["run_started", "timer_started"]);
+      const [again] = await j.claimRuns({ owner: "e1", limit: 10, leaseMs: 30_000 });
+      expect(again?.inbox.map((i) => i.event)).toEqual([{ kind: "signal_received", name: "go", payload: 7 }]);
+      statements.length = 0;
+      const done = await j.commitStep({ ...commitOf(again!, { run: { status: "completed", result: 7 } }), runVersion: again!.runVersion! });
+      expect(statements).toHaveLength(1);
+      expect(done.lastSeq).toBe(3);
+      expect(await j.getRun(claim!.run.runId)).toMatchObject({ status: "completed", result: 7, lastSeq: 3 });
+      const left = await sql<{ n: number }>`SELECT (SELECT count(*) FROM continuum.inbox) + (SELECT count(*) FROM continuum.timers) AS n`.execute(ctx.db());
+      expect(Number(left.rows[0]?.n)).toBe(0);
+    });
   });
 }

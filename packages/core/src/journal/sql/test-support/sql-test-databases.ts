@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect, sql } from "kysely";
 import pg from "pg";
+import type { Journal } from "../../journal.ts";
 import type { JournalConformanceFactory, JournalHarness } from "../../../testing/conformance/conformance-harness.ts";
 import type { createPgliteNotifier } from "../pg-notifier.ts";
 import { keepPoolAlive } from "../../open-journal.ts";
@@ -79,6 +80,20 @@ export function factoryOn(db: SqlExecutor, makeNotifier: () => ReturnType<typeof
         listening: () => notifier.listening(),
         close: () => journal.close(),
       };
+    },
+  };
+}
+
+/**
+ * The journal with `runVersion` stripped from every step commit: each step takes commitStep's
+ * full transaction, as it does for a caller that tracks no versions.
+ */
+export function withoutRunVersions(journal: Journal): Journal {
+  return {
+    ...journal,
+    commitStep: (commit) => {
+      const { runVersion: _ignored, ...rest } = commit;
+      return journal.commitStep(rest);
     },
   };
 }

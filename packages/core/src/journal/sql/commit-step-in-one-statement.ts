@@ -1,0 +1,147 @@
+import { sql, type RawBuilder } from "kysely";
+import { isTerminal } from "../../model/index.ts";
+import { NotifyTopic } from "../notifier.ts";
+import type { StepCommit, StepCommitResult } from "../journal.ts";
+import { splitEvent } from "./rows.ts";
+import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
+import { finishedTasksParts } from "./finish-task.ts";
+import { channelOf, dbNow, dbNowPlus, fromEpochMs, inList, json, msInterval, terminalList, toMs, type SqlExecutor } from "./sql-fragments.ts";
+import { storableInstant } from "../instant-limits.ts";
+
+/** Whether a step can be tried as one statement at all (what {@link commitStepInOneStatement} handles). */
+export function fitsOneStatement(db: SqlExecutor, commit: StepCommit): commit is StepCommit & { runVersion: string } {
+  return (
+    commit.runVersion !== undefined &&
+    // Inside the caller's transaction a refused statement could not be retried the long way.
+    !db.isTransaction &&
+    (commit.children?.length ?? 0) === 0 &&
+    commit.run.status !== "continued" &&
+    (commit.cancelTasks?.length ?? 0) === 0 &&
+    commit.cancelTimers.length === 0 &&
+    commit.tasks.every((task) => task.options.idempotencyKey === undefined)
+  );
+}
+
+/**
+ * commitStep in a single statement (one round trip, autocommit), for a run whose row is still
+ * exactly the version the caller last saw (`runVersion`, the row's xmin as of the caller's claim,
+ * start or previous commit). Returns undefined, having written nothing, when the row moved on
+ * or the step needs more than this statement does; commitStep then runs its full transaction,
+ * which reaches the same outcome or throws the precise error.
+ *
+ * Why an unchanged version is enough: every writer of a run row's state updates the row (a
+ * delivery always rewrites `ready_since`, a claim or renewal the lease columns), so an equal
+ * xmin means no takeover, no new inbox item and no other step since the caller last saw it,
+ * and this statement's snapshot of the run's inbox is the one the caller's step was computed
+ * against.
+ *
+ * Locking: the UPDATE of the run row takes its row lock and re-checks the version on the newest
+ * row if a concurrent writer got there first (READ COMMITTED re-evaluation), so a concurrent
+ * claim or delivery either commits before us and makes the version stale (nothing written
+ * here) or waits for our commit. Every other write of the statement (events, tasks, timers,
+ * inbox deletions, attempts closed) is gated on that update having happened. The attempts in
+ * `finishTasks` are locked first, FOR UPDATE SKIP LOCKED (never waited for, as in commitStep),
+ * and the run row is updated only if all of them are current.
+ */
+export async function commitStepInOneStatement(db: SqlExecutor, commit: StepCommit & { runVersion: string }): Promise<StepCommitResult | undefined> {
+  const { lease } = commit;
+  const runId = lease.runId;
+  const terminal = isTerminal(commit.run.status);
+  const lastSeq = commit.lastSeq + commit.events.length;
+  const gate = sql`EXISTS (SELECT 1 FROM run_updated)`;
+  const prepared = await prepareTasks(db, runId, commit.tasks, { detached: terminal, owner: lease.owner, gate });
+  if (prepared.reusesResults) return undefined;
+  const finished = commit.finishTasks ?? [];
+  const attempts = finishedTasksParts(runId, finished, gate);
+
+  const conditions: RawBuilder<unknown>[] = [
+    sql`r.run_id = ${runId}`,
+    sql`r.xmin = ${commit.runVersion}::xid`,
+    sql`r.fencing_token = ${lease.fencingToken}`,
+    sql`r.lease_owner = ${lease.owner}`,
+    sql`r.last_seq = ${commit.lastSeq}`,
+    sql`r.status NOT IN ${terminalList}`,
+  ];
+  if (commit.requireEmptyInbox === true) conditions.push(sql`r.ready_since IS NULL`);
+  if (attempts !== undefined) conditions.push(sql`(SELECT count(DISTINCT task_id) FROM finish_locked) = ${finished.length}`); // an attempt listed twice counts once
+  if (terminal) {
+    // A run that reports to a parent or closes children ends the long way (parent lock first).
+    conditions.push(sql`r.parent_run_id IS NULL`);
+    conditions.push(sql`NOT EXISTS (SELECT 1 FROM continuum.runs AS c
+                         WHERE c.parent_run_id = ${runId} AND c.parent_close_policy = 'cancel' AND c.status NOT IN ${terminalList})`);
+  }
+  const delivered = commit.delivered.length === 0 ? sql`` : sql`AND id NOT IN ${inList(commit.delivered)}`;
+  const readySince = terminal || commit.requireEmptyInbox === true ? sql`NULL` : sql`(SELECT min(id) FROM continuum.inbox WHERE run_id = ${runId} ${delivered})`;
+  const leaseExpiresAt = terminal ? sql`NULL` : commit.leaseMs === undefined ? sql`r.lease_expires_at` : sql`${dbNow} + ${msInterval(commit.leaseMs)}`;
+
+  const ctes: RawBuilder<unknown>[] = [];
+  if (attempts !== undefined) ctes.push(attempts.lock);
+  ctes.push(sql`run_updated AS (
+    UPDATE continuum.runs AS r SET
+      updated_at = ${dbNow},
+      status = ${commit.run.status},
+      result = ${json(commit.run.result)},
+      error = ${json(commit.run.error)},
+      last_seq = ${lastSeq},
+      not_before = NULL,
+      ready_since = ${readySince},
+      finished_at = ${terminal ? dbNow : sql`NULL`},
+      lease_owner = ${terminal ? null : lease.owner},
+      lease_expires_at = ${leaseExpiresAt}
+    WHERE ${sql.join(conditions, sql` AND `)}
+    RETURNING r.history_month, r.ready, r.xmin::text AS run_version)`);
+  if (attempts !== undefined) ctes.push(attempts.close);
+  if (commit.events.length > 0) {
+    const rows = commit.events.map((event, i) => {
+      const { kind, body } = splitEvent(event);
+      return sql`(${commit.lastSeq + i + 1}::bigint, ${kind}::text, ${json(body)})`;
+    });
+    ctes.push(sql`new_events AS (
+      INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
+      SELECT ${runId}, u.history_month, v.seq, v.kind, v.body, ${dbNow}
+      FROM run_updated AS u, (VALUES ${sql.join(rows)}) AS v(seq, kind, body))`);
+  }
+  if (prepared.cte !== undefined) ctes.push(prepared.cte);
+  if (commit.timers.length > 0) {
+    const rows = commit.timers.map((t) => {
+      const fireAt = t.until !== undefined ? fromEpochMs(storableInstant("timer until", t.until)) : dbNowPlus("timer delayMs", t.delayMs ?? 0);
+      return sql`(${t.identity}::text, ${fireAt})`;
+    });
+    ctes.push(sql`new_timers AS (
+      INSERT INTO continuum.timers (run_id, identity, fire_at, created_at)
+      SELECT ${runId}, v.identity, v.fire_at, ${dbNow} FROM run_updated, (VALUES ${sql.join(rows)}) AS v(identity, fire_at)
+      ON CONFLICT (run_id, identity) DO NOTHING)`);
+  }
+  if (terminal) {
+    // The end of a run: its waiting tasks (not the detached ones this step creates: this
+    // statement's snapshot does not see them), its timers and its inbox are dropped.
+    ctes.push(sql`
+      end_tasks AS (DELETE FROM continuum.tasks WHERE run_id = ${runId} AND status = 'pending' AND NOT detached AND ${gate}),
+      end_timers AS (
+        DELETE FROM continuum.timers WHERE (run_id, identity) IN (
+          SELECT run_id, identity FROM continuum.timers WHERE run_id = ${runId} AND ${gate} FOR UPDATE SKIP LOCKED)),
+      end_inbox AS (DELETE FROM continuum.inbox WHERE run_id = ${runId} AND ${gate})`);
+  } else if (commit.delivered.length > 0) {
+    ctes.push(sql`delivered AS (DELETE FROM continuum.inbox WHERE run_id = ${runId} AND id IN ${inList(commit.delivered)} AND ${gate})`);
+  }
+  // Hints go out with the commit, only if the run row was updated.
+  const hints: RawBuilder<unknown>[] = [];
+  if (commit.timers.length > 0) hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.timerSet)}, ${runId}::text) FROM run_updated`);
+  if (prepared.cte !== undefined) hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.taskReady)}, task_id) FROM created_tasks WHERE status = 'pending'`);
+  if (terminal) hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.runFinished)}, ${runId}::text) FROM run_updated`);
+  else hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.runReady)}, ${runId}::text) FROM run_updated WHERE ready`);
+  ctes.push(sql`hints AS (${sql.join(hints, sql` UNION ALL `)})`);
+
+  const written = await sql<{ run_version: string | null; closed: number; tasks: InsertedTask[] | string; now: Date; hints: number }>`
+    WITH ${sql.join(ctes)}
+    SELECT (SELECT run_version FROM run_updated) AS run_version,
+           ${attempts === undefined ? sql`0` : sql`(SELECT count(*) FROM finished_tasks)`}::int AS closed,
+           ${prepared.cte === undefined ? sql`'[]'::json` : sql`(SELECT coalesce(json_agg(c), '[]'::json) FROM created_tasks AS c)`} AS tasks,
+           ${dbNow} AS now,
+           (SELECT count(*) FROM hints)::int AS hints`.execute(db);
+  const row = written.rows[0];
+  if (row === undefined || row.run_version === null) return undefined;
+  const inserted = typeof row.tasks === "string" ? (JSON.parse(row.tasks) as InsertedTask[]) : row.tasks;
+  const claimedTasks = await prepared.finish(db, inserted, { hintsSent: true });
+  return { lastSeq, now: toMs(row.now), runVersion: row.run_version, ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
+}
