@@ -1,15 +1,11 @@
 import { createClient, createEngine, openJournal, type Engine, type EngineOptions, type Journal } from "@continuum/core";
 import { replayHistory } from "@continuum/core/testing";
-import pg from "pg";
 import type { PeerDriver } from "../case.ts";
 import { createCompletions, delay, withDeadline } from "../support/closed-loop.ts";
 import { createDatabase, type BenchDatabase } from "../support/database.ts";
 import { summarize } from "../support/stats.ts";
 import { longHistoryMetrics, measureLatency, measureThroughput, wakeupMetrics, type OpenThreeStep } from "./three-step.ts";
 import { benchActivities, benchWorkflows, coldFlow, fanout, fanoutChildren, longLoop, probes, suspended, threeStep, waitLoop } from "./continuum-workflows.ts";
-
-/** Pool size for the journal: pg's default, the same as every peer's. */
-const poolMax = 10;
 
 interface Opened {
   readonly journal: Journal;
@@ -21,14 +17,12 @@ async function openOn(db: BenchDatabase | undefined): Promise<Opened> {
     const journal = await openJournal({ dataDir: "memory://" });
     return { journal, close: () => journal.close() };
   }
-  const pool = new pg.Pool({ connectionString: db.url, max: poolMax, application_name: "continuum-bench" });
-  pool.on("error", () => {});
-  const journal = await openJournal({ pool, migrate: true });
+  // The journal opens its own pool (pg's default size, 10, as every peer's), with its defaults.
+  const journal = await openJournal({ url: db.url, migrate: true });
   return {
     journal,
     close: async () => {
       await journal.close();
-      await pool.end();
     },
   };
 }

@@ -34,8 +34,9 @@ export interface OpenJournalOptions {
   readonly partitionMonthsAhead?: number;
   /**
    * Send the journal's statements as named prepared statements, planned once per connection
-   * (PostgreSQL through `url`/`pool` only). Default true; set false behind a connection pooler
-   * that does not keep prepared statements (PgBouncer in transaction mode before 1.21).
+   * (PostgreSQL through `url`/`pool` only; the pool opened for `url` also uses generic plans
+   * from the first execution). Default true; set false behind a connection pooler that does not
+   * keep prepared statements (PgBouncer in transaction mode before 1.21).
    */
   readonly preparedStatements?: boolean;
 }
@@ -60,9 +61,19 @@ export async function openJournal(options: OpenJournalOptions = {}): Promise<Jou
 
 async function openServerJournal(options: OpenJournalOptions, url: string | undefined): Promise<Journal> {
   const shown = url === undefined ? "(pool)" : redactUrl(url);
-  const pool = options.pool ?? new pg.Pool({ connectionString: url, application_name: "continuum" });
+  const prepared = options.preparedStatements ?? true;
+  const pool =
+    options.pool ??
+    new pg.Pool({
+      connectionString: url,
+      application_name: "continuum",
+      // Every journal statement is a keyed lookup whose best plan does not depend on the values,
+      // so a connection of our own plans each prepared statement once (PostgreSQL would otherwise
+      // re-plan its first five executions on every connection).
+      ...(prepared ? { options: "-c plan_cache_mode=force_generic_plan" } : {}),
+    });
   const ownsPool = options.pool === undefined;
-  const db = await connectPool(pool, shown, ownsPool, options.preparedStatements ?? true);
+  const db = await connectPool(pool, shown, ownsPool, prepared);
   const destroy = async (): Promise<void> => {
     if (ownsPool) await db.destroy();
   };

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from "kysely";
 import type { ClaimRunsRequest, RunClaim, WorkflowVersionRef } from "../journal.ts";
 import { runColumns, toInboxItem, toRunRecord, type InboxRow, type RunRow } from "./rows.ts";
-import { inTransaction, dbNow, inList, msInterval, toMs, type SqlExecutor } from "./sql-fragments.ts";
+import { dbNow, inList, msInterval, toMs, type SqlExecutor } from "./sql-fragments.ts";
 
 /**
  * claimRuns: leases up to `limit` ready runs for `owner`, those ready longest first (an index
@@ -12,26 +12,29 @@ import { inTransaction, dbNow, inList, msInterval, toMs, type SqlExecutor } from
  * same rows, and a row being committed by its lease holder (commitStep) is simply skipped this
  * round. The lease test (free, expired, or already ours) uses the database clock. Taking a
  * lease that is not live (nobody's, or expired, even our own) bumps the fencing token in the same
- * statement, which is what fences the previous holder's late writes. The inbox is read in the
- * same transaction, so the claim and the items it reports are one snapshot. Runs deferred by a
+ * statement, which is what fences the previous holder's late writes. The inbox is read by the
+ * same statement (one round trip). An item delivered between the statement's snapshot and its
+ * row lock is missing from `inbox` but not lost: it rewrote the row, so the claim's runVersion
+ * is after it, and the step's commit recomputes readiness from a newer snapshot, which sees it,
+ * so the run stays ready and its next claim delivers it. Runs deferred by a
  * release (`not_before` in the future) and the caller's `exclude` list (its in-flight steps)
  * are filtered on the same index scan.
  */
 export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Promise<RunClaim[]> {
   if (request.limit <= 0 || (request.workflowNames !== undefined && request.workflowNames.length === 0)) return [];
   if (request.workflowVersions !== undefined && request.workflowVersions.length === 0) return [];
-  return inTransaction(db, async (tx) => {
-    const byNamespace = request.namespace === undefined ? sql`` : sql`AND namespace = ${request.namespace}`;
-    const byName = request.workflowNames === undefined ? sql`` : sql`AND workflow_name IN ${inList(request.workflowNames)}`;
-    const byVersion = request.workflowVersions === undefined ? sql`` : sql`AND (workflow_name, version_hash) IN ${versionList(request.workflowVersions)}`;
-    const notExcluded = request.exclude === undefined || request.exclude.length === 0 ? sql`` : sql`AND run_id NOT IN ${inList(request.exclude)}`;
-    // Content-addressed dispatch: a claimer that names exact versions has this run's code, so a
-    // run marked stuck_unknown_version (by an engine that lacked it) is running again.
-    const unstick =
-      request.workflowVersions === undefined
-        ? sql``
-        : sql`status = CASE WHEN r.status = 'stuck_unknown_version' THEN 'running' ELSE r.status END,`;
-    const claimed = await sql<RunRow & { now: Date; ready_since: number | string; run_version: string }>`
+  const byNamespace = request.namespace === undefined ? sql`` : sql`AND namespace = ${request.namespace}`;
+  const byName = request.workflowNames === undefined ? sql`` : sql`AND workflow_name IN ${inList(request.workflowNames)}`;
+  const byVersion = request.workflowVersions === undefined ? sql`` : sql`AND (workflow_name, version_hash) IN ${versionList(request.workflowVersions)}`;
+  const notExcluded = request.exclude === undefined || request.exclude.length === 0 ? sql`` : sql`AND run_id NOT IN ${inList(request.exclude)}`;
+  // Content-addressed dispatch: a claimer that names exact versions has this run's code, so a
+  // run marked stuck_unknown_version (by an engine that lacked it) is running again.
+  const unstick =
+    request.workflowVersions === undefined
+      ? sql``
+      : sql`status = CASE WHEN r.status = 'stuck_unknown_version' THEN 'running' ELSE r.status END,`;
+  const claimed = await sql<RunRow & { now: Date; ready_since: number | string; run_version: string; inbox: InboxRow[] | string }>`
+    WITH claimed AS (
       UPDATE continuum.runs AS r SET
         ${unstick}
         fencing_token = CASE WHEN r.lease_owner = ${request.owner} AND r.lease_expires_at > ${dbNow}
@@ -52,25 +55,25 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
         FOR NO KEY UPDATE SKIP LOCKED
       ) AS candidate
       WHERE r.run_id = candidate.run_id
-      RETURNING ${runColumns}, ${dbNow} AS now, candidate.ready_since, r.xmin::text AS run_version`.execute(tx);
-    if (claimed.rows.length === 0) return [];
-    const inbox = await sql<InboxRow>`
-      SELECT id, run_id, kind, body, received_at FROM continuum.inbox
-      WHERE run_id IN ${inList(claimed.rows.map((r) => r.run_id))}
-      ORDER BY id`.execute(tx);
-    return claimed.rows
-      .sort((a, b) => Number(a.ready_since) - Number(b.ready_since))
-      .map((row) => {
-        const run = toRunRecord(row);
-        return {
-          lease: { runId: run.runId, owner: request.owner, fencingToken: run.fencingToken },
-          leaseExpiresAt: run.leaseExpiresAt as number,
-          run,
-          inbox: inbox.rows.filter((item) => item.run_id === row.run_id).map(toInboxItem),
-          now: toMs(row.now),
-          runVersion: row.run_version,
-        };
-      });
+      RETURNING ${runColumns}, ${dbNow} AS now, candidate.ready_since, r.xmin::text AS run_version
+    )
+    SELECT c.*, (
+      SELECT coalesce(json_agg(json_build_object('id', i.id, 'run_id', i.run_id, 'kind', i.kind, 'body', i.body, 'received_at', i.received_at) ORDER BY i.id), '[]'::json)
+      FROM continuum.inbox AS i WHERE i.run_id = c.run_id
+    ) AS inbox
+    FROM claimed AS c
+    ORDER BY c.ready_since`.execute(db);
+  return claimed.rows.map((row) => {
+    const run = toRunRecord(row);
+    const inbox = typeof row.inbox === "string" ? (JSON.parse(row.inbox) as InboxRow[]) : row.inbox;
+    return {
+      lease: { runId: run.runId, owner: request.owner, fencingToken: run.fencingToken },
+      leaseExpiresAt: run.leaseExpiresAt as number,
+      run,
+      inbox: inbox.map(toInboxItem),
+      now: toMs(row.now),
+      runVersion: row.run_version,
+    };
   });
 }
 

@@ -3,7 +3,9 @@ import { RunFinishedError, RunNotFoundError } from "../../errors/index.ts";
 import { isTerminal, type RunStatus } from "../../model/index.ts";
 import type { SendSignalRequest } from "../journal.ts";
 import { deliverToInbox } from "./deliver-to-inbox.ts";
-import { dbNow, inTransaction, type SqlExecutor } from "./sql-fragments.ts";
+import { NotifyTopic } from "../notifier.ts";
+import { splitEvent } from "./rows.ts";
+import { channelOf, dbNow, inTransaction, json, terminalList, type SqlExecutor } from "./sql-fragments.ts";
 
 /**
  * Locks the run row and checks it can still receive resolutions.
@@ -20,33 +22,52 @@ async function lockLiveRun(tx: SqlExecutor, runId: string): Promise<void> {
 }
 
 /**
- * sendSignal: puts a signal in the run's inbox. With a deliveryId the signal_deliveries primary
- * key makes a repeated delivery a no-op (`accepted: false`), even when two sends race: the
- * second insert waits for the first and then does nothing.
+ * sendSignal: puts a signal in the run's inbox, in one statement (one round trip). With a
+ * deliveryId the signal_deliveries primary key makes a repeated delivery a no-op (`accepted:
+ * false`), even when two sends race: the second insert waits for the first and then does
+ * nothing.
+ *
+ * Locking: as lockLiveRun, the run row first (FOR NO KEY UPDATE, re-read at its newest version
+ * if a step committed meanwhile), so a run that just finished takes nothing; the dedupe row,
+ * the inbox item and the row's readiness (deliverToInbox's rules: the row is always rewritten)
+ * follow under that lock, and the run_ready hint goes out with the commit.
  */
 export async function sendSignal(db: SqlExecutor, request: SendSignalRequest): Promise<{ accepted: boolean }> {
-  return inTransaction(db, async (tx) => {
-    await lockLiveRun(tx, request.runId);
-    if (request.deliveryId !== undefined) {
-      const inserted = await sql`
-        INSERT INTO continuum.signal_deliveries (run_id, delivery_id, received_at)
-        VALUES (${request.runId}, ${request.deliveryId}, ${dbNow})
-        ON CONFLICT DO NOTHING`.execute(tx);
-      if (Number(inserted.numAffectedRows ?? 0) === 0) return { accepted: false };
-    }
-    await deliverToInbox(tx, [
-      {
-        runId: request.runId,
-        event: {
-          kind: "signal_received",
-          name: request.name,
-          payload: request.payload,
-          ...(request.deliveryId === undefined ? {} : { deliveryId: request.deliveryId }),
-        },
-      },
-    ], { lockedLive: true }); // lockLiveRun holds the row: lock it once
-    return { accepted: true };
+  const { kind, body } = splitEvent({
+    kind: "signal_received",
+    name: request.name,
+    payload: request.payload,
+    ...(request.deliveryId === undefined ? {} : { deliveryId: request.deliveryId }),
   });
+  const deduped = request.deliveryId !== undefined;
+  const sent = await sql<{ status: RunStatus | null; added: number }>`
+    WITH live AS (
+      SELECT run_id, status FROM continuum.runs WHERE run_id = ${request.runId} FOR NO KEY UPDATE
+    ),
+    open AS (SELECT run_id FROM live WHERE status NOT IN ${terminalList}),
+    ${deduped
+      ? sql`first_delivery AS (
+          INSERT INTO continuum.signal_deliveries (run_id, delivery_id, received_at)
+          SELECT run_id, ${request.deliveryId}, ${dbNow} FROM open
+          ON CONFLICT DO NOTHING RETURNING run_id),`
+      : sql``}
+    added AS (
+      INSERT INTO continuum.inbox (run_id, kind, body, received_at)
+      SELECT run_id, ${kind}, ${json(body)}, ${dbNow} FROM ${deduped ? sql`first_delivery` : sql`open`}
+      RETURNING id, run_id
+    ),
+    marked AS (
+      UPDATE continuum.runs AS r SET ready_since = COALESCE(r.ready_since, a.id)
+      FROM added AS a WHERE r.run_id = a.run_id
+      RETURNING r.run_id
+    )
+    SELECT (SELECT status FROM live) AS status,
+           (SELECT count(*) FROM marked)::int AS added,
+           (SELECT count(pg_notify(${channelOf(NotifyTopic.runReady)}, run_id)) FROM marked)::int AS hinted`.execute(db);
+  const row = sent.rows[0];
+  if (row?.status === null || row?.status === undefined) throw new RunNotFoundError(request.runId);
+  if (isTerminal(row.status)) throw new RunFinishedError(request.runId, row.status);
+  return { accepted: Number(row.added) > 0 };
 }
 
 /** requestCancel: puts cancel_requested in the run's inbox (same locking as sendSignal). */
