@@ -74,7 +74,7 @@ export class SequenceConflictError extends ContinuumError<{ runId: string; expec
  */
 export class InboxNotEmptyError extends ContinuumError<{ runId: string }> {
   constructor(runId: string) {
-    super(ErrorCode.InboxNotEmpty, `run ${runId} has undelivered inbox items; the step did not deliver them`, {
+    super(ErrorCode.InboxNotEmpty, `run ${runId}'s inbox is not what the step was computed from: it holds undelivered items the step skipped, or lacks one it delivered`, {
       data: { runId },
       hint: "the engine handles this itself (it reports its attempts with finishTask and claims the run); seen outside the engine, step the run from a claimRuns claim",
     });

@@ -242,9 +242,12 @@ export interface StepCommit {
    */
   readonly finishTasks?: readonly FinishedTask[];
   /**
-   * The step was computed without reading the run's inbox (sticky fast path): when the run has
-   * undelivered inbox items, throw `InboxNotEmptyError` and write nothing, so that the caller
-   * steps the run through a claim, which delivers them together with its own results.
+   * The step was computed without reading the run's inbox (sticky fast path), or from just the
+   * items in `delivered` (one that came in a `run_inbox` hint): throw `InboxNotEmptyError` and
+   * write nothing when an item of `delivered` is no longer in the inbox (delivered already), or
+   * an undelivered item older than the newest of `delivered` is (with nothing delivered: any
+   * item), so that the caller steps the run through a claim, which delivers them in order.
+   * Newer items stay in the inbox, and the run ready.
    */
   readonly requireEmptyInbox?: true;
   /**

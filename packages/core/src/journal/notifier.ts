@@ -1,3 +1,5 @@
+import type { ResolutionEvent } from "../model/index.ts";
+
 /**
  * Wake-up hints. A journal publishes a topic (and an id) when work appears; engines and
  * clients listen to react at once instead of at the next poll. Hints may be lost, duplicated
@@ -21,5 +23,34 @@ export const NotifyTopic = {
   runFinished: "run_finished",
   /** A timer was created (id: runId): the timer wheel may need to wake sooner. */
   timerSet: "timer_set",
+  /**
+   * A signal reached a run's inbox, with the item itself (payload: an {@link InboxHint} as
+   * JSON, see {@link parseInboxHint}): the engine holding the run may deliver it without a
+   * claim. Sent along with `run_ready`, only by journals that track run versions, and only for
+   * items small enough for a hint.
+   */
+  runInbox: "run_inbox",
 } as const;
 export type NotifyTopic = (typeof NotifyTopic)[keyof typeof NotifyTopic];
+
+/** A `run_inbox` hint: one inbox item and the run row's version right after it arrived. */
+export interface InboxHint {
+  readonly runId: string;
+  readonly inboxId: number;
+  /** The run row's version written by the delivery (see StepCommit.runVersion). */
+  readonly runVersion: string;
+  readonly event: ResolutionEvent;
+}
+
+/** Reads a `run_inbox` payload; undefined for anything malformed (hints are never trusted blindly). */
+export function parseInboxHint(payload: string): InboxHint | undefined {
+  try {
+    const hint = JSON.parse(payload) as { run?: unknown; id?: unknown; v?: unknown; kind?: unknown; body?: unknown };
+    if (typeof hint.run !== "string" || typeof hint.id !== "number" || typeof hint.v !== "string") return undefined;
+    if (hint.kind !== "signal_received" || typeof hint.body !== "object" || hint.body === null) return undefined;
+    const event = { ...(hint.body as Record<string, unknown>), kind: "signal_received" } as ResolutionEvent;
+    return { runId: hint.run, inboxId: hint.id, runVersion: hint.v, event };
+  } catch {
+    return undefined;
+  }
+}

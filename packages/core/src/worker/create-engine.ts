@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Journal, RunClaim } from "../journal/journal.ts";
-import { NotifyTopic } from "../journal/notifier.ts";
+import { NotifyTopic, parseInboxHint } from "../journal/notifier.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-info.ts";
 import { emitEvent, type EngineEventEmitter, type EngineErrorEvent } from "./engine-events.ts";
@@ -168,6 +168,10 @@ export function createEngine(options: EngineOptions): Engine {
       notifier.subscribe(NotifyTopic.runReady, () => runWaker.wake()),
       notifier.subscribe(NotifyTopic.taskReady, () => taskWaker.wake()),
       notifier.subscribe(NotifyTopic.timerSet, () => timerWaker.wake()),
+      notifier.subscribe(NotifyTopic.runInbox, (payload) => {
+        const hint = parseInboxHint(payload);
+        if (hint !== undefined && running) runtime.stepper.deliverHint(hint);
+      }),
     ];
     loops = [
       loop("workflow_loop", runWaker, () => workflowRound(runtime, settings.pollIntervalMs)),

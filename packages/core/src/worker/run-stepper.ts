@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { FinishedTask, Journal, RunClaim, RunLeaseRef, StepCommit, TaskClaim, TaskOutcome } from "../journal/journal.ts";
 import { isTerminal, type HistoryEventBody, type ResolutionEvent } from "../model/index.ts";
+import type { InboxHint } from "../journal/notifier.ts";
 import type { Execution, ExecutionStepResult } from "../replay/execution-contract.ts";
 import { serializeError } from "../codec/index.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
@@ -87,6 +88,12 @@ export interface RunStepper {
   inFlight(): RunLeaseRef[];
   /** Sticky fast path: see {@link FinishLocally} (the pool calls it when a claimed-at-commit attempt ends). */
   finishLocally(claim: TaskClaim, outcome: LocalOutcome, onCommitted: () => void): Promise<boolean>;
+  /**
+   * A signal for a run, straight from a `run_inbox` hint: when this engine has the run cached and
+   * idle, it is stepped with that one item at once (no claim); the journal refuses the step if the
+   * inbox is not as the hint says, and then the run is replayed from a claim. Otherwise ignored.
+   */
+  deliverHint(hint: InboxHint): void;
 }
 
 type LocalOutcome = Extract<TaskOutcome, { kind: "completed" | "failed" }>;
@@ -275,8 +282,11 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
     options.track?.(running);
   };
 
-  /** One step of a cached run, started by our own finished attempts instead of a claim. */
-  const stepLocally = async (runId: string): Promise<void> => {
+  /**
+   * One step of a cached run, started by our own finished attempts, or by a signal that came in
+   * a run_inbox hint (`hinted`), instead of a claim.
+   */
+  const stepLocally = async (runId: string, hinted?: InboxHint): Promise<void> => {
     const entry = cache.peek(runId);
     if (entry === undefined || entry.execution.finished) {
       settleAll(takePending(runId), false);
@@ -293,11 +303,14 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       const startedAt = performance.now();
       const fromSeq = execution.lastSeq;
       const now = clock.now();
-      const deliveries = locals.map((item) => item.event);
+      const inbox = hinted === undefined ? [] : [hinted.event];
+      const deliveries = [...inbox, ...locals.map((item) => item.event)];
       const result = await execution.step({ now, deliveries });
       const keep = !execution.finished && result.outcome === undefined && cache.capacity > 0;
-      const built = buildStepCommit({ lease, lastSeq: fromSeq, delivered: [], result, ...(keep ? { leaseMs: options.leaseMs } : {}), newRunId: randomUUID });
-      const versioned = withVersion(built, entry.runVersion, entry.hasParent === true);
+      const delivered = hinted === undefined ? [] : [hinted.inboxId];
+      const built = buildStepCommit({ lease, lastSeq: fromSeq, delivered, result, ...(keep ? { leaseMs: options.leaseMs } : {}), newRunId: randomUUID });
+      // The hint carries the row version its delivery wrote: newer than our last commit's.
+      const versioned = withVersion(built, hinted?.runVersion ?? entry.runVersion, entry.hasParent === true);
       const withClaims = sticky.claimFor({ ...versioned, finishTasks: locals.map((item) => item.finished), requireEmptyInbox: true }, keep);
       reserved = withClaims.reserved;
       const committed = await journal.commitStep(withClaims.commit);
@@ -306,7 +319,7 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       settleAll(locals, true);
       sticky.start(committed, reserved, finishLocally);
       reserved = 0;
-      reportCommitted(runId, workflowName, [], result, committed.lastSeq, true, performance.now() - startedAt);
+      reportCommitted(runId, workflowName, inbox, result, committed.lastSeq, true, performance.now() - startedAt);
       reportComposition(runId, workflowName, withClaims.commit);
       if (keep) {
         const { runVersion: _previous, ...rest } = entry;
@@ -389,7 +402,16 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
     }
   };
 
-  return { step, busy, inFlight: () => [...inFlight.values()], finishLocally };
+  /** A run_inbox hint: a cached run we are not stepping right now takes its signal at once. */
+  const deliverHint = (hint: InboxHint): void => {
+    const entry = cache.peek(hint.runId);
+    // Anything else (not ours, mid-step, results of our own waiting) goes the claim's way.
+    if (entry === undefined || entry.execution.finished || busy.has(hint.runId) || pending.has(hint.runId)) return;
+    const running = stepLocally(hint.runId, hint);
+    options.track?.(running);
+  };
+
+  return { step, busy, inFlight: () => [...inFlight.values()], finishLocally, deliverHint };
 }
 
 /**

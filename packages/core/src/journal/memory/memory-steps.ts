@@ -28,7 +28,7 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   const fireTimes = commit.timers.map((timer) =>
     timer.until === undefined ? instantAfter("timer delayMs", now, timer.delayMs ?? 0) : storableInstant("timer until", timer.until),
   );
-  if (commit.requireEmptyInbox === true && row.inbox.length > 0) throw new InboxNotEmptyError(row.runId);
+  if (commit.requireEmptyInbox === true && !inboxAsAssumed(row.inbox.map((item) => item.id), commit.delivered)) throw new InboxNotEmptyError(row.runId);
   const finishing = checkFinishedTasks(store, row.runId, commit.finishTasks ?? [], now);
   const events = structuredClone(commit.events);
   events.forEach((event, i) => row.history.push({ ...event, seq: commit.lastSeq + i + 1, at: now }));
@@ -144,4 +144,10 @@ function closeChildren(store: MemoryStore, row: RunRow, now: number): void {
       store.pushInbox(other, parentClosedEvent(row.runId, row.status), now);
     }
   }
+}
+
+/** StepCommit.requireEmptyInbox: every delivered item still there, none older left undelivered. */
+function inboxAsAssumed(inbox: readonly number[], delivered: readonly number[]): boolean {
+  const newest = delivered.length === 0 ? Infinity : Math.max(...delivered);
+  return delivered.every((id) => inbox.includes(id)) && !inbox.some((id) => id < newest && !delivered.includes(id));
 }

@@ -62,7 +62,15 @@ export async function commitStepInOneStatement(db: SqlExecutor, commit: StepComm
     sql`r.last_seq = ${commit.lastSeq}`,
     sql`r.status NOT IN ${terminalList}`,
   ];
-  if (commit.requireEmptyInbox === true) conditions.push(sql`r.ready_since IS NULL`);
+  if (commit.requireEmptyInbox === true) {
+    // The inbox the step assumed (the version check makes this snapshot's inbox current).
+    if (commit.delivered.length === 0) conditions.push(sql`r.ready_since IS NULL`);
+    else {
+      const newest = Math.max(...commit.delivered);
+      conditions.push(sql`(SELECT count(*) FROM continuum.inbox WHERE run_id = ${runId} AND id IN ${inList(commit.delivered)}) = ${commit.delivered.length}`);
+      conditions.push(sql`NOT EXISTS (SELECT 1 FROM continuum.inbox WHERE run_id = ${runId} AND id < ${newest} AND id NOT IN ${inList(commit.delivered)})`);
+    }
+  }
   if (attempts !== undefined) conditions.push(sql`(SELECT count(DISTINCT task_id) FROM finish_locked) = ${finished.length}`); // an attempt listed twice counts once
   if (terminal) {
     // A run that reports to a parent or closes children ends the long way (parent lock first).
@@ -71,7 +79,8 @@ export async function commitStepInOneStatement(db: SqlExecutor, commit: StepComm
                          WHERE c.parent_run_id = ${runId} AND c.parent_close_policy = 'cancel' AND c.status NOT IN ${terminalList})`);
   }
   const delivered = commit.delivered.length === 0 ? sql`` : sql`AND id NOT IN ${inList(commit.delivered)}`;
-  const readySince = terminal || commit.requireEmptyInbox === true ? sql`NULL` : sql`(SELECT min(id) FROM continuum.inbox WHERE run_id = ${runId} ${delivered})`;
+  const inboxKnownEmpty = terminal || (commit.requireEmptyInbox === true && commit.delivered.length === 0);
+  const readySince = inboxKnownEmpty ? sql`NULL` : sql`(SELECT min(id) FROM continuum.inbox WHERE run_id = ${runId} ${delivered})`;
   const leaseExpiresAt = terminal ? sql`NULL` : commit.leaseMs === undefined ? sql`r.lease_expires_at` : sql`${dbNow} + ${msInterval(commit.leaseMs)}`;
 
   const ctes: RawBuilder<unknown>[] = [];

@@ -44,7 +44,9 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     if (Number(run.last_seq) !== commit.lastSeq) throw new SequenceConflictError(lease.runId, commit.lastSeq, Number(run.last_seq));
     // ready_since is set exactly while the run has undelivered items (see deliverToInbox); the
     // row lock keeps any from arriving until we commit.
-    if (commit.requireEmptyInbox === true && run.has_inbox) throw new InboxNotEmptyError(lease.runId);
+    if (commit.requireEmptyInbox === true && !(await inboxAsAssumed(tx, lease.runId, run.has_inbox, commit.delivered))) {
+      throw new InboxNotEmptyError(lease.runId);
+    }
     const lastSeq = commit.lastSeq + commit.events.length;
     const terminal = isTerminal(commit.run.status);
     if (commit.delivered.length > 0) {
@@ -227,6 +229,20 @@ interface RunUpdated {
   /** The row's xmin after the update: the version a later one-statement commit checks. */
   run_version: string | null;
   open_children: string[] | string | null;
+}
+
+/**
+ * StepCommit.requireEmptyInbox, checked under the run row lock: every delivered item still in
+ * the inbox and none older left undelivered (nothing delivered: an empty inbox).
+ */
+async function inboxAsAssumed(tx: SqlExecutor, runId: string, hasInbox: boolean, delivered: readonly number[]): Promise<boolean> {
+  if (delivered.length === 0) return !hasInbox;
+  const found = await sql<{ present: number; older: number }>`
+    SELECT count(*) FILTER (WHERE id IN ${inList(delivered)})::int AS present,
+           count(*) FILTER (WHERE id < ${Math.max(...delivered)} AND id NOT IN ${inList(delivered)})::int AS older
+    FROM continuum.inbox WHERE run_id = ${runId}`.execute(tx);
+  const row = found.rows[0];
+  return Number(row?.present) === delivered.length && Number(row?.older) === 0;
 }
 
 async function runExists(tx: SqlExecutor, runId: string): Promise<boolean> {

@@ -21,6 +21,9 @@ async function lockLiveRun(tx: SqlExecutor, runId: string): Promise<void> {
   if (isTerminal(run.status)) throw new RunFinishedError(runId, run.status);
 }
 
+/** Largest signal body sent inside a run_inbox hint (the rest of the hint is ~150 bytes). */
+const maxHintedBodyBytes = 6_000;
+
 /**
  * sendSignal: puts a signal in the run's inbox, in one statement (one round trip). With a
  * deliveryId the signal_deliveries primary key makes a repeated delivery a no-op (`accepted:
@@ -30,7 +33,8 @@ async function lockLiveRun(tx: SqlExecutor, runId: string): Promise<void> {
  * Locking: as lockLiveRun, the run row first (FOR NO KEY UPDATE, re-read at its newest version
  * if a step committed meanwhile), so a run that just finished takes nothing; the dedupe row,
  * the inbox item and the row's readiness (deliverToInbox's rules: the row is always rewritten)
- * follow under that lock, and the run_ready hint goes out with the commit.
+ * follow under that lock, and the hints go out with the commit: run_inbox (the item and the row
+ * version it wrote) first, then run_ready.
  */
 export async function sendSignal(db: SqlExecutor, request: SendSignalRequest): Promise<{ accepted: boolean }> {
   const { kind, body } = splitEvent({
@@ -40,6 +44,9 @@ export async function sendSignal(db: SqlExecutor, request: SendSignalRequest): P
     ...(request.deliveryId === undefined ? {} : { deliveryId: request.deliveryId }),
   });
   const deduped = request.deliveryId !== undefined;
+  // The item itself rides along in a run_inbox hint when it fits (NOTIFY payloads stop at 8000
+  // bytes), so the engine holding the run can deliver it without a claim.
+  const hinted = new TextEncoder().encode(JSON.stringify(body)).length <= maxHintedBodyBytes;
   const sent = await sql<{ status: RunStatus | null; added: number }>`
     WITH live AS (
       SELECT run_id, status FROM continuum.runs WHERE run_id = ${request.runId} FOR NO KEY UPDATE
@@ -59,10 +66,17 @@ export async function sendSignal(db: SqlExecutor, request: SendSignalRequest): P
     marked AS (
       UPDATE continuum.runs AS r SET ready_since = COALESCE(r.ready_since, a.id)
       FROM added AS a WHERE r.run_id = a.run_id
-      RETURNING r.run_id
+      RETURNING r.run_id, a.id, r.xmin::text AS run_version
     )
     SELECT (SELECT status FROM live) AS status,
            (SELECT count(*) FROM marked)::int AS added,
+           ${
+             hinted
+               ? sql`(SELECT count(pg_notify(${channelOf(NotifyTopic.runInbox)},
+                        json_build_object('run', run_id, 'id', id, 'v', run_version, 'kind', ${kind}::text, 'body', ${json(body)})::text))
+                      FROM marked)::int`
+               : sql`0`
+           } AS item_hinted,
            (SELECT count(pg_notify(${channelOf(NotifyTopic.runReady)}, run_id)) FROM marked)::int AS hinted`.execute(db);
   const row = sent.rows[0];
   if (row?.status === null || row?.status === undefined) throw new RunNotFoundError(request.runId);

@@ -168,6 +168,29 @@ export function stickyConformance(h: HarnessRef): void {
       expect(done.lastSeq).toBe(fresh.lastSeq + 1);
     });
 
+    it("requireEmptyInbox with delivered items (a signal from a hint): older items must not be skipped, a delivered one must still be there", async () => {
+      const { journal } = h();
+      const run = await start(journal);
+      await journal.commitStep(stepCommit(await claimRun(journal, run.runId)));
+      await journal.sendSignal({ runId: run.runId, name: "a", payload: 1 });
+      await journal.sendSignal({ runId: run.runId, name: "b", payload: 2 });
+      const claim = await claimRun(journal, run.runId);
+      const [older, newer] = claim.inbox;
+      const deliver = (item: typeof older, lastSeq: number): StepCommit => ({
+        ...stepCommit(claim, { events: [item!.event], delivered: [item!.id], lastSeq }),
+        requireEmptyInbox: true,
+      });
+      await expectRejects(journal.commitStep(deliver(newer, 1)), ErrorCode.InboxNotEmpty, InboxNotEmptyError);
+      expect((await journal.getRun(run.runId))?.lastSeq).toBe(1);
+      const done = await journal.commitStep(deliver(older, 1));
+      expect(done.lastSeq).toBe(2);
+      // The newer item is still waiting and the run still ready: the next claim delivers it.
+      const again = await claimRun(journal, run.runId);
+      expect(again.inbox.map((item) => item.event)).toEqual([newer!.event]);
+      await expectRejects(journal.commitStep(deliver(older, 2)), ErrorCode.InboxNotEmpty, InboxNotEmptyError);
+      expect((await journal.readHistory(run.runId)).map((e) => e.kind)).toEqual(["run_started", "signal_received"]);
+    });
+
     it("a completed result with an idempotency key is stored by finishTasks and answers the next task with that key", async () => {
       const { journal } = h();
       const keyed = options({ idempotencyKey: "charge-o-1" });
