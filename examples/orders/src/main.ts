@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   engine.events.on("run.completed", (e) => console.log(`${orderOf.has(e.runId) ? `order ${orderOf.get(e.runId)}` : `run ${e.runId}`} finished`));
   engine.start();
 
-  const client = createClient({ journal });
+  const client = createClient({ journal, engine });
   const batch = await client.start(batchFlow, { batchId: "b-42", orders: orders.map(({ review: _review, expected: _expected, ...input }) => input) }, { id: "batch-b-42" });
   console.log(`placed batch b-42 (${orders.length} orders) -> run ${batch.runId}`);
   const runIdOf = new Map<string, string>(); // orderId -> child runId

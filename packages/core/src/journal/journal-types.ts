@@ -279,6 +279,8 @@ export interface StepCommitResult {
   readonly claimedTasks?: readonly TaskClaim[];
   /** The run row's version after this step (see {@link StepCommit.runVersion}), when tracked. */
   readonly runVersion?: string;
+  /** True when the run is ready for another step at once (items reached its inbox meanwhile). */
+  readonly ready?: boolean;
 }
 
 export interface ClaimTasksRequest {

@@ -69,8 +69,10 @@ async function openServerJournal(options: OpenJournalOptions, url: string | unde
       application_name: "continuum",
       // Every journal statement is a keyed lookup whose best plan does not depend on the values,
       // so a connection of our own plans each prepared statement once (PostgreSQL would otherwise
-      // re-plan its first five executions on every connection).
-      ...(prepared ? { options: "-c plan_cache_mode=force_generic_plan" } : {}),
+      // re-plan its first five executions on every connection). A SET that the pool awaits before
+      // handing the connection out, rather than a startup option, which poolers often refuse;
+      // where even the SET is refused, the default plan choice stays.
+      ...(prepared ? { onConnect: (client: pg.ClientBase) => client.query("SET plan_cache_mode = force_generic_plan").then(() => {}, () => {}) } : {}),
     });
   const ownsPool = options.pool === undefined;
   const db = await connectPool(pool, shown, ownsPool, prepared);

@@ -77,7 +77,8 @@ export interface EagerStarts {
   /**
    * The lease to create a run with, when this engine is running, serves `namespace` and has
    * this exact workflow version with a free step slot; otherwise undefined (the run is started
-   * for any engine to claim, as usual).
+   * for any engine to claim, as usual). Starts racing for the last free slot may each get one,
+   * so step concurrency can briefly exceed `concurrency.workflows` by a few.
    */
   eagerLease(namespace: string, workflowName: string, versionHash: string): { readonly owner: string; readonly leaseMs: number } | undefined;
   /** Steps a run created with {@link eagerLease}'s lease (its claim comes from `Journal.startRun`). */
@@ -224,8 +225,13 @@ export function createEngine(options: EngineOptions): Engine {
       return { owner: settings.owner, leaseMs: settings.leaseMs };
     },
     runEagerly(claim) {
-      // Stopped meanwhile: the lease runs out and another engine (or this one) claims the run.
-      if (running && claim.lease.owner === settings.owner) runtime.runEagerly(claim);
+      if (running && claim.lease.owner === settings.owner) {
+        runtime.runEagerly(claim);
+        return;
+      }
+      // Stopped meanwhile (or not our lease): give the run back at once, so that any engine claims
+      // it now rather than when the eager lease runs out.
+      options.journal.releaseRun(claim.lease).catch((error: unknown) => emitEvent(events, "engine.error", { where: "release", error, runId: claim.run.runId }));
     },
   };
 }

@@ -107,6 +107,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     ...(options.afterCommit === undefined ? {} : { afterCommit: options.afterCommit }),
     ...(options.stickyActivities === false ? {} : { pool }),
     ...(options.timers === undefined ? {} : { timers: options.timers }),
+    onReadyAgain: () => options.onWorkflowSlotFreed?.(),
     track: (running) => {
       const tracked: Promise<unknown> = running.finally(() => steps.delete(tracked));
       steps.add(tracked);

@@ -59,6 +59,12 @@ export interface RunStepperOptions {
   readonly timers?: EngineTimers;
   /** Called with every step started by a finished attempt (not by a claim), so the runtime can await it. */
   readonly track?: (step: Promise<unknown>) => void;
+  /**
+   * Called once a step is over (the run no longer busy) that left its run ready for another:
+   * items arrived while it was computed, or the run was given back. The runtime polls for it,
+   * since the run_ready hint may have been handled while the run was still busy.
+   */
+  readonly onReadyAgain?: () => void;
 }
 
 /**
@@ -153,6 +159,7 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
     busy.add(runId);
     inFlight.set(runId, claim.lease);
     clock.saw(claim.now);
+    let readyAgain = false;
     let execution: Execution | undefined;
     let locals: LocalFinish[] = [];
     let reserved = 0;
@@ -200,6 +207,7 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       reserved = withClaims.reserved;
       const committed = await journal.commitStep(commit);
       clock.saw(committed.now);
+      readyAgain = committed.ready === true;
       settleAll(locals, true);
       locals = [];
       sticky.start(committed, reserved, finishLocally);
@@ -218,7 +226,10 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       } else {
         execution.dispose();
         // A terminal commit released the lease already; a run we do not cache is given back.
-        if (result.outcome === undefined) await release(claim);
+        if (result.outcome === undefined) {
+          await release(claim);
+          readyAgain = true;
+        }
       }
       execution = undefined;
       failures.delete(runId);
@@ -235,6 +246,7 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
         // Only our own attempts were refused, not the step: give the run back for a fresh claim.
         failures.delete(runId);
         await release(claim);
+        readyAgain = true;
         return "error";
       }
       if (error instanceof LeaseLostError || isContinuumError(error, ErrorCode.LeaseLost)) {
@@ -258,6 +270,7 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       busy.delete(runId);
       inFlight.delete(runId);
       if (pending.has(runId)) stepLocallySoon(runId);
+      if (readyAgain) options.onReadyAgain?.();
     }
   };
 
@@ -299,6 +312,7 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
     inFlight.set(runId, lease);
     let reserved = 0;
     let committedStep = false;
+    let readyAgain = false;
     try {
       const startedAt = performance.now();
       const fromSeq = execution.lastSeq;
@@ -315,6 +329,7 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       reserved = withClaims.reserved;
       const committed = await journal.commitStep(withClaims.commit);
       committedStep = true;
+      readyAgain = committed.ready === true;
       clock.saw(committed.now);
       settleAll(locals, true);
       sticky.start(committed, reserved, finishLocally);
@@ -326,7 +341,10 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
         cache.put(runId, committed.runVersion === undefined ? rest : { ...rest, runVersion: committed.runVersion });
       } else {
         execution.dispose();
-        if (result.outcome === undefined) await release(lease);
+        if (result.outcome === undefined) {
+          await release(lease);
+          readyAgain = true;
+        }
       }
       failures.delete(runId);
       if (options.afterCommit !== undefined) {
@@ -352,10 +370,12 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       if (!expected) emitEvent(events, "engine.error", { where: "step", error, runId });
       // The results reach the run through its inbox (finishTask); whoever claims it replays it.
       await release(lease);
+      readyAgain = true;
     } finally {
       busy.delete(runId);
       inFlight.delete(runId);
       if (pending.has(runId)) stepLocallySoon(runId);
+      if (readyAgain) options.onReadyAgain?.();
     }
   };
 

@@ -77,7 +77,8 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
     if (commit.leaseMs !== undefined) row.leaseExpiresAt = now + commit.leaseMs;
     if (row.inbox.length > 0) store.notifier.publish(NotifyTopic.runReady, row.runId);
   }
-  return { lastSeq: row.lastSeq, now, ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
+  const ready = !isTerminal(row.status) && row.inbox.length > 0;
+  return { lastSeq: row.lastSeq, now, ...(ready ? { ready } : {}), ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
 }
 
 /** The run behind a lease, when the lease is still the run's current one. */

@@ -141,9 +141,10 @@ export async function commitStepInOneStatement(db: SqlExecutor, commit: StepComm
   else hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.runReady)}, ${runId}::text) FROM run_updated WHERE ready`);
   ctes.push(sql`hints AS (${sql.join(hints, sql` UNION ALL `)})`);
 
-  const written = await sql<{ run_version: string | null; closed: number; tasks: InsertedTask[] | string; now: Date; hints: number }>`
+  const written = await sql<{ run_version: string | null; ready: boolean | null; closed: number; tasks: InsertedTask[] | string; now: Date; hints: number }>`
     WITH ${sql.join(ctes)}
     SELECT (SELECT run_version FROM run_updated) AS run_version,
+           (SELECT ready FROM run_updated) AS ready,
            ${attempts === undefined ? sql`0` : sql`(SELECT count(*) FROM finished_tasks)`}::int AS closed,
            ${prepared.cte === undefined ? sql`'[]'::json` : sql`(SELECT coalesce(json_agg(c), '[]'::json) FROM created_tasks AS c)`} AS tasks,
            ${dbNow} AS now,
@@ -152,5 +153,6 @@ export async function commitStepInOneStatement(db: SqlExecutor, commit: StepComm
   if (row === undefined || row.run_version === null) return undefined;
   const inserted = typeof row.tasks === "string" ? (JSON.parse(row.tasks) as InsertedTask[]) : row.tasks;
   const claimedTasks = await prepared.finish(db, inserted, { hintsSent: true });
-  return { lastSeq, now: toMs(row.now), runVersion: row.run_version, ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
+  const ready = !terminal && row.ready === true;
+  return { lastSeq, now: toMs(row.now), runVersion: row.run_version, ...(ready ? { ready } : {}), ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
 }

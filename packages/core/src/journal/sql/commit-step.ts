@@ -154,7 +154,8 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     if (terminal && !endsPlainly) await notify(tx, NotifyTopic.runFinished, [lease.runId]);
     else if (updated?.ready === true) await notify(tx, NotifyTopic.runReady, [lease.runId]);
     const runVersion = updated?.run_version ?? undefined;
-    return { lastSeq, now: toMs(run.now), ...(runVersion === undefined ? {} : { runVersion }), ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
+    const ready = !terminal && updated?.ready === true;
+    return { lastSeq, now: toMs(run.now), ...(runVersion === undefined ? {} : { runVersion }), ...(ready ? { ready } : {}), ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
   });
 }
 

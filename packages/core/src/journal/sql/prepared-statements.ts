@@ -20,19 +20,27 @@ const unnamed = /^\s*(begin|commit|rollback|savepoint|release|set|show|listen|un
  * pooler that does not keep session state, such as PgBouncer in transaction mode before 1.21.
  */
 export function preparedStatementPool(pool: pg.Pool): PostgresPool {
+  const wrappers = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   return {
     // Kysely reads these to open a side connection that cancels a running query.
     options: pool.options,
     Client: (pool as unknown as { Client: PostgresPool["Client"] }).Client,
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect();
-      return {
-        query: ((text: string, values?: readonly unknown[]) =>
-          typeof text === "string" && values !== undefined && values.length > 0 && text.length <= maxPreparedLength && !unnamed.test(text)
-            ? client.query({ name: statementName(text), text, values: values as unknown[] })
-            : client.query(text, values as unknown[])) as unknown as PostgresPoolClient["query"],
-        release: () => client.release(),
-      };
+      // One wrapper per connection, so Kysely (which caches per client object) sees the same one.
+      let wrapped = wrappers.get(client);
+      if (wrapped === undefined) {
+        wrapped = {
+          query: ((text: string, values?: readonly unknown[]) =>
+            typeof text === "string" && values !== undefined && values.length > 0 && text.length <= maxPreparedLength && !unnamed.test(text)
+              ? client.query({ name: statementName(text), text, values: values as unknown[] })
+              : client.query(text, values as unknown[])) as unknown as PostgresPoolClient["query"],
+          // Kysely passes true for a connection it found broken (a failed ROLLBACK): destroy it.
+          release: (destroy?: boolean) => client.release(destroy),
+        };
+        wrappers.set(client, wrapped);
+      }
+      return wrapped;
     },
     end: () => pool.end(),
   };
