@@ -4,7 +4,7 @@ import { assertNever } from "../model/history-event.ts";
 import type { Command, TerminalCommand } from "../model/command.ts";
 import type { ExecutionStepResult } from "../replay/execution-contract.ts";
 import type { HistoryEventBody } from "../model/history-event.ts";
-import type { EffectIdentity } from "../model/index.ts";
+import { isTerminal, type EffectIdentity } from "../model/index.ts";
 
 /** What {@link buildStepCommit} needs: the claim's lease and position, and the step's result. */
 export interface StepCommitInput {
@@ -124,4 +124,14 @@ function runRow(result: ExecutionStepResult): StepCommit["run"] {
     default:
       return assertNever(outcome);
   }
+}
+
+/**
+ * The run row's version goes with a commit so the journal may write it in one statement; not
+ * with the last step of a child run, which must lock its parent first (the journal's long
+ * path), so trying the short one would only cost a refused statement.
+ */
+export function withVersion(commit: StepCommit, runVersion: string | undefined, hasParent: boolean): StepCommit {
+  if (runVersion === undefined || (hasParent && isTerminal(commit.run.status))) return commit;
+  return { ...commit, runVersion };
 }

@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
-import type { FinishedTask, Journal, RunClaim, RunLeaseRef, StepCommit, TaskClaim, TaskOutcome } from "../journal/journal.ts";
-import { isTerminal, type HistoryEventBody, type ResolutionEvent } from "../model/index.ts";
+import type { FinishedTask, Journal, RunClaim, RunLeaseRef, TaskClaim, TaskOutcome } from "../journal/journal.ts";
+import type { HistoryEventBody, ResolutionEvent } from "../model/index.ts";
 import type { InboxHint } from "../journal/notifier.ts";
-import type { Execution, ExecutionStepResult } from "../replay/execution-contract.ts";
+import type { Execution } from "../replay/execution-contract.ts";
 import { serializeError } from "../codec/index.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import { ErrorCode } from "../errors/error-code.ts";
 import { LeaseLostError, StaleAttemptError } from "../errors/journal-errors.ts";
 import { WorkflowVersionNotRegisteredError } from "../errors/engine-errors.ts";
-import { buildStepCommit } from "./build-step-commit.ts";
+import { buildStepCommit, withVersion } from "./build-step-commit.ts";
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
+import { reportCommitted, reportComposition } from "./step-reports.ts";
 import type { Registry } from "./registry.ts";
 import type { StickyCache } from "./sticky-cache.ts";
 import type { ActivityPool } from "./activity-pool.ts";
@@ -212,8 +213,8 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       locals = [];
       sticky.start(committed, reserved, finishLocally);
       reserved = 0;
-      reportCommitted(run.runId, run.workflowName, claim.inbox.map((item) => item.event), result, committed.lastSeq, hit, performance.now() - startedAt);
-      reportComposition(run.runId, run.workflowName, commit);
+      reportCommitted(events, run.runId, run.workflowName, claim.inbox.map((item) => item.event), result, committed.lastSeq, hit, performance.now() - startedAt);
+      reportComposition(events, run.runId, run.workflowName, commit);
 
       if (keep) {
         cache.put(runId, {
@@ -334,8 +335,8 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       settleAll(locals, true);
       sticky.start(committed, reserved, finishLocally);
       reserved = 0;
-      reportCommitted(runId, workflowName, inbox, result, committed.lastSeq, true, performance.now() - startedAt);
-      reportComposition(runId, workflowName, withClaims.commit);
+      reportCommitted(events, runId, workflowName, inbox, result, committed.lastSeq, true, performance.now() - startedAt);
+      reportComposition(events, runId, workflowName, withClaims.commit);
       if (keep) {
         const { runVersion: _previous, ...rest } = entry;
         cache.put(runId, committed.runVersion === undefined ? rest : { ...rest, runVersion: committed.runVersion });
@@ -379,49 +380,6 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
     }
   };
 
-  const reportCommitted = (
-    runId: string,
-    workflowName: string,
-    inbox: readonly ResolutionEvent[],
-    result: ExecutionStepResult,
-    lastSeq: number,
-    cached: boolean,
-    durationMs: number,
-  ): void => {
-    for (const event of inbox) {
-      if (event.kind === "timer_fired") emitEvent(events, "timer.fired", { runId, identity: event.identity });
-      else if (event.kind === "signal_received") {
-        emitEvent(events, "signal.received", { runId, name: event.name, ...(event.deliveryId === undefined ? {} : { deliveryId: event.deliveryId }) });
-      }
-    }
-    for (const command of result.commands) {
-      if (command.kind === "activity_scheduled") {
-        emitEvent(events, "activity.scheduled", { runId, identity: command.identity, activityName: command.activityName });
-      } else if (command.kind === "timer_started") {
-        emitEvent(events, "timer.set", { runId, identity: command.identity, ...(command.delayMs === undefined ? {} : { delayMs: command.delayMs }), ...(command.until === undefined ? {} : { until: command.until }) });
-      } else if (command.kind === "signal_wait_started" && command.timeoutMs !== undefined) {
-        emitEvent(events, "timer.set", { runId, identity: command.identity, delayMs: command.timeoutMs });
-      }
-    }
-    emitEvent(events, "step.committed", { runId, lastSeq, eventCount: result.events.length, deliveredCount: inbox.length, cached, durationMs });
-    const outcome = result.outcome;
-    if (outcome?.kind === "complete_run") emitEvent(events, "run.completed", { runId, workflowName, lastSeq });
-    else if (outcome?.kind === "fail_run") emitEvent(events, "run.failed", { runId, workflowName, error: outcome.error });
-    else if (outcome?.kind === "cancel_run") emitEvent(events, "run.cancelled", { runId, workflowName, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }) });
-  };
-
-  /** Children started and continue-as-new, named as the journal created them. */
-  const reportComposition = (runId: string, workflowName: string, commit: StepCommit): void => {
-    for (const child of commit.children ?? []) {
-      emitEvent(events, "child.started", { runId, identity: child.parentIdentity, childRunId: child.runId, childWorkflowId: child.workflowId, childWorkflowName: child.workflowName });
-    }
-    if (commit.run.status === "continued" && commit.run.continuedTo !== undefined) {
-      const continued = commit.events.find((event) => event.kind === "run_continued");
-      const carriedSignals = continued?.kind === "run_continued" ? (continued.carriedSignals?.length ?? 0) : 0;
-      emitEvent(events, "run.continued", { runId, workflowName, nextRunId: commit.run.continuedTo, carriedSignals });
-    }
-  };
-
   /** A run_inbox hint: a cached run we are not stepping right now takes its signal at once. */
   const deliverHint = (hint: InboxHint): void => {
     const entry = cache.peek(hint.runId);
@@ -432,14 +390,4 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
   };
 
   return { step, busy, inFlight: () => [...inFlight.values()], finishLocally, deliverHint };
-}
-
-/**
- * The run row's version goes with a commit so the journal may write it in one statement; not
- * with the last step of a child run, which must lock its parent first (the journal's long
- * path), so trying the short one would only cost a refused statement.
- */
-function withVersion(commit: StepCommit, runVersion: string | undefined, hasParent: boolean): StepCommit {
-  if (runVersion === undefined || (hasParent && isTerminal(commit.run.status))) return commit;
-  return { ...commit, runVersion };
 }
