@@ -177,7 +177,7 @@ function renderReadme(context: RunContext, body: string): string {
     "",
     `- Machine: ${context.cpus}, ${context.memory} RAM. Load average (1/5/15 min) before/after: ${context.loadBefore.map((l) => l.toFixed(2)).join(" ")} / ${context.loadAfter.map((l) => l.toFixed(2)).join(" ")}.${
       (context.loadBefore[0] ?? 0) > 1
-        ? " **The machine was shared**: other processes (other sessions' builds and test suites, on the same CPUs and PostgreSQL server) ran during the run, so absolute figures are noisy; ratios come from cases interleaved in the same run."
+        ? " **The machine was not idle** when the run began (a 1-minute load above 1: builds or test suites ran just before it or alongside it, on the same CPUs and PostgreSQL server), so absolute figures are noisy; ratios come from cases interleaved in the same run."
         : " The load before the run was the machine's own (no other work); the load after is mostly the benchmark itself."
     }`,
     `- Code: commit ${context.commit}; uncommitted changes to packages/core and migrations during the run: ${context.coreChanges}.`,
