@@ -1,6 +1,6 @@
 // A real engine process for the crash and fencing suites: started with plain node, killed with
 // real signals. Prints one line per event the drivers wait for.
-import { createEngine, openJournal } from "@continuum/core";
+import { createClient, createEngine, openJournal } from "@continuum/core";
 import { crashFlow, crashStep, fenceFlow, fenceStep } from "./crash-workflows.ts";
 
 const leaseMs = Number(process.env.LEASE_MS ?? 1_500);
@@ -18,6 +18,18 @@ engine.events.on("lease.lost", (event) => process.stdout.write(`LEASE_LOST ${eve
 engine.events.on("engine.error", (event) => process.stderr.write(`ENGINE_ERROR ${event.where} ${String(event.error)}\n`));
 engine.start();
 process.stdout.write(`READY ${process.pid}\n`);
+
+// Eager starter (START_RUNS=n): this process starts runs through a client bound to its engine,
+// so each is created leased to it and stepped here at once, one every START_EVERY_MS.
+const startRuns = Number(process.env.START_RUNS ?? 0);
+if (startRuns > 0) {
+  const client = createClient({ journal, engine });
+  for (let i = 0; i < startRuns; i += 1) {
+    const run = await client.start(crashFlow, { key: `eager${i}`, steps: 5 }, { id: `eager-${i}` });
+    process.stdout.write(`STARTED ${i} ${run.runId}\n`);
+    await new Promise((resolve) => setTimeout(resolve, Number(process.env.START_EVERY_MS ?? 10)));
+  }
+}
 
 process.on("SIGTERM", () => {
   void engine.stop({ graceful: true }).then(() => journal.close()).then(() => process.exit(0));
