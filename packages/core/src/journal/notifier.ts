@@ -26,8 +26,9 @@ export const NotifyTopic = {
   /**
    * A signal reached a run's inbox, with the item itself (payload: an {@link InboxHint} as
    * JSON, see {@link parseInboxHint}): the engine holding the run may deliver it without a
-   * claim. Sent along with `run_ready`, only by journals that track run versions, and only for
-   * items small enough for a hint.
+   * claim, and for everyone else it means what `run_ready` means for that run (it is sent
+   * instead of it). Only journals that track run versions send it, and only for items small
+   * enough for a hint; otherwise `run_ready` announces the run.
    */
   runInbox: "run_inbox",
 } as const;

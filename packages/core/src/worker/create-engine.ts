@@ -171,7 +171,8 @@ export function createEngine(options: EngineOptions): Engine {
       notifier.subscribe(NotifyTopic.timerSet, () => timerWaker.wake()),
       notifier.subscribe(NotifyTopic.runInbox, (payload) => {
         const hint = parseInboxHint(payload);
-        if (hint !== undefined && running) runtime.stepper.deliverHint(hint);
+        // A hint this engine does not take itself announces a ready run, as run_ready would.
+        if (hint === undefined || !running || !runtime.stepper.deliverHint(hint)) runWaker.wake();
       }),
     ];
     loops = [

@@ -98,9 +98,10 @@ export interface RunStepper {
   /**
    * A signal for a run, straight from a `run_inbox` hint: when this engine has the run cached and
    * idle, it is stepped with that one item at once (no claim); the journal refuses the step if the
-   * inbox is not as the hint says, and then the run is replayed from a claim. Otherwise ignored.
+   * inbox is not as the hint says, and then the run is replayed from a claim. Returns whether it
+   * took the hint (false: the run is for a claim to step).
    */
-  deliverHint(hint: InboxHint): void;
+  deliverHint(hint: InboxHint): boolean;
 }
 
 type LocalOutcome = Extract<TaskOutcome, { kind: "completed" | "failed" }>;
@@ -381,12 +382,13 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
   };
 
   /** A run_inbox hint: a cached run we are not stepping right now takes its signal at once. */
-  const deliverHint = (hint: InboxHint): void => {
+  const deliverHint = (hint: InboxHint): boolean => {
     const entry = cache.peek(hint.runId);
     // Anything else (not ours, mid-step, results of our own waiting) goes the claim's way.
-    if (entry === undefined || entry.execution.finished || busy.has(hint.runId) || pending.has(hint.runId)) return;
+    if (entry === undefined || entry.execution.finished || busy.has(hint.runId) || pending.has(hint.runId)) return false;
     const running = stepLocally(hint.runId, hint);
     options.track?.(running);
+    return true;
   };
 
   return { step, busy, inFlight: () => [...inFlight.values()], finishLocally, deliverHint };

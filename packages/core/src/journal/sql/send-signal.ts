@@ -33,8 +33,9 @@ const maxHintedBodyBytes = 6_000;
  * Locking: as lockLiveRun, the run row first (FOR NO KEY UPDATE, re-read at its newest version
  * if a step committed meanwhile), so a run that just finished takes nothing; the dedupe row,
  * the inbox item and the row's readiness (deliverToInbox's rules: the row is always rewritten)
- * follow under that lock, and the hints go out with the commit: run_inbox (the item and the row
- * version it wrote) first, then run_ready.
+ * follow under that lock, and the hint goes out with the commit: run_inbox (the item and the row
+ * version it wrote), which also announces the run as ready, or run_ready when the item is too
+ * large to ride along.
  */
 export async function sendSignal(db: SqlExecutor, request: SendSignalRequest): Promise<{ accepted: boolean }> {
   const { kind, body } = splitEvent({
@@ -77,7 +78,7 @@ export async function sendSignal(db: SqlExecutor, request: SendSignalRequest): P
                       FROM marked)::int`
                : sql`0`
            } AS item_hinted,
-           (SELECT count(pg_notify(${channelOf(NotifyTopic.runReady)}, run_id)) FROM marked)::int AS hinted`.execute(db);
+           ${hinted ? sql`0` : sql`(SELECT count(pg_notify(${channelOf(NotifyTopic.runReady)}, run_id)) FROM marked)`}::int AS hinted`.execute(db);
   const row = sent.rows[0];
   if (row?.status === null || row?.status === undefined) throw new RunNotFoundError(request.runId);
   if (isTerminal(row.status)) throw new RunFinishedError(request.runId, row.status);
