@@ -1,9 +1,8 @@
 import { fileURLToPath } from "node:url";
-import { createClient, openJournal, type Journal } from "@continuum/core";
-import pg from "pg";
+import { createClient } from "@continuum/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeProcess, type ManagedProcess } from "../support/child-process.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { openCrashDatabase, type CrashDatabase } from "./crash-database.ts";
 import { crashFlow } from "./crash-workflows.ts";
 
 // Several real engine processes run hundreds of workflows against the real PostgreSQL server
@@ -29,40 +28,27 @@ function prng(state: number): () => number {
 }
 
 describe("crash recovery with real processes and SIGKILL", () => {
-  let database: TestDatabase;
-  let journal: Journal;
-  let sql: pg.Pool;
-  const engines: ManagedProcess[] = [];
-
+  let crash: CrashDatabase;
   beforeAll(async () => {
-    database = await createTestDatabase("crash");
-    journal = await openJournal({ url: database.url, migrate: true });
-    sql = new pg.Pool({ connectionString: database.url });
-    await sql.query("CREATE TABLE crash_attempts (run_key text NOT NULL, step int NOT NULL, pid int NOT NULL)");
-    await sql.query("CREATE TABLE crash_effects (idempotency_key text PRIMARY KEY, pid int NOT NULL)");
+    crash = await openCrashDatabase("crash");
   });
-
   afterAll(async () => {
-    for (const engine of engines) engine.signal("SIGKILL");
-    await Promise.all(engines.map((engine) => engine.exited));
-    await sql?.end();
-    await journal?.close();
-    await database?.drop();
+    await crash?.close();
   });
 
   it(`completes ${runs} runs of ${stepsPerRun} steps while engines are killed at random`, async () => {
     const random = prng(seed);
-    const env = { DATABASE_URL: database.url, LEASE_MS: "1500" };
+    const env = { DATABASE_URL: crash.database.url, LEASE_MS: "1500" };
     const launch = () => {
       const engine = startNodeProcess(engineScript, env);
-      engines.push(engine);
+      crash.engines.push(engine);
       return engine;
     };
     const live = new Set<ManagedProcess>();
     for (let i = 0; i < enginesAtOnce; i += 1) live.add(launch());
     await Promise.all([...live].map((engine) => engine.waitForLine(/^READY/, 20_000)));
 
-    const client = createClient({ journal });
+    const client = createClient({ journal: crash.journal });
     const handles = [];
     for (let i = 0; i < runs; i += 1) {
       handles.push(await client.start(crashFlow, { key: `r${i}`, steps: stepsPerRun }, { id: `crash-${i}` }));
@@ -99,8 +85,8 @@ describe("crash recovery with real processes and SIGKILL", () => {
       expect(history.at(-1)?.kind).toBe("run_completed");
     }
 
-    const effects = await sql.query<{ n: string }>("SELECT count(*)::text AS n FROM crash_effects");
-    const attempts = await sql.query<{ total: string; repeated: string; extra: string }>(`
+    const effects = await crash.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM crash_effects");
+    const attempts = await crash.sql.query<{ total: string; repeated: string; extra: string }>(`
       SELECT sum(n)::text AS total, count(*) FILTER (WHERE n > 1)::text AS repeated, coalesce(sum(n - 1), 0)::text AS extra
       FROM (SELECT run_key, step, count(*) AS n FROM crash_attempts GROUP BY run_key, step) per_step`);
     const row = attempts.rows[0];

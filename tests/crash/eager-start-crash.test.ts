@@ -1,9 +1,8 @@
 import { fileURLToPath } from "node:url";
-import { createClient, openJournal, type Journal } from "@continuum/core";
-import pg from "pg";
+import { createClient } from "@continuum/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startNodeProcess, type ManagedProcess } from "../support/child-process.ts";
-import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
+import { startNodeProcess } from "../support/child-process.ts";
+import { openCrashDatabase, type CrashDatabase } from "./crash-database.ts";
 import { crashFlow } from "./crash-workflows.ts";
 
 // Eager start under SIGKILL: a process starts runs leased to its own engine and steps them at
@@ -15,41 +14,28 @@ const runs = 60;
 const steps = 5;
 
 describe("eager start with real processes and SIGKILL", () => {
-  let database: TestDatabase;
-  let journal: Journal;
-  let sql: pg.Pool;
-  const engines: ManagedProcess[] = [];
-
+  let crash: CrashDatabase;
   beforeAll(async () => {
-    database = await createTestDatabase("eager_crash");
-    journal = await openJournal({ url: database.url, migrate: true });
-    sql = new pg.Pool({ connectionString: database.url });
-    await sql.query("CREATE TABLE crash_attempts (run_key text NOT NULL, step int NOT NULL, pid int NOT NULL)");
-    await sql.query("CREATE TABLE crash_effects (idempotency_key text PRIMARY KEY, pid int NOT NULL)");
+    crash = await openCrashDatabase("eager_crash");
   });
-
   afterAll(async () => {
-    for (const engine of engines) engine.signal("SIGKILL");
-    await Promise.all(engines.map((engine) => engine.exited));
-    await sql?.end();
-    await journal?.close();
-    await database?.drop();
+    await crash?.close();
   });
 
   it("runs started eagerly by a process killed mid-way are completed by the other engines", async () => {
-    const env = { DATABASE_URL: database.url, LEASE_MS: "1500" };
+    const env = { DATABASE_URL: crash.database.url, LEASE_MS: "1500" };
     const starter = startNodeProcess(engineScript, { ...env, START_RUNS: String(runs), START_EVERY_MS: "5" });
-    engines.push(starter);
+    crash.engines.push(starter);
     await starter.waitForLine(/^STARTED 29 /, 30_000);
     starter.signal("SIGKILL");
     await starter.exited;
     const startedByStarter = starter.output.filter((line) => line.startsWith("STARTED ")).length;
-    const owned = await sql.query<{ n: string }>("SELECT count(*)::text AS n FROM continuum.runs WHERE status = 'running' AND lease_owner = $1", [`engine-${starter.pid}`]);
+    const owned = await crash.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM continuum.runs WHERE status = 'running' AND lease_owner = $1", [`engine-${starter.pid}`]);
 
-    for (let i = 0; i < 2; i += 1) engines.push(startNodeProcess(engineScript, env));
-    await Promise.all(engines.slice(1).map((engine) => engine.waitForLine(/^READY/, 20_000)));
+    for (let i = 0; i < 2; i += 1) crash.engines.push(startNodeProcess(engineScript, env));
+    await Promise.all(crash.engines.slice(1).map((engine) => engine.waitForLine(/^READY/, 20_000)));
     // Runs the starter did not get to are started here (same ids: start is idempotent).
-    const client = createClient({ journal });
+    const client = createClient({ journal: crash.journal });
     const handles = [];
     for (let i = 0; i < runs; i += 1) handles.push(await client.start(crashFlow, { key: `eager${i}`, steps }, { id: `eager-${i}` }));
     expect(handles.slice(0, startedByStarter).every((handle) => !handle.created)).toBe(true);
@@ -61,7 +47,7 @@ describe("eager start with real processes and SIGKILL", () => {
       expect(history.map((event) => event.seq)).toEqual(history.map((_, index) => index + 1));
       expect(history.filter((event) => event.kind === "activity_completed")).toHaveLength(steps);
     }
-    const effects = await sql.query<{ n: string }>("SELECT count(*)::text AS n FROM crash_effects");
+    const effects = await crash.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM crash_effects");
     expect(Number(effects.rows[0]?.n)).toBe(runs * steps);
     console.log(
       `eager start crash: starter ${starter.pid} started ${startedByStarter} runs, held ${owned.rows[0]?.n} unfinished at SIGKILL; ` +
