@@ -1,11 +1,12 @@
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunClaim, StepCommit } from "../journal.ts";
+import type { RunClaim } from "../journal.ts";
 import { migrate } from "./migrator.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { createSqlJournal } from "./sql-journal.ts";
 import { advanceTestClock } from "./test-clock.ts";
+import { commitOf } from "./test-support/sql-adapter-cases.ts";
 import { createServerDatabase, emptyJournal, serverKysely, type ServerDatabase } from "./test-support/sql-test-databases.ts";
 
 /**
@@ -53,17 +54,6 @@ async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<
   }
 }
 
-const commitOf = (claim: RunClaim): StepCommit => ({
-  lease: claim.lease,
-  lastSeq: claim.run.lastSeq,
-  delivered: claim.inbox.map((i) => i.id),
-  events: claim.inbox.map((i) => i.event),
-  tasks: [],
-  timers: [],
-  cancelTimers: [],
-  run: { status: "running" },
-  ...(claim.runVersion === undefined ? {} : { runVersion: claim.runVersion }),
-});
 
 describe("regression: a claim whose run row moved on after its snapshot reads the inbox again", () => {
   it("a claim that takes over an expired lease while the old holder commits returns only what is undelivered (no signal received twice)", async () => {

@@ -20,7 +20,8 @@ const opts = (o: Partial<ResolvedActivityOptions> = {}): ResolvedActivityOptions
 });
 const newTask = (identity: string, o: Partial<ResolvedActivityOptions> = {}): NewTask => ({ identity, activityName: "charge", args: [identity], options: opts(o) });
 
-function commitOf(claim: RunClaim, extra: Partial<StepCommit> = {}): StepCommit {
+/** The step that delivers a claim's whole inbox, at the claim's row version, plus `extra`. */
+export function commitOf(claim: RunClaim, extra: Partial<StepCommit> = {}): StepCommit {
   return {
     lease: claim.lease,
     lastSeq: claim.run.lastSeq,
@@ -30,6 +31,7 @@ function commitOf(claim: RunClaim, extra: Partial<StepCommit> = {}): StepCommit 
     timers: [],
     cancelTimers: [],
     run: { status: "running" },
+    ...(claim.runVersion === undefined ? {} : { runVersion: claim.runVersion }),
     ...extra,
   };
 }
