@@ -5,6 +5,7 @@ import type { StepCommit, StepCommitResult } from "../journal.ts";
 import { splitEvent } from "./rows.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { finishedTasksParts } from "./finish-task.ts";
+import { endCleanup, inboxHoldsDelivered } from "./step-fragments.ts";
 import { channelOf, dbNow, dbNowPlus, fromEpochMs, inList, json, msInterval, terminalList, toMs, type SqlExecutor } from "./sql-fragments.ts";
 import { storableInstant } from "../instant-limits.ts";
 
@@ -64,12 +65,7 @@ export async function commitStepInOneStatement(db: SqlExecutor, commit: StepComm
   ];
   if (commit.requireEmptyInbox === true) {
     // The inbox the step assumed (the version check makes this snapshot's inbox current).
-    if (commit.delivered.length === 0) conditions.push(sql`r.ready_since IS NULL`);
-    else {
-      const newest = Math.max(...commit.delivered);
-      conditions.push(sql`(SELECT count(*) FROM continuum.inbox WHERE run_id = ${runId} AND id IN ${inList(commit.delivered)}) = ${commit.delivered.length}`);
-      conditions.push(sql`NOT EXISTS (SELECT 1 FROM continuum.inbox WHERE run_id = ${runId} AND id < ${newest} AND id NOT IN ${inList(commit.delivered)})`);
-    }
+    conditions.push(commit.delivered.length === 0 ? sql`r.ready_since IS NULL` : inboxHoldsDelivered(runId, commit.delivered));
   }
   if (attempts !== undefined) conditions.push(sql`(SELECT count(DISTINCT task_id) FROM finish_locked) = ${finished.length}`); // an attempt listed twice counts once
   if (terminal) {
@@ -122,14 +118,7 @@ export async function commitStepInOneStatement(db: SqlExecutor, commit: StepComm
       ON CONFLICT (run_id, identity) DO NOTHING)`);
   }
   if (terminal) {
-    // The end of a run: its waiting tasks (not the detached ones this step creates: this
-    // statement's snapshot does not see them), its timers and its inbox are dropped.
-    ctes.push(sql`
-      end_tasks AS (DELETE FROM continuum.tasks WHERE run_id = ${runId} AND status = 'pending' AND NOT detached AND ${gate}),
-      end_timers AS (
-        DELETE FROM continuum.timers WHERE (run_id, identity) IN (
-          SELECT run_id, identity FROM continuum.timers WHERE run_id = ${runId} AND ${gate} FOR UPDATE SKIP LOCKED)),
-      end_inbox AS (DELETE FROM continuum.inbox WHERE run_id = ${runId} AND ${gate})`);
+    ctes.push(endCleanup(runId, gate));
   } else if (commit.delivered.length > 0) {
     ctes.push(sql`delivered AS (DELETE FROM continuum.inbox WHERE run_id = ${runId} AND id IN ${inList(commit.delivered)} AND ${gate})`);
   }

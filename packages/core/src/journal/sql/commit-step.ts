@@ -7,6 +7,7 @@ import { runColumns, splitEvent, type InboxRow, type RunRow } from "./rows.ts";
 import { closeChildren, createChildren, handOver, handoverSignals, lockParentFirst, openChildrenOf, reportToParent } from "./commit-composition.ts";
 import { insertRun } from "./start-run.ts";
 import { commitStepInOneStatement, fitsOneStatement } from "./commit-step-in-one-statement.ts";
+import { endCleanup, inboxHoldsDelivered } from "./step-fragments.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { finishedTasksCte } from "./finish-task.ts";
 import { inTransaction, channelOf, dbNow, dbNowPlus, fromEpochMs, inList, json, msInterval, notify, toMs, type SqlExecutor } from "./sql-fragments.ts";
@@ -210,20 +211,6 @@ async function writeStep(
   };
 }
 
-/**
- * The end of a run, as CTEs of the write statement: its waiting tasks (not the detached ones
- * this step creates), its timers and its inbox are dropped, as in commitStep's cleanup.
- */
-function endCleanup(runId: string): RawBuilder<unknown> {
-  return sql`
-    end_tasks AS (DELETE FROM continuum.tasks WHERE run_id = ${runId} AND status = 'pending' AND NOT detached),
-    end_timers AS (
-      DELETE FROM continuum.timers WHERE (run_id, identity) IN (
-        SELECT run_id, identity FROM continuum.timers WHERE run_id = ${runId} FOR UPDATE SKIP LOCKED)
-    ),
-    end_inbox AS (DELETE FROM continuum.inbox WHERE run_id = ${runId})`;
-}
-
 /** What the run row's update returns. */
 interface RunUpdated {
   ready: boolean;
@@ -238,12 +225,8 @@ interface RunUpdated {
  */
 async function inboxAsAssumed(tx: SqlExecutor, runId: string, hasInbox: boolean, delivered: readonly number[]): Promise<boolean> {
   if (delivered.length === 0) return !hasInbox;
-  const found = await sql<{ present: number; older: number }>`
-    SELECT count(*) FILTER (WHERE id IN ${inList(delivered)})::int AS present,
-           count(*) FILTER (WHERE id < ${Math.max(...delivered)} AND id NOT IN ${inList(delivered)})::int AS older
-    FROM continuum.inbox WHERE run_id = ${runId}`.execute(tx);
-  const row = found.rows[0];
-  return Number(row?.present) === delivered.length && Number(row?.older) === 0;
+  const found = await sql<{ ok: boolean }>`SELECT ${inboxHoldsDelivered(runId, delivered)} AS ok`.execute(tx);
+  return found.rows[0]?.ok === true;
 }
 
 async function runExists(tx: SqlExecutor, runId: string): Promise<boolean> {
