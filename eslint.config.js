@@ -4,25 +4,62 @@ import tseslint from "typescript-eslint";
 /** Modules that workflow code and the replay engine must never reach: they would make replay impure. */
 const impureModules = {
   patterns: [
-    { group: ["node:*"], message: "workflow/ and replay/ must stay pure: no node built-ins (DESIGN.md, Layout)." },
-    { group: ["pg", "pg/*", "kysely", "kysely/*", "@electric-sql/*"], message: "only src/journal/ talks to the database." },
-    { group: ["**/journal/sql/**", "**/journal/memory/**", "**/worker/**", "**/client/**", "**/cli/**"], message: "workflow/ and replay/ may depend only on model/, codec/, errors/ and each other." },
+    {
+      group: ["node:*"],
+      message: "workflow/ and replay/ must stay pure: no node built-ins (DESIGN.md, Layout).",
+    },
+    {
+      group: ["pg", "pg/*", "kysely", "kysely/*", "@electric-sql/*"],
+      message: "only src/journal/ talks to the database.",
+    },
+    {
+      group: ["**/journal/sql/**", "**/journal/memory/**", "**/worker/**", "**/client/**", "**/cli/**"],
+      message: "workflow/ and replay/ may depend only on model/, codec/, errors/ and each other.",
+    },
   ],
-  paths: ["fs", "path", "os", "crypto", "http", "https", "net", "child_process", "worker_threads", "events", "async_hooks", "timers"].map((name) => ({
+  paths: [
+    "fs",
+    "path",
+    "os",
+    "crypto",
+    "http",
+    "https",
+    "net",
+    "child_process",
+    "worker_threads",
+    "events",
+    "async_hooks",
+    "timers",
+  ].map((name) => ({
     name,
     message: "workflow/ and replay/ must stay pure: no node built-ins.",
   })),
 };
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", "**/.continuum/**", "transformer/test/fixtures/**", "transformer/test/corpus/**", "**/*.d.ts"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "**/.continuum/**",
+      "transformer/test/fixtures/**",
+      "transformer/test/corpus/**",
+      "**/*.d.ts",
+    ],
+  },
   {
     files: ["**/*.ts"],
     extends: [tseslint.configs.recommended],
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "separate-type-imports" }],
-      "no-restricted-syntax": ["error", { selector: "TSEnumDeclaration", message: "use an `as const` object or a union instead of enum." }],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "TSEnumDeclaration", message: "use an `as const` object or a union instead of enum." },
+      ],
     },
   },
   {
@@ -33,9 +70,24 @@ export default tseslint.config(
   {
     // Only journal/ sees database rows and drivers.
     files: ["packages/core/src/**/*.ts"],
-    ignores: ["packages/core/src/journal/**", "packages/core/src/workflow/**", "packages/core/src/replay/**", "**/*.test.ts"],
+    ignores: [
+      "packages/core/src/journal/**",
+      "packages/core/src/workflow/**",
+      "packages/core/src/replay/**",
+      "**/*.test.ts",
+    ],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["pg", "kysely", "kysely/*", "@electric-sql/*"], message: "only src/journal/ may import database drivers." }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["pg", "kysely", "kysely/*", "@electric-sql/*"],
+              message: "only src/journal/ may import database drivers.",
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -5,7 +5,9 @@ export default defineConfig({
   // Workflow code in examples/ is compiled by the real transformer, as in a user's project.
   // The runtime's own suites hand-stamp their workflows (transformer/SPEC.md section 1) so they
   // test the runtime alone; the transformer's suites drive their own builds.
-  plugins: [continuum({ exclude: ["packages/**", "tests/**", "bench/**", "transformer/**"], manifest: false })],
+  plugins: [
+    continuum({ exclude: ["packages/**", "tests/**", "bench/**", "transformer/**"], manifest: false }),
+  ],
   test: {
     include: [
       "packages/*/src/**/*.test.ts",

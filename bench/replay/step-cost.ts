@@ -14,26 +14,33 @@ import { activity, defineActivity, workflow } from "../../packages/core/src/work
 
 const tick = defineActivity("bench.tick", async (i: number) => i);
 
-const loop = workflow.stamped({ format: 1, versionHash: "bench", cursors: ["activity:tick#0"], file: "bench/replay/step-cost.ts", line: 1 })(
-  "bench-loop",
-  { version: 1 },
-  async (limit: number) => {
-    let sum = 0;
-    for (let i = 0; i < limit; i += 1) sum += await activity.at("activity:tick#0")(tick, i);
-    return sum;
-  },
-);
+const loop = workflow.stamped({
+  format: 1,
+  versionHash: "bench",
+  cursors: ["activity:tick#0"],
+  file: "bench/replay/step-cost.ts",
+  line: 1,
+})("bench-loop", { version: 1 }, async (limit: number) => {
+  let sum = 0;
+  for (let i = 0; i < limit; i += 1) sum += await activity.at("activity:tick#0")(tick, i);
+  return sum;
+});
 
 const checkpoints = [1, 100, 1_000, 10_000];
 const window = 1_000;
 const rounds = 5;
 
 function started(limit: number): HistoryEvent[] {
-  return [{ kind: "run_started", workflowName: "bench-loop", versionHash: "bench", input: limit, seq: 1, at: 0 }];
+  return [
+    { kind: "run_started", workflowName: "bench-loop", versionHash: "bench", input: limit, seq: 1, at: 0 },
+  ];
 }
 
 async function stepOnce(execution: Execution, history: HistoryEvent[] | undefined, i: number): Promise<void> {
-  const result = await execution.step({ now: i, deliveries: [{ kind: "activity_completed", identity: `activity:tick#0@${i}`, result: i, attempts: 1 }] });
+  const result = await execution.step({
+    now: i,
+    deliveries: [{ kind: "activity_completed", identity: `activity:tick#0@${i}`, result: i, attempts: 1 }],
+  });
   if (history !== undefined) append(history, result.events, i);
 }
 
@@ -42,7 +49,11 @@ function append(history: HistoryEvent[], events: readonly HistoryEventBody[], at
 }
 
 async function stickyCosts(): Promise<Array<{ prior: number; minUs: number; medianUs: number }>> {
-  const execution = await createExecution(loop, { runId: "bench", workflowId: "bench", history: started(1e9) });
+  const execution = await createExecution(loop, {
+    runId: "bench",
+    workflowId: "bench",
+    history: started(1e9),
+  });
   await execution.step({ now: 0, deliveries: [] });
   const rows: Array<{ prior: number; minUs: number; medianUs: number }> = [];
   let done = 0;
@@ -80,9 +91,24 @@ async function coldReplay(events: number): Promise<{ events: number; ms: number;
 }
 
 const sticky = await stickyCosts();
-console.log(`Sticky execution: cost of one step (1 delivery + 1 new command), over ${rounds} windows of ${window} steps`);
-console.table(sticky.map((r) => ({ "prior steps": r.prior, "history events before": 2 * r.prior + 2, "µs per step (min)": r.minUs.toFixed(1), "µs per step (median)": r.medianUs.toFixed(1) })));
+console.log(
+  `Sticky execution: cost of one step (1 delivery + 1 new command), over ${rounds} windows of ${window} steps`,
+);
+console.table(
+  sticky.map((r) => ({
+    "prior steps": r.prior,
+    "history events before": 2 * r.prior + 2,
+    "µs per step (min)": r.minUs.toFixed(1),
+    "µs per step (median)": r.medianUs.toFixed(1),
+  })),
+);
 
 const cold = await coldReplay(10_000);
 console.log("Cold replay (createExecution from the full history), median of 5");
-console.table([{ "history events": cold.events, "total ms": cold.ms.toFixed(1), "µs per event": cold.perEventUs.toFixed(2) }]);
+console.table([
+  {
+    "history events": cold.events,
+    "total ms": cold.ms.toFixed(1),
+    "µs per event": cold.perEventUs.toFixed(2),
+  },
+]);

@@ -1,9 +1,25 @@
 /** The peers, in the order the report lists them. */
-export const peerNames = ["continuum-pg", "continuum-pglite", "dbos", "pg-boss", "graphile-worker", "pg-raw"] as const;
+export const peerNames = [
+  "continuum-pg",
+  "continuum-pglite",
+  "dbos",
+  "pg-boss",
+  "graphile-worker",
+  "pg-raw",
+] as const;
 export type PeerName = (typeof peerNames)[number];
 
 /** The scenarios, in the order the report lists them. */
-export const scenarioNames = ["throughput", "latency", "floor", "long-history", "wakeup", "cold-replay", "memory", "fanout"] as const;
+export const scenarioNames = [
+  "throughput",
+  "latency",
+  "floor",
+  "long-history",
+  "wakeup",
+  "cold-replay",
+  "memory",
+  "fanout",
+] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
 /** One measurement to take: a peer, a scenario and its parameters. Runs in its own process. */

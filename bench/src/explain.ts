@@ -16,7 +16,12 @@ const pool = new pg.Pool({ connectionString: db.url, max: 10 });
 pool.on("error", () => {});
 try {
   const journal = await openJournal({ pool, migrate: true });
-  const engine = createEngine({ journal, workflows: benchWorkflows, activities: benchActivities, concurrency: { workflows: 50, activities: 50 } });
+  const engine = createEngine({
+    journal,
+    workflows: benchWorkflows,
+    activities: benchActivities,
+    concurrency: { workflows: 50, activities: 50 },
+  });
   const completions = createCompletions();
   engine.events.on("run.completed", (e) => completions.resolve(e.runId));
   engine.start();
@@ -29,19 +34,38 @@ try {
   await engine.stop();
   await journal.close();
   await pool.query("ANALYZE");
-  const sizes = await pool.query("SELECT relname, n_live_tup, n_dead_tup, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE schemaname = 'continuum' ORDER BY relname");
+  const sizes = await pool.query(
+    "SELECT relname, n_live_tup, n_dead_tup, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE schemaname = 'continuum' ORDER BY relname",
+  );
   console.table(sizes.rows);
   const statements: Array<[string, string]> = [
-    ["claimRuns candidates", `SELECT run_id, ready_since FROM continuum.runs WHERE ready_since IS NOT NULL AND (lease_owner IS NULL OR lease_owner = 'me' OR lease_expires_at <= continuum.now()) AND workflow_name IN ('bench.three-step') ORDER BY ready_since LIMIT 16 FOR NO KEY UPDATE SKIP LOCKED`],
-    ["claimTasks candidates", `SELECT task_id FROM continuum.tasks WHERE status IN ('pending', 'running') AND available_at <= continuum.now() AND NOT (status = 'running' AND attempt >= max_attempts) AND EXISTS (SELECT 1 FROM continuum.runs r WHERE r.run_id = tasks.run_id AND r.status NOT IN ('completed', 'failed', 'cancelled', 'continued')) AND activity_name IN ('bench.noop') ORDER BY available_at, created_at, task_id LIMIT 32 FOR UPDATE SKIP LOCKED`],
-    ["failAbandonedLastAttempts", `SELECT task_id FROM continuum.tasks WHERE status = 'running' AND available_at <= continuum.now() AND attempt >= max_attempts ORDER BY available_at FOR UPDATE SKIP LOCKED`],
-    ["dropTasksOfFinishedRuns", `SELECT t.task_id FROM continuum.tasks t JOIN continuum.runs r ON r.run_id = t.run_id WHERE t.status = 'running' AND t.available_at <= continuum.now() AND r.status IN ('completed', 'failed', 'cancelled', 'continued') FOR UPDATE OF t SKIP LOCKED`],
-    ["nextDueAt", `SELECT LEAST((SELECT min(fire_at) FROM continuum.timers), (SELECT min(available_at) FROM continuum.tasks WHERE status IN ('pending', 'running'))) AS due`],
+    [
+      "claimRuns candidates",
+      `SELECT run_id, ready_since FROM continuum.runs WHERE ready_since IS NOT NULL AND (lease_owner IS NULL OR lease_owner = 'me' OR lease_expires_at <= continuum.now()) AND workflow_name IN ('bench.three-step') ORDER BY ready_since LIMIT 16 FOR NO KEY UPDATE SKIP LOCKED`,
+    ],
+    [
+      "claimTasks candidates",
+      `SELECT task_id FROM continuum.tasks WHERE status IN ('pending', 'running') AND available_at <= continuum.now() AND NOT (status = 'running' AND attempt >= max_attempts) AND EXISTS (SELECT 1 FROM continuum.runs r WHERE r.run_id = tasks.run_id AND r.status NOT IN ('completed', 'failed', 'cancelled', 'continued')) AND activity_name IN ('bench.noop') ORDER BY available_at, created_at, task_id LIMIT 32 FOR UPDATE SKIP LOCKED`,
+    ],
+    [
+      "failAbandonedLastAttempts",
+      `SELECT task_id FROM continuum.tasks WHERE status = 'running' AND available_at <= continuum.now() AND attempt >= max_attempts ORDER BY available_at FOR UPDATE SKIP LOCKED`,
+    ],
+    [
+      "dropTasksOfFinishedRuns",
+      `SELECT t.task_id FROM continuum.tasks t JOIN continuum.runs r ON r.run_id = t.run_id WHERE t.status = 'running' AND t.available_at <= continuum.now() AND r.status IN ('completed', 'failed', 'cancelled', 'continued') FOR UPDATE OF t SKIP LOCKED`,
+    ],
+    [
+      "nextDueAt",
+      `SELECT LEAST((SELECT min(fire_at) FROM continuum.timers), (SELECT min(available_at) FROM continuum.tasks WHERE status IN ('pending', 'running'))) AS due`,
+    ],
   ];
   const explain = async (name: string, text: string): Promise<void> => {
     for (const attempt of ["first", "second"]) {
       const plan = await pool.query(`EXPLAIN (ANALYZE, BUFFERS, SUMMARY) ${text}`);
-      console.log(`\n== ${name} (${attempt} execution)\n${plan.rows.map((r: Record<string, string>) => r["QUERY PLAN"]).join("\n")}`);
+      console.log(
+        `\n== ${name} (${attempt} execution)\n${plan.rows.map((r: Record<string, string>) => r["QUERY PLAN"]).join("\n")}`,
+      );
     }
   };
   for (const [name, text] of statements) await explain(name, text);

@@ -33,11 +33,17 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const list = (flag: string): string[] | undefined => value(flag)?.split(",").filter((s) => s !== "");
+  const list = (flag: string): string[] | undefined =>
+    value(flag)
+      ?.split(",")
+      .filter((s) => s !== "");
   const known = new Set(["--smoke", "--reps", "--only", "--peers", "--no-readme", "--quiet"]);
   argv.forEach((arg, i) => {
     const takesValue = i > 0 && ["--reps", "--only", "--peers"].includes(argv[i - 1] as string);
-    if (!takesValue && !known.has(arg)) throw new Error(`unknown argument ${arg}; usage: main.ts [--smoke] [--reps N] [--only scenario,...] [--peers peer,...] [--no-readme] [--quiet] | --render results.json`);
+    if (!takesValue && !known.has(arg))
+      throw new Error(
+        `unknown argument ${arg}; usage: main.ts [--smoke] [--reps N] [--only scenario,...] [--peers peer,...] [--no-readme] [--quiet] | --render results.json`,
+      );
   });
   const mode: BenchMode = argv.includes("--smoke") ? "smoke" : "full";
   return {
@@ -53,11 +59,15 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 /** Runs cases in one fresh process and returns what it printed after the marker, per case. */
 function runCases(cases: readonly BenchCase[], timeoutMs: number): Promise<CaseResult[]> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--expose-gc", "--no-deprecation", join(here, "run-case.ts"), JSON.stringify(cases)], {
-      cwd: benchDir,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: process.env,
-    });
+    const child = spawn(
+      process.execPath,
+      ["--expose-gc", "--no-deprecation", join(here, "run-case.ts"), JSON.stringify(cases)],
+      {
+        cwd: benchDir,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: process.env,
+      },
+    );
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -71,7 +81,12 @@ function runCases(cases: readonly BenchCase[], timeoutMs: number): Promise<CaseR
         .filter((l) => l.startsWith(resultMarker))
         .map((l) => JSON.parse(l.slice(resultMarker.length)) as CaseResult);
       const why = signal === "SIGKILL" ? `killed after ${timeoutMs} ms` : `exited with ${code ?? signal}`;
-      const missing = cases.slice(got.length).map((c): CaseResult => ({ ...c, metrics: {}, error: `${why}\n${err.split("\n").slice(-20).join("\n")}`, wallMs: Number.NaN }));
+      const missing = cases.slice(got.length).map((c): CaseResult => ({
+        ...c,
+        metrics: {},
+        error: `${why}\n${err.split("\n").slice(-20).join("\n")}`,
+        wallMs: Number.NaN,
+      }));
       resolve([...got, ...missing]);
     });
   });
@@ -92,22 +107,37 @@ export function jobsFor(plan: readonly PlannedScenario[], mode: BenchMode): Job[
   for (const item of plan) {
     for (let rep = 0; rep < item.reps; rep += 1) {
       for (const peer of peerOrder(item.peers, rep)) {
-        ordered.push({ c: { scenario: item.scenario, peer, variant: item.variant, params: item.params, rep }, timeoutMs: item.timeoutMs });
+        ordered.push({
+          c: { scenario: item.scenario, peer, variant: item.variant, params: item.params, rep },
+          timeoutMs: item.timeoutMs,
+        });
       }
     }
   }
   if (mode === "full") return ordered.map(({ c, timeoutMs }) => ({ cases: [c], timeoutMs }));
   const byPeer = new Map<PeerName, Array<{ c: BenchCase; timeoutMs: number }>>();
   for (const o of ordered) byPeer.set(o.c.peer, [...(byPeer.get(o.c.peer) ?? []), o]);
-  return [...byPeer.values()].map((os) => ({ cases: os.map((o) => o.c), timeoutMs: Math.max(...os.map((o) => o.timeoutMs)) }));
+  return [...byPeer.values()].map((os) => ({
+    cases: os.map((o) => o.c),
+    timeoutMs: Math.max(...os.map((o) => o.timeoutMs)),
+  }));
 }
 
 /** Runs the plan; results in the order taken. */
-export async function runPlan(plan: readonly PlannedScenario[], mode: BenchMode, log: (line: string) => void, onResult?: (all: readonly CaseResult[]) => void): Promise<CaseResult[]> {
+export async function runPlan(
+  plan: readonly PlannedScenario[],
+  mode: BenchMode,
+  log: (line: string) => void,
+  onResult?: (all: readonly CaseResult[]) => void,
+): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   // Smoke figures mean nothing, so its per-peer processes run two at a time (the longest, the
   // embedded PGlite one, first); a full run never overlaps two cases.
-  const jobs = jobsFor(plan, mode).sort((a, b) => (mode === "smoke" ? Number(b.cases[0]?.peer === "continuum-pglite") - Number(a.cases[0]?.peer === "continuum-pglite") : 0));
+  const jobs = jobsFor(plan, mode).sort((a, b) =>
+    mode === "smoke"
+      ? Number(b.cases[0]?.peer === "continuum-pglite") - Number(a.cases[0]?.peer === "continuum-pglite")
+      : 0,
+  );
   const lanes = mode === "smoke" ? 2 : 1;
   let next = 0;
   const lane = async (): Promise<void> => {
@@ -122,7 +152,9 @@ export async function runPlan(plan: readonly PlannedScenario[], mode: BenchMode,
       .slice(0, 4)
       .map(([k, v]) => `${k}=${Number.isInteger(v) ? v : v.toFixed(2)}`)
       .join(" ");
-    log(`${result.scenario} ${result.variant} rep ${result.rep + 1} ${result.peer}: ${result.error === undefined ? figures : `FAILED ${result.error.split("\n")[0]}`} (${(result.wallMs / 1000).toFixed(1)} s)`);
+    log(
+      `${result.scenario} ${result.variant} rep ${result.rep + 1} ${result.peer}: ${result.error === undefined ? figures : `FAILED ${result.error.split("\n")[0]}`} (${(result.wallMs / 1000).toFixed(1)} s)`,
+    );
     onResult?.(results);
   };
   await Promise.all(Array.from({ length: lanes }, lane));
@@ -154,14 +186,22 @@ function repositoryState(): Pick<RunContext, "commit" | "coreChanges"> {
       return "?";
     }
   };
-  const changed = git("status", "--porcelain", "--", "../packages/core", "../migrations").split("\n").filter((l) => l.trim() !== "");
-  return { commit: git("rev-parse", "--short", "HEAD"), coreChanges: changed.length === 0 ? "none" : `${changed.length} uncommitted file(s) in packages/core or migrations` };
+  const changed = git("status", "--porcelain", "--", "../packages/core", "../migrations")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
+  return {
+    commit: git("rev-parse", "--short", "HEAD"),
+    coreChanges:
+      changed.length === 0 ? "none" : `${changed.length} uncommitted file(s) in packages/core or migrations`,
+  };
 }
 
 function restrict(plan: PlannedScenario[], args: BenchArgs): PlannedScenario[] {
   return plan
     .filter((p) => args.only === undefined || args.only.includes(p.scenario))
-    .map((p) => (args.peers === undefined ? p : { ...p, peers: p.peers.filter((peer) => args.peers?.includes(peer)) }))
+    .map((p) =>
+      args.peers === undefined ? p : { ...p, peers: p.peers.filter((peer) => args.peers?.includes(peer)) },
+    )
     .filter((p) => p.peers.length > 0);
 }
 
@@ -187,13 +227,23 @@ function renderReadme(context: RunContext, body: string): string {
 }
 
 function machine(): Pick<RunContext, "cpus" | "memory" | "node"> {
-  return { cpus: `${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}`, memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`, node: process.version };
+  return {
+    cpus: `${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}`,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+  };
 }
 
 /** Prints the tables and, for a full run, rewrites the README from `results`. */
 function publish(context: RunContext, results: readonly CaseResult[], writeReadme: boolean): void {
   const aggs = aggregate(results);
-  const body = [resultTables(aggs), "## Ratios (same run)", ratioTable(ratios(aggs)), "## Targets", targetTable(checkTargets(aggs))].join("\n\n");
+  const body = [
+    resultTables(aggs),
+    "## Ratios (same run)",
+    ratioTable(ratios(aggs)),
+    "## Targets",
+    targetTable(checkTargets(aggs)),
+  ].join("\n\n");
   console.log(`\n${body}\n`);
   if (writeReadme) writeFileSync(join(benchDir, "README.md"), renderReadme(context, body));
 }
@@ -203,7 +253,10 @@ async function main(): Promise<void> {
   const renderFrom = argv.indexOf("--render");
   if (renderFrom >= 0) {
     // Re-render the README from saved results (e.g. a partial file of an interrupted run).
-    const saved = JSON.parse(readFileSync(argv[renderFrom + 1] ?? "", "utf8")) as { context: RunContext; results: CaseResult[] };
+    const saved = JSON.parse(readFileSync(argv[renderFrom + 1] ?? "", "utf8")) as {
+      context: RunContext;
+      results: CaseResult[];
+    };
     publish(saved.context, saved.results, true);
     return;
   }
@@ -214,7 +267,17 @@ async function main(): Promise<void> {
   const server = await serverInfo();
   const started = performance.now();
   const repo = repositoryState();
-  const contextNow = (): RunContext => ({ date, finishedAt: new Date().toISOString(), ...machine(), server, loadBefore, loadAfter: loadavg(), mode: args.mode, reps: args.reps, ...repo });
+  const contextNow = (): RunContext => ({
+    date,
+    finishedAt: new Date().toISOString(),
+    ...machine(),
+    server,
+    loadBefore,
+    loadAfter: loadavg(),
+    mode: args.mode,
+    reps: args.reps,
+    ...repo,
+  });
   const resultsDir = join(benchDir, "results");
   const save = (name: string, results: readonly CaseResult[]): void => {
     if (args.mode !== "full") return;
@@ -233,7 +296,9 @@ async function main(): Promise<void> {
   for (const f of failed) console.error(`FAILED ${f.scenario} ${f.variant} ${f.peer}: ${f.error}`);
   save("full.json", results);
   publish(contextNow(), results, args.writeReadme);
-  console.log(`${results.length} cases, ${failed.length} failed, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `${results.length} cases, ${failed.length} failed, ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
   process.exitCode = failed.length > 0 ? 1 : 0;
 }
 

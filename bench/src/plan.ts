@@ -14,7 +14,14 @@ export interface PlannedScenario {
 
 export type BenchMode = "smoke" | "full";
 
-const all: readonly PeerName[] = ["continuum-pg", "continuum-pglite", "dbos", "pg-boss", "graphile-worker", "pg-raw"];
+const all: readonly PeerName[] = [
+  "continuum-pg",
+  "continuum-pglite",
+  "dbos",
+  "pg-boss",
+  "graphile-worker",
+  "pg-raw",
+];
 const durable: readonly PeerName[] = ["continuum-pg", "continuum-pglite", "dbos"];
 const continuum: readonly PeerName[] = ["continuum-pg", "continuum-pglite"];
 
@@ -27,7 +34,13 @@ export function buildPlan(mode: BenchMode, reps: number): PlannedScenario[] {
   const r = smoke ? 1 : reps;
   const t = smoke ? 55_000 : 20 * 60_000;
   const plan: PlannedScenario[] = [];
-  const add = (scenario: ScenarioName, variant: string, params: Record<string, number>, peers: readonly PeerName[], repsHere = r): void => {
+  const add = (
+    scenario: ScenarioName,
+    variant: string,
+    params: Record<string, number>,
+    peers: readonly PeerName[],
+    repsHere = r,
+  ): void => {
     plan.push({ scenario, variant, params, peers, reps: repsHere, timeoutMs: t });
   };
   if (smoke) {
@@ -48,7 +61,8 @@ export function buildPlan(mode: BenchMode, reps: number): PlannedScenario[] {
   // inside half an hour.
   const server: readonly PeerName[] = ["continuum-pg", "dbos", "pg-boss", "graphile-worker", "pg-raw"];
   for (const n of [500, 2000]) {
-    for (const c of [10, 50]) add("throughput", `n${n}-c${c}`, { n, concurrency: c }, server, n === 500 ? r : 1);
+    for (const c of [10, 50])
+      add("throughput", `n${n}-c${c}`, { n, concurrency: c }, server, n === 500 ? r : 1);
   }
   add("throughput", "n500-c10", { n: 500, concurrency: 10 }, ["continuum-pglite"], 1);
   add("latency", "runs200", { runs: 200 }, all);

@@ -24,21 +24,61 @@ export function aggregate(results: readonly CaseResult[]): Aggregate[] {
     const names = new Set(rs.flatMap((r) => Object.keys(r.metrics)));
     const metrics = new Map<string, Summary>();
     for (const name of names) metrics.set(name, summarize(rs.map((r) => r.metrics[name] ?? Number.NaN)));
-    out.push({ scenario: first.scenario, variant: first.variant, peer: first.peer, metrics, errors: rs.flatMap((r) => (r.error === undefined ? [] : [r.error])) });
+    out.push({
+      scenario: first.scenario,
+      variant: first.variant,
+      peer: first.peer,
+      metrics,
+      errors: rs.flatMap((r) => (r.error === undefined ? [] : [r.error])),
+    });
   }
   return out;
 }
 
 /** Columns shown per scenario (metric name, header). The first is the headline figure. */
 export const scenarioColumns: Record<ScenarioName, ReadonlyArray<readonly [string, string]>> = {
-  throughput: [["wfPerSec", "wf/s"], ["stepsPerSec", "steps/s"]],
-  latency: [["p50Ms", "p50 ms"], ["p95Ms", "p95 ms"], ["p99Ms", "p99 ms"]],
-  floor: [["commitsPerSec", "commits/s"], ["p50Ms", "p50 ms"], ["p95Ms", "p95 ms"]],
-  "long-history": [["msPerStep", "ms/step"], ["firstWindowMsPerStep", "first-100 ms/step"], ["lastWindowMsPerStep", "last-100 ms/step"], ["lastOverFirst", "last/first"]],
-  wakeup: [["p50Ms", "p50 ms"], ["p95Ms", "p95 ms"]],
-  "cold-replay": [["coldMs", "resume after rebuild ms"], ["warmMs", "sticky resume ms"], ["coldStepMs", "step after rebuild ms"], ["historyReadMs", "history read ms"], ["replayOnlyMs", "replay only ms"], ["historyEvents", "events"]],
-  memory: [["heapPerRunBytes", "heap B/run (held − evicted)"], ["rssGrowthPerRunBytes", "RSS growth B/run"], ["rssSuspendedMB", "RSS held MB"], ["rssEvictedMB", "RSS after eviction MB"]],
-  fanout: [["totalMs", "total ms"], ["activitiesPerSec", "activities/s"]],
+  throughput: [
+    ["wfPerSec", "wf/s"],
+    ["stepsPerSec", "steps/s"],
+  ],
+  latency: [
+    ["p50Ms", "p50 ms"],
+    ["p95Ms", "p95 ms"],
+    ["p99Ms", "p99 ms"],
+  ],
+  floor: [
+    ["commitsPerSec", "commits/s"],
+    ["p50Ms", "p50 ms"],
+    ["p95Ms", "p95 ms"],
+  ],
+  "long-history": [
+    ["msPerStep", "ms/step"],
+    ["firstWindowMsPerStep", "first-100 ms/step"],
+    ["lastWindowMsPerStep", "last-100 ms/step"],
+    ["lastOverFirst", "last/first"],
+  ],
+  wakeup: [
+    ["p50Ms", "p50 ms"],
+    ["p95Ms", "p95 ms"],
+  ],
+  "cold-replay": [
+    ["coldMs", "resume after rebuild ms"],
+    ["warmMs", "sticky resume ms"],
+    ["coldStepMs", "step after rebuild ms"],
+    ["historyReadMs", "history read ms"],
+    ["replayOnlyMs", "replay only ms"],
+    ["historyEvents", "events"],
+  ],
+  memory: [
+    ["heapPerRunBytes", "heap B/run (held − evicted)"],
+    ["rssGrowthPerRunBytes", "RSS growth B/run"],
+    ["rssSuspendedMB", "RSS held MB"],
+    ["rssEvictedMB", "RSS after eviction MB"],
+  ],
+  fanout: [
+    ["totalMs", "total ms"],
+    ["activitiesPerSec", "activities/s"],
+  ],
 };
 
 /** Database work per 3-step workflow, taken from the throughput cases. */
@@ -74,7 +114,12 @@ function variantsOf(aggs: readonly Aggregate[], scenario: ScenarioName): string[
   return [...new Set(aggs.filter((a) => a.scenario === scenario).map((a) => a.variant))];
 }
 
-function find(aggs: readonly Aggregate[], scenario: ScenarioName, variant: string, peer: PeerName): Aggregate | undefined {
+function find(
+  aggs: readonly Aggregate[],
+  scenario: ScenarioName,
+  variant: string,
+  peer: PeerName,
+): Aggregate | undefined {
   return aggs.find((a) => a.scenario === scenario && a.variant === variant && a.peer === peer);
 }
 
@@ -90,7 +135,13 @@ export function resultTables(aggs: readonly Aggregate[]): string {
       for (const peer of peerNames) {
         const a = find(aggs, scenario, variant, peer);
         if (a === undefined) continue;
-        rows.push([variant, peer, ...cols.map(([m]) => (a.errors.length > 0 && a.metrics.size === 0 ? "FAILED" : fmtSummary(a.metrics.get(m))))]);
+        rows.push([
+          variant,
+          peer,
+          ...cols.map(([m]) =>
+            a.errors.length > 0 && a.metrics.size === 0 ? "FAILED" : fmtSummary(a.metrics.get(m)),
+          ),
+        ]);
       }
     }
     parts.push(`### ${scenario}\n\n${markdownTable(["variant", "peer", ...cols.map(([, h]) => h)], rows)}`);
@@ -102,7 +153,9 @@ export function resultTables(aggs: readonly Aggregate[]): string {
       const a = work.find((w) => w.variant === workVariant && w.peer === peer);
       return a === undefined ? [] : [[peer, ...workColumns.map(([m]) => fmtSummary(a.metrics.get(m)))]];
     });
-    parts.push(`### database work per 3-step workflow (throughput ${workVariant})\n\n${markdownTable(["peer", ...workColumns.map(([, h]) => h)], rows)}`);
+    parts.push(
+      `### database work per 3-step workflow (throughput ${workVariant})\n\n${markdownTable(["peer", ...workColumns.map(([, h]) => h)], rows)}`,
+    );
   }
   return parts.join("\n\n");
 }
@@ -147,10 +200,13 @@ export function ratios(aggs: readonly Aggregate[], subject: PeerName = "continuu
 export function ratioTable(rs: readonly Ratio[]): string {
   const peers = peerNames.filter((p) => rs.some((r) => r.peer === p));
   const whats = [...new Set(rs.map((r) => r.what))];
-  const rows = whats.map((what) => [what, ...peers.map((p) => {
-    const r = rs.find((x) => x.what === what && x.peer === p);
-    return r === undefined ? "" : `${r.ratio.toFixed(2)}×`;
-  })]);
+  const rows = whats.map((what) => [
+    what,
+    ...peers.map((p) => {
+      const r = rs.find((x) => x.what === what && x.peer === p);
+      return r === undefined ? "" : `${r.ratio.toFixed(2)}×`;
+    }),
+  ]);
   return markdownTable(["Continuum (PostgreSQL) / peer", ...peers], rows);
 }
 
@@ -161,15 +217,22 @@ export interface TargetCheck {
   readonly measured: string;
 }
 
-const med = (aggs: readonly Aggregate[], scenario: ScenarioName, variant: string, peer: PeerName, metric: string): number | undefined =>
-  find(aggs, scenario, variant, peer)?.metrics.get(metric)?.median;
+const med = (
+  aggs: readonly Aggregate[],
+  scenario: ScenarioName,
+  variant: string,
+  peer: PeerName,
+  metric: string,
+): number | undefined => find(aggs, scenario, variant, peer)?.metrics.get(metric)?.median;
 
 /** Checks the issue's targets for Continuum on PostgreSQL against this run's figures. */
 export function checkTargets(aggs: readonly Aggregate[]): TargetCheck[] {
   const me: PeerName = "continuum-pg";
   const checks: TargetCheck[] = [];
-  const all = (xs: Array<boolean | undefined>): boolean | undefined => (xs.length === 0 || xs.some((x) => x === undefined) ? undefined : xs.every(Boolean));
-  const x = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : a / b);
+  const all = (xs: Array<boolean | undefined>): boolean | undefined =>
+    xs.length === 0 || xs.some((x) => x === undefined) ? undefined : xs.every(Boolean);
+  const x = (a: number | undefined, b: number | undefined): number | undefined =>
+    a === undefined || b === undefined ? undefined : a / b;
   const f = (v: number | undefined, digits = 2): string => (v === undefined ? "?" : v.toFixed(digits));
 
   {
@@ -183,15 +246,24 @@ export function checkTargets(aggs: readonly Aggregate[]): TargetCheck[] {
       oks.push(d === undefined || b === undefined || g === undefined ? undefined : d >= 3 && b > 1 && g > 1);
       parts.push(`${v}: ${f(d)}× DBOS, ${f(b)}× pg-boss, ${f(g)}× graphile`);
     }
-    checks.push({ target: "throughput >= 3× DBOS wf/s and ahead of pg-boss and graphile-worker", met: all(oks), measured: parts.join("; ") });
+    checks.push({
+      target: "throughput >= 3× DBOS wf/s and ahead of pg-boss and graphile-worker",
+      met: all(oks),
+      measured: parts.join("; "),
+    });
   }
   {
     const v = variantsOf(aggs, "latency")[0] ?? "";
     const mine = med(aggs, "latency", v, me, "p50Ms");
     const d = med(aggs, "latency", v, "dbos", "p50Ms");
     const g = med(aggs, "latency", v, "graphile-worker", "p50Ms");
-    const met = mine === undefined || d === undefined || g === undefined ? undefined : mine <= d / 2 && mine < g;
-    checks.push({ target: "latency p50 <= half of DBOS and below graphile-worker", met, measured: `p50 ${f(mine)} ms vs DBOS ${f(d)} ms, graphile ${f(g)} ms` });
+    const met =
+      mine === undefined || d === undefined || g === undefined ? undefined : mine <= d / 2 && mine < g;
+    checks.push({
+      target: "latency p50 <= half of DBOS and below graphile-worker",
+      met,
+      measured: `p50 ${f(mine)} ms vs DBOS ${f(d)} ms, graphile ${f(g)} ms`,
+    });
   }
   {
     const oks: Array<boolean | undefined> = [];
@@ -207,31 +279,51 @@ export function checkTargets(aggs: readonly Aggregate[]): TargetCheck[] {
     const drift = med(aggs, "long-history", longest, me, "lastOverFirst");
     oks.push(drift === undefined ? undefined : drift <= 1.1);
     parts.push(`last/first at ${longest}: ${f(drift)}`);
-    checks.push({ target: "long history per-step <= half of DBOS, last100/first100 <= 1.1 at 10,000", met: all(oks), measured: parts.join("; ") });
+    checks.push({
+      target: "long history per-step <= half of DBOS, last100/first100 <= 1.1 at 10,000",
+      met: all(oks),
+      measured: parts.join("; "),
+    });
   }
   {
     const v = variantsOf(aggs, "wakeup")[0] ?? "";
     const mine = med(aggs, "wakeup", v, me, "p50Ms");
     const d = med(aggs, "wakeup", v, "dbos", "p50Ms");
-    checks.push({ target: "wake-up p50 <= half of DBOS", met: mine === undefined || d === undefined ? undefined : mine <= d / 2, measured: `${f(mine)} ms vs DBOS ${f(d)} ms` });
+    checks.push({
+      target: "wake-up p50 <= half of DBOS",
+      met: mine === undefined || d === undefined ? undefined : mine <= d / 2,
+      measured: `${f(mine)} ms vs DBOS ${f(d)} ms`,
+    });
   }
   {
     const v = variantsOf(aggs, "throughput")[0] ?? "";
     const s = med(aggs, "throughput", v, me, "statementsPerWf");
-    checks.push({ target: "<= 10 statements per 3-step workflow", met: s === undefined ? undefined : s <= 10, measured: `${f(s, 1)} statements (${v}, BEGIN/COMMIT included)` });
+    checks.push({
+      target: "<= 10 statements per 3-step workflow",
+      met: s === undefined ? undefined : s <= 10,
+      measured: `${f(s, 1)} statements (${v}, BEGIN/COMMIT included)`,
+    });
   }
   {
     const v = variantsOf(aggs, "cold-replay")[0] ?? "";
     const cold = med(aggs, "cold-replay", v, me, "coldMs");
     const events = med(aggs, "cold-replay", v, me, "historyEvents");
     const replay = med(aggs, "cold-replay", v, me, "replayOnlyMs");
-    checks.push({ target: "cold replay of 10,000 events < 100 ms", met: cold === undefined ? undefined : cold < 100, measured: `${f(cold, 0)} ms from signal to resumed code on a fresh engine, ${f(events, 0)} events (history read ${f(med(aggs, "cold-replay", v, me, "historyReadMs"), 0)} ms, replay alone ${f(replay, 0)} ms)` });
+    checks.push({
+      target: "cold replay of 10,000 events < 100 ms",
+      met: cold === undefined ? undefined : cold < 100,
+      measured: `${f(cold, 0)} ms from signal to resumed code on a fresh engine, ${f(events, 0)} events (history read ${f(med(aggs, "cold-replay", v, me, "historyReadMs"), 0)} ms, replay alone ${f(replay, 0)} ms)`,
+    });
   }
   {
     const v = variantsOf(aggs, "memory")[0] ?? "";
     const heap = med(aggs, "memory", v, me, "heapPerRunBytes");
     const rss = med(aggs, "memory", v, me, "rssGrowthPerRunBytes");
-    checks.push({ target: "< 5 KB per suspended run", met: heap === undefined ? undefined : heap < 5 * 1024, measured: `${f(heap, 0)} B of heap per run (held minus after eviction); RSS grew ${f(rss, 0)} B per run` });
+    checks.push({
+      target: "< 5 KB per suspended run",
+      met: heap === undefined ? undefined : heap < 5 * 1024,
+      measured: `${f(heap, 0)} B of heap per run (held minus after eviction); RSS grew ${f(rss, 0)} B per run`,
+    });
   }
   return checks;
 }
@@ -240,6 +332,10 @@ export function checkTargets(aggs: readonly Aggregate[]): TargetCheck[] {
 export function targetTable(checks: readonly TargetCheck[]): string {
   return markdownTable(
     ["target", "met", "measured"],
-    checks.map((c) => [c.target, c.met === undefined ? "not measured" : c.met ? "yes" : "**no**", c.measured]),
+    checks.map((c) => [
+      c.target,
+      c.met === undefined ? "not measured" : c.met ? "yes" : "**no**",
+      c.measured,
+    ]),
   );
 }

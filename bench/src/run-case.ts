@@ -33,10 +33,16 @@ async function runOne(benchCase: BenchCase): Promise<void> {
     const metrics = await run(benchCase.params);
     result = { ...benchCase, metrics, wallMs: performance.now() - started };
   } catch (error) {
-    result = { ...benchCase, metrics: {}, error: error instanceof Error ? (error.stack ?? error.message) : String(error), wallMs: performance.now() - started };
+    result = {
+      ...benchCase,
+      metrics: {},
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      wallMs: performance.now() - started,
+    };
   }
   if (process.env.BENCH_STATEMENT_LOG !== undefined) {
-    for (const { text, count, ms } of topStatements()) process.stderr.write(`${String(count).padStart(7)} ${ms.toFixed(0).padStart(7)} ms  ${text}\n`);
+    for (const { text, count, ms } of topStatements())
+      process.stderr.write(`${String(count).padStart(7)} ${ms.toFixed(0).padStart(7)} ms  ${text}\n`);
   }
   process.stdout.write(`\n${resultMarker}${JSON.stringify(result)}\n`);
 }

@@ -8,29 +8,40 @@ import { aggregate, checkTargets, scenarioColumns } from "../src/report.ts";
 // embedded PGlite) so the harness cannot rot. It asserts that figures were produced, never
 // what they are: speed is reported in bench/README.md, not asserted.
 describe("bench smoke run", () => {
-  it("produces every scenario's figures for every peer that takes part in it", { timeout: 180_000 }, async () => {
-    const plan = buildPlan("smoke", 1);
-    expect(new Set(plan.map((p) => p.scenario))).toEqual(new Set(scenarioNames));
+  it(
+    "produces every scenario's figures for every peer that takes part in it",
+    { timeout: 180_000 },
+    async () => {
+      const plan = buildPlan("smoke", 1);
+      expect(new Set(plan.map((p) => p.scenario))).toEqual(new Set(scenarioNames));
 
-    const results = await runPlan(plan, "smoke", () => {});
+      const results = await runPlan(plan, "smoke", () => {});
 
-    const failures = results.filter((r) => r.error !== undefined).map((r) => `${r.scenario}/${r.peer}: ${r.error}`);
-    expect(failures).toEqual([]);
-    for (const item of plan) {
-      for (const peer of item.peers) {
-        const result = results.find((r) => r.scenario === item.scenario && r.variant === item.variant && r.peer === peer);
-        expect(result, `${item.scenario} ${item.variant} ${peer}`).toBeDefined();
-        for (const [metric] of scenarioColumns[item.scenario]) {
-          expect(Number.isFinite(result?.metrics[metric]), `${item.scenario} ${peer} ${metric} = ${result?.metrics[metric]}`).toBe(true);
+      const failures = results
+        .filter((r) => r.error !== undefined)
+        .map((r) => `${r.scenario}/${r.peer}: ${r.error}`);
+      expect(failures).toEqual([]);
+      for (const item of plan) {
+        for (const peer of item.peers) {
+          const result = results.find(
+            (r) => r.scenario === item.scenario && r.variant === item.variant && r.peer === peer,
+          );
+          expect(result, `${item.scenario} ${item.variant} ${peer}`).toBeDefined();
+          for (const [metric] of scenarioColumns[item.scenario]) {
+            expect(
+              Number.isFinite(result?.metrics[metric]),
+              `${item.scenario} ${peer} ${metric} = ${result?.metrics[metric]}`,
+            ).toBe(true);
+          }
         }
       }
-    }
-    // Database work per workflow is counted for every peer on the server.
-    for (const peer of ["continuum-pg", "dbos", "pg-boss", "graphile-worker", "pg-raw"] as const) {
-      const t = results.find((r) => r.scenario === "throughput" && r.peer === peer);
-      expect(t?.metrics.statementsPerWf, peer).toBeGreaterThanOrEqual(3);
-    }
-    // Every target can be judged from a run's figures.
-    expect(checkTargets(aggregate(results)).map((c) => c.met)).not.toContain(undefined);
-  });
+      // Database work per workflow is counted for every peer on the server.
+      for (const peer of ["continuum-pg", "dbos", "pg-boss", "graphile-worker", "pg-raw"] as const) {
+        const t = results.find((r) => r.scenario === "throughput" && r.peer === peer);
+        expect(t?.metrics.statementsPerWf, peer).toBeGreaterThanOrEqual(3);
+      }
+      // Every target can be judged from a run's figures.
+      expect(checkTargets(aggregate(results)).map((c) => c.met)).not.toContain(undefined);
+    },
+  );
 });

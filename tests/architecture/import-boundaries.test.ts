@@ -9,7 +9,10 @@ import { describe, expect, it } from "vitest";
 const coreSrc = resolve(dirname(fileURLToPath(import.meta.url)), "../../packages/core/src");
 const pureRoots = ["workflow", "replay"];
 const forbidden = (spec: string): boolean =>
-  spec.startsWith("node:") || /^(pg|kysely|@electric-sql\/pglite|fs|path|os|crypto|child_process|net|http|https|worker_threads|async_hooks)(\/|$)/.test(spec);
+  spec.startsWith("node:") ||
+  /^(pg|kysely|@electric-sql\/pglite|fs|path|os|crypto|child_process|net|http|https|worker_threads|async_hooks)(\/|$)/.test(
+    spec,
+  );
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -25,7 +28,11 @@ function importsOf(file: string): string[] {
 }
 
 /** Every module reachable from `file` through relative imports, with the chain that reached it. */
-function reach(file: string, seen = new Map<string, string[]>(), chain: string[] = []): Map<string, string[]> {
+function reach(
+  file: string,
+  seen = new Map<string, string[]>(),
+  chain: string[] = [],
+): Map<string, string[]> {
   for (const spec of importsOf(file)) {
     const path = [...chain, relative(coreSrc, file)];
     if (!spec.startsWith(".")) {
@@ -58,7 +65,11 @@ describe("import boundaries", () => {
   it("only journal/ imports database drivers", () => {
     const offenders = sourceFiles(coreSrc)
       .filter((f) => !relative(coreSrc, f).startsWith("journal"))
-      .flatMap((f) => importsOf(f).filter((s) => /^(pg|kysely|@electric-sql\/pglite)(\/|$)/.test(s)).map((s) => `${relative(coreSrc, f)} imports ${s}`));
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((s) => /^(pg|kysely|@electric-sql\/pglite)(\/|$)/.test(s))
+          .map((s) => `${relative(coreSrc, f)} imports ${s}`),
+      );
     expect(offenders).toEqual([]);
   });
 

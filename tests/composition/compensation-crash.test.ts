@@ -26,8 +26,12 @@ describe("compensation chains survive SIGKILL", () => {
     database = await createTestDatabase("saga_crash");
     journal = await openJournal({ url: database.url, migrate: true });
     sql = new pg.Pool({ connectionString: database.url });
-    await sql.query("CREATE TABLE saga_attempts (run_id text NOT NULL, identity text NOT NULL, item int NOT NULL, attempt int NOT NULL, pid int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())");
-    await sql.query("CREATE TABLE saga_effects (run_id text NOT NULL, identity text NOT NULL, trip text NOT NULL, item int NOT NULL, pid int NOT NULL, PRIMARY KEY (run_id, identity))");
+    await sql.query(
+      "CREATE TABLE saga_attempts (run_id text NOT NULL, identity text NOT NULL, item int NOT NULL, attempt int NOT NULL, pid int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())",
+    );
+    await sql.query(
+      "CREATE TABLE saga_effects (run_id text NOT NULL, identity text NOT NULL, trip text NOT NULL, item int NOT NULL, pid int NOT NULL, PRIMARY KEY (run_id, identity))",
+    );
   });
 
   afterAll(async () => {
@@ -51,11 +55,15 @@ describe("compensation chains survive SIGKILL", () => {
 
     const client = createClient({ journal, pollIntervalMs: 100 });
     const handles = [];
-    for (let i = 0; i < runs; i += 1) handles.push(await client.start(tripSaga, { trip: `t${i}`, items }, { id: `trip-${i}` }));
+    for (let i = 0; i < runs; i += 1)
+      handles.push(await client.start(tripSaga, { trip: `t${i}`, items }, { id: `trip-${i}` }));
 
     // Kill an engine once compensations are under way, then every 400-800 ms, replacing it.
     const started = Date.now();
-    while ((await sql.query("SELECT 1 FROM saga_attempts LIMIT 1")).rowCount === 0 && Date.now() - started < 20_000) {
+    while (
+      (await sql.query("SELECT 1 FROM saga_attempts LIMIT 1")).rowCount === 0 &&
+      Date.now() - started < 20_000
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     let kills = 0;
@@ -82,12 +90,25 @@ describe("compensation chains survive SIGKILL", () => {
       const history = await client.history(handle.runId);
       expect(history.map((event) => event.seq)).toEqual(history.map((_, index) => index + 1));
       // Each compensation scheduled once and completed once, most recent reservation first.
-      const undo = history.filter((e) => e.kind === "activity_scheduled" && e.activityName === "saga.release");
-      expect(undo.map((e) => (e.kind === "activity_scheduled" ? e.args : null))).toEqual([3, 2, 1, 0].map((item) => [`t${handles.indexOf(handle)}`, item]));
-      const completed = history.filter((e) => e.kind === "activity_completed" && e.identity.startsWith("compensateAll:"));
-      expect(completed.map((e) => ("identity" in e ? e.identity : ""))).toEqual(["compensateAll:#0@0", "compensateAll:#0@1", "compensateAll:#0@2", "compensateAll:#0@3"]);
+      const undo = history.filter(
+        (e) => e.kind === "activity_scheduled" && e.activityName === "saga.release",
+      );
+      expect(undo.map((e) => (e.kind === "activity_scheduled" ? e.args : null))).toEqual(
+        [3, 2, 1, 0].map((item) => [`t${handles.indexOf(handle)}`, item]),
+      );
+      const completed = history.filter(
+        (e) => e.kind === "activity_completed" && e.identity.startsWith("compensateAll:"),
+      );
+      expect(completed.map((e) => ("identity" in e ? e.identity : ""))).toEqual([
+        "compensateAll:#0@0",
+        "compensateAll:#0@1",
+        "compensateAll:#0@2",
+        "compensateAll:#0@3",
+      ]);
     }
-    const effects = await sql.query<{ run_id: string; n: string }>("SELECT run_id, count(*)::text AS n FROM saga_effects GROUP BY run_id");
+    const effects = await sql.query<{ run_id: string; n: string }>(
+      "SELECT run_id, count(*)::text AS n FROM saga_effects GROUP BY run_id",
+    );
     expect(effects.rows).toHaveLength(runs);
     expect(effects.rows.every((row) => Number(row.n) === items)).toBe(true);
     const attempts = await sql.query<{ total: string; repeated: string }>(`

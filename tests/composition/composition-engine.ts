@@ -12,6 +12,8 @@ const engine = createEngine({
   pollIntervalMs: 50,
   concurrency: { workflows: 16, activities: 4 },
 });
-engine.events.on("engine.error", (event) => process.stderr.write(`ENGINE_ERROR ${event.where} ${String(event.error)}\n`));
+engine.events.on("engine.error", (event) =>
+  process.stderr.write(`ENGINE_ERROR ${event.where} ${String(event.error)}\n`),
+);
 engine.start();
 process.stdout.write(`READY ${process.pid}\n`);

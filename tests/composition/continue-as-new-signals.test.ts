@@ -32,13 +32,23 @@ describe("continue-as-new under concurrent signals on PostgreSQL", () => {
   it(`${senders * perSender} signals from ${senders} senders, a new run every ${every}: none lost, none duplicated`, async () => {
     // Two engines compete for the chain's runs, so handovers also race lease takeovers.
     for (const owner of ["tally-a", "tally-b"]) {
-      const engine = createEngine({ journal, workflows: [tallyFlow], owner, pollIntervalMs: 20, concurrency: { workflows: 4 } });
+      const engine = createEngine({
+        journal,
+        workflows: [tallyFlow],
+        owner,
+        pollIntervalMs: 20,
+        concurrency: { workflows: 4 },
+      });
       engines.push(engine);
       engine.start();
     }
     const client = createClient({ journal, pollIntervalMs: 50 });
     const total = senders * perSender;
-    const run = await client.start(tallyFlow, { seen: [], total, every, round: 0 }, { id: "tally-chain", attributes: { kind: "tally" } });
+    const run = await client.start(
+      tallyFlow,
+      { seen: [], total, every, round: 0 },
+      { id: "tally-chain", attributes: { kind: "tally" } },
+    );
 
     const started = performance.now();
     await Promise.all(
@@ -66,7 +76,12 @@ describe("continue-as-new under concurrent signals on PostgreSQL", () => {
 
     const chain = (await client.list({ attributes: { kind: "tally" }, limit: 1_000 })).runs;
     expect(chain).toHaveLength(result.rounds);
-    for (const link of chain) expect(link).toMatchObject({ workflowId: "tally-chain", namespace: client.namespace, workflowName: "composition.tally" });
+    for (const link of chain)
+      expect(link).toMatchObject({
+        workflowId: "tally-chain",
+        namespace: client.namespace,
+        workflowName: "composition.tally",
+      });
     expect(chain.filter((r) => r.status === "continued")).toHaveLength(result.rounds - 1);
     expect((await client.describeWorkflow("tally-chain"))?.status).toBe("completed");
     // Signals a run received but never took were carried to its successor (the mailbox handover).
@@ -76,6 +91,8 @@ describe("continue-as-new under concurrent signals on PostgreSQL", () => {
       if (last?.kind === "run_continued") carried += last.carriedSignals?.length ?? 0;
     }
     expect(carried).toBeGreaterThan(0);
-    console.log(`continue-as-new: ${total} signals, ${result.rounds} runs in the chain, ${carried} signals carried over by handovers, ${Math.round(elapsed)} ms`);
+    console.log(
+      `continue-as-new: ${total} signals, ${result.rounds} runs in the chain, ${carried} signals carried over by handovers, ${Math.round(elapsed)} ms`,
+    );
   }, 150_000);
 });

@@ -35,7 +35,9 @@ describe("child workflows on PostgreSQL", () => {
   });
 
   /** Child runs of `parentRunId` per workflow id, from the journal's own tables. */
-  async function childCounts(parentRunId: string): Promise<{ runs: number; ids: number; maxPerId: number; completed: number }> {
+  async function childCounts(
+    parentRunId: string,
+  ): Promise<{ runs: number; ids: number; maxPerId: number; completed: number }> {
     const result = await sql.query<{ runs: string; ids: string; max_per_id: string; completed: string }>(
       `SELECT count(*)::text AS runs, count(DISTINCT workflow_id)::text AS ids,
               coalesce(max(n), 0)::text AS max_per_id, count(*) FILTER (WHERE status = 'completed')::text AS completed
@@ -43,11 +45,22 @@ describe("child workflows on PostgreSQL", () => {
       [parentRunId],
     );
     const row = result.rows[0]!;
-    return { runs: Number(row.runs), ids: Number(row.ids), maxPerId: Number(row.max_per_id), completed: Number(row.completed) };
+    return {
+      runs: Number(row.runs),
+      ids: Number(row.ids),
+      maxPerId: Number(row.max_per_id),
+      completed: Number(row.completed),
+    };
   }
 
   it("a parent starts 1,000 children and awaits them all", async () => {
-    const engine = createEngine({ journal, workflows: [fanOutFlow, leafFlow], owner: "fan-out-engine", pollIntervalMs: 50, concurrency: { workflows: 32 } });
+    const engine = createEngine({
+      journal,
+      workflows: [fanOutFlow, leafFlow],
+      owner: "fan-out-engine",
+      pollIntervalMs: 50,
+      concurrency: { workflows: 32 },
+    });
     engines.push(engine);
     engine.start();
     const client = createClient({ journal });
@@ -61,7 +74,9 @@ describe("child workflows on PostgreSQL", () => {
     expect(history.filter((e) => e.kind === "child_started")).toHaveLength(1_000);
     expect(history.filter((e) => e.kind === "child_completed")).toHaveLength(1_000);
     expect(history.map((e) => e.seq)).toEqual(history.map((_, i) => i + 1));
-    console.log(`fan-out on PostgreSQL: 1,000 children started and awaited in ${Math.round(elapsed)} ms (parent history: ${history.length} events)`);
+    console.log(
+      `fan-out on PostgreSQL: 1,000 children started and awaited in ${Math.round(elapsed)} ms (parent history: ${history.length} events)`,
+    );
     await engine.stop({ graceful: true });
   }, 150_000);
 
@@ -98,7 +113,9 @@ describe("child workflows on PostgreSQL", () => {
     expect(history.filter((e) => e.kind === "child_started")).toHaveLength(children);
     expect(history.filter((e) => e.kind === "child_completed")).toHaveLength(children);
     expect(history.map((e) => e.seq)).toEqual(history.map((_, i) => i + 1));
-    console.log(`fan-out crash: killed engine ${first.pid} with ${before.runs}/${children} children started; engine ${second.pid} finished the run`);
+    console.log(
+      `fan-out crash: killed engine ${first.pid} with ${before.runs}/${children} children started; engine ${second.pid} finished the run`,
+    );
     second.signal("SIGKILL");
     await second.exited;
   }, 150_000);

@@ -10,7 +10,11 @@ pool.on("error", () => {});
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Books one item of a trip. */
-export const reserve = defineActivity("saga.reserve", async (trip: string, item: number) => `${trip}/${item}`, { timeoutMs: 5_000 });
+export const reserve = defineActivity(
+  "saga.reserve",
+  async (trip: string, item: number) => `${trip}/${item}`,
+  { timeoutMs: 5_000 },
+);
 
 /** The last step of every trip: fails for good, so the saga compensates. */
 export const payFinal = defineActivity(
@@ -30,9 +34,15 @@ export const release = defineActivity(
   "saga.release",
   async (trip: string, item: number): Promise<string> => {
     const { runId, identity, attempt } = activityContext();
-    await pool.query("INSERT INTO saga_attempts (run_id, identity, item, attempt, pid) VALUES ($1, $2, $3, $4, $5)", [runId, identity, item, attempt, process.pid]);
+    await pool.query(
+      "INSERT INTO saga_attempts (run_id, identity, item, attempt, pid) VALUES ($1, $2, $3, $4, $5)",
+      [runId, identity, item, attempt, process.pid],
+    );
     await pause(40 + Math.floor(Math.random() * 80));
-    await pool.query("INSERT INTO saga_effects (run_id, identity, trip, item, pid) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", [runId, identity, trip, item, process.pid]);
+    await pool.query(
+      "INSERT INTO saga_effects (run_id, identity, trip, item, pid) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+      [runId, identity, trip, item, process.pid],
+    );
     return `released ${trip}/${item}`;
   },
   { retry: { maxAttempts: 50, initialIntervalMs: 50, maxIntervalMs: 500 }, timeoutMs: 2_000 },

@@ -79,7 +79,9 @@ describe("crash recovery with real processes and SIGKILL", () => {
       const history = await client.history(handle.runId);
       events += history.length;
       expect(history.map((event) => event.seq)).toEqual(history.map((_, index) => index + 1));
-      const completions = history.filter((event) => event.kind === "activity_completed").map((event) => ("identity" in event ? event.identity : ""));
+      const completions = history
+        .filter((event) => event.kind === "activity_completed")
+        .map((event) => ("identity" in event ? event.identity : ""));
       expect(new Set(completions).size).toBe(stepsPerRun);
       expect(completions.length).toBe(stepsPerRun);
       expect(history.at(-1)?.kind).toBe("run_completed");

@@ -15,12 +15,23 @@ pool.on("error", () => {});
 export const crashStep = defineActivity(
   "crash.step",
   async (key: string, step: number): Promise<number> => {
-    await pool.query("INSERT INTO crash_attempts (run_key, step, pid) VALUES ($1, $2, $3)", [key, step, process.pid]);
+    await pool.query("INSERT INTO crash_attempts (run_key, step, pid) VALUES ($1, $2, $3)", [
+      key,
+      step,
+      process.pid,
+    ]);
     await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 15)));
-    await pool.query("INSERT INTO crash_effects (idempotency_key, pid) VALUES ($1, $2) ON CONFLICT DO NOTHING", [`${key}:${step}`, process.pid]);
+    await pool.query(
+      "INSERT INTO crash_effects (idempotency_key, pid) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+      [`${key}:${step}`, process.pid],
+    );
     return step;
   },
-  { retry: { maxAttempts: 50, initialIntervalMs: 50, maxIntervalMs: 500 }, timeoutMs: 2_000, idempotencyKey: (key, step) => `${key}:${step}` },
+  {
+    retry: { maxAttempts: 50, initialIntervalMs: 50, maxIntervalMs: 500 },
+    timeoutMs: 2_000,
+    idempotencyKey: (key, step) => `${key}:${step}`,
+  },
 );
 
 /** Sequential steps; the result is the sum of the step numbers, so a lost or doubled step shows. */
@@ -38,7 +49,9 @@ export const crashFlow = workflow.stamped({
   return sum;
 });
 
-export const fenceStep = defineActivity("fence.step", async (value: number) => value * 2, { timeoutMs: 5_000 });
+export const fenceStep = defineActivity("fence.step", async (value: number) => value * 2, {
+  timeoutMs: 5_000,
+});
 
 /**
  * The side effect runs inside the step, while the engine holds the run's lease: the fencing

@@ -30,14 +30,18 @@ describe("eager start with real processes and SIGKILL", () => {
     starter.signal("SIGKILL");
     await starter.exited;
     const startedByStarter = starter.output.filter((line) => line.startsWith("STARTED ")).length;
-    const owned = await crash.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM continuum.runs WHERE status = 'running' AND lease_owner = $1", [`engine-${starter.pid}`]);
+    const owned = await crash.sql.query<{ n: string }>(
+      "SELECT count(*)::text AS n FROM continuum.runs WHERE status = 'running' AND lease_owner = $1",
+      [`engine-${starter.pid}`],
+    );
 
     for (let i = 0; i < 2; i += 1) crash.engines.push(startNodeProcess(engineScript, env));
     await Promise.all(crash.engines.slice(1).map((engine) => engine.waitForLine(/^READY/, 20_000)));
     // Runs the starter did not get to are started here (same ids: start is idempotent).
     const client = createClient({ journal: crash.journal });
     const handles = [];
-    for (let i = 0; i < runs; i += 1) handles.push(await client.start(crashFlow, { key: `eager${i}`, steps }, { id: `eager-${i}` }));
+    for (let i = 0; i < runs; i += 1)
+      handles.push(await client.start(crashFlow, { key: `eager${i}`, steps }, { id: `eager-${i}` }));
     expect(handles.slice(0, startedByStarter).every((handle) => !handle.created)).toBe(true);
 
     const results = await Promise.all(handles.map((handle) => handle.result({ timeoutMs: 60_000 })));

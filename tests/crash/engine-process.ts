@@ -14,8 +14,12 @@ const engine = createEngine({
   pollIntervalMs: 100,
   concurrency: { workflows: 8, activities: 16 },
 });
-engine.events.on("lease.lost", (event) => process.stdout.write(`LEASE_LOST ${event.runId} ${event.during}\n`));
-engine.events.on("engine.error", (event) => process.stderr.write(`ENGINE_ERROR ${event.where} ${String(event.error)}\n`));
+engine.events.on("lease.lost", (event) =>
+  process.stdout.write(`LEASE_LOST ${event.runId} ${event.during}\n`),
+);
+engine.events.on("engine.error", (event) =>
+  process.stderr.write(`ENGINE_ERROR ${event.where} ${String(event.error)}\n`),
+);
 engine.start();
 process.stdout.write(`READY ${process.pid}\n`);
 
@@ -32,5 +36,8 @@ if (startRuns > 0) {
 }
 
 process.on("SIGTERM", () => {
-  void engine.stop({ graceful: true }).then(() => journal.close()).then(() => process.exit(0));
+  void engine
+    .stop({ graceful: true })
+    .then(() => journal.close())
+    .then(() => process.exit(0));
 });

@@ -65,6 +65,8 @@ describe("fencing with a paused engine (SIGSTOP past the lease)", () => {
     const recorded = after.filter((event) => event.kind === "value_recorded");
     expect(recorded).toHaveLength(1);
     expect((await journal.getRun(handle.runId))?.status).toBe("completed");
-    console.log(`fencing: A (pid ${engineA.pid}) frozen at token ${frozenToken}; B (pid ${engineB.pid}) finished at token ${runBefore?.fencingToken}; A's resumed write refused: ${lost}`);
+    console.log(
+      `fencing: A (pid ${engineA.pid}) frozen at token ${frozenToken}; B (pid ${engineB.pid}) finished at token ${runBefore?.fencingToken}; A's resumed write refused: ${lost}`,
+    );
   }, 90_000);
 });

@@ -37,7 +37,10 @@ describe("bad input at the boundary, on PostgreSQL", () => {
     return out;
   }
 
-  async function expectRefused(operation: () => Promise<unknown>, code: string): Promise<ContinuumError<unknown>> {
+  async function expectRefused(
+    operation: () => Promise<unknown>,
+    code: string,
+  ): Promise<ContinuumError<unknown>> {
     const before = await snapshot();
     const error = await operation().then(
       () => undefined,
@@ -56,7 +59,12 @@ describe("bad input at the boundary, on PostgreSQL", () => {
     journal = await openJournal({ url: database.url, migrate: true });
     sql = new pg.Pool({ connectionString: database.url });
     client = createClient({ journal, pollIntervalMs: 100 });
-    const engine = createEngine({ journal, workflows: [resilienceFlow], activities: [resilienceStep], pollIntervalMs: 50 });
+    const engine = createEngine({
+      journal,
+      workflows: [resilienceFlow],
+      activities: [resilienceStep],
+      pollIntervalMs: 50,
+    });
     engine.start();
     const finished = await client.start(resilienceFlow, { label: "done" }, { id: "finished" });
     await client.signal(finished.runId, "go", "now");
@@ -74,7 +82,10 @@ describe("bad input at the boundary, on PostgreSQL", () => {
   });
 
   it("refuses to start something that is not a transformed workflow", async () => {
-    const error = await expectRefused(() => client.start({ name: "order" } as unknown as AnyWorkflowDefinition, {}), ErrorCode.WorkflowNotTransformed);
+    const error = await expectRefused(
+      () => client.start({ name: "order" } as unknown as AnyWorkflowDefinition, {}),
+      ErrorCode.WorkflowNotTransformed,
+    );
     expect(error.message).toMatch(/transform/i);
   });
 
@@ -93,27 +104,42 @@ describe("bad input at the boundary, on PostgreSQL", () => {
   it("refuses unserializable payloads, naming the path inside the value", async () => {
     const circular: Record<string, unknown> = { label: "c" };
     circular.self = circular;
-    const input = await expectRefused(() => client.start(resilienceFlow, circular as { label: string }), ErrorCode.Unserializable);
+    const input = await expectRefused(
+      () => client.start(resilienceFlow, circular as { label: string }),
+      ErrorCode.Unserializable,
+    );
     expect(input.message).toContain("input.self");
-    const payload = await expectRefused(() => client.signal(runningRunId, "go", { items: [1, { callback: () => 1 }] }), ErrorCode.Unserializable);
+    const payload = await expectRefused(
+      () => client.signal(runningRunId, "go", { items: [1, { callback: () => 1 }] }),
+      ErrorCode.Unserializable,
+    );
     expect(payload.message).toContain("payload.items[1].callback");
     class Money {
       constructor(readonly cents: number) {}
     }
-    const instance = await expectRefused(() => client.signal(runningRunId, "go", { price: new Money(5) }), ErrorCode.Unserializable);
+    const instance = await expectRefused(
+      () => client.signal(runningRunId, "go", { price: new Money(5) }),
+      ErrorCode.Unserializable,
+    );
     expect(instance.message).toContain("Money");
   });
 
   it("refuses oversized payloads and says where the limit is", async () => {
     const big = "x".repeat(300 * 1024);
-    const error = await expectRefused(() => client.start(resilienceFlow, { label: big }), ErrorCode.PayloadTooLarge);
+    const error = await expectRefused(
+      () => client.start(resilienceFlow, { label: big }),
+      ErrorCode.PayloadTooLarge,
+    );
     expect(JSON.stringify(error.data)).toContain(String(256 * 1024));
     await expectRefused(() => client.signal(runningRunId, "go", big), ErrorCode.PayloadTooLarge);
   });
 
   it("refuses an id that already names a run of another workflow", async () => {
     const other = { ...resilienceFlow, name: "other.flow" } as unknown as AnyWorkflowDefinition;
-    await expectRefused(() => client.start(other, { label: "x" }, { id: "waiting" }), ErrorCode.RunAlreadyExists);
+    await expectRefused(
+      () => client.start(other, { label: "x" }, { id: "waiting" }),
+      ErrorCode.RunAlreadyExists,
+    );
   });
 
   it("leaves a run of a workflow no engine has code for untouched until one does", async () => {
@@ -125,11 +151,20 @@ describe("bad input at the boundary, on PostgreSQL", () => {
     expect(await client.history(runningRunId)).toEqual(before);
     expect((await journal.getRun(runningRunId))?.leaseOwner).toBeUndefined();
 
-    const withCode = createEngine({ journal, workflows: [resilienceFlow], activities: [resilienceStep], pollIntervalMs: 50 });
+    const withCode = createEngine({
+      journal,
+      workflows: [resilienceFlow],
+      activities: [resilienceStep],
+      pollIntervalMs: 50,
+    });
     withCode.start();
     try {
       await client.signal(runningRunId, "go", "finally");
-      expect(await client.result(runningRunId, { timeoutMs: 20_000 })).toEqual(["waiting:1", "finally", "waiting:2"]);
+      expect(await client.result(runningRunId, { timeoutMs: 20_000 })).toEqual([
+        "waiting:1",
+        "finally",
+        "waiting:2",
+      ]);
     } finally {
       await withCode.stop({ graceful: true });
     }

@@ -1,4 +1,13 @@
-import { ErrorCode, createClient, createEngine, createMemoryJournal, openJournal, type Client, type Engine, type Journal } from "@continuum/core";
+import {
+  ErrorCode,
+  createClient,
+  createEngine,
+  createMemoryJournal,
+  openJournal,
+  type Client,
+  type Engine,
+  type Journal,
+} from "@continuum/core";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,10 +31,17 @@ describe("start and signal inside the caller's Kysely transaction (PostgreSQL)",
   beforeAll(async () => {
     database = await createTestDatabase("trxstart");
     journal = await openJournal({ url: database.url, migrate: true });
-    app = new Kysely<AppDatabase>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url }) }) });
+    app = new Kysely<AppDatabase>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url }) }),
+    });
     await sql`CREATE TABLE orders (id text PRIMARY KEY, total int NOT NULL)`.execute(app);
     client = createClient({ journal, pollIntervalMs: 100 });
-    engine = createEngine({ journal, workflows: [resilienceFlow], activities: [resilienceStep], pollIntervalMs: 100 });
+    engine = createEngine({
+      journal,
+      workflows: [resilienceFlow],
+      activities: [resilienceStep],
+      pollIntervalMs: 100,
+    });
     engine.start();
   });
 
@@ -40,7 +56,11 @@ describe("start and signal inside the caller's Kysely transaction (PostgreSQL)",
     let seenInside: unknown = "not checked";
     const runId = await app.transaction().execute(async (trx) => {
       await trx.insertInto("orders").values({ id: "o-1", total: 42 }).execute();
-      const handle = await client.start(resilienceFlow, { label: "o-1" }, { id: "order-o-1", transaction: trx });
+      const handle = await client.start(
+        resilienceFlow,
+        { label: "o-1" },
+        { id: "order-o-1", transaction: trx },
+      );
       expect(handle.created).toBe(true);
       seenInside = await journal.getRunByWorkflowId("default", "order-o-1");
       return handle.runId;
@@ -91,7 +111,12 @@ describe("start and signal inside the caller's Kysely transaction (PostgreSQL)",
       .transaction()
       .execute(async (trx) => {
         const bound = journal.bindTransaction!(trx);
-        const claims = await bound.claimRuns({ owner: "inside-trx", limit: 100, leaseMs: 60_000, namespace: "default" });
+        const claims = await bound.claimRuns({
+          owner: "inside-trx",
+          limit: 100,
+          leaseMs: 60_000,
+          namespace: "default",
+        });
         for (const claim of claims) await bound.releaseRun(claim.lease);
         expect(await bound.getRun(handle.runId)).toBeDefined();
         throw new Error("rollback");
@@ -105,10 +130,16 @@ describe("start and signal inside the caller's Kysely transaction (PostgreSQL)",
   });
 
   it("refuses a value that is not a transaction, and journals without transactions", async () => {
-    const notATransaction = await client.start(resilienceFlow, { label: "x" }, { transaction: app }).catch((e: unknown) => e);
+    const notATransaction = await client
+      .start(resilienceFlow, { label: "x" }, { transaction: app })
+      .catch((e: unknown) => e);
     expect(notATransaction).toMatchObject({ code: ErrorCode.TransactionNotSupported });
     const memoryClient = createClient({ journal: createMemoryJournal() });
-    const onMemory = await app.transaction().execute((trx) => memoryClient.start(resilienceFlow, { label: "y" }, { transaction: trx }).catch((e: unknown) => e));
+    const onMemory = await app
+      .transaction()
+      .execute((trx) =>
+        memoryClient.start(resilienceFlow, { label: "y" }, { transaction: trx }).catch((e: unknown) => e),
+      );
     expect(onMemory).toMatchObject({ code: ErrorCode.TransactionNotSupported });
   });
 });

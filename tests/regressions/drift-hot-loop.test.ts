@@ -5,7 +5,13 @@ import { createEngine } from "../../packages/core/src/worker/create-engine.ts";
 import { signal, sleep, workflow } from "../../packages/core/src/workflow/index.ts";
 import { instrumented, testRuntime } from "../../packages/core/src/worker/test-support/drive-runtime.ts";
 
-const stamp = { format: 1 as const, versionHash: "review-loop-1", cursors: ["signal:go#0", "sleep:#0"], file: "tests/regressions/drift-hot-loop.test.ts", line: 8 };
+const stamp = {
+  format: 1 as const,
+  versionHash: "review-loop-1",
+  cursors: ["signal:go#0", "sleep:#0"],
+  file: "tests/regressions/drift-hot-loop.test.ts",
+  line: 8,
+};
 const recorded = workflow.stamped(stamp)("review.loop", { version: 1 }, async () => {
   await signal.at("signal:go#0")("go");
   return "ok";
@@ -27,7 +33,12 @@ describe("regression: one drifted run, an idle engine", () => {
     await client.signal(run.runId, "go", 1);
 
     const { journal, calls } = instrumented(memory);
-    const engine = createEngine({ journal, workflows: [changed], pollIntervalMs: 1_000, driftBackoffMs: 60_000 });
+    const engine = createEngine({
+      journal,
+      workflows: [changed],
+      pollIntervalMs: 1_000,
+      driftBackoffMs: 60_000,
+    });
     engine.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
     await engine.stop();

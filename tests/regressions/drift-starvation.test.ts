@@ -4,7 +4,13 @@ import { createClient } from "../../packages/core/src/client/create-client.ts";
 import { signal, sleep, workflow } from "../../packages/core/src/workflow/index.ts";
 import { testRuntime } from "../../packages/core/src/worker/test-support/drive-runtime.ts";
 
-const stamp = { format: 1 as const, versionHash: "review-drift-1", cursors: ["signal:go#0", "sleep:#0"], file: "tests/regressions/drift-starvation.test.ts", line: 8 };
+const stamp = {
+  format: 1 as const,
+  versionHash: "review-drift-1",
+  cursors: ["signal:go#0", "sleep:#0"],
+  file: "tests/regressions/drift-starvation.test.ts",
+  line: 8,
+};
 // The code a run was recorded with, and a build with the same hash that no longer matches it.
 const recorded = workflow.stamped(stamp)("review.drifty", { version: 1 }, async () => {
   await signal.at("signal:go#0")("go");
@@ -15,7 +21,11 @@ const changed = workflow.stamped(stamp)("review.drifty", { version: 1 }, async (
   await signal.at("signal:go#0")("go");
   return "ok";
 });
-const healthy = workflow.stamped({ ...stamp, versionHash: "review-healthy-1", cursors: [] })("review.healthy", { version: 1 }, async () => "fine");
+const healthy = workflow.stamped({ ...stamp, versionHash: "review-healthy-1", cursors: [] })(
+  "review.healthy",
+  { version: 1 },
+  async () => "fine",
+);
 
 describe("regression: drifted runs and the claim order", () => {
   it("a few drifted runs do not stop an engine from stepping every other run", async () => {
@@ -27,7 +37,11 @@ describe("regression: drifted runs and the claim order", () => {
     await old.runtime.cache.clear(); // the old deploy stops and gives its leases back
     for (const run of drifted) await client.signal(run.runId, "go", 1); // ready again, oldest first
 
-    const next = testRuntime(journal, { workflows: [changed, healthy], owner: "new-engine", workflowConcurrency: 2 }); // with 3 the healthy run completes
+    const next = testRuntime(journal, {
+      workflows: [changed, healthy],
+      owner: "new-engine",
+      workflowConcurrency: 2,
+    }); // with 3 the healthy run completes
     const drifts: string[] = [];
     next.runtime.events.on("replay.drift", (e) => drifts.push(e.runId));
     const fresh = await client.start(healthy, undefined);

@@ -5,17 +5,22 @@ import { activity, defineActivity, workflow } from "../../packages/core/src/work
 import { testRuntime } from "../../packages/core/src/worker/test-support/drive-runtime.ts";
 
 const sent: string[] = [];
-const notify = defineActivity("ff.notify", async (to: string) => { sent.push(to); return "sent"; });
+const notify = defineActivity("ff.notify", async (to: string) => {
+  sent.push(to);
+  return "sent";
+});
 
 // An activity the code does not await (fire-and-forget), issued in the run's last step.
-const flow = workflow.stamped({ format: 1, versionHash: "review-ff-1", cursors: ["activity:notify#0"], file: "tests/regressions/fire-and-forget.test.ts", line: 11 })(
-  "review.ff",
-  { version: 1 },
-  async (to: string) => {
-    void activity.at("activity:notify#0")(notify, to);
-    return "done";
-  },
-);
+const flow = workflow.stamped({
+  format: 1,
+  versionHash: "review-ff-1",
+  cursors: ["activity:notify#0"],
+  file: "tests/regressions/fire-and-forget.test.ts",
+  line: 11,
+})("review.ff", { version: 1 }, async (to: string) => {
+  void activity.at("activity:notify#0")(notify, to);
+  return "done";
+});
 
 describe("regression: activity scheduled in the final step", () => {
   it("runs, since the journal says it was scheduled", async () => {

@@ -7,18 +7,20 @@ import { testRuntime } from "../../packages/core/src/worker/test-support/drive-r
 let calls = 0;
 let openGate: () => void = () => {};
 
-const slow = workflow.stamped({ format: 1, versionHash: "review-slow-1", cursors: ["sideEffect:#0"], file: "tests/regressions/self-fencing.test.ts", line: 9 })(
-  "review.slow",
-  { version: 1 },
-  async () => {
-    const n = await sideEffect.at("sideEffect:#0")(async () => {
-      calls += 1;
-      if (calls === 1) await new Promise<void>((resolve) => (openGate = resolve)); // a step that outlives its lease
-      return calls;
-    });
-    return n;
-  },
-);
+const slow = workflow.stamped({
+  format: 1,
+  versionHash: "review-slow-1",
+  cursors: ["sideEffect:#0"],
+  file: "tests/regressions/self-fencing.test.ts",
+  line: 9,
+})("review.slow", { version: 1 }, async () => {
+  const n = await sideEffect.at("sideEffect:#0")(async () => {
+    calls += 1;
+    if (calls === 1) await new Promise<void>((resolve) => (openGate = resolve)); // a step that outlives its lease
+    return calls;
+  });
+  return n;
+});
 
 describe("regression: a step that outlives its lease, one engine", () => {
   it("is not fenced out by its own engine's next poll", async () => {

@@ -1,4 +1,11 @@
-import { createClient, createEngine, openJournal, type Client, type Engine, type Journal } from "@continuum/core";
+import {
+  createClient,
+  createEngine,
+  openJournal,
+  type Client,
+  type Engine,
+  type Journal,
+} from "@continuum/core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPrivatePostgres, type PrivatePostgres } from "../support/private-postgres.ts";
@@ -41,7 +48,13 @@ describe("database outages under a running engine", () => {
   beforeAll(async () => {
     server = await startPrivatePostgres();
     journal = await openJournal({ url: server.url, migrate: true });
-    engine = createEngine({ journal, workflows: [resilienceFlow], activities: [resilienceStep], leaseMs: 2_000, pollIntervalMs: 200 });
+    engine = createEngine({
+      journal,
+      workflows: [resilienceFlow],
+      activities: [resilienceStep],
+      leaseMs: 2_000,
+      pollIntervalMs: 200,
+    });
     engine.start();
   });
 
@@ -53,13 +66,22 @@ describe("database outages under a running engine", () => {
 
   it("completes every run after the LISTEN connection is killed and the server restarts", async () => {
     const client = createClient({ journal, pollIntervalMs: 200 });
-    const handles = await Promise.all(Array.from({ length: runs }, (_, i) => client.start(resilienceFlow, { label: `r${i}` }, { id: `res-${i}` })));
-    await waitUntilAllWaitForSignal(client, handles.map((h) => h.runId));
+    const handles = await Promise.all(
+      Array.from({ length: runs }, (_, i) =>
+        client.start(resilienceFlow, { label: `r${i}` }, { id: `res-${i}` }),
+      ),
+    );
+    await waitUntilAllWaitForSignal(
+      client,
+      handles.map((h) => h.runId),
+    );
 
     // 1. The server kills the engine's LISTEN connection; hints stop until it reconnects.
     const admin = new pg.Client({ connectionString: server.url });
     await admin.connect();
-    const killed = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'continuum-listen'");
+    const killed = await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'continuum-listen'",
+    );
     await admin.end();
     expect(killed.rowCount).toBeGreaterThan(0);
     const firstHalf = handles.slice(0, runs / 2);
@@ -72,10 +94,14 @@ describe("database outages under a running engine", () => {
     server.start();
     const secondHalf = handles.slice(runs / 2);
     for (const handle of secondHalf) await retrying(() => client.signal(handle.runId, "go", "after-restart"));
-    const secondResults = await Promise.all(secondHalf.map((h) => retrying(() => h.result({ timeoutMs: 30_000 }))));
+    const secondResults = await Promise.all(
+      secondHalf.map((h) => retrying(() => h.result({ timeoutMs: 30_000 }))),
+    );
 
     expect(firstResults).toEqual(firstHalf.map((_, i) => [`r${i}:1`, "after-listen-kill", `r${i}:2`]));
-    expect(secondResults).toEqual(secondHalf.map((_, i) => [`r${i + runs / 2}:1`, "after-restart", `r${i + runs / 2}:2`]));
+    expect(secondResults).toEqual(
+      secondHalf.map((_, i) => [`r${i + runs / 2}:1`, "after-restart", `r${i + runs / 2}:2`]),
+    );
     for (const handle of handles) {
       const history = await client.history(handle.runId);
       expect(history.map((event) => event.seq)).toEqual(history.map((_, index) => index + 1));

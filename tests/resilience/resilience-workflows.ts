@@ -1,9 +1,13 @@
 import { activity, defineActivity, signal, sleep, workflow } from "@continuum/core";
 
-export const resilienceStep = defineActivity("resilience.step", async (label: string, n: number) => `${label}:${n}`, {
-  retry: { maxAttempts: 20, initialIntervalMs: 100, maxIntervalMs: 1_000 },
-  timeoutMs: 5_000,
-});
+export const resilienceStep = defineActivity(
+  "resilience.step",
+  async (label: string, n: number) => `${label}:${n}`,
+  {
+    retry: { maxAttempts: 20, initialIntervalMs: 100, maxIntervalMs: 1_000 },
+    timeoutMs: 5_000,
+  },
+);
 
 // Hand-stamped (transformer/SPEC.md section 1).
 export const resilienceFlow = workflow.stamped({

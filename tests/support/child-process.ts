@@ -17,7 +17,10 @@ export interface ManagedProcess {
  * stdout lines and stderr.
  */
 export function startNodeProcess(script: string, env: Record<string, string>): ManagedProcess {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const output: string[] = [];
   const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
   let buffered = "";
@@ -35,8 +38,17 @@ export function startNodeProcess(script: string, env: Record<string, string>): M
       }
     }
   });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => output.push(...chunk.trimEnd().split("\n").map((l) => `[stderr] ${l}`)));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, sig) => resolve({ code, signal: sig })));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) =>
+    output.push(
+      ...chunk
+        .trimEnd()
+        .split("\n")
+        .map((l) => `[stderr] ${l}`),
+    ),
+  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, sig) => resolve({ code, signal: sig })),
+  );
   return {
     pid: child.pid ?? -1,
     child,
@@ -49,10 +61,20 @@ export function startNodeProcess(script: string, env: Record<string, string>): M
       const seen = output.find((line) => pattern.test(line));
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const waiter = { pattern, resolve: (line: string) => { clearTimeout(timer); resolve(line); } };
+        const waiter = {
+          pattern,
+          resolve: (line: string) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
-          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${output.slice(-30).join("\n")}`));
+          reject(
+            new Error(
+              `no line matching ${pattern} within ${timeoutMs} ms; output:\n${output.slice(-30).join("\n")}`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(waiter);
       });

@@ -40,7 +40,11 @@ async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address !== null
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -48,7 +52,10 @@ async function freePort(): Promise<number> {
 /** Creates and starts a private cluster. */
 export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const bin = binDir();
-  if (bin === undefined) throw new Error("no PostgreSQL server binaries under /usr/lib/postgresql; install the postgresql package");
+  if (bin === undefined)
+    throw new Error(
+      "no PostgreSQL server binaries under /usr/lib/postgresql; install the postgresql package",
+    );
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "ctm-pg-"));
   chmodSync(dir, 0o777);

@@ -19,7 +19,9 @@ export class DeterminismError extends Error {
   readonly data: { readonly file: string; readonly diagnostics: readonly ContinuumDiagnostic[] };
 
   constructor(file: string, diagnostics: readonly ContinuumDiagnostic[]) {
-    super(`Continuum: ${diagnostics.length} determinism error(s) in workflow code\n${diagnostics.map((d) => formatDiagnostic(d)).join("\n")}`);
+    super(
+      `Continuum: ${diagnostics.length} determinism error(s) in workflow code\n${diagnostics.map((d) => formatDiagnostic(d)).join("\n")}`,
+    );
     this.name = "DeterminismError";
     this.data = { file, diagnostics };
   }

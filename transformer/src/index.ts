@@ -8,17 +8,52 @@
  * import { computeIdentities, checkSourceFile, createCheckSession, resolveOptions } from "@continuum/transformer";
  * ```
  */
-export { resolveOptions, relativeFile, API_MODULES, type ContinuumTransformerOptions, type ResolvedOptions } from "./options.ts";
+export {
+  resolveOptions,
+  relativeFile,
+  API_MODULES,
+  type ContinuumTransformerOptions,
+  type ResolvedOptions,
+} from "./options.ts";
 export { classifyFile, FileKind, isTransformableFileName } from "./classify/file-kind.ts";
 export { createModuleClassifier, ModuleKind, type ModuleClassifier } from "./classify/module-kind.ts";
-export { computeIdentities, type EffectSite, type FileIdentities, type WorkflowSite } from "./rewrite/compute-identities.ts";
-export { createRewriteTransformer, rewriteSourceFile, type RewriteConfig } from "./rewrite/rewrite-transformer.ts";
+export {
+  computeIdentities,
+  type EffectSite,
+  type FileIdentities,
+  type WorkflowSite,
+} from "./rewrite/compute-identities.ts";
+export {
+  createRewriteTransformer,
+  rewriteSourceFile,
+  type RewriteConfig,
+} from "./rewrite/rewrite-transformer.ts";
 export { versionHash } from "./rewrite/version-hash.ts";
 export type { WorkflowStampLike } from "./rewrite/workflow-stamp.ts";
-export { checkSourceFile, createCheckSession, RULE_FAMILIES, type CheckSession } from "./checker/check-source-file.ts";
-export { formatDiagnostic, toTsDiagnostic, type ContinuumDiagnostic } from "./checker/continuum-diagnostic.ts";
+export {
+  checkSourceFile,
+  createCheckSession,
+  RULE_FAMILIES,
+  type CheckSession,
+} from "./checker/check-source-file.ts";
+export {
+  formatDiagnostic,
+  toTsDiagnostic,
+  type ContinuumDiagnostic,
+} from "./checker/continuum-diagnostic.ts";
 export { Rules, tsCodeOf, type RuleCode } from "./checker/rule-codes.ts";
 export { EFFECT_KINDS, type EffectKindName } from "./syntax/api-reference.ts";
 export { DeterminismError, DETERMINISM_ERROR_CODE } from "./determinism-error.ts";
-export { transformModule, type TransformModuleConfig, type TransformModuleResult } from "./rewrite/transform-module.ts";
-export { buildManifest, writeManifest, manifestPath, type Manifest, type ManifestWorkflow, type ManifestCursor } from "./manifest/manifest.ts";
+export {
+  transformModule,
+  type TransformModuleConfig,
+  type TransformModuleResult,
+} from "./rewrite/transform-module.ts";
+export {
+  buildManifest,
+  writeManifest,
+  manifestPath,
+  type Manifest,
+  type ManifestWorkflow,
+  type ManifestCursor,
+} from "./manifest/manifest.ts";

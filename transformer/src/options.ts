@@ -48,8 +48,10 @@ function stringList(value: unknown): readonly string[] {
  */
 export function resolveOptions(raw: unknown, defaultRoot: string): ResolvedOptions {
   const o = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-  const rootDir = typeof o["rootDir"] === "string" ? path.resolve(defaultRoot, o["rootDir"]) : path.resolve(defaultRoot);
-  const manifest = o["manifest"] === false ? false : typeof o["manifest"] === "string" ? o["manifest"] : undefined;
+  const rootDir =
+    typeof o["rootDir"] === "string" ? path.resolve(defaultRoot, o["rootDir"]) : path.resolve(defaultRoot);
+  const manifest =
+    o["manifest"] === false ? false : typeof o["manifest"] === "string" ? o["manifest"] : undefined;
   return {
     workflowFiles: stringList(o["workflowFiles"]),
     pureModules: stringList(o["pureModules"]),

@@ -37,7 +37,9 @@ describe("corpus", () => {
   });
 
   it("reports zero false positives on the good workflows, with and without a checker", () => {
-    const falsePositives = good.flatMap((f) => [...checked(f), ...syntaxChecked(f)].map((d) => formatDiagnostic(d, path.relative(CORPUS_DIR, f))));
+    const falsePositives = good.flatMap((f) =>
+      [...checked(f), ...syntaxChecked(f)].map((d) => formatDiagnostic(d, path.relative(CORPUS_DIR, f))),
+    );
     console.log(`corpus false positives: ${falsePositives.length} across ${good.length} good workflows`);
     expect(falsePositives).toEqual([]);
   });
@@ -56,6 +58,8 @@ describe("corpus", () => {
     const file = bad.find((f) => f.endsWith("time-date-now-direct.ts"))!;
     const [d] = checked(file);
     expect(d).toMatchObject({ code: "CTM1001", line: 4, column: 21 });
-    expect(formatDiagnostic(d!, "time-date-now-direct.ts")).toMatch(/^time-date-now-direct\.ts:4:21 - error CTM1001: .*\n {2}fix: use `now\(\)`/);
+    expect(formatDiagnostic(d!, "time-date-now-direct.ts")).toMatch(
+      /^time-date-now-direct\.ts:4:21 - error CTM1001: .*\n {2}fix: use `now\(\)`/,
+    );
   });
 });

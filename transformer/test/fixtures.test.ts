@@ -2,7 +2,12 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { diagnosticsOf, fixtureCases, printRewritten, type ExpectedDiagnostic } from "./support/fixture-cases.ts";
+import {
+  diagnosticsOf,
+  fixtureCases,
+  printRewritten,
+  type ExpectedDiagnostic,
+} from "./support/fixture-cases.ts";
 import { createTestProgram, parseFile, tsFilesUnder } from "./support/test-program.ts";
 import { FIXTURES_DIR } from "./support/fixture-cases.ts";
 
@@ -37,8 +42,12 @@ describe("fixtures", () => {
         expect(sf).toBeDefined();
         const actual = diagnosticsOf(sf!, c.options, program);
         if (update) {
-          const syntaxOnly = new Set(diagnosticsOf(parseFile(c.input), c.options).map((d) => `${d.line}:${d.column}:${d.code}`));
-          const entries = actual.map((d) => (syntaxOnly.has(`${d.line}:${d.column}:${d.code}`) ? d : { ...d, checkerOnly: true }));
+          const syntaxOnly = new Set(
+            diagnosticsOf(parseFile(c.input), c.options).map((d) => `${d.line}:${d.column}:${d.code}`),
+          );
+          const entries = actual.map((d) =>
+            syntaxOnly.has(`${d.line}:${d.column}:${d.code}`) ? d : { ...d, checkerOnly: true },
+          );
           writeFileSync(diagnosticsFile, `${JSON.stringify(entries, null, 2)}\n`);
         }
         const expected = JSON.parse(readFileSync(diagnosticsFile, "utf8")) as ExpectedDiagnostic[];
@@ -48,15 +57,18 @@ describe("fixtures", () => {
       it("reports the syntax subset without a type checker (vite, node loader)", () => {
         const expected = JSON.parse(readFileSync(diagnosticsFile, "utf8")) as ExpectedDiagnostic[];
         const actual = diagnosticsOf(parseFile(c.input), c.options);
-        expect(actual).toEqual(expected.filter((d) => !d.checkerOnly).map(({ code, line, column }) => ({ code, line, column })));
+        expect(actual).toEqual(
+          expected.filter((d) => !d.checkerOnly).map(({ code, line, column }) => ({ code, line, column })),
+        );
       });
 
-      const expectsNone = !update && (JSON.parse(readFileSync(diagnosticsFile, "utf8")) as unknown[]).length === 0;
+      const expectsNone =
+        !update && (JSON.parse(readFileSync(diagnosticsFile, "utf8")) as unknown[]).length === 0;
       if (expectsNone) {
         it("is valid TypeScript against the workflow API (a clean fixture must compile)", () => {
           const sf = program.getSourceFile(c.input)!;
-          const errors = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].map((d) =>
-            ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+          const errors = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].map(
+            (d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"),
           );
           expect(errors).toEqual([]);
         });

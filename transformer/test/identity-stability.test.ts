@@ -52,7 +52,13 @@ describe("identity stability (edits that do not touch effects)", () => {
         const lines = ORDER.split("\n");
         for (const e of [...edits].sort((a, b) => b.at - a.at)) {
           const insert =
-            e.kind === "comment" ? `  // note ${e.n}` : e.kind === "blank" ? "" : e.kind === "pure" ? `  const tmp${e.n} = ${e.n} * 2 + items.length;` : `  /* ${e.n} */`;
+            e.kind === "comment"
+              ? `  // note ${e.n}`
+              : e.kind === "blank"
+                ? ""
+                : e.kind === "pure"
+                  ? `  const tmp${e.n} = ${e.n} * 2 + items.length;`
+                  : `  /* ${e.n} */`;
           lines.splice(e.at, 0, insert);
         }
         const edited = identitiesOf(lines.join("\n"));
@@ -64,8 +70,13 @@ describe("identity stability (edits that do not touch effects)", () => {
   });
 
   it("renaming locals and a named-import alias keeps every cursor", () => {
-    let text = ORDER.replace(/\bvalidated\b/g, "checked").replace(/\breceipt\b/g, "paid").replace(/\breview\b/g, "decision");
-    text = text.replace('import * as payments from "./payments.ts";', 'import { charge as pay, refund } from "./payments.ts";');
+    let text = ORDER.replace(/\bvalidated\b/g, "checked")
+      .replace(/\breceipt\b/g, "paid")
+      .replace(/\breview\b/g, "decision");
+    text = text.replace(
+      'import * as payments from "./payments.ts";',
+      'import { charge as pay, refund } from "./payments.ts";',
+    );
     text = text.replace("payments.charge, orderId", "pay, orderId").replace("payments.refund", "refund");
     const renamed = identitiesOf(text);
     expect([...renamed.byCall.values()]).toEqual([
@@ -77,20 +88,34 @@ describe("identity stability (edits that do not touch effects)", () => {
       "activity:fulfillment.ship#0",
     ]);
     // an alias rename alone changes nothing at all
-    const again = identitiesOf(text.replace("charge as pay", "charge as takeMoney").replace("pay, orderId", "takeMoney, orderId"));
+    const again = identitiesOf(
+      text.replace("charge as pay", "charge as takeMoney").replace("pay, orderId", "takeMoney, orderId"),
+    );
     expect(again.stamp).toEqual(renamed.stamp);
   });
 
   it("moving a pure line, or an effect across effects of other kinds/targets, keeps each call's cursor", () => {
-    const movedPure = replaceOnce(ORDER, '  if (review === "rejected") {', '  const marker = orderId.length;\n  if (review === "rejected") {');
+    const movedPure = replaceOnce(
+      ORDER,
+      '  if (review === "rejected") {',
+      '  const marker = orderId.length;\n  if (review === "rejected") {',
+    );
     expect(identitiesOf(movedPure).stamp).toEqual(base.stamp);
     const sleepLine = "  await sleep(hours(1));\n";
-    const movedEffect = replaceOnce(ORDER.replace(sleepLine, ""), "  const validated", `${sleepLine}  const validated`);
+    const movedEffect = replaceOnce(
+      ORDER.replace(sleepLine, ""),
+      "  const validated",
+      `${sleepLine}  const validated`,
+    );
     expect(identitiesOf(movedEffect).byCall).toEqual(base.byCall);
   });
 
   it("adding an effect of another target leaves the existing cursors as they were", () => {
-    const text = replaceOnce(ORDER, "  await sleep(hours(1));", '  await sleep(hours(1));\n  await signal<string>("audit");');
+    const text = replaceOnce(
+      ORDER,
+      "  await sleep(hours(1));",
+      '  await sleep(hours(1));\n  await signal<string>("audit");',
+    );
     const after = identitiesOf(text);
     for (const [call, cursor] of base.byCall) expect(after.byCall.get(call)).toBe(cursor);
     expect(after.byCall.get('signal<string>("audit")')).toBe("signal:audit#0");
@@ -99,7 +124,11 @@ describe("identity stability (edits that do not touch effects)", () => {
 
 describe("identity changes (edits that touch effects)", () => {
   it("adding an effect with the same target before another renumbers it and changes the hash", () => {
-    const text = replaceOnce(ORDER, "  await sleep(hours(1));", "  await sleep(hours(2));\n  await sleep(hours(1));");
+    const text = replaceOnce(
+      ORDER,
+      "  await sleep(hours(1));",
+      "  await sleep(hours(2));\n  await sleep(hours(1));",
+    );
     const after = identitiesOf(text);
     expect(after.byCall.get("sleep(hours(2))")).toBe("sleep:#0");
     expect(after.byCall.get("sleep(hours(1))")).toBe("sleep:#1");
@@ -113,8 +142,16 @@ describe("identity changes (edits that touch effects)", () => {
   });
 
   it("reordering two effects with the same target swaps their cursors", () => {
-    const twoSleeps = replaceOnce(ORDER, "  await sleep(hours(1));", "  await sleep(hours(1));\n  await sleep(hours(3));");
-    const swapped = replaceOnce(twoSleeps, "  await sleep(hours(1));\n  await sleep(hours(3));", "  await sleep(hours(3));\n  await sleep(hours(1));");
+    const twoSleeps = replaceOnce(
+      ORDER,
+      "  await sleep(hours(1));",
+      "  await sleep(hours(1));\n  await sleep(hours(3));",
+    );
+    const swapped = replaceOnce(
+      twoSleeps,
+      "  await sleep(hours(1));\n  await sleep(hours(3));",
+      "  await sleep(hours(3));\n  await sleep(hours(1));",
+    );
     const before = identitiesOf(twoSleeps);
     const after = identitiesOf(swapped);
     expect(before.byCall.get("sleep(hours(1))")).toBe("sleep:#0");
@@ -123,10 +160,10 @@ describe("identity changes (edits that touch effects)", () => {
   });
 
   it("retargeting an effect changes its cursor and the hash", () => {
-    const text = ORDER.replace('import * as payments from "./payments.ts";', 'import * as payments from "./payments.ts";\nimport * as ledger from "./ledger.ts";').replace(
-      "activity(payments.charge, orderId",
-      "activity(ledger.charge, orderId",
-    );
+    const text = ORDER.replace(
+      'import * as payments from "./payments.ts";',
+      'import * as payments from "./payments.ts";\nimport * as ledger from "./ledger.ts";',
+    ).replace("activity(payments.charge, orderId", "activity(ledger.charge, orderId");
     const after = identitiesOf(text);
     expect([...after.byCall.values()]).toContain("activity:ledger.charge#0");
     expect([...after.byCall.values()]).not.toContain("activity:payments.charge#0");

@@ -2,7 +2,12 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTempProject, ensureTransformerBuilt, installCoreStub, type TempProject } from "./support/temp-project.ts";
+import {
+  createTempProject,
+  ensureTransformerBuilt,
+  installCoreStub,
+  type TempProject,
+} from "./support/temp-project.ts";
 import { TRANSFORMER_DIR } from "./support/test-program.ts";
 
 const REGISTER = path.join(TRANSFORMER_DIR, "dist/loader/register.js");
@@ -27,7 +32,10 @@ console.log(JSON.stringify(report));
 `;
 
 function runNode(project: TempProject, entry: string, ...args: string[]) {
-  return spawnSync(process.execPath, ["--enable-source-maps", "--import", REGISTER, entry, ...args], { cwd: project.dir, encoding: "utf8" });
+  return spawnSync(process.execPath, ["--enable-source-maps", "--import", REGISTER, entry, ...args], {
+    cwd: project.dir,
+    encoding: "utf8",
+  });
 }
 
 describe("node loader (node --import @continuum/transformer/register)", () => {
@@ -37,7 +45,10 @@ describe("node loader (node --import @continuum/transformer/register)", () => {
     project = createTempProject("loader");
     installCoreStub(project);
     project.write("package.json", JSON.stringify({ type: "module" }));
-    project.write("src/acts.ts", 'import { defineActivity } from "@continuum/core";\nexport const charge = defineActivity("charge", async (id: string) => id.length);\n');
+    project.write(
+      "src/acts.ts",
+      'import { defineActivity } from "@continuum/core";\nexport const charge = defineActivity("charge", async (id: string) => id.length);\n',
+    );
     project.write("src/order.workflow.ts", ORDER);
     project.write("app.ts", APP);
     project.write("bad.ts", 'import { order } from "./src/bad.workflow.ts";\nconsole.log(order);\n');
@@ -49,8 +60,15 @@ describe("node loader (node --import @continuum/transformer/register)", () => {
     const r = runNode(project, "app.ts", "o-7");
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    const report = JSON.parse(r.stdout) as { stamp: { cursors: string[]; file: string; line: number }; calls: unknown[] };
-    expect(report.stamp).toMatchObject({ cursors: ["sleep:#0", "activity:acts.charge#0"], file: "src/order.workflow.ts", line: 4 });
+    const report = JSON.parse(r.stdout) as {
+      stamp: { cursors: string[]; file: string; line: number };
+      calls: unknown[];
+    };
+    expect(report.stamp).toMatchObject({
+      cursors: ["sleep:#0", "activity:acts.charge#0"],
+      file: "src/order.workflow.ts",
+      line: 4,
+    });
     expect(report.calls).toEqual([
       { kind: "sleep", cursor: "sleep:#0", args: [1000] },
       { kind: "activity", cursor: "activity:acts.charge#0", args: ["charge", "o-7"] },
@@ -60,9 +78,16 @@ describe("node loader (node --import @continuum/transformer/register)", () => {
   it("resolves as `--import @continuum/transformer/register` through the package exports", () => {
     mkdirSync(path.join(project.dir, "node_modules/@continuum"), { recursive: true });
     symlinkSync(TRANSFORMER_DIR, path.join(project.dir, "node_modules/@continuum/transformer"), "dir");
-    const r = spawnSync(process.execPath, ["--import", "@continuum/transformer/register", "app.ts", "o-8"], { cwd: project.dir, encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "@continuum/transformer/register", "app.ts", "o-8"], {
+      cwd: project.dir,
+      encoding: "utf8",
+    });
     expect(r.stderr).toBe("");
-    expect(JSON.parse(r.stdout).calls[1]).toEqual({ kind: "activity", cursor: "activity:acts.charge#0", args: ["charge", "o-8"] });
+    expect(JSON.parse(r.stdout).calls[1]).toEqual({
+      kind: "activity",
+      cursor: "activity:acts.charge#0",
+      args: ["charge", "o-8"],
+    });
   });
 
   it("maps stack traces of rewritten code to the original lines", () => {
@@ -80,14 +105,23 @@ describe("node loader (node --import @continuum/transformer/register)", () => {
   });
 
   it("takes options from CONTINUUM_TRANSFORMER_OPTIONS", () => {
-    project.write("src/plain.ts", "export function shout(s: string): string {\n  return s.toUpperCase() + Date.now();\n}\n");
-    project.write("plain-app.ts", 'import { shout } from "./src/plain.ts";\nconsole.log(shout("x").length > 1);\n');
+    project.write(
+      "src/plain.ts",
+      "export function shout(s: string): string {\n  return s.toUpperCase() + Date.now();\n}\n",
+    );
+    project.write(
+      "plain-app.ts",
+      'import { shout } from "./src/plain.ts";\nconsole.log(shout("x").length > 1);\n',
+    );
     const plain = runNode(project, "plain-app.ts");
     expect(plain.status).toBe(0);
     const r = spawnSync(process.execPath, ["--import", REGISTER, "plain-app.ts"], {
       cwd: project.dir,
       encoding: "utf8",
-      env: { ...process.env, CONTINUUM_TRANSFORMER_OPTIONS: JSON.stringify({ pureModules: ["src/plain.ts"] }) },
+      env: {
+        ...process.env,
+        CONTINUUM_TRANSFORMER_OPTIONS: JSON.stringify({ pureModules: ["src/plain.ts"] }),
+      },
     });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/plain\.ts:2:28 - error CTM1001/);

@@ -37,12 +37,18 @@ describe("corpus against the real @continuum/core", () => {
   });
 
   it("zero false positives on the good workflows", () => {
-    const found = good.flatMap((f) => checkSourceFile(program.getSourceFile(f)!, session).map((d) => formatDiagnostic(d, path.relative(CORPUS_DIR, f))));
+    const found = good.flatMap((f) =>
+      checkSourceFile(program.getSourceFile(f)!, session).map((d) =>
+        formatDiagnostic(d, path.relative(CORPUS_DIR, f)),
+      ),
+    );
     expect(found).toEqual([]);
   });
 
   it("every bad snippet is still flagged", () => {
-    const missed = bad.filter((f) => checkSourceFile(program.getSourceFile(f)!, session).length === 0).map((f) => path.basename(f));
+    const missed = bad
+      .filter((f) => checkSourceFile(program.getSourceFile(f)!, session).length === 0)
+      .map((f) => path.basename(f));
     expect(missed).toEqual([]);
   });
 });

@@ -2,7 +2,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { coreShimText, createTempProject, ensureTransformerBuilt, type TempProject } from "./support/temp-project.ts";
+import {
+  coreShimText,
+  createTempProject,
+  ensureTransformerBuilt,
+  type TempProject,
+} from "./support/temp-project.ts";
 import { TRANSFORMER_DIR, WORKSPACE_DIR } from "./support/test-program.ts";
 
 const TSPC = path.join(WORKSPACE_DIR, "node_modules/ts-patch/bin/tspc.js");
@@ -55,11 +60,15 @@ function setUp(project: TempProject, workflowText: string, extra?: Record<string
   project.write("tsconfig.json", tsconfig(extra));
   project.write("package.json", JSON.stringify({ type: "module" }));
   project.write("src/core-shim.d.ts", coreShimText());
-  project.write("src/acts.ts", 'import { defineActivity } from "@continuum/core";\nexport const charge = defineActivity("charge", async (id: string) => id.length);\n');
+  project.write(
+    "src/acts.ts",
+    'import { defineActivity } from "@continuum/core";\nexport const charge = defineActivity("charge", async (id: string) => id.length);\n',
+  );
   project.write("src/order.workflow.ts", workflowText);
 }
 
-const EXPECTED_ERROR = "src/order.workflow.ts(5,19): error TS771001: CTM1001: Date.now() reads the wall clock";
+const EXPECTED_ERROR =
+  "src/order.workflow.ts(5,19): error TS771001: CTM1001: Date.now() reads the wall clock";
 
 describe("tspc end to end (ts-patch program + source transformer)", () => {
   const projects: TempProject[] = [];
@@ -94,16 +103,36 @@ describe("tspc end to end (ts-patch program + source transformer)", () => {
     expect(good.status).toBe(0);
     const js = p.read("dist/order.workflow.js");
     expect(js).toContain('workflow.stamped({ format: 1, versionHash: "');
-    expect(js).toContain('cursors: ["sleep:#0", "activity:acts.charge#0"], file: "src/order.workflow.ts", line: 4 })("order"');
+    expect(js).toContain(
+      'cursors: ["sleep:#0", "activity:acts.charge#0"], file: "src/order.workflow.ts", line: 4 })("order"',
+    );
     expect(js).toContain('await sleep.at("sleep:#0")(1000)');
     expect(js).toContain('activity.at("activity:acts.charge#0")(acts.charge, id)');
     const manifest = JSON.parse(p.read("dist/continuum-manifest.json"));
-    expect(manifest.workflows[0]).toMatchObject({ name: "order", version: 1, file: "src/order.workflow.ts", line: 4 });
-    expect(manifest.workflows[0].cursors.map((c: { at: string }) => c.at)).toEqual(["src/order.workflow.ts:6:9", "src/order.workflow.ts:7:17"]);
+    expect(manifest.workflows[0]).toMatchObject({
+      name: "order",
+      version: 1,
+      file: "src/order.workflow.ts",
+      line: 4,
+    });
+    expect(manifest.workflows[0].cursors.map((c: { at: string }) => c.at)).toEqual([
+      "src/order.workflow.ts:6:9",
+      "src/order.workflow.ts:7:17",
+    ]);
     // activity modules are not workflow code: emitted untouched
     expect(p.read("dist/acts.js")).not.toContain(".at(");
     // the manifest bin computes the same manifest without compiling
-    const bin = spawnSync(process.execPath, [path.join(TRANSFORMER_DIR, "dist/bin/continuum-manifest.js"), "-p", "tsconfig.json", "--out", "from-bin.json"], { cwd: p.dir, encoding: "utf8" });
+    const bin = spawnSync(
+      process.execPath,
+      [
+        path.join(TRANSFORMER_DIR, "dist/bin/continuum-manifest.js"),
+        "-p",
+        "tsconfig.json",
+        "--out",
+        "from-bin.json",
+      ],
+      { cwd: p.dir, encoding: "utf8" },
+    );
     expect(bin.status).toBe(0);
     expect(JSON.parse(p.read("from-bin.json"))).toEqual(manifest);
   });

@@ -1,7 +1,12 @@
 import { cpSync, mkdirSync, realpathSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { coreShimText, createTempProject, ensureTransformerBuilt, type TempProject } from "./support/temp-project.ts";
+import {
+  coreShimText,
+  createTempProject,
+  ensureTransformerBuilt,
+  type TempProject,
+} from "./support/temp-project.ts";
 import { TRANSFORMER_DIR, WORKSPACE_DIR } from "./support/test-program.ts";
 import { startTsServer, type TsServerClient } from "./support/tsserver-client.ts";
 
@@ -27,8 +32,14 @@ describe("tsserver language-service plugin", () => {
       "tsconfig.json",
       JSON.stringify({
         compilerOptions: {
-          target: "ES2023", module: "NodeNext", moduleResolution: "NodeNext", strict: true, types: [], lib: ["ES2023"],
-          noEmit: true, allowImportingTsExtensions: true,
+          target: "ES2023",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          types: [],
+          lib: ["ES2023"],
+          noEmit: true,
+          allowImportingTsExtensions: true,
           plugins: [{ name: "@continuum/transformer/tsserver" }],
         },
         include: ["src"],
@@ -41,7 +52,12 @@ describe("tsserver language-service plugin", () => {
     );
     server = startTsServer(
       path.join(WORKSPACE_DIR, "node_modules/typescript/lib/tsserver.js"),
-      ["--pluginProbeLocations", path.join(project.dir, "probe"), "--disableAutomaticTypingAcquisition", "--suppressDiagnosticEvents"],
+      [
+        "--pluginProbeLocations",
+        path.join(project.dir, "probe"),
+        "--disableAutomaticTypingAcquisition",
+        "--suppressDiagnosticEvents",
+      ],
       project.dir,
     );
   }, 120_000);
@@ -65,7 +81,14 @@ describe("tsserver language-service plugin", () => {
   }, 60_000);
 
   it("updates as the user types the fix", async () => {
-    await server.request("change", { file: workflowFile, line: 4, offset: 15, endLine: 4, endOffset: 28, insertString: "1" });
+    await server.request("change", {
+      file: workflowFile,
+      line: 4,
+      offset: 15,
+      endLine: 4,
+      endOffset: 28,
+      insertString: "1",
+    });
     const response = await server.request("semanticDiagnosticsSync", { file: workflowFile });
     expect(response.body).toEqual([]);
   }, 60_000);
@@ -82,21 +105,48 @@ describe("tsserver plugin resolution in a pnpm workspace (no probe locations)", 
     const storeTs = path.join(project.dir, "node_modules/.pnpm/typescript@6.0.3/node_modules/typescript");
     mkdirSync(path.dirname(storeTs), { recursive: true });
     cpSync(realTs, storeTs, { recursive: true });
-    symlinkSync(".pnpm/typescript@6.0.3/node_modules/typescript", path.join(project.dir, "node_modules/typescript"), "dir");
+    symlinkSync(
+      ".pnpm/typescript@6.0.3/node_modules/typescript",
+      path.join(project.dir, "node_modules/typescript"),
+      "dir",
+    );
     mkdirSync(path.join(project.dir, "node_modules/@continuum"), { recursive: true });
     symlinkSync(TRANSFORMER_DIR, path.join(project.dir, "node_modules/@continuum/transformer"), "dir");
   }, 120_000);
   afterAll(() => project?.remove());
 
   it("loads @continuum/transformer/tsserver from the root node_modules", async () => {
-    project.write("app/tsconfig.json", JSON.stringify({ compilerOptions: { target: "ES2023", module: "NodeNext", strict: true, types: [], lib: ["ES2023"], noEmit: true, plugins: [{ name: "@continuum/transformer/tsserver" }] }, include: ["src"] }));
+    project.write(
+      "app/tsconfig.json",
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2023",
+          module: "NodeNext",
+          strict: true,
+          types: [],
+          lib: ["ES2023"],
+          noEmit: true,
+          plugins: [{ name: "@continuum/transformer/tsserver" }],
+        },
+        include: ["src"],
+      }),
+    );
     project.write("app/src/core-shim.d.ts", coreShimText());
-    const file = project.write("app/src/a.ts", 'import { workflow } from "@continuum/core";\nexport const w = workflow("w", {}, async () => Date.now());\n');
-    const server = startTsServer(path.join(project.dir, "node_modules/typescript/lib/tsserver.js"), ["--disableAutomaticTypingAcquisition", "--suppressDiagnosticEvents"], path.join(project.dir, "app"));
+    const file = project.write(
+      "app/src/a.ts",
+      'import { workflow } from "@continuum/core";\nexport const w = workflow("w", {}, async () => Date.now());\n',
+    );
+    const server = startTsServer(
+      path.join(project.dir, "node_modules/typescript/lib/tsserver.js"),
+      ["--disableAutomaticTypingAcquisition", "--suppressDiagnosticEvents"],
+      path.join(project.dir, "app"),
+    );
     try {
       await server.request("open", { file });
       const response = await server.request("semanticDiagnosticsSync", { file });
-      expect((response.body as ProtocolDiagnostic[]).map((d) => [d.code, d.start.line, d.start.offset])).toEqual([[771001, 2, 48]]);
+      expect(
+        (response.body as ProtocolDiagnostic[]).map((d) => [d.code, d.start.line, d.start.offset]),
+      ).toEqual([[771001, 2, 48]]);
     } finally {
       server.close();
     }

@@ -10,7 +10,10 @@ import { parseFile } from "./support/test-program.ts";
 describe("version hash", () => {
   it("is the first 16 hex chars of SHA-256 over the cursors joined by newlines", () => {
     const cursors = ["activity:payments.charge#0", "sleep:#0"];
-    const expected = createHash("sha256").update("activity:payments.charge#0\nsleep:#0").digest("hex").slice(0, 16);
+    const expected = createHash("sha256")
+      .update("activity:payments.charge#0\nsleep:#0")
+      .digest("hex")
+      .slice(0, 16);
     expect(versionHash(cursors)).toBe(expected);
     expect(versionHash(cursors)).toMatch(/^[0-9a-f]{16}$/);
     expect(versionHash([...cursors].reverse())).not.toBe(expected);
@@ -50,7 +53,14 @@ describe("file classification", () => {
     expect(kind("/app/a.ts", 'import type { workflow } from "@continuum/core";')).toBe("other");
     expect(kind("/app/a.d.ts", '"use workflow";')).toBe("other");
     const excluding = resolveOptions({ exclude: ["legacy/**"] }, "/app");
-    expect(classifyFile(parseFile("/app/legacy/a.ts", '"use workflow";\nimport { workflow } from "@continuum/core";'), excluding)).toBe("other");
-    expect(classifyFile(parseFile("/app/src/a.ts", 'import { workflow } from "@continuum/core";'), excluding)).toBe("workflow");
+    expect(
+      classifyFile(
+        parseFile("/app/legacy/a.ts", '"use workflow";\nimport { workflow } from "@continuum/core";'),
+        excluding,
+      ),
+    ).toBe("other");
+    expect(
+      classifyFile(parseFile("/app/src/a.ts", 'import { workflow } from "@continuum/core";'), excluding),
+    ).toBe("workflow");
   });
 });

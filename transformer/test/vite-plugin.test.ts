@@ -23,11 +23,20 @@ describe("vite/vitest plugin", () => {
     project = createTempProject("vite");
     installCoreStub(project);
     project.write("package.json", JSON.stringify({ type: "module" }));
-    project.write("src/acts.ts", 'import { defineActivity } from "@continuum/core";\nexport const charge = defineActivity("charge", async (id: string, tag: string) => id + tag);\n');
-    project.write("src/label.ts", '"use pure";\nexport function label(id: string): string {\n  return `#${id}`;\n}\n');
+    project.write(
+      "src/acts.ts",
+      'import { defineActivity } from "@continuum/core";\nexport const charge = defineActivity("charge", async (id: string, tag: string) => id + tag);\n',
+    );
+    project.write(
+      "src/label.ts",
+      '"use pure";\nexport function label(id: string): string {\n  return `#${id}`;\n}\n',
+    );
     project.write("src/order.workflow.ts", ORDER);
     project.write("src/probe.ts", 'export { calls } from "@continuum/core";\n');
-    project.write("src/bad.workflow.ts", ORDER.replace("await sleep(1000);", "await sleep(1000);\n  const t = Date.now();"));
+    project.write(
+      "src/bad.workflow.ts",
+      ORDER.replace("await sleep(1000);", "await sleep(1000);\n  const t = Date.now();"),
+    );
     server = await createServer({
       root: project.dir,
       configFile: false,
@@ -45,11 +54,21 @@ describe("vite/vitest plugin", () => {
 
   it("rewrites workflow modules so effects run with their cursors", async () => {
     const mod = (await server.ssrLoadModule("/src/order.workflow.ts")) as {
-      order: { name: string; stamp: { cursors: string[]; file: string; line: number }; run(id: string): Promise<number> };
+      order: {
+        name: string;
+        stamp: { cursors: string[]; file: string; line: number };
+        run(id: string): Promise<number>;
+      };
     };
-    const core = (await server.ssrLoadModule("/src/probe.ts")) as { calls: { kind: string; cursor: string; args: unknown[] }[] };
+    const core = (await server.ssrLoadModule("/src/probe.ts")) as {
+      calls: { kind: string; cursor: string; args: unknown[] }[];
+    };
     expect(mod.order.name).toBe("order");
-    expect(mod.order.stamp).toMatchObject({ cursors: ["sleep:#0", "activity:acts.charge#0"], file: "src/order.workflow.ts", line: 5 });
+    expect(mod.order.stamp).toMatchObject({
+      cursors: ["sleep:#0", "activity:acts.charge#0"],
+      file: "src/order.workflow.ts",
+      line: 5,
+    });
     await mod.order.run("o-1");
     expect(core.calls).toEqual([
       { kind: "sleep", cursor: "sleep:#0", args: [1000] },
@@ -61,7 +80,11 @@ describe("vite/vitest plugin", () => {
     const error = (await server.ssrLoadModule("/src/bad.workflow.ts").then(
       () => undefined,
       (e: unknown) => e,
-    )) as { message: string; code?: string; data?: { diagnostics: { code: string; line: number; column: number }[] } };
+    )) as {
+      message: string;
+      code?: string;
+      data?: { diagnostics: { code: string; line: number; column: number }[] };
+    };
     expect(error.message).toMatch(/bad\.workflow\.ts:7:13 - error CTM1001: Date\.now\(\)/);
     expect(error.code).toBe("CTM_DETERMINISM");
     expect(error.data?.diagnostics.map((d) => [d.code, d.line, d.column])).toEqual([["CTM1001", 7, 13]]);
@@ -88,10 +111,21 @@ describe("vite/vitest plugin", () => {
     build.buildEnd();
     const manifest = JSON.parse(project.read("out/manifest.json"));
     expect(manifest.workflows).toEqual([
-      expect.objectContaining({ name: "order", version: 1, file: "src/order.workflow.ts", line: 5, cursors: [
-        { cursor: "sleep:#0", kind: "sleep", target: "", at: "src/order.workflow.ts:6:9" },
-        { cursor: "activity:acts.charge#0", kind: "activity", target: "acts.charge", at: "src/order.workflow.ts:7:19" },
-      ] }),
+      expect.objectContaining({
+        name: "order",
+        version: 1,
+        file: "src/order.workflow.ts",
+        line: 5,
+        cursors: [
+          { cursor: "sleep:#0", kind: "sleep", target: "", at: "src/order.workflow.ts:6:9" },
+          {
+            cursor: "activity:acts.charge#0",
+            kind: "activity",
+            target: "acts.charge",
+            at: "src/order.workflow.ts:7:19",
+          },
+        ],
+      }),
     ]);
     const serve = continuum({ manifest: "out/serve-manifest.json" });
     serve.configResolved({ root: project.dir, command: "serve" });
@@ -102,7 +136,9 @@ describe("vite/vitest plugin", () => {
 
   it("leaves files that are not workflow or pure code to vite", () => {
     const plugin = continuum({ rootDir: project.dir });
-    expect(plugin.transform('export const x: number = Date.now();\n', `${project.dir}/src/app.ts`)).toBeNull();
+    expect(
+      plugin.transform("export const x: number = Date.now();\n", `${project.dir}/src/app.ts`),
+    ).toBeNull();
     expect(plugin.transform("export {}", `${project.dir}/node_modules/x/index.ts`)).toBeNull();
   });
 });

@@ -1,7 +1,12 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTempProject, ensureTransformerBuilt, installCoreStub, type TempProject } from "./support/temp-project.ts";
+import {
+  createTempProject,
+  ensureTransformerBuilt,
+  installCoreStub,
+  type TempProject,
+} from "./support/temp-project.ts";
 import { TRANSFORMER_DIR, WORKSPACE_DIR } from "./support/test-program.ts";
 
 const VITEST = path.join(WORKSPACE_DIR, "node_modules/vitest/vitest.mjs");
@@ -18,7 +23,10 @@ describe("a user's vitest run with the continuum() plugin", () => {
       `import { continuum } from ${JSON.stringify(path.join(TRANSFORMER_DIR, "dist/vite/vite-plugin.js"))};\n` +
         `export default { plugins: [continuum()], test: { globals: true, include: ["test/**/*.test.ts"] } };\n`,
     );
-    project.write("src/acts.ts", 'import { defineActivity } from "@continuum/core";\nexport const charge = defineActivity("charge", async (id: string) => id.length);\n');
+    project.write(
+      "src/acts.ts",
+      'import { defineActivity } from "@continuum/core";\nexport const charge = defineActivity("charge", async (id: string) => id.length);\n',
+    );
     project.write(
       "src/order.workflow.ts",
       'import { activity, sleep, workflow } from "@continuum/core";\nimport * as acts from "./acts.ts";\n\nexport const order = workflow("order", { version: 1 }, async (id: string) => {\n  await sleep(10);\n  return activity(acts.charge, id);\n});\n',
@@ -35,7 +43,12 @@ describe("a user's vitest run with the continuum() plugin", () => {
   }, 120_000);
   afterAll(() => project?.remove());
 
-  const vitest = () => spawnSync(process.execPath, [VITEST, "run", "--root", project.dir, "--config", "vitest.config.mjs"], { cwd: project.dir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", CI: "1" } });
+  const vitest = () =>
+    spawnSync(process.execPath, [VITEST, "run", "--root", project.dir, "--config", "vitest.config.mjs"], {
+      cwd: project.dir,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", CI: "1" },
+    });
 
   it("runs the test against the rewritten workflow", () => {
     const r = vitest();
@@ -44,9 +57,14 @@ describe("a user's vitest run with the continuum() plugin", () => {
   }, 60_000);
 
   it("fails the test file that imports a bad workflow, naming file:line:col", () => {
-    project.write("src/order.workflow.ts", project.read("src/order.workflow.ts").replace("await sleep(10);", "await sleep(Math.random());"));
+    project.write(
+      "src/order.workflow.ts",
+      project.read("src/order.workflow.ts").replace("await sleep(10);", "await sleep(Math.random());"),
+    );
     const r = vitest();
     expect(r.status).not.toBe(0);
-    expect(`${r.stdout}${r.stderr}`).toMatch(/order\.workflow\.ts:5:15 - error CTM1101: Math\.random\(\) differs on replay/);
+    expect(`${r.stdout}${r.stderr}`).toMatch(
+      /order\.workflow\.ts:5:15 - error CTM1101: Math\.random\(\) differs on replay/,
+    );
   }, 60_000);
 });

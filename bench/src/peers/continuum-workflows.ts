@@ -111,7 +111,9 @@ export const fanout = workflow.stamped({
   file: "bench/src/peers/continuum-workflows.ts",
   line: 104,
 })("bench.fanout", { version: 1 }, async (width: number) => {
-  const results = await Promise.all(Array.from({ length: width }, (_, i) => activity.at("activity:noop#0")(noop, i)));
+  const results = await Promise.all(
+    Array.from({ length: width }, (_, i) => activity.at("activity:noop#0")(noop, i)),
+  );
   return results.length;
 });
 
@@ -133,12 +135,22 @@ export const fanoutChildren = workflow.stamped({
   line: 129,
 })("bench.fanoutChildren", { version: 1 }, async (width: number) => {
   const handles = [];
-  for (let i = 0; i < width; i += 1) handles.push(await startChild.at("startChild:fanoutChild#0")(fanoutChild, i));
+  for (let i = 0; i < width; i += 1)
+    handles.push(await startChild.at("startChild:fanoutChild#0")(fanoutChild, i));
   const results = await Promise.all(handles.map((handle) => awaitChild.at("awaitChild:#0")(handle)));
   return results.length;
 });
 
 /** Every workflow above, for engine registration. */
-export const benchWorkflows = [threeStep, longLoop, waitLoop, coldFlow, suspended, fanout, fanoutChild, fanoutChildren];
+export const benchWorkflows = [
+  threeStep,
+  longLoop,
+  waitLoop,
+  coldFlow,
+  suspended,
+  fanout,
+  fanoutChild,
+  fanoutChildren,
+];
 /** Every activity above. */
 export const benchActivities = [noop, tick];

@@ -1,11 +1,35 @@
-import { createClient, createEngine, openJournal, type Engine, type EngineOptions, type Journal } from "@continuum/core";
+import {
+  createClient,
+  createEngine,
+  openJournal,
+  type Engine,
+  type EngineOptions,
+  type Journal,
+} from "@continuum/core";
 import { replayHistory } from "@continuum/core/testing";
 import type { PeerDriver } from "../case.ts";
 import { createCompletions, delay, withDeadline } from "../support/closed-loop.ts";
 import { createDatabase, type BenchDatabase } from "../support/database.ts";
 import { summarize } from "../support/stats.ts";
-import { longHistoryMetrics, measureLatency, measureThroughput, wakeupMetrics, type OpenThreeStep } from "./three-step.ts";
-import { benchActivities, benchWorkflows, coldFlow, fanout, fanoutChildren, longLoop, probes, suspended, threeStep, waitLoop } from "./continuum-workflows.ts";
+import {
+  longHistoryMetrics,
+  measureLatency,
+  measureThroughput,
+  wakeupMetrics,
+  type OpenThreeStep,
+} from "./three-step.ts";
+import {
+  benchActivities,
+  benchWorkflows,
+  coldFlow,
+  fanout,
+  fanoutChildren,
+  longLoop,
+  probes,
+  suspended,
+  threeStep,
+  waitLoop,
+} from "./continuum-workflows.ts";
 
 interface Opened {
   readonly journal: Journal;
@@ -30,9 +54,16 @@ async function openOn(db: BenchDatabase | undefined): Promise<Opened> {
 /** An engine whose run endings resolve a completion map keyed by run id. */
 function startEngine(journal: Journal, options: Partial<EngineOptions> = {}) {
   const completions = createCompletions();
-  const engine: Engine = createEngine({ journal, workflows: benchWorkflows, activities: benchActivities, ...options });
+  const engine: Engine = createEngine({
+    journal,
+    workflows: benchWorkflows,
+    activities: benchActivities,
+    ...options,
+  });
   engine.events.on("run.completed", (e) => completions.resolve(e.runId));
-  engine.events.on("run.failed", (e) => completions.failAll(new Error(`run ${e.runId} failed: ${JSON.stringify(e.error)}`)));
+  engine.events.on("run.failed", (e) =>
+    completions.failAll(new Error(`run ${e.runId} failed: ${JSON.stringify(e.error)}`)),
+  );
   engine.events.on("engine.error", (e) => console.error(`[continuum] engine error in ${e.where}:`, e.error));
   engine.start();
   return { engine, completions };
@@ -40,7 +71,9 @@ function startEngine(journal: Journal, options: Partial<EngineOptions> = {}) {
 
 const openThreeStep: OpenThreeStep = async (db, concurrency) => {
   const opened = await openOn(db);
-  const { engine, completions } = startEngine(opened.journal, { concurrency: { workflows: Math.max(16, concurrency), activities: Math.max(32, concurrency) } });
+  const { engine, completions } = startEngine(opened.journal, {
+    concurrency: { workflows: Math.max(16, concurrency), activities: Math.max(32, concurrency) },
+  });
   const client = createClient({ journal: opened.journal, engine });
   return {
     async runOne(i) {
@@ -58,7 +91,9 @@ const openThreeStep: OpenThreeStep = async (db, concurrency) => {
  * Remembers when each run last committed a step, so the harness can wait for "the code reached
  * this point and the step that got there is in the journal" without racing the commit.
  */
-function trackCommits(engine: Engine): (map: Map<string, number>, key: string, runId: string, timeoutMs?: number) => Promise<void> {
+function trackCommits(
+  engine: Engine,
+): (map: Map<string, number>, key: string, runId: string, timeoutMs?: number) => Promise<void> {
   const lastCommit = new Map<string, number>();
   engine.events.on("step.committed", (e) => lastCommit.set(e.runId, performance.now()));
   return (map, key, runId, timeoutMs = 60_000) =>
@@ -77,7 +112,10 @@ function trackCommits(engine: Engine): (map: Map<string, number>, key: string, r
 
 /** Continuum on PostgreSQL (`embedded` false) or on embedded PGlite in memory. */
 export function continuumDriver(embedded: boolean): PeerDriver {
-  const withDb = async <T>(scenario: string, body: (db: BenchDatabase | undefined) => Promise<T>): Promise<T> => {
+  const withDb = async <T>(
+    scenario: string,
+    body: (db: BenchDatabase | undefined) => Promise<T>,
+  ): Promise<T> => {
     const db = embedded ? undefined : await createDatabase("continuum", scenario);
     try {
       return await body(db);
@@ -86,7 +124,10 @@ export function continuumDriver(embedded: boolean): PeerDriver {
     }
   };
   return {
-    throughput: (p) => withDb("throughput", (db) => measureThroughput(db, openThreeStep, p.n as number, p.concurrency as number)),
+    throughput: (p) =>
+      withDb("throughput", (db) =>
+        measureThroughput(db, openThreeStep, p.n as number, p.concurrency as number),
+      ),
     latency: (p) => withDb("latency", (db) => measureLatency(db, openThreeStep, p.runs as number)),
     "long-history": (p) =>
       withDb("long", async (db) => {
@@ -125,7 +166,13 @@ export function continuumDriver(embedded: boolean): PeerDriver {
             await delay(20); // both peers get the same settle time before the signal
             const t0 = performance.now();
             await client.signal(run.runId, "go", k);
-            await withDeadline((async () => { while (!probes.resumed.has(String(k))) await delay(0); })(), 30_000, `resume ${k}`);
+            await withDeadline(
+              (async () => {
+                while (!probes.resumed.has(String(k))) await delay(0);
+              })(),
+              30_000,
+              `resume ${k}`,
+            );
             if (k >= warm) samples.push((probes.resumed.get(String(k)) as number) - t0);
           }
           await withDeadline(completions.wait(run.runId), 30_000, "wait-loop run");
@@ -159,7 +206,13 @@ export function continuumDriver(embedded: boolean): PeerDriver {
             const t0 = performance.now();
             await client.signal(run.runId, "finish", r);
             const key = `cold:${r}`;
-            await withDeadline((async () => { while (!probes.resumed.has(key)) await delay(0); })(), 60_000, `resume ${r}`);
+            await withDeadline(
+              (async () => {
+                while (!probes.resumed.has(key)) await delay(0);
+              })(),
+              60_000,
+              `resume ${r}`,
+            );
             const ms = (probes.resumed.get(key) as number) - t0;
             if (r + 1 < sticky + cold) await reached(probes.waiting, `cold:${r + 1}`, run.runId);
             else await withDeadline(current.completions.wait(run.runId), 60_000, "cold-flow run");
@@ -240,7 +293,13 @@ export function continuumDriver(embedded: boolean): PeerDriver {
             }
           };
           await Promise.all(Array.from({ length: 16 }, lane));
-          await withDeadline((async () => { while (probes.waiting.size < runs || committed < runs) await delay(20); })(), 20 * 60_000, "runs suspending");
+          await withDeadline(
+            (async () => {
+              while (probes.waiting.size < runs || committed < runs) await delay(20);
+            })(),
+            20 * 60_000,
+            "runs suspending",
+          );
           const held = await settle();
           await engine.stop();
           const evicted = await settle();
@@ -269,7 +328,8 @@ export function continuumDriver(embedded: boolean): PeerDriver {
           const width = p.width as number;
           const t0 = performance.now();
           // children: 1 fans out to child workflows (each runs one activity) instead of activities.
-          const run = p.children === 1 ? await client.start(fanoutChildren, width) : await client.start(fanout, width);
+          const run =
+            p.children === 1 ? await client.start(fanoutChildren, width) : await client.start(fanout, width);
           await withDeadline(completions.wait(run.runId), 10 * 60_000, "fan-out run");
           const ms = performance.now() - t0;
           return { totalMs: ms, activitiesPerSec: (width * 1000) / ms };

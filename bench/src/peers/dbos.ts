@@ -2,7 +2,13 @@ import { DBOS } from "@dbos-inc/dbos-sdk";
 import type { PeerDriver } from "../case.ts";
 import { delay, withDeadline } from "../support/closed-loop.ts";
 import { createDatabase, type BenchDatabase } from "../support/database.ts";
-import { longHistoryMetrics, measureLatency, measureThroughput, wakeupMetrics, type OpenThreeStep } from "./three-step.ts";
+import {
+  longHistoryMetrics,
+  measureLatency,
+  measureThroughput,
+  wakeupMetrics,
+  type OpenThreeStep,
+} from "./three-step.ts";
 
 // DBOS Transact is a process-wide singleton: every case runs in its own process, registers its
 // functions, launches on a fresh system database, and shuts down. Settings are the documented
@@ -102,7 +108,10 @@ async function withFreshDb<T>(scenario: string, body: (db: BenchDatabase) => Pro
 
 /** DBOS Transact: in-process workflows whose steps are checkpointed to its system database. */
 export const dbosDriver: PeerDriver = {
-  throughput: (p) => withFreshDb("throughput", (db) => measureThroughput(db, openThreeStep, p.n as number, p.concurrency as number)),
+  throughput: (p) =>
+    withFreshDb("throughput", (db) =>
+      measureThroughput(db, openThreeStep, p.n as number, p.concurrency as number),
+    ),
   latency: (p) => withFreshDb("latency", (db) => measureLatency(db, openThreeStep, p.runs as number)),
   "long-history": (p) =>
     withDbos("long", async () => {
@@ -121,11 +130,23 @@ export const dbosDriver: PeerDriver = {
       const handle = await DBOS.startWorkflow(waitLoop)(count + warm);
       const samples: number[] = [];
       for (let k = 0; k < count + warm; k += 1) {
-        await withDeadline((async () => { while (!waiting.has(k)) await delay(1); })(), 60_000, `wait ${k}`);
+        await withDeadline(
+          (async () => {
+            while (!waiting.has(k)) await delay(1);
+          })(),
+          60_000,
+          `wait ${k}`,
+        );
         await delay(20); // the same settle time Continuum gets before the signal
         const t0 = performance.now();
         await DBOS.send(handle.workflowID, k, "go");
-        await withDeadline((async () => { while (!resumed.has(k)) await delay(0); })(), 30_000, `resume ${k}`);
+        await withDeadline(
+          (async () => {
+            while (!resumed.has(k)) await delay(0);
+          })(),
+          30_000,
+          `resume ${k}`,
+        );
         if (k >= warm) samples.push((resumed.get(k) as number) - t0);
       }
       await handle.getResult();

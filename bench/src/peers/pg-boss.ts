@@ -53,6 +53,9 @@ async function withFreshDb<T>(scenario: string, body: (db: BenchDatabase) => Pro
 
 /** pg-boss: a job queue; the 3-step workflow is a chain of three jobs. */
 export const pgBossDriver: PeerDriver = {
-  throughput: (p) => withFreshDb("throughput", (db) => measureThroughput(db, openThreeStep, p.n as number, p.concurrency as number)),
+  throughput: (p) =>
+    withFreshDb("throughput", (db) =>
+      measureThroughput(db, openThreeStep, p.n as number, p.concurrency as number),
+    ),
   latency: (p) => withFreshDb("latency", (db) => measureLatency(db, openThreeStep, p.runs as number)),
 };

@@ -12,7 +12,9 @@ import { measureLatency, measureThroughput, type OpenThreeStep } from "./three-s
 async function openTable(db: BenchDatabase, max: number): Promise<pg.Pool> {
   const pool = new pg.Pool({ connectionString: db.url, max, application_name: "pg-raw-bench" });
   pool.on("error", () => {});
-  await pool.query("CREATE TABLE IF NOT EXISTS steps (id bigserial PRIMARY KEY, wf integer NOT NULL, step integer NOT NULL, at timestamptz NOT NULL DEFAULT now())");
+  await pool.query(
+    "CREATE TABLE IF NOT EXISTS steps (id bigserial PRIMARY KEY, wf integer NOT NULL, step integer NOT NULL, at timestamptz NOT NULL DEFAULT now())",
+  );
   return pool;
 }
 
@@ -40,7 +42,10 @@ async function withFreshDb<T>(scenario: string, body: (db: BenchDatabase) => Pro
 
 /** Raw `pg`: one INSERT per transaction, the floor of a durable step. */
 export const pgRawDriver: PeerDriver = {
-  throughput: (p) => withFreshDb("throughput", (db) => measureThroughput(db, openThreeStep, p.n as number, p.concurrency as number)),
+  throughput: (p) =>
+    withFreshDb("throughput", (db) =>
+      measureThroughput(db, openThreeStep, p.n as number, p.concurrency as number),
+    ),
   latency: (p) => withFreshDb("latency", (db) => measureLatency(db, openThreeStep, p.runs as number)),
   floor: (p) =>
     withFreshDb("floor", async (db) => {
@@ -48,14 +53,20 @@ export const pgRawDriver: PeerDriver = {
       const count = p.inserts as number;
       const pool = await openTable(db, concurrency);
       try {
-        await closedLoop(Math.min(200, count), concurrency, (i) => pool.query(insert, [-i, 0]).then(() => undefined));
+        await closedLoop(Math.min(200, count), concurrency, (i) =>
+          pool.query(insert, [-i, 0]).then(() => undefined),
+        );
         const samples: number[] = [];
         const ms = await closedLoop(count, concurrency, async (i) => {
           const t0 = performance.now();
           await pool.query(insert, [i, 0]);
           samples.push(performance.now() - t0);
         });
-        return { commitsPerSec: (count * 1000) / ms, p50Ms: percentile(samples, 0.5), p95Ms: percentile(samples, 0.95) };
+        return {
+          commitsPerSec: (count * 1000) / ms,
+          p50Ms: percentile(samples, 0.5),
+          p95Ms: percentile(samples, 0.95),
+        };
       } finally {
         await pool.end();
       }

@@ -22,15 +22,24 @@ const perWorkflowDeadlineMs = 60_000;
  * process, commits and backend CPU on the server. A short warm-up first, so connection setup
  * and JIT are not charged to the figures.
  */
-export async function measureThroughput(db: BenchDatabase | undefined, open: OpenThreeStep, n: number, concurrency: number): Promise<Record<string, number>> {
+export async function measureThroughput(
+  db: BenchDatabase | undefined,
+  open: OpenThreeStep,
+  n: number,
+  concurrency: number,
+): Promise<Record<string, number>> {
   const harness = await open(db, concurrency);
   try {
     const warm = Math.min(50, Math.max(concurrency, Math.ceil(n / 10)));
-    await closedLoop(warm, concurrency, (i) => withDeadline(harness.runOne(-1 - i), perWorkflowDeadlineMs, "warm-up workflow"));
+    await closedLoop(warm, concurrency, (i) =>
+      withDeadline(harness.runOne(-1 - i), perWorkflowDeadlineMs, "warm-up workflow"),
+    );
     const dbBefore = db === undefined ? undefined : await readDatabaseCounters(db.name);
     const stmtBefore = statementCounts();
     const cpuBefore = process.cpuUsage();
-    const ms = await closedLoop(n, concurrency, (i) => withDeadline(harness.runOne(i), perWorkflowDeadlineMs, `workflow ${i}`));
+    const ms = await closedLoop(n, concurrency, (i) =>
+      withDeadline(harness.runOne(i), perWorkflowDeadlineMs, `workflow ${i}`),
+    );
     const cpu = process.cpuUsage(cpuBefore);
     const stmtAfter = statementCounts();
     const metrics: Record<string, number> = {
@@ -51,24 +60,37 @@ export async function measureThroughput(db: BenchDatabase | undefined, open: Ope
 }
 
 /** One workflow at a time: start -> completion percentiles. */
-export async function measureLatency(db: BenchDatabase | undefined, open: OpenThreeStep, runs: number): Promise<Record<string, number>> {
+export async function measureLatency(
+  db: BenchDatabase | undefined,
+  open: OpenThreeStep,
+  runs: number,
+): Promise<Record<string, number>> {
   const harness = await open(db, 1);
   try {
-    for (let i = 0; i < Math.min(20, runs); i += 1) await withDeadline(harness.runOne(-1 - i), perWorkflowDeadlineMs, "warm-up workflow");
+    for (let i = 0; i < Math.min(20, runs); i += 1)
+      await withDeadline(harness.runOne(-1 - i), perWorkflowDeadlineMs, "warm-up workflow");
     const samples: number[] = [];
     for (let i = 0; i < runs; i += 1) {
       const t0 = performance.now();
       await withDeadline(harness.runOne(i), perWorkflowDeadlineMs, `workflow ${i}`);
       samples.push(performance.now() - t0);
     }
-    return { p50Ms: percentile(samples, 0.5), p95Ms: percentile(samples, 0.95), p99Ms: percentile(samples, 0.99) };
+    return {
+      p50Ms: percentile(samples, 0.5),
+      p95Ms: percentile(samples, 0.95),
+      p99Ms: percentile(samples, 0.99),
+    };
   } finally {
     await harness.close();
   }
 }
 
 /** Per-step figures of one long run from the time each step's body ran. */
-export function longHistoryMetrics(stepTimes: readonly number[], startedAt: number, finishedAt: number): Record<string, number> {
+export function longHistoryMetrics(
+  stepTimes: readonly number[],
+  startedAt: number,
+  finishedAt: number,
+): Record<string, number> {
   const steps = stepTimes.length;
   const window = Math.max(1, Math.min(100, Math.floor(steps / 5)));
   const gaps: number[] = [];

@@ -8,7 +8,11 @@
  * const ms = await closedLoop(500, 10, async (i) => { await runWorkflow(i); });
  * ```
  */
-export async function closedLoop(total: number, concurrency: number, runOne: (index: number) => Promise<void>): Promise<number> {
+export async function closedLoop(
+  total: number,
+  concurrency: number,
+  runOne: (index: number) => Promise<void>,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   const lane = async (): Promise<void> => {

@@ -39,7 +39,9 @@ export function installStatementCounter(): void {
   for (const base of bases) {
     try {
       const pgPath = createRequire(base).resolve("pg");
-      const pgModule = fromBench(pgPath) as { Client: { prototype: { query: (...args: unknown[]) => unknown } } };
+      const pgModule = fromBench(pgPath) as {
+        Client: { prototype: { query: (...args: unknown[]) => unknown } };
+      };
       prototypes.add(pgModule.Client.prototype);
     } catch {
       // That package does not use pg.
@@ -49,9 +51,15 @@ export function installStatementCounter(): void {
     const original = proto.query;
     proto.query = function countedQuery(this: unknown, ...args: unknown[]): unknown {
       const first = args[0];
-      const text = typeof first === "string" ? first : typeof first === "object" && first !== null && "text" in first ? String((first as { text: unknown }).text) : "";
+      const text =
+        typeof first === "string"
+          ? first
+          : typeof first === "object" && first !== null && "text" in first
+            ? String((first as { text: unknown }).text)
+            : "";
       counts.total += 1;
-      if (/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START TRANSACTION)\b/i.test(text)) counts.transactionControl += 1;
+      if (/^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|START TRANSACTION)\b/i.test(text))
+        counts.transactionControl += 1;
       const result = original.apply(this, args);
       if (keepTexts) {
         const key = text.replace(/\s+/g, " ").trim().slice(0, 160);
@@ -59,7 +67,11 @@ export function installStatementCounter(): void {
         byText.set(key, entry);
         entry.count += 1;
         const t0 = performance.now();
-        if (result !== null && typeof result === "object" && typeof (result as Promise<unknown>).then === "function") {
+        if (
+          result !== null &&
+          typeof result === "object" &&
+          typeof (result as Promise<unknown>).then === "function"
+        ) {
           (result as Promise<unknown>).then(
             () => (entry.ms += performance.now() - t0),
             () => (entry.ms += performance.now() - t0),

@@ -27,7 +27,10 @@ export function summarize(values: readonly number[]): Summary {
   const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (finite.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, samples: 0 };
   const mid = Math.floor(finite.length / 2);
-  const median = finite.length % 2 === 1 ? (finite[mid] as number) : ((finite[mid - 1] as number) + (finite[mid] as number)) / 2;
+  const median =
+    finite.length % 2 === 1
+      ? (finite[mid] as number)
+      : ((finite[mid - 1] as number) + (finite[mid] as number)) / 2;
   return { median, min: finite[0] as number, max: finite.at(-1) as number, samples: finite.length };
 }
 

@@ -18,16 +18,58 @@ import { batchFlow } from "./batch.workflow.ts";
 import { orderFlow } from "./order.workflow.ts";
 import type { FraudReview, OrderInput, OrderResult } from "./order-types.ts";
 
-type DemoOrder = OrderInput & { readonly review: FraudReview | "silence"; readonly expected: OrderResult["status"] };
+type DemoOrder = OrderInput & {
+  readonly review: FraudReview | "silence";
+  readonly expected: OrderResult["status"];
+};
 
 const orders: readonly DemoOrder[] = [
-  { orderId: "o-1001", items: [{ sku: "sku-book", quantity: 2 }], reviewTimeoutMs: 60_000, review: "approved", expected: "shipped" },
-  { orderId: "o-1002", items: [{ sku: "sku-lamp", quantity: 1 }, { sku: "sku-mug", quantity: 4 }], reviewTimeoutMs: 60_000, review: "approved", expected: "shipped" },
-  { orderId: "o-1003", items: [{ sku: "sku-desk", quantity: 1 }], reviewTimeoutMs: 60_000, review: "rejected", expected: "refunded" },
-  { orderId: "o-1004", items: [{ sku: "sku-mug", quantity: 1 }], reviewTimeoutMs: 1_500, review: "silence", expected: "refunded" },
-  { orderId: "o-1005", items: [{ sku: "sku-lamp", quantity: 2 }], reviewTimeoutMs: 60_000, review: "approved", expected: "shipped" },
+  {
+    orderId: "o-1001",
+    items: [{ sku: "sku-book", quantity: 2 }],
+    reviewTimeoutMs: 60_000,
+    review: "approved",
+    expected: "shipped",
+  },
+  {
+    orderId: "o-1002",
+    items: [
+      { sku: "sku-lamp", quantity: 1 },
+      { sku: "sku-mug", quantity: 4 },
+    ],
+    reviewTimeoutMs: 60_000,
+    review: "approved",
+    expected: "shipped",
+  },
+  {
+    orderId: "o-1003",
+    items: [{ sku: "sku-desk", quantity: 1 }],
+    reviewTimeoutMs: 60_000,
+    review: "rejected",
+    expected: "refunded",
+  },
+  {
+    orderId: "o-1004",
+    items: [{ sku: "sku-mug", quantity: 1 }],
+    reviewTimeoutMs: 1_500,
+    review: "silence",
+    expected: "refunded",
+  },
+  {
+    orderId: "o-1005",
+    items: [{ sku: "sku-lamp", quantity: 2 }],
+    reviewTimeoutMs: 60_000,
+    review: "approved",
+    expected: "shipped",
+  },
   // Approved, but no carrier takes a piano: shipping fails for good and the charge is undone.
-  { orderId: "o-1006", items: [{ sku: "sku-piano", quantity: 1 }], reviewTimeoutMs: 60_000, review: "approved", expected: "refunded" },
+  {
+    orderId: "o-1006",
+    items: [{ sku: "sku-piano", quantity: 1 }],
+    reviewTimeoutMs: 60_000,
+    review: "approved",
+    expected: "refunded",
+  },
 ];
 
 async function main(): Promise<void> {
@@ -45,14 +87,26 @@ async function main(): Promise<void> {
     leaseMs: 10_000,
   });
   const orderOf = new Map<string, string>(); // runId -> orderId, for readable progress lines
-  engine.events.on("activity.retried", (e) => console.log(`  [engine] ${e.activityName} for ${orderOf.get(e.runId) ?? e.runId} retries in ${e.delayMs} ms`));
-  engine.events.on("timer.fired", (e) => console.log(`  [engine] review timeout fired for ${orderOf.get(e.runId) ?? e.runId}`));
+  engine.events.on("activity.retried", (e) =>
+    console.log(
+      `  [engine] ${e.activityName} for ${orderOf.get(e.runId) ?? e.runId} retries in ${e.delayMs} ms`,
+    ),
+  );
+  engine.events.on("timer.fired", (e) =>
+    console.log(`  [engine] review timeout fired for ${orderOf.get(e.runId) ?? e.runId}`),
+  );
   engine.events.on("engine.error", (e) => console.error(`  [engine] error in ${e.where}:`, e.error));
-  engine.events.on("run.completed", (e) => console.log(`${orderOf.has(e.runId) ? `order ${orderOf.get(e.runId)}` : `run ${e.runId}`} finished`));
+  engine.events.on("run.completed", (e) =>
+    console.log(`${orderOf.has(e.runId) ? `order ${orderOf.get(e.runId)}` : `run ${e.runId}`} finished`),
+  );
   engine.start();
 
   const client = createClient({ journal, engine });
-  const batch = await client.start(batchFlow, { batchId: "b-42", orders: orders.map(({ review: _review, expected: _expected, ...input }) => input) }, { id: "batch-b-42" });
+  const batch = await client.start(
+    batchFlow,
+    { batchId: "b-42", orders: orders.map(({ review: _review, expected: _expected, ...input }) => input) },
+    { id: "batch-b-42" },
+  );
   console.log(`placed batch b-42 (${orders.length} orders) -> run ${batch.runId}`);
   const runIdOf = new Map<string, string>(); // orderId -> child runId
   for (const order of orders) {
@@ -67,7 +121,9 @@ async function main(): Promise<void> {
     const runId = runIdOf.get(order.orderId)!;
     await waitForReviewRequest(client, runId);
     if (order.review === "silence") {
-      console.log(`fraud team: no answer for ${order.orderId} (review times out after ${order.reviewTimeoutMs} ms)`);
+      console.log(
+        `fraud team: no answer for ${order.orderId} (review times out after ${order.reviewTimeoutMs} ms)`,
+      );
       continue;
     }
     console.log(`fraud team: ${order.review} ${order.orderId}`);
@@ -80,7 +136,8 @@ async function main(): Promise<void> {
   let ok = true;
   for (const [i, order] of orders.entries()) {
     const result = results[i]!;
-    const detail = result.status === "shipped" ? `shipped, tracking ${result.trackingId}` : `refunded (${result.reason})`;
+    const detail =
+      result.status === "shipped" ? `shipped, tracking ${result.trackingId}` : `refunded (${result.reason})`;
     console.log(`  ${order.orderId}: ${detail}`);
     if (result.status !== order.expected) ok = false;
   }

@@ -15,7 +15,11 @@ export interface OrderInput {
 /** How an order ended. */
 export type OrderResult =
   | { readonly orderId: string; readonly status: "shipped"; readonly trackingId: string }
-  | { readonly orderId: string; readonly status: "refunded"; readonly reason: "fraud_rejected" | "review_timed_out" | "shipping_failed" };
+  | {
+      readonly orderId: string;
+      readonly status: "refunded";
+      readonly reason: "fraud_rejected" | "review_timed_out" | "shipping_failed";
+    };
 
 /** The fraud team's verdict, sent as the `fraud_review` signal. */
 export type FraudReview = "approved" | "rejected";

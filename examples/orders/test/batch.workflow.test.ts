@@ -7,14 +7,27 @@ import { batchFlow } from "../src/batch.workflow.ts";
 import { orderFlow } from "../src/order.workflow.ts";
 
 const activities = [validation.check, payments.charge, payments.refund, fulfillment.ship];
-const order = (orderId: string) => ({ orderId, items: [{ sku: "sku-mug", quantity: 1 }], reviewTimeoutMs: 3_600_000 });
+const order = (orderId: string) => ({
+  orderId,
+  items: [{ sku: "sku-mug", quantity: 1 }],
+  reviewTimeoutMs: 3_600_000,
+});
 
 describe("batch flow (example): orders as child workflows", () => {
   it("runs each order as a child with its own id and sums up how they ended", async () => {
-    const env = await createTestEnvironment({ workflows: [batchFlow, orderFlow], activities, paranoid: true });
-    const batch = await env.client.start(batchFlow, { batchId: "b-1", orders: [order("o-1"), order("o-2"), order("o-3")] });
+    const env = await createTestEnvironment({
+      workflows: [batchFlow, orderFlow],
+      activities,
+      paranoid: true,
+    });
+    const batch = await env.client.start(batchFlow, {
+      batchId: "b-1",
+      orders: [order("o-1"), order("o-2"), order("o-3")],
+    });
     await env.settle();
-    const children = await Promise.all(["o-1", "o-2", "o-3"].map((id) => env.client.describeWorkflow(`order-${id}`)));
+    const children = await Promise.all(
+      ["o-1", "o-2", "o-3"].map((id) => env.client.describeWorkflow(`order-${id}`)),
+    );
     expect(children.map((child) => child?.status)).toEqual(["running", "running", "running"]);
     await env.sendSignal(children[0]!.runId, "fraud_review", "approved");
     await env.sendSignal(children[1]!.runId, "fraud_review", "rejected");
@@ -37,7 +50,9 @@ describe("batch flow (example): orders as child workflows", () => {
     await env.settle();
     await env.client.cancel(batch.runId, "customer withdrew the batch");
     await expect(batch.result()).rejects.toMatchObject({ code: "CTM_CANCELLED" });
-    const children = await Promise.all(["o-7", "o-8"].map((id) => env.client.describeWorkflow(`order-${id}`)));
+    const children = await Promise.all(
+      ["o-7", "o-8"].map((id) => env.client.describeWorkflow(`order-${id}`)),
+    );
     expect(children.map((child) => child?.status)).toEqual(["cancelled", "cancelled"]);
   });
 });

@@ -6,7 +6,11 @@ import * as validation from "../src/activities/validation.ts";
 import { orderFlow } from "../src/order.workflow.ts";
 
 const activities = [validation.check, payments.charge, payments.refund, fulfillment.ship];
-const order = (orderId: string, reviewTimeoutMs = 60_000) => ({ orderId, items: [{ sku: "sku-book", quantity: 2 }], reviewTimeoutMs });
+const order = (orderId: string, reviewTimeoutMs = 60_000) => ({
+  orderId,
+  items: [{ sku: "sku-book", quantity: 2 }],
+  reviewTimeoutMs,
+});
 
 describe("order flow (example)", () => {
   it("ships an approved order, after the charge's transient failures", async () => {
@@ -25,16 +29,28 @@ describe("order flow (example)", () => {
     const env = await createTestEnvironment({ workflows: [orderFlow], activities });
     const rejected = await env.client.start(orderFlow, order("o-1003"));
     await env.sendSignal(rejected.runId, "fraud_review", "rejected");
-    expect(await rejected.result()).toEqual({ orderId: "o-1003", status: "refunded", reason: "fraud_rejected" });
+    expect(await rejected.result()).toEqual({
+      orderId: "o-1003",
+      status: "refunded",
+      reason: "fraud_rejected",
+    });
     const silent = await env.client.start(orderFlow, order("o-1004", 24 * 3600_000));
     const before = env.now();
-    expect(await silent.result()).toEqual({ orderId: "o-1004", status: "refunded", reason: "review_timed_out" });
+    expect(await silent.result()).toEqual({
+      orderId: "o-1004",
+      status: "refunded",
+      reason: "review_timed_out",
+    });
     expect(env.now() - before).toBeGreaterThanOrEqual(24 * 3600_000);
   });
 
   it("fails an order with an unknown SKU at once (not retried)", async () => {
     const env = await createTestEnvironment({ workflows: [orderFlow], activities });
-    const run = await env.client.start(orderFlow, { orderId: "o-9", items: [{ sku: "sku-unicorn", quantity: 1 }], reviewTimeoutMs: 1_000 });
+    const run = await env.client.start(orderFlow, {
+      orderId: "o-9",
+      items: [{ sku: "sku-unicorn", quantity: 1 }],
+      reviewTimeoutMs: 1_000,
+    });
     await expect(run.result()).rejects.toMatchObject({ code: "CTM_WORKFLOW_FAILED" });
   });
 });
@@ -46,12 +62,18 @@ describe("order flow (example): compensation", () => {
     env.events.on("activity.completed", (e) => {
       if (e.activityName === "payments.refund") refunds.push(e.runId);
     });
-    const run = await env.client.start(orderFlow, { orderId: "o-77", items: [{ sku: "sku-piano", quantity: 1 }], reviewTimeoutMs: 60_000 });
+    const run = await env.client.start(orderFlow, {
+      orderId: "o-77",
+      items: [{ sku: "sku-piano", quantity: 1 }],
+      reviewTimeoutMs: 60_000,
+    });
     await env.settle();
     await env.sendSignal(run.runId, "fraud_review", "approved");
     expect(await run.result()).toEqual({ orderId: "o-77", status: "refunded", reason: "shipping_failed" });
     expect(refunds).toEqual([run.runId]);
-    const scheduled = (await env.client.history(run.runId)).filter((e) => e.kind === "activity_scheduled").map((e) => ("activityName" in e ? e.activityName : ""));
+    const scheduled = (await env.client.history(run.runId))
+      .filter((e) => e.kind === "activity_scheduled")
+      .map((e) => ("activityName" in e ? e.activityName : ""));
     expect(scheduled).toEqual(["validation.check", "payments.charge", "fulfillment.ship", "payments.refund"]);
   });
 });

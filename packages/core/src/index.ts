@@ -7,7 +7,15 @@ export * from "./journal/clock.ts";
 export * from "./workflow/index.ts";
 export * from "./worker/index.ts";
 export * from "./client/index.ts";
-export { encode, decode, serializeError, deserializeError, registerErrorClass, registerPayloadClass, encodedSize } from "./codec/index.ts";
+export {
+  encode,
+  decode,
+  serializeError,
+  deserializeError,
+  registerErrorClass,
+  registerPayloadClass,
+  encodedSize,
+} from "./codec/index.ts";
 export type { PayloadClassCodec } from "./codec/index.ts";
 export { openJournal } from "./journal/open-journal.ts";
 export type { OpenJournalOptions } from "./journal/open-journal.ts";

@@ -30,7 +30,8 @@ describe("golden histories of booking v1", () => {
       const history = golden(name);
       expect(history[0]).toMatchObject({ kind: "run_started", workflowName: "booking", versionHash: v1Hash });
       for (const event of history) {
-        if ("identity" in event) expect(cursors.has(event.identity.slice(0, event.identity.lastIndexOf("@")))).toBe(true);
+        if ("identity" in event)
+          expect(cursors.has(event.identity.slice(0, event.identity.lastIndexOf("@")))).toBe(true);
       }
       await replayHistory(bookingV1, history);
     }
@@ -59,26 +60,61 @@ describe("golden histories of booking v1", () => {
     const resumedHistory: HistoryEvent[] = [...waiting];
     const at = (waiting.at(-1)?.at ?? 0) + 1_000;
     const append = (events: readonly object[]) => {
-      for (const event of events) resumedHistory.push({ ...event, seq: resumedHistory.length + 1, at } as HistoryEvent);
+      for (const event of events)
+        resumedHistory.push({ ...event, seq: resumedHistory.length + 1, at } as HistoryEvent);
     };
-    const old = await createExecution(bookingV2Patched, { runId: "old", workflowId: "old", history: waiting });
-    const approved = await old.step({ now: at, deliveries: [{ kind: "signal_received", name: "approve", payload: true }] });
+    const old = await createExecution(bookingV2Patched, {
+      runId: "old",
+      workflowId: "old",
+      history: waiting,
+    });
+    const approved = await old.step({
+      now: at,
+      deliveries: [{ kind: "signal_received", name: "approve", payload: true }],
+    });
     // The old path: straight to the hotel, no visa check.
-    expect(approved.commands.map((c) => ("identity" in c ? c.identity : c.kind))).toEqual(["activity:travel.bookHotel#0@0"]);
+    expect(approved.commands.map((c) => ("identity" in c ? c.identity : c.kind))).toEqual([
+      "activity:travel.bookHotel#0@0",
+    ]);
     append(approved.events);
-    const done = await old.step({ now: at, deliveries: [{ kind: "activity_completed", identity: "activity:travel.bookHotel#0@0", result: "hotel-t-1", attempts: 1 }] });
+    const done = await old.step({
+      now: at,
+      deliveries: [
+        {
+          kind: "activity_completed",
+          identity: "activity:travel.bookHotel#0@0",
+          result: "hotel-t-1",
+          attempts: 1,
+        },
+      ],
+    });
     old.dispose();
-    expect(done.outcome).toEqual({ kind: "complete_run", result: { tripId: "t-1", status: "booked", flight: "flight-t-1", hotel: "hotel-t-1" } });
+    expect(done.outcome).toEqual({
+      kind: "complete_run",
+      result: { tripId: "t-1", status: "booked", flight: "flight-t-1", hotel: "hotel-t-1" },
+    });
     append(done.events);
 
     // A run started after the deploy takes the new path (and records the patch marker).
-    const env = await createTestEnvironment({ workflows: [bookingV2Patched], activities: travelActivities, paranoid: true });
+    const env = await createTestEnvironment({
+      workflows: [bookingV2Patched],
+      activities: travelActivities,
+      paranoid: true,
+    });
     const fresh = await env.client.start(bookingV2Patched, { tripId: "t-2" });
     await env.settle();
     await env.sendSignal(fresh.runId, "approve", true);
-    expect(await fresh.result()).toEqual({ tripId: "t-2", status: "booked", flight: "flight-t-2", hotel: "hotel-t-2", visa: "visa-t-2-ok" });
+    expect(await fresh.result()).toEqual({
+      tripId: "t-2",
+      status: "booked",
+      flight: "flight-t-2",
+      hotel: "hotel-t-2",
+      visa: "visa-t-2-ok",
+    });
     const freshHistory = await env.client.history(fresh.runId);
-    expect(freshHistory.some((e) => e.kind === "value_recorded" && e.identity === "patched:visa-check#0@0")).toBe(true);
+    expect(
+      freshHistory.some((e) => e.kind === "value_recorded" && e.identity === "patched:visa-check#0@0"),
+    ).toBe(true);
     await env.close();
 
     // Replayed again and again: each run takes its own branch every time.

@@ -33,7 +33,11 @@ const cases = {
 type Env = Awaited<ReturnType<typeof createTestEnvironment>>;
 
 for (const [name, drive] of Object.entries(cases)) {
-  const env = await createTestEnvironment({ workflows: [bookingV1], activities: travelActivities, startTime: Date.UTC(2026, 0, 1) });
+  const env = await createTestEnvironment({
+    workflows: [bookingV1],
+    activities: travelActivities,
+    startTime: Date.UTC(2026, 0, 1),
+  });
   const run = await env.client.start(bookingV1, { tripId: "t-1" }, { id: name });
   await drive(env, run.runId);
   const history = await env.client.history(run.runId);

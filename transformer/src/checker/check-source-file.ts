@@ -23,7 +23,17 @@ import { timerRules } from "./timer-rules.ts";
 
 /** Every rule family, in report order. */
 export const RULE_FAMILIES: readonly RuleFamily[] = [
-  timeRules, randomRules, timerRules, ioRules, processRules, importRules, effectUsageRules, runtimeRules, globalStateRules, iterationRules, payloadRules,
+  timeRules,
+  randomRules,
+  timerRules,
+  ioRules,
+  processRules,
+  importRules,
+  effectUsageRules,
+  runtimeRules,
+  globalStateRules,
+  iterationRules,
+  payloadRules,
 ];
 
 const referenceTable: ReadonlyMap<string, ReferenceRule> = new Map(
@@ -40,18 +50,33 @@ export interface CheckSession {
 
 /** Creates the state that {@link checkSourceFile} reuses across files. */
 export function createCheckSession(options: ResolvedOptions, program?: ts.Program): CheckSession {
-  return { options, program, resolver: createReferenceResolver(program), modules: createModuleClassifier(options, program) };
+  return {
+    options,
+    program,
+    resolver: createReferenceResolver(program),
+    modules: createModuleClassifier(options, program),
+  };
 }
 
 /** True when `node` is the outermost element of a member chain (`a.b.c` as a whole). */
 function isChainTop(node: ts.Node): boolean {
   let child = node;
   let p = node.parent;
-  while (p && (ts.isParenthesizedExpression(p) || ts.isNonNullExpression(p) || ts.isAsExpression(p) || ts.isSatisfiesExpression(p))) {
+  while (
+    p &&
+    (ts.isParenthesizedExpression(p) ||
+      ts.isNonNullExpression(p) ||
+      ts.isAsExpression(p) ||
+      ts.isSatisfiesExpression(p))
+  ) {
     child = p;
     p = p.parent;
   }
-  return !(p && (ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === child);
+  return !(
+    p &&
+    (ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) &&
+    p.expression === child
+  );
 }
 
 function chainElements(top: ts.Expression): ts.Expression[] {
@@ -74,7 +99,12 @@ function isPlainLocalAlias(element: ts.Expression, context: CheckContext): boole
   const e = skipOuter(element);
   if (!ts.isIdentifier(e)) return false;
   const r = context.resolver.resolveIdentifier(e);
-  return r.kind === "local" && ts.isVariableDeclaration(r.declaration) && ts.isIdentifier(r.declaration.name) && r.declaration.getSourceFile() === context.sourceFile;
+  return (
+    r.kind === "local" &&
+    ts.isVariableDeclaration(r.declaration) &&
+    ts.isIdentifier(r.declaration.name) &&
+    r.declaration.getSourceFile() === context.sourceFile
+  );
 }
 
 function checkReference(top: ts.Expression, context: CheckContext): void {
@@ -89,7 +119,9 @@ function checkReference(top: ts.Expression, context: CheckContext): void {
       if (rule) {
         // name the resolved global only when the code does not spell it out (an alias)
         const text = element.getText(context.sourceFile);
-        const spelled = text.replace(/^(globalThis|window|global|self)\./, "").replace(/\[["'`](\w+)["'`]\]/g, ".$1");
+        const spelled = text
+          .replace(/^(globalThis|window|global|self)\./, "")
+          .replace(/\[["'`](\w+)["'`]\]/g, ".$1");
         context.report(element, rule.code, spelled.startsWith(probe) ? undefined : `\`${text}\` is ${probe}`);
         return;
       }
@@ -144,13 +176,18 @@ export function checkSourceFile(sf: ts.SourceFile, session: CheckSession): Conti
       diagnostics.push(d);
     },
     insideFunction(node) {
-      for (let n = node.parent; n; n = n.parent) if (ts.isFunctionLike(n) || ts.isClassStaticBlockDeclaration(n)) return true;
+      for (let n = node.parent; n; n = n.parent)
+        if (ts.isFunctionLike(n) || ts.isClassStaticBlockDeclaration(n)) return true;
       return false;
     },
   };
   const visit = (node: ts.Node): void => {
     if (ts.isTypeNode(node) || ts.isInterfaceDeclaration(node) || ts.isTypeAliasDeclaration(node)) return;
-    if (ts.canHaveModifiers(node) && ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)) return;
+    if (
+      ts.canHaveModifiers(node) &&
+      ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)
+    )
+      return;
     if (ts.isCallExpression(node) && isDefineActivityCall(node)) return; // activity code may do anything
     if (ts.isCallExpression(node) && calledApiExport(node) === "sideEffect") {
       // sideEffect(fn) is the escape hatch: fn runs once and its result is recorded, so it may
@@ -164,7 +201,11 @@ export function checkSourceFile(sf: ts.SourceFile, session: CheckSession): Conti
       return;
     }
     for (const family of families) family.visit?.(node, context);
-    if (ts.isIdentifier(node) ? isReference(node) && isChainTop(node) : (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && isChainTop(node)) {
+    if (
+      ts.isIdentifier(node)
+        ? isReference(node) && isChainTop(node)
+        : (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) && isChainTop(node)
+    ) {
       checkReference(node as ts.Expression, context);
     }
     ts.forEachChild(node, visit);

@@ -16,7 +16,12 @@ export interface ContinuumDiagnostic {
 }
 
 /** Builds a diagnostic for `node`; `detail` is appended to the rule's title. */
-export function diagnosticAt(sf: ts.SourceFile, node: ts.Node, code: RuleCode, detail?: string): ContinuumDiagnostic {
+export function diagnosticAt(
+  sf: ts.SourceFile,
+  node: ts.Node,
+  code: RuleCode,
+  detail?: string,
+): ContinuumDiagnostic {
   const start = node.getStart(sf);
   const lc = sf.getLineAndCharacterOfPosition(start);
   const rule = Rules[code];
@@ -38,7 +43,11 @@ export function formatDiagnostic(d: ContinuumDiagnostic, fileName: string = d.fi
 }
 
 /** Converts to a TypeScript diagnostic (category error, code `77xxxx`, message starting with the CTM code). */
-export function toTsDiagnostic(d: ContinuumDiagnostic, sf: ts.SourceFile, tsi: typeof ts = ts): ts.Diagnostic {
+export function toTsDiagnostic(
+  d: ContinuumDiagnostic,
+  sf: ts.SourceFile,
+  tsi: typeof ts = ts,
+): ts.Diagnostic {
   return {
     file: sf,
     start: d.start,
@@ -46,6 +55,13 @@ export function toTsDiagnostic(d: ContinuumDiagnostic, sf: ts.SourceFile, tsi: t
     category: tsi.DiagnosticCategory.Error,
     code: tsCodeOf(d.code),
     source: "continuum",
-    messageText: { messageText: `${d.code}: ${d.message}`, category: tsi.DiagnosticCategory.Error, code: tsCodeOf(d.code), next: [{ messageText: `Fix: ${d.hint}`, category: tsi.DiagnosticCategory.Message, code: tsCodeOf(d.code) }] },
+    messageText: {
+      messageText: `${d.code}: ${d.message}`,
+      category: tsi.DiagnosticCategory.Error,
+      code: tsCodeOf(d.code),
+      next: [
+        { messageText: `Fix: ${d.hint}`, category: tsi.DiagnosticCategory.Message, code: tsCodeOf(d.code) },
+      ],
+    },
   };
 }

@@ -22,7 +22,12 @@ export const effectUsageRules: RuleFamily = {
     if (name === undefined || (name !== "workflow" && !isEffectKind(name))) return;
     const parent = node.parent;
     if (ts.isCallExpression(parent) && parent.expression === node) return;
-    if (ts.isPropertyAccessExpression(parent) && parent.expression === node && STAMPING_MEMBERS.has(parent.name.text)) return;
+    if (
+      ts.isPropertyAccessExpression(parent) &&
+      parent.expression === node &&
+      STAMPING_MEMBERS.has(parent.name.text)
+    )
+      return;
     if (ts.isExportSpecifier(parent) || ts.isTypeQueryNode(parent)) return;
     context.report(node, "CTM1510", `\`${node.getText(context.sourceFile)}\``);
   },

@@ -3,11 +3,29 @@ import { lookupIdentifier, skipOuter } from "../syntax/scope.ts";
 import type { CheckContext, RuleFamily } from "./rule-family.ts";
 
 const MUTATORS: ReadonlySet<string> = new Set([
-  "push", "pop", "shift", "unshift", "splice", "sort", "reverse", "fill", "copyWithin", "set", "add", "delete", "clear",
+  "push",
+  "pop",
+  "shift",
+  "unshift",
+  "splice",
+  "sort",
+  "reverse",
+  "fill",
+  "copyWithin",
+  "set",
+  "add",
+  "delete",
+  "clear",
 ]);
 const OBJECT_MUTATORS: ReadonlySet<string> = new Set([
-  "Object.assign", "Object.defineProperty", "Object.defineProperties", "Object.setPrototypeOf",
-  "Reflect.set", "Reflect.defineProperty", "Reflect.deleteProperty", "Reflect.setPrototypeOf",
+  "Object.assign",
+  "Object.defineProperty",
+  "Object.defineProperties",
+  "Object.setPrototypeOf",
+  "Reflect.set",
+  "Reflect.defineProperty",
+  "Reflect.deleteProperty",
+  "Reflect.setPrototypeOf",
 ]);
 
 function isAssignmentOperator(kind: ts.SyntaxKind): boolean {
@@ -39,7 +57,8 @@ function checkWriteTarget(target: ts.Expression, at: ts.Node, context: CheckCont
     return;
   }
   if (ts.isArrayLiteralExpression(e)) {
-    for (const element of e.elements) checkWriteTarget(ts.isSpreadElement(element) ? element.expression : element, element, context);
+    for (const element of e.elements)
+      checkWriteTarget(ts.isSpreadElement(element) ? element.expression : element, element, context);
     return;
   }
   if (ts.isObjectLiteralExpression(e)) {
@@ -66,8 +85,10 @@ export const globalStateRules: RuleFamily = {
   visit(node, context) {
     if (ts.isBinaryExpression(node) && isAssignmentOperator(node.operatorToken.kind)) {
       if (context.insideFunction(node)) checkWriteTarget(node.left, node, context);
-    } else if ((ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
-      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)) {
+    } else if (
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      (node.operator === ts.SyntaxKind.PlusPlusToken || node.operator === ts.SyntaxKind.MinusMinusToken)
+    ) {
       if (context.insideFunction(node)) checkWriteTarget(node.operand, node, context);
     } else if (ts.isDeleteExpression(node)) {
       if (context.insideFunction(node)) checkWriteTarget(node.expression, node, context);
@@ -76,7 +97,8 @@ export const globalStateRules: RuleFamily = {
       if (ts.isPropertyAccessExpression(callee) && MUTATORS.has(callee.name.text)) {
         const root = chainRoot(callee.expression);
         // `ns.set(x)` on a namespace import calls an exported function; it mutates nothing here.
-        const namespaceCall = root !== undefined && skipOuter(callee.expression) === root && isNamespaceImport(root);
+        const namespaceCall =
+          root !== undefined && skipOuter(callee.expression) === root && isNamespaceImport(root);
         if (root && !namespaceCall && isModuleLevel(root)) {
           context.report(node, "CTM1702", `\`${root.text}.${callee.name.text}()\``);
         }

@@ -9,10 +9,43 @@ import type { CheckContext, RuleFamily } from "./rule-family.ts";
  * from an opaque module. Only consulted without a type checker; with one, the declaration decides.
  */
 const BUILTIN_PURE_METHODS: ReadonlySet<string> = new Set([
-  "map", "filter", "reduce", "find", "findIndex", "some", "every", "includes", "indexOf", "slice", "concat",
-  "join", "flat", "flatMap", "at", "keys", "values", "entries", "get", "has", "toString", "toFixed",
-  "toUpperCase", "toLowerCase", "trim", "split", "startsWith", "endsWith", "padStart", "padEnd", "replace",
-  "forEach", "toSorted", "toReversed", "with", "localeCompare", "charAt",
+  "map",
+  "filter",
+  "reduce",
+  "find",
+  "findIndex",
+  "some",
+  "every",
+  "includes",
+  "indexOf",
+  "slice",
+  "concat",
+  "join",
+  "flat",
+  "flatMap",
+  "at",
+  "keys",
+  "values",
+  "entries",
+  "get",
+  "has",
+  "toString",
+  "toFixed",
+  "toUpperCase",
+  "toLowerCase",
+  "trim",
+  "split",
+  "startsWith",
+  "endsWith",
+  "padStart",
+  "padEnd",
+  "replace",
+  "forEach",
+  "toSorted",
+  "toReversed",
+  "with",
+  "localeCompare",
+  "charAt",
 ]);
 
 function isCryptoModule(specifier: string): boolean {
@@ -42,10 +75,16 @@ function checkImport(node: ts.ImportDeclaration, context: CheckContext): void {
 
 function checkReExport(node: ts.ExportDeclaration, context: CheckContext): void {
   if (node.isTypeOnly || !node.moduleSpecifier || !ts.isStringLiteral(node.moduleSpecifier)) return;
-  if (node.exportClause && ts.isNamedExports(node.exportClause) && node.exportClause.elements.every((e) => e.isTypeOnly)) return;
+  if (
+    node.exportClause &&
+    ts.isNamedExports(node.exportClause) &&
+    node.exportClause.elements.every((e) => e.isTypeOnly)
+  )
+    return;
   const specifier = node.moduleSpecifier.text;
   const kind = context.modules.classify(specifier, context.sourceFile.fileName, node.moduleSpecifier);
-  if (kind === ModuleKind.builtin) context.report(node.moduleSpecifier, isCryptoModule(specifier) ? "CTM1104" : "CTM1501", `"${specifier}"`);
+  if (kind === ModuleKind.builtin)
+    context.report(node.moduleSpecifier, isCryptoModule(specifier) ? "CTM1104" : "CTM1501", `"${specifier}"`);
   else if (kind === ModuleKind.opaque) context.report(node.moduleSpecifier, "CTM1507", `"${specifier}"`);
 }
 
@@ -75,34 +114,55 @@ function isDefineActivityInitializer(decl: ts.Node | undefined): boolean {
   const init = skipOuter(decl.initializer);
   if (!ts.isCallExpression(init)) return false;
   const callee = skipOuter(init.expression);
-  const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+  const name = ts.isIdentifier(callee)
+    ? callee.text
+    : ts.isPropertyAccessExpression(callee)
+      ? callee.name.text
+      : undefined;
   return name === "defineActivity" || apiExportOf(callee) === "defineActivity";
 }
 
-function checkCallee(node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression, callee: ts.Expression, context: CheckContext): void {
+function checkCallee(
+  node: ts.CallExpression | ts.NewExpression | ts.TaggedTemplateExpression,
+  callee: ts.Expression,
+  context: CheckContext,
+): void {
   const sf = context.sourceFile;
   const target = skipOuter(callee);
   const declaration = context.resolver.declarationOf(target);
   const root = context.resolver.importRoot(target);
   const targets = activityTargets(sf);
   const importedName = root && root.members.length === 0 ? root.binding.imported : undefined;
-  const isActivity = targets.has(target.getText(sf)) || (importedName !== undefined && targets.has(importedName)) ||
-    (ts.isPropertyAccessExpression(target) && targets.has(target.name.text)) || isDefineActivityInitializer(declaration);
+  const isActivity =
+    targets.has(target.getText(sf)) ||
+    (importedName !== undefined && targets.has(importedName)) ||
+    (ts.isPropertyAccessExpression(target) && targets.has(target.name.text)) ||
+    isDefineActivityInitializer(declaration);
   if (!root) {
     if (isActivity) context.report(node, "CTM1505", `\`${target.getText(sf)}\``);
     return;
   }
-  const kind = context.modules.classify(root.binding.module, sf.fileName, root.binding.declaration.moduleSpecifier);
+  const kind = context.modules.classify(
+    root.binding.module,
+    sf.fileName,
+    root.binding.declaration.moduleSpecifier,
+  );
   if (kind !== ModuleKind.opaque) return;
   if (isActivity) {
     context.report(node, "CTM1505", `\`${target.getText(sf)}\``);
     return;
   }
-  const directFunction = root.members.length === 0 || (root.binding.imported === "*" && root.members.length === 1);
+  const directFunction =
+    root.members.length === 0 || (root.binding.imported === "*" && root.members.length === 1);
   if (!directFunction) {
     // A method called on data exported by the module: with a checker, lib methods (Array#map)
     // are fine; without one, only a known set of built-in pure method names is.
-    if (context.checker && declaration && context.program?.isSourceFileDefaultLibrary(declaration.getSourceFile())) return;
+    if (
+      context.checker &&
+      declaration &&
+      context.program?.isSourceFileDefaultLibrary(declaration.getSourceFile())
+    )
+      return;
     if (!context.checker && BUILTIN_PURE_METHODS.has(root.members[root.members.length - 1] as string)) return;
   }
   context.report(node, "CTM1504", `\`${target.getText(sf)}\` comes from "${root.binding.module}"`);
@@ -115,7 +175,11 @@ export const importRules: RuleFamily = {
   visit(node, context) {
     if (ts.isImportDeclaration(node)) checkImport(node, context);
     else if (ts.isExportDeclaration(node)) checkReExport(node, context);
-    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && !node.isTypeOnly) {
+    else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      !node.isTypeOnly
+    ) {
       context.report(node, "CTM1502");
     } else if (ts.isCallExpression(node)) {
       if (node.expression.kind === ts.SyntaxKind.ImportKeyword) context.report(node, "CTM1503");

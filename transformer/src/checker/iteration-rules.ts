@@ -15,7 +15,8 @@ function isLocalAsyncGenerator(expr: ts.Expression, context: CheckContext): bool
   const decl = context.resolver.declarationOf(e.expression);
   let fn: ts.Node | undefined = decl;
   if (decl && ts.isVariableDeclaration(decl) && decl.initializer) fn = skipOuter(decl.initializer);
-  if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn))) return false;
+  if (!fn || !(ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn)))
+    return false;
   const isAsync = ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async;
   if (!fn.asteriskToken || !isAsync) return false;
   const sf = fn.getSourceFile();

@@ -7,7 +7,16 @@ import type { CheckContext, RuleFamily } from "./rule-family.ts";
 
 /** Keys of the per-call options object that effects accept after their payload arguments. */
 const OPTION_KEYS: ReadonlySet<string> = new Set([
-  "compensate", "retry", "timeoutMs", "startToCloseMs", "heartbeatTimeoutMs", "idempotencyKey", "timeout", "id", "workflowId", "taskQueue",
+  "compensate",
+  "retry",
+  "timeoutMs",
+  "startToCloseMs",
+  "heartbeatTimeoutMs",
+  "idempotencyKey",
+  "timeout",
+  "id",
+  "workflowId",
+  "taskQueue",
 ]);
 
 function isOptionsArgument(arg: ts.Expression, checker: ts.TypeChecker): boolean {
@@ -16,13 +25,17 @@ function isOptionsArgument(arg: ts.Expression, checker: ts.TypeChecker): boolean
   const contextual = checker.getContextualType(e);
   const typeName = contextual?.aliasSymbol?.name ?? contextual?.getSymbol()?.name ?? "";
   if (/Options$/.test(typeName)) return true;
-  return e.properties.length > 0 && e.properties.every((p) => p.name !== undefined && ts.isIdentifier(p.name) && OPTION_KEYS.has(p.name.text));
+  return (
+    e.properties.length > 0 &&
+    e.properties.every((p) => p.name !== undefined && ts.isIdentifier(p.name) && OPTION_KEYS.has(p.name.text))
+  );
 }
 
 function check(context: CheckContext, node: ts.Node, type: ts.Type, code: RuleCode, what: string): void {
   const checker = context.checker as ts.TypeChecker;
   const why = whyNotRoundTrippable(type, checker, context.resolver.isLibraryFile, node);
-  if (why) context.report(node, code, `${what}: ${why.replace(/^\./, "")} (type ${checker.typeToString(type)})`);
+  if (why)
+    context.report(node, code, `${what}: ${why.replace(/^\./, "")} (type ${checker.typeToString(type)})`);
 }
 
 function awaitedTypeOf(node: ts.Expression, checker: ts.TypeChecker): ts.Type {
@@ -44,7 +57,10 @@ function checkArguments(call: ts.CallExpression, context: CheckContext, code: Ru
 
 function checkWorkflow(call: ts.CallExpression, context: CheckContext): void {
   const checker = context.checker as ts.TypeChecker;
-  const body = [...call.arguments].reverse().map((a) => skipOuter(a)).find((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a) || ts.isIdentifier(a));
+  const body = [...call.arguments]
+    .reverse()
+    .map((a) => skipOuter(a))
+    .find((a) => ts.isArrowFunction(a) || ts.isFunctionExpression(a) || ts.isIdentifier(a));
   if (!body) return;
   const signature = checker.getSignaturesOfType(checker.getTypeAtLocation(body), ts.SignatureKind.Call)[0];
   if (!signature) return;
@@ -52,7 +68,13 @@ function checkWorkflow(call: ts.CallExpression, context: CheckContext): void {
     const decl = param.valueDeclaration;
     // report at the parameter when it is written in this file (the body may be imported)
     const at = decl && ts.isParameter(decl) && decl.getSourceFile() === context.sourceFile ? decl : body;
-    check(context, at, checker.getTypeOfSymbolAtLocation(param, body), "CTM1904", `input ${index === 0 ? "" : `parameter ${index + 1} `}`.trim());
+    check(
+      context,
+      at,
+      checker.getTypeOfSymbolAtLocation(param, body),
+      "CTM1904",
+      `input ${index === 0 ? "" : `parameter ${index + 1} `}`.trim(),
+    );
   });
   const result = checker.getAwaitedType(signature.getReturnType()) ?? signature.getReturnType();
   check(context, body, result, "CTM1905", "result");
@@ -74,7 +96,9 @@ export const payloadRules: RuleFamily = {
         // the declared payload type; without one, the awaited result minus the API's timeout
         // sentinel (a unique symbol that never travels through the codec)
         const declared = node.typeArguments?.[0];
-        const payload = declared ? [context.checker.getTypeFromTypeNode(declared)] : withoutSymbols(awaitedTypeOf(node, context.checker));
+        const payload = declared
+          ? [context.checker.getTypeFromTypeNode(declared)]
+          : withoutSymbols(awaitedTypeOf(node, context.checker));
         for (const type of payload) check(context, declared ?? node, type, "CTM1903", "signal payload");
         return;
       }

@@ -71,14 +71,18 @@ export function createReferenceResolver(program?: ts.Program): ReferenceResolver
   const checker = program?.getTypeChecker();
   const exports = createExportResolver();
   const isLibraryFile = (sf: ts.SourceFile): boolean =>
-    sf.isDeclarationFile || (program !== undefined && (program.isSourceFileDefaultLibrary(sf) || program.isSourceFileFromExternalLibrary(sf)));
+    sf.isDeclarationFile ||
+    (program !== undefined &&
+      (program.isSourceFileDefaultLibrary(sf) || program.isSourceFileFromExternalLibrary(sf)));
 
   const resolveIdentifier = (id: ts.Identifier): Resolution => {
     if (!checker) {
       const hit = lookupIdentifier(id);
       if (!hit) return { kind: "global", name: id.text };
       const binding = importBindingOf(hit.declaration);
-      return binding ? { kind: "import", binding, declaration: hit.declaration } : { kind: "local", declaration: hit.declaration };
+      return binding
+        ? { kind: "import", binding, declaration: hit.declaration }
+        : { kind: "local", declaration: hit.declaration };
     }
     const parent = id.parent;
     const symbol =
@@ -111,7 +115,8 @@ export function createReferenceResolver(program?: ts.Program): ReferenceResolver
 
   const patternSourcePath = (pattern: ts.ObjectBindingPattern, depth: number): string | undefined => {
     const holder = pattern.parent;
-    if (ts.isVariableDeclaration(holder)) return holder.initializer ? pathOf(holder.initializer, depth + 1) : undefined;
+    if (ts.isVariableDeclaration(holder))
+      return holder.initializer ? pathOf(holder.initializer, depth + 1) : undefined;
     if (ts.isBindingElement(holder) && ts.isObjectBindingPattern(holder.parent)) {
       const base = patternSourcePath(holder.parent, depth + 1);
       const prop = propertyNameText(holder.propertyName);
@@ -122,8 +127,14 @@ export function createReferenceResolver(program?: ts.Program): ReferenceResolver
 
   const pathOfDeclaration = (decl: ts.Node, depth: number): string | undefined => {
     if (depth > MAX_DEPTH) return undefined;
-    if (ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) && decl.initializer) return pathOf(decl.initializer, depth + 1);
-    if (ts.isBindingElement(decl) && ts.isIdentifier(decl.name) && ts.isObjectBindingPattern(decl.parent) && !decl.dotDotDotToken) {
+    if (ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) && decl.initializer)
+      return pathOf(decl.initializer, depth + 1);
+    if (
+      ts.isBindingElement(decl) &&
+      ts.isIdentifier(decl.name) &&
+      ts.isObjectBindingPattern(decl.parent) &&
+      !decl.dotDotDotToken
+    ) {
       const base = patternSourcePath(decl.parent, depth + 1);
       const prop = propertyNameText(decl.propertyName) ?? decl.name.text;
       return base !== undefined ? join(base, prop) : undefined;
@@ -144,7 +155,10 @@ export function createReferenceResolver(program?: ts.Program): ReferenceResolver
     const decl = checker.getSymbolAtLocation(e.name)?.declarations?.[0];
     if (!decl || !isLibraryFile(decl.getSourceFile())) return undefined;
     const owner = decl.parent;
-    const ownerName = owner && (ts.isInterfaceDeclaration(owner) || ts.isClassDeclaration(owner)) ? owner.name?.text : undefined;
+    const ownerName =
+      owner && (ts.isInterfaceDeclaration(owner) || ts.isClassDeclaration(owner))
+        ? owner.name?.text
+        : undefined;
     const global = ownerName === undefined ? undefined : OWNER_GLOBALS[ownerName];
     return global === undefined ? undefined : `${global}.${e.name.text}`;
   };
@@ -153,7 +167,8 @@ export function createReferenceResolver(program?: ts.Program): ReferenceResolver
     if (depth > MAX_DEPTH) return undefined;
     const e = skipOuter(expr);
     // `(0, Date.now)` evaluates to its last operand
-    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.CommaToken) return pathOf(e.right, depth + 1);
+    if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.CommaToken)
+      return pathOf(e.right, depth + 1);
     if (ts.isIdentifier(e)) {
       const r = resolveIdentifier(e);
       switch (r.kind) {
@@ -187,8 +202,14 @@ export function createReferenceResolver(program?: ts.Program): ReferenceResolver
       if (r.kind === "import") return { binding: r.binding, members: [] };
       if (r.kind !== "local") return undefined;
       const d = r.declaration;
-      if (ts.isVariableDeclaration(d) && ts.isIdentifier(d.name) && d.initializer) return rootOf(d.initializer, depth + 1);
-      if (ts.isBindingElement(d) && ts.isIdentifier(d.name) && ts.isObjectBindingPattern(d.parent) && ts.isVariableDeclaration(d.parent.parent)) {
+      if (ts.isVariableDeclaration(d) && ts.isIdentifier(d.name) && d.initializer)
+        return rootOf(d.initializer, depth + 1);
+      if (
+        ts.isBindingElement(d) &&
+        ts.isIdentifier(d.name) &&
+        ts.isObjectBindingPattern(d.parent) &&
+        ts.isVariableDeclaration(d.parent.parent)
+      ) {
         const init = d.parent.parent.initializer;
         const base = init ? rootOf(init, depth + 1) : undefined;
         const prop = propertyNameText(d.propertyName) ?? d.name.text;
@@ -199,7 +220,9 @@ export function createReferenceResolver(program?: ts.Program): ReferenceResolver
     if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
       const name = memberName(e);
       const base = name === undefined ? undefined : rootOf(e.expression, depth + 1);
-      return base && name !== undefined ? { binding: base.binding, members: [...base.members, name] } : undefined;
+      return base && name !== undefined
+        ? { binding: base.binding, members: [...base.members, name] }
+        : undefined;
     }
     return undefined;
   };
@@ -214,7 +237,11 @@ export function createReferenceResolver(program?: ts.Program): ReferenceResolver
     }
     if (ts.isIdentifier(e)) {
       const r = resolveIdentifier(e);
-      return r.kind === "local" ? r.declaration : r.kind === "import" ? importTarget(r.declaration) : undefined;
+      return r.kind === "local"
+        ? r.declaration
+        : r.kind === "import"
+          ? importTarget(r.declaration)
+          : undefined;
     }
     if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
       // ns.member on a namespace import

@@ -29,7 +29,8 @@ export function classifyFile(sf: ts.SourceFile, options: ResolvedOptions): FileK
   const directives = readDirectives(sf);
   if (directives.has(Directive.workflow)) return FileKind.workflow;
   if (directives.has(Directive.pure)) return FileKind.pure;
-  if (options.workflowFiles.length > 0 && matchesAnyGlob(rel, options.workflowFiles)) return FileKind.workflow;
+  if (options.workflowFiles.length > 0 && matchesAnyGlob(rel, options.workflowFiles))
+    return FileKind.workflow;
   if (options.pureModules.length > 0 && matchesAnyGlob(rel, options.pureModules)) return FileKind.pure;
   return importsWorkflowApi(sf) ? FileKind.workflow : FileKind.other;
 }

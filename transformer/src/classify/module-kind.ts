@@ -6,7 +6,13 @@ import { API_MODULES, type ResolvedOptions } from "../options.ts";
 import { classifyFile, FileKind, isTransformableFileName } from "./file-kind.ts";
 
 /** What an import specifier points at, from the point of view of workflow code (SPEC section 3). */
-export const ModuleKind = { api: "api", builtin: "builtin", trusted: "trusted", pure: "pure", opaque: "opaque" } as const;
+export const ModuleKind = {
+  api: "api",
+  builtin: "builtin",
+  trusted: "trusted",
+  pure: "pure",
+  opaque: "opaque",
+} as const;
 export type ModuleKind = (typeof ModuleKind)[keyof typeof ModuleKind];
 
 /** Package name of a bare specifier (`@scope/name` or `name`). */
@@ -56,12 +62,19 @@ export function createModuleClassifier(options: ResolvedOptions, program?: ts.Pr
     const fromProgram = program?.getSourceFile(fileName);
     if (fromProgram) kind = classifyFile(fromProgram, options);
     else if (isTransformableFileName(fileName) && existsSync(fileName)) {
-      kind = classifyFile(ts.createSourceFile(fileName, readFileSync(fileName, "utf8"), ts.ScriptTarget.Latest, true), options);
+      kind = classifyFile(
+        ts.createSourceFile(fileName, readFileSync(fileName, "utf8"), ts.ScriptTarget.Latest, true),
+        options,
+      );
     }
     fileKinds.set(fileName, kind);
     return kind;
   };
-  const resolveWithProgram = (specifier: string, fromFile: string, node?: ts.Expression): string | undefined => {
+  const resolveWithProgram = (
+    specifier: string,
+    fromFile: string,
+    node?: ts.Expression,
+  ): string | undefined => {
     if (!program) return undefined;
     if (node) {
       const symbol = program.getTypeChecker().getSymbolAtLocation(node);
@@ -80,9 +93,14 @@ export function createModuleClassifier(options: ResolvedOptions, program?: ts.Pr
       const key = `${path.dirname(fromFile)}\0${specifier}`;
       const cached = cache.get(key);
       if (cached !== undefined) return cached;
-      const target = resolveWithProgram(specifier, fromFile, node) ?? (relative ? resolveRelativeSource(specifier, fromFile) : undefined);
+      const target =
+        resolveWithProgram(specifier, fromFile, node) ??
+        (relative ? resolveRelativeSource(specifier, fromFile) : undefined);
       const result =
-        target !== undefined && isTransformableFileName(target) && !target.includes(`${path.sep}node_modules${path.sep}`) && kindOfFile(target) !== FileKind.other
+        target !== undefined &&
+        isTransformableFileName(target) &&
+        !target.includes(`${path.sep}node_modules${path.sep}`) &&
+        kindOfFile(target) !== FileKind.other
           ? ModuleKind.pure
           : ModuleKind.opaque;
       cache.set(key, result);

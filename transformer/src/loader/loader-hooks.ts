@@ -43,11 +43,17 @@ function sourceText(source: LoadResult["source"]): string {
 export async function load(url: string, context: LoadContext, nextLoad: NextLoad): Promise<LoadResult> {
   if (!url.startsWith("file:")) return nextLoad(url, context);
   const fileName = fileURLToPath(url);
-  if (!isTransformableFileName(fileName) || fileName.includes("/node_modules/")) return nextLoad(url, context);
+  if (!isTransformableFileName(fileName) || fileName.includes("/node_modules/"))
+    return nextLoad(url, context);
   const loaded = await nextLoad(url, context);
   const format = loaded.format ?? "";
   const commonjs = format === "commonjs-typescript" || format === "commonjs";
-  const result = transformModule(sourceText(loaded.source), fileName, { options, session, module: commonjs ? "commonjs" : "esm", inlineSourceMap: true });
+  const result = transformModule(sourceText(loaded.source), fileName, {
+    options,
+    session,
+    module: commonjs ? "commonjs" : "esm",
+    inlineSourceMap: true,
+  });
   if (result.kind === "skipped") return loaded;
   if (result.kind === "rejected") throw result.error;
   return { format: commonjs ? "commonjs" : "module", source: result.code, shortCircuit: true };

@@ -58,7 +58,9 @@ export function buildManifest(files: readonly FileIdentities[]): Manifest {
         cursors: w.effects.map((e) => cursorEntry(f.file, e)),
       })),
     ),
-    helpers: sorted.filter((f) => f.helpers.length > 0).map((f) => ({ file: f.file, cursors: f.helpers.map((e) => cursorEntry(f.file, e)) })),
+    helpers: sorted
+      .filter((f) => f.helpers.length > 0)
+      .map((f) => ({ file: f.file, cursors: f.helpers.map((e) => cursorEntry(f.file, e)) })),
   };
 }
 
@@ -76,7 +78,11 @@ export function writeManifest(fileName: string, manifest: Manifest): boolean {
 }
 
 /** SPEC section 6: the `manifest` option, else the outDir, else next to the tsconfig. */
-export function manifestPath(rootDir: string, option: string | false | undefined, outDir: string | undefined): string | undefined {
+export function manifestPath(
+  rootDir: string,
+  option: string | false | undefined,
+  outDir: string | undefined,
+): string | undefined {
   if (option === false) return undefined;
   if (typeof option === "string") return path.resolve(rootDir, option);
   return path.join(outDir ?? rootDir, "continuum-manifest.json");

@@ -59,7 +59,9 @@ function workflowBody(call: ts.CallExpression): ts.Node | undefined {
 
 function literalName(call: ts.CallExpression): string | null {
   const first = call.arguments[0] && skipOuter(call.arguments[0]);
-  return first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first)) ? first.text : null;
+  return first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))
+    ? first.text
+    : null;
 }
 
 function literalVersion(call: ts.CallExpression): number | null {
@@ -123,7 +125,15 @@ export function computeIdentities(sf: ts.SourceFile, file: string): FileIdentiti
         if (!groupCounters) counters.set(group, (groupCounters = new Map()));
         const ordinal = groupCounters.get(key) ?? 0;
         groupCounters.set(key, ordinal + 1);
-        const site: EffectSite = { kind, target, ordinal, cursor: `${key}#${ordinal}`, call: node, ...position(sf, node), workflow };
+        const site: EffectSite = {
+          kind,
+          target,
+          ordinal,
+          cursor: `${key}#${ordinal}`,
+          call: node,
+          ...position(sf, node),
+          workflow,
+        };
         effectsByCall.set(node, site);
         (workflow === undefined ? helpers : (perWorkflow[workflow] as EffectSite[])).push(site);
       }
@@ -147,5 +157,11 @@ export function computeIdentities(sf: ts.SourceFile, file: string): FileIdentiti
       stamp: { format: 1, versionHash: versionHash(cursors), cursors, file, line: pos.line },
     };
   });
-  return { file, workflows, helpers, effectsByCall, workflowsByCall: new Map(workflows.map((w) => [w.call, w])) };
+  return {
+    file,
+    workflows,
+    helpers,
+    effectsByCall,
+    workflowsByCall: new Map(workflows.map((w) => [w.call, w])),
+  };
 }

@@ -11,7 +11,9 @@ const literalKinds: ReadonlySet<EffectKindName> = new Set(["signal", "patched", 
 /** Percent-encodes `#`, `@` and whitespace so a target cannot break the cursor grammar. */
 export function encodeTarget(raw: string): string {
   return raw.replace(/[#@\s]/gu, (ch) =>
-    Array.from(new TextEncoder().encode(ch), (b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join(""),
+    Array.from(new TextEncoder().encode(ch), (b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join(
+      "",
+    ),
   );
 }
 
@@ -41,7 +43,8 @@ export function cursorTarget(kind: EffectKindName, call: ts.CallExpression): str
   }
   if (literalKinds.has(kind)) {
     const arg = first === undefined ? undefined : skipOuter(first);
-    if (arg && (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg))) return encodeTarget(arg.text);
+    if (arg && (ts.isStringLiteral(arg) || ts.isNoSubstitutionTemplateLiteral(arg)))
+      return encodeTarget(arg.text);
     return EXPR_TARGET;
   }
   return "";

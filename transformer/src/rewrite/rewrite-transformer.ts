@@ -15,7 +15,10 @@ function stampLiteral(f: ts.NodeFactory, stamp: WorkflowStampLike): ts.ObjectLit
   return f.createObjectLiteralExpression([
     f.createPropertyAssignment("format", f.createNumericLiteral(stamp.format)),
     f.createPropertyAssignment("versionHash", f.createStringLiteral(stamp.versionHash)),
-    f.createPropertyAssignment("cursors", f.createArrayLiteralExpression(stamp.cursors.map((c) => f.createStringLiteral(c)))),
+    f.createPropertyAssignment(
+      "cursors",
+      f.createArrayLiteralExpression(stamp.cursors.map((c) => f.createStringLiteral(c))),
+    ),
     f.createPropertyAssignment("file", f.createStringLiteral(stamp.file)),
     f.createPropertyAssignment("line", f.createNumericLiteral(stamp.line)),
   ]);
@@ -26,7 +29,11 @@ function stampLiteral(f: ts.NodeFactory, stamp: WorkflowStampLike): ts.ObjectLit
  * `effect.at(cursor)(...)` and `workflow(...)` becomes `workflow.stamped(stamp)(...)`. Nodes keep
  * their original text ranges, so source maps point at the lines the user wrote.
  */
-export function rewriteSourceFile(sf: ts.SourceFile, identities: FileIdentities, context: ts.TransformationContext): ts.SourceFile {
+export function rewriteSourceFile(
+  sf: ts.SourceFile,
+  identities: FileIdentities,
+  context: ts.TransformationContext,
+): ts.SourceFile {
   if (identities.effectsByCall.size === 0 && identities.workflowsByCall.size === 0) return sf;
   const f = context.factory;
   const visitor = (node: ts.Node): ts.Node => {
@@ -38,7 +45,9 @@ export function rewriteSourceFile(sf: ts.SourceFile, identities: FileIdentities,
         const callee = ts.visitNode(node.expression, visitor, ts.isExpression) as ts.Expression;
         const args = ts.visitNodes(node.arguments, visitor, ts.isExpression);
         const method = effect ? "at" : "stamped";
-        const injected = effect ? f.createStringLiteral(effect.cursor) : stampLiteral(f, (workflow as { stamp: WorkflowStampLike }).stamp);
+        const injected = effect
+          ? f.createStringLiteral(effect.cursor)
+          : stampLiteral(f, (workflow as { stamp: WorkflowStampLike }).stamp);
         const access = ts.setTextRange(f.createPropertyAccessExpression(callee, method), node.expression);
         const bound = ts.setTextRange(f.createCallExpression(access, undefined, [injected]), node.expression);
         return f.updateCallExpression(node, bound, node.typeArguments, args);

@@ -10,8 +10,17 @@ import { createRewriteTransformer } from "./rewrite-transformer.ts";
 /** Result of {@link transformModule}. */
 export type TransformModuleResult =
   | { readonly kind: "skipped" }
-  | { readonly kind: "rejected"; readonly diagnostics: readonly ContinuumDiagnostic[]; readonly error: DeterminismError }
-  | { readonly kind: "transformed"; readonly code: string; readonly map: string | undefined; readonly identities: FileIdentities | undefined };
+  | {
+      readonly kind: "rejected";
+      readonly diagnostics: readonly ContinuumDiagnostic[];
+      readonly error: DeterminismError;
+    }
+  | {
+      readonly kind: "transformed";
+      readonly code: string;
+      readonly map: string | undefined;
+      readonly identities: FileIdentities | undefined;
+    };
 
 /** Output flavour of {@link transformModule}. */
 export interface TransformModuleConfig {
@@ -33,7 +42,11 @@ export interface TransformModuleConfig {
  * if (r.kind === "rejected") throw r.error;
  * ```
  */
-export function transformModule(code: string, fileName: string, config: TransformModuleConfig): TransformModuleResult {
+export function transformModule(
+  code: string,
+  fileName: string,
+  config: TransformModuleConfig,
+): TransformModuleResult {
   const sf = ts.createSourceFile(fileName, code, ts.ScriptTarget.Latest, true);
   if (classifyFile(sf, config.options) === FileKind.other) return { kind: "skipped" };
   const diagnostics = checkSourceFile(sf, config.session ?? createCheckSession(config.options));
@@ -52,8 +65,12 @@ export function transformModule(code: string, fileName: string, config: Transfor
       useDefineForClassFields: true,
       jsx: ts.JsxEmit.Preserve,
     },
-    transformers: { before: [createRewriteTransformer({ options: config.options, onFile: (ids) => (identities = ids) })] },
+    transformers: {
+      before: [createRewriteTransformer({ options: config.options, onFile: (ids) => (identities = ids) })],
+    },
   });
-  const code2 = config.inlineSourceMap ? out.outputText : out.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+  const code2 = config.inlineSourceMap
+    ? out.outputText
+    : out.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
   return { kind: "transformed", code: code2, map: out.sourceMapText, identities };
 }

@@ -50,7 +50,8 @@ export function apiExportOf(expression: ts.Expression): string | undefined {
     const hit = lookupIdentifier(e.expression);
     if (!hit) return undefined;
     const binding = importBindingOf(hit.declaration);
-    if (!binding || binding.typeOnly || !API_MODULES.has(binding.module) || binding.imported !== "*") return undefined;
+    if (!binding || binding.typeOnly || !API_MODULES.has(binding.module) || binding.imported !== "*")
+      return undefined;
     return e.name.text;
   }
   return undefined;
@@ -72,7 +73,11 @@ export function calledApiExport(call: ts.CallExpression): string | undefined {
   const direct = apiExportOf(call.expression);
   if (direct !== undefined) return direct;
   const callee = skipOuter(call.expression);
-  if (ts.isCallExpression(callee) && ts.isPropertyAccessExpression(callee.expression) && (callee.expression.name.text === "at" || callee.expression.name.text === "stamped")) {
+  if (
+    ts.isCallExpression(callee) &&
+    ts.isPropertyAccessExpression(callee.expression) &&
+    (callee.expression.name.text === "at" || callee.expression.name.text === "stamped")
+  ) {
     return apiExportOf(callee.expression.expression);
   }
   return undefined;

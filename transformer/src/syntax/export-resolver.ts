@@ -27,7 +27,12 @@ export function createExportResolver(): ExportResolver {
   const parsed = new Map<string, ts.SourceFile | undefined>();
   const parse = (fileName: string): ts.SourceFile | undefined => {
     if (!parsed.has(fileName)) {
-      parsed.set(fileName, existsSync(fileName) ? ts.createSourceFile(fileName, readFileSync(fileName, "utf8"), ts.ScriptTarget.Latest, true) : undefined);
+      parsed.set(
+        fileName,
+        existsSync(fileName)
+          ? ts.createSourceFile(fileName, readFileSync(fileName, "utf8"), ts.ScriptTarget.Latest, true)
+          : undefined,
+      );
     }
     return parsed.get(fileName);
   };
@@ -36,7 +41,10 @@ export function createExportResolver(): ExportResolver {
     if (hops > MAX_HOPS) return undefined;
     for (const statement of sf.statements) {
       if (ts.isExportDeclaration(statement) && !statement.isTypeOnly) {
-        const from = statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) ? statement.moduleSpecifier.text : undefined;
+        const from =
+          statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)
+            ? statement.moduleSpecifier.text
+            : undefined;
         const clause = statement.exportClause;
         if (!clause) {
           // export * from "./x"
@@ -48,12 +56,21 @@ export function createExportResolver(): ExportResolver {
         for (const spec of clause.elements) {
           if (spec.name.text !== name || spec.isTypeOnly) continue;
           const local = (spec.propertyName ?? spec.name).text;
-          return from === undefined ? local_(sf, local, hops + 1) : inModule(from, sf.fileName, local, hops + 1);
+          return from === undefined
+            ? local_(sf, local, hops + 1)
+            : inModule(from, sf.fileName, local, hops + 1);
         }
-      } else if (ts.isVariableStatement(statement) && statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+      } else if (
+        ts.isVariableStatement(statement) &&
+        statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+      ) {
         const hit = lookupName(statement, name);
         if (hit && hit.scope === sf) return hit.declaration;
-      } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name?.text === name && statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) {
+      } else if (
+        (ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) &&
+        statement.name?.text === name &&
+        statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+      ) {
         return statement;
       }
     }

@@ -22,13 +22,18 @@ export type LocalDeclaration =
 
 const scopeCache = new WeakMap<ts.Node, Map<string, LocalDeclaration>>();
 
-function addBindingName(map: Map<string, LocalDeclaration>, name: ts.BindingName, decl: LocalDeclaration): void {
+function addBindingName(
+  map: Map<string, LocalDeclaration>,
+  name: ts.BindingName,
+  decl: LocalDeclaration,
+): void {
   if (ts.isIdentifier(name)) {
     if (!map.has(name.text)) map.set(name.text, decl);
     return;
   }
   for (const element of name.elements) {
-    if (ts.isBindingElement(element)) addBindingName(map, element.name, ts.isIdentifier(element.name) ? element : decl);
+    if (ts.isBindingElement(element))
+      addBindingName(map, element.name, ts.isIdentifier(element.name) ? element : decl);
   }
 }
 
@@ -37,7 +42,10 @@ function addStatement(map: Map<string, LocalDeclaration>, statement: ts.Statemen
     for (const d of statement.declarationList.declarations) addBindingName(map, d.name, d);
   } else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement)) && statement.name) {
     map.set(statement.name.text, statement);
-  } else if (ts.isEnumDeclaration(statement) || (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name))) {
+  } else if (
+    ts.isEnumDeclaration(statement) ||
+    (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name))
+  ) {
     map.set((statement.name as ts.Identifier).text, statement);
   } else if (ts.isImportDeclaration(statement) && statement.importClause) {
     const clause = statement.importClause;
@@ -65,9 +73,11 @@ function declarationsOf(scope: ts.Node): Map<string, LocalDeclaration> | undefin
     if (ts.isFunctionExpression(scope) && scope.name) map.set(scope.name.text, scope);
   } else if (ts.isForStatement(scope) || ts.isForInStatement(scope) || ts.isForOfStatement(scope)) {
     const init = scope.initializer;
-    if (init && ts.isVariableDeclarationList(init)) for (const d of init.declarations) addBindingName(map, d.name, d);
+    if (init && ts.isVariableDeclarationList(init))
+      for (const d of init.declarations) addBindingName(map, d.name, d);
   } else if (ts.isCatchClause(scope)) {
-    if (scope.variableDeclaration) addBindingName(map, scope.variableDeclaration.name, scope.variableDeclaration);
+    if (scope.variableDeclaration)
+      addBindingName(map, scope.variableDeclaration.name, scope.variableDeclaration);
   } else if (ts.isClassExpression(scope) && scope.name) {
     map.set(scope.name.text, scope);
   } else {
@@ -134,7 +144,8 @@ export function importBindingOf(decl: ts.Node): ImportBinding | undefined {
     return undefined;
   }
   const declaration = clause.parent;
-  if (!ts.isImportDeclaration(declaration) || !ts.isStringLiteral(declaration.moduleSpecifier)) return undefined;
+  if (!ts.isImportDeclaration(declaration) || !ts.isStringLiteral(declaration.moduleSpecifier))
+    return undefined;
   return {
     module: declaration.moduleSpecifier.text,
     imported,
@@ -148,7 +159,13 @@ export function importBindingOf(decl: ts.Node): ImportBinding | undefined {
 export function skipOuter(expr: ts.Expression): ts.Expression {
   let e = expr;
   for (;;) {
-    if (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isTypeAssertionExpression(e)) {
+    if (
+      ts.isParenthesizedExpression(e) ||
+      ts.isNonNullExpression(e) ||
+      ts.isAsExpression(e) ||
+      ts.isSatisfiesExpression(e) ||
+      ts.isTypeAssertionExpression(e)
+    ) {
       e = e.expression;
     } else return e;
   }

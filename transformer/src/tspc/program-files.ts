@@ -11,18 +11,34 @@ export function programRoot(options: ts.CompilerOptions, fallback: string): stri
 }
 
 /** Resolves plugin-entry options against the program's tsconfig directory. */
-export function optionsForProgram(config: unknown, compilerOptions: ts.CompilerOptions, cwd: string): ResolvedOptions {
+export function optionsForProgram(
+  config: unknown,
+  compilerOptions: ts.CompilerOptions,
+  cwd: string,
+): ResolvedOptions {
   return resolveOptions(config, programRoot(compilerOptions, cwd));
 }
 
 /** Identities of every workflow and pure source file of a program (the manifest's input). */
 export function programIdentities(program: ts.Program, options: ResolvedOptions): FileIdentities[] {
   // binding sets the parent pointers the scope walk relies on (a no-op once the program was checked)
-  if (program.getSourceFiles().some((sf) => !sf.isDeclarationFile && sf.statements[0] !== undefined && sf.statements[0].parent === undefined)) {
+  if (
+    program
+      .getSourceFiles()
+      .some(
+        (sf) =>
+          !sf.isDeclarationFile && sf.statements[0] !== undefined && sf.statements[0].parent === undefined,
+      )
+  ) {
     program.getTypeChecker();
   }
   return program
     .getSourceFiles()
-    .filter((sf) => !sf.isDeclarationFile && !program.isSourceFileFromExternalLibrary(sf) && classifyFile(sf, options) !== FileKind.other)
+    .filter(
+      (sf) =>
+        !sf.isDeclarationFile &&
+        !program.isSourceFileFromExternalLibrary(sf) &&
+        classifyFile(sf, options) !== FileKind.other,
+    )
     .map((sf) => computeIdentities(sf, relativeFile(options, sf.fileName)));
 }

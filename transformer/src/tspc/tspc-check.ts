@@ -4,7 +4,10 @@ import { toTsDiagnostic } from "../checker/continuum-diagnostic.ts";
 import { buildManifest, manifestPath, writeManifest } from "../manifest/manifest.ts";
 import { optionsForProgram, programIdentities } from "./program-files.ts";
 
-type DiagnosticsGetter = (sourceFile?: ts.SourceFile, token?: ts.CancellationToken) => readonly ts.Diagnostic[];
+type DiagnosticsGetter = (
+  sourceFile?: ts.SourceFile,
+  token?: ts.CancellationToken,
+) => readonly ts.Diagnostic[];
 
 /**
  * ts-patch program transformer (`"transformProgram": true`): adds Continuum's diagnostics to

@@ -12,7 +12,10 @@ import { optionsForProgram } from "./program-files.ts";
  * { "compilerOptions": { "plugins": [{ "transform": "@continuum/transformer/tspc-rewrite" }] } }
  * ```
  */
-export default function continuumRewrite(program: ts.Program, config: Record<string, unknown>): { before: ts.TransformerFactory<ts.SourceFile>[] } {
+export default function continuumRewrite(
+  program: ts.Program,
+  config: Record<string, unknown>,
+): { before: ts.TransformerFactory<ts.SourceFile>[] } {
   const options = optionsForProgram(config, program.getCompilerOptions(), program.getCurrentDirectory());
   return { before: [createRewriteTransformer({ options })] };
 }

@@ -15,20 +15,27 @@ type TsServer = typeof ts;
  * { "compilerOptions": { "plugins": [{ "name": "@continuum/transformer/tsserver" }] } }
  * ```
  */
-export default function init(modules: { typescript: TsServer }): { create(info: ts.server.PluginCreateInfo): ts.LanguageService } {
+export default function init(modules: { typescript: TsServer }): {
+  create(info: ts.server.PluginCreateInfo): ts.LanguageService;
+} {
   const tsi = modules.typescript;
   return {
     create(info) {
       const ls = info.languageService;
       const config = info.config as Record<string, unknown>;
       const configFile = info.project.getProjectName();
-      const root = /\.json$/.test(configFile) ? configFile.replace(/[\\/][^\\/]*$/, "") : info.project.getCurrentDirectory();
+      const root = /\.json$/.test(configFile)
+        ? configFile.replace(/[\\/][^\\/]*$/, "")
+        : info.project.getCurrentDirectory();
       const options = resolveOptions(config, root);
       let session: { program: ts.Program; session: CheckSession } | undefined;
       const proxy = Object.create(null) as Record<string, unknown>;
       for (const key of Object.keys(ls) as (keyof ts.LanguageService)[]) {
         const member = ls[key];
-        proxy[key] = typeof member === "function" ? (...args: unknown[]) => (member as (...a: unknown[]) => unknown).apply(ls, args) : member;
+        proxy[key] =
+          typeof member === "function"
+            ? (...args: unknown[]) => (member as (...a: unknown[]) => unknown).apply(ls, args)
+            : member;
       }
       proxy["getSemanticDiagnostics"] = (fileName: string): ts.Diagnostic[] => {
         const prior = ls.getSemanticDiagnostics(fileName);
@@ -36,10 +43,13 @@ export default function init(modules: { typescript: TsServer }): { create(info: 
           const program = ls.getProgram();
           const sf = program?.getSourceFile(fileName);
           if (!program || !sf) return prior;
-          if (session?.program !== program) session = { program, session: createCheckSession(options, program) };
+          if (session?.program !== program)
+            session = { program, session: createCheckSession(options, program) };
           return [...prior, ...checkSourceFile(sf, session.session).map((d) => toTsDiagnostic(d, sf, tsi))];
         } catch (error) {
-          info.project.projectService.logger.info(`continuum: check failed for ${fileName}: ${String(error)}`);
+          info.project.projectService.logger.info(
+            `continuum: check failed for ${fileName}: ${String(error)}`,
+          );
           return prior;
         }
       };

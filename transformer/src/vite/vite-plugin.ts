@@ -42,7 +42,12 @@ export function continuum(userOptions: ContinuumTransformerOptions = {}): Contin
     },
     transform(code, id) {
       const fileName = id.split("?")[0] as string;
-      if (fileName.startsWith("\0") || !isTransformableFileName(fileName) || fileName.includes(`${path.sep}node_modules${path.sep}`)) return null;
+      if (
+        fileName.startsWith("\0") ||
+        !isTransformableFileName(fileName) ||
+        fileName.includes(`${path.sep}node_modules${path.sep}`)
+      )
+        return null;
       const result = transformModule(code, fileName, { options, session });
       if (result.kind === "skipped") return null;
       if (result.kind === "rejected") {

@@ -26,7 +26,11 @@ declare module "@continuum/core/workflow" {
     readonly line: number;
   }
   type Stampable<F> = F & { at(cursor: string): F };
-  export function defineActivity<A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R> | R, options?: object): ActivityDefinition<A, R>;
+  export function defineActivity<A extends unknown[], R>(
+    name: string,
+    fn: (...args: A) => Promise<R> | R,
+    options?: object,
+  ): ActivityDefinition<A, R>;
   export const activity: Stampable<{
     <A extends unknown[], R>(def: ActivityDefinition<A, R>, ...args: A): Promise<R>;
     <A extends unknown[], R>(def: ActivityDefinition<A, R>, ...args: [...A, ActivityCallOptions]): Promise<R>;
@@ -47,7 +51,9 @@ declare module "@continuum/core/workflow" {
   export const sideEffect: Stampable<<T>(fn: () => T | Promise<T>) => Promise<T>>;
   export const log: Stampable<(message: string, data?: unknown) => void>;
   export const child: Stampable<<I, O>(def: WorkflowDefinition<I, O>, input: I) => Promise<O>>;
-  export const startChild: Stampable<<I, O>(def: WorkflowDefinition<I, O>, input: I) => Promise<ChildHandle<O>>>;
+  export const startChild: Stampable<
+    <I, O>(def: WorkflowDefinition<I, O>, input: I) => Promise<ChildHandle<O>>
+  >;
   export const awaitChild: Stampable<<O>(handle: ChildHandle<O>) => Promise<O>>;
   export const patched: Stampable<(patchId: string) => boolean>;
   export const deprecatePatch: Stampable<(patchId: string) => void>;
@@ -55,8 +61,18 @@ declare module "@continuum/core/workflow" {
   export const compensate: Stampable<(receipt?: unknown) => Promise<void>>;
   export const compensateAll: Stampable<() => Promise<void>>;
   export const workflow: {
-    <I, O>(name: string, options: { version?: number }, fn: (input: I) => Promise<O>): WorkflowDefinition<I, O>;
-    stamped(stamp: WorkflowStamp): <I, O>(name: string, options: { version?: number }, fn: (input: I) => Promise<O>) => WorkflowDefinition<I, O>;
+    <I, O>(
+      name: string,
+      options: { version?: number },
+      fn: (input: I) => Promise<O>,
+    ): WorkflowDefinition<I, O>;
+    stamped(
+      stamp: WorkflowStamp,
+    ): <I, O>(
+      name: string,
+      options: { version?: number },
+      fn: (input: I) => Promise<O>,
+    ) => WorkflowDefinition<I, O>;
   };
   export function hours(n: number): number;
   export function minutes(n: number): number;

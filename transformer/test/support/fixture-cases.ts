@@ -42,12 +42,22 @@ export function fixtureCases(): FixtureCase[] {
 /** Rewrites `sf` and prints it as TypeScript (types kept), the format of output.ts. */
 export function printRewritten(sf: ts.SourceFile, options: ResolvedOptions): string {
   const result = ts.transform(sf, [createRewriteTransformer({ options })]);
-  const printed = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed }).printFile(result.transformed[0] as ts.SourceFile);
+  const printed = ts
+    .createPrinter({ newLine: ts.NewLineKind.LineFeed })
+    .printFile(result.transformed[0] as ts.SourceFile);
   result.dispose();
   return printed;
 }
 
 /** Diagnostics of one file as `{code,line,column}` (what diagnostics.json records). */
-export function diagnosticsOf(sf: ts.SourceFile, options: ResolvedOptions, program?: ts.Program): { code: string; line: number; column: number }[] {
-  return checkSourceFile(sf, createCheckSession(options, program)).map((d) => ({ code: d.code, line: d.line, column: d.column }));
+export function diagnosticsOf(
+  sf: ts.SourceFile,
+  options: ResolvedOptions,
+  program?: ts.Program,
+): { code: string; line: number; column: number }[] {
+  return checkSourceFile(sf, createCheckSession(options, program)).map((d) => ({
+    code: d.code,
+    line: d.line,
+    column: d.column,
+  }));
 }

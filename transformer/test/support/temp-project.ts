@@ -62,7 +62,14 @@ export const workflow = Object.assign(() => { throw new Error("CTM_WORKFLOW_NOT_
 
 /** Installs the runtime stub as node_modules/@continuum/core in `project`. */
 export function installCoreStub(project: TempProject): void {
-  project.write("node_modules/@continuum/core/package.json", JSON.stringify({ name: "@continuum/core", type: "module", exports: { ".": "./index.js", "./workflow": "./index.js" } }));
+  project.write(
+    "node_modules/@continuum/core/package.json",
+    JSON.stringify({
+      name: "@continuum/core",
+      type: "module",
+      exports: { ".": "./index.js", "./workflow": "./index.js" },
+    }),
+  );
   project.write("node_modules/@continuum/core/index.js", CORE_RUNTIME_STUB);
 }
 
@@ -99,7 +106,9 @@ export function ensureTransformerBuilt(): void {
   try {
     if (isStale()) {
       const tsc = path.join(TRANSFORMER_DIR, "node_modules/typescript/bin/tsc");
-      const r = spawnSync(process.execPath, [tsc, "-p", path.join(TRANSFORMER_DIR, "tsconfig.build.json")], { encoding: "utf8" });
+      const r = spawnSync(process.execPath, [tsc, "-p", path.join(TRANSFORMER_DIR, "tsconfig.build.json")], {
+        encoding: "utf8",
+      });
       if (r.status !== 0) throw new Error(`transformer build failed:\n${r.stdout}${r.stderr}`);
     }
     built = true;

@@ -30,7 +30,10 @@ const libCache = new Map<string, ts.SourceFile>();
  * Creates a Program over `rootNames` (on disk) with `overrides` (in-memory texts keyed by
  * absolute path). Library files are parsed once per test worker.
  */
-export function createTestProgram(rootNames: readonly string[], overrides: ReadonlyMap<string, string> = new Map()): ts.Program {
+export function createTestProgram(
+  rootNames: readonly string[],
+  overrides: ReadonlyMap<string, string> = new Map(),
+): ts.Program {
   const host = ts.createCompilerHost(TEST_COMPILER_OPTIONS, true);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
@@ -47,7 +50,11 @@ export function createTestProgram(rootNames: readonly string[], overrides: Reado
   host.fileExists = (f) => overrides.has(f) || fileExists(f);
   const readFile = host.readFile.bind(host);
   host.readFile = (f) => overrides.get(f) ?? readFile(f);
-  return ts.createProgram({ rootNames: [CORE_SHIM, ...rootNames, ...overrides.keys()], options: TEST_COMPILER_OPTIONS, host });
+  return ts.createProgram({
+    rootNames: [CORE_SHIM, ...rootNames, ...overrides.keys()],
+    options: TEST_COMPILER_OPTIONS,
+    host,
+  });
 }
 
 /** All `.ts` files under `dir`, recursively, sorted. */

@@ -8,10 +8,16 @@ export interface TsServerClient {
 
 /** Spawns `node tsserver.js` with `args` and speaks the protocol over stdio. */
 export function startTsServer(tsserverJs: string, args: readonly string[], cwd: string): TsServerClient {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [tsserverJs, ...args], { cwd, stdio: "pipe" });
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [tsserverJs, ...args], {
+    cwd,
+    stdio: "pipe",
+  });
   let buffer = Buffer.alloc(0);
   let seq = 0;
-  const pending = new Map<number, (response: { success: boolean; body?: unknown; message?: string }) => void>();
+  const pending = new Map<
+    number,
+    (response: { success: boolean; body?: unknown; message?: string }) => void
+  >();
   child.stdout.on("data", (chunk: Buffer) => {
     buffer = Buffer.concat([buffer, chunk]);
     for (;;) {

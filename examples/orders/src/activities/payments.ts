@@ -20,10 +20,16 @@ export const charge = defineActivity(
       throw Object.assign(new Error("payment provider timed out"), { name: "ProviderTimeout" });
     }
     const chargeId = `ch_${orderId}_${attempt}`;
-    console.log(`  [payments] charged ${orderId} ${(totalCents / 100).toFixed(2)} EUR on attempt ${attempt} (${chargeId})`);
+    console.log(
+      `  [payments] charged ${orderId} ${(totalCents / 100).toFixed(2)} EUR on attempt ${attempt} (${chargeId})`,
+    );
     return { chargeId, totalCents };
   },
-  { retry: { maxAttempts: 5, initialIntervalMs: 200, backoffCoefficient: 2 }, timeoutMs: 10_000, idempotencyKey: (orderId) => `charge:${orderId}` },
+  {
+    retry: { maxAttempts: 5, initialIntervalMs: 200, backoffCoefficient: 2 },
+    timeoutMs: 10_000,
+    idempotencyKey: (orderId) => `charge:${orderId}`,
+  },
 );
 
 /**

@@ -2,7 +2,13 @@ import { defineActivity } from "@continuum/core";
 import type { OrderItem } from "../order-types.ts";
 
 /** Prices of the demo catalogue, in cents. */
-const catalogue: Readonly<Record<string, number>> = { "sku-book": 1_599, "sku-lamp": 4_900, "sku-mug": 850, "sku-desk": 32_000, "sku-piano": 450_000 };
+const catalogue: Readonly<Record<string, number>> = {
+  "sku-book": 1_599,
+  "sku-lamp": 4_900,
+  "sku-mug": 850,
+  "sku-desk": 32_000,
+  "sku-piano": 450_000,
+};
 
 /**
  * Checks every item against the catalogue and computes the total. An unknown SKU is a
@@ -14,7 +20,8 @@ export const check = defineActivity(
     let total = 0;
     for (const item of items) {
       const price = catalogue[item.sku];
-      if (price === undefined) throw Object.assign(new Error(`unknown SKU ${item.sku}`), { name: "InvalidOrder" });
+      if (price === undefined)
+        throw Object.assign(new Error(`unknown SKU ${item.sku}`), { name: "InvalidOrder" });
       total += price * item.quantity;
     }
     console.log(`  [validation] ${items.length} item(s), total ${(total / 100).toFixed(2)} EUR`);

@@ -11,7 +11,9 @@ afterAll(async () => {
   for (const database of created) await database.drop();
 });
 
-function captured(env: Record<string, string | undefined> = {}): CliIo & { out: () => string; err: () => string } {
+function captured(
+  env: Record<string, string | undefined> = {},
+): CliIo & { out: () => string; err: () => string } {
   let out = "";
   let err = "";
   return { stdout: (t) => (out += t), stderr: (t) => (err += t), env, out: () => out, err: () => err };
@@ -22,7 +24,9 @@ describe("continuum CLI", () => {
     const io = captured({ DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" });
     expect(await main(["migrate", "--print"], io)).toBe(0);
     expect(io.out()).toContain("CREATE TABLE continuum.runs");
-    expect(io.out()).toMatch(/INSERT INTO continuum\.schema_migrations .* VALUES \(1, '0001_initial', '[0-9a-f]{64}'\)/);
+    expect(io.out()).toMatch(
+      /INSERT INTO continuum\.schema_migrations .* VALUES \(1, '0001_initial', '[0-9a-f]{64}'\)/,
+    );
   });
 
   it("migrate --database-url applies once, then reports the schema current", async () => {

@@ -11,7 +11,11 @@ const commands: Readonly<Record<string, (argv: readonly string[], io: CliIo) => 
   versions: async (argv, io) => {
     const [sub, ...rest] = argv;
     if (sub === "check") return versionsCheckCommand(rest, io);
-    (sub === undefined || sub === "--help" ? io.stdout : io.stderr)(sub === undefined || sub === "--help" ? versionsCheckUsage : `unknown subcommand: versions ${sub}\n\n${versionsCheckUsage}`);
+    (sub === undefined || sub === "--help" ? io.stdout : io.stderr)(
+      sub === undefined || sub === "--help"
+        ? versionsCheckUsage
+        : `unknown subcommand: versions ${sub}\n\n${versionsCheckUsage}`,
+    );
     return sub === "--help" ? ExitCode.ok : ExitCode.usage;
   },
 };
@@ -48,5 +52,6 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   return command(rest, io);
 }
 
-const invokedDirectly = process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+const invokedDirectly =
+  process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) process.exitCode = await main(process.argv.slice(2));

@@ -21,7 +21,11 @@ export interface AwaitResultOptions {
  * workflow error) / `WorkflowCancelledError`. Woken by the notifier's `run_finished` hint;
  * polls as the fallback, because hints may be lost.
  */
-export async function awaitRunResult(journal: Journal, runId: string, options: AwaitResultOptions): Promise<unknown> {
+export async function awaitRunResult(
+  journal: Journal,
+  runId: string,
+  options: AwaitResultOptions,
+): Promise<unknown> {
   const waker = createWaker();
   let current = runId;
   const unsubscribe = journal.notifier.subscribe(NotifyTopic.runFinished, (id) => {
@@ -57,7 +61,11 @@ async function settle(journal: Journal, run: RunRecord): Promise<unknown> {
     case RunStatus.cancelled: {
       // The reason lives in the run_cancelled event, the run's last one.
       const [last] = await journal.readHistory(run.runId, Math.max(0, run.lastSeq - 1));
-      throw new WorkflowCancelledError(run.runId, run.workflowName, last?.kind === "run_cancelled" ? last.reason : undefined);
+      throw new WorkflowCancelledError(
+        run.runId,
+        run.workflowName,
+        last?.kind === "run_cancelled" ? last.reason : undefined,
+      );
     }
     case RunStatus.continued: // followed to its successor before settling; one without a successor has no result
     case RunStatus.running: // not terminal: never settled

@@ -11,11 +11,25 @@ import { workflow } from "../workflow/index.ts";
 import { createClient } from "./create-client.ts";
 import { defaultMaxPayloadBytes } from "./payload-limit.ts";
 
-const stamp = { format: 1, versionHash: "hash-order-1", cursors: [], file: "test/order.workflow.ts", line: 1 } as const;
-const orderFlow = workflow.stamped(stamp)("order", { version: 1 }, async (input: { orderId: string; placedAt: Date; qty: Map<string, bigint> }) => {
-  return { shipped: input.orderId };
-});
-const otherFlow = workflow.stamped({ ...stamp, versionHash: "hash-other" })("other", { version: 1 }, async (_input: { orderId: string }) => 1);
+const stamp = {
+  format: 1,
+  versionHash: "hash-order-1",
+  cursors: [],
+  file: "test/order.workflow.ts",
+  line: 1,
+} as const;
+const orderFlow = workflow.stamped(stamp)(
+  "order",
+  { version: 1 },
+  async (input: { orderId: string; placedAt: Date; qty: Map<string, bigint> }) => {
+    return { shipped: input.orderId };
+  },
+);
+const otherFlow = workflow.stamped({ ...stamp, versionHash: "hash-other" })(
+  "other",
+  { version: 1 },
+  async (_input: { orderId: string }) => 1,
+);
 
 function setup(options: { maxPayloadBytes?: number; pollIntervalMs?: number } = {}) {
   const clock = new ManualClock();
@@ -27,11 +41,25 @@ function setup(options: { maxPayloadBytes?: number; pollIntervalMs?: number } = 
 const input = { orderId: "o-1", placedAt: new Date("2026-03-01T10:00:00Z"), qty: new Map([["sku-1", 3n]]) };
 
 /** Plays the engine's part by hand: claims the run and commits a terminal step. */
-async function finish(journal: Journal, runId: string, run: StepCommit["run"], event: HistoryEventBody): Promise<void> {
+async function finish(
+  journal: Journal,
+  runId: string,
+  run: StepCommit["run"],
+  event: HistoryEventBody,
+): Promise<void> {
   const claims = await journal.claimRuns({ owner: "fake-engine", limit: 10, leaseMs: 60_000 });
   const claim = claims.find((c) => c.run.runId === runId);
   if (claim === undefined) throw new Error("run not claimable");
-  await journal.commitStep({ lease: claim.lease, lastSeq: claim.run.lastSeq, delivered: claim.inbox.map((i) => i.id), events: [event], tasks: [], timers: [], cancelTimers: [], run });
+  await journal.commitStep({
+    lease: claim.lease,
+    lastSeq: claim.run.lastSeq,
+    delivered: claim.inbox.map((i) => i.id),
+    events: [event],
+    tasks: [],
+    timers: [],
+    cancelTimers: [],
+    run,
+  });
 }
 
 describe("client", () => {
@@ -42,7 +70,13 @@ describe("client", () => {
     const described = await client.describe<typeof input>(run.runId);
     expect(described.input).toEqual(input);
     expect(described.input.qty.get("sku-1")).toBe(3n);
-    expect(described).toMatchObject({ workflowName: "order", versionHash: "hash-order-1", status: "running", namespace: "default", attributes: { customer: "c-9" } });
+    expect(described).toMatchObject({
+      workflowName: "order",
+      versionHash: "hash-order-1",
+      status: "running",
+      namespace: "default",
+      attributes: { customer: "c-9" },
+    });
     const history = await client.history(run.runId);
     expect(history.map((e) => e.kind)).toEqual(["run_started"]);
   });
@@ -59,14 +93,18 @@ describe("client", () => {
   it("refuses payloads over the limit (256 KiB by default, configurable), and stores nothing", async () => {
     expect(defaultMaxPayloadBytes).toBe(256 * 1024);
     const { client, journal } = setup({ maxPayloadBytes: 1_000 });
-    const error = await client.start(orderFlow, { ...input, orderId: "x".repeat(2_000) }).catch((e: unknown) => e);
+    const error = await client
+      .start(orderFlow, { ...input, orderId: "x".repeat(2_000) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PayloadTooLargeError);
     expect((error as PayloadTooLargeError).data).toMatchObject({ limit: 1_000 });
     expect((error as PayloadTooLargeError).data.size).toBeGreaterThan(2_000);
     expect((await journal.listRuns({})).runs).toEqual([]);
 
     const run = await client.start(orderFlow, input);
-    await expect(client.signal(run.runId, "note", "y".repeat(2_000))).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(client.signal(run.runId, "note", "y".repeat(2_000))).rejects.toBeInstanceOf(
+      PayloadTooLargeError,
+    );
     expect(() => createClient({ journal, maxPayloadBytes: 0 })).toThrow(/maxPayloadBytes/);
   });
 
@@ -76,25 +114,42 @@ describe("client", () => {
     const again = await client.start(orderFlow, { ...input, orderId: "ignored" }, { id: "order-o-1" });
     expect(again).toMatchObject({ runId: first.runId, workflowId: "order-o-1", created: false });
     expect((await client.describe<typeof input>(first.runId)).input.orderId).toBe("o-1");
-    await expect(client.start(orderFlow, input, { id: "order-o-1", onConflict: "fail" })).rejects.toBeInstanceOf(RunAlreadyExistsError);
-    await expect(client.start(otherFlow, { orderId: "o-1" }, { id: "order-o-1" })).rejects.toBeInstanceOf(RunAlreadyExistsError);
+    await expect(
+      client.start(orderFlow, input, { id: "order-o-1", onConflict: "fail" }),
+    ).rejects.toBeInstanceOf(RunAlreadyExistsError);
+    await expect(client.start(otherFlow, { orderId: "o-1" }, { id: "order-o-1" })).rejects.toBeInstanceOf(
+      RunAlreadyExistsError,
+    );
     expect((await client.describeWorkflow("order-o-1"))?.runId).toBe(first.runId);
   });
 
   it("refuses a workflow the transformer did not stamp", async () => {
     const { client } = setup();
     const raw = workflow("raw", { version: 1 }, async () => 1);
-    await expect(client.start(raw, undefined)).rejects.toMatchObject({ code: ErrorCode.WorkflowNotTransformed });
+    await expect(client.start(raw, undefined)).rejects.toMatchObject({
+      code: ErrorCode.WorkflowNotTransformed,
+    });
   });
 
   it("signals are deduplicated by deliveryId and refused for unknown runs", async () => {
     const { client, journal } = setup();
     const run = await client.start(orderFlow, input);
-    expect(await client.signal(run.runId, "fraud_review", "approved", { deliveryId: "d-1" })).toEqual({ accepted: true });
-    expect(await client.signal(run.runId, "fraud_review", "approved", { deliveryId: "d-1" })).toEqual({ accepted: false });
+    expect(await client.signal(run.runId, "fraud_review", "approved", { deliveryId: "d-1" })).toEqual({
+      accepted: true,
+    });
+    expect(await client.signal(run.runId, "fraud_review", "approved", { deliveryId: "d-1" })).toEqual({
+      accepted: false,
+    });
     await expect(client.signal("nope", "x")).rejects.toBeInstanceOf(RunNotFoundError);
     const [claim] = await journal.claimRuns({ owner: "o", limit: 1, leaseMs: 1_000 });
-    expect(claim?.inbox.map((i) => i.event)).toEqual([{ kind: "signal_received", name: "fraud_review", payload: encode("approved", "payload"), deliveryId: "d-1" }]);
+    expect(claim?.inbox.map((i) => i.event)).toEqual([
+      {
+        kind: "signal_received",
+        name: "fraud_review",
+        payload: encode("approved", "payload"),
+        deliveryId: "d-1",
+      },
+    ]);
   });
 
   it("result() is woken by the run_finished hint (the poll interval here is a minute)", async () => {
@@ -103,7 +158,12 @@ describe("client", () => {
     const started = Date.now();
     const waiting = run.result();
     await new Promise((r) => setTimeout(r, 10));
-    await finish(journal, run.runId, { status: "completed", result: encode({ shipped: "o-1" }) }, { kind: "run_completed", result: encode({ shipped: "o-1" }) });
+    await finish(
+      journal,
+      run.runId,
+      { status: "completed", result: encode({ shipped: "o-1" }) },
+      { kind: "run_completed", result: encode({ shipped: "o-1" }) },
+    );
     expect(await waiting).toEqual({ shipped: "o-1" });
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -130,9 +190,16 @@ describe("client", () => {
     const run = await client.start(orderFlow, input);
     await client.cancel(run.runId, "customer changed their mind");
     const [claim] = await journal.claimRuns({ owner: "o", limit: 1, leaseMs: 1_000 });
-    expect(claim?.inbox.map((i) => i.event)).toEqual([{ kind: "cancel_requested", reason: "customer changed their mind" }]);
+    expect(claim?.inbox.map((i) => i.event)).toEqual([
+      { kind: "cancel_requested", reason: "customer changed their mind" },
+    ]);
     await journal.releaseRun(claim!.lease);
-    await finish(journal, run.runId, { status: "cancelled" }, { kind: "run_cancelled", reason: "customer changed their mind" });
+    await finish(
+      journal,
+      run.runId,
+      { status: "cancelled" },
+      { kind: "run_cancelled", reason: "customer changed their mind" },
+    );
     const thrown = await client.await(run.runId).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(WorkflowCancelledError);
     expect((thrown as WorkflowCancelledError).data.reason).toBe("customer changed their mind");
@@ -143,7 +210,11 @@ describe("client", () => {
     const run = await client.start(orderFlow, input);
     const thrown = await client.result(run.runId, { timeoutMs: 30 }).catch((e: unknown) => e);
     expect(thrown).toBeInstanceOf(ResultTimeoutError);
-    expect((thrown as ResultTimeoutError).data).toMatchObject({ runId: run.runId, timeoutMs: 30, status: "running" });
+    expect((thrown as ResultTimeoutError).data).toMatchObject({
+      runId: run.runId,
+      timeoutMs: 30,
+      status: "running",
+    });
     expect((await client.describe(run.runId)).status).toBe("running");
     await expect(client.result("missing")).rejects.toBeInstanceOf(RunNotFoundError);
   });

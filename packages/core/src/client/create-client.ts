@@ -1,11 +1,20 @@
 import type { Journal, RunFilter, StartConflictPolicy } from "../journal/journal.ts";
 import type { Encoded, HistoryEvent } from "../model/index.ts";
-import { RunAlreadyExistsError, RunNotFoundError, TransactionNotSupportedError } from "../errors/journal-errors.ts";
+import {
+  RunAlreadyExistsError,
+  RunNotFoundError,
+  TransactionNotSupportedError,
+} from "../errors/journal-errors.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import { ErrorCode } from "../errors/error-code.ts";
 import { RunStatus } from "../model/run-status.ts";
-import { workflowInfo, type AnyWorkflowDefinition, type WorkflowInput, type WorkflowOutput } from "../worker/definition-info.ts";
+import {
+  workflowInfo,
+  type AnyWorkflowDefinition,
+  type WorkflowInput,
+  type WorkflowOutput,
+} from "../worker/definition-info.ts";
 import type { EagerStarts } from "../worker/create-engine.ts";
 import { awaitRunResult } from "./await-run-result.ts";
 import { checkPayloadLimit, defaultMaxPayloadBytes, encodePayload } from "./payload-limit.ts";
@@ -92,12 +101,21 @@ export interface SendSignalOptions {
  */
 export interface Client {
   readonly namespace: string;
-  start<Def extends AnyWorkflowDefinition>(definition: Def, input: WorkflowInput<Def>, options?: StartOptions): Promise<RunHandle<WorkflowOutput<Def>>>;
+  start<Def extends AnyWorkflowDefinition>(
+    definition: Def,
+    input: WorkflowInput<Def>,
+    options?: StartOptions,
+  ): Promise<RunHandle<WorkflowOutput<Def>>>;
   /**
    * Sends a signal; resolves `{ accepted: false }` for a repeated `deliveryId`. A run that
    * continued as new passes it on to the latest run of its chain.
    */
-  signal(runId: string, name: string, payload?: unknown, options?: SendSignalOptions): Promise<{ accepted: boolean }>;
+  signal(
+    runId: string,
+    name: string,
+    payload?: unknown,
+    options?: SendSignalOptions,
+  ): Promise<{ accepted: boolean }>;
   /**
    * Waits until the run finished and returns its result; throws `WorkflowFailedError` (with the
    * workflow's error as `cause`), `WorkflowCancelledError`, or `ResultTimeoutError` after `timeoutMs`.
@@ -110,7 +128,9 @@ export interface Client {
   /** The run with decoded input and result; throws `RunNotFoundError`. */
   describe<Input = unknown, Output = unknown>(runId: string): Promise<RunDescription<Input, Output>>;
   /** The latest run with this workflow id (following continue-as-new), if any. */
-  describeWorkflow<Input = unknown, Output = unknown>(workflowId: string): Promise<RunDescription<Input, Output> | undefined>;
+  describeWorkflow<Input = unknown, Output = unknown>(
+    workflowId: string,
+  ): Promise<RunDescription<Input, Output> | undefined>;
   /** Runs of this client's namespace (unless `filter.namespace` says otherwise), a page at a time. */
   list(filter?: RunFilter): Promise<{ runs: RunDescription[]; next?: string }>;
   /** The run's journal, seq order, payloads still encoded. */
@@ -122,7 +142,11 @@ export interface Client {
  * successor, to the end of the chain: a signal or cancellation addressed to a chain is never
  * refused because it raced a handover (the refused attempt wrote nothing).
  */
-async function alongChain<T>(journal: Journal, runId: string, send: (runId: string) => Promise<T>): Promise<T> {
+async function alongChain<T>(
+  journal: Journal,
+  runId: string,
+  send: (runId: string) => Promise<T>,
+): Promise<T> {
   let current = runId;
   for (;;) {
     try {
@@ -153,10 +177,14 @@ export function createClient(options: ClientOptions): Client {
   const namespace = options.namespace ?? defaultNamespace;
   const maxPayloadBytes = checkPayloadLimit(options.maxPayloadBytes ?? defaultMaxPayloadBytes);
   const pollIntervalMs = options.pollIntervalMs ?? 500;
-  if (!(pollIntervalMs > 0)) throw new InvalidEngineOptionError("pollIntervalMs", pollIntervalMs, "a positive number of milliseconds");
+  if (!(pollIntervalMs > 0))
+    throw new InvalidEngineOptionError("pollIntervalMs", pollIntervalMs, "a positive number of milliseconds");
 
   const result = <Output>(runId: string, opts?: { timeoutMs?: number }): Promise<Output> =>
-    awaitRunResult(journal, runId, { pollIntervalMs, ...(opts?.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }) }) as Promise<Output>;
+    awaitRunResult(journal, runId, {
+      pollIntervalMs,
+      ...(opts?.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+    }) as Promise<Output>;
 
   const client: Client = {
     namespace,
@@ -165,7 +193,10 @@ export function createClient(options: ClientOptions): Client {
       const encoded = encodePayload(input, `input of workflow ${name}`, maxPayloadBytes);
       // Eager start: an engine of this process takes the run in the start itself (not inside the
       // caller's transaction: the run must be committed before anyone steps it).
-      const lease = startOptions.transaction === undefined ? options.engine?.eagerLease(namespace, name, versionHash) : undefined;
+      const lease =
+        startOptions.transaction === undefined
+          ? options.engine?.eagerLease(namespace, name, versionHash)
+          : undefined;
       const { run, created, claim } = await joined(journal, startOptions.transaction).startRun({
         namespace,
         workflowName: name,
@@ -190,7 +221,12 @@ export function createClient(options: ClientOptions): Client {
       };
     },
     async signal(runId, name, payload, signalOptions = {}) {
-      const encoded = encodePayload(payload, `payload of signal ${JSON.stringify(name)}`, maxPayloadBytes, "payload");
+      const encoded = encodePayload(
+        payload,
+        `payload of signal ${JSON.stringify(name)}`,
+        maxPayloadBytes,
+        "payload",
+      );
       const target = joined(journal, signalOptions.transaction);
       return alongChain(target, runId, (current) =>
         target.sendSignal({
@@ -217,7 +253,10 @@ export function createClient(options: ClientOptions): Client {
     },
     async list(filter = {}) {
       const page = await journal.listRuns({ namespace, ...filter });
-      return { runs: page.runs.map((run) => describeRun(run)), ...(page.next === undefined ? {} : { next: page.next }) };
+      return {
+        runs: page.runs.map((run) => describeRun(run)),
+        ...(page.next === undefined ? {} : { next: page.next }),
+      };
     },
     async history(runId) {
       const run = await journal.getRun(runId);
@@ -231,6 +270,9 @@ export function createClient(options: ClientOptions): Client {
 /** The journal itself, or the journal joined to the caller's transaction. */
 function joined(journal: Journal, transaction: object | undefined): Journal {
   if (transaction === undefined) return journal;
-  if (journal.bindTransaction === undefined) throw new TransactionNotSupportedError("this journal has no transactions (the memory journal); use an SQL journal from openJournal()");
+  if (journal.bindTransaction === undefined)
+    throw new TransactionNotSupportedError(
+      "this journal has no transactions (the memory journal); use an SQL journal from openJournal()",
+    );
   return journal.bindTransaction(transaction);
 }

@@ -37,7 +37,10 @@ describe("codec output on PostgreSQL", () => {
     await fc.assert(
       fc.asyncProperty(nasty, async (value) => {
         const text = JSON.stringify(encode(value));
-        const { rows } = await client.query<{ b: Encoded; j: Encoded; t: string }>("SELECT $1::text::jsonb AS b, $1::text::json AS j, $1::text::json::text AS t", [text]);
+        const { rows } = await client.query<{ b: Encoded; j: Encoded; t: string }>(
+          "SELECT $1::text::jsonb AS b, $1::text::json AS j, $1::text::json::text AS t",
+          [text],
+        );
         const row = rows[0]!;
         expect(row.t).toBe(text);
         expect(firstDifference(decode(row.j), value)).toBeUndefined();
@@ -53,7 +56,9 @@ describe("codec output on PostgreSQL", () => {
     ["a lone surrogate", "a\ud800b"],
   ])("jsonb refuses a raw string with %s (why the codec escapes it)", async (_, raw) => {
     await expect(client.query("SELECT $1::text::jsonb", [JSON.stringify(raw)])).rejects.toThrow();
-    const { rows } = await client.query<{ b: Encoded }>("SELECT $1::text::jsonb AS b", [JSON.stringify(encode(raw))]);
+    const { rows } = await client.query<{ b: Encoded }>("SELECT $1::text::jsonb AS b", [
+      JSON.stringify(encode(raw)),
+    ]);
     expect(decode(rows[0]!.b)).toBe(raw);
   });
 });

@@ -17,7 +17,8 @@ function expectExactRoundTrip(value: unknown): void {
 /** Every string and key of an encoded payload is jsonb-safe and it is plain JSON. */
 function jsonbProblem(encoded: Encoded, path = "$"): string | undefined {
   if (typeof encoded === "string") return isJsonbSafeString(encoded) ? undefined : `${path}: unsafe string`;
-  if (typeof encoded === "number") return Number.isFinite(encoded) && !Object.is(encoded, -0) ? undefined : `${path}: ${encoded}`;
+  if (typeof encoded === "number")
+    return Number.isFinite(encoded) && !Object.is(encoded, -0) ? undefined : `${path}: ${encoded}`;
   if (encoded === null || typeof encoded === "boolean") return undefined;
   if (Array.isArray(encoded)) {
     for (let i = 0; i < encoded.length; i++) {
@@ -52,7 +53,14 @@ describe("codec round-trip: examples", () => {
     ["far-future date", new Date(8.64e15)],
     ["far-past date", new Date(-8.64e15)],
     ["regexp", /a\/b[\u0000-\u001f]+$/giu],
-    ["map with object keys", new Map<unknown, unknown>([[{ a: 1 }, new Set([1])], ["k", undefined], [1n, null]])],
+    [
+      "map with object keys",
+      new Map<unknown, unknown>([
+        [{ a: 1 }, new Set([1])],
+        ["k", undefined],
+        [1n, null],
+      ]),
+    ],
     ["set", new Set([1, "1", 1n, undefined, null])],
     ["Uint8Array", new Uint8Array([0, 1, 255])],
     ["Float64Array with NaN", new Float64Array([Number.NaN, -0, 1.5])],
@@ -72,9 +80,20 @@ describe("codec round-trip: examples", () => {
     ["key with NUL", { "a\u0000": 1, b: 2 }],
     ["__proto__ own key", JSON.parse('{"__proto__": {"x": 1}, "y": 2}') as unknown],
     ["null-prototype object", Object.assign(Object.create(null) as object, { a: 1 })],
-    ["nested", { items: [{ at: new Date(0), tags: new Set(["x"]), amount: 10n, m: new Map([["a", [1, undefined]]]) }] }],
+    [
+      "nested",
+      {
+        items: [{ at: new Date(0), tags: new Set(["x"]), amount: 10n, m: new Map([["a", [1, undefined]]]) }],
+      },
+    ],
     ["key order", { z: 1, a: 2, m: 3 }],
-    ["shared reference (copied, not a cycle)", (() => { const s = { n: 1 }; return { a: s, b: s }; })()],
+    [
+      "shared reference (copied, not a cycle)",
+      (() => {
+        const s = { n: 1 };
+        return { a: s, b: s };
+      })(),
+    ],
   ];
   for (const [name, value] of cases) {
     it(`round-trips ${name}`, () => expectExactRoundTrip(value));
@@ -108,7 +127,10 @@ describe("codec round-trip: examples", () => {
 });
 
 const binaryString = fc.string({ unit: "binary", maxLength: 8 });
-const keyArb = fc.oneof(binaryString, fc.constantFrom("$t", "v", "__proto__", "constructor", "length", "type"));
+const keyArb = fc.oneof(
+  binaryString,
+  fc.constantFrom("$t", "v", "__proto__", "constructor", "length", "type"),
+);
 const leafArb = fc.oneof(
   binaryString,
   fc.double(),
@@ -133,17 +155,26 @@ const anythingArb = fc.anything({
   stringUnit: "binary",
 });
 /** Tag-shaped objects that a user might really send. */
-const tagShapedArb = fc.record({ $t: fc.oneof(fc.constantFrom("date", "undefined", "object", "bogus"), anythingArb), v: anythingArb });
+const tagShapedArb = fc.record({
+  $t: fc.oneof(fc.constantFrom("date", "undefined", "object", "bogus"), anythingArb),
+  v: anythingArb,
+});
 
 describe("codec round-trip: properties", () => {
   it("decode(JSON(encode(x))) is exactly x", () => {
-    fc.assert(fc.property(fc.oneof(anythingArb, tagShapedArb), (value) => expectExactRoundTrip(value)), { numRuns: 400 });
+    fc.assert(
+      fc.property(fc.oneof(anythingArb, tagShapedArb), (value) => expectExactRoundTrip(value)),
+      { numRuns: 400 },
+    );
   });
 
   it("encoded output is plain JSON that jsonb accepts (no NUL, no lone surrogate, no -0/NaN)", () => {
-    fc.assert(fc.property(anythingArb, (value) => {
-      expect(jsonbProblem(encode(value))).toBeUndefined();
-    }), { numRuns: 400 });
+    fc.assert(
+      fc.property(anythingArb, (value) => {
+        expect(jsonbProblem(encode(value))).toBeUndefined();
+      }),
+      { numRuns: 400 },
+    );
   });
 
   it("encoding is deterministic and survives a JSON text round trip unchanged", () => {

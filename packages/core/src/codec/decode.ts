@@ -19,14 +19,16 @@ export function decode(encoded: Encoded, path = "payload"): unknown {
   try {
     return decodeValue(encoded, path);
   } catch (error) {
-    if (error instanceof RangeError && /call stack/i.test(error.message)) throw new MalformedPayloadError(path, "nested too deeply for the call stack");
+    if (error instanceof RangeError && /call stack/i.test(error.message))
+      throw new MalformedPayloadError(path, "nested too deeply for the call stack");
     throw error;
   }
 }
 
 function decodeValue(encoded: Encoded, path: string): unknown {
   if (encoded === null || typeof encoded !== "object") return encoded;
-  if (Array.isArray(encoded)) return (encoded as readonly Encoded[]).map((item, i) => decodeValue(item, `${path}[${i}]`));
+  if (Array.isArray(encoded))
+    return (encoded as readonly Encoded[]).map((item, i) => decodeValue(item, `${path}[${i}]`));
   const record = encoded as { readonly [key: string]: Encoded };
   if (Object.hasOwn(record, TAG)) return decodeTagged(record, path);
   const out: Record<string, unknown> = {};
@@ -43,7 +45,8 @@ export function decodeString(encoded: Encoded, path: string): string {
   let out = "";
   for (const part of parts) {
     if (typeof part === "string") out += part;
-    else if (typeof part === "number" && Number.isInteger(part) && part >= 0 && part <= 0xffff) out += String.fromCharCode(part);
+    else if (typeof part === "number" && Number.isInteger(part) && part >= 0 && part <= 0xffff)
+      out += String.fromCharCode(part);
     else throw new MalformedPayloadError(path, "string parts must be text or UTF-16 code units");
   }
   return out;
@@ -57,14 +60,16 @@ function decodeTagged(record: { readonly [key: string]: Encoded }, path: string)
     case Tag.number:
       return decodeSpecialNumber(record.v, path);
     case Tag.bigint:
-      if (typeof record.v !== "string" || !/^-?\d+$/.test(record.v)) throw new MalformedPayloadError(path, "bigint needs a decimal string");
+      if (typeof record.v !== "string" || !/^-?\d+$/.test(record.v))
+        throw new MalformedPayloadError(path, "bigint needs a decimal string");
       return BigInt(record.v);
     case Tag.string:
       return decodeString(record, path);
     case Tag.date: {
       if (record.v === null) return new Date(Number.NaN);
       const date = new Date(typeof record.v === "string" ? record.v : Number.NaN);
-      if (Number.isNaN(date.getTime())) throw new MalformedPayloadError(path, "date needs an ISO timestamp or null");
+      if (Number.isNaN(date.getTime()))
+        throw new MalformedPayloadError(path, "date needs an ISO timestamp or null");
       return date;
     }
     case Tag.regexp:
@@ -75,7 +80,10 @@ function decodeTagged(record: { readonly [key: string]: Encoded }, path: string)
       asArray(record.v, path).forEach((entry, i) => {
         const pair = asArray(entry, path);
         if (pair.length !== 2) throw new MalformedPayloadError(path, "map entries are [key, value] pairs");
-        map.set(decodeValue(pair[0]!, `${path}.keys()[${i}]`), decodeValue(pair[1]!, `${path}.values()[${i}]`));
+        map.set(
+          decodeValue(pair[0]!, `${path}.keys()[${i}]`),
+          decodeValue(pair[1]!, `${path}.values()[${i}]`),
+        );
       });
       return map;
     }
@@ -90,11 +98,16 @@ function decodeTagged(record: { readonly [key: string]: Encoded }, path: string)
     case Tag.object:
       return decodeEscapedObject(record, path);
     case Tag.error:
-      return deserializeError(asRecord(record.v ?? null, path, "a serialized error") as unknown as SerializedError);
+      return deserializeError(
+        asRecord(record.v ?? null, path, "a serialized error") as unknown as SerializedError,
+      );
     case Tag.class: {
       const registered = typeof record.name === "string" ? payloadClassNamed(record.name) : undefined;
       if (registered === undefined) {
-        throw new MalformedPayloadError(path, `class ${JSON.stringify(record.name)} is not registered in this process (call registerPayloadClass before decoding)`);
+        throw new MalformedPayloadError(
+          path,
+          `class ${JSON.stringify(record.name)} is not registered in this process (call registerPayloadClass before decoding)`,
+        );
       }
       return registered.codec.fromData(decodeValue(record.v ?? null, `${path}<${registered.name}>`));
     }
@@ -130,10 +143,12 @@ function decodeView(record: { readonly [key: string]: Encoded }, path: string): 
     const buffer = (globalThis as { Buffer?: { from(b: ArrayBuffer): ArrayBufferView } }).Buffer;
     return buffer === undefined ? bytes : buffer.from(bytes.buffer);
   }
-  const ctor = (globalThis as Record<string, unknown>)[type] as (ViewConstructor & { BYTES_PER_ELEMENT?: number }) | undefined;
+  const ctor = (globalThis as Record<string, unknown>)[type] as
+    (ViewConstructor & { BYTES_PER_ELEMENT?: number }) | undefined;
   if (ctor === undefined) throw new MalformedPayloadError(path, `${type} is not available in this runtime`);
   const size = ctor.BYTES_PER_ELEMENT ?? 1;
-  if (bytes.byteLength % size !== 0) throw new MalformedPayloadError(path, `${type} byte length must be a multiple of ${size}`);
+  if (bytes.byteLength % size !== 0)
+    throw new MalformedPayloadError(path, `${type} byte length must be a multiple of ${size}`);
   return type === "DataView" ? new ctor(bytes.buffer) : new ctor(bytes.buffer, 0, bytes.byteLength / size);
 }
 
@@ -146,7 +161,13 @@ function decodeSparse(record: { readonly [key: string]: Encoded }, path: string)
   for (const entry of asArray(record.v, path)) {
     const pair = asArray(entry, path);
     const index = pair[0];
-    if (pair.length !== 2 || typeof index !== "number" || !Number.isInteger(index) || index < 0 || index >= length) {
+    if (
+      pair.length !== 2 ||
+      typeof index !== "number" ||
+      !Number.isInteger(index) ||
+      index < 0 ||
+      index >= length
+    ) {
       throw new MalformedPayloadError(path, "sparse entries are [index, value] pairs within length");
     }
     out[index] = decodeValue(pair[1]!, `${path}[${index}]`);
@@ -155,8 +176,10 @@ function decodeSparse(record: { readonly [key: string]: Encoded }, path: string)
 }
 
 function decodeEscapedObject(record: { readonly [key: string]: Encoded }, path: string): object {
-  if (record.proto !== undefined && record.proto !== null) throw new MalformedPayloadError(path, "object proto may only be null");
-  const out: Record<string, unknown> = record.proto === null ? (Object.create(null) as Record<string, unknown>) : {};
+  if (record.proto !== undefined && record.proto !== null)
+    throw new MalformedPayloadError(path, "object proto may only be null");
+  const out: Record<string, unknown> =
+    record.proto === null ? (Object.create(null) as Record<string, unknown>) : {};
   for (const entry of asArray(record.v, path)) {
     const pair = asArray(entry, path);
     if (pair.length !== 2) throw new MalformedPayloadError(path, "object entries are [key, value] pairs");
@@ -168,7 +191,8 @@ function decodeEscapedObject(record: { readonly [key: string]: Encoded }, path: 
 
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   // Assigning "__proto__" would replace the prototype; define it as the own property it was.
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 
@@ -187,6 +211,7 @@ function asArray(v: Encoded | undefined, path: string): readonly Encoded[] {
 }
 
 function asRecord(v: Encoded, path: string, what: string): { readonly [key: string]: Encoded } {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new MalformedPayloadError(path, `expected ${what}`);
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    throw new MalformedPayloadError(path, `expected ${what}`);
   return v as { readonly [key: string]: Encoded };
 }

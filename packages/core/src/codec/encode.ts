@@ -81,7 +81,11 @@ function encodeValue(value: unknown, path: string, ancestors: Ancestors): Encode
     case "bigint":
       return { [TAG]: Tag.bigint, v: value.toString() };
     case "symbol":
-      throw new UnserializableError(path, `a symbol (${String(value)})`, "use a string instead of a symbol; symbols do not survive a process boundary");
+      throw new UnserializableError(
+        path,
+        `a symbol (${String(value)})`,
+        "use a string instead of a symbol; symbols do not survive a process boundary",
+      );
     case "function":
       throw new UnserializableError(
         path,
@@ -92,7 +96,11 @@ function encodeValue(value: unknown, path: string, ancestors: Ancestors): Encode
       if (value === null) return null;
       return encodeObject(value, path, ancestors);
     default:
-      throw new UnserializableError(path, `a value of type ${typeof value}`, "pass JSON-like data, Dates, Maps, Sets, BigInts or typed arrays");
+      throw new UnserializableError(
+        path,
+        `a value of type ${typeof value}`,
+        "pass JSON-like data, Dates, Maps, Sets, BigInts or typed arrays",
+      );
   }
 }
 
@@ -119,7 +127,8 @@ function encodeObject(value: object, path: string, ancestors: Ancestors): Encode
 function encodeByKind(value: object, path: string, ancestors: Ancestors): Encoded {
   const proto: unknown = Object.getPrototypeOf(value);
   if (Array.isArray(value) && proto === Array.prototype) return encodeArray(value, path, ancestors);
-  if (proto === Object.prototype || proto === null) return encodePlainObject(value, proto === null, path, ancestors);
+  if (proto === Object.prototype || proto === null)
+    return encodePlainObject(value, proto === null, path, ancestors);
   if (proto === Date.prototype) {
     const time = (value as Date).getTime();
     return { [TAG]: Tag.date, v: Number.isNaN(time) ? null : (value as Date).toISOString() };
@@ -132,7 +141,10 @@ function encodeByKind(value: object, path: string, ancestors: Ancestors): Encode
     const entries: Encoded[] = [];
     let i = 0;
     for (const [k, v] of value as Map<unknown, unknown>) {
-      entries.push([encodeValue(k, `${path}.keys()[${i}]`, ancestors), encodeValue(v, `${path}.get(${describeKey(k, i)})`, ancestors)]);
+      entries.push([
+        encodeValue(k, `${path}.keys()[${i}]`, ancestors),
+        encodeValue(v, `${path}.get(${describeKey(k, i)})`, ancestors),
+      ]);
       i++;
     }
     return { [TAG]: Tag.map, v: entries };
@@ -149,7 +161,11 @@ function encodeByKind(value: object, path: string, ancestors: Ancestors): Encode
   if (ArrayBuffer.isView(value)) return encodeView(value, path);
   const registered = payloadClassOf(proto);
   if (registered !== undefined) {
-    return { [TAG]: Tag.class, name: registered.name, v: encodeValue(registered.codec.toData(value), `${path}<${registered.name}>`, ancestors) };
+    return {
+      [TAG]: Tag.class,
+      name: registered.name,
+      v: encodeValue(registered.codec.toData(value), `${path}<${registered.name}>`, ancestors),
+    };
   }
   if (value instanceof Error) return { [TAG]: Tag.error, v: serializeError(value) as unknown as Encoded };
   return rejectInstance(value, proto, path);
@@ -175,7 +191,9 @@ function encodeArray(value: readonly unknown[], path: string, ancestors: Ancesto
 }
 
 function encodePlainObject(value: object, nullProto: boolean, path: string, ancestors: Ancestors): Encoded {
-  const symbols = Object.getOwnPropertySymbols(value).filter((s) => Object.prototype.propertyIsEnumerable.call(value, s));
+  const symbols = Object.getOwnPropertySymbols(value).filter((s) =>
+    Object.prototype.propertyIsEnumerable.call(value, s),
+  );
   if (symbols.length > 0) {
     throw new UnserializableError(
       `${path}[${String(symbols[0])}]`,
@@ -191,12 +209,21 @@ function encodePlainObject(value: object, nullProto: boolean, path: string, ance
     for (const key of keys) {
       const encoded = encodeValue(record[key], propertyPath(path, key), ancestors);
       // "__proto__" must become an own data property, never the prototype.
-      if (key === "__proto__") Object.defineProperty(out, key, { value: encoded, enumerable: true, writable: true, configurable: true });
+      if (key === "__proto__")
+        Object.defineProperty(out, key, {
+          value: encoded,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       else out[key] = encoded;
     }
     return out;
   }
-  const entries: Encoded[] = keys.map((key) => [encodeString(key), encodeValue(record[key], propertyPath(path, key), ancestors)]);
+  const entries: Encoded[] = keys.map((key) => [
+    encodeString(key),
+    encodeValue(record[key], propertyPath(path, key), ancestors),
+  ]);
   return nullProto ? { [TAG]: Tag.object, v: entries, proto: null } : { [TAG]: Tag.object, v: entries };
 }
 
@@ -223,7 +250,11 @@ function rejectInstance(value: object, proto: unknown, path: string): never {
     throw new UnserializableError(path, "a Promise", "await the promise and pass its result");
   }
   if (value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef) {
-    throw new UnserializableError(path, `a ${name}`, "weak collections cannot be copied; pass a Map or Set of plain data");
+    throw new UnserializableError(
+      path,
+      `a ${name}`,
+      "weak collections cannot be copied; pass a Map or Set of plain data",
+    );
   }
   throw new UnserializableError(
     path,
@@ -234,7 +265,8 @@ function rejectInstance(value: object, proto: unknown, path: string): never {
 
 function describeKey(key: unknown, index: number): string {
   if (typeof key === "string") return JSON.stringify(key);
-  if (typeof key === "number" || typeof key === "boolean" || typeof key === "bigint") return String(key) + (typeof key === "bigint" ? "n" : "");
+  if (typeof key === "number" || typeof key === "boolean" || typeof key === "bigint")
+    return String(key) + (typeof key === "bigint" ? "n" : "");
   if (key === null || key === undefined) return String(key);
   return `<key #${index}>`;
 }

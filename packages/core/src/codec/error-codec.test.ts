@@ -15,7 +15,11 @@ function viaJson(error: unknown): Error {
 
 describe("serializeError / deserializeError", () => {
   it("keeps name, message, stack and own fields of a plain Error", () => {
-    const original = Object.assign(new TypeError("bad total"), { field: "total", limit: 10n, at: new Date(5) });
+    const original = Object.assign(new TypeError("bad total"), {
+      field: "total",
+      limit: 10n,
+      at: new Date(5),
+    });
     const back = viaJson(original);
     expect(back).toBeInstanceOf(TypeError);
     expect(back.name).toBe("TypeError");
@@ -59,7 +63,9 @@ describe("serializeError / deserializeError", () => {
     error.self = error;
     error.nested = { inner: new Error("inner", { cause: error }) };
     const s = serializeError(error);
-    expect((s.data as Record<string, unknown>).self).toBe("[unserializable: a circular reference back to an enclosing error]");
+    expect((s.data as Record<string, unknown>).self).toBe(
+      "[unserializable: a circular reference back to an enclosing error]",
+    );
     expect((s.data as Record<string, unknown>).ok).toBe(1);
     expect(JSON.stringify(s).length).toBeLessThan(10_000);
   });
@@ -78,7 +84,12 @@ describe("serializeError / deserializeError", () => {
   });
 
   it("rebuilds an unknown Continuum error as a ContinuumError keeping its name", () => {
-    const back = deserializeError({ name: "FutureError", message: "m", code: "CTM_FUTURE", data: { data: { x: 1 }, hint: "h" } });
+    const back = deserializeError({
+      name: "FutureError",
+      message: "m",
+      code: "CTM_FUTURE",
+      data: { data: { x: 1 }, hint: "h" },
+    });
     expect(back).toBeInstanceOf(ContinuumError);
     expect(back.name).toBe("FutureError");
     expect((back as ContinuumError).data).toEqual({ x: 1 });
@@ -126,27 +137,48 @@ describe("serializeError / deserializeError", () => {
     const s = serializeError(new PayloadTooLargeError("activity result", 2000, 1000));
     expect(serializeError(deserializeError(s))).toEqual(s);
     expect(s.code).toBe(ErrorCode.PayloadTooLarge);
-    expect(s.data).toEqual({ data: { what: "activity result", size: 2000, limit: 1000 }, hint: expect.any(String) });
+    expect(s.data).toEqual({
+      data: { what: "activity result", size: 2000, limit: 1000 },
+      hint: expect.any(String),
+    });
   });
 
   it("carries errors nested inside payloads", () => {
-    const back = decode(JSON.parse(JSON.stringify(encode({ last: new UnserializableError("input.f", "a function", "h") }))));
+    const back = decode(
+      JSON.parse(JSON.stringify(encode({ last: new UnserializableError("input.f", "a function", "h") }))),
+    );
     expect((back as { last: Error }).last).toBeInstanceOf(UnserializableError);
   });
 
   it("property: name, message, code and every own field survive a JSON round trip", () => {
-    const fieldKey = fc.string({ maxLength: 6 }).filter((k) => !["name", "message", "stack", "cause", "code"].includes(k));
-    const fieldValue = fc.anything({ maxDepth: 2, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, stringUnit: "binary" });
+    const fieldKey = fc
+      .string({ maxLength: 6 })
+      .filter((k) => !["name", "message", "stack", "cause", "code"].includes(k));
+    const fieldValue = fc.anything({
+      maxDepth: 2,
+      withBigInt: true,
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withTypedArray: true,
+      stringUnit: "binary",
+    });
     fc.assert(
-      fc.property(fc.string({ unit: "binary" }), fc.option(fc.oneof(fc.string(), fc.integer())), fc.dictionary(fieldKey, fieldValue, { maxKeys: 4 }), (message, code, fields) => {
-        const original = Object.assign(new RangeError(message), fields, code === null ? {} : { code });
-        const back = viaJson(original);
-        expect(back).toBeInstanceOf(RangeError);
-        expect(back.message).toBe(message);
-        expect((back as { code?: unknown }).code).toStrictEqual(code ?? undefined);
-        const ownFields = (e: object) => Object.fromEntries(Object.entries(e).filter(([k]) => k !== "code"));
-        expect(firstDifference(ownFields(back), ownFields(original))).toBeUndefined();
-      }),
+      fc.property(
+        fc.string({ unit: "binary" }),
+        fc.option(fc.oneof(fc.string(), fc.integer())),
+        fc.dictionary(fieldKey, fieldValue, { maxKeys: 4 }),
+        (message, code, fields) => {
+          const original = Object.assign(new RangeError(message), fields, code === null ? {} : { code });
+          const back = viaJson(original);
+          expect(back).toBeInstanceOf(RangeError);
+          expect(back.message).toBe(message);
+          expect((back as { code?: unknown }).code).toStrictEqual(code ?? undefined);
+          const ownFields = (e: object) =>
+            Object.fromEntries(Object.entries(e).filter(([k]) => k !== "code"));
+          expect(firstDifference(ownFields(back), ownFields(original))).toBeUndefined();
+        },
+      ),
       { numRuns: 200 },
     );
   });

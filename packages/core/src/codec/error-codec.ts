@@ -53,7 +53,11 @@ export function registerErrorClass(errorClass: ErrorClass & { readonly name: str
  */
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error && inProgress.has(error)) {
-    throw new errorModule.UnserializableError("error", "a circular reference back to an enclosing error", "keep ids instead of back-references in error fields");
+    throw new errorModule.UnserializableError(
+      "error",
+      "a circular reference back to an enclosing error",
+      "keep ids instead of back-references in error fields",
+    );
   }
   return serializeAt(error, 0);
 }
@@ -89,12 +93,16 @@ function serializeFields(error: Error, depth: number): SerializedError {
     fields.errors = safeEncode(error.errors, "error.errors");
   }
   const name = typeof error.name === "string" ? error.name : "Error";
-  const out: { -readonly [K in keyof SerializedError]: SerializedError[K] } = { name, message: String(error.message) };
+  const out: { -readonly [K in keyof SerializedError]: SerializedError[K] } = {
+    name,
+    message: String(error.message),
+  };
   if (typeof code === "string") out.code = code;
   if (typeof error.stack === "string") out.stack = error.stack;
   if (Object.keys(fields).length > 0) out.data = fields;
   const cause: unknown = error.cause;
-  if (cause !== undefined && depth < maxCauseDepth && !(cause instanceof Error && inProgress.has(cause))) out.cause = serializeAt(cause, depth + 1);
+  if (cause !== undefined && depth < maxCauseDepth && !(cause instanceof Error && inProgress.has(cause)))
+    out.cause = serializeAt(cause, depth + 1);
   return out;
 }
 
@@ -144,7 +152,11 @@ function loadContinuumClasses(): void {
   if (continuumClassesLoaded) return;
   continuumClassesLoaded = true;
   for (const exported of Object.values(errorModule)) {
-    if (typeof exported === "function" && exported.prototype instanceof ContinuumError && !registered.has(exported.name)) {
+    if (
+      typeof exported === "function" &&
+      exported.prototype instanceof ContinuumError &&
+      !registered.has(exported.name)
+    ) {
       registered.set(exported.name, exported as unknown as ErrorClass);
     }
   }
@@ -154,7 +166,8 @@ function safeEncode(value: unknown, path: string): Encoded {
   try {
     return encode(value, path);
   } catch (e) {
-    const found = e instanceof errorModule.UnserializableError ? e.data.found : "a value the codec cannot carry";
+    const found =
+      e instanceof errorModule.UnserializableError ? e.data.found : "a value the codec cannot carry";
     return `[unserializable: ${found}]`;
   }
 }
@@ -169,7 +182,11 @@ function safeDecode(data: Encoded | undefined): unknown {
 }
 
 function describeThrown(value: unknown): string {
-  if (value !== null && typeof value === "object" && typeof (value as { message?: unknown }).message === "string") {
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as { message?: unknown }).message === "string"
+  ) {
     return (value as { message: string }).message;
   }
   try {

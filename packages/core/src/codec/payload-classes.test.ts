@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { InvalidPayloadCodecError, MalformedPayloadError, UnserializableError } from "../errors/codec-errors.ts";
+import {
+  InvalidPayloadCodecError,
+  MalformedPayloadError,
+  UnserializableError,
+} from "../errors/codec-errors.ts";
 import { decode, encode, registerPayloadClass } from "./index.ts";
 
 class Money {
@@ -25,7 +29,11 @@ describe("registerPayloadClass", () => {
     expect(back.total).toBeInstanceOf(Money);
     expect(back.total).toEqual(new Money(1234n, "EUR"));
     expect(back.lines.get("a")).toBeInstanceOf(Money);
-    expect(encode(new Money(5n, "USD"))).toEqual({ $t: "class", name: "Money", v: { cents: { $t: "bigint", v: "5" }, currency: "USD" } });
+    expect(encode(new Money(5n, "USD"))).toEqual({
+      $t: "class",
+      name: "Money",
+      v: { cents: { $t: "bigint", v: "5" }, currency: "USD" },
+    });
   });
 
   it("names the path inside a class's data when that data cannot be encoded", () => {
@@ -44,7 +52,9 @@ describe("registerPayloadClass", () => {
 
   it("refuses two classes under one name, and suggests registration for unknown classes", () => {
     class Other {}
-    expect(() => registerPayloadClass(Other, { name: "Money", toData: () => null, fromData: () => new Other() })).toThrow(InvalidPayloadCodecError);
+    expect(() =>
+      registerPayloadClass(Other, { name: "Money", toData: () => null, fromData: () => new Other() }),
+    ).toThrow(InvalidPayloadCodecError);
     class Unregistered {}
     expect(() => encode(new Unregistered())).toThrow(/registerPayloadClass\(Unregistered/);
   });

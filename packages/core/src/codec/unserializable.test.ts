@@ -28,19 +28,28 @@ describe("encode rejects what it cannot round-trip, naming the exact path", () =
   });
 
   it("names a symbol", () => {
-    expect(rejection({ kind: Symbol("x") }).data).toEqual({ path: "input.kind", found: "a symbol (Symbol(x))" });
+    expect(rejection({ kind: Symbol("x") }).data).toEqual({
+      path: "input.kind",
+      found: "a symbol (Symbol(x))",
+    });
   });
 
   it("names a class instance with its class", () => {
     const error = rejection({ order: { customer: new Foo() } });
-    expect(error.data).toEqual({ path: "input.order.customer", found: "a class instance `Foo` with no codec" });
+    expect(error.data).toEqual({
+      path: "input.order.customer",
+      found: "a class instance `Foo` with no codec",
+    });
   });
 
   it("names the target of a circular reference", () => {
     const items: unknown[] = [];
     items.push({ parent: items });
     const error = rejection({ items });
-    expect(error.data).toEqual({ path: "input.items[0].parent", found: "a circular reference back to input.items" });
+    expect(error.data).toEqual({
+      path: "input.items[0].parent",
+      found: "a circular reference back to input.items",
+    });
     expect(error.hint).toMatch(/cycle/);
   });
 
@@ -92,7 +101,10 @@ describe("encode rejects what it cannot round-trip, naming the exact path", () =
       }
     }
     expect(caught).toBeInstanceOf(UnserializableError);
-    expect((caught as UnserializableError).data).toEqual({ path: "input", found: "a value nested too deeply for the call stack" });
+    expect((caught as UnserializableError).data).toEqual({
+      path: "input",
+      found: "a value nested too deeply for the call stack",
+    });
   });
 
   it("uses 'value' as the default root name", () => {

@@ -8,7 +8,10 @@ import { ErrorCode } from "./error-code.ts";
  */
 export class UnserializableError extends ContinuumError<{ path: string; found: string }> {
   constructor(path: string, found: string, hint: string) {
-    super(ErrorCode.Unserializable, `cannot serialize ${path}: found ${found}`, { data: { path, found }, hint });
+    super(ErrorCode.Unserializable, `cannot serialize ${path}: found ${found}`, {
+      data: { path, found },
+      hint,
+    });
   }
 }
 

@@ -27,7 +27,10 @@ export class ContinuumError<Data = Record<string, unknown>> extends Error {
   readonly hint: string;
 
   constructor(code: ErrorCode, message: string, options: ContinuumErrorOptions<Data>) {
-    super(`${message}\n  fix: ${options.hint}`, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      `${message}\n  fix: ${options.hint}`,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.data = options.data;
     this.hint = options.hint;

@@ -27,11 +27,19 @@ export class MigrationFailedError extends ContinuumError<{ version: number; name
 }
 
 /** The database has no Continuum schema, or an older one than this code needs. */
-export class SchemaNotMigratedError extends ContinuumError<{ url: string; applied: number; required: number }> {
+export class SchemaNotMigratedError extends ContinuumError<{
+  url: string;
+  applied: number;
+  required: number;
+}> {
   constructor(url: string, applied: number, required: number) {
-    super(ErrorCode.SchemaNotMigrated, `the journal database at ${url} is at schema version ${applied}, this code needs ${required}`, {
-      data: { url, applied, required },
-      hint: "run `continuum migrate --database-url <url>` (or openJournal({ migrate: true })) before starting engines",
-    });
+    super(
+      ErrorCode.SchemaNotMigrated,
+      `the journal database at ${url} is at schema version ${applied}, this code needs ${required}`,
+      {
+        data: { url, applied, required },
+        hint: "run `continuum migrate --database-url <url>` (or openJournal({ migrate: true })) before starting engines",
+      },
+    );
   }
 }

@@ -47,10 +47,14 @@ export class RunFinishedError extends ContinuumError<{ runId: string; status: st
 /** A start with an id that already names a run, under the `fail` conflict policy. */
 export class RunAlreadyExistsError extends ContinuumError<{ workflowId: string; runId: string }> {
   constructor(workflowId: string, runId: string) {
-    super(ErrorCode.RunAlreadyExists, `a run with id ${JSON.stringify(workflowId)} already exists (${runId})`, {
-      data: { workflowId, runId },
-      hint: "use another id, or start with { onConflict: 'return' } to get the existing run",
-    });
+    super(
+      ErrorCode.RunAlreadyExists,
+      `a run with id ${JSON.stringify(workflowId)} already exists (${runId})`,
+      {
+        data: { workflowId, runId },
+        hint: "use another id, or start with { onConflict: 'return' } to get the existing run",
+      },
+    );
   }
 }
 
@@ -58,12 +62,20 @@ export class RunAlreadyExistsError extends ContinuumError<{ workflowId: string; 
  * A step was computed against a different history length than the run has (`lastSeq` does
  * not match): the writer's view of the run is stale or it skipped events. Nothing is written.
  */
-export class SequenceConflictError extends ContinuumError<{ runId: string; expectedLastSeq: number; actualLastSeq: number }> {
+export class SequenceConflictError extends ContinuumError<{
+  runId: string;
+  expectedLastSeq: number;
+  actualLastSeq: number;
+}> {
   constructor(runId: string, expectedLastSeq: number, actualLastSeq: number) {
-    super(ErrorCode.SequenceConflict, `run ${runId} is at seq ${actualLastSeq}, the step was computed against ${expectedLastSeq}`, {
-      data: { runId, expectedLastSeq, actualLastSeq },
-      hint: "drop the execution and replay the run from its history (this points to a bug in the engine, please report it)",
-    });
+    super(
+      ErrorCode.SequenceConflict,
+      `run ${runId} is at seq ${actualLastSeq}, the step was computed against ${expectedLastSeq}`,
+      {
+        data: { runId, expectedLastSeq, actualLastSeq },
+        hint: "drop the execution and replay the run from its history (this points to a bug in the engine, please report it)",
+      },
+    );
   }
 }
 
@@ -74,10 +86,14 @@ export class SequenceConflictError extends ContinuumError<{ runId: string; expec
  */
 export class InboxNotEmptyError extends ContinuumError<{ runId: string }> {
   constructor(runId: string) {
-    super(ErrorCode.InboxNotEmpty, `run ${runId}'s inbox is not what the step was computed from: it holds undelivered items the step skipped, or lacks one it delivered`, {
-      data: { runId },
-      hint: "the engine handles this itself (it reports its attempts with finishTask and claims the run); seen outside the engine, step the run from a claimRuns claim",
-    });
+    super(
+      ErrorCode.InboxNotEmpty,
+      `run ${runId}'s inbox is not what the step was computed from: it holds undelivered items the step skipped, or lacks one it delivered`,
+      {
+        data: { runId },
+        hint: "the engine handles this itself (it reports its attempts with finishTask and claims the run); seen outside the engine, step the run from a claimRuns claim",
+      },
+    );
   }
 }
 

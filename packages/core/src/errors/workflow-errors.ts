@@ -12,30 +12,50 @@ const transformerSetup =
  */
 export class WorkflowNotTransformedError extends ContinuumError<{ workflowName: string }> {
   constructor(workflowName: string) {
-    super(ErrorCode.WorkflowNotTransformed, `workflow ${JSON.stringify(workflowName)} was not compiled by the Continuum transformer`, {
-      data: { workflowName },
-      hint: transformerSetup,
-    });
+    super(
+      ErrorCode.WorkflowNotTransformed,
+      `workflow ${JSON.stringify(workflowName)} was not compiled by the Continuum transformer`,
+      {
+        data: { workflowName },
+        hint: transformerSetup,
+      },
+    );
   }
 }
 
 /** `workflow(name, options, fn)` was given something it cannot accept. */
-export class InvalidWorkflowDefinitionError extends ContinuumError<{ workflowName: string; field: string; reason: string }> {
+export class InvalidWorkflowDefinitionError extends ContinuumError<{
+  workflowName: string;
+  field: string;
+  reason: string;
+}> {
   constructor(workflowName: string, field: string, reason: string, hint: string) {
-    super(ErrorCode.InvalidWorkflowDefinition, `invalid workflow definition ${JSON.stringify(workflowName)}: ${field} ${reason}`, {
-      data: { workflowName, field, reason },
-      hint,
-    });
+    super(
+      ErrorCode.InvalidWorkflowDefinition,
+      `invalid workflow definition ${JSON.stringify(workflowName)}: ${field} ${reason}`,
+      {
+        data: { workflowName, field, reason },
+        hint,
+      },
+    );
   }
 }
 
 /** `defineActivity(name, fn, options)` was given something it cannot accept. */
-export class InvalidActivityDefinitionError extends ContinuumError<{ activityName: string; field: string; reason: string }> {
+export class InvalidActivityDefinitionError extends ContinuumError<{
+  activityName: string;
+  field: string;
+  reason: string;
+}> {
   constructor(activityName: string, field: string, reason: string, hint: string) {
-    super(ErrorCode.InvalidActivityDefinition, `invalid activity definition ${JSON.stringify(activityName)}: ${field} ${reason}`, {
-      data: { activityName, field, reason },
-      hint,
-    });
+    super(
+      ErrorCode.InvalidActivityDefinition,
+      `invalid activity definition ${JSON.stringify(activityName)}: ${field} ${reason}`,
+      {
+        data: { activityName, field, reason },
+        hint,
+      },
+    );
   }
 }
 
@@ -44,11 +64,19 @@ export class InvalidActivityDefinitionError extends ContinuumError<{ activityNam
  * outside any running workflow; or (`situation`, known when the engine tracks async context) by
  * a run's code resumed outside its own turn, or inside a sideEffect function.
  */
-export class EffectOutsideWorkflowError extends ContinuumError<{ effect: string; situation?: EffectOutsideSituation; workflowName?: string }> {
+export class EffectOutsideWorkflowError extends ContinuumError<{
+  effect: string;
+  situation?: EffectOutsideSituation;
+  workflowName?: string;
+}> {
   constructor(effect: string, situation?: EffectOutsideSituation, workflowName?: string) {
     const [message, hint] = outsideWorkflowText(effect, situation, workflowName);
     super(ErrorCode.EffectOutsideWorkflow, message, {
-      data: { effect, ...(situation === undefined ? {} : { situation }), ...(workflowName === undefined ? {} : { workflowName }) },
+      data: {
+        effect,
+        ...(situation === undefined ? {} : { situation }),
+        ...(workflowName === undefined ? {} : { workflowName }),
+      },
       hint,
     });
   }
@@ -57,7 +85,11 @@ export class EffectOutsideWorkflowError extends ContinuumError<{ effect: string;
 /** Why an effect call inside workflow code reached no run (see {@link EffectOutsideWorkflowError}). */
 export type EffectOutsideSituation = "outside-turn" | "side-effect";
 
-function outsideWorkflowText(effect: string, situation: EffectOutsideSituation | undefined, workflowName: string | undefined): [string, string] {
+function outsideWorkflowText(
+  effect: string,
+  situation: EffectOutsideSituation | undefined,
+  workflowName: string | undefined,
+): [string, string] {
   const run = workflowName === undefined ? "a workflow" : `workflow ${JSON.stringify(workflowName)}`;
   switch (situation) {
     case undefined:
@@ -85,15 +117,23 @@ function outsideWorkflowText(effect: string, situation: EffectOutsideSituation |
  */
 export class EffectNotStampedError extends ContinuumError<{ effect: string; workflowName: string }> {
   constructor(effect: string, workflowName: string) {
-    super(ErrorCode.EffectNotStamped, `${effect}() was called without an effect identity while workflow ${JSON.stringify(workflowName)} was running`, {
-      data: { effect, workflowName },
-      hint: `call effects only from workflow code, in files the transformer rewrites (${transformerSetup}); activities and app code must not call workflow effects; in hand-written tests call ${effect}.at("<cursor>")(...)`,
-    });
+    super(
+      ErrorCode.EffectNotStamped,
+      `${effect}() was called without an effect identity while workflow ${JSON.stringify(workflowName)} was running`,
+      {
+        data: { effect, workflowName },
+        hint: `call effects only from workflow code, in files the transformer rewrites (${transformerSetup}); activities and app code must not call workflow effects; in hand-written tests call ${effect}.at("<cursor>")(...)`,
+      },
+    );
   }
 }
 
 /** An effect was called with an argument it cannot accept (a negative delay, a bad option). */
-export class InvalidEffectArgumentError extends ContinuumError<{ effect: string; argument: string; reason: string }> {
+export class InvalidEffectArgumentError extends ContinuumError<{
+  effect: string;
+  argument: string;
+  reason: string;
+}> {
   constructor(effect: string, argument: string, reason: string, hint: string) {
     super(ErrorCode.InvalidArgument, `${effect}(): ${argument} ${reason}`, {
       data: { effect, argument, reason },
@@ -112,16 +152,24 @@ export class InvalidEffectArgumentError extends ContinuumError<{ effect: string;
  * catch (e) { if (e instanceof ActivityFailure) return { declined: e.cause }; throw e; }
  * ```
  */
-export class ActivityFailure extends ContinuumError<{ activityName: string; identity: string; attempts: number }> {
+export class ActivityFailure extends ContinuumError<{
+  activityName: string;
+  identity: string;
+  attempts: number;
+}> {
   readonly activityName: string;
   readonly attempts: number;
 
   constructor(activityName: string, identity: string, attempts: number, cause: Error) {
-    super(ErrorCode.ActivityFailure, `activity ${activityName} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${cause.message}`, {
-      data: { activityName, identity, attempts },
-      hint: "catch ActivityFailure in the workflow to compensate, or raise retry.maxAttempts / list retryable errors in the activity's options",
-      cause,
-    });
+    super(
+      ErrorCode.ActivityFailure,
+      `activity ${activityName} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${cause.message}`,
+      {
+        data: { activityName, identity, attempts },
+        hint: "catch ActivityFailure in the workflow to compensate, or raise retry.maxAttempts / list retryable errors in the activity's options",
+        cause,
+      },
+    );
     this.activityName = activityName;
     this.attempts = attempts;
   }
@@ -155,16 +203,24 @@ export class CancelledError extends ContinuumError<{ reason?: string }> {
  * catch (e) { if (e instanceof ChildWorkflowFailure) return { shipmentFailed: e.cause }; throw e; }
  * ```
  */
-export class ChildWorkflowFailure extends ContinuumError<{ workflowName: string; workflowId: string; identity: string }> {
+export class ChildWorkflowFailure extends ContinuumError<{
+  workflowName: string;
+  workflowId: string;
+  identity: string;
+}> {
   readonly workflowName: string;
   readonly workflowId: string;
 
   constructor(workflowName: string, workflowId: string, identity: string, cause: Error) {
-    super(ErrorCode.ChildWorkflowFailure, `child workflow ${workflowName} (${workflowId}) failed: ${cause.message}`, {
-      data: { workflowName, workflowId, identity },
-      hint: "catch ChildWorkflowFailure in the parent to handle it (its cause is the child's error), or fix the child workflow",
-      cause,
-    });
+    super(
+      ErrorCode.ChildWorkflowFailure,
+      `child workflow ${workflowName} (${workflowId}) failed: ${cause.message}`,
+      {
+        data: { workflowName, workflowId, identity },
+        hint: "catch ChildWorkflowFailure in the parent to handle it (its cause is the child's error), or fix the child workflow",
+        cause,
+      },
+    );
     this.workflowName = workflowName;
     this.workflowId = workflowId;
   }
@@ -185,10 +241,14 @@ export class WorkflowTimeoutError extends ContinuumError<{ workflowName: string;
   readonly timeoutMs: number;
 
   constructor(workflowName: string, timeoutMs: number) {
-    super(ErrorCode.WorkflowTimeout, `workflow ${workflowName} did not finish within its timeout of ${timeoutMs} ms`, {
-      data: { workflowName, timeoutMs },
-      hint: "raise the workflow's timeoutMs, or catch WorkflowTimeoutError in the workflow to clean up (e.g. compensateAll()) before it fails",
-    });
+    super(
+      ErrorCode.WorkflowTimeout,
+      `workflow ${workflowName} did not finish within its timeout of ${timeoutMs} ms`,
+      {
+        data: { workflowName, timeoutMs },
+        hint: "raise the workflow's timeoutMs, or catch WorkflowTimeoutError in the workflow to clean up (e.g. compensateAll()) before it fails",
+      },
+    );
     this.timeoutMs = timeoutMs;
   }
 }
@@ -199,11 +259,19 @@ export class WorkflowTimeoutError extends ContinuumError<{ workflowName: string;
  * (it never takes a signal). This is what keeps a wait that lost a `Promise.race` from
  * swallowing the next signal. Seen only by code that awaits the old wait afterwards.
  */
-export class SignalWaitReplacedError extends ContinuumError<{ name: string; identity: string; replacedBy: string }> {
+export class SignalWaitReplacedError extends ContinuumError<{
+  name: string;
+  identity: string;
+  replacedBy: string;
+}> {
   constructor(name: string, identity: string, replacedBy: string) {
-    super(ErrorCode.SignalWaitReplaced, `the wait for signal ${JSON.stringify(name)} (${identity}) was replaced by a later wait for the same signal (${replacedBy})`, {
-      data: { name, identity, replacedBy },
-      hint: "await a signal wait before starting the next wait for that name, or start several waits in the same step (e.g. Promise.all([signal(n), signal(n)])); for a deadline use signal(name, { timeout }) rather than Promise.race",
-    });
+    super(
+      ErrorCode.SignalWaitReplaced,
+      `the wait for signal ${JSON.stringify(name)} (${identity}) was replaced by a later wait for the same signal (${replacedBy})`,
+      {
+        data: { name, identity, replacedBy },
+        hint: "await a signal wait before starting the next wait for that name, or start several waits in the same step (e.g. Promise.all([signal(n), signal(n)])); for a deadline use signal(name, { timeout }) rather than Promise.race",
+      },
+    );
   }
 }

@@ -14,12 +14,20 @@ import type { StepCommit } from "./journal.ts";
  * What a child's final commit delivers to its parent (`undefined` while it runs on, or when it
  * continues as new: its successor keeps the link and reports instead).
  */
-export function childOutcomeEvent(identity: string, run: StepCommit["run"], events: readonly HistoryEventBody[]): ResolutionEvent | undefined {
+export function childOutcomeEvent(
+  identity: string,
+  run: StepCommit["run"],
+  events: readonly HistoryEventBody[],
+): ResolutionEvent | undefined {
   switch (run.status) {
     case "completed":
       return { kind: "child_completed", identity, result: run.result ?? null };
     case "failed":
-      return { kind: "child_failed", identity, error: run.error ?? { name: "Error", message: "the child run failed without a recorded error" } };
+      return {
+        kind: "child_failed",
+        identity,
+        error: run.error ?? { name: "Error", message: "the child run failed without a recorded error" },
+      };
     case "cancelled": {
       const ended = events.find((event) => event.kind === "run_cancelled");
       const reason = ended?.kind === "run_cancelled" ? ended.reason : undefined;
@@ -31,8 +39,16 @@ export function childOutcomeEvent(identity: string, run: StepCommit["run"], even
 }
 
 /** What the parent receives instead of a child whose workflow id was already taken. */
-export function childIdTakenEvent(identity: string, workflowId: string, existingRunId: string): ResolutionEvent {
-  return { kind: "child_failed", identity, error: plain(serializeError(new RunAlreadyExistsError(workflowId, existingRunId))) };
+export function childIdTakenEvent(
+  identity: string,
+  workflowId: string,
+  existingRunId: string,
+): ResolutionEvent {
+  return {
+    kind: "child_failed",
+    identity,
+    error: plain(serializeError(new RunAlreadyExistsError(workflowId, existingRunId))),
+  };
 }
 
 /** The cancellation a parent's end sends to its children with policy "cancel". */

@@ -46,9 +46,17 @@ export interface InboxHint {
 /** Reads a `run_inbox` payload; undefined for anything malformed (hints are never trusted blindly). */
 export function parseInboxHint(payload: string): InboxHint | undefined {
   try {
-    const hint = JSON.parse(payload) as { run?: unknown; id?: unknown; v?: unknown; kind?: unknown; body?: unknown };
-    if (typeof hint.run !== "string" || typeof hint.id !== "number" || typeof hint.v !== "string") return undefined;
-    if (hint.kind !== "signal_received" || typeof hint.body !== "object" || hint.body === null) return undefined;
+    const hint = JSON.parse(payload) as {
+      run?: unknown;
+      id?: unknown;
+      v?: unknown;
+      kind?: unknown;
+      body?: unknown;
+    };
+    if (typeof hint.run !== "string" || typeof hint.id !== "number" || typeof hint.v !== "string")
+      return undefined;
+    if (hint.kind !== "signal_received" || typeof hint.body !== "object" || hint.body === null)
+      return undefined;
     const event = { ...(hint.body as Record<string, unknown>), kind: "signal_received" } as ResolutionEvent;
     return { runId: hint.run, inboxId: hint.id, runVersion: hint.v, event };
   } catch {

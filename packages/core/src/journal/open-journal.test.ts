@@ -5,7 +5,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/index.ts";
 import { NotifyTopic } from "./notifier.ts";
 import { openJournal, redactUrl } from "./open-journal.ts";
-import { createServerDatabase, memoryPglite, type ServerDatabase } from "./sql/test-support/sql-test-databases.ts";
+import {
+  createServerDatabase,
+  memoryPglite,
+  type ServerDatabase,
+} from "./sql/test-support/sql-test-databases.ts";
 
 const created: ServerDatabase[] = [];
 const dirs: string[] = [];
@@ -34,15 +38,24 @@ describe("openJournal", () => {
   it("refuses an unmigrated server unless asked to migrate, then works with LISTEN hints", async () => {
     const database = await createServerDatabase("open_journal");
     created.push(database);
-    await expect(openJournal({ url: database.url })).rejects.toMatchObject({ code: ErrorCode.SchemaNotMigrated, data: { applied: 0 } });
+    await expect(openJournal({ url: database.url })).rejects.toMatchObject({
+      code: ErrorCode.SchemaNotMigrated,
+      data: { applied: 0 },
+    });
     const journal = await openJournal({ url: database.url, migrate: true });
     try {
       const seen: string[] = [];
       journal.notifier.subscribe(NotifyTopic.runReady, (id) => seen.push(id));
       await (journal.notifier as { listening?: () => Promise<void> }).listening?.();
-      const { run } = await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: "h", input: [1] });
+      const { run } = await journal.startRun({
+        namespace: "ns",
+        workflowName: "wf",
+        versionHash: "h",
+        input: [1],
+      });
       const started = Date.now();
-      while (!seen.includes(run.runId) && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 20));
+      while (!seen.includes(run.runId) && Date.now() - started < 5_000)
+        await new Promise((r) => setTimeout(r, 20));
       expect(seen).toContain(run.runId);
     } finally {
       await journal.close();
@@ -56,7 +69,10 @@ describe("openJournal", () => {
     const previous = process.env.DATABASE_URL;
     process.env.DATABASE_URL = "postgres://nobody:pw@127.0.0.1:1/none";
     try {
-      await expect(openJournal()).rejects.toMatchObject({ code: ErrorCode.DatabaseUnavailable, data: { url: "postgres://nobody:***@127.0.0.1:1/none" } });
+      await expect(openJournal()).rejects.toMatchObject({
+        code: ErrorCode.DatabaseUnavailable,
+        data: { url: "postgres://nobody:***@127.0.0.1:1/none" },
+      });
     } finally {
       if (previous === undefined) delete process.env.DATABASE_URL;
       else process.env.DATABASE_URL = previous;
@@ -71,9 +87,15 @@ describe("openJournal", () => {
       const seen: string[] = [];
       journal.notifier.subscribe(NotifyTopic.runReady, (id) => seen.push(id));
       await (journal.notifier as { listening?: () => Promise<void> }).listening?.();
-      const { run } = await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: "h", input: null });
+      const { run } = await journal.startRun({
+        namespace: "ns",
+        workflowName: "wf",
+        versionHash: "h",
+        input: null,
+      });
       const started = Date.now();
-      while (!seen.includes(run.runId) && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 20));
+      while (!seen.includes(run.runId) && Date.now() - started < 5_000)
+        await new Promise((r) => setTimeout(r, 20));
       expect(seen).toContain(run.runId);
       await journal.close();
       expect(pglite.closed).toBe(false);
@@ -87,11 +109,20 @@ describe("openJournal", () => {
     dirs.push(dir);
     const dataDir = join(dir, "pgdata");
     const first = await openJournal({ dataDir });
-    const { run } = await first.startRun({ namespace: "ns", workflowId: "kept", workflowName: "wf", versionHash: "h", input: { k: 1 } });
+    const { run } = await first.startRun({
+      namespace: "ns",
+      workflowId: "kept",
+      workflowName: "wf",
+      versionHash: "h",
+      input: { k: 1 },
+    });
     await first.close();
     const second = await openJournal({ dataDir });
     try {
-      expect(await second.getRunByWorkflowId("ns", "kept")).toMatchObject({ runId: run.runId, input: { k: 1 } });
+      expect(await second.getRunByWorkflowId("ns", "kept")).toMatchObject({
+        runId: run.runId,
+        input: { k: 1 },
+      });
       expect((await second.readHistory(run.runId)).map((e) => e.kind)).toEqual(["run_started"]);
     } finally {
       await second.close();

@@ -72,7 +72,15 @@ async function openServerJournal(options: OpenJournalOptions, url: string | unde
       // re-plan its first five executions on every connection). A SET that the pool awaits before
       // handing the connection out, rather than a startup option, which poolers often refuse;
       // where even the SET is refused, the default plan choice stays.
-      ...(prepared ? { onConnect: (client: pg.ClientBase) => client.query("SET plan_cache_mode = force_generic_plan").then(() => {}, () => {}) } : {}),
+      ...(prepared
+        ? {
+            onConnect: (client: pg.ClientBase) =>
+              client.query("SET plan_cache_mode = force_generic_plan").then(
+                () => {},
+                () => {},
+              ),
+          }
+        : {}),
     });
   const ownsPool = options.pool === undefined;
   const db = await connectPool(pool, shown, ownsPool, prepared);
@@ -85,7 +93,8 @@ async function openServerJournal(options: OpenJournalOptions, url: string | unde
     await destroy();
     throw error;
   }
-  const connection: pg.ClientConfig = url !== undefined ? { connectionString: url } : (pool.options as pg.ClientConfig);
+  const connection: pg.ClientConfig =
+    url !== undefined ? { connectionString: url } : (pool.options as pg.ClientConfig);
   const notifier = createPgNotifier({ connection: { ...connection, application_name: "continuum-listen" } });
   return createSqlJournal(db, { notifier, onClose: destroy, target: shown });
 }
@@ -99,7 +108,11 @@ async function openEmbeddedJournal(options: OpenJournalOptions): Promise<Journal
     await db.destroy();
     throw error;
   }
-  return createSqlJournal(db, { notifier: createPgliteNotifier(pglite), onClose: () => db.destroy(), target: dataDir });
+  return createSqlJournal(db, {
+    notifier: createPgliteNotifier(pglite),
+    onClose: () => db.destroy(),
+    target: dataDir,
+  });
 }
 
 async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions): Promise<Journal> {
@@ -111,7 +124,9 @@ async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions): Promi
   }
   await prepareSchema(db, shown, options.migrate ?? false, options.partitionMonthsAhead ?? 3);
   const listenTo: pg.ClientConfig | undefined =
-    options.url !== undefined ? { connectionString: options.url } : (options.pool?.options as pg.ClientConfig | undefined);
+    options.url !== undefined
+      ? { connectionString: options.url }
+      : (options.pool?.options as pg.ClientConfig | undefined);
   const notifier: Notifier =
     options.pglite !== undefined
       ? createPgliteNotifier(options.pglite)
@@ -122,7 +137,12 @@ async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions): Promi
 }
 
 /** Migrates (or checks the schema is current), then makes sure this month's partitions exist. */
-async function prepareSchema(db: SqlExecutor, shown: string, migrateOnOpen: boolean, monthsAhead: number): Promise<void> {
+async function prepareSchema(
+  db: SqlExecutor,
+  shown: string,
+  migrateOnOpen: boolean,
+  monthsAhead: number,
+): Promise<void> {
   const migrations = loadMigrations();
   if (migrateOnOpen) {
     await migrate(db, migrations);
@@ -132,5 +152,8 @@ async function prepareSchema(db: SqlExecutor, shown: string, migrateOnOpen: bool
     const required = requiredSchemaVersion(migrations);
     if (version < required) throw new SchemaNotMigratedError(shown, version, required);
   }
-  if (monthsAhead > 0) await sql`SELECT continuum.ensure_event_partitions(continuum.now()::date, ${monthsAhead}::int)`.execute(db);
+  if (monthsAhead > 0)
+    await sql`SELECT continuum.ensure_event_partitions(continuum.now()::date, ${monthsAhead}::int)`.execute(
+      db,
+    );
 }

@@ -4,12 +4,7 @@
  * (src/codec) turns it back into user values.
  */
 export type Encoded =
-  | null
-  | boolean
-  | number
-  | string
-  | readonly Encoded[]
-  | { readonly [key: string]: Encoded };
+  null | boolean | number | string | readonly Encoded[] | { readonly [key: string]: Encoded };
 
 /**
  * An error as stored in the journal: enough to rebuild a typed error on the other side of a

@@ -5,17 +5,29 @@ import type { HistoryEvent } from "../model/index.ts";
 import { activity, defineActivity, workflow } from "../workflow/index.ts";
 import { EngineSimulator, testStamp } from "./test-support/engine-simulator.ts";
 
-const charge = defineActivity("payments.charge", async (orderId: string, total: number) => `r-${orderId}-${total}`, {
-  retry: { maxAttempts: 5 },
-  timeoutMs: 30_000,
-  idempotencyKey: (orderId, total) => `charge:${orderId}:${total}`,
-});
-const refund = defineActivity("payments.refund", async (orderId: string, reason: string) => `${orderId}:${reason}`);
-const configure = defineActivity("config.apply", async (settings: { timeoutMs: number; retry: string }) => settings.retry);
+const charge = defineActivity(
+  "payments.charge",
+  async (orderId: string, total: number) => `r-${orderId}-${total}`,
+  {
+    retry: { maxAttempts: 5 },
+    timeoutMs: 30_000,
+    idempotencyKey: (orderId, total) => `charge:${orderId}:${total}`,
+  },
+);
+const refund = defineActivity(
+  "payments.refund",
+  async (orderId: string, reason: string) => `${orderId}:${reason}`,
+);
+const configure = defineActivity(
+  "config.apply",
+  async (settings: { timeoutMs: number; retry: string }) => settings.retry,
+);
 const stamped = workflow.stamped(testStamp(["activity:x#0"]));
 
 function scheduled(sim: EngineSimulator): Array<HistoryEvent & { kind: "activity_scheduled" }> {
-  return sim.history.filter((e): e is HistoryEvent & { kind: "activity_scheduled" } => e.kind === "activity_scheduled");
+  return sim.history.filter(
+    (e): e is HistoryEvent & { kind: "activity_scheduled" } => e.kind === "activity_scheduled",
+  );
 }
 
 describe("activity() call options", () => {
@@ -37,7 +49,11 @@ describe("activity() call options", () => {
     expect(plain).toMatchObject({
       activityName: "payments.charge",
       args: ["o1", 10],
-      options: { retry: { maxAttempts: 5, initialIntervalMs: 1_000 }, startToCloseMs: 30_000, idempotencyKey: "charge:o1:10" },
+      options: {
+        retry: { maxAttempts: 5, initialIntervalMs: 1_000 },
+        startToCloseMs: 30_000,
+        idempotencyKey: "charge:o1:10",
+      },
     });
     expect(plain?.options).not.toHaveProperty("compensate");
     expect(withOptions).toMatchObject({
@@ -62,8 +78,14 @@ describe("activity() call options", () => {
     });
     const sim = await EngineSimulator.start(wf, undefined);
     const [first, second] = scheduled(sim);
-    expect(first).toMatchObject({ args: [{ timeoutMs: 5, retry: "never" }], options: { startToCloseMs: 60_000 } });
-    expect(second).toMatchObject({ args: [{ timeoutMs: 5, retry: "never" }], options: { startToCloseMs: 7 } });
+    expect(first).toMatchObject({
+      args: [{ timeoutMs: 5, retry: "never" }],
+      options: { startToCloseMs: 60_000 },
+    });
+    expect(second).toMatchObject({
+      args: [{ timeoutMs: 5, retry: "never" }],
+      options: { startToCloseMs: 7 },
+    });
   });
 
   const misuse = async (call: () => Promise<unknown>): Promise<unknown> => {
@@ -72,7 +94,9 @@ describe("activity() call options", () => {
         await call();
         return "accepted";
       } catch (e) {
-        return isContinuumError(e) ? `${e.code}: ${(e.data as { argument?: string }).argument ?? ""}` : String(e);
+        return isContinuumError(e)
+          ? `${e.code}: ${(e.data as { argument?: string }).argument ?? ""}`
+          : String(e);
       }
     });
     const sim = await EngineSimulator.start(wf, undefined);
@@ -84,10 +108,18 @@ describe("activity() call options", () => {
     const call = activity.at("activity:charge#0") as (...args: unknown[]) => Promise<unknown>;
     expect(await misuse(() => call(charge, "o1"))).toBe(`${ErrorCode.InvalidArgument}: arguments`);
     expect(await misuse(() => call(charge, "o1", 1, {}, {}))).toBe(`${ErrorCode.InvalidArgument}: arguments`);
-    expect(await misuse(() => call(charge, "o1", 1, "fast"))).toBe(`${ErrorCode.InvalidArgument}: argument 3 of payments.charge`);
-    expect(await misuse(() => call(charge, "o1", 1, { timeout: 5 }))).toBe(`${ErrorCode.InvalidArgument}: options.timeout`);
-    expect(await misuse(() => call(charge, "o1", 1, { compensate: ["refund"] }))).toBe(`${ErrorCode.InvalidArgument}: options.compensate`);
-    expect(await misuse(() => call({ name: "fake" }, "o1"))).toBe(`${ErrorCode.InvalidArgument}: the first argument`);
+    expect(await misuse(() => call(charge, "o1", 1, "fast"))).toBe(
+      `${ErrorCode.InvalidArgument}: argument 3 of payments.charge`,
+    );
+    expect(await misuse(() => call(charge, "o1", 1, { timeout: 5 }))).toBe(
+      `${ErrorCode.InvalidArgument}: options.timeout`,
+    );
+    expect(await misuse(() => call(charge, "o1", 1, { compensate: ["refund"] }))).toBe(
+      `${ErrorCode.InvalidArgument}: options.compensate`,
+    );
+    expect(await misuse(() => call({ name: "fake" }, "o1"))).toBe(
+      `${ErrorCode.InvalidArgument}: the first argument`,
+    );
     expect(await misuse(() => call(charge, "o1", () => 1))).toBe(`${ErrorCode.Unserializable}: `);
   });
 });

@@ -13,7 +13,10 @@ export class ActivityScheduler {
   private readonly recorder: Pick<EffectRecorder, "nextIdentity" | "issue">;
   private readonly waits: Pick<EffectWaits, "add" | "takeCompensation" | "popCompensation">;
 
-  constructor(recorder: Pick<EffectRecorder, "nextIdentity" | "issue">, waits: Pick<EffectWaits, "add" | "takeCompensation" | "popCompensation">) {
+  constructor(
+    recorder: Pick<EffectRecorder, "nextIdentity" | "issue">,
+    waits: Pick<EffectWaits, "add" | "takeCompensation" | "popCompensation">,
+  ) {
     this.recorder = recorder;
     this.waits = waits;
   }
@@ -32,7 +35,12 @@ export class ActivityScheduler {
   ): Promise<unknown> {
     const identity = this.recorder.nextIdentity(cursor);
     this.recorder.issue({ kind: "activity_scheduled", identity, activityName, args, options });
-    return this.waits.add(identity, undo ? { kind: "activity", activityName, compensation, undo } : { kind: "activity", activityName, compensation });
+    return this.waits.add(
+      identity,
+      undo
+        ? { kind: "activity", activityName, compensation, undo }
+        : { kind: "activity", activityName, compensation },
+    );
   }
 
   /** Takes the compensation of the completed call that returned `result`: each one runs once. */
@@ -52,7 +60,8 @@ export class ActivityScheduler {
   /** Takes every compensation not yet run, most recent first. */
   takeAllCompensations(): PreparedCompensation[] {
     const pending: PreparedCompensation[] = [];
-    for (let next = this.waits.popCompensation(); next !== undefined; next = this.waits.popCompensation()) pending.push(next);
+    for (let next = this.waits.popCompensation(); next !== undefined; next = this.waits.popCompensation())
+      pending.push(next);
     return pending;
   }
 }

@@ -3,18 +3,30 @@ import { activity, defineActivity, isTimeout, sideEffect, signal, workflow } fro
 import type { WorkflowInput, WorkflowOutput } from "../workflow/index.ts";
 import { EngineSimulator, resolve, testStamp } from "./test-support/engine-simulator.ts";
 
-const charge = defineActivity("payments.charge", async (orderId: string, total: number) => ({ id: `${orderId}-${total}`, total }));
+const charge = defineActivity("payments.charge", async (orderId: string, total: number) => ({
+  id: `${orderId}-${total}`,
+  total,
+}));
 const refund = defineActivity("payments.refund", async (orderId: string) => orderId.length);
 
-const typed = workflow.stamped(testStamp(["typing"]))("typed", { version: 1 }, async (input: { orderId: string }) => {
-  // Arguments and result are inferred from the definition; these annotations are checked by tsc.
-  const receipt: { id: string; total: number } = await activity.at("activity:charge#0")(charge, input.orderId, 3, {
-    compensate: [refund, input.orderId],
-  });
-  const answer: string | symbol = await signal.at("signal:answer#0")<string>("answer", { timeout: 5 });
-  const side: number = await sideEffect.at("sideEffect:#0")(() => 4);
-  return { receipt, answer: isTimeout(answer) ? "timeout" : answer, side };
-});
+const typed = workflow.stamped(testStamp(["typing"]))(
+  "typed",
+  { version: 1 },
+  async (input: { orderId: string }) => {
+    // Arguments and result are inferred from the definition; these annotations are checked by tsc.
+    const receipt: { id: string; total: number } = await activity.at("activity:charge#0")(
+      charge,
+      input.orderId,
+      3,
+      {
+        compensate: [refund, input.orderId],
+      },
+    );
+    const answer: string | symbol = await signal.at("signal:answer#0")<string>("answer", { timeout: 5 });
+    const side: number = await sideEffect.at("sideEffect:#0")(() => 4);
+    return { receipt, answer: isTimeout(answer) ? "timeout" : answer, side };
+  },
+);
 
 /** Never called: the lines below are compile-time checks (tsc fails if an expected error disappears). */
 export function compileTimeChecks(): void {
@@ -41,7 +53,10 @@ describe("typed workflow API", () => {
     const sim = await EngineSimulator.start(typed, { orderId: "o7" });
     await sim.step([resolve.completed("activity:charge#0@0", { id: "o7-3", total: 3 })]);
     const end = await sim.step([resolve.signal("answer", "yes")]);
-    expect(end.outcome).toEqual({ kind: "complete_run", result: { receipt: { id: "o7-3", total: 3 }, answer: "yes", side: 4 } });
+    expect(end.outcome).toEqual({
+      kind: "complete_run",
+      result: { receipt: { id: "o7-3", total: 3 }, answer: "yes", side: 4 },
+    });
     expect(typeof compileTimeChecks).toBe("function");
   });
 });

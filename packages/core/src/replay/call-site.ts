@@ -15,7 +15,9 @@ export function userCallSite(): string | undefined {
   for (const line of stack.split("\n").slice(1)) {
     const match = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
     if (match === null) continue;
-    const file = (match[1] as string).startsWith("file://") ? decodeURIComponent(new URL(match[1] as string).pathname) : (match[1] as string);
+    const file = (match[1] as string).startsWith("file://")
+      ? decodeURIComponent(new URL(match[1] as string).pathname)
+      : (match[1] as string);
     if (file.startsWith("node:") || file === "native") continue;
     if (internalDirs.some((dir) => file.startsWith(dir)) && !file.endsWith(".test.ts")) continue;
     return `${file}:${match[2]}:${match[3]}`;

@@ -49,7 +49,12 @@ export class ChildEffects {
     if (cursor !== undefined) this.recorder.nextIdentity(cursor);
     const started = this.waits.child(ref.identity);
     if (started === undefined || started.workflowId !== ref.workflowId) {
-      throw new InvalidEffectArgumentError("awaitChild", "handle", `names a child this run did not start (${ref.identity})`, "await only handles that startChild() returned in this same run");
+      throw new InvalidEffectArgumentError(
+        "awaitChild",
+        "handle",
+        `names a child this run did not start (${ref.identity})`,
+        "await only handles that startChild() returned in this same run",
+      );
     }
     return this.waits.awaitChild(ref.identity, started);
   }
@@ -70,7 +75,11 @@ export class ChildEffects {
     const carried = this.waits.unclaimedSignals();
     for (const event of late) {
       if (event.kind === "signal_received") {
-        carried.push({ name: event.name, payload: event.payload, ...(event.deliveryId === undefined ? {} : { deliveryId: event.deliveryId }) });
+        carried.push({
+          name: event.name,
+          payload: event.payload,
+          ...(event.deliveryId === undefined ? {} : { deliveryId: event.deliveryId }),
+        });
       }
     }
     return carried.length === 0 ? outcome : { ...outcome, carriedSignals: carried };

@@ -7,7 +7,9 @@ export function describeCommand(command: CommandEvent): string {
     case "activity_scheduled":
       return `activity ${command.activityName}`;
     case "timer_started":
-      return command.until === undefined ? `timer of ${command.delayMs} ms` : `timer until ${new Date(command.until).toISOString()}`;
+      return command.until === undefined
+        ? `timer of ${command.delayMs} ms`
+        : `timer until ${new Date(command.until).toISOString()}`;
     case "signal_wait_started":
       return `signal wait for ${JSON.stringify(command.name)}${command.timeoutMs === undefined ? "" : " with a timeout"}`;
     case "value_recorded":
@@ -31,7 +33,9 @@ export function commandsMatch(recorded: CommandEvent, issued: CommandEvent): boo
       return recorded.activityName === (issued as typeof recorded).activityName;
     case "signal_wait_started": {
       const now = issued as typeof recorded;
-      return recorded.name === now.name && (recorded.timeoutMs === undefined) === (now.timeoutMs === undefined);
+      return (
+        recorded.name === now.name && (recorded.timeoutMs === undefined) === (now.timeoutMs === undefined)
+      );
     }
     case "timer_started":
       return (recorded.until === undefined) === ((issued as typeof recorded).until === undefined);

@@ -2,21 +2,35 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/error-code.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import type { HistoryEvent } from "../model/index.ts";
-import { ActivityFailure, CancelledError, activity, compensate, compensateAll, defineActivity, workflow } from "../workflow/index.ts";
+import {
+  ActivityFailure,
+  CancelledError,
+  activity,
+  compensate,
+  compensateAll,
+  defineActivity,
+  workflow,
+} from "../workflow/index.ts";
 import { EngineSimulator, resolve, testStamp } from "./test-support/engine-simulator.ts";
 
 const book = defineActivity("travel.book", async (what: string) => ({ booking: what }));
-const cancelBooking = defineActivity("travel.cancel", async (what: string, why: string) => `${what}:${why}`, { timeoutMs: 9_000 });
+const cancelBooking = defineActivity("travel.cancel", async (what: string, why: string) => `${what}:${why}`, {
+  timeoutMs: 9_000,
+});
 const stamped = workflow.stamped(testStamp(["saga"]));
 
 function scheduledNames(sim: EngineSimulator): string[] {
-  return sim.history.filter((e): e is HistoryEvent & { kind: "activity_scheduled" } => e.kind === "activity_scheduled").map((e) => `${e.identity} ${e.activityName} ${JSON.stringify(e.args)}`);
+  return sim.history
+    .filter((e): e is HistoryEvent & { kind: "activity_scheduled" } => e.kind === "activity_scheduled")
+    .map((e) => `${e.identity} ${e.activityName} ${JSON.stringify(e.args)}`);
 }
 
 describe("compensation (sagas)", () => {
   it("compensate(result) schedules the undo recorded with the call that returned result", async () => {
     const wf = stamped("one", { version: 1 }, async () => {
-      const hotel = await activity.at("activity:book#0")(book, "hotel", { compensate: [cancelBooking, "hotel", "declined"] });
+      const hotel = await activity.at("activity:book#0")(book, "hotel", {
+        compensate: [cancelBooking, "hotel", "declined"],
+      });
       await compensate.at("compensate:#0")(hotel);
       try {
         await compensate.at("compensate:#1")(hotel);
@@ -28,7 +42,13 @@ describe("compensation (sagas)", () => {
     const sim = await EngineSimulator.start(wf, undefined);
     await sim.step([resolve.completed("activity:book#0@0", { booking: "hotel" })]);
     const undo = sim.history.at(-1);
-    expect(undo).toMatchObject({ kind: "activity_scheduled", identity: "compensate:#0@0", activityName: "travel.cancel", args: ["hotel", "declined"], options: { startToCloseMs: 9_000 } });
+    expect(undo).toMatchObject({
+      kind: "activity_scheduled",
+      identity: "compensate:#0@0",
+      activityName: "travel.cancel",
+      args: ["hotel", "declined"],
+      options: { startToCloseMs: 9_000 },
+    });
     const end = await sim.step([resolve.completed("compensate:#0@0", "hotel:declined")]);
     expect(end.outcome).toEqual({ kind: "complete_run", result: "each compensation runs once" });
     expect((await sim.replay()).finished).toBe(true);
@@ -38,7 +58,9 @@ describe("compensation (sagas)", () => {
     const wf = stamped("trip", { version: 1 }, async () => {
       try {
         for (const what of ["flight", "hotel", "car"]) {
-          await activity.at("activity:book#0")(book, what, { compensate: [cancelBooking, what, "trip failed"] });
+          await activity.at("activity:book#0")(book, what, {
+            compensate: [cancelBooking, what, "trip failed"],
+          });
         }
         return "booked";
       } catch (e) {
@@ -79,7 +101,9 @@ describe("compensation (sagas)", () => {
 
 describe("cancellation of calls in flight (review finding 1)", () => {
   const trip = stamped("trip.cancel", { version: 1, onCancel: "compensate" }, async () => {
-    await activity.at("activity:book#0")(book, "flight", { compensate: [cancelBooking, "flight", "cancelled"] });
+    await activity.at("activity:book#0")(book, "flight", {
+      compensate: [cancelBooking, "flight", "cancelled"],
+    });
     await Promise.all([
       activity.at("activity:book#1")(book, "hotel", { compensate: [cancelBooking, "hotel", "cancelled"] }),
       activity.at("activity:book#2")(book, "museum"),
@@ -89,7 +113,9 @@ describe("cancellation of calls in flight (review finding 1)", () => {
 
   it("a cancellation withdraws the queued tasks of the calls it rejects (cancelTasks), never a compensation", async () => {
     const sim = await EngineSimulator.start(trip, undefined);
-    expect((await sim.step([resolve.completed("activity:book#0@0", { booking: "flight" })])).cancelTasks).toEqual([]);
+    expect(
+      (await sim.step([resolve.completed("activity:book#0@0", { booking: "flight" })])).cancelTasks,
+    ).toEqual([]);
     const cancelled = await sim.step([resolve.cancel("changed plans")]);
     expect(cancelled.cancelTasks).toEqual(["activity:book#1@0", "activity:book#2@0"]);
     // The exit compensation undoes the flight; a second cancellation does not withdraw it.
@@ -129,7 +155,9 @@ describe("cancellation of calls in flight (review finding 1)", () => {
 
     const catching = stamped("trip.catching", { version: 1 }, async () => {
       try {
-        await activity.at("activity:book#0")(book, "flight", { compensate: [cancelBooking, "flight", "caught"] });
+        await activity.at("activity:book#0")(book, "flight", {
+          compensate: [cancelBooking, "flight", "caught"],
+        });
         return "booked";
       } catch (error) {
         if (!(error instanceof CancelledError)) throw error;
@@ -140,7 +168,10 @@ describe("cancellation of calls in flight (review finding 1)", () => {
     });
     const caught = await EngineSimulator.start(catching, undefined);
     expect((await caught.step([resolve.cancel()])).cancelTasks).toEqual(["activity:book#0@0"]);
-    await caught.step([resolve.completed("activity:book#0@0", { booking: "flight" }), resolve.completed("activity:book#1@0", { booking: "note" })]);
+    await caught.step([
+      resolve.completed("activity:book#0@0", { booking: "flight" }),
+      resolve.completed("activity:book#1@0", { booking: "note" }),
+    ]);
     expect(scheduledNames(caught).at(-1)).toBe('compensateAll:#0@0 travel.cancel ["flight","caught"]');
   });
 });
@@ -153,20 +184,31 @@ describe("compensate(result) with a primitive result (review finding 5)", () => 
 
   it("never schedules the undo of a later call that returned an equal value: a primitive is refused with a typed error", async () => {
     // Two calls that return the same primitive ("ok"): compensate(hotel) cannot say which call it means.
-    const trip = workflow.stamped(testStamp(["activity:bookHotel#0", "activity:bookCar#0", "compensate:#0"]))("review.trip", { version: 1 }, async () => {
-      const hotel = await activity.at("activity:bookHotel#0")(bookHotel, "t-1", { compensate: [cancelHotel, "t-1"] });
-      await activity.at("activity:bookCar#0")(bookCar, "t-1", { compensate: [cancelCar, "t-1"] });
-      try {
-        await compensate.at("compensate:#0")(hotel as never); // the hotel is unavailable after all: undo the hotel only
-      } catch (error) {
-        return isContinuumError(error, ErrorCode.InvalidArgument) ? `refused: ${error.hint}` : String(error);
-      }
-      return "car kept";
-    });
+    const trip = workflow.stamped(testStamp(["activity:bookHotel#0", "activity:bookCar#0", "compensate:#0"]))(
+      "review.trip",
+      { version: 1 },
+      async () => {
+        const hotel = await activity.at("activity:bookHotel#0")(bookHotel, "t-1", {
+          compensate: [cancelHotel, "t-1"],
+        });
+        await activity.at("activity:bookCar#0")(bookCar, "t-1", { compensate: [cancelCar, "t-1"] });
+        try {
+          await compensate.at("compensate:#0")(hotel as never); // the hotel is unavailable after all: undo the hotel only
+        } catch (error) {
+          return isContinuumError(error, ErrorCode.InvalidArgument)
+            ? `refused: ${error.hint}`
+            : String(error);
+        }
+        return "car kept";
+      },
+    );
     const sim = await EngineSimulator.start(trip, undefined);
     await sim.step([resolve.completed("activity:bookHotel#0@0", "ok")]);
     const step = await sim.step([resolve.completed("activity:bookCar#0@0", "ok")]);
     expect(step.events.find((e) => e.kind === "activity_scheduled")).toBeUndefined();
-    expect(step.outcome).toMatchObject({ kind: "complete_run", result: expect.stringContaining("compensateAll()") });
+    expect(step.outcome).toMatchObject({
+      kind: "complete_run",
+      result: expect.stringContaining("compensateAll()"),
+    });
   });
 });

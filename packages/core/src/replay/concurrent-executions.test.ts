@@ -44,7 +44,11 @@ describe("executions in one process", () => {
   it("stepping many runs concurrently routes every effect to its own run", async () => {
     const labels = ["alpha", "beta", "gamma", "delta"];
     const rounds = 12;
-    const sims = await Promise.all(labels.map((label) => EngineSimulator.start(looping(label, rounds), undefined, { runId: `run-${label}` })));
+    const sims = await Promise.all(
+      labels.map((label) =>
+        EngineSimulator.start(looping(label, rounds), undefined, { runId: `run-${label}` }),
+      ),
+    );
     await Promise.all(sims.map((sim, i) => drive(sim, labels[i] as string, rounds)));
     for (const [i, sim] of sims.entries()) {
       const label = labels[i] as string;

@@ -17,7 +17,11 @@ import { WorkflowExecution } from "./workflow-execution.ts";
  * const { events, commands, outcome } = await execution.step({ now: await journal.now(), deliveries });
  * ```
  */
-export async function createExecution(definition: AnyWorkflowDefinition, run: ExecutionRun, options: ExecutionOptions = {}): Promise<Execution> {
+export async function createExecution(
+  definition: AnyWorkflowDefinition,
+  run: ExecutionRun,
+  options: ExecutionOptions = {},
+): Promise<Execution> {
   assertStamped(definition);
   const execution = new WorkflowExecution(definition, run.runId, run.history, options);
   await execution.replay(run.history[0]);

@@ -54,7 +54,12 @@ export class EffectRecorder {
 
   /** The identity of the next call at `cursor` (its occurrence counts the calls made there before). */
   nextIdentity(cursor: Cursor): EffectIdentity {
-    if (this.insideSideEffect) throw new EffectOutsideWorkflowError(cursor.slice(0, cursor.indexOf(":")), "side-effect", this.workflowName);
+    if (this.insideSideEffect)
+      throw new EffectOutsideWorkflowError(
+        cursor.slice(0, cursor.indexOf(":")),
+        "side-effect",
+        this.workflowName,
+      );
     const occurrence = this.occurrences.get(cursor) ?? 0;
     this.occurrences.set(cursor, occurrence + 1);
     return effectIdentity(cursor, occurrence);

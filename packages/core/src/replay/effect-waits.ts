@@ -32,7 +32,10 @@ export interface StartedChild {
   readonly workflowId: string;
 }
 
-type Waiter = WaitKind & { readonly resolve: (value: unknown) => void; readonly reject: (error: unknown) => void };
+type Waiter = WaitKind & {
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+};
 
 /**
  * Everything a run's code waits on, by identity, plus the signal mailbox and the saga's
@@ -44,7 +47,10 @@ export class EffectWaits {
   private readonly waiters = new Map<EffectIdentity, Waiter>();
   private readonly mailbox = new SignalMailbox();
   /** Compensations of completed calls not yet run, in completion (journal) order. */
-  private readonly compensations: Array<{ readonly result: unknown; readonly compensation: PreparedCompensation }> = [];
+  private readonly compensations: Array<{
+    readonly result: unknown;
+    readonly compensation: PreparedCompensation;
+  }> = [];
   /**
    * Calls with an undo that a cancellation or timeout rejected while they were in flight. Their
    * queued tasks are withdrawn (`cancelTasks`), but an attempt already running finishes; if it
@@ -101,7 +107,11 @@ export class EffectWaits {
    * like the loser of a Promise.race, cannot take the signal the new wait is for. Returns the
    * timeout timers of the replaced waits, no longer needed.
    */
-  replaceSignalWaits(name: string, turn: number, error: (identity: EffectIdentity) => Error): EffectIdentity[] {
+  replaceSignalWaits(
+    name: string,
+    turn: number,
+    error: (identity: EffectIdentity) => Error,
+  ): EffectIdentity[] {
     const timers: EffectIdentity[] = [];
     for (const identity of this.mailbox.waiting(name)) {
       const waiter = this.waiters.get(identity);
@@ -134,7 +144,8 @@ export class EffectWaits {
         }
         settle(waiter, () => {
           const result = decode(event.result, "result");
-          if (waiter.compensation !== undefined) this.compensations.push({ result, compensation: waiter.compensation });
+          if (waiter.compensation !== undefined)
+            this.compensations.push({ result, compensation: waiter.compensation });
           return result;
         });
         return undefined;
@@ -142,7 +153,15 @@ export class EffectWaits {
       case "activity_failed": {
         this.settleOrphan(event.identity, undefined);
         const waiter = this.take(event.identity, "activity");
-        if (waiter?.kind === "activity") waiter.reject(new ActivityFailure(waiter.activityName, event.identity, event.attempts, deserializeError(event.error)));
+        if (waiter?.kind === "activity")
+          waiter.reject(
+            new ActivityFailure(
+              waiter.activityName,
+              event.identity,
+              event.attempts,
+              deserializeError(event.error),
+            ),
+          );
         return undefined;
       }
       case "timer_fired": {
@@ -177,7 +196,8 @@ export class EffectWaits {
     const child = this.children.get(event.identity);
     // An outcome of a child this execution did not start cannot be routed.
     if (child === undefined) return;
-    let target: { resolve: (value: unknown) => void; reject: (error: unknown) => void } | undefined = this.take(event.identity, "child");
+    let target: { resolve: (value: unknown) => void; reject: (error: unknown) => void } | undefined =
+      this.take(event.identity, "child");
     if (target === undefined) {
       // Nobody awaits it yet: keep the outcome for awaitChild (unless one is kept already).
       if (this.childResults.has(event.identity)) return;
@@ -187,7 +207,14 @@ export class EffectWaits {
       target = arrived;
     }
     if (event.kind === "child_failed") {
-      target.reject(new ChildWorkflowFailure(child.workflowName, child.workflowId, event.identity, deserializeError(event.error)));
+      target.reject(
+        new ChildWorkflowFailure(
+          child.workflowName,
+          child.workflowId,
+          event.identity,
+          deserializeError(event.error),
+        ),
+      );
       return;
     }
     let result: unknown;

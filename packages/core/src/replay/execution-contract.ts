@@ -71,7 +71,12 @@ export interface ExecutionRun {
 }
 
 /** Replay-safe log sink: called only for log() calls made while the execution is live. */
-export type LogSink = (entry: { runId: string; level: "debug" | "info" | "warn" | "error"; message: string; data?: Encoded }) => void;
+export type LogSink = (entry: {
+  runId: string;
+  level: "debug" | "info" | "warn" | "error";
+  message: string;
+  data?: Encoded;
+}) => void;
 
 /** Options of `createExecution` (all optional). */
 export interface ExecutionOptions {

@@ -9,7 +9,9 @@ const task = defineActivity("task", async (n: number) => n * 10);
 const stamped = workflow.stamped(testStamp(["activity:task#0", "sleep:#0", "signal:go#0"]));
 
 const fanOut = stamped("fan-out", { version: 1 }, async (count: number) => {
-  const results = await Promise.all(Array.from({ length: count }, (_, i) => activity.at("activity:task#0")(task, i)));
+  const results = await Promise.all(
+    Array.from({ length: count }, (_, i) => activity.at("activity:task#0")(task, i)),
+  );
   await sleep.at("sleep:#0")(100);
   return results.reduce((a, b) => a + b, 0);
 });
@@ -23,7 +25,11 @@ describe("Execution.step", () => {
     });
     expect(execution.lastSeq).toBe(1);
     const first = await execution.step({ now: 10, deliveries: [] });
-    expect(first.events.map((e) => ("identity" in e ? e.identity : e.kind))).toEqual(["activity:task#0@0", "activity:task#0@1", "activity:task#0@2"]);
+    expect(first.events.map((e) => ("identity" in e ? e.identity : e.kind))).toEqual([
+      "activity:task#0@0",
+      "activity:task#0@1",
+      "activity:task#0@2",
+    ]);
     expect(first.commands).toEqual(first.events);
     expect(execution.lastSeq).toBe(4);
     const idle = await execution.step({ now: 11, deliveries: [] });
@@ -32,11 +38,27 @@ describe("Execution.step", () => {
 
   it("orders events as delivery, then what it caused, and journals the terminal event last", async () => {
     const sim = await EngineSimulator.start(fanOut, 2);
-    const mid = await sim.step([resolve.completed("activity:task#0@1", 10), resolve.completed("activity:task#0@0", 0)]);
-    expect(mid.events.map((e) => e.kind)).toEqual(["activity_completed", "activity_completed", "timer_started"]);
+    const mid = await sim.step([
+      resolve.completed("activity:task#0@1", 10),
+      resolve.completed("activity:task#0@0", 0),
+    ]);
+    expect(mid.events.map((e) => e.kind)).toEqual([
+      "activity_completed",
+      "activity_completed",
+      "timer_started",
+    ]);
     // Deliveries that arrive in the same step after the code finished are still journaled, before the terminal event.
-    const end = await sim.step([resolve.fired("sleep:#0@0"), resolve.signal("late", 1), resolve.cancel("too late")]);
-    expect(end.events.map((e) => e.kind)).toEqual(["timer_fired", "signal_received", "cancel_requested", "run_completed"]);
+    const end = await sim.step([
+      resolve.fired("sleep:#0@0"),
+      resolve.signal("late", 1),
+      resolve.cancel("too late"),
+    ]);
+    expect(end.events.map((e) => e.kind)).toEqual([
+      "timer_fired",
+      "signal_received",
+      "cancel_requested",
+      "run_completed",
+    ]);
     expect(end.commands).toEqual([{ kind: "complete_run", result: 10 }]);
     expect(end.outcome).toEqual({ kind: "complete_run", result: 10 });
     expect((await sim.replay()).finished).toBe(true);
@@ -47,7 +69,9 @@ describe("Execution.step", () => {
     await sim.step([resolve.fired("sleep:#0@0")]);
     const finished = sim.execution;
     expect(finished?.finished).toBe(true);
-    await expect(finished?.step({ now: 1, deliveries: [] })).rejects.toSatisfy((e) => isContinuumError(e, ErrorCode.InvalidArgument));
+    await expect(finished?.step({ now: 1, deliveries: [] })).rejects.toSatisfy((e) =>
+      isContinuumError(e, ErrorCode.InvalidArgument),
+    );
 
     const other = await EngineSimulator.start(fanOut, 1);
     const execution = other.execution;
@@ -61,7 +85,14 @@ describe("Execution.step", () => {
 
   it("ignores resolutions for effects nobody waits on (race losers, unknown identities)", async () => {
     const racing = stamped("racing", { version: 1 }, async () => {
-      const winner = await Promise.race([activity.at("activity:task#0")(task, 1).then(() => "task"), sleep.at("sleep:#0")(5).then(() => "timer")]);
+      const winner = await Promise.race([
+        activity
+          .at("activity:task#0")(task, 1)
+          .then(() => "task"),
+        sleep
+          .at("sleep:#0")(5)
+          .then(() => "timer"),
+      ]);
       const next = await signal.at("signal:go#0")<string>("go");
       return `${winner}/${next}`;
     });

@@ -36,12 +36,19 @@ export function terminalEvent(outcome: TerminalCommand): LifecycleEvent {
     case "fail_run":
       return { kind: "run_failed", error: outcome.error };
     case "cancel_run":
-      return outcome.reason === undefined ? { kind: "run_cancelled" } : { kind: "run_cancelled", reason: outcome.reason };
+      return outcome.reason === undefined
+        ? { kind: "run_cancelled" }
+        : { kind: "run_cancelled", reason: outcome.reason };
     case "continue_as_new":
       // The engine names the successor run when it commits; the execution only says that it continues.
       return outcome.carriedSignals === undefined || outcome.carriedSignals.length === 0
         ? { kind: "run_continued", nextRunId: "", input: outcome.input }
-        : { kind: "run_continued", nextRunId: "", input: outcome.input, carriedSignals: outcome.carriedSignals };
+        : {
+            kind: "run_continued",
+            nextRunId: "",
+            input: outcome.input,
+            carriedSignals: outcome.carriedSignals,
+          };
     default:
       return assertNever(outcome);
   }

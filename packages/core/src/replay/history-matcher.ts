@@ -25,7 +25,11 @@ export class HistoryMatcher {
   private readonly context: ReplayContext;
   private readonly onDrift: (error: ReplayDriftError) => void;
 
-  constructor(history: readonly HistoryEvent[], context: ReplayContext, onDrift: (error: ReplayDriftError) => void) {
+  constructor(
+    history: readonly HistoryEvent[],
+    context: ReplayContext,
+    onDrift: (error: ReplayDriftError) => void,
+  ) {
     this.history = history;
     this.context = context;
     this.onDrift = onDrift;
@@ -60,7 +64,11 @@ export class HistoryMatcher {
   match(command: CommandEvent): CommandEvent {
     const recorded = this.history[this.position];
     if (recorded === undefined) {
-      throw this.drift("added", { effect: "no new effect: the history ends here, and this turn was journaled whole" }, this.currentSide(command));
+      throw this.drift(
+        "added",
+        { effect: "no new effect: the history ends here, and this turn was journaled whole" },
+        this.currentSide(command),
+      );
     }
     if (!isCommandEvent(recorded)) {
       const side: DriftSide = isResolutionEvent(recorded)
@@ -68,7 +76,8 @@ export class HistoryMatcher {
         : { effect: recorded.kind, seq: recorded.seq };
       throw this.drift("added", side, this.currentSide(command));
     }
-    if (!commandsMatch(recorded, command)) throw this.drift("changed", this.recordedSide(recorded), this.currentSide(command));
+    if (!commandsMatch(recorded, command))
+      throw this.drift("changed", this.recordedSide(recorded), this.currentSide(command));
     this.position += 1;
     return recorded;
   }
@@ -77,7 +86,10 @@ export class HistoryMatcher {
    * Drift: the recorded patch marker at this identity names another patch than the code's
    * (patch ids held in constants share one identity, so only the value tells them apart).
    */
-  patchReplaced(recorded: HistoryEvent & CommandEvent & { kind: "value_recorded" }, patchId: string): ReplayDriftError {
+  patchReplaced(
+    recorded: HistoryEvent & CommandEvent & { kind: "value_recorded" },
+    patchId: string,
+  ): ReplayDriftError {
     const current = this.currentSide({ kind: "value_recorded", identity: recorded.identity, value: patchId });
     return this.drift(
       "changed",
@@ -105,12 +117,19 @@ export class HistoryMatcher {
     const sameKind = outcome !== undefined && terminalEventKind[outcome.kind] === event.kind;
     // Results are compared too; errors are not (their stacks differ from one run to the next).
     const sameResult =
-      !sameKind || event.kind !== "run_completed" || outcome.kind !== "complete_run" || JSON.stringify(event.result) === JSON.stringify(outcome.result);
+      !sameKind ||
+      event.kind !== "run_completed" ||
+      outcome.kind !== "complete_run" ||
+      JSON.stringify(event.result) === JSON.stringify(outcome.result);
     if (sameKind && sameResult) return true;
     const current: DriftSide =
       outcome === undefined
         ? { effect: "still waiting on effects" }
-        : { effect: sameKind ? `${terminalEventKind[outcome.kind]} with another result` : terminalEventKind[outcome.kind] };
+        : {
+            effect: sameKind
+              ? `${terminalEventKind[outcome.kind]} with another result`
+              : terminalEventKind[outcome.kind],
+          };
     this.drift("outcome", { effect: event.kind, seq: event.seq }, current);
     return false;
   }
@@ -120,21 +139,41 @@ export class HistoryMatcher {
    * event: the recorded run went on waiting at that point.
    */
   endedEarly(outcome: TerminalCommand): void {
-    this.drift("outcome", { effect: "no terminal event: the recorded run went on waiting here" }, { effect: terminalEventKind[outcome.kind] });
+    this.drift(
+      "outcome",
+      { effect: "no terminal event: the recorded run went on waiting here" },
+      { effect: terminalEventKind[outcome.kind] },
+    );
   }
 
   private recordedSide(event: HistoryEvent & CommandEvent): DriftSide {
     const location = stampLocation(this.context.stamp, cursorOf(event.identity));
-    return { effect: describeCommand(event), identity: event.identity, seq: event.seq, ...(location === undefined ? {} : { location }) };
+    return {
+      effect: describeCommand(event),
+      identity: event.identity,
+      seq: event.seq,
+      ...(location === undefined ? {} : { location }),
+    };
   }
 
   private currentSide(command: CommandEvent): DriftSide {
     const site = userCallSite();
-    const location = site === undefined ? stampLocation(this.context.stamp, cursorOf(command.identity)) : `called at ${site}`;
-    return { effect: describeCommand(command), identity: command.identity, ...(location === undefined ? {} : { location }) };
+    const location =
+      site === undefined
+        ? stampLocation(this.context.stamp, cursorOf(command.identity))
+        : `called at ${site}`;
+    return {
+      effect: describeCommand(command),
+      identity: command.identity,
+      ...(location === undefined ? {} : { location }),
+    };
   }
 
-  private drift(kind: ReplayDriftData["drift"], recorded: DriftSide | undefined, current: DriftSide | undefined): ReplayDriftError {
+  private drift(
+    kind: ReplayDriftData["drift"],
+    recorded: DriftSide | undefined,
+    current: DriftSide | undefined,
+  ): ReplayDriftError {
     const error = new ReplayDriftError({
       runId: this.context.runId,
       workflowName: this.context.workflowName,

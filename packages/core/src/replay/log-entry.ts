@@ -7,7 +7,12 @@ import type { LogSink } from "./execution-contract.ts";
  * What a `log()` call hands to the {@link LogSink}. Data the codec cannot encode is described
  * instead: a log call must not fail the workflow that makes it.
  */
-export function logEntry(runId: string, level: LogLevel, message: string, data: unknown): Parameters<LogSink>[0] {
+export function logEntry(
+  runId: string,
+  level: LogLevel,
+  message: string,
+  data: unknown,
+): Parameters<LogSink>[0] {
   let encoded: Encoded | undefined;
   if (data !== undefined) {
     try {

@@ -15,7 +15,8 @@ const v1 = define("order", { version: 1 }, async (id: string) => {
 
 const v2 = define("order", { version: 2 }, async (id: string) => {
   await activity.at("activity:charge#0")(charge, id);
-  if (patched.at("patched:send-receipt#0")("send-receipt")) await activity.at("activity:receipt#0")(receipt, id);
+  if (patched.at("patched:send-receipt#0")("send-receipt"))
+    await activity.at("activity:receipt#0")(receipt, id);
   return activity.at("activity:ship#0")(ship, id);
 });
 
@@ -56,7 +57,12 @@ describe("patched() and deprecatePatch()", () => {
   it("after deprecation, new runs record no marker", async () => {
     const fresh = await EngineSimulator.start(v3, "o3");
     await fresh.step([resolve.completed("activity:charge#0@0", "c")]);
-    expect(fresh.history.map((e) => e.kind)).toEqual(["run_started", "activity_scheduled", "activity_completed", "activity_scheduled"]);
+    expect(fresh.history.map((e) => e.kind)).toEqual([
+      "run_started",
+      "activity_scheduled",
+      "activity_completed",
+      "activity_scheduled",
+    ]);
     expect((await fresh.replay(v3)).lastSeq).toBe(4);
   });
 });
@@ -66,17 +72,25 @@ describe("a patch marker replaced by another patch at the same identity (review 
   // so the identity alone no longer tells the patches apart; the recorded marker's value does.
   const RETRY_FIX = "retry-fix";
   const NEW_PRICING = "new-pricing";
-  const before = workflow.stamped(testStamp(["patched:expr#0", "signal:go#0"]))("review.patch", { version: 1 }, async () => {
-    const fixed = patched.at("patched:expr#0")(RETRY_FIX);
-    await signal.at("signal:go#0")("go");
-    return fixed ? "retry-fix path" : "old path";
-  });
+  const before = workflow.stamped(testStamp(["patched:expr#0", "signal:go#0"]))(
+    "review.patch",
+    { version: 1 },
+    async () => {
+      const fixed = patched.at("patched:expr#0")(RETRY_FIX);
+      await signal.at("signal:go#0")("go");
+      return fixed ? "retry-fix path" : "old path";
+    },
+  );
   // A later build replaced that patch by another one at the same place.
-  const after = workflow.stamped(testStamp(["patched:expr#0", "signal:go#0"]))("review.patch", { version: 1 }, async () => {
-    const pricing = patched.at("patched:expr#0")(NEW_PRICING);
-    await signal.at("signal:go#0")("go");
-    return pricing ? "new-pricing path" : "old path";
-  });
+  const after = workflow.stamped(testStamp(["patched:expr#0", "signal:go#0"]))(
+    "review.patch",
+    { version: 1 },
+    async () => {
+      const pricing = patched.at("patched:expr#0")(NEW_PRICING);
+      await signal.at("signal:go#0")("go");
+      return pricing ? "new-pricing path" : "old path";
+    },
+  );
 
   it("a run that recorded patch A does not take patch B's path on replay", async () => {
     const sim = await EngineSimulator.start(before, undefined); // journals value_recorded(patched:expr#0@0 = "retry-fix")
@@ -89,8 +103,13 @@ describe("a patch marker replaced by another patch at the same identity (review 
       outcome = (error as Error).name;
     }
     // Either drift, or the run keeps the path it recorded (it never ran with new-pricing).
-    expect(["ReplayDriftError", JSON.stringify({ kind: "complete_run", result: "old path" })]).toContain(outcome);
-    const drift = await sim.replay(after).then(() => undefined, (e: unknown) => e as ReplayDriftError);
+    expect(["ReplayDriftError", JSON.stringify({ kind: "complete_run", result: "old path" })]).toContain(
+      outcome,
+    );
+    const drift = await sim.replay(after).then(
+      () => undefined,
+      (e: unknown) => e as ReplayDriftError,
+    );
     expect(drift?.data).toMatchObject({
       drift: "changed",
       recorded: { effect: 'patched("retry-fix")', identity: "patched:expr#0@0" },
@@ -98,6 +117,9 @@ describe("a patch marker replaced by another patch at the same identity (review 
     });
     // The code that recorded it still replays, and takes its path.
     const same = await sim.replay(before);
-    expect((await same.step({ now: sim.clock, deliveries: [resolve.signal("go", 1)] })).outcome).toEqual({ kind: "complete_run", result: "retry-fix path" });
+    expect((await same.step({ now: sim.clock, deliveries: [resolve.signal("go", 1)] })).outcome).toEqual({
+      kind: "complete_run",
+      result: "retry-fix path",
+    });
   });
 });

@@ -35,7 +35,10 @@ describe("deterministic values", () => {
     const d = today.at("today:#0")();
     const id = uuid4.at("uuid4:#0")();
     const r = random.at("random:#0")();
-    const s = await sideEffect.at("sideEffect:#0")(() => ({ at: Math.random(), when: new Date(Math.floor(Math.random() * 1e12)) }));
+    const s = await sideEffect.at("sideEffect:#0")(() => ({
+      at: Math.random(),
+      when: new Date(Math.floor(Math.random() * 1e12)),
+    }));
     const t = await sideEffect.at("sideEffect:#1")(async () => Math.random().toString(36));
     await sleep.at("sleep:#0")(10);
     return { a, d, id, r, s, t, again: now.at("now:#0")() };
@@ -55,8 +58,13 @@ describe("deterministic values", () => {
     ]);
     const startClock = sim.history[0]?.at as number;
     expect(sim.history[1]).toMatchObject({ identity: "now:#0@0", value: startClock });
-    expect(sim.history[2]).toMatchObject({ identity: "today:#0@0", value: new Date(startClock).toISOString().slice(0, 10) });
-    expect(String((sim.history[3] as { value: unknown }).value)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(sim.history[2]).toMatchObject({
+      identity: "today:#0@0",
+      value: new Date(startClock).toISOString().slice(0, 10),
+    });
+    expect(String((sim.history[3] as { value: unknown }).value)).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     const done = await sim.step([resolve.fired("sleep:#0@0")]);
     expect(done.events.map((e) => e.kind)).toEqual(["timer_fired", "value_recorded", "run_completed"]);
     const live = done.outcome?.kind === "complete_run" ? done.outcome.result : undefined;
@@ -66,7 +74,10 @@ describe("deterministic values", () => {
     const again = new EngineSimulator(values, "run-1");
     again.history.push(...sim.history.slice(0, 8));
     again.execution = await again.replay(values);
-    const replayed = await again.execution.step({ now: sim.history.at(-1)?.at as number, deliveries: [resolve.fired("sleep:#0@0")] });
+    const replayed = await again.execution.step({
+      now: sim.history.at(-1)?.at as number,
+      deliveries: [resolve.fired("sleep:#0@0")],
+    });
     expect(replayed.outcome).toEqual(done.outcome);
     expect(replayed.events).toEqual(done.events);
   });
@@ -86,7 +97,10 @@ describe("deterministic values", () => {
     const outcome = sim.outcome;
     expect(outcome?.kind).toBe("complete_run");
     expect(String(outcome?.kind === "complete_run" ? outcome.result : "")).toMatch(/^RangeError: boom 0\./);
-    expect(sim.history[1]).toMatchObject({ kind: "value_recorded", value: { error: { name: "RangeError" } } });
+    expect(sim.history[1]).toMatchObject({
+      kind: "value_recorded",
+      value: { error: { name: "RangeError" } },
+    });
     const replay = await sim.replay();
     expect(replay.finished).toBe(true);
   });
@@ -147,9 +161,15 @@ describe("timers", () => {
     expect(sim.history[1]).toMatchObject({ kind: "timer_started", identity: "sleep:#0@0", delayMs: 1_500 });
     expect(sim.history[1]).not.toHaveProperty("until");
     await sim.step([resolve.fired("sleep:#0@0")]);
-    expect(lastOf(sim.history, "timer_started")).toMatchObject({ identity: "sleepUntil:#0@0", until: Date.UTC(2030, 0, 1) });
+    expect(lastOf(sim.history, "timer_started")).toMatchObject({
+      identity: "sleepUntil:#0@0",
+      until: Date.UTC(2030, 0, 1),
+    });
     await sim.step([resolve.fired("sleepUntil:#0@0")]);
-    expect(lastOf(sim.history, "timer_started")).toMatchObject({ identity: "sleepUntil:#0@1", until: Date.UTC(2031, 0, 1) });
+    expect(lastOf(sim.history, "timer_started")).toMatchObject({
+      identity: "sleepUntil:#0@1",
+      until: Date.UTC(2031, 0, 1),
+    });
     const end = await sim.step([resolve.fired("sleepUntil:#0@1")]);
     expect(end.outcome).toEqual({ kind: "complete_run", result: "woke" });
   });
@@ -183,7 +203,12 @@ describe("signals", () => {
     const end = await sim.step([resolve.fired("sleep:#0@0")]);
     expect(end.outcome).toEqual({ kind: "complete_run", result: ["a", "b"] });
     // Waits served from the mailbox are still journaled, without a timeout.
-    expect(end.events.map((e) => e.kind)).toEqual(["timer_fired", "signal_wait_started", "signal_wait_started", "run_completed"]);
+    expect(end.events.map((e) => e.kind)).toEqual([
+      "timer_fired",
+      "signal_wait_started",
+      "signal_wait_started",
+      "run_completed",
+    ]);
     expect((await sim.replay()).finished).toBe(true);
   });
 
@@ -194,7 +219,11 @@ describe("signals", () => {
       return Promise.all([a, b]);
     });
     const sim = await EngineSimulator.start(parallel, undefined);
-    const end = await sim.step([resolve.signal("go", 1), resolve.signal("other", 9), resolve.signal("go", 2)]);
+    const end = await sim.step([
+      resolve.signal("go", 1),
+      resolve.signal("other", 9),
+      resolve.signal("go", 2),
+    ]);
     expect(end.outcome).toEqual({ kind: "complete_run", result: [1, 2] });
   });
 
@@ -205,7 +234,12 @@ describe("signals", () => {
 
   it("a timeout that the journal delivers first wins the race", async () => {
     const sim = await EngineSimulator.start(timed, undefined);
-    expect(sim.history[1]).toMatchObject({ kind: "signal_wait_started", identity: "signal:answer#0@0", name: "answer", timeoutMs: 60_000 });
+    expect(sim.history[1]).toMatchObject({
+      kind: "signal_wait_started",
+      identity: "signal:answer#0@0",
+      name: "answer",
+      timeoutMs: 60_000,
+    });
     expect(sim.open.timers.has("signal:answer#0@0")).toBe(true);
     const end = await sim.step([resolve.fired("signal:answer#0@0"), resolve.signal("answer", "late")]);
     expect(end.outcome).toEqual({ kind: "complete_run", result: "timed out" });
@@ -231,14 +265,26 @@ describe("failures", () => {
       } catch (e) {
         if (!(e instanceof ActivityFailure)) return `wrong type ${String(e)}`;
         const cause = e.cause as Error & { code?: string };
-        return { name: e.activityName, attempts: e.attempts, causeName: cause.name, causeMessage: cause.message, code: e.code };
+        return {
+          name: e.activityName,
+          attempts: e.attempts,
+          causeName: cause.name,
+          causeMessage: cause.message,
+          code: e.code,
+        };
       }
     });
     const sim = await EngineSimulator.start(wf, undefined);
     const end = await sim.step([resolve.failed("activity:ping#0@0", new TypeError("card declined"), 5)]);
     expect(end.outcome).toEqual({
       kind: "complete_run",
-      result: { name: "ping", attempts: 5, causeName: "TypeError", causeMessage: "card declined", code: ErrorCode.ActivityFailure },
+      result: {
+        name: "ping",
+        attempts: 5,
+        causeName: "TypeError",
+        causeMessage: "card declined",
+        code: ErrorCode.ActivityFailure,
+      },
     });
   });
 
@@ -254,7 +300,9 @@ describe("failures", () => {
     const sim = await EngineSimulator.start(wf, undefined);
     const end = await sim.step([resolve.completed("activity:ping#0@0", 2)]);
     expect(end.outcome?.kind).toBe("fail_run");
-    expect(end.outcome).toMatchObject({ error: { name: "PaymentError", message: "insufficient funds", data: { orderId: "o-9" } } });
+    expect(end.outcome).toMatchObject({
+      error: { name: "PaymentError", message: "insufficient funds", data: { orderId: "o-9" } },
+    });
     expect(end.events.at(-1)).toMatchObject({ kind: "run_failed", error: { name: "PaymentError" } });
   });
 
@@ -295,7 +343,10 @@ describe("cancellation", () => {
     const sim = await EngineSimulator.start(plain, undefined);
     const end = await sim.step([resolve.cancel("no longer needed")]);
     expect(end.outcome).toEqual({ kind: "cancel_run", reason: "no longer needed" });
-    expect(end.events).toEqual([{ kind: "cancel_requested", reason: "no longer needed" }, { kind: "run_cancelled", reason: "no longer needed" }]);
+    expect(end.events).toEqual([
+      { kind: "cancel_requested", reason: "no longer needed" },
+      { kind: "run_cancelled", reason: "no longer needed" },
+    ]);
     const replay = await sim.replay();
     expect(replay.finished).toBe(true);
   });
@@ -319,8 +370,17 @@ describe("untransformed code", () => {
     await sim.step([resolve.fired("sleep:#0@0")]);
     const end = await sim.step([resolve.fired("sleep:#1@0")]);
     expect(end.outcome?.kind).toBe("complete_run");
-    expect(String(end.outcome?.kind === "complete_run" ? end.outcome.result : "")).toContain('sleep.at("<cursor>")');
-    expect(sim.history.map((e) => e.kind)).toEqual(["run_started", "timer_started", "timer_fired", "timer_started", "timer_fired", "run_completed"]);
+    expect(String(end.outcome?.kind === "complete_run" ? end.outcome.result : "")).toContain(
+      'sleep.at("<cursor>")',
+    );
+    expect(sim.history.map((e) => e.kind)).toEqual([
+      "run_started",
+      "timer_started",
+      "timer_fired",
+      "timer_started",
+      "timer_fired",
+      "run_completed",
+    ]);
   });
 
   it("an uncaught unstamped call fails the run with CTM_EFFECT_NOT_STAMPED", async () => {

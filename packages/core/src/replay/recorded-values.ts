@@ -28,7 +28,10 @@ export interface RecordedValuesHost {
   inSideEffectScope<R>(fn: () => R): R;
 }
 
-type RecorderView = Pick<EffectRecorder, "recorded" | "recording" | "nextIdentity" | "append" | "reserve" | "insideSideEffect">;
+type RecorderView = Pick<
+  EffectRecorder,
+  "recorded" | "recording" | "nextIdentity" | "append" | "reserve" | "insideSideEffect"
+>;
 
 /**
  * The effects recorded as a value_recorded event: values read once and replayed as recorded
@@ -80,7 +83,11 @@ export class RecordedValues {
       }
     };
     if (!this.recorder.recording) {
-      const recorded = this.recorder.recorded.match({ kind: "value_recorded", identity, value: null }) as CommandEvent & { kind: "value_recorded" };
+      const recorded = this.recorder.recorded.match({
+        kind: "value_recorded",
+        identity,
+        value: null,
+      }) as CommandEvent & { kind: "value_recorded" };
       this.queued.push({ ready: Promise.resolve(recorded.value as unknown as SideEffectRecord), apply });
       return promise;
     }
@@ -113,8 +120,11 @@ export class RecordedValues {
     // target "expr") is not this patch's: the run never took this patch's path, so it drifts.
     const recorded = this.recorder.recorded;
     const next = recorded.peek();
-    if (next?.kind === "value_recorded" && next.identity === identity && next.value !== patchId) throw recorded.patchReplaced(next, patchId);
-    return recorded.consumeIf((event) => event.kind === "value_recorded" && event.identity === identity && event.value === patchId);
+    if (next?.kind === "value_recorded" && next.identity === identity && next.value !== patchId)
+      throw recorded.patchReplaced(next, patchId);
+    return recorded.consumeIf(
+      (event) => event.kind === "value_recorded" && event.identity === identity && event.value === patchId,
+    );
   }
 
   deprecatePatch(cursor: Cursor, patchId: string): void {
@@ -122,7 +132,10 @@ export class RecordedValues {
     this.recorder.nextIdentity(cursor);
     if (this.recorder.recorded.live) return;
     // Runs recorded while the patch existed carry its marker (its value is the patch id): skip it.
-    this.recorder.recorded.consumeIf((event) => event.kind === "value_recorded" && event.identity.startsWith("patched:") && event.value === patchId);
+    this.recorder.recorded.consumeIf(
+      (event) =>
+        event.kind === "value_recorded" && event.identity.startsWith("patched:") && event.value === patchId,
+    );
   }
 
   /** Whether a sideEffect waits to be settled. */

@@ -12,17 +12,32 @@ const ship = defineActivity("shipping.ship", async (orderId: string) => `s-${ord
 // The same activity name under another definition: what a changed import would look like.
 const chargeElsewhere = defineActivity("payments.charge.v2", async (orderId: string) => `r2-${orderId}`);
 
-const v1Cursors = ["activity:payments.charge#0", "activity:audit.record#0", "sleep:#0", "activity:shipping.ship#0"];
-const v1 = workflow.stamped(testStamp(v1Cursors, "src/order.workflow.ts", 10))("order", { version: 1 }, async (orderId: string) => {
-  await Promise.all([activity.at("activity:payments.charge#0")(charge, orderId), activity.at("activity:audit.record#0")(audit, orderId)]);
-  await sleep.at("sleep:#0")(1_000);
-  return activity.at("activity:shipping.ship#0")(ship, orderId);
-});
+const v1Cursors = [
+  "activity:payments.charge#0",
+  "activity:audit.record#0",
+  "sleep:#0",
+  "activity:shipping.ship#0",
+];
+const v1 = workflow.stamped(testStamp(v1Cursors, "src/order.workflow.ts", 10))(
+  "order",
+  { version: 1 },
+  async (orderId: string) => {
+    await Promise.all([
+      activity.at("activity:payments.charge#0")(charge, orderId),
+      activity.at("activity:audit.record#0")(audit, orderId),
+    ]);
+    await sleep.at("sleep:#0")(1_000);
+    return activity.at("activity:shipping.ship#0")(ship, orderId);
+  },
+);
 
 /** Runs v1 up to and including the timer, so the history has commands after a delivery. */
 async function historyOfV1(): Promise<EngineSimulator> {
   const sim = await EngineSimulator.start(v1, "o-1", { runId: "run-drift" });
-  await sim.step([resolve.completed("activity:payments.charge#0@0", "r-o-1"), resolve.completed("activity:audit.record#0@0", 3)]);
+  await sim.step([
+    resolve.completed("activity:payments.charge#0@0", "r-o-1"),
+    resolve.completed("activity:audit.record#0@0", 3),
+  ]);
   await sim.step([resolve.fired("sleep:#0@0")]);
   return sim;
 }
@@ -49,14 +64,20 @@ describe("replay drift", () => {
   it("the unchanged code replays the history without drift", async () => {
     const sim = await historyOfV1();
     const execution = await sim.replay(v1);
-    const end = await execution.step({ now: 1, deliveries: [resolve.completed("activity:shipping.ship#0@0", "s-o-1")] });
+    const end = await execution.step({
+      now: 1,
+      deliveries: [resolve.completed("activity:shipping.ship#0@0", "s-o-1")],
+    });
     expect(end.outcome).toEqual({ kind: "complete_run", result: "s-o-1" });
   });
 
   it("reordered effects: names the recorded and the current effect, with locations", async () => {
     const sim = await historyOfV1();
     const reordered = variant(v1Cursors, async (orderId) => {
-      await Promise.all([activity.at("activity:audit.record#0")(audit, orderId), activity.at("activity:payments.charge#0")(charge, orderId)]);
+      await Promise.all([
+        activity.at("activity:audit.record#0")(audit, orderId),
+        activity.at("activity:payments.charge#0")(charge, orderId),
+      ]);
       await sleep.at("sleep:#0")(1_000);
       return activity.at("activity:shipping.ship#0")(ship, orderId);
     });
@@ -70,7 +91,9 @@ describe("replay drift", () => {
     expect(drift.data.recorded?.location).toContain("effect 1 of 4");
     // The current side points at the line of this test file that makes the call.
     expect(drift.data.current?.location).toMatch(/^called at .*replay-drift\.test\.ts:\d+:\d+$/);
-    expect(drift.message).toContain("recorded: activity payments.charge [activity:payments.charge#0@0] (seq 2)");
+    expect(drift.message).toContain(
+      "recorded: activity payments.charge [activity:payments.charge#0@0] (seq 2)",
+    );
     expect(drift.message).toContain("code now: activity audit.record [activity:audit.record#0@0]");
   });
 
@@ -83,19 +106,30 @@ describe("replay drift", () => {
       return activity.at("activity:shipping.ship#0")(ship, orderId);
     });
     const drift = await driftOf(sim, removed);
-    expect(drift.data).toMatchObject({ drift: "removed", recorded: { effect: "activity audit.record", identity: "activity:audit.record#0@0", seq: 3 } });
+    expect(drift.data).toMatchObject({
+      drift: "removed",
+      recorded: { effect: "activity audit.record", identity: "activity:audit.record#0@0", seq: 3 },
+    });
     expect(drift.data.current).toBeUndefined();
-    expect(drift.data.recorded?.location).toContain("no longer called by the workflow at src/order.workflow.ts:10");
+    expect(drift.data.recorded?.location).toContain(
+      "no longer called by the workflow at src/order.workflow.ts:10",
+    );
   });
 
   it("a removed effect at the end: the code finishes where the history goes on", async () => {
     const sim = await historyOfV1();
     const shortened = variant(["activity:payments.charge#0", "activity:audit.record#0"], async (orderId) => {
-      await Promise.all([activity.at("activity:payments.charge#0")(charge, orderId), activity.at("activity:audit.record#0")(audit, orderId)]);
+      await Promise.all([
+        activity.at("activity:payments.charge#0")(charge, orderId),
+        activity.at("activity:audit.record#0")(audit, orderId),
+      ]);
       return "done early";
     });
     const drift = await driftOf(sim, shortened);
-    expect(drift.data).toMatchObject({ drift: "removed", recorded: { effect: "timer of 1000 ms", identity: "sleep:#0@0" } });
+    expect(drift.data).toMatchObject({
+      drift: "removed",
+      recorded: { effect: "timer of 1000 ms", identity: "sleep:#0@0" },
+    });
   });
 
   it("an added effect where the history has a delivery next", async () => {
@@ -119,9 +153,17 @@ describe("replay drift", () => {
 
   it("a retargeted effect: another activity at a call site", async () => {
     const sim = await historyOfV1();
-    const cursors = ["activity:payments.refund#0", "activity:audit.record#0", "sleep:#0", "activity:shipping.ship#0"];
+    const cursors = [
+      "activity:payments.refund#0",
+      "activity:audit.record#0",
+      "sleep:#0",
+      "activity:shipping.ship#0",
+    ];
     const retargeted = variant(cursors, async (orderId) => {
-      await Promise.all([activity.at("activity:payments.refund#0")(refund, orderId), activity.at("activity:audit.record#0")(audit, orderId)]);
+      await Promise.all([
+        activity.at("activity:payments.refund#0")(refund, orderId),
+        activity.at("activity:audit.record#0")(audit, orderId),
+      ]);
       return "x";
     });
     const drift = await driftOf(sim, retargeted);
@@ -135,7 +177,10 @@ describe("replay drift", () => {
   it("a retargeted effect under the same identity (the import now names another activity)", async () => {
     const sim = await historyOfV1();
     const retargeted = variant(v1Cursors, async (orderId) => {
-      await Promise.all([activity.at("activity:payments.charge#0")(chargeElsewhere, orderId), activity.at("activity:audit.record#0")(audit, orderId)]);
+      await Promise.all([
+        activity.at("activity:payments.charge#0")(chargeElsewhere, orderId),
+        activity.at("activity:audit.record#0")(audit, orderId),
+      ]);
       return "x";
     });
     const drift = await driftOf(sim, retargeted);
@@ -151,25 +196,39 @@ describe("replay drift", () => {
     await sim.step([resolve.completed("activity:shipping.ship#0@0", "s-o-1")]);
     expect(sim.outcome?.kind).toBe("complete_run");
     const waiting = variant([...v1Cursors, "signal:more#0"], async (orderId) => {
-      await Promise.all([activity.at("activity:payments.charge#0")(charge, orderId), activity.at("activity:audit.record#0")(audit, orderId)]);
+      await Promise.all([
+        activity.at("activity:payments.charge#0")(charge, orderId),
+        activity.at("activity:audit.record#0")(audit, orderId),
+      ]);
       await sleep.at("sleep:#0")(1_000);
       await activity.at("activity:shipping.ship#0")(ship, orderId);
       throw new Error("now it fails");
     });
     const drift = await driftOf(sim, waiting);
-    expect(drift.data).toMatchObject({ drift: "outcome", recorded: { effect: "run_completed" }, current: { effect: "run_failed" } });
+    expect(drift.data).toMatchObject({
+      drift: "outcome",
+      recorded: { effect: "run_completed" },
+      current: { effect: "run_failed" },
+    });
   });
 
   it("a workflow that returns another result than the recorded one", async () => {
     const sim = await historyOfV1();
     await sim.step([resolve.completed("activity:shipping.ship#0@0", "s-o-1")]);
     const other = variant(v1Cursors, async (orderId) => {
-      await Promise.all([activity.at("activity:payments.charge#0")(charge, orderId), activity.at("activity:audit.record#0")(audit, orderId)]);
+      await Promise.all([
+        activity.at("activity:payments.charge#0")(charge, orderId),
+        activity.at("activity:audit.record#0")(audit, orderId),
+      ]);
       await sleep.at("sleep:#0")(1_000);
       return `${await activity.at("activity:shipping.ship#0")(ship, orderId)} (changed)`;
     });
     const drift = await driftOf(sim, other);
-    expect(drift.data).toMatchObject({ drift: "outcome", recorded: { effect: "run_completed" }, current: { effect: "run_completed with another result" } });
+    expect(drift.data).toMatchObject({
+      drift: "outcome",
+      recorded: { effect: "run_completed" },
+      current: { effect: "run_completed with another result" },
+    });
   });
 
   it("drift cannot be swallowed by the workflow's own try/catch", async () => {
@@ -194,14 +253,25 @@ describe("drift at the end of the history (review finding 8)", () => {
   it("an effect added to a turn whose commands are all journaled is drift, not a new command", async () => {
     // v1 schedules reserve alone; new code (e.g. a version that `replaces` v1's hash, so it
     // replays v1 runs) schedules reserve and charge together in the same turn.
-    const endV1 = workflow.stamped(testStamp(["activity:reserve#0"]))("drift.end", { version: 1 }, async () => {
-      const [r] = await Promise.all([activity.at("activity:reserve#0")(reserve, 1)]);
-      return r;
-    });
-    const endV2 = workflow.stamped(testStamp(["activity:reserve#0", "activity:charge#0"]))("drift.end", { version: 2 }, async () => {
-      const [r, c] = await Promise.all([activity.at("activity:reserve#0")(reserve, 1), activity.at("activity:charge#0")(pay, 1)]);
-      return r + c;
-    });
+    const endV1 = workflow.stamped(testStamp(["activity:reserve#0"]))(
+      "drift.end",
+      { version: 1 },
+      async () => {
+        const [r] = await Promise.all([activity.at("activity:reserve#0")(reserve, 1)]);
+        return r;
+      },
+    );
+    const endV2 = workflow.stamped(testStamp(["activity:reserve#0", "activity:charge#0"]))(
+      "drift.end",
+      { version: 2 },
+      async () => {
+        const [r, c] = await Promise.all([
+          activity.at("activity:reserve#0")(reserve, 1),
+          activity.at("activity:charge#0")(pay, 1),
+        ]);
+        return r + c;
+      },
+    );
     const sim = await EngineSimulator.start(endV1, undefined); // history: run_started, activity_scheduled(reserve): step 1 is journaled whole
     let outcome: string;
     try {
@@ -212,7 +282,10 @@ describe("drift at the end of the history (review finding 8)", () => {
       outcome = (error as Error).name;
     }
     expect(outcome).toBe("ReplayDriftError");
-    const drift = await sim.replay(endV2).then(() => undefined, (e: unknown) => e as ReplayDriftError);
+    const drift = await sim.replay(endV2).then(
+      () => undefined,
+      (e: unknown) => e as ReplayDriftError,
+    );
     expect(drift?.data).toMatchObject({ drift: "added", current: { identity: "activity:charge#0@0" } });
   });
 
@@ -223,33 +296,55 @@ describe("drift at the end of the history (review finding 8)", () => {
     });
     const sim = await EngineSimulator.start(before, undefined, { runId: "run-tail" });
     await sim.step([resolve.fired("sleep:#0@0")]); // journals timer_fired + signal_wait_started
-    const addedActivity = workflow.stamped(testStamp(["sleep:#0", "activity:reserve#0"]))("drift.tail", { version: 1 }, async () => {
-      await sleep.at("sleep:#0")(5);
-      const [got] = await Promise.all([signal.at("signal:go#0")<string>("go"), activity.at("activity:reserve#0")(reserve, 1)]);
-      return got;
-    });
-    const addedNow = workflow.stamped(testStamp(["sleep:#0", "now:#0"]))("drift.tail", { version: 1 }, async () => {
-      await sleep.at("sleep:#0")(5);
-      const got = signal.at("signal:go#0")<string>("go");
-      now.at("now:#0")();
-      return got;
-    });
+    const addedActivity = workflow.stamped(testStamp(["sleep:#0", "activity:reserve#0"]))(
+      "drift.tail",
+      { version: 1 },
+      async () => {
+        await sleep.at("sleep:#0")(5);
+        const [got] = await Promise.all([
+          signal.at("signal:go#0")<string>("go"),
+          activity.at("activity:reserve#0")(reserve, 1),
+        ]);
+        return got;
+      },
+    );
+    const addedNow = workflow.stamped(testStamp(["sleep:#0", "now:#0"]))(
+      "drift.tail",
+      { version: 1 },
+      async () => {
+        await sleep.at("sleep:#0")(5);
+        const got = signal.at("signal:go#0")<string>("go");
+        now.at("now:#0")();
+        return got;
+      },
+    );
     for (const code of [addedActivity, addedNow]) {
-      await expect(sim.replay(code)).rejects.toMatchObject({ code: ErrorCode.ReplayDrift, data: { drift: "added" } });
+      await expect(sim.replay(code)).rejects.toMatchObject({
+        code: ErrorCode.ReplayDrift,
+        data: { drift: "added" },
+      });
     }
     // The unchanged code resumes and keeps waiting; the first live turn may issue new commands.
     const resumed = await sim.replay(before);
-    expect((await resumed.step({ now: sim.clock, deliveries: [resolve.signal("go", "yes")] })).outcome).toEqual({ kind: "complete_run", result: "yes" });
+    expect(
+      (await resumed.step({ now: sim.clock, deliveries: [resolve.signal("go", "yes")] })).outcome,
+    ).toEqual({ kind: "complete_run", result: "yes" });
   });
 
   it("a patch added at the end of a journaled turn takes the old path (no marker, no drift)", async () => {
-    const old = workflow.stamped(testStamp(["signal:go#0"]))("drift.patch", { version: 1 }, async () => signal.at("signal:go#0")<string>("go"));
+    const old = workflow.stamped(testStamp(["signal:go#0"]))("drift.patch", { version: 1 }, async () =>
+      signal.at("signal:go#0")<string>("go"),
+    );
     const sim = await EngineSimulator.start(old, undefined, { runId: "run-patch" });
-    const withPatch = workflow.stamped(testStamp(["signal:go#0", "patched:late#0"]))("drift.patch", { version: 1 }, async () => {
-      const got = signal.at("signal:go#0")<string>("go");
-      const late = patched.at("patched:late#0")("late");
-      return `${await got}:${late ? "new" : "old"}`;
-    });
+    const withPatch = workflow.stamped(testStamp(["signal:go#0", "patched:late#0"]))(
+      "drift.patch",
+      { version: 1 },
+      async () => {
+        const got = signal.at("signal:go#0")<string>("go");
+        const late = patched.at("patched:late#0")("late");
+        return `${await got}:${late ? "new" : "old"}`;
+      },
+    );
     const resumed = await sim.replay(withPatch);
     const done = await resumed.step({ now: sim.clock, deliveries: [resolve.signal("go", "yes")] });
     expect(done.outcome).toEqual({ kind: "complete_run", result: "yes:old" });
@@ -258,17 +353,28 @@ describe("drift at the end of the history (review finding 8)", () => {
 
   it("code that now ends in a journaled turn where the recorded run went on waiting is drift 'outcome'", async () => {
     const started = defineActivity("drift.started", async () => "ok");
-    const waitsOn = workflow.stamped(testStamp(["activity:started#0"]))("drift.ends", { version: 1 }, async () => {
-      await activity.at("activity:started#0")(started);
-      await new Promise<never>(() => {}); // waits without a command (like awaiting a started child's handle)
-    });
+    const waitsOn = workflow.stamped(testStamp(["activity:started#0"]))(
+      "drift.ends",
+      { version: 1 },
+      async () => {
+        await activity.at("activity:started#0")(started);
+        await new Promise<never>(() => {}); // waits without a command (like awaiting a started child's handle)
+      },
+    );
     const sim = await EngineSimulator.start(waitsOn, undefined, { runId: "run-ends" });
     await sim.step([resolve.completed("activity:started#0@0", "ok")]);
-    const endsNow = workflow.stamped(testStamp(["activity:started#0"]))("drift.ends", { version: 1 }, async () => {
-      await activity.at("activity:started#0")(started);
-      return "done";
+    const endsNow = workflow.stamped(testStamp(["activity:started#0"]))(
+      "drift.ends",
+      { version: 1 },
+      async () => {
+        await activity.at("activity:started#0")(started);
+        return "done";
+      },
+    );
+    await expect(sim.replay(endsNow)).rejects.toMatchObject({
+      code: ErrorCode.ReplayDrift,
+      data: { drift: "outcome", current: { effect: "run_completed" } },
     });
-    await expect(sim.replay(endsNow)).rejects.toMatchObject({ code: ErrorCode.ReplayDrift, data: { drift: "outcome", current: { effect: "run_completed" } } });
     expect((await sim.replay(waitsOn)).finished).toBe(false);
   });
 });

@@ -1,7 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Command, HistoryEvent, HistoryEventBody, ResolutionEvent } from "../model/index.ts";
-import { activity, defineActivity, isTimeout, now, random, sideEffect, signal, sleep, uuid4, workflow } from "../workflow/index.ts";
+import {
+  activity,
+  defineActivity,
+  isTimeout,
+  now,
+  random,
+  sideEffect,
+  signal,
+  sleep,
+  uuid4,
+  workflow,
+} from "../workflow/index.ts";
 import { createExecution } from "./create-execution.ts";
 import { EngineSimulator, resolve, testStamp } from "./test-support/engine-simulator.ts";
 
@@ -16,14 +27,27 @@ type Composite = { readonly t: "all" | "race" | "settled" | "seq"; readonly kids
 type Node = Leaf | Composite;
 
 const leaf: fc.Arbitrary<Node> = fc.oneof(
-  fc.record({ t: fc.constant("act" as const), name: fc.constantFrom("a" as const, "b" as const, "c" as const) }),
+  fc.record({
+    t: fc.constant("act" as const),
+    name: fc.constantFrom("a" as const, "b" as const, "c" as const),
+  }),
   fc.record({ t: fc.constant("sleep" as const), ms: fc.nat(5_000) }),
-  fc.record({ t: fc.constant("signal" as const), name: fc.constantFrom("s0" as const, "s1" as const), timeout: fc.option(fc.nat(1_000)) }),
-  fc.record({ t: fc.constant("value" as const), which: fc.constantFrom("now" as const, "uuid4" as const, "random" as const, "side" as const) }),
+  fc.record({
+    t: fc.constant("signal" as const),
+    name: fc.constantFrom("s0" as const, "s1" as const),
+    timeout: fc.option(fc.nat(1_000)),
+  }),
+  fc.record({
+    t: fc.constant("value" as const),
+    which: fc.constantFrom("now" as const, "uuid4" as const, "random" as const, "side" as const),
+  }),
 );
 
 const composite = (kid: fc.Arbitrary<Node>): fc.Arbitrary<Node> =>
-  fc.record({ t: fc.constantFrom("all" as const, "race" as const, "settled" as const, "seq" as const), kids: fc.array(kid, { minLength: 1, maxLength: 4 }) });
+  fc.record({
+    t: fc.constantFrom("all" as const, "race" as const, "settled" as const, "seq" as const),
+    kids: fc.array(kid, { minLength: 1, maxLength: 4 }),
+  });
 
 const program: fc.Arbitrary<Node> = composite(
   fc.letrec<{ node: Node }>((tie) => ({
@@ -63,7 +87,9 @@ async function run(node: Node): Promise<unknown> {
     case "race":
       return Promise.race(node.kids.map(run));
     case "settled":
-      return (await Promise.allSettled(node.kids.map(run))).map((r) => (r.status === "fulfilled" ? r.value : `rejected:${(r.reason as Error).name}`));
+      return (await Promise.allSettled(node.kids.map(run))).map((r) =>
+        r.status === "fulfilled" ? r.value : `rejected:${(r.reason as Error).name}`,
+      );
     case "seq": {
       const out: unknown[] = [];
       for (const kid of node.kids) out.push(await run(kid));
@@ -72,13 +98,17 @@ async function run(node: Node): Promise<unknown> {
   }
 }
 
-const interpreter = workflow.stamped(testStamp(["interpreter"]))("interpreter", { version: 1 }, async (root: Node) => {
-  try {
-    return { ok: await run(root) };
-  } catch (e) {
-    return { error: (e as Error).name };
-  }
-});
+const interpreter = workflow.stamped(testStamp(["interpreter"]))(
+  "interpreter",
+  { version: 1 },
+  async (root: Node) => {
+    try {
+      return { ok: await run(root) };
+    } catch (e) {
+      return { error: (e as Error).name };
+    }
+  },
+);
 
 // --- a random engine ----------------------------------------------------------------------
 
@@ -105,7 +135,11 @@ async function runLive(root: Node, choices: Choices, runId?: string): Promise<En
     const candidates: ResolutionEvent[] = [];
     for (const identity of sim.open.activities.keys()) {
       const fail = choices.next(8) === 0;
-      candidates.push(fail ? resolve.failed(identity, new Error(`failed ${identity}`), 3) : resolve.completed(identity, `${identity}!`));
+      candidates.push(
+        fail
+          ? resolve.failed(identity, new Error(`failed ${identity}`), 3)
+          : resolve.completed(identity, `${identity}!`),
+      );
     }
     for (const identity of sim.open.timers) candidates.push(resolve.fired(identity));
     for (const name of ["s0", "s1"]) candidates.push(resolve.signal(name, `${name}#${signals}`));
@@ -145,7 +179,11 @@ function shape(events: readonly (HistoryEventBody | HistoryEvent)[]): unknown[] 
 function withoutStacks(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutStacks);
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== "stack").map(([key, v]) => [key, withoutStacks(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== "stack")
+      .map(([key, v]) => [key, withoutStacks(v)]),
+  );
 }
 
 function partition<T>(items: readonly T[], choices: Choices): T[][] {
@@ -179,10 +217,16 @@ describe("replay properties (random workflows, completion orders and step batchi
           boundary += step.events.length;
           boundaries.push(boundary);
         }
-        const cut = boundaries[picks[0] as number % boundaries.length] as number;
+        const cut = boundaries[(picks[0] as number) % boundaries.length] as number;
         const prefix = sim.history.slice(0, cut);
-        const resumed = await createExecution(interpreter, { runId: sim.runId, workflowId: "w", history: prefix });
-        const restDeliveries = sim.history.slice(prefix.length).filter((e) => isDelivery(e)) as unknown as ResolutionEvent[];
+        const resumed = await createExecution(interpreter, {
+          runId: sim.runId,
+          workflowId: "w",
+          history: prefix,
+        });
+        const restDeliveries = sim.history
+          .slice(prefix.length)
+          .filter((e) => isDelivery(e)) as unknown as ResolutionEvent[];
         const produced: HistoryEventBody[] = [];
         if (!resumed.finished) produced.push(...(await resumed.step({ now: 0, deliveries: [] })).events);
         for (const delivery of restDeliveries) {
@@ -199,19 +243,25 @@ describe("replay properties (random workflows, completion orders and step batchi
 
   it("feeding the same deliveries in any step batching gives the same history, commands and result", async () => {
     await fc.assert(
-      fc.asyncProperty(program, fc.array(fc.nat(), { minLength: 50, maxLength: 50 }), fc.array(fc.nat(), { minLength: 20, maxLength: 20 }), async (root, picks, batching) => {
-        const sim = await runLive(root, new Choices(picks));
-        const deliveries = sim.deliveries();
-        const again = await EngineSimulator.start(interpreter, root, { runId: sim.runId });
-        for (const batch of partition(deliveries, new Choices(batching))) {
-          if (again.outcome !== undefined) break;
-          await again.step(batch);
-        }
-        expect(shape(again.history)).toEqual(shape(sim.history));
-        const commands = (s: EngineSimulator): unknown[] => shape(s.steps.flatMap((step) => step.commands.filter(isEffect) as HistoryEventBody[]));
-        expect(commands(again)).toEqual(commands(sim));
-        expect(again.outcome).toEqual(sim.outcome);
-      }),
+      fc.asyncProperty(
+        program,
+        fc.array(fc.nat(), { minLength: 50, maxLength: 50 }),
+        fc.array(fc.nat(), { minLength: 20, maxLength: 20 }),
+        async (root, picks, batching) => {
+          const sim = await runLive(root, new Choices(picks));
+          const deliveries = sim.deliveries();
+          const again = await EngineSimulator.start(interpreter, root, { runId: sim.runId });
+          for (const batch of partition(deliveries, new Choices(batching))) {
+            if (again.outcome !== undefined) break;
+            await again.step(batch);
+          }
+          expect(shape(again.history)).toEqual(shape(sim.history));
+          const commands = (s: EngineSimulator): unknown[] =>
+            shape(s.steps.flatMap((step) => step.commands.filter(isEffect) as HistoryEventBody[]));
+          expect(commands(again)).toEqual(commands(sim));
+          expect(again.outcome).toEqual(sim.outcome);
+        },
+      ),
       settings,
     );
   });
@@ -220,15 +270,24 @@ describe("replay properties (random workflows, completion orders and step batchi
 describe("replay properties across runs", () => {
   it("runs stepped concurrently in one process journal exactly what each journals alone", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(program, fc.array(fc.nat(), { minLength: 30, maxLength: 30 })), { minLength: 2, maxLength: 4 }), async (runs) => {
-        const alone: EngineSimulator[] = [];
-        for (const [i, [root, picks]] of runs.entries()) alone.push(await runLive(root, new Choices(picks), `run-${i}`));
-        const together = await Promise.all(runs.map(([root, picks], i) => runLive(root, new Choices(picks), `run-${i}`)));
-        for (const [i, sim] of together.entries()) {
-          expect(shape(sim.history)).toEqual(shape((alone[i] as EngineSimulator).history));
-          expect(withoutStacks(sim.outcome)).toEqual(withoutStacks(alone[i]?.outcome));
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(program, fc.array(fc.nat(), { minLength: 30, maxLength: 30 })), {
+          minLength: 2,
+          maxLength: 4,
+        }),
+        async (runs) => {
+          const alone: EngineSimulator[] = [];
+          for (const [i, [root, picks]] of runs.entries())
+            alone.push(await runLive(root, new Choices(picks), `run-${i}`));
+          const together = await Promise.all(
+            runs.map(([root, picks], i) => runLive(root, new Choices(picks), `run-${i}`)),
+          );
+          for (const [i, sim] of together.entries()) {
+            expect(shape(sim.history)).toEqual(shape((alone[i] as EngineSimulator).history));
+            expect(withoutStacks(sim.outcome)).toEqual(withoutStacks(alone[i]?.outcome));
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -239,7 +298,13 @@ function isEffect(command: Command): boolean {
 }
 
 function isDelivery(event: HistoryEvent): boolean {
-  return ["activity_completed", "activity_failed", "timer_fired", "signal_received", "cancel_requested"].includes(event.kind);
+  return [
+    "activity_completed",
+    "activity_failed",
+    "timer_fired",
+    "signal_received",
+    "cancel_requested",
+  ].includes(event.kind);
 }
 
 function stripped(event: ResolutionEvent): ResolutionEvent {

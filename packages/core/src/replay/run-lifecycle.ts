@@ -91,7 +91,11 @@ export class RunLifecycle {
       this.timeoutArmed = true;
       return;
     }
-    this.deps.recorder.withdraw(this.deps.waits.rejectAll(() => new WorkflowTimeoutError(this.deps.definition.name, deadline.timeoutMs)));
+    this.deps.recorder.withdraw(
+      this.deps.waits.rejectAll(
+        () => new WorkflowTimeoutError(this.deps.definition.name, deadline.timeoutMs),
+      ),
+    );
   }
 
   /** A cancellation or timeout that found nothing pending, as the rejection of the effect called now (once). */
@@ -110,8 +114,10 @@ export class RunLifecycle {
   /** Whether the workflow asked to compensate when it ends with this error (and has not yet). */
   compensatesOnExit(error: unknown): boolean {
     if (this.exitCompensating) return false;
-    if (this.cancelReason !== undefined && isContinuumError(error, ErrorCode.Cancelled)) return this.deps.definition.onCancel === "compensate";
-    if (this.timedOut && isContinuumError(error, ErrorCode.WorkflowTimeout)) return this.deps.definition.onTimeout === "compensate";
+    if (this.cancelReason !== undefined && isContinuumError(error, ErrorCode.Cancelled))
+      return this.deps.definition.onCancel === "compensate";
+    if (this.timedOut && isContinuumError(error, ErrorCode.WorkflowTimeout))
+      return this.deps.definition.onTimeout === "compensate";
     return false;
   }
 

@@ -22,7 +22,10 @@ interface TurnQueue {
 // Shared through globalThis for the same reason as the current-execution slot: two copies of
 // this module must not run turns side by side.
 const queueKey = Symbol.for("@continuum/core/replay-turns");
-const queue: TurnQueue = ((globalThis as Record<symbol, unknown>)[queueKey] as TurnQueue | undefined) ?? { busy: false, waiting: [] };
+const queue: TurnQueue = ((globalThis as Record<symbol, unknown>)[queueKey] as TurnQueue | undefined) ?? {
+  busy: false,
+  waiting: [],
+};
 (globalThis as Record<symbol, unknown>)[queueKey] = queue;
 
 // Captured at load: a test that later installs fake timers must not stall replay.

@@ -2,9 +2,24 @@ import { decode, encode } from "../codec/index.ts";
 import { ExecutionStateError } from "../errors/replay-errors.ts";
 import { SignalWaitReplacedError } from "../errors/workflow-errors.ts";
 import { isCommandEvent } from "../model/index.ts";
-import type { Cursor, Encoded, HistoryEvent, ResolutionEvent, ResolvedActivityOptions, TerminalCommand, WorkflowStamp } from "../model/index.ts";
+import type {
+  Cursor,
+  Encoded,
+  HistoryEvent,
+  ResolutionEvent,
+  ResolvedActivityOptions,
+  TerminalCommand,
+  WorkflowStamp,
+} from "../model/index.ts";
 import { currentHost, registerScopeStorage } from "../workflow/effect-host.ts";
-import type { ChildRef, ChildRequest, EffectHost, EffectScopeStorage, PreparedCompensation, TimerSpec } from "../workflow/effect-host.ts";
+import type {
+  ChildRef,
+  ChildRequest,
+  EffectHost,
+  EffectScopeStorage,
+  PreparedCompensation,
+  TimerSpec,
+} from "../workflow/effect-host.ts";
 import type { CompensateAllOptions } from "../workflow/compensate.ts";
 import type { LogLevel } from "../workflow/log.ts";
 import type { AnyWorkflowDefinition } from "../workflow/workflow.ts";
@@ -13,7 +28,13 @@ import { ChildEffects } from "./child-effects.ts";
 import { forever, noop, rejected } from "./deferred.ts";
 import { EffectRecorder } from "./effect-recorder.ts";
 import { EffectWaits } from "./effect-waits.ts";
-import type { Execution, ExecutionOptions, ExecutionStepInput, ExecutionStepResult, LogSink } from "./execution-contract.ts";
+import type {
+  Execution,
+  ExecutionOptions,
+  ExecutionStepInput,
+  ExecutionStepResult,
+  LogSink,
+} from "./execution-contract.ts";
 import { isResolutionEvent, terminalEvent } from "./history-events.ts";
 import { HistoryMatcher } from "./history-matcher.ts";
 import { logEntry } from "./log-entry.ts";
@@ -70,7 +91,12 @@ export class WorkflowExecution implements EffectHost, Execution {
   readonly patched: EffectHost["patched"];
   readonly deprecatePatch: EffectHost["deprecatePatch"];
 
-  constructor(definition: AnyWorkflowDefinition, runId: string, history: readonly HistoryEvent[], options: ExecutionOptions) {
+  constructor(
+    definition: AnyWorkflowDefinition,
+    runId: string,
+    history: readonly HistoryEvent[],
+    options: ExecutionOptions,
+  ) {
     this.definition = definition;
     this.runId = runId;
     this.workflowName = definition.name;
@@ -84,7 +110,11 @@ export class WorkflowExecution implements EffectHost, Execution {
     this.recorder = new EffectRecorder(this.recorded, this.workflowName);
     this.lifecycle = new RunLifecycle({ definition, waits: this.waits, recorder: this.recorder });
     this.activities = new ActivityScheduler(this.recorder, this.waits);
-    const values = new RecordedValues(this.recorder, { ended: () => this.ended(), now: () => this.clock, inSideEffectScope: (fn) => this.inScope(true, fn) });
+    const values = new RecordedValues(this.recorder, {
+      ended: () => this.ended(),
+      now: () => this.clock,
+      inSideEffectScope: (fn) => this.inScope(true, fn),
+    });
     this.values = values;
     this.recordValue = values.recordValue.bind(values);
     this.sideEffect = values.sideEffect.bind(values);
@@ -111,13 +141,21 @@ export class WorkflowExecution implements EffectHost, Execution {
       throw new ExecutionStateError(this.runId, "corrupt", "history does not begin with run_started");
     }
     if (started.workflowName !== this.workflowName) {
-      throw new ExecutionStateError(this.runId, "mismatch", `history belongs to workflow ${JSON.stringify(started.workflowName)}, not ${JSON.stringify(this.workflowName)}`);
+      throw new ExecutionStateError(
+        this.runId,
+        "mismatch",
+        `history belongs to workflow ${JSON.stringify(started.workflowName)}, not ${JSON.stringify(this.workflowName)}`,
+      );
     }
     this.recorder.replaying = this.recorded.peek() !== undefined;
     await this.turn(() => this.start(started.input));
     this.recorder.replaying = false;
     if (this.broken === undefined) this.recorded.checkNothingSkipped();
-    for (let event = this.recorded.peek(); event !== undefined && this.broken === undefined; event = this.recorded.peek()) {
+    for (
+      let event = this.recorded.peek();
+      event !== undefined && this.broken === undefined;
+      event = this.recorded.peek()
+    ) {
       if (isCommandEvent(event)) {
         this.recorded.checkNothingSkipped();
       } else if (isResolutionEvent(event)) {
@@ -135,7 +173,13 @@ export class WorkflowExecution implements EffectHost, Execution {
         this.recorded.skip();
       }
     }
-    if (this.broken === undefined && this.endedWhileReplaying && !this.outcomeJournaled && this.outcome !== undefined) this.recorded.endedEarly(this.outcome);
+    if (
+      this.broken === undefined &&
+      this.endedWhileReplaying &&
+      !this.outcomeJournaled &&
+      this.outcome !== undefined
+    )
+      this.recorded.endedEarly(this.outcome);
     if (this.broken !== undefined) throw this.broken;
     this.recorded.release();
   }
@@ -145,8 +189,14 @@ export class WorkflowExecution implements EffectHost, Execution {
   async step(input: ExecutionStepInput): Promise<ExecutionStepResult> {
     if (this.broken !== undefined) throw this.broken;
     if (this.disposed) throw new ExecutionStateError(this.runId, "disposed", "step() after dispose()");
-    if (this.outcomeJournaled) throw new ExecutionStateError(this.runId, "finished", "step() after the run finished");
-    if (this.stepping) throw new ExecutionStateError(this.runId, "stepping", "step() while another step() of this execution is running");
+    if (this.outcomeJournaled)
+      throw new ExecutionStateError(this.runId, "finished", "step() after the run finished");
+    if (this.stepping)
+      throw new ExecutionStateError(
+        this.runId,
+        "stepping",
+        "step() while another step() of this execution is running",
+      );
     this.stepping = true;
     try {
       this.clock = input.now;
@@ -169,7 +219,9 @@ export class WorkflowExecution implements EffectHost, Execution {
       this.seq += events.length;
       const commands: ExecutionStepResult["commands"][number][] = events.filter(isCommandEvent);
       if (outcome !== undefined) commands.push(outcome);
-      return outcome === undefined ? { events, commands, cancelTimers, cancelTasks } : { events, commands, cancelTimers, cancelTasks, outcome };
+      return outcome === undefined
+        ? { events, commands, cancelTimers, cancelTasks }
+        : { events, commands, cancelTimers, cancelTasks, outcome };
     } finally {
       this.stepping = false;
     }
@@ -305,7 +357,9 @@ export class WorkflowExecution implements EffectHost, Execution {
     const blocked = this.blocked();
     if (blocked !== undefined) return blocked;
     const compensation = this.activities.takeCompensation(result);
-    const done = this.activities.schedule(cursor, compensation.activityName, compensation.args, compensation.options, undefined, true).then(noop);
+    const done = this.activities
+      .schedule(cursor, compensation.activityName, compensation.args, compensation.options, undefined, true)
+      .then(noop);
     done.catch(noop);
     return done;
   }
@@ -316,7 +370,11 @@ export class WorkflowExecution implements EffectHost, Execution {
       if (blocked !== undefined) return blocked;
       const pending = this.activities.takeAllCompensations();
       // Issued together (most recent first), awaited together; the first failure in that order is reported.
-      const settled = await Promise.allSettled(pending.map((c) => this.activities.schedule(cursor, c.activityName, c.args, c.options, undefined, true)));
+      const settled = await Promise.allSettled(
+        pending.map((c) =>
+          this.activities.schedule(cursor, c.activityName, c.args, c.options, undefined, true),
+        ),
+      );
       const failed = settled.find((outcome) => outcome.status === "rejected");
       if (failed !== undefined) throw failed.reason;
       return;
@@ -345,9 +403,14 @@ export class WorkflowExecution implements EffectHost, Execution {
     const timed = arrived === undefined && timeoutMs !== undefined;
     this.recorder.issue({ kind: "signal_wait_started", identity, name, ...(timed ? { timeoutMs } : {}) });
     // Older waits for this name still pending from earlier turns give way to this one.
-    const replaced = this.waits.replaceSignalWaits(name, this.turns, (old) => new SignalWaitReplacedError(name, old, identity));
+    const replaced = this.waits.replaceSignalWaits(
+      name,
+      this.turns,
+      (old) => new SignalWaitReplacedError(name, old, identity),
+    );
     this.recorder.withdrawTimers(replaced);
-    if (arrived === undefined) return this.waits.add(identity, { kind: "signal", name, timed, turn: this.turns });
+    if (arrived === undefined)
+      return this.waits.add(identity, { kind: "signal", name, timed, turn: this.turns });
     try {
       return Promise.resolve(decode(arrived.payload, "signal"));
     } catch (error) {

@@ -1,12 +1,35 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { activity, ActivityFailure, days, defineActivity, hours, isTimeout, log, minutes, now, random, signal, sleep, uuid4, workflow } from "../workflow/index.ts";
+import {
+  activity,
+  ActivityFailure,
+  days,
+  defineActivity,
+  hours,
+  isTimeout,
+  log,
+  minutes,
+  now,
+  random,
+  signal,
+  sleep,
+  uuid4,
+  workflow,
+} from "../workflow/index.ts";
 import { ErrorCode } from "../errors/error-code.ts";
 import { TestKitError, WorkflowFailedError } from "../errors/engine-errors.ts";
 import { activityContext } from "../worker/activity-context.ts";
 import { createTestEnvironment, mockActivity } from "./index.ts";
-import { fulfillment, ledger, orderActivities, orderFlow, payments, sampleOrder } from "./test-support/order-fixture.ts";
+import {
+  fulfillment,
+  ledger,
+  orderActivities,
+  orderFlow,
+  payments,
+  sampleOrder,
+} from "./test-support/order-fixture.ts";
 
-const stamp = (versionHash: string) => ({ format: 1, versionHash, cursors: [], file: "test/kit.workflow.ts", line: 1 }) as const;
+const stamp = (versionHash: string) =>
+  ({ format: 1, versionHash, cursors: [], file: "test/kit.workflow.ts", line: 1 }) as const;
 
 beforeEach(() => {
   ledger.length = 0;
@@ -14,7 +37,11 @@ beforeEach(() => {
 
 describe("test environment: the order flow", () => {
   it("runs to completion: validate, charge, approved review, ship", async () => {
-    const env = await createTestEnvironment({ workflows: [orderFlow], activities: orderActivities, paranoid: true });
+    const env = await createTestEnvironment({
+      workflows: [orderFlow],
+      activities: orderActivities,
+      paranoid: true,
+    });
     const run = await env.client.start(orderFlow, sampleOrder);
     await env.settle();
     expect((await env.client.describe(run.runId)).status).toBe("running"); // waiting for the review
@@ -60,7 +87,11 @@ describe("test environment: the order flow", () => {
   });
 
   it("the review wait times out after 24 hours of skipped time and the order is refunded", async () => {
-    const env = await createTestEnvironment({ workflows: [orderFlow], activities: orderActivities, paranoid: true });
+    const env = await createTestEnvironment({
+      workflows: [orderFlow],
+      activities: orderActivities,
+      paranoid: true,
+    });
     const started = env.now();
     const run = await env.client.start(orderFlow, sampleOrder);
     expect(await run.result()).toEqual({ status: "refunded", reason: "review_timed_out" });
@@ -110,7 +141,10 @@ describe("test environment: the order flow", () => {
     const described = await env.waitFor(run.runId, "cancelled");
     expect(cancelled).toEqual(["customer called"]);
     expect(described.status).toBe("cancelled");
-    await expect(run.result()).rejects.toMatchObject({ code: ErrorCode.Cancelled, data: { reason: "customer called" } });
+    await expect(run.result()).rejects.toMatchObject({
+      code: ErrorCode.Cancelled,
+      data: { reason: "customer called" },
+    });
     expect(ledger).not.toContain("ship:o-1");
   });
 });
@@ -130,10 +164,16 @@ describe("test environment: time, timeouts and failures", () => {
   });
 
   it("an activity that hangs past its timeout fails after its attempts; the workflow sees ActivityFailure", async () => {
-    const hang = defineActivity("hang", async () => {
-      await new Promise((_resolve, reject) => activityContext().signal.addEventListener("abort", () => reject(new Error("aborted"))));
-      return "never";
-    }, { timeoutMs: minutes(1), retry: { maxAttempts: 2, initialIntervalMs: 10 } });
+    const hang = defineActivity(
+      "hang",
+      async () => {
+        await new Promise((_resolve, reject) =>
+          activityContext().signal.addEventListener("abort", () => reject(new Error("aborted"))),
+        );
+        return "never";
+      },
+      { timeoutMs: minutes(1), retry: { maxAttempts: 2, initialIntervalMs: 10 } },
+    );
     const caller = workflow.stamped(stamp("caller"))("caller", { version: 1 }, async () => {
       try {
         return await activity.at("activity:hang#0")(hang);
@@ -168,7 +208,9 @@ describe("test environment: time, timeouts and failures", () => {
   });
 
   it("waitFor explains a run that can never get there (a signal only the test can send)", async () => {
-    const waiter = workflow.stamped(stamp("waiter"))("waiter", { version: 1 }, async () => signal.at("signal:go#0")<string>("go"));
+    const waiter = workflow.stamped(stamp("waiter"))("waiter", { version: 1 }, async () =>
+      signal.at("signal:go#0")<string>("go"),
+    );
     const env = await createTestEnvironment({ workflows: [waiter] });
     const run = await env.client.start(waiter, undefined);
     const error = await env.waitFor(run.runId, "completed").catch((e: unknown) => e);
@@ -199,11 +241,18 @@ describe("test environment: paranoid mode", () => {
     const right = defineActivity("right", async () => "R");
     const moody = workflow.stamped(stamp("moody"))("moody", { version: 1 }, async () => {
       calls++;
-      const first = calls % 2 === 1 ? await activity.at("activity:left#0")(left) : await activity.at("activity:right#0")(right);
+      const first =
+        calls % 2 === 1
+          ? await activity.at("activity:left#0")(left)
+          : await activity.at("activity:right#0")(right);
       await sleep.at("sleep:#0")(minutes(1));
       return first;
     });
-    const env = await createTestEnvironment({ workflows: [moody], activities: [left, right], paranoid: true });
+    const env = await createTestEnvironment({
+      workflows: [moody],
+      activities: [left, right],
+      paranoid: true,
+    });
     const run = await env.client.start(moody, undefined);
     const error = await run.result().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TestKitError);
@@ -253,11 +302,17 @@ describe("test environment: paranoid mode", () => {
 
   it("an activity idempotency key runs the side effect once across runs; both runs get the stored result", async () => {
     let charged = 0;
-    const charge = defineActivity("psp.charge", async (orderId: string) => {
-      charged++;
-      return `receipt-${orderId}-${charged}`;
-    }, { idempotencyKey: (orderId) => `charge:${orderId}` });
-    const pay = workflow.stamped(stamp("pay"))("pay", { version: 1 }, async (orderId: string) => activity.at("activity:charge#0")(charge, orderId));
+    const charge = defineActivity(
+      "psp.charge",
+      async (orderId: string) => {
+        charged++;
+        return `receipt-${orderId}-${charged}`;
+      },
+      { idempotencyKey: (orderId) => `charge:${orderId}` },
+    );
+    const pay = workflow.stamped(stamp("pay"))("pay", { version: 1 }, async (orderId: string) =>
+      activity.at("activity:charge#0")(charge, orderId),
+    );
     const env = await createTestEnvironment({ workflows: [pay], activities: [charge] });
     const first = await env.client.start(pay, "o-7");
     expect(await first.result()).toBe("receipt-o-7-1");
@@ -270,16 +325,24 @@ describe("test environment: paranoid mode", () => {
 
   it("a heartbeating activity outlives its heartbeat timeout; a silent one is abandoned and retried", async () => {
     const attemptsSeen: number[] = [];
-    const steps = defineActivity("steps", async (silentOnFirstAttempt: boolean) => {
-      const ctx = activityContext();
-      attemptsSeen.push(ctx.attempt);
-      if (silentOnFirstAttempt && ctx.attempt === 1) {
-        await new Promise((_resolve, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
-      }
-      for (let i = 0; i < 3; i++) await ctx.heartbeat(i);
-      return ctx.attempt;
-    }, { heartbeatTimeoutMs: 1_000, timeoutMs: minutes(10), retry: { initialIntervalMs: 10 } });
-    const runner = workflow.stamped(stamp("runner"))("runner", { version: 1 }, async (silent: boolean) => activity.at("activity:steps#0")(steps, silent));
+    const steps = defineActivity(
+      "steps",
+      async (silentOnFirstAttempt: boolean) => {
+        const ctx = activityContext();
+        attemptsSeen.push(ctx.attempt);
+        if (silentOnFirstAttempt && ctx.attempt === 1) {
+          await new Promise((_resolve, reject) =>
+            ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)),
+          );
+        }
+        for (let i = 0; i < 3; i++) await ctx.heartbeat(i);
+        return ctx.attempt;
+      },
+      { heartbeatTimeoutMs: 1_000, timeoutMs: minutes(10), retry: { initialIntervalMs: 10 } },
+    );
+    const runner = workflow.stamped(stamp("runner"))("runner", { version: 1 }, async (silent: boolean) =>
+      activity.at("activity:steps#0")(steps, silent),
+    );
     const env = await createTestEnvironment({ workflows: [runner], activities: [steps], idleActivityMs: 20 });
     const timedOut: string[] = [];
     env.events.on("activity.timed_out", (e) => timedOut.push(e.kind));

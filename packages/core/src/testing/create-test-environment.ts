@@ -52,7 +52,12 @@ export interface TestEnvironment {
   /** The manual clock's time (epoch ms). */
   now(): number;
   /** Sends a signal (it is delivered at the next drive). */
-  sendSignal(runId: string, name: string, payload?: unknown, options?: { deliveryId?: string }): Promise<{ accepted: boolean }>;
+  sendSignal(
+    runId: string,
+    name: string,
+    payload?: unknown,
+    options?: { deliveryId?: string },
+  ): Promise<{ accepted: boolean }>;
   /** Moves the clock by `ms`, firing every timer, retry and timeout due on the way, in order. */
   advanceTime(ms: number): Promise<void>;
   /** Runs everything that can run at the current time; the clock does not move. */
@@ -97,7 +102,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     cacheSize: options.cacheSize ?? 100,
     driftBackoffMs: Number.MAX_SAFE_INTEGER,
     timers,
-    activityOverrides: new Map((options.activityMocks ?? []).map((mock) => [mock.activityName, mock.implementation])),
+    activityOverrides: new Map(
+      (options.activityMocks ?? []).map((mock) => [mock.activityName, mock.implementation]),
+    ),
     ...(options.paranoid === true
       ? {
           afterCommit: async (step) => {
@@ -113,7 +120,12 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     problems.push(
       event.error instanceof Error
         ? event.error
-        : new TestKitError(`engine error in ${event.where}: ${String(event.error)}`, { where: event.where }, "a non-Error value was thrown; throw Error instances", event.error),
+        : new TestKitError(
+            `engine error in ${event.where}: ${String(event.error)}`,
+            { where: event.where },
+            "a non-Error value was thrown; throw Error instances",
+            event.error,
+          ),
     ),
   );
   events.on("replay.drift", (event) => problems.push(deserializeError(event.error)));
@@ -160,7 +172,11 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       if (next === undefined || next <= clock.now()) return false;
       timers.advanceTo(next);
     }
-    throw new TestKitError(`the engine was still busy after ${maxRounds} rounds`, { maxRounds }, "a workflow may loop forever (e.g. sleeping in an endless loop); raise maxRounds if it is just long");
+    throw new TestKitError(
+      `the engine was still busy after ${maxRounds} rounds`,
+      { maxRounds },
+      "a workflow may loop forever (e.g. sleeping in an endless loop); raise maxRounds if it is just long",
+    );
   };
 
   const settle = async (): Promise<void> => {
@@ -219,7 +235,10 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     }
   };
 
-  const base = createClient({ journal, ...(options.namespace === undefined ? {} : { namespace: options.namespace }) });
+  const base = createClient({
+    journal,
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
   const result = async <Output>(runId: string, opts?: { timeoutMs?: number }): Promise<Output> => {
     await finish(runId);
     return base.result<Output>(runId, opts);
@@ -241,7 +260,12 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     now: () => clock.now(),
     sendSignal: (runId, name, payload, signalOptions) => client.signal(runId, name, payload, signalOptions),
     async advanceTime(ms) {
-      if (!(ms >= 0)) throw new TestKitError(`advanceTime needs a non-negative number of ms, got ${ms}`, { ms }, "pass a duration such as 60_000");
+      if (!(ms >= 0))
+        throw new TestKitError(
+          `advanceTime needs a non-negative number of ms, got ${ms}`,
+          { ms },
+          "pass a duration such as 60_000",
+        );
       const target = clock.now() + ms;
       await settle();
       for (;;) {

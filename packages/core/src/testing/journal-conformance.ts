@@ -5,7 +5,11 @@ import { deferralConformance } from "./conformance/deferral-conformance.ts";
 import { eagerStartConformance } from "./conformance/eager-start-conformance.ts";
 import { taskCancellationConformance } from "./conformance/task-cancellation-conformance.ts";
 import { scenarioConformance } from "./conformance/scenario-conformance.ts";
-import type { HarnessRef, JournalConformanceFactory, JournalHarness } from "./conformance/conformance-harness.ts";
+import type {
+  HarnessRef,
+  JournalConformanceFactory,
+  JournalHarness,
+} from "./conformance/conformance-harness.ts";
 import { runsConformance } from "./conformance/runs-conformance.ts";
 import { stepsConformance } from "./conformance/steps-conformance.ts";
 import { stickyConformance } from "./conformance/sticky-conformance.ts";
@@ -47,7 +51,8 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
       await harness?.close();
     });
     const h: HarnessRef = () => {
-      if (current === undefined) throw new Error("journal conformance: no harness (factory.create() failed?)");
+      if (current === undefined)
+        throw new Error("journal conformance: no harness (factory.create() failed?)");
       return current;
     };
     runsConformance(h);

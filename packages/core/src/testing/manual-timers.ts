@@ -20,7 +20,8 @@ export function createManualTimers(clock: ManualClock): ManualTimers {
   const runDue = (): void => {
     for (;;) {
       let due: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of pending) if (entry[1].at <= clock.now() && (due === undefined || entry[1].at < due[1].at)) due = entry;
+      for (const entry of pending)
+        if (entry[1].at <= clock.now() && (due === undefined || entry[1].at < due[1].at)) due = entry;
       if (due === undefined) return;
       pending.delete(due[0]);
       due[1].fn();

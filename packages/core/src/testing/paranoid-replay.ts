@@ -21,12 +21,21 @@ const liveValueKinds: ReadonlySet<string> = new Set(["uuid4", "random", "sideEff
  *
  * Returns the problem found, or `undefined`.
  */
-export async function checkStepByReplay(journal: Journal, registry: Registry, step: CommittedStep): Promise<TestKitError | undefined> {
+export async function checkStepByReplay(
+  journal: Journal,
+  registry: Registry,
+  step: CommittedStep,
+): Promise<TestKitError | undefined> {
   const history = (await journal.readHistory(step.runId)).filter((event) => event.seq <= step.fromSeq);
-  const definition = registry.workflowVersion(step.workflowName, step.versionHash) ?? registry.workflow(step.workflowName);
+  const definition =
+    registry.workflowVersion(step.workflowName, step.versionHash) ?? registry.workflow(step.workflowName);
   let produced: readonly HistoryEventBody[];
   try {
-    const execution = await registry.createExecution(definition, { runId: step.runId, workflowId: step.workflowId, history }, { now: step.now, silent: true });
+    const execution = await registry.createExecution(
+      definition,
+      { runId: step.runId, workflowId: step.workflowId, history },
+      { now: step.now, silent: true },
+    );
     try {
       produced = (await execution.step({ now: step.now, deliveries: step.deliveries })).events;
     } finally {
@@ -48,7 +57,12 @@ export async function checkStepByReplay(journal: Journal, registry: Registry, st
       return new TestKitError(
         `paranoid replay of run ${step.runId} (workflow ${step.workflowName}) diverged at seq ${step.fromSeq + 1 + i}:\n` +
           `  live:   ${expected[i] ?? "nothing"}\n  replay: ${actual[i] ?? "nothing"}`,
-        { runId: step.runId, seq: step.fromSeq + 1 + i, live: expected[i] ?? null, replay: actual[i] ?? null },
+        {
+          runId: step.runId,
+          seq: step.fromSeq + 1 + i,
+          live: expected[i] ?? null,
+          replay: actual[i] ?? null,
+        },
         "the workflow is not deterministic: remove hidden state (module-level variables), Date.now(), Math.random() and I/O from it, or move them into activities",
       );
     }
@@ -61,7 +75,8 @@ function comparable(event: HistoryEventBody): string {
   if (event.kind === "run_failed") return canonicalJson({ ...event, error: withoutStacks(event.error) });
   if (event.kind === "value_recorded") {
     const kind = parseCursor(event.identity.slice(0, event.identity.lastIndexOf("@")))?.kind;
-    if (kind !== undefined && liveValueKinds.has(kind)) return canonicalJson({ ...event, value: "<live value>" });
+    if (kind !== undefined && liveValueKinds.has(kind))
+      return canonicalJson({ ...event, value: "<live value>" });
   }
   return canonicalJson(event);
 }

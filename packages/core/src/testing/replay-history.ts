@@ -25,10 +25,18 @@ export interface ReplayHistoryOptions {
  * });
  * ```
  */
-export async function replayHistory(definition: AnyWorkflowDefinition, history: readonly HistoryEvent[], options: ReplayHistoryOptions = {}): Promise<void> {
+export async function replayHistory(
+  definition: AnyWorkflowDefinition,
+  history: readonly HistoryEvent[],
+  options: ReplayHistoryOptions = {},
+): Promise<void> {
   const { name } = workflowInfo(definition);
   const runId = options.runId ?? "replay";
-  const execution = await createExecution(definition, { runId, workflowId: options.workflowId ?? runId, history }, {});
+  const execution = await createExecution(
+    definition,
+    { runId, workflowId: options.workflowId ?? runId, history },
+    {},
+  );
   try {
     if (execution.finished) return;
     // A recorded step committed every command the code issued; a deterministic replay has

@@ -4,7 +4,18 @@ import { WorkflowFailedError } from "../errors/engine-errors.ts";
 import { CancelledError, WorkflowTimeoutError } from "../errors/workflow-errors.ts";
 import type { HistoryEvent } from "../model/index.ts";
 import { activityContext } from "../worker/activity-context.ts";
-import { activity, compensate, compensateAll, defineActivity, hours, isTimeout, minutes, patched, signal, workflow } from "../workflow/index.ts";
+import {
+  activity,
+  compensate,
+  compensateAll,
+  defineActivity,
+  hours,
+  isTimeout,
+  minutes,
+  patched,
+  signal,
+  workflow,
+} from "../workflow/index.ts";
 import { createTestEnvironment } from "./index.ts";
 import { replayHistory } from "./replay-history.ts";
 
@@ -12,7 +23,8 @@ import { replayHistory } from "./replay-history.ts";
 // runs LIFO or in parallel; workflow-level timeouts fail the run through a journal timer;
 // onCancel / onTimeout "compensate" undo the work before the run ends.
 
-const stamp = (versionHash: string) => ({ format: 1, versionHash, cursors: [], file: "test/saga.workflow.ts", line: 1 }) as const;
+const stamp = (versionHash: string) =>
+  ({ format: 1, versionHash, cursors: [], file: "test/saga.workflow.ts", line: 1 }) as const;
 
 /** Per test: effects of every attempt, and the net effects deduplicated by (run, identity). */
 function ledger() {
@@ -36,15 +48,21 @@ function ledger() {
     },
     { retry: { maxAttempts: 4, initialIntervalMs: 1_000 }, timeoutMs: 10_000 },
   );
-  const fail = defineActivity("saga.fail", async (what: string): Promise<string> => {
-    attempts.push(`fail:${what}`);
-    throw new Error(`${what} is sold out`);
-  }, { retry: { maxAttempts: 1 } });
+  const fail = defineActivity(
+    "saga.fail",
+    async (what: string): Promise<string> => {
+      attempts.push(`fail:${what}`);
+      throw new Error(`${what} is sold out`);
+    },
+    { retry: { maxAttempts: 1 } },
+  );
   return { attempts, effects, failingRelease, book, release, fail, activities: [book, release, fail] };
 }
 
 function scheduled(history: readonly HistoryEvent[]): string[] {
-  return history.flatMap((e) => (e.kind === "activity_scheduled" ? [`${e.identity} ${e.activityName} ${JSON.stringify(e.args)}`] : []));
+  return history.flatMap((e) =>
+    e.kind === "activity_scheduled" ? [`${e.identity} ${e.activityName} ${JSON.stringify(e.args)}`] : [],
+  );
 }
 
 describe("sagas: compensateAll order", () => {
@@ -52,7 +70,8 @@ describe("sagas: compensateAll order", () => {
     const l = ledger();
     const trip = workflow.stamped(stamp("trip-par"))("trip.parallel", { version: 1 }, async () => {
       try {
-        for (const what of ["flight", "hotel", "car"]) await activity.at("activity:book#0")(l.book, what, { compensate: [l.release, what] });
+        for (const what of ["flight", "hotel", "car"])
+          await activity.at("activity:book#0")(l.book, what, { compensate: [l.release, what] });
         await activity.at("activity:fail#0")(l.fail, "museum");
         return "booked";
       } catch {
@@ -70,7 +89,9 @@ describe("sagas: compensateAll order", () => {
       'compensateAll:#0@2 saga.release ["flight"]',
     ]);
     // All three were scheduled before any of them completed: one step issued them together.
-    const firstUndo = history.findIndex((e) => e.kind === "activity_scheduled" && e.identity === "compensateAll:#0@0");
+    const firstUndo = history.findIndex(
+      (e) => e.kind === "activity_scheduled" && e.identity === "compensateAll:#0@0",
+    );
     expect(history.slice(firstUndo, firstUndo + 3).every((e) => e.kind === "activity_scheduled")).toBe(true);
     expect([...l.effects.values()].sort()).toEqual(["car", "flight", "hotel"]);
     await env.close();
@@ -80,15 +101,20 @@ describe("sagas: compensateAll order", () => {
     for (const order of ["parallel", "lifo"] as const) {
       const l = ledger();
       l.failingRelease.set("hotel", 99);
-      const trip = workflow.stamped(stamp(`trip-fail-${order}`))(`trip.${order}`, { version: 1 }, async () => {
-        for (const what of ["flight", "hotel", "car"]) await activity.at("activity:book#0")(l.book, what, { compensate: [l.release, what] });
-        try {
-          await compensateAll.at("compensateAll:#0")({ order });
-          return "clean";
-        } catch (e) {
-          return `undo failed: ${(e as Error).message}`;
-        }
-      });
+      const trip = workflow.stamped(stamp(`trip-fail-${order}`))(
+        `trip.${order}`,
+        { version: 1 },
+        async () => {
+          for (const what of ["flight", "hotel", "car"])
+            await activity.at("activity:book#0")(l.book, what, { compensate: [l.release, what] });
+          try {
+            await compensateAll.at("compensateAll:#0")({ order });
+            return "clean";
+          } catch (e) {
+            return `undo failed: ${(e as Error).message}`;
+          }
+        },
+      );
       const env = await createTestEnvironment({ workflows: [trip], activities: l.activities });
       const run = await env.client.start(trip, undefined);
       expect(await run.result()).toMatch(/^undo failed: .*saga\.release/);
@@ -125,18 +151,27 @@ describe("sagas: compensations are activities", () => {
       return { ref: `${what}-ref` };
     });
     const wf = workflow.stamped(stamp("retry-undo"))("trip.retry", { version: 1 }, async () => {
-      const hotel = await activity.at("activity:reserve#0")(reserve, "hotel", { compensate: [l.release, "hotel"] });
+      const hotel = await activity.at("activity:reserve#0")(reserve, "hotel", {
+        compensate: [l.release, "hotel"],
+      });
       await compensate.at("compensate:#0")(hotel);
       return "undone";
     });
     // cacheSize 0: every step rebuilds the run by replay; paranoid: every step is replayed again.
-    const env = await createTestEnvironment({ workflows: [wf], activities: [...l.activities, reserve], cacheSize: 0, paranoid: true });
+    const env = await createTestEnvironment({
+      workflows: [wf],
+      activities: [...l.activities, reserve],
+      cacheSize: 0,
+      paranoid: true,
+    });
     const run = await env.client.start(wf, undefined);
     expect(await run.result()).toBe("undone");
     expect(l.attempts).toEqual(["book:hotel", "release:hotel#1", "release:hotel#2", "release:hotel#3"]);
     expect([...l.effects.entries()]).toEqual([[`${run.runId}:compensate:#0@0`, "hotel"]]);
     const history = await env.client.history(run.runId);
-    expect(history.filter((e) => e.kind === "activity_completed" && e.identity === "compensate:#0@0")).toHaveLength(1);
+    expect(
+      history.filter((e) => e.kind === "activity_completed" && e.identity === "compensate:#0@0"),
+    ).toHaveLength(1);
     await env.close();
   });
 
@@ -170,10 +205,14 @@ describe("sagas: compensations are activities", () => {
 describe("workflow-level timeout", () => {
   it("fails the run with WorkflowTimeoutError when its journal timer fires first", async () => {
     const l = ledger();
-    const wf = workflow.stamped(stamp("timeout"))("trip.timeout", { version: 1, timeoutMs: hours(1) }, async () => {
-      await activity.at("activity:book#0")(l.book, "flight");
-      return await signal.at("signal:approve#0")<string>("approve");
-    });
+    const wf = workflow.stamped(stamp("timeout"))(
+      "trip.timeout",
+      { version: 1, timeoutMs: hours(1) },
+      async () => {
+        await activity.at("activity:book#0")(l.book, "flight");
+        return await signal.at("signal:approve#0")<string>("approve");
+      },
+    );
     const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
     const started = env.now();
     const run = await env.client.start(wf, undefined);
@@ -182,8 +221,15 @@ describe("workflow-level timeout", () => {
     expect((error as WorkflowFailedError).cause).toMatchObject({ code: ErrorCode.WorkflowTimeout });
     expect(env.now() - started).toBe(hours(1));
     const history = await env.client.history(run.runId);
-    expect(history[1]).toMatchObject({ kind: "timer_started", identity: "workflowTimeout:#0@0", delayMs: hours(1) });
-    expect(history.at(-1)).toMatchObject({ kind: "run_failed", error: { code: ErrorCode.WorkflowTimeout, data: { timeoutMs: hours(1) } } });
+    expect(history[1]).toMatchObject({
+      kind: "timer_started",
+      identity: "workflowTimeout:#0@0",
+      delayMs: hours(1),
+    });
+    expect(history.at(-1)).toMatchObject({
+      kind: "run_failed",
+      error: { code: ErrorCode.WorkflowTimeout, data: { timeoutMs: hours(1) } },
+    });
     // The recorded run replays as it ran.
     await replayHistory(wf, history);
     await env.close();
@@ -191,19 +237,31 @@ describe("workflow-level timeout", () => {
 
   it("does not fire for a run that finishes in time, and the workflow may catch it to compensate", async () => {
     const l = ledger();
-    const quick = workflow.stamped(stamp("quick"))("trip.quick", { version: 1, timeoutMs: hours(1) }, async () => await activity.at("activity:book#0")(l.book, "flight"));
-    const caught = workflow.stamped(stamp("caught"))("trip.caught", { version: 1, timeoutMs: minutes(5) }, async () => {
-      await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
-      try {
-        await signal.at("signal:approve#0")<string>("approve");
-        return "approved";
-      } catch (e) {
-        if (!(e instanceof WorkflowTimeoutError)) throw e;
-        await compensateAll.at("compensateAll:#0")();
-        return `timed out after ${e.timeoutMs} ms, released`;
-      }
+    const quick = workflow.stamped(stamp("quick"))(
+      "trip.quick",
+      { version: 1, timeoutMs: hours(1) },
+      async () => await activity.at("activity:book#0")(l.book, "flight"),
+    );
+    const caught = workflow.stamped(stamp("caught"))(
+      "trip.caught",
+      { version: 1, timeoutMs: minutes(5) },
+      async () => {
+        await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
+        try {
+          await signal.at("signal:approve#0")<string>("approve");
+          return "approved";
+        } catch (e) {
+          if (!(e instanceof WorkflowTimeoutError)) throw e;
+          await compensateAll.at("compensateAll:#0")();
+          return `timed out after ${e.timeoutMs} ms, released`;
+        }
+      },
+    );
+    const env = await createTestEnvironment({
+      workflows: [quick, caught],
+      activities: l.activities,
+      paranoid: true,
     });
-    const env = await createTestEnvironment({ workflows: [quick, caught], activities: l.activities, paranoid: true });
     const fast = await env.client.start(quick, undefined);
     expect(await fast.result()).toBe("flight-ref");
     expect(await env.journal.nextDueAt()).toBeUndefined(); // the deadline's timer went with the run
@@ -215,11 +273,15 @@ describe("workflow-level timeout", () => {
 
   it("onTimeout compensate runs the compensations, then fails the run with the timeout", async () => {
     const l = ledger();
-    const wf = workflow.stamped(stamp("on-timeout"))("trip.onTimeout", { version: 1, timeoutMs: minutes(10), onTimeout: "compensate" }, async () => {
-      await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
-      await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
-      return await signal.at("signal:approve#0")<string>("approve");
-    });
+    const wf = workflow.stamped(stamp("on-timeout"))(
+      "trip.onTimeout",
+      { version: 1, timeoutMs: minutes(10), onTimeout: "compensate" },
+      async () => {
+        await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
+        await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
+        return await signal.at("signal:approve#0")<string>("approve");
+      },
+    );
     const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
     const run = await env.client.start(wf, undefined);
     const description = await env.waitFor(run.runId, "failed");
@@ -236,8 +298,15 @@ describe("workflow-level timeout", () => {
     const l = ledger();
     const body = async () => await activity.at("activity:book#0")(l.book, "flight");
     const without = workflow.stamped(stamp("same"))("trip.deadline", { version: 1 }, body);
-    const withIt = workflow.stamped(stamp("same"))("trip.deadline", { version: 1, timeoutMs: hours(2) }, body);
-    for (const [recordOn, replayOn] of [[without, withIt], [withIt, without]] as const) {
+    const withIt = workflow.stamped(stamp("same"))(
+      "trip.deadline",
+      { version: 1, timeoutMs: hours(2) },
+      body,
+    );
+    for (const [recordOn, replayOn] of [
+      [without, withIt],
+      [withIt, without],
+    ] as const) {
       const env = await createTestEnvironment({ workflows: [recordOn], activities: l.activities });
       const run = await env.client.start(recordOn, undefined);
       await run.result();
@@ -248,7 +317,9 @@ describe("workflow-level timeout", () => {
 
   it("rejects a bad timeoutMs or policy when the workflow is defined", () => {
     expect(() => workflow("bad.timeout", { version: 1, timeoutMs: -5 }, async () => 1)).toThrow(/timeoutMs/);
-    expect(() => workflow("bad.policy", { version: 1, onCancel: "undo" as never }, async () => 1)).toThrow(/onCancel/);
+    expect(() => workflow("bad.policy", { version: 1, onCancel: "undo" as never }, async () => 1)).toThrow(
+      /onCancel/,
+    );
   });
 });
 
@@ -258,7 +329,9 @@ describe("sagas: edge cases", () => {
     const sameWord = defineActivity("saga.same", async (_what: string) => "ok");
     const sameShape = defineActivity("saga.sameShape", async (_what: string) => ({ ok: true }));
     const wf = workflow.stamped(stamp("primitive"))("trip.primitive", { version: 1 }, async () => {
-      const hotel = await activity.at("activity:same#0")(sameWord, "hotel", { compensate: [l.release, "hotel"] });
+      const hotel = await activity.at("activity:same#0")(sameWord, "hotel", {
+        compensate: [l.release, "hotel"],
+      });
       await activity.at("activity:same#0")(sameWord, "car", { compensate: [l.release, "car"] });
       let refused = "";
       try {
@@ -266,12 +339,18 @@ describe("sagas: edge cases", () => {
       } catch (error) {
         refused = (error as { code?: string }).code ?? String(error);
       }
-      const flight = await activity.at("activity:sameShape#0")(sameShape, "flight", { compensate: [l.release, "flight"] });
+      const flight = await activity.at("activity:sameShape#0")(sameShape, "flight", {
+        compensate: [l.release, "flight"],
+      });
       await activity.at("activity:sameShape#0")(sameShape, "train", { compensate: [l.release, "train"] });
       await compensate.at("compensate:#1")(flight); // equal to the train's result, but not the same object
       return refused;
     });
-    const env = await createTestEnvironment({ workflows: [wf], activities: [...l.activities, sameWord, sameShape], paranoid: true });
+    const env = await createTestEnvironment({
+      workflows: [wf],
+      activities: [...l.activities, sameWord, sameShape],
+      paranoid: true,
+    });
     expect(await (await env.client.start(wf, undefined)).result()).toBe(ErrorCode.InvalidArgument);
     expect([...l.effects.values()]).toEqual(["flight"]);
     await env.close();
@@ -279,11 +358,15 @@ describe("sagas: edge cases", () => {
 
   it("a queued call cut off by a cancellation never starts; the completed ones are undone (onCancel)", async () => {
     const l = ledger();
-    const wf = workflow.stamped(stamp("orphan"))("trip.orphan", { version: 1, onCancel: "compensate" }, async () => {
-      await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
-      await activity.at("activity:book#1")(l.book, "hotel", { compensate: [l.release, "hotel"] });
-      return "booked";
-    });
+    const wf = workflow.stamped(stamp("orphan"))(
+      "trip.orphan",
+      { version: 1, onCancel: "compensate" },
+      async () => {
+        await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
+        await activity.at("activity:book#1")(l.book, "hotel", { compensate: [l.release, "hotel"] });
+        return "booked";
+      },
+    );
     const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
     const run = await env.client.start(wf, undefined);
     // Cancel while the hotel booking is queued: the cancelling step withdraws its task.
@@ -322,11 +405,15 @@ describe("sagas: edge cases", () => {
 describe("cancellation that compensates", () => {
   it("onCancel compensate undoes completed calls (most recent first) and ends the run cancelled", async () => {
     const l = ledger();
-    const wf = workflow.stamped(stamp("on-cancel"))("trip.onCancel", { version: 1, onCancel: "compensate" }, async () => {
-      await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
-      await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
-      return await signal.at("signal:approve#0")<string>("approve");
-    });
+    const wf = workflow.stamped(stamp("on-cancel"))(
+      "trip.onCancel",
+      { version: 1, onCancel: "compensate" },
+      async () => {
+        await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
+        await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
+        return await signal.at("signal:approve#0")<string>("approve");
+      },
+    );
     const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
     const run = await env.client.start(wf, undefined);
     await env.settle();

@@ -3,9 +3,24 @@ import { activity, defineActivity, workflow } from "../workflow/index.ts";
 import { createTestEnvironment } from "./index.ts";
 
 const greet = defineActivity("kit.greet", async (who: string) => `hello ${who}`);
-const stampOf = (versionHash: string) => ({ format: 1, versionHash, cursors: ["activity:greet#0"], file: "test/kit-versions.workflow.ts", line: 1 }) as const;
-const v1 = workflow.stamped(stampOf("kit-v1"))("kit.greeting", { version: 1 }, async (who: string) => await activity.at("activity:greet#0")(greet, who));
-const v2 = workflow.stamped(stampOf("kit-v2"))("kit.greeting", { version: 2 }, async (who: string) => `${await activity.at("activity:greet#0")(greet, who)}!`);
+const stampOf = (versionHash: string) =>
+  ({
+    format: 1,
+    versionHash,
+    cursors: ["activity:greet#0"],
+    file: "test/kit-versions.workflow.ts",
+    line: 1,
+  }) as const;
+const v1 = workflow.stamped(stampOf("kit-v1"))(
+  "kit.greeting",
+  { version: 1 },
+  async (who: string) => await activity.at("activity:greet#0")(greet, who),
+);
+const v2 = workflow.stamped(stampOf("kit-v2"))(
+  "kit.greeting",
+  { version: 2 },
+  async (who: string) => `${await activity.at("activity:greet#0")(greet, who)}!`,
+);
 
 describe("test kit: workflow versions", () => {
   it("runs each run on its own version, and shows a run of a version it lacks as stuck_unknown_version", async () => {

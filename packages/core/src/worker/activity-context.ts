@@ -45,10 +45,14 @@ const storage = new AsyncLocalStorage<ActivityContext>();
 export function activityContext(): ActivityContext {
   const context = storage.getStore();
   if (context === undefined) {
-    throw new ContinuumError(ErrorCode.EffectOutsideWorkflow, "activityContext() was called outside an activity", {
-      data: {},
-      hint: "call activityContext() only from code that runs inside an activity function executed by an engine or the test kit",
-    });
+    throw new ContinuumError(
+      ErrorCode.EffectOutsideWorkflow,
+      "activityContext() was called outside an activity",
+      {
+        data: {},
+        hint: "call activityContext() only from code that runs inside an activity function executed by an engine or the test kit",
+      },
+    );
   }
   return context;
 }

@@ -16,7 +16,14 @@ function setup(implementations: Record<string, ActivityImplementation>, useRealT
   const timers = createManualTimers(clock);
   const events = new EventEmitter<EngineEvents>();
   const log: string[] = [];
-  for (const name of ["activity.started", "activity.completed", "activity.failed", "activity.retried", "activity.timed_out", "activity.stale"] as const) {
+  for (const name of [
+    "activity.started",
+    "activity.completed",
+    "activity.failed",
+    "activity.retried",
+    "activity.timed_out",
+    "activity.stale",
+  ] as const) {
     events.on(name, (e: { attempt: number }) => log.push(`${name}#${e.attempt}`));
   }
   const pool = createActivityPool({
@@ -39,7 +46,12 @@ function setup(implementations: Record<string, ActivityImplementation>, useRealT
 describe("activity pool", () => {
   it("runs the activity with its decoded arguments and puts the encoded result in the run's inbox", async () => {
     const seen: unknown[][] = [];
-    const t = setup({ "math.add": (a: number, b: { n: bigint }) => (seen.push([a, b]), { sum: BigInt(a) + b.n, at: new Date(0) }) });
+    const t = setup({
+      "math.add": (a: number, b: { n: bigint }) => (
+        seen.push([a, b]),
+        { sum: BigInt(a) + b.n, at: new Date(0) }
+      ),
+    });
     const { runId, identity } = await seedTask(t.journal, "math.add", [2, { n: 40n }]);
 
     expect(await t.runDue()).toBe(1);
@@ -66,7 +78,9 @@ describe("activity pool", () => {
     });
     const retried: number[] = [];
     t.events.on("activity.retried", (e) => retried.push(e.delayMs));
-    const { runId } = await seedTask(t.journal, "flaky", [], { retry: { maxAttempts: 5, initialIntervalMs: 1_000, backoffCoefficient: 2 } });
+    const { runId } = await seedTask(t.journal, "flaky", [], {
+      retry: { maxAttempts: 5, initialIntervalMs: 1_000, backoffCoefficient: 2 },
+    });
 
     await t.runDue();
     expect(await t.runDue()).toBe(0); // not due before the backoff
@@ -97,14 +111,22 @@ describe("activity pool", () => {
         throw Object.assign(new Error("no such account"), { code: "E_NO_ACCOUNT" });
       },
     });
-    const a = await seedTask(t.journal, "byName", [], { retry: { maxAttempts: 5, nonRetryableErrors: ["CardDeclined"] } });
-    const b = await seedTask(t.journal, "byCode", [], { retry: { maxAttempts: 5, nonRetryableErrors: ["E_NO_ACCOUNT"] } });
+    const a = await seedTask(t.journal, "byName", [], {
+      retry: { maxAttempts: 5, nonRetryableErrors: ["CardDeclined"] },
+    });
+    const b = await seedTask(t.journal, "byCode", [], {
+      retry: { maxAttempts: 5, nonRetryableErrors: ["E_NO_ACCOUNT"] },
+    });
 
     await t.runDue();
 
     const [ea] = await inboxOf(t.journal, a.runId);
     const [eb] = await inboxOf(t.journal, b.runId);
-    expect(ea).toMatchObject({ kind: "activity_failed", attempts: 1, error: { name: "CardDeclined", message: "declined" } });
+    expect(ea).toMatchObject({
+      kind: "activity_failed",
+      attempts: 1,
+      error: { name: "CardDeclined", message: "declined" },
+    });
     expect(eb).toMatchObject({ kind: "activity_failed", attempts: 1, error: { message: "no such account" } });
     expect(t.log.filter((l) => l.startsWith("activity.retried"))).toEqual([]);
   });
@@ -115,13 +137,24 @@ describe("activity pool", () => {
         throw new TypeError("always");
       },
     });
-    const { runId } = await seedTask(t.journal, "broken", [], { retry: { maxAttempts: 2, initialIntervalMs: 10 } });
+    const { runId } = await seedTask(t.journal, "broken", [], {
+      retry: { maxAttempts: 2, initialIntervalMs: 10 },
+    });
     await t.runDue();
     t.clock.advance(10);
     await t.runDue();
     const [event] = await inboxOf(t.journal, runId);
-    expect(event).toMatchObject({ kind: "activity_failed", attempts: 2, error: { name: "TypeError", message: "always" } });
-    expect(t.log).toEqual(["activity.started#1", "activity.retried#1", "activity.started#2", "activity.failed#2"]);
+    expect(event).toMatchObject({
+      kind: "activity_failed",
+      attempts: 2,
+      error: { name: "TypeError", message: "always" },
+    });
+    expect(t.log).toEqual([
+      "activity.started#1",
+      "activity.retried#1",
+      "activity.started#2",
+      "activity.failed#2",
+    ]);
   });
 
   it("an unserializable result fails the activity without retrying", async () => {
@@ -129,7 +162,11 @@ describe("activity pool", () => {
     const { runId } = await seedTask(t.journal, "fn", [], { retry: { maxAttempts: 5 } });
     await t.runDue();
     const [event] = await inboxOf(t.journal, runId);
-    expect(event).toMatchObject({ kind: "activity_failed", attempts: 1, error: { code: ErrorCode.Unserializable } });
+    expect(event).toMatchObject({
+      kind: "activity_failed",
+      attempts: 1,
+      error: { code: ErrorCode.Unserializable },
+    });
   });
 
   it("abandons an attempt at its start-to-close timeout: aborts its signal, writes nothing, and the journal re-claims it", async () => {
@@ -147,7 +184,10 @@ describe("activity pool", () => {
     t.timers.advanceTo(t.clock.now() + 1);
     await t.pool.whenAnySettles();
     expect(signals[0]?.aborted).toBe(true);
-    expect(signals[0]?.reason).toMatchObject({ code: ErrorCode.Timeout, data: { kind: "start_to_close", timeoutMs: 1_000 } });
+    expect(signals[0]?.reason).toMatchObject({
+      code: ErrorCode.Timeout,
+      data: { kind: "start_to_close", timeoutMs: 1_000 },
+    });
     expect(t.log).toEqual(["activity.started#1", "activity.timed_out#1"]);
     expect(await inboxOf(t.journal, runId)).toEqual([]);
 

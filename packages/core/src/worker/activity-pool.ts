@@ -4,7 +4,11 @@ import type { SerializedError } from "../model/index.ts";
 import { decode, encode, serializeError } from "../codec/index.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import { ErrorCode } from "../errors/error-code.ts";
-import { ActivityNotRegisteredError, ActivityTimeoutError, EngineStoppedError } from "../errors/engine-errors.ts";
+import {
+  ActivityNotRegisteredError,
+  ActivityTimeoutError,
+  EngineStoppedError,
+} from "../errors/engine-errors.ts";
 import { StaleAttemptError } from "../errors/journal-errors.ts";
 import { runWithActivityContext, type ActivityContext } from "./activity-context.ts";
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
@@ -21,7 +25,11 @@ export type ActivityImplementation = (...args: any[]) => unknown;
  * the pool reports the outcome with `finishTask` as usual, so no result is lost. `onCommitted`
  * is called synchronously when that step commits, before the step's own events are reported.
  */
-export type FinishLocally = (claim: TaskClaim, outcome: Extract<TaskOutcome, { kind: "completed" | "failed" }>, onCommitted: () => void) => Promise<boolean>;
+export type FinishLocally = (
+  claim: TaskClaim,
+  outcome: Extract<TaskOutcome, { kind: "completed" | "failed" }>,
+  onCommitted: () => void,
+) => Promise<boolean>;
 
 /** Settings of an {@link ActivityPool}. */
 export interface ActivityPoolOptions {
@@ -133,7 +141,13 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
     abandon: (reason: Error) => void,
     finishLocally?: FinishLocally,
   ): Promise<void> => {
-    const base = { runId: claim.runId, taskId: claim.taskId, identity: claim.identity, activityName: claim.activityName, attempt: claim.attempt };
+    const base = {
+      runId: claim.runId,
+      taskId: claim.taskId,
+      identity: claim.identity,
+      activityName: claim.activityName,
+      attempt: claim.attempt,
+    };
     const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
     const controller = new AbortController();
     const startedAt = performance.now();
@@ -146,9 +160,14 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
     const { startToCloseMs, heartbeatTimeoutMs } = claim.options;
     const cancelHardTimeout = timers.after(startToCloseMs, () => timeOut("start_to_close", startToCloseMs));
     let cancelHeartbeatTimeout =
-      heartbeatTimeoutMs === undefined ? () => {} : timers.after(heartbeatTimeoutMs, () => timeOut("heartbeat", heartbeatTimeoutMs));
+      heartbeatTimeoutMs === undefined
+        ? () => {}
+        : timers.after(heartbeatTimeoutMs, () => timeOut("heartbeat", heartbeatTimeoutMs));
 
-    const heartbeatThrottleMs = heartbeatTimeoutMs === undefined ? defaultHeartbeatThrottleMs : Math.min(defaultHeartbeatThrottleMs, heartbeatTimeoutMs / 3);
+    const heartbeatThrottleMs =
+      heartbeatTimeoutMs === undefined
+        ? defaultHeartbeatThrottleMs
+        : Math.min(defaultHeartbeatThrottleMs, heartbeatTimeoutMs / 3);
     let lastSentAt: number | undefined;
     const context: ActivityContext = {
       runId: claim.runId,
@@ -161,7 +180,9 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         if (controller.signal.aborted) return;
         if (heartbeatTimeoutMs !== undefined) {
           cancelHeartbeatTimeout();
-          cancelHeartbeatTimeout = timers.after(heartbeatTimeoutMs, () => timeOut("heartbeat", heartbeatTimeoutMs));
+          cancelHeartbeatTimeout = timers.after(heartbeatTimeoutMs, () =>
+            timeOut("heartbeat", heartbeatTimeoutMs),
+          );
         }
         // Activities may heartbeat in tight loops: the journal hears at most one heartbeat per
         // throttle window, which still moves its deadline long before it passes.
@@ -169,7 +190,10 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         if (lastSentAt !== undefined && now - lastSentAt < heartbeatThrottleMs) return;
         lastSentAt = now;
         try {
-          await journal.heartbeatTask(ref, details === undefined ? undefined : encode(details, "heartbeat details"));
+          await journal.heartbeatTask(
+            ref,
+            details === undefined ? undefined : encode(details, "heartbeat details"),
+          );
         } catch (error) {
           if (error instanceof StaleAttemptError) {
             emitEvent(events, "activity.stale", base);
@@ -186,7 +210,10 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       if (implementation === undefined) throw new ActivityNotRegisteredError(claim.activityName);
       const args = decode(claim.args, "args");
       const list = Array.isArray(args) ? args : [args];
-      return { kind: "returned", value: await runWithActivityContext(context, () => implementation(...list)) };
+      return {
+        kind: "returned",
+        value: await runWithActivityContext(context, () => implementation(...list)),
+      };
     })().catch((error: unknown): AttemptResult => ({ kind: "threw", error }));
 
     const result = await Promise.race([work, abandoned]);
@@ -250,7 +277,8 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
     runs: (activityName) => options.activities.has(activityName),
     reserve(max) {
       // A stopping engine starts nothing new: its drain would not wait for it.
-      const granted = stopping || draining ? 0 : Math.max(0, Math.min(max, options.concurrency - running.size - reserved));
+      const granted =
+        stopping || draining ? 0 : Math.max(0, Math.min(max, options.concurrency - running.size - reserved));
       reserved += granted;
       return granted;
     },
@@ -299,7 +327,10 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
 }
 
 /** Maps what the function did to the journal outcome, applying the retry policy. */
-function decideOutcome(claim: TaskClaim, result: AttemptResult & { kind: "returned" | "threw" }): TaskOutcome {
+function decideOutcome(
+  claim: TaskClaim,
+  result: AttemptResult & { kind: "returned" | "threw" },
+): TaskOutcome {
   if (result.kind === "returned") {
     try {
       return { kind: "completed", result: encode(result.value, "result") };
@@ -316,13 +347,18 @@ function decideOutcome(claim: TaskClaim, result: AttemptResult & { kind: "return
   return { kind: "retry", error, delayMs: retryDelayMs(retry, claim.attempt) };
 }
 
-const deterministicCodes: ReadonlySet<string> = new Set([ErrorCode.Unserializable, ErrorCode.PayloadTooLarge, ErrorCode.MalformedPayload]);
+const deterministicCodes: ReadonlySet<string> = new Set([
+  ErrorCode.Unserializable,
+  ErrorCode.PayloadTooLarge,
+  ErrorCode.MalformedPayload,
+]);
 
 function isNonRetryable(error: SerializedError, nonRetryable: readonly string[], thrown: unknown): boolean {
   if (nonRetryable.includes(error.name)) return true;
   if (error.code !== undefined && nonRetryable.includes(error.code)) return true;
   // Plain errors often carry a `code` (ECONNREFUSED, a user code) that the serialized form may not keep.
-  const ownCode = typeof thrown === "object" && thrown !== null ? (thrown as { code?: unknown }).code : undefined;
+  const ownCode =
+    typeof thrown === "object" && thrown !== null ? (thrown as { code?: unknown }).code : undefined;
   if (typeof ownCode === "string" && nonRetryable.includes(ownCode)) return true;
   if (isContinuumError(thrown) && deterministicCodes.has(thrown.code)) return true;
   return false;

@@ -9,10 +9,18 @@ const options = resolveActivityOptions({});
 
 /** A step result; `cancelTasks` defaults to none (the field is newer than most of these cases). */
 type StepResult = Omit<ExecutionStepResult, "cancelTasks"> & { readonly cancelTasks?: readonly string[] };
-const asResult = (result: StepResult): ExecutionStepResult => ({ cancelTasks: [], ...result }) as ExecutionStepResult;
+const asResult = (result: StepResult): ExecutionStepResult =>
+  ({ cancelTasks: [], ...result }) as ExecutionStepResult;
 
 function commitOf(result: StepResult) {
-  return buildStepCommit({ lease, lastSeq: 4, delivered: [7, 9], result: asResult(result), leaseMs: 1_000, newRunId: () => "next-run" });
+  return buildStepCommit({
+    lease,
+    lastSeq: 4,
+    delivered: [7, 9],
+    result: asResult(result),
+    leaseMs: 1_000,
+    newRunId: () => "next-run",
+  });
 }
 
 describe("buildStepCommit", () => {
@@ -46,7 +54,12 @@ describe("buildStepCommit", () => {
   });
 
   it("passes the step's cancelled activity calls on as cancelTasks, and leaves the field out when there are none", () => {
-    const result: StepResult = { events: [], commands: [], cancelTimers: [], cancelTasks: ["activity:charge#0@0"] };
+    const result: StepResult = {
+      events: [],
+      commands: [],
+      cancelTimers: [],
+      cancelTasks: ["activity:charge#0@0"],
+    };
     expect(commitOf(result).cancelTasks).toEqual(["activity:charge#0@0"]);
     expect("cancelTasks" in commitOf({ events: [], commands: [], cancelTimers: [] })).toBe(false);
     expect("cancelTasks" in commitOf({ ...result, cancelTasks: [] })).toBe(false);
@@ -54,9 +67,17 @@ describe("buildStepCommit", () => {
 
   it("maps each terminal outcome to the run row", () => {
     const error = { name: "Error", message: "x" };
-    expect(commitOf({ events: [], commands: [], cancelTimers: [], outcome: { kind: "complete_run", result: 42 } }).run).toEqual({ status: "completed", result: 42 });
-    expect(commitOf({ events: [], commands: [], cancelTimers: [], outcome: { kind: "fail_run", error } }).run).toEqual({ status: "failed", error });
-    expect(commitOf({ events: [], commands: [], cancelTimers: [], outcome: { kind: "cancel_run", reason: "r" } }).run).toEqual({ status: "cancelled" });
+    expect(
+      commitOf({ events: [], commands: [], cancelTimers: [], outcome: { kind: "complete_run", result: 42 } })
+        .run,
+    ).toEqual({ status: "completed", result: 42 });
+    expect(
+      commitOf({ events: [], commands: [], cancelTimers: [], outcome: { kind: "fail_run", error } }).run,
+    ).toEqual({ status: "failed", error });
+    expect(
+      commitOf({ events: [], commands: [], cancelTimers: [], outcome: { kind: "cancel_run", reason: "r" } })
+        .run,
+    ).toEqual({ status: "cancelled" });
   });
 
   it("names the successor of a run that continues as new, in the event and the run row", () => {
@@ -81,15 +102,40 @@ describe("buildStepCommit", () => {
       input: { identity },
       parentClosePolicy: "abandon",
     });
-    const commands = [started("child:kid#0@0", "r-1/child:kid#0@0"), started("startChild:kid#0@0", "given-id")];
-    const commit = buildStepCommit({ lease, lastSeq: 4, delivered: [], result: asResult({ events: commands, commands, cancelTimers: [] }), newRunId: () => `child-run-${++n}` });
+    const commands = [
+      started("child:kid#0@0", "r-1/child:kid#0@0"),
+      started("startChild:kid#0@0", "given-id"),
+    ];
+    const commit = buildStepCommit({
+      lease,
+      lastSeq: 4,
+      delivered: [],
+      result: asResult({ events: commands, commands, cancelTimers: [] }),
+      newRunId: () => `child-run-${++n}`,
+    });
     expect(commit.events).toEqual([
       { ...commands[0], runId: "child-run-1" },
       { ...commands[1], runId: "child-run-2" },
     ]);
     expect(commit.children).toEqual([
-      { runId: "child-run-1", workflowId: "r-1/child:kid#0@0", workflowName: "kid", versionHash: "k1", input: { identity: "child:kid#0@0" }, parentIdentity: "child:kid#0@0", parentClosePolicy: "abandon" },
-      { runId: "child-run-2", workflowId: "given-id", workflowName: "kid", versionHash: "k1", input: { identity: "startChild:kid#0@0" }, parentIdentity: "startChild:kid#0@0", parentClosePolicy: "abandon" },
+      {
+        runId: "child-run-1",
+        workflowId: "r-1/child:kid#0@0",
+        workflowName: "kid",
+        versionHash: "k1",
+        input: { identity: "child:kid#0@0" },
+        parentIdentity: "child:kid#0@0",
+        parentClosePolicy: "abandon",
+      },
+      {
+        runId: "child-run-2",
+        workflowId: "given-id",
+        workflowName: "kid",
+        versionHash: "k1",
+        input: { identity: "startChild:kid#0@0" },
+        parentIdentity: "startChild:kid#0@0",
+        parentClosePolicy: "abandon",
+      },
     ]);
     expect(commit.tasks).toEqual([]);
     expect(commitOf({ events: [], commands: [], cancelTimers: [] }).children).toBeUndefined();

@@ -51,7 +51,10 @@ function cancelTasksOf(result: ExecutionStepResult): { cancelTasks?: readonly Ef
 }
 
 /** Gives each child_started event its child's run id, and the child run the journal creates with the step. */
-function nameChildren(events: readonly HistoryEventBody[], newRunId: () => string): { events: readonly HistoryEventBody[]; children: NewChildRun[] } {
+function nameChildren(
+  events: readonly HistoryEventBody[],
+  newRunId: () => string,
+): { events: readonly HistoryEventBody[]; children: NewChildRun[] } {
   const children: NewChildRun[] = [];
   if (!events.some((event) => event.kind === "child_started")) return { events, children };
   const named = events.map((event) => {
@@ -75,17 +78,27 @@ function nameChildren(events: readonly HistoryEventBody[], newRunId: () => strin
  * The run row after the step, and the events with the successor's id filled in when the run
  * continues as new (the journal creates the successor in the same transaction).
  */
-function terminal(result: ExecutionStepResult, newRunId: () => string): { events: readonly HistoryEventBody[]; run: StepCommit["run"] } {
+function terminal(
+  result: ExecutionStepResult,
+  newRunId: () => string,
+): { events: readonly HistoryEventBody[]; run: StepCommit["run"] } {
   if (result.outcome?.kind !== "continue_as_new") return { events: result.events, run: runRow(result) };
   const nextRunId = newRunId();
-  const events = result.events.map((event) => (event.kind === "run_continued" ? { ...event, nextRunId } : event));
+  const events = result.events.map((event) =>
+    event.kind === "run_continued" ? { ...event, nextRunId } : event,
+  );
   return { events, run: { status: RunStatus.continued, continuedTo: nextRunId } };
 }
 
 function collect(command: Command, tasks: NewTask[], timers: NewTimer[]): void {
   switch (command.kind) {
     case "activity_scheduled":
-      tasks.push({ identity: command.identity, activityName: command.activityName, args: command.args, options: command.options });
+      tasks.push({
+        identity: command.identity,
+        activityName: command.activityName,
+        args: command.args,
+        options: command.options,
+      });
       return;
     case "timer_started":
       timers.push(
@@ -95,7 +108,8 @@ function collect(command: Command, tasks: NewTask[], timers: NewTimer[]): void {
       );
       return;
     case "signal_wait_started":
-      if (command.timeoutMs !== undefined) timers.push({ identity: command.identity, delayMs: command.timeoutMs });
+      if (command.timeoutMs !== undefined)
+        timers.push({ identity: command.identity, delayMs: command.timeoutMs });
       return;
     case "value_recorded":
     case "child_started":
@@ -131,7 +145,11 @@ function runRow(result: ExecutionStepResult): StepCommit["run"] {
  * with the last step of a child run, which must lock its parent first (the journal's long
  * path), so trying the short one would only cost a refused statement.
  */
-export function withVersion(commit: StepCommit, runVersion: string | undefined, hasParent: boolean): StepCommit {
+export function withVersion(
+  commit: StepCommit,
+  runVersion: string | undefined,
+  hasParent: boolean,
+): StepCommit {
   if (runVersion === undefined || (hasParent && isTerminal(commit.run.status))) return commit;
   return { ...commit, runVersion };
 }

@@ -9,26 +9,46 @@ import { createRegistry } from "./registry.ts";
 // Two versions of one workflow, as two builds would stamp them: v1 waits for a signal and
 // calls `step` once; v2 calls `step` twice. A v1 history replayed by v2 would drift.
 const step = defineActivity("dispatch.step", async (label: string) => label);
-const stampOf = (versionHash: string, cursors: string[]) => ({ format: 1, versionHash, cursors, file: "test/dispatch.workflow.ts", line: 1 }) as const;
+const stampOf = (versionHash: string, cursors: string[]) =>
+  ({ format: 1, versionHash, cursors, file: "test/dispatch.workflow.ts", line: 1 }) as const;
 
-const v1 = workflow.stamped(stampOf("hash-v1", ["signal:go#0", "activity:step#0"]))("dispatch", { version: 1 }, async (input: { id: string }) => {
-  await signal.at("signal:go#0")<string>("go");
-  return `v1:${await activity.at("activity:step#0")(step, input.id)}`;
-});
-const v2 = workflow.stamped(stampOf("hash-v2", ["signal:go#0", "activity:step#0", "activity:step#1"]))("dispatch", { version: 2 }, async (input: { id: string }) => {
-  await signal.at("signal:go#0")<string>("go");
-  const a = await activity.at("activity:step#0")(step, input.id);
-  const b = await activity.at("activity:step#1")(step, `${input.id}!`);
-  return `v2:${a}+${b}`;
-});
+const v1 = workflow.stamped(stampOf("hash-v1", ["signal:go#0", "activity:step#0"]))(
+  "dispatch",
+  { version: 1 },
+  async (input: { id: string }) => {
+    await signal.at("signal:go#0")<string>("go");
+    return `v1:${await activity.at("activity:step#0")(step, input.id)}`;
+  },
+);
+const v2 = workflow.stamped(stampOf("hash-v2", ["signal:go#0", "activity:step#0", "activity:step#1"]))(
+  "dispatch",
+  { version: 2 },
+  async (input: { id: string }) => {
+    await signal.at("signal:go#0")<string>("go");
+    const a = await activity.at("activity:step#0")(step, input.id);
+    const b = await activity.at("activity:step#1")(step, `${input.id}!`);
+    return `v2:${a}+${b}`;
+  },
+);
 
 const engines: Engine[] = [];
 afterEach(async () => {
   await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: false })));
 });
 
-function startEngine(journal: MemoryJournal, workflows: Parameters<typeof createEngine>[0]["workflows"], owner: string): Engine {
-  const engine = createEngine({ journal, workflows, activities: [step], owner, pollIntervalMs: 10, unknownVersionAfterMs: 150 });
+function startEngine(
+  journal: MemoryJournal,
+  workflows: Parameters<typeof createEngine>[0]["workflows"],
+  owner: string,
+): Engine {
+  const engine = createEngine({
+    journal,
+    workflows,
+    activities: [step],
+    owner,
+    pollIntervalMs: 10,
+    unknownVersionAfterMs: 150,
+  });
   engines.push(engine);
   engine.start();
   return engine;
@@ -57,24 +77,47 @@ describe("registry with several versions of one workflow", () => {
   });
 
   it("refuses two different definitions with one version number, and one hash registered by two definitions", () => {
-    const sameNumber = workflow.stamped(stampOf("hash-other", []))("dispatch", { version: 1 }, async () => "x");
-    expect(() => createRegistry([v1, sameNumber], [])).toThrow(expect.objectContaining({ code: ErrorCode.WorkflowVersionConflict }));
+    const sameNumber = workflow.stamped(stampOf("hash-other", []))(
+      "dispatch",
+      { version: 1 },
+      async () => "x",
+    );
+    expect(() => createRegistry([v1, sameNumber], [])).toThrow(
+      expect.objectContaining({ code: ErrorCode.WorkflowVersionConflict }),
+    );
     const sameHash = workflow.stamped(stampOf("hash-v1", []))("dispatch", { version: 3 }, async () => "x");
-    expect(() => createRegistry([v1, sameHash], [])).toThrow(expect.objectContaining({ code: ErrorCode.WorkflowAlreadyRegistered }));
+    expect(() => createRegistry([v1, sameHash], [])).toThrow(
+      expect.objectContaining({ code: ErrorCode.WorkflowAlreadyRegistered }),
+    );
     expect(() => createRegistry([v1, v1, v2], [])).not.toThrow();
   });
 });
 
 describe("taking over older versions", () => {
   it("a version that `replaces` a hash gets that hash's runs when the exact version is not registered", () => {
-    const v3 = workflow.stamped(stampOf("hash-v3", []))("dispatch", { version: 3, replaces: ["hash-v1"] }, async () => "v3");
+    const v3 = workflow.stamped(stampOf("hash-v3", []))(
+      "dispatch",
+      { version: 3, replaces: ["hash-v1"] },
+      async () => "v3",
+    );
     const alone = createRegistry([v3], []);
     expect(alone.workflowVersion("dispatch", "hash-v1")).toBe(v3);
-    expect(alone.workflowVersions().map((ref) => ref.versionHash).sort()).toEqual(["hash-v1", "hash-v3"]);
+    expect(
+      alone
+        .workflowVersions()
+        .map((ref) => ref.versionHash)
+        .sort(),
+    ).toEqual(["hash-v1", "hash-v3"]);
     // The exact version wins when it is registered too.
     expect(createRegistry([v1, v3], []).workflowVersion("dispatch", "hash-v1")).toBe(v1);
-    const rival = workflow.stamped(stampOf("hash-v4", []))("dispatch", { version: 4, replaces: ["hash-v1"] }, async () => "v4");
-    expect(() => createRegistry([v3, rival], [])).toThrow(expect.objectContaining({ code: ErrorCode.WorkflowVersionConflict }));
+    const rival = workflow.stamped(stampOf("hash-v4", []))(
+      "dispatch",
+      { version: 4, replaces: ["hash-v1"] },
+      async () => "v4",
+    );
+    expect(() => createRegistry([v3, rival], [])).toThrow(
+      expect.objectContaining({ code: ErrorCode.WorkflowVersionConflict }),
+    );
     expect(() => workflow("dispatch", { version: 5, replaces: [""] }, async () => 1)).toThrow(/replaces/);
   });
 });
@@ -86,7 +129,10 @@ describe("content-addressed dispatch", () => {
     const client = createClient({ journal, pollIntervalMs: 10 });
     const old = await client.start(v1, { id: "a" });
     const fresh = await client.start(v2, { id: "b" });
-    await waitFor(async () => (await client.history(old.runId)).length > 1 && (await client.history(fresh.runId)).length > 1);
+    await waitFor(
+      async () =>
+        (await client.history(old.runId)).length > 1 && (await client.history(fresh.runId)).length > 1,
+    );
     await client.signal(old.runId, "go", "now");
     await client.signal(fresh.runId, "go", "now");
     expect(await old.result({ timeoutMs: 5_000 })).toBe("v1:a");
@@ -105,7 +151,11 @@ describe("content-addressed dispatch", () => {
     const b = startEngine(journal, [v2], "engine-b");
     const stuck: string[] = [];
     b.events.on("run.stuck_unknown_version", (event) => {
-      expect(event).toMatchObject({ workflowName: "dispatch", versionHash: "hash-v1", knownHashes: ["hash-v2"] });
+      expect(event).toMatchObject({
+        workflowName: "dispatch",
+        versionHash: "hash-v1",
+        knownHashes: ["hash-v2"],
+      });
       stuck.push(event.runId);
     });
     const drifted: string[] = [];

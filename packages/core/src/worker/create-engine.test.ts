@@ -3,13 +3,18 @@ import { MemoryJournal } from "../journal/memory/index.ts";
 import { activity, defineActivity, sleep, workflow } from "../workflow/index.ts";
 import { createClient } from "../client/create-client.ts";
 import { ErrorCode } from "../errors/error-code.ts";
-import { ActivityAlreadyRegisteredError, InvalidEngineOptionError, WorkflowAlreadyRegisteredError } from "../errors/engine-errors.ts";
+import {
+  ActivityAlreadyRegisteredError,
+  InvalidEngineOptionError,
+  WorkflowAlreadyRegisteredError,
+} from "../errors/engine-errors.ts";
 import { ledger, orderActivities, orderFlow, sampleOrder } from "../testing/test-support/order-fixture.ts";
 import { activityContext } from "./activity-context.ts";
 import { createEngine, type Engine } from "./create-engine.ts";
 import type { EngineEventName } from "./engine-events.ts";
 
-const stamp = (versionHash: string) => ({ format: 1, versionHash, cursors: [], file: "test/engine.workflow.ts", line: 1 }) as const;
+const stamp = (versionHash: string) =>
+  ({ format: 1, versionHash, cursors: [], file: "test/engine.workflow.ts", line: 1 }) as const;
 const engines: Engine[] = [];
 
 beforeEach(() => {
@@ -30,15 +35,31 @@ describe("engine registration", () => {
   it("refuses untransformed workflows, duplicate names and bad options with clear errors", () => {
     const journal = new MemoryJournal();
     const raw = workflow("raw", { version: 1 }, async () => 1);
-    expect(() => createEngine({ journal, workflows: [raw] })).toThrow(expect.objectContaining({ code: ErrorCode.WorkflowNotTransformed }));
+    expect(() => createEngine({ journal, workflows: [raw] })).toThrow(
+      expect.objectContaining({ code: ErrorCode.WorkflowNotTransformed }),
+    );
     // Another definition with the same version hash (versions side by side need distinct hashes).
-    const twin = workflow.stamped(stamp(orderFlow.stamp!.versionHash))("order", { version: 9 }, async () => 1);
-    expect(() => createEngine({ journal, workflows: [orderFlow, twin] })).toThrow(WorkflowAlreadyRegisteredError);
+    const twin = workflow.stamped(stamp(orderFlow.stamp!.versionHash))(
+      "order",
+      { version: 9 },
+      async () => 1,
+    );
+    expect(() => createEngine({ journal, workflows: [orderFlow, twin] })).toThrow(
+      WorkflowAlreadyRegisteredError,
+    );
     const chargeTwin = defineActivity("payments.charge", async () => 0);
-    expect(() => createEngine({ journal, workflows: [orderFlow], activities: [...orderActivities, chargeTwin] })).toThrow(ActivityAlreadyRegisteredError);
-    expect(() => createEngine({ journal, workflows: [orderFlow], activities: [...orderActivities, ...orderActivities] })).not.toThrow();
-    expect(() => createEngine({ journal, workflows: [orderFlow], leaseMs: 0 })).toThrow(InvalidEngineOptionError);
-    expect(() => createEngine({ journal, workflows: [orderFlow], concurrency: { activities: 1.5 } })).toThrow(/concurrency.activities/);
+    expect(() =>
+      createEngine({ journal, workflows: [orderFlow], activities: [...orderActivities, chargeTwin] }),
+    ).toThrow(ActivityAlreadyRegisteredError);
+    expect(() =>
+      createEngine({ journal, workflows: [orderFlow], activities: [...orderActivities, ...orderActivities] }),
+    ).not.toThrow();
+    expect(() => createEngine({ journal, workflows: [orderFlow], leaseMs: 0 })).toThrow(
+      InvalidEngineOptionError,
+    );
+    expect(() => createEngine({ journal, workflows: [orderFlow], concurrency: { activities: 1.5 } })).toThrow(
+      /concurrency.activities/,
+    );
     expect(() => createEngine({ journal, workflows: [orderFlow], cacheSize: -1 })).toThrow(/cacheSize/);
   });
 });
@@ -48,13 +69,27 @@ describe("engine loops", () => {
     const journal = new MemoryJournal();
     const engine = startEngine({ journal, workflows: [orderFlow], activities: orderActivities });
     const seen: EngineEventName[] = [];
-    for (const name of ["run.started", "run.completed", "activity.scheduled", "activity.started", "activity.completed", "signal.received", "step.committed", "lease.acquired", "replay.started"] as const) {
+    for (const name of [
+      "run.started",
+      "run.completed",
+      "activity.scheduled",
+      "activity.started",
+      "activity.completed",
+      "signal.received",
+      "step.committed",
+      "lease.acquired",
+      "replay.started",
+    ] as const) {
       engine.events.on(name, () => seen.push(name));
     }
     const client = createClient({ journal, pollIntervalMs: 20 });
     const run = await client.start(orderFlow, sampleOrder);
     await client.signal(run.runId, "fraud_review", "approved");
-    expect(await run.result({ timeoutMs: 10_000 })).toEqual({ status: "shipped", trackingId: "trk-o-1", chargeId: "ch-o-1" });
+    expect(await run.result({ timeoutMs: 10_000 })).toEqual({
+      status: "shipped",
+      trackingId: "trk-o-1",
+      chargeId: "ch-o-1",
+    });
     expect(ledger).toEqual(["validate", "charge:38", "ship:o-1"]);
     expect(seen.filter((n) => n === "activity.scheduled")).toHaveLength(3);
     expect(seen.filter((n) => n === "activity.completed")).toHaveLength(3);
@@ -103,7 +138,9 @@ describe("engine loops", () => {
       await gate;
       return "done";
     });
-    const caller = workflow.stamped(stamp("caller"))("caller", { version: 1 }, async () => activity.at("activity:slow#0")(slow));
+    const caller = workflow.stamped(stamp("caller"))("caller", { version: 1 }, async () =>
+      activity.at("activity:slow#0")(slow),
+    );
     const journal = new MemoryJournal();
     const engine = startEngine({ journal, workflows: [caller], activities: [slow] });
     const started = new Promise<void>((resolve) => engine.events.once("activity.started", () => resolve()));
@@ -142,7 +179,10 @@ describe("engine loops", () => {
     engine.start();
     const second = await client.start(orderFlow, { ...sampleOrder, orderId: "o-2" });
     await client.signal(second.runId, "fraud_review", "approved");
-    expect(await second.result({ timeoutMs: 10_000 })).toMatchObject({ status: "shipped", trackingId: "trk-o-2" });
+    expect(await second.result({ timeoutMs: 10_000 })).toMatchObject({
+      status: "shipped",
+      trackingId: "trk-o-2",
+    });
     expect(cachedSteps[0]).toBe(false);
     expect(cachedSteps.slice(1).every(Boolean)).toBe(true);
     expect(cachedSteps.length).toBeGreaterThan(2);
@@ -154,7 +194,9 @@ describe("engine loops", () => {
       signal = activityContext().signal;
       await new Promise(() => {});
     });
-    const caller = workflow.stamped(stamp("caller2"))("caller2", { version: 1 }, async () => activity.at("activity:stuck#0")(stuck));
+    const caller = workflow.stamped(stamp("caller2"))("caller2", { version: 1 }, async () =>
+      activity.at("activity:stuck#0")(stuck),
+    );
     const journal = new MemoryJournal();
     const engine = startEngine({ journal, workflows: [caller], activities: [stuck] });
     const started = new Promise<void>((resolve) => engine.events.once("activity.started", () => resolve()));
@@ -168,11 +210,15 @@ describe("engine loops", () => {
 
   it("notifier hints and due times pace the loops: a run with a retry and a sleep finishes long before the first poll", async () => {
     let calls = 0;
-    const flaky = defineActivity("flaky", async () => {
-      calls++;
-      if (calls === 1) throw new Error("first call fails");
-      return calls;
-    }, { retry: { initialIntervalMs: 30 } });
+    const flaky = defineActivity(
+      "flaky",
+      async () => {
+        calls++;
+        if (calls === 1) throw new Error("first call fails");
+        return calls;
+      },
+      { retry: { initialIntervalMs: 30 } },
+    );
     const paced = workflow.stamped(stamp("paced"))("paced", { version: 1 }, async () => {
       const n = await activity.at("activity:flaky#0")(flaky);
       await sleep.at("sleep:#0")(40);
@@ -199,8 +245,20 @@ describe("engine loops", () => {
       return activity.at("activity:mark#1")(mark, `${id}:b`);
     });
     const journal = new MemoryJournal();
-    const a = startEngine({ journal, workflows: [twoStep], activities: [mark], owner: "a", concurrency: { workflows: 2, activities: 2 } });
-    const b = startEngine({ journal, workflows: [twoStep], activities: [mark], owner: "b", concurrency: { workflows: 2, activities: 2 } });
+    const a = startEngine({
+      journal,
+      workflows: [twoStep],
+      activities: [mark],
+      owner: "a",
+      concurrency: { workflows: 2, activities: 2 },
+    });
+    const b = startEngine({
+      journal,
+      workflows: [twoStep],
+      activities: [mark],
+      owner: "b",
+      concurrency: { workflows: 2, activities: 2 },
+    });
     const workedBy = new Set<string>();
     a.events.on("step.committed", () => workedBy.add("a"));
     b.events.on("step.committed", () => workedBy.add("b"));

@@ -80,7 +80,11 @@ export interface EagerStarts {
    * for any engine to claim, as usual). Starts racing for the last free slot may each get one,
    * so step concurrency can briefly exceed `concurrency.workflows` by a few.
    */
-  eagerLease(namespace: string, workflowName: string, versionHash: string): { readonly owner: string; readonly leaseMs: number } | undefined;
+  eagerLease(
+    namespace: string,
+    workflowName: string,
+    versionHash: string,
+  ): { readonly owner: string; readonly leaseMs: number } | undefined;
   /** Steps a run created with {@link eagerLease}'s lease (its claim comes from `Journal.startRun`). */
   runEagerly(claim: RunClaim): void;
 }
@@ -145,7 +149,11 @@ export function createEngine(options: EngineOptions): Engine {
   let loops: Promise<void>[] = [];
   let unsubscribe: (() => void)[] = [];
 
-  const loop = async (where: EngineErrorEvent["where"], waker: Waker, body: () => Promise<number>): Promise<void> => {
+  const loop = async (
+    where: EngineErrorEvent["where"],
+    waker: Waker,
+    body: () => Promise<number>,
+  ): Promise<void> => {
     while (running) {
       let waitMs: number;
       try {
@@ -178,7 +186,11 @@ export function createEngine(options: EngineOptions): Engine {
     loops = [
       loop("workflow_loop", runWaker, () => workflowRound(runtime, settings.pollIntervalMs)),
       loop("activity_loop", taskWaker, () => activityRound(runtime, settings.pollIntervalMs)),
-      loop("timer_loop", timerWaker, timerRound(runtime, options.journal, settings.pollIntervalMs, () => taskWaker.wake())),
+      loop(
+        "timer_loop",
+        timerWaker,
+        timerRound(runtime, options.journal, settings.pollIntervalMs, () => taskWaker.wake()),
+      ),
       loop("lease_keeper", leaseWaker, async () => {
         await runtime.leaseKeeper.renew();
         return runtime.leaseKeeper.intervalMs;
@@ -232,7 +244,11 @@ export function createEngine(options: EngineOptions): Engine {
       }
       // Stopped meanwhile (or not our lease): give the run back at once, so that any engine claims
       // it now rather than when the eager lease runs out.
-      options.journal.releaseRun(claim.lease).catch((error: unknown) => emitEvent(events, "engine.error", { where: "release", error, runId: claim.run.runId }));
+      options.journal
+        .releaseRun(claim.lease)
+        .catch((error: unknown) =>
+          emitEvent(events, "engine.error", { where: "release", error, runId: claim.run.runId }),
+        );
     },
   };
 }
@@ -258,7 +274,12 @@ async function activityRound(runtime: EngineRuntime, pollIntervalMs: number): Pr
  * the poll interval). A due time that passes may also be a task's retry, so the activity loop
  * is woken then too.
  */
-function timerRound(runtime: EngineRuntime, journal: Journal, pollIntervalMs: number, wakeTasks: () => void): () => Promise<number> {
+function timerRound(
+  runtime: EngineRuntime,
+  journal: Journal,
+  pollIntervalMs: number,
+  wakeTasks: () => void,
+): () => Promise<number> {
   const batch = 256;
   let lastHandledDue: number | undefined;
   return async () => {
@@ -279,7 +300,10 @@ function timerRound(runtime: EngineRuntime, journal: Journal, pollIntervalMs: nu
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise.catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
   clearTimeout(timer);
 }
 
@@ -300,11 +324,13 @@ interface ResolvedEngineSettings {
 /** Applies defaults and rejects out-of-range settings with a clear error. */
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSettings {
   const positiveInt = (name: string, value: number): number => {
-    if (!Number.isInteger(value) || value <= 0) throw new InvalidEngineOptionError(name, value, "a positive integer");
+    if (!Number.isInteger(value) || value <= 0)
+      throw new InvalidEngineOptionError(name, value, "a positive integer");
     return value;
   };
   const nonNegativeInt = (name: string, value: number): number => {
-    if (!Number.isInteger(value) || value < 0) throw new InvalidEngineOptionError(name, value, "a non-negative integer");
+    if (!Number.isInteger(value) || value < 0)
+      throw new InvalidEngineOptionError(name, value, "a non-negative integer");
     return value;
   };
   return {

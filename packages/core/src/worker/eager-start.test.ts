@@ -7,14 +7,19 @@ import { createEngine, type Engine } from "./create-engine.ts";
 import { instrumented } from "./test-support/drive-runtime.ts";
 
 const file = "packages/core/src/worker/eager-start.test.ts";
-const stamp = (versionHash: string, line: number) => ({ format: 1, versionHash, cursors: [], file, line }) as const;
+const stamp = (versionHash: string, line: number) =>
+  ({ format: 1, versionHash, cursors: [], file, line }) as const;
 
 const shout = defineActivity("eager.shout", async (text: string) => text.toUpperCase());
-const twoSteps = workflow.stamped(stamp("eager-two", 13))("eager.two", { version: 1 }, async (text: string) => {
-  const a = await activity.at("activity:shout#0")(shout, `${text}-a`);
-  const b = await activity.at("activity:shout#1")(shout, `${text}-b`);
-  return `${a}/${b}`;
-});
+const twoSteps = workflow.stamped(stamp("eager-two", 13))(
+  "eager.two",
+  { version: 1 },
+  async (text: string) => {
+    const a = await activity.at("activity:shout#0")(shout, `${text}-a`);
+    const b = await activity.at("activity:shout#1")(shout, `${text}-b`);
+    return `${a}/${b}`;
+  },
+);
 const other = workflow.stamped(stamp("eager-other", 18))("eager.other", { version: 1 }, async () => "other");
 
 const engines: Engine[] = [];

@@ -164,7 +164,15 @@ export interface CacheEvictedEvent {
 
 /** Something failed outside any run's control (journal unreachable, a bug). The engine keeps going. */
 export interface EngineErrorEvent {
-  readonly where: "workflow_loop" | "activity_loop" | "timer_loop" | "lease_keeper" | "step" | "release" | "listener" | "version_sweep";
+  readonly where:
+    | "workflow_loop"
+    | "activity_loop"
+    | "timer_loop"
+    | "lease_keeper"
+    | "step"
+    | "release"
+    | "listener"
+    | "version_sweep";
   readonly error: unknown;
   readonly runId?: string;
 }
@@ -217,7 +225,11 @@ export type EngineEventName = keyof EngineEvents;
  * Emits without letting a listener break the caller: a throwing listener is reported as
  * `engine.error`. Synchronous, so emitting never adds an `await` to the step path.
  */
-export function emitEvent<K extends EngineEventName>(events: EngineEventEmitter, name: K, ...args: EngineEvents[K]): void {
+export function emitEvent<K extends EngineEventName>(
+  events: EngineEventEmitter,
+  name: K,
+  ...args: EngineEvents[K]
+): void {
   try {
     (events.emit as (event: K, ...rest: EngineEvents[K]) => boolean)(name, ...args);
   } catch (error) {

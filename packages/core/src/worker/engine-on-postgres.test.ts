@@ -28,11 +28,21 @@ async function open(migrate = false): Promise<Journal> {
 }
 
 const effects = new Map<string, number>();
-const touch = defineActivity("touch", async (key: string) => {
-  effects.set(key, (effects.get(key) ?? 0) + 1);
-  return key.toUpperCase();
-}, { retry: { initialIntervalMs: 50 } });
-const stamp = { format: 1, versionHash: "pg-flow", cursors: [], file: "test/pg.workflow.ts", line: 1 } as const;
+const touch = defineActivity(
+  "touch",
+  async (key: string) => {
+    effects.set(key, (effects.get(key) ?? 0) + 1);
+    return key.toUpperCase();
+  },
+  { retry: { initialIntervalMs: 50 } },
+);
+const stamp = {
+  format: 1,
+  versionHash: "pg-flow",
+  cursors: [],
+  file: "test/pg.workflow.ts",
+  line: 1,
+} as const;
 const flow = workflow.stamped(stamp)("pg-flow", { version: 1 }, async (id: string) => {
   const first = await activity.at("activity:touch#0")(touch, `${id}-a`);
   await sleep.at("sleep:#0")(20);
@@ -45,12 +55,22 @@ describe("engine on PostgreSQL", () => {
   it("two engines complete every run exactly once between them, signals and timers included", async () => {
     const clientJournal = await open(true);
     for (const owner of ["pg-a", "pg-b"]) {
-      const engine = createEngine({ journal: await open(), workflows: [flow], activities: [touch], owner, pollIntervalMs: 100, concurrency: { workflows: 4, activities: 4 } });
+      const engine = createEngine({
+        journal: await open(),
+        workflows: [flow],
+        activities: [touch],
+        owner,
+        pollIntervalMs: 100,
+        concurrency: { workflows: 4, activities: 4 },
+      });
       engines.push(engine);
       engine.start();
     }
     const committedBy = new Map<string, number>();
-    for (const engine of engines) engine.events.on("step.committed", () => committedBy.set(engine.owner, (committedBy.get(engine.owner) ?? 0) + 1));
+    for (const engine of engines)
+      engine.events.on("step.committed", () =>
+        committedBy.set(engine.owner, (committedBy.get(engine.owner) ?? 0) + 1),
+      );
 
     const client = createClient({ journal: clientJournal, pollIntervalMs: 100 });
     const ids = Array.from({ length: 12 }, (_, i) => `r${i}`);

@@ -80,9 +80,12 @@ export interface EngineRuntime {
 export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntime {
   const { journal, owner } = options;
   const events: EngineEventEmitter = new EventEmitter<EngineEvents>();
-  const registry = createRegistry(options.workflows, options.activities, (entry) => emitEvent(events, "workflow.log", entry));
+  const registry = createRegistry(options.workflows, options.activities, (entry) =>
+    emitEvent(events, "workflow.log", entry),
+  );
   const implementations = new Map(registry.activityImplementations());
-  for (const [name, implementation] of options.activityOverrides ?? []) implementations.set(name, implementation);
+  for (const [name, implementation] of options.activityOverrides ?? [])
+    implementations.set(name, implementation);
   const cache = createStickyCache(options.cacheSize, journal, events);
   /** Steps in progress: those of claims, and those our own finished attempts started (sticky fast path). */
   const steps = new Set<Promise<unknown>>();
@@ -113,7 +116,14 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       steps.add(tracked);
     },
   });
-  const leaseKeeper = createLeaseKeeper({ journal, owner, leaseMs: options.leaseMs, cache, events, inFlight: () => stepper.inFlight() });
+  const leaseKeeper = createLeaseKeeper({
+    journal,
+    owner,
+    leaseMs: options.leaseMs,
+    cache,
+    events,
+    inFlight: () => stepper.inFlight(),
+  });
   const workflowNames = registry.workflowNames();
   const workflowVersions = registry.workflowVersions();
   const unknownVersionAfterMs = options.unknownVersionAfterMs ?? 30_000;
@@ -134,7 +144,10 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       .then(
         // A skipped claim (the run is mid-step) frees nothing worth an immediate re-poll.
         (outcome) => outcome !== "skipped",
-        (error: unknown) => (emitEvent(events, "engine.error", { where: "step", error, runId: claim.run.runId }), true),
+        (error: unknown) => (
+          emitEvent(events, "engine.error", { where: "step", error, runId: claim.run.runId }),
+          true
+        ),
       )
       .then((worthRepoll) => {
         steps.delete(running);
@@ -187,8 +200,15 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
         ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
       });
       for (const run of marked) {
-        const knownHashes = workflowVersions.filter((ref) => ref.workflowName === run.workflowName).map((ref) => ref.versionHash);
-        emitEvent(events, "run.stuck_unknown_version", { runId: run.runId, workflowName: run.workflowName, versionHash: run.versionHash, knownHashes });
+        const knownHashes = workflowVersions
+          .filter((ref) => ref.workflowName === run.workflowName)
+          .map((ref) => ref.versionHash);
+        emitEvent(events, "run.stuck_unknown_version", {
+          runId: run.runId,
+          workflowName: run.workflowName,
+          versionHash: run.versionHash,
+          knownHashes,
+        });
       }
       return marked.length;
     },

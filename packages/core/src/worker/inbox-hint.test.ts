@@ -8,14 +8,19 @@ import { signal, workflow } from "../workflow/index.ts";
 import { createEngine, type Engine } from "./create-engine.ts";
 
 const file = "packages/core/src/worker/inbox-hint.test.ts";
-const stamp = (versionHash: string, line: number) => ({ format: 1, versionHash, cursors: [], file, line }) as const;
+const stamp = (versionHash: string, line: number) =>
+  ({ format: 1, versionHash, cursors: [], file, line }) as const;
 
 /** Waits for `count` signals named "item" and returns them in the order the code received them. */
-const collect = workflow.stamped(stamp("hint-collect", 13))("hint.collect", { version: 1 }, async (count: number) => {
-  const seen: number[] = [];
-  for (let i = 0; i < count; i += 1) seen.push(await signal.at("signal:item#0")<number>("item"));
-  return seen;
-});
+const collect = workflow.stamped(stamp("hint-collect", 13))(
+  "hint.collect",
+  { version: 1 },
+  async (count: number) => {
+    const seen: number[] = [];
+    for (let i = 0; i < count; i += 1) seen.push(await signal.at("signal:item#0")<number>("item"));
+    return seen;
+  },
+);
 
 describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
   let database: ServerDatabase;
@@ -54,7 +59,8 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     const client = createClient({ journal, engine, pollIntervalMs: 20 });
     const run = await client.start(collect, 3);
     for (let i = 0; i < 3; i += 1) {
-      while ((await journal.getRun(run.runId))?.lastSeq !== 2 + 2 * i) await new Promise((resolve) => setTimeout(resolve, 5));
+      while ((await journal.getRun(run.runId))?.lastSeq !== 2 + 2 * i)
+        await new Promise((resolve) => setTimeout(resolve, 5));
       await client.signal(run.runId, "item", i);
     }
     expect(await run.result({ timeoutMs: 10_000 })).toEqual([0, 1, 2]);
@@ -69,11 +75,17 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     const stopHints = journal.notifier.subscribe(NotifyTopic.runInbox, (payload) => hints.push(payload));
     const stopReady = journal.notifier.subscribe(NotifyTopic.runReady, (runId) => ready.push(runId));
     await new Promise((resolve) => setTimeout(resolve, 200)); // LISTEN goes through
-    const { run } = await journal.startRun({ namespace: "default", workflowName: "hint.none", versionHash: "v", input: null });
+    const { run } = await journal.startRun({
+      namespace: "default",
+      workflowName: "hint.none",
+      versionHash: "v",
+      input: null,
+    });
     await journal.sendSignal({ runId: run.runId, name: "small", payload: { n: 1 } });
     await journal.sendSignal({ runId: run.runId, name: "large", payload: "x".repeat(10_000) });
     const deadline = Date.now() + 5_000;
-    while ((hints.length < 1 || ready.filter((id) => id === run.runId).length < 2) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    while ((hints.length < 1 || ready.filter((id) => id === run.runId).length < 2) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     await new Promise((resolve) => setTimeout(resolve, 100)); // nothing else is on its way
     stopHints();
     stopReady();
@@ -81,12 +93,26 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     // run_ready for the start and for the large signal; the small one is announced by its hint alone.
     expect(ready.filter((id) => id === run.runId)).toHaveLength(2);
     const hint = parseInboxHint(hints[0]!);
-    const [claim] = await journal.claimRuns({ owner: "probe", limit: 1, leaseMs: 1_000, workflowNames: ["hint.none"] });
-    expect(hint).toMatchObject({ runId: run.runId, inboxId: claim!.inbox[0]!.id, event: { kind: "signal_received", name: "small", payload: { n: 1 } } });
+    const [claim] = await journal.claimRuns({
+      owner: "probe",
+      limit: 1,
+      leaseMs: 1_000,
+      workflowNames: ["hint.none"],
+    });
+    expect(hint).toMatchObject({
+      runId: run.runId,
+      inboxId: claim!.inbox[0]!.id,
+      event: { kind: "signal_received", name: "small", payload: { n: 1 } },
+    });
     expect(hint?.runVersion).toMatch(/^[0-9]+$/);
-    expect(claim!.inbox.map((item) => item.event.kind === "signal_received" && item.event.name)).toEqual(["small", "large"]);
+    expect(claim!.inbox.map((item) => item.event.kind === "signal_received" && item.event.name)).toEqual([
+      "small",
+      "large",
+    ]);
     expect(parseInboxHint("{not json")).toBeUndefined();
-    expect(parseInboxHint(JSON.stringify({ run: "r", id: "1", v: "2", kind: "signal_received", body: {} }))).toBeUndefined();
+    expect(
+      parseInboxHint(JSON.stringify({ run: "r", id: "1", v: "2", kind: "signal_received", body: {} })),
+    ).toBeUndefined();
   });
 
   it("a burst of signals from several senders: each delivered once, in the order of the history, none lost", async () => {
@@ -107,7 +133,9 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
     const history = await journal.readHistory(run.runId);
     expect(history.map((event) => event.seq)).toEqual(history.map((_, i) => i + 1));
-    const delivered = history.flatMap((event) => (event.kind === "signal_received" ? [event.payload as number] : []));
+    const delivered = history.flatMap((event) =>
+      event.kind === "signal_received" ? [event.payload as number] : [],
+    );
     expect(delivered).toEqual(seen);
     // Per sender, in the order it sent them (one connection, one signal at a time).
     for (let s = 0; s < 4; s += 1) {

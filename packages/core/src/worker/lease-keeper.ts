@@ -37,7 +37,8 @@ export function createLeaseKeeper(options: {
       for (const runId of lost) {
         const fencingToken = tokens.get(runId) ?? -1;
         // Only drop the entry renewed here: a step may have re-claimed the run meanwhile.
-        if (cache.drop(runId, fencingToken) !== undefined) emitEvent(events, "lease.lost", { runId, fencingToken, during: "renew" });
+        if (cache.drop(runId, fencingToken) !== undefined)
+          emitEvent(events, "lease.lost", { runId, fencingToken, during: "renew" });
       }
       return lost;
     },

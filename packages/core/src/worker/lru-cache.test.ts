@@ -47,7 +47,11 @@ describe("LRU cache", () => {
 
   it("behaves like a naive model under any sequence of operations (property)", () => {
     const op = fc.oneof(
-      fc.record({ kind: fc.constant("set" as const), key: fc.integer({ min: 0, max: 6 }), value: fc.integer() }),
+      fc.record({
+        kind: fc.constant("set" as const),
+        key: fc.integer({ min: 0, max: 6 }),
+        value: fc.integer(),
+      }),
       fc.record({ kind: fc.constant("get" as const), key: fc.integer({ min: 0, max: 6 }) }),
       fc.record({ kind: fc.constant("delete" as const), key: fc.integer({ min: 0, max: 6 }) }),
     );

@@ -31,7 +31,8 @@ export interface LruCache<K, V> {
 
 /** Creates an {@link LruCache}. */
 export function createLruCache<K, V>(capacity: number, onEvict?: (key: K, value: V) => void): LruCache<K, V> {
-  if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError(`LRU capacity must be a non-negative integer, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 0)
+    throw new RangeError(`LRU capacity must be a non-negative integer, got ${capacity}`);
   const map = new Map<K, V>();
 
   const evict = (key: K, value: V): void => {

@@ -33,7 +33,11 @@ export interface Registry {
    * Builds an execution of `definition` by replaying `run.history`. `now` is the step's journal
    * time; `silent` drops the execution's log() lines (a check replay must not log twice).
    */
-  createExecution(definition: AnyWorkflowDefinition, run: ExecutionRun, options?: { now?: number; silent?: boolean }): Promise<Execution>;
+  createExecution(
+    definition: AnyWorkflowDefinition,
+    run: ExecutionRun,
+    options?: { now?: number; silent?: boolean },
+  ): Promise<Execution>;
 }
 
 /**
@@ -51,7 +55,11 @@ const effectScopes = new AsyncLocalStorage<EffectScope>();
  * definition listed twice is accepted once; two different definitions with one name and one
  * hash are refused, because which one would run a given run would be an accident.
  */
-export function createRegistry(workflows: readonly AnyWorkflowDefinition[], activities: readonly AnyActivityDefinition[], logSink?: LogSink): Registry {
+export function createRegistry(
+  workflows: readonly AnyWorkflowDefinition[],
+  activities: readonly AnyActivityDefinition[],
+  logSink?: LogSink,
+): Registry {
   /** name -> versionHash -> definition */
   const versionsByName = new Map<string, Map<string, AnyWorkflowDefinition>>();
   const newestByName = new Map<string, AnyWorkflowDefinition>();
@@ -65,7 +73,8 @@ export function createRegistry(workflows: readonly AnyWorkflowDefinition[], acti
       continue;
     }
     for (const [otherHash, other] of versions) {
-      if (other.version === definition.version) throw new WorkflowVersionConflictError(name, definition.version, [otherHash, versionHash]);
+      if (other.version === definition.version)
+        throw new WorkflowVersionConflictError(name, definition.version, [otherHash, versionHash]);
     }
     versions.set(versionHash, definition);
     const newest = newestByName.get(name);
@@ -74,10 +83,16 @@ export function createRegistry(workflows: readonly AnyWorkflowDefinition[], acti
   const activitiesByName = new Map<string, AnyActivityDefinition>();
   for (const definition of activities) {
     if (!isActivityDefinition(definition)) {
-      throw new InvalidActivityDefinitionError(String((definition as { name?: unknown } | undefined)?.name), "definition", "is not an activity definition", "pass values made by defineActivity(name, fn, options)");
+      throw new InvalidActivityDefinitionError(
+        String((definition as { name?: unknown } | undefined)?.name),
+        "definition",
+        "is not an activity definition",
+        "pass values made by defineActivity(name, fn, options)",
+      );
     }
     const existing = activitiesByName.get(definition.name);
-    if (existing !== undefined && existing !== definition) throw new ActivityAlreadyRegisteredError(definition.name);
+    if (existing !== undefined && existing !== definition)
+      throw new ActivityAlreadyRegisteredError(definition.name);
     activitiesByName.set(definition.name, definition);
   }
   // Hashes a registered version takes over (`replaces`), where that exact version is not registered.
@@ -87,13 +102,16 @@ export function createRegistry(workflows: readonly AnyWorkflowDefinition[], acti
       for (const hash of definition.replaces ?? []) {
         if (versions.has(hash)) continue;
         const other = adopted.get(hash);
-        if (other !== undefined && other !== definition) throw new WorkflowVersionConflictError(name, definition.version, [hash]);
+        if (other !== undefined && other !== definition)
+          throw new WorkflowVersionConflictError(name, definition.version, [hash]);
         adopted.set(hash, definition);
       }
     }
     for (const [hash, definition] of adopted) versions.set(hash, definition);
   }
-  const pairs: WorkflowVersionRef[] = [...versionsByName].flatMap(([workflowName, versions]) => [...versions.keys()].map((versionHash) => ({ workflowName, versionHash })));
+  const pairs: WorkflowVersionRef[] = [...versionsByName].flatMap(([workflowName, versions]) =>
+    [...versions.keys()].map((versionHash) => ({ workflowName, versionHash })),
+  );
   return {
     workflow(name) {
       const definition = newestByName.get(name);
@@ -103,7 +121,10 @@ export function createRegistry(workflows: readonly AnyWorkflowDefinition[], acti
     workflowVersion: (name, versionHash) => versionsByName.get(name)?.get(versionHash),
     workflowNames: () => [...versionsByName.keys()],
     workflowVersions: () => pairs.map((pair) => ({ ...pair })),
-    activityImplementations: () => new Map([...activitiesByName].map(([name, definition]) => [name, definition.fn as ActivityImplementation])),
+    activityImplementations: () =>
+      new Map(
+        [...activitiesByName].map(([name, definition]) => [name, definition.fn as ActivityImplementation]),
+      ),
     createExecution: async (definition, run, options = {}) =>
       await createExecution(definition, run, {
         effectScopes,

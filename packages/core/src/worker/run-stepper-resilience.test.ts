@@ -7,16 +7,22 @@ import { createEngine } from "./create-engine.ts";
 import { instrumented, testRuntime } from "./test-support/drive-runtime.ts";
 
 const file = "packages/core/src/worker/run-stepper-resilience.test.ts";
-const twoSignals = workflow.stamped({ format: 1, versionHash: "resilience-two-1", cursors: ["signal:a#0", "signal:b#0"], file, line: 10 })(
-  "resilience.two",
+const twoSignals = workflow.stamped({
+  format: 1,
+  versionHash: "resilience-two-1",
+  cursors: ["signal:a#0", "signal:b#0"],
+  file,
+  line: 10,
+})("resilience.two", { version: 1 }, async () => {
+  const a = await signal.at("signal:a#0")<string>("a");
+  const b = await signal.at("signal:b#0")<string>("b");
+  return `${a}${b}`;
+});
+const quick = workflow.stamped({ format: 1, versionHash: "resilience-quick-1", cursors: [], file, line: 19 })(
+  "resilience.quick",
   { version: 1 },
-  async () => {
-    const a = await signal.at("signal:a#0")<string>("a");
-    const b = await signal.at("signal:b#0")<string>("b");
-    return `${a}${b}`;
-  },
+  async () => "fine",
 );
-const quick = workflow.stamped({ format: 1, versionHash: "resilience-quick-1", cursors: [], file, line: 19 })("resilience.quick", { version: 1 }, async () => "fine");
 
 /** A memory journal whose commits for `broken` runs fail like a database that refuses them. */
 function failingCommits(memory: MemoryJournal, broken: Set<string>): Journal {
@@ -145,7 +151,13 @@ describe("run stepper: claims and the engine's own steps", () => {
     const client = createClient({ journal: memory });
     let openGate: () => void = () => {};
     let calls = 0;
-    const slow = workflow.stamped({ format: 1, versionHash: "resilience-slow-1", cursors: ["sideEffect:#0"], file, line: 131 })("resilience.slow", { version: 1 }, async () =>
+    const slow = workflow.stamped({
+      format: 1,
+      versionHash: "resilience-slow-1",
+      cursors: ["sideEffect:#0"],
+      file,
+      line: 131,
+    })("resilience.slow", { version: 1 }, async () =>
       sideEffect.at("sideEffect:#0")(async () => {
         calls += 1;
         await new Promise<void>((resolve) => (openGate = resolve));

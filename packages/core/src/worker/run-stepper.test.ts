@@ -4,7 +4,16 @@ import { activity, hours, isTimeout, signal, workflow } from "../workflow/index.
 import { encode } from "../codec/index.ts";
 import { createClient } from "../client/create-client.ts";
 import { ErrorCode } from "../errors/error-code.ts";
-import { fulfillment, ledger, orderActivities, orderCursors, orderFlow, payments, sampleOrder, validation } from "../testing/test-support/order-fixture.ts";
+import {
+  fulfillment,
+  ledger,
+  orderActivities,
+  orderCursors,
+  orderFlow,
+  payments,
+  sampleOrder,
+  validation,
+} from "../testing/test-support/order-fixture.ts";
 import { instrumented, testRuntime } from "./test-support/drive-runtime.ts";
 
 beforeEach(() => {
@@ -22,17 +31,21 @@ function world() {
  * It carries v1's version hash (a change the hash did not capture, e.g. a hand-stamped
  * mistake), so dispatch hands it v1 runs and replay is what catches the difference.
  */
-const reorderedOrderFlow = workflow.stamped({ format: 1, versionHash: "order-v1", cursors: orderCursors, file: "test/order.workflow.ts", line: 1 })(
-  "order",
-  { version: 2 },
-  async ({ orderId, items }: typeof sampleOrder) => {
-    const validated = await activity.at("activity:validation.check#0")(validation.check, items);
-    const review = await signal.at("signal:fraud_review#0")<"approved" | "rejected">("fraud_review", { timeout: hours(24) });
-    await activity.at("activity:payments.charge#0")(payments.charge, orderId, validated.total, 0);
-    if (isTimeout(review) || review === "rejected") return { status: "refunded" };
-    return activity.at("activity:fulfillment.ship#0")(fulfillment.ship, orderId);
-  },
-);
+const reorderedOrderFlow = workflow.stamped({
+  format: 1,
+  versionHash: "order-v1",
+  cursors: orderCursors,
+  file: "test/order.workflow.ts",
+  line: 1,
+})("order", { version: 2 }, async ({ orderId, items }: typeof sampleOrder) => {
+  const validated = await activity.at("activity:validation.check#0")(validation.check, items);
+  const review = await signal.at("signal:fraud_review#0")<"approved" | "rejected">("fraud_review", {
+    timeout: hours(24),
+  });
+  await activity.at("activity:payments.charge#0")(payments.charge, orderId, validated.total, 0);
+  if (isTimeout(review) || review === "rejected") return { status: "refunded" };
+  return activity.at("activity:fulfillment.ship#0")(fulfillment.ship, orderId);
+});
 
 describe("run stepper: sticky executions", () => {
   it("a cached execution takes the next step without reading the history again", async () => {
@@ -87,7 +100,10 @@ describe("run stepper: sticky executions", () => {
     expect((await w.memory.getRun(run.runId))?.leaseOwner).toBeUndefined();
     await w.client.signal(run.runId, "fraud_review", "rejected");
     await a.drive();
-    expect((await w.client.describe(run.runId)).result).toEqual({ status: "refunded", reason: "fraud_rejected" });
+    expect((await w.client.describe(run.runId)).result).toEqual({
+      status: "refunded",
+      reason: "fraud_rejected",
+    });
     expect(a.counts.cachedSteps).toBe(0);
     expect(a.counts.replays).toBe(a.counts.committed);
   });
@@ -142,14 +158,23 @@ describe("run stepper: leases", () => {
     expect(a.runtime.cache.size).toBe(0);
     expect(await w.memory.readHistory(run.runId)).toEqual(historyBefore);
 
-    const b = testRuntime(w.memory, { workflows: [orderFlow], activities: orderActivities, owner: "engine-b" });
+    const b = testRuntime(w.memory, {
+      workflows: [orderFlow],
+      activities: orderActivities,
+      owner: "engine-b",
+    });
     await b.drive();
     expect((await w.client.describe(run.runId)).result).toMatchObject({ status: "shipped" });
   });
 
   it("claims only runs of workflows it has code for", async () => {
     const w = world();
-    const { run: foreign } = await w.memory.startRun({ namespace: "default", workflowName: "someone-elses", versionHash: "x", input: encode(1) });
+    const { run: foreign } = await w.memory.startRun({
+      namespace: "default",
+      workflowName: "someone-elses",
+      versionHash: "x",
+      input: encode(1),
+    });
     const a = testRuntime(w.memory, { workflows: [orderFlow], activities: orderActivities });
     await a.drive();
     const after = await w.memory.getRun(foreign.runId);
@@ -167,7 +192,11 @@ describe("run stepper: drift", () => {
     await v1.runtime.cache.clear(); // v1 is shut down (deploy)
     const recorded = await w.memory.readHistory(run.runId);
 
-    const v2 = testRuntime(w.memory, { workflows: [reorderedOrderFlow], activities: orderActivities, owner: "engine-v2" });
+    const v2 = testRuntime(w.memory, {
+      workflows: [reorderedOrderFlow],
+      activities: orderActivities,
+      owner: "engine-v2",
+    });
     const drifts: string[] = [];
     v2.runtime.events.on("replay.drift", (e) => drifts.push(`${e.runId}:${e.error.code}`));
     await w.client.signal(run.runId, "fraud_review", "approved");
@@ -181,7 +210,11 @@ describe("run stepper: drift", () => {
     expect(after?.leaseOwner).toBeUndefined();
 
     // The deferral is the journal's: code with the same hash on another engine waits it out too.
-    const again = testRuntime(w.memory, { workflows: [orderFlow], activities: orderActivities, owner: "engine-v1-again" });
+    const again = testRuntime(w.memory, {
+      workflows: [orderFlow],
+      activities: orderActivities,
+      owner: "engine-v1-again",
+    });
     await again.drive();
     expect((await w.memory.getRun(run.runId))?.lastSeq).toBe(recorded.length);
     // After the drift backoff (60 s in testRuntime), code that matches the history (v1

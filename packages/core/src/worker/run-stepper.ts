@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { FinishedTask, Journal, RunClaim, RunLeaseRef, TaskClaim, TaskOutcome } from "../journal/journal.ts";
+import type {
+  FinishedTask,
+  Journal,
+  RunClaim,
+  RunLeaseRef,
+  TaskClaim,
+  TaskOutcome,
+} from "../journal/journal.ts";
 import type { HistoryEventBody, ResolutionEvent } from "../model/index.ts";
 import type { InboxHint } from "../journal/notifier.ts";
 import type { Execution } from "../replay/execution-contract.ts";
@@ -144,7 +151,9 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
     const lease = "lease" in claim ? claim.lease : claim;
     return journal
       .releaseRun(lease, notBeforeMs === undefined ? undefined : { notBeforeMs })
-      .catch((error: unknown) => emitEvent(events, "engine.error", { where: "release", error, runId: lease.runId }));
+      .catch((error: unknown) =>
+        emitEvent(events, "engine.error", { where: "release", error, runId: lease.runId }),
+      );
   };
 
   const step = async (claim: RunClaim): Promise<StepOutcome> => {
@@ -168,11 +177,17 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
     try {
       // Content-addressed dispatch: only the code with the run's own version hash replays it.
       const definition = registry.workflowVersion(run.workflowName, run.versionHash);
-      if (definition === undefined) throw new WorkflowVersionNotRegisteredError(run.workflowName, run.versionHash);
+      if (definition === undefined)
+        throw new WorkflowVersionNotRegisteredError(run.workflowName, run.versionHash);
       const cached = cache.take(runId);
-      const hit = cached !== undefined && cached.execution.lastSeq === run.lastSeq && !cached.execution.finished;
+      const hit =
+        cached !== undefined && cached.execution.lastSeq === run.lastSeq && !cached.execution.finished;
       if (cached === undefined || cached.lease.fencingToken !== claim.lease.fencingToken) {
-        emitEvent(events, "lease.acquired", { runId, fencingToken: claim.lease.fencingToken, leaseExpiresAt: claim.leaseExpiresAt });
+        emitEvent(events, "lease.acquired", {
+          runId,
+          fencingToken: claim.lease.fencingToken,
+          leaseExpiresAt: claim.leaseExpiresAt,
+        });
       }
       if (hit) {
         execution = cached.execution;
@@ -185,9 +200,18 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
           historyLength: history.length,
           reason: cached === undefined ? "not_cached" : "stale_cache",
         });
-        execution = await registry.createExecution(definition, { runId, workflowId: run.workflowId, history }, { now: claim.now });
+        execution = await registry.createExecution(
+          definition,
+          { runId, workflowId: run.workflowId, history },
+          { now: claim.now },
+        );
       }
-      if (run.lastSeq === 1) emitEvent(events, "run.started", { runId, workflowName: run.workflowName, workflowId: run.workflowId });
+      if (run.lastSeq === 1)
+        emitEvent(events, "run.started", {
+          runId,
+          workflowName: run.workflowName,
+          workflowId: run.workflowId,
+        });
 
       const startedAt = performance.now();
       // Results of our own attempts that were waiting for this run go into this same step.
@@ -204,7 +228,10 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
         newRunId: randomUUID,
       });
       const versioned = withVersion(built, claim.runVersion, run.parentRunId !== undefined);
-      const withClaims = sticky.claimFor(locals.length === 0 ? versioned : { ...versioned, finishTasks: locals.map((item) => item.finished) }, keep);
+      const withClaims = sticky.claimFor(
+        locals.length === 0 ? versioned : { ...versioned, finishTasks: locals.map((item) => item.finished) },
+        keep,
+      );
       const commit = withClaims.commit;
       reserved = withClaims.reserved;
       const committed = await journal.commitStep(commit);
@@ -214,7 +241,16 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       locals = [];
       sticky.start(committed, reserved, finishLocally);
       reserved = 0;
-      reportCommitted(events, run.runId, run.workflowName, claim.inbox.map((item) => item.event), result, committed.lastSeq, hit, performance.now() - startedAt);
+      reportCommitted(
+        events,
+        run.runId,
+        run.workflowName,
+        claim.inbox.map((item) => item.event),
+        result,
+        committed.lastSeq,
+        hit,
+        performance.now() - startedAt,
+      );
       reportComposition(events, run.runId, run.workflowName, commit);
 
       if (keep) {
@@ -236,7 +272,16 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       execution = undefined;
       failures.delete(runId);
       if (options.afterCommit !== undefined) {
-        await options.afterCommit({ runId, workflowId: run.workflowId, workflowName: run.workflowName, versionHash: run.versionHash, fromSeq: run.lastSeq, now: claim.now, deliveries, events: result.events });
+        await options.afterCommit({
+          runId,
+          workflowId: run.workflowId,
+          workflowName: run.workflowName,
+          versionHash: run.versionHash,
+          fromSeq: run.lastSeq,
+          now: claim.now,
+          deliveries,
+          events: result.events,
+        });
       }
       return "stepped";
     } catch (error) {
@@ -259,7 +304,11 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       if (isContinuumError(error, ErrorCode.ReplayDrift)) {
         // Nothing is written for a drifted run: it waits for code that matches it, deferred in
         // the journal so that no engine spins on it and it does not hold the head of the queue.
-        emitEvent(events, "replay.drift", { runId, workflowName: run.workflowName, error: serializeError(error) });
+        emitEvent(events, "replay.drift", {
+          runId,
+          workflowName: run.workflowName,
+          error: serializeError(error),
+        });
         await release(claim, options.driftBackoffMs);
         return "drifted";
       }
@@ -277,12 +326,26 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
   };
 
   /** Sticky fast path: queues a finished attempt's result for its run's next step. */
-  const finishLocally = (claim: TaskClaim, outcome: LocalOutcome, onCommitted: () => void): Promise<boolean> =>
+  const finishLocally = (
+    claim: TaskClaim,
+    outcome: LocalOutcome,
+    onCommitted: () => void,
+  ): Promise<boolean> =>
     new Promise<boolean>((settle) => {
       const event: ResolutionEvent =
         outcome.kind === "completed"
-          ? { kind: "activity_completed", identity: claim.identity, result: outcome.result, attempts: claim.attempt }
-          : { kind: "activity_failed", identity: claim.identity, error: outcome.error, attempts: claim.attempt };
+          ? {
+              kind: "activity_completed",
+              identity: claim.identity,
+              result: outcome.result,
+              attempts: claim.attempt,
+            }
+          : {
+              kind: "activity_failed",
+              identity: claim.identity,
+              error: outcome.error,
+              attempts: claim.attempt,
+            };
       const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
       const items = pending.get(claim.runId) ?? [];
       items.push({ finished: { claim: ref, outcome }, event, settle, onCommitted });
@@ -324,10 +387,20 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       const result = await execution.step({ now, deliveries });
       const keep = !execution.finished && result.outcome === undefined && cache.capacity > 0;
       const delivered = hinted === undefined ? [] : [hinted.inboxId];
-      const built = buildStepCommit({ lease, lastSeq: fromSeq, delivered, result, ...(keep ? { leaseMs: options.leaseMs } : {}), newRunId: randomUUID });
+      const built = buildStepCommit({
+        lease,
+        lastSeq: fromSeq,
+        delivered,
+        result,
+        ...(keep ? { leaseMs: options.leaseMs } : {}),
+        newRunId: randomUUID,
+      });
       // The hint carries the row version its delivery wrote: newer than our last commit's.
       const versioned = withVersion(built, hinted?.runVersion ?? entry.runVersion, entry.hasParent === true);
-      const withClaims = sticky.claimFor({ ...versioned, finishTasks: locals.map((item) => item.finished), requireEmptyInbox: true }, keep);
+      const withClaims = sticky.claimFor(
+        { ...versioned, finishTasks: locals.map((item) => item.finished), requireEmptyInbox: true },
+        keep,
+      );
       reserved = withClaims.reserved;
       const committed = await journal.commitStep(withClaims.commit);
       committedStep = true;
@@ -336,11 +409,23 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       settleAll(locals, true);
       sticky.start(committed, reserved, finishLocally);
       reserved = 0;
-      reportCommitted(events, runId, workflowName, inbox, result, committed.lastSeq, true, performance.now() - startedAt);
+      reportCommitted(
+        events,
+        runId,
+        workflowName,
+        inbox,
+        result,
+        committed.lastSeq,
+        true,
+        performance.now() - startedAt,
+      );
       reportComposition(events, runId, workflowName, withClaims.commit);
       if (keep) {
         const { runVersion: _previous, ...rest } = entry;
-        cache.put(runId, committed.runVersion === undefined ? rest : { ...rest, runVersion: committed.runVersion });
+        cache.put(
+          runId,
+          committed.runVersion === undefined ? rest : { ...rest, runVersion: committed.runVersion },
+        );
       } else {
         execution.dispose();
         if (result.outcome === undefined) {
@@ -352,7 +437,16 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       if (options.afterCommit !== undefined) {
         const run = await journal.getRun(runId);
         if (run !== undefined) {
-          await options.afterCommit({ runId, workflowId: run.workflowId, workflowName, versionHash: run.versionHash, fromSeq, now, deliveries, events: result.events });
+          await options.afterCommit({
+            runId,
+            workflowId: run.workflowId,
+            workflowName,
+            versionHash: run.versionHash,
+            fromSeq,
+            now,
+            deliveries,
+            events: result.events,
+          });
         }
       }
     } catch (error) {
@@ -368,7 +462,9 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
         emitEvent(events, "lease.lost", { runId, fencingToken: lease.fencingToken, during: "commit" });
         return;
       }
-      const expected = [ErrorCode.StaleAttempt, ErrorCode.InboxNotEmpty].some((code) => isContinuumError(error, code));
+      const expected = [ErrorCode.StaleAttempt, ErrorCode.InboxNotEmpty].some((code) =>
+        isContinuumError(error, code),
+      );
       if (!expected) emitEvent(events, "engine.error", { where: "step", error, runId });
       // The results reach the run through its inbox (finishTask); whoever claims it replays it.
       await release(lease);
@@ -385,7 +481,8 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
   const deliverHint = (hint: InboxHint): boolean => {
     const entry = cache.peek(hint.runId);
     // Anything else (not ours, mid-step, results of our own waiting) goes the claim's way.
-    if (entry === undefined || entry.execution.finished || busy.has(hint.runId) || pending.has(hint.runId)) return false;
+    if (entry === undefined || entry.execution.finished || busy.has(hint.runId) || pending.has(hint.runId))
+      return false;
     const running = stepLocally(hint.runId, hint);
     options.track?.(running);
     return true;

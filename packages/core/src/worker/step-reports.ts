@@ -19,33 +19,75 @@ export function reportCommitted(
   for (const event of inbox) {
     if (event.kind === "timer_fired") emitEvent(events, "timer.fired", { runId, identity: event.identity });
     else if (event.kind === "signal_received") {
-      emitEvent(events, "signal.received", { runId, name: event.name, ...(event.deliveryId === undefined ? {} : { deliveryId: event.deliveryId }) });
+      emitEvent(events, "signal.received", {
+        runId,
+        name: event.name,
+        ...(event.deliveryId === undefined ? {} : { deliveryId: event.deliveryId }),
+      });
     }
   }
   for (const command of result.commands) {
     if (command.kind === "activity_scheduled") {
-      emitEvent(events, "activity.scheduled", { runId, identity: command.identity, activityName: command.activityName });
+      emitEvent(events, "activity.scheduled", {
+        runId,
+        identity: command.identity,
+        activityName: command.activityName,
+      });
     } else if (command.kind === "timer_started") {
-      emitEvent(events, "timer.set", { runId, identity: command.identity, ...(command.delayMs === undefined ? {} : { delayMs: command.delayMs }), ...(command.until === undefined ? {} : { until: command.until }) });
+      emitEvent(events, "timer.set", {
+        runId,
+        identity: command.identity,
+        ...(command.delayMs === undefined ? {} : { delayMs: command.delayMs }),
+        ...(command.until === undefined ? {} : { until: command.until }),
+      });
     } else if (command.kind === "signal_wait_started" && command.timeoutMs !== undefined) {
       emitEvent(events, "timer.set", { runId, identity: command.identity, delayMs: command.timeoutMs });
     }
   }
-  emitEvent(events, "step.committed", { runId, lastSeq, eventCount: result.events.length, deliveredCount: inbox.length, cached, durationMs });
+  emitEvent(events, "step.committed", {
+    runId,
+    lastSeq,
+    eventCount: result.events.length,
+    deliveredCount: inbox.length,
+    cached,
+    durationMs,
+  });
   const outcome = result.outcome;
   if (outcome?.kind === "complete_run") emitEvent(events, "run.completed", { runId, workflowName, lastSeq });
-  else if (outcome?.kind === "fail_run") emitEvent(events, "run.failed", { runId, workflowName, error: outcome.error });
-  else if (outcome?.kind === "cancel_run") emitEvent(events, "run.cancelled", { runId, workflowName, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }) });
+  else if (outcome?.kind === "fail_run")
+    emitEvent(events, "run.failed", { runId, workflowName, error: outcome.error });
+  else if (outcome?.kind === "cancel_run")
+    emitEvent(events, "run.cancelled", {
+      runId,
+      workflowName,
+      ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+    });
 }
 
 /** Children started and continue-as-new, named as the journal created them. */
-export function reportComposition(events: EngineEventEmitter, runId: string, workflowName: string, commit: StepCommit): void {
+export function reportComposition(
+  events: EngineEventEmitter,
+  runId: string,
+  workflowName: string,
+  commit: StepCommit,
+): void {
   for (const child of commit.children ?? []) {
-    emitEvent(events, "child.started", { runId, identity: child.parentIdentity, childRunId: child.runId, childWorkflowId: child.workflowId, childWorkflowName: child.workflowName });
+    emitEvent(events, "child.started", {
+      runId,
+      identity: child.parentIdentity,
+      childRunId: child.runId,
+      childWorkflowId: child.workflowId,
+      childWorkflowName: child.workflowName,
+    });
   }
   if (commit.run.status === "continued" && commit.run.continuedTo !== undefined) {
     const continued = commit.events.find((event) => event.kind === "run_continued");
     const carriedSignals = continued?.kind === "run_continued" ? (continued.carriedSignals?.length ?? 0) : 0;
-    emitEvent(events, "run.continued", { runId, workflowName, nextRunId: commit.run.continuedTo, carriedSignals });
+    emitEvent(events, "run.continued", {
+      runId,
+      workflowName,
+      nextRunId: commit.run.continuedTo,
+      carriedSignals,
+    });
   }
 }

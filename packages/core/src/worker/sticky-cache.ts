@@ -42,13 +42,19 @@ export interface StickyCache {
 }
 
 /** Creates a {@link StickyCache} of `capacity` executions. */
-export function createStickyCache(capacity: number, journal: Journal, events: EngineEventEmitter): StickyCache {
+export function createStickyCache(
+  capacity: number,
+  journal: Journal,
+  events: EngineEventEmitter,
+): StickyCache {
   const releases = new Set<Promise<void>>();
   let closed = false;
   const release = (entry: CachedExecution): void => {
     const pending = journal
       .releaseRun(entry.lease)
-      .catch((error: unknown) => emitEvent(events, "engine.error", { where: "release", error, runId: entry.lease.runId }))
+      .catch((error: unknown) =>
+        emitEvent(events, "engine.error", { where: "release", error, runId: entry.lease.runId }),
+      )
       .finally(() => releases.delete(pending));
     releases.add(pending);
   };
@@ -76,7 +82,8 @@ export function createStickyCache(capacity: number, journal: Journal, events: En
     },
     drop(runId, fencingToken) {
       const entry = lru.peek(runId);
-      if (entry === undefined || (fencingToken !== undefined && entry.lease.fencingToken !== fencingToken)) return undefined;
+      if (entry === undefined || (fencingToken !== undefined && entry.lease.fencingToken !== fencingToken))
+        return undefined;
       lru.delete(runId);
       entry.execution.dispose();
       return entry;

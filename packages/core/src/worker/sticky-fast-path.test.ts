@@ -9,19 +9,24 @@ import { createEngine, type Engine } from "./create-engine.ts";
 import { instrumented, testRuntime } from "./test-support/drive-runtime.ts";
 
 const file = "packages/core/src/worker/sticky-fast-path.test.ts";
-const stamp = (versionHash: string, line: number) => ({ format: 1, versionHash, cursors: [], file, line }) as const;
+const stamp = (versionHash: string, line: number) =>
+  ({ format: 1, versionHash, cursors: [], file, line }) as const;
 
 const effects = new Map<string, number>();
 const touch = defineActivity("sticky.touch", async (key: string) => {
   effects.set(key, (effects.get(key) ?? 0) + 1);
   return key.toUpperCase();
 });
-const threeSteps = workflow.stamped(stamp("sticky-three", 18))("sticky.three", { version: 1 }, async (id: string) => {
-  const a = await activity.at("activity:touch#0")(touch, `${id}-a`);
-  const b = await activity.at("activity:touch#1")(touch, `${id}-b`);
-  const c = await activity.at("activity:touch#2")(touch, `${id}-c`);
-  return `${a}/${b}/${c}`;
-});
+const threeSteps = workflow.stamped(stamp("sticky-three", 18))(
+  "sticky.three",
+  { version: 1 },
+  async (id: string) => {
+    const a = await activity.at("activity:touch#0")(touch, `${id}-a`);
+    const b = await activity.at("activity:touch#1")(touch, `${id}-b`);
+    const c = await activity.at("activity:touch#2")(touch, `${id}-c`);
+    return `${a}/${b}/${c}`;
+  },
+);
 
 describe("sticky fast path (memory journal, runtime driven by hand)", () => {
   it("runs each activity step as one commit: no task claim, no finishTask, no run claim between steps", async () => {
@@ -38,12 +43,20 @@ describe("sticky fast path (memory journal, runtime driven by hand)", () => {
     expect(calls("commitStep")).toBe(4); // the first step, then one per activity
     expect(committed).toHaveLength(4);
     const history = await journal.readHistory(run.runId);
-    expect(history.filter((e) => e.kind === "activity_completed").map((e) => (e.kind === "activity_completed" ? e.attempts : 0))).toEqual([1, 1, 1]);
+    expect(
+      history
+        .filter((e) => e.kind === "activity_completed")
+        .map((e) => (e.kind === "activity_completed" ? e.attempts : 0)),
+    ).toEqual([1, 1, 1]);
   });
 
   it("without stickyActivities every task goes through the queue (finishTask per attempt)", async () => {
     const { journal, calls } = instrumented(new MemoryJournal());
-    const { drive } = testRuntime(journal, { workflows: [threeSteps], activities: [touch], stickyActivities: false });
+    const { drive } = testRuntime(journal, {
+      workflows: [threeSteps],
+      activities: [touch],
+      stickyActivities: false,
+    });
     const run = await createClient({ journal }).start(threeSteps, "o2");
     await drive();
     expect((await journal.getRun(run.runId))?.result).toBe("O2-A/O2-B/O2-C");
@@ -59,11 +72,18 @@ describe("sticky fast path (memory journal, runtime driven by hand)", () => {
       await gate;
       return "slow-done";
     });
-    const caller = workflow.stamped(stamp("sticky-slow", 62))("sticky.slow", { version: 1 }, async () => activity.at("activity:slow#0")(slow));
+    const caller = workflow.stamped(stamp("sticky-slow", 62))("sticky.slow", { version: 1 }, async () =>
+      activity.at("activity:slow#0")(slow),
+    );
     const clock = new ManualClock();
     const memory = new MemoryJournal({ clock });
     const { journal, calls } = instrumented(memory);
-    const a = testRuntime(journal, { workflows: [caller], activities: [slow], leaseMs: 1_000, owner: "engine-a" });
+    const a = testRuntime(journal, {
+      workflows: [caller],
+      activities: [slow],
+      leaseMs: 1_000,
+      owner: "engine-a",
+    });
     const lost: string[] = [];
     a.runtime.events.on("lease.lost", (e) => lost.push(e.during));
     const client = createClient({ journal });
@@ -76,7 +96,12 @@ describe("sticky fast path (memory journal, runtime driven by hand)", () => {
     // engine-a's lease runs out (no renewal here); engine-b takes the run over on a signal.
     clock.advance(2_000);
     await client.signal(run.runId, "poke", 1);
-    const b = testRuntime(journal, { workflows: [caller], activities: [], leaseMs: 60_000, owner: "engine-b" });
+    const b = testRuntime(journal, {
+      workflows: [caller],
+      activities: [],
+      leaseMs: 60_000,
+      owner: "engine-b",
+    });
     await b.runtime.pollRuns();
     await b.runtime.settleSteps();
     expect((await journal.getRun(run.runId))?.leaseOwner).toBe("engine-b");
@@ -144,7 +169,14 @@ describe("sticky fast path on PostgreSQL", () => {
     effects.clear();
     const clientJournal = await open(true);
     for (const owner of ["sticky-a", "sticky-b"]) {
-      const engine = createEngine({ journal: await open(), workflows: [threeSteps], activities: [touch], owner, pollIntervalMs: 100, concurrency: { workflows: 8, activities: 8 } });
+      const engine = createEngine({
+        journal: await open(),
+        workflows: [threeSteps],
+        activities: [touch],
+        owner,
+        pollIntervalMs: 100,
+        concurrency: { workflows: 8, activities: 8 },
+      });
       engines.push(engine);
       engine.start();
     }
@@ -177,17 +209,28 @@ describe("sticky fast path on PostgreSQL", () => {
       return i * 2;
     });
     const fanOut = workflow.stamped(stamp("sticky-fan", 138))("sticky.fan", { version: 1 }, async () => {
-      const values = await Promise.all(Array.from({ length: 100 }, (_, i) => activity.at("activity:part#0")(part, i)));
+      const values = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => activity.at("activity:part#0")(part, i)),
+      );
       return values.reduce((sum, v) => sum + v, 0);
     });
     const clientJournal = await open();
-    const engine = createEngine({ journal: await open(), workflows: [fanOut], activities: [part], owner: "sticky-fan", pollIntervalMs: 100, concurrency: { workflows: 4, activities: 100 } });
+    const engine = createEngine({
+      journal: await open(),
+      workflows: [fanOut],
+      activities: [part],
+      owner: "sticky-fan",
+      pollIntervalMs: 100,
+      concurrency: { workflows: 4, activities: 100 },
+    });
     engines.push(engine);
     const commits: number[] = [];
     engine.events.on("step.committed", (e) => commits.push(e.eventCount));
     // The client can read the result before the engine emits its own commit events, so the
     // step count is taken once the engine itself has seen the run complete.
-    const completedByEngine = new Promise<void>((resolve) => engine.events.on("run.completed", () => resolve()));
+    const completedByEngine = new Promise<void>((resolve) =>
+      engine.events.on("run.completed", () => resolve()),
+    );
     engine.start();
     const client = createClient({ journal: clientJournal, pollIntervalMs: 20 });
     const run = await client.start(fanOut, undefined);

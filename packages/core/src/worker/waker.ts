@@ -29,10 +29,13 @@ export function createWaker(): Waker {
         return new Promise<void>((resolve) => setImmediate(resolve));
       }
       return new Promise<void>((resolve) => {
-        const handle = setTimeout(() => {
-          current = undefined;
-          resolve();
-        }, Math.max(0, ms));
+        const handle = setTimeout(
+          () => {
+            current = undefined;
+            resolve();
+          },
+          Math.max(0, ms),
+        );
         current = { resolve, handle };
       });
     },

@@ -2,7 +2,12 @@ import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
 import { encode } from "../codec/index.ts";
 import type { RetryPolicy } from "../model/index.ts";
 import { isActivityDefinition } from "./define-activity.ts";
-import type { ActivityArgs, ActivityDefinition, ActivityResult, AnyActivityDefinition } from "./define-activity.ts";
+import type {
+  ActivityArgs,
+  ActivityDefinition,
+  ActivityResult,
+  AnyActivityDefinition,
+} from "./define-activity.ts";
 import { activityOptionsProblem, resolveActivityOptions } from "./resolve-activity-options.ts";
 import type { ActivityOverrides } from "./resolve-activity-options.ts";
 import type { PreparedCompensation } from "./effect-host.ts";
@@ -47,17 +52,29 @@ export interface ActivityEffect {
  * await activity(payments.charge, orderId, total, { timeoutMs: seconds(10), compensate: [payments.refund, orderId] });
  * ```
  */
-export const activity: Effect<ActivityEffect> = stampedEffect<ActivityEffect>("activity", (host, cursor, [definition, ...rest]) => {
-  if (!isActivityDefinition(definition)) {
-    throw new InvalidEffectArgumentError("activity", "the first argument", "is not an activity definition", "pass what defineActivity() returned, e.g. activity(payments.charge, orderId)");
-  }
-  const { args, options } = splitCallArguments(definition.name, definition.arity, rest);
-  const prepared = options === undefined ? undefined : toOverrides(options);
-  const resolved = resolveActivityOptions(definition.options as never, prepared?.overrides, args as never);
-  return host.activity(cursor, definition.name, args, resolved, prepared?.compensation);
-});
+export const activity: Effect<ActivityEffect> = stampedEffect<ActivityEffect>(
+  "activity",
+  (host, cursor, [definition, ...rest]) => {
+    if (!isActivityDefinition(definition)) {
+      throw new InvalidEffectArgumentError(
+        "activity",
+        "the first argument",
+        "is not an activity definition",
+        "pass what defineActivity() returned, e.g. activity(payments.charge, orderId)",
+      );
+    }
+    const { args, options } = splitCallArguments(definition.name, definition.arity, rest);
+    const prepared = options === undefined ? undefined : toOverrides(options);
+    const resolved = resolveActivityOptions(definition.options as never, prepared?.overrides, args as never);
+    return host.activity(cursor, definition.name, args, resolved, prepared?.compensation);
+  },
+);
 
-function splitCallArguments(name: string, arity: number, given: readonly unknown[]): { args: readonly unknown[]; options: object | undefined } {
+function splitCallArguments(
+  name: string,
+  arity: number,
+  given: readonly unknown[],
+): { args: readonly unknown[]; options: object | undefined } {
   if (given.length === arity) return { args: given, options: undefined };
   if (given.length === arity + 1) {
     const options = given[arity];
@@ -81,12 +98,23 @@ function splitCallArguments(name: string, arity: number, given: readonly unknown
 
 function toOverrides(options: object): { overrides: ActivityOverrides; compensation?: PreparedCompensation } {
   const problem = activityOptionsProblem(options, "call");
-  if (problem !== undefined) throw new InvalidEffectArgumentError("activity", `options.${problem.field}`, problem.reason, problem.hint);
+  if (problem !== undefined)
+    throw new InvalidEffectArgumentError(
+      "activity",
+      `options.${problem.field}`,
+      problem.reason,
+      problem.hint,
+    );
   const { compensate, ...rest } = options as ActivityCallOptions<unknown[]>;
   if (compensate === undefined) return { overrides: rest };
   const [undo, ...undoArgs] = Array.isArray(compensate) ? compensate : [];
   if (!isActivityDefinition(undo)) {
-    throw new InvalidEffectArgumentError("activity", "options.compensate", "must be [activityDefinition, ...args]", "e.g. { compensate: [payments.refund, orderId] }");
+    throw new InvalidEffectArgumentError(
+      "activity",
+      "options.compensate",
+      "must be [activityDefinition, ...args]",
+      "e.g. { compensate: [payments.refund, orderId] }",
+    );
   }
   if (undoArgs.length !== undo.arity) {
     throw new InvalidEffectArgumentError(
@@ -99,7 +127,11 @@ function toOverrides(options: object): { overrides: ActivityOverrides; compensat
   const args = encode(undoArgs, "compensate.args");
   return {
     overrides: { ...rest, compensate: { activityName: undo.name, args } },
-    compensation: { activityName: undo.name, args, options: resolveActivityOptions(undo.options as never, undefined, undoArgs as never) },
+    compensation: {
+      activityName: undo.name,
+      args,
+      options: resolveActivityOptions(undo.options as never, undefined, undoArgs as never),
+    },
   };
 }
 

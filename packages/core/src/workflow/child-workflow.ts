@@ -29,7 +29,11 @@ export interface ChildHandle<Output> extends ChildRef {
 }
 
 /** Signature of {@link child}. */
-export type ChildEffect = <D extends AnyWorkflowDefinition>(definition: D, input: WorkflowInput<D>, options?: ChildOptions) => Promise<WorkflowOutput<D>>;
+export type ChildEffect = <D extends AnyWorkflowDefinition>(
+  definition: D,
+  input: WorkflowInput<D>,
+  options?: ChildOptions,
+) => Promise<WorkflowOutput<D>>;
 /** Signature of {@link startChild}. */
 export type StartChildEffect = <D extends AnyWorkflowDefinition>(
   definition: D,
@@ -41,19 +45,39 @@ export type AwaitChildEffect = <Output>(handle: ChildHandle<Output>) => Promise<
 
 function childRequest(effect: string, definition: unknown, input: unknown, options: unknown): ChildRequest {
   if (!isWorkflowDefinition(definition)) {
-    throw new InvalidEffectArgumentError(effect, "the first argument", "is not a workflow definition", "pass what workflow() returned, e.g. child(shipment, { orderId })");
+    throw new InvalidEffectArgumentError(
+      effect,
+      "the first argument",
+      "is not a workflow definition",
+      "pass what workflow() returned, e.g. child(shipment, { orderId })",
+    );
   }
   assertStamped(definition);
   const opts = (options ?? {}) as { id?: unknown; parentClosePolicy?: unknown };
   if (typeof opts !== "object") {
-    throw new InvalidEffectArgumentError(effect, "options", "must be an object", "pass { id?, parentClosePolicy? }");
+    throw new InvalidEffectArgumentError(
+      effect,
+      "options",
+      "must be an object",
+      "pass { id?, parentClosePolicy? }",
+    );
   }
   if (opts.id !== undefined && (typeof opts.id !== "string" || opts.id.length === 0)) {
-    throw new InvalidEffectArgumentError(effect, "options.id", `must be a non-empty string, got ${String(opts.id)}`, "derive child ids from your data, e.g. `ship-${orderId}`, or leave id out");
+    throw new InvalidEffectArgumentError(
+      effect,
+      "options.id",
+      `must be a non-empty string, got ${String(opts.id)}`,
+      "derive child ids from your data, e.g. `ship-${orderId}`, or leave id out",
+    );
   }
   const policy = opts.parentClosePolicy ?? "cancel";
   if (policy !== "cancel" && policy !== "abandon") {
-    throw new InvalidEffectArgumentError(effect, "options.parentClosePolicy", `must be "cancel" or "abandon", got ${String(policy)}`, 'use "cancel" (default) or "abandon"');
+    throw new InvalidEffectArgumentError(
+      effect,
+      "options.parentClosePolicy",
+      `must be "cancel" or "abandon", got ${String(policy)}`,
+      'use "cancel" (default) or "abandon"',
+    );
   }
   return {
     workflowName: definition.name,
@@ -78,8 +102,10 @@ function childRequest(effect: string, definition: unknown, input: unknown, optio
  * const results = await Promise.all(orders.map((o) => child(fulfil, o, { id: `fulfil-${o.id}` })));
  * ```
  */
-export const child: Effect<ChildEffect> = stampedEffect<ChildEffect>("child", (host, cursor, [definition, input, options]) =>
-  host.child(cursor, childRequest("child", definition, input, options)),
+export const child: Effect<ChildEffect> = stampedEffect<ChildEffect>(
+  "child",
+  (host, cursor, [definition, input, options]) =>
+    host.child(cursor, childRequest("child", definition, input, options)),
 );
 
 /**
@@ -94,8 +120,10 @@ export const child: Effect<ChildEffect> = stampedEffect<ChildEffect>("child", (h
  * const picked = await Promise.all(handles.map((h) => awaitChild(h)));
  * ```
  */
-export const startChild: Effect<StartChildEffect> = stampedEffect<StartChildEffect>("startChild", (host, cursor, [definition, input, options]) =>
-  host.startChild(cursor, childRequest("startChild", definition, input, options)),
+export const startChild: Effect<StartChildEffect> = stampedEffect<StartChildEffect>(
+  "startChild",
+  (host, cursor, [definition, input, options]) =>
+    host.startChild(cursor, childRequest("startChild", definition, input, options)),
 );
 
 /**
@@ -109,10 +137,26 @@ export const startChild: Effect<StartChildEffect> = stampedEffect<StartChildEffe
  * const summary = await awaitChild(handle);
  * ```
  */
-export const awaitChild: Effect<AwaitChildEffect> = stampedEffect<AwaitChildEffect>("awaitChild", (host, cursor, [handle]) => {
-  const ref = handle as Partial<ChildRef> | null | undefined;
-  if (typeof ref?.identity !== "string" || typeof ref.workflowId !== "string" || typeof ref.workflowName !== "string") {
-    throw new InvalidEffectArgumentError("awaitChild", "handle", "is not a child handle", "pass what startChild() returned");
-  }
-  return host.awaitChild(cursor, { identity: ref.identity, workflowId: ref.workflowId, workflowName: ref.workflowName });
-});
+export const awaitChild: Effect<AwaitChildEffect> = stampedEffect<AwaitChildEffect>(
+  "awaitChild",
+  (host, cursor, [handle]) => {
+    const ref = handle as Partial<ChildRef> | null | undefined;
+    if (
+      typeof ref?.identity !== "string" ||
+      typeof ref.workflowId !== "string" ||
+      typeof ref.workflowName !== "string"
+    ) {
+      throw new InvalidEffectArgumentError(
+        "awaitChild",
+        "handle",
+        "is not a child handle",
+        "pass what startChild() returned",
+      );
+    }
+    return host.awaitChild(cursor, {
+      identity: ref.identity,
+      workflowId: ref.workflowId,
+      workflowName: ref.workflowName,
+    });
+  },
+);

@@ -36,19 +36,22 @@ export type CompensateAllEffect = (options?: CompensateAllOptions) => Promise<vo
  * if (rejected) await compensate(receipt);
  * ```
  */
-export const compensate: Effect<CompensateEffect> = stampedEffect<CompensateEffect>("compensate", (host, cursor, [result]) => {
-  if (result === null || typeof result !== "object") {
-    // Two calls may return equal primitives ("ok", true, the same id): undoing "the" call that
-    // returned one would be a guess, and a wrong guess undoes the wrong work.
-    throw new InvalidEffectArgumentError(
-      "compensate",
-      "result",
-      `is ${result === null ? "null" : `a ${typeof result}`}: a primitive cannot tell which call returned it`,
-      "return an object from the activity (e.g. { bookingId }) and pass that very object, or undo every pending call with compensateAll()",
-    );
-  }
-  return host.compensate(cursor, result);
-});
+export const compensate: Effect<CompensateEffect> = stampedEffect<CompensateEffect>(
+  "compensate",
+  (host, cursor, [result]) => {
+    if (result === null || typeof result !== "object") {
+      // Two calls may return equal primitives ("ok", true, the same id): undoing "the" call that
+      // returned one would be a guess, and a wrong guess undoes the wrong work.
+      throw new InvalidEffectArgumentError(
+        "compensate",
+        "result",
+        `is ${result === null ? "null" : `a ${typeof result}`}: a primitive cannot tell which call returned it`,
+        "return an object from the activity (e.g. { bookingId }) and pass that very object, or undo every pending call with compensateAll()",
+      );
+    }
+    return host.compensate(cursor, result);
+  },
+);
 
 /**
  * Runs every compensation of completed calls that has not run yet: most recent first, one
@@ -62,10 +65,18 @@ export const compensate: Effect<CompensateEffect> = stampedEffect<CompensateEffe
  * await compensateAll({ order: "parallel" });
  * ```
  */
-export const compensateAll: Effect<CompensateAllEffect> = stampedEffect<CompensateAllEffect>("compensateAll", (host, cursor, [options]) => {
-  const order: unknown = (options as CompensateAllOptions | undefined)?.order;
-  if (order !== undefined && order !== "lifo" && order !== "parallel") {
-    throw new InvalidEffectArgumentError("compensateAll", "options.order", `must be "lifo" or "parallel", got ${String(order)}`, 'pass { order: "lifo" } (default) or { order: "parallel" }');
-  }
-  return host.compensateAll(cursor, options ?? {});
-});
+export const compensateAll: Effect<CompensateAllEffect> = stampedEffect<CompensateAllEffect>(
+  "compensateAll",
+  (host, cursor, [options]) => {
+    const order: unknown = (options as CompensateAllOptions | undefined)?.order;
+    if (order !== undefined && order !== "lifo" && order !== "parallel") {
+      throw new InvalidEffectArgumentError(
+        "compensateAll",
+        "options.order",
+        `must be "lifo" or "parallel", got ${String(order)}`,
+        'pass { order: "lifo" } (default) or { order: "parallel" }',
+      );
+    }
+    return host.compensateAll(cursor, options ?? {});
+  },
+);

@@ -19,6 +19,7 @@ export type ContinueAsNewEffect = <Input>(input: Input) => Promise<never>;
  * });
  * ```
  */
-export const continueAsNew: Effect<ContinueAsNewEffect> = stampedEffect<ContinueAsNewEffect>("continueAsNew", (host, cursor, [input]) =>
-  host.continueAsNew(cursor, input),
+export const continueAsNew: Effect<ContinueAsNewEffect> = stampedEffect<ContinueAsNewEffect>(
+  "continueAsNew",
+  (host, cursor, [input]) => host.continueAsNew(cursor, input),
 );

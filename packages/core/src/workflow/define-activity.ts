@@ -77,20 +77,40 @@ export function defineActivity<A extends unknown[], R>(
 ): ActivityDefinition<A, Awaited<R>> {
   const nameProblem = definitionNameProblem(name);
   if (nameProblem !== undefined) {
-    throw new InvalidActivityDefinitionError(String(name), "name", nameProblem, 'name activities with stable plain text, e.g. "payments.charge"');
+    throw new InvalidActivityDefinitionError(
+      String(name),
+      "name",
+      nameProblem,
+      'name activities with stable plain text, e.g. "payments.charge"',
+    );
   }
   if (typeof fn !== "function") {
-    throw new InvalidActivityDefinitionError(name, "fn", `must be a function, got ${typeof fn}`, "pass the activity's implementation as the second argument");
+    throw new InvalidActivityDefinitionError(
+      name,
+      "fn",
+      `must be a function, got ${typeof fn}`,
+      "pass the activity's implementation as the second argument",
+    );
   }
   if (options === null || typeof options !== "object") {
-    throw new InvalidActivityDefinitionError(name, "options", "must be an object", "pass { retry, timeoutMs, heartbeatTimeoutMs, idempotencyKey } or nothing");
+    throw new InvalidActivityDefinitionError(
+      name,
+      "options",
+      "must be an object",
+      "pass { retry, timeoutMs, heartbeatTimeoutMs, idempotencyKey } or nothing",
+    );
   }
   const problem = activityOptionsProblem(options, "definition");
   if (problem !== undefined) {
     throw new InvalidActivityDefinitionError(name, problem.field, problem.reason, problem.hint);
   }
   if (options.idempotencyKey !== undefined && typeof options.idempotencyKey !== "function") {
-    throw new InvalidActivityDefinitionError(name, "idempotencyKey", "must be a function of the call's arguments", "use (...args) => string; a fixed key belongs in the call options");
+    throw new InvalidActivityDefinitionError(
+      name,
+      "idempotencyKey",
+      "must be a function of the call's arguments",
+      "use (...args) => string; a fixed key belongs in the call options",
+    );
   }
   return Object.freeze({
     kind: "activity",

@@ -9,7 +9,8 @@ export const maxDefinitionNameLength = 200;
 export function definitionNameProblem(name: unknown): string | undefined {
   if (typeof name !== "string") return `must be a string, got ${name === null ? "null" : typeof name}`;
   if (name.length === 0) return "must not be empty";
-  if (name.length > maxDefinitionNameLength) return `must be at most ${maxDefinitionNameLength} characters, got ${name.length}`;
+  if (name.length > maxDefinitionNameLength)
+    return `must be at most ${maxDefinitionNameLength} characters, got ${name.length}`;
   if (name.trim() !== name) return "must not start or end with whitespace";
   if (/[\u0000-\u001f\u007f]/.test(name)) return "must not contain control characters";
   return undefined;

@@ -10,7 +10,10 @@ import type { Effect } from "./stamped-effect.ts";
  * const placedAt = now();
  * ```
  */
-export const now: Effect<() => Date> = stampedEffect<() => Date>("now", (host, cursor) => new Date(host.recordValue(cursor, (clock) => clock) as number));
+export const now: Effect<() => Date> = stampedEffect<() => Date>(
+  "now",
+  (host, cursor) => new Date(host.recordValue(cursor, (clock) => clock) as number),
+);
 
 /** Today's date in UTC as `YYYY-MM-DD`, from the journal's clock; recorded like {@link now}. */
 export const today: Effect<() => string> = stampedEffect<() => string>("today", (host, cursor) =>
@@ -18,10 +21,14 @@ export const today: Effect<() => string> = stampedEffect<() => string>("today", 
 );
 
 /** A random RFC 4122 version 4 UUID, recorded once and replayed unchanged. */
-export const uuid4: Effect<() => string> = stampedEffect<() => string>("uuid4", (host, cursor) => String(host.recordValue(cursor, randomUuid)));
+export const uuid4: Effect<() => string> = stampedEffect<() => string>("uuid4", (host, cursor) =>
+  String(host.recordValue(cursor, randomUuid)),
+);
 
 /** A random number in [0, 1), recorded once and replayed unchanged. */
-export const random: Effect<() => number> = stampedEffect<() => number>("random", (host, cursor) => Number(host.recordValue(cursor, () => Math.random())));
+export const random: Effect<() => number> = stampedEffect<() => number>("random", (host, cursor) =>
+  Number(host.recordValue(cursor, () => Math.random())),
+);
 
 function randomUuid(): string {
   const webCrypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;

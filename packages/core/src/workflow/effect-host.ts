@@ -1,4 +1,10 @@
-import type { Cursor, Encoded, ParentClosePolicy, ResolvedActivityOptions, WorkflowStamp } from "../model/index.ts";
+import type {
+  Cursor,
+  Encoded,
+  ParentClosePolicy,
+  ResolvedActivityOptions,
+  WorkflowStamp,
+} from "../model/index.ts";
 import type { CompensateAllOptions } from "./compensate.ts";
 import type { LogLevel } from "./log.ts";
 
@@ -98,7 +104,8 @@ interface ExecutionSlot {
 // The slot lives on globalThis under a registered symbol so that two copies of this module (a
 // duplicated install, a bundler split) still agree on which execution is running.
 const slotKey = Symbol.for("@continuum/core/current-execution");
-const slot: ExecutionSlot = ((globalThis as Record<symbol, unknown>)[slotKey] as ExecutionSlot | undefined) ?? { host: undefined };
+const slot: ExecutionSlot = ((globalThis as Record<symbol, unknown>)[slotKey] as
+  ExecutionSlot | undefined) ?? { host: undefined };
 (globalThis as Record<symbol, unknown>)[slotKey] = slot;
 
 /** Makes effect calls consult `storage` (idempotent). Called by executions created with one. */

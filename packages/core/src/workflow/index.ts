@@ -14,10 +14,29 @@
  * ```
  */
 export { workflow, assertStamped, isWorkflowDefinition } from "./workflow.ts";
-export type { WorkflowDefinition, AnyWorkflowDefinition, WorkflowFactory, WorkflowFunction, WorkflowInput, WorkflowOptions, WorkflowOutput } from "./workflow.ts";
+export type {
+  WorkflowDefinition,
+  AnyWorkflowDefinition,
+  WorkflowFactory,
+  WorkflowFunction,
+  WorkflowInput,
+  WorkflowOptions,
+  WorkflowOutput,
+} from "./workflow.ts";
 export { defineActivity, isActivityDefinition } from "./define-activity.ts";
-export type { ActivityArgs, ActivityDefinition, ActivityOptions, ActivityResult, AnyActivityDefinition, IsFixedParameterList } from "./define-activity.ts";
-export { resolveActivityOptions, defaultActivityTimeoutMs, defaultRetryPolicy } from "./resolve-activity-options.ts";
+export type {
+  ActivityArgs,
+  ActivityDefinition,
+  ActivityOptions,
+  ActivityResult,
+  AnyActivityDefinition,
+  IsFixedParameterList,
+} from "./define-activity.ts";
+export {
+  resolveActivityOptions,
+  defaultActivityTimeoutMs,
+  defaultRetryPolicy,
+} from "./resolve-activity-options.ts";
 export type { ActivityOverrides } from "./resolve-activity-options.ts";
 export { activity } from "./activity.ts";
 export type { ActivityCallOptions, ActivityEffect, Compensation } from "./activity.ts";
@@ -39,7 +58,13 @@ export { seconds, minutes, hours, days } from "./durations.ts";
 export type { Effect } from "./stamped-effect.ts";
 export type { ChildRef, ChildRequest, EffectHost, PreparedCompensation, TimerSpec } from "./effect-host.ts";
 export { child, startChild, awaitChild } from "./child-workflow.ts";
-export type { AwaitChildEffect, ChildEffect, ChildHandle, ChildOptions, StartChildEffect } from "./child-workflow.ts";
+export type {
+  AwaitChildEffect,
+  ChildEffect,
+  ChildHandle,
+  ChildOptions,
+  StartChildEffect,
+} from "./child-workflow.ts";
 export { continueAsNew } from "./continue-as-new.ts";
 export type { ContinueAsNewEffect } from "./continue-as-new.ts";
 export { ActivityFailure, CancelledError, ChildWorkflowFailure } from "../errors/workflow-errors.ts";

@@ -35,7 +35,12 @@ export const log: Effect<LogEffect> = stampedEffect<LogEffect>("log", (host, cur
   const message = leveled ? second : first;
   const data = leveled ? third : second;
   if (typeof message !== "string") {
-    throw new InvalidEffectArgumentError("log", "message", `must be a string, got ${typeof message}`, 'log("message", data) or log("warn", "message", data)');
+    throw new InvalidEffectArgumentError(
+      "log",
+      "message",
+      `must be a string, got ${typeof message}`,
+      'log("message", data) or log("warn", "message", data)',
+    );
   }
   host.log(cursor, level, message, data);
 });

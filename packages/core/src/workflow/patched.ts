@@ -9,7 +9,12 @@ export type DeprecatePatchEffect = (patchId: string) => void;
 
 function checkId(effect: string, patchId: unknown): asserts patchId is string {
   if (typeof patchId !== "string" || patchId.length === 0) {
-    throw new InvalidEffectArgumentError(effect, "patchId", `must be a non-empty string literal, got ${String(patchId)}`, 'name the change, e.g. patched("send-receipt")');
+    throw new InvalidEffectArgumentError(
+      effect,
+      "patchId",
+      `must be a non-empty string literal, got ${String(patchId)}`,
+      'name the change, e.g. patched("send-receipt")',
+    );
   }
 }
 
@@ -25,10 +30,13 @@ function checkId(effect: string, patchId: unknown): asserts patchId is string {
  * if (patched("send-receipt")) await activity(mail.sendReceipt, orderId);
  * ```
  */
-export const patched: Effect<PatchedEffect> = stampedEffect<PatchedEffect>("patched", (host, cursor, [patchId]) => {
-  checkId("patched", patchId);
-  return host.patched(cursor, patchId);
-});
+export const patched: Effect<PatchedEffect> = stampedEffect<PatchedEffect>(
+  "patched",
+  (host, cursor, [patchId]) => {
+    checkId("patched", patchId);
+    return host.patched(cursor, patchId);
+  },
+);
 
 /**
  * Replaces `patched(id)` once no run takes the old path any more: runs recorded with the
@@ -40,7 +48,10 @@ export const patched: Effect<PatchedEffect> = stampedEffect<PatchedEffect>("patc
  * await activity(mail.sendReceipt, orderId);
  * ```
  */
-export const deprecatePatch: Effect<DeprecatePatchEffect> = stampedEffect<DeprecatePatchEffect>("deprecatePatch", (host, cursor, [patchId]) => {
-  checkId("deprecatePatch", patchId);
-  host.deprecatePatch(cursor, patchId);
-});
+export const deprecatePatch: Effect<DeprecatePatchEffect> = stampedEffect<DeprecatePatchEffect>(
+  "deprecatePatch",
+  (host, cursor, [patchId]) => {
+    checkId("deprecatePatch", patchId);
+    host.deprecatePatch(cursor, patchId);
+  },
+);

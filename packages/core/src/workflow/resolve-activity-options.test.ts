@@ -7,18 +7,38 @@ import { days, hours, minutes, resolveActivityOptions, seconds } from "./index.t
 describe("resolveActivityOptions()", () => {
   it("applies the documented defaults", () => {
     expect(resolveActivityOptions(undefined)).toEqual({
-      retry: { maxAttempts: 3, initialIntervalMs: 1_000, backoffCoefficient: 2, maxIntervalMs: 60_000, nonRetryableErrors: [] },
+      retry: {
+        maxAttempts: 3,
+        initialIntervalMs: 1_000,
+        backoffCoefficient: 2,
+        maxIntervalMs: 60_000,
+        nonRetryableErrors: [],
+      },
       startToCloseMs: 60_000,
     });
   });
 
   it("lets the call win over the definition, field by field, and the definition over the defaults", () => {
     const resolved = resolveActivityOptions(
-      { retry: { maxAttempts: 5, initialIntervalMs: 200, nonRetryableErrors: ["Declined"] }, timeoutMs: 30_000, heartbeatTimeoutMs: 5_000 },
-      { retry: { maxAttempts: 2 }, timeoutMs: 1_000, compensate: { activityName: "payments.refund", args: ["o1"] } },
+      {
+        retry: { maxAttempts: 5, initialIntervalMs: 200, nonRetryableErrors: ["Declined"] },
+        timeoutMs: 30_000,
+        heartbeatTimeoutMs: 5_000,
+      },
+      {
+        retry: { maxAttempts: 2 },
+        timeoutMs: 1_000,
+        compensate: { activityName: "payments.refund", args: ["o1"] },
+      },
     );
     expect(resolved).toEqual({
-      retry: { maxAttempts: 2, initialIntervalMs: 200, backoffCoefficient: 2, maxIntervalMs: 60_000, nonRetryableErrors: ["Declined"] },
+      retry: {
+        maxAttempts: 2,
+        initialIntervalMs: 200,
+        backoffCoefficient: 2,
+        maxIntervalMs: 60_000,
+        nonRetryableErrors: ["Declined"],
+      },
       startToCloseMs: 1_000,
       heartbeatTimeoutMs: 5_000,
       compensate: { activityName: "payments.refund", args: ["o1"] },
@@ -30,12 +50,19 @@ describe("resolveActivityOptions()", () => {
   it("computes the idempotency key from the arguments unless the call fixes one", () => {
     const definition = { idempotencyKey: (orderId: string, total: number) => `charge:${orderId}:${total}` };
     expect(resolveActivityOptions(definition, undefined, ["o1", 5]).idempotencyKey).toBe("charge:o1:5");
-    expect(resolveActivityOptions(definition, { idempotencyKey: "fixed" }, ["o1", 5]).idempotencyKey).toBe("fixed");
+    expect(resolveActivityOptions(definition, { idempotencyKey: "fixed" }, ["o1", 5]).idempotencyKey).toBe(
+      "fixed",
+    );
     expect(resolveActivityOptions({}, undefined, []).idempotencyKey).toBeUndefined();
   });
 
   it("refuses bad call options with CTM_INVALID_ARGUMENT naming the field", () => {
-    for (const bad of [{ timeoutMs: 0 }, { retry: { maxAttempts: 1.5 } }, { idempotencyKey: "" }, { retries: 3 }]) {
+    for (const bad of [
+      { timeoutMs: 0 },
+      { retry: { maxAttempts: 1.5 } },
+      { idempotencyKey: "" },
+      { retries: 3 },
+    ]) {
       try {
         resolveActivityOptions({}, bad as never);
         expect.unreachable();
@@ -44,7 +71,9 @@ describe("resolveActivityOptions()", () => {
         expect((e as Error).message).toContain(Object.keys(bad)[0]);
       }
     }
-    expect(() => resolveActivityOptions({ idempotencyKey: () => "" }, undefined, [])).toThrow(/non-empty string/);
+    expect(() => resolveActivityOptions({ idempotencyKey: () => "" }, undefined, [])).toThrow(
+      /non-empty string/,
+    );
   });
 });
 

@@ -33,13 +33,22 @@ export interface OptionProblem {
 
 const definitionKeys = new Set(["retry", "timeoutMs", "heartbeatTimeoutMs", "idempotencyKey"]);
 const callKeys = new Set(["retry", "timeoutMs", "heartbeatTimeoutMs", "idempotencyKey", "compensate"]);
-const retryKeys = new Set(["maxAttempts", "initialIntervalMs", "backoffCoefficient", "maxIntervalMs", "nonRetryableErrors"]);
+const retryKeys = new Set([
+  "maxAttempts",
+  "initialIntervalMs",
+  "backoffCoefficient",
+  "maxIntervalMs",
+  "nonRetryableErrors",
+]);
 
 /**
  * Checks activity options (given with the definition, or per call) without applying them:
  * the first problem found, or `undefined`.
  */
-export function activityOptionsProblem(options: object, where: "definition" | "call"): OptionProblem | undefined {
+export function activityOptionsProblem(
+  options: object,
+  where: "definition" | "call",
+): OptionProblem | undefined {
   const known = where === "definition" ? definitionKeys : callKeys;
   for (const key of Object.keys(options)) {
     if (!known.has(key)) {
@@ -48,40 +57,91 @@ export function activityOptionsProblem(options: object, where: "definition" | "c
   }
   const o = options as Record<string, unknown>;
   if (o.retry !== undefined) {
-    if (o.retry === null || typeof o.retry !== "object") return { field: "retry", reason: "must be an object", hint: "pass { maxAttempts, initialIntervalMs, backoffCoefficient, maxIntervalMs, nonRetryableErrors }" };
+    if (o.retry === null || typeof o.retry !== "object")
+      return {
+        field: "retry",
+        reason: "must be an object",
+        hint: "pass { maxAttempts, initialIntervalMs, backoffCoefficient, maxIntervalMs, nonRetryableErrors }",
+      };
     const retryProblem = retryPolicyProblem(o.retry as Record<string, unknown>);
     if (retryProblem !== undefined) return retryProblem;
   }
   for (const field of ["timeoutMs", "heartbeatTimeoutMs"] as const) {
     const value = o[field];
     if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value > 0)) {
-      return { field, reason: `must be a positive number of milliseconds, got ${String(value)}`, hint: "use seconds(30) or minutes(5) to write durations" };
+      return {
+        field,
+        reason: `must be a positive number of milliseconds, got ${String(value)}`,
+        hint: "use seconds(30) or minutes(5) to write durations",
+      };
     }
   }
-  if (where === "call" && o.idempotencyKey !== undefined && !(typeof o.idempotencyKey === "string" && o.idempotencyKey.length > 0)) {
-    return { field: "idempotencyKey", reason: "must be a non-empty string", hint: "build the key from values that identify the work, e.g. `charge:${orderId}`" };
+  if (
+    where === "call" &&
+    o.idempotencyKey !== undefined &&
+    !(typeof o.idempotencyKey === "string" && o.idempotencyKey.length > 0)
+  ) {
+    return {
+      field: "idempotencyKey",
+      reason: "must be a non-empty string",
+      hint: "build the key from values that identify the work, e.g. `charge:${orderId}`",
+    };
   }
   return undefined;
 }
 
 function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | undefined {
   for (const key of Object.keys(retry)) {
-    if (!retryKeys.has(key)) return { field: `retry.${key}`, reason: "is not a retry option", hint: `use only ${[...retryKeys].join(", ")}` };
+    if (!retryKeys.has(key))
+      return {
+        field: `retry.${key}`,
+        reason: "is not a retry option",
+        hint: `use only ${[...retryKeys].join(", ")}`,
+      };
   }
   const { maxAttempts, initialIntervalMs, backoffCoefficient, maxIntervalMs, nonRetryableErrors } = retry;
   if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && (maxAttempts as number) >= 1)) {
-    return { field: "retry.maxAttempts", reason: `must be an integer >= 1, got ${String(maxAttempts)}`, hint: "1 means no retry; the count includes the first attempt" };
+    return {
+      field: "retry.maxAttempts",
+      reason: `must be an integer >= 1, got ${String(maxAttempts)}`,
+      hint: "1 means no retry; the count includes the first attempt",
+    };
   }
-  for (const [field, value] of [["initialIntervalMs", initialIntervalMs], ["maxIntervalMs", maxIntervalMs]] as const) {
+  for (const [field, value] of [
+    ["initialIntervalMs", initialIntervalMs],
+    ["maxIntervalMs", maxIntervalMs],
+  ] as const) {
     if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
-      return { field: `retry.${field}`, reason: `must be a number of milliseconds >= 0, got ${String(value)}`, hint: "use seconds(1) or minutes(1) to write durations" };
+      return {
+        field: `retry.${field}`,
+        reason: `must be a number of milliseconds >= 0, got ${String(value)}`,
+        hint: "use seconds(1) or minutes(1) to write durations",
+      };
     }
   }
-  if (backoffCoefficient !== undefined && !(typeof backoffCoefficient === "number" && Number.isFinite(backoffCoefficient) && backoffCoefficient >= 1)) {
-    return { field: "retry.backoffCoefficient", reason: `must be a number >= 1, got ${String(backoffCoefficient)}`, hint: "1 retries at a fixed interval, 2 doubles it each time" };
+  if (
+    backoffCoefficient !== undefined &&
+    !(
+      typeof backoffCoefficient === "number" &&
+      Number.isFinite(backoffCoefficient) &&
+      backoffCoefficient >= 1
+    )
+  ) {
+    return {
+      field: "retry.backoffCoefficient",
+      reason: `must be a number >= 1, got ${String(backoffCoefficient)}`,
+      hint: "1 retries at a fixed interval, 2 doubles it each time",
+    };
   }
-  if (nonRetryableErrors !== undefined && !(Array.isArray(nonRetryableErrors) && nonRetryableErrors.every((n) => typeof n === "string"))) {
-    return { field: "retry.nonRetryableErrors", reason: "must be an array of error names or codes", hint: 'e.g. ["ValidationError", "CTM_UNSERIALIZABLE"]' };
+  if (
+    nonRetryableErrors !== undefined &&
+    !(Array.isArray(nonRetryableErrors) && nonRetryableErrors.every((n) => typeof n === "string"))
+  ) {
+    return {
+      field: "retry.nonRetryableErrors",
+      reason: "must be an array of error names or codes",
+      hint: 'e.g. ["ValidationError", "CTM_UNSERIALIZABLE"]',
+    };
   }
   return undefined;
 }
@@ -109,7 +169,13 @@ export function resolveActivityOptions<A extends readonly unknown[]>(
   const def = definition ?? {};
   if (call !== undefined) {
     const problem = activityOptionsProblem(call, "call");
-    if (problem !== undefined) throw new InvalidEffectArgumentError("activity", `options.${problem.field}`, problem.reason, problem.hint);
+    if (problem !== undefined)
+      throw new InvalidEffectArgumentError(
+        "activity",
+        `options.${problem.field}`,
+        problem.reason,
+        problem.hint,
+      );
   }
   const retry: RetryPolicy = {
     ...defaultRetryPolicy,
@@ -122,7 +188,12 @@ export function resolveActivityOptions<A extends readonly unknown[]>(
   if (idempotencyKey === undefined && def.idempotencyKey !== undefined) {
     idempotencyKey = def.idempotencyKey(...((args ?? []) as unknown as A));
     if (typeof idempotencyKey !== "string" || idempotencyKey.length === 0) {
-      throw new InvalidEffectArgumentError("activity", "idempotencyKey(...args)", `must return a non-empty string, got ${String(idempotencyKey)}`, "make the activity's idempotencyKey function return a string such as `charge:${orderId}`");
+      throw new InvalidEffectArgumentError(
+        "activity",
+        "idempotencyKey(...args)",
+        `must return a non-empty string, got ${String(idempotencyKey)}`,
+        "make the activity's idempotencyKey function return a string such as `charge:${orderId}`",
+      );
     }
   }
   return {

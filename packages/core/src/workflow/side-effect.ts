@@ -18,9 +18,17 @@ export type SideEffectEffect = <T>(fn: () => T | Promise<T>) => Promise<T>;
  * const variant = await sideEffect(() => flags.variant("checkout"));
  * ```
  */
-export const sideEffect: Effect<SideEffectEffect> = stampedEffect<SideEffectEffect>("sideEffect", (host, cursor, [fn]) => {
-  if (typeof fn !== "function") {
-    throw new InvalidEffectArgumentError("sideEffect", "fn", `must be a function, got ${typeof fn}`, "pass a function: sideEffect(() => value)");
-  }
-  return host.sideEffect(cursor, fn as () => unknown);
-});
+export const sideEffect: Effect<SideEffectEffect> = stampedEffect<SideEffectEffect>(
+  "sideEffect",
+  (host, cursor, [fn]) => {
+    if (typeof fn !== "function") {
+      throw new InvalidEffectArgumentError(
+        "sideEffect",
+        "fn",
+        `must be a function, got ${typeof fn}`,
+        "pass a function: sideEffect(() => value)",
+      );
+    }
+    return host.sideEffect(cursor, fn as () => unknown);
+  },
+);

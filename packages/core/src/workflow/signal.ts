@@ -49,17 +49,30 @@ export interface SignalEffect {
  * if (isTimeout(review)) return { error: "no review" };
  * ```
  */
-export const signal: Effect<SignalEffect> = stampedEffect<SignalEffect>("signal", (host, cursor, [name, options]) => {
-  if (typeof name !== "string" || name.length === 0) {
-    throw new InvalidEffectArgumentError("signal", "name", `must be a non-empty string, got ${String(name)}`, 'name signals with string literals, e.g. signal("approve")');
-  }
-  let timeoutMs: number | undefined;
-  if (options !== undefined) {
-    const timeout: unknown = (options as { timeout?: unknown } | null)?.timeout;
-    if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 0) {
-      throw new InvalidEffectArgumentError("signal", "options.timeout", `must be a finite number of ms >= 0, got ${String(timeout)}`, "use seconds(), minutes(), hours() or days(); leave options out to wait forever");
+export const signal: Effect<SignalEffect> = stampedEffect<SignalEffect>(
+  "signal",
+  (host, cursor, [name, options]) => {
+    if (typeof name !== "string" || name.length === 0) {
+      throw new InvalidEffectArgumentError(
+        "signal",
+        "name",
+        `must be a non-empty string, got ${String(name)}`,
+        'name signals with string literals, e.g. signal("approve")',
+      );
     }
-    timeoutMs = timeout;
-  }
-  return host.signal(cursor, name, timeoutMs);
-});
+    let timeoutMs: number | undefined;
+    if (options !== undefined) {
+      const timeout: unknown = (options as { timeout?: unknown } | null)?.timeout;
+      if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 0) {
+        throw new InvalidEffectArgumentError(
+          "signal",
+          "options.timeout",
+          `must be a finite number of ms >= 0, got ${String(timeout)}`,
+          "use seconds(), minutes(), hours() or days(); leave options out to wait forever",
+        );
+      }
+      timeoutMs = timeout;
+    }
+    return host.signal(cursor, name, timeoutMs);
+  },
+);

@@ -18,7 +18,12 @@ export type SleepUntilEffect = (until: Date | number) => Promise<void>;
  */
 export const sleep: Effect<SleepEffect> = stampedEffect<SleepEffect>("sleep", (host, cursor, [ms]) => {
   if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-    throw new InvalidEffectArgumentError("sleep", "ms", `must be a finite number >= 0, got ${String(ms)}`, "use seconds(), minutes(), hours() or days() to write the delay");
+    throw new InvalidEffectArgumentError(
+      "sleep",
+      "ms",
+      `must be a finite number >= 0, got ${String(ms)}`,
+      "use seconds(), minutes(), hours() or days() to write the delay",
+    );
   }
   return host.timer(cursor, { delayMs: ms });
 });
@@ -32,10 +37,18 @@ export const sleep: Effect<SleepEffect> = stampedEffect<SleepEffect>("sleep", (h
  * await sleepUntil(new Date(input.deliverAt));
  * ```
  */
-export const sleepUntil: Effect<SleepUntilEffect> = stampedEffect<SleepUntilEffect>("sleepUntil", (host, cursor, [until]) => {
-  const at = until instanceof Date ? until.getTime() : until;
-  if (typeof at !== "number" || !Number.isFinite(at)) {
-    throw new InvalidEffectArgumentError("sleepUntil", "until", `must be a valid Date or epoch milliseconds, got ${String(until)}`, "pass a Date built from workflow input or now(), never new Date() without arguments");
-  }
-  return host.timer(cursor, { until: at });
-});
+export const sleepUntil: Effect<SleepUntilEffect> = stampedEffect<SleepUntilEffect>(
+  "sleepUntil",
+  (host, cursor, [until]) => {
+    const at = until instanceof Date ? until.getTime() : until;
+    if (typeof at !== "number" || !Number.isFinite(at)) {
+      throw new InvalidEffectArgumentError(
+        "sleepUntil",
+        "until",
+        `must be a valid Date or epoch milliseconds, got ${String(until)}`,
+        "pass a Date built from workflow input or now(), never new Date() without arguments",
+      );
+    }
+    return host.timer(cursor, { until: at });
+  },
+);

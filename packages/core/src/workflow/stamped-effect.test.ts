@@ -1,7 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/error-code.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
-import { activity, compensate, compensateAll, defineActivity, deprecatePatch, log, patched, now, random, sideEffect, signal, sleep, sleepUntil, today, uuid4 } from "./index.ts";
+import {
+  activity,
+  compensate,
+  compensateAll,
+  defineActivity,
+  deprecatePatch,
+  log,
+  patched,
+  now,
+  random,
+  sideEffect,
+  signal,
+  sleep,
+  sleepUntil,
+  today,
+  uuid4,
+} from "./index.ts";
 
 const ping = defineActivity("ping", async () => "pong");
 

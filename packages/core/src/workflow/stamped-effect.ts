@@ -1,4 +1,8 @@
-import { EffectNotStampedError, EffectOutsideWorkflowError, InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
+import {
+  EffectNotStampedError,
+  EffectOutsideWorkflowError,
+  InvalidEffectArgumentError,
+} from "../errors/workflow-errors.ts";
 import { parseCursor } from "../model/index.ts";
 import type { Cursor, EffectKind } from "../model/index.ts";
 import { callerScope, currentHost } from "./effect-host.ts";

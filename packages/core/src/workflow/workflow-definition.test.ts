@@ -1,9 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/error-code.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
-import { assertStamped, defineActivity, isActivityDefinition, isWorkflowDefinition, workflow } from "./index.ts";
+import {
+  assertStamped,
+  defineActivity,
+  isActivityDefinition,
+  isWorkflowDefinition,
+  workflow,
+} from "./index.ts";
 
-const stamp = { format: 1 as const, versionHash: "abc123", cursors: ["sleep:#0"], file: "src/a.workflow.ts", line: 3 };
+const stamp = {
+  format: 1 as const,
+  versionHash: "abc123",
+  cursors: ["sleep:#0"],
+  file: "src/a.workflow.ts",
+  line: 3,
+};
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -47,25 +59,46 @@ describe("workflow()", () => {
     expect(codeOf(() => workflow("", { version: 1 }, body))).toBe(ErrorCode.InvalidWorkflowDefinition);
     expect(codeOf(() => workflow(" order", { version: 1 }, body))).toBe(ErrorCode.InvalidWorkflowDefinition);
     expect(codeOf(() => workflow("a\nb", { version: 1 }, body))).toBe(ErrorCode.InvalidWorkflowDefinition);
-    expect(codeOf(() => workflow("x".repeat(201), { version: 1 }, body))).toBe(ErrorCode.InvalidWorkflowDefinition);
-    expect(codeOf(() => workflow(42 as unknown as string, { version: 1 }, body))).toBe(ErrorCode.InvalidWorkflowDefinition);
+    expect(codeOf(() => workflow("x".repeat(201), { version: 1 }, body))).toBe(
+      ErrorCode.InvalidWorkflowDefinition,
+    );
+    expect(codeOf(() => workflow(42 as unknown as string, { version: 1 }, body))).toBe(
+      ErrorCode.InvalidWorkflowDefinition,
+    );
     expect(codeOf(() => workflow("order", { version: 0 }, body))).toBe(ErrorCode.InvalidWorkflowDefinition);
     expect(codeOf(() => workflow("order", { version: 1.5 }, body))).toBe(ErrorCode.InvalidWorkflowDefinition);
-    expect(codeOf(() => workflow("order", {} as { version: number }, body))).toBe(ErrorCode.InvalidWorkflowDefinition);
-    expect(codeOf(() => workflow("order", { version: 1 }, "nope" as unknown as typeof body))).toBe(ErrorCode.InvalidWorkflowDefinition);
+    expect(codeOf(() => workflow("order", {} as { version: number }, body))).toBe(
+      ErrorCode.InvalidWorkflowDefinition,
+    );
+    expect(codeOf(() => workflow("order", { version: 1 }, "nope" as unknown as typeof body))).toBe(
+      ErrorCode.InvalidWorkflowDefinition,
+    );
     expect(codeOf(() => workflow("payments.order/v2:eu", { version: 7 }, body))).toBeUndefined();
   });
 
   it("rejects stamps of an unknown format", () => {
-    expect(codeOf(() => workflow.stamped({ ...stamp, format: 2 } as unknown as typeof stamp))).toBe(ErrorCode.InvalidWorkflowDefinition);
-    expect(codeOf(() => workflow.stamped({ ...stamp, versionHash: "" }))).toBe(ErrorCode.InvalidWorkflowDefinition);
+    expect(codeOf(() => workflow.stamped({ ...stamp, format: 2 } as unknown as typeof stamp))).toBe(
+      ErrorCode.InvalidWorkflowDefinition,
+    );
+    expect(codeOf(() => workflow.stamped({ ...stamp, versionHash: "" }))).toBe(
+      ErrorCode.InvalidWorkflowDefinition,
+    );
   });
 });
 
 describe("defineActivity()", () => {
   it("builds a definition whose arity is the function's parameter count", () => {
-    const charge = defineActivity("payments.charge", async (orderId: string, total: number) => `${orderId}:${total}`, { timeoutMs: 5_000 });
-    expect(charge).toMatchObject({ kind: "activity", name: "payments.charge", arity: 2, options: { timeoutMs: 5_000 } });
+    const charge = defineActivity(
+      "payments.charge",
+      async (orderId: string, total: number) => `${orderId}:${total}`,
+      { timeoutMs: 5_000 },
+    );
+    expect(charge).toMatchObject({
+      kind: "activity",
+      name: "payments.charge",
+      arity: 2,
+      options: { timeoutMs: 5_000 },
+    });
     expect(isActivityDefinition(charge)).toBe(true);
     expect(isActivityDefinition({ kind: "activity", name: "x" })).toBe(false);
     const none = defineActivity("ping", () => "pong");
@@ -75,13 +108,27 @@ describe("defineActivity()", () => {
   it("rejects bad names, functions and options with CTM_INVALID_ACTIVITY_DEFINITION", () => {
     const fn = async (a: string) => a;
     expect(codeOf(() => defineActivity("", fn))).toBe(ErrorCode.InvalidActivityDefinition);
-    expect(codeOf(() => defineActivity("a", "x" as unknown as typeof fn))).toBe(ErrorCode.InvalidActivityDefinition);
-    expect(codeOf(() => defineActivity("a", fn, { timeoutMs: -1 }))).toBe(ErrorCode.InvalidActivityDefinition);
-    expect(codeOf(() => defineActivity("a", fn, { retry: { maxAttempts: 0 } }))).toBe(ErrorCode.InvalidActivityDefinition);
-    expect(codeOf(() => defineActivity("a", fn, { retry: { backoffCoefficient: 0.5 } }))).toBe(ErrorCode.InvalidActivityDefinition);
-    expect(codeOf(() => defineActivity("a", fn, { retry: { nonRetryableErrors: [1] as unknown as string[] } }))).toBe(ErrorCode.InvalidActivityDefinition);
-    expect(codeOf(() => defineActivity("a", fn, { timeout: 5 } as never))).toBe(ErrorCode.InvalidActivityDefinition);
-    expect(codeOf(() => defineActivity("a", fn, { idempotencyKey: "k" } as never))).toBe(ErrorCode.InvalidActivityDefinition);
+    expect(codeOf(() => defineActivity("a", "x" as unknown as typeof fn))).toBe(
+      ErrorCode.InvalidActivityDefinition,
+    );
+    expect(codeOf(() => defineActivity("a", fn, { timeoutMs: -1 }))).toBe(
+      ErrorCode.InvalidActivityDefinition,
+    );
+    expect(codeOf(() => defineActivity("a", fn, { retry: { maxAttempts: 0 } }))).toBe(
+      ErrorCode.InvalidActivityDefinition,
+    );
+    expect(codeOf(() => defineActivity("a", fn, { retry: { backoffCoefficient: 0.5 } }))).toBe(
+      ErrorCode.InvalidActivityDefinition,
+    );
+    expect(
+      codeOf(() => defineActivity("a", fn, { retry: { nonRetryableErrors: [1] as unknown as string[] } })),
+    ).toBe(ErrorCode.InvalidActivityDefinition);
+    expect(codeOf(() => defineActivity("a", fn, { timeout: 5 } as never))).toBe(
+      ErrorCode.InvalidActivityDefinition,
+    );
+    expect(codeOf(() => defineActivity("a", fn, { idempotencyKey: "k" } as never))).toBe(
+      ErrorCode.InvalidActivityDefinition,
+    );
   });
 
   it("rejects, at compile time, activities without a fixed parameter list", () => {
@@ -89,6 +136,8 @@ describe("defineActivity()", () => {
     defineActivity("optional", async (a: string, b?: number) => a + String(b));
     // @ts-expect-error rest parameter
     defineActivity("rest", async (...ids: string[]) => ids.length);
-    expect(defineActivity("fixed", async (a: string, b: { retry: number }) => a + String(b.retry)).arity).toBe(2);
+    expect(
+      defineActivity("fixed", async (a: string, b: { retry: number }) => a + String(b.retry)).arity,
+    ).toBe(2);
   });
 });

@@ -88,25 +88,61 @@ function define<Input, Output>(
 ): WorkflowDefinition<Input, Output> {
   const nameProblem = definitionNameProblem(name);
   if (nameProblem !== undefined) {
-    throw new InvalidWorkflowDefinitionError(String(name), "name", nameProblem, 'name workflows with stable plain text, e.g. "order"');
+    throw new InvalidWorkflowDefinitionError(
+      String(name),
+      "name",
+      nameProblem,
+      'name workflows with stable plain text, e.g. "order"',
+    );
   }
   const version: unknown = (options as { version?: unknown } | null | undefined)?.version;
   if (!(Number.isSafeInteger(version) && (version as number) >= 1)) {
-    throw new InvalidWorkflowDefinitionError(name, "version", `must be a positive integer, got ${String(version)}`, "pass { version: 1 } and bump it when you deploy a changed workflow");
+    throw new InvalidWorkflowDefinitionError(
+      name,
+      "version",
+      `must be a positive integer, got ${String(version)}`,
+      "pass { version: 1 } and bump it when you deploy a changed workflow",
+    );
   }
   if (typeof fn !== "function") {
-    throw new InvalidWorkflowDefinitionError(name, "fn", `must be an async function, got ${typeof fn}`, "pass the workflow body: workflow(name, { version: 1 }, async (input) => { ... })");
+    throw new InvalidWorkflowDefinitionError(
+      name,
+      "fn",
+      `must be an async function, got ${typeof fn}`,
+      "pass the workflow body: workflow(name, { version: 1 }, async (input) => { ... })",
+    );
   }
   const { timeoutMs, onCancel, onTimeout, replaces } = options as Partial<WorkflowOptions>;
-  if (replaces !== undefined && !(Array.isArray(replaces) && replaces.every((hash) => typeof hash === "string" && hash.length > 0))) {
-    throw new InvalidWorkflowDefinitionError(name, "replaces", "must be a list of version hashes", 'pass e.g. { version: 2, replaces: ["1cdc7981f56221af"] } (hashes from the build manifest)');
+  if (
+    replaces !== undefined &&
+    !(Array.isArray(replaces) && replaces.every((hash) => typeof hash === "string" && hash.length > 0))
+  ) {
+    throw new InvalidWorkflowDefinitionError(
+      name,
+      "replaces",
+      "must be a list of version hashes",
+      'pass e.g. { version: 2, replaces: ["1cdc7981f56221af"] } (hashes from the build manifest)',
+    );
   }
   if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && timeoutMs > 0)) {
-    throw new InvalidWorkflowDefinitionError(name, "timeoutMs", `must be a positive integer of milliseconds, got ${String(timeoutMs)}`, "pass e.g. { version: 1, timeoutMs: hours(24) }");
+    throw new InvalidWorkflowDefinitionError(
+      name,
+      "timeoutMs",
+      `must be a positive integer of milliseconds, got ${String(timeoutMs)}`,
+      "pass e.g. { version: 1, timeoutMs: hours(24) }",
+    );
   }
-  for (const [field, policy] of [["onCancel", onCancel], ["onTimeout", onTimeout]] as const) {
+  for (const [field, policy] of [
+    ["onCancel", onCancel],
+    ["onTimeout", onTimeout],
+  ] as const) {
     if (policy !== undefined && policy !== "compensate" && policy !== "none") {
-      throw new InvalidWorkflowDefinitionError(name, field, `must be "compensate" or "none", got ${String(policy)}`, `pass { ${field}: "compensate" } to run the compensations before the run ends`);
+      throw new InvalidWorkflowDefinitionError(
+        name,
+        field,
+        `must be "compensate" or "none", got ${String(policy)}`,
+        `pass { ${field}: "compensate" } to run the compensations before the run ends`,
+      );
     }
   }
   return Object.freeze({
@@ -127,7 +163,8 @@ function stampProblem(stamp: unknown): string | undefined {
   const s = stamp as Record<string, unknown>;
   if (s.format !== 1) return `has format ${String(s.format)}, this runtime knows format 1`;
   if (typeof s.versionHash !== "string" || s.versionHash.length === 0) return "has no versionHash";
-  if (!Array.isArray(s.cursors) || !s.cursors.every((c) => typeof c === "string")) return "has no cursor list";
+  if (!Array.isArray(s.cursors) || !s.cursors.every((c) => typeof c === "string"))
+    return "has no cursor list";
   if (typeof s.file !== "string" || typeof s.line !== "number") return "has no source location";
   return undefined;
 }
@@ -147,13 +184,21 @@ function stampProblem(stamp: unknown): string | undefined {
  * ```
  */
 export const workflow: WorkflowFunction = Object.assign(
-  <Input = void, Output = unknown>(name: string, options: WorkflowOptions, fn: (input: Input) => Promise<Output>) =>
-    define(undefined, name, options, fn),
+  <Input = void, Output = unknown>(
+    name: string,
+    options: WorkflowOptions,
+    fn: (input: Input) => Promise<Output>,
+  ) => define(undefined, name, options, fn),
   {
     stamped(stamp: WorkflowStamp): WorkflowFactory {
       const problem = stampProblem(stamp);
       if (problem !== undefined) {
-        throw new InvalidWorkflowDefinitionError("(stamped)", "stamp", problem, "rebuild with the @continuum/transformer version that matches this @continuum/core");
+        throw new InvalidWorkflowDefinitionError(
+          "(stamped)",
+          "stamp",
+          problem,
+          "rebuild with the @continuum/transformer version that matches this @continuum/core",
+        );
       }
       const frozen: WorkflowStamp = Object.freeze({ ...stamp, cursors: Object.freeze([...stamp.cursors]) });
       return (name, options, fn) => define(frozen, name, options, fn);
@@ -165,7 +210,9 @@ export const workflow: WorkflowFunction = Object.assign(
  * Throws CTM_WORKFLOW_NOT_TRANSFORMED unless `definition` carries the transformer's stamp. The
  * engine calls it when a workflow is registered, so untransformed code never runs.
  */
-export function assertStamped(definition: AnyWorkflowDefinition): asserts definition is AnyWorkflowDefinition & { readonly stamp: WorkflowStamp } {
+export function assertStamped(
+  definition: AnyWorkflowDefinition,
+): asserts definition is AnyWorkflowDefinition & { readonly stamp: WorkflowStamp } {
   if (definition.stamp === undefined) throw new WorkflowNotTransformedError(definition.name);
 }
 

@@ -35,7 +35,9 @@ export async function migrateCommand(argv: readonly string[], io: CliIo): Promis
   }
   const unknown = [...args.flags.keys()].filter((name) => !known.has(name));
   if (unknown.length > 0 || args.positional.length > 0) {
-    io.stderr(`unexpected argument: ${[...unknown.map((n) => `--${n}`), ...args.positional].join(" ")}\n\n${migrateUsage}`);
+    io.stderr(
+      `unexpected argument: ${[...unknown.map((n) => `--${n}`), ...args.positional].join(" ")}\n\n${migrateUsage}`,
+    );
     return ExitCode.usage;
   }
   if (args.flags.has("help")) {

@@ -3,7 +3,13 @@ import type { Journal, RunRecord } from "../../journal/journal.ts";
 import { openJournal } from "../../journal/open-journal.ts";
 import { ExitCode, parseArgs, type CliIo } from "../cli-io.ts";
 import { readManifest, type BuildManifest } from "../versions/read-manifest.ts";
-import { buildVersionsOf, classifyRun, summarize, type RunVerdict, type WorkflowVersionReport } from "../versions/version-report.ts";
+import {
+  buildVersionsOf,
+  classifyRun,
+  summarize,
+  type RunVerdict,
+  type WorkflowVersionReport,
+} from "../versions/version-report.ts";
 
 /** Help text of `continuum versions check`. */
 export const versionsCheckUsage = `Usage: continuum versions check --manifest PATH [--database-url URL] [--data-dir DIR]
@@ -43,7 +49,9 @@ export async function versionsCheckCommand(argv: readonly string[], io: CliIo): 
   }
   const unknown = [...args.flags.keys()].filter((name) => !known.has(name));
   if (unknown.length > 0 || args.positional.length > 0) {
-    io.stderr(`unexpected argument: ${[...unknown.map((n) => `--${n}`), ...args.positional].join(" ")}\n\n${versionsCheckUsage}`);
+    io.stderr(
+      `unexpected argument: ${[...unknown.map((n) => `--${n}`), ...args.positional].join(" ")}\n\n${versionsCheckUsage}`,
+    );
     return ExitCode.usage;
   }
   if (args.flags.has("help")) {
@@ -65,9 +73,17 @@ export async function versionsCheckCommand(argv: readonly string[], io: CliIo): 
       ...(typeof url === "string" && url !== "" ? { url } : {}),
       ...(typeof dataDir === "string" ? { dataDir } : {}),
     });
-    const verdicts = await checkLiveRuns(journal, manifest, typeof namespace === "string" ? namespace : undefined);
+    const verdicts = await checkLiveRuns(
+      journal,
+      manifest,
+      typeof namespace === "string" ? namespace : undefined,
+    );
     const { workflows, counts } = summarize(manifest, verdicts);
-    io.stdout(args.flags.has("json") ? `${JSON.stringify({ counts, workflows: workflows.map(jsonWorkflow) }, null, 2)}\n` : formatReport(workflows, counts));
+    io.stdout(
+      args.flags.has("json")
+        ? `${JSON.stringify({ counts, workflows: workflows.map(jsonWorkflow) }, null, 2)}\n`
+        : formatReport(workflows, counts),
+    );
     const unsafe = counts.drift + counts.patch + counts.stuck;
     return args.flags.has("strict") && unsafe > 0 ? ExitCode.failed : ExitCode.ok;
   } catch (error) {
@@ -79,7 +95,11 @@ export async function versionsCheckCommand(argv: readonly string[], io: CliIo): 
 }
 
 /** Every non-terminal run (running or stuck), classified; histories read only where needed. */
-export async function checkLiveRuns(journal: Journal, manifest: BuildManifest, namespace?: string): Promise<RunVerdict[]> {
+export async function checkLiveRuns(
+  journal: Journal,
+  manifest: BuildManifest,
+  namespace?: string,
+): Promise<RunVerdict[]> {
   const verdicts: RunVerdict[] = [];
   let after: string | undefined;
   do {
@@ -92,7 +112,9 @@ export async function checkLiveRuns(journal: Journal, manifest: BuildManifest, n
     for (const run of page.runs) {
       const versions = buildVersionsOf(manifest, run.workflowName);
       const needsHistory = versions.length > 0 && !versions.some((w) => w.versionHash === run.versionHash);
-      verdicts.push(classifyRun(run, manifest, needsHistory ? await journal.readHistory(run.runId) : undefined));
+      verdicts.push(
+        classifyRun(run, manifest, needsHistory ? await journal.readHistory(run.runId) : undefined),
+      );
     }
     after = page.next;
   } while (after !== undefined);
@@ -100,10 +122,14 @@ export async function checkLiveRuns(journal: Journal, manifest: BuildManifest, n
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
-const runLabel = (run: RunRecord): string => `run ${run.runId} (${run.workflowId}, hash ${run.versionHash}${run.status === "running" ? "" : `, ${run.status}`})`;
+const runLabel = (run: RunRecord): string =>
+  `run ${run.runId} (${run.workflowId}, hash ${run.versionHash}${run.status === "running" ? "" : `, ${run.status}`})`;
 
 /** The human-readable report. */
-export function formatReport(workflows: readonly WorkflowVersionReport[], counts: Readonly<Record<RunVerdict["kind"], number>>): string {
+export function formatReport(
+  workflows: readonly WorkflowVersionReport[],
+  counts: Readonly<Record<RunVerdict["kind"], number>>,
+): string {
   const lines: string[] = [];
   for (const report of workflows) {
     const build = report.buildVersions.map((v) => `v${v.version ?? "?"} ${v.versionHash}`).join(", ");
@@ -113,31 +139,41 @@ export function formatReport(workflows: readonly WorkflowVersionReport[], counts
     if (unchanged.length > 0) {
       const byHash = new Map<string, number>();
       for (const v of unchanged) byHash.set(v.run.versionHash, (byHash.get(v.run.versionHash) ?? 0) + 1);
-      lines.push(`  replay unchanged: ${plural(unchanged.length, "run")} (${[...byHash].map(([hash, n]) => `${hash}: ${n}`).join(", ")})`);
+      lines.push(
+        `  replay unchanged: ${plural(unchanged.length, "run")} (${[...byHash].map(([hash, n]) => `${hash}: ${n}`).join(", ")})`,
+      );
     }
     const drift = of("drift");
     if (drift.length > 0) lines.push(`  would drift: ${plural(drift.length, "run")}`);
     for (const v of drift) {
       if (v.kind !== "drift") continue;
-      lines.push(`    ${runLabel(v.run)}: its history used ${v.missing.map((m) => `${m.cursor} (seq ${m.seq})`).join(", ")}, which this build lacks`);
+      lines.push(
+        `    ${runLabel(v.run)}: its history used ${v.missing.map((m) => `${m.cursor} (seq ${m.seq})`).join(", ")}, which this build lacks`,
+      );
     }
     const patch = of("patch");
     if (patch.length > 0) lines.push(`  may need patch(): ${plural(patch.length, "run")}`);
     for (const v of patch) {
       if (v.kind !== "patch") continue;
-      lines.push(`    ${runLabel(v.run)}: new effects before its position: ${v.inserted.map((c) => `${c.cursor} at ${c.at}`).join(", ")}; guard them with patched("...")`);
+      lines.push(
+        `    ${runLabel(v.run)}: new effects before its position: ${v.inserted.map((c) => `${c.cursor} at ${c.at}`).join(", ")}; guard them with patched("...")`,
+      );
     }
     const stuck = of("stuck");
     if (stuck.length > 0) lines.push(`  would become stuck_unknown_version: ${plural(stuck.length, "run")}`);
     for (const v of stuck) {
       if (v.kind !== "stuck") continue;
-      lines.push(`    ${runLabel(v.run)}: ${v.reason === "unknown_workflow" ? "this build has no workflow of that name" : "its version is not in this build, though its call sites are: register that version side by side, or list its hash in the new version's `replaces`"}`);
+      lines.push(
+        `    ${runLabel(v.run)}: ${v.reason === "unknown_workflow" ? "this build has no workflow of that name" : "its version is not in this build, though its call sites are: register that version side by side, or list its hash in the new version's `replaces`"}`,
+      );
     }
   }
   const unsafe = counts.drift + counts.patch + counts.stuck;
   lines.push(
     `${plural(counts.unchanged + unsafe, "live run")}: ${counts.unchanged} unchanged, ${counts.drift} drift, ${counts.patch} may need patch(), ${counts.stuck} stuck` +
-      (unsafe > 0 ? ` -> keep the versions these runs started with registered (workflow(name, { version }) side by side) until they finish` : ""),
+      (unsafe > 0
+        ? ` -> keep the versions these runs started with registered (workflow(name, { version }) side by side) until they finish`
+        : ""),
   );
   return `${lines.join("\n")}\n`;
 }
@@ -147,7 +183,13 @@ function jsonWorkflow(report: WorkflowVersionReport) {
     workflowName: report.workflowName,
     buildVersions: report.buildVersions,
     runs: report.runs.map((v) => {
-      const base = { verdict: v.kind, runId: v.run.runId, workflowId: v.run.workflowId, versionHash: v.run.versionHash, status: v.run.status };
+      const base = {
+        verdict: v.kind,
+        runId: v.run.runId,
+        workflowId: v.run.workflowId,
+        versionHash: v.run.versionHash,
+        status: v.run.status,
+      };
       switch (v.kind) {
         case "unchanged":
           return { ...base, version: v.version };

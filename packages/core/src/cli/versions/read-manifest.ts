@@ -59,13 +59,15 @@ export function checkManifest(path: string, value: unknown): BuildManifest {
   };
   if (value === null || typeof value !== "object") return fail("is not an object");
   const manifest = value as { format?: unknown; workflows?: unknown };
-  if (manifest.format !== 1) return fail(`has format ${String(manifest.format)}; this continuum reads format 1`);
+  if (manifest.format !== 1)
+    return fail(`has format ${String(manifest.format)}; this continuum reads format 1`);
   if (!Array.isArray(manifest.workflows)) return fail("has no workflows list");
   const workflows = manifest.workflows.map((entry: unknown, index): ManifestWorkflowEntry => {
     const w = (entry ?? {}) as Record<string, unknown>;
     const where = `workflows[${index}]`;
     if (w.name !== null && typeof w.name !== "string") fail(`${where}.name is neither a string nor null`);
-    if (w.version !== null && typeof w.version !== "number") fail(`${where}.version is neither a number nor null`);
+    if (w.version !== null && typeof w.version !== "number")
+      fail(`${where}.version is neither a number nor null`);
     if (typeof w.versionHash !== "string" || w.versionHash === "") fail(`${where}.versionHash is missing`);
     if (!Array.isArray(w.cursors)) fail(`${where}.cursors is missing`);
     const cursors = (w.cursors as unknown[]).map((c, i): ManifestCursorEntry => {

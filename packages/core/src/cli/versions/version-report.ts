@@ -11,7 +11,11 @@ export type RunVerdict =
   /** Its hash is gone; the newest code added effects before the point the run has reached. */
   | { readonly kind: "patch"; readonly run: RunRecord; readonly inserted: readonly ManifestCursorEntry[] }
   /** Its hash is gone (or its workflow is), and nothing above applies: it would wait as stuck_unknown_version. */
-  | { readonly kind: "stuck"; readonly run: RunRecord; readonly reason: "unknown_workflow" | "unknown_version" };
+  | {
+      readonly kind: "stuck";
+      readonly run: RunRecord;
+      readonly reason: "unknown_workflow" | "unknown_version";
+    };
 
 /** A cursor a run's history used, with the first event that used it. */
 export interface RecordedCursor {
@@ -35,7 +39,9 @@ const silentKinds = new Set(["log", "deprecatePatch"]);
 
 /** The build's versions of `name`, newest (highest `version`) first. */
 export function buildVersionsOf(manifest: BuildManifest, name: string): ManifestWorkflowEntry[] {
-  return manifest.workflows.filter((w) => w.name === name).sort((a, b) => (b.version ?? 0) - (a.version ?? 0));
+  return manifest.workflows
+    .filter((w) => w.name === name)
+    .sort((a, b) => (b.version ?? 0) - (a.version ?? 0));
 }
 
 /**
@@ -67,7 +73,11 @@ export function recordedCursors(history: readonly HistoryEvent[]): RecordedCurso
  * drift: replay takes the old path there. Call sites in branches the run did not take look like
  * insertions; the report says "may".
  */
-export function classifyRun(run: RunRecord, manifest: BuildManifest, history: readonly HistoryEvent[] | undefined): RunVerdict {
+export function classifyRun(
+  run: RunRecord,
+  manifest: BuildManifest,
+  history: readonly HistoryEvent[] | undefined,
+): RunVerdict {
   const versions = buildVersionsOf(manifest, run.workflowName);
   const exact = versions.find((w) => w.versionHash === run.versionHash);
   if (exact !== undefined) return { kind: "unchanged", run, version: exact.version };
@@ -109,14 +119,21 @@ export function classifyRun(run: RunRecord, manifest: BuildManifest, history: re
 }
 
 /** Groups verdicts by workflow (sorted by name) and counts them. */
-export function summarize(manifest: BuildManifest, verdicts: readonly RunVerdict[]): { workflows: WorkflowVersionReport[]; counts: VerdictCounts } {
+export function summarize(
+  manifest: BuildManifest,
+  verdicts: readonly RunVerdict[],
+): { workflows: WorkflowVersionReport[]; counts: VerdictCounts } {
   const byName = new Map<string, RunVerdict[]>();
-  for (const verdict of verdicts) byName.set(verdict.run.workflowName, [...(byName.get(verdict.run.workflowName) ?? []), verdict]);
+  for (const verdict of verdicts)
+    byName.set(verdict.run.workflowName, [...(byName.get(verdict.run.workflowName) ?? []), verdict]);
   const counts = { unchanged: 0, drift: 0, patch: 0, stuck: 0 };
   for (const verdict of verdicts) counts[verdict.kind] += 1;
   const workflows = [...byName.keys()].sort().map((workflowName) => ({
     workflowName,
-    buildVersions: buildVersionsOf(manifest, workflowName).map((w) => ({ version: w.version, versionHash: w.versionHash })),
+    buildVersions: buildVersionsOf(manifest, workflowName).map((w) => ({
+      version: w.version,
+      versionHash: w.versionHash,
+    })),
     runs: byName.get(workflowName) ?? [],
   }));
   return { workflows, counts };

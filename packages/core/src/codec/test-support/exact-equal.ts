@@ -10,15 +10,21 @@ export function firstDifference(a: unknown, b: unknown, path = "value"): string 
   }
   const ob = b as object;
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(ob)) return `${path}: prototypes differ`;
-  if (a instanceof Date) return Object.is(a.getTime(), (ob as Date).getTime()) ? undefined : `${path}: dates differ`;
+  if (a instanceof Date)
+    return Object.is(a.getTime(), (ob as Date).getTime()) ? undefined : `${path}: dates differ`;
   if (a instanceof RegExp) {
     const rb = ob as RegExp;
     return a.source === rb.source && a.flags === rb.flags ? undefined : `${path}: regexps differ`;
   }
-  if (a instanceof ArrayBuffer) return bytesDiffer(new Uint8Array(a), new Uint8Array(ob as ArrayBuffer), path);
+  if (a instanceof ArrayBuffer)
+    return bytesDiffer(new Uint8Array(a), new Uint8Array(ob as ArrayBuffer), path);
   if (ArrayBuffer.isView(a)) {
     const vb = ob as ArrayBufferView;
-    return bytesDiffer(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), new Uint8Array(vb.buffer, vb.byteOffset, vb.byteLength), path);
+    return bytesDiffer(
+      new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
+      new Uint8Array(vb.buffer, vb.byteOffset, vb.byteLength),
+      path,
+    );
   }
   if (a instanceof Map) {
     const ea = [...a];
@@ -38,9 +44,14 @@ export function firstDifference(a: unknown, b: unknown, path = "value"): string 
   }
   const ka = Object.keys(a);
   const kb = Object.keys(ob);
-  if (ka.join("\u0001") !== kb.join("\u0001")) return `${path}: keys ${JSON.stringify(ka)} vs ${JSON.stringify(kb)}`;
+  if (ka.join("\u0001") !== kb.join("\u0001"))
+    return `${path}: keys ${JSON.stringify(ka)} vs ${JSON.stringify(kb)}`;
   for (const k of ka) {
-    const d = firstDifference((a as Record<string, unknown>)[k], (ob as Record<string, unknown>)[k], `${path}.${k}`);
+    const d = firstDifference(
+      (a as Record<string, unknown>)[k],
+      (ob as Record<string, unknown>)[k],
+      `${path}.${k}`,
+    );
     if (d !== undefined) return d;
   }
   return undefined;

@@ -10,12 +10,16 @@ export function jsonbContains(container: Encoded | undefined, contained: Encoded
   if (Array.isArray(contained)) {
     if (!Array.isArray(container)) return false;
     const left = container as readonly Encoded[];
-    return (contained as readonly Encoded[]).every((item) => left.some((candidate) => jsonbContains(candidate, item)));
+    return (contained as readonly Encoded[]).every((item) =>
+      left.some((candidate) => jsonbContains(candidate, item)),
+    );
   }
   if (contained !== null && typeof contained === "object") {
     if (container === null || typeof container !== "object" || Array.isArray(container)) return false;
     const left = container as { readonly [key: string]: Encoded };
-    return Object.entries(contained).every(([key, value]) => Object.hasOwn(left, key) && jsonbContains(left[key], value));
+    return Object.entries(contained).every(
+      ([key, value]) => Object.hasOwn(left, key) && jsonbContains(left[key], value),
+    );
   }
   return container === contained;
 }

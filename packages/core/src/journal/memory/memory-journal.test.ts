@@ -19,7 +19,12 @@ describe("MemoryJournal specifics", () => {
   it("copies claims and inbox items out: mutating them changes nothing stored", async () => {
     const clock = new ManualClock();
     const journal = new MemoryJournal({ clock });
-    const { run } = await journal.startRun({ namespace: "n", workflowName: "w", versionHash: "v", input: null });
+    const { run } = await journal.startRun({
+      namespace: "n",
+      workflowName: "w",
+      versionHash: "v",
+      input: null,
+    });
     await journal.sendSignal({ runId: run.runId, name: "s", payload: { list: [1] } });
     const [claim] = await journal.claimRuns({ owner: "o", limit: 1, leaseMs: 1000 });
     const event = claim!.inbox[0]!.event as unknown as { payload: { list: number[] } };
@@ -31,7 +36,12 @@ describe("MemoryJournal specifics", () => {
   it("uses the injected clock for every timestamp", async () => {
     const clock = new ManualClock(1_000_000);
     const journal = new MemoryJournal({ clock });
-    const { run } = await journal.startRun({ namespace: "n", workflowName: "w", versionHash: "v", input: null });
+    const { run } = await journal.startRun({
+      namespace: "n",
+      workflowName: "w",
+      versionHash: "v",
+      input: null,
+    });
     expect(run.createdAt).toBe(1_000_000);
     clock.advance(500);
     expect(await journal.now()).toBe(1_000_500);
@@ -44,7 +54,12 @@ describe("MemoryJournal specifics", () => {
     const journal = new MemoryJournal({ clock: new ManualClock() });
     const seen: string[] = [];
     journal.notifier.subscribe("run_ready", (id) => seen.push(id));
-    const { run } = await journal.startRun({ namespace: "n", workflowName: "w", versionHash: "v", input: null });
+    const { run } = await journal.startRun({
+      namespace: "n",
+      workflowName: "w",
+      versionHash: "v",
+      input: null,
+    });
     await Promise.resolve();
     await Promise.resolve();
     expect(seen).toEqual([run.runId]);

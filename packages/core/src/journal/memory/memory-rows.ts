@@ -1,4 +1,12 @@
-import type { EffectIdentity, Encoded, HistoryEvent, ParentClosePolicy, ResolvedActivityOptions, RunStatus, SerializedError } from "../../model/index.ts";
+import type {
+  EffectIdentity,
+  Encoded,
+  HistoryEvent,
+  ParentClosePolicy,
+  ResolvedActivityOptions,
+  RunStatus,
+  SerializedError,
+} from "../../model/index.ts";
 import type { InboxItem, RunRecord } from "../journal.ts";
 
 /** A run as the memory journal keeps it: the run row plus its history, inbox and seen delivery ids. */

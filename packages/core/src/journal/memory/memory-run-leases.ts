@@ -1,6 +1,13 @@
 import { isTerminal } from "../../model/run-status.ts";
 import { instantAfter } from "../instant-limits.ts";
-import type { ClaimRunsRequest, MarkUnknownVersionsRequest, ReleaseRunOptions, RunClaim, RunLeaseRef, RunRecord } from "../journal.ts";
+import type {
+  ClaimRunsRequest,
+  MarkUnknownVersionsRequest,
+  ReleaseRunOptions,
+  RunClaim,
+  RunLeaseRef,
+  RunRecord,
+} from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { toRunRecord } from "./memory-rows.ts";
 import type { RunRow } from "./memory-rows.ts";
@@ -13,9 +20,10 @@ import type { MemoryStore } from "./memory-store.ts";
 export function claimRuns(store: MemoryStore, request: ClaimRunsRequest): RunClaim[] {
   const now = store.clock.now();
   const names = request.workflowNames === undefined ? undefined : new Set(request.workflowNames);
-  const versions = request.workflowVersions === undefined ? undefined : new Set(request.workflowVersions.map(versionKey));
+  const versions =
+    request.workflowVersions === undefined ? undefined : new Set(request.workflowVersions.map(versionKey));
   const excluded = new Set(request.exclude ?? []);
-  const readyKey = (row: RunRow): number => (row.inbox[0]?.id ?? row.order);
+  const readyKey = (row: RunRow): number => row.inbox[0]?.id ?? row.order;
   const candidates = [...store.runs.values()]
     .filter(
       (row) =>
@@ -26,7 +34,9 @@ export function claimRuns(store: MemoryStore, request: ClaimRunsRequest): RunCla
         (request.namespace === undefined || row.namespace === request.namespace) &&
         (names === undefined || names.has(row.workflowName)) &&
         (versions === undefined || versions.has(versionKey(row))) &&
-        (row.leaseOwner === undefined || (row.leaseExpiresAt ?? 0) <= now || row.leaseOwner === request.owner),
+        (row.leaseOwner === undefined ||
+          (row.leaseExpiresAt ?? 0) <= now ||
+          row.leaseOwner === request.owner),
     )
     .sort((a, b) => readyKey(a) - readyKey(b))
     .slice(0, Math.max(0, request.limit));
@@ -53,7 +63,7 @@ export function markUnknownVersions(store: MemoryStore, request: MarkUnknownVers
   const known = new Set(request.known.map(versionKey));
   const names = new Set(request.known.map((ref) => ref.workflowName));
   const waitingSince = (row: RunRow): number => row.inbox[0]?.receivedAt ?? row.updatedAt;
-  const readyKey = (row: RunRow): number => (row.inbox[0]?.id ?? row.order);
+  const readyKey = (row: RunRow): number => row.inbox[0]?.id ?? row.order;
   const marked = [...store.runs.values()]
     .filter(
       (row) =>
@@ -75,12 +85,22 @@ export function markUnknownVersions(store: MemoryStore, request: MarkUnknownVers
 }
 
 /** Extends the leases `owner` still holds; returns the run ids whose lease it lost. */
-export function renewRunLeases(store: MemoryStore, owner: string, leases: readonly RunLeaseRef[], leaseMs: number): string[] {
+export function renewRunLeases(
+  store: MemoryStore,
+  owner: string,
+  leases: readonly RunLeaseRef[],
+  leaseMs: number,
+): string[] {
   const now = store.clock.now();
   const lost: string[] = [];
   for (const lease of leases) {
     const row = store.runs.get(lease.runId);
-    if (row === undefined || lease.owner !== owner || row.leaseOwner !== owner || row.fencingToken !== lease.fencingToken) {
+    if (
+      row === undefined ||
+      lease.owner !== owner ||
+      row.leaseOwner !== owner ||
+      row.fencingToken !== lease.fencingToken
+    ) {
       lost.push(lease.runId);
       continue;
     }
@@ -92,14 +112,18 @@ export function renewRunLeases(store: MemoryStore, owner: string, leases: readon
 /** Gives a lease back (a no-op for a lease already lost), optionally deferring the run's next claim. */
 export function releaseRun(store: MemoryStore, lease: RunLeaseRef, options: ReleaseRunOptions): void {
   const now = store.clock.now();
-  const notBefore = options.notBeforeMs === undefined ? undefined : instantAfter("releaseRun notBeforeMs", now, options.notBeforeMs);
+  const notBefore =
+    options.notBeforeMs === undefined
+      ? undefined
+      : instantAfter("releaseRun notBeforeMs", now, options.notBeforeMs);
   const row = store.runs.get(lease.runId);
   if (row === undefined || row.leaseOwner !== lease.owner || row.fencingToken !== lease.fencingToken) return;
   row.leaseOwner = undefined;
   row.leaseExpiresAt = undefined;
   row.notBefore = notBefore;
   // A deferred run is not claimable now: announcing it would only wake engines for nothing.
-  if (notBefore === undefined && !isTerminal(row.status) && (row.inbox.length > 0 || !row.stepped)) store.notifier.publish(NotifyTopic.runReady, row.runId);
+  if (notBefore === undefined && !isTerminal(row.status) && (row.inbox.length > 0 || !row.stepped))
+    store.notifier.publish(NotifyTopic.runReady, row.runId);
 }
 
 /** Map key of a run's (workflow name, version hash) pair. */

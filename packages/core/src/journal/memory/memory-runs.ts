@@ -95,7 +95,11 @@ export function insertRun(store: MemoryStore, request: NewRunRow): RunRow {
 }
 
 /** The latest run of the chain a workflow id names: its first run, followed along continuedTo. */
-export function getRunByWorkflowId(store: MemoryStore, namespace: string, workflowId: string): RunRecord | undefined {
+export function getRunByWorkflowId(
+  store: MemoryStore,
+  namespace: string,
+  workflowId: string,
+): RunRecord | undefined {
   const firstId = store.byWorkflowId.get(MemoryStore.workflowKey(namespace, workflowId));
   let row = firstId === undefined ? undefined : store.runs.get(firstId);
   const seen = new Set<string>();
@@ -110,7 +114,10 @@ export function getRunByWorkflowId(store: MemoryStore, namespace: string, workfl
 
 /** Runs matching `filter`, newest first, one page at a time (the cursor is a creation order). */
 export function listRuns(store: MemoryStore, filter: RunFilter): RunPage {
-  const statuses = filter.status === undefined ? undefined : new Set(typeof filter.status === "string" ? [filter.status] : filter.status);
+  const statuses =
+    filter.status === undefined
+      ? undefined
+      : new Set(typeof filter.status === "string" ? [filter.status] : filter.status);
   const limit = Math.max(1, filter.limit ?? defaultPageSize);
   const cursor = filter.after === undefined ? Number.NaN : Number(filter.after);
   const after = Number.isFinite(cursor) ? cursor : Number.POSITIVE_INFINITY;
@@ -122,10 +129,14 @@ export function listRuns(store: MemoryStore, filter: RunFilter): RunPage {
         (filter.workflowName === undefined || row.workflowName === filter.workflowName) &&
         (filter.parentRunId === undefined || row.parentRunId === filter.parentRunId) &&
         (statuses === undefined || statuses.has(row.status)) &&
-        (filter.attributes === undefined || jsonbContains(row.attributes as Encoded, filter.attributes as Encoded)),
+        (filter.attributes === undefined ||
+          jsonbContains(row.attributes as Encoded, filter.attributes as Encoded)),
     )
     .sort((a, b) => b.order - a.order);
   const page = matching.slice(0, limit);
   const last = page.at(-1);
-  return { runs: page.map(toRunRecord), ...(matching.length > limit && last ? { next: String(last.order) } : {}) };
+  return {
+    runs: page.map(toRunRecord),
+    ...(matching.length > limit && last ? { next: String(last.order) } : {}),
+  };
 }

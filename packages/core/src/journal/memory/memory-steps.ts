@@ -1,7 +1,17 @@
-import { InboxNotEmptyError, LeaseLostError, RunAlreadyExistsError, SequenceConflictError } from "../../errors/journal-errors.ts";
+import {
+  InboxNotEmptyError,
+  LeaseLostError,
+  RunAlreadyExistsError,
+  SequenceConflictError,
+} from "../../errors/journal-errors.ts";
 import type { HistoryEventBody, ResolutionEvent } from "../../model/index.ts";
 import { isTerminal } from "../../model/run-status.ts";
-import { carriedSignalEvents, childIdTakenEvent, childOutcomeEvent, parentClosedEvent } from "../composition-events.ts";
+import {
+  carriedSignalEvents,
+  childIdTakenEvent,
+  childOutcomeEvent,
+  parentClosedEvent,
+} from "../composition-events.ts";
 import { instantAfter, storableInstant } from "../instant-limits.ts";
 import type { NewChildRun, RunLeaseRef, StepCommit, StepCommitResult, TaskClaim } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
@@ -19,16 +29,26 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   const row = fencedRun(store, commit.lease);
   if (row.lastSeq !== commit.lastSeq) throw new SequenceConflictError(row.runId, commit.lastSeq, row.lastSeq);
   const successor = commit.run.status === "continued" ? commit.run.continuedTo : undefined;
-  if (successor !== undefined && store.runs.has(successor)) throw new RunAlreadyExistsError(row.workflowId, successor);
+  if (successor !== undefined && store.runs.has(successor))
+    throw new RunAlreadyExistsError(row.workflowId, successor);
   for (const child of commit.children ?? []) {
     if (store.runs.has(child.runId)) throw new RunAlreadyExistsError(child.workflowId, child.runId);
   }
   const now = store.clock.now();
   // Validated before anything changes (atomic, like the SQL transaction).
   const fireTimes = commit.timers.map((timer) =>
-    timer.until === undefined ? instantAfter("timer delayMs", now, timer.delayMs ?? 0) : storableInstant("timer until", timer.until),
+    timer.until === undefined
+      ? instantAfter("timer delayMs", now, timer.delayMs ?? 0)
+      : storableInstant("timer until", timer.until),
   );
-  if (commit.requireEmptyInbox === true && !inboxAsAssumed(row.inbox.map((item) => item.id), commit.delivered)) throw new InboxNotEmptyError(row.runId);
+  if (
+    commit.requireEmptyInbox === true &&
+    !inboxAsAssumed(
+      row.inbox.map((item) => item.id),
+      commit.delivered,
+    )
+  )
+    throw new InboxNotEmptyError(row.runId);
   const finishing = checkFinishedTasks(store, row.runId, commit.finishTasks ?? [], now);
   const events = structuredClone(commit.events);
   events.forEach((event, i) => row.history.push({ ...event, seq: commit.lastSeq + i + 1, at: now }));
@@ -40,7 +60,8 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   const ending = isTerminal(commit.run.status);
   // Queued work of a run that ends is dropped; what this very step issues is kept, detached.
   if (ending) dropPendingTasks(store, row.runId);
-  else if (commit.cancelTasks !== undefined && commit.cancelTasks.length > 0) dropPendingTasks(store, row.runId, new Set(commit.cancelTasks));
+  else if (commit.cancelTasks !== undefined && commit.cancelTasks.length > 0)
+    dropPendingTasks(store, row.runId, new Set(commit.cancelTasks));
   closeFinishedTasks(store, finishing, commit.finishTasks ?? []);
   const claimedTasks: TaskClaim[] = [];
   for (const task of commit.tasks) {
@@ -49,7 +70,12 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   }
   for (const [i, timer] of commit.timers.entries()) {
     const fireAt = fireTimes[i] as number;
-    store.timers.set(MemoryStore.timerKey(row.runId, timer.identity), { runId: row.runId, identity: timer.identity, fireAt, order: store.nextOrder() });
+    store.timers.set(MemoryStore.timerKey(row.runId, timer.identity), {
+      runId: row.runId,
+      identity: timer.identity,
+      fireAt,
+      order: store.nextOrder(),
+    });
     store.notifier.publish(NotifyTopic.timerSet, row.runId);
   }
   // After creation: a signal wait that started and was resolved in the same step leaves no timer.
@@ -66,7 +92,13 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
     row.leaseOwner = undefined;
     row.leaseExpiresAt = undefined;
     // Signals nobody took yet belong to the chain: they move to the successor, oldest first.
-    const handover = successor === undefined ? [] : [...carriedSignalEvents(events), ...row.inbox.map((item) => item.event).filter((event) => event.kind === "signal_received")];
+    const handover =
+      successor === undefined
+        ? []
+        : [
+            ...carriedSignalEvents(events),
+            ...row.inbox.map((item) => item.event).filter((event) => event.kind === "signal_received"),
+          ];
     row.inbox = [];
     for (const [key, timer] of store.timers) if (timer.runId === row.runId) store.timers.delete(key);
     store.notifier.publish(NotifyTopic.runFinished, row.runId);
@@ -78,7 +110,12 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
     if (row.inbox.length > 0) store.notifier.publish(NotifyTopic.runReady, row.runId);
   }
   const ready = !isTerminal(row.status) && row.inbox.length > 0;
-  return { lastSeq: row.lastSeq, now, ...(ready ? { ready } : {}), ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
+  return {
+    lastSeq: row.lastSeq,
+    now,
+    ...(ready ? { ready } : {}),
+    ...(claimedTasks.length === 0 ? {} : { claimedTasks }),
+  };
 }
 
 /** The run behind a lease, when the lease is still the run's current one. */
@@ -91,7 +128,14 @@ function fencedRun(store: MemoryStore, lease: RunLeaseRef): RunRow {
 }
 
 /** The successor of a continued run: same chain (workflow id, parent link, dedupe ids), input from run_continued. */
-function continueAsNew(store: MemoryStore, row: RunRow, successor: string, events: readonly HistoryEventBody[], handover: readonly ResolutionEvent[], now: number): void {
+function continueAsNew(
+  store: MemoryStore,
+  row: RunRow,
+  successor: string,
+  events: readonly HistoryEventBody[],
+  handover: readonly ResolutionEvent[],
+  now: number,
+): void {
   const continued = events.find((event) => event.kind === "run_continued");
   const next = insertRun(store, {
     runId: successor,
@@ -130,7 +174,13 @@ function startChild(store: MemoryStore, parent: RunRow, child: NewChildRun, now:
 }
 
 /** A finished child tells its parent, in the commit that finishes it. */
-function reportToParent(store: MemoryStore, row: RunRow, commit: StepCommit, events: readonly HistoryEventBody[], now: number): void {
+function reportToParent(
+  store: MemoryStore,
+  row: RunRow,
+  commit: StepCommit,
+  events: readonly HistoryEventBody[],
+  now: number,
+): void {
   if (row.parentRunId === undefined || row.parentIdentity === undefined) return;
   const parent = store.runs.get(row.parentRunId);
   const outcome = childOutcomeEvent(row.parentIdentity, commit.run, events);
@@ -150,5 +200,7 @@ function closeChildren(store: MemoryStore, row: RunRow, now: number): void {
 /** StepCommit.requireEmptyInbox: every delivered item still there, none older left undelivered. */
 function inboxAsAssumed(inbox: readonly number[], delivered: readonly number[]): boolean {
   const newest = delivered.length === 0 ? Infinity : Math.max(...delivered);
-  return delivered.every((id) => inbox.includes(id)) && !inbox.some((id) => id < newest && !delivered.includes(id));
+  return (
+    delivered.every((id) => inbox.includes(id)) && !inbox.some((id) => id < newest && !delivered.includes(id))
+  );
 }

@@ -39,7 +39,12 @@ export class MemoryStore {
   /** Appends a resolution to a run's inbox (skipped for finished runs, which never step again). */
   pushInbox(run: RunRow, event: ResolutionEvent, now: number): void {
     if (isTerminal(run.status)) return;
-    run.inbox.push({ id: this.nextOrder(), runId: run.runId, event: structuredClone(event), receivedAt: now });
+    run.inbox.push({
+      id: this.nextOrder(),
+      runId: run.runId,
+      event: structuredClone(event),
+      receivedAt: now,
+    });
     this.notifier.publish(NotifyTopic.runReady, run.runId);
   }
 

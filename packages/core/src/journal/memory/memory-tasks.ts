@@ -3,7 +3,14 @@ import { ActivityTimeoutError } from "../../errors/engine-errors.ts";
 import { StaleAttemptError } from "../../errors/journal-errors.ts";
 import type { Encoded } from "../../model/payload.ts";
 import { isTerminal } from "../../model/run-status.ts";
-import type { ClaimTasksRequest, FinishedTask, NewTask, TaskAttemptRef, TaskClaim, TaskOutcome } from "../journal.ts";
+import type {
+  ClaimTasksRequest,
+  FinishedTask,
+  NewTask,
+  TaskAttemptRef,
+  TaskClaim,
+  TaskOutcome,
+} from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { attemptDeadline } from "./memory-rows.ts";
 import type { RunRow, TaskRow } from "./memory-rows.ts";
@@ -14,13 +21,24 @@ import { instantAfter } from "../instant-limits.ts";
  * Schedules one task of a step. When (activityName, idempotencyKey) already has a stored
  * result, the result goes to the run's inbox at once and no task is created.
  */
-export function scheduleTask(store: MemoryStore, run: RunRow, task: NewTask, now: number, detached = false, owner?: string): TaskClaim | undefined {
+export function scheduleTask(
+  store: MemoryStore,
+  run: RunRow,
+  task: NewTask,
+  now: number,
+  detached = false,
+  owner?: string,
+): TaskClaim | undefined {
   const key = task.options.idempotencyKey;
   if (key !== undefined) {
     const stored = store.idempotentResults.get(MemoryStore.idempotencyKey(task.activityName, key));
     if (stored !== undefined) {
       // attempts: 0 — no attempt ran for this run; the result was reused.
-      store.pushInbox(run, { kind: "activity_completed", identity: task.identity, result: stored, attempts: 0 }, now);
+      store.pushInbox(
+        run,
+        { kind: "activity_completed", identity: task.identity, result: stored, attempts: 0 },
+        now,
+      );
       return undefined;
     }
   }
@@ -50,7 +68,10 @@ function startAttempt(task: TaskRow, now: number): TaskClaim {
   task.state = "running";
   task.attemptToken = crypto.randomUUID();
   task.closeBy = instantAfter("startToCloseMs", now, task.options.startToCloseMs);
-  task.heartbeatBy = task.options.heartbeatTimeoutMs === undefined ? undefined : instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
+  task.heartbeatBy =
+    task.options.heartbeatTimeoutMs === undefined
+      ? undefined
+      : instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
   return structuredClone({
     taskId: task.taskId,
     attempt: task.attempt,
@@ -68,24 +89,37 @@ function startAttempt(task: TaskRow, now: number): TaskClaim {
  * The rows of a step's `finishTasks`, checked before the step changes anything: each must be
  * the current live attempt of one of `runId`'s tasks, and listed once.
  */
-export function checkFinishedTasks(store: MemoryStore, runId: string, finished: readonly FinishedTask[], now: number): TaskRow[] {
+export function checkFinishedTasks(
+  store: MemoryStore,
+  runId: string,
+  finished: readonly FinishedTask[],
+  now: number,
+): TaskRow[] {
   const seen = new Set<string>();
   return finished.map(({ claim }) => {
     const task = currentAttempt(store, claim, now);
-    if (task.runId !== runId || seen.has(task.taskId)) throw new StaleAttemptError(claim.taskId, claim.attempt);
+    if (task.runId !== runId || seen.has(task.taskId))
+      throw new StaleAttemptError(claim.taskId, claim.attempt);
     seen.add(task.taskId);
     return task;
   });
 }
 
 /** Closes attempts finished inside a step commit, as finishTask does, minus the inbox item. */
-export function closeFinishedTasks(store: MemoryStore, tasks: readonly TaskRow[], finished: readonly FinishedTask[]): void {
+export function closeFinishedTasks(
+  store: MemoryStore,
+  tasks: readonly TaskRow[],
+  finished: readonly FinishedTask[],
+): void {
   tasks.forEach((task, i) => {
     const outcome = (finished[i] as FinishedTask).outcome;
     finish(store, task);
     const key = task.options.idempotencyKey;
     if (outcome.kind === "completed" && key !== undefined) {
-      store.idempotentResults.set(MemoryStore.idempotencyKey(task.activityName, key), structuredClone(outcome.result));
+      store.idempotentResults.set(
+        MemoryStore.idempotencyKey(task.activityName, key),
+        structuredClone(outcome.result),
+      );
     }
   });
 }
@@ -107,7 +141,8 @@ export function claimTasks(store: MemoryStore, request: ClaimTasksRequest): Task
 export function heartbeatTask(store: MemoryStore, claim: TaskAttemptRef, details: Encoded | undefined): void {
   const now = store.clock.now();
   const task = currentAttempt(store, claim, now);
-  if (task.options.heartbeatTimeoutMs !== undefined) task.heartbeatBy = instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
+  if (task.options.heartbeatTimeoutMs !== undefined)
+    task.heartbeatBy = instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
   if (details !== undefined) task.details = structuredClone(details);
 }
 
@@ -120,13 +155,32 @@ export function finishTask(store: MemoryStore, claim: TaskAttemptRef, outcome: T
     case "completed": {
       finish(store, task);
       const key = task.options.idempotencyKey;
-      if (key !== undefined) store.idempotentResults.set(MemoryStore.idempotencyKey(task.activityName, key), structuredClone(outcome.result));
-      if (run) store.pushInbox(run, { kind: "activity_completed", identity: task.identity, result: outcome.result, attempts: task.attempt }, now);
+      if (key !== undefined)
+        store.idempotentResults.set(
+          MemoryStore.idempotencyKey(task.activityName, key),
+          structuredClone(outcome.result),
+        );
+      if (run)
+        store.pushInbox(
+          run,
+          {
+            kind: "activity_completed",
+            identity: task.identity,
+            result: outcome.result,
+            attempts: task.attempt,
+          },
+          now,
+        );
       return;
     }
     case "failed":
       finish(store, task);
-      if (run) store.pushInbox(run, { kind: "activity_failed", identity: task.identity, error: outcome.error, attempts: task.attempt }, now);
+      if (run)
+        store.pushInbox(
+          run,
+          { kind: "activity_failed", identity: task.identity, error: outcome.error, attempts: task.attempt },
+          now,
+        );
       return;
     case "retry": {
       const availableAt = instantAfter("retry delayMs", now, outcome.delayMs); // may throw: before any change
@@ -160,7 +214,12 @@ export function dueAt(task: TaskRow): number {
  */
 export function dropPendingTasks(store: MemoryStore, runId: string, identities?: ReadonlySet<string>): void {
   for (const [taskId, task] of store.tasks) {
-    if (task.runId === runId && task.state === "ready" && (identities === undefined || identities.has(task.identity))) store.tasks.delete(taskId);
+    if (
+      task.runId === runId &&
+      task.state === "ready" &&
+      (identities === undefined || identities.has(task.identity))
+    )
+      store.tasks.delete(taskId);
   }
 }
 
@@ -171,7 +230,12 @@ export function dropPendingTasks(store: MemoryStore, runId: string, identities?:
 function dropTasksOfFinishedRuns(store: MemoryStore): void {
   for (const task of store.tasks.values()) {
     const run = store.runs.get(task.runId);
-    if (run === undefined || (isTerminal(run.status) && task.detached !== true && (task.state === "ready" || attemptDeadline(task) <= store.clock.now()))) {
+    if (
+      run === undefined ||
+      (isTerminal(run.status) &&
+        task.detached !== true &&
+        (task.state === "ready" || attemptDeadline(task) <= store.clock.now()))
+    ) {
       store.tasks.delete(task.taskId);
     }
   }
@@ -179,16 +243,37 @@ function dropTasksOfFinishedRuns(store: MemoryStore): void {
 
 function failAbandonedLastAttempts(store: MemoryStore, now: number): void {
   for (const task of store.tasks.values()) {
-    if (task.state !== "running" || attemptDeadline(task) > now || task.attempt < task.options.retry.maxAttempts) continue;
-    const byHeartbeat = task.heartbeatBy !== undefined && task.heartbeatBy < (task.closeBy ?? Number.POSITIVE_INFINITY);
+    if (
+      task.state !== "running" ||
+      attemptDeadline(task) > now ||
+      task.attempt < task.options.retry.maxAttempts
+    )
+      continue;
+    const byHeartbeat =
+      task.heartbeatBy !== undefined && task.heartbeatBy < (task.closeBy ?? Number.POSITIVE_INFINITY);
     const error = serializeError(
       byHeartbeat
-        ? new ActivityTimeoutError(task.activityName, task.attempt, task.options.heartbeatTimeoutMs ?? 0, "heartbeat")
-        : new ActivityTimeoutError(task.activityName, task.attempt, task.options.startToCloseMs, "start_to_close"),
+        ? new ActivityTimeoutError(
+            task.activityName,
+            task.attempt,
+            task.options.heartbeatTimeoutMs ?? 0,
+            "heartbeat",
+          )
+        : new ActivityTimeoutError(
+            task.activityName,
+            task.attempt,
+            task.options.startToCloseMs,
+            "start_to_close",
+          ),
     );
     finish(store, task);
     const run = store.runs.get(task.runId);
-    if (run) store.pushInbox(run, { kind: "activity_failed", identity: task.identity, error, attempts: task.attempt }, now);
+    if (run)
+      store.pushInbox(
+        run,
+        { kind: "activity_failed", identity: task.identity, error, attempts: task.attempt },
+        now,
+      );
   }
 }
 

@@ -40,7 +40,11 @@ export function sendSignal(store: MemoryStore, request: SendSignalRequest): { ac
 /** Asks a running run to cancel: a cancel_requested in its inbox. */
 export function requestCancel(store: MemoryStore, runId: string, reason: string | undefined): void {
   const row = activeRun(store, runId);
-  store.pushInbox(row, reason === undefined ? { kind: "cancel_requested" } : { kind: "cancel_requested", reason }, store.clock.now());
+  store.pushInbox(
+    row,
+    reason === undefined ? { kind: "cancel_requested" } : { kind: "cancel_requested", reason },
+    store.clock.now(),
+  );
 }
 
 /** The earliest instant a timer fires or a task becomes due (claimable, or abandoned by its attempt). */

@@ -7,7 +7,12 @@ import type { SqlExecutor } from "./sql-fragments.ts";
 import { createSqlJournal } from "./sql-journal.ts";
 import { advanceTestClock } from "./test-clock.ts";
 import { commitOf } from "./test-support/sql-adapter-cases.ts";
-import { createServerDatabase, emptyJournal, serverKysely, type ServerDatabase } from "./test-support/sql-test-databases.ts";
+import {
+  createServerDatabase,
+  emptyJournal,
+  serverKysely,
+  type ServerDatabase,
+} from "./test-support/sql-test-databases.ts";
 
 /**
  * Regression (found in review): claimRuns reads a run's inbox in the statement that locks the
@@ -54,7 +59,6 @@ async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<
   }
 }
 
-
 describe("regression: a claim whose run row moved on after its snapshot reads the inbox again", () => {
   it("a claim that takes over an expired lease while the old holder commits returns only what is undelivered (no signal received twice)", async () => {
     await emptyJournal(db);
@@ -75,7 +79,9 @@ describe("regression: a claim whose run row moved on after its snapshot reads th
       // B's claim statement takes its snapshot (run ready, lease expired, x and y in the inbox)...
       const bClaim = jb.claimRuns({ owner: "B", limit: 1, leaseMs: 30_000 });
       await until(async () => {
-        const waiting = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`.execute(db);
+        const waiting = await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`.execute(db);
         return Number(waiting.rows[0]?.n) > 0;
       });
       // ...A, not yet fenced (nobody took the lease), commits the step that delivers x...
@@ -85,13 +91,20 @@ describe("regression: a claim whose run row moved on after its snapshot reads th
       await gate.query("SELECT pg_advisory_unlock(4242)");
       const [b] = await bClaim;
       expect(b).toBeDefined();
-      const inboxNow = await sql<{ id: string }>`SELECT id FROM continuum.inbox WHERE run_id = ${run.runId} ORDER BY id`.execute(db);
-      const names = (claim: RunClaim) => claim.inbox.map((i) => (i.event.kind === "signal_received" ? i.event.name : i.event.kind));
+      const inboxNow = await sql<{
+        id: string;
+      }>`SELECT id FROM continuum.inbox WHERE run_id = ${run.runId} ORDER BY id`.execute(db);
+      const names = (claim: RunClaim) =>
+        claim.inbox.map((i) => (i.event.kind === "signal_received" ? i.event.name : i.event.kind));
       // What the claim reports must be what is undelivered now: y only.
-      expect.soft({ names: names(b!), ids: b!.inbox.map((i) => String(i.id)) }).toEqual({ names: ["y"], ids: inboxNow.rows.map((r) => String(r.id)) });
+      expect
+        .soft({ names: names(b!), ids: b!.inbox.map((i) => String(i.id)) })
+        .toEqual({ names: ["y"], ids: inboxNow.rows.map((r) => String(r.id)) });
       // The consequence: B's step, computed from that claim, commits x a second time.
       await j.commitStep(commitOf(b!));
-      const received = (await j.readHistory(run.runId)).flatMap((e) => (e.kind === "signal_received" ? [e.name] : []));
+      const received = (await j.readHistory(run.runId)).flatMap((e) =>
+        e.kind === "signal_received" ? [e.name] : [],
+      );
       expect(received).toEqual(["x", "y"]);
     } finally {
       await gate.end();

@@ -21,19 +21,35 @@ import { dbNow, inList, msInterval, toMs, type SqlExecutor } from "./sql-fragmen
  * are filtered on the same index scan.
  */
 export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Promise<RunClaim[]> {
-  if (request.limit <= 0 || (request.workflowNames !== undefined && request.workflowNames.length === 0)) return [];
+  if (request.limit <= 0 || (request.workflowNames !== undefined && request.workflowNames.length === 0))
+    return [];
   if (request.workflowVersions !== undefined && request.workflowVersions.length === 0) return [];
   const byNamespace = request.namespace === undefined ? sql`` : sql`AND namespace = ${request.namespace}`;
-  const byName = request.workflowNames === undefined ? sql`` : sql`AND workflow_name IN ${inList(request.workflowNames)}`;
-  const byVersion = request.workflowVersions === undefined ? sql`` : sql`AND (workflow_name, version_hash) IN ${versionList(request.workflowVersions)}`;
-  const notExcluded = request.exclude === undefined || request.exclude.length === 0 ? sql`` : sql`AND run_id NOT IN ${inList(request.exclude)}`;
+  const byName =
+    request.workflowNames === undefined ? sql`` : sql`AND workflow_name IN ${inList(request.workflowNames)}`;
+  const byVersion =
+    request.workflowVersions === undefined
+      ? sql``
+      : sql`AND (workflow_name, version_hash) IN ${versionList(request.workflowVersions)}`;
+  const notExcluded =
+    request.exclude === undefined || request.exclude.length === 0
+      ? sql``
+      : sql`AND run_id NOT IN ${inList(request.exclude)}`;
   // Content-addressed dispatch: a claimer that names exact versions has this run's code, so a
   // run marked stuck_unknown_version (by an engine that lacked it) is running again.
   const unstick =
     request.workflowVersions === undefined
       ? sql``
       : sql`status = CASE WHEN r.status = 'stuck_unknown_version' THEN 'running' ELSE r.status END,`;
-  const claimed = await sql<RunRow & { now: Date; ready_since: number | string; run_version: string; inbox_current: boolean; inbox: InboxRow[] | string }>`
+  const claimed = await sql<
+    RunRow & {
+      now: Date;
+      ready_since: number | string;
+      run_version: string;
+      inbox_current: boolean;
+      inbox: InboxRow[] | string;
+    }
+  >`
     WITH claimed AS (
       UPDATE continuum.runs AS r SET
         ${unstick}
@@ -70,7 +86,12 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
   const reread = moved.length === 0 ? [] : await readInboxes(db, moved);
   return claimed.rows.map((row) => {
     const run = toRunRecord(row);
-    const inbox = row.inbox_current !== true ? reread.filter((item) => item.run_id === row.run_id) : typeof row.inbox === "string" ? (JSON.parse(row.inbox) as InboxRow[]) : row.inbox;
+    const inbox =
+      row.inbox_current !== true
+        ? reread.filter((item) => item.run_id === row.run_id)
+        : typeof row.inbox === "string"
+          ? (JSON.parse(row.inbox) as InboxRow[])
+          : row.inbox;
     return {
       lease: { runId: run.runId, owner: request.owner, fencingToken: run.fencingToken },
       leaseExpiresAt: run.leaseExpiresAt as number,

@@ -4,7 +4,16 @@ import { ActivityTimeoutError } from "../../errors/index.ts";
 import type { EffectIdentity, Encoded, ResolvedActivityOptions, SerializedError } from "../../model/index.ts";
 import type { ClaimTasksRequest, TaskClaim } from "../journal.ts";
 import { deliverToInbox } from "./deliver-to-inbox.ts";
-import { inTransaction, dbNow, inList, json, plusOptionMs, terminalList, type SqlExecutor, toMs } from "./sql-fragments.ts";
+import {
+  inTransaction,
+  dbNow,
+  inList,
+  json,
+  plusOptionMs,
+  terminalList,
+  type SqlExecutor,
+  toMs,
+} from "./sql-fragments.ts";
 
 /** The deadline of a running attempt: the earlier of start-to-close and the heartbeat deadline. */
 export const attemptDeadlineSql = sql`LEAST(${plusOptionMs(dbNow, "startToCloseMs")}, ${plusOptionMs(dbNow, "heartbeatTimeoutMs")})`;
@@ -19,7 +28,8 @@ export const attemptDeadlineSql = sql`LEAST(${plusOptionMs(dbNow, "startToCloseM
  * locking), with an activity_failed item for the run, instead of being claimed again.
  */
 export async function claimTasks(db: SqlExecutor, request: ClaimTasksRequest): Promise<TaskClaim[]> {
-  const byName = request.activityNames === undefined ? sql`` : sql`AND activity_name IN ${inList(request.activityNames)}`;
+  const byName =
+    request.activityNames === undefined ? sql`` : sql`AND activity_name IN ${inList(request.activityNames)}`;
   return inTransaction(db, async (tx) => {
     await failAbandonedLastAttempts(tx);
     if (request.limit <= 0 || (request.activityNames !== undefined && request.activityNames.length === 0)) {
@@ -124,7 +134,17 @@ function timeoutError(row: ClaimedRow & { attempt_started_at: Date }): Serialize
   const byHeartbeat = row.options.heartbeatTimeoutMs !== undefined && toMs(row.deadline) < closeBy;
   return serializeError(
     byHeartbeat
-      ? new ActivityTimeoutError(row.activity_name, Number(row.attempt), row.options.heartbeatTimeoutMs ?? 0, "heartbeat")
-      : new ActivityTimeoutError(row.activity_name, Number(row.attempt), row.options.startToCloseMs, "start_to_close"),
+      ? new ActivityTimeoutError(
+          row.activity_name,
+          Number(row.attempt),
+          row.options.heartbeatTimeoutMs ?? 0,
+          "heartbeat",
+        )
+      : new ActivityTimeoutError(
+          row.activity_name,
+          Number(row.attempt),
+          row.options.startToCloseMs,
+          "start_to_close",
+        ),
   );
 }

@@ -1,6 +1,11 @@
 import { sql, type RawBuilder } from "kysely";
 import type { ResolutionEvent } from "../../model/index.ts";
-import { carriedSignalEvents, childIdTakenEvent, childOutcomeEvent, parentClosedEvent } from "../composition-events.ts";
+import {
+  carriedSignalEvents,
+  childIdTakenEvent,
+  childOutcomeEvent,
+  parentClosedEvent,
+} from "../composition-events.ts";
 import type { NewChildRun, StepCommit } from "../journal.ts";
 import { deliverToInbox } from "./deliver-to-inbox.ts";
 import { NotifyTopic } from "../notifier.ts";
@@ -39,10 +44,15 @@ const childrenPerStatement = 500;
  * makes it: ready for its first step, with its run_started event. A taken workflow id creates
  * nothing and puts child_failed (RunAlreadyExistsError) in the parent's own inbox.
  */
-export async function createChildren(tx: SqlExecutor, parent: RunRow, children: readonly NewChildRun[]): Promise<void> {
+export async function createChildren(
+  tx: SqlExecutor,
+  parent: RunRow,
+  children: readonly NewChildRun[],
+): Promise<void> {
   const created = new Set<string>();
   for (let from = 0; from < children.length; from += childrenPerStatement) {
-    for (const runId of await insertChildRuns(tx, parent, children.slice(from, from + childrenPerStatement))) created.add(runId);
+    for (const runId of await insertChildRuns(tx, parent, children.slice(from, from + childrenPerStatement)))
+      created.add(runId);
   }
   const taken: ResolutionEvent[] = [];
   for (const child of children) {
@@ -50,12 +60,20 @@ export async function createChildren(tx: SqlExecutor, parent: RunRow, children: 
     const existing = await getRunByWorkflowId(tx, parent.namespace, child.workflowId);
     taken.push(childIdTakenEvent(child.parentIdentity, child.workflowId, existing?.runId ?? ""));
   }
-  if (taken.length > 0) await deliverToInbox(tx, taken.map((event) => ({ runId: parent.run_id, event })));
+  if (taken.length > 0)
+    await deliverToInbox(
+      tx,
+      taken.map((event) => ({ runId: parent.run_id, event })),
+    );
   await notify(tx, NotifyTopic.runReady, [...created]);
 }
 
 /** One INSERT of child runs (ON CONFLICT on the workflow id: skipped) and one of their run_started events. */
-async function insertChildRuns(tx: SqlExecutor, parent: RunRow, batch: readonly NewChildRun[]): Promise<string[]> {
+async function insertChildRuns(
+  tx: SqlExecutor,
+  parent: RunRow,
+  batch: readonly NewChildRun[],
+): Promise<string[]> {
   const values = batch.map(
     (c, i) =>
       sql`(${i}::int, ${c.runId}, ${c.workflowId}, ${c.workflowName}, ${c.versionHash}, ${json(c.input)}, ${c.parentIdentity}, ${c.parentClosePolicy})`,
@@ -75,10 +93,17 @@ async function insertChildRuns(tx: SqlExecutor, parent: RunRow, batch: readonly 
   const byId = new Map(batch.map((c) => [c.runId, c]));
   const events = inserted.rows.map((row) => {
     const child = byId.get(row.run_id) as NewChildRun;
-    const { kind, body } = splitEvent({ kind: "run_started", workflowName: child.workflowName, versionHash: child.versionHash, input: child.input });
+    const { kind, body } = splitEvent({
+      kind: "run_started",
+      workflowName: child.workflowName,
+      versionHash: child.versionHash,
+      input: child.input,
+    });
     return sql`(${row.run_id}, ${row.history_month}::date, 1, ${kind}, ${json(body)}, ${dbNow})`;
   });
-  await sql`INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at) VALUES ${sql.join(events)}`.execute(tx);
+  await sql`INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at) VALUES ${sql.join(events)}`.execute(
+    tx,
+  );
   return inserted.rows.map((row) => row.run_id);
 }
 
@@ -92,12 +117,21 @@ export function handoverSignals(commit: StepCommit, removedInbox: readonly Inbox
 }
 
 /** Fills the successor's inbox with the handed-over signals and its dedupe memory with the chain's delivery ids. */
-export async function handOver(tx: SqlExecutor, fromRunId: string, successor: string, signals: readonly ResolutionEvent[]): Promise<void> {
+export async function handOver(
+  tx: SqlExecutor,
+  fromRunId: string,
+  successor: string,
+  signals: readonly ResolutionEvent[],
+): Promise<void> {
   await sql`
     INSERT INTO continuum.signal_deliveries (run_id, delivery_id, received_at)
     SELECT ${successor}, delivery_id, received_at FROM continuum.signal_deliveries WHERE run_id = ${fromRunId}
     ON CONFLICT DO NOTHING`.execute(tx);
-  if (signals.length > 0) await deliverToInbox(tx, signals.map((event) => ({ runId: successor, event })));
+  if (signals.length > 0)
+    await deliverToInbox(
+      tx,
+      signals.map((event) => ({ runId: successor, event })),
+    );
 }
 
 /** A child's final step: its outcome goes to the parent's inbox (dropped when the parent finished). */
@@ -117,15 +151,25 @@ export function openChildrenOf(runId: string): RawBuilder<unknown> {
 }
 
 /** A run that ended cancels its children still running with policy "cancel" (`open`: from {@link openChildrenOf}). */
-export async function closeChildren(tx: SqlExecutor, runId: string, status: string, open?: readonly string[]): Promise<void> {
+export async function closeChildren(
+  tx: SqlExecutor,
+  runId: string,
+  status: string,
+  open?: readonly string[],
+): Promise<void> {
   const childIds =
     open ??
     (
       await sql<{ run_id: string }>`
         SELECT run_id FROM continuum.runs
-        WHERE parent_run_id = ${runId} AND parent_close_policy = 'cancel' AND status NOT IN ${terminalList}`.execute(tx)
+        WHERE parent_run_id = ${runId} AND parent_close_policy = 'cancel' AND status NOT IN ${terminalList}`.execute(
+        tx,
+      )
     ).rows.map((row) => row.run_id);
   if (childIds.length === 0) return;
   const event = parentClosedEvent(runId, status);
-  await deliverToInbox(tx, childIds.map((childId) => ({ runId: childId, event })));
+  await deliverToInbox(
+    tx,
+    childIds.map((childId) => ({ runId: childId, event })),
+  );
 }

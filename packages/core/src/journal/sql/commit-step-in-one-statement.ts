@@ -6,11 +6,25 @@ import { splitEvent } from "./rows.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { finishedTasksParts } from "./finish-task.ts";
 import { endCleanup, inboxHoldsDelivered } from "./step-fragments.ts";
-import { channelOf, dbNow, dbNowPlus, fromEpochMs, inList, json, msInterval, terminalList, toMs, type SqlExecutor } from "./sql-fragments.ts";
+import {
+  channelOf,
+  dbNow,
+  dbNowPlus,
+  fromEpochMs,
+  inList,
+  json,
+  msInterval,
+  terminalList,
+  toMs,
+  type SqlExecutor,
+} from "./sql-fragments.ts";
 import { storableInstant } from "../instant-limits.ts";
 
 /** Whether a step can be tried as one statement at all (what {@link commitStepInOneStatement} handles). */
-export function fitsOneStatement(db: SqlExecutor, commit: StepCommit): commit is StepCommit & { runVersion: string } {
+export function fitsOneStatement(
+  db: SqlExecutor,
+  commit: StepCommit,
+): commit is StepCommit & { runVersion: string } {
   return (
     commit.runVersion !== undefined &&
     // Inside the caller's transaction a refused statement could not be retried the long way.
@@ -44,13 +58,20 @@ export function fitsOneStatement(db: SqlExecutor, commit: StepCommit): commit is
  * `finishTasks` are locked first, FOR UPDATE SKIP LOCKED (never waited for, as in commitStep),
  * and the run row is updated only if all of them are current.
  */
-export async function commitStepInOneStatement(db: SqlExecutor, commit: StepCommit & { runVersion: string }): Promise<StepCommitResult | undefined> {
+export async function commitStepInOneStatement(
+  db: SqlExecutor,
+  commit: StepCommit & { runVersion: string },
+): Promise<StepCommitResult | undefined> {
   const { lease } = commit;
   const runId = lease.runId;
   const terminal = isTerminal(commit.run.status);
   const lastSeq = commit.lastSeq + commit.events.length;
   const gate = sql`EXISTS (SELECT 1 FROM run_updated)`;
-  const prepared = await prepareTasks(db, runId, commit.tasks, { detached: terminal, owner: lease.owner, gate });
+  const prepared = await prepareTasks(db, runId, commit.tasks, {
+    detached: terminal,
+    owner: lease.owner,
+    gate,
+  });
   if (prepared.reusesResults) return undefined;
   const finished = commit.finishTasks ?? [];
   const attempts = finishedTasksParts(runId, finished, gate);
@@ -65,9 +86,14 @@ export async function commitStepInOneStatement(db: SqlExecutor, commit: StepComm
   ];
   if (commit.requireEmptyInbox === true) {
     // The inbox the step assumed (the version check makes this snapshot's inbox current).
-    conditions.push(commit.delivered.length === 0 ? sql`r.ready_since IS NULL` : inboxHoldsDelivered(runId, commit.delivered));
+    conditions.push(
+      commit.delivered.length === 0
+        ? sql`r.ready_since IS NULL`
+        : inboxHoldsDelivered(runId, commit.delivered),
+    );
   }
-  if (attempts !== undefined) conditions.push(sql`(SELECT count(DISTINCT task_id) FROM finish_locked) = ${finished.length}`); // an attempt listed twice counts once
+  if (attempts !== undefined)
+    conditions.push(sql`(SELECT count(DISTINCT task_id) FROM finish_locked) = ${finished.length}`); // an attempt listed twice counts once
   if (terminal) {
     // A run that reports to a parent or closes children ends the long way (parent lock first).
     conditions.push(sql`r.parent_run_id IS NULL`);
@@ -76,8 +102,14 @@ export async function commitStepInOneStatement(db: SqlExecutor, commit: StepComm
   }
   const delivered = commit.delivered.length === 0 ? sql`` : sql`AND id NOT IN ${inList(commit.delivered)}`;
   const inboxKnownEmpty = terminal || (commit.requireEmptyInbox === true && commit.delivered.length === 0);
-  const readySince = inboxKnownEmpty ? sql`NULL` : sql`(SELECT min(id) FROM continuum.inbox WHERE run_id = ${runId} ${delivered})`;
-  const leaseExpiresAt = terminal ? sql`NULL` : commit.leaseMs === undefined ? sql`r.lease_expires_at` : sql`${dbNow} + ${msInterval(commit.leaseMs)}`;
+  const readySince = inboxKnownEmpty
+    ? sql`NULL`
+    : sql`(SELECT min(id) FROM continuum.inbox WHERE run_id = ${runId} ${delivered})`;
+  const leaseExpiresAt = terminal
+    ? sql`NULL`
+    : commit.leaseMs === undefined
+      ? sql`r.lease_expires_at`
+      : sql`${dbNow} + ${msInterval(commit.leaseMs)}`;
 
   const ctes: RawBuilder<unknown>[] = [];
   if (attempts !== undefined) ctes.push(attempts.lock);
@@ -109,7 +141,10 @@ export async function commitStepInOneStatement(db: SqlExecutor, commit: StepComm
   if (prepared.cte !== undefined) ctes.push(prepared.cte);
   if (commit.timers.length > 0) {
     const rows = commit.timers.map((t) => {
-      const fireAt = t.until !== undefined ? fromEpochMs(storableInstant("timer until", t.until)) : dbNowPlus("timer delayMs", t.delayMs ?? 0);
+      const fireAt =
+        t.until !== undefined
+          ? fromEpochMs(storableInstant("timer until", t.until))
+          : dbNowPlus("timer delayMs", t.delayMs ?? 0);
       return sql`(${t.identity}::text, ${fireAt})`;
     });
     ctes.push(sql`new_timers AS (
@@ -120,17 +155,34 @@ export async function commitStepInOneStatement(db: SqlExecutor, commit: StepComm
   if (terminal) {
     ctes.push(endCleanup(runId, gate));
   } else if (commit.delivered.length > 0) {
-    ctes.push(sql`delivered AS (DELETE FROM continuum.inbox WHERE run_id = ${runId} AND id IN ${inList(commit.delivered)} AND ${gate})`);
+    ctes.push(
+      sql`delivered AS (DELETE FROM continuum.inbox WHERE run_id = ${runId} AND id IN ${inList(commit.delivered)} AND ${gate})`,
+    );
   }
   // Hints go out with the commit, only if the run row was updated.
   const hints: RawBuilder<unknown>[] = [];
-  if (commit.timers.length > 0) hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.timerSet)}, ${runId}::text) FROM run_updated`);
-  if (prepared.cte !== undefined) hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.taskReady)}, task_id) FROM created_tasks WHERE status = 'pending'`);
-  if (terminal) hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.runFinished)}, ${runId}::text) FROM run_updated`);
-  else hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.runReady)}, ${runId}::text) FROM run_updated WHERE ready`);
+  if (commit.timers.length > 0)
+    hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.timerSet)}, ${runId}::text) FROM run_updated`);
+  if (prepared.cte !== undefined)
+    hints.push(
+      sql`SELECT pg_notify(${channelOf(NotifyTopic.taskReady)}, task_id) FROM created_tasks WHERE status = 'pending'`,
+    );
+  if (terminal)
+    hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.runFinished)}, ${runId}::text) FROM run_updated`);
+  else
+    hints.push(
+      sql`SELECT pg_notify(${channelOf(NotifyTopic.runReady)}, ${runId}::text) FROM run_updated WHERE ready`,
+    );
   ctes.push(sql`hints AS (${sql.join(hints, sql` UNION ALL `)})`);
 
-  const written = await sql<{ run_version: string | null; ready: boolean | null; closed: number; tasks: InsertedTask[] | string; now: Date; hints: number }>`
+  const written = await sql<{
+    run_version: string | null;
+    ready: boolean | null;
+    closed: number;
+    tasks: InsertedTask[] | string;
+    now: Date;
+    hints: number;
+  }>`
     WITH ${sql.join(ctes)}
     SELECT (SELECT run_version FROM run_updated) AS run_version,
            (SELECT ready FROM run_updated) AS ready,
@@ -143,5 +195,11 @@ export async function commitStepInOneStatement(db: SqlExecutor, commit: StepComm
   const inserted = typeof row.tasks === "string" ? (JSON.parse(row.tasks) as InsertedTask[]) : row.tasks;
   const claimedTasks = await prepared.finish(db, inserted, { hintsSent: true });
   const ready = !terminal && row.ready === true;
-  return { lastSeq, now: toMs(row.now), runVersion: row.run_version, ...(ready ? { ready } : {}), ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
+  return {
+    lastSeq,
+    now: toMs(row.now),
+    runVersion: row.run_version,
+    ...(ready ? { ready } : {}),
+    ...(claimedTasks.length === 0 ? {} : { claimedTasks }),
+  };
 }

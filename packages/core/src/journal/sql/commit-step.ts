@@ -1,16 +1,41 @@
 import { sql, type RawBuilder } from "kysely";
-import { InboxNotEmptyError, LeaseLostError, SequenceConflictError, StaleAttemptError } from "../../errors/index.ts";
+import {
+  InboxNotEmptyError,
+  LeaseLostError,
+  SequenceConflictError,
+  StaleAttemptError,
+} from "../../errors/index.ts";
 import { isTerminal, type Encoded, type ResolutionEvent } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { StepCommit, StepCommitResult } from "../journal.ts";
 import { runColumns, splitEvent, type InboxRow, type RunRow } from "./rows.ts";
-import { closeChildren, createChildren, handOver, handoverSignals, lockParentFirst, openChildrenOf, reportToParent } from "./commit-composition.ts";
+import {
+  closeChildren,
+  createChildren,
+  handOver,
+  handoverSignals,
+  lockParentFirst,
+  openChildrenOf,
+  reportToParent,
+} from "./commit-composition.ts";
 import { insertRun } from "./start-run.ts";
 import { commitStepInOneStatement, fitsOneStatement } from "./commit-step-in-one-statement.ts";
 import { endCleanup, inboxHoldsDelivered } from "./step-fragments.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { finishedTasksCte } from "./finish-task.ts";
-import { inTransaction, channelOf, dbNow, dbNowPlus, fromEpochMs, inList, json, msInterval, notify, toMs, type SqlExecutor } from "./sql-fragments.ts";
+import {
+  inTransaction,
+  channelOf,
+  dbNow,
+  dbNowPlus,
+  fromEpochMs,
+  inList,
+  json,
+  msInterval,
+  notify,
+  toMs,
+  type SqlExecutor,
+} from "./sql-fragments.ts";
 import { storableInstant } from "../instant-limits.ts";
 
 /**
@@ -41,17 +66,24 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
       WHERE r.run_id = ${lease.runId} AND r.fencing_token = ${lease.fencingToken} AND r.lease_owner = ${lease.owner}
       FOR NO KEY UPDATE`.execute(tx);
     const run = cas.rows[0];
-    if (run === undefined || isTerminal(run.status)) throw new LeaseLostError(lease.runId, lease.fencingToken);
-    if (Number(run.last_seq) !== commit.lastSeq) throw new SequenceConflictError(lease.runId, commit.lastSeq, Number(run.last_seq));
+    if (run === undefined || isTerminal(run.status))
+      throw new LeaseLostError(lease.runId, lease.fencingToken);
+    if (Number(run.last_seq) !== commit.lastSeq)
+      throw new SequenceConflictError(lease.runId, commit.lastSeq, Number(run.last_seq));
     // ready_since is set exactly while the run has undelivered items (see deliverToInbox); the
     // row lock keeps any from arriving until we commit.
-    if (commit.requireEmptyInbox === true && !(await inboxAsAssumed(tx, lease.runId, run.has_inbox, commit.delivered))) {
+    if (
+      commit.requireEmptyInbox === true &&
+      !(await inboxAsAssumed(tx, lease.runId, run.has_inbox, commit.delivered))
+    ) {
       throw new InboxNotEmptyError(lease.runId);
     }
     const lastSeq = commit.lastSeq + commit.events.length;
     const terminal = isTerminal(commit.run.status);
     if (commit.delivered.length > 0) {
-      await sql`DELETE FROM continuum.inbox WHERE run_id = ${lease.runId} AND id IN ${inList(commit.delivered)}`.execute(tx);
+      await sql`DELETE FROM continuum.inbox WHERE run_id = ${lease.runId} AND id IN ${inList(commit.delivered)}`.execute(
+        tx,
+      );
     }
     // A run that ends drops all its waiting tasks in the cleanup statement further down.
     if (!terminal && commit.cancelTasks !== undefined && commit.cancelTasks.length > 0) {
@@ -60,7 +92,10 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
                   WHERE run_id = ${lease.runId} AND status = 'pending' AND identity IN ${inList(commit.cancelTasks)}
                   FOR UPDATE SKIP LOCKED)`.execute(tx);
     }
-    const prepared = await prepareTasks(tx, lease.runId, commit.tasks, { detached: terminal, owner: lease.owner });
+    const prepared = await prepareTasks(tx, lease.runId, commit.tasks, {
+      detached: terminal,
+      owner: lease.owner,
+    });
     // The run row's update. Folded into the write statement when nothing else in this step
     // touches the inbox (its ready_since sub-select then sees the final inbox): the common
     // activity step of the sticky fast path is BEGIN, CAS, one write, COMMIT.
@@ -77,20 +112,35 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
         finished_at = ${terminal ? dbNow : sql`NULL`},
         lease_owner = ${terminal ? null : lease.owner},
         lease_expires_at = ${
-          terminal ? sql`NULL` : commit.leaseMs === undefined ? sql`lease_expires_at` : sql`${dbNow} + ${msInterval(commit.leaseMs)}`
+          terminal
+            ? sql`NULL`
+            : commit.leaseMs === undefined
+              ? sql`lease_expires_at`
+              : sql`${dbNow} + ${msInterval(commit.leaseMs)}`
         }
       WHERE run_id = ${lease.runId}
       RETURNING ready, xmin::text AS run_version, ${terminal ? openChildrenOf(lease.runId) : sql`NULL`} AS open_children`;
-    const plain = commit.delivered.length === 0 && (commit.children?.length ?? 0) === 0 && !prepared.reusesResults;
+    const plain =
+      commit.delivered.length === 0 && (commit.children?.length ?? 0) === 0 && !prepared.reusesResults;
     // A run that completes, fails or is cancelled: its cleanup and the run_finished hint join
     // the write statement too (nothing later in this transaction touches its inbox or timers).
     const endsPlainly = terminal && plain && commit.run.status !== "continued" && commit.timers.length === 0;
     const folded = (!terminal && plain) || endsPlainly;
-    const written = await writeStep(tx, run.history_month, commit, prepared.cte, folded ? runUpdate : undefined, endsPlainly);
+    const written = await writeStep(
+      tx,
+      run.history_month,
+      commit,
+      prepared.cte,
+      folded ? runUpdate : undefined,
+      endsPlainly,
+    );
     const claimedTasks = await prepared.finish(tx, written.tasks);
     if (commit.timers.length > 0) {
       const rows = commit.timers.map((t) => {
-        const fireAt = t.until !== undefined ? fromEpochMs(storableInstant("timer until", t.until)) : dbNowPlus("timer delayMs", t.delayMs ?? 0);
+        const fireAt =
+          t.until !== undefined
+            ? fromEpochMs(storableInstant("timer until", t.until))
+            : dbNowPlus("timer delayMs", t.delayMs ?? 0);
         return sql`(${lease.runId}, ${t.identity}, ${fireAt}, ${dbNow})`;
       });
       await sql`INSERT INTO continuum.timers (run_id, identity, fire_at, created_at) VALUES ${sql.join(rows)}
@@ -104,7 +154,8 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
                   FOR UPDATE SKIP LOCKED)`.execute(tx);
     }
 
-    if (commit.children !== undefined && commit.children.length > 0) await createChildren(tx, run, commit.children);
+    if (commit.children !== undefined && commit.children.length > 0)
+      await createChildren(tx, run, commit.children);
 
     let handover: ResolutionEvent[] = [];
     if (terminal && !endsPlainly) {
@@ -121,14 +172,20 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
           DELETE FROM continuum.timers WHERE (run_id, identity) IN (
             SELECT run_id, identity FROM continuum.timers WHERE run_id = ${lease.runId} FOR UPDATE SKIP LOCKED)
         )
-        DELETE FROM continuum.inbox WHERE run_id = ${lease.runId} RETURNING id, run_id, kind, body, received_at`.execute(tx);
+        DELETE FROM continuum.inbox WHERE run_id = ${lease.runId} RETURNING id, run_id, kind, body, received_at`.execute(
+        tx,
+      );
       if (commit.run.status === "continued") handover = handoverSignals(commit, removed.rows);
     }
     const updated = folded ? written.run : (await runUpdate.execute(tx)).rows[0];
 
     // Continue-as-new: the successor keeps the workflow id. An engine that created the
     // successor itself (startRun) only links it; otherwise it is created here, atomically.
-    if (commit.run.status === "continued" && commit.run.continuedTo !== undefined && !(await runExists(tx, commit.run.continuedTo))) {
+    if (
+      commit.run.status === "continued" &&
+      commit.run.continuedTo !== undefined &&
+      !(await runExists(tx, commit.run.continuedTo))
+    ) {
       const continued = commit.events.find((e) => e.kind === "run_continued");
       const input: Encoded = continued?.kind === "run_continued" ? continued.input : null;
       await insertRun(tx, {
@@ -146,17 +203,29 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
         continuedFrom: lease.runId,
       });
     }
-    if (commit.run.status === "continued" && commit.run.continuedTo !== undefined) await handOver(tx, lease.runId, commit.run.continuedTo, handover);
+    if (commit.run.status === "continued" && commit.run.continuedTo !== undefined)
+      await handOver(tx, lease.runId, commit.run.continuedTo, handover);
     if (terminal) {
       await reportToParent(tx, run, commit);
       const open = updated?.open_children;
-      await closeChildren(tx, lease.runId, commit.run.status, typeof open === "string" ? (JSON.parse(open) as string[]) : (open ?? []));
+      await closeChildren(
+        tx,
+        lease.runId,
+        commit.run.status,
+        typeof open === "string" ? (JSON.parse(open) as string[]) : (open ?? []),
+      );
     }
     if (terminal && !endsPlainly) await notify(tx, NotifyTopic.runFinished, [lease.runId]);
     else if (updated?.ready === true) await notify(tx, NotifyTopic.runReady, [lease.runId]);
     const runVersion = updated?.run_version ?? undefined;
     const ready = !terminal && updated?.ready === true;
-    return { lastSeq, now: toMs(run.now), ...(runVersion === undefined ? {} : { runVersion }), ...(ready ? { ready } : {}), ...(claimedTasks.length === 0 ? {} : { claimedTasks }) };
+    return {
+      lastSeq,
+      now: toMs(run.now),
+      ...(runVersion === undefined ? {} : { runVersion }),
+      ...(ready ? { ready } : {}),
+      ...(claimedTasks.length === 0 ? {} : { claimedTasks }),
+    };
   });
 }
 
@@ -185,20 +254,30 @@ async function writeStep(
       const { kind, body } = splitEvent(event);
       return sql`(${lease.runId}, ${historyMonth}::date, ${commit.lastSeq + i + 1}, ${kind}, ${json(body)}, ${dbNow})`;
     });
-    ctes.push(sql`new_events AS (INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at) VALUES ${sql.join(rows)})`);
+    ctes.push(
+      sql`new_events AS (INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at) VALUES ${sql.join(rows)})`,
+    );
   }
   if (tasksCte !== undefined) ctes.push(tasksCte);
   if (runUpdate !== undefined) ctes.push(sql`run_updated AS (${runUpdate})`);
   if (endRun) ctes.push(endCleanup(lease.runId));
   if (ctes.length === 0) return { tasks: [], run: undefined };
-  const written = await sql<{ closed: number; tasks: InsertedTask[] | string; ready: boolean | null; run_version: string | null; open_children: string[] | string | null }>`
+  const written = await sql<{
+    closed: number;
+    tasks: InsertedTask[] | string;
+    ready: boolean | null;
+    run_version: string | null;
+    open_children: string[] | string | null;
+  }>`
     WITH ${sql.join(ctes)}
     SELECT ${finishCte === undefined ? sql`0` : sql`(SELECT count(*) FROM finished_tasks)`}::int AS closed,
            ${tasksCte === undefined ? sql`'[]'::json` : sql`(SELECT coalesce(json_agg(c), '[]'::json) FROM created_tasks AS c)`} AS tasks,
            ${runUpdate === undefined ? sql`NULL::boolean` : sql`(SELECT ready FROM run_updated)`} AS ready,
            ${runUpdate === undefined ? sql`NULL::text` : sql`(SELECT run_version FROM run_updated)`} AS run_version,
            ${runUpdate === undefined ? sql`NULL::json` : sql`(SELECT open_children FROM run_updated)`} AS open_children
-           ${endRun ? sql`, pg_notify(${channelOf(NotifyTopic.runFinished)}, ${lease.runId}::text) AS notified` : sql``}`.execute(tx);
+           ${endRun ? sql`, pg_notify(${channelOf(NotifyTopic.runFinished)}, ${lease.runId}::text) AS notified` : sql``}`.execute(
+    tx,
+  );
   const row = written.rows[0];
   if (Number(row?.closed ?? 0) !== finished.length) {
     const first = finished[0];
@@ -207,7 +286,14 @@ async function writeStep(
   const tasks = row?.tasks ?? [];
   return {
     tasks: typeof tasks === "string" ? (JSON.parse(tasks) as InsertedTask[]) : tasks,
-    run: runUpdate === undefined ? undefined : { ready: row?.ready === true, run_version: row?.run_version ?? null, open_children: row?.open_children ?? null },
+    run:
+      runUpdate === undefined
+        ? undefined
+        : {
+            ready: row?.ready === true,
+            run_version: row?.run_version ?? null,
+            open_children: row?.open_children ?? null,
+          },
   };
 }
 
@@ -223,7 +309,12 @@ interface RunUpdated {
  * StepCommit.requireEmptyInbox, checked under the run row lock: every delivered item still in
  * the inbox and none older left undelivered (nothing delivered: an empty inbox).
  */
-async function inboxAsAssumed(tx: SqlExecutor, runId: string, hasInbox: boolean, delivered: readonly number[]): Promise<boolean> {
+async function inboxAsAssumed(
+  tx: SqlExecutor,
+  runId: string,
+  hasInbox: boolean,
+  delivered: readonly number[],
+): Promise<boolean> {
   if (delivered.length === 0) return !hasInbox;
   const found = await sql<{ ok: boolean }>`SELECT ${inboxHoldsDelivered(runId, delivered)} AS ok`.execute(tx);
   return found.rows[0]?.ok === true;
@@ -235,6 +326,8 @@ async function runExists(tx: SqlExecutor, runId: string): Promise<boolean> {
 }
 
 async function chainIdOf(tx: SqlExecutor, runId: string): Promise<string> {
-  const row = await sql<{ chain_id: string }>`SELECT chain_id FROM continuum.runs WHERE run_id = ${runId}`.execute(tx);
+  const row = await sql<{
+    chain_id: string;
+  }>`SELECT chain_id FROM continuum.runs WHERE run_id = ${runId}`.execute(tx);
   return row.rows[0]?.chain_id ?? runId;
 }

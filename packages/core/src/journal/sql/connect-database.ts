@@ -24,7 +24,11 @@ export async function openPglite(dataDir: string): Promise<{ pglite: PGlite; db:
     pglite = new PGlite(dataDir);
     await pglite.waitReady;
   } catch (error) {
-    throw new DatabaseUnavailableError(dataDir, error instanceof Error ? error.message : String(error), error);
+    throw new DatabaseUnavailableError(
+      dataDir,
+      error instanceof Error ? error.message : String(error),
+      error,
+    );
   }
   return { pglite, db: new Kysely<Record<string, never>>({ dialect: new PGliteDialect({ pglite }) }) };
 }
@@ -35,7 +39,12 @@ export async function openPglite(dataDir: string): Promise<{ pglite: PGlite; db:
  * On failure ends the pool when we own it
  * and throws `DatabaseUnavailableError` with the (redacted) target.
  */
-export async function connectPool(pool: pg.Pool, shown: string, ownsPool: boolean, preparedStatements = true): Promise<SqlExecutor> {
+export async function connectPool(
+  pool: pg.Pool,
+  shown: string,
+  ownsPool: boolean,
+  preparedStatements = true,
+): Promise<SqlExecutor> {
   if (ownsPool) keepPoolAlive(pool);
   try {
     await pool.query("SELECT 1");
@@ -43,7 +52,9 @@ export async function connectPool(pool: pg.Pool, shown: string, ownsPool: boolea
     if (ownsPool) await pool.end().catch(() => {});
     throw new DatabaseUnavailableError(shown, error instanceof Error ? error.message : String(error), error);
   }
-  return new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool: preparedStatements ? preparedStatementPool(pool) : pool }) });
+  return new Kysely<Record<string, never>>({
+    dialect: new PostgresDialect({ pool: preparedStatements ? preparedStatementPool(pool) : pool }),
+  });
 }
 
 /**

@@ -12,7 +12,11 @@ export interface PreparedTasks {
   /** Some task was answered from a stored idempotent result: `finish` puts it in the run's inbox. */
   readonly reusesResults: boolean;
   /** After the insert: the claims of the tasks created claimed, hints for the others, reused results to the inbox. */
-  finish(tx: SqlExecutor, inserted: readonly InsertedTask[], options?: { readonly hintsSent?: boolean }): Promise<TaskClaim[]>;
+  finish(
+    tx: SqlExecutor,
+    inserted: readonly InsertedTask[],
+    options?: { readonly hintsSent?: boolean },
+  ): Promise<TaskClaim[]>;
 }
 
 /** A row of the `created_tasks` CTE (read back as json). */
@@ -57,7 +61,9 @@ export async function prepareTasks(
     for (const row of found.rows) stored.set(`${row.activity_name}\u0000${row.key}`, row.result);
   }
   const reused = (t: NewTask): Encoded | undefined =>
-    t.options.idempotencyKey === undefined ? undefined : stored.get(`${t.activityName}\u0000${t.options.idempotencyKey}`);
+    t.options.idempotencyKey === undefined
+      ? undefined
+      : stored.get(`${t.activityName}\u0000${t.options.idempotencyKey}`);
   const fresh = tasks.filter((t) => reused(t) === undefined);
   const owner = options.owner;
   const detached = options.detached === true;
@@ -83,13 +89,22 @@ export async function prepareTasks(
           ${options.gate === undefined ? sql`VALUES ${sql.join(rows)}` : sql`SELECT * FROM (VALUES ${sql.join(rows)}) AS v WHERE ${options.gate}`}
           RETURNING task_id::text AS task_id, identity, status, attempt_token::text AS attempt_token, deadline)`;
 
-  const finish = async (tx2: SqlExecutor, inserted: readonly InsertedTask[], finishOptions: { readonly hintsSent?: boolean } = {}): Promise<TaskClaim[]> => {
+  const finish = async (
+    tx2: SqlExecutor,
+    inserted: readonly InsertedTask[],
+    finishOptions: { readonly hintsSent?: boolean } = {},
+  ): Promise<TaskClaim[]> => {
     const byIdentity = new Map(fresh.map((t) => [t.identity as string, t]));
     const claimed: TaskClaim[] = [];
     const ready: string[] = [];
     for (const row of inserted) {
       const task = byIdentity.get(row.identity);
-      if (row.status !== "running" || task === undefined || row.attempt_token === null || row.deadline === null) {
+      if (
+        row.status !== "running" ||
+        task === undefined ||
+        row.attempt_token === null ||
+        row.deadline === null
+      ) {
         ready.push(row.task_id);
         continue;
       }
@@ -110,7 +125,14 @@ export async function prepareTasks(
       tx2,
       tasks.flatMap((t) => {
         const result = reused(t);
-        return result === undefined ? [] : [{ runId, event: { kind: "activity_completed", identity: t.identity, result, attempts: 0 } as const }];
+        return result === undefined
+          ? []
+          : [
+              {
+                runId,
+                event: { kind: "activity_completed", identity: t.identity, result, attempts: 0 } as const,
+              },
+            ];
       }),
     );
     return claimed;

@@ -27,7 +27,11 @@ export interface InboxDelivery {
  *
  * @returns the ids of the runs that received items
  */
-export async function deliverToInbox(tx: SqlExecutor, deliveries: readonly InboxDelivery[], options: { readonly lockedLive?: boolean } = {}): Promise<string[]> {
+export async function deliverToInbox(
+  tx: SqlExecutor,
+  deliveries: readonly InboxDelivery[],
+  options: { readonly lockedLive?: boolean } = {},
+): Promise<string[]> {
   if (deliveries.length === 0) return [];
   const runIds = [...new Set(deliveries.map((d) => d.runId))];
   const live =

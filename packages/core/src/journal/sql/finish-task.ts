@@ -49,7 +49,11 @@ export async function lockCurrentAttempt(tx: SqlExecutor, claim: TaskAttemptRef)
  * Locking: the task row (lockCurrentAttempt), then the run row (deliverToInbox), always in
  * that order; commitStep never waits on a task row, so the two cannot deadlock.
  */
-export async function finishTask(db: SqlExecutor, claim: TaskAttemptRef, outcome: TaskOutcome): Promise<void> {
+export async function finishTask(
+  db: SqlExecutor,
+  claim: TaskAttemptRef,
+  outcome: TaskOutcome,
+): Promise<void> {
   await inTransaction(db, async (tx) => {
     const task = await lockCurrentAttempt(tx, claim);
     const attempts = Number(task.attempt);
@@ -62,14 +66,26 @@ export async function finishTask(db: SqlExecutor, claim: TaskAttemptRef, outcome
             INSERT INTO continuum.idempotency (activity_name, key, result, run_id, task_id, created_at)
             VALUES (${task.activity_name}, ${key}, ${json(outcome.result)}, ${task.run_id}, ${task.task_id}::uuid, ${dbNow})
             ON CONFLICT (activity_name, key) DO UPDATE
-              SET result = excluded.result, run_id = excluded.run_id, task_id = excluded.task_id, created_at = excluded.created_at`.execute(tx);
+              SET result = excluded.result, run_id = excluded.run_id, task_id = excluded.task_id, created_at = excluded.created_at`.execute(
+            tx,
+          );
         }
-        await deliverToInbox(tx, [{ runId: task.run_id, event: { kind: "activity_completed", identity: task.identity, result: outcome.result, attempts } }]);
+        await deliverToInbox(tx, [
+          {
+            runId: task.run_id,
+            event: { kind: "activity_completed", identity: task.identity, result: outcome.result, attempts },
+          },
+        ]);
         return;
       }
       case "failed":
         await closeTask(tx, task.task_id, "failed", sql`last_error = ${json(outcome.error)}`);
-        await deliverToInbox(tx, [{ runId: task.run_id, event: { kind: "activity_failed", identity: task.identity, error: outcome.error, attempts } }]);
+        await deliverToInbox(tx, [
+          {
+            runId: task.run_id,
+            event: { kind: "activity_failed", identity: task.identity, error: outcome.error, attempts },
+          },
+        ]);
         return;
       case "retry":
         await sql`
@@ -87,7 +103,12 @@ export async function finishTask(db: SqlExecutor, claim: TaskAttemptRef, outcome
   });
 }
 
-async function closeTask(tx: SqlExecutor, taskId: string, status: "completed" | "failed", set: ReturnType<typeof sql>): Promise<void> {
+async function closeTask(
+  tx: SqlExecutor,
+  taskId: string,
+  status: "completed" | "failed",
+  set: ReturnType<typeof sql>,
+): Promise<void> {
   await sql`
     UPDATE continuum.tasks SET status = ${status}, ${set}, attempt_token = NULL, deadline = NULL,
       finished_at = ${dbNow}, updated_at = ${dbNow}
@@ -110,7 +131,10 @@ async function closeTask(tx: SqlExecutor, taskId: string, status: "completed" | 
  * someone else (a heartbeat in flight, a sweep of an expired attempt) counts as stale, and the
  * caller falls back to finishTask, which waits in the usual order.
  */
-export function finishedTasksCte(runId: string, finished: readonly FinishedTask[]): RawBuilder<unknown> | undefined {
+export function finishedTasksCte(
+  runId: string,
+  finished: readonly FinishedTask[],
+): RawBuilder<unknown> | undefined {
   const parts = finishedTasksParts(runId, finished);
   return parts === undefined ? undefined : sql`${parts.lock}, ${parts.close}`;
 }
@@ -128,7 +152,8 @@ export function finishedTasksParts(
 ): { lock: RawBuilder<unknown>; close: RawBuilder<unknown> } | undefined {
   if (finished.length === 0) return undefined;
   for (const { claim } of finished) {
-    if (!uuidPattern.test(claim.taskId) || !uuidPattern.test(claim.attemptToken)) throw new StaleAttemptError(claim.taskId, claim.attempt);
+    if (!uuidPattern.test(claim.taskId) || !uuidPattern.test(claim.attemptToken))
+      throw new StaleAttemptError(claim.taskId, claim.attempt);
   }
   const values = finished.map(({ claim, outcome }) => {
     const result = outcome.kind === "completed" ? json(outcome.result) : sql`NULL::json`;

@@ -9,7 +9,11 @@ import { inTransaction, dbNow, json, plusOptionMs, type SqlExecutor } from "./sq
  * stays) and stores the progress details. Same locking as finishTask: the task row,
  * FOR UPDATE, after checking the attempt is current by the database clock.
  */
-export async function heartbeatTask(db: SqlExecutor, claim: TaskAttemptRef, details?: Encoded): Promise<void> {
+export async function heartbeatTask(
+  db: SqlExecutor,
+  claim: TaskAttemptRef,
+  details?: Encoded,
+): Promise<void> {
   await inTransaction(db, async (tx) => {
     const task = await lockCurrentAttempt(tx, claim);
     await sql`

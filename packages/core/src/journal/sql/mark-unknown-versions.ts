@@ -15,7 +15,10 @@ import { dbNow, inList, msInterval, type SqlExecutor } from "./sql-fragments.ts"
  * and the run is simply not marked this round. `ready_since` is left as it is, so the run stays
  * claimable by an engine that has its exact version (claimRuns with workflowVersions).
  */
-export async function markUnknownVersions(db: SqlExecutor, request: MarkUnknownVersionsRequest): Promise<RunRecord[]> {
+export async function markUnknownVersions(
+  db: SqlExecutor,
+  request: MarkUnknownVersionsRequest,
+): Promise<RunRecord[]> {
   if (request.known.length === 0 || request.limit <= 0) return [];
   const names = [...new Set(request.known.map((ref) => ref.workflowName))];
   const result = await sql<RunRow>`

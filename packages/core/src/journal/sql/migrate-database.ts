@@ -19,10 +19,16 @@ export interface MigrateDatabaseOptions {
  * const { applied, version } = await migrateDatabase({ url: process.env.DATABASE_URL });
  * ```
  */
-export async function migrateDatabase(options: MigrateDatabaseOptions): Promise<MigrateResult & { target: string }> {
+export async function migrateDatabase(
+  options: MigrateDatabaseOptions,
+): Promise<MigrateResult & { target: string }> {
   if (options.url !== undefined) {
     const target = redactUrl(options.url);
-    const pool = new pg.Pool({ connectionString: options.url, max: 1, application_name: "continuum-migrate" });
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: 1,
+      application_name: "continuum-migrate",
+    });
     const db = await connectPool(pool, target, true);
     try {
       return { ...(await migrate(db)), target };

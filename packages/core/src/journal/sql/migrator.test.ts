@@ -9,7 +9,12 @@ import { dumpSchema, schemaDumpPath } from "./dump-schema.ts";
 import { appliedMigrations, loadMigrations, migrate, migrationSql, migrationsDir } from "./migrator.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { splitSqlStatements } from "./split-sql.ts";
-import { createServerDatabase, memoryPglite, serverKysely, type ServerDatabase } from "./test-support/sql-test-databases.ts";
+import {
+  createServerDatabase,
+  memoryPglite,
+  serverKysely,
+  type ServerDatabase,
+} from "./test-support/sql-test-databases.ts";
 
 const created: ServerDatabase[] = [];
 async function freshServerDatabase(): Promise<ServerDatabase> {
@@ -36,7 +41,7 @@ describe("splitSqlStatements", () => {
     ].join("\n");
     const statements = splitSqlStatements(script);
     expect(statements).toHaveLength(3);
-    expect(statements[0]).toContain("\"we;ird\" int)");
+    expect(statements[0]).toContain('"we;ird" int)');
     expect(statements[1]).toMatch(/END \$body\$$/);
     expect(statements[2]).toBe("SELECT 'it''s; fine', $$ a; b $$");
   });
@@ -51,7 +56,9 @@ describe("migrate", () => {
       const names = loadMigrations().map((m) => m.name);
       expect(results.flatMap((r) => r.applied).sort()).toEqual([...names].sort());
       expect(results.every((r) => r.version === loadMigrations().at(-1)?.version)).toBe(true);
-      const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM continuum.schema_migrations`.execute(dbs[0]!);
+      const rows = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM continuum.schema_migrations`.execute(dbs[0]!);
       expect(rows.rows[0]?.n).toBe(names.length);
       expect(await migrate(dbs[0]!)).toMatchObject({ applied: [] });
     } finally {
@@ -96,20 +103,34 @@ describe("migrate", () => {
     const dir = mkdtempSync(join(tmpdir(), "ctm-migrations-"));
     const shipped = loadMigrations();
     for (const m of shipped) copyFileSync(join(migrationsDir(), `${m.name}.sql`), join(dir, `${m.name}.sql`));
-    writeFileSync(join(dir, "0099_broken.sql"), "CREATE TABLE continuum.half_done (x int);\nSELECT no_such_function();\n");
+    writeFileSync(
+      join(dir, "0099_broken.sql"),
+      "CREATE TABLE continuum.half_done (x int);\nSELECT no_such_function();\n",
+    );
     // Continues on the PGlite the previous test migrated (one cold start per file).
     const db = await sharedPglite();
     await migrate(db);
     {
       const failure = migrate(db, loadMigrations(dir));
-      await expect(failure).rejects.toMatchObject({ code: ErrorCode.MigrationFailed, data: { version: 99, name: "0099_broken" } });
+      await expect(failure).rejects.toMatchObject({
+        code: ErrorCode.MigrationFailed,
+        data: { version: 99, name: "0099_broken" },
+      });
       expect([...(await appliedMigrations(db)).keys()]).toEqual(shipped.map((m) => m.version));
-      const leftover = await sql<{ t: string | null }>`SELECT to_regclass('continuum.half_done')::text AS t`.execute(db);
+      const leftover = await sql<{
+        t: string | null;
+      }>`SELECT to_regclass('continuum.half_done')::text AS t`.execute(db);
       expect(leftover.rows[0]?.t).toBeNull();
 
-      writeFileSync(join(dir, "0001_initial.sql"), `${readFileSync(join(dir, "0001_initial.sql"), "utf8")}\n-- edited\n`);
+      writeFileSync(
+        join(dir, "0001_initial.sql"),
+        `${readFileSync(join(dir, "0001_initial.sql"), "utf8")}\n-- edited\n`,
+      );
       writeFileSync(join(dir, "0099_broken.sql"), "SELECT 1;\n");
-      await expect(migrate(db, loadMigrations(dir))).rejects.toMatchObject({ code: ErrorCode.MigrationFailed, data: { version: 1 } });
+      await expect(migrate(db, loadMigrations(dir))).rejects.toMatchObject({
+        code: ErrorCode.MigrationFailed,
+        data: { version: 1 },
+      });
     }
   });
 });

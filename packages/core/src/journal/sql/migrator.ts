@@ -37,7 +37,11 @@ export function migrationsDir(): string {
   const candidates = [join(here, "../../../migrations"), join(here, "../../../../../migrations")];
   const found = candidates.find((dir) => existsSync(join(dir, "0001_initial.sql")));
   if (found === undefined) {
-    throw new MigrationFailedError(0, "(none)", `no migrations folder found (looked in ${candidates.join(", ")})`);
+    throw new MigrationFailedError(
+      0,
+      "(none)",
+      `no migrations folder found (looked in ${candidates.join(", ")})`,
+    );
   }
   return found;
 }
@@ -103,7 +107,10 @@ export async function appliedMigrations(db: SqlExecutor): Promise<Map<number, st
  * const { applied } = await migrate(db); // at app boot, before starting engines
  * ```
  */
-export async function migrate(db: SqlExecutor, migrations: readonly Migration[] = loadMigrations()): Promise<MigrateResult> {
+export async function migrate(
+  db: SqlExecutor,
+  migrations: readonly Migration[] = loadMigrations(),
+): Promise<MigrateResult> {
   const appliedNow: string[] = [];
   for (const migration of migrations) {
     const didApply = await db.transaction().execute(async (tx) => {
@@ -112,7 +119,11 @@ export async function migrate(db: SqlExecutor, migrations: readonly Migration[] 
       const checksum = applied.get(migration.version);
       if (checksum !== undefined) {
         if (checksum !== migration.checksum) {
-          throw new MigrationFailedError(migration.version, migration.name, "the file changed after it was applied (checksum mismatch)");
+          throw new MigrationFailedError(
+            migration.version,
+            migration.name,
+            "the file changed after it was applied (checksum mismatch)",
+          );
         }
         return false;
       }
@@ -121,7 +132,12 @@ export async function migrate(db: SqlExecutor, migrations: readonly Migration[] 
           await sql.raw(statement).execute(tx);
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
-          throw new MigrationFailedError(migration.version, migration.name, `${reason} (in: ${statement.slice(0, 120)})`, error);
+          throw new MigrationFailedError(
+            migration.version,
+            migration.name,
+            `${reason} (in: ${statement.slice(0, 120)})`,
+            error,
+          );
         }
       }
       await sql`INSERT INTO continuum.schema_migrations (version, name, checksum)

@@ -68,7 +68,9 @@ class Subscribers {
  * const stop = notifier.subscribe(NotifyTopic.runReady, (runId) => wake(runId));
  * ```
  */
-export function createPgNotifier(options: PgNotifierOptions): ListeningNotifier & { readonly connected: () => boolean } {
+export function createPgNotifier(
+  options: PgNotifierOptions,
+): ListeningNotifier & { readonly connected: () => boolean } {
   const subscribers = new Subscribers();
   const minBackoff = options.minBackoffMs ?? 100;
   const maxBackoff = options.maxBackoffMs ?? 5_000;
@@ -79,7 +81,9 @@ export function createPgNotifier(options: PgNotifierOptions): ListeningNotifier 
   let closed = false;
   const pending = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>): void => {
-    const settled = work.catch((error: unknown) => options.onError?.(error)).finally(() => pending.delete(settled));
+    const settled = work
+      .catch((error: unknown) => options.onError?.(error))
+      .finally(() => pending.delete(settled));
     pending.add(settled);
   };
 
@@ -127,7 +131,11 @@ export function createPgNotifier(options: PgNotifierOptions): ListeningNotifier 
         await next.connect();
         // Topics subscribed while we were connecting are picked up by the next pass.
         const listening = new Set<NotifyTopic>();
-        for (let missing = subscribers.topics(); missing.length > 0; missing = subscribers.topics().filter((t) => !listening.has(t))) {
+        for (
+          let missing = subscribers.topics();
+          missing.length > 0;
+          missing = subscribers.topics().filter((t) => !listening.has(t))
+        ) {
           for (const topic of missing) {
             await next.query(`LISTEN ${quote(channelOf(topic))}`);
             listening.add(topic);
@@ -157,7 +165,10 @@ export function createPgNotifier(options: PgNotifierOptions): ListeningNotifier 
       }
       return () => {
         if (subscribers.remove(topic, listener)) {
-          if (client !== undefined) serially(client, `UNLISTEN ${quote(channelOf(topic))}`).catch((error: unknown) => options.onError?.(error));
+          if (client !== undefined)
+            serially(client, `UNLISTEN ${quote(channelOf(topic))}`).catch((error: unknown) =>
+              options.onError?.(error),
+            );
         }
       };
     },

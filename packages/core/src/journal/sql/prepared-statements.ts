@@ -32,7 +32,11 @@ export function preparedStatementPool(pool: pg.Pool): PostgresPool {
       if (wrapped === undefined) {
         wrapped = {
           query: ((text: string, values?: readonly unknown[]) =>
-            typeof text === "string" && values !== undefined && values.length > 0 && text.length <= maxPreparedLength && !unnamed.test(text)
+            typeof text === "string" &&
+            values !== undefined &&
+            values.length > 0 &&
+            text.length <= maxPreparedLength &&
+            !unnamed.test(text)
               ? client.query({ name: statementName(text), text, values: values as unknown[] })
               : client.query(text, values as unknown[])) as unknown as PostgresPoolClient["query"],
           // Kysely passes true for a connection it found broken (a failed ROLLBACK): destroy it.

@@ -1,5 +1,13 @@
 import { sql, type RawBuilder } from "kysely";
-import type { HistoryEvent, HistoryEventBody, ParentClosePolicy, ResolutionEvent, RunStatus, SerializedError, Encoded } from "../../model/index.ts";
+import type {
+  HistoryEvent,
+  HistoryEventBody,
+  ParentClosePolicy,
+  ResolutionEvent,
+  RunStatus,
+  SerializedError,
+  Encoded,
+} from "../../model/index.ts";
 import type { InboxItem, RunRecord } from "../journal.ts";
 import { toMs } from "./sql-fragments.ts";
 
@@ -85,7 +93,10 @@ export interface InboxRow {
 }
 
 /** Splits an event into its `kind` column and its json body. */
-export function splitEvent(event: HistoryEventBody | ResolutionEvent): { kind: string; body: Record<string, unknown> } {
+export function splitEvent(event: HistoryEventBody | ResolutionEvent): {
+  kind: string;
+  body: Record<string, unknown>;
+} {
   const { kind, ...body } = event as { kind: string } & Record<string, unknown>;
   return { kind, body };
 }

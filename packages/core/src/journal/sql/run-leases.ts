@@ -1,7 +1,15 @@
 import { sql } from "kysely";
 import { NotifyTopic } from "../notifier.ts";
 import type { ReleaseRunOptions, RunLeaseRef } from "../journal.ts";
-import { inTransaction, dbNow, dbNowPlus, msInterval, notify, terminalList, type SqlExecutor } from "./sql-fragments.ts";
+import {
+  inTransaction,
+  dbNow,
+  dbNowPlus,
+  msInterval,
+  notify,
+  terminalList,
+  type SqlExecutor,
+} from "./sql-fragments.ts";
 
 /**
  * renewRunLeases: extends every lease `owner` still holds, in one statement.
@@ -12,7 +20,12 @@ import { inTransaction, dbNow, dbNowPlus, msInterval, notify, terminalList, type
  *
  * @returns ids of the runs whose lease was lost
  */
-export async function renewRunLeases(db: SqlExecutor, owner: string, leases: readonly RunLeaseRef[], leaseMs: number): Promise<string[]> {
+export async function renewRunLeases(
+  db: SqlExecutor,
+  owner: string,
+  leases: readonly RunLeaseRef[],
+  leaseMs: number,
+): Promise<string[]> {
   const mine = leases.filter((l) => l.owner === owner);
   if (mine.length === 0) return leases.map((l) => l.runId);
   const pairs = mine.map((l) => sql`(${l.runId}::text, ${l.fencingToken}::bigint)`);
@@ -31,9 +44,14 @@ export async function renewRunLeases(db: SqlExecutor, owner: string, leases: rea
  * that is no longer current changes nothing (and is not an error). Same locking as renew.
  * `notBeforeMs` defers the run (claims skip it until then); a plain release lifts a deferral.
  */
-export async function releaseRun(db: SqlExecutor, lease: RunLeaseRef, options: ReleaseRunOptions = {}): Promise<void> {
+export async function releaseRun(
+  db: SqlExecutor,
+  lease: RunLeaseRef,
+  options: ReleaseRunOptions = {},
+): Promise<void> {
   const deferred = options.notBeforeMs !== undefined;
-  const notBefore = options.notBeforeMs === undefined ? sql`NULL` : dbNowPlus("releaseRun notBeforeMs", options.notBeforeMs);
+  const notBefore =
+    options.notBeforeMs === undefined ? sql`NULL` : dbNowPlus("releaseRun notBeforeMs", options.notBeforeMs);
   await inTransaction(db, async (tx) => {
     const released = await sql<{ ready: boolean }>`
       UPDATE continuum.runs SET lease_owner = NULL, lease_expires_at = NULL, not_before = ${notBefore}

@@ -16,7 +16,8 @@ export async function journalNow(db: SqlExecutor): Promise<number> {
 
 /** One run by id (undefined when unknown). */
 export async function getRun(db: SqlExecutor, runId: string): Promise<RunRecord | undefined> {
-  const result = await sql<RunRow>`SELECT ${runColumns} FROM continuum.runs r WHERE r.run_id = ${runId}`.execute(db);
+  const result =
+    await sql<RunRow>`SELECT ${runColumns} FROM continuum.runs r WHERE r.run_id = ${runId}`.execute(db);
   return result.rows[0] && toRunRecord(result.rows[0]);
 }
 
@@ -28,10 +29,16 @@ export async function getRun(db: SqlExecutor, runId: string): Promise<RunRecord 
  * id that was not continued (one probe of runs_workflow_id_key, however long the chain). Only
  * when there is none is the chain walked (runs_workflow_id_idx finds its first run).
  */
-export async function getRunByWorkflowId(db: SqlExecutor, namespace: string, workflowId: string): Promise<RunRecord | undefined> {
+export async function getRunByWorkflowId(
+  db: SqlExecutor,
+  namespace: string,
+  workflowId: string,
+): Promise<RunRecord | undefined> {
   const holder = await sql<RunRow>`
     SELECT ${runColumns} FROM continuum.runs r
-    WHERE r.namespace = ${namespace} AND r.workflow_id = ${workflowId} AND r.status <> 'continued'`.execute(db);
+    WHERE r.namespace = ${namespace} AND r.workflow_id = ${workflowId} AND r.status <> 'continued'`.execute(
+    db,
+  );
   if (holder.rows[0] !== undefined) return toRunRecord(holder.rows[0]);
   const result = await sql<RunRow>`
     WITH RECURSIVE chain AS (
@@ -52,7 +59,12 @@ export async function getRunByWorkflowId(db: SqlExecutor, namespace: string, wor
 /** Newest first; the cursor is the last run's creation order. */
 export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunPage> {
   const limit = Math.max(1, filter.limit ?? defaultPageSize);
-  const statuses: readonly RunStatus[] | undefined = filter.status === undefined ? undefined : typeof filter.status === "string" ? [filter.status] : filter.status;
+  const statuses: readonly RunStatus[] | undefined =
+    filter.status === undefined
+      ? undefined
+      : typeof filter.status === "string"
+        ? [filter.status]
+        : filter.status;
   if (statuses !== undefined && statuses.length === 0) return { runs: [] };
   const after = filter.after === undefined ? undefined : Number(filter.after);
   const conditions = [
@@ -61,7 +73,9 @@ export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunP
     ...(filter.workflowName === undefined ? [] : [sql`r.workflow_name = ${filter.workflowName}`]),
     ...(filter.parentRunId === undefined ? [] : [sql`r.parent_run_id = ${filter.parentRunId}`]),
     ...(statuses === undefined ? [] : [sql`r.status IN ${inList(statuses)}`]),
-    ...(filter.attributes === undefined ? [] : [sql`r.attributes_search @> ${jsonbSearch(filter.attributes as Encoded)}`]),
+    ...(filter.attributes === undefined
+      ? []
+      : [sql`r.attributes_search @> ${jsonbSearch(filter.attributes as Encoded)}`]),
     ...(after === undefined || !Number.isFinite(after) ? [] : [sql`r.created_order < ${after}`]),
   ];
   const result = await sql<RunRow>`
@@ -92,6 +106,8 @@ export async function nextDueAt(db: SqlExecutor): Promise<number | undefined> {
   const result = await sql<{ due: Date | null }>`
     SELECT LEAST(
       (SELECT min(fire_at) FROM continuum.timers),
-      (SELECT min(available_at) FROM continuum.tasks WHERE status IN ('pending', 'running'))) AS due`.execute(db);
+      (SELECT min(available_at) FROM continuum.tasks WHERE status IN ('pending', 'running'))) AS due`.execute(
+    db,
+  );
   return toMsOrUndefined(result.rows[0]?.due);
 }

@@ -37,7 +37,10 @@ const maxHintedBodyBytes = 6_000;
  * version it wrote), which also announces the run as ready, or run_ready when the item is too
  * large to ride along.
  */
-export async function sendSignal(db: SqlExecutor, request: SendSignalRequest): Promise<{ accepted: boolean }> {
+export async function sendSignal(
+  db: SqlExecutor,
+  request: SendSignalRequest,
+): Promise<{ accepted: boolean }> {
   const { kind, body } = splitEvent({
     kind: "signal_received",
     name: request.name,
@@ -53,12 +56,14 @@ export async function sendSignal(db: SqlExecutor, request: SendSignalRequest): P
       SELECT run_id, status FROM continuum.runs WHERE run_id = ${request.runId} FOR NO KEY UPDATE
     ),
     open AS (SELECT run_id FROM live WHERE status NOT IN ${terminalList}),
-    ${deduped
-      ? sql`first_delivery AS (
+    ${
+      deduped
+        ? sql`first_delivery AS (
           INSERT INTO continuum.signal_deliveries (run_id, delivery_id, received_at)
           SELECT run_id, ${request.deliveryId}, ${dbNow} FROM open
           ON CONFLICT DO NOTHING RETURNING run_id),`
-      : sql``}
+        : sql``
+    }
     added AS (
       INSERT INTO continuum.inbox (run_id, kind, body, received_at)
       SELECT run_id, ${kind}, ${json(body)}, ${dbNow} FROM ${deduped ? sql`first_delivery` : sql`open`}
@@ -78,7 +83,9 @@ export async function sendSignal(db: SqlExecutor, request: SendSignalRequest): P
                       FROM marked)::int`
                : sql`0`
            } AS item_hinted,
-           ${hinted ? sql`0` : sql`(SELECT count(pg_notify(${channelOf(NotifyTopic.runReady)}, run_id)) FROM marked)`}::int AS hinted`.execute(db);
+           ${hinted ? sql`0` : sql`(SELECT count(pg_notify(${channelOf(NotifyTopic.runReady)}, run_id)) FROM marked)`}::int AS hinted`.execute(
+    db,
+  );
   const row = sent.rows[0];
   if (row?.status === null || row?.status === undefined) throw new RunNotFoundError(request.runId);
   if (isTerminal(row.status)) throw new RunFinishedError(request.runId, row.status);
@@ -89,6 +96,10 @@ export async function sendSignal(db: SqlExecutor, request: SendSignalRequest): P
 export async function requestCancel(db: SqlExecutor, runId: string, reason?: string): Promise<void> {
   await inTransaction(db, async (tx) => {
     await lockLiveRun(tx, runId);
-    await deliverToInbox(tx, [{ runId, event: { kind: "cancel_requested", ...(reason === undefined ? {} : { reason }) } }], { lockedLive: true });
+    await deliverToInbox(
+      tx,
+      [{ runId, event: { kind: "cancel_requested", ...(reason === undefined ? {} : { reason }) } }],
+      { lockedLive: true },
+    );
   });
 }

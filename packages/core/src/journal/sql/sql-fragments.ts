@@ -55,7 +55,10 @@ export function dbNowPlus(what: string, ms: number): RawBuilder<Date> {
  * `base` plus the ms duration stored under `field` in a task's `options` json, clamped like
  * {@link dbNowPlus} (NULL when the option is absent, which LEAST then ignores).
  */
-export function plusOptionMs(base: RawBuilder<Date>, field: "startToCloseMs" | "heartbeatTimeoutMs"): RawBuilder<Date> {
+export function plusOptionMs(
+  base: RawBuilder<Date>,
+  field: "startToCloseMs" | "heartbeatTimeoutMs",
+): RawBuilder<Date> {
   return sql<Date>`LEAST(${base} + LEAST((options->>${field})::numeric, ${MAX_INSTANT_MS}::numeric)::bigint * interval '1 millisecond', ${maxInstant})`;
 }
 
@@ -77,12 +80,18 @@ export function channelOf(topic: NotifyTopic): string {
 export async function notify(db: SqlExecutor, topic: NotifyTopic, ids: readonly string[]): Promise<void> {
   const unique = [...new Set(ids)];
   if (unique.length === 0) return;
-  await sql`SELECT pg_notify(${channelOf(topic)}, id) FROM (VALUES ${sql.join(unique.map((id) => sql`(${id}::text)`))}) AS v(id)`.execute(db);
+  await sql`SELECT pg_notify(${channelOf(topic)}, id) FROM (VALUES ${sql.join(unique.map((id) => sql`(${id}::text)`))}) AS v(id)`.execute(
+    db,
+  );
 }
 
 /** Epoch ms of a timestamp read from the database (pg and PGlite both return Date). */
 export function toMs(value: Date | string | number): number {
-  return value instanceof Date ? value.getTime() : typeof value === "number" ? value : new Date(value).getTime();
+  return value instanceof Date
+    ? value.getTime()
+    : typeof value === "number"
+      ? value
+      : new Date(value).getTime();
 }
 
 /** Epoch ms of a nullable timestamp column. */

@@ -11,7 +11,14 @@ import type { SqlExecutor } from "./sql-fragments.ts";
 import { createSqlJournal } from "./sql-journal.ts";
 import { runJournalConformance } from "../../testing/journal-conformance.ts";
 import { sqlAdapterCases } from "./test-support/sql-adapter-cases.ts";
-import { createServerDatabase, emptyJournal, factoryOn, serverKysely, withoutRunVersions, type ServerDatabase } from "./test-support/sql-test-databases.ts";
+import {
+  createServerDatabase,
+  emptyJournal,
+  factoryOn,
+  serverKysely,
+  withoutRunVersions,
+  type ServerDatabase,
+} from "./test-support/sql-test-databases.ts";
 
 let database: ServerDatabase;
 let db: SqlExecutor;
@@ -27,12 +34,15 @@ afterAll(async () => {
 });
 
 runJournalConformance("SQL on PostgreSQL", {
-  create: () => factoryOn(db, () => createPgNotifier({ connection: { connectionString: database.url } })).create(),
+  create: () =>
+    factoryOn(db, () => createPgNotifier({ connection: { connectionString: database.url } })).create(),
 });
 // Every step through commitStep's full transaction, on a server (real concurrency, unlike PGlite).
 runJournalConformance("SQL on PostgreSQL, steps without row versions", {
   async create() {
-    const harness = await factoryOn(db, () => createPgNotifier({ connection: { connectionString: database.url } })).create();
+    const harness = await factoryOn(db, () =>
+      createPgNotifier({ connection: { connectionString: database.url } }),
+    ).create();
     return { ...harness, journal: withoutRunVersions(harness.journal) };
   },
 });
@@ -40,7 +50,13 @@ sqlAdapterCases({ db: () => db });
 
 const silent = { subscribe: () => () => {}, close: async () => {} };
 const opts = {
-  retry: { maxAttempts: 3, initialIntervalMs: 1000, backoffCoefficient: 2, maxIntervalMs: 60_000, nonRetryableErrors: [] },
+  retry: {
+    maxAttempts: 3,
+    initialIntervalMs: 1000,
+    backoffCoefficient: 2,
+    maxIntervalMs: 60_000,
+    nonRetryableErrors: [],
+  },
   startToCloseMs: 30_000,
 };
 
@@ -56,9 +72,12 @@ describe("lock contention (real server only)", () => {
   it("concurrent claimRuns calls never return the same run", async () => {
     await emptyJournal(db);
     const journal = createSqlJournal(db, { notifier: silent });
-    for (let i = 0; i < 40; i++) await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: "h", input: i });
+    for (let i = 0; i < 40; i++)
+      await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: "h", input: i });
     const claims = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => journal.claimRuns({ owner: `engine-${i}`, limit: 10, leaseMs: 60_000 })),
+      Array.from({ length: 6 }, (_, i) =>
+        journal.claimRuns({ owner: `engine-${i}`, limit: 10, leaseMs: 60_000 }),
+      ),
     );
     const ids = claims.flat().map((c) => c.run.runId);
     expect(ids.length).toBe(40);
@@ -68,13 +87,32 @@ describe("lock contention (real server only)", () => {
   it("concurrent claimTasks calls never return the same task", async () => {
     await emptyJournal(db);
     const journal: Journal = createSqlJournal(db, { notifier: silent });
-    const { run } = await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: "h", input: null });
-    const [claim] = await journal.claimRuns({ owner: "e", limit: 1, leaseMs: 60_000 });
-    const tasks = Array.from({ length: 30 }, (_, i) => ({ identity: `activity:a#0@${i}`, activityName: "a", args: [i], options: opts }));
-    await journal.commitStep({
-      lease: claim!.lease, lastSeq: 1, delivered: [], events: [], tasks, timers: [], cancelTimers: [], run: { status: "running" },
+    const { run } = await journal.startRun({
+      namespace: "ns",
+      workflowName: "wf",
+      versionHash: "h",
+      input: null,
     });
-    const batches = await Promise.all(Array.from({ length: 6 }, (_, i) => journal.claimTasks({ owner: `w${i}`, limit: 7 })));
+    const [claim] = await journal.claimRuns({ owner: "e", limit: 1, leaseMs: 60_000 });
+    const tasks = Array.from({ length: 30 }, (_, i) => ({
+      identity: `activity:a#0@${i}`,
+      activityName: "a",
+      args: [i],
+      options: opts,
+    }));
+    await journal.commitStep({
+      lease: claim!.lease,
+      lastSeq: 1,
+      delivered: [],
+      events: [],
+      tasks,
+      timers: [],
+      cancelTimers: [],
+      run: { status: "running" },
+    });
+    const batches = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => journal.claimTasks({ owner: `w${i}`, limit: 7 })),
+    );
     const ids = batches.flat().map((t) => t.taskId);
     expect(ids.length).toBe(30);
     expect(new Set(ids).size).toBe(30);
@@ -84,7 +122,12 @@ describe("lock contention (real server only)", () => {
 
 describe("races on the real server", () => {
   async function runWithClaim(journal: Journal) {
-    const { run } = await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: "h", input: null });
+    const { run } = await journal.startRun({
+      namespace: "ns",
+      workflowName: "wf",
+      versionHash: "h",
+      input: null,
+    });
     const claims = await journal.claimRuns({ owner: "e", limit: 100, leaseMs: 60_000 });
     return { run, claim: claims.find((c) => c.run.runId === run.runId)! };
   }
@@ -94,7 +137,16 @@ describe("races on the real server", () => {
     const journal = createSqlJournal(db, { notifier: silent });
     const { run, claim } = await runWithClaim(journal);
     const timers = Array.from({ length: 25 }, (_, i) => ({ identity: `sleep:#0@${i}`, delayMs: 0 }));
-    await journal.commitStep({ lease: claim.lease, lastSeq: 1, delivered: [], events: [], tasks: [], timers, cancelTimers: [], run: { status: "running" } });
+    await journal.commitStep({
+      lease: claim.lease,
+      lastSeq: 1,
+      delivered: [],
+      events: [],
+      tasks: [],
+      timers,
+      cancelTimers: [],
+      run: { status: "running" },
+    });
     const fired = await Promise.all(Array.from({ length: 5 }, () => journal.fireDueTimers(10)));
     expect(fired.reduce((a, b) => a + b, 0)).toBe(25);
     const [again] = await journal.claimRuns({ owner: "e", limit: 1, leaseMs: 60_000 });
@@ -107,7 +159,16 @@ describe("races on the real server", () => {
     const journal = createSqlJournal(db, { notifier: silent });
     const { run, claim } = await runWithClaim(journal);
     const task = { identity: "activity:a#0@0", activityName: "a", args: [], options: opts };
-    await journal.commitStep({ lease: claim.lease, lastSeq: 1, delivered: [], events: [], tasks: [task], timers: [], cancelTimers: [], run: { status: "running" } });
+    await journal.commitStep({
+      lease: claim.lease,
+      lastSeq: 1,
+      delivered: [],
+      events: [],
+      tasks: [task],
+      timers: [],
+      cancelTimers: [],
+      run: { status: "running" },
+    });
     const [attempt] = await journal.claimTasks({ owner: "w", limit: 1 });
     const outcomes = await Promise.allSettled([
       journal.finishTask(attempt!, { kind: "completed", result: "first" }),
@@ -126,7 +187,9 @@ describe("races on the real server", () => {
     const journal = createSqlJournal(db, { notifier: silent });
     const { run } = await runWithClaim(journal);
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => journal.sendSignal({ runId: run.runId, name: "approve", payload: true, deliveryId: "d-1" })),
+      Array.from({ length: 6 }, () =>
+        journal.sendSignal({ runId: run.runId, name: "approve", payload: true, deliveryId: "d-1" }),
+      ),
     );
     expect(results.filter((r) => r.accepted)).toHaveLength(1);
     const [claim] = await journal.claimRuns({ owner: "e", limit: 1, leaseMs: 60_000 });
@@ -137,8 +200,19 @@ describe("races on the real server", () => {
     await emptyJournal(db);
     const journal = createSqlJournal(db, { notifier: silent });
     const { run, claim } = await runWithClaim(journal);
-    const sends = Array.from({ length: 10 }, (_, i) => journal.sendSignal({ runId: run.runId, name: "s", payload: i }));
-    const commit = journal.commitStep({ lease: claim.lease, lastSeq: 1, delivered: [], events: [], tasks: [], timers: [], cancelTimers: [], run: { status: "running" } });
+    const sends = Array.from({ length: 10 }, (_, i) =>
+      journal.sendSignal({ runId: run.runId, name: "s", payload: i }),
+    );
+    const commit = journal.commitStep({
+      lease: claim.lease,
+      lastSeq: 1,
+      delivered: [],
+      events: [],
+      tasks: [],
+      timers: [],
+      cancelTimers: [],
+      run: { status: "running" },
+    });
     await Promise.all([...sends, commit]);
     const [again] = await journal.claimRuns({ owner: "e", limit: 1, leaseMs: 60_000 });
     expect(again?.run.runId).toBe(run.runId);
@@ -149,18 +223,31 @@ describe("races on the real server", () => {
 describe("connection failures", () => {
   it("surface as CTM_DATABASE_UNAVAILABLE naming the server without its password", async () => {
     const unreachable = serverKysely("postgres://app:hunter2@127.0.0.1:1/none", 1);
-    const journal = createSqlJournal(unreachable, { notifier: silent, target: redactUrl("postgres://app:hunter2@127.0.0.1:1/none") });
-    await expect(journal.getRun("r")).rejects.toMatchObject({ code: ErrorCode.DatabaseUnavailable, data: { url: "postgres://app:***@127.0.0.1:1/none" } });
+    const journal = createSqlJournal(unreachable, {
+      notifier: silent,
+      target: redactUrl("postgres://app:hunter2@127.0.0.1:1/none"),
+    });
+    await expect(journal.getRun("r")).rejects.toMatchObject({
+      code: ErrorCode.DatabaseUnavailable,
+      data: { url: "postgres://app:***@127.0.0.1:1/none" },
+    });
     await unreachable.destroy();
   });
 
   it("a journal keeps working after the server killed its connections (the pool reconnects)", async () => {
     await emptyJournal(db);
     const journal = createSqlJournal(db, { notifier: silent });
-    const { run } = await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: "h", input: null });
+    const { run } = await journal.startRun({
+      namespace: "ns",
+      workflowName: "wf",
+      versionHash: "h",
+      input: null,
+    });
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
-    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
     await admin.end();
     let found;
     for (let attempt = 0; attempt < 20 && found === undefined; attempt++) {
@@ -178,17 +265,29 @@ describe("pg notifier", () => {
   it("delivers ids after commit and resumes after its backend is terminated", async () => {
     await emptyJournal(db);
     const applicationName = `ctm_listen_${process.pid}`;
-    const notifier = createPgNotifier({ connection: { connectionString: database.url, application_name: applicationName }, minBackoffMs: 20, maxBackoffMs: 200 });
+    const notifier = createPgNotifier({
+      connection: { connectionString: database.url, application_name: applicationName },
+      minBackoffMs: 20,
+      maxBackoffMs: 200,
+    });
     const journal = createSqlJournal(db, { notifier });
     const seen: string[] = [];
     notifier.subscribe(NotifyTopic.runReady, (id) => seen.push(id));
     await notifier.listening();
-    const first = await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: "h", input: null });
+    const first = await journal.startRun({
+      namespace: "ns",
+      workflowName: "wf",
+      versionHash: "h",
+      input: null,
+    });
     await until(() => seen.includes(first.run.runId));
 
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
-    const killed = await admin.query("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1", [applicationName]);
+    const killed = await admin.query(
+      "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1",
+      [applicationName],
+    );
     await admin.end();
     expect(killed.rows).toEqual([{ ok: true }]);
 
@@ -197,7 +296,9 @@ describe("pg notifier", () => {
     const started = Date.now();
     while (!seen.includes(latest)) {
       expect(Date.now() - started).toBeLessThan(10_000);
-      latest = (await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: "h", input: null })).run.runId;
+      latest = (
+        await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: "h", input: null })
+      ).run.runId;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(notifier.connected()).toBe(true);

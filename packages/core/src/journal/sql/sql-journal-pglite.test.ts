@@ -19,7 +19,9 @@ afterAll(async () => {
   await db.destroy();
 });
 
-runJournalConformance("SQL on PGlite", { create: () => factoryOn(db, () => createPgliteNotifier(pglite)).create() });
+runJournalConformance("SQL on PGlite", {
+  create: () => factoryOn(db, () => createPgliteNotifier(pglite)).create(),
+});
 // The same rules with every step committed by the full transaction (no row versions passed),
 // so both ways commitStep can write a step are held to the suite.
 runJournalConformance("SQL on PGlite, steps without row versions", {

@@ -67,7 +67,9 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     bindTransaction(transaction) {
       const candidate = transaction as Partial<SqlExecutor>;
       if (candidate.isTransaction !== true || typeof candidate.selectFrom !== "function") {
-        throw new TransactionNotSupportedError("the value is not a Kysely transaction (use the `trx` of db.transaction().execute(async (trx) => ...))");
+        throw new TransactionNotSupportedError(
+          "the value is not a Kysely transaction (use the `trx` of db.transaction().execute(async (trx) => ...))",
+        );
       }
       // Same notifier (hints are sent by pg_notify inside the caller's transaction, so only on
       // commit); closing the bound journal must not close the shared notifier.

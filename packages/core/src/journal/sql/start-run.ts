@@ -6,7 +6,15 @@ import { NotifyTopic } from "../notifier.ts";
 import type { RunClaim, StartRunRequest, StartRunResult } from "../journal.ts";
 import { runColumns, splitEvent, toRunRecord, type RunRow } from "./rows.ts";
 import { getRunByWorkflowId } from "./run-queries.ts";
-import { channelOf, dbNow, inTransaction, json, msInterval, toMs, type SqlExecutor } from "./sql-fragments.ts";
+import {
+  channelOf,
+  dbNow,
+  inTransaction,
+  json,
+  msInterval,
+  toMs,
+  type SqlExecutor,
+} from "./sql-fragments.ts";
 
 /** What a new run row needs; shared by startRun and continue-as-new. */
 export interface NewRun {
@@ -33,7 +41,11 @@ export interface NewRun {
  * races between two starts with the same id: ON CONFLICT DO NOTHING waits for the other
  * inserter to commit, then yields to it.
  */
-export async function insertRun(tx: SqlExecutor, run: NewRun, lease?: StartRunRequest["lease"]): Promise<StartedRow | undefined> {
+export async function insertRun(
+  tx: SqlExecutor,
+  run: NewRun,
+  lease?: StartRunRequest["lease"],
+): Promise<StartedRow | undefined> {
   const { kind, body } = splitEvent({
     kind: "run_started",
     workflowName: run.workflowName,
@@ -65,7 +77,9 @@ export async function insertRun(tx: SqlExecutor, run: NewRun, lease?: StartRunRe
       INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
       SELECT r.run_id, r.history_month::date, 1, ${kind}, ${json(body)}, ${dbNow} FROM r
     )
-    SELECT r.*, ${dbNow} AS now ${lease === undefined ? sql`, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified` : sql``} FROM r`.execute(tx);
+    SELECT r.*, ${dbNow} AS now ${lease === undefined ? sql`, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified` : sql``} FROM r`.execute(
+    tx,
+  );
   return inserted.rows[0];
 }
 
@@ -79,27 +93,43 @@ export async function startRun(db: SqlExecutor, request: StartRunRequest): Promi
     const workflowId = request.workflowId ?? runId;
     // A chain whose runs were all continued still owns its id (the unique index only covers
     // the run that was not continued).
-    const existing = request.workflowId === undefined ? undefined : await getRunByWorkflowId(tx, request.namespace, workflowId);
+    const existing =
+      request.workflowId === undefined
+        ? undefined
+        : await getRunByWorkflowId(tx, request.namespace, workflowId);
     if (existing !== undefined) {
       if (request.onConflict === "fail") throw new RunAlreadyExistsError(workflowId, existing.runId);
       return { run: existing, created: false };
     }
-    const row = await insertRun(tx, {
-      runId,
-      namespace: request.namespace,
-      workflowId,
-      workflowName: request.workflowName,
-      versionHash: request.versionHash,
-      input: request.input,
-      attributes: request.attributes ?? {},
-      ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
-      chainId: runId,
-    }, request.lease);
+    const row = await insertRun(
+      tx,
+      {
+        runId,
+        namespace: request.namespace,
+        workflowId,
+        workflowName: request.workflowName,
+        versionHash: request.versionHash,
+        input: request.input,
+        attributes: request.attributes ?? {},
+        ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
+        chainId: runId,
+      },
+      request.lease,
+    );
     if (row !== undefined) {
       const run = toRunRecord(row);
       if (request.lease === undefined) return { run, created: true };
       const now = toMs(row.now);
-      const history: HistoryEvent[] = [{ kind: "run_started", workflowName: run.workflowName, versionHash: run.versionHash, input: run.input, seq: 1, at: now }];
+      const history: HistoryEvent[] = [
+        {
+          kind: "run_started",
+          workflowName: run.workflowName,
+          versionHash: run.versionHash,
+          input: run.input,
+          seq: 1,
+          at: now,
+        },
+      ];
       const claim: RunClaim = {
         lease: { runId, owner: request.lease.owner, fencingToken: run.fencingToken },
         leaseExpiresAt: run.leaseExpiresAt ?? now + request.lease.leaseMs,

@@ -15,7 +15,9 @@ export async function advanceTestClock(db: SqlExecutor, ms: number): Promise<voi
   if (!(ms >= 0)) throw new RangeError(`advanceTestClock needs a non-negative number of ms, got ${ms}`);
   await sql`
     INSERT INTO continuum.test_clock_offset (singleton, offset_ms) VALUES (true, ${Math.round(ms)})
-    ON CONFLICT (singleton) DO UPDATE SET offset_ms = continuum.test_clock_offset.offset_ms + excluded.offset_ms`.execute(db);
+    ON CONFLICT (singleton) DO UPDATE SET offset_ms = continuum.test_clock_offset.offset_ms + excluded.offset_ms`.execute(
+    db,
+  );
 }
 
 /** TEST ONLY: back to the plain database clock. */

@@ -3,7 +3,12 @@ import type { WorkflowVersionRef } from "../journal.ts";
 import { migrate } from "./migrator.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { createSqlJournal } from "./sql-journal.ts";
-import { createServerDatabase, emptyJournal, serverKysely, type ServerDatabase } from "./test-support/sql-test-databases.ts";
+import {
+  createServerDatabase,
+  emptyJournal,
+  serverKysely,
+  type ServerDatabase,
+} from "./test-support/sql-test-databases.ts";
 
 // Content-addressed dispatch under contention on the real server: sweepers that lack a hash
 // race claimers that have it. A run is never both leased by a claimer and left stuck, and a
@@ -30,7 +35,13 @@ describe("version dispatch races (real server)", () => {
     await emptyJournal(db);
     const journal = createSqlJournal(db, { notifier: silent });
     const runs = 60;
-    for (let i = 0; i < runs; i++) await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: i % 3 === 0 ? "v2" : "v1", input: i });
+    for (let i = 0; i < runs; i++)
+      await journal.startRun({
+        namespace: "ns",
+        workflowName: "wf",
+        versionHash: i % 3 === 0 ? "v2" : "v1",
+        input: i,
+      });
     const v1Count = Array.from({ length: runs }, (_, i) => i).filter((i) => i % 3 !== 0).length;
 
     // An owner gets its own leased, still-ready runs back on its next claim: keep (run, owner) pairs.
@@ -38,17 +49,47 @@ describe("version dispatch races (real server)", () => {
     const marked: string[] = [];
     const claimer = async (owner: string) => {
       for (let round = 0; round < 8; round++) {
-        const claims = await journal.claimRuns({ owner, limit: 5, leaseMs: 60_000, workflowNames: ["wf"], workflowVersions: [v1] });
-        claimed.push(...claims.map((c) => ({ runId: c.run.runId, owner, versionHash: c.run.versionHash, status: c.run.status })));
+        const claims = await journal.claimRuns({
+          owner,
+          limit: 5,
+          leaseMs: 60_000,
+          workflowNames: ["wf"],
+          workflowVersions: [v1],
+        });
+        claimed.push(
+          ...claims.map((c) => ({
+            runId: c.run.runId,
+            owner,
+            versionHash: c.run.versionHash,
+            status: c.run.status,
+          })),
+        );
       }
     };
     const sweeper = async () => {
-      for (let round = 0; round < 8; round++) marked.push(...(await journal.markUnknownVersions({ known: [v2], waitingForMs: 0, limit: 10 })).map((r) => r.runId));
+      for (let round = 0; round < 8; round++)
+        marked.push(
+          ...(await journal.markUnknownVersions({ known: [v2], waitingForMs: 0, limit: 10 })).map(
+            (r) => r.runId,
+          ),
+        );
     };
     await Promise.all([claimer("engine-a"), claimer("engine-b"), claimer("engine-c"), sweeper(), sweeper()]);
     // Whatever the sweepers marked and nobody took yet, a last claim takes (and un-sticks).
-    const rest = await journal.claimRuns({ owner: "engine-z", limit: 100, leaseMs: 60_000, workflowVersions: [v1] });
-    claimed.push(...rest.map((c) => ({ runId: c.run.runId, owner: "engine-z", versionHash: c.run.versionHash, status: c.run.status })));
+    const rest = await journal.claimRuns({
+      owner: "engine-z",
+      limit: 100,
+      leaseMs: 60_000,
+      workflowVersions: [v1],
+    });
+    claimed.push(
+      ...rest.map((c) => ({
+        runId: c.run.runId,
+        owner: "engine-z",
+        versionHash: c.run.versionHash,
+        status: c.run.status,
+      })),
+    );
 
     expect(claimed.every((c) => c.versionHash === "v1" && c.status === "running")).toBe(true);
     // Live leases: a run is only ever held by one owner.
@@ -57,7 +98,9 @@ describe("version dispatch races (real server)", () => {
     expect([...owners.values()].every((set) => set.size === 1)).toBe(true);
     expect(owners.size).toBe(v1Count);
     expect(marked.length).toBeLessThanOrEqual(v1Count);
-    console.log(`version dispatch race: ${marked.length} of ${v1Count} v1 runs marked stuck before a claimer took them`);
+    console.log(
+      `version dispatch race: ${marked.length} of ${v1Count} v1 runs marked stuck before a claimer took them`,
+    );
     const page = await journal.listRuns({ namespace: "ns", limit: 100 });
     for (const run of page.runs) {
       // v1 runs are all leased and running; v2 runs were never claimed nor marked (their hash is known).

@@ -1,5 +1,11 @@
 import { encode, serializeError } from "../../codec/index.ts";
-import type { EffectIdentity, HistoryEvent, HistoryEventBody, ResolutionEvent, TerminalCommand } from "../../model/index.ts";
+import type {
+  EffectIdentity,
+  HistoryEvent,
+  HistoryEventBody,
+  ResolutionEvent,
+  TerminalCommand,
+} from "../../model/index.ts";
 import type { AnyWorkflowDefinition } from "../../workflow/workflow.ts";
 import { createExecution } from "../create-execution.ts";
 import type { Execution, ExecutionOptions, ExecutionStepResult } from "../execution-contract.ts";
@@ -33,10 +39,25 @@ export class EngineSimulator {
   }
 
   /** Starts a run: writes run_started, creates the execution and takes its first step. */
-  static async start(definition: AnyWorkflowDefinition, input: unknown, options: ExecutionOptions & { runId?: string } = {}): Promise<EngineSimulator> {
+  static async start(
+    definition: AnyWorkflowDefinition,
+    input: unknown,
+    options: ExecutionOptions & { runId?: string } = {},
+  ): Promise<EngineSimulator> {
     const sim = new EngineSimulator(definition, options.runId);
-    sim.append([{ kind: "run_started", workflowName: definition.name, versionHash: definition.stamp?.versionHash ?? "", input: encode(input, "input") }]);
-    sim.execution = await createExecution(definition, { runId: sim.runId, workflowId: `wf-${sim.runId}`, history: sim.history }, { ...options, now: sim.clock });
+    sim.append([
+      {
+        kind: "run_started",
+        workflowName: definition.name,
+        versionHash: definition.stamp?.versionHash ?? "",
+        input: encode(input, "input"),
+      },
+    ]);
+    sim.execution = await createExecution(
+      definition,
+      { runId: sim.runId, workflowId: `wf-${sim.runId}`, history: sim.history },
+      { ...options, now: sim.clock },
+    );
     await sim.step([]);
     return sim;
   }
@@ -85,27 +106,67 @@ export class EngineSimulator {
 
   /** The resolution events of the history, in journal order: what a replay re-delivers. */
   deliveries(): ResolutionEvent[] {
-    return this.history.filter((e): e is HistoryEvent & ResolutionEvent =>
-      ["activity_completed", "activity_failed", "timer_fired", "signal_received", "cancel_requested"].includes(e.kind),
-    ).map(({ seq: _seq, at: _at, ...body }) => body as ResolutionEvent);
+    return this.history
+      .filter((e): e is HistoryEvent & ResolutionEvent =>
+        [
+          "activity_completed",
+          "activity_failed",
+          "timer_fired",
+          "signal_received",
+          "cancel_requested",
+        ].includes(e.kind),
+      )
+      .map(({ seq: _seq, at: _at, ...body }) => body as ResolutionEvent);
   }
 
   /** Replays the current history from scratch with `definition` (default: the same code). */
-  replay(definition: AnyWorkflowDefinition = this.definition, options: ExecutionOptions = {}): Promise<Execution> {
-    return createExecution(definition, { runId: this.runId, workflowId: `wf-${this.runId}`, history: [...this.history] }, options);
+  replay(
+    definition: AnyWorkflowDefinition = this.definition,
+    options: ExecutionOptions = {},
+  ): Promise<Execution> {
+    return createExecution(
+      definition,
+      { runId: this.runId, workflowId: `wf-${this.runId}`, history: [...this.history] },
+      options,
+    );
   }
 }
 
 /** Builders for resolution events, with payloads encoded as the journal would store them. */
 export const resolve = {
-  completed: (identity: EffectIdentity, result: unknown, attempts = 1): ResolutionEvent => ({ kind: "activity_completed", identity, result: encode(result), attempts }),
-  failed: (identity: EffectIdentity, error: unknown, attempts = 3): ResolutionEvent => ({ kind: "activity_failed", identity, error: serializeError(error), attempts }),
+  completed: (identity: EffectIdentity, result: unknown, attempts = 1): ResolutionEvent => ({
+    kind: "activity_completed",
+    identity,
+    result: encode(result),
+    attempts,
+  }),
+  failed: (identity: EffectIdentity, error: unknown, attempts = 3): ResolutionEvent => ({
+    kind: "activity_failed",
+    identity,
+    error: serializeError(error),
+    attempts,
+  }),
   fired: (identity: EffectIdentity): ResolutionEvent => ({ kind: "timer_fired", identity }),
-  signal: (name: string, payload: unknown): ResolutionEvent => ({ kind: "signal_received", name, payload: encode(payload) }),
-  cancel: (reason?: string): ResolutionEvent => (reason === undefined ? { kind: "cancel_requested" } : { kind: "cancel_requested", reason }),
+  signal: (name: string, payload: unknown): ResolutionEvent => ({
+    kind: "signal_received",
+    name,
+    payload: encode(payload),
+  }),
+  cancel: (reason?: string): ResolutionEvent =>
+    reason === undefined ? { kind: "cancel_requested" } : { kind: "cancel_requested", reason },
 };
 
 /** A hand-written stamp for tests (what the transformer would inject). */
-export function testStamp(cursors: readonly string[], file = "packages/core/src/replay/test.workflow.ts", line = 1) {
-  return { format: 1 as const, versionHash: `test-${cursors.length}-${cursors.join(",").length}`, cursors, file, line };
+export function testStamp(
+  cursors: readonly string[],
+  file = "packages/core/src/replay/test.workflow.ts",
+  line = 1,
+) {
+  return {
+    format: 1 as const,
+    versionHash: `test-${cursors.length}-${cursors.join(",").length}`,
+    cursors,
+    file,
+    line,
+  };
 }

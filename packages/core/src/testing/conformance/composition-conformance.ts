@@ -6,7 +6,10 @@ import type { HarnessRef } from "./conformance-harness.ts";
 import { claimRun, inboxOf, namespace, start, stepCommit, stepOnce } from "./conformance-harness.ts";
 
 /** A child run request and the child_started event that goes with it. */
-function childOf(identity: string, overrides: Partial<NewChildRun> = {}): { child: NewChildRun; event: HistoryEventBody } {
+function childOf(
+  identity: string,
+  overrides: Partial<NewChildRun> = {},
+): { child: NewChildRun; event: HistoryEventBody } {
   const child: NewChildRun = {
     runId: crypto.randomUUID(),
     workflowId: `wf-${identity}-${crypto.randomUUID()}`,
@@ -31,15 +34,25 @@ function childOf(identity: string, overrides: Partial<NewChildRun> = {}): { chil
 }
 
 /** Starts a parent whose first step starts `children`; returns the parent's run id. */
-async function parentWith(journal: Journal, children: readonly ReturnType<typeof childOf>[]): Promise<string> {
+async function parentWith(
+  journal: Journal,
+  children: readonly ReturnType<typeof childOf>[],
+): Promise<string> {
   const parent = await start(journal, { workflowName: "parent" });
   const claim = await claimRun(journal, parent.runId);
-  await journal.commitStep({ ...stepCommit(claim, { events: children.map((c) => c.event) }), children: children.map((c) => c.child) });
+  await journal.commitStep({
+    ...stepCommit(claim, { events: children.map((c) => c.event) }),
+    children: children.map((c) => c.child),
+  });
   return parent.runId;
 }
 
 /** Ends `runId` with `status` in one step (its claim delivered nothing). */
-async function finish(journal: Journal, runId: string, status: "completed" | "failed" | "cancelled"): Promise<void> {
+async function finish(
+  journal: Journal,
+  runId: string,
+  status: "completed" | "failed" | "cancelled",
+): Promise<void> {
   const end: Record<typeof status, HistoryEventBody> = {
     completed: { kind: "run_completed", result: { ok: runId } },
     failed: { kind: "run_failed", error: { name: "Error", message: "child broke" } },
@@ -97,23 +110,32 @@ export function compositionConformance(h: HarnessRef): void {
       expect(await journal.getRun(a.child.runId)).toBeUndefined();
       const inbox = await inboxOf(journal, parentId);
       expect(inbox.map((i) => i.event)).toEqual([
-        { kind: "child_failed", identity: "child:kid#0@0", error: expect.objectContaining({ code: ErrorCode.RunAlreadyExists }) },
+        {
+          kind: "child_failed",
+          identity: "child:kid#0@0",
+          error: expect.objectContaining({ code: ErrorCode.RunAlreadyExists }),
+        },
       ]);
       expect(JSON.stringify(inbox[0]!.event)).toContain(squatter.runId);
     });
 
     it("a large step creates every child once; of two children with one id in one step, the first wins", async () => {
       const { journal } = h();
-      const many = Array.from({ length: 620 }, (_, i) => childOf(`startChild:kid#0@${i}`, { workflowId: `many-${i}` }));
+      const many = Array.from({ length: 620 }, (_, i) =>
+        childOf(`startChild:kid#0@${i}`, { workflowId: `many-${i}` }),
+      );
       const twin = childOf("child:kid#1@0", { workflowId: "many-7" });
       const parentId = await parentWith(journal, [...many, twin]);
-      for (const kid of [many[0]!, many[499]!, many[500]!, many[619]!]) expect((await journal.getRun(kid.child.runId))?.parentRunId).toBe(parentId);
+      for (const kid of [many[0]!, many[499]!, many[500]!, many[619]!])
+        expect((await journal.getRun(kid.child.runId))?.parentRunId).toBe(parentId);
       expect(await journal.getRun(twin.child.runId)).toBeUndefined();
       expect((await journal.getRunByWorkflowId(namespace, "many-7"))?.runId).toBe(many[7]!.child.runId);
       const claims = await journal.claimRuns({ owner: "engine-a", limit: 1_000, leaseMs: 60_000 });
       expect(claims).toHaveLength(621);
       const inbox = claims.find((c) => c.run.runId === parentId)?.inbox ?? [];
-      expect(inbox.map((i) => i.event)).toEqual([expect.objectContaining({ kind: "child_failed", identity: "child:kid#1@0" })]);
+      expect(inbox.map((i) => i.event)).toEqual([
+        expect.objectContaining({ kind: "child_failed", identity: "child:kid#1@0" }),
+      ]);
       // Ready in the order the code started them (the parent, ready since its inbox item, comes last).
       expect(claims.slice(0, 620).map((c) => c.run.runId)).toEqual(many.map((m) => m.child.runId));
       const page = await journal.listRuns({ namespace, workflowName: "kid", limit: 1_000 });
@@ -131,7 +153,14 @@ export function compositionConformance(h: HarnessRef): void {
       expect(events).toEqual([
         { kind: "child_completed", identity: "child:kid#0@0", result: { ok: kids[0]!.child.runId } },
         { kind: "child_failed", identity: "child:kid#0@1", error: { name: "Error", message: "child broke" } },
-        { kind: "child_failed", identity: "child:kid#0@2", error: expect.objectContaining({ code: ErrorCode.Cancelled, message: expect.stringContaining("told to") }) },
+        {
+          kind: "child_failed",
+          identity: "child:kid#0@2",
+          error: expect.objectContaining({
+            code: ErrorCode.Cancelled,
+            message: expect.stringContaining("told to"),
+          }),
+        },
       ]);
     });
 
@@ -140,17 +169,30 @@ export function compositionConformance(h: HarnessRef): void {
       const kid = childOf("child:kid#0@0");
       const parentId = await parentWith(journal, [kid]);
       const next = crypto.randomUUID();
-      await stepOnce(journal, kid.child.runId, { events: [{ kind: "run_continued", nextRunId: next, input: 2 }], status: "continued", continuedTo: next });
+      await stepOnce(journal, kid.child.runId, {
+        events: [{ kind: "run_continued", nextRunId: next, input: 2 }],
+        status: "continued",
+        continuedTo: next,
+      });
       expect(await inboxOf(journal, parentId)).toEqual([]);
-      expect(await journal.getRun(next)).toMatchObject({ parentRunId: parentId, parentIdentity: "child:kid#0@0", parentClosePolicy: "cancel", workflowId: kid.child.workflowId });
+      expect(await journal.getRun(next)).toMatchObject({
+        parentRunId: parentId,
+        parentIdentity: "child:kid#0@0",
+        parentClosePolicy: "cancel",
+        workflowId: kid.child.workflowId,
+      });
       await finish(journal, next, "completed");
-      expect((await inboxOf(journal, parentId)).map((i) => i.event)).toEqual([{ kind: "child_completed", identity: "child:kid#0@0", result: { ok: next } }]);
+      expect((await inboxOf(journal, parentId)).map((i) => i.event)).toEqual([
+        { kind: "child_completed", identity: "child:kid#0@0", result: { ok: next } },
+      ]);
     });
 
     it("a parent's end cancels its running children with policy cancel, never those with abandon or finished ones", async () => {
       const { journal } = h();
       const policies: ParentClosePolicy[] = ["cancel", "abandon", "cancel"];
-      const kids = policies.map((parentClosePolicy, i) => childOf(`startChild:kid#0@${i}`, { parentClosePolicy }));
+      const kids = policies.map((parentClosePolicy, i) =>
+        childOf(`startChild:kid#0@${i}`, { parentClosePolicy }),
+      );
       const parentId = await parentWith(journal, kids);
       await finish(journal, kids[2]!.child.runId, "completed");
       await finish(journal, parentId, "cancelled");
@@ -178,9 +220,18 @@ export function compositionConformance(h: HarnessRef): void {
         expect(byRun.size).toBe(kids.length + 1);
         // The parent's end (which cancels running children) lands between the children's ends.
         const ends = kids.map((kid) =>
-          journal.commitStep(stepCommit(byRun.get(kid.child.runId)!, { events: [{ kind: "run_completed", result: 1 }], status: "completed", result: 1 })),
+          journal.commitStep(
+            stepCommit(byRun.get(kid.child.runId)!, {
+              events: [{ kind: "run_completed", result: 1 }],
+              status: "completed",
+              result: 1,
+            }),
+          ),
         );
-        const parentEnd = stepCommit(parentClaim, { events: [...parentClaim.inbox.map((i) => i.event), { kind: "run_cancelled" }], status: "cancelled" });
+        const parentEnd = stepCommit(parentClaim, {
+          events: [...parentClaim.inbox.map((i) => i.event), { kind: "run_cancelled" }],
+          status: "cancelled",
+        });
         ends.splice(round * 3, 0, journal.commitStep(parentEnd));
         const settled = await Promise.allSettled(ends);
         expect(settled.filter((s) => s.status === "rejected")).toEqual([]);
@@ -194,7 +245,9 @@ export function compositionConformance(h: HarnessRef): void {
     it("signals the step did not deliver move to the successor in order, after those the run_continued event carries", async () => {
       const { journal } = h();
       const run = await start(journal, { workflowId: "entity" });
-      await stepOnce(journal, run.runId, { events: [{ kind: "signal_wait_started", identity: "signal:add#0@0", name: "add" }] });
+      await stepOnce(journal, run.runId, {
+        events: [{ kind: "signal_wait_started", identity: "signal:add#0@0", name: "add" }],
+      });
       await journal.sendSignal({ runId: run.runId, name: "add", payload: 1, deliveryId: "d1" });
       const claim = await claimRun(journal, run.runId);
       // Arrive after the claim: the step never saw them.
@@ -205,7 +258,12 @@ export function compositionConformance(h: HarnessRef): void {
         stepCommit(claim, {
           events: [
             ...claim.inbox.map((i) => i.event),
-            { kind: "run_continued", nextRunId: next, input: 7, carriedSignals: [{ name: "add", payload: 0, deliveryId: "d0" }] },
+            {
+              kind: "run_continued",
+              nextRunId: next,
+              input: 7,
+              carriedSignals: [{ name: "add", payload: 0, deliveryId: "d0" }],
+            },
           ],
           status: "continued",
           continuedTo: next,
@@ -218,8 +276,12 @@ export function compositionConformance(h: HarnessRef): void {
         { kind: "signal_received", name: "other", payload: "x" },
       ]);
       // The chain remembers delivery ids: a retried send to the successor is stored once.
-      expect(await journal.sendSignal({ runId: next, name: "add", payload: 2, deliveryId: "d2" })).toEqual({ accepted: false });
-      expect(await journal.sendSignal({ runId: next, name: "add", payload: 1, deliveryId: "d1" })).toEqual({ accepted: false });
+      expect(await journal.sendSignal({ runId: next, name: "add", payload: 2, deliveryId: "d2" })).toEqual({
+        accepted: false,
+      });
+      expect(await journal.sendSignal({ runId: next, name: "add", payload: 1, deliveryId: "d1" })).toEqual({
+        accepted: false,
+      });
     });
 
     it("other undelivered items (timer firings, activity results) are not handed over", async () => {
@@ -233,9 +295,18 @@ export function compositionConformance(h: HarnessRef): void {
       await journal.sendSignal({ runId: run.runId, name: "late", payload: true });
       const next = crypto.randomUUID();
       // The step delivers nothing: the timer firing and the signal are both still in the inbox.
-      await journal.commitStep(stepCommit(claim, { delivered: [], events: [{ kind: "run_continued", nextRunId: next, input: null }], status: "continued", continuedTo: next }));
+      await journal.commitStep(
+        stepCommit(claim, {
+          delivered: [],
+          events: [{ kind: "run_continued", nextRunId: next, input: null }],
+          status: "continued",
+          continuedTo: next,
+        }),
+      );
       const successor = await claimRun(journal, next);
-      expect(successor.inbox.map((i) => i.event)).toEqual([{ kind: "signal_received", name: "late", payload: true }]);
+      expect(successor.inbox.map((i) => i.event)).toEqual([
+        { kind: "signal_received", name: "late", payload: true },
+      ]);
     });
   });
 }

@@ -1,7 +1,15 @@
 import { expect } from "vitest";
 import type { ContinuumError } from "../../errors/continuum-error.ts";
 import type { ErrorCode } from "../../errors/error-code.ts";
-import type { Journal, NewTask, NewTimer, RunClaim, StartRunRequest, StepCommit, TaskClaim } from "../../journal/journal.ts";
+import type {
+  Journal,
+  NewTask,
+  NewTimer,
+  RunClaim,
+  StartRunRequest,
+  StepCommit,
+  TaskClaim,
+} from "../../journal/journal.ts";
 import type { ResolvedActivityOptions } from "../../model/activity-options.ts";
 import type { Encoded, HistoryEventBody, RunStatus, SerializedError } from "../../model/index.ts";
 
@@ -45,28 +53,53 @@ export const namespace = "conformance";
 
 /** Starts a run with defaults for everything the test does not care about. */
 export async function start(journal: Journal, overrides: Partial<StartRunRequest> = {}) {
-  const result = await journal.startRun({ namespace, workflowName: "wf", versionHash: "v1", input: { n: 1 }, ...overrides });
+  const result = await journal.startRun({
+    namespace,
+    workflowName: "wf",
+    versionHash: "v1",
+    input: { n: 1 },
+    ...overrides,
+  });
   return result.run;
 }
 
 /** Activity options with test-friendly defaults. */
-export function options(overrides: Partial<ResolvedActivityOptions> & { maxAttempts?: number } = {}): ResolvedActivityOptions {
+export function options(
+  overrides: Partial<ResolvedActivityOptions> & { maxAttempts?: number } = {},
+): ResolvedActivityOptions {
   const { maxAttempts = 3, ...rest } = overrides;
   return {
-    retry: { maxAttempts, initialIntervalMs: 1000, backoffCoefficient: 2, maxIntervalMs: 60_000, nonRetryableErrors: [] },
+    retry: {
+      maxAttempts,
+      initialIntervalMs: 1000,
+      backoffCoefficient: 2,
+      maxIntervalMs: 60_000,
+      nonRetryableErrors: [],
+    },
     startToCloseMs: 30_000,
     ...rest,
   };
 }
 
 /** A NewTask with default activity name, arguments and options. */
-export function task(identity: string, activityName = "act", args: Encoded = [1], opts: ResolvedActivityOptions = options()): NewTask {
+export function task(
+  identity: string,
+  activityName = "act",
+  args: Encoded = [1],
+  opts: ResolvedActivityOptions = options(),
+): NewTask {
   return { identity, activityName, args, options: opts };
 }
 
 /** The activity_scheduled event a step writes with `t`. */
 export function scheduledEvent(t: NewTask): HistoryEventBody {
-  return { kind: "activity_scheduled", identity: t.identity, activityName: t.activityName, args: t.args, options: t.options };
+  return {
+    kind: "activity_scheduled",
+    identity: t.identity,
+    activityName: t.activityName,
+    args: t.args,
+    options: t.options,
+  };
 }
 
 /** The timer_started event a step writes with `timer`. */
@@ -97,7 +130,9 @@ export function stepCommit(claim: RunClaim, spec: StepSpec = {}): StepCommit {
   const timers = spec.timers ?? [];
   const delivered = claim.inbox.map((item) => item.event);
   const events = spec.events ?? [...delivered, ...tasks.map(scheduledEvent), ...timers.map(timerEvent)];
-  const run: { -readonly [K in keyof StepCommit["run"]]: StepCommit["run"][K] } = { status: spec.status ?? "running" };
+  const run: { -readonly [K in keyof StepCommit["run"]]: StepCommit["run"][K] } = {
+    status: spec.status ?? "running",
+  };
   if (spec.result !== undefined) run.result = spec.result;
   if (spec.error !== undefined) run.error = spec.error;
   if (spec.continuedTo !== undefined) run.continuedTo = spec.continuedTo;
@@ -117,7 +152,12 @@ export function stepCommit(claim: RunClaim, spec: StepSpec = {}): StepCommit {
 }
 
 /** Claims runs for `owner` and returns the claim of `runId` (fails the test when absent). */
-export async function claimRun(journal: Journal, runId: string, owner = "engine-a", leaseMs = 60_000): Promise<RunClaim> {
+export async function claimRun(
+  journal: Journal,
+  runId: string,
+  owner = "engine-a",
+  leaseMs = 60_000,
+): Promise<RunClaim> {
   const claims = await journal.claimRuns({ owner, limit: 100, leaseMs });
   const claim = claims.find((c) => c.run.runId === runId);
   expect(claim, `expected ${owner} to claim run ${runId}`).toBeDefined();
@@ -132,7 +172,11 @@ export async function stepOnce(journal: Journal, runId: string, spec: StepSpec =
 }
 
 /** Starts a run and commits a first step that schedules `tasks`; returns the run id. */
-export async function runWithTasks(journal: Journal, tasks: readonly NewTask[], overrides: Partial<StartRunRequest> = {}): Promise<string> {
+export async function runWithTasks(
+  journal: Journal,
+  tasks: readonly NewTask[],
+  overrides: Partial<StartRunRequest> = {},
+): Promise<string> {
   const run = await start(journal, overrides);
   await stepOnce(journal, run.runId, { tasks });
   return run.runId;

@@ -17,10 +17,17 @@ export function deferralConformance(h: HarnessRef): void {
       const { journal } = h();
       const first = await start(journal);
       const second = await start(journal);
-      const claims = await journal.claimRuns({ owner: "engine-a", limit: 1, leaseMs: 30_000, exclude: [first.runId] });
+      const claims = await journal.claimRuns({
+        owner: "engine-a",
+        limit: 1,
+        leaseMs: 30_000,
+        exclude: [first.runId],
+      });
       expect(claims.map((c) => c.run.runId)).toEqual([second.runId]);
       // Excluding is not releasing: a claim without the list takes the first run as usual.
-      expect((await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 })).map((c) => c.run.runId)).toEqual([first.runId, second.runId]);
+      expect(
+        (await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 })).map((c) => c.run.runId),
+      ).toEqual([first.runId, second.runId]);
     });
 
     it("leaves an excluded run's lease and fencing token alone, even when the lease expired", async () => {
@@ -28,7 +35,9 @@ export function deferralConformance(h: HarnessRef): void {
       const run = await start(journal);
       const claim = await claimRun(journal, run.runId, "engine-a", 1_000);
       await advance(5_000);
-      expect(await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000, exclude: [run.runId] })).toEqual([]);
+      expect(
+        await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000, exclude: [run.runId] }),
+      ).toEqual([]);
       // The slow step still commits under its token: its own engine did not fence it out.
       await journal.commitStep(stepCommit(claim));
       expect((await journal.getRun(run.runId))?.fencingToken).toBe(claim.lease.fencingToken);
@@ -101,10 +110,14 @@ export function deferralConformance(h: HarnessRef): void {
       await (harness.listening ? harness.listening() : new Promise((resolve) => setTimeout(resolve, 100)));
       const deferred = await start(journal);
       const plain = await start(journal);
-      expect(await eventually(() => ready.includes(deferred.runId) && ready.includes(plain.runId))).toBe(true);
+      expect(await eventually(() => ready.includes(deferred.runId) && ready.includes(plain.runId))).toBe(
+        true,
+      );
       const claims = await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 });
       ready.length = 0;
-      await journal.releaseRun(claims.find((c) => c.run.runId === deferred.runId)!.lease, { notBeforeMs: 60_000 });
+      await journal.releaseRun(claims.find((c) => c.run.runId === deferred.runId)!.lease, {
+        notBeforeMs: 60_000,
+      });
       await journal.releaseRun(claims.find((c) => c.run.runId === plain.runId)!.lease);
       // Hints arrive in commit order: once the plain release's is here, the deferred one's would be too.
       expect(await eventually(() => ready.includes(plain.runId))).toBe(true);
@@ -133,7 +146,11 @@ export function deferralConformance(h: HarnessRef): void {
       const { journal } = h();
       const run = await start(journal);
       const claim = await claimRun(journal, run.runId);
-      const error = await expectRejects(journal.commitStep(stepCommit(claim, { timers: [{ identity: "sleep:#0@0", delayMs: Number.NaN }] })), ErrorCode.InvalidDuration, InvalidDurationError);
+      const error = await expectRejects(
+        journal.commitStep(stepCommit(claim, { timers: [{ identity: "sleep:#0@0", delayMs: Number.NaN }] })),
+        ErrorCode.InvalidDuration,
+        InvalidDurationError,
+      );
       expect(error.hint).toMatch(/finite/);
       expect((await journal.getRun(run.runId))?.lastSeq).toBe(1);
       expect(await journal.nextDueAt()).toBeUndefined();
@@ -145,8 +162,21 @@ export function deferralConformance(h: HarnessRef): void {
     it("activity timeouts past the last instant are clamped: claim and heartbeat work, the deadline is the last instant", async () => {
       const { journal } = h();
       const run = await start(journal);
-      const huge = { retry: { maxAttempts: 1, initialIntervalMs: 1, backoffCoefficient: 1, maxIntervalMs: 1, nonRetryableErrors: [] }, startToCloseMs: 1e16, heartbeatTimeoutMs: 2e16 };
-      await stepOnce(journal, run.runId, { tasks: [{ identity: "activity:act#0@0", activityName: "act", args: [], options: huge }], events: [] });
+      const huge = {
+        retry: {
+          maxAttempts: 1,
+          initialIntervalMs: 1,
+          backoffCoefficient: 1,
+          maxIntervalMs: 1,
+          nonRetryableErrors: [],
+        },
+        startToCloseMs: 1e16,
+        heartbeatTimeoutMs: 2e16,
+      };
+      await stepOnce(journal, run.runId, {
+        tasks: [{ identity: "activity:act#0@0", activityName: "act", args: [], options: huge }],
+        events: [],
+      });
       const [claim] = await journal.claimTasks({ owner: "worker-1", limit: 10 });
       expect(claim?.deadline).toBe(MAX_INSTANT_MS);
       await journal.heartbeatTask(claim!, "still going");
@@ -163,13 +193,45 @@ export function deferralConformance(h: HarnessRef): void {
       await advance(1e9);
       expect(await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 })).toEqual([]);
       const other = await start(journal);
-      await stepOnce(journal, other.runId, { tasks: [{ identity: "activity:act#0@0", activityName: "act", args: [], options: { retry: { maxAttempts: 3, initialIntervalMs: 1, backoffCoefficient: 2, maxIntervalMs: 1, nonRetryableErrors: [] }, startToCloseMs: 30_000 } }] });
+      await stepOnce(journal, other.runId, {
+        tasks: [
+          {
+            identity: "activity:act#0@0",
+            activityName: "act",
+            args: [],
+            options: {
+              retry: {
+                maxAttempts: 3,
+                initialIntervalMs: 1,
+                backoffCoefficient: 2,
+                maxIntervalMs: 1,
+                nonRetryableErrors: [],
+              },
+              startToCloseMs: 30_000,
+            },
+          },
+        ],
+      });
       const [task] = await journal.claimTasks({ owner: "worker-1", limit: 10 });
-      await expectRejects(journal.finishTask(task!, { kind: "retry", error: { name: "Error", message: "nan" }, delayMs: Number.NaN }), ErrorCode.InvalidDuration);
+      await expectRejects(
+        journal.finishTask(task!, {
+          kind: "retry",
+          error: { name: "Error", message: "nan" },
+          delayMs: Number.NaN,
+        }),
+        ErrorCode.InvalidDuration,
+      );
       // Refused before any change: the attempt is still current.
-      await journal.finishTask(task!, { kind: "retry", error: { name: "Error", message: "later" }, delayMs: 1e300 });
+      await journal.finishTask(task!, {
+        kind: "retry",
+        error: { name: "Error", message: "later" },
+        delayMs: 1e300,
+      });
       expect(await journal.nextDueAt()).toBe(MAX_INSTANT_MS);
-      await expectRejects(journal.finishTask(task!, { kind: "retry", error: { name: "Error", message: "x" }, delayMs: 1 }), ErrorCode.StaleAttempt);
+      await expectRejects(
+        journal.finishTask(task!, { kind: "retry", error: { name: "Error", message: "x" }, delayMs: 1 }),
+        ErrorCode.StaleAttempt,
+      );
     });
   });
 }

@@ -13,7 +13,13 @@ export function eagerStartConformance(h: HarnessRef): void {
     it("returns the new run as a claim held by the starter, with its history, and nobody else can claim it", async () => {
       const { journal } = h();
       const before = await journal.now();
-      const { run, created, claim } = await journal.startRun({ namespace, workflowName: "wf", versionHash: "v1", input: { n: 1 }, lease });
+      const { run, created, claim } = await journal.startRun({
+        namespace,
+        workflowName: "wf",
+        versionHash: "v1",
+        input: { n: 1 },
+        lease,
+      });
       expect(created).toBe(true);
       expect(claim).toBeDefined();
       const c = claim!;
@@ -30,17 +36,34 @@ export function eagerStartConformance(h: HarnessRef): void {
 
     it("the starter commits the first step under that claim; the run is then not ready", async () => {
       const { journal } = h();
-      const { claim } = await journal.startRun({ namespace, workflowName: "wf", versionHash: "v1", input: null, lease });
+      const { claim } = await journal.startRun({
+        namespace,
+        workflowName: "wf",
+        versionHash: "v1",
+        input: null,
+        lease,
+      });
       const result = await journal.commitStep(stepCommit(claim!, { tasks: [task("activity:act#0@0")] }));
       expect(result.lastSeq).toBe(2);
-      expect((await journal.readHistory(claim!.run.runId)).map((e) => e.kind)).toEqual(["run_started", "activity_scheduled"]);
+      expect((await journal.readHistory(claim!.run.runId)).map((e) => e.kind)).toEqual([
+        "run_started",
+        "activity_scheduled",
+      ]);
       expect(await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 })).toEqual([]);
-      expect((await journal.claimTasks({ owner: "w", limit: 10 })).map((t) => t.identity)).toEqual(["activity:act#0@0"]);
+      expect((await journal.claimTasks({ owner: "w", limit: 10 })).map((t) => t.identity)).toEqual([
+        "activity:act#0@0",
+      ]);
     });
 
     it("a starter that never steps: the run is claimed by another engine once the lease expired, and the starter is fenced", async () => {
       const { journal, advance } = h();
-      const { claim } = await journal.startRun({ namespace, workflowName: "wf", versionHash: "v1", input: null, lease });
+      const { claim } = await journal.startRun({
+        namespace,
+        workflowName: "wf",
+        versionHash: "v1",
+        input: null,
+        lease,
+      });
       await advance(31_000);
       const taken: RunClaim = await claimRun(journal, claim!.run.runId, "engine-b");
       expect(taken.lease.fencingToken).toBe(2);
@@ -50,18 +73,39 @@ export function eagerStartConformance(h: HarnessRef): void {
 
     it("a signal sent before the starter's first step is delivered by a claim, not lost", async () => {
       const { journal } = h();
-      const { claim } = await journal.startRun({ namespace, workflowName: "wf", versionHash: "v1", input: null, lease });
+      const { claim } = await journal.startRun({
+        namespace,
+        workflowName: "wf",
+        versionHash: "v1",
+        input: null,
+        lease,
+      });
       await journal.sendSignal({ runId: claim!.run.runId, name: "go", payload: 1 });
       // The first step was computed from the eager claim (no inbox): the signal stays queued.
       await journal.commitStep(stepCommit(claim!, { tasks: [task("activity:act#0@0")] }));
       const again = await claimRun(journal, claim!.run.runId);
-      expect(again.inbox.map((item) => item.event)).toEqual([{ kind: "signal_received", name: "go", payload: 1 }]);
+      expect(again.inbox.map((item) => item.event)).toEqual([
+        { kind: "signal_received", name: "go", payload: 1 },
+      ]);
     });
 
     it("an id that is taken creates nothing and returns no claim", async () => {
       const { journal } = h();
-      const first = await journal.startRun({ namespace, workflowId: "same", workflowName: "wf", versionHash: "v1", input: null });
-      const second = await journal.startRun({ namespace, workflowId: "same", workflowName: "wf", versionHash: "v1", input: null, lease });
+      const first = await journal.startRun({
+        namespace,
+        workflowId: "same",
+        workflowName: "wf",
+        versionHash: "v1",
+        input: null,
+      });
+      const second = await journal.startRun({
+        namespace,
+        workflowId: "same",
+        workflowName: "wf",
+        versionHash: "v1",
+        input: null,
+        lease,
+      });
       expect(second.created).toBe(false);
       expect(second.claim).toBeUndefined();
       expect(second.run.runId).toBe(first.run.runId);

@@ -39,7 +39,16 @@ export function runsConformance(h: HarnessRef): void {
       expect(run.createdAt).toBeLessThanOrEqual(after);
       expect(await journal.getRun(run.runId)).toEqual(run);
       const history = await journal.readHistory(run.runId);
-      expect(history).toEqual([{ kind: "run_started", workflowName: "order", versionHash: "hash-1", input: { orderId: "o-1" }, seq: 1, at: run.createdAt }]);
+      expect(history).toEqual([
+        {
+          kind: "run_started",
+          workflowName: "order",
+          versionHash: "hash-1",
+          input: { orderId: "o-1" },
+          seq: 1,
+          at: run.createdAt,
+        },
+      ]);
     });
 
     it("generates distinct workflow ids when none is given, and defaults attributes to {}", async () => {
@@ -55,7 +64,13 @@ export function runsConformance(h: HarnessRef): void {
     it("is idempotent on (namespace, workflowId): returns the existing run and writes nothing", async () => {
       const { journal } = h();
       const first = await start(journal, { workflowId: "same", input: { v: 1 } });
-      const again = await journal.startRun({ namespace, workflowId: "same", workflowName: "wf", versionHash: "v1", input: { v: 2 } });
+      const again = await journal.startRun({
+        namespace,
+        workflowId: "same",
+        workflowName: "wf",
+        versionHash: "v1",
+        input: { v: 2 },
+      });
       expect(again.created).toBe(false);
       expect(again.run.runId).toBe(first.runId);
       expect(again.run.input).toEqual({ v: 1 });
@@ -68,7 +83,11 @@ export function runsConformance(h: HarnessRef): void {
     it("onConflict 'fail' throws RunAlreadyExistsError naming the existing run", async () => {
       const { journal } = h();
       const first = await start(journal, { workflowId: "dup" });
-      const error = await expectRejects(start(journal, { workflowId: "dup", onConflict: "fail" }), ErrorCode.RunAlreadyExists, RunAlreadyExistsError);
+      const error = await expectRejects(
+        start(journal, { workflowId: "dup", onConflict: "fail" }),
+        ErrorCode.RunAlreadyExists,
+        RunAlreadyExistsError,
+      );
       expect(error.data).toEqual({ workflowId: "dup", runId: first.runId });
       expect((await journal.listRuns({ namespace })).runs).toHaveLength(1);
     });
@@ -98,7 +117,13 @@ export function runsConformance(h: HarnessRef): void {
       };
       const input = encode(value, "input");
       const attributes: Record<string, Encoded> = { b: 1, a: "x" };
-      const { run } = await journal.startRun({ namespace, workflowName: "wf", versionHash: "v1", input, attributes });
+      const { run } = await journal.startRun({
+        namespace,
+        workflowName: "wf",
+        versionHash: "v1",
+        input,
+        attributes,
+      });
       const stored = await journal.getRun(run.runId);
       expect(JSON.stringify(stored?.input)).toBe(JSON.stringify(input));
       expect(JSON.stringify((await journal.readHistory(run.runId))[0])).toContain(JSON.stringify(input));
@@ -139,11 +164,21 @@ export function runsConformance(h: HarnessRef): void {
       await journal.sendSignal({ runId: run.runId, name: "go", payload: null });
       const claim = await claimRun(journal, run.runId);
       expect(claim.run.lastSeq).toBe(3);
-      const second = await journal.commitStep(stepCommit(claim, { events: [claim.inbox[0]!.event, { kind: "value_recorded", identity: "now:#0@2", value: 3 }] }));
+      const second = await journal.commitStep(
+        stepCommit(claim, {
+          events: [claim.inbox[0]!.event, { kind: "value_recorded", identity: "now:#0@2", value: 3 }],
+        }),
+      );
       expect(second.lastSeq).toBe(5);
       const history = await journal.readHistory(run.runId);
       expect(history.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
-      expect(history.map((e) => e.kind)).toEqual(["run_started", "value_recorded", "value_recorded", "signal_received", "value_recorded"]);
+      expect(history.map((e) => e.kind)).toEqual([
+        "run_started",
+        "value_recorded",
+        "value_recorded",
+        "signal_received",
+        "value_recorded",
+      ]);
       expect(history[1]!.at).toBe(result.now);
       expect(history[4]!.at).toBe(second.now);
       expect((await journal.readHistory(run.runId, 3)).map((e) => e.seq)).toEqual([4, 5]);
@@ -156,7 +191,12 @@ export function runsConformance(h: HarnessRef): void {
     it("continue-as-new creates the successor in the same commit; the workflow id then names it", async () => {
       const { journal } = h();
       const parent = await start(journal);
-      const first = await start(journal, { workflowId: "chain", parentRunId: parent.runId, attributes: { tenant: "t1" }, input: { round: 1 } });
+      const first = await start(journal, {
+        workflowId: "chain",
+        parentRunId: parent.runId,
+        attributes: { tenant: "t1" },
+        input: { round: 1 },
+      });
       expect((await journal.getRunByWorkflowId(namespace, "chain"))?.runId).toBe(first.runId);
       const continueTo = async (runId: string, round: number) => {
         const next = crypto.randomUUID();
@@ -186,32 +226,62 @@ export function runsConformance(h: HarnessRef): void {
         lastSeq: 1,
       });
       expect(await journal.readHistory(second.next)).toEqual([
-        { kind: "run_started", workflowName: first.workflowName, versionHash: first.versionHash, input: second.input, seq: 1, at: successor!.createdAt },
+        {
+          kind: "run_started",
+          workflowName: first.workflowName,
+          versionHash: first.versionHash,
+          input: second.input,
+          seq: 1,
+          at: successor!.createdAt,
+        },
       ]);
       const third = await continueTo(second.next, 3);
       expect((await journal.getRunByWorkflowId(namespace, "chain"))?.runId).toBe(third.next);
-      const again = await journal.startRun({ namespace, workflowId: "chain", workflowName: "wf", versionHash: "v1", input: null });
+      const again = await journal.startRun({
+        namespace,
+        workflowId: "chain",
+        workflowName: "wf",
+        versionHash: "v1",
+        input: null,
+      });
       expect(again).toMatchObject({ created: false, run: { runId: third.next } });
-      await expectRejects(start(journal, { workflowId: "chain", onConflict: "fail" }), ErrorCode.RunAlreadyExists, RunAlreadyExistsError);
+      await expectRejects(
+        start(journal, { workflowId: "chain", onConflict: "fail" }),
+        ErrorCode.RunAlreadyExists,
+        RunAlreadyExistsError,
+      );
       expect(await journal.getRunByWorkflowId(namespace, "missing")).toBeUndefined();
       expect(await journal.getRunByWorkflowId("other-namespace", "chain")).toBeUndefined();
     });
 
     it("listRuns filters by namespace, workflow name, status and attribute containment", async () => {
       const { journal } = h();
-      const a = await start(journal, { workflowName: "order", attributes: { customer: { id: "c1", tier: "gold" }, tags: ["x", "y"] } });
-      const b = await start(journal, { workflowName: "order", attributes: { customer: { id: "c2" }, tags: ["y"] } });
+      const a = await start(journal, {
+        workflowName: "order",
+        attributes: { customer: { id: "c1", tier: "gold" }, tags: ["x", "y"] },
+      });
+      const b = await start(journal, {
+        workflowName: "order",
+        attributes: { customer: { id: "c2" }, tags: ["y"] },
+      });
       const c = await start(journal, { workflowName: "refund", attributes: { customer: { id: "c1" } } });
       const d = await start(journal, { namespace: "other", workflowName: "order" });
-      await stepOnce(journal, b.runId, { events: [{ kind: "run_completed", result: null }], status: "completed", result: null });
-      const ids = async (filter: Parameters<typeof journal.listRuns>[0]) => (await journal.listRuns(filter)).runs.map((r) => r.runId).sort();
+      await stepOnce(journal, b.runId, {
+        events: [{ kind: "run_completed", result: null }],
+        status: "completed",
+        result: null,
+      });
+      const ids = async (filter: Parameters<typeof journal.listRuns>[0]) =>
+        (await journal.listRuns(filter)).runs.map((r) => r.runId).sort();
       expect(await ids({ namespace })).toEqual([a.runId, b.runId, c.runId].sort());
       expect(await ids({ namespace: "other" })).toEqual([d.runId]);
       expect(await ids({})).toEqual([a.runId, b.runId, c.runId, d.runId].sort());
       expect(await ids({ namespace, workflowName: "order" })).toEqual([a.runId, b.runId].sort());
       expect(await ids({ namespace, status: "completed" })).toEqual([b.runId]);
       expect(await ids({ namespace, status: ["running", "failed"] })).toEqual([a.runId, c.runId].sort());
-      expect(await ids({ namespace, attributes: { customer: { id: "c1" } } })).toEqual([a.runId, c.runId].sort());
+      expect(await ids({ namespace, attributes: { customer: { id: "c1" } } })).toEqual(
+        [a.runId, c.runId].sort(),
+      );
       expect(await ids({ namespace, attributes: { customer: { tier: "gold" } } })).toEqual([a.runId]);
       expect(await ids({ namespace, attributes: { tags: ["y"] } })).toEqual([a.runId, b.runId].sort());
       expect(await ids({ namespace, attributes: { tags: ["x"] }, workflowName: "order" })).toEqual([a.runId]);
@@ -229,7 +299,11 @@ export function runsConformance(h: HarnessRef): void {
       let after: string | undefined;
       let pages = 0;
       do {
-        const page = await journal.listRuns({ namespace, limit: 2, ...(after === undefined ? {} : { after }) });
+        const page = await journal.listRuns({
+          namespace,
+          limit: 2,
+          ...(after === undefined ? {} : { after }),
+        });
         expect(page.runs.length).toBeLessThanOrEqual(2);
         seen.push(...page.runs.map((r) => r.runId));
         after = page.next;

@@ -15,7 +15,11 @@ function random(seed: number): { next(): number; int(n: number): number; pick<T>
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return { next, int: (n) => Math.floor(next() * n), pick: (items) => items[Math.floor(next() * items.length)]! };
+  return {
+    next,
+    int: (n) => Math.floor(next() * n),
+    pick: (items) => items[Math.floor(next() * items.length)]!,
+  };
 }
 
 /** Expects a call to succeed or to be refused with one of `codes`; returns whether it succeeded. */
@@ -57,7 +61,12 @@ async function commitClaim(world: World, claim: RunClaim, rng: ReturnType<typeof
   const timers = [];
   const roll = rng.next();
   if (roll < 0.35) {
-    const t = task(`activity:act#0@${world.counter++}`, rng.pick(["a", "b"]), [world.counter], options({ maxAttempts: 2, startToCloseMs: 3_000 }));
+    const t = task(
+      `activity:act#0@${world.counter++}`,
+      rng.pick(["a", "b"]),
+      [world.counter],
+      options({ maxAttempts: 2, startToCloseMs: 3_000 }),
+    );
     tasks.push(t);
     events.push(scheduledEvent(t));
   } else if (roll < 0.6) {
@@ -88,9 +97,16 @@ async function workerStep(world: World, rng: ReturnType<typeof random>): Promise
   const claims = await world.journal.claimTasks({ owner: "worker", limit: 3 });
   for (const claim of claims) {
     const roll = rng.next();
-    if (roll < 0.5) await world.journal.finishTask(claim, { kind: "completed", result: { attempt: claim.attempt } });
-    else if (roll < 0.7) await world.journal.finishTask(claim, { kind: "retry", error: { name: "Error", message: "flaky" }, delayMs: rng.int(2_000) });
-    else if (roll < 0.8) await world.journal.finishTask(claim, { kind: "failed", error: { name: "Error", message: "no" } });
+    if (roll < 0.5)
+      await world.journal.finishTask(claim, { kind: "completed", result: { attempt: claim.attempt } });
+    else if (roll < 0.7)
+      await world.journal.finishTask(claim, {
+        kind: "retry",
+        error: { name: "Error", message: "flaky" },
+        delayMs: rng.int(2_000),
+      });
+    else if (roll < 0.8)
+      await world.journal.finishTask(claim, { kind: "failed", error: { name: "Error", message: "no" } });
     else world.staleTasks.push(claim);
   }
 }
@@ -100,7 +116,15 @@ async function scenario(h: HarnessRef, seed: number): Promise<void> {
   const { journal, advance } = h();
   const rng = random(seed);
   const runs = await Promise.all(Array.from({ length: 4 }, () => start(journal)));
-  const world: World = { journal, advance, acceptedSignals: new Map(runs.map((r) => [r.runId, new Set<string>()])), refusedSignals: new Set(), staleRuns: [], staleTasks: [], counter: 0 };
+  const world: World = {
+    journal,
+    advance,
+    acceptedSignals: new Map(runs.map((r) => [r.runId, new Set<string>()])),
+    refusedSignals: new Set(),
+    staleRuns: [],
+    staleTasks: [],
+    counter: 0,
+  };
   for (let op = 0; op < 200; op++) {
     const roll = rng.next();
     if (roll < 0.3) await engineStep(world, rng.pick(["engine-1", "engine-2"]), rng);
@@ -108,21 +132,30 @@ async function scenario(h: HarnessRef, seed: number): Promise<void> {
     else if (roll < 0.62) {
       const run = rng.pick(runs);
       const token = `s${op}`;
-      const { accepted } = await journal.sendSignal({ runId: run.runId, name: "sig", payload: token, deliveryId: `d${rng.int(6)}` });
+      const { accepted } = await journal.sendSignal({
+        runId: run.runId,
+        name: "sig",
+        payload: token,
+        deliveryId: `d${rng.int(6)}`,
+      });
       (accepted ? world.acceptedSignals.get(run.runId)! : world.refusedSignals).add(token);
     } else if (roll < 0.72) await journal.fireDueTimers(rng.int(3) + 1);
     else if (roll < 0.85) await advance(rng.int(4_000));
-    else if (roll < 0.93 && world.staleRuns.length > 0) await commitClaim(world, world.staleRuns.shift()!, rng);
+    else if (roll < 0.93 && world.staleRuns.length > 0)
+      await commitClaim(world, world.staleRuns.shift()!, rng);
     else if (world.staleTasks.length > 0) {
       const late = world.staleTasks.shift()!;
-      await succeedsOr(journal.finishTask(late, { kind: "completed", result: "late" }), [ErrorCode.StaleAttempt]);
+      await succeedsOr(journal.finishTask(late, { kind: "completed", result: "late" }), [
+        ErrorCode.StaleAttempt,
+      ]);
     }
   }
   // Drain: let leases and attempts expire, then resolve everything still pending.
   for (let round = 0; round < 20; round++) {
     await advance(10_000);
     await journal.fireDueTimers(1_000);
-    for (const claim of await journal.claimTasks({ owner: "drain", limit: 1_000 })) await journal.finishTask(claim, { kind: "completed", result: "drained" });
+    for (const claim of await journal.claimTasks({ owner: "drain", limit: 1_000 }))
+      await journal.finishTask(claim, { kind: "completed", result: "drained" });
     const claims = await journal.claimRuns({ owner: "drain", limit: 100, leaseMs: 5_000 });
     for (const claim of claims) {
       await journal.commitStep({
@@ -143,11 +176,15 @@ async function scenario(h: HarnessRef, seed: number): Promise<void> {
     const history = await journal.readHistory(run.runId);
     expect(history.map((e) => e.seq)).toEqual(history.map((_, i) => i + 1));
     expect(history[0]?.kind).toBe("run_started");
-    const count = (kinds: readonly string[], identity: string) => history.filter((e) => kinds.includes(e.kind) && "identity" in e && e.identity === identity).length;
+    const count = (kinds: readonly string[], identity: string) =>
+      history.filter((e) => kinds.includes(e.kind) && "identity" in e && e.identity === identity).length;
     for (const event of history) {
-      if (event.kind === "activity_scheduled") expect(count(["activity_completed", "activity_failed"], event.identity), event.identity).toBe(1);
-      if (event.kind === "timer_started") expect(count(["timer_fired"], event.identity), event.identity).toBe(1);
-      if (event.kind === "activity_completed" || event.kind === "activity_failed") expect(count(["activity_scheduled"], event.identity)).toBe(1);
+      if (event.kind === "activity_scheduled")
+        expect(count(["activity_completed", "activity_failed"], event.identity), event.identity).toBe(1);
+      if (event.kind === "timer_started")
+        expect(count(["timer_fired"], event.identity), event.identity).toBe(1);
+      if (event.kind === "activity_completed" || event.kind === "activity_failed")
+        expect(count(["activity_scheduled"], event.identity)).toBe(1);
     }
     const received = history.flatMap((e) => (e.kind === "signal_received" ? [e.payload as string] : []));
     expect([...received].sort()).toEqual([...world.acceptedSignals.get(run.runId)!].sort());

@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../errors/error-code.ts";
 import { LeaseLostError } from "../../errors/journal-errors.ts";
 import type { HarnessRef } from "./conformance-harness.ts";
-import { claimRun, expectRejects, inboxOf, start, stepCommit, stepOnce, task } from "./conformance-harness.ts";
+import {
+  claimRun,
+  expectRejects,
+  inboxOf,
+  start,
+  stepCommit,
+  stepOnce,
+  task,
+} from "./conformance-harness.ts";
 
 /** Claims (ready semantics, leases, fencing tokens) and the fenced, atomic commitStep. */
 export function stepsConformance(h: HarnessRef): void {
@@ -13,7 +21,11 @@ export function stepsConformance(h: HarnessRef): void {
       const claims = await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 });
       expect(claims).toHaveLength(1);
       const [claim] = claims;
-      expect(claim!.lease).toEqual({ runId: run.runId, owner: "engine-a", fencingToken: claim!.run.fencingToken });
+      expect(claim!.lease).toEqual({
+        runId: run.runId,
+        owner: "engine-a",
+        fencingToken: claim!.run.fencingToken,
+      });
       expect(claim!.lease.fencingToken).toBeGreaterThan(run.fencingToken);
       expect(claim!.inbox).toEqual([]);
       expect(claim!.run.leaseOwner).toBe("engine-a");
@@ -27,7 +39,9 @@ export function stepsConformance(h: HarnessRef): void {
     it("a stepped run without inbox items is not ready; a resolution makes it ready again", async () => {
       const { journal } = h();
       const run = await start(journal);
-      await stepOnce(journal, run.runId, { events: [{ kind: "signal_wait_started", identity: "signal:go#0@0", name: "go" }] });
+      await stepOnce(journal, run.runId, {
+        events: [{ kind: "signal_wait_started", identity: "signal:go#0@0", name: "go" }],
+      });
       expect(await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 })).toEqual([]);
       expect(await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 30_000 })).toEqual([]);
       await journal.sendSignal({ runId: run.runId, name: "go", payload: 1 });
@@ -41,9 +55,16 @@ export function stepsConformance(h: HarnessRef): void {
       const billing = await start(journal, { namespace: "billing", workflowId: "same-id" });
       const shipping = await start(journal, { namespace: "shipping", workflowId: "same-id" });
       expect(billing.runId).not.toBe(shipping.runId);
-      const forShipping = await journal.claimRuns({ owner: "engine-s", limit: 10, leaseMs: 30_000, namespace: "shipping" });
+      const forShipping = await journal.claimRuns({
+        owner: "engine-s",
+        limit: 10,
+        leaseMs: 30_000,
+        namespace: "shipping",
+      });
       expect(forShipping.map((c) => c.run.runId)).toEqual([shipping.runId]);
-      expect(await journal.claimRuns({ owner: "engine-x", limit: 10, leaseMs: 30_000, namespace: "nobody" })).toEqual([]);
+      expect(
+        await journal.claimRuns({ owner: "engine-x", limit: 10, leaseMs: 30_000, namespace: "nobody" }),
+      ).toEqual([]);
       const any = await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 });
       expect(any.map((c) => c.run.runId)).toEqual([billing.runId]);
     });
@@ -57,7 +78,9 @@ export function stepsConformance(h: HarnessRef): void {
       expect(await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 60_000 })).toEqual([]);
       expect((await journal.getRun(run.runId))?.fencingToken).toBe(claim.lease.fencingToken);
       await advance(1_500);
-      expect((await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 60_000 })).map((c) => c.run.runId)).toEqual([run.runId]);
+      expect(
+        (await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 60_000 })).map((c) => c.run.runId),
+      ).toEqual([run.runId]);
     });
 
     it("takes an expired lease with a bumped token; the old holder's commit then fails", async () => {
@@ -87,17 +110,34 @@ export function stepsConformance(h: HarnessRef): void {
     it("honours limit and workflowNames, and never returns finished runs", async () => {
       const { journal } = h();
       const done = await start(journal, { workflowName: "beta" });
-      await stepOnce(journal, done.runId, { events: [{ kind: "run_completed", result: 1 }], status: "completed", result: 1 }, "engine-z");
+      await stepOnce(
+        journal,
+        done.runId,
+        { events: [{ kind: "run_completed", result: 1 }], status: "completed", result: 1 },
+        "engine-z",
+      );
       const a = await start(journal, { workflowName: "alpha" });
       const b = await start(journal, { workflowName: "alpha" });
       const c = await start(journal, { workflowName: "beta" });
-      const one = await journal.claimRuns({ owner: "engine-a", limit: 1, leaseMs: 60_000, workflowNames: ["alpha"] });
+      const one = await journal.claimRuns({
+        owner: "engine-a",
+        limit: 1,
+        leaseMs: 60_000,
+        workflowNames: ["alpha"],
+      });
       expect(one).toHaveLength(1);
       expect(one[0]!.run.workflowName).toBe("alpha");
-      const beta = await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 60_000, workflowNames: ["beta"] });
+      const beta = await journal.claimRuns({
+        owner: "engine-b",
+        limit: 10,
+        leaseMs: 60_000,
+        workflowNames: ["beta"],
+      });
       expect(beta.map((x) => x.run.runId)).toEqual([c.runId]);
       const rest = await journal.claimRuns({ owner: "engine-c", limit: 10, leaseMs: 60_000 });
-      expect(rest.map((x) => x.run.runId)).toEqual([a.runId, b.runId].filter((id) => id !== one[0]!.run.runId));
+      expect(rest.map((x) => x.run.runId)).toEqual(
+        [a.runId, b.runId].filter((id) => id !== one[0]!.run.runId),
+      );
     });
 
     it("releaseRun hands the run back at once; a stale release changes nothing", async () => {
@@ -183,7 +223,9 @@ export function stepsConformance(h: HarnessRef): void {
       expect(await journal.claimTasks({ owner: "w", limit: 10 })).toEqual([]);
       await advance(2000);
       expect(await journal.fireDueTimers(10)).toBe(0);
-      expect((await inboxOf(journal, run.runId, "engine-b")).map((i) => i.id)).toEqual(current.inbox.map((i) => i.id));
+      expect((await inboxOf(journal, run.runId, "engine-b")).map((i) => i.id)).toEqual(
+        current.inbox.map((i) => i.id),
+      );
     });
 
     it("a lastSeq that does not match the run is rejected (CTM_SEQUENCE_CONFLICT) and writes nothing", async () => {
@@ -191,8 +233,14 @@ export function stepsConformance(h: HarnessRef): void {
       const run = await start(journal);
       const claim = await claimRun(journal, run.runId);
       const events = [{ kind: "value_recorded" as const, identity: "now:#0@0", value: 1 }];
-      await expectRejects(journal.commitStep(stepCommit(claim, { events, lastSeq: 0 })), ErrorCode.SequenceConflict);
-      await expectRejects(journal.commitStep(stepCommit(claim, { events, lastSeq: 2 })), ErrorCode.SequenceConflict);
+      await expectRejects(
+        journal.commitStep(stepCommit(claim, { events, lastSeq: 0 })),
+        ErrorCode.SequenceConflict,
+      );
+      await expectRejects(
+        journal.commitStep(stepCommit(claim, { events, lastSeq: 2 })),
+        ErrorCode.SequenceConflict,
+      );
       expect(await journal.readHistory(run.runId)).toHaveLength(1);
       expect((await journal.commitStep(stepCommit(claim, { events }))).lastSeq).toBe(2);
     });
@@ -214,19 +262,39 @@ export function stepsConformance(h: HarnessRef): void {
       const { journal } = h();
       const run = await start(journal);
       const claim = await claimRun(journal, run.runId);
-      const { now } = await journal.commitStep(stepCommit(claim, { events: [{ kind: "run_completed", result: { ok: true } }], status: "completed", result: { ok: true } }));
+      const { now } = await journal.commitStep(
+        stepCommit(claim, {
+          events: [{ kind: "run_completed", result: { ok: true } }],
+          status: "completed",
+          result: { ok: true },
+        }),
+      );
       const done = await journal.getRun(run.runId);
-      expect(done).toMatchObject({ status: "completed", result: { ok: true }, lastSeq: 2, finishedAt: now, updatedAt: now });
+      expect(done).toMatchObject({
+        status: "completed",
+        result: { ok: true },
+        lastSeq: 2,
+        finishedAt: now,
+        updatedAt: now,
+      });
       expect(done?.leaseOwner).toBeUndefined();
       expect(await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 1000 })).toEqual([]);
-      await expectRejects(journal.commitStep(stepCommit(claim, { lastSeq: 2, events: [] })), ErrorCode.LeaseLost, LeaseLostError);
+      await expectRejects(
+        journal.commitStep(stepCommit(claim, { lastSeq: 2, events: [] })),
+        ErrorCode.LeaseLost,
+        LeaseLostError,
+      );
     });
 
     it("a failed run keeps its serialized error", async () => {
       const { journal } = h();
       const run = await start(journal);
       const error = { name: "Error", message: "boom", data: { retryable: false } };
-      await stepOnce(journal, run.runId, { events: [{ kind: "run_failed", error }], status: "failed", error });
+      await stepOnce(journal, run.runId, {
+        events: [{ kind: "run_failed", error }],
+        status: "failed",
+        error,
+      });
       expect(await journal.getRun(run.runId)).toMatchObject({ status: "failed", error });
     });
 

@@ -4,16 +4,32 @@ import { InboxNotEmptyError, LeaseLostError, StaleAttemptError } from "../../err
 import type { Journal, RunClaim, StepCommit, TaskClaim } from "../../journal/journal.ts";
 import type { HistoryEventBody } from "../../model/index.ts";
 import type { HarnessRef } from "./conformance-harness.ts";
-import { claimRun, expectRejects, inboxOf, options, scheduledEvent, start, stepCommit, task } from "./conformance-harness.ts";
+import {
+  claimRun,
+  expectRejects,
+  inboxOf,
+  options,
+  scheduledEvent,
+  start,
+  stepCommit,
+  task,
+} from "./conformance-harness.ts";
 
 const first = "activity:act#0@0";
 const second = "activity:act#1@0";
 
 /** Starts a run and commits a first step whose tasks are created claimed by engine-a. */
-async function runWithClaimedTasks(journal: Journal, identities: readonly string[], opts = options()): Promise<{ claim: RunClaim; claimed: readonly TaskClaim[]; lastSeq: number }> {
+async function runWithClaimedTasks(
+  journal: Journal,
+  identities: readonly string[],
+  opts = options(),
+): Promise<{ claim: RunClaim; claimed: readonly TaskClaim[]; lastSeq: number }> {
   const run = await start(journal);
   const claim = await claimRun(journal, run.runId);
-  const tasks = identities.map((identity) => ({ ...task(identity, "act", [identity], opts), claim: true as const }));
+  const tasks = identities.map((identity) => ({
+    ...task(identity, "act", [identity], opts),
+    claim: true as const,
+  }));
   const result = await journal.commitStep(stepCommit(claim, { tasks }));
   // Later steps carry the version this commit returned, as an engine's cached run does.
   const { runVersion: _claimed, ...rest } = claim;
@@ -22,8 +38,18 @@ async function runWithClaimedTasks(journal: Journal, identities: readonly string
 }
 
 /** A step that delivers our own attempts' results (the sticky fast path's commit). */
-function finishingStep(claim: RunClaim, lastSeq: number, finished: readonly { claim: TaskClaim; result: number }[], extra: Partial<StepCommit> = {}): StepCommit {
-  const events: HistoryEventBody[] = finished.map(({ claim: c, result }) => ({ kind: "activity_completed", identity: c.identity, result, attempts: c.attempt }));
+function finishingStep(
+  claim: RunClaim,
+  lastSeq: number,
+  finished: readonly { claim: TaskClaim; result: number }[],
+  extra: Partial<StepCommit> = {},
+): StepCommit {
+  const events: HistoryEventBody[] = finished.map(({ claim: c, result }) => ({
+    kind: "activity_completed",
+    identity: c.identity,
+    result,
+    attempts: c.attempt,
+  }));
   return {
     ...stepCommit(claim, { events, lastSeq, delivered: [] }),
     finishTasks: finished.map(({ claim: c, result }) => ({
@@ -42,13 +68,23 @@ export function stickyConformance(h: HarnessRef): void {
       const run = await start(journal);
       const claim = await claimRun(journal, run.runId);
       const before = await journal.now();
-      const claimedTask = { ...task(first, "act", [1], options({ startToCloseMs: 20_000 })), claim: true as const };
+      const claimedTask = {
+        ...task(first, "act", [1], options({ startToCloseMs: 20_000 })),
+        claim: true as const,
+      };
       const plain = task(second);
       const result = await journal.commitStep(stepCommit(claim, { tasks: [claimedTask, plain] }));
       const after = await journal.now();
       expect(result.claimedTasks).toHaveLength(1);
       const own = result.claimedTasks![0]!;
-      expect(own).toMatchObject({ runId: run.runId, identity: first, activityName: "act", args: [1], attempt: 1, options: claimedTask.options });
+      expect(own).toMatchObject({
+        runId: run.runId,
+        identity: first,
+        activityName: "act",
+        args: [1],
+        attempt: 1,
+        options: claimedTask.options,
+      });
       expect(own.attemptToken).toBeTruthy();
       expect(own.deadline).toBeGreaterThanOrEqual(before + 20_000);
       expect(own.deadline).toBeLessThanOrEqual(after + 20_000);
@@ -56,7 +92,9 @@ export function stickyConformance(h: HarnessRef): void {
       expect(others.map((c) => c.identity)).toEqual([second]);
       // The claimed attempt is live: finishTask accepts it like any claim.
       await journal.finishTask(own, { kind: "completed", result: 7 });
-      expect((await inboxOf(journal, run.runId)).map((i) => i.event)).toEqual([{ kind: "activity_completed", identity: first, result: 7, attempts: 1 }]);
+      expect((await inboxOf(journal, run.runId)).map((i) => i.event)).toEqual([
+        { kind: "activity_completed", identity: first, result: 7, attempts: 1 },
+      ]);
     });
 
     it("a step without claimed tasks returns no claimedTasks", async () => {
@@ -71,12 +109,24 @@ export function stickyConformance(h: HarnessRef): void {
       const { journal } = h();
       const { claim, claimed, lastSeq } = await runWithClaimedTasks(journal, [first, second]);
       const [a, b] = claimed as [TaskClaim, TaskClaim];
-      const result = await journal.commitStep(finishingStep(claim, lastSeq, [{ claim: a, result: 1 }, { claim: b, result: 2 }]));
+      const result = await journal.commitStep(
+        finishingStep(claim, lastSeq, [
+          { claim: a, result: 1 },
+          { claim: b, result: 2 },
+        ]),
+      );
       expect(result.lastSeq).toBe(lastSeq + 2);
       const history = await journal.readHistory(claim.run.runId, lastSeq);
-      expect(history.map((e) => [e.kind, e.seq])).toEqual([["activity_completed", lastSeq + 1], ["activity_completed", lastSeq + 2]]);
+      expect(history.map((e) => [e.kind, e.seq])).toEqual([
+        ["activity_completed", lastSeq + 1],
+        ["activity_completed", lastSeq + 2],
+      ]);
       expect(await inboxOf(journal, claim.run.runId)).toEqual([]);
-      await expectRejects(journal.finishTask(a, { kind: "completed", result: 9 }), ErrorCode.StaleAttempt, StaleAttemptError);
+      await expectRejects(
+        journal.finishTask(a, { kind: "completed", result: 9 }),
+        ErrorCode.StaleAttempt,
+        StaleAttemptError,
+      );
       const owner = await journal.getRun(claim.run.runId);
       expect(owner?.leaseOwner).toBe("engine-a");
     });
@@ -87,7 +137,11 @@ export function stickyConformance(h: HarnessRef): void {
       const a = claimed[0]!;
       const error = { name: "PaymentDeclined", message: "card" };
       await journal.commitStep({
-        ...stepCommit(claim, { events: [{ kind: "activity_failed", identity: first, error, attempts: 1 }], lastSeq, delivered: [] }),
+        ...stepCommit(claim, {
+          events: [{ kind: "activity_failed", identity: first, error, attempts: 1 }],
+          lastSeq,
+          delivered: [],
+        }),
         finishTasks: [{ claim: a, outcome: { kind: "failed", error } }],
       });
       await advance(120_000);
@@ -101,7 +155,12 @@ export function stickyConformance(h: HarnessRef): void {
       const [a, b] = claimed as [TaskClaim, TaskClaim];
       const stale = { ...b, attemptToken: "00000000-0000-4000-8000-000000000000" };
       await expectRejects(
-        journal.commitStep(finishingStep(claim, lastSeq, [{ claim: a, result: 1 }, { claim: stale, result: 2 }])),
+        journal.commitStep(
+          finishingStep(claim, lastSeq, [
+            { claim: a, result: 1 },
+            { claim: stale, result: 2 },
+          ]),
+        ),
         ErrorCode.StaleAttempt,
         StaleAttemptError,
       );
@@ -109,7 +168,10 @@ export function stickyConformance(h: HarnessRef): void {
       // Both attempts are still current: the fallback reports them with finishTask.
       await journal.finishTask(a, { kind: "completed", result: 1 });
       await journal.finishTask(b, { kind: "completed", result: 2 });
-      expect((await inboxOf(journal, claim.run.runId)).map((i) => i.event.kind)).toEqual(["activity_completed", "activity_completed"]);
+      expect((await inboxOf(journal, claim.run.runId)).map((i) => i.event.kind)).toEqual([
+        "activity_completed",
+        "activity_completed",
+      ]);
     });
 
     it("an attempt of another run, or one listed twice, is refused as stale", async () => {
@@ -117,10 +179,19 @@ export function stickyConformance(h: HarnessRef): void {
       const mine = await runWithClaimedTasks(journal, [first]);
       const other = await runWithClaimedTasks(journal, [first]);
       const foreign = other.claimed[0]!;
-      await expectRejects(journal.commitStep(finishingStep(mine.claim, mine.lastSeq, [{ claim: foreign, result: 1 }])), ErrorCode.StaleAttempt, StaleAttemptError);
+      await expectRejects(
+        journal.commitStep(finishingStep(mine.claim, mine.lastSeq, [{ claim: foreign, result: 1 }])),
+        ErrorCode.StaleAttempt,
+        StaleAttemptError,
+      );
       const own = mine.claimed[0]!;
       await expectRejects(
-        journal.commitStep(finishingStep(mine.claim, mine.lastSeq, [{ claim: own, result: 1 }, { claim: own, result: 1 }])),
+        journal.commitStep(
+          finishingStep(mine.claim, mine.lastSeq, [
+            { claim: own, result: 1 },
+            { claim: own, result: 1 },
+          ]),
+        ),
         ErrorCode.StaleAttempt,
         StaleAttemptError,
       );
@@ -129,24 +200,38 @@ export function stickyConformance(h: HarnessRef): void {
 
     it("an attempt whose deadline passed is stale; claimTasks starts attempt 2", async () => {
       const { journal, advance } = h();
-      const { claim, claimed, lastSeq } = await runWithClaimedTasks(journal, [first], options({ startToCloseMs: 5_000 }));
+      const { claim, claimed, lastSeq } = await runWithClaimedTasks(
+        journal,
+        [first],
+        options({ startToCloseMs: 5_000 }),
+      );
       await advance(6_000);
       const retried = await journal.claimTasks({ owner: "worker-2", limit: 10 });
       expect(retried.map((c) => [c.identity, c.attempt])).toEqual([[first, 2]]);
-      await expectRejects(journal.commitStep(finishingStep(claim, lastSeq, [{ claim: claimed[0]!, result: 1 }])), ErrorCode.StaleAttempt, StaleAttemptError);
+      await expectRejects(
+        journal.commitStep(finishingStep(claim, lastSeq, [{ claim: claimed[0]!, result: 1 }])),
+        ErrorCode.StaleAttempt,
+        StaleAttemptError,
+      );
     });
 
     it("under a lost lease the step throws LeaseLostError, and the attempt can still be reported with finishTask", async () => {
       const { journal, advance } = h();
       const run = await start(journal);
       const claim = await claimRun(journal, run.runId, "engine-a", 5_000);
-      const result = await journal.commitStep(stepCommit(claim, { tasks: [{ ...task(first), claim: true }] }));
+      const result = await journal.commitStep(
+        stepCommit(claim, { tasks: [{ ...task(first), claim: true }] }),
+      );
       const own = result.claimedTasks![0]!;
       await advance(6_000); // lease gone; the attempt (30 s) still live
       await journal.sendSignal({ runId: run.runId, name: "poke", payload: null });
       const takeover = await claimRun(journal, run.runId, "engine-b");
       expect(takeover.lease.fencingToken).toBeGreaterThan(claim.lease.fencingToken);
-      await expectRejects(journal.commitStep(finishingStep(claim, result.lastSeq, [{ claim: own, result: 3 }])), ErrorCode.LeaseLost, LeaseLostError);
+      await expectRejects(
+        journal.commitStep(finishingStep(claim, result.lastSeq, [{ claim: own, result: 3 }])),
+        ErrorCode.LeaseLost,
+        LeaseLostError,
+      );
       await journal.finishTask(own, { kind: "completed", result: 3 });
       const inbox = await inboxOf(journal, run.runId, "engine-b");
       expect(inbox.map((i) => i.event.kind)).toEqual(["signal_received", "activity_completed"]);
@@ -157,14 +242,20 @@ export function stickyConformance(h: HarnessRef): void {
       const { claim, claimed, lastSeq } = await runWithClaimedTasks(journal, [first]);
       await journal.sendSignal({ runId: claim.run.runId, name: "poke", payload: null });
       await expectRejects(
-        journal.commitStep(finishingStep(claim, lastSeq, [{ claim: claimed[0]!, result: 1 }], { requireEmptyInbox: true })),
+        journal.commitStep(
+          finishingStep(claim, lastSeq, [{ claim: claimed[0]!, result: 1 }], { requireEmptyInbox: true }),
+        ),
         ErrorCode.InboxNotEmpty,
         InboxNotEmptyError,
       );
       expect((await journal.getRun(claim.run.runId))?.lastSeq).toBe(lastSeq);
       // Without pending items the same kind of step commits.
       const fresh = await runWithClaimedTasks(journal, [first]);
-      const done = await journal.commitStep(finishingStep(fresh.claim, fresh.lastSeq, [{ claim: fresh.claimed[0]!, result: 1 }], { requireEmptyInbox: true }));
+      const done = await journal.commitStep(
+        finishingStep(fresh.claim, fresh.lastSeq, [{ claim: fresh.claimed[0]!, result: 1 }], {
+          requireEmptyInbox: true,
+        }),
+      );
       expect(done.lastSeq).toBe(fresh.lastSeq + 1);
     });
 
@@ -188,7 +279,10 @@ export function stickyConformance(h: HarnessRef): void {
       const again = await claimRun(journal, run.runId);
       expect(again.inbox.map((item) => item.event)).toEqual([newer!.event]);
       await expectRejects(journal.commitStep(deliver(older, 2)), ErrorCode.InboxNotEmpty, InboxNotEmptyError);
-      expect((await journal.readHistory(run.runId)).map((e) => e.kind)).toEqual(["run_started", "signal_received"]);
+      expect((await journal.readHistory(run.runId)).map((e) => e.kind)).toEqual([
+        "run_started",
+        "signal_received",
+      ]);
     });
 
     it("a completed result with an idempotency key is stored by finishTasks and answers the next task with that key", async () => {
@@ -199,9 +293,13 @@ export function stickyConformance(h: HarnessRef): void {
       const other = await start(journal);
       const otherClaim = await claimRun(journal, other.runId);
       const reuse = { ...task(first, "act", [first], keyed), claim: true as const };
-      const result = await journal.commitStep(stepCommit(otherClaim, { tasks: [reuse], events: [scheduledEvent(reuse)] }));
+      const result = await journal.commitStep(
+        stepCommit(otherClaim, { tasks: [reuse], events: [scheduledEvent(reuse)] }),
+      );
       expect(result.claimedTasks ?? []).toEqual([]);
-      expect((await inboxOf(journal, other.runId)).map((i) => i.event)).toEqual([{ kind: "activity_completed", identity: first, result: 42, attempts: 0 }]);
+      expect((await inboxOf(journal, other.runId)).map((i) => i.event)).toEqual([
+        { kind: "activity_completed", identity: first, result: 42, attempts: 0 },
+      ]);
     });
   });
 }

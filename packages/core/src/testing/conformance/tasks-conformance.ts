@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../errors/error-code.ts";
 import { StaleAttemptError } from "../../errors/journal-errors.ts";
 import type { HarnessRef } from "./conformance-harness.ts";
-import { claimTask, expectRejects, inboxOf, options, runWithTasks, start, stepOnce, task } from "./conformance-harness.ts";
+import {
+  claimTask,
+  expectRejects,
+  inboxOf,
+  options,
+  runWithTasks,
+  start,
+  stepOnce,
+  task,
+} from "./conformance-harness.ts";
 
 const id = "activity:act#0@0";
 
@@ -18,7 +27,14 @@ export function tasksConformance(h: HarnessRef): void {
       const after = await journal.now();
       expect(claims).toHaveLength(1);
       const claim = claims[0]!;
-      expect(claim).toMatchObject({ runId, identity: id, activityName: "payments.charge", args: ["o-1", 12.5], options: t.options, attempt: 1 });
+      expect(claim).toMatchObject({
+        runId,
+        identity: id,
+        activityName: "payments.charge",
+        args: ["o-1", 12.5],
+        options: t.options,
+        attempt: 1,
+      });
       expect(claim.attemptToken).toBeTruthy();
       expect(claim.deadline).toBeGreaterThanOrEqual(before + 20_000);
       expect(claim.deadline).toBeLessThanOrEqual(after + 20_000);
@@ -31,8 +47,14 @@ export function tasksConformance(h: HarnessRef): void {
       const claim = await claimTask(journal, runId, id);
       await journal.finishTask(claim, { kind: "completed", result: { receipt: "r-1" } });
       const inbox = await inboxOf(journal, runId);
-      expect(inbox.map((i) => i.event)).toEqual([{ kind: "activity_completed", identity: id, result: { receipt: "r-1" }, attempts: 1 }]);
-      await expectRejects(journal.finishTask(claim, { kind: "completed", result: 2 }), ErrorCode.StaleAttempt, StaleAttemptError);
+      expect(inbox.map((i) => i.event)).toEqual([
+        { kind: "activity_completed", identity: id, result: { receipt: "r-1" }, attempts: 1 },
+      ]);
+      await expectRejects(
+        journal.finishTask(claim, { kind: "completed", result: 2 }),
+        ErrorCode.StaleAttempt,
+        StaleAttemptError,
+      );
       expect(await inboxOf(journal, runId)).toHaveLength(1);
     });
 
@@ -42,7 +64,9 @@ export function tasksConformance(h: HarnessRef): void {
       const claim = await claimTask(journal, runId, id);
       const error = { name: "PaymentDeclined", message: "card", data: { code: 51 } };
       await journal.finishTask(claim, { kind: "failed", error });
-      expect((await inboxOf(journal, runId)).map((i) => i.event)).toEqual([{ kind: "activity_failed", identity: id, error, attempts: 1 }]);
+      expect((await inboxOf(journal, runId)).map((i) => i.event)).toEqual([
+        { kind: "activity_failed", identity: id, error, attempts: 1 },
+      ]);
       expect(await journal.claimTasks({ owner: "w", limit: 10 })).toEqual([]);
     });
 
@@ -50,7 +74,11 @@ export function tasksConformance(h: HarnessRef): void {
       const { journal, advance } = h();
       const runId = await runWithTasks(journal, [task(id)]);
       const first = await claimTask(journal, runId, id);
-      await journal.finishTask(first, { kind: "retry", error: { name: "Error", message: "flaky" }, delayMs: 5_000 });
+      await journal.finishTask(first, {
+        kind: "retry",
+        error: { name: "Error", message: "flaky" },
+        delayMs: 5_000,
+      });
       expect(await journal.claimTasks({ owner: "w", limit: 10 })).toEqual([]);
       expect(await inboxOf(journal, runId)).toEqual([]);
       await advance(4_000);
@@ -59,31 +87,51 @@ export function tasksConformance(h: HarnessRef): void {
       const second = await claimTask(journal, runId, id);
       expect(second.attempt).toBe(2);
       expect(second.attemptToken).not.toBe(first.attemptToken);
-      await expectRejects(journal.finishTask(first, { kind: "completed", result: 1 }), ErrorCode.StaleAttempt, StaleAttemptError);
+      await expectRejects(
+        journal.finishTask(first, { kind: "completed", result: 1 }),
+        ErrorCode.StaleAttempt,
+        StaleAttemptError,
+      );
       await expectRejects(journal.heartbeatTask(first), ErrorCode.StaleAttempt, StaleAttemptError);
       await journal.finishTask(second, { kind: "completed", result: 2 });
-      expect((await inboxOf(journal, runId)).map((i) => i.event)).toEqual([{ kind: "activity_completed", identity: id, result: 2, attempts: 2 }]);
+      expect((await inboxOf(journal, runId)).map((i) => i.event)).toEqual([
+        { kind: "activity_completed", identity: id, result: 2, attempts: 2 },
+      ]);
     });
 
     it("an attempt past its deadline is abandoned: reclaimed as the next attempt, its late result refused", async () => {
       const { journal, advance } = h();
-      const runId = await runWithTasks(journal, [task(id, "act", [], options({ startToCloseMs: 10_000, maxAttempts: 3 }))]);
+      const runId = await runWithTasks(journal, [
+        task(id, "act", [], options({ startToCloseMs: 10_000, maxAttempts: 3 })),
+      ]);
       const first = await claimTask(journal, runId, id);
       await advance(9_000);
       expect(await journal.claimTasks({ owner: "w", limit: 10 })).toEqual([]);
       await advance(2_000);
-      await expectRejects(journal.finishTask(first, { kind: "completed", result: "late" }), ErrorCode.StaleAttempt, StaleAttemptError);
+      await expectRejects(
+        journal.finishTask(first, { kind: "completed", result: "late" }),
+        ErrorCode.StaleAttempt,
+        StaleAttemptError,
+      );
       const second = await claimTask(journal, runId, id);
       expect(second.attempt).toBe(2);
-      await expectRejects(journal.finishTask(first, { kind: "completed", result: "late" }), ErrorCode.StaleAttempt, StaleAttemptError);
+      await expectRejects(
+        journal.finishTask(first, { kind: "completed", result: "late" }),
+        ErrorCode.StaleAttempt,
+        StaleAttemptError,
+      );
       expect(await inboxOf(journal, runId)).toEqual([]);
       await journal.finishTask(second, { kind: "completed", result: "on time" });
-      expect((await inboxOf(journal, runId)).map((i) => i.event)).toMatchObject([{ kind: "activity_completed", result: "on time", attempts: 2 }]);
+      expect((await inboxOf(journal, runId)).map((i) => i.event)).toMatchObject([
+        { kind: "activity_completed", result: "on time", attempts: 2 },
+      ]);
     });
 
     it("when the last attempt times out the task fails with a timeout error instead of being claimed", async () => {
       const { journal, advance } = h();
-      const runId = await runWithTasks(journal, [task(id, "slow.op", [], options({ startToCloseMs: 1_000, maxAttempts: 2 }))]);
+      const runId = await runWithTasks(journal, [
+        task(id, "slow.op", [], options({ startToCloseMs: 1_000, maxAttempts: 2 })),
+      ]);
       await claimTask(journal, runId, id);
       await advance(1_500);
       const last = await claimTask(journal, runId, id);
@@ -96,7 +144,11 @@ export function tasksConformance(h: HarnessRef): void {
       expect(event).toMatchObject({ kind: "activity_failed", identity: id, attempts: 2 });
       expect(event.kind === "activity_failed" && event.error.code).toBe(ErrorCode.Timeout);
       expect(event.kind === "activity_failed" && typeof event.error.message).toBe("string");
-      await expectRejects(journal.finishTask(last, { kind: "completed", result: 1 }), ErrorCode.StaleAttempt, StaleAttemptError);
+      await expectRejects(
+        journal.finishTask(last, { kind: "completed", result: 1 }),
+        ErrorCode.StaleAttempt,
+        StaleAttemptError,
+      );
       expect(await journal.claimTasks({ owner: "w", limit: 10 })).toEqual([]);
       expect(await inboxOf(journal, runId)).toHaveLength(1);
     });
@@ -126,13 +178,19 @@ export function tasksConformance(h: HarnessRef): void {
 
     it("claims honour limit and activityNames", async () => {
       const { journal } = h();
-      const runId = await runWithTasks(journal, [task("activity:a#0@0", "a"), task("activity:a#0@1", "a"), task("activity:b#0@0", "b")]);
+      const runId = await runWithTasks(journal, [
+        task("activity:a#0@0", "a"),
+        task("activity:a#0@1", "a"),
+        task("activity:b#0@0", "b"),
+      ]);
       const onlyB = await journal.claimTasks({ owner: "w", limit: 10, activityNames: ["b"] });
       expect(onlyB.map((c) => c.identity)).toEqual(["activity:b#0@0"]);
       const one = await journal.claimTasks({ owner: "w", limit: 1, activityNames: ["a"] });
       expect(one).toHaveLength(1);
       const rest = await journal.claimTasks({ owner: "w", limit: 10 });
-      expect(rest.map((c) => c.identity)).toEqual(["activity:a#0@0", "activity:a#0@1"].filter((x) => x !== one[0]!.identity));
+      expect(rest.map((c) => c.identity)).toEqual(
+        ["activity:a#0@0", "activity:a#0@1"].filter((x) => x !== one[0]!.identity),
+      );
       expect(rest.every((c) => c.runId === runId)).toBe(true);
     });
 
@@ -142,8 +200,14 @@ export function tasksConformance(h: HarnessRef): void {
       const first = await claimTask(journal, runId, id);
       await advance(2_000);
       const second = await claimTask(journal, runId, id);
-      await expectRejects(journal.finishTask(first, { kind: "failed", error: { name: "Error", message: "x" } }), ErrorCode.StaleAttempt);
-      await expectRejects(journal.finishTask(first, { kind: "retry", error: { name: "Error", message: "x" }, delayMs: 0 }), ErrorCode.StaleAttempt);
+      await expectRejects(
+        journal.finishTask(first, { kind: "failed", error: { name: "Error", message: "x" } }),
+        ErrorCode.StaleAttempt,
+      );
+      await expectRejects(
+        journal.finishTask(first, { kind: "retry", error: { name: "Error", message: "x" }, delayMs: 0 }),
+        ErrorCode.StaleAttempt,
+      );
       expect(await inboxOf(journal, runId)).toEqual([]);
       await journal.heartbeatTask(second);
       expect(await journal.claimTasks({ owner: "w", limit: 10 })).toEqual([]);
@@ -155,19 +219,31 @@ export function tasksConformance(h: HarnessRef): void {
       const { journal } = h();
       const keyed = options({ idempotencyKey: "charge-o-1" });
       const firstRun = await runWithTasks(journal, [task(id, "payments.charge", [1], keyed)]);
-      await journal.finishTask(await claimTask(journal, firstRun, id), { kind: "completed", result: { receipt: "r-1" } });
-      const secondRun = await runWithTasks(journal, [task("activity:other#0@0", "payments.charge", [2], keyed)]);
+      await journal.finishTask(await claimTask(journal, firstRun, id), {
+        kind: "completed",
+        result: { receipt: "r-1" },
+      });
+      const secondRun = await runWithTasks(journal, [
+        task("activity:other#0@0", "payments.charge", [2], keyed),
+      ]);
       expect(await journal.claimTasks({ owner: "w", limit: 10 })).toEqual([]);
       const inbox = await inboxOf(journal, secondRun);
       expect(inbox).toHaveLength(1);
-      expect(inbox[0]!.event).toMatchObject({ kind: "activity_completed", identity: "activity:other#0@0", result: { receipt: "r-1" } });
+      expect(inbox[0]!.event).toMatchObject({
+        kind: "activity_completed",
+        identity: "activity:other#0@0",
+        result: { receipt: "r-1" },
+      });
     });
 
     it("the key is scoped by activity name, and only a success is stored", async () => {
       const { journal } = h();
       const keyed = options({ idempotencyKey: "k" });
       const failedRun = await runWithTasks(journal, [task(id, "a", [], keyed)]);
-      await journal.finishTask(await claimTask(journal, failedRun, id), { kind: "failed", error: { name: "Error", message: "no" } });
+      await journal.finishTask(await claimTask(journal, failedRun, id), {
+        kind: "failed",
+        error: { name: "Error", message: "no" },
+      });
       const retryRun = await runWithTasks(journal, [task(id, "a", [], keyed)]);
       const claim = await claimTask(journal, retryRun, id);
       await journal.finishTask(claim, { kind: "completed", result: "a-result" });
@@ -210,7 +286,9 @@ export function tasksConformance(h: HarnessRef): void {
       const { journal, advance } = h();
       const run = await start(journal);
       const quick = options({ startToCloseMs: 1_000, maxAttempts: 5 });
-      const { claim, result } = await stepOnce(journal, run.runId, { tasks: [task("activity:a#0@0", "a", [], quick), task("activity:b#0@0", "b", [], quick)] });
+      const { claim, result } = await stepOnce(journal, run.runId, {
+        tasks: [task("activity:a#0@0", "a", [], quick), task("activity:b#0@0", "b", [], quick)],
+      });
       const [started] = await journal.claimTasks({ owner: "w", limit: 1, activityNames: ["a"] });
       expect(started).toBeDefined();
       await journal.commitStep({

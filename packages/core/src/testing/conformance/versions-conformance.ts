@@ -17,11 +17,23 @@ export function versionsConformance(h: HarnessRef): void {
       const old = await start(journal, { versionHash: "v1" });
       const fresh = await start(journal, { versionHash: "v2" });
       const other = await start(journal, { workflowName: "other", versionHash: "v1" });
-      const onlyV2 = await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 60_000, workflowVersions: [v2] });
+      const onlyV2 = await journal.claimRuns({
+        owner: "engine-b",
+        limit: 10,
+        leaseMs: 60_000,
+        workflowVersions: [v2],
+      });
       expect(onlyV2.map((c) => c.run.runId)).toEqual([fresh.runId]);
-      const both = await journal.claimRuns({ owner: "engine-c", limit: 10, leaseMs: 60_000, workflowVersions: [v1, { workflowName: "other", versionHash: "v1" }] });
+      const both = await journal.claimRuns({
+        owner: "engine-c",
+        limit: 10,
+        leaseMs: 60_000,
+        workflowVersions: [v1, { workflowName: "other", versionHash: "v1" }],
+      });
       expect(both.map((c) => c.run.runId).sort()).toEqual([old.runId, other.runId].sort());
-      expect(await journal.claimRuns({ owner: "engine-d", limit: 10, leaseMs: 60_000, workflowVersions: [] })).toEqual([]);
+      expect(
+        await journal.claimRuns({ owner: "engine-d", limit: 10, leaseMs: 60_000, workflowVersions: [] }),
+      ).toEqual([]);
     });
 
     it("markUnknownVersions marks only waiting, unleased runs known by name but not by hash", async () => {
@@ -30,7 +42,12 @@ export function versionsConformance(h: HarnessRef): void {
       const served = await start(journal, { versionHash: "v2" });
       const foreign = await start(journal, { workflowName: "other", versionHash: "x" });
       const leased = await start(journal, { versionHash: "v0" });
-      const held = await journal.claimRuns({ owner: "engine-z", limit: 10, leaseMs: 600_000, workflowVersions: [{ workflowName: "wf", versionHash: "v0" }] });
+      const held = await journal.claimRuns({
+        owner: "engine-z",
+        limit: 10,
+        leaseMs: 600_000,
+        workflowVersions: [{ workflowName: "wf", versionHash: "v0" }],
+      });
       expect(held.map((c) => c.run.runId)).toEqual([leased.runId]);
       // Not waiting long enough yet: nothing is marked.
       expect(await journal.markUnknownVersions({ known: [v2], waitingForMs: 10_000, limit: 10 })).toEqual([]);
@@ -39,7 +56,8 @@ export function versionsConformance(h: HarnessRef): void {
       expect(marked.map((run) => run.runId)).toEqual([unknown.runId]);
       expect(marked[0]?.status).toBe("stuck_unknown_version");
       expect((await journal.getRun(unknown.runId))?.status).toBe("stuck_unknown_version");
-      for (const id of [served.runId, foreign.runId, leased.runId]) expect((await journal.getRun(id))?.status).toBe("running");
+      for (const id of [served.runId, foreign.runId, leased.runId])
+        expect((await journal.getRun(id))?.status).toBe("running");
       const listed = await journal.listRuns({ status: "stuck_unknown_version" });
       expect(listed.runs.map((run) => run.runId)).toEqual([unknown.runId]);
       // Marking again finds nothing new; an empty `known` marks nothing.
@@ -52,8 +70,15 @@ export function versionsConformance(h: HarnessRef): void {
       const run = await start(journal, { versionHash: "v1" });
       await advance(5_000);
       await journal.markUnknownVersions({ known: [v2], waitingForMs: 1_000, limit: 10 });
-      expect(await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 60_000, workflowVersions: [v2] })).toEqual([]);
-      const [claim] = await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 60_000, workflowVersions: [v1] });
+      expect(
+        await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 60_000, workflowVersions: [v2] }),
+      ).toEqual([]);
+      const [claim] = await journal.claimRuns({
+        owner: "engine-a",
+        limit: 10,
+        leaseMs: 60_000,
+        workflowVersions: [v1],
+      });
       expect(claim?.run.runId).toBe(run.runId);
       expect(claim?.run.status).toBe("running");
       expect((await journal.getRun(run.runId))?.status).toBe("running");
@@ -64,28 +89,41 @@ export function versionsConformance(h: HarnessRef): void {
     it("a stuck run keeps receiving signals and cancellations, and stays ready for its version", async () => {
       const { journal, advance } = h();
       const run = await start(journal, { versionHash: "v1" });
-      await stepOnce(journal, run.runId, { events: [{ kind: "signal_wait_started", identity: "signal:go#0@0", name: "go" }] });
+      await stepOnce(journal, run.runId, {
+        events: [{ kind: "signal_wait_started", identity: "signal:go#0@0", name: "go" }],
+      });
       await journal.sendSignal({ runId: run.runId, name: "go", payload: 1 });
       // Past the first step's lease (60 s): a live lease would keep the run from being marked.
       await advance(61_000);
       const marked = await journal.markUnknownVersions({ known: [v2], waitingForMs: 1_000, limit: 10 });
       expect(marked.map((r) => r.runId)).toEqual([run.runId]);
       await journal.requestCancel(run.runId, "later");
-      const [claim] = await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 60_000, workflowVersions: [v1] });
+      const [claim] = await journal.claimRuns({
+        owner: "engine-a",
+        limit: 10,
+        leaseMs: 60_000,
+        workflowVersions: [v1],
+      });
       expect(claim?.inbox.map((item) => item.event.kind)).toEqual(["signal_received", "cancel_requested"]);
     });
 
     it("the waiting time of a stepped run counts from its oldest undelivered inbox item", async () => {
       const { journal, advance } = h();
       const run = await start(journal, { versionHash: "v1" });
-      await stepOnce(journal, run.runId, { events: [{ kind: "signal_wait_started", identity: "signal:go#0@0", name: "go" }] });
+      await stepOnce(journal, run.runId, {
+        events: [{ kind: "signal_wait_started", identity: "signal:go#0@0", name: "go" }],
+      });
       await advance(60_000);
       // Idle (nothing to do): never marked however long it waits.
       expect(await journal.markUnknownVersions({ known: [v2], waitingForMs: 1_000, limit: 10 })).toEqual([]);
       await journal.sendSignal({ runId: run.runId, name: "go", payload: 1 });
       expect(await journal.markUnknownVersions({ known: [v2], waitingForMs: 1_000, limit: 10 })).toEqual([]);
       await advance(2_000);
-      expect((await journal.markUnknownVersions({ known: [v2], waitingForMs: 1_000, limit: 10 })).map((r) => r.runId)).toEqual([run.runId]);
+      expect(
+        (await journal.markUnknownVersions({ known: [v2], waitingForMs: 1_000, limit: 10 })).map(
+          (r) => r.runId,
+        ),
+      ).toEqual([run.runId]);
     });
 
     it("with a namespace, marks only runs of that namespace", async () => {
@@ -93,7 +131,12 @@ export function versionsConformance(h: HarnessRef): void {
       const mine = await start(journal, { versionHash: "v1" });
       const theirs = await start(journal, { versionHash: "v1", namespace: "elsewhere" });
       await advance(5_000);
-      const marked = await journal.markUnknownVersions({ known: [v2], waitingForMs: 1_000, limit: 10, namespace: mine.namespace });
+      const marked = await journal.markUnknownVersions({
+        known: [v2],
+        waitingForMs: 1_000,
+        limit: 10,
+        namespace: mine.namespace,
+      });
       expect(marked.map((r) => r.runId)).toEqual([mine.runId]);
       expect((await journal.getRun(theirs.runId))?.status).toBe("running");
     });

@@ -3,7 +3,19 @@ import { ErrorCode } from "../../errors/error-code.ts";
 import { RunFinishedError, RunNotFoundError } from "../../errors/journal-errors.ts";
 import { NotifyTopic, parseInboxHint } from "../../journal/notifier.ts";
 import type { HarnessRef } from "./conformance-harness.ts";
-import { claimRun, claimTask, eventually, expectRejects, inboxOf, options, runWithTasks, start, stepCommit, stepOnce, task } from "./conformance-harness.ts";
+import {
+  claimRun,
+  claimTask,
+  eventually,
+  expectRejects,
+  inboxOf,
+  options,
+  runWithTasks,
+  start,
+  stepCommit,
+  stepOnce,
+  task,
+} from "./conformance-harness.ts";
 
 /** Timers, signals, cancellation, notifier hints and nextDueAt. */
 export function wakeupsConformance(h: HarnessRef): void {
@@ -11,7 +23,9 @@ export function wakeupsConformance(h: HarnessRef): void {
     it("a delayMs timer is due by the journal clock, relative to the commit", async () => {
       const { journal, advance } = h();
       const run = await start(journal);
-      const { result } = await stepOnce(journal, run.runId, { timers: [{ identity: "sleep:#0@0", delayMs: 60_000 }] });
+      const { result } = await stepOnce(journal, run.runId, {
+        timers: [{ identity: "sleep:#0@0", delayMs: 60_000 }],
+      });
       expect(await journal.nextDueAt()).toBe(result.now + 60_000);
       expect(await journal.fireDueTimers(10)).toBe(0);
       await advance(59_000);
@@ -19,7 +33,9 @@ export function wakeupsConformance(h: HarnessRef): void {
       await advance(1_500);
       expect(await journal.fireDueTimers(10)).toBe(1);
       expect(await journal.fireDueTimers(10)).toBe(0);
-      expect((await inboxOf(journal, run.runId)).map((i) => i.event)).toEqual([{ kind: "timer_fired", identity: "sleep:#0@0" }]);
+      expect((await inboxOf(journal, run.runId)).map((i) => i.event)).toEqual([
+        { kind: "timer_fired", identity: "sleep:#0@0" },
+      ]);
       expect(await journal.nextDueAt()).toBeUndefined();
     });
 
@@ -68,7 +84,9 @@ export function wakeupsConformance(h: HarnessRef): void {
       await journal.commitStep(stepCommit(claim, { cancelTimers: ["signal:go#0@0", "never:existed#0@0"] }));
       await advance(6_000);
       expect(await journal.fireDueTimers(10)).toBe(1);
-      expect((await inboxOf(journal, run.runId)).map((i) => i.event)).toEqual([{ kind: "timer_fired", identity: "sleep:#0@0" }]);
+      expect((await inboxOf(journal, run.runId)).map((i) => i.event)).toEqual([
+        { kind: "timer_fired", identity: "sleep:#0@0" },
+      ]);
     });
 
     it("a timer created and cancelled in the same step never fires", async () => {
@@ -86,7 +104,9 @@ export function wakeupsConformance(h: HarnessRef): void {
     it("the timers of a finished run never fire", async () => {
       const { journal, advance } = h();
       const run = await start(journal);
-      const { claim, result } = await stepOnce(journal, run.runId, { timers: [{ identity: "sleep:#0@0", delayMs: 1_000 }] });
+      const { claim, result } = await stepOnce(journal, run.runId, {
+        timers: [{ identity: "sleep:#0@0", delayMs: 1_000 }],
+      });
       await journal.commitStep({
         lease: claim.lease,
         lastSeq: result.lastSeq,
@@ -109,10 +129,22 @@ export function wakeupsConformance(h: HarnessRef): void {
       const run = await start(journal);
       await stepOnce(journal, run.runId, { events: [] });
       for (let i = 0; i < 5; i++) {
-        expect(await journal.sendSignal({ runId: run.runId, name: i % 2 ? "odd" : "even", payload: { i, z: 0, a: [i] } })).toEqual({ accepted: true });
+        expect(
+          await journal.sendSignal({
+            runId: run.runId,
+            name: i % 2 ? "odd" : "even",
+            payload: { i, z: 0, a: [i] },
+          }),
+        ).toEqual({ accepted: true });
       }
       const inbox = await inboxOf(journal, run.runId);
-      expect(inbox.map((item) => item.event)).toEqual([0, 1, 2, 3, 4].map((i) => ({ kind: "signal_received", name: i % 2 ? "odd" : "even", payload: { i, z: 0, a: [i] } })));
+      expect(inbox.map((item) => item.event)).toEqual(
+        [0, 1, 2, 3, 4].map((i) => ({
+          kind: "signal_received",
+          name: i % 2 ? "odd" : "even",
+          payload: { i, z: 0, a: [i] },
+        })),
+      );
       const ids = inbox.map((item) => item.id);
       expect([...ids].sort((x, y) => x - y)).toEqual(ids);
       expect(new Set(ids).size).toBe(5);
@@ -121,7 +153,10 @@ export function wakeupsConformance(h: HarnessRef): void {
     it("the inbox keeps arrival order across timers, signals, task results and cancellations", async () => {
       const { journal, advance } = h();
       const run = await start(journal);
-      await stepOnce(journal, run.runId, { tasks: [task("activity:act#0@0")], timers: [{ identity: "sleep:#0@0", delayMs: 1_000 }] });
+      await stepOnce(journal, run.runId, {
+        tasks: [task("activity:act#0@0")],
+        timers: [{ identity: "sleep:#0@0", delayMs: 1_000 }],
+      });
       const attempt = await claimTask(journal, run.runId, "activity:act#0@0");
       await advance(1_500);
       await journal.sendSignal({ runId: run.runId, name: "first", payload: 1 });
@@ -130,7 +165,13 @@ export function wakeupsConformance(h: HarnessRef): void {
       await journal.requestCancel(run.runId, "stop");
       await journal.sendSignal({ runId: run.runId, name: "last", payload: 2 });
       const inbox = await inboxOf(journal, run.runId);
-      expect(inbox.map((i) => i.event.kind)).toEqual(["signal_received", "timer_fired", "activity_completed", "cancel_requested", "signal_received"]);
+      expect(inbox.map((i) => i.event.kind)).toEqual([
+        "signal_received",
+        "timer_fired",
+        "activity_completed",
+        "cancel_requested",
+        "signal_received",
+      ]);
       expect(inbox.every((item, i) => i === 0 || item.id > inbox[i - 1]!.id)).toBe(true);
       expect(inbox.every((item) => item.receivedAt >= run.createdAt)).toBe(true);
     });
@@ -138,24 +179,48 @@ export function wakeupsConformance(h: HarnessRef): void {
     it("a repeated deliveryId is stored once, also after the first was delivered", async () => {
       const { journal } = h();
       const run = await start(journal);
-      expect(await journal.sendSignal({ runId: run.runId, name: "pay", payload: 1, deliveryId: "d-1" })).toEqual({ accepted: true });
-      expect(await journal.sendSignal({ runId: run.runId, name: "pay", payload: 1, deliveryId: "d-1" })).toEqual({ accepted: false });
+      expect(
+        await journal.sendSignal({ runId: run.runId, name: "pay", payload: 1, deliveryId: "d-1" }),
+      ).toEqual({ accepted: true });
+      expect(
+        await journal.sendSignal({ runId: run.runId, name: "pay", payload: 1, deliveryId: "d-1" }),
+      ).toEqual({ accepted: false });
       const claim = await claimRun(journal, run.runId);
-      expect(claim.inbox.map((i) => i.event)).toEqual([{ kind: "signal_received", name: "pay", payload: 1, deliveryId: "d-1" }]);
+      expect(claim.inbox.map((i) => i.event)).toEqual([
+        { kind: "signal_received", name: "pay", payload: 1, deliveryId: "d-1" },
+      ]);
       await journal.commitStep(stepCommit(claim));
-      expect(await journal.sendSignal({ runId: run.runId, name: "pay", payload: 1, deliveryId: "d-1" })).toEqual({ accepted: false });
-      expect(await journal.sendSignal({ runId: run.runId, name: "pay", payload: 2, deliveryId: "d-2" })).toEqual({ accepted: true });
-      expect((await inboxOf(journal, run.runId)).map((i) => i.event)).toEqual([{ kind: "signal_received", name: "pay", payload: 2, deliveryId: "d-2" }]);
+      expect(
+        await journal.sendSignal({ runId: run.runId, name: "pay", payload: 1, deliveryId: "d-1" }),
+      ).toEqual({ accepted: false });
+      expect(
+        await journal.sendSignal({ runId: run.runId, name: "pay", payload: 2, deliveryId: "d-2" }),
+      ).toEqual({ accepted: true });
+      expect((await inboxOf(journal, run.runId)).map((i) => i.event)).toEqual([
+        { kind: "signal_received", name: "pay", payload: 2, deliveryId: "d-2" },
+      ]);
     });
 
     it("signals and cancellations to unknown or finished runs are refused", async () => {
       const { journal } = h();
-      const missing = await expectRejects(journal.sendSignal({ runId: "no-such-run", name: "x", payload: null }), ErrorCode.RunNotFound, RunNotFoundError);
+      const missing = await expectRejects(
+        journal.sendSignal({ runId: "no-such-run", name: "x", payload: null }),
+        ErrorCode.RunNotFound,
+        RunNotFoundError,
+      );
       expect(missing.data).toEqual({ runId: "no-such-run" });
       await expectRejects(journal.requestCancel("no-such-run"), ErrorCode.RunNotFound, RunNotFoundError);
       const run = await start(journal);
-      await stepOnce(journal, run.runId, { events: [{ kind: "run_completed", result: 1 }], status: "completed", result: 1 });
-      const finished = await expectRejects(journal.sendSignal({ runId: run.runId, name: "x", payload: null }), ErrorCode.RunFinished, RunFinishedError);
+      await stepOnce(journal, run.runId, {
+        events: [{ kind: "run_completed", result: 1 }],
+        status: "completed",
+        result: 1,
+      });
+      const finished = await expectRejects(
+        journal.sendSignal({ runId: run.runId, name: "x", payload: null }),
+        ErrorCode.RunFinished,
+        RunFinishedError,
+      );
       expect(finished.data).toEqual({ runId: run.runId, status: "completed" });
       await expectRejects(journal.requestCancel(run.runId, "late"), ErrorCode.RunFinished, RunFinishedError);
     });
@@ -178,22 +243,36 @@ export function wakeupsConformance(h: HarnessRef): void {
       const harness = h();
       const { journal } = harness;
       const seen: Array<[string, string]> = [];
-      const unsubscribe = Object.values(NotifyTopic).map((topic) => journal.notifier.subscribe(topic, (id) => seen.push([topic, id])));
+      const unsubscribe = Object.values(NotifyTopic).map((topic) =>
+        journal.notifier.subscribe(topic, (id) => seen.push([topic, id])),
+      );
       await (harness.listening ? harness.listening() : new Promise((resolve) => setTimeout(resolve, 100)));
       const has = (topic: string, id: string) => seen.some(([t, i]) => t === topic && i === id);
       const run = await start(journal);
       expect(await eventually(() => has(NotifyTopic.runReady, run.runId))).toBe(true);
-      await stepOnce(journal, run.runId, { tasks: [task("activity:act#0@0")], timers: [{ identity: "sleep:#0@0", delayMs: 1000 }] });
+      await stepOnce(journal, run.runId, {
+        tasks: [task("activity:act#0@0")],
+        timers: [{ identity: "sleep:#0@0", delayMs: 1000 }],
+      });
       const taskClaim = await claimTask(journal, run.runId, "activity:act#0@0");
       expect(await eventually(() => has(NotifyTopic.taskReady, taskClaim.taskId))).toBe(true);
       expect(await eventually(() => has(NotifyTopic.timerSet, run.runId))).toBe(true);
       seen.length = 0;
       await journal.sendSignal({ runId: run.runId, name: "go", payload: null });
       // A journal that sends the item in a run_inbox hint sends that instead of run_ready.
-      const hinted = () => seen.some(([t, payload]) => t === NotifyTopic.runInbox && parseInboxHint(payload)?.runId === run.runId);
+      const hinted = () =>
+        seen.some(
+          ([t, payload]) => t === NotifyTopic.runInbox && parseInboxHint(payload)?.runId === run.runId,
+        );
       expect(await eventually(() => has(NotifyTopic.runReady, run.runId) || hinted())).toBe(true);
       const claim = await claimRun(journal, run.runId);
-      await journal.commitStep(stepCommit(claim, { status: "completed", result: null, events: [claim.inbox[0]!.event, { kind: "run_completed", result: null }] }));
+      await journal.commitStep(
+        stepCommit(claim, {
+          status: "completed",
+          result: null,
+          events: [claim.inbox[0]!.event, { kind: "run_completed", result: null }],
+        }),
+      );
       expect(await eventually(() => has(NotifyTopic.runFinished, run.runId))).toBe(true);
       unsubscribe.forEach((stop) => stop());
       const count = seen.length;
@@ -208,14 +287,22 @@ export function wakeupsConformance(h: HarnessRef): void {
       const { journal, advance } = h();
       expect(await journal.nextDueAt()).toBeUndefined();
       const run = await start(journal);
-      const { result } = await stepOnce(journal, run.runId, { timers: [{ identity: "sleep:#0@0", delayMs: 50_000 }] });
+      const { result } = await stepOnce(journal, run.runId, {
+        timers: [{ identity: "sleep:#0@0", delayMs: 50_000 }],
+      });
       expect(await journal.nextDueAt()).toBe(result.now + 50_000);
-      const runId = await runWithTasks(journal, [task("activity:act#0@0", "act", [], options({ startToCloseMs: 20_000 }))]);
+      const runId = await runWithTasks(journal, [
+        task("activity:act#0@0", "act", [], options({ startToCloseMs: 20_000 })),
+      ]);
       const due = await journal.nextDueAt();
       expect(due).toBeLessThanOrEqual(await journal.now());
       const claim = await claimTask(journal, runId, "activity:act#0@0");
       expect(await journal.nextDueAt()).toBe(claim.deadline);
-      await journal.finishTask(claim, { kind: "retry", error: { name: "Error", message: "x" }, delayMs: 7_000 });
+      await journal.finishTask(claim, {
+        kind: "retry",
+        error: { name: "Error", message: "x" },
+        delayMs: 7_000,
+      });
       const retryAt = await journal.nextDueAt();
       const now = await journal.now();
       expect(retryAt).toBeGreaterThanOrEqual(now + 6_000);

@@ -12,17 +12,23 @@ export interface OrderInput {
   readonly chargeFailures?: number;
 }
 
-export type OrderResult = { readonly status: "shipped"; readonly trackingId: string; readonly chargeId: string } | { readonly status: "refunded"; readonly reason: "fraud_rejected" | "review_timed_out" };
+export type OrderResult =
+  | { readonly status: "shipped"; readonly trackingId: string; readonly chargeId: string }
+  | { readonly status: "refunded"; readonly reason: "fraud_rejected" | "review_timed_out" };
 
 /** What the activities did, in order (reset it per test with `ledger.length = 0`). */
 export const ledger: string[] = [];
 
 export const validation = {
-  check: defineActivity("validation.check", async (items: OrderInput["items"]) => {
-    if (items.length === 0) throw Object.assign(new Error("empty order"), { name: "InvalidOrder" });
-    ledger.push("validate");
-    return { total: items.reduce((sum, item) => sum + item.price * item.quantity, 0) };
-  }, { retry: { nonRetryableErrors: ["InvalidOrder"] } }),
+  check: defineActivity(
+    "validation.check",
+    async (items: OrderInput["items"]) => {
+      if (items.length === 0) throw Object.assign(new Error("empty order"), { name: "InvalidOrder" });
+      ledger.push("validate");
+      return { total: items.reduce((sum, item) => sum + item.price * item.quantity, 0) };
+    },
+    { retry: { nonRetryableErrors: ["InvalidOrder"] } },
+  ),
 };
 
 export const payments = {
@@ -60,22 +66,37 @@ export const orderCursors = [
   "activity:fulfillment.ship#0",
 ] as const;
 
-export const orderFlow = workflow.stamped({ format: 1, versionHash: "order-v1", cursors: orderCursors, file: "test/order.workflow.ts", line: 1 })(
-  "order",
-  { version: 1 },
-  async ({ orderId, items, chargeFailures }: OrderInput): Promise<OrderResult> => {
-    const validated = await activity.at("activity:validation.check#0")(validation.check, items);
-    const receipt = await activity.at("activity:payments.charge#0")(payments.charge, orderId, validated.total, chargeFailures ?? 0);
-    const review = await signal.at("signal:fraud_review#0")<"approved" | "rejected">("fraud_review", { timeout: hours(24) });
-    if (isTimeout(review) || review === "rejected") {
-      await activity.at("activity:payments.refund#0")(payments.refund, receipt.chargeId);
-      return { status: "refunded", reason: isTimeout(review) ? "review_timed_out" : "fraud_rejected" };
-    }
-    const shipment = await activity.at("activity:fulfillment.ship#0")(fulfillment.ship, orderId);
-    return { status: "shipped", trackingId: shipment.trackingId, chargeId: receipt.chargeId };
-  },
-);
+export const orderFlow = workflow.stamped({
+  format: 1,
+  versionHash: "order-v1",
+  cursors: orderCursors,
+  file: "test/order.workflow.ts",
+  line: 1,
+})("order", { version: 1 }, async ({ orderId, items, chargeFailures }: OrderInput): Promise<OrderResult> => {
+  const validated = await activity.at("activity:validation.check#0")(validation.check, items);
+  const receipt = await activity.at("activity:payments.charge#0")(
+    payments.charge,
+    orderId,
+    validated.total,
+    chargeFailures ?? 0,
+  );
+  const review = await signal.at("signal:fraud_review#0")<"approved" | "rejected">("fraud_review", {
+    timeout: hours(24),
+  });
+  if (isTimeout(review) || review === "rejected") {
+    await activity.at("activity:payments.refund#0")(payments.refund, receipt.chargeId);
+    return { status: "refunded", reason: isTimeout(review) ? "review_timed_out" : "fraud_rejected" };
+  }
+  const shipment = await activity.at("activity:fulfillment.ship#0")(fulfillment.ship, orderId);
+  return { status: "shipped", trackingId: shipment.trackingId, chargeId: receipt.chargeId };
+});
 
 export const orderActivities = [validation.check, payments.charge, payments.refund, fulfillment.ship];
 
-export const sampleOrder: OrderInput = { orderId: "o-1", items: [{ sku: "book", price: 15, quantity: 2 }, { sku: "mug", price: 8, quantity: 1 }] };
+export const sampleOrder: OrderInput = {
+  orderId: "o-1",
+  items: [
+    { sku: "book", price: 15, quantity: 2 },
+    { sku: "mug", price: 8, quantity: 1 },
+  ],
+};

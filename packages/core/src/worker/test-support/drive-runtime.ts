@@ -5,7 +5,10 @@ import { createEngineRuntime, type EngineRuntime, type EngineRuntimeOptions } fr
  * Test support: an engine runtime (the engine without its loops) plus a `drive()` that runs
  * rounds of timers, tasks and steps until nothing happens, so engine tests are deterministic.
  */
-export function testRuntime(journal: Journal, options: Partial<EngineRuntimeOptions> & Pick<EngineRuntimeOptions, "workflows">) {
+export function testRuntime(
+  journal: Journal,
+  options: Partial<EngineRuntimeOptions> & Pick<EngineRuntimeOptions, "workflows">,
+) {
   const runtime: EngineRuntime = createEngineRuntime({
     journal,
     activities: [],
@@ -39,7 +42,10 @@ export function testRuntime(journal: Journal, options: Partial<EngineRuntimeOpti
 }
 
 /** Test support: a journal that counts calls per method (and can run a hook before one). */
-export function instrumented<J extends Journal>(journal: J, hooks: { beforeCommit?: () => Promise<void> } = {}) {
+export function instrumented<J extends Journal>(
+  journal: J,
+  hooks: { beforeCommit?: () => Promise<void> } = {},
+) {
   const calls = new Map<string, number>();
   const proxy = new Proxy(journal, {
     get(target, property, receiver) {

@@ -14,9 +14,20 @@ export async function seedTask(
   args: readonly unknown[],
   options: ActivityOptions<never> = {},
 ): Promise<{ runId: string; identity: string; options: ResolvedActivityOptions }> {
-  const { run } = await journal.startRun({ namespace: "default", workflowName: "seed", versionHash: "v", input: null });
-  const [claim] = await journal.claimRuns({ owner: "seeder", limit: 1, leaseMs: 60_000, workflowNames: ["seed"] });
-  if (claim === undefined || claim.run.runId !== run.runId) throw new Error("seedTask: could not claim the seeded run");
+  const { run } = await journal.startRun({
+    namespace: "default",
+    workflowName: "seed",
+    versionHash: "v",
+    input: null,
+  });
+  const [claim] = await journal.claimRuns({
+    owner: "seeder",
+    limit: 1,
+    leaseMs: 60_000,
+    workflowNames: ["seed"],
+  });
+  if (claim === undefined || claim.run.runId !== run.runId)
+    throw new Error("seedTask: could not claim the seeded run");
   const identity = `activity:${activityName}#0@0`;
   const resolved = resolveActivityOptions(options);
   const encodedArgs: Encoded = encode([...args], "args");
@@ -36,7 +47,12 @@ export async function seedTask(
 
 /** Test support: the resolution events waiting in the seeded run's inbox (claims it briefly). */
 export async function inboxOf(journal: Journal, runId: string): Promise<ResolutionEvent[]> {
-  const claims: RunClaim[] = await journal.claimRuns({ owner: "inspector", limit: 100, leaseMs: 1, workflowNames: ["seed"] });
+  const claims: RunClaim[] = await journal.claimRuns({
+    owner: "inspector",
+    limit: 100,
+    leaseMs: 1,
+    workflowNames: ["seed"],
+  });
   const mine = claims.find((c) => c.run.runId === runId);
   for (const claim of claims) await journal.releaseRun(claim.lease);
   return mine?.inbox.map((item) => item.event) ?? [];

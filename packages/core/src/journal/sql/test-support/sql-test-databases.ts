@@ -3,7 +3,10 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { Journal } from "../../journal.ts";
-import type { JournalConformanceFactory, JournalHarness } from "../../../testing/conformance/conformance-harness.ts";
+import type {
+  JournalConformanceFactory,
+  JournalHarness,
+} from "../../../testing/conformance/conformance-harness.ts";
 import type { createPgliteNotifier } from "../pg-notifier.ts";
 import { keepPoolAlive } from "../../open-journal.ts";
 import type { SqlExecutor } from "../sql-fragments.ts";
@@ -61,14 +64,27 @@ export async function memoryPglite(): Promise<{ pglite: PGlite; db: SqlExecutor 
  */
 export async function emptyJournal(db: SqlExecutor): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    for (const table of ["inbox", "tasks", "timers", "signal_deliveries", "history_snapshots", "events", "idempotency", "runs", "test_clock_offset"]) {
+    for (const table of [
+      "inbox",
+      "tasks",
+      "timers",
+      "signal_deliveries",
+      "history_snapshots",
+      "events",
+      "idempotency",
+      "runs",
+      "test_clock_offset",
+    ]) {
       await sql.raw(`DELETE FROM continuum.${table}`).execute(tx);
     }
   });
 }
 
 /** Conformance factory on one migrated database: each harness starts from empty tables. */
-export function factoryOn(db: SqlExecutor, makeNotifier: () => ReturnType<typeof createPgliteNotifier>): JournalConformanceFactory {
+export function factoryOn(
+  db: SqlExecutor,
+  makeNotifier: () => ReturnType<typeof createPgliteNotifier>,
+): JournalConformanceFactory {
   return {
     async create(): Promise<JournalHarness> {
       await emptyJournal(db);
