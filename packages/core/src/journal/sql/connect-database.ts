@@ -64,6 +64,8 @@ export async function openPglite(
     close: async () => {
       try {
         await db.destroy();
+        // Kysely closes PGlite only when a query ever ran; the lock must outlive the instance.
+        if (!pglite.closed) await pglite.close();
       } finally {
         lock?.release();
       }
