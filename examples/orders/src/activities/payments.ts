@@ -2,7 +2,7 @@ import { activityContext, defineActivity } from "@continuum/core";
 
 /**
  * How many times the payment provider "times out" for an order before it accepts the charge:
- * derived from the order id, so every run of the example shows the same story.
+ * derived from the order id, so an order tells the same story every time it runs.
  */
 export function transientFailuresFor(orderId: string): number {
   let hash = 0;

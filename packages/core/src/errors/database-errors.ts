@@ -43,3 +43,42 @@ export class SchemaNotMigratedError extends ContinuumError<{
     );
   }
 }
+
+/** Who holds an embedded data directory, as recorded in its lock file. */
+export interface DataDirHolder {
+  readonly pid: number;
+  readonly hostname: string;
+  /** When the holder opened the directory (ISO 8601). */
+  readonly since: string;
+}
+
+/** Where the holder of a locked data directory runs, seen from the process that was refused. */
+export type DataDirHolderPlace = "this_process" | "this_host" | "other_host";
+
+/**
+ * An embedded (PGlite) data directory is already open in another process, or in this one. One
+ * PGlite instance per directory: a second one would write the same files without seeing the
+ * first one's runs, signals or locks.
+ */
+export class DataDirLockedError extends ContinuumError<
+  DataDirHolder & { dataDir: string; lockFile: string; place: DataDirHolderPlace }
+> {
+  constructor(dataDir: string, lockFile: string, holder: DataDirHolder, place: DataDirHolderPlace) {
+    const who =
+      place === "this_process"
+        ? `this process (pid ${holder.pid})`
+        : `pid ${holder.pid}${place === "other_host" ? ` on host ${holder.hostname}` : ""}`;
+    super(
+      ErrorCode.DataDirLocked,
+      `the embedded database in ${dataDir} is already open in ${who}, since ${holder.since}`,
+      {
+        data: { dataDir, lockFile, ...holder, place },
+        hint:
+          place === "this_process"
+            ? "share the journal already open, or close it before opening the directory again; for several processes use PostgreSQL (DATABASE_URL)"
+            : `an embedded data directory serves one process at a time: use PostgreSQL (DATABASE_URL) for several processes, or stop ${who}` +
+              ` (if that is no Continuum process, delete ${lockFile})`,
+      },
+    );
+  }
+}

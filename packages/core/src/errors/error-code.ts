@@ -56,5 +56,7 @@ export const ErrorCode = {
   SignalWaitReplaced: "CTM_SIGNAL_WAIT_REPLACED",
   // sticky fast path (appended)
   InboxNotEmpty: "CTM_INBOX_NOT_EMPTY",
+  // embedded database (appended)
+  DataDirLocked: "CTM_DATA_DIR_LOCKED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -42,7 +42,13 @@ describe("openJournal", () => {
       code: ErrorCode.SchemaNotMigrated,
       data: { applied: 0 },
     });
-    const journal = await openJournal({ url: database.url, migrate: true });
+    const steps: string[] = [];
+    const journal = await openJournal({
+      url: database.url,
+      migrate: true,
+      onProgress: (step) => steps.push(step.kind),
+    });
+    expect(steps).toEqual(["migrating", "ready"]);
     try {
       const seen: string[] = [];
       journal.notifier.subscribe(NotifyTopic.runReady, (id) => seen.push(id));

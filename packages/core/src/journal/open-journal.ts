@@ -9,6 +9,7 @@ import { createPgliteNotifier, createPgNotifier } from "./sql/pg-notifier.ts";
 import type { SqlExecutor } from "./sql/sql-fragments.ts";
 import { createSqlJournal } from "./sql/sql-journal.ts";
 import { connectPool, defaultDataDir, openPglite, redactUrl } from "./sql/connect-database.ts";
+import { progressListener, type OpenJournalProgressListener } from "./open-progress.ts";
 
 export { keepPoolAlive, redactUrl } from "./sql/connect-database.ts";
 
@@ -39,6 +40,11 @@ export interface OpenJournalOptions {
    * keep prepared statements (PgBouncer in transaction mode before 1.21).
    */
   readonly preparedStatements?: boolean;
+  /**
+   * Told each step of the open (`creating`, `lock_taken_over`, `migrating`, `ready`; see
+   * `OpenJournalProgress`), e.g. to explain the seconds a first embedded start takes.
+   */
+  readonly onProgress?: OpenJournalProgressListener;
 }
 
 /**
@@ -83,12 +89,13 @@ async function openServerJournal(options: OpenJournalOptions, url: string | unde
         : {}),
     });
   const ownsPool = options.pool === undefined;
+  const started = performance.now();
   const db = await connectPool(pool, shown, ownsPool, prepared);
   const destroy = async (): Promise<void> => {
     if (ownsPool) await db.destroy();
   };
   try {
-    await prepareSchema(db, shown, options.migrate ?? false, options.partitionMonthsAhead ?? 3);
+    await prepareSchema(db, shown, options.migrate ?? false, options, started);
   } catch (error) {
     await destroy();
     throw error;
@@ -100,17 +107,18 @@ async function openServerJournal(options: OpenJournalOptions, url: string | unde
 }
 
 async function openEmbeddedJournal(options: OpenJournalOptions): Promise<Journal> {
+  const started = performance.now();
   const dataDir = options.dataDir ?? defaultDataDir();
-  const { pglite, db } = await openPglite(dataDir);
+  const { pglite, db, close } = await openPglite(dataDir, progressListener(options.onProgress));
   try {
-    await prepareSchema(db, dataDir, options.migrate ?? true, options.partitionMonthsAhead ?? 3);
+    await prepareSchema(db, dataDir, options.migrate ?? true, options, started);
   } catch (error) {
-    await db.destroy();
+    await close();
     throw error;
   }
   return createSqlJournal(db, {
     notifier: createPgliteNotifier(pglite),
-    onClose: () => db.destroy(),
+    onClose: close,
     target: dataDir,
   });
 }
@@ -122,7 +130,7 @@ async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions): Promi
   } catch (error) {
     throw new DatabaseUnavailableError(shown, error instanceof Error ? error.message : String(error), error);
   }
-  await prepareSchema(db, shown, options.migrate ?? false, options.partitionMonthsAhead ?? 3);
+  await prepareSchema(db, shown, options.migrate ?? false, options, performance.now());
   const listenTo: pg.ClientConfig | undefined =
     options.url !== undefined
       ? { connectionString: options.url }
@@ -136,24 +144,32 @@ async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions): Promi
   return createSqlJournal(db, { notifier, target: shown });
 }
 
-/** Migrates (or checks the schema is current), then makes sure this month's partitions exist. */
+/**
+ * Migrates (or checks the schema is current), then makes sure this month's partitions exist;
+ * reports `migrating` and `ready` to `options.onProgress`.
+ */
 async function prepareSchema(
   db: SqlExecutor,
   shown: string,
   migrateOnOpen: boolean,
-  monthsAhead: number,
+  options: OpenJournalOptions,
+  started: number,
 ): Promise<void> {
+  const onProgress = progressListener(options.onProgress);
+  const monthsAhead = options.partitionMonthsAhead ?? 3;
   const migrations = loadMigrations();
+  const required = requiredSchemaVersion(migrations);
+  let version = Math.max(0, ...(await appliedMigrations(db)).keys());
+  let applied: string[] = [];
   if (migrateOnOpen) {
-    await migrate(db, migrations);
-  } else {
-    const applied = await appliedMigrations(db);
-    const version = Math.max(0, ...applied.keys());
-    const required = requiredSchemaVersion(migrations);
-    if (version < required) throw new SchemaNotMigratedError(shown, version, required);
+    if (version < required) onProgress({ kind: "migrating", target: shown, from: version, to: required });
+    ({ applied, version } = await migrate(db, migrations));
+  } else if (version < required) {
+    throw new SchemaNotMigratedError(shown, version, required);
   }
   if (monthsAhead > 0)
     await sql`SELECT continuum.ensure_event_partitions(continuum.now()::date, ${monthsAhead}::int)`.execute(
       db,
     );
+  onProgress({ kind: "ready", target: shown, version, applied, elapsedMs: performance.now() - started });
 }

@@ -1,9 +1,11 @@
-import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import type pg from "pg";
-import { DatabaseUnavailableError } from "../../errors/index.ts";
+import { DatabaseUnavailableError, isContinuumError } from "../../errors/index.ts";
+import type { OpenJournalProgressListener } from "../open-progress.ts";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { preparedStatementPool } from "./prepared-statements.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 
@@ -12,25 +14,69 @@ export function defaultDataDir(): string {
   return resolve(".continuum/pgdata");
 }
 
+/** An open embedded database: close it with `close()`, which also releases the directory's lock. */
+export interface EmbeddedDatabase {
+  readonly pglite: PGlite;
+  readonly db: SqlExecutor;
+  /** Destroys `db` (closing PGlite), then releases the data directory's lock. */
+  close(): Promise<void>;
+}
+
 /**
  * Opens embedded PGlite on `dataDir` (created if missing; `memory://` keeps it in memory).
- * Throws `DatabaseUnavailableError` naming the directory when it cannot be opened (another
- * process holding it, no permission, a data directory from an incompatible version).
+ * A directory is first locked for this process (see data-dir-lock.ts): a second opener gets
+ * `DataDirLockedError` naming the holder, instead of a second PGlite that silently never
+ * sees the first one's runs. Throws `DatabaseUnavailableError` naming the directory when it
+ * cannot be opened otherwise (no permission, a data directory from an incompatible version).
  */
-export async function openPglite(dataDir: string): Promise<{ pglite: PGlite; db: SqlExecutor }> {
+export async function openPglite(
+  dataDir: string,
+  onProgress: OpenJournalProgressListener = () => {},
+): Promise<EmbeddedDatabase> {
+  const directory = localDirectory(dataDir);
+  let lock: DataDirLock | undefined;
   let pglite: PGlite;
   try {
-    if (!dataDir.includes("://")) mkdirSync(dataDir, { recursive: true });
+    if (directory !== undefined) {
+      mkdirSync(directory, { recursive: true });
+      lock = await lockDataDir(directory, {
+        onStaleLock: (previous) => onProgress({ kind: "lock_taken_over", target: dataDir, previous }),
+      });
+      if (!existsSync(join(directory, "PG_VERSION"))) onProgress({ kind: "creating", target: dataDir });
+    } else if (dataDir.startsWith("memory://")) {
+      onProgress({ kind: "creating", target: dataDir });
+    }
     pglite = new PGlite(dataDir);
     await pglite.waitReady;
   } catch (error) {
+    lock?.release();
+    if (isContinuumError(error)) throw error;
     throw new DatabaseUnavailableError(
       dataDir,
       error instanceof Error ? error.message : String(error),
       error,
     );
   }
-  return { pglite, db: new Kysely<Record<string, never>>({ dialect: new PGliteDialect({ pglite }) }) };
+  const db = new Kysely<Record<string, never>>({ dialect: new PGliteDialect({ pglite }) });
+  return {
+    pglite,
+    db,
+    close: async () => {
+      try {
+        await db.destroy();
+        // Kysely closes PGlite only when a query ever ran; the lock must outlive the instance.
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+/** The file-system directory behind a PGlite data dir (`file://` prefix or a plain path), if any. */
+function localDirectory(dataDir: string): string | undefined {
+  if (dataDir.startsWith("file://")) return dataDir.slice("file://".length);
+  return dataDir.includes("://") ? undefined : dataDir;
 }
 
 /**

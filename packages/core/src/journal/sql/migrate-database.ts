@@ -1,6 +1,7 @@
 import pg from "pg";
 import { connectPool, defaultDataDir, openPglite, redactUrl } from "./connect-database.ts";
 import { migrate, type MigrateResult } from "./migrator.ts";
+import { progressListener } from "../open-progress.ts";
 
 /** Where `migrateDatabase` applies the migrations. */
 export interface MigrateDatabaseOptions {
@@ -37,10 +38,10 @@ export async function migrateDatabase(
     }
   }
   const dataDir = options.dataDir ?? defaultDataDir();
-  const { db } = await openPglite(dataDir);
+  const { db, close } = await openPglite(dataDir, progressListener());
   try {
     return { ...(await migrate(db)), target: dataDir };
   } finally {
-    await db.destroy();
+    await close();
   }
 }
