@@ -1,5 +1,6 @@
 import type ts from "typescript";
 import { relativeFile, type ResolvedOptions } from "../options.ts";
+import { apiModulesOf } from "../syntax/api-modules.ts";
 import { importsWorkflowApi } from "../syntax/api-reference.ts";
 import { Directive, readDirectives } from "../syntax/directives.ts";
 import { matchesAnyGlob } from "../syntax/glob.ts";
@@ -14,8 +15,8 @@ export function isTransformableFileName(fileName: string): boolean {
 }
 
 /**
- * Classifies a file from its directives, the option globs and its API imports. Syntax only,
- * so every entry point agrees.
+ * Classifies a file from its directives, the option globs and its API imports (through facades
+ * and `paths` aliases). Syntax and module resolution only, so every entry point agrees.
  *
  * @example
  * ```ts
@@ -32,5 +33,5 @@ export function classifyFile(sf: ts.SourceFile, options: ResolvedOptions): FileK
   if (options.workflowFiles.length > 0 && matchesAnyGlob(rel, options.workflowFiles))
     return FileKind.workflow;
   if (options.pureModules.length > 0 && matchesAnyGlob(rel, options.pureModules)) return FileKind.pure;
-  return importsWorkflowApi(sf) ? FileKind.workflow : FileKind.other;
+  return importsWorkflowApi(sf, apiModulesOf(options)) ? FileKind.workflow : FileKind.other;
 }

@@ -1,5 +1,6 @@
 import ts from "typescript";
 import { classifyFile, FileKind } from "../classify/file-kind.ts";
+import { apiModulesOf } from "../syntax/api-modules.ts";
 import { relativeFile, type ResolvedOptions } from "../options.ts";
 import { computeIdentities, type FileIdentities } from "./compute-identities.ts";
 import type { WorkflowStampLike } from "./workflow-stamp.ts";
@@ -70,7 +71,11 @@ export function createRewriteTransformer(config: RewriteConfig): ts.TransformerF
   return (context) => (sf) => {
     const original = (ts.getOriginalNode(sf) as ts.SourceFile | undefined) ?? sf;
     if (classifyFile(original, config.options) === FileKind.other) return sf;
-    const identities = computeIdentities(original, relativeFile(config.options, original.fileName));
+    const identities = computeIdentities(
+      original,
+      relativeFile(config.options, original.fileName),
+      apiModulesOf(config.options),
+    );
     config.onFile?.(identities);
     return rewriteSourceFile(sf, identities, context);
   };
