@@ -161,6 +161,39 @@ describe("facades and paths aliases of the workflow API", () => {
     expect(project.read("dist/continuum.js")).toBe('export * from "@continuum/core";\n');
   });
 
+  it("tspc asks the type checker where syntax cannot tell (an ambient module facade); vite warns instead", () => {
+    const ambient = `import { sleep, workflow } from "@app/ambient";
+
+export const d = workflow("d", { version: 1 }, async (id: string) => {
+  await sleep(5);
+  return id;
+});
+`;
+    project.write(
+      "src/ambient.d.ts",
+      'declare module "@app/ambient" {\n  export * from "@continuum/core";\n}\n',
+    );
+    project.write("src/d.workflow.ts", ambient);
+    try {
+      const r = tspc(project, "-p", ".");
+      expect(r.out).toBe("");
+      expect(stampsIn(project.read("dist/d.workflow.js")).map((st) => st.cursors)).toEqual([["sleep:#0"]]);
+      const warnings: string[] = [];
+      const vite = continuum();
+      vite.configResolved({ root: project.dir, command: "serve" });
+      const out = vite.transform.call(
+        { warn: (m: string) => warnings.push(m) },
+        ambient,
+        path.join(project.dir, "src/d.workflow.ts"),
+      );
+      expect(out).toBeNull();
+      expect(warnings).toEqual([expect.stringContaining("CTM1520: ")]);
+    } finally {
+      rmSync(path.join(project.dir, "src/ambient.d.ts"));
+      rmSync(path.join(project.dir, "src/d.workflow.ts"));
+    }
+  });
+
   it("renaming the namespace or the named alias changes no identity; retargeting does", () => {
     const options = resolveOptions({}, project.dir);
     const stampOf = (file: string, text: string) => {

@@ -58,7 +58,7 @@ export function createCheckSession(options: ResolvedOptions, program?: ts.Progra
     program,
     resolver: createReferenceResolver(program),
     modules: createModuleClassifier(options, program),
-    api: apiModulesOf(options),
+    api: apiModulesOf(options, program),
   };
 }
 
@@ -162,8 +162,8 @@ function reportEffectsInside(fn: ts.Node, context: CheckContext): void {
  */
 export function checkSourceFile(sf: ts.SourceFile, session: CheckSession): ContinuumDiagnostic[] {
   // a file the transformer leaves alone is only looked at for a workflow it cannot stamp (CTM1520)
-  if (classifyFile(sf, session.options) === FileKind.other)
-    return unstampedWorkflowWarnings(sf, session.options);
+  if (classifyFile(sf, session.options, session.api) === FileKind.other)
+    return unstampedWorkflowWarnings(sf, session.options, session.api);
   const diagnostics: ContinuumDiagnostic[] = [];
   const seen = new Set<string>();
   const checker = session.program?.getTypeChecker();

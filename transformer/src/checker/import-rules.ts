@@ -149,9 +149,7 @@ function checkCallee(
   );
   if (kind !== ModuleKind.opaque) return;
   // a binding a facade re-exports from the API (`hours` from "./continuum.ts") is the API
-  const first = root.binding.imported === "*" ? root.members[0] : root.binding.imported;
-  if (first !== undefined && context.api.exportOf(root.binding.module, first, sf.fileName) !== undefined)
-    return;
+  if (apiExportOf(target, context.api) !== undefined) return;
   if (isActivity) {
     context.report(node, "CTM1505", `\`${target.getText(sf)}\``);
     return;

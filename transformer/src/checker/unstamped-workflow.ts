@@ -1,6 +1,6 @@
 import ts from "typescript";
 import { relativeFile, type ResolvedOptions } from "../options.ts";
-import { apiModulesOf } from "../syntax/api-modules.ts";
+import { apiModulesOf, type ApiModules } from "../syntax/api-modules.ts";
 import { matchesAnyGlob } from "../syntax/glob.ts";
 import { importBindingOf, lookupIdentifier, skipOuter, type ImportBinding } from "../syntax/scope.ts";
 import { diagnosticAt, type ContinuumDiagnostic } from "./continuum-diagnostic.ts";
@@ -39,11 +39,11 @@ function workflowLikeCallee(call: ts.CallExpression): ImportBinding | undefined 
 export function unstampedWorkflowWarnings(
   sf: ts.SourceFile,
   options: ResolvedOptions,
+  api: ApiModules = apiModulesOf(options),
 ): ContinuumDiagnostic[] {
   if (!sf.text.includes(WORKFLOW)) return [];
   if (options.exclude.length > 0 && matchesAnyGlob(relativeFile(options, sf.fileName), options.exclude))
     return [];
-  const api = apiModulesOf(options);
   const notApi = (binding: ImportBinding, name: string): boolean =>
     api.exportOf(binding.module, name, sf.fileName) === undefined;
   const found: ContinuumDiagnostic[] = [];

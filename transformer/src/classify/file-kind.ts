@@ -1,6 +1,6 @@
 import type ts from "typescript";
 import { relativeFile, type ResolvedOptions } from "../options.ts";
-import { apiModulesOf } from "../syntax/api-modules.ts";
+import { apiModulesOf, type ApiModules } from "../syntax/api-modules.ts";
 import { importsWorkflowApi } from "../syntax/api-reference.ts";
 import { Directive, readDirectives } from "../syntax/directives.ts";
 import { matchesAnyGlob } from "../syntax/glob.ts";
@@ -23,7 +23,11 @@ export function isTransformableFileName(fileName: string): boolean {
  * classifyFile(sf, resolveOptions({ pureModules: ["src/lib/**"] }, process.cwd())); // "pure" | ...
  * ```
  */
-export function classifyFile(sf: ts.SourceFile, options: ResolvedOptions): FileKind {
+export function classifyFile(
+  sf: ts.SourceFile,
+  options: ResolvedOptions,
+  api: ApiModules = apiModulesOf(options),
+): FileKind {
   if (!isTransformableFileName(sf.fileName)) return FileKind.other;
   const rel = relativeFile(options, sf.fileName);
   if (options.exclude.length > 0 && matchesAnyGlob(rel, options.exclude)) return FileKind.other;
@@ -33,5 +37,5 @@ export function classifyFile(sf: ts.SourceFile, options: ResolvedOptions): FileK
   if (options.workflowFiles.length > 0 && matchesAnyGlob(rel, options.workflowFiles))
     return FileKind.workflow;
   if (options.pureModules.length > 0 && matchesAnyGlob(rel, options.pureModules)) return FileKind.pure;
-  return importsWorkflowApi(sf, apiModulesOf(options)) ? FileKind.workflow : FileKind.other;
+  return importsWorkflowApi(sf, api) ? FileKind.workflow : FileKind.other;
 }

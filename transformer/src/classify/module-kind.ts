@@ -41,14 +41,14 @@ export interface ModuleClassifier {
  */
 export function createModuleClassifier(options: ResolvedOptions, program?: ts.Program): ModuleClassifier {
   const cache = new Map<string, ModuleKind>();
-  const api = apiModulesOf(options);
+  const api = apiModulesOf(options, program);
   const fileKinds = new Map<string, FileKind>();
   const kindOfFile = (fileName: string): FileKind => {
     const known = fileKinds.get(fileName);
     if (known !== undefined) return known;
     let kind: FileKind = FileKind.other;
     const fromProgram = program?.getSourceFile(fileName);
-    if (fromProgram) kind = classifyFile(fromProgram, options);
+    if (fromProgram) kind = classifyFile(fromProgram, options, api);
     else if (isTransformableFileName(fileName) && existsSync(fileName)) {
       kind = classifyFile(
         ts.createSourceFile(fileName, readFileSync(fileName, "utf8"), ts.ScriptTarget.Latest, true),

@@ -52,6 +52,12 @@ export interface ApiModules {
    * segment of the specifier when it resolves to no source file. Never the local alias.
    */
   moduleName(specifier: string, fromFile: string): string;
+  /**
+   * With a type checker only (tspc, editor): the canonical API export a name finally denotes,
+   * following aliases through anything the checker sees (an ambient `declare module` facade, an
+   * `export import`, a `const act = activity` in a facade). Consulted where syntax answers no.
+   */
+  readonly exportOfNode?: (node: ts.Node) => string | undefined;
 }
 
 function lookupIn(map: ApiExportMap | undefined, name: string): string | undefined {
@@ -204,18 +210,82 @@ export function createApiModules(resolver: ModuleResolver): ApiModules {
 }
 
 const perOptions = new WeakMap<ResolvedOptions, ApiModules>();
+const perProgram = new WeakMap<ts.Program, WeakMap<ResolvedOptions, ApiModules>>();
+const MAX_ALIAS_DEPTH = 8;
+
+/** The checker half of {@link ApiModules.exportOfNode}: API declarations by symbol, built on first use. */
+function checkerLookup(program: ts.Program): (node: ts.Node) => string | undefined {
+  const checker = program.getTypeChecker();
+  let apiSymbols: Map<ts.Symbol, string> | undefined;
+  const build = (fromFile: string): Map<ts.Symbol, string> => {
+    const modules: ts.Symbol[] = checker
+      .getAmbientModules()
+      .filter((m) => API_MODULE_NAMES.has(m.name.replace(/^"|"$/g, "")));
+    for (const name of API_MODULE_NAMES) {
+      const resolved = ts.resolveModuleName(
+        name,
+        fromFile,
+        program.getCompilerOptions(),
+        ts.sys,
+      ).resolvedModule;
+      const sf = resolved ? program.getSourceFile(resolved.resolvedFileName) : undefined;
+      const symbol = sf ? checker.getSymbolAtLocation(sf) : undefined;
+      if (symbol) modules.push(symbol);
+    }
+    const map = new Map<ts.Symbol, string>();
+    for (const module of modules) {
+      for (const exported of checker.getExportsOfModule(module)) {
+        const target = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+        if (!map.has(target)) map.set(target, exported.name);
+      }
+    }
+    return map;
+  };
+  return (node) => {
+    apiSymbols ??= build(node.getSourceFile().fileName);
+    let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
+    for (let depth = 0; symbol && depth < MAX_ALIAS_DEPTH; depth++) {
+      if (symbol.flags & ts.SymbolFlags.Alias) symbol = checker.getAliasedSymbol(symbol);
+      const hit = apiSymbols.get(symbol);
+      if (hit !== undefined) return hit;
+      // `export const act = activity` (a facade that aliases through a constant)
+      const decl = symbol.valueDeclaration;
+      if (
+        !decl ||
+        !ts.isVariableDeclaration(decl) ||
+        !decl.initializer ||
+        !ts.isVariableDeclarationList(decl.parent) ||
+        !(decl.parent.flags & ts.NodeFlags.Const)
+      )
+        return undefined;
+      const init = decl.initializer;
+      if (!ts.isIdentifier(init) && !ts.isPropertyAccessExpression(init)) return undefined;
+      symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(init) ? init.name : init);
+    }
+    return undefined;
+  };
+}
 
 /**
  * The {@link ApiModules} of a set of options, created on first use: resolution follows the
  * program's compiler options when the entry point has a program (tspc, editor), else the
- * project's tsconfig (vite, node loader), so all of them resolve `paths` aliases alike.
+ * project's tsconfig (vite, node loader), so all of them resolve `paths` aliases alike. With
+ * `program`, names syntax cannot place are also asked of the type checker (tspc, editor).
  */
-export function apiModulesOf(options: ResolvedOptions): ApiModules {
+export function apiModulesOf(options: ResolvedOptions, program?: ts.Program): ApiModules {
   let api = perOptions.get(options);
   if (!api) {
     const compilerOptions = options.compilerOptions ?? loadCompilerOptions(options.rootDir, options.tsconfig);
     api = createApiModules(createModuleResolver(compilerOptions));
     perOptions.set(options, api);
   }
-  return api;
+  if (!program) return api;
+  let forProgram = perProgram.get(program);
+  if (!forProgram) perProgram.set(program, (forProgram = new WeakMap()));
+  let withChecker = forProgram.get(options);
+  if (!withChecker) {
+    withChecker = { ...api, exportOfNode: checkerLookup(program) };
+    forProgram.set(options, withChecker);
+  }
+  return withChecker;
 }

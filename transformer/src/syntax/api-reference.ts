@@ -40,6 +40,17 @@ export function isEffectKind(name: string): name is EffectKindName {
  */
 export function apiExportOf(expression: ts.Expression, api: ApiModules): string | undefined {
   const e = skipOuter(expression);
+  const fromSyntax = apiExportFromSyntax(e, api);
+  if (fromSyntax !== undefined || !api.exportOfNode) return fromSyntax;
+  // where syntax cannot tell: only names that come from another module (an import at the root)
+  const root = ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) ? e.expression : e;
+  if (!ts.isIdentifier(root) || !bindingOf(root) || !(ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)))
+    return undefined;
+  const canonical = api.exportOfNode(e);
+  return canonical === WHOLE_API ? undefined : canonical;
+}
+
+function apiExportFromSyntax(e: ts.Expression, api: ApiModules): string | undefined {
   if (ts.isIdentifier(e)) {
     const binding = bindingOf(e);
     if (!binding || binding.imported === "*" || binding.imported === "default") return undefined;
@@ -118,7 +129,8 @@ export function importsWorkflowApi(sf: ts.SourceFile, api: ApiModules): boolean 
     } else if (nb && ts.isNamedImports(nb)) {
       for (const s of nb.elements) {
         if (s.isTypeOnly) continue;
-        const canonical = api.exportOf(specifier, (s.propertyName ?? s.name).text, sf.fileName);
+        const canonical =
+          api.exportOf(specifier, (s.propertyName ?? s.name).text, sf.fileName) ?? api.exportOfNode?.(s.name);
         if (canonical === WHOLE_API || canonical === "workflow" || (canonical && isEffectKind(canonical)))
           return true;
       }

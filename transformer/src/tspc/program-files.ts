@@ -39,7 +39,7 @@ export function programIdentities(program: ts.Program, options: ResolvedOptions)
       (sf) =>
         !sf.isDeclarationFile &&
         !program.isSourceFileFromExternalLibrary(sf) &&
-        classifyFile(sf, options) !== FileKind.other,
+        classifyFile(sf, options, apiModulesOf(options, program)) !== FileKind.other,
     )
-    .map((sf) => computeIdentities(sf, relativeFile(options, sf.fileName), apiModulesOf(options)));
+    .map((sf) => computeIdentities(sf, relativeFile(options, sf.fileName), apiModulesOf(options, program)));
 }
