@@ -127,8 +127,12 @@ export function createApiModules(resolver: ModuleResolver): ApiModules {
     if (cached && cached.stamp === stamp) return cached.map;
     files.set(fileName, { stamp, map: undefined }); // a cycle of re-exports ends here
     const text = readFileSync(fileName, "utf8");
-    // a file without any export-from or import cannot re-export the API: skip the parse
-    const map = /\bexport\b/.test(text) ? computeMap(fileName, text, hops) : undefined;
+    // Skip the parse where no re-export of the API can be: a file without `export`, and an
+    // installed package's file that never names @continuum/ (else every import of every file
+    // would walk whole packages' declaration trees; the checker still sees those in tspc)
+    const candidate =
+      /\bexport\b/.test(text) && (!fileName.includes("/node_modules/") || text.includes("@continuum/"));
+    const map = candidate ? computeMap(fileName, text, hops) : undefined;
     files.set(fileName, { stamp, map });
     return map;
   };
