@@ -243,6 +243,13 @@ export const d = workflow("d", { version: 1 }, async (id: string) => {
         UNSTAMPED,
         path.join(project.dir, "src/lost.workflow.ts"),
       );
+      // a method named workflow on an imported object is not the API: no warning
+      const other = vite.transform.call(
+        { warn: (m: string) => warnings.push(m) },
+        'import { client } from "./client.ts";\nexport const started = client.workflow("order");\n',
+        path.join(project.dir, "src/start-order.ts"),
+      );
+      expect(other).toBeNull();
       expect(out).toBeNull();
       expect(warnings).toEqual([
         expect.stringMatching(/lost\.workflow\.ts:3:21 - warning CTM1520: .*"\.\/homegrown\.ts"/),

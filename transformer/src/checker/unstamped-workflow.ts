@@ -20,7 +20,10 @@ function workflowLikeCallee(call: ts.CallExpression): ImportBinding | undefined 
     root = callee.expression;
   const hit = root ? lookupIdentifier(root) : undefined;
   const binding = hit ? importBindingOf(hit.declaration) : undefined;
-  return binding && !binding.typeOnly ? binding : undefined;
+  if (!binding || binding.typeOnly) return undefined;
+  // `x.workflow(...)` looks like the API only on a namespace import (`client.workflow(...)` on
+  // an imported object is some other library's method)
+  return root === callee || binding.imported === "*" ? binding : undefined;
 }
 
 /**
