@@ -3,6 +3,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveOptions } from "../src/options.ts";
+import { buildManifest } from "../src/manifest/manifest.ts";
 import { computeIdentities } from "../src/rewrite/compute-identities.ts";
 import { apiModulesOf } from "../src/syntax/api-modules.ts";
 import { continuum } from "../src/vite/vite-plugin.ts";
@@ -213,6 +214,28 @@ export const d = workflow("d", { version: 1 }, async (id: string) => {
     expect(stampOf("src/b.workflow.ts", b.replaceAll("reserve", "hold"))).toEqual(
       stampOf("src/b.workflow.ts", b),
     );
+    // the whole manifest of both files is byte-identical after the renames
+    const manifestOf = (edit: (file: string, text: string) => string) =>
+      JSON.stringify(
+        buildManifest(
+          ["src/a.workflow.ts", "src/b.workflow.ts", "src/c.workflow.ts"].map((file) =>
+            computeIdentities(
+              parseFile(path.join(project.dir, file), edit(file, FILES[file] as string)),
+              file,
+              apiModulesOf(options),
+            ),
+          ),
+        ),
+      );
+    const renamed = manifestOf((_f, text) =>
+      text
+        .replaceAll("trips", "voyages")
+        .replaceAll("reserve", "hold")
+        .replace("* as travel ", "* as tr ")
+        .replaceAll("travel.book", "tr.book"),
+    );
+    expect(renamed).not.toContain("voyages");
+    expect(renamed).toBe(manifestOf((_f, text) => text));
     // the same activity reached as trips.book or as a named import: target from the module
     const retargeted = stampOf("src/a.workflow.ts", a.replace("trips.book", "trips.cancel"));
     expect(retargeted.cursors).toEqual(["sleep:#0", "activity:travel.cancel#0"]);
