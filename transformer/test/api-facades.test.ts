@@ -170,15 +170,24 @@ export const d = workflow("d", { version: 1 }, async (id: string) => {
   return id;
 });
 `;
+    const ambientNamespace = `import * as amb from "@app/ambient";
+
+export const e = amb.workflow("e", { version: 1 }, async (id: string) => {
+  await amb.sleep(5);
+  return id;
+});
+`;
     project.write(
       "src/ambient.d.ts",
       'declare module "@app/ambient" {\n  export * from "@continuum/core";\n}\n',
     );
     project.write("src/d.workflow.ts", ambient);
+    project.write("src/e.workflow.ts", ambientNamespace);
     try {
       const r = tspc(project, "-p", ".");
       expect(r.out).toBe("");
       expect(stampsIn(project.read("dist/d.workflow.js")).map((st) => st.cursors)).toEqual([["sleep:#0"]]);
+      expect(project.read("dist/e.workflow.js")).toContain('amb.sleep.at("sleep:#0")(5)');
       const warnings: string[] = [];
       const vite = continuum();
       vite.configResolved({ root: project.dir, command: "serve" });
@@ -192,6 +201,7 @@ export const d = workflow("d", { version: 1 }, async (id: string) => {
     } finally {
       rmSync(path.join(project.dir, "src/ambient.d.ts"));
       rmSync(path.join(project.dir, "src/d.workflow.ts"));
+      rmSync(path.join(project.dir, "src/e.workflow.ts"));
     }
   });
 

@@ -58,6 +58,8 @@ export interface ApiModules {
    * `export import`, a `const act = activity` in a facade). Consulted where syntax answers no.
    */
   readonly exportOfNode?: (node: ts.Node) => string | undefined;
+  /** With a type checker only: the canonical API exports a namespace import's module exports. */
+  readonly namespaceExports?: (node: ts.NamespaceImport) => readonly string[];
 }
 
 function lookupIn(map: ApiExportMap | undefined, name: string): string | undefined {
@@ -218,7 +220,7 @@ const perProgram = new WeakMap<ts.Program, WeakMap<ResolvedOptions, ApiModules>>
 const MAX_ALIAS_DEPTH = 8;
 
 /** The checker half of {@link ApiModules.exportOfNode}: API declarations by symbol, built on first use. */
-function checkerLookup(program: ts.Program): (node: ts.Node) => string | undefined {
+function checkerLookup(program: ts.Program): Required<Pick<ApiModules, "exportOfNode" | "namespaceExports">> {
   const checker = program.getTypeChecker();
   let apiSymbols: Map<ts.Symbol, string> | undefined;
   const build = (fromFile: string): Map<ts.Symbol, string> => {
@@ -245,7 +247,7 @@ function checkerLookup(program: ts.Program): (node: ts.Node) => string | undefin
     }
     return map;
   };
-  return (node) => {
+  const exportOfNode = (node: ts.Node): string | undefined => {
     apiSymbols ??= build(node.getSourceFile().fileName);
     let symbol = checker.getSymbolAtLocation(ts.isPropertyAccessExpression(node) ? node.name : node);
     for (let depth = 0; symbol && depth < MAX_ALIAS_DEPTH; depth++) {
@@ -268,6 +270,18 @@ function checkerLookup(program: ts.Program): (node: ts.Node) => string | undefin
     }
     return undefined;
   };
+  const namespaceExports = (node: ts.NamespaceImport): readonly string[] => {
+    const api = (apiSymbols ??= build(node.getSourceFile().fileName));
+    let module = checker.getSymbolAtLocation(node.name);
+    if (module && module.flags & ts.SymbolFlags.Alias) module = checker.getAliasedSymbol(module);
+    if (!module) return [];
+    return checker.getExportsOfModule(module).flatMap((exported) => {
+      const target = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+      const name = api.get(target);
+      return name === undefined ? [] : [name];
+    });
+  };
+  return { exportOfNode, namespaceExports };
 }
 
 /**
@@ -288,7 +302,7 @@ export function apiModulesOf(options: ResolvedOptions, program?: ts.Program): Ap
   if (!forProgram) perProgram.set(program, (forProgram = new WeakMap()));
   let withChecker = forProgram.get(options);
   if (!withChecker) {
-    withChecker = { ...api, exportOfNode: checkerLookup(program) };
+    withChecker = { ...api, ...checkerLookup(program) };
     forProgram.set(options, withChecker);
   }
   return withChecker;

@@ -126,6 +126,8 @@ export function importsWorkflowApi(sf: ts.SourceFile, api: ApiModules): boolean 
     const nb = clause.namedBindings;
     if (nb && ts.isNamespaceImport(nb)) {
       if (api.exportsApi(specifier, sf.fileName)) return true;
+      const viaChecker = api.namespaceExports?.(nb) ?? [];
+      if (viaChecker.some((name) => name === "workflow" || isEffectKind(name))) return true;
     } else if (nb && ts.isNamedImports(nb)) {
       for (const s of nb.elements) {
         if (s.isTypeOnly) continue;
