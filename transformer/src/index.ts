@@ -43,6 +43,14 @@ export {
 } from "./checker/continuum-diagnostic.ts";
 export { Rules, tsCodeOf, type RuleCode } from "./checker/rule-codes.ts";
 export { EFFECT_KINDS, type EffectKindName } from "./syntax/api-reference.ts";
+export { apiModulesOf, createApiModules, API_MODULE_NAMES, type ApiModules } from "./syntax/api-modules.ts";
+export {
+  createModuleResolver,
+  loadCompilerOptions,
+  type ModuleResolver,
+  type ResolvedModuleFile,
+} from "./syntax/module-resolution.ts";
+export { unstampedWorkflowWarnings } from "./checker/unstamped-workflow.ts";
 export { DeterminismError, DETERMINISM_ERROR_CODE } from "./determinism-error.ts";
 export {
   transformModule,

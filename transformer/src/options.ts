@@ -1,4 +1,5 @@
 import path from "node:path";
+import type ts from "typescript";
 
 /**
  * Options shared by every entry point (ts-patch, vite, node loader, tsserver). The same object
@@ -23,6 +24,12 @@ export interface ContinuumTransformerOptions {
   readonly rootDir?: string;
   /** Manifest path relative to `rootDir`, or `false` to write none. */
   readonly manifest?: string | false;
+  /**
+   * tsconfig whose `paths`/`baseUrl` the syntax-only entry points (vite, node loader) use to
+   * resolve imports, relative to `rootDir` (default: the nearest `tsconfig.json` at or above it).
+   * tspc and the editor use the program's own options.
+   */
+  readonly tsconfig?: string;
 }
 
 /** Options after defaults were applied; `rootDir` is absolute. */
@@ -33,9 +40,13 @@ export interface ResolvedOptions {
   readonly exclude: readonly string[];
   readonly rootDir: string;
   readonly manifest: string | false | undefined;
+  /** Absolute tsconfig path from the `tsconfig` option, if given. */
+  readonly tsconfig: string | undefined;
+  /** The program's compiler options (tspc, editor); `undefined` means "read the tsconfig". */
+  readonly compilerOptions: ts.CompilerOptions | undefined;
 }
 
-/** Module specifiers of the workflow API. */
+/** Module specifiers of the workflow API (facades and `paths` aliases of them count too: see `ApiModules`). */
 export const API_MODULES: ReadonlySet<string> = new Set(["@continuum/core", "@continuum/core/workflow"]);
 
 function stringList(value: unknown): readonly string[] {
@@ -46,7 +57,11 @@ function stringList(value: unknown): readonly string[] {
  * Applies defaults to options that may come from untyped JSON (a tsconfig plugin entry, an
  * environment variable). `defaultRoot` is the entry point's natural root (tsconfig dir, vite root, cwd).
  */
-export function resolveOptions(raw: unknown, defaultRoot: string): ResolvedOptions {
+export function resolveOptions(
+  raw: unknown,
+  defaultRoot: string,
+  compilerOptions?: ts.CompilerOptions,
+): ResolvedOptions {
   const o = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
   const rootDir =
     typeof o["rootDir"] === "string" ? path.resolve(defaultRoot, o["rootDir"]) : path.resolve(defaultRoot);
@@ -59,6 +74,8 @@ export function resolveOptions(raw: unknown, defaultRoot: string): ResolvedOptio
     exclude: stringList(o["exclude"]),
     rootDir,
     manifest,
+    tsconfig: typeof o["tsconfig"] === "string" ? path.resolve(rootDir, o["tsconfig"]) : undefined,
+    compilerOptions,
   };
 }
 

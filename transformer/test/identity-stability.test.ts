@@ -94,6 +94,34 @@ describe("identity stability (edits that do not touch effects)", () => {
     expect(again.stamp).toEqual(renamed.stamp);
   });
 
+  it("renaming a namespace import keeps every cursor and the version hash (targets name the module)", () => {
+    const renamed = identitiesOf(
+      ORDER.replace('import * as payments from "./payments.ts";', 'import * as money from "./payments.ts";')
+        .replace("payments.charge, orderId", "money.charge, orderId")
+        .replace("payments.refund", "money.refund"),
+    );
+    expect(renamed.stamp).toEqual(base.stamp);
+    expect([...renamed.byCall.values()]).toEqual([...base.byCall.values()]);
+  });
+
+  it("a default import and a const alias name what they resolve to, not the local name", () => {
+    const withDefault = (local: string) =>
+      identitiesOf(
+        ORDER.replace('import * as payments from "./payments.ts";', `import ${local} from "./payments.ts";`)
+          .replace("payments.charge, orderId", `${local}, orderId`)
+          .replace("payments.refund", local),
+      );
+    expect(withDefault("pay").stamp).toEqual(withDefault("takeMoney").stamp);
+    expect([...withDefault("pay").byCall.values()]).toContain("activity:payments.default#0");
+    const viaConst = identitiesOf(
+      ORDER.replace("payments.charge, orderId", "chargeIt, orderId").replace(
+        "export const",
+        "const chargeIt = payments.charge;\nexport const",
+      ),
+    );
+    expect(viaConst.stamp).toEqual(base.stamp);
+  });
+
   it("moving a pure line, or an effect across effects of other kinds/targets, keeps each call's cursor", () => {
     const movedPure = replaceOnce(
       ORDER,

@@ -104,6 +104,20 @@ describe("node loader (node --import @continuum/transformer/register)", () => {
     expect(r.stderr).toContain("fix: use `now()`");
   });
 
+  it("resolves extensionless and .js specifiers to .ts like tsc; a missing module is still Node's error", () => {
+    project.write(
+      "tsc-style.ts",
+      'import { order } from "./src/order.workflow";\nimport * as acts from "./src/acts.js";\nconsole.log(order.stamp.cursors.join(","), typeof acts.charge);\n',
+    );
+    const r = runNode(project, "tsc-style.ts");
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("sleep:#0,activity:acts.charge#0 object");
+    project.write("missing.ts", 'import { nope } from "./src/nope";\nconsole.log(nope);\n');
+    const missing = runNode(project, "missing.ts");
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain("ERR_MODULE_NOT_FOUND");
+  });
+
   it("takes options from CONTINUUM_TRANSFORMER_OPTIONS", () => {
     project.write(
       "src/plain.ts",

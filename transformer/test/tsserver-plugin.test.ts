@@ -21,6 +21,7 @@ describe("tsserver language-service plugin", () => {
   let project: TempProject;
   let server: TsServerClient;
   let workflowFile: string;
+  let facadeFile: string;
 
   beforeAll(() => {
     ensureTransformerBuilt();
@@ -40,6 +41,7 @@ describe("tsserver language-service plugin", () => {
           lib: ["ES2023"],
           noEmit: true,
           allowImportingTsExtensions: true,
+          paths: { "@app/wf": ["./src/wf.ts"] },
           plugins: [{ name: "@continuum/transformer/tsserver" }],
         },
         include: ["src"],
@@ -49,6 +51,14 @@ describe("tsserver language-service plugin", () => {
     workflowFile = project.write(
       "src/order.workflow.ts",
       'import { sleep, workflow } from "@continuum/core";\n\nexport const order = workflow("order", { version: 1 }, async () => {\n  await sleep(Math.random() * 1000);\n  return 1;\n});\n',
+    );
+    project.write(
+      "src/wf.ts",
+      'export { activity as act, sleep, workflow } from "@continuum/core/workflow";\n',
+    );
+    facadeFile = project.write(
+      "src/via-facade.workflow.ts",
+      'import { sleep, workflow } from "@app/wf";\n\nexport const viaFacade = workflow("f", { version: 1 }, async () => {\n  await sleep(Date.now());\n  return 1;\n});\n',
     );
     server = startTsServer(
       path.join(WORKSPACE_DIR, "node_modules/typescript/lib/tsserver.js"),
@@ -78,6 +88,13 @@ describe("tsserver language-service plugin", () => {
     expect(ours[0]!.text).toContain("CTM1101: Math.random() differs on replay");
     // the file is otherwise valid: nothing else is reported
     expect(diagnostics.filter((d) => d.code !== 771101)).toEqual([]);
+  }, 60_000);
+
+  it("checks a workflow that imports the API through a paths alias of a facade", async () => {
+    await server.request("open", { file: facadeFile, projectRootPath: project.dir });
+    const response = await server.request("semanticDiagnosticsSync", { file: facadeFile });
+    const diagnostics = response.body as ProtocolDiagnostic[];
+    expect(diagnostics.map((d) => [d.code, d.start.line, d.start.offset])).toEqual([[771001, 4, 15]]);
   }, 60_000);
 
   it("updates as the user types the fix", async () => {

@@ -2,6 +2,7 @@ import ts from "typescript";
 import { classifyFile, FileKind } from "../classify/file-kind.ts";
 import { createModuleClassifier, type ModuleClassifier } from "../classify/module-kind.ts";
 import type { ResolvedOptions } from "../options.ts";
+import { apiModulesOf, type ApiModules } from "../syntax/api-modules.ts";
 import { calledApiExport, isDefineActivityCall, isEffectKind } from "../syntax/api-reference.ts";
 import { isReference } from "../syntax/reference-position.ts";
 import { skipOuter } from "../syntax/scope.ts";
@@ -20,6 +21,7 @@ import type { CheckContext, ReferenceRule, RuleFamily } from "./rule-family.ts";
 import { runtimeRules } from "./runtime-rules.ts";
 import { timeRules } from "./time-rules.ts";
 import { timerRules } from "./timer-rules.ts";
+import { unstampedWorkflowWarnings } from "./unstamped-workflow.ts";
 
 /** Every rule family, in report order. */
 export const RULE_FAMILIES: readonly RuleFamily[] = [
@@ -46,6 +48,7 @@ export interface CheckSession {
   readonly program: ts.Program | undefined;
   readonly resolver: ReferenceResolver;
   readonly modules: ModuleClassifier;
+  readonly api: ApiModules;
 }
 
 /** Creates the state that {@link checkSourceFile} reuses across files. */
@@ -55,6 +58,7 @@ export function createCheckSession(options: ResolvedOptions, program?: ts.Progra
     program,
     resolver: createReferenceResolver(program),
     modules: createModuleClassifier(options, program),
+    api: apiModulesOf(options, program),
   };
 }
 
@@ -137,7 +141,7 @@ function checkReference(top: ts.Expression, context: CheckContext): void {
 function reportEffectsInside(fn: ts.Node, context: CheckContext): void {
   const walk = (node: ts.Node): void => {
     if (ts.isCallExpression(node)) {
-      const name = calledApiExport(node);
+      const name = calledApiExport(node, context.api);
       if (name !== undefined && isEffectKind(name)) context.report(node, "CTM1511", `\`${name}\``);
     }
     ts.forEachChild(node, walk);
@@ -147,7 +151,8 @@ function reportEffectsInside(fn: ts.Node, context: CheckContext): void {
 
 /**
  * Checks one workflow or pure file and returns its determinism diagnostics (SPEC section 4).
- * Without a Program only the syntax rules run (vite, node loader).
+ * Without a Program only the syntax rules run (vite, node loader). Any other file gets at most
+ * CTM1520 warnings (a `workflow(...)` the transformer cannot stamp).
  *
  * @example
  * ```ts
@@ -156,7 +161,9 @@ function reportEffectsInside(fn: ts.Node, context: CheckContext): void {
  * ```
  */
 export function checkSourceFile(sf: ts.SourceFile, session: CheckSession): ContinuumDiagnostic[] {
-  if (classifyFile(sf, session.options) === FileKind.other) return [];
+  // a file the transformer leaves alone is only looked at for a workflow it cannot stamp (CTM1520)
+  if (classifyFile(sf, session.options, session.api) === FileKind.other)
+    return unstampedWorkflowWarnings(sf, session.options, session.api);
   const diagnostics: ContinuumDiagnostic[] = [];
   const seen = new Set<string>();
   const checker = session.program?.getTypeChecker();
@@ -168,6 +175,7 @@ export function checkSourceFile(sf: ts.SourceFile, session: CheckSession): Conti
     checker,
     resolver: session.resolver,
     modules: session.modules,
+    api: session.api,
     report(node, code: RuleCode, detail) {
       const d = diagnosticAt(sf, node, code, detail);
       const key = `${d.start}:${d.code}`;
@@ -188,8 +196,8 @@ export function checkSourceFile(sf: ts.SourceFile, session: CheckSession): Conti
       ts.getModifiers(node)?.some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)
     )
       return;
-    if (ts.isCallExpression(node) && isDefineActivityCall(node)) return; // activity code may do anything
-    if (ts.isCallExpression(node) && calledApiExport(node) === "sideEffect") {
+    if (ts.isCallExpression(node) && isDefineActivityCall(node, session.api)) return; // activity code may do anything
+    if (ts.isCallExpression(node) && calledApiExport(node, session.api) === "sideEffect") {
       // sideEffect(fn) is the escape hatch: fn runs once and its result is recorded, so it may
       // read the clock or randomness; the call itself is still checked like any other
       for (const family of families) family.visit?.(node, context);

@@ -1,9 +1,11 @@
 import ts from "typescript";
-import { Rules, tsCodeOf, type RuleCode } from "./rule-codes.ts";
+import { Rules, severityOf, tsCodeOf, type RuleCode, type RuleSeverity } from "./rule-codes.ts";
 
 /** One determinism violation, with where it is and how to fix it. */
 export interface ContinuumDiagnostic {
   readonly code: RuleCode;
+  /** `warning` for CTM1520 (a workflow that cannot be stamped); every other rule is an `error`. */
+  readonly severity: RuleSeverity;
   readonly message: string;
   readonly hint: string;
   readonly fileName: string;
@@ -27,6 +29,7 @@ export function diagnosticAt(
   const rule = Rules[code];
   return {
     code,
+    severity: severityOf(code),
     message: detail ? `${rule.title}: ${detail}` : rule.title,
     hint: rule.hint,
     fileName: sf.fileName,
@@ -39,25 +42,26 @@ export function diagnosticAt(
 
 /** `file:line:col - error CTM1001: message (fix: hint)`, the format every entry point prints. */
 export function formatDiagnostic(d: ContinuumDiagnostic, fileName: string = d.fileName): string {
-  return `${fileName}:${d.line}:${d.column} - error ${d.code}: ${d.message}\n  fix: ${d.hint}`;
+  return `${fileName}:${d.line}:${d.column} - ${d.severity} ${d.code}: ${d.message}\n  fix: ${d.hint}`;
 }
 
-/** Converts to a TypeScript diagnostic (category error, code `77xxxx`, message starting with the CTM code). */
+/** Converts to a TypeScript diagnostic (code `77xxxx`, message starting with the CTM code; warnings keep their category). */
 export function toTsDiagnostic(
   d: ContinuumDiagnostic,
   sf: ts.SourceFile,
   tsi: typeof ts = ts,
 ): ts.Diagnostic {
+  const category = d.severity === "warning" ? tsi.DiagnosticCategory.Warning : tsi.DiagnosticCategory.Error;
   return {
     file: sf,
     start: d.start,
     length: d.length,
-    category: tsi.DiagnosticCategory.Error,
+    category,
     code: tsCodeOf(d.code),
     source: "continuum",
     messageText: {
       messageText: `${d.code}: ${d.message}`,
-      category: tsi.DiagnosticCategory.Error,
+      category,
       code: tsCodeOf(d.code),
       next: [
         { messageText: `Fix: ${d.hint}`, category: tsi.DiagnosticCategory.Message, code: tsCodeOf(d.code) },

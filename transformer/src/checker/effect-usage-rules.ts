@@ -18,7 +18,7 @@ export const effectUsageRules: RuleFamily = {
     const isName = ts.isIdentifier(node) && isReference(node);
     const isMember = ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression);
     if (!isName && !isMember) return;
-    const name = apiExportOf(node as ts.Expression);
+    const name = apiExportOf(node as ts.Expression, context.api);
     if (name === undefined || (name !== "workflow" && !isEffectKind(name))) return;
     const parent = node.parent;
     if (ts.isCallExpression(parent) && parent.expression === node) return;

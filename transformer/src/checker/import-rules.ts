@@ -91,12 +91,12 @@ function checkReExport(node: ts.ExportDeclaration, context: CheckContext): void 
 const activityTargetTexts = new WeakMap<ts.SourceFile, ReadonlySet<string>>();
 
 /** Texts of the first arguments of `activity(...)` calls in the file: those names are activity definitions. */
-function activityTargets(sf: ts.SourceFile): ReadonlySet<string> {
+function activityTargets(sf: ts.SourceFile, context: CheckContext): ReadonlySet<string> {
   const known = activityTargetTexts.get(sf);
   if (known) return known;
   const texts = new Set<string>();
   const walk = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && calledApiExport(node) === "activity" && node.arguments[0]) {
+    if (ts.isCallExpression(node) && calledApiExport(node, context.api) === "activity" && node.arguments[0]) {
       const target = skipOuter(node.arguments[0]);
       texts.add(target.getText(sf));
       // `activity(db.loadCustomer)` also marks a direct `loadCustomer(...)` as an activity call
@@ -109,7 +109,7 @@ function activityTargets(sf: ts.SourceFile): ReadonlySet<string> {
   return texts;
 }
 
-function isDefineActivityInitializer(decl: ts.Node | undefined): boolean {
+function isDefineActivityInitializer(decl: ts.Node | undefined, context: CheckContext): boolean {
   if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer) return false;
   const init = skipOuter(decl.initializer);
   if (!ts.isCallExpression(init)) return false;
@@ -119,7 +119,7 @@ function isDefineActivityInitializer(decl: ts.Node | undefined): boolean {
     : ts.isPropertyAccessExpression(callee)
       ? callee.name.text
       : undefined;
-  return name === "defineActivity" || apiExportOf(callee) === "defineActivity";
+  return name === "defineActivity" || apiExportOf(callee, context.api) === "defineActivity";
 }
 
 function checkCallee(
@@ -131,13 +131,13 @@ function checkCallee(
   const target = skipOuter(callee);
   const declaration = context.resolver.declarationOf(target);
   const root = context.resolver.importRoot(target);
-  const targets = activityTargets(sf);
+  const targets = activityTargets(sf, context);
   const importedName = root && root.members.length === 0 ? root.binding.imported : undefined;
   const isActivity =
     targets.has(target.getText(sf)) ||
     (importedName !== undefined && targets.has(importedName)) ||
     (ts.isPropertyAccessExpression(target) && targets.has(target.name.text)) ||
-    isDefineActivityInitializer(declaration);
+    isDefineActivityInitializer(declaration, context);
   if (!root) {
     if (isActivity) context.report(node, "CTM1505", `\`${target.getText(sf)}\``);
     return;
@@ -148,6 +148,8 @@ function checkCallee(
     root.binding.declaration.moduleSpecifier,
   );
   if (kind !== ModuleKind.opaque) return;
+  // a binding a facade re-exports from the API (`hours` from "./continuum.ts") is the API
+  if (apiExportOf(target, context.api) !== undefined) return;
   if (isActivity) {
     context.report(node, "CTM1505", `\`${target.getText(sf)}\``);
     return;

@@ -20,7 +20,9 @@ function isLocalAsyncGenerator(expr: ts.Expression, context: CheckContext): bool
   const isAsync = ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async;
   if (!fn.asteriskToken || !isAsync) return false;
   const sf = fn.getSourceFile();
-  return !context.resolver.isLibraryFile(sf) && classifyFile(sf, context.options) !== FileKind.other;
+  return (
+    !context.resolver.isLibraryFile(sf) && classifyFile(sf, context.options, context.api) !== FileKind.other
+  );
 }
 
 /** `for await` over something that is not an effect (CTM1801); needs types. */

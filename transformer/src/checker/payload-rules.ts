@@ -86,7 +86,7 @@ export const payloadRules: RuleFamily = {
   needsChecker: true,
   visit(node, context) {
     if (!ts.isCallExpression(node) || !context.checker) return;
-    const api = calledApiExport(node);
+    const api = calledApiExport(node, context.api);
     switch (api) {
       case "activity":
         checkArguments(node, context, "CTM1901", "activity");

@@ -124,6 +124,12 @@ export const Rules = {
     title: "an effect called inside a sideEffect function",
     hint: "call the effect in the workflow body and pass its result in; sideEffect functions run once, outside the journal",
   },
+  CTM1520: {
+    title:
+      "this file defines a workflow the transformer cannot stamp, so the engine will refuse it at run time",
+    hint: 'import `workflow` and the effects from "@continuum/core" or from a module that re-exports them (`export * from "@continuum/core"`, `export { activity as act } from "@continuum/core/workflow"`, a tsconfig `paths` alias); set the `tsconfig` option when the alias lives in another tsconfig; add the file to `exclude` if it is not workflow code',
+    severity: "warning",
+  },
   CTM1601: { title: "WeakRef depends on garbage-collector timing", hint: "keep a strong reference" },
   CTM1602: {
     title: "FinalizationRegistry depends on garbage-collector timing",
@@ -183,6 +189,15 @@ export const Rules = {
     hint: "pass and return plain data",
   },
 } as const;
+
+/** How a rule reports: every rule is an error unless its entry says `severity: "warning"`. */
+export type RuleSeverity = "error" | "warning";
+
+/** The severity of `code`. */
+export function severityOf(code: RuleCode): RuleSeverity {
+  const rule = Rules[code];
+  return "severity" in rule ? rule.severity : "error";
+}
 
 /** A stable rule code such as `CTM1001`. */
 export type RuleCode = keyof typeof Rules;

@@ -1,6 +1,7 @@
 import type ts from "typescript";
 import type { ModuleClassifier } from "../classify/module-kind.ts";
 import type { ResolvedOptions } from "../options.ts";
+import type { ApiModules } from "../syntax/api-modules.ts";
 import type { ReferenceResolver } from "./reference-resolver.ts";
 import type { RuleCode } from "./rule-codes.ts";
 
@@ -19,6 +20,8 @@ export interface CheckContext {
   readonly checker: ts.TypeChecker | undefined;
   readonly resolver: ReferenceResolver;
   readonly modules: ModuleClassifier;
+  /** Which modules are the workflow API (facades and `paths` aliases included). */
+  readonly api: ApiModules;
   report(node: ts.Node, code: RuleCode, detail?: string): void;
   /** True when `node` is inside a function (not module top-level code). */
   insideFunction(node: ts.Node): boolean;

@@ -1,5 +1,6 @@
 import type ts from "typescript";
 import { relativeFile, type ResolvedOptions } from "../options.ts";
+import { apiModulesOf, type ApiModules } from "../syntax/api-modules.ts";
 import { importsWorkflowApi } from "../syntax/api-reference.ts";
 import { Directive, readDirectives } from "../syntax/directives.ts";
 import { matchesAnyGlob } from "../syntax/glob.ts";
@@ -14,15 +15,19 @@ export function isTransformableFileName(fileName: string): boolean {
 }
 
 /**
- * Classifies a file from its directives, the option globs and its API imports. Syntax only,
- * so every entry point agrees.
+ * Classifies a file from its directives, the option globs and its API imports (through facades
+ * and `paths` aliases). Syntax and module resolution only, so every entry point agrees.
  *
  * @example
  * ```ts
  * classifyFile(sf, resolveOptions({ pureModules: ["src/lib/**"] }, process.cwd())); // "pure" | ...
  * ```
  */
-export function classifyFile(sf: ts.SourceFile, options: ResolvedOptions): FileKind {
+export function classifyFile(
+  sf: ts.SourceFile,
+  options: ResolvedOptions,
+  api: ApiModules = apiModulesOf(options),
+): FileKind {
   if (!isTransformableFileName(sf.fileName)) return FileKind.other;
   const rel = relativeFile(options, sf.fileName);
   if (options.exclude.length > 0 && matchesAnyGlob(rel, options.exclude)) return FileKind.other;
@@ -32,5 +37,5 @@ export function classifyFile(sf: ts.SourceFile, options: ResolvedOptions): FileK
   if (options.workflowFiles.length > 0 && matchesAnyGlob(rel, options.workflowFiles))
     return FileKind.workflow;
   if (options.pureModules.length > 0 && matchesAnyGlob(rel, options.pureModules)) return FileKind.pure;
-  return importsWorkflowApi(sf) ? FileKind.workflow : FileKind.other;
+  return importsWorkflowApi(sf, api) ? FileKind.workflow : FileKind.other;
 }

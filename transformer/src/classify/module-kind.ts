@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import path from "node:path";
 import ts from "typescript";
-import { API_MODULES, type ResolvedOptions } from "../options.ts";
+import type { ResolvedOptions } from "../options.ts";
+import { API_MODULE_NAMES, apiModulesOf } from "../syntax/api-modules.ts";
+import { resolveRelativeSource } from "../syntax/module-resolution.ts";
 import { classifyFile, FileKind, isTransformableFileName } from "./file-kind.ts";
 
 /** What an import specifier points at, from the point of view of workflow code (SPEC section 3). */
@@ -21,22 +23,7 @@ export function packageNameOf(specifier: string): string {
   return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] as string);
 }
 
-const candidateSuffixes = ["", ".ts", ".tsx", ".mts", ".cts", "/index.ts", "/index.tsx", "/index.mts"];
-
-/** Resolves a relative specifier to a TypeScript source file on disk (the no-Program path). */
-export function resolveRelativeSource(specifier: string, fromFile: string): string | undefined {
-  const base = path.resolve(path.dirname(fromFile), specifier);
-  const stems = [base];
-  const js = /\.([cm]?)js$/.exec(base);
-  if (js) stems.unshift(base.slice(0, -js[0].length) + `.${js[1]}ts`, base.slice(0, -js[0].length) + ".tsx");
-  for (const stem of stems) {
-    for (const suffix of candidateSuffixes) {
-      const candidate = stem + suffix;
-      if (isTransformableFileName(candidate) && existsSync(candidate)) return candidate;
-    }
-  }
-  return undefined;
-}
+export { resolveRelativeSource };
 
 /** Classifies import specifiers; with a `Program` the compiler resolves them, else the file system. */
 export interface ModuleClassifier {
@@ -54,13 +41,14 @@ export interface ModuleClassifier {
  */
 export function createModuleClassifier(options: ResolvedOptions, program?: ts.Program): ModuleClassifier {
   const cache = new Map<string, ModuleKind>();
+  const api = apiModulesOf(options, program);
   const fileKinds = new Map<string, FileKind>();
   const kindOfFile = (fileName: string): FileKind => {
     const known = fileKinds.get(fileName);
     if (known !== undefined) return known;
     let kind: FileKind = FileKind.other;
     const fromProgram = program?.getSourceFile(fileName);
-    if (fromProgram) kind = classifyFile(fromProgram, options);
+    if (fromProgram) kind = classifyFile(fromProgram, options, api);
     else if (isTransformableFileName(fileName) && existsSync(fileName)) {
       kind = classifyFile(
         ts.createSourceFile(fileName, readFileSync(fileName, "utf8"), ts.ScriptTarget.Latest, true),
@@ -86,16 +74,20 @@ export function createModuleClassifier(options: ResolvedOptions, program?: ts.Pr
   };
   return {
     classify(specifier, fromFile, node) {
-      if (API_MODULES.has(specifier)) return ModuleKind.api;
+      if (API_MODULE_NAMES.has(specifier)) return ModuleKind.api;
       if (specifier.startsWith("node:") || isBuiltin(specifier)) return ModuleKind.builtin;
       const relative = specifier.startsWith(".") || path.isAbsolute(specifier);
       if (!relative && options.trustedPackages.includes(packageNameOf(specifier))) return ModuleKind.trusted;
       const key = `${path.dirname(fromFile)}\0${specifier}`;
       const cached = cache.get(key);
       if (cached !== undefined) return cached;
+      // a `paths` alias of the API, or a facade that only re-exports it
+      if (api.isApi(specifier, fromFile)) {
+        cache.set(key, ModuleKind.api);
+        return ModuleKind.api;
+      }
       const target =
-        resolveWithProgram(specifier, fromFile, node) ??
-        (relative ? resolveRelativeSource(specifier, fromFile) : undefined);
+        resolveWithProgram(specifier, fromFile, node) ?? api.resolver.resolve(specifier, fromFile)?.fileName;
       const result =
         target !== undefined &&
         isTransformableFileName(target) &&

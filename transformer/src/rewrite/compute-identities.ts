@@ -1,5 +1,7 @@
 import ts from "typescript";
 import type { WorkflowStampLike } from "./workflow-stamp.ts";
+import { apiModulesOf, type ApiModules } from "../syntax/api-modules.ts";
+import { resolveOptions } from "../options.ts";
 import { effectKindOfCall, isWorkflowCall, type EffectKindName } from "../syntax/api-reference.ts";
 import { lookupIdentifier, skipOuter } from "../syntax/scope.ts";
 import { cursorTarget } from "./cursor-target.ts";
@@ -81,10 +83,17 @@ function position(sf: ts.SourceFile, node: ts.Node): { line: number; column: num
   return { line: lc.line + 1, column: lc.character + 1 };
 }
 
+let fallbackApi: ApiModules | undefined;
+/** API knowledge for callers without options: the nearest tsconfig of the working directory. */
+function defaultApi(): ApiModules {
+  return (fallbackApi ??= apiModulesOf(resolveOptions({}, process.cwd())));
+}
+
 /**
  * The one function from a source file to its effect cursors and workflow stamps (SPEC
- * section 2). Syntax only: tspc, vite, the node loader, the editor and the manifest all call
- * it and therefore agree. `file` is the path written into stamps (relative to the root).
+ * section 2). Syntax and module resolution only (`api`, from the entry point's options): tspc,
+ * vite, the node loader, the editor and the manifest all call it and therefore agree. `file` is
+ * the path written into stamps (relative to the root).
  *
  * @example
  * ```ts
@@ -92,11 +101,15 @@ function position(sf: ts.SourceFile, node: ts.Node): { line: number; column: num
  * ids.workflows[0]?.stamp.cursors; // ["activity:payments.charge#0", "sleep:#0"]
  * ```
  */
-export function computeIdentities(sf: ts.SourceFile, file: string): FileIdentities {
+export function computeIdentities(
+  sf: ts.SourceFile,
+  file: string,
+  api: ApiModules = defaultApi(),
+): FileIdentities {
   const workflowCalls: ts.CallExpression[] = [];
   const bodies = new Map<ts.Node, number>();
   const findWorkflows = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && isWorkflowCall(node)) {
+    if (ts.isCallExpression(node) && isWorkflowCall(node, api)) {
       const body = workflowBody(node);
       if (body && !bodies.has(body)) bodies.set(body, workflowCalls.length);
       workflowCalls.push(node);
@@ -117,9 +130,9 @@ export function computeIdentities(sf: ts.SourceFile, file: string): FileIdentiti
       workflow = bodyIndex;
     }
     if (ts.isCallExpression(node)) {
-      const kind = effectKindOfCall(node);
+      const kind = effectKindOfCall(node, api);
       if (kind !== undefined) {
-        const target = cursorTarget(kind, node);
+        const target = cursorTarget(kind, node, api);
         const key = `${kind}:${target}`;
         let groupCounters = counters.get(group);
         if (!groupCounters) counters.set(group, (groupCounters = new Map()));

@@ -1,5 +1,6 @@
 import ts from "typescript";
 import { classifyFile, FileKind } from "../classify/file-kind.ts";
+import { apiModulesOf } from "../syntax/api-modules.ts";
 import { relativeFile, type ResolvedOptions } from "../options.ts";
 import { computeIdentities, type FileIdentities } from "./compute-identities.ts";
 import type { WorkflowStampLike } from "./workflow-stamp.ts";
@@ -7,6 +8,8 @@ import type { WorkflowStampLike } from "./workflow-stamp.ts";
 /** Configuration of {@link createRewriteTransformer}. */
 export interface RewriteConfig {
   readonly options: ResolvedOptions;
+  /** The program (tspc): names syntax cannot place are then asked of its type checker. */
+  readonly program?: ts.Program;
   /** Called with the identities of every rewritten file (the manifest collects them). */
   readonly onFile?: (identities: FileIdentities) => void;
 }
@@ -69,8 +72,9 @@ export function rewriteSourceFile(
 export function createRewriteTransformer(config: RewriteConfig): ts.TransformerFactory<ts.SourceFile> {
   return (context) => (sf) => {
     const original = (ts.getOriginalNode(sf) as ts.SourceFile | undefined) ?? sf;
-    if (classifyFile(original, config.options) === FileKind.other) return sf;
-    const identities = computeIdentities(original, relativeFile(config.options, original.fileName));
+    const api = apiModulesOf(config.options, config.program);
+    if (classifyFile(original, config.options, api) === FileKind.other) return sf;
+    const identities = computeIdentities(original, relativeFile(config.options, original.fileName), api);
     config.onFile?.(identities);
     return rewriteSourceFile(sf, identities, context);
   };

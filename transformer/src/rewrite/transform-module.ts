@@ -1,6 +1,7 @@
 import ts from "typescript";
 import { checkSourceFile, createCheckSession, type CheckSession } from "../checker/check-source-file.ts";
 import type { ContinuumDiagnostic } from "../checker/continuum-diagnostic.ts";
+import { unstampedWorkflowWarnings } from "../checker/unstamped-workflow.ts";
 import { DeterminismError } from "../determinism-error.ts";
 import { classifyFile, FileKind } from "../classify/file-kind.ts";
 import type { ResolvedOptions } from "../options.ts";
@@ -9,7 +10,11 @@ import { createRewriteTransformer } from "./rewrite-transformer.ts";
 
 /** Result of {@link transformModule}. */
 export type TransformModuleResult =
-  | { readonly kind: "skipped" }
+  | {
+      readonly kind: "skipped";
+      /** CTM1520 warnings: the file defines a workflow the transformer cannot stamp. */
+      readonly warnings: readonly ContinuumDiagnostic[];
+    }
   | {
       readonly kind: "rejected";
       readonly diagnostics: readonly ContinuumDiagnostic[];
@@ -48,8 +53,11 @@ export function transformModule(
   config: TransformModuleConfig,
 ): TransformModuleResult {
   const sf = ts.createSourceFile(fileName, code, ts.ScriptTarget.Latest, true);
-  if (classifyFile(sf, config.options) === FileKind.other) return { kind: "skipped" };
-  const diagnostics = checkSourceFile(sf, config.session ?? createCheckSession(config.options));
+  if (classifyFile(sf, config.options) === FileKind.other)
+    return { kind: "skipped", warnings: unstampedWorkflowWarnings(sf, config.options) };
+  const diagnostics = checkSourceFile(sf, config.session ?? createCheckSession(config.options)).filter(
+    (d) => d.severity === "error",
+  );
   if (diagnostics.length > 0) {
     return { kind: "rejected", diagnostics, error: new DeterminismError(fileName, diagnostics) };
   }

@@ -1,6 +1,6 @@
 import ts from "typescript";
-import { API_MODULES } from "../options.ts";
-import { importBindingOf, lookupIdentifier, skipOuter } from "./scope.ts";
+import { WHOLE_API, type ApiModules } from "./api-modules.ts";
+import { importBindingOf, lookupIdentifier, skipOuter, type ImportBinding } from "./scope.ts";
 
 /** The effect kinds of SPEC section 2, in the order of the identity contract. */
 export const EFFECT_KINDS = [
@@ -33,33 +33,53 @@ export function isEffectKind(name: string): name is EffectKindName {
 }
 
 /**
- * The canonical API export an expression refers to, from syntax: `activity` for `activity`,
- * `act` (`import { activity as act }`) and `wf.activity` (`import * as wf`). `undefined` when the
+ * The canonical API export an expression refers to, from syntax and module resolution:
+ * `activity` for `activity`, `act` (`import { activity as act }`, or `act` re-exported by a
+ * facade) and `wf.activity` (`import * as wf` of the API or of a facade). `undefined` when the
  * expression is not a reference to a workflow API export.
  */
-export function apiExportOf(expression: ts.Expression): string | undefined {
+export function apiExportOf(expression: ts.Expression, api: ApiModules): string | undefined {
   const e = skipOuter(expression);
+  const fromSyntax = apiExportFromSyntax(e, api);
+  if (fromSyntax !== undefined || !api.exportOfNode) return fromSyntax;
+  // where syntax cannot tell: only names that come from another module (an import at the root)
+  const root = ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) ? e.expression : e;
+  if (!ts.isIdentifier(root) || !bindingOf(root) || !(ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)))
+    return undefined;
+  const canonical = api.exportOfNode(e);
+  return canonical === WHOLE_API ? undefined : canonical;
+}
+
+function apiExportFromSyntax(e: ts.Expression, api: ApiModules): string | undefined {
   if (ts.isIdentifier(e)) {
-    const hit = lookupIdentifier(e);
-    if (!hit) return undefined;
-    const binding = importBindingOf(hit.declaration);
-    if (!binding || binding.typeOnly || !API_MODULES.has(binding.module)) return undefined;
-    return binding.imported === "*" || binding.imported === "default" ? undefined : binding.imported;
+    const binding = bindingOf(e);
+    if (!binding || binding.imported === "*" || binding.imported === "default") return undefined;
+    const canonical = api.exportOf(binding.module, binding.imported, e.getSourceFile().fileName);
+    return canonical === WHOLE_API ? undefined : canonical;
   }
   if (ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression)) {
-    const hit = lookupIdentifier(e.expression);
-    if (!hit) return undefined;
-    const binding = importBindingOf(hit.declaration);
-    if (!binding || binding.typeOnly || !API_MODULES.has(binding.module) || binding.imported !== "*")
-      return undefined;
-    return e.name.text;
+    const binding = bindingOf(e.expression);
+    if (!binding || binding.imported === "default") return undefined;
+    const fromFile = e.getSourceFile().fileName;
+    if (binding.imported === "*") {
+      const canonical = api.exportOf(binding.module, e.name.text, fromFile);
+      return canonical === WHOLE_API ? undefined : canonical;
+    }
+    // `import { wf } from "./facade"` where the facade has `export * as wf from "@continuum/core"`
+    return api.exportOf(binding.module, binding.imported, fromFile) === WHOLE_API ? e.name.text : undefined;
   }
   return undefined;
 }
 
+function bindingOf(id: ts.Identifier): ImportBinding | undefined {
+  const hit = lookupIdentifier(id);
+  const binding = hit ? importBindingOf(hit.declaration) : undefined;
+  return binding && !binding.typeOnly ? binding : undefined;
+}
+
 /** The effect kind a call invokes, or `undefined` when the call is not an effect call. */
-export function effectKindOfCall(call: ts.CallExpression): EffectKindName | undefined {
-  const name = apiExportOf(call.expression);
+export function effectKindOfCall(call: ts.CallExpression, api: ApiModules): EffectKindName | undefined {
+  const name = apiExportOf(call.expression, api);
   return name !== undefined && isEffectKind(name) ? name : undefined;
 }
 
@@ -69,8 +89,8 @@ export function effectKindOfCall(call: ts.CallExpression): EffectKindName | unde
  * answer with the export's canonical name. The checker uses this; the rewrite does not (it
  * must leave stamped calls alone).
  */
-export function calledApiExport(call: ts.CallExpression): string | undefined {
-  const direct = apiExportOf(call.expression);
+export function calledApiExport(call: ts.CallExpression, api: ApiModules): string | undefined {
+  const direct = apiExportOf(call.expression, api);
   if (direct !== undefined) return direct;
   const callee = skipOuter(call.expression);
   if (
@@ -78,34 +98,43 @@ export function calledApiExport(call: ts.CallExpression): string | undefined {
     ts.isPropertyAccessExpression(callee.expression) &&
     (callee.expression.name.text === "at" || callee.expression.name.text === "stamped")
   ) {
-    return apiExportOf(callee.expression.expression);
+    return apiExportOf(callee.expression.expression, api);
   }
   return undefined;
 }
 
 /** True when the call is `workflow(...)` from the API (under any alias). */
-export function isWorkflowCall(call: ts.CallExpression): boolean {
-  return apiExportOf(call.expression) === "workflow";
+export function isWorkflowCall(call: ts.CallExpression, api: ApiModules): boolean {
+  return apiExportOf(call.expression, api) === "workflow";
 }
 
 /** True when the call is `defineActivity(...)` from the API: its function arguments are activity code. */
-export function isDefineActivityCall(call: ts.CallExpression): boolean {
-  return apiExportOf(call.expression) === "defineActivity";
+export function isDefineActivityCall(call: ts.CallExpression, api: ApiModules): boolean {
+  return apiExportOf(call.expression, api) === "defineActivity";
 }
 
-/** True when the file has a value import of `workflow` or of an effect from an API module. */
-export function importsWorkflowApi(sf: ts.SourceFile): boolean {
+/**
+ * True when the file has a value import of `workflow` or of an effect from the API, directly
+ * or through a facade or `paths` alias of it.
+ */
+export function importsWorkflowApi(sf: ts.SourceFile, api: ApiModules): boolean {
   for (const statement of sf.statements) {
     if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
-    if (!API_MODULES.has(statement.moduleSpecifier.text)) continue;
     const clause = statement.importClause;
     if (!clause || clause.isTypeOnly) continue;
+    const specifier = statement.moduleSpecifier.text;
     const nb = clause.namedBindings;
-    if (nb && ts.isNamespaceImport(nb)) return true;
-    if (nb && ts.isNamedImports(nb)) {
+    if (nb && ts.isNamespaceImport(nb)) {
+      if (api.exportsApi(specifier, sf.fileName)) return true;
+      const viaChecker = api.namespaceExports?.(nb) ?? [];
+      if (viaChecker.some((name) => name === "workflow" || isEffectKind(name))) return true;
+    } else if (nb && ts.isNamedImports(nb)) {
       for (const s of nb.elements) {
-        const imported = (s.propertyName ?? s.name).text;
-        if (!s.isTypeOnly && (imported === "workflow" || isEffectKind(imported))) return true;
+        if (s.isTypeOnly) continue;
+        const canonical =
+          api.exportOf(specifier, (s.propertyName ?? s.name).text, sf.fileName) ?? api.exportOfNode?.(s.name);
+        if (canonical === WHOLE_API || canonical === "workflow" || (canonical && isEffectKind(canonical)))
+          return true;
       }
     }
   }

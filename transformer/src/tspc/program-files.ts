@@ -2,6 +2,7 @@ import path from "node:path";
 import type ts from "typescript";
 import { classifyFile, FileKind } from "../classify/file-kind.ts";
 import { relativeFile, resolveOptions, type ResolvedOptions } from "../options.ts";
+import { apiModulesOf } from "../syntax/api-modules.ts";
 import { computeIdentities, type FileIdentities } from "../rewrite/compute-identities.ts";
 
 /** The directory of the program's tsconfig (the default root), else the current directory. */
@@ -16,7 +17,7 @@ export function optionsForProgram(
   compilerOptions: ts.CompilerOptions,
   cwd: string,
 ): ResolvedOptions {
-  return resolveOptions(config, programRoot(compilerOptions, cwd));
+  return resolveOptions(config, programRoot(compilerOptions, cwd), compilerOptions);
 }
 
 /** Identities of every workflow and pure source file of a program (the manifest's input). */
@@ -38,7 +39,7 @@ export function programIdentities(program: ts.Program, options: ResolvedOptions)
       (sf) =>
         !sf.isDeclarationFile &&
         !program.isSourceFileFromExternalLibrary(sf) &&
-        classifyFile(sf, options) !== FileKind.other,
+        classifyFile(sf, options, apiModulesOf(options, program)) !== FileKind.other,
     )
-    .map((sf) => computeIdentities(sf, relativeFile(options, sf.fileName)));
+    .map((sf) => computeIdentities(sf, relativeFile(options, sf.fileName), apiModulesOf(options, program)));
 }

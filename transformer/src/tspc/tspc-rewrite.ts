@@ -17,5 +17,5 @@ export default function continuumRewrite(
   config: Record<string, unknown>,
 ): { before: ts.TransformerFactory<ts.SourceFile>[] } {
   const options = optionsForProgram(config, program.getCompilerOptions(), program.getCurrentDirectory());
-  return { before: [createRewriteTransformer({ options })] };
+  return { before: [createRewriteTransformer({ options, program })] };
 }

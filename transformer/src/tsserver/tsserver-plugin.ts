@@ -27,7 +27,7 @@ export default function init(modules: { typescript: TsServer }): {
       const root = /\.json$/.test(configFile)
         ? configFile.replace(/[\\/][^\\/]*$/, "")
         : info.project.getCurrentDirectory();
-      const options = resolveOptions(config, root);
+      const options = resolveOptions(config, root, info.project.getCompilerOptions());
       let session: { program: ts.Program; session: CheckSession } | undefined;
       const proxy = Object.create(null) as Record<string, unknown>;
       for (const key of Object.keys(ls) as (keyof ts.LanguageService)[]) {

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { createCheckSession, type CheckSession } from "../checker/check-source-file.ts";
 import { isTransformableFileName } from "../classify/file-kind.ts";
+import { formatDiagnostic } from "../checker/continuum-diagnostic.ts";
 import { buildManifest, manifestPath, writeManifest } from "../manifest/manifest.ts";
 import { resolveOptions, type ContinuumTransformerOptions, type ResolvedOptions } from "../options.ts";
 import type { FileIdentities } from "../rewrite/compute-identities.ts";
@@ -11,7 +12,7 @@ export interface ContinuumVitePlugin {
   readonly name: string;
   readonly enforce: "pre";
   configResolved(config: { root: string; command?: string }): void;
-  transform(code: string, id: string): { code: string; map: string | null } | null;
+  transform(this: unknown, code: string, id: string): { code: string; map: string | null } | null;
   buildEnd(): void;
 }
 
@@ -49,7 +50,16 @@ export function continuum(userOptions: ContinuumTransformerOptions = {}): Contin
       )
         return null;
       const result = transformModule(code, fileName, { options, session });
-      if (result.kind === "skipped") return null;
+      if (result.kind === "skipped") {
+        // CTM1520: a workflow this plugin cannot stamp fails at run time; say so at build time
+        for (const w of result.warnings) {
+          const text = `${formatDiagnostic(w)}`;
+          const warn = (this as { warn?: unknown } | undefined)?.warn;
+          if (typeof warn === "function") (warn as (m: string) => void).call(this, text);
+          else process.stderr.write(`${text}\n`);
+        }
+        return null;
+      }
       if (result.kind === "rejected") {
         // vite prints `loc` and `id` with the message; `column` is 0-based there
         const first = result.diagnostics[0];
