@@ -3,7 +3,13 @@ import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import type pg from "pg";
-import { DatabaseUnavailableError } from "../../errors/index.ts";
+import {
+  connectionSecrets,
+  DatabaseUnavailableError,
+  redactConnectionString,
+  redactSecrets,
+  scrubError,
+} from "../../errors/index.ts";
 import { preparedStatementPool } from "./prepared-statements.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 
@@ -50,7 +56,15 @@ export async function connectPool(
     await pool.query("SELECT 1");
   } catch (error) {
     if (ownsPool) await pool.end().catch(() => {});
-    throw new DatabaseUnavailableError(shown, error instanceof Error ? error.message : String(error), error);
+    // pg can echo the connection string or password in its message: scrub with this pool's
+    // own secrets before the text is wrapped (the error's constructor knows only PGPASSWORD).
+    const secrets = connectionSecrets(pool.options as { connectionString?: string; password?: unknown });
+    scrubError(error, secrets);
+    throw new DatabaseUnavailableError(
+      shown,
+      redactSecrets(error instanceof Error ? error.message : String(error), secrets),
+      error,
+    );
   }
   return new Kysely<Record<string, never>>({
     dialect: new PostgresDialect({ pool: preparedStatements ? preparedStatementPool(pool) : pool }),
@@ -68,13 +82,8 @@ export function keepPoolAlive(pool: pg.Pool): void {
   pool.on("connect", (client) => client.on("error", () => {}));
 }
 
-/** The URL as safe to show: the password replaced by `***`. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url.replace(/:\/\/([^:/@]*):[^@]*@/, "://$1:***@");
-  }
-}
+/**
+ * The connection string as safe to show. Kept for existing callers: it is
+ * `redactConnectionString` (every form: URL user:password, `?password=`, key=value).
+ */
+export const redactUrl: (url: string) => string = redactConnectionString;
