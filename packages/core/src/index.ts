@@ -21,3 +21,8 @@ export { openJournal } from "./journal/open-journal.ts";
 export type { OpenJournalOptions } from "./journal/open-journal.ts";
 export { MemoryJournal, createMemoryJournal, ManualClock } from "./journal/memory/index.ts";
 export type { MemoryJournalOptions } from "./journal/memory/index.ts";
+// --- operations: what the `continuum` command (packages/cli) runs ----------------------------
+export { migrateDatabase } from "./journal/sql/migrate-database.ts";
+export type { MigrateDatabaseOptions } from "./journal/sql/migrate-database.ts";
+export { migrationSql } from "./journal/sql/migrator.ts";
+export type { MigrateResult, Migration } from "./journal/sql/migrator.ts";
