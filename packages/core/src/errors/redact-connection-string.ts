@@ -33,11 +33,41 @@ const secretKeyValue =
 export function redactConnectionString(text: string): string {
   let out = "";
   let last = 0;
-  for (const match of text.matchAll(urlToken)) {
-    out += redactKeyValues(text.slice(last, match.index)) + redactUrlToken(match[0]);
-    last = match.index + match[0].length;
+  for (const [start, end] of urlTokens(text)) {
+    out += redactKeyValues(text.slice(last, start)) + redactUrlToken(text.slice(start, end));
+    last = end;
   }
   return out + redactKeyValues(text.slice(last));
+}
+
+/**
+ * Where URL tokens are in `text`, as [start, end). A token with a `:` after `://` may have
+ * ended at whitespace only because its password has a space in it: it runs on to the last `@`
+ * on the same line before the next URL, then to the next whitespace. That can hide a host when a
+ * message goes on to name an e-mail address; it never shows a password.
+ */
+function urlTokens(text: string): [number, number][] {
+  const found: [number, number][] = [];
+  const starts = [...text.matchAll(urlToken)].map((match) => match.index);
+  urlToken.lastIndex = 0;
+  for (let match = urlToken.exec(text); match !== null; match = urlToken.exec(text)) {
+    let end = match.index + match[0].length;
+    if (match[0].slice(match[0].indexOf("://") + 3).includes(":")) {
+      const nextUrl = starts.find((start) => start >= end) ?? text.length;
+      const newline = text.indexOf("\n", end);
+      const limit = Math.min(nextUrl, newline === -1 ? text.length : newline);
+      const at = text.lastIndexOf("@", limit - 1);
+      if (at >= end) {
+        const after = /\s/.exec(text.slice(at));
+        end = Math.min(limit, after === null ? text.length : at + after.index);
+        urlToken.lastIndex = end;
+      }
+    }
+    // "at postgres://h/db: reason": the colon is the message's, not the URL's.
+    if (text[end - 1] === ":") end -= 1;
+    found.push([match.index, end]);
+  }
+  return found;
 }
 
 function redactUrlToken(token: string): string {
@@ -81,8 +111,8 @@ export function connectionSecrets(
   const text = typeof connection === "string" ? connection : connection?.connectionString;
   if (typeof connection === "object") add(connection.password);
   if (text !== undefined) {
-    for (const match of text.matchAll(urlToken)) {
-      const token = match[0];
+    for (const [from, to] of urlTokens(text)) {
+      const token = text.slice(from, to);
       const start = token.indexOf("://") + 3;
       const at = token.lastIndexOf("@");
       const userinfo = at > start ? token.slice(start, at) : "";
@@ -99,7 +129,7 @@ export function connectionSecrets(
       } else add(value);
     }
   }
-  add(env.PGPASSWORD);
+  add(env["PGPASSWORD"]);
   // Longest first, so a secret that contains another is masked whole.
   return [...found].sort((a, b) => b.length - a.length);
 }
