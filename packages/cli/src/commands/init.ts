@@ -3,7 +3,12 @@ import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { ExitCode, type CliIo } from "../cli-io.ts";
 import { addContinuumDependencies } from "../init/edit-package-json.ts";
-import { addTransformerPlugins, importExtensionFor, type Change } from "../init/edit-tsconfig.ts";
+import {
+  addTransformerPlugins,
+  importExtensionFor,
+  outputDirsOf,
+  type Change,
+} from "../init/edit-tsconfig.ts";
 import { parseJsonc } from "../init/jsonc-edit.ts";
 import { detectPackageManager, installCommand } from "../init/package-manager.ts";
 import { sampleFiles } from "../init/sample-files.ts";
@@ -62,9 +67,11 @@ function init(options: InitOptions, io: CliIo): ExitCode {
   let hints: string[];
   let added: boolean;
   let manager;
+  let tsconfigOutput: { outDir?: string; rootDir?: string } = {};
   try {
     // Everything is computed before anything is written: a parse error leaves the app untouched.
     const tsconfigText = readFileSync(tsconfigPath, "utf8");
+    tsconfigOutput = outputDirsOf(tsconfigText);
     const tsconfig = addTransformerPlugins(tsconfigText, "tsconfig.json");
     const packageText = readFileSync(packagePath, "utf8");
     const manifest = addContinuumDependencies(packageText, "package.json", { continuum: cliVersion() });
@@ -93,7 +100,7 @@ function init(options: InitOptions, io: CliIo): ExitCode {
     io.stdout(`Continuum is already set up in ${root}: nothing changed.\n`);
     return ExitCode.ok;
   }
-  const dir = relative(root, resolve(root, options.dir)) || ".";
+  const client = compiledPath(root, resolve(root, options.dir, "client.js"), tsconfigOutput);
   io.stdout(
     [
       `Set up Continuum in ${root}:`,
@@ -101,13 +108,18 @@ function init(options: InitOptions, io: CliIo): ExitCode {
       ...hints.map((hint) => `  note: ${hint}`),
       "",
       "Next:",
-      ...(added
-        ? [`  ${installCommand(manager)}          # installs what was added (init installs nothing)`]
-        : []),
-      `  npx tspc -p .               # builds; nondeterministic workflow code fails with CTM errors`,
-      `  then run the compiled ${dir}/client.js (a sample run), and worker.js for a long-lived worker`,
+      ...(added ? [`  ${installCommand(manager)}    (installs what init added; init installs nothing)`] : []),
+      "  npx tspc -p .    (builds; nondeterministic workflow code fails with a CTM error)",
+      `  node ${client}    (starts a sample run and prints its result; worker.js beside it runs an engine)`,
       "",
     ].join("\n"),
   );
   return ExitCode.ok;
+}
+
+/** Where tsc emits `file` (a source path, with a .js name): under outDir, relative to rootDir (default src). */
+function compiledPath(root: string, file: string, output: { outDir?: string; rootDir?: string }): string {
+  if (output.outDir === undefined) return relative(root, file);
+  const rootDir = resolve(root, output.rootDir ?? "src");
+  return relative(root, join(resolve(root, output.outDir), relative(rootDir, file)));
 }

@@ -14,6 +14,8 @@ export const transformerPlugins = [
 export type Change = string;
 
 interface CompilerOptionsView {
+  outDir?: unknown;
+  rootDir?: unknown;
   plugins?: unknown;
   types?: unknown;
   allowImportingTsExtensions?: unknown;
@@ -73,4 +75,14 @@ export function importExtensionFor(text: string, file: string): ".ts" | ".js" {
   return options.allowImportingTsExtensions === true && options.rewriteRelativeImportExtensions === true
     ? ".ts"
     : ".js";
+}
+
+/** The tsconfig's own `outDir` and `rootDir` (not those of a config it extends). */
+export function outputDirsOf(text: string): { outDir?: string; rootDir?: string } {
+  const options = ((parseJsonc(text, "tsconfig.json") as { compilerOptions?: unknown }).compilerOptions ??
+    {}) as CompilerOptionsView;
+  return {
+    ...(typeof options.outDir === "string" ? { outDir: options.outDir } : {}),
+    ...(typeof options.rootDir === "string" ? { rootDir: options.rootDir } : {}),
+  };
 }

@@ -34,12 +34,19 @@ export function formattingOf(text: string): FormattingOptions {
 
 /**
  * Sets `value` at `path` through jsonc-parser's minimal text edits: comments, trailing commas
- * and the formatting of everything else survive. An array index of -1 appends.
+ * and the formatting of everything else survive. An array index of -1 appends; a new property
+ * is inserted first in its object.
  */
 export function setJsonc(text: string, path: (string | number)[], value: unknown): string {
   const isArrayInsertion = typeof path[path.length - 1] === "number";
   return applyEdits(
     text,
-    modify(text, path, value, { formattingOptions: formattingOf(text), isArrayInsertion }),
+    // New properties go first in their object: appended after a last property that carries a
+    // trailing comment, jsonc-parser would leave that comment behind the new property instead.
+    modify(text, path, value, {
+      formattingOptions: formattingOf(text),
+      isArrayInsertion,
+      getInsertionIndex: () => 0,
+    }),
   );
 }
