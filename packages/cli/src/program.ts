@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ExitCode, type CliIo } from "./cli-io.ts";
 import type { CommandResult } from "./commands/command-support.ts";
+import { redactingIo } from "./database-url.ts";
 import { initCommand } from "./commands/init.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { versionsCommand } from "./commands/versions-check.ts";
@@ -15,10 +16,14 @@ const packageVersion = (
  * process (commander's exits become exit codes: help and --version 0, a usage mistake 2).
  */
 export function buildProgram(io: CliIo, result: CommandResult): Command {
+  // Commander's own messages (usage errors, suggestions) are redacted too: an argument it echoes
+  // could be a connection string typed in the wrong place.
+  const shown = redactingIo(io, undefined);
+  const output = { writeOut: shown.stdout, writeErr: shown.stderr };
   const program = new Command("continuum")
     .description("Continuum: durable execution for TypeScript. Operate the journal and set up apps.")
     .version(packageVersion, "-V, --version")
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput(output)
     .showHelpAfterError("(run with --help for usage)")
     .showSuggestionAfterError(true)
     .exitOverride();
@@ -27,9 +32,8 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
   versionsCommand(program, io, result);
   // Subcommands inherit the output and the exit override.
   for (const command of program.commands) {
-    command.configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).exitOverride();
-    for (const sub of command.commands)
-      sub.configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).exitOverride();
+    command.configureOutput(output).exitOverride();
+    for (const sub of command.commands) sub.configureOutput(output).exitOverride();
   }
   return program;
 }

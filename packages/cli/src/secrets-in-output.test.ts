@@ -83,6 +83,21 @@ describe("no password in any CLI output", () => {
   }
 });
 
+describe("no password in commander's own messages", () => {
+  it("a connection string typed where no argument belongs, or as an unknown option's value", async () => {
+    const url = `postgres://app:${encoded}@127.0.0.1:1/orders`;
+    for (const argv of [
+      ["migrate", url],
+      ["migrate", `--databse-url=${url}`],
+      ["versions", "check", "--manifest", url, url],
+    ]) {
+      const io = captured();
+      expect(await main(argv, io)).toBe(2);
+      for (const spelling of spellings) expect(io.out() + io.err()).not.toContain(spelling);
+    }
+  });
+});
+
 describe("no password in errors thrown by core", () => {
   it("openJournal and migrateDatabase, every failing form: message, data, stack and cause", async () => {
     const previous = process.env.PGPASSWORD;
