@@ -2,8 +2,8 @@
 // target, or carries a driver's message, passes through here before anyone can print it.
 // (DatabaseUnavailableError and SchemaNotMigratedError redact in their constructors.)
 
-/** What a redacted secret is replaced with. */
-export const redacted = "***";
+// What a redacted secret is replaced with.
+const redacted = "***";
 
 // A URL token: a scheme, `://`, then anything up to whitespace, a quote or angle bracket.
 // A single quote is allowed in a URL's userinfo, so it does not end the token.
