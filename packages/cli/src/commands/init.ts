@@ -10,7 +10,7 @@ import {
   type Change,
 } from "../init/edit-tsconfig.ts";
 import { parseJsonc } from "../init/jsonc-edit.ts";
-import { detectPackageManager, installCommand } from "../init/package-manager.ts";
+import { detectPackageManager, installCommand, type PackageManager } from "../init/package-manager.ts";
 import { sampleFiles } from "../init/sample-files.ts";
 import type { CommandResult } from "./command-support.ts";
 
@@ -66,7 +66,7 @@ function init(options: InitOptions, io: CliIo): ExitCode {
   const changes: Change[] = [];
   let hints: string[];
   let added: boolean;
-  let manager;
+  let manager: PackageManager;
   let tsconfigOutput: { outDir?: string; rootDir?: string } = {};
   try {
     // Everything is computed before anything is written: a parse error leaves the app untouched.
