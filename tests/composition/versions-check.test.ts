@@ -9,7 +9,7 @@ import { travelActivities } from "./golden/src/booking-activities.ts";
 // `continuum versions check` as a deploy runs it: the real CLI in a child process, against live
 // runs on PostgreSQL, with the manifests the transformer wrote for each build of the booking saga.
 
-const cli = fileURLToPath(new URL("../../packages/core/src/cli/main.ts", import.meta.url));
+const cli = fileURLToPath(new URL("../../packages/cli/src/main.ts", import.meta.url));
 const manifest = (build: string): string =>
   fileURLToPath(new URL(`./golden/manifests/${build}.json`, import.meta.url));
 

@@ -22,3 +22,8 @@ export type { OpenJournalOptions } from "./journal/open-journal.ts";
 export type { OpenJournalProgress, OpenJournalProgressListener } from "./journal/open-progress.ts";
 export { MemoryJournal, createMemoryJournal, ManualClock } from "./journal/memory/index.ts";
 export type { MemoryJournalOptions } from "./journal/memory/index.ts";
+// --- operations: what the `continuum` command (packages/cli) runs ----------------------------
+export { migrateDatabase } from "./journal/sql/migrate-database.ts";
+export type { MigrateDatabaseOptions } from "./journal/sql/migrate-database.ts";
+export { migrationSql } from "./journal/sql/migrator.ts";
+export type { MigrateResult, Migration } from "./journal/sql/migrator.ts";

@@ -1,16 +1,21 @@
 import { ContinuumError } from "./continuum-error.ts";
 import { ErrorCode } from "./error-code.ts";
+import { redactConnectionString, redactSecrets, scrubError } from "./redact-connection-string.ts";
 
 /**
- * The journal's database could not be reached or refused the connection. `url` never carries
- * the password.
+ * The journal's database could not be reached or refused the connection. `url`, `reason` and the
+ * driver error kept as `cause` never carry a password, whatever the caller passed: they are
+ * redacted here (every connection-string form, and `PGPASSWORD`'s value), so the error can be
+ * logged as it is.
  */
 export class DatabaseUnavailableError extends ContinuumError<{ url: string; reason: string }> {
-  constructor(url: string, reason: string, cause?: unknown) {
+  constructor(target: string, driverReason: string, cause?: unknown) {
+    const url = redactConnectionString(target);
+    const reason = redactSecrets(driverReason);
     super(ErrorCode.DatabaseUnavailable, `cannot connect to the journal database at ${url}: ${reason}`, {
       data: { url, reason },
       hint: "check that PostgreSQL is running and DATABASE_URL (host, port, user, database) is right; unset it to use embedded PGlite",
-      cause,
+      cause: scrubError(cause),
     });
   }
 }
@@ -32,13 +37,14 @@ export class SchemaNotMigratedError extends ContinuumError<{
   applied: number;
   required: number;
 }> {
-  constructor(url: string, applied: number, required: number) {
+  constructor(target: string, applied: number, required: number) {
+    const url = redactConnectionString(target);
     super(
       ErrorCode.SchemaNotMigrated,
       `the journal database at ${url} is at schema version ${applied}, this code needs ${required}`,
       {
         data: { url, applied, required },
-        hint: "run `continuum migrate --database-url <url>` (or openJournal({ migrate: true })) before starting engines",
+        hint: "run `continuum migrate` (with DATABASE_URL set) (or openJournal({ migrate: true })) before starting engines",
       },
     );
   }

@@ -1,14 +1,20 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "kysely";
 import pg from "pg";
-import { DatabaseUnavailableError, SchemaNotMigratedError } from "../errors/index.ts";
+import {
+  connectionSecrets,
+  DatabaseUnavailableError,
+  redactConnectionString,
+  SchemaNotMigratedError,
+  scrubError,
+} from "../errors/index.ts";
 import type { Journal } from "./journal.ts";
 import type { Notifier } from "./notifier.ts";
 import { appliedMigrations, loadMigrations, migrate, requiredSchemaVersion } from "./sql/migrator.ts";
 import { createPgliteNotifier, createPgNotifier } from "./sql/pg-notifier.ts";
 import type { SqlExecutor } from "./sql/sql-fragments.ts";
 import { createSqlJournal } from "./sql/sql-journal.ts";
-import { connectPool, defaultDataDir, openPglite, redactUrl } from "./sql/connect-database.ts";
+import { connectPool, defaultDataDir, openPglite } from "./sql/connect-database.ts";
 import { progressListener, type OpenJournalProgressListener } from "./open-progress.ts";
 
 export { keepPoolAlive, redactUrl } from "./sql/connect-database.ts";
@@ -66,7 +72,7 @@ export async function openJournal(options: OpenJournalOptions = {}): Promise<Jou
 }
 
 async function openServerJournal(options: OpenJournalOptions, url: string | undefined): Promise<Journal> {
-  const shown = url === undefined ? "(pool)" : redactUrl(url);
+  const shown = url === undefined ? "(pool)" : redactConnectionString(url);
   const prepared = options.preparedStatements ?? true;
   const pool =
     options.pool ??
@@ -124,10 +130,11 @@ async function openEmbeddedJournal(options: OpenJournalOptions): Promise<Journal
 }
 
 async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions): Promise<Journal> {
-  const shown = options.url === undefined ? "(kysely)" : redactUrl(options.url);
+  const shown = options.url === undefined ? "(kysely)" : redactConnectionString(options.url);
   try {
     await sql`SELECT 1`.execute(db);
   } catch (error) {
+    scrubError(error, connectionSecrets(options.url));
     throw new DatabaseUnavailableError(shown, error instanceof Error ? error.message : String(error), error);
   }
   await prepareSchema(db, shown, options.migrate ?? false, options, performance.now());

@@ -3,7 +3,14 @@ import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import type pg from "pg";
-import { DatabaseUnavailableError, isContinuumError } from "../../errors/index.ts";
+import {
+  connectionSecrets,
+  DatabaseUnavailableError,
+  isContinuumError,
+  redactConnectionString,
+  redactSecrets,
+  scrubError,
+} from "../../errors/index.ts";
 import type { OpenJournalProgressListener } from "../open-progress.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { preparedStatementPool } from "./prepared-statements.ts";
@@ -96,7 +103,15 @@ export async function connectPool(
     await pool.query("SELECT 1");
   } catch (error) {
     if (ownsPool) await pool.end().catch(() => {});
-    throw new DatabaseUnavailableError(shown, error instanceof Error ? error.message : String(error), error);
+    // pg can echo the connection string or password in its message: scrub with this pool's
+    // own secrets before the text is wrapped (the error's constructor knows only PGPASSWORD).
+    const secrets = connectionSecrets(pool.options as { connectionString?: string; password?: unknown });
+    scrubError(error, secrets);
+    throw new DatabaseUnavailableError(
+      shown,
+      redactSecrets(error instanceof Error ? error.message : String(error), secrets),
+      error,
+    );
   }
   return new Kysely<Record<string, never>>({
     dialect: new PostgresDialect({ pool: preparedStatements ? preparedStatementPool(pool) : pool }),
@@ -114,13 +129,8 @@ export function keepPoolAlive(pool: pg.Pool): void {
   pool.on("connect", (client) => client.on("error", () => {}));
 }
 
-/** The URL as safe to show: the password replaced by `***`. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== "") parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return url.replace(/:\/\/([^:/@]*):[^@]*@/, "://$1:***@");
-  }
-}
+/**
+ * The connection string as safe to show. Kept for existing callers: it is
+ * `redactConnectionString` (every form: URL user:password, `?password=`, key=value).
+ */
+export const redactUrl: (url: string) => string = redactConnectionString;

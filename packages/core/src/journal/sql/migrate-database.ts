@@ -1,5 +1,6 @@
 import pg from "pg";
-import { connectPool, defaultDataDir, openPglite, redactUrl } from "./connect-database.ts";
+import { redactConnectionString } from "../../errors/index.ts";
+import { connectPool, defaultDataDir, openPglite } from "./connect-database.ts";
 import { migrate, type MigrateResult } from "./migrator.ts";
 import { progressListener } from "../open-progress.ts";
 
@@ -24,7 +25,7 @@ export async function migrateDatabase(
   options: MigrateDatabaseOptions,
 ): Promise<MigrateResult & { target: string }> {
   if (options.url !== undefined) {
-    const target = redactUrl(options.url);
+    const target = redactConnectionString(options.url);
     const pool = new pg.Pool({
       connectionString: options.url,
       max: 1,

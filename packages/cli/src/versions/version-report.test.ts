@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunRecord } from "../../journal/journal.ts";
-import type { HistoryEvent } from "../../model/index.ts";
+import type { HistoryEvent, RunRecord } from "@continuum/core";
 import { checkManifest } from "./read-manifest.ts";
 import { classifyRun, recordedCursors, summarize } from "./version-report.ts";
 

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { InvalidManifestError } from "../../errors/engine-errors.ts";
+import { InvalidManifestError } from "@continuum/core";
 
 /** One cursor of a workflow in the transformer's manifest (transformer/SPEC.md section 6). */
 export interface ManifestCursorEntry {

@@ -1,5 +1,4 @@
-import type { RunRecord } from "../../journal/journal.ts";
-import { isCommandEvent, parseCursor, type HistoryEvent } from "../../model/index.ts";
+import { isCommandEvent, parseCursor, type HistoryEvent, type RunRecord } from "@continuum/core";
 import type { BuildManifest, ManifestCursorEntry, ManifestWorkflowEntry } from "./read-manifest.ts";
 
 /** What a live run would do on the build described by a manifest. */

@@ -1,7 +1,8 @@
-import { isContinuumError } from "../../errors/index.ts";
-import type { Journal, RunRecord } from "../../journal/journal.ts";
-import { openJournal } from "../../journal/open-journal.ts";
-import { ExitCode, parseArgs, type CliIo } from "../cli-io.ts";
+import { resolve } from "node:path";
+import { openJournal, type Journal, type RunRecord } from "@continuum/core";
+import type { Command } from "commander";
+import { ExitCode, type CliIo } from "../cli-io.ts";
+import { databaseUrlHelp, type DatabaseUrlOptions } from "../database-url.ts";
 import { readManifest, type BuildManifest } from "../versions/read-manifest.ts";
 import {
   buildVersionsOf,
@@ -10,25 +11,23 @@ import {
   type RunVerdict,
   type WorkflowVersionReport,
 } from "../versions/version-report.ts";
+import { databaseOptions, withDatabase, type CommandResult } from "./command-support.ts";
 
-/** Help text of `continuum versions check`. */
-export const versionsCheckUsage = `Usage: continuum versions check --manifest PATH [--database-url URL] [--data-dir DIR]
-                                [--namespace NS] [--strict] [--json]
+interface VersionsCheckOptions extends DatabaseUrlOptions {
+  readonly manifest: string;
+  readonly dataDir?: string;
+  readonly namespace?: string;
+  readonly strict?: boolean;
+  readonly json?: boolean;
+}
+
+const description = `compare a build's manifest with the live runs (deploy safety)
 
 Compares a build's manifest (continuum-manifest.json) with the live runs in the journal and
 says, per workflow, which runs would replay unchanged on that build (their version hash is in
 it), which would drift (the build lacks call sites their histories used), which may need a
 patch() (the build added effects before the point they reached), and which would become
-stuck_unknown_version (their version is not in the build). Nothing is written.
-  --manifest PATH     the manifest the build wrote (required)
-  --database-url URL  the journal's PostgreSQL (default: $DATABASE_URL, else embedded PGlite)
-  --data-dir DIR      embedded PGlite data directory
-  --namespace NS      only runs of this namespace (default: every namespace)
-  --strict            exit 1 when any run would drift, need a patch or become stuck
-  --json              print the report as JSON
-`;
-
-const known = new Set(["manifest", "database-url", "data-dir", "namespace", "strict", "json", "help"]);
+stuck_unknown_version (their version is not in the build). Nothing is written.`;
 
 /**
  * `continuum versions check`: the deploy-safety check. Run it in CI before a deploy, against
@@ -36,62 +35,49 @@ const known = new Set(["manifest", "database-url", "data-dir", "namespace", "str
  *
  * @example
  * ```sh
- * continuum versions check --strict --manifest dist/continuum-manifest.json --database-url "$DATABASE_URL"
+ * DATABASE_URL=... continuum versions check --strict --manifest dist/continuum-manifest.json
  * ```
  */
-export async function versionsCheckCommand(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  let args;
-  try {
-    args = parseArgs(argv, new Set(["manifest", "database-url", "data-dir", "namespace"]));
-  } catch (error) {
-    io.stderr(`${(error as Error).message}\n\n${versionsCheckUsage}`);
-    return ExitCode.usage;
-  }
-  const unknown = [...args.flags.keys()].filter((name) => !known.has(name));
-  if (unknown.length > 0 || args.positional.length > 0) {
-    io.stderr(
-      `unexpected argument: ${[...unknown.map((n) => `--${n}`), ...args.positional].join(" ")}\n\n${versionsCheckUsage}`,
-    );
-    return ExitCode.usage;
-  }
-  if (args.flags.has("help")) {
-    io.stdout(versionsCheckUsage);
-    return ExitCode.ok;
-  }
-  const manifestPath = args.flags.get("manifest");
-  if (typeof manifestPath !== "string") {
-    io.stderr(`--manifest is required\n\n${versionsCheckUsage}`);
-    return ExitCode.usage;
-  }
-  const url = args.flags.get("database-url") ?? io.env.DATABASE_URL;
-  const dataDir = args.flags.get("data-dir");
-  const namespace = args.flags.get("namespace");
-  let journal: Journal | undefined;
-  try {
-    const manifest = await readManifest(manifestPath);
-    journal = await openJournal({
-      ...(typeof url === "string" && url !== "" ? { url } : {}),
-      ...(typeof dataDir === "string" ? { dataDir } : {}),
+export function versionsCommand(program: Command, io: CliIo, result: CommandResult): void {
+  const versions = program.command("versions").description("deploy-safety checks of workflow versions");
+  databaseOptions(
+    versions
+      .command("check")
+      .summary("compare a build's manifest with the live runs (deploy safety)")
+      .description(description)
+      .requiredOption("--manifest <path>", "the manifest the build wrote (continuum-manifest.json)"),
+  )
+    .option("--namespace <ns>", "only runs of this namespace (default: every namespace)")
+    .option("--strict", "exit 1 when any run would drift, need a patch or become stuck")
+    .option("--json", "print the report as JSON")
+    .addHelpText("after", databaseUrlHelp)
+    .action(async (options: VersionsCheckOptions) => {
+      result.code = await versionsCheck(options, io);
     });
-    const verdicts = await checkLiveRuns(
-      journal,
-      manifest,
-      typeof namespace === "string" ? namespace : undefined,
-    );
-    const { workflows, counts } = summarize(manifest, verdicts);
-    io.stdout(
-      args.flags.has("json")
-        ? `${JSON.stringify({ counts, workflows: workflows.map(jsonWorkflow) }, null, 2)}\n`
-        : formatReport(workflows, counts),
-    );
-    const unsafe = counts.drift + counts.patch + counts.stuck;
-    return args.flags.has("strict") && unsafe > 0 ? ExitCode.failed : ExitCode.ok;
-  } catch (error) {
-    io.stderr(isContinuumError(error) ? `${error.code}: ${error.message}\n` : `${String(error)}\n`);
-    return ExitCode.failed;
-  } finally {
-    await journal?.close();
-  }
+}
+
+async function versionsCheck(options: VersionsCheckOptions, io: CliIo): Promise<ExitCode> {
+  return withDatabase(io, options, async (url, out) => {
+    const manifest = await readManifest(resolve(io.cwd ?? process.cwd(), options.manifest));
+    let journal: Journal | undefined;
+    try {
+      journal = await openJournal({
+        ...(url === undefined ? {} : { url }),
+        ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      });
+      const verdicts = await checkLiveRuns(journal, manifest, options.namespace);
+      const { workflows, counts } = summarize(manifest, verdicts);
+      out.stdout(
+        options.json === true
+          ? `${JSON.stringify({ counts, workflows: workflows.map(jsonWorkflow) }, null, 2)}\n`
+          : formatReport(workflows, counts),
+      );
+      const unsafe = counts.drift + counts.patch + counts.stuck;
+      return options.strict === true && unsafe > 0 ? ExitCode.failed : ExitCode.ok;
+    } finally {
+      await journal?.close();
+    }
+  });
 }
 
 /** Every non-terminal run (running or stuck), classified; histories read only where needed. */

@@ -1,0 +1,24 @@
+/** What a command may touch: its output streams, the environment and the working directory (injected for tests). */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Directory relative paths are taken from; default `process.cwd()`. */
+  readonly cwd?: string;
+}
+
+/** Exit codes: 0 success, 1 the command failed, 2 it was called wrongly. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The process's own streams and environment. */
+export const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+/** A usage mistake found after parsing (a missing or conflicting option): exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}

@@ -1,0 +1,54 @@
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { ExitCode, type CliIo } from "./cli-io.ts";
+import type { CommandResult } from "./commands/command-support.ts";
+import { redactingIo } from "./database-url.ts";
+import { initCommand } from "./commands/init.ts";
+import { migrateCommand } from "./commands/migrate.ts";
+import { versionsCommand } from "./commands/versions-check.ts";
+
+const packageVersion = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+/**
+ * Builds the commander program for one invocation, writing through `io` and never exiting the
+ * process (commander's exits become exit codes: help and --version 0, a usage mistake 2).
+ */
+export function buildProgram(io: CliIo, result: CommandResult): Command {
+  // Commander's own messages (usage errors, suggestions) are redacted too: an argument it echoes
+  // could be a connection string typed in the wrong place.
+  const shown = redactingIo(io, undefined);
+  const output = { writeOut: shown.stdout, writeErr: shown.stderr };
+  const program = new Command("continuum")
+    .description("Continuum: durable execution for TypeScript. Operate the journal and set up apps.")
+    .version(packageVersion, "-V, --version")
+    .configureOutput(output)
+    .showHelpAfterError("(run with --help for usage)")
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  initCommand(program, io, result);
+  migrateCommand(program, io, result);
+  versionsCommand(program, io, result);
+  // Subcommands inherit the output and the exit override.
+  for (const command of program.commands) {
+    command.configureOutput(output).exitOverride();
+    for (const sub of command.commands) sub.configureOutput(output).exitOverride();
+  }
+  return program;
+}
+
+/** Parses `argv` (without node and script) and runs the chosen command; resolves to its exit code. */
+export async function runProgram(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const result: CommandResult = { code: ExitCode.ok };
+  const program = buildProgram(io, result);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return result.code;
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // help and --version end through the override too, with exit code 0
+    if (error.exitCode === 0) return ExitCode.ok;
+    return error.code === "commander.executeSubCommandAsync" ? ExitCode.failed : ExitCode.usage;
+  }
+}
