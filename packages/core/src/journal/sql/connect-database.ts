@@ -4,6 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import type pg from "pg";
 import { DatabaseUnavailableError } from "../../errors/index.ts";
+import type { PgliteHandle } from "./pg-notifier.ts";
 import { preparedStatementPool } from "./prepared-statements.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 
@@ -17,7 +18,7 @@ export function defaultDataDir(): string {
  * Throws `DatabaseUnavailableError` naming the directory when it cannot be opened (another
  * process holding it, no permission, a data directory from an incompatible version).
  */
-export async function openPglite(dataDir: string): Promise<{ pglite: PGlite; db: SqlExecutor }> {
+export async function openPglite(dataDir: string): Promise<{ pglite: PgliteHandle; db: SqlExecutor }> {
   let pglite: PGlite;
   try {
     if (!dataDir.includes("://")) mkdirSync(dataDir, { recursive: true });
