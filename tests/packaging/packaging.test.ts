@@ -225,5 +225,19 @@ describe.each(runtimes)(
       },
       300_000,
     );
+
+    it.runIf(available)(
+      "the node loader runs the workflow from its TypeScript source (checked and stamped on import)",
+      async () => {
+        const url = { DATABASE_URL: database?.url ?? "" };
+        const args = ["--import", "@continuum/transformer/register", "src/main.ts", "loader-1"];
+        const run = await inApp("node", args, url);
+        expect(run.code, describeResult(`node ${args.join(" ")}`, run)).toBe(0);
+        expect(JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "null")).toMatchObject({
+          result: { text: "hello scratch" },
+        });
+      },
+      300_000,
+    );
   },
 );

@@ -49,6 +49,7 @@ export const greeting = workflow("greeting", { version: 1 }, async (name: string
 `;
 
 // openJournal() with no options: DATABASE_URL when set, else embedded PGlite in ./.continuum.
+// The run id comes from the command line, so one database can take several runs.
 const main = `import { createClient, createEngine, openJournal } from "@continuum/core";
 import * as acts from "./activities.ts";
 import { greeting } from "./greeting.workflow.ts";
@@ -57,7 +58,7 @@ const journal = await openJournal();
 const engine = createEngine({ journal, workflows: [greeting], activities: [acts.greet] });
 engine.start();
 const client = createClient({ journal, engine });
-const run = await client.start(greeting, "scratch", { id: "scratch-1" });
+const run = await client.start(greeting, "scratch", { id: process.argv[2] ?? "scratch-1" });
 console.log(JSON.stringify({ node: process.version, result: await run.result({ timeoutMs: 60_000 }) }));
 await engine.stop({ graceful: true });
 await journal.close();
