@@ -8,7 +8,9 @@ import {
   assertBuilt,
   findPublicPackages,
   manifestTargets,
+  optionalPeerDependencies,
   packPackages,
+  runtimeEntryPoints,
   typedEntryPoints,
   type PackedPackage,
 } from "./public-packages.ts";
@@ -164,6 +166,28 @@ describe.each(runtimes)(
       const wanted = node === process.execPath ? process.version : "v22.";
       expect(version.stdout.trim().startsWith(wanted), version.stdout).toBe(true);
     });
+
+    it.runIf(available)(
+      "every entry point loads in plain node; only one needing an optional peer may ask for it",
+      async () => {
+        const specifiers = packed.flatMap((p) => runtimeEntryPoints(p.packed));
+        const script = `const failed = [];
+for (const specifier of ${JSON.stringify(specifiers)}) {
+  try { await import(specifier); } catch (error) { failed.push({ specifier, message: String(error.message) }); }
+}
+console.log(JSON.stringify(failed));`;
+        const run = await inApp("node", ["--input-type=module", "-e", script]);
+        expect(run.code, describeResult("importing every entry point", run)).toBe(0);
+        const failed = JSON.parse(run.stdout) as { specifier: string; message: string }[];
+        const optionalPeers = packed.flatMap((p) => optionalPeerDependencies(p.packed));
+        const unexpected = failed.filter(
+          (f) => !optionalPeers.some((peer) => f.message.includes(`Cannot find package '${peer}'`)),
+        );
+        expect(unexpected).toEqual([]);
+        expect(specifiers.length - failed.length).toBeGreaterThan(0);
+      },
+      300_000,
+    );
 
     it.runIf(available)(
       "tspc compiles the workflow, and the declarations of every public entry point, with zero errors",

@@ -132,3 +132,18 @@ export function typedEntryPoints(manifest: Manifest): string[] {
     .filter(([, target]) => target !== null && typeof target === "object" && "types" in target)
     .map(([subpath]) => (subpath === "." ? manifest.name : `${manifest.name}${subpath.slice(1)}`));
 }
+
+/** Every subpath a user can import at run time (the package.json itself left out). */
+export function runtimeEntryPoints(manifest: Manifest): string[] {
+  return Object.keys(manifest.exports ?? {})
+    .filter((subpath) => subpath !== "./package.json")
+    .map((subpath) => (subpath === "." ? manifest.name : `${manifest.name}${subpath.slice(1)}`));
+}
+
+/** Peer dependencies the package marks optional (an entry point may need one that is absent). */
+export function optionalPeerDependencies(manifest: Manifest): string[] {
+  const meta = (manifest["peerDependenciesMeta"] ?? {}) as Record<string, { optional?: boolean }>;
+  return Object.entries(meta)
+    .filter(([, entry]) => entry.optional === true)
+    .map(([name]) => name);
+}
