@@ -18,7 +18,7 @@ export {
 } from "./codec/index.ts";
 export type { PayloadClassCodec } from "./codec/index.ts";
 export { openJournal } from "./journal/open-journal.ts";
-export type { OpenJournalOptions } from "./journal/open-journal.ts";
+export type { OpenJournalOptions, PgliteHandle } from "./journal/open-journal.ts";
 export type { OpenJournalProgress, OpenJournalProgressListener } from "./journal/open-progress.ts";
 export { MemoryJournal, createMemoryJournal, ManualClock } from "./journal/memory/index.ts";
 export type { MemoryJournalOptions } from "./journal/memory/index.ts";

@@ -25,7 +25,8 @@ export type * from "./journal-types.ts";
 /**
  * The Journal port: everything the engine, the client and the test kit need from storage.
  * Two adapters implement it and pass one conformance suite (`runJournalConformance` in
- * `@continuum/core/testing`): `MemoryJournal` and `SqlJournal` (Kysely on PostgreSQL or PGlite).
+ * `@continuum/core/testing/conformance`): `MemoryJournal` and `SqlJournal` (Kysely on
+ * PostgreSQL or PGlite).
  *
  * Rules every adapter keeps:
  * - Time: every timestamp and every lease/timer deadline comes from the journal's own clock

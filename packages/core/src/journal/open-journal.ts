@@ -1,4 +1,3 @@
-import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "kysely";
 import pg from "pg";
 import {
@@ -11,13 +10,14 @@ import {
 import type { Journal } from "./journal.ts";
 import type { Notifier } from "./notifier.ts";
 import { appliedMigrations, loadMigrations, migrate, requiredSchemaVersion } from "./sql/migrator.ts";
-import { createPgliteNotifier, createPgNotifier } from "./sql/pg-notifier.ts";
+import { createPgliteNotifier, createPgNotifier, type PgliteHandle } from "./sql/pg-notifier.ts";
 import type { SqlExecutor } from "./sql/sql-fragments.ts";
 import { createSqlJournal } from "./sql/sql-journal.ts";
 import { connectPool, defaultDataDir, openPglite } from "./sql/connect-database.ts";
 import { progressListener, type OpenJournalProgressListener } from "./open-progress.ts";
 
 export { keepPoolAlive, redactUrl } from "./sql/connect-database.ts";
+export type { PgliteHandle } from "./sql/pg-notifier.ts";
 
 /** Where the journal lives. With nothing set: `DATABASE_URL`, else embedded PGlite in `dataDir`. */
 export interface OpenJournalOptions {
@@ -31,8 +31,8 @@ export interface OpenJournalOptions {
    * else there are none and engines rely on polling alone.
    */
   readonly kysely?: SqlExecutor;
-  /** The PGlite instance behind `kysely`, for its LISTEN hints. */
-  readonly pglite?: PGlite;
+  /** The PGlite instance behind `kysely`, for its LISTEN hints (typed by the part used, see PgliteHandle). */
+  readonly pglite?: PgliteHandle;
   /** Embedded PGlite data directory; default `./.continuum/pgdata`; `memory://` keeps it in memory. */
   readonly dataDir?: string;
   /** Apply pending migrations on open. Default: true for embedded PGlite, false for a server. */

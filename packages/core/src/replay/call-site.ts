@@ -2,8 +2,12 @@ import type { Cursor, WorkflowStamp } from "../model/index.ts";
 
 // Frames in Continuum's own workflow API and replay engine are skipped to find the user's
 // call; test files living next to them are user code for this purpose.
-const srcRoot = decodeURIComponent(new URL("../", import.meta.url).pathname);
-const internalDirs = [`${srcRoot}workflow/`, `${srcRoot}replay/`];
+// Built, this module runs from dist/; under --enable-source-maps its frames name the original
+// src/ files instead, so both roots count.
+const moduleRoots = [new URL("../", import.meta.url), new URL("../../src/", import.meta.url)].map((url) =>
+  decodeURIComponent(url.pathname),
+);
+const internalDirs = moduleRoots.flatMap((root) => [`${root}workflow/`, `${root}replay/`]);
 
 /**
  * `file:line:column` of the innermost stack frame outside Continuum's workflow API and replay

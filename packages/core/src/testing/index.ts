@@ -6,8 +6,8 @@ export { replayHistory } from "./replay-history.ts";
 export type { ReplayHistoryOptions } from "./replay-history.ts";
 export { createManualTimers } from "./manual-timers.ts";
 export type { ManualTimers } from "./manual-timers.ts";
-export { runJournalConformance } from "./journal-conformance.ts";
-export type { JournalConformanceFactory, JournalHarness } from "./journal-conformance.ts";
+// The Journal conformance suite is `@continuum/core/testing/conformance`: it registers vitest
+// blocks, so it imports vitest, which this entry point must not need.
 // The in-memory journal and its manual clock, for suites that drive a journal directly.
 export { MemoryJournal, createMemoryJournal, ManualClock } from "../journal/memory/index.ts";
 export type { MemoryJournalOptions } from "../journal/memory/index.ts";

@@ -13,6 +13,7 @@ import {
 } from "../../errors/index.ts";
 import type { OpenJournalProgressListener } from "../open-progress.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
+import type { PgliteHandle } from "./pg-notifier.ts";
 import { preparedStatementPool } from "./prepared-statements.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 
@@ -23,7 +24,8 @@ export function defaultDataDir(): string {
 
 /** An open embedded database: close it with `close()`, which also releases the directory's lock. */
 export interface EmbeddedDatabase {
-  readonly pglite: PGlite;
+  /** Typed by the part the notifier uses, so these declarations never pull in PGlite's (DOM/Emscripten) types. */
+  readonly pglite: PgliteHandle;
   readonly db: SqlExecutor;
   /** Destroys `db` (closing PGlite), then releases the data directory's lock. */
   close(): Promise<void>;

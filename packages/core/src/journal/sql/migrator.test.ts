@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
@@ -44,6 +45,16 @@ describe("splitSqlStatements", () => {
     expect(statements[0]).toContain('"we;ird" int)');
     expect(statements[1]).toMatch(/END \$body\$$/);
     expect(statements[2]).toBe("SELECT 'it''s; fine', $$ a; b $$");
+  });
+});
+
+describe("migrationsDir", () => {
+  it("from source reads the repository's top-level migrations/, never a built copy", () => {
+    // A built package reads dist/migrations (tests/packaging installs one and runs it); from
+    // source, a stale copy in dist/ must not shadow the only place DDL is written.
+    const repoMigrations = resolve(fileURLToPath(import.meta.url), "../../../../../../migrations");
+    expect(migrationsDir()).toBe(repoMigrations);
+    expect(loadMigrations().map((m) => m.name)).toContain("0001_initial");
   });
 });
 

@@ -29,12 +29,15 @@ export interface MigrateResult {
 const MIGRATION_LOCK_KEY = 7_245_310_981_406_001;
 
 /**
- * Finds the migrations folder at run time, relative to this module: a copy shipped inside the
- * package (packages/core/migrations) wins over the repository's top-level one.
+ * Finds the migrations folder at run time, relative to this module. Built, this module is
+ * dist/journal/sql/migrator.js and the build copied the migrations to dist/migrations (that is
+ * what an installed package has); run from source in the repository, it reads the top-level
+ * migrations/ where the DDL is written. The two paths never overlap, so a stale copy in dist
+ * cannot shadow the source of truth during development.
  */
 export function migrationsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, "../../../migrations"), join(here, "../../../../../migrations")];
+  const candidates = [join(here, "../../migrations"), join(here, "../../../../../migrations")];
   const found = candidates.find((dir) => existsSync(join(dir, "0001_initial.sql")));
   if (found === undefined) {
     throw new MigrationFailedError(

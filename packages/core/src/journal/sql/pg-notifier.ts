@@ -1,4 +1,3 @@
-import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { NotifyTopic, type Notifier } from "../notifier.ts";
 import { channelOf } from "./sql-fragments.ts";
@@ -192,10 +191,20 @@ export function createPgNotifier(
 }
 
 /**
+ * The part of a PGlite instance the notifier uses. Written out rather than imported so that
+ * core's public declarations never load PGlite's own, which need DOM and Emscripten types an
+ * app compiled for Node does not have; any `PGlite` instance fits it.
+ */
+export interface PgliteHandle {
+  listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+  readonly closed: boolean;
+}
+
+/**
  * Wake-up hints on embedded PGlite through its own listen(): the same pg_notify calls, issued
  * in the same transactions, reach listeners of the same instance after commit.
  */
-export function createPgliteNotifier(pglite: PGlite): ListeningNotifier {
+export function createPgliteNotifier(pglite: PgliteHandle): ListeningNotifier {
   const subscribers = new Subscribers();
   const unlisten = new Map<NotifyTopic, Promise<() => Promise<void>>>();
   let closed = false;

@@ -1,0 +1,110 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+/**
+ * The tsconfig of a team that turns every strictness flag on and checks library declarations
+ * too (`skipLibCheck: false`) with only ES2023 and Node's types: whatever a public .d.ts pulls
+ * in (DOM, Emscripten, vitest, missing `@types/*`) fails the compile here. The plugins are set
+ * up as guides/determinism.md tells a user to.
+ */
+const tsconfig = {
+  compilerOptions: {
+    target: "ES2023",
+    lib: ["ES2023"],
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    types: ["node"],
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noPropertyAccessFromIndexSignature: true,
+    noUncheckedIndexedAccess: true,
+    skipLibCheck: false,
+    allowImportingTsExtensions: true,
+    rewriteRelativeImportExtensions: true,
+    noEmitOnError: true,
+    rootDir: "src",
+    outDir: "dist",
+    plugins: [
+      { transform: "@continuum/transformer/tspc-check", transformProgram: true },
+      { transform: "@continuum/transformer/tspc-rewrite" },
+      { name: "@continuum/transformer/tsserver" },
+    ],
+  },
+  include: ["src"],
+};
+
+const activities = `import { defineActivity } from "@continuum/core";
+
+export const greet = defineActivity("scratch.greet", async (name: string) => \`hello \${name}\`);
+`;
+
+const workflowFile = `import { activity, sleep, workflow } from "@continuum/core";
+import * as acts from "./activities.ts";
+
+export const greeting = workflow("greeting", { version: 1 }, async (name: string) => {
+  const text = await activity(acts.greet, name);
+  await sleep(10);
+  return { text };
+});
+`;
+
+// openJournal() with no options: DATABASE_URL when set, else embedded PGlite in ./.continuum.
+// The run id comes from the command line, so one database can take several runs.
+const main = `import { createClient, createEngine, openJournal } from "@continuum/core";
+import * as acts from "./activities.ts";
+import { greeting } from "./greeting.workflow.ts";
+
+const journal = await openJournal();
+const engine = createEngine({ journal, workflows: [greeting], activities: [acts.greet] });
+engine.start();
+const client = createClient({ journal, engine });
+const run = await client.start(greeting, "scratch", { id: process.argv[2] ?? "scratch-1" });
+console.log(JSON.stringify({ node: process.version, result: await run.result({ timeoutMs: 60_000 }) }));
+await engine.stop({ graceful: true });
+await journal.close();
+`;
+
+/** Where the deliberate `Date.now()` sits: bad/clock.workflow.ts line 4, column 10. */
+export const badWorkflowLocation = "bad/clock.workflow.ts(4,10)";
+
+const badWorkflow = `import { workflow } from "@continuum/core";
+
+export const clock = workflow("clock", { version: 1 }, async () => {
+  return Date.now();
+});
+`;
+
+/**
+ * Writes an application that uses the installed packages the way a user's app does: a workflow,
+ * its activities and a main script, a file importing the types of every public entry point (so
+ * all their declarations are checked), and in bad/ a workflow that reads the wall clock.
+ */
+export function writeScratchApp(dir: string, entryPoints: readonly string[]): void {
+  const write = (file: string, text: string): void => {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  };
+  write("package.json", JSON.stringify({ name: "scratch-app", private: true, type: "module" }, null, 2));
+  write("tsconfig.json", JSON.stringify(tsconfig, null, 2));
+  write(
+    "tsconfig.bad.json",
+    // Only the CTM error matters here; the declarations were checked by the main compile.
+    JSON.stringify({
+      extends: "./tsconfig.json",
+      compilerOptions: { rootDir: "bad", noEmit: true, skipLibCheck: true },
+      include: ["bad"],
+    }),
+  );
+  write("src/activities.ts", activities);
+  write("src/greeting.workflow.ts", workflowFile);
+  write("src/main.ts", main);
+  write(
+    "src/entry-points.ts",
+    [
+      ...entryPoints.map((specifier, i) => `import type * as entry${i} from ${JSON.stringify(specifier)};`),
+      `export type EntryPoints = [${entryPoints.map((_, i) => `typeof entry${i}`).join(", ")}];`,
+      "",
+    ].join("\n"),
+  );
+  write("bad/clock.workflow.ts", badWorkflow);
+}
