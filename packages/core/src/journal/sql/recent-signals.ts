@@ -11,35 +11,59 @@ const maxKeptLength = 16_384;
  * here instead of reading it back: a client bound to its engine (`createClient({ journal,
  * engine })`) wakes a run with one statement, as it did when the item rode in the hint itself.
  * Only committed items are kept (sendSignal is one autocommit statement; a journal bound to a
- * caller's transaction keeps its own, unused, copy), and a hint can only name a committed item.
+ * caller's transaction keeps none), and a hint can only name a committed item.
  *
- * A miss costs nothing but the read it would have cost anyway; entries leave when taken, or
- * oldest first beyond the capacity.
+ * The hint may be read off the LISTEN connection before the send's own result is: so a lookup
+ * first waits for the sends of that run still in flight here (their commit is what the hint
+ * announces, so they are one result away). A miss costs nothing but the read it would have cost
+ * anyway; entries leave when taken, or oldest first beyond the capacity.
  */
 export class RecentSignals {
   readonly #items = new Map<string, InboxItem>();
+  readonly #sending = new Map<string, Set<Promise<unknown>>>();
   readonly #capacity: number;
 
   constructor(capacity = defaultCapacity) {
     this.#capacity = capacity;
   }
 
-  /** Keeps a committed item (`bodyLength`: the length of its stored JSON, to skip large ones). */
-  keep(item: InboxItem, bodyLength: number): void {
-    if (this.#capacity <= 0 || bodyLength > maxKeptLength) return;
+  /** Runs `send` (a sendSignal to `runId`), keeping what it stored; returns its result. */
+  async track<T extends { item?: InboxItem; storedLength?: number }>(
+    runId: string,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    if (this.#capacity <= 0) return send();
+    const running = send();
+    const set = this.#sending.get(runId) ?? new Set();
+    this.#sending.set(runId, set);
+    set.add(running);
+    try {
+      const sent = await running;
+      if (sent.item !== undefined) this.#keep(sent.item, sent.storedLength ?? Number.POSITIVE_INFINITY);
+      return sent;
+    } finally {
+      set.delete(running);
+      if (set.size === 0) this.#sending.delete(runId);
+    }
+  }
+
+  /** The item, removed (each hint is taken once; a second read goes to the database). */
+  async take(runId: string, inboxId: number): Promise<InboxItem | undefined> {
+    const sending = this.#sending.get(runId);
+    if (sending !== undefined) await Promise.allSettled([...sending]);
+    const key = keyOf(runId, inboxId);
+    const item = this.#items.get(key);
+    if (item !== undefined) this.#items.delete(key);
+    return item;
+  }
+
+  #keep(item: InboxItem, storedLength: number): void {
+    if (storedLength > maxKeptLength) return;
     this.#items.set(keyOf(item.runId, item.id), item);
     while (this.#items.size > this.#capacity) {
       const oldest = this.#items.keys().next().value as string;
       this.#items.delete(oldest);
     }
-  }
-
-  /** The item, removed (each hint is taken once; a second read goes to the database). */
-  take(runId: string, inboxId: number): InboxItem | undefined {
-    const key = keyOf(runId, inboxId);
-    const item = this.#items.get(key);
-    if (item !== undefined) this.#items.delete(key);
-    return item;
   }
 }
 

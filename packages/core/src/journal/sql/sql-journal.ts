@@ -67,12 +67,11 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     fireDueTimers: (limit) => g(() => fireDueTimers(db, limit)),
     sendSignal: (request) =>
       g(async () => {
-        const { accepted, item, storedLength } = await sendSignal(db, request);
-        if (item !== undefined) recent.keep(item, storedLength ?? Number.POSITIVE_INFINITY);
+        const { accepted } = await recent.track(request.runId, () => sendSignal(db, request));
         return { accepted };
       }),
     readInboxItem: (runId, inboxId) =>
-      g(async () => recent.take(runId, inboxId) ?? (await readInboxItem(db, runId, inboxId))),
+      g(async () => (await recent.take(runId, inboxId)) ?? (await readInboxItem(db, runId, inboxId))),
     requestCancel: (runId, reason) => g(() => requestCancel(db, runId, reason)),
     nextDueAt: () => g(() => nextDueAt(db)),
     bindTransaction(transaction) {
