@@ -8,8 +8,8 @@ const maxKeptLength = 16_384;
 /**
  * The signals this journal object sent a moment ago, by (run id, inbox item id). When the
  * engine in the same process gets the `run_inbox` hint for one of them, it takes the item from
- * here instead of reading it back: a client bound to its engine (`createClient({ journal,
- * engine })`) wakes a run with one statement, as it did when the item rode in the hint itself.
+ * here instead of reading it back: with a client bound to its engine (`createClient({ journal,
+ * engine })`) a signal costs its send and the step, as when the item rode in the hint itself.
  * Only committed items are kept (sendSignal is one autocommit statement; a journal bound to a
  * caller's transaction keeps none), and a hint can only name a committed item.
  *
