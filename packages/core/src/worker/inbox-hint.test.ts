@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../client/create-client.ts";
 import type { Journal, RunClaim } from "../journal/journal.ts";
@@ -92,6 +93,45 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     expect(seen.map((value) => value.n)).toEqual([0, 1]);
     expect(reads).toHaveLength(2); // one read per hint, the large payload included
     expect(claims.get(run.runId) ?? 0).toBe(0);
+  });
+
+  it("a hint naming no item of the run (forged, or delivered already) steps nothing and keeps the run cached", async () => {
+    const { journal, claims } = await open();
+    const answered = new Map<number, boolean>();
+    const readInboxItem = journal.readInboxItem.bind(journal);
+    journal.readInboxItem = async (runId, inboxId) => {
+      const item = await readInboxItem(runId, inboxId);
+      answered.set(inboxId, item !== undefined);
+      return item;
+    };
+    const engine = createEngine({ journal, workflows: [collect], pollIntervalMs: 60_000 });
+    engines.push(engine);
+    const steps: string[] = [];
+    engine.events.on("step.committed", (e) => steps.push(e.runId));
+    engine.start();
+    const client = createClient({ journal, engine, pollIntervalMs: 20 });
+    const run = await client.start(collect, 1);
+    while ((await journal.getRun(run.runId))?.lastSeq !== 2)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    const stepsBefore = steps.length;
+    // Anyone who can connect may NOTIFY: the hint is only a pointer, read back with the engine's rights.
+    const pool = new pg.Client({ connectionString: database.url });
+    await pool.connect();
+    try {
+      await pool.query("SELECT pg_notify($1, $2)", [
+        "continuum_run_inbox",
+        formatInboxHint({ runId: run.runId, inboxId: 9_999_999, runVersion: "1" }),
+      ]);
+    } finally {
+      await pool.end();
+    }
+    while (!answered.has(9_999_999)) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered.get(9_999_999)).toBe(false);
+    expect(steps.length).toBe(stepsBefore);
+    await client.signal(run.runId, "item", 7);
+    expect(await run.result({ timeoutMs: 10_000 })).toEqual([7]);
+    expect(claims.get(run.runId) ?? 0).toBe(0); // still cached: the real signal took the fast path
   });
 
   it("sendSignal publishes ids and the row version it wrote, never the signal, whatever its size", async () => {
