@@ -3,6 +3,7 @@ import type { Notifier } from "./notifier.ts";
 import type {
   ClaimRunsRequest,
   ClaimTasksRequest,
+  InboxItem,
   MarkUnknownVersionsRequest,
   ReleaseRunOptions,
   RunClaim,
@@ -166,6 +167,15 @@ export interface Journal {
    * (returns `accepted: false`). Throws `RunNotFoundError` / `RunFinishedError`.
    */
   sendSignal(request: SendSignalRequest): Promise<{ accepted: boolean }>;
+
+  /**
+   * One undelivered item of a run's inbox, by its id; undefined when the run has no such item
+   * (delivered already, dropped with a finished run, or moved to a successor run). This is how
+   * the engine holding a run reads the signal a `run_inbox` hint announced: hints carry ids
+   * only, and the item is read with the journal's own privileges. A SQL journal answers an item
+   * that this very journal object sent a moment ago from memory, without a statement.
+   */
+  readInboxItem(runId: string, inboxId: number): Promise<InboxItem | undefined>;
 
   /** Puts `cancel_requested` in the run's inbox. Throws `RunNotFoundError` / `RunFinishedError`. */
   requestCancel(runId: string, reason?: string): Promise<void>;

@@ -1,7 +1,8 @@
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "../client/create-client.ts";
 import type { Journal, RunClaim } from "../journal/journal.ts";
-import { NotifyTopic, parseInboxHint } from "../journal/notifier.ts";
+import { formatInboxHint, NotifyTopic, parseInboxHint } from "../journal/notifier.ts";
 import { openJournal } from "../journal/open-journal.ts";
 import { createServerDatabase, type ServerDatabase } from "../journal/sql/test-support/sql-test-databases.ts";
 import { signal, workflow } from "../workflow/index.ts";
@@ -68,7 +69,72 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     expect(claims.get(run.runId) ?? 0).toBe(0); // eager start, then three hinted steps
   });
 
-  it("sendSignal publishes the item and the row version it wrote; a large payload only makes the run ready", async () => {
+  it("a signal sent through another journal is read back by the engine and delivered without a claim", async () => {
+    const { journal, claims } = await open();
+    const reads: number[] = [];
+    const readInboxItem = journal.readInboxItem.bind(journal);
+    journal.readInboxItem = async (runId, inboxId) => {
+      reads.push(inboxId);
+      return readInboxItem(runId, inboxId);
+    };
+    const engine = createEngine({ journal, workflows: [collect], pollIntervalMs: 60_000 });
+    engines.push(engine);
+    engine.start();
+    const client = createClient({ journal, engine, pollIntervalMs: 20 });
+    const run = await client.start(collect, 2);
+    // Another process's client: the item is not in the engine's journal's memory.
+    const sender = createClient({ journal: (await open()).journal });
+    for (let i = 0; i < 2; i += 1) {
+      while ((await journal.getRun(run.runId))?.lastSeq !== 2 + 2 * i)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      await sender.signal(run.runId, "item", { n: i, text: "y".repeat(i === 1 ? 20_000 : 1) });
+    }
+    const seen = (await run.result({ timeoutMs: 10_000 })) as unknown as Array<{ n: number }>;
+    expect(seen.map((value) => value.n)).toEqual([0, 1]);
+    expect(reads).toHaveLength(2); // one read per hint, the large payload included
+    expect(claims.get(run.runId) ?? 0).toBe(0);
+  });
+
+  it("a hint naming no item of the run (forged, or delivered already) steps nothing and keeps the run cached", async () => {
+    const { journal, claims } = await open();
+    const answered = new Map<number, boolean>();
+    const readInboxItem = journal.readInboxItem.bind(journal);
+    journal.readInboxItem = async (runId, inboxId) => {
+      const item = await readInboxItem(runId, inboxId);
+      answered.set(inboxId, item !== undefined);
+      return item;
+    };
+    const engine = createEngine({ journal, workflows: [collect], pollIntervalMs: 60_000 });
+    engines.push(engine);
+    const steps: string[] = [];
+    engine.events.on("step.committed", (e) => steps.push(e.runId));
+    engine.start();
+    const client = createClient({ journal, engine, pollIntervalMs: 20 });
+    const run = await client.start(collect, 1);
+    while ((await journal.getRun(run.runId))?.lastSeq !== 2)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    const stepsBefore = steps.length;
+    // Anyone who can connect may NOTIFY: the hint is only a pointer, read back with the engine's rights.
+    const pool = new pg.Client({ connectionString: database.url });
+    await pool.connect();
+    try {
+      await pool.query("SELECT pg_notify($1, $2)", [
+        "continuum_run_inbox",
+        formatInboxHint({ runId: run.runId, inboxId: 9_999_999, runVersion: "1" }),
+      ]);
+    } finally {
+      await pool.end();
+    }
+    while (!answered.has(9_999_999)) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(answered.get(9_999_999)).toBe(false);
+    expect(steps.length).toBe(stepsBefore);
+    await client.signal(run.runId, "item", 7);
+    expect(await run.result({ timeoutMs: 10_000 })).toEqual([7]);
+    expect(claims.get(run.runId) ?? 0).toBe(0); // still cached: the real signal took the fast path
+  });
+
+  it("sendSignal publishes ids and the row version it wrote, never the signal, whatever its size", async () => {
     const { journal } = await open();
     const hints: string[] = [];
     const ready: string[] = [];
@@ -84,35 +150,40 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     await journal.sendSignal({ runId: run.runId, name: "small", payload: { n: 1 } });
     await journal.sendSignal({ runId: run.runId, name: "large", payload: "x".repeat(10_000) });
     const deadline = Date.now() + 5_000;
-    while ((hints.length < 1 || ready.filter((id) => id === run.runId).length < 2) && Date.now() < deadline)
+    while ((hints.length < 2 || !ready.includes(run.runId)) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 10));
     await new Promise((resolve) => setTimeout(resolve, 100)); // nothing else is on its way
     stopHints();
     stopReady();
-    expect(hints).toHaveLength(1);
-    // run_ready for the start and for the large signal; the small one is announced by its hint alone.
-    expect(ready.filter((id) => id === run.runId)).toHaveLength(2);
-    const hint = parseInboxHint(hints[0]!);
+    expect(hints).toHaveLength(2);
+    // run_ready for the start only; each signal is announced by its hint alone.
+    expect(ready.filter((id) => id === run.runId)).toHaveLength(1);
+    const parsed = hints.map((payload) => parseInboxHint(payload));
     const [claim] = await journal.claimRuns({
       owner: "probe",
       limit: 1,
       leaseMs: 1_000,
       workflowNames: ["hint.none"],
     });
-    expect(hint).toMatchObject({
-      runId: run.runId,
-      inboxId: claim!.inbox[0]!.id,
-      event: { kind: "signal_received", name: "small", payload: { n: 1 } },
-    });
-    expect(hint?.runVersion).toMatch(/^[0-9]+$/);
+    expect(parsed.map((hint) => hint?.inboxId)).toEqual(claim!.inbox.map((item) => item.id));
+    for (const [i, hint] of parsed.entries()) {
+      expect(hints[i]).toBe(formatInboxHint(hint!));
+      expect(hint).toMatchObject({ runId: run.runId });
+      expect(hint?.runVersion).toMatch(/^[0-9]+$/);
+    }
     expect(claim!.inbox.map((item) => item.event.kind === "signal_received" && item.event.name)).toEqual([
       "small",
       "large",
     ]);
+    // The engine reads the item itself; a delivered or foreign id reads nothing.
+    expect(await journal.readInboxItem(run.runId, parsed[0]!.inboxId)).toEqual(claim!.inbox[0]);
+    expect(await journal.readInboxItem("another-run", parsed[0]!.inboxId)).toBeUndefined();
     expect(parseInboxHint("{not json")).toBeUndefined();
+    // The form older senders used (the item as JSON) is not taken: it only announces a ready run.
     expect(
-      parseInboxHint(JSON.stringify({ run: "r", id: "1", v: "2", kind: "signal_received", body: {} })),
+      parseInboxHint(JSON.stringify({ run: "r", id: 1, v: "2", kind: "signal_received", body: {} })),
     ).toBeUndefined();
+    expect(parseInboxHint(`${run.runId}:1:x`)).toBeUndefined();
   });
 
   it("a burst of signals from several senders: each delivered once, in the order of the history, none lost", async () => {

@@ -103,10 +103,11 @@ export interface RunStepper {
   /** Sticky fast path: see {@link FinishLocally} (the pool calls it when a claimed-at-commit attempt ends). */
   finishLocally(claim: TaskClaim, outcome: LocalOutcome, onCommitted: () => void): Promise<boolean>;
   /**
-   * A signal for a run, straight from a `run_inbox` hint: when this engine has the run cached and
-   * idle, it is stepped with that one item at once (no claim); the journal refuses the step if the
-   * inbox is not as the hint says, and then the run is replayed from a claim. Returns whether it
-   * took the hint (false: the run is for a claim to step).
+   * A signal for a run, announced by a `run_inbox` hint: when this engine has the run cached and
+   * idle, it reads that one item (`readInboxItem`: the hint carries ids only) and steps the run
+   * with it at once (no claim); the journal refuses the step if the inbox is not as the hint
+   * says, and then the run is replayed from a claim. Returns whether it took the hint (false:
+   * the run is for a claim to step).
    */
   deliverHint(hint: InboxHint): boolean;
 }
@@ -380,9 +381,19 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
     let readyAgain = false;
     try {
       const startedAt = performance.now();
+      // The hint names the item; its content is read with the journal's privileges (hints are
+      // public to every role that can connect). Gone already: a claim delivered it, or the run
+      // moved on; nothing to step here, and a claim round looks at the run.
+      const item = hinted === undefined ? undefined : await journal.readInboxItem(runId, hinted.inboxId);
+      if (hinted !== undefined && item === undefined) {
+        cache.put(runId, entry);
+        settleAll(locals, false); // none (deliverHint takes only runs without results waiting)
+        readyAgain = true;
+        return;
+      }
       const fromSeq = execution.lastSeq;
       const now = clock.now();
-      const inbox = hinted === undefined ? [] : [hinted.event];
+      const inbox = item === undefined ? [] : [item.event];
       const deliveries = [...inbox, ...locals.map((item) => item.event)];
       const result = await execution.step({ now, deliveries });
       const keep = !execution.finished && result.outcome === undefined && cache.capacity > 0;

@@ -4,6 +4,7 @@ import { systemClock } from "../clock.ts";
 import type {
   ClaimRunsRequest,
   ClaimTasksRequest,
+  InboxItem,
   Journal,
   MarkUnknownVersionsRequest,
   RunClaim,
@@ -28,7 +29,13 @@ import { getRunByWorkflowId, listRuns, startRun } from "./memory-runs.ts";
 import { commitStep } from "./memory-steps.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { claimTasks, finishTask, heartbeatTask } from "./memory-tasks.ts";
-import { fireDueTimers, nextDueAt, requestCancel, sendSignal } from "./memory-timers-signals.ts";
+import {
+  fireDueTimers,
+  nextDueAt,
+  readInboxItem,
+  requestCancel,
+  sendSignal,
+} from "./memory-timers-signals.ts";
 
 /** Options of {@link MemoryJournal}. */
 export interface MemoryJournalOptions {
@@ -136,6 +143,10 @@ export class MemoryJournal implements Journal {
 
   async sendSignal(request: SendSignalRequest): Promise<{ accepted: boolean }> {
     return sendSignal(this.#store, request);
+  }
+
+  async readInboxItem(runId: string, inboxId: number): Promise<InboxItem | undefined> {
+    return readInboxItem(this.#store, runId, inboxId);
   }
 
   async requestCancel(runId: string, reason?: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { RunFinishedError, RunNotFoundError } from "../../errors/journal-errors.ts";
 import { isTerminal } from "../../model/run-status.ts";
-import type { SendSignalRequest } from "../journal.ts";
+import type { InboxItem, SendSignalRequest } from "../journal.ts";
 import type { RunRow } from "./memory-rows.ts";
 import type { MemoryStore } from "./memory-store.ts";
 import { dueAt } from "./memory-tasks.ts";
@@ -35,6 +35,12 @@ export function sendSignal(store: MemoryStore, request: SendSignalRequest): { ac
   };
   store.pushInbox(row, event, store.clock.now());
   return { accepted: true };
+}
+
+/** An undelivered item of a run's inbox, by id (a copy), if the run still has it. */
+export function readInboxItem(store: MemoryStore, runId: string, inboxId: number): InboxItem | undefined {
+  const item = store.runs.get(runId)?.inbox.find((candidate) => candidate.id === inboxId);
+  return item === undefined ? undefined : structuredClone(item);
 }
 
 /** Asks a running run to cancel: a cancel_requested in its inbox. */

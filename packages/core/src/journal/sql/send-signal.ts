@@ -1,11 +1,11 @@
 import { sql } from "kysely";
 import { RunFinishedError, RunNotFoundError } from "../../errors/index.ts";
-import { isTerminal, type RunStatus } from "../../model/index.ts";
-import type { SendSignalRequest } from "../journal.ts";
+import { isTerminal, type ResolutionEvent, type RunStatus } from "../../model/index.ts";
+import type { InboxItem, SendSignalRequest } from "../journal.ts";
 import { deliverToInbox } from "./deliver-to-inbox.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { splitEvent } from "./rows.ts";
-import { channelOf, dbNow, inTransaction, json, terminalList, type SqlExecutor } from "./sql-fragments.ts";
+import { channelOf, dbNow, inTransaction, terminalList, toMs, type SqlExecutor } from "./sql-fragments.ts";
 
 /**
  * Locks the run row and checks it can still receive resolutions.
@@ -21,26 +21,24 @@ async function lockLiveRun(tx: SqlExecutor, runId: string): Promise<void> {
   if (isTerminal(run.status)) throw new RunFinishedError(runId, run.status);
 }
 
-/** Largest signal body sent inside a run_inbox hint (the rest of the hint is ~150 bytes). */
-const maxHintedBodyBytes = 6_000;
-
 /**
  * sendSignal: puts a signal in the run's inbox, in one statement (one round trip). With a
  * deliveryId the signal_deliveries primary key makes a repeated delivery a no-op (`accepted:
  * false`), even when two sends race: the second insert waits for the first and then does
- * nothing.
+ * nothing. Returns the stored item when one was added (the journal keeps it for a moment, see
+ * recent-signals.ts).
  *
  * Locking: as lockLiveRun, the run row first (FOR NO KEY UPDATE, re-read at its newest version
  * if a step committed meanwhile), so a run that just finished takes nothing; the dedupe row,
  * the inbox item and the row's readiness (deliverToInbox's rules: the row is always rewritten)
- * follow under that lock, and the hint goes out with the commit: run_inbox (the item and the row
- * version it wrote), which also announces the run as ready, or run_ready when the item is too
- * large to ride along.
+ * follow under that lock, and the hint goes out with the commit: run_inbox with the run id, the
+ * item id and the row version the delivery wrote (never the signal: any role that can connect
+ * may LISTEN), which also announces the run as ready.
  */
 export async function sendSignal(
   db: SqlExecutor,
   request: SendSignalRequest,
-): Promise<{ accepted: boolean }> {
+): Promise<{ accepted: boolean; item?: InboxItem; storedLength?: number }> {
   const { kind, body } = splitEvent({
     kind: "signal_received",
     name: request.name,
@@ -48,10 +46,10 @@ export async function sendSignal(
     ...(request.deliveryId === undefined ? {} : { deliveryId: request.deliveryId }),
   });
   const deduped = request.deliveryId !== undefined;
-  // The item itself rides along in a run_inbox hint when it fits (NOTIFY payloads stop at 8000
-  // bytes), so the engine holding the run can deliver it without a claim.
-  const hinted = new TextEncoder().encode(JSON.stringify(body)).length <= maxHintedBodyBytes;
-  const sent = await sql<{ status: RunStatus | null; added: number }>`
+  // The text stored is the item: the copy kept in memory is parsed from it, so it is what a
+  // read of the row returns, and the caller's later mutations of the payload cannot reach it.
+  const stored = JSON.stringify(body);
+  const sent = await sql<{ status: RunStatus | null; item_id: string | null; received_at: Date | null }>`
     WITH live AS (
       SELECT run_id, status FROM continuum.runs WHERE run_id = ${request.runId} FOR NO KEY UPDATE
     ),
@@ -66,30 +64,31 @@ export async function sendSignal(
     }
     added AS (
       INSERT INTO continuum.inbox (run_id, kind, body, received_at)
-      SELECT run_id, ${kind}, ${json(body)}, ${dbNow} FROM ${deduped ? sql`first_delivery` : sql`open`}
-      RETURNING id, run_id
+      SELECT run_id, ${kind}, ${stored}::text::json, ${dbNow} FROM ${deduped ? sql`first_delivery` : sql`open`}
+      RETURNING id, run_id, received_at
     ),
     marked AS (
       UPDATE continuum.runs AS r SET ready_since = COALESCE(r.ready_since, a.id)
       FROM added AS a WHERE r.run_id = a.run_id
-      RETURNING r.run_id, a.id, r.xmin::text AS run_version
+      RETURNING r.run_id, a.id, a.received_at, r.xmin::text AS run_version
     )
     SELECT (SELECT status FROM live) AS status,
-           (SELECT count(*) FROM marked)::int AS added,
-           ${
-             hinted
-               ? sql`(SELECT count(pg_notify(${channelOf(NotifyTopic.runInbox)},
-                        json_build_object('run', run_id, 'id', id, 'v', run_version, 'kind', ${kind}::text, 'body', ${json(body)})::text))
-                      FROM marked)::int`
-               : sql`0`
-           } AS item_hinted,
-           ${hinted ? sql`0` : sql`(SELECT count(pg_notify(${channelOf(NotifyTopic.runReady)}, run_id)) FROM marked)`}::int AS hinted`.execute(
-    db,
-  );
+           (SELECT id::text FROM marked) AS item_id,
+           (SELECT received_at FROM marked) AS received_at,
+           -- The same text as formatInboxHint: ids and a version, nothing the signal carries.
+           (SELECT count(pg_notify(${channelOf(NotifyTopic.runInbox)}, run_id || ':' || id || ':' || run_version))
+              FROM marked)::int AS hinted`.execute(db);
   const row = sent.rows[0];
   if (row?.status === null || row?.status === undefined) throw new RunNotFoundError(request.runId);
   if (isTerminal(row.status)) throw new RunFinishedError(request.runId, row.status);
-  return { accepted: Number(row.added) > 0 };
+  if (row.item_id === null || row.received_at === null) return { accepted: false };
+  const item: InboxItem = {
+    id: Number(row.item_id),
+    runId: request.runId,
+    event: { kind: "signal_received", ...(JSON.parse(stored) as object) } as ResolutionEvent,
+    receivedAt: toMs(row.received_at),
+  };
+  return { accepted: true, item, storedLength: stored.length };
 }
 
 /** requestCancel: puts cancel_requested in the run's inbox (same locking as sendSignal). */

@@ -12,6 +12,8 @@ import { heartbeatTask } from "./heartbeat-task.ts";
 import { markUnknownVersions } from "./mark-unknown-versions.ts";
 import { releaseRun, renewRunLeases } from "./run-leases.ts";
 import { getRun, getRunByWorkflowId, journalNow, listRuns, nextDueAt, readHistory } from "./run-queries.ts";
+import { readInboxItem } from "./read-inbox-item.ts";
+import { RecentSignals } from "./recent-signals.ts";
 import { requestCancel, sendSignal } from "./send-signal.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { startRun } from "./start-run.ts";
@@ -44,6 +46,8 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
   // A journal bound to the caller's transaction must not retry: that transaction is aborted.
   const g = <T>(call: () => Promise<T>): Promise<T> =>
     guardConnection(target, db.isTransaction ? call : () => retryConflicts(call));
+  // Only an autocommit journal's sends are committed when sendSignal returns.
+  const recent = db.isTransaction ? new RecentSignals(0) : new RecentSignals();
   return {
     notifier: options.notifier,
     now: () => g(() => journalNow(db)),
@@ -61,7 +65,13 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     heartbeatTask: (claim, details) => g(() => heartbeatTask(db, claim, details)),
     finishTask: (claim, outcome) => g(() => finishTask(db, claim, outcome)),
     fireDueTimers: (limit) => g(() => fireDueTimers(db, limit)),
-    sendSignal: (request) => g(() => sendSignal(db, request)),
+    sendSignal: (request) =>
+      g(async () => {
+        const { accepted } = await recent.track(request.runId, () => sendSignal(db, request));
+        return { accepted };
+      }),
+    readInboxItem: (runId, inboxId) =>
+      g(async () => (await recent.take(runId, inboxId)) ?? (await readInboxItem(db, runId, inboxId))),
     requestCancel: (runId, reason) => g(() => requestCancel(db, runId, reason)),
     nextDueAt: () => g(() => nextDueAt(db)),
     bindTransaction(transaction) {

@@ -238,6 +238,28 @@ export function wakeupsConformance(h: HarnessRef): void {
     });
   });
 
+  describe("readInboxItem", () => {
+    it("reads an undelivered item of the run by id; nothing once delivered, nothing for another run", async () => {
+      const { journal } = h();
+      const run = await start(journal);
+      const other = await start(journal);
+      await stepOnce(journal, run.runId, { events: [] });
+      await journal.sendSignal({
+        runId: run.runId,
+        name: "go",
+        payload: { card: "4111" },
+        deliveryId: "d-1",
+      });
+      const [item] = await inboxOf(journal, run.runId);
+      expect(await journal.readInboxItem(run.runId, item!.id)).toEqual(item);
+      expect(await journal.readInboxItem(other.runId, item!.id)).toBeUndefined();
+      expect(await journal.readInboxItem(run.runId, item!.id + 1_000)).toBeUndefined();
+      const claim = await claimRun(journal, run.runId);
+      await journal.commitStep(stepCommit(claim, { events: [claim.inbox[0]!.event] }));
+      expect(await journal.readInboxItem(run.runId, item!.id)).toBeUndefined();
+    });
+  });
+
   describe("notifier hints", () => {
     it("publishes run_ready, task_ready, timer_set and run_finished with ids", async () => {
       const harness = h();
@@ -259,7 +281,7 @@ export function wakeupsConformance(h: HarnessRef): void {
       expect(await eventually(() => has(NotifyTopic.timerSet, run.runId))).toBe(true);
       seen.length = 0;
       await journal.sendSignal({ runId: run.runId, name: "go", payload: null });
-      // A journal that sends the item in a run_inbox hint sends that instead of run_ready.
+      // A journal that announces signals with run_inbox sends that instead of run_ready.
       const hinted = () =>
         seen.some(
           ([t, payload]) => t === NotifyTopic.runInbox && parseInboxHint(payload)?.runId === run.runId,
@@ -275,6 +297,13 @@ export function wakeupsConformance(h: HarnessRef): void {
       );
       expect(await eventually(() => has(NotifyTopic.runFinished, run.runId))).toBe(true);
       unsubscribe.forEach((stop) => stop());
+      // Ids and versions only (see Notifier): never a name, a workflow id or a payload.
+      const uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+      for (const [topic, payload] of seen) {
+        expect(payload).toMatch(
+          topic === NotifyTopic.runInbox ? new RegExp(`^${uuid}:[0-9]+:[0-9]+$`) : new RegExp(`^${uuid}$`),
+        );
+      }
       const count = seen.length;
       await start(journal);
       await new Promise((resolve) => setTimeout(resolve, 200));
