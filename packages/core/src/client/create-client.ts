@@ -19,6 +19,14 @@ import type { EagerStarts } from "../worker/create-engine.ts";
 import { awaitRunResult } from "./await-run-result.ts";
 import { checkPayloadLimit, defaultMaxPayloadBytes, encodePayload } from "./payload-limit.ts";
 import { describeRun, type RunDescription } from "./run-description.ts";
+import {
+  checkResultOptions,
+  checkRunFilter,
+  checkRunId,
+  checkSignalArguments,
+  checkStartOptions,
+} from "./check-client-input.ts";
+import { IdentifierKind, Limits, checkFreeText, checkIdentifier } from "../validation/index.ts";
 
 /** Namespace used when none is given (engines default to the same one). */
 export const defaultNamespace = "default";
@@ -174,22 +182,34 @@ async function alongChain<T>(
  */
 export function createClient(options: ClientOptions): Client {
   const { journal } = options;
-  const namespace = options.namespace ?? defaultNamespace;
+  const namespace = checkIdentifier(
+    IdentifierKind.namespace,
+    options.namespace ?? defaultNamespace,
+    "namespace",
+  );
   const maxPayloadBytes = checkPayloadLimit(options.maxPayloadBytes ?? defaultMaxPayloadBytes);
   const pollIntervalMs = options.pollIntervalMs ?? 500;
-  if (!(pollIntervalMs > 0))
-    throw new InvalidEngineOptionError("pollIntervalMs", pollIntervalMs, "a positive number of milliseconds");
-
-  const result = <Output>(runId: string, opts?: { timeoutMs?: number }): Promise<Output> =>
-    awaitRunResult(journal, runId, {
+  if (!(Number.isFinite(pollIntervalMs) && pollIntervalMs >= 1 && pollIntervalMs <= Limits.maxTimerMs))
+    throw new InvalidEngineOptionError(
+      "pollIntervalMs",
       pollIntervalMs,
-      ...(opts?.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      `a number of milliseconds from 1 to ${Limits.maxTimerMs}`,
+    );
+
+  const result = async <Output>(runId: string, opts?: { timeoutMs?: number }): Promise<Output> => {
+    checkRunId(runId);
+    const timeoutMs = checkResultOptions(opts);
+    return awaitRunResult(journal, runId, {
+      pollIntervalMs,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
     }) as Promise<Output>;
+  };
 
   const client: Client = {
     namespace,
     async start(definition, input, startOptions = {}) {
       const { name, versionHash } = workflowInfo(definition);
+      checkStartOptions(startOptions);
       const encoded = encodePayload(input, `input of workflow ${name}`, maxPayloadBytes);
       // Eager start: an engine of this process takes the run in the start itself (not inside the
       // caller's transaction: the run must be committed before anyone steps it).
@@ -221,6 +241,8 @@ export function createClient(options: ClientOptions): Client {
       };
     },
     async signal(runId, name, payload, signalOptions = {}) {
+      checkRunId(runId);
+      checkSignalArguments(name, signalOptions);
       const encoded = encodePayload(
         payload,
         `payload of signal ${JSON.stringify(name)}`,
@@ -240,18 +262,23 @@ export function createClient(options: ClientOptions): Client {
     result,
     await: result,
     async cancel(runId, reason) {
+      checkRunId(runId);
+      if (reason !== undefined) checkFreeText(reason, "cancellation reason");
       await alongChain(journal, runId, (current) => journal.requestCancel(current, reason));
     },
     async describe<Input, Output>(runId: string) {
+      checkRunId(runId);
       const run = await journal.getRun(runId);
       if (run === undefined) throw new RunNotFoundError(runId);
       return describeRun<Input, Output>(run);
     },
     async describeWorkflow<Input, Output>(workflowId: string) {
+      checkIdentifier(IdentifierKind.id, workflowId, "workflow id");
       const run = await journal.getRunByWorkflowId(namespace, workflowId);
       return run === undefined ? undefined : describeRun<Input, Output>(run);
     },
     async list(filter = {}) {
+      checkRunFilter(filter);
       const page = await journal.listRuns({ namespace, ...filter });
       return {
         runs: page.runs.map((run) => describeRun(run)),
@@ -259,6 +286,7 @@ export function createClient(options: ClientOptions): Client {
       };
     },
     async history(runId) {
+      checkRunId(runId);
       const run = await journal.getRun(runId);
       if (run === undefined) throw new RunNotFoundError(runId);
       return journal.readHistory(runId);

@@ -2,13 +2,14 @@ import type { Encoded } from "../model/payload.ts";
 import { encode, encodedSize } from "../codec/index.ts";
 import { PayloadTooLargeError } from "../errors/codec-errors.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
+import { Limits } from "../validation/limits.ts";
 
 /**
  * Default limit on one encoded payload crossing the client boundary (workflow input, signal
  * payload): 256 KiB of JSON text. The journal keeps every payload forever and replay reads
  * them back, so big blobs belong in object storage with a reference in the payload.
  */
-export const defaultMaxPayloadBytes = 256 * 1024;
+export const defaultMaxPayloadBytes: number = Limits.defaultPayloadBytes;
 
 /**
  * Encodes `value` for the journal and enforces the payload limit. Throws `UnserializableError`

@@ -56,5 +56,11 @@ export const ErrorCode = {
   SignalWaitReplaced: "CTM_SIGNAL_WAIT_REPLACED",
   // sticky fast path (appended)
   InboxNotEmpty: "CTM_INBOX_NOT_EMPTY",
+  // one validation layer at the public boundary (appended)
+  InvalidIdentifier: "CTM_INVALID_IDENTIFIER",
+  InvalidNumber: "CTM_INVALID_NUMBER",
+  InvalidCursor: "CTM_INVALID_CURSOR",
+  InvalidAttributes: "CTM_INVALID_ATTRIBUTES",
+  InvalidConnectionString: "CTM_INVALID_CONNECTION_STRING",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -6,3 +6,4 @@ export * from "./codec-errors.ts";
 export * from "./database-errors.ts";
 export * from "./workflow-errors.ts";
 export * from "./replay-errors.ts";
+export * from "./validation-errors.ts";

@@ -8,6 +8,7 @@ import { appliedMigrations, loadMigrations, migrate, requiredSchemaVersion } fro
 import { createPgliteNotifier, createPgNotifier } from "./sql/pg-notifier.ts";
 import type { SqlExecutor } from "./sql/sql-fragments.ts";
 import { createSqlJournal } from "./sql/sql-journal.ts";
+import { checkOpenJournalOptions } from "./check-open-journal-options.ts";
 import { connectPool, defaultDataDir, openPglite, redactUrl } from "./sql/connect-database.ts";
 
 export { keepPoolAlive, redactUrl } from "./sql/connect-database.ts";
@@ -52,6 +53,7 @@ export interface OpenJournalOptions {
  * ```
  */
 export async function openJournal(options: OpenJournalOptions = {}): Promise<Journal> {
+  checkOpenJournalOptions(options);
   if (options.kysely !== undefined) return openOnKysely(options.kysely, options);
   const fromEnv = options.pool === undefined ? process.env.DATABASE_URL : undefined;
   const url = options.url ?? (fromEnv === "" ? undefined : fromEnv);

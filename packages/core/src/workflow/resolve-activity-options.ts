@@ -1,4 +1,5 @@
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
+import { IdentifierKind, Limits, describeValue, identifierProblem } from "../validation/index.ts";
 import type { Encoded, ResolvedActivityOptions, RetryPolicy } from "../model/index.ts";
 import type { ActivityOptions } from "./define-activity.ts";
 
@@ -68,23 +69,27 @@ export function activityOptionsProblem(
   }
   for (const field of ["timeoutMs", "heartbeatTimeoutMs"] as const) {
     const value = o[field];
-    if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value > 0)) {
+    // The attempt's deadline is a setTimeout, which fires at once past 2^31 - 1 ms.
+    if (
+      value !== undefined &&
+      !(typeof value === "number" && Number.isFinite(value) && value > 0 && value <= Limits.maxTimerMs)
+    ) {
       return {
         field,
-        reason: `must be a positive number of milliseconds, got ${String(value)}`,
+        reason: `must be a positive number of milliseconds up to ${Limits.maxTimerMs}, got ${String(value)}`,
         hint: "use seconds(30) or minutes(5) to write durations",
       };
     }
   }
-  if (
-    where === "call" &&
-    o.idempotencyKey !== undefined &&
-    !(typeof o.idempotencyKey === "string" && o.idempotencyKey.length > 0)
-  ) {
+  const keyProblem =
+    where === "call" && o.idempotencyKey !== undefined
+      ? identifierProblem(IdentifierKind.id, o.idempotencyKey)
+      : undefined;
+  if (keyProblem !== undefined) {
     return {
       field: "idempotencyKey",
-      reason: "must be a non-empty string",
-      hint: "build the key from values that identify the work, e.g. `charge:${orderId}`",
+      reason: keyProblem,
+      hint: `build the key (at most ${Limits.idBytes} bytes) from values that identify the work, e.g. \`charge:\${orderId}\``,
     };
   }
   return undefined;
@@ -100,7 +105,7 @@ function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | und
       };
   }
   const { maxAttempts, initialIntervalMs, backoffCoefficient, maxIntervalMs, nonRetryableErrors } = retry;
-  if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && (maxAttempts as number) >= 1)) {
+  if (maxAttempts !== undefined && !(Number.isSafeInteger(maxAttempts) && (maxAttempts as number) >= 1)) {
     return {
       field: "retry.maxAttempts",
       reason: `must be an integer >= 1, got ${String(maxAttempts)}`,
@@ -187,11 +192,12 @@ export function resolveActivityOptions<A extends readonly unknown[]>(
   let idempotencyKey = call?.idempotencyKey;
   if (idempotencyKey === undefined && def.idempotencyKey !== undefined) {
     idempotencyKey = def.idempotencyKey(...((args ?? []) as unknown as A));
-    if (typeof idempotencyKey !== "string" || idempotencyKey.length === 0) {
+    const problem = identifierProblem(IdentifierKind.id, idempotencyKey);
+    if (problem !== undefined) {
       throw new InvalidEffectArgumentError(
         "activity",
         "idempotencyKey(...args)",
-        `must return a non-empty string, got ${String(idempotencyKey)}`,
+        `must return a non-empty string of at most ${Limits.idBytes} bytes without NUL characters; it ${problem}, got ${describeValue(idempotencyKey)}`,
         "make the activity's idempotencyKey function return a string such as `charge:${orderId}`",
       );
     }
