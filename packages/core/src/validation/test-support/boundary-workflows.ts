@@ -1,17 +1,16 @@
-import {
-  ActivityFailure,
-  activity,
-  child,
-  defineActivity,
-  isContinuumError,
-  signal,
-  sleep,
-  workflow,
-} from "@continuum/core";
+import { isContinuumError } from "../../errors/continuum-error.ts";
+import { ActivityFailure } from "../../errors/workflow-errors.ts";
+import { activity, child, defineActivity, signal, sleep, workflow } from "../../workflow/index.ts";
 
 // Workflows of the boundary suites, hand-stamped (transformer/SPEC.md section 1).
 const stamp = (versionHash: string) =>
-  ({ format: 1, versionHash, cursors: [], file: "tests/integration/boundary-workflows.ts", line: 1 }) as const;
+  ({
+    format: 1,
+    versionHash,
+    cursors: [],
+    file: "validation/test-support/boundary-workflows.ts",
+    line: 1,
+  }) as const;
 
 /** Waits for the signal "go" and returns its payload: the target of signals in the suites. */
 export const holdFlow = workflow.stamped(stamp("boundaryhold00001"))(

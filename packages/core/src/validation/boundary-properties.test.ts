@@ -1,0 +1,485 @@
+import fc from "fast-check";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createClient, type Client } from "../client/create-client.ts";
+import { ContinuumError } from "../errors/continuum-error.ts";
+import { ErrorCode } from "../errors/error-code.ts";
+import type { Journal } from "../journal/journal.ts";
+import { openJournal } from "../journal/open-journal.ts";
+import type { SqlExecutor } from "../journal/sql/sql-fragments.ts";
+import {
+  createServerDatabase,
+  memoryPglite,
+  serverKysely,
+  type ServerDatabase,
+} from "../journal/sql/test-support/sql-test-databases.ts";
+import { RunStatus, isTerminal } from "../model/run-status.ts";
+import { createEngine, type Engine } from "../worker/create-engine.ts";
+import { decode } from "../codec/index.ts";
+import { Limits } from "./limits.ts";
+import {
+  bigOutputFlow,
+  holdFlow,
+  leafFlow,
+  probeFlow,
+  sizedResult,
+  type Probe,
+} from "./test-support/boundary-workflows.ts";
+
+// Property: whatever a caller throws at a public boundary of core (client, engine options,
+// workflow API), the answer is success or a ContinuumError, never a driver error; and a
+// refusal leaves every table of the continuum schema exactly as it was. Run on the real
+// PostgreSQL server and on PGlite, the two databases the SQL journal runs on.
+
+/** Strings that break databases: NUL, lone surrogates, sizes around and far over the limits. */
+const nasty = fc.constantFrom(
+  "",
+  "\u0000",
+  "a\u0000b",
+  "\ud800",
+  "x\udc00y",
+  "\ud83d\ude00",
+  " padded ",
+  "tab\there",
+  "x".repeat(Limits.idBytes),
+  "x".repeat(Limits.idBytes + 1),
+  "é".repeat(Limits.idBytes / 2 + 1),
+  "n".repeat(Limits.nameLength + 1),
+  "x".repeat(10_000),
+  "x".repeat(100_000),
+);
+/** What a careful caller passes: the property must see acceptances too. */
+const plain = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/);
+const anyString = fc.oneof(
+  { weight: 3, arbitrary: plain },
+  { weight: 3, arbitrary: nasty },
+  { weight: 2, arbitrary: fc.string({ maxLength: 12 }) },
+  { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 12 }) },
+  { weight: 1, arbitrary: fc.tuple(fc.string({ maxLength: 4 }), nasty).map(([a, b]) => a + b) },
+);
+const anyNumber = fc.oneof(
+  fc.integer({ min: 1, max: 100_000 }),
+  fc.constantFrom(Number.NaN, Infinity, -Infinity, -1, 0, 0.5, 1, 2 ** 31, 1e9, 1e300, -0),
+  fc.double(),
+  fc.integer(),
+);
+/** Anything a workflow input can carry (so it reaches the workflow API), and a function besides. */
+const anyData: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 3, arbitrary: anyString },
+  { weight: 2, arbitrary: anyNumber },
+  { weight: 1, arbitrary: fc.constantFrom(undefined, null, true, {}, []) },
+  { weight: 1, arbitrary: fc.object({ maxDepth: 2, maxKeys: 3 }) },
+);
+const anyValue: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 8, arbitrary: anyData },
+  { weight: 1, arbitrary: fc.constant(() => 1) },
+);
+const anyAttributes: fc.Arbitrary<unknown> = fc.oneof(
+  fc.dictionary(anyString, fc.oneof(anyString, anyNumber, fc.constant(null)), { maxKeys: 3 }),
+  fc.constantFrom(nested(Limits.attributesDepth + 2), { big: "z".repeat(20_000) }, "flat"),
+  anyValue,
+);
+
+/** One database the suite runs on: a journal over it and a way to read every row. */
+interface Backend {
+  readonly journal: Journal;
+  readonly db: SqlExecutor;
+  close(): Promise<void>;
+}
+
+const backends: { name: string; open: () => Promise<Backend> }[] = [
+  {
+    name: "PostgreSQL",
+    open: async () => {
+      const database: ServerDatabase = await createServerDatabase("boundary");
+      const db = serverKysely(database.url);
+      const journal = await openJournal({ kysely: db, url: database.url, migrate: true });
+      return {
+        journal,
+        db,
+        close: async () => {
+          await journal.close();
+          await db.destroy();
+          await database.drop();
+        },
+      };
+    },
+  },
+  {
+    name: "PGlite",
+    open: async () => {
+      const { pglite, db } = await memoryPglite();
+      const journal = await openJournal({ kysely: db, pglite, migrate: true });
+      return {
+        journal,
+        db,
+        close: async () => {
+          await journal.close();
+          await db.destroy();
+        },
+      };
+    },
+  },
+];
+
+/** Mostly what a careful caller passes, sometimes anything at all. */
+function sometimes<T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<unknown> = anyValue): fc.Arbitrary<unknown> {
+  return fc.oneof({ weight: 3, arbitrary: good }, { weight: 1, arbitrary: bad });
+}
+
+/** Every row of every table of the continuum schema, as sorted JSON text per table. */
+async function snapshot(db: SqlExecutor): Promise<Record<string, string[]>> {
+  const tables = await sql<{ name: string }>`
+    SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'continuum' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+    ORDER BY 1`.execute(db);
+  const out: Record<string, string[]> = {};
+  for (const { name } of tables.rows) {
+    const rows = await sql<{ row: string }>`SELECT to_jsonb(t)::text AS row FROM ${sql.table(
+      `continuum.${name}`,
+    )} t`.execute(db);
+    out[name] = rows.rows.map((r) => r.row).sort();
+  }
+  return out;
+}
+
+/** A five-character SQLSTATE anywhere on the error or its causes: a driver error leaked. */
+function driverCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth < 10; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Asserts the refusal is a Continuum error with a fix line and no database error inside. */
+function expectContinuumRefusal(error: unknown, label: string): void {
+  expect(error, `${label}: ${String(error)}`).toBeInstanceOf(ContinuumError);
+  const typed = error as ContinuumError<unknown>;
+  expect(typed.code, label).not.toBe(ErrorCode.DatabaseUnavailable);
+  expect(typed.hint.length, label).toBeGreaterThan(10);
+  expect(driverCode(error), label).toBeUndefined();
+  // Messages show a bounded preview, never a 100 KB value.
+  expect(typed.message.length, label).toBeLessThan(2_000);
+}
+
+type Call = { readonly label: string; readonly run: () => Promise<unknown> };
+
+describe.each(backends)("public boundary on $name", ({ open }) => {
+  let backend: Backend;
+  let client: Client;
+  let runningRunId: string;
+  let finishedRunId: string;
+
+  beforeAll(async () => {
+    backend = await open();
+    client = createClient({ journal: backend.journal, pollIntervalMs: 20 });
+    const engine = createEngine({ journal: backend.journal, workflows: [holdFlow], pollIntervalMs: 20 });
+    engine.start();
+    try {
+      const finished = await client.start(holdFlow, { label: "done" }, { id: "finished" });
+      await client.signal(finished.runId, "go", "now");
+      await finished.result();
+      finishedRunId = finished.runId;
+      const running = await client.start(holdFlow, { label: "waiting" }, { id: "waiting" });
+      runningRunId = running.runId;
+      while ((await backend.journal.getRun(runningRunId))!.lastSeq < 2) await pause(10);
+    } finally {
+      await engine.stop({ graceful: true });
+    }
+  });
+
+  afterAll(async () => {
+    await backend?.close();
+  });
+
+  it("answers arbitrary client and option calls with success or a ContinuumError, changing nothing on refusal", async () => {
+    const runId = fc.oneof(
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom(
+          () => runningRunId,
+          () => finishedRunId,
+        ),
+      },
+      { weight: 1, arbitrary: anyString.map((s) => () => s) },
+    );
+    const goodMs = fc.integer({ min: 1, max: 100_000 });
+    const goodAttributes = fc.dictionary(plain, fc.oneof(plain, fc.integer()), { maxKeys: 2 });
+    const call: fc.Arbitrary<Call> = fc.oneof(
+      fc
+        .record(
+          {
+            id: sometimes(plain),
+            attributes: sometimes(goodAttributes, anyAttributes),
+            onConflict: sometimes(fc.constant("return")),
+          },
+          { requiredKeys: [] },
+        )
+        .map((options) => ({
+          label: `start ${preview(options)}`,
+          run: () => client.start(holdFlow, { label: "p" }, options as object),
+        })),
+      fc
+        .tuple(
+          runId,
+          sometimes(plain),
+          anyData,
+          fc.record({ deliveryId: sometimes(plain) }, { requiredKeys: [] }),
+        )
+        .map(([target, name, payload, options]) => ({
+          label: `signal ${preview([name, options])}`,
+          run: () => client.signal(target(), name as string, payload, options as object),
+        })),
+      fc.tuple(anyString, fc.option(sometimes(plain), { nil: undefined })).map(([target, reason]) => ({
+        label: "cancel",
+        run: () => client.cancel(target, reason as string),
+      })),
+      fc
+        .tuple(
+          fc.oneof(
+            fc.constant(() => finishedRunId),
+            anyString.map((s) => () => s),
+          ),
+          fc.record({ timeoutMs: sometimes(goodMs, anyNumber) }, { requiredKeys: [] }),
+        )
+        .map(([target, options]) => ({
+          label: "result",
+          run: () => client.result(target(), options as { timeoutMs?: number }),
+        })),
+      fc
+        .tuple(
+          fc.constantFrom("describe", "history", "describeWorkflow"),
+          fc.oneof(
+            runId.map((f) => f()),
+            anyValue,
+          ),
+        )
+        .map(([method, id]) => ({
+          label: method,
+          run: () => (client[method] as (id: unknown) => Promise<unknown>)(id),
+        })),
+      fc
+        .record(
+          {
+            limit: sometimes(fc.integer({ min: 1, max: 100 }), anyNumber),
+            after: anyValue,
+            namespace: sometimes(fc.constant("default")),
+            workflowName: sometimes(fc.constant(holdFlow.name)),
+            parentRunId: anyString,
+            status: sometimes(fc.constantFrom(...Object.values(RunStatus))),
+            attributes: sometimes(goodAttributes, anyAttributes),
+          },
+          { requiredKeys: [] },
+        )
+        .map((filter) => ({ label: `list ${preview(filter)}`, run: () => client.list(filter as object) })),
+      fc
+        .record(
+          {
+            namespace: sometimes(plain),
+            pollIntervalMs: sometimes(goodMs, anyNumber),
+            maxPayloadBytes: sometimes(goodMs, anyNumber),
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => ({
+          label: `createClient ${preview(o)}`,
+          run: async () => createClient({ journal: backend.journal, ...(o as object) }),
+        })),
+      fc
+        .record(
+          {
+            namespace: sometimes(plain),
+            owner: sometimes(plain),
+            leaseMs: sometimes(goodMs, anyNumber),
+            pollIntervalMs: sometimes(goodMs, anyNumber),
+            cacheSize: sometimes(goodMs, anyNumber),
+            concurrency: fc.record(
+              { workflows: sometimes(goodMs, anyNumber), activities: sometimes(goodMs, anyNumber) },
+              { requiredKeys: [] },
+            ),
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => ({
+          label: `createEngine ${preview(o)}`,
+          run: async () =>
+            createEngine({ journal: backend.journal, workflows: [holdFlow], ...(o as object) }),
+        })),
+    );
+    let refused = 0;
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(call, async ({ label, run }) => {
+        const before = await snapshot(backend.db);
+        const error = await run().then(
+          () => undefined,
+          (e: unknown) => e ?? new Error("rejected with nothing"),
+        );
+        if (error === undefined) {
+          accepted++;
+          return;
+        }
+        refused++;
+        expectContinuumRefusal(error, label);
+        expect(await snapshot(backend.db), `${label} changed a table`).toEqual(before);
+      }),
+      { numRuns: 250 },
+    );
+    // The generators must reach both sides, or the property says little.
+    expect(refused).toBeGreaterThan(50);
+    expect(accepted).toBeGreaterThan(10);
+  });
+
+  it("refuses the issue's examples with the documented codes", async () => {
+    const refusals: [() => Promise<unknown>, string][] = [
+      [() => client.start(holdFlow, { label: "x" }, { id: "a\u0000b" }), ErrorCode.InvalidIdentifier],
+      [() => client.start(holdFlow, { label: "x" }, { id: "x".repeat(10_000) }), ErrorCode.InvalidIdentifier],
+      [() => client.start(holdFlow, { label: "x" }, { id: "" }), ErrorCode.InvalidIdentifier],
+      [
+        () => client.start(holdFlow, { label: "x" }, { attributes: { k: "a\u0000" } }),
+        ErrorCode.InvalidAttributes,
+      ],
+      [() => client.signal(runningRunId, "", 1), ErrorCode.InvalidIdentifier],
+      [() => client.signal(runningRunId, "g\u0000o", 1), ErrorCode.InvalidIdentifier],
+      [() => client.signal(runningRunId, "s".repeat(100_000), 1), ErrorCode.InvalidIdentifier],
+      [() => client.signal(runningRunId, "go", 1, { deliveryId: "d\u0000" }), ErrorCode.InvalidIdentifier],
+      [() => client.signal("r\u0000", "go", 1), ErrorCode.InvalidIdentifier],
+      [() => client.result(runningRunId, { timeoutMs: Number.NaN }), ErrorCode.InvalidNumber],
+      [() => client.result(runningRunId, { timeoutMs: -1 }), ErrorCode.InvalidNumber],
+      [() => client.result(runningRunId, { timeoutMs: Infinity }), ErrorCode.InvalidNumber],
+      [() => client.list({ after: "garbage" }), ErrorCode.InvalidCursor],
+      [() => client.list({ limit: -1 }), ErrorCode.InvalidNumber],
+      [() => client.list({ limit: 1e9 }), ErrorCode.InvalidNumber],
+    ];
+    for (const [call, code] of refusals) {
+      const before = await snapshot(backend.db);
+      const error = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expectContinuumRefusal(error, code);
+      expect((error as ContinuumError<unknown>).code).toBe(code);
+      expect(await snapshot(backend.db)).toEqual(before);
+    }
+    // A real cursor still pages.
+    const first = await client.list({ limit: 1 });
+    expect(first.next).toBeDefined();
+    const second = await client.list({ limit: 1, after: first.next! });
+    expect(second.runs[0]?.runId).not.toBe(first.runs[0]?.runId);
+  });
+
+  describe("workflow API and result sizes, with an engine running", () => {
+    let engine: Engine;
+
+    beforeAll(() => {
+      engine = createEngine({
+        journal: backend.journal,
+        workflows: [probeFlow, leafFlow, bigOutputFlow],
+        activities: [sizedResult],
+        pollIntervalMs: 20,
+      });
+      engine.start();
+    });
+
+    afterAll(async () => {
+      await engine?.stop({ graceful: false });
+    });
+
+    /** Starts a probe and waits for its first step: the run ended, or it waits on something it accepted. */
+    async function probe(
+      input: Probe,
+      untilEnd = false,
+    ): Promise<{ runId: string; status: string; result?: unknown; error?: unknown }> {
+      const { runId } = await client.start(probeFlow, input);
+      for (;;) {
+        const run = (await backend.journal.getRun(runId))!;
+        if (isTerminal(run.status))
+          return {
+            runId,
+            status: run.status,
+            result: run.result === undefined ? undefined : decode(run.result),
+            error: run.error,
+          };
+        if (run.lastSeq > 1 && !untilEnd) return { runId, status: run.status };
+        await pause(10);
+      }
+    }
+
+    it("answers arbitrary effect arguments with acceptance or a ContinuumError the workflow can catch", async () => {
+      const probes: fc.Arbitrary<Probe> = fc.oneof(
+        fc.record({ kind: fc.constant("signal" as const), name: anyData, timeout: anyNumber }),
+        fc.record({ kind: fc.constant("sleep" as const), ms: anyNumber }),
+        fc.record({ kind: fc.constant("child" as const), id: anyData }),
+        fc.record({
+          kind: fc.constant("activity" as const),
+          options: fc.record(
+            { timeoutMs: anyNumber, heartbeatTimeoutMs: anyNumber, idempotencyKey: anyData },
+            { requiredKeys: [] },
+          ),
+        }),
+      );
+      await fc.assert(
+        fc.asyncProperty(probes, async (input) => {
+          const outcome = await probe(input);
+          // The run never fails: a refused argument is an error the workflow caught.
+          expect(outcome.status, JSON.stringify(outcome.error)).not.toBe(RunStatus.failed);
+          if (outcome.status === RunStatus.completed) {
+            const result = outcome.result as { ok?: true; code?: string };
+            if (result.ok !== true) expect(result.code).toMatch(/^CTM_[A-Z_]+$/);
+          }
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it("fails an activity attempt whose result is over the limit, once, and stores no such result", async () => {
+      const outcome = await probe({ kind: "activityResult", bytes: Limits.workflowPayloadBytes + 1 }, true);
+      expect(outcome.result).toEqual({ code: ErrorCode.ActivityFailure, cause: ErrorCode.PayloadTooLarge });
+      const stored = await sql<{ biggest: number | null; attempts: number | null }>`
+        SELECT (SELECT max(octet_length(coalesce(result::text, ''))) FROM continuum.tasks) AS biggest,
+               (SELECT max(attempt) FROM continuum.tasks WHERE run_id = ${outcome.runId}) AS attempts`.execute(
+        backend.db,
+      );
+      expect(stored.rows[0]?.biggest ?? 0).toBeLessThan(Limits.workflowPayloadBytes);
+      expect(stored.rows[0]?.attempts).toBe(1);
+      const events = await sql<{ biggest: number | null }>`
+        SELECT max(octet_length(body::text)) AS biggest FROM continuum.events`.execute(backend.db);
+      expect(events.rows[0]?.biggest ?? 0).toBeLessThan(Limits.workflowPayloadBytes);
+    });
+
+    it("fails a run whose result is over the limit with PayloadTooLargeError", async () => {
+      const run = await client.start(bigOutputFlow, Limits.workflowPayloadBytes + 1);
+      const error = await run.result().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ContinuumError);
+      expect((error as ContinuumError<unknown>).code).toBe(ErrorCode.WorkflowFailed);
+      expect(((error as Error).cause as ContinuumError<unknown>).code).toBe(ErrorCode.PayloadTooLarge);
+      // Just under the limit is fine.
+      const fits = await client.start(bigOutputFlow, 1_000);
+      expect(await fits.result()).toBe("y".repeat(1_000));
+    });
+  });
+});
+
+/** The arguments of a call, short, for failure messages. */
+function preview(value: unknown): string {
+  const text = JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "function" ? "<function>" : v,
+  );
+  return text === undefined ? String(value) : text.length > 300 ? `${text.slice(0, 300)}...` : text;
+}
+
+/** `{ deep: [[...["x"]...]] }` nested `depth` levels. */
+function nested(depth: number): unknown {
+  let value: unknown = "x";
+  for (let i = 0; i < depth; i++) value = [value];
+  return { deep: value };
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
