@@ -13,6 +13,7 @@ import { createEngineRuntime, type EngineRuntime } from "../worker/engine-runtim
 import type { ActivityMock } from "./activity-mock.ts";
 import { createManualTimers } from "./manual-timers.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
+import { Limits, checkOptionalNumber } from "../validation/index.ts";
 
 /** Options of {@link createTestEnvironment}. */
 export interface TestEnvironmentOptions {
@@ -80,6 +81,14 @@ export interface TestEnvironment {
  * ```
  */
 export async function createTestEnvironment(options: TestEnvironmentOptions): Promise<TestEnvironment> {
+  checkOptionalNumber(options.startTime, "startTime", { min: 0, max: 8.64e15, integer: true });
+  checkOptionalNumber(options.cacheSize, "cacheSize", { min: 0, max: 1_000_000, integer: true });
+  checkOptionalNumber(options.idleActivityMs, "idleActivityMs", { min: 0, max: Limits.maxTimerMs });
+  checkOptionalNumber(options.maxRounds, "maxRounds", {
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    integer: true,
+  });
   const clock = new ManualClock(options.startTime);
   const timers = createManualTimers(clock);
   const journal = new MemoryJournal({ clock });
