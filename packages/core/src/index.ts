@@ -17,6 +17,7 @@ export {
   encodedSize,
 } from "./codec/index.ts";
 export type { PayloadClassCodec } from "./codec/index.ts";
+export { Limits } from "./validation/limits.ts";
 export { openJournal } from "./journal/open-journal.ts";
 export type { OpenJournalOptions } from "./journal/open-journal.ts";
 export { MemoryJournal, createMemoryJournal, ManualClock } from "./journal/memory/index.ts";
