@@ -77,7 +77,7 @@ function childRequest(effect: string, definition: unknown, input: unknown, optio
     throw new InvalidEffectArgumentError(
       effect,
       "options.parentClosePolicy",
-      `must be "cancel" or "abandon", got ${String(policy)}`,
+      `must be "cancel" or "abandon", got ${describeValue(policy)}`,
       'use "cancel" (default) or "abandon"',
     );
   }

@@ -76,7 +76,7 @@ export function activityOptionsProblem(
     ) {
       return {
         field,
-        reason: `must be a positive number of milliseconds up to ${Limits.maxTimerMs}, got ${String(value)}`,
+        reason: `must be a positive number of milliseconds up to ${Limits.maxTimerMs}, got ${describeValue(value)}`,
         hint: "use seconds(30) or minutes(5) to write durations",
       };
     }
@@ -108,7 +108,7 @@ function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | und
   if (maxAttempts !== undefined && !(Number.isSafeInteger(maxAttempts) && (maxAttempts as number) >= 1)) {
     return {
       field: "retry.maxAttempts",
-      reason: `must be an integer >= 1, got ${String(maxAttempts)}`,
+      reason: `must be an integer >= 1, got ${describeValue(maxAttempts)}`,
       hint: "1 means no retry; the count includes the first attempt",
     };
   }
@@ -119,7 +119,7 @@ function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | und
     if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
       return {
         field: `retry.${field}`,
-        reason: `must be a number of milliseconds >= 0, got ${String(value)}`,
+        reason: `must be a number of milliseconds >= 0, got ${describeValue(value)}`,
         hint: "use seconds(1) or minutes(1) to write durations",
       };
     }
@@ -134,7 +134,7 @@ function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | und
   ) {
     return {
       field: "retry.backoffCoefficient",
-      reason: `must be a number >= 1, got ${String(backoffCoefficient)}`,
+      reason: `must be a number >= 1, got ${describeValue(backoffCoefficient)}`,
       hint: "1 retries at a fixed interval, 2 doubles it each time",
     };
   }

@@ -69,7 +69,7 @@ export const signal: Effect<SignalEffect> = stampedEffect<SignalEffect>(
         throw new InvalidEffectArgumentError(
           "signal",
           "options.timeout",
-          `must be a finite number of ms >= 0, got ${String(timeout)}`,
+          `must be a finite number of ms >= 0, got ${describeValue(timeout)}`,
           "use seconds(), minutes(), hours() or days(); leave options out to wait forever",
         );
       }
