@@ -26,7 +26,13 @@ import {
   checkSignalArguments,
   checkStartOptions,
 } from "./check-client-input.ts";
-import { IdentifierKind, Limits, checkFreeText, checkIdentifier } from "../validation/index.ts";
+import {
+  IdentifierKind,
+  Limits,
+  checkFreeText,
+  checkIdentifier,
+  checkJournalOption,
+} from "../validation/index.ts";
 
 /** Namespace used when none is given (engines default to the same one). */
 export const defaultNamespace = "default";
@@ -181,7 +187,7 @@ async function alongChain<T>(
  * ```
  */
 export function createClient(options: ClientOptions): Client {
-  const { journal } = options;
+  const journal = checkJournalOption((options as Partial<ClientOptions> | undefined)?.journal);
   const namespace = checkIdentifier(
     IdentifierKind.namespace,
     options.namespace ?? defaultNamespace,

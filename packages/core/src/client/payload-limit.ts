@@ -30,7 +30,11 @@ export function encodePayload(value: unknown, what: string, maxBytes: number, pa
 
 /** Validates a configured payload limit. */
 export function checkPayloadLimit(maxBytes: number): number {
-  if (!Number.isInteger(maxBytes) || maxBytes <= 0)
-    throw new InvalidEngineOptionError("maxPayloadBytes", maxBytes, "a positive integer (bytes)");
+  if (!Number.isInteger(maxBytes) || maxBytes <= 0 || maxBytes > Limits.maxPayloadBytesSetting)
+    throw new InvalidEngineOptionError(
+      "maxPayloadBytes",
+      maxBytes,
+      `an integer from 1 to ${Limits.maxPayloadBytesSetting} (bytes)`,
+    );
   return maxBytes;
 }

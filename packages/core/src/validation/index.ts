@@ -6,3 +6,4 @@ export * from "./attributes.ts";
 export * from "./connection-string.ts";
 export { textProblem, utf8Bytes, describeValue } from "./text.ts";
 export * from "./payload-size.ts";
+export * from "./journal-option.ts";

@@ -27,6 +27,8 @@ export const Limits = {
   attributesDepth: 16,
   /** Default limit on one encoded payload at the client (input, signal payload): bytes of JSON. */
   defaultPayloadBytes: 256 * 1024,
+  /** Highest client `maxPayloadBytes` accepted: far below PostgreSQL's 1 GB per value. */
+  maxPayloadBytesSetting: 64 * 1024 * 1024,
   /**
    * Limit on one encoded payload written by workflow or activity code: activity arguments and
    * results, heartbeat details, child and continue-as-new inputs, side-effect values, workflow

@@ -167,6 +167,21 @@ describe("options of the client, the engine and the test kit", () => {
     expect((await thrown(() => engine.stop({ timeoutMs: -1 }))).code).toBe(ErrorCode.InvalidNumber);
   });
 
+  it("refuses a missing journal, non-list registrations and an absurd payload limit where they are passed", async () => {
+    for (const bad of [undefined, null, {}, "postgres://db"])
+      expect((await thrown(() => createClient({ journal: bad as never }))).message).toMatch(/journal/);
+    expect((await thrown(() => createEngine({ journal: undefined as never, workflows: [] }))).code).toBe(
+      ErrorCode.InvalidArgument,
+    );
+    expect((await thrown(() => createEngine({ journal, workflows: "order" as never }))).message).toMatch(
+      /workflows/,
+    );
+    expect(
+      (await thrown(() => createClient({ journal, maxPayloadBytes: Limits.maxPayloadBytesSetting + 1 })))
+        .code,
+    ).toBe(ErrorCode.InvalidArgument);
+  });
+
   it("refuses test-kit numbers that would hang or spin", async () => {
     expect((await thrown(() => createTestEnvironment({ workflows: [], maxRounds: Number.NaN }))).code).toBe(
       ErrorCode.InvalidNumber,
@@ -180,9 +195,13 @@ describe("options of the client, the engine and the test kit", () => {
     const client = createClient({ journal });
     let reads = 0;
     const counting = new Proxy(journal, {
-      get(target, key, receiver) {
-        if (key === "getRun") reads++;
-        return Reflect.get(target, key, receiver) as unknown;
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (key !== "getRun" || typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          reads++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
       },
     });
     const spy = createClient({ journal: counting });

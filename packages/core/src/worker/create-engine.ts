@@ -3,7 +3,14 @@ import { randomUUID } from "node:crypto";
 import type { Journal, RunClaim } from "../journal/journal.ts";
 import { NotifyTopic, parseInboxHint } from "../journal/notifier.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
-import { IdentifierKind, Limits, checkIdentifier, checkOptionalNumber } from "../validation/index.ts";
+import {
+  IdentifierKind,
+  Limits,
+  checkIdentifier,
+  checkJournalOption,
+  checkOptionalNumber,
+  describeValue,
+} from "../validation/index.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-info.ts";
 import { emitEvent, type EngineEventEmitter, type EngineErrorEvent } from "./engine-events.ts";
 import { createEngineRuntime, type EngineRuntime } from "./engine-runtime.ts";
@@ -326,6 +333,19 @@ interface ResolvedEngineSettings {
 
 /** Applies defaults and rejects out-of-range settings with a clear error. */
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSettings {
+  checkJournalOption((options as Partial<EngineOptions> | undefined)?.journal);
+  if (!Array.isArray(options.workflows))
+    throw new InvalidEngineOptionError(
+      "workflows",
+      describeValue(options.workflows),
+      "a list of workflow definitions",
+    );
+  if (options.activities !== undefined && !Array.isArray(options.activities))
+    throw new InvalidEngineOptionError(
+      "activities",
+      describeValue(options.activities),
+      "a list of activity definitions",
+    );
   // Durations feed setTimeout, which fires at once (and so spins) past 2^31 - 1 ms.
   const positiveInt = (name: string, value: number): number => {
     if (!Number.isInteger(value) || value <= 0 || value > Limits.maxTimerMs)
