@@ -1,5 +1,6 @@
 import { isContinuumError } from "../../errors/continuum-error.ts";
 import { ActivityFailure } from "../../errors/workflow-errors.ts";
+import { activityContext } from "../../worker/activity-context.ts";
 import { activity, child, defineActivity, signal, sleep, workflow } from "../../workflow/index.ts";
 
 // Workflows of the boundary suites, hand-stamped (transformer/SPEC.md section 1).
@@ -24,6 +25,12 @@ export const sizedResult = defineActivity("boundary.sized", async (bytes: number
   retry: { maxAttempts: 5, initialIntervalMs: 10 },
 });
 
+/** Fails its first attempt, so the retry policy it is called with is applied. */
+export const flakyOnce = defineActivity("boundary.flaky", async () => {
+  if (activityContext().attempt === 1) throw new Error("first attempt fails");
+  return "ok";
+});
+
 /** Trivial child of the probes. */
 export const leafFlow = workflow.stamped(stamp("boundaryleaf00001"))(
   "boundary.leaf",
@@ -37,6 +44,7 @@ export type Probe =
   | { readonly kind: "sleep"; readonly ms: unknown }
   | { readonly kind: "child"; readonly id: unknown }
   | { readonly kind: "activity"; readonly options: unknown }
+  | { readonly kind: "retry"; readonly retry: unknown }
   | { readonly kind: "activityResult"; readonly bytes: number };
 
 /**
@@ -61,6 +69,11 @@ export const probeFlow = workflow.stamped(stamp("boundaryprobe0001"))(
           break;
         case "activity":
           await activity.at("activity:sizedResult#0")(sizedResult, 1, probe.options as { timeoutMs: number });
+          break;
+        case "retry":
+          await activity.at("activity:flakyOnce#0")(flakyOnce, {
+            retry: probe.retry as { maxAttempts: number },
+          });
           break;
         case "activityResult":
           await activity.at("activity:sizedResult#1")(sizedResult, probe.bytes);
