@@ -374,6 +374,20 @@ describe.each(backends)("public boundary on $name", ({ open }) => {
       expect((error as ContinuumError<unknown>).code).toBe(code);
       expect(await snapshot(backend.db)).toEqual(before);
     }
+    // The widest ids the limits allow fit PostgreSQL's index rows (no 54000), uncompressible ones too.
+    const wideText = (bytes: number, seed: number): string =>
+      Array.from({ length: bytes / 4 }, (_, i) =>
+        String.fromCodePoint(0x10000 + ((i * 7919 + seed) % 0xf0000)),
+      ).join("");
+    const wide = createClient({ journal: backend.journal, namespace: wideText(Limits.namespaceBytes, 1) });
+    const widest = await wide.start(holdFlow, { label: "w" }, { id: wideText(Limits.idBytes, 2) });
+    expect(widest.created).toBe(true);
+    expect((await wide.describeWorkflow(widest.workflowId))?.runId).toBe(widest.runId);
+    expect(
+      await wide.signal(widest.runId, "n".repeat(Limits.nameLength), 1, {
+        deliveryId: wideText(Limits.idBytes, 3),
+      }),
+    ).toEqual({ accepted: true });
     // A real cursor still pages.
     const first = await client.list({ limit: 1 });
     expect(first.next).toBeDefined();
