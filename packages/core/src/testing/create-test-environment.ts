@@ -13,7 +13,8 @@ import { createEngineRuntime, type EngineRuntime } from "../worker/engine-runtim
 import type { ActivityMock } from "./activity-mock.ts";
 import { createManualTimers } from "./manual-timers.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
-import { Limits, checkOptionalNumber } from "../validation/index.ts";
+import { Limits, checkNumber, checkOptionalNumber } from "../validation/index.ts";
+import { MAX_INSTANT_MS } from "../journal/instant-limits.ts";
 
 /** Options of {@link createTestEnvironment}. */
 export interface TestEnvironmentOptions {
@@ -269,12 +270,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     now: () => clock.now(),
     sendSignal: (runId, name, payload, signalOptions) => client.signal(runId, name, payload, signalOptions),
     async advanceTime(ms) {
-      if (!(ms >= 0))
-        throw new TestKitError(
-          `advanceTime needs a non-negative number of ms, got ${ms}`,
-          { ms },
-          "pass a duration such as 60_000",
-        );
+      // Infinity would move the manual clock past every instant a journal can store.
+      checkNumber(ms, "advanceTime(ms)", { min: 0, max: MAX_INSTANT_MS - clock.now() });
       const target = clock.now() + ms;
       await settle();
       for (;;) {

@@ -189,6 +189,10 @@ describe("options of the client, the engine and the test kit", () => {
     expect((await thrown(() => createTestEnvironment({ workflows: [], startTime: -Infinity }))).code).toBe(
       ErrorCode.InvalidNumber,
     );
+    const env = await createTestEnvironment({ workflows: [] });
+    for (const ms of [Infinity, Number.NaN, -1])
+      expect((await thrown(() => env.advanceTime(ms))).code).toBe(ErrorCode.InvalidNumber);
+    await env.close();
   });
 
   it("never starts the 520-transactions-a-second wait of result({ timeoutMs: NaN })", async () => {
