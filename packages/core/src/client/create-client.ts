@@ -109,9 +109,10 @@ export interface SendSignalOptions {
 
 /**
  * Starts, signals, awaits, cancels and inspects runs. Usable from any process that can reach
- * the journal; it needs no engine in the same process. Payloads are encoded here, at the
- * boundary: a value the codec cannot carry, or one over the payload limit, is refused before
- * anything is stored.
+ * the journal; it needs no engine in the same process. Every argument is checked here, at the
+ * boundary, before anything is stored: ids, names, numbers, cursors and attributes (limits in
+ * guides/limits.md), and payloads, which are encoded here (a value the codec cannot carry, or
+ * one over the payload limit, is refused).
  */
 export interface Client {
   readonly namespace: string;
