@@ -69,14 +69,10 @@ export function activityOptionsProblem(
   }
   for (const field of ["timeoutMs", "heartbeatTimeoutMs"] as const) {
     const value = o[field];
-    // The attempt's deadline is a setTimeout, which fires at once past 2^31 - 1 ms.
-    if (
-      value !== undefined &&
-      !(typeof value === "number" && Number.isFinite(value) && value > 0 && value <= Limits.maxTimerMs)
-    ) {
+    if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value > 0)) {
       return {
         field,
-        reason: `must be a positive number of milliseconds up to ${Limits.maxTimerMs}, got ${describeValue(value)}`,
+        reason: `must be a positive number of milliseconds, got ${describeValue(value)}`,
         hint: "use seconds(30) or minutes(5) to write durations",
       };
     }
