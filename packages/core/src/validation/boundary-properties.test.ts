@@ -1,18 +1,8 @@
 import fc from "fast-check";
-import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, type Client } from "../client/create-client.ts";
 import { ContinuumError } from "../errors/continuum-error.ts";
 import { ErrorCode } from "../errors/error-code.ts";
-import type { Journal } from "../journal/journal.ts";
-import { openJournal } from "../journal/open-journal.ts";
-import type { SqlExecutor } from "../journal/sql/sql-fragments.ts";
-import {
-  createServerDatabase,
-  memoryPglite,
-  serverKysely,
-  type ServerDatabase,
-} from "../journal/sql/test-support/sql-test-databases.ts";
 import { RunStatus, isTerminal } from "../model/run-status.ts";
 import { createEngine, type Engine } from "../worker/create-engine.ts";
 import { decode } from "../codec/index.ts";
@@ -26,154 +16,29 @@ import {
   flakyOnce,
   type Probe,
 } from "./test-support/boundary-workflows.ts";
+import {
+  anyAttributes,
+  anyData,
+  anyNumber,
+  anyString,
+  anyValue,
+  plain,
+  preview,
+  sometimes,
+} from "./test-support/boundary-arbitraries.ts";
+import {
+  backends,
+  expectContinuumRefusal,
+  firstAttemptDoneIn,
+  snapshot,
+  storedSizes,
+  type Backend,
+} from "./test-support/boundary-backends.ts";
 
 // Property: whatever a caller throws at a public boundary of core (client, engine options,
 // workflow API), the answer is success or a ContinuumError, never a driver error; and a
 // refusal leaves every table of the continuum schema exactly as it was. Run on the real
 // PostgreSQL server and on PGlite, the two databases the SQL journal runs on.
-
-/** Strings that break databases: NUL, lone surrogates, sizes around and far over the limits. */
-const nasty = fc.constantFrom(
-  "",
-  "\u0000",
-  "a\u0000b",
-  "\ud800",
-  "x\udc00y",
-  "\ud83d\ude00",
-  " padded ",
-  "tab\there",
-  "x".repeat(Limits.idBytes),
-  "x".repeat(Limits.idBytes + 1),
-  "é".repeat(Limits.idBytes / 2 + 1),
-  "n".repeat(Limits.nameLength + 1),
-  "x".repeat(10_000),
-  "x".repeat(100_000),
-);
-/** What a careful caller passes: the property must see acceptances too. */
-const plain = fc.stringMatching(/^[a-z][a-z0-9-]{0,15}$/);
-const anyString = fc.oneof(
-  { weight: 3, arbitrary: plain },
-  { weight: 3, arbitrary: nasty },
-  { weight: 2, arbitrary: fc.string({ maxLength: 12 }) },
-  { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 12 }) },
-  { weight: 1, arbitrary: fc.tuple(fc.string({ maxLength: 4 }), nasty).map(([a, b]) => a + b) },
-);
-const anyNumber = fc.oneof(
-  fc.integer({ min: 1, max: 100_000 }),
-  fc.constantFrom(Number.NaN, Infinity, -Infinity, -1, 0, 0.5, 1, 2 ** 31, 1e9, 1e300, -0),
-  fc.double(),
-  fc.integer(),
-);
-/** Anything a workflow input can carry (so it reaches the workflow API), and a function besides. */
-const anyData: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 3, arbitrary: anyString },
-  { weight: 2, arbitrary: anyNumber },
-  { weight: 1, arbitrary: fc.constantFrom(undefined, null, true, {}, []) },
-  { weight: 1, arbitrary: fc.object({ maxDepth: 2, maxKeys: 3 }) },
-);
-const anyValue: fc.Arbitrary<unknown> = fc.oneof(
-  { weight: 8, arbitrary: anyData },
-  { weight: 1, arbitrary: fc.constant(() => 1) },
-);
-const anyAttributes: fc.Arbitrary<unknown> = fc.oneof(
-  fc.dictionary(anyString, fc.oneof(anyString, anyNumber, fc.constant(null)), { maxKeys: 3 }),
-  fc.constantFrom(nested(Limits.attributesDepth + 2), { big: "z".repeat(20_000) }, "flat"),
-  anyValue,
-);
-
-/** One database the suite runs on: a journal over it and a way to read every row. */
-interface Backend {
-  readonly journal: Journal;
-  readonly db: SqlExecutor;
-  close(): Promise<void>;
-}
-
-const backends: { name: string; open: () => Promise<Backend> }[] = [
-  {
-    name: "PostgreSQL",
-    open: async () => {
-      const database: ServerDatabase = await createServerDatabase("boundary");
-      const db = serverKysely(database.url);
-      const journal = await openJournal({ kysely: db, url: database.url, migrate: true });
-      return {
-        journal,
-        db,
-        close: async () => {
-          await journal.close();
-          await db.destroy();
-          await database.drop();
-        },
-      };
-    },
-  },
-  {
-    name: "PGlite",
-    open: async () => {
-      const { pglite, db } = await memoryPglite();
-      const journal = await openJournal({ kysely: db, pglite, migrate: true });
-      return {
-        journal,
-        db,
-        close: async () => {
-          await journal.close();
-          await db.destroy();
-        },
-      };
-    },
-  },
-];
-
-/** Whether the run's first activity attempt has been reported (failed, retried or completed). */
-async function firstAttemptDoneIn(db: SqlExecutor, runId: string): Promise<boolean> {
-  const rows = await sql<{ done: boolean }>`
-    SELECT EXISTS (SELECT 1 FROM continuum.tasks
-                   WHERE run_id = ${runId} AND (last_error IS NOT NULL OR status <> 'running' AND attempt > 0)) AS done`.execute(
-    db,
-  );
-  return rows.rows[0]?.done === true;
-}
-
-/** Mostly what a careful caller passes, sometimes anything at all. */
-function sometimes<T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<unknown> = anyValue): fc.Arbitrary<unknown> {
-  return fc.oneof({ weight: 3, arbitrary: good }, { weight: 1, arbitrary: bad });
-}
-
-/** Every row of every table of the continuum schema, as sorted JSON text per table. */
-async function snapshot(db: SqlExecutor): Promise<Record<string, string[]>> {
-  const tables = await sql<{ name: string }>`
-    SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'continuum' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-    ORDER BY 1`.execute(db);
-  const out: Record<string, string[]> = {};
-  for (const { name } of tables.rows) {
-    const rows = await sql<{ row: string }>`SELECT to_jsonb(t)::text AS row FROM ${sql.table(
-      `continuum.${name}`,
-    )} t`.execute(db);
-    out[name] = rows.rows.map((r) => r.row).sort();
-  }
-  return out;
-}
-
-/** A five-character SQLSTATE anywhere on the error or its causes: a driver error leaked. */
-function driverCode(error: unknown): string | undefined {
-  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth < 10; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-/** Asserts the refusal is a Continuum error with a fix line and no database error inside. */
-function expectContinuumRefusal(error: unknown, label: string): void {
-  expect(error, `${label}: ${String(error)}`).toBeInstanceOf(ContinuumError);
-  const typed = error as ContinuumError<unknown>;
-  expect(typed.code, label).not.toBe(ErrorCode.DatabaseUnavailable);
-  expect(typed.hint.length, label).toBeGreaterThan(10);
-  expect(driverCode(error), label).toBeUndefined();
-  // Messages show a bounded preview, never a 100 KB value.
-  expect(typed.message.length, label).toBeLessThan(2_000);
-}
 
 type Call = { readonly label: string; readonly run: () => Promise<unknown> };
 
@@ -484,16 +349,10 @@ describe.each(backends)("public boundary on $name", ({ open }) => {
     it("fails an activity attempt whose result is over the limit, once, and stores no such result", async () => {
       const outcome = await probe({ kind: "activityResult", bytes: Limits.workflowPayloadBytes + 1 }, true);
       expect(outcome.result).toEqual({ code: ErrorCode.ActivityFailure, cause: ErrorCode.PayloadTooLarge });
-      const stored = await sql<{ biggest: number | null; attempts: number | null }>`
-        SELECT (SELECT max(octet_length(coalesce(result::text, ''))) FROM continuum.tasks) AS biggest,
-               (SELECT max(attempt) FROM continuum.tasks WHERE run_id = ${outcome.runId}) AS attempts`.execute(
-        backend.db,
-      );
-      expect(stored.rows[0]?.biggest ?? 0).toBeLessThan(Limits.workflowPayloadBytes);
-      expect(stored.rows[0]?.attempts).toBe(1);
-      const events = await sql<{ biggest: number | null }>`
-        SELECT max(octet_length(body::text)) AS biggest FROM continuum.events`.execute(backend.db);
-      expect(events.rows[0]?.biggest ?? 0).toBeLessThan(Limits.workflowPayloadBytes);
+      const stored = await storedSizes(backend.db, outcome.runId);
+      expect(stored.largestTaskResult).toBeLessThan(Limits.workflowPayloadBytes);
+      expect(stored.largestEvent).toBeLessThan(Limits.workflowPayloadBytes);
+      expect(stored.attempts).toBe(1);
     });
 
     it("fails a run whose result is over the limit with PayloadTooLargeError", async () => {
@@ -511,21 +370,6 @@ describe.each(backends)("public boundary on $name", ({ open }) => {
     });
   });
 });
-
-/** The arguments of a call, short, for failure messages. */
-function preview(value: unknown): string {
-  const text = JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "number" && !Number.isFinite(v) ? String(v) : typeof v === "function" ? "<function>" : v,
-  );
-  return text === undefined ? String(value) : text.length > 300 ? `${text.slice(0, 300)}...` : text;
-}
-
-/** `{ deep: [[...["x"]...]] }` nested `depth` levels. */
-function nested(depth: number): unknown {
-  let value: unknown = "x";
-  for (let i = 0; i < depth; i++) value = [value];
-  return { deep: value };
-}
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
