@@ -13,6 +13,7 @@ import { appliedMigrations, loadMigrations, migrate, requiredSchemaVersion } fro
 import { createPgliteNotifier, createPgNotifier, type PgliteHandle } from "./sql/pg-notifier.ts";
 import type { SqlExecutor } from "./sql/sql-fragments.ts";
 import { createSqlJournal } from "./sql/sql-journal.ts";
+import { checkOpenJournalOptions } from "./check-open-journal-options.ts";
 import { connectPool, defaultDataDir, openPglite } from "./sql/connect-database.ts";
 import { progressListener, type OpenJournalProgressListener } from "./open-progress.ts";
 
@@ -64,6 +65,7 @@ export interface OpenJournalOptions {
  * ```
  */
 export async function openJournal(options: OpenJournalOptions = {}): Promise<Journal> {
+  checkOpenJournalOptions(options);
   if (options.kysely !== undefined) return openOnKysely(options.kysely, options);
   const fromEnv = options.pool === undefined ? process.env.DATABASE_URL : undefined;
   const url = options.url ?? (fromEnv === "" ? undefined : fromEnv);

@@ -13,6 +13,8 @@ import { createEngineRuntime, type EngineRuntime } from "../worker/engine-runtim
 import type { ActivityMock } from "./activity-mock.ts";
 import { createManualTimers } from "./manual-timers.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
+import { Limits, checkNumber, checkOptionalNumber } from "../validation/index.ts";
+import { MAX_INSTANT_MS } from "../journal/instant-limits.ts";
 
 /** Options of {@link createTestEnvironment}. */
 export interface TestEnvironmentOptions {
@@ -80,6 +82,14 @@ export interface TestEnvironment {
  * ```
  */
 export async function createTestEnvironment(options: TestEnvironmentOptions): Promise<TestEnvironment> {
+  checkOptionalNumber(options.startTime, "startTime", { min: 0, max: 8.64e15, integer: true });
+  checkOptionalNumber(options.cacheSize, "cacheSize", { min: 0, max: 1_000_000, integer: true });
+  checkOptionalNumber(options.idleActivityMs, "idleActivityMs", { min: 0, max: Limits.maxTimerMs });
+  checkOptionalNumber(options.maxRounds, "maxRounds", {
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    integer: true,
+  });
   const clock = new ManualClock(options.startTime);
   const timers = createManualTimers(clock);
   const journal = new MemoryJournal({ clock });
@@ -260,12 +270,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     now: () => clock.now(),
     sendSignal: (runId, name, payload, signalOptions) => client.signal(runId, name, payload, signalOptions),
     async advanceTime(ms) {
-      if (!(ms >= 0))
-        throw new TestKitError(
-          `advanceTime needs a non-negative number of ms, got ${ms}`,
-          { ms },
-          "pass a duration such as 60_000",
-        );
+      // Infinity would move the manual clock past every instant a journal can store.
+      checkNumber(ms, "advanceTime(ms)", { min: 0, max: MAX_INSTANT_MS - clock.now() });
       const target = clock.now() + ms;
       await settle();
       for (;;) {

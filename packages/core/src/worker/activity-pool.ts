@@ -1,7 +1,7 @@
 import type { Journal, TaskClaim, TaskOutcome } from "../journal/journal.ts";
 import { retryDelayMs } from "../model/activity-options.ts";
 import type { SerializedError } from "../model/index.ts";
-import { decode, encode, serializeError } from "../codec/index.ts";
+import { decode, serializeError } from "../codec/index.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import { ErrorCode } from "../errors/error-code.ts";
 import {
@@ -13,6 +13,7 @@ import { StaleAttemptError } from "../errors/journal-errors.ts";
 import { runWithActivityContext, type ActivityContext } from "./activity-context.ts";
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
 import type { EngineTimers } from "./engine-timers.ts";
+import { encodeWithinLimit } from "../validation/payload-size.ts";
 
 /** The function behind an activity name: what the pool calls with the decoded arguments. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- activities have arbitrary typed signatures
@@ -192,7 +193,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         try {
           await journal.heartbeatTask(
             ref,
-            details === undefined ? undefined : encode(details, "heartbeat details"),
+            details === undefined ? undefined : encodeWithinLimit(details, "heartbeat details"),
           );
         } catch (error) {
           if (error instanceof StaleAttemptError) {
@@ -333,7 +334,7 @@ function decideOutcome(
 ): TaskOutcome {
   if (result.kind === "returned") {
     try {
-      return { kind: "completed", result: encode(result.value, "result") };
+      return { kind: "completed", result: encodeWithinLimit(result.value, "result") };
     } catch (error) {
       // An unserializable result fails the same way on every attempt: retrying cannot help.
       return { kind: "failed", error: serializeError(error) };
