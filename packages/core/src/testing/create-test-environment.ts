@@ -79,6 +79,10 @@ export interface RestartOptions {
 /** Where an armed crash (see {@link TestEnvironment.crashWhen}) may strike. */
 export type CrashPoint =
   | {
+      /**
+       * The step committed; attempts it started at once on this engine (the sticky fast path,
+       * as in production) are running, so a crash here runs them again after recovery.
+       */
       readonly kind: "after_step";
       readonly runId: string;
       /** 1-based count of the run's committed steps, this one included. */

@@ -1,5 +1,13 @@
 export { createTestEnvironment } from "./create-test-environment.ts";
-export type { TestEnvironment, TestEnvironmentOptions, AwaitableStatus } from "./create-test-environment.ts";
+export type {
+  TestEnvironment,
+  TestEnvironmentOptions,
+  AwaitableStatus,
+  WaitCondition,
+  WaitForOptions,
+  RestartOptions,
+  CrashPoint,
+} from "./create-test-environment.ts";
 export { mockActivity } from "./activity-mock.ts";
 export type { ActivityMock } from "./activity-mock.ts";
 export { replayHistory } from "./replay-history.ts";
@@ -11,3 +19,5 @@ export type { JournalConformanceFactory, JournalHarness } from "./journal-confor
 // The in-memory journal and its manual clock, for suites that drive a journal directly.
 export { MemoryJournal, createMemoryJournal, ManualClock } from "../journal/memory/index.ts";
 export type { MemoryJournalOptions } from "../journal/memory/index.ts";
+export { testJournals } from "./test-journal.ts";
+export type { TestJournalOption } from "./test-journal.ts";
