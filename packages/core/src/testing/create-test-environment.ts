@@ -15,6 +15,8 @@ import type { ActivityMock } from "./activity-mock.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
 import { runWaitReason } from "./run-wait-reason.ts";
 import { openTestJournal, type TestJournalOption } from "./test-journal.ts";
+import { exploreOn, type ExploreOptions, type ExploreReport } from "./explore-crash-points.ts";
+import type { WorkflowDefinition } from "../workflow/index.ts";
 
 /** Options of {@link createTestEnvironment}. */
 export interface TestEnvironmentOptions {
@@ -146,6 +148,18 @@ export interface TestEnvironment {
   crashWhen(when: (point: CrashPoint) => boolean): void;
   /** How many times each activity function (real or mocked) was called, per run. */
   effects(runId: string): Readonly<Record<string, number>>;
+  /** Steps committed and activity attempts finished for the run so far (the crash points it passed). */
+  counts(runId: string): { readonly steps: number; readonly attempts: number };
+  /**
+   * Crash-point exploration (see {@link exploreCrashPoints}) on this environment: runs
+   * `workflow` clean, then once per step boundary with a crash there, and reports the points
+   * after which the result, the history or the activity calls differ from the clean run.
+   */
+  explore<Input, Output>(
+    workflow: WorkflowDefinition<Input, Output>,
+    input: Input,
+    options?: ExploreOptions<Output>,
+  ): Promise<ExploreReport<Output>>;
   /** How many engines crashed or were restarted so far. */
   readonly restarts: number;
   close(): Promise<void>;
@@ -398,7 +412,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   };
 
   let closed: Promise<void> | undefined;
-  return {
+  const environment: TestEnvironment = {
     journal,
     journalKind: testJournal.kind,
     client,
@@ -432,6 +446,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       armedCrash = when;
     },
     effects: (runId) => ({ ...effectsByRun.get(runId) }),
+    counts: (runId) => ({ steps: stepsByRun.get(runId) ?? 0, attempts: attemptsByRun.get(runId) ?? 0 }),
+    explore: (workflow, input, exploreOptions) => exploreOn(environment, workflow, input, exploreOptions),
     get restarts() {
       return restarts;
     },
@@ -443,6 +459,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       return closed;
     },
   };
+  return environment;
 }
 
 function earliest(a: number | undefined, b: number | undefined): number | undefined {

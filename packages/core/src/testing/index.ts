@@ -21,3 +21,10 @@ export { MemoryJournal, createMemoryJournal, ManualClock } from "../journal/memo
 export type { MemoryJournalOptions } from "../journal/memory/index.ts";
 export { testJournals } from "./test-journal.ts";
 export type { TestJournalOption } from "./test-journal.ts";
+export { exploreCrashPoints } from "./explore-crash-points.ts";
+export type {
+  ExploreOptions,
+  ExploreReport,
+  CrashPointReport,
+  CrashPointSpec,
+} from "./explore-crash-points.ts";

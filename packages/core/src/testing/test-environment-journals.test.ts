@@ -3,7 +3,15 @@ import { days, hours } from "../workflow/index.ts";
 import { TestKitError } from "../errors/engine-errors.ts";
 import { serverUrl } from "../journal/sql/test-support/sql-test-databases.ts";
 import { createTestEnvironment, mockActivity, testJournals, type TestEnvironment } from "./index.ts";
-import { approval, charge, kitActivities, reserve, sagaV1, sagaV2, ship } from "./test-support/kit-fixture.ts";
+import {
+  approval,
+  charge,
+  kitActivities,
+  reserve,
+  sagaV1,
+  sagaV2,
+  ship,
+} from "./test-support/kit-fixture.ts";
 
 // Every journal the project supports: memory, embedded PGlite, and the real PostgreSQL server.
 const journals = testJournals(serverUrl);
@@ -105,12 +113,33 @@ describe.each(journals)("test environment on %s", (journal) => {
       journal,
       workflows: [sagaV1],
       activities: kitActivities,
-      activityMocks: [mockActivity(reserve, async (id) => `slow-${id}`), mockActivity(ship, (id) => `s-${id}`)],
+      activityMocks: [
+        mockActivity(reserve, async (id) => `slow-${id}`),
+        mockActivity(ship, (id) => `s-${id}`),
+      ],
     });
     const run = await env.client.start(sagaV1, "g");
     await env.settle();
     await env.restart({ graceful: true });
     expect(await run.result()).toEqual({ reservation: "slow-g", charge: "ch-g", tracking: "s-g" });
     expect(env.restarts).toBe(1);
+  });
+
+  it("explores every crash point of the saga: results and histories match, repeated activities are named", async () => {
+    env = await createTestEnvironment({ journal, workflows: [sagaV1], activities: kitActivities });
+    const report = await env.explore(sagaV1, "x");
+    expect(report).toMatchObject({ steps: 5, activityAttempts: 3 });
+    expect(report.cleanResult).toEqual({ reservation: "res-x", charge: "ch-x", tracking: "trk-x" });
+    expect(report.explored).toHaveLength(8);
+    // The crash points where an activity had run (or started) without its result recorded.
+    expect(report.unsafe.map((p) => [p.description, Object.keys(p.effects)])).toEqual([
+      ["crash after step 1", ["kit.reserve"]],
+      ["crash after step 2", ["kit.charge"]],
+      ["crash after step 4", ["kit.ship"]],
+      ["crash after activity attempt 1 ran, before its result was recorded", ["kit.reserve"]],
+      ["crash after activity attempt 2 ran, before its result was recorded", ["kit.charge"]],
+      ["crash after activity attempt 3 ran, before its result was recorded", ["kit.ship"]],
+    ]);
+    for (const point of report.unsafe) expect(point.differences).toHaveLength(1); // effects only
   });
 });

@@ -22,7 +22,12 @@ export interface SagaResult {
 
 /** Reserve, charge, sleep 30 days, ship. */
 export const sagaV1 = workflow.stamped(
-  stamp("kit-saga-v1", ["activity:kit.reserve#0", "activity:kit.charge#0", "sleep:#0", "activity:kit.ship#0"]),
+  stamp("kit-saga-v1", [
+    "activity:kit.reserve#0",
+    "activity:kit.charge#0",
+    "sleep:#0",
+    "activity:kit.ship#0",
+  ]),
 )("kit.saga", { version: 1 }, async (id: string): Promise<SagaResult> => {
   const reservation = await activity.at("activity:kit.reserve#0")(reserve, id);
   const charged = await activity.at("activity:kit.charge#0")(charge, id);

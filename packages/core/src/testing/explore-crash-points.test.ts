@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { activity, defineActivity, workflow } from "../workflow/index.ts";
+import { exploreCrashPoints, mockActivity } from "./index.ts";
+import { kitActivities, sagaV1 } from "./test-support/kit-fixture.ts";
+
+const stamp = (versionHash: string, cursors: readonly string[]) =>
+  ({ format: 1, versionHash, cursors, file: "test/explore.workflow.ts", line: 1 }) as const;
+
+/** Sends money twice over: with a transfer id (deduplicated) and without (not). */
+const transfer = defineActivity("explore.transfer", async (_key: string, amount: number) => amount);
+const payout = workflow.stamped(stamp("explore-payout-v1", ["activity:explore.transfer#0"]))(
+  "explore.payout",
+  { version: 1 },
+  async (key: string) => activity.at("activity:explore.transfer#0")(transfer, key, 10),
+);
+
+describe("crash-point exploration", () => {
+  it("a deduplicated activity still runs again where a crash hid its result; its effect is applied once", async () => {
+    const applied = new Map<string, number>();
+    const report = await exploreCrashPoints(payout, "t-1", {
+      activityMocks: [
+        mockActivity(transfer, (key, amount) => {
+          // The effect is applied once per key, however often the function runs.
+          if (!applied.has(key)) applied.set(key, amount);
+          return applied.get(key)!;
+        }),
+      ],
+    });
+    expect(report.steps).toBe(2);
+    // The function itself still runs again where a crash hid its result: reported as such.
+    expect(report.unsafe.map((p) => p.description)).toEqual([
+      "crash after step 1",
+      "crash after activity attempt 1 ran, before its result was recorded",
+    ]);
+    expect(
+      report.unsafe.every((p) => p.differences.every((d) => d.startsWith("explore.transfer ran 2"))),
+    ).toBe(true);
+    expect([...applied.values()]).toEqual([10]);
+  });
+
+  it("is deterministic: the same seed samples the same points", async () => {
+    const run = (seed: number) =>
+      exploreCrashPoints(sagaV1, "s", { activities: kitActivities, maxPoints: 3, seed });
+    const [a, b, c] = await Promise.all([run(7), run(7), run(8)]);
+    expect(a.explored.map((p) => p.point)).toEqual(b.explored.map((p) => p.point));
+    expect(a.explored).toHaveLength(3);
+    expect(c.explored.map((p) => p.description)).not.toEqual(a.explored.map((p) => p.description));
+  });
+
+  it("fails clearly when the clean run cannot finish", async () => {
+    const failing = defineActivity(
+      "explore.fails",
+      async () => {
+        throw Object.assign(new Error("no"), { name: "Permanent" });
+      },
+      { retry: { maxAttempts: 1 } },
+    );
+    const flow = workflow.stamped(stamp("explore-fail-v1", ["activity:explore.fails#0"]))(
+      "explore.fail",
+      { version: 1 },
+      async () => activity.at("activity:explore.fails#0")(failing),
+    );
+    await expect(exploreCrashPoints(flow, undefined, { activities: [failing] })).rejects.toThrow(
+      /the clean run of explore.fail failed/,
+    );
+  });
+});
