@@ -58,5 +58,7 @@ export const ErrorCode = {
   InboxNotEmpty: "CTM_INBOX_NOT_EMPTY",
   // embedded database (appended)
   DataDirLocked: "CTM_DATA_DIR_LOCKED",
+  // test kit (appended)
+  TestClockInUse: "CTM_TEST_CLOCK_IN_USE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,13 +1,14 @@
 import type { PGlite } from "@electric-sql/pglite";
 import { sql } from "kysely";
 import pg from "pg";
-import { DatabaseUnavailableError, SchemaNotMigratedError } from "../errors/index.ts";
+import { DatabaseUnavailableError, SchemaNotMigratedError, TestClockInUseError } from "../errors/index.ts";
 import type { Journal } from "./journal.ts";
 import type { Notifier } from "./notifier.ts";
 import { appliedMigrations, loadMigrations, migrate, requiredSchemaVersion } from "./sql/migrator.ts";
 import { createPgliteNotifier, createPgNotifier } from "./sql/pg-notifier.ts";
 import type { SqlExecutor } from "./sql/sql-fragments.ts";
 import { createSqlJournal } from "./sql/sql-journal.ts";
+import { readTestClockOffset } from "./sql/test-clock.ts";
 import { connectPool, defaultDataDir, openPglite, redactUrl } from "./sql/connect-database.ts";
 import { progressListener, type OpenJournalProgressListener } from "./open-progress.ts";
 
@@ -45,6 +46,12 @@ export interface OpenJournalOptions {
    * `OpenJournalProgress`), e.g. to explain the seconds a first embedded start takes.
    */
   readonly onProgress?: OpenJournalProgressListener;
+  /**
+   * TEST ONLY. Open a database whose clock the test kit moved (see `createTestEnvironment`),
+   * e.g. from a second process of a multi-process test. Without it such a database is refused
+   * with `TestClockInUseError`, so an app can never run on a moved clock by accident.
+   */
+  readonly allowTestClock?: boolean;
 }
 
 /**
@@ -167,6 +174,10 @@ async function prepareSchema(
   } else if (version < required) {
     throw new SchemaNotMigratedError(shown, version, required);
   }
+  // A moved test clock would shift every lease, timer and deadline: never run an app on one.
+  const testClockOffset = options.allowTestClock === true ? undefined : await readTestClockOffset(db);
+  if (testClockOffset !== undefined && testClockOffset !== 0)
+    throw new TestClockInUseError(shown, testClockOffset);
   if (monthsAhead > 0)
     await sql`SELECT continuum.ensure_event_partitions(continuum.now()::date, ${monthsAhead}::int)`.execute(
       db,

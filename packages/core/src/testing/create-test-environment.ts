@@ -108,6 +108,11 @@ export interface TestEnvironment {
   readonly journal: Journal;
   /** Which journal this is (see {@link TestEnvironmentOptions.journal}). */
   readonly journalKind: "memory" | "pglite" | "postgres";
+  /**
+   * The environment's own database on PostgreSQL (created for it, dropped at `close()`), for a
+   * second process of the test: `openJournal({ url, allowTestClock: true })`.
+   */
+  readonly databaseUrl?: string;
   /** A real client; its `result()`/`await()` drive the engine (skipping time) until the run finishes. */
   readonly client: Client;
   /** Events of every engine the environment ran (they survive restarts). */
@@ -415,6 +420,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   const environment: TestEnvironment = {
     journal,
     journalKind: testJournal.kind,
+    ...(testJournal.databaseUrl === undefined ? {} : { databaseUrl: testJournal.databaseUrl }),
     client,
     events,
     now: () => testJournal.nowSync(),

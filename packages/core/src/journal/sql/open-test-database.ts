@@ -27,6 +27,8 @@ export interface TestDatabase {
   readonly journal: Journal;
   /** Where it is, for messages (never with a password). */
   readonly target: string;
+  /** The database's connection string (PostgreSQL only), for other processes of a test. */
+  readonly url?: string;
   /** Moves `continuum.now()` forward by `ms` for every connection to this database. */
   advanceClock(ms: number): Promise<void>;
   /** Closes the journal, then drops the database (PostgreSQL) or closes PGlite. */
@@ -58,7 +60,7 @@ async function openPgliteTestDatabase(): Promise<TestDatabase> {
     await embedded.close();
     throw error;
   }
-  return onDatabase(embedded.db, "memory:// (test)", embedded.close);
+  return onDatabase(embedded.db, "memory:// (test)", undefined, embedded.close);
 }
 
 async function openServerTestDatabase(serverUrl: string): Promise<TestDatabase> {
@@ -93,15 +95,21 @@ async function openServerTestDatabase(serverUrl: string): Promise<TestDatabase> 
     await drop();
     throw error;
   }
-  return onDatabase(db, `${redactUrl(url.toString())} (test)`, drop);
+  return onDatabase(db, `${redactUrl(url.toString())} (test)`, url.toString(), drop);
 }
 
-function onDatabase(db: SqlExecutor, target: string, close: () => Promise<void>): TestDatabase {
+function onDatabase(
+  db: SqlExecutor,
+  target: string,
+  url: string | undefined,
+  close: () => Promise<void>,
+): TestDatabase {
   const journal = createSqlJournal(db, { notifier: silentNotifier, target });
   let disposed: Promise<void> | undefined;
   return {
     journal,
     target,
+    ...(url === undefined ? {} : { url }),
     advanceClock: (ms) => advanceTestClock(db, ms),
     dispose() {
       disposed ??= journal.close().then(close);
