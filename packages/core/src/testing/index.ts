@@ -28,3 +28,6 @@ export type {
   CrashPointReport,
   CrashPointSpec,
 } from "./explore-crash-points.ts";
+// The loop-less engine the environment drives, for custom drivers.
+export { createManualEngine } from "../worker/manual-engine.ts";
+export type { ManualEngine, ManualEngineOptions } from "../worker/manual-engine.ts";
