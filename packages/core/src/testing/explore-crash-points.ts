@@ -137,7 +137,9 @@ export async function exploreOn<Input, Output>(
 
     const explored: CrashPointReport[] = [];
     for (const point of chosen) {
-      let runId: string | undefined;
+      // Nothing steps the run before the script drives the environment: arming after the start is in time.
+      const run = await env.client.start(workflow, input);
+      const runId = run.runId;
       let struck = false;
       env.crashWhen((at: CrashPoint) => {
         const hit =
@@ -148,8 +150,6 @@ export async function exploreOn<Input, Output>(
         struck ||= hit;
         return hit;
       });
-      const run = await env.client.start(workflow, input);
-      runId = run.runId;
       let result: Output | undefined;
       let error: unknown;
       try {
