@@ -20,7 +20,7 @@ export type { JournalConformanceFactory, JournalHarness } from "./journal-confor
 export { MemoryJournal, createMemoryJournal, ManualClock } from "../journal/memory/index.ts";
 export type { MemoryJournalOptions } from "../journal/memory/index.ts";
 export { testJournals } from "./test-journal.ts";
-export type { TestJournalOption } from "./test-journal.ts";
+export type { TestJournalOption, TestJournalCase } from "./test-journal.ts";
 export { exploreCrashPoints } from "./explore-crash-points.ts";
 export type {
   ExploreOptions,

@@ -10,13 +10,14 @@ import {
   reserve,
   sagaV1,
   sagaV2,
+  sagaV3,
   ship,
 } from "./test-support/kit-fixture.ts";
 
 // Every journal the project supports: memory, embedded PGlite, and the real PostgreSQL server.
 const journals = testJournals(serverUrl);
 
-describe.each(journals)("test environment on %s", (journal) => {
+describe.each(journals)("test environment on $kind", ({ journal }) => {
   let env: TestEnvironment | undefined;
   afterEach(async () => {
     await env?.close();
@@ -80,6 +81,22 @@ describe.each(journals)("test environment on %s", (journal) => {
     const fresh = await env.client.start(sagaV2, "new");
     expect(await old.result()).toEqual({ reservation: "res-old", charge: "ch-old", tracking: "trk-old" });
     expect(await fresh.result()).toMatchObject({ notified: "mail-new" });
+  });
+
+  it("a crash-deploy of a patched version takes in-flight runs over: they skip the patch, new runs take it", async () => {
+    env = await createTestEnvironment({
+      journal,
+      workflows: [sagaV1],
+      activities: kitActivities,
+      paranoid: true,
+    });
+    const old = await env.client.start(sagaV1, "old");
+    await env.advanceTime(days(1)); // past the patch point, sleeping
+    await env.restart({ workflows: [sagaV3] });
+    const fresh = await env.client.start(sagaV3, "new");
+    expect(await old.result()).toEqual({ reservation: "res-old", charge: "ch-old", tracking: "trk-old" });
+    expect(await fresh.result()).toMatchObject({ notified: "mail-new", tracking: "trk-new" });
+    expect(env.effects(old.runId)["kit.notify"]).toBeUndefined();
   });
 
   it("a deploy without the run's version leaves it stuck; deploying the version back resumes it", async () => {

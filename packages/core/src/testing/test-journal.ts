@@ -16,21 +16,30 @@ import { createManualTimers, type ManualTimers } from "./manual-timers.ts";
 // `string & {}`: any URL string (from an environment variable) is accepted, checked at run time.
 export type TestJournalOption = "memory" | "pglite" | (string & {});
 
+/** One entry of {@link testJournals}: `kind` names it in test titles (a URL could hold a password). */
+export interface TestJournalCase {
+  readonly kind: "memory" | "pglite" | "postgres";
+  readonly journal: TestJournalOption;
+}
+
 /**
- * The journal options to run one suite on every journal (`describe.each`): memory, PGlite, and
- * PostgreSQL when `TEST_DATABASE_URL` (or the given URL) is set.
+ * The journals to run one suite on (`describe.each`): memory, PGlite, and PostgreSQL when
+ * `TEST_DATABASE_URL` (or the given URL) is set.
  *
  * @example
  * ```ts
- * describe.each(testJournals())("on %s", (journal) => {
+ * describe.each(testJournals())("on $kind", ({ journal }) => {
  *   it("finishes", async () => { const env = await createTestEnvironment({ journal, workflows: [flow] }); ... });
  * });
  * ```
  */
-export function testJournals(url = process.env.TEST_DATABASE_URL): TestJournalOption[] {
-  const journals: TestJournalOption[] = ["memory", "pglite"];
-  if (url !== undefined && url !== "") journals.push(asPostgresUrl(url));
-  return journals;
+export function testJournals(url = process.env.TEST_DATABASE_URL): TestJournalCase[] {
+  const cases: TestJournalCase[] = [
+    { kind: "memory", journal: "memory" },
+    { kind: "pglite", journal: "pglite" },
+  ];
+  if (url !== undefined && url !== "") cases.push({ kind: "postgres", journal: asPostgresUrl(url) });
+  return cases;
 }
 
 /** The journal of an environment and the only handle on its clock. */

@@ -64,3 +64,29 @@ export const approval = workflow.stamped(stamp("kit-approval-v1", ["signal:appro
   { version: 1 },
   async (id: string) => `${id}:${await signal.at("signal:approve#0")<string>("approve")}`,
 );
+
+/**
+ * v1 changed in place: a notification before the 30-day sleep, behind `patched("notify")`, and
+ * `replaces` v1's hash, so runs of v1 continue on it when v1 is no longer deployed.
+ */
+export const sagaV3 = workflow.stamped(
+  stamp("kit-saga-v3", [
+    "activity:kit.reserve#0",
+    "activity:kit.charge#0",
+    "patched:notify#0",
+    "activity:kit.notify#0",
+    "sleep:#0",
+    "activity:kit.ship#0",
+  ]),
+)("kit.saga", { version: 3, replaces: ["kit-saga-v1"] }, async (id: string): Promise<SagaResult> => {
+  const reservation = await activity.at("activity:kit.reserve#0")(reserve, id);
+  const charged = await activity.at("activity:kit.charge#0")(charge, id);
+  let notified: string | undefined;
+  if (patched.at("patched:notify#0")("notify"))
+    notified = await activity.at("activity:kit.notify#0")(notify, id);
+  await sleep.at("sleep:#0")(days(30));
+  const tracking = await activity.at("activity:kit.ship#0")(ship, id);
+  return notified === undefined
+    ? { reservation, charge: charged, tracking }
+    : { reservation, charge: charged, tracking, notified };
+});
