@@ -4,7 +4,7 @@ import { isTerminal, RunStatus } from "../model/run-status.ts";
 import { deserializeError } from "../codec/index.ts";
 import { RunNotFoundError } from "../errors/journal-errors.ts";
 import { TestKitError } from "../errors/engine-errors.ts";
-import { createClient, type Client } from "../client/create-client.ts";
+import { createClient, type Client, type RunHandle } from "../client/create-client.ts";
 import type { RunDescription } from "../client/run-description.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "../worker/definition-info.ts";
 import type { EngineEventEmitter, EngineEvents } from "../worker/engine-events.ts";
@@ -135,7 +135,7 @@ export interface TestEnvironment {
    * `skipTime: false`; throws, naming the run and what it waits for, when it can never get there.
    */
   waitFor<Output = unknown>(
-    runId: string,
+    run: string | RunHandle<Output>,
     condition: WaitCondition<Output>,
     options?: WaitForOptions,
   ): Promise<RunDescription<unknown, Output>>;
@@ -361,23 +361,24 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   };
 
   const waitFor = async <Output = unknown>(
-    runId: string,
+    run: string | RunHandle<Output>,
     condition: WaitCondition<Output>,
     waitOptions: WaitForOptions = {},
   ): Promise<RunDescription<unknown, Output>> => {
+    const runId = typeof run === "string" ? run : run.runId;
     const skipTime = waitOptions.skipTime ?? true;
     const wanted = typeof condition === "string" ? condition : "the awaited condition";
     const reached = await drive(async () => {
-      const run = await getRun(runId);
+      const record = await getRun(runId);
       if (typeof condition === "string") {
-        if (run.status === condition) return true;
+        if (record.status === condition) return true;
       } else if (await condition(await client.describe<unknown, Output>(runId))) return true;
-      if (isTerminal(run.status)) {
+      if (isTerminal(record.status)) {
         throw new TestKitError(
-          `run ${runId} ended ${run.status}, not ${wanted}${run.error === undefined ? "" : `: ${run.error.name}: ${run.error.message}`}`,
-          { runId, status: run.status, expected: wanted },
+          `run ${runId} ended ${record.status}, not ${wanted}${record.error === undefined ? "" : `: ${record.error.name}: ${record.error.message}`}`,
+          { runId, status: record.status, expected: wanted },
           "check the workflow's history (env.client.history(runId)) to see how it ended",
-          run.error === undefined ? undefined : deserializeError(run.error),
+          record.error === undefined ? undefined : deserializeError(record.error),
         );
       }
       return false;

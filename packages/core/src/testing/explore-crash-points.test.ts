@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { activity, defineActivity, workflow } from "../workflow/index.ts";
 import { exploreCrashPoints, mockActivity } from "./index.ts";
-import { kitActivities, sagaV1 } from "./test-support/kit-fixture.ts";
+import { approval, kitActivities, sagaV1 } from "./test-support/kit-fixture.ts";
 
 const stamp = (versionHash: string, cursors: readonly string[]) =>
   ({ format: 1, versionHash, cursors, file: "test/explore.workflow.ts", line: 1 }) as const;
@@ -63,5 +63,22 @@ describe("crash-point exploration", () => {
     await expect(exploreCrashPoints(flow, undefined, { activities: [failing] })).rejects.toThrow(
       /the clean run of explore.fail failed/,
     );
+  });
+});
+
+describe("crash-point exploration with a script", () => {
+  it("sends the same signal in every run; a signal-driven workflow is safe at every point", async () => {
+    const report = await exploreCrashPoints(approval, "ok", {
+      script: async (env, run) => {
+        await env.settle();
+        await env.sendSignal(run.runId, "approve", "yes");
+        const done = await env.waitFor(run, (r) => r.result !== undefined, { skipTime: false });
+        return done.result!;
+      },
+    });
+    expect(report.cleanResult).toBe("ok:yes");
+    expect(report.steps).toBe(2);
+    expect(report.explored.map((p) => p.description)).toEqual(["crash after step 1", "crash after step 2"]);
+    expect(report.unsafe).toEqual([]);
   });
 });

@@ -65,7 +65,10 @@ export interface ManualEngine {
    * no lease is released: the runs are taken over when their leases expire.
    */
   crash(): void;
-  /** A clean shutdown: graceful waits for steps and attempts in flight; leases are given back. */
+  /**
+   * A clean shutdown: steps in flight finish, attempts too when `graceful` (default; up to
+   * `timeoutMs`), else they are aborted; the leases are given back.
+   */
   stop(options?: { readonly graceful?: boolean; readonly timeoutMs?: number }): Promise<void>;
 }
 
@@ -100,7 +103,9 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
     ...(options.afterCommit === undefined ? {} : { afterCommit: options.afterCommit }),
     ...(options.events === undefined ? {} : { events: options.events }),
   });
-  runtime.events.on("step.committed", () => committed++);
+  const countCommit = (): void => void committed++;
+  // The emitter may outlive this engine (a test driver keeps one across restarts).
+  runtime.events.on("step.committed", countCommit);
   let crashed = false;
   let signalCrash: () => void = () => {};
   // Work of a crashed engine never finishes (its journal is cut off): callers stop waiting for it.
@@ -129,17 +134,18 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
       crashed = true;
       severable.sever();
       signalCrash();
+      runtime.events.off("step.committed", countCommit);
       runtime.pool.abortAll();
       // No cache.clear(): that would release the leases, which a killed process cannot do.
     },
     async stop(stopOptions = {}) {
       if (crashed) return;
-      if (stopOptions.graceful ?? true) {
-        await runtime.settleSteps();
-        await runtime.pool.drain(stopOptions.timeoutMs ?? 10_000);
-      }
+      // Steps are short and never wait for activities: let them commit, then end the attempts.
+      await runtime.settleSteps();
+      if (stopOptions.graceful ?? true) await runtime.pool.drain(stopOptions.timeoutMs ?? 10_000);
       runtime.pool.abortAll();
       await runtime.cache.clear();
+      runtime.events.off("step.committed", countCommit);
     },
   };
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import pg from "pg";
+import { DatabaseUnavailableError } from "../../errors/index.ts";
 import type { Journal } from "../journal.ts";
 import type { Notifier } from "../notifier.ts";
 import { keepPoolAlive, openPglite, redactUrl } from "./connect-database.ts";
@@ -90,7 +91,12 @@ async function openServerTestDatabase(serverUrl: string): Promise<TestDatabase> 
   const name = `ctm_test_${process.pid}_${randomBytes(5).toString("hex")}`;
   const admin = async (statement: string): Promise<void> => {
     const client = new pg.Client({ connectionString: serverUrl });
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new DatabaseUnavailableError(redactUrl(serverUrl), reason, error);
+    }
     try {
       await client.query(statement);
     } finally {
