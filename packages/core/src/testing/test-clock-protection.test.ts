@@ -59,3 +59,18 @@ describe("the journal option", () => {
     expect((error as Error).message).not.toContain("secret");
   });
 });
+
+describe("startTime on a SQL journal", () => {
+  it("moves the test clock forward to it, and refuses a time in the past", async () => {
+    const future = Date.now() + days(400);
+    const env = await createTestEnvironment({ journal: serverUrl, workflows: [sagaV1], startTime: future });
+    try {
+      expect(await env.journal.now()).toBeGreaterThanOrEqual(future);
+    } finally {
+      await env.close();
+    }
+    await expect(
+      createTestEnvironment({ journal: serverUrl, workflows: [sagaV1], startTime: Date.now() - days(1) }),
+    ).rejects.toThrow(/only moves forward/);
+  });
+});

@@ -22,7 +22,10 @@ export interface TestEnvironmentOptions {
   readonly journal?: TestJournalOption;
   /** After every committed step, rebuild the run from its journal and fail on any difference. */
   readonly paranoid?: boolean;
-  /** Epoch ms the manual clock starts at (memory journal). Default 2026-01-01T00:00:00Z. */
+  /**
+   * Epoch ms the clock starts at. Memory journal: default 2026-01-01T00:00:00Z. SQL journals:
+   * default the real time; a later time moves the test clock there, an earlier one is refused.
+   */
   readonly startTime?: number;
   readonly namespace?: string;
   /** Sticky executions kept between steps (0 replays every step). Default 100. */

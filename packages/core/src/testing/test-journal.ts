@@ -59,7 +59,10 @@ export interface TestJournal {
   dispose(): Promise<void>;
 }
 
-/** Opens the journal named by `option`; `startTime` applies to the memory journal's clock. */
+/**
+ * Opens the journal named by `option`. `startTime` sets the memory journal's clock; on SQL
+ * journals it moves the test clock forward to it (it cannot be in the past there).
+ */
 export async function openTestJournal(
   option: TestJournalOption = "memory",
   startTime?: number,
@@ -94,6 +97,23 @@ export async function openTestJournal(
     },
   };
   const timers = createManualTimers(localClock);
+  const advanceTo = async (epochMs: number): Promise<void> => {
+    const delta = epochMs - (await database.journal.now());
+    if (delta > 0) await database.advanceClock(delta);
+    timers.advanceTo(epochMs);
+  };
+  if (startTime !== undefined) {
+    const now = await database.journal.now();
+    if (startTime < now) {
+      await database.dispose();
+      throw new TestKitError(
+        `startTime ${new Date(startTime).toISOString()} is before the database's clock (${new Date(now).toISOString()}): a SQL journal's test clock only moves forward`,
+        { startTime, now },
+        "leave startTime out on SQL journals, or pass a time in the future",
+      );
+    }
+    await advanceTo(startTime);
+  }
   return {
     kind: spec.kind,
     journal: database.journal,
@@ -101,11 +121,7 @@ export async function openTestJournal(
     timers,
     now: () => database.journal.now(),
     nowSync: () => localClock.now(),
-    async advanceTo(epochMs) {
-      const delta = epochMs - (await database.journal.now());
-      if (delta > 0) await database.advanceClock(delta);
-      timers.advanceTo(epochMs);
-    },
+    advanceTo,
     dispose: () => database.dispose(),
   };
 }
