@@ -5,6 +5,7 @@ import { serverUrl } from "../journal/sql/test-support/sql-test-databases.ts";
 import { createTestEnvironment, mockActivity, testJournals, type TestEnvironment } from "./index.ts";
 import {
   approval,
+  approvalParent,
   charge,
   kitActivities,
   reserve,
@@ -122,6 +123,20 @@ describe.each(journals)("test environment on $kind", ({ journal }) => {
     const orphan = await env.client.start(sagaV1, "nobody");
     await expect(env.waitFor(orphan.runId, "completed")).rejects.toThrow(
       new RegExp(`${orphan.runId}.*no engine registers workflow "kit.saga"`),
+    );
+  });
+
+  it("names what a child waits for when its parent can never finish", async () => {
+    env = await createTestEnvironment({ journal, workflows: [approvalParent, approval] });
+    const run = await env.client.start(approvalParent, "p");
+    await expect(run.result()).rejects.toThrow(
+      new RegExp(
+        `${run.runId}.*waits for its child run .* \\(kit.approval\\), and it waits for signal "approve"`,
+      ),
+    );
+    await env.restart({ workflows: [approvalParent], graceful: true });
+    await expect(run.result()).rejects.toThrow(
+      /waits for its child run .* \(kit.approval\), whose workflow no engine registers/,
     );
   });
 

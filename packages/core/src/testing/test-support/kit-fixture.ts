@@ -1,4 +1,13 @@
-import { activity, days, defineActivity, patched, signal, sleep, workflow } from "../../workflow/index.ts";
+import {
+  activity,
+  child,
+  days,
+  defineActivity,
+  patched,
+  signal,
+  sleep,
+  workflow,
+} from "../../workflow/index.ts";
 
 /**
  * Test support for the test kit's own suites: a small saga (reserve, charge, wait 30 days,
@@ -90,3 +99,10 @@ export const sagaV3 = workflow.stamped(
     ? { reservation, charge: charged, tracking }
     : { reservation, charge: charged, tracking, notified };
 });
+
+/** Starts an approval as its child and returns what the child returned. */
+export const approvalParent = workflow.stamped(stamp("kit-approval-parent-v1", ["child:kit.approval#0"]))(
+  "kit.approval-parent",
+  { version: 1 },
+  async (id: string) => `parent:${await child.at("child:kit.approval#0")(approval, id)}`,
+);
