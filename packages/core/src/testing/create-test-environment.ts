@@ -61,6 +61,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   const attemptsByRun = new Map<string, number>();
   const effectsByRun = new Map<string, Record<string, number>>();
   let armedCrash: ((point: CrashPoint) => boolean) | undefined;
+  let crashRestart: Pick<RestartOptions, "sameOwner"> = {};
+  let owner = "test-environment-0";
   let crashPending = false;
 
   let code = {
@@ -101,7 +103,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       journal,
       workflows: code.workflows,
       activities: code.activities,
-      owner: `test-environment-${restarts}`,
+      owner,
       leaseMs,
       cacheSize: options.cacheSize ?? 100,
       timers,
@@ -141,12 +143,15 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   };
 
   const restart = async (restartOptions: RestartOptions = {}): Promise<void> => {
+    const sameOwner = restartOptions.sameOwner === true;
     if (restartOptions.graceful === true) await engine.stop({ graceful: true });
     else {
       engine.crash();
-      // As in production, the runs are taken over once the dead engine's leases expire.
-      await testJournal.advanceTo((await testJournal.now()) + leaseMs + 1);
+      // As in production, a new process takes the runs over once the dead one's leases expire;
+      // one with the same owner id takes its own leases back at once.
+      if (!sameOwner) await testJournal.advanceTo((await testJournal.now()) + leaseMs + 1);
     }
+    if (!sameOwner) owner = `test-environment-${restarts + 1}`;
     code = {
       workflows: restartOptions.workflows ?? code.workflows,
       activities: restartOptions.activities ?? code.activities,
@@ -161,7 +166,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     const progressed = await engine.runOnce();
     if (!crashPending) return progressed;
     crashPending = false;
-    await restart();
+    await restart(crashRestart);
     return true;
   };
 
@@ -288,7 +293,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     client,
     events,
     now: () => testJournal.nowSync(),
-    sendSignal: (runId, name, payload, signalOptions) => client.signal(runId, name, payload, signalOptions),
+    sendSignal: (run, name, payload, signalOptions) =>
+      client.signal(typeof run === "string" ? run : run.runId, name, payload, signalOptions),
     async advanceTime(ms) {
       if (!(ms >= 0))
         throw new TestKitError(
@@ -312,8 +318,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     settle,
     waitFor,
     restart,
-    crashWhen(when) {
+    crashWhen(when, restartOptions = {}) {
       armedCrash = when;
+      crashRestart = restartOptions;
     },
     effects: (runId) => ({ ...effectsByRun.get(runId) }),
     counts: (runId) => ({ steps: stepsByRun.get(runId) ?? 0, attempts: attemptsByRun.get(runId) ?? 0 }),

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { activity, defineActivity, workflow } from "../workflow/index.ts";
-import { exploreCrashPoints, mockActivity } from "./index.ts";
+import { activity, defineActivity, now, signal, workflow } from "../workflow/index.ts";
+import type { RunHandle } from "../client/create-client.ts";
+import { exploreCrashPoints, mockActivity, type TestEnvironment } from "./index.ts";
 import { approval, kitActivities, sagaV1 } from "./test-support/kit-fixture.ts";
 
 const stamp = (versionHash: string, cursors: readonly string[]) =>
@@ -79,6 +80,36 @@ describe("crash-point exploration with a script", () => {
     expect(report.cleanResult).toBe("ok:yes");
     expect(report.steps).toBe(2);
     expect(report.explored.map((p) => p.description)).toEqual(["crash after step 1", "crash after step 2"]);
+    expect(report.unsafe).toEqual([]);
+  });
+});
+
+describe("crash-point exploration and time", () => {
+  const stampedAt = workflow.stamped(stamp("explore-time-v1", ["signal:go#0", "now:#0"]))(
+    "explore.time",
+    { version: 1 },
+    async () => {
+      await signal.at("signal:go#0")<string>("go");
+      return now.at("now:#0")().getTime();
+    },
+  );
+  const script = async (env: TestEnvironment, run: RunHandle<number>) => {
+    await env.settle();
+    await env.sendSignal(run, "go", "now");
+    return run.result();
+  };
+
+  it("a new process takes over after the lease TTL: now() read after the crash is later by it", async () => {
+    const report = await exploreCrashPoints(stampedAt, undefined, { script });
+    expect(report.unsafe.map((p) => p.description)).toEqual(["crash after step 1"]);
+    expect(report.unsafe[0]!.differences.join("\n")).toMatch(
+      /the result differs: 1767225630001 instead of 1767225600000/,
+    );
+  });
+
+  it("a restart with the same owner id moves no time: every point is safe", async () => {
+    const report = await exploreCrashPoints(stampedAt, undefined, { script, sameOwner: true });
+    expect(report.explored).toHaveLength(2);
     expect(report.unsafe).toEqual([]);
   });
 });

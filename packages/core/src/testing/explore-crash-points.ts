@@ -27,6 +27,11 @@ export interface ExploreOptions<Output> {
   readonly maxPoints?: number;
   /** Seed of the sampling when there are more points than `maxPoints`. Default 1. */
   readonly seed?: number;
+  /**
+   * Restart after each crash with the crashed engine's owner id (see `RestartOptions.sameOwner`):
+   * no lease TTL passes, so values read with `now()` after the crash point do not move.
+   */
+  readonly sameOwner?: boolean;
 }
 
 /** What happened when the engine crashed at one point. */
@@ -79,116 +84,157 @@ export async function exploreCrashPoints<Input, Output>(
       readonly workflows?: TestEnvironmentOptions["workflows"];
     } = {},
 ): Promise<ExploreReport<Output>> {
-  const { script, duplicateActivities, maxPoints, seed, workflows, ...environmentOptions } = options;
-  const env = await createTestEnvironment({
-    ...environmentOptions,
-    workflows: [workflow, ...(workflows ?? []).filter((w) => w !== workflow)],
-  });
-  try {
-    return await exploreOn(env, workflow, input, {
-      ...(script === undefined ? {} : { script }),
-      ...(duplicateActivities === undefined ? {} : { duplicateActivities }),
-      ...(maxPoints === undefined ? {} : { maxPoints }),
-      ...(seed === undefined ? {} : { seed }),
+  const { script, duplicateActivities, maxPoints, seed, sameOwner, workflows, ...environmentOptions } =
+    options;
+  const create = (): Promise<TestEnvironment> =>
+    createTestEnvironment({
+      ...environmentOptions,
+      workflows: [workflow, ...(workflows ?? []).filter((w) => w !== workflow)],
     });
+  const exploreOptions: ExploreOptions<Output> = {
+    ...(script === undefined ? {} : { script }),
+    ...(duplicateActivities === undefined ? {} : { duplicateActivities }),
+    ...(maxPoints === undefined ? {} : { maxPoints }),
+    ...(seed === undefined ? {} : { seed }),
+    ...(sameOwner === undefined ? {} : { sameOwner }),
+  };
+  if ((environmentOptions.journal ?? "memory") === "memory") {
+    // A fresh environment per run: every run starts at the same instant of the same clock, so
+    // values read with now() compare equal unless the crash itself moved time.
+    return exploreWith(
+      async (use) => {
+        const env = await create();
+        try {
+          return await use(env);
+        } finally {
+          await env.close();
+        }
+      },
+      workflow,
+      input,
+      exploreOptions,
+    );
+  }
+  const env = await create();
+  try {
+    return await exploreOn(env, workflow, input, exploreOptions);
   } finally {
     await env.close();
   }
 }
 
+/** Runs `use` on an environment for one explored run. */
+type WithEnvironment = <T>(use: (env: TestEnvironment) => Promise<T>) => Promise<T>;
+
 /**
  * {@link exploreCrashPoints} on an existing environment (`env.explore`): the runs it starts
- * are ordinary runs of `env`, one after another; `workflow` must be registered there.
+ * are ordinary runs of `env`, one after another (so each starts later on its clock than the
+ * one before); `workflow` must be registered there.
  */
-export async function exploreOn<Input, Output>(
+export function exploreOn<Input, Output>(
   env: TestEnvironment,
   workflow: WorkflowDefinition<Input, Output>,
   input: Input,
   options: ExploreOptions<Output> = {},
 ): Promise<ExploreReport<Output>> {
-  const { script, duplicateActivities, maxPoints, seed } = options;
-  {
-    const drive = async (): Promise<{ runId: string; result: Output; error?: unknown }> => {
-      const run = await env.client.start(workflow, input);
-      try {
-        return { runId: run.runId, result: await (script ?? ((_, r) => r.result()))(env, run) };
-      } catch (error) {
-        return { runId: run.runId, result: undefined as Output, error };
-      }
-    };
-    env.crashWhen(() => false);
-    const clean = await drive();
-    if (clean.error !== undefined)
-      throw new TestKitError(
-        `the clean run of ${workflow.name} failed, so there is nothing to compare crashes with`,
-        { runId: clean.runId },
-        "make the workflow (and the script) finish without crashes first",
-        clean.error,
-      );
-    const cleanHistory = normalize(await env.client.history(clean.runId));
-    const cleanEffects = env.effects(clean.runId);
-    const { steps, attempts } = env.counts(clean.runId);
+  return exploreWith((use) => use(env), workflow, input, options);
+}
 
-    const points: CrashPointSpec[] = [];
-    for (let step = 1; step <= steps; step++) points.push({ kind: "after_step", step });
-    if (duplicateActivities ?? true)
-      for (let attempt = 1; attempt <= attempts; attempt++) points.push({ kind: "after_activity", attempt });
-    const chosen = sample(points, maxPoints ?? 100, seed ?? 1);
+async function exploreWith<Input, Output>(
+  withEnvironment: WithEnvironment,
+  workflow: WorkflowDefinition<Input, Output>,
+  input: Input,
+  options: ExploreOptions<Output>,
+): Promise<ExploreReport<Output>> {
+  const { script, duplicateActivities, maxPoints, seed, sameOwner } = options;
+  const drive = script ?? ((_env: TestEnvironment, run: RunHandle<Output>) => run.result());
 
-    const explored: CrashPointReport[] = [];
-    for (const point of chosen) {
+  /** One run of the workflow, crashed at `point` when given; what it did. */
+  const observe = (point: CrashPointSpec | undefined) =>
+    withEnvironment(async (env) => {
       // Nothing steps the run before the script drives the environment: arming after the start is in time.
       const run = await env.client.start(workflow, input);
-      const runId = run.runId;
       let struck = false;
-      env.crashWhen((at: CrashPoint) => {
-        const hit =
-          at.runId === runId &&
-          (point.kind === "after_step"
-            ? at.kind === "after_step" && at.step === point.step
-            : at.kind === "after_activity" && at.attempt === point.attempt);
-        struck ||= hit;
-        return hit;
-      });
+      env.crashWhen(
+        (at: CrashPoint) => {
+          const hit =
+            point !== undefined &&
+            at.runId === run.runId &&
+            (point.kind === "after_step"
+              ? at.kind === "after_step" && at.step === point.step
+              : at.kind === "after_activity" && at.attempt === point.attempt);
+          struck ||= hit;
+          return hit;
+        },
+        { sameOwner: sameOwner === true },
+      );
       let result: Output | undefined;
       let error: unknown;
       try {
-        result = await (script ?? ((_, r) => r.result()))(env, run);
+        result = await drive(env, run);
       } catch (caught) {
         error = caught;
       }
       env.crashWhen(() => false);
-      const differences: string[] = [];
-      if (!struck) differences.push("the crash point was never reached (the run took another path)");
-      if (error !== undefined)
-        differences.push(`the run failed: ${error instanceof Error ? error.message : String(error)}`);
-      else if (canonicalJson(result) !== canonicalJson(clean.result))
-        differences.push(
-          `the result differs: ${canonicalJson(result)} instead of ${canonicalJson(clean.result)}`,
-        );
-      const history = normalize(await env.client.history(run.runId));
-      const historyDiff = firstDifference(cleanHistory, history);
-      if (historyDiff !== undefined) differences.push(`the history differs ${historyDiff}`);
-      const crashedEffects = env.effects(run.runId);
-      const effects: Record<string, { clean: number; crashed: number }> = {};
-      for (const name of new Set([...Object.keys(cleanEffects), ...Object.keys(crashedEffects)])) {
-        const counts = { clean: cleanEffects[name] ?? 0, crashed: crashedEffects[name] ?? 0 };
-        if (counts.clean === counts.crashed) continue;
-        effects[name] = counts;
-        differences.push(
-          `${name} ran ${counts.crashed} time(s), ${counts.clean} in the clean run (give it an idempotency key, or make it idempotent)`,
-        );
-      }
-      explored.push({ point, description: describePoint(point), differences, effects });
+      return {
+        runId: run.runId,
+        result,
+        error,
+        struck,
+        history: normalize(await env.client.history(run.runId)),
+        effects: env.effects(run.runId),
+        ...env.counts(run.runId),
+      };
+    });
+
+  const clean = await observe(undefined);
+  if (clean.error !== undefined)
+    throw new TestKitError(
+      `the clean run of ${workflow.name} failed, so there is nothing to compare crashes with`,
+      { runId: clean.runId },
+      "make the workflow (and the script) finish without crashes first",
+      clean.error,
+    );
+
+  const points: CrashPointSpec[] = [];
+  for (let step = 1; step <= clean.steps; step++) points.push({ kind: "after_step", step });
+  if (duplicateActivities ?? true)
+    for (let attempt = 1; attempt <= clean.attempts; attempt++)
+      points.push({ kind: "after_activity", attempt });
+
+  const explored: CrashPointReport[] = [];
+  for (const point of sample(points, maxPoints ?? 100, seed ?? 1)) {
+    const crashed = await observe(point);
+    const differences: string[] = [];
+    if (!crashed.struck) differences.push("the crash point was never reached (the run took another path)");
+    if (crashed.error !== undefined)
+      differences.push(
+        `the run failed: ${crashed.error instanceof Error ? crashed.error.message : String(crashed.error)}`,
+      );
+    else if (canonicalJson(crashed.result) !== canonicalJson(clean.result))
+      differences.push(
+        `the result differs: ${canonicalJson(crashed.result)} instead of ${canonicalJson(clean.result)}`,
+      );
+    const historyDiff = firstDifference(clean.history, crashed.history);
+    if (historyDiff !== undefined) differences.push(`the history differs ${historyDiff}`);
+    const effects: Record<string, { clean: number; crashed: number }> = {};
+    for (const name of new Set([...Object.keys(clean.effects), ...Object.keys(crashed.effects)])) {
+      const counts = { clean: clean.effects[name] ?? 0, crashed: crashed.effects[name] ?? 0 };
+      if (counts.clean === counts.crashed) continue;
+      effects[name] = counts;
+      differences.push(
+        `${name} ran ${counts.crashed} time(s), ${counts.clean} in the clean run (give it an idempotency key, or make it idempotent)`,
+      );
     }
-    return {
-      cleanResult: clean.result,
-      steps,
-      activityAttempts: attempts,
-      explored,
-      unsafe: explored.filter((report) => report.differences.length > 0),
-    };
+    explored.push({ point, description: describePoint(point), differences, effects });
   }
+  return {
+    cleanResult: clean.result as Output,
+    steps: clean.steps,
+    activityAttempts: clean.attempts,
+    explored,
+    unsafe: explored.filter((report) => report.differences.length > 0),
+  };
 }
 
 function describePoint(point: CrashPointSpec): string {

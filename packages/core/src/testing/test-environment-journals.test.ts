@@ -66,6 +66,20 @@ describe.each(journals)("test environment on $kind", ({ journal }) => {
     expect(env.effects(run.runId)).toEqual({ "kit.reserve": 1, "kit.charge": 1, "kit.ship": 1 });
   });
 
+  it("a crash-restart with the same owner id takes the runs back at once, without moving the clock", async () => {
+    env = await createTestEnvironment({ journal: journal, workflows: [approval] });
+    const run = await env.client.start(approval, "same");
+    await env.settle();
+    const before = await env.journal.now();
+    const realBefore = Date.now();
+    await env.restart({ sameOwner: true });
+    await env.sendSignal(run, "approve", "back");
+    await env.waitFor(run, "completed", { skipTime: false });
+    expect(await run.result()).toBe("same:back");
+    // The journal's clock moved no further than real time did (SQL clocks run): no TTL was skipped.
+    expect((await env.journal.now()) - before).toBeLessThanOrEqual(Date.now() - realBefore + 5);
+  });
+
   it("a crash after an activity ran but before its result was recorded runs it again", async () => {
     env = await createTestEnvironment({ journal, workflows: [sagaV1], activities: kitActivities });
     env.crashWhen((point) => point.kind === "after_activity" && point.activityName === "kit.charge");

@@ -69,6 +69,13 @@ export interface RestartOptions {
    * clock moves past the lease TTL so that the new engine takes the runs over at once.
    */
   readonly graceful?: boolean;
+  /**
+   * The new engine keeps the old one's lease owner id, as a process restarted with a stable
+   * `owner` (a pod name) does: it takes its leased runs back at once, and after a crash the
+   * clock does not move. Attempts the crashed engine had claimed still wait for their deadline.
+   * Default false (a new process with a new id).
+   */
+  readonly sameOwner?: boolean;
 }
 
 /** Where an armed crash (see {@link TestEnvironment.crashWhen}) may strike. */
@@ -112,9 +119,9 @@ export interface TestEnvironment {
   readonly events: EngineEventEmitter;
   /** The test clock's time (epoch ms; on SQL journals the local estimate of the database clock). */
   now(): number;
-  /** Sends a signal (it is delivered at the next drive). */
+  /** Sends a signal to a run (by id or handle); it is delivered at the next drive. */
   sendSignal(
-    runId: string,
+    run: string | { readonly runId: string },
     name: string,
     payload?: unknown,
     options?: { deliveryId?: string },
@@ -143,7 +150,7 @@ export interface TestEnvironment {
    * (as a killed process would) and is replaced by a new one with the same code, the way
    * `restart()` does. One-shot.
    */
-  crashWhen(when: (point: CrashPoint) => boolean): void;
+  crashWhen(when: (point: CrashPoint) => boolean, restart?: Pick<RestartOptions, "sameOwner">): void;
   /** How many times each activity function (real or mocked) was called, per run. */
   effects(runId: string): Readonly<Record<string, number>>;
   /** Steps committed and activity attempts finished for the run so far (the crash points it passed). */
