@@ -64,5 +64,7 @@ export const ErrorCode = {
   InvalidCursor: "CTM_INVALID_CURSOR",
   InvalidAttributes: "CTM_INVALID_ATTRIBUTES",
   InvalidConnectionString: "CTM_INVALID_CONNECTION_STRING",
+  // test kit (appended)
+  TestClockInUse: "CTM_TEST_CLOCK_IN_USE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -8,7 +8,7 @@ import type {
   JournalHarness,
 } from "../../../testing/conformance/conformance-harness.ts";
 import type { createPgliteNotifier } from "../pg-notifier.ts";
-import { keepPoolAlive } from "../../open-journal.ts";
+import { keepPoolAlive } from "../connect-database.ts";
 import type { SqlExecutor } from "../sql-fragments.ts";
 import { createSqlJournal } from "../sql-journal.ts";
 import { advanceTestClock } from "../test-clock.ts";
