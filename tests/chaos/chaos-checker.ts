@@ -24,6 +24,8 @@ export interface CheckReport {
   readonly recoveries: { readonly ms: number; readonly overlapsRestart: boolean }[];
   /** Kills after which none of the killed engine's runs had anything to resume within the lease. */
   killsWithoutReadyRun: number;
+  /** Kills after which every engine that was up got killed or frozen too within the lease + 1 s. */
+  killsWithoutSurvivor: number;
 }
 
 const terminalKinds = new Set(["run_completed", "run_failed", "run_cancelled", "run_continued"]);
@@ -123,6 +125,7 @@ export async function checkInvariants(input: {
     duplicateAttempts: 0,
     recoveries: [],
     killsWithoutReadyRun: 0,
+    killsWithoutSurvivor: 0,
   };
 
   // 1. Every run finished with the result the driver computed on its own.
@@ -212,6 +215,18 @@ export async function checkInvariants(input: {
       report.killsWithoutReadyRun += 1;
       continue;
     }
+    // Someone must have been there to recover: an engine up at the kill, neither killed nor
+    // frozen during the window the bound allows.
+    const windowEnd = kill.at + leaseMs + 1_000;
+    const survived = kill.survivors.filter(
+      (owner) =>
+        !faults.kills.some((k) => k.owner === owner && k.at >= kill.at && k.at <= windowEnd) &&
+        !faults.stopped.some((s) => s.owner === owner && s.to >= kill.at && s.from <= windowEnd),
+    );
+    if (survived.length === 0) {
+      report.killsWithoutSurvivor += 1;
+      continue;
+    }
     const held = new Set(kill.eligible);
     const first = acquisitions
       .filter((a) => held.has(a.runId) && a.owner !== kill.owner && a.at >= kill.at - 1)
@@ -223,7 +238,17 @@ export async function checkInvariants(input: {
       report.violations.push(`no engine took over a run of ${kill.owner} after its SIGKILL`);
     else if (!overlapsRestart && ms > leaseMs + 1_000)
       report.violations.push(
-        `recovery after the SIGKILL of ${kill.owner} took ${Math.round(ms)} ms, more than the lease (${leaseMs} ms) + 1 s`,
+        `recovery after the SIGKILL of ${kill.owner} took ${Math.round(ms)} ms, more than the lease (${leaseMs} ms) + 1 s; ` +
+          `backlog at +${Math.round(leaseMs * 0.9)} ms: ${kill.backlog}; eligible runs: ${JSON.stringify(
+            kill.leases?.map((l) => ({
+              run: l.runId.slice(0, 8),
+              expiresIn: l.expiresAt === null ? null : Math.round(l.expiresAt - kill.at),
+              notBeforeIn: l.notBefore === null ? null : Math.round(l.notBefore - kill.at),
+              acquiredIn: acquisitions
+                .filter((a) => a.runId === l.runId && a.owner !== kill.owner && a.at >= kill.at - 1)
+                .map((a) => `${Math.round(a.at - kill.at)}@${a.owner}`),
+            })),
+          )}`,
       );
   }
   return report;

@@ -23,6 +23,9 @@ engine.events.on("lease.acquired", (event) =>
 engine.events.on("lease.lost", (event) => process.stdout.write(`LOST ${event.runId} ${event.during}\n`));
 engine.events.on("replay.drift", (event) => process.stdout.write(`DRIFT ${event.runId}\n`));
 engine.events.on("run.failed", (event) => process.stdout.write(`FAILED ${event.runId}\n`));
+engine.events.on("engine.error", (event) =>
+  process.stdout.write(`ERROR ${event.where} ${String(event.error).split("\n")[0]}\n`),
+);
 engine.start();
 process.stdout.write(`READY ${process.pid} clock offset ${process.env.CHAOS_CLOCK_OFFSET_MS ?? 0} ms\n`);
 

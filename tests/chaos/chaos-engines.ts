@@ -10,6 +10,8 @@ export interface ChaosEngine {
   readonly owner: string;
   readonly clockOffsetMs: number;
   stopped: boolean;
+  /** When it printed READY (driver clock), once it has: booting under load can take seconds. */
+  readyAt?: number;
 }
 
 /** A lease an engine took, read from its ACQ lines: by the database clock. */
@@ -54,6 +56,12 @@ export class ChaosEngines {
       clockOffsetMs,
       stopped: false,
     };
+    const onData = (chunk: string): void => {
+      if (!chunk.includes("READY")) return;
+      engine.readyAt = Date.now();
+      child.child.stdout?.off("data", onData);
+    };
+    child.child.stdout?.on("data", onData);
     this.all.push(engine);
     this.live.add(engine);
     return engine;

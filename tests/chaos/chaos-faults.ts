@@ -10,6 +10,8 @@ export interface KillRecord {
   readonly at: number;
   /** Unfinished runs whose lease the engine held. */
   readonly held: readonly string[];
+  /** The other engines that were up (READY) at the kill. */
+  readonly survivors: readonly string[];
   /**
    * Of those, the ones another engine could resume once the lease ran out: ready to step (or
    * already taken over) just before the killed engine's leases could expire. A run waiting for
@@ -17,6 +19,10 @@ export interface KillRecord {
    * undefined until probed (or when the probe met the server restarting).
    */
   eligible?: readonly string[];
+  /** At the probe: ready runs no live lease holds (a backlog delays takeovers: capacity, not recovery). */
+  backlog?: number;
+  /** At the probe: when the eligible runs' leases run out and until when they are deferred (database clock). */
+  leases?: readonly { runId: string; expiresAt: number | null; notBefore: number | null }[];
 }
 
 /** A server restart: from the stop to the moment it accepts connections again (driver clock). */
@@ -25,10 +31,23 @@ export interface RestartRecord {
   readonly to: number;
 }
 
+/** A SIGSTOP..SIGCONT of an engine (driver clock). */
+export interface StopRecord {
+  readonly owner: string;
+  readonly from: number;
+  readonly to: number;
+}
+
 /** Counts and records of the faults injected. */
 export interface FaultLog {
   readonly kills: KillRecord[];
+  /**
+   * Kills not done because fewer than two engines were up: killing the last engine that is up
+   * would measure how long a replacement takes to boot, not how soon a live engine recovers.
+   */
+  killsSkipped: number;
   stops: number;
+  readonly stopped: StopRecord[];
   listenKills: number;
   listenConnectionsKilled: number;
   readonly restarts: RestartRecord[];
@@ -83,14 +102,18 @@ export function createFaults(options: {
   const { server, sql, engines, leaseMs, random, gate } = options;
   const log: FaultLog = {
     kills: [],
+    killsSkipped: 0,
     stops: 0,
+    stopped: [],
     listenKills: 0,
     listenConnectionsKilled: 0,
     restarts: [],
     probes: [],
   };
+  const up = (): ChaosEngine[] =>
+    [...engines.live].filter((engine) => !engine.stopped && engine.readyAt !== undefined);
   const pick = (): ChaosEngine | undefined => {
-    const candidates = [...engines.live].filter((engine) => !engine.stopped);
+    const candidates = up();
     return candidates[Math.floor(random() * candidates.length)];
   };
 
@@ -98,8 +121,15 @@ export function createFaults(options: {
     log,
     /** SIGKILLs a random engine (recording what it held) and starts a replacement. */
     async kill(): Promise<void> {
+      if (up().length < 2) {
+        log.killsSkipped += 1;
+        return;
+      }
       const victim = pick();
       if (victim === undefined) return;
+      const survivors = up()
+        .filter((engine) => engine !== victim)
+        .map((engine) => engine.owner);
       const now = await sql.query<{ at: number }>(
         "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS at",
       );
@@ -113,6 +143,7 @@ export function createFaults(options: {
         owner: victim.owner,
         at: now.rows[0]?.at ?? Number.NaN,
         held: held.rows.map((row) => row.run_id),
+        survivors,
       };
       log.kills.push(record);
       engines.launch();
@@ -121,12 +152,29 @@ export function createFaults(options: {
       log.probes.push(
         (async () => {
           await pause(Math.floor(leaseMs * 0.9));
-          const ready = await sql.query<{ run_id: string }>(
-            `SELECT run_id FROM continuum.runs WHERE run_id = ANY($1)
+          const ready = await sql.query<{
+            run_id: string;
+            expires_at: number | null;
+            not_before: number | null;
+          }>(
+            `SELECT run_id, (extract(epoch FROM lease_expires_at) * 1000)::float8 AS expires_at,
+                    (extract(epoch FROM not_before) * 1000)::float8 AS not_before
+             FROM continuum.runs WHERE run_id = ANY($1)
                AND (ready_since IS NOT NULL OR lease_owner IS DISTINCT FROM $2)`,
             [record.held, victim.owner],
           );
           record.eligible = ready.rows.map((row) => row.run_id);
+          record.leases = ready.rows.map((row) => ({
+            runId: row.run_id,
+            expiresAt: row.expires_at,
+            notBefore: row.not_before,
+          }));
+          const backlog = await sql.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM continuum.runs WHERE ready_since IS NOT NULL
+               AND (lease_owner IS NULL OR lease_expires_at <= now())
+               AND status NOT IN ('completed', 'failed', 'cancelled', 'continued')`,
+          );
+          record.backlog = backlog.rows[0]?.n ?? 0;
         })().catch(() => {}),
       );
     },
@@ -135,11 +183,13 @@ export function createFaults(options: {
       const victim = pick();
       if (victim === undefined) return;
       victim.stopped = true;
+      const from = Date.now();
       victim.process.signal("SIGSTOP");
       log.stops += 1;
       await pause(Math.floor(leaseMs * (1.5 + random())));
       victim.process.signal("SIGCONT");
       victim.stopped = false;
+      log.stopped.push({ owner: victim.owner, from, to: Date.now() });
     },
     /** Has the server end every LISTEN connection (engines' and the driver's). */
     async killListen(): Promise<void> {

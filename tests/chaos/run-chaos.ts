@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { createClient, openJournal, RunFinishedError, type Client } from "@continuum/core";
 import pg from "pg";
 import { startPrivatePostgres, type PrivatePostgres } from "../support/private-postgres.ts";
@@ -205,6 +206,19 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       leaseMs: options.leaseMs,
     });
     for (const line of engines.lines(/^DRIFT|^FAILED/)) check.violations.push(`engine reported: ${line}`);
+    if (process.env.CHAOS_DUMP !== undefined)
+      writeFileSync(
+        process.env.CHAOS_DUMP,
+        JSON.stringify({
+          kills: faults.log.kills,
+          restarts: faults.log.restarts,
+          engines: engines.all.map((e) => ({
+            owner: e.owner,
+            clockOffsetMs: e.clockOffsetMs,
+            output: e.process.output,
+          })),
+        }),
+      );
     return {
       options,
       faults: faults.log,
