@@ -20,7 +20,7 @@ export function formatScorecard(report: ChaosReport): string {
     `  signals     ${signals.sent} sent (${signals.withoutId} without delivery id), ${signals.duplicatesSent} duplicates sent on purpose, ${signals.duplicatesRefused} refused; ${check.signalsTaken} reached journals`,
     `  effects     ${check.effectsRecorded} recorded for ${check.effectsExpected} idempotency keys; ${check.activityAttempts} attempts, ${check.duplicateAttempts} duplicate attempts absorbed by the key`,
     `  timers      ${check.timersChecked} checked, earliest fired ${Number.isFinite(check.minTimerSlackMs) ? Math.round(check.minTimerSlackMs) : "n/a"} ms after its due time (database clock)`,
-    `  fencing     ${report.leasesLost} leases found lost by frozen or slow engines, their writes refused`,
+    `  fencing     ${report.leasesLost} leases found lost by frozen or slow engines, their writes refused; ${report.engineErrors} engine errors reported (the restarts, the LISTEN kills), none fatal`,
     `  recovery    SIGKILL to the first takeover of one of its runs by another engine: max ${max(clean)}, median ${median(clean)} over ${clean.length} kills; ` +
       `${duringRestart.length} overlapping a restart (max ${max(duringRestart)}), ${check.killsWithoutReadyRun} where none of its runs had anything to resume before its leases ran out, ${check.killsWithoutSurvivor} where no other engine stayed up`,
     `  violations  ${check.violations.length === 0 ? "none" : check.violations.length}`,

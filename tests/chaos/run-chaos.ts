@@ -17,6 +17,8 @@ export interface ChaosReport {
   readonly signals: { sent: number; withoutId: number; duplicatesSent: number; duplicatesRefused: number };
   /** Engines' writes refused after a SIGSTOP (LOST lines): fencing at work. */
   readonly leasesLost: number;
+  /** engine.error events (a statement cut by the restart, a LISTEN connection lost): survived. */
+  readonly engineErrors: number;
   readonly enginesStarted: number;
   readonly durationMs: number;
 }
@@ -225,6 +227,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       check,
       signals: counts,
       leasesLost: engines.lines(/^LOST /).length,
+      engineErrors: engines.lines(/^ERROR /).length,
       enginesStarted: engines.all.length,
       durationMs: performance.now() - started,
     };
