@@ -12,6 +12,8 @@ export interface CheckReport {
   events: number;
   /** Signals that reached the journals, each counted once (a handover's carried copies left out). */
   signalsTaken: number;
+  /** Signals a run received but never took, handed to its successor by continue-as-new. */
+  signalsCarried: number;
   timersChecked: number;
   /** Smallest (fire time - due time) over all timers, ms; negative would be an early timer. */
   minTimerSlackMs: number;
@@ -117,6 +119,7 @@ export async function checkInvariants(input: {
     runs: 0,
     events: 0,
     signalsTaken: 0,
+    signalsCarried: 0,
     timersChecked: 0,
     minTimerSlackMs: Number.POSITIVE_INFINITY,
     effectsExpected: 0,
@@ -166,7 +169,10 @@ export async function checkInvariants(input: {
     let net = netSignals.get(run.workflowId) ?? 0;
     for (const event of history) {
       if (event.kind === "signal_received") net += 1;
-      if (event.kind === "run_continued") net -= event.carriedSignals?.length ?? 0;
+      if (event.kind === "run_continued") {
+        net -= event.carriedSignals?.length ?? 0;
+        report.signalsCarried += event.carriedSignals?.length ?? 0;
+      }
     }
     netSignals.set(run.workflowId, net);
   }

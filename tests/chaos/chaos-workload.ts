@@ -42,14 +42,15 @@ export interface Workload {
 }
 
 const signalsPerSender = 2;
-const chainSignalsPerSender = 6;
+const chainSignalsPerSender = 4;
 const chainEvery = 4;
 
 /**
  * Builds the workload: `runs` orders started across the first 70% of the fault period, each
  * with 1-3 bookings, a sleep of 0.3-1.5 s, a child, two signals from a sender without delivery
  * ids and two from one with (about half of those sent twice), a third failing at the charge and
- * compensating; and `chains` tally chains fed by two senders with delivery ids.
+ * compensating; and `chains` tally chains fed by three senders, two with delivery ids (duplicates again) and
+ * one without.
  */
 export function planWorkload(random: () => number, runs: number, chains: number, periodMs: number): Workload {
   const int = (below: number): number => Math.floor(random() * below);
@@ -101,16 +102,22 @@ export function planWorkload(random: () => number, runs: number, chains: number,
   const chainList: PlannedChain[] = [];
   for (let c = 0; c < chains; c += 1) {
     const key = `t${c}`;
-    const senders = ["a", "b"].map((sender) =>
+    // Two senders with delivery ids (duplicates on purpose) and one without: a signal racing a
+    // handover must reach the chain once even when no delivery id would absorb a second copy.
+    const senders = ["a", "b", "p"].map((sender) =>
       Array.from({ length: chainSignalsPerSender }, (_, seq) => ({
         sender,
         seq,
         value: seq,
-        deliveryId: `${key}:${sender}${seq}`,
-        ...(random() < 0.5 ? { duplicateAfterMs: int(1_500) } : {}),
+        ...(sender === "p"
+          ? {}
+          : {
+              deliveryId: `${key}:${sender}${seq}`,
+              ...(random() < 0.5 ? { duplicateAfterMs: int(1_500) } : {}),
+            }),
       })),
     );
-    const total = 2 * chainSignalsPerSender;
+    const total = 3 * chainSignalsPerSender;
     const rounds = Math.ceil(total / chainEvery);
     chainList.push({
       id: `chaos-chain-${c}`,

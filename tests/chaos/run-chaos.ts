@@ -88,13 +88,9 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
   let sql: pg.Pool | undefined;
   let journal: Awaited<ReturnType<typeof openJournal>> | undefined;
   try {
-    server = await startPrivatePostgres();
-    // Several engines with their pools, plus the driver: more than the cluster's default allows.
-    const admin = new pg.Client({ connectionString: server.url });
-    await admin.connect();
-    await admin.query("ALTER SYSTEM SET max_connections = 200");
-    await admin.end();
-    server.restart();
+    // Several engines with their pools (up to 14 connections each), replacements booting while
+    // killed ones' backends go away, plus the driver: more than the cluster's default 50.
+    server = await startPrivatePostgres({ maxConnections: 300 });
     journal = await openJournal({ url: server.url, migrate: true });
     sql = new pg.Pool({ connectionString: server.url, max: 4 });
     sql.on("error", () => {});
@@ -119,7 +115,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     const gap = () => Math.floor(random() * 1_500);
 
     // The workload: chains at once (their signals spread over the period), orders one after another.
-    const chainGap = () => Math.floor(random() * ((periodMs * 0.8) / 6));
+    const chainGap = () => Math.floor(random() * ((periodMs * 0.8) / 4));
     const driving: Promise<void>[] = [];
     for (const chain of workload.chains) {
       const run = await retrying(() =>
