@@ -4,6 +4,7 @@ import {
   compensateAll,
   continueAsNew,
   defineActivity,
+  now,
   signal,
   sleep,
   workflow,
@@ -109,6 +110,8 @@ export interface OrderResult {
   readonly sum: number;
   /** `sender:seq` of every signal taken, in the order taken. */
   readonly seen: readonly string[];
+  /** The workflow's now() right after its sleep (epoch ms): never before the sleep's due time. */
+  readonly wokeAt: number;
 }
 
 const stamp = (versionHash: string, cursors: string[], line: number) =>
@@ -125,15 +128,16 @@ export const childFlow = workflow.stamped(stamp("chaoschild000001", ["sleep:#0",
 );
 
 /**
- * An order: books items (each with its compensation), sleeps, runs a child, takes `signals`
+ * An order: books items (each with its compensation), sleeps, notes the time, runs a child, takes `signals`
  * signals, and either finishes or fails at the charge and compensates every booking.
  */
 export const orderFlow = workflow.stamped(
   stamp(
-    "chaosorder000001",
+    "chaosorder000002",
     [
       "activity:reserve#0",
       "sleep:#0",
+      "now:#0",
       "child:childFlow#0",
       "signal:add#0",
       "activity:charge#0",
@@ -149,6 +153,7 @@ export const orderFlow = workflow.stamped(
     });
   }
   await sleep.at("sleep:#0")(input.sleepMs);
+  const wokeAt = now.at("now:#0")().getTime();
   const doubled = await child.at("child:childFlow#0")(childFlow, { key: input.key, value: input.childValue });
   let sum = 0;
   const seen: string[] = [];
@@ -162,10 +167,10 @@ export const orderFlow = workflow.stamped(
       await activity.at("activity:charge#0")(charge, input.key);
     } catch {
       await compensateAll.at("compensateAll:#0")();
-      return { status: "rolled back", reserved, doubled, sum, seen };
+      return { status: "rolled back", reserved, doubled, sum, seen, wokeAt };
     }
   }
-  return { status: "ok", reserved, doubled, sum, seen };
+  return { status: "ok", reserved, doubled, sum, seen, wokeAt };
 });
 
 /** State of a {@link tallyFlow} chain, carried from run to run. */

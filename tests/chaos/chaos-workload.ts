@@ -19,7 +19,8 @@ export interface PlannedOrder {
   readonly startAtMs: number;
   /** Per sender, in sending order. */
   readonly senders: readonly (readonly PlannedSignal[])[];
-  readonly expected: OrderResult;
+  /** All of the result but `wokeAt`, which the checker holds against the journal instead. */
+  readonly expected: Omit<OrderResult, "wokeAt">;
   /** Effects (idempotency keys) the run must leave exactly once. */
   readonly effectKeys: readonly string[];
 }

@@ -115,7 +115,8 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     const gap = () => Math.floor(random() * 1_500);
 
     // The workload: chains at once (their signals spread over the period), orders one after another.
-    const chainGap = () => Math.floor(random() * ((periodMs * 0.8) / 4));
+    // Half the chain signals go out back to back, so that some race a handover.
+    const chainGap = () => (random() < 0.5 ? 0 : Math.floor(random() * ((periodMs * 0.8) / 4)));
     const driving: Promise<void>[] = [];
     for (const chain of workload.chains) {
       const run = await retrying(() =>
