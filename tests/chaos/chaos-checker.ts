@@ -18,6 +18,9 @@ export interface CheckReport {
   /** Orders whose now() after the sleep was checked against the sleep's due time. */
   wokeChecked: number;
   minWokeSlackMs: number;
+  /** now() readings of the orders, and the largest step back seen between two consecutive ones. */
+  timesChecked: number;
+  maxTimeBackMs: number;
   /** Smallest (fire time - due time) over all timers, ms; negative would be an early timer. */
   minTimerSlackMs: number;
   effectsExpected: number;
@@ -95,7 +98,7 @@ function checkJournal(runId: string, history: readonly HistoryEvent[], report: C
     if (n > 1) report.violations.push(`journal of ${runId}: ${what} appears ${n} times`);
 }
 
-function withoutWokeAt({ wokeAt: _, ...rest }: OrderResult): Omit<OrderResult, "wokeAt"> {
+function withoutTimes({ wokeAt: _, times: __, ...rest }: OrderResult): Omit<OrderResult, "wokeAt" | "times"> {
   return rest;
 }
 
@@ -130,6 +133,8 @@ export async function checkInvariants(input: {
     timersChecked: 0,
     wokeChecked: 0,
     minWokeSlackMs: Number.POSITIVE_INFINITY,
+    timesChecked: 0,
+    maxTimeBackMs: 0,
     minTimerSlackMs: Number.POSITIVE_INFINITY,
     effectsExpected: 0,
     effectsRecorded: 0,
@@ -143,12 +148,23 @@ export async function checkInvariants(input: {
   // 1. Every run finished with the result the driver computed on its own.
   for (const order of workload.orders) {
     const got = results.get(order.id) as OrderResult | undefined;
-    const actual = got === undefined ? undefined : { ...withoutWokeAt(got), seen: [...got.seen].sort() };
+    const actual = got === undefined ? undefined : { ...withoutTimes(got), seen: [...got.seen].sort() };
     if (JSON.stringify(actual) !== JSON.stringify(order.expected))
       report.violations.push(
         `${order.id}: result ${JSON.stringify(got)}, expected ${JSON.stringify(order.expected)} (seen sorted)`,
       );
     if (got !== undefined) checkSenderOrder(order.id, got.seen, report);
+    // Workflow time (now(), the database clock seen through the engine) never goes backwards in a run.
+    const times = got?.times ?? [];
+    report.timesChecked += times.length;
+    for (let i = 1; i < times.length; i += 1) {
+      const back = (times[i - 1] ?? 0) - (times[i] ?? 0);
+      report.maxTimeBackMs = Math.max(report.maxTimeBackMs, back);
+      if (back > 0)
+        report.violations.push(
+          `${order.id}: now() went back ${back} ms between two reads (${times.join(", ")})`,
+        );
+    }
   }
   for (const chain of workload.chains) {
     const got = results.get(chain.id) as { seen: string[]; rounds: number } | undefined;

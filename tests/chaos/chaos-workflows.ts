@@ -112,6 +112,8 @@ export interface OrderResult {
   readonly seen: readonly string[];
   /** The workflow's now() right after its sleep (epoch ms): never before the sleep's due time. */
   readonly wokeAt: number;
+  /** now() after every booking, the sleep and every signal, in order: workflow time never goes back. */
+  readonly times: readonly number[];
 }
 
 const stamp = (versionHash: string, cursors: string[], line: number) =>
@@ -133,13 +135,15 @@ export const childFlow = workflow.stamped(stamp("chaoschild000001", ["sleep:#0",
  */
 export const orderFlow = workflow.stamped(
   stamp(
-    "chaosorder000002",
+    "chaosorder000003",
     [
       "activity:reserve#0",
-      "sleep:#0",
       "now:#0",
+      "sleep:#0",
+      "now:#1",
       "child:childFlow#0",
       "signal:add#0",
+      "now:#2",
       "activity:charge#0",
       "compensateAll:#0",
     ],
@@ -147,13 +151,16 @@ export const orderFlow = workflow.stamped(
   ),
 )("chaos.order", { version: 1 }, async (input: OrderInput): Promise<OrderResult> => {
   let reserved = 0;
+  const times: number[] = [];
   for (let item = 0; item < input.items; item += 1) {
     reserved += await activity.at("activity:reserve#0")(reserve, input.key, item, {
       compensate: [release, input.key, item],
     });
+    times.push(now.at("now:#0")().getTime());
   }
   await sleep.at("sleep:#0")(input.sleepMs);
-  const wokeAt = now.at("now:#0")().getTime();
+  const wokeAt = now.at("now:#1")().getTime();
+  times.push(wokeAt);
   const doubled = await child.at("child:childFlow#0")(childFlow, { key: input.key, value: input.childValue });
   let sum = 0;
   const seen: string[] = [];
@@ -161,16 +168,17 @@ export const orderFlow = workflow.stamped(
     const got = await signal.at("signal:add#0")<ChaosSignal>("add");
     seen.push(`${got.sender}:${got.seq}`);
     sum += got.value;
+    times.push(now.at("now:#2")().getTime());
   }
   if (input.fail) {
     try {
       await activity.at("activity:charge#0")(charge, input.key);
     } catch {
       await compensateAll.at("compensateAll:#0")();
-      return { status: "rolled back", reserved, doubled, sum, seen, wokeAt };
+      return { status: "rolled back", reserved, doubled, sum, seen, wokeAt, times };
     }
   }
-  return { status: "ok", reserved, doubled, sum, seen, wokeAt };
+  return { status: "ok", reserved, doubled, sum, seen, wokeAt, times };
 });
 
 /** State of a {@link tallyFlow} chain, carried from run to run. */

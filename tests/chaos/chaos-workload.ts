@@ -19,8 +19,8 @@ export interface PlannedOrder {
   readonly startAtMs: number;
   /** Per sender, in sending order. */
   readonly senders: readonly (readonly PlannedSignal[])[];
-  /** All of the result but `wokeAt`, which the checker holds against the journal instead. */
-  readonly expected: Omit<OrderResult, "wokeAt">;
+  /** All of the result but the times the workflow read, which the checker holds against the journal. */
+  readonly expected: Omit<OrderResult, "wokeAt" | "times">;
   /** Effects (idempotency keys) the run must leave exactly once. */
   readonly effectKeys: readonly string[];
 }
