@@ -152,6 +152,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       { length: options.restarts },
       (_, i) => (periodMs * (i + 1)) / (options.restarts + 1),
     );
+    let faultCount = 0;
     while (performance.now() - fromStart < periodMs) {
       await pause(300 + Math.floor(random() * 700));
       const elapsed = performance.now() - fromStart;
@@ -161,7 +162,11 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
         await faults.restart();
         continue;
       }
-      const dice = random();
+      // The first fault is always a kill (all engines are up then) and the second a LISTEN
+      // kill, so that even a short run on a busy machine, where freezes and boots eat the
+      // period, has every kind of fault.
+      faultCount += 1;
+      const dice = faultCount === 1 ? 0 : faultCount === 2 ? 0.9 : random();
       try {
         if (dice < 0.6) await faults.kill();
         else if (dice < 0.8) await faults.stop();
