@@ -9,7 +9,7 @@ const options = chaosOptionsFromEnv({
   seconds: 180,
   runs: 300,
   chains: 12,
-  engines: 3,
+  engines: 4,
   leaseMs: 1_500,
   clockSkewMs: 30_000,
   restarts: 3,
