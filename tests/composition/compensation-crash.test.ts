@@ -54,7 +54,7 @@ describe("compensation chains survive SIGKILL", () => {
     await Promise.all([...live].map((engine) => engine.waitForLine(/^READY/, 20_000)));
 
     const client = createClient({ journal, pollIntervalMs: 100 });
-    const handles = [];
+    const handles: Awaited<ReturnType<typeof client.start<typeof tripSaga>>>[] = [];
     for (let i = 0; i < runs; i += 1)
       handles.push(await client.start(tripSaga, { trip: `t${i}`, items }, { id: `trip-${i}` }));
 

@@ -115,7 +115,10 @@ describe("bad input at the boundary, on PostgreSQL", () => {
     );
     expect(payload.message).toContain("payload.items[1].callback");
     class Money {
-      constructor(readonly cents: number) {}
+      readonly cents: number;
+      constructor(cents: number) {
+        this.cents = cents;
+      }
     }
     const instance = await expectRefused(
       () => client.signal(runningRunId, "go", { price: new Money(5) }),
