@@ -30,6 +30,7 @@ export type {
   ActivityOptions,
   ActivityResult,
   AnyActivityDefinition,
+  HasRestParameter,
   IsFixedParameterList,
 } from "./define-activity.ts";
 export {
