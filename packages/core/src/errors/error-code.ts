@@ -58,5 +58,9 @@ export const ErrorCode = {
   InboxNotEmpty: "CTM_INBOX_NOT_EMPTY",
   // embedded database (appended)
   DataDirLocked: "CTM_DATA_DIR_LOCKED",
+  // sagas (appended)
+  CompensationFailure: "CTM_COMPENSATION_FAILURE",
+  // workflow ids (appended)
+  WorkflowIdReuseRejected: "CTM_WORKFLOW_ID_REUSE_REJECTED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
