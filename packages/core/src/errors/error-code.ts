@@ -60,7 +60,5 @@ export const ErrorCode = {
   DataDirLocked: "CTM_DATA_DIR_LOCKED",
   // sagas (appended)
   CompensationFailure: "CTM_COMPENSATION_FAILURE",
-  // workflow ids (appended)
-  WorkflowIdReuseRejected: "CTM_WORKFLOW_ID_REUSE_REJECTED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -5,6 +5,7 @@ import {
   SequenceConflictError,
 } from "../../errors/journal-errors.ts";
 import type { HistoryEventBody, ResolutionEvent } from "../../model/index.ts";
+import { decideWorkflowIdReuse, defaultWorkflowIdReusePolicy } from "../../model/workflow-id-reuse-policy.ts";
 import { isTerminal } from "../../model/run-status.ts";
 import {
   carriedSignalEvents,
@@ -16,7 +17,7 @@ import { instantAfter, storableInstant } from "../instant-limits.ts";
 import type { NewChildRun, RunLeaseRef, StepCommit, StepCommitResult, TaskClaim } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { RunRow } from "./memory-rows.ts";
-import { insertRun } from "./memory-runs.ts";
+import { getRunByWorkflowId, insertRun } from "./memory-runs.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { checkFinishedTasks, closeFinishedTasks, dropPendingTasks, scheduleTask } from "./memory-tasks.ts";
 
@@ -155,9 +156,13 @@ function continueAsNew(
 
 /** A child run created by its parent's step; a taken workflow id fails the call in the parent instead. */
 function startChild(store: MemoryStore, parent: RunRow, child: NewChildRun, now: number): void {
-  const existing = store.byWorkflowId.get(MemoryStore.workflowKey(parent.namespace, child.workflowId));
-  if (existing !== undefined) {
-    store.pushInbox(parent, childIdTakenEvent(child.parentIdentity, child.workflowId, existing), now);
+  // The same rule as a start with the default policy: taken while a run with the id is open.
+  const existing = getRunByWorkflowId(store, parent.namespace, child.workflowId);
+  if (
+    existing !== undefined &&
+    decideWorkflowIdReuse(defaultWorkflowIdReusePolicy, existing.status).kind === "conflict"
+  ) {
+    store.pushInbox(parent, childIdTakenEvent(child.parentIdentity, child.workflowId, existing.runId), now);
     return;
   }
   insertRun(store, {

@@ -87,7 +87,7 @@ async function insertChildRuns(
     SELECT run_id, ${parent.namespace}, workflow_id, workflow_name, version_hash, input, '{}'::json,
       ${parent.run_id}, parent_identity, parent_close_policy, run_id, date_trunc('month', ${dbNow})::date, 1, n, n, ${dbNow}, ${dbNow}
     FROM numbered ORDER BY pos
-    ON CONFLICT (namespace, workflow_id) WHERE status <> 'continued' DO NOTHING
+    ON CONFLICT (namespace, workflow_id) WHERE status IN ('running', 'stuck_unknown_version') DO NOTHING
     RETURNING r.run_id, r.history_month::text AS history_month`.execute(tx);
   if (inserted.rows.length === 0) return [];
   const byId = new Map(batch.map((c) => [c.runId, c]));
