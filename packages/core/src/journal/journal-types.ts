@@ -278,6 +278,8 @@ export interface NewChildRun {
   /** Identity of the parent's `child_started` event. */
   readonly parentIdentity: string;
   readonly parentClosePolicy: ParentClosePolicy;
+  /** The id's reuse policy (startRun's); absent: `allowAfterClosed`. */
+  readonly idReusePolicy?: WorkflowIdReusePolicy;
 }
 
 export interface StepCommitResult {

@@ -18,6 +18,7 @@ import type { NewChildRun, RunLeaseRef, StepCommit, StepCommitResult, TaskClaim 
 import { NotifyTopic } from "../notifier.ts";
 import type { RunRow } from "./memory-rows.ts";
 import { getRunByWorkflowId, insertRun } from "./memory-runs.ts";
+import { terminateRun } from "./memory-terminate.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { checkFinishedTasks, closeFinishedTasks, dropPendingTasks, scheduleTask } from "./memory-tasks.ts";
 
@@ -156,15 +157,22 @@ function continueAsNew(
 
 /** A child run created by its parent's step; a taken workflow id fails the call in the parent instead. */
 function startChild(store: MemoryStore, parent: RunRow, child: NewChildRun, now: number): void {
-  // The same rule as a start with the default policy: taken while a run with the id is open.
+  // The same rule as a start: the id's reuse policy decides on the latest run with the id.
   const existing = getRunByWorkflowId(store, parent.namespace, child.workflowId);
-  if (
-    existing !== undefined &&
-    decideWorkflowIdReuse(defaultWorkflowIdReusePolicy, existing.status).kind === "conflict"
-  ) {
+  const decision = decideWorkflowIdReuse(
+    child.idReusePolicy ?? defaultWorkflowIdReusePolicy,
+    existing?.status,
+  ).kind;
+  if (existing !== undefined && decision === "conflict") {
     store.pushInbox(parent, childIdTakenEvent(child.parentIdentity, child.workflowId, existing.runId), now);
     return;
   }
+  if (existing !== undefined && decision === "terminateThenStart")
+    terminateRun(
+      store,
+      existing.runId,
+      `terminated by a new child start with workflow id ${child.workflowId}`,
+    );
   insertRun(store, {
     runId: child.runId,
     namespace: parent.namespace,

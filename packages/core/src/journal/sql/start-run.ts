@@ -12,6 +12,7 @@ import { NotifyTopic } from "../notifier.ts";
 import type { RunClaim, StartRunRequest, StartRunResult } from "../journal.ts";
 import { runColumns, splitEvent, toRunRecord, type RunRow } from "./rows.ts";
 import { getRunByWorkflowId } from "./run-queries.ts";
+import { lockWorkflowId } from "./lock-workflow-id.ts";
 import { terminateRun } from "./terminate-run.ts";
 import {
   channelOf,
@@ -92,16 +93,6 @@ export async function insertRun(
 
 /** A run row as insertRun returns it. */
 export type StartedRow = RunRow & { run_version: string; now: Date };
-
-/**
- * Serialises starts with one workflow id until the transaction ends (a transaction-level
- * advisory lock keyed by hashes of namespace and id; a collision only serialises two unrelated
- * starts). Taken only by policies that look at closed runs: the unique index over open runs
- * cannot see that a run started and closed between our lookup and our insert.
- */
-async function lockWorkflowId(tx: SqlExecutor, namespace: string, workflowId: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtext(${namespace}), hashtext(${workflowId}))`.execute(tx);
-}
 
 /** startRun: decides by the id's reuse policy; see Journal.startRun. */
 export async function startRun(db: SqlExecutor, request: StartRunRequest): Promise<StartRunResult> {

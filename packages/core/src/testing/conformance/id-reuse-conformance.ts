@@ -183,53 +183,58 @@ export function idReuseConformance(h: HarnessRef): void {
       ]);
     });
 
-    it("a child id follows the default rule: taken while a run with it is open, free once it closed", async () => {
+    it("a child id follows the same rules: the default frees it once its run closed, reject never, terminateExisting ends the open one", async () => {
       const { journal } = h();
       const holder = await start(journal, { workflowId: "kid-shared" });
-      const startChild = async (identity: string) => {
+      const startChild = async (identity: string, idReusePolicy?: WorkflowIdReusePolicy) => {
         const parent = await start(journal, { workflowName: "parent" });
         const claim = await claimRun(journal, parent.runId);
         const runId = crypto.randomUUID();
+        const child: NewChildRun = {
+          runId,
+          workflowId: "kid-shared",
+          workflowName: "kid",
+          versionHash: "k1",
+          input: null,
+          parentIdentity: identity,
+          parentClosePolicy: "abandon",
+          ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
+        };
         await journal.commitStep({
           ...stepCommit(claim, {
             events: [
               {
                 kind: "child_started",
                 identity,
-                workflowName: "kid",
-                workflowId: "kid-shared",
+                workflowName: child.workflowName,
+                workflowId: child.workflowId,
                 runId,
-                versionHash: "k1",
+                versionHash: child.versionHash,
                 input: null,
                 parentClosePolicy: "abandon",
+                ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
               },
             ],
           }),
-          children: [
-            {
-              runId,
-              workflowId: "kid-shared",
-              workflowName: "kid",
-              versionHash: "k1",
-              input: null,
-              parentIdentity: identity,
-              parentClosePolicy: "abandon",
-            },
-          ],
+          children: [child],
         });
-        return { parentId: parent.runId, runId };
+        const inbox = (await inboxOf(journal, parent.runId)).map((i) => i.event);
+        return { created: (await journal.getRun(runId)) !== undefined, inbox, runId };
       };
       const refused = await startChild("child:a#0");
-      expect(await journal.getRun(refused.runId)).toBeUndefined();
-      expect((await inboxOf(journal, refused.parentId)).map((i) => i.event)).toEqual([
+      expect(refused.created).toBe(false);
+      expect(refused.inbox).toEqual([
         expect.objectContaining({ kind: "child_failed", identity: "child:a#0" }),
       ]);
       await finish(journal, holder.runId, "completed");
-      const accepted = await startChild("child:b#0");
-      expect(await journal.getRun(accepted.runId)).toMatchObject({
-        workflowId: "kid-shared",
-        status: "running",
-      });
+      expect((await startChild("child:b#0", "reject")).created).toBe(false);
+      expect((await startChild("child:c#0", "allowAfterFailed")).created).toBe(false);
+      const accepted = await startChild("child:d#0");
+      expect(accepted).toMatchObject({ created: true, inbox: [] });
+      const replacing = await startChild("child:e#0", "terminateExisting");
+      expect(replacing.created).toBe(true);
+      expect(await journal.getRun(accepted.runId)).toMatchObject({ status: "cancelled" });
+      expect((await journal.getRunByWorkflowId(namespace, "kid-shared"))?.runId).toBe(replacing.runId);
     });
 
     it("getRunByWorkflowId names the latest run; listRuns({ workflowId }) pages through every run with the id, newest first", async () => {
