@@ -54,7 +54,10 @@ export interface ClientOptions {
 
 /** Options of {@link Client.start}. */
 export interface StartOptions {
-  /** Workflow id: unique per namespace, makes `start` idempotent. Generated when absent. */
+  /**
+   * Workflow id: at most one open run per namespace holds it, so a repeated `start` finds the
+   * open run instead of starting another (see `idReusePolicy` for closed ones). Generated when absent.
+   */
   readonly id?: string;
   /** Searchable attributes (plain JSON), matched by `list({ attributes })`. */
   readonly attributes?: Readonly<Record<string, Encoded>>;

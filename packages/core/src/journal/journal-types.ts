@@ -17,7 +17,7 @@ export type StartConflictPolicy = "return" | "fail";
 
 export interface StartRunRequest {
   readonly namespace: string;
-  /** User-facing id, unique per namespace; generated when absent. */
+  /** User-facing id: held by at most one open run per namespace; generated when absent. */
   readonly workflowId?: string;
   readonly workflowName: string;
   readonly versionHash: string;
