@@ -1,3 +1,4 @@
+import { assertNever } from "./history-event.ts";
 import type { RunStatus } from "./run-status.ts";
 
 /**
@@ -55,5 +56,8 @@ export function decideWorkflowIdReuse(
       return { kind: "conflict" };
     case "terminateExisting":
       return open ? { kind: "terminateThenStart" } : { kind: "start" };
+    default:
+      // the client and the workflow API validate policies; this guards direct journal callers
+      return assertNever(policy);
   }
 }
