@@ -37,11 +37,18 @@ describe("eager start with real processes and SIGKILL", () => {
 
     for (let i = 0; i < 2; i += 1) crash.engines.push(startNodeProcess(engineScript, env));
     await Promise.all(crash.engines.slice(1).map((engine) => engine.waitForLine(/^READY/, 20_000)));
-    // Runs the starter did not get to are started here (same ids: start is idempotent).
+    // Runs the starter did not get to are started here (same ids; "reject" finds a run the
+    // starter created even when it already completed, where the default would start it again).
     const client = createClient({ journal: crash.journal });
     const handles = [];
     for (let i = 0; i < runs; i += 1)
-      handles.push(await client.start(crashFlow, { key: `eager${i}`, steps }, { id: `eager-${i}` }));
+      handles.push(
+        await client.start(
+          crashFlow,
+          { key: `eager${i}`, steps },
+          { id: `eager-${i}`, idReusePolicy: "reject" },
+        ),
+      );
     expect(handles.slice(0, startedByStarter).every((handle) => !handle.created)).toBe(true);
 
     const results = await Promise.all(handles.map((handle) => handle.result({ timeoutMs: 60_000 })));

@@ -62,4 +62,14 @@ describe("corpus", () => {
       /^time-date-now-direct\.ts:4:21 - error CTM1001: .*\n {2}fix: use `now\(\)`/,
     );
   });
+
+  it("an Intl.DateTimeFormat formatting the current time is CTM1007, through a const and a typed parameter", () => {
+    const codesOf = (name: string, run: (f: string) => { code: string; line: number }[]) =>
+      run(bad.find((f) => f.endsWith(name))!).map((d) => `${d.code}@${d.line}`);
+    expect(codesOf("time-intl-format-no-date.ts", checked)).toEqual(["CTM1007@4"]);
+    expect(codesOf("time-intl-formatter-const.ts", checked)).toEqual(["CTM1007@5"]);
+    expect(codesOf("time-intl-formatter-const.ts", syntaxChecked)).toEqual(["CTM1007@5"]);
+    expect(codesOf("time-intl-format-without-new.ts", syntaxChecked)).toEqual(["CTM1007@4"]);
+    expect(codesOf("time-intl-formatter-param.ts", checked)).toEqual(["CTM1007@5"]);
+  });
 });

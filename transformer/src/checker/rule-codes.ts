@@ -27,6 +27,10 @@ export const Rules = {
     title: "Temporal.Now reads the wall clock",
     hint: "use `now()` or `today()` from @continuum/core",
   },
+  CTM1007: {
+    title: "Intl.DateTimeFormat format()/formatToParts() without a date formats the wall clock",
+    hint: "pass the date: `formatter.format(await now())` with `now` from @continuum/core (format(date) with an argument is fine)",
+  },
   CTM1101: {
     title: "Math.random() differs on replay",
     hint: "use `random()` from @continuum/core, recorded once and replayed",

@@ -1,5 +1,6 @@
 import type { Journal, RunFilter, StartConflictPolicy } from "../journal/journal.ts";
 import type { Encoded, HistoryEvent } from "../model/index.ts";
+import { isWorkflowIdReusePolicy, type WorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
 import {
   RunAlreadyExistsError,
   RunNotFoundError,
@@ -67,12 +68,29 @@ export interface ClientOptions {
 
 /** Options of {@link Client.start}. */
 export interface StartOptions {
-  /** Workflow id: unique per namespace, makes `start` idempotent. Generated when absent. */
+  /**
+   * Workflow id: at most one open run per namespace holds it, so a repeated `start` finds the
+   * open run instead of starting another (see `idReusePolicy` for closed ones). Generated when absent.
+   */
   readonly id?: string;
   /** Searchable attributes (plain JSON), matched by `list({ attributes })`. */
   readonly attributes?: Readonly<Record<string, Encoded>>;
-  /** When a run with `id` exists: `"return"` it (default) or `"fail"` with `RunAlreadyExistsError`. */
+  /**
+   * When the id is not free under `idReusePolicy`: `"return"` the latest run with it (default)
+   * or `"fail"` with `RunAlreadyExistsError`.
+   */
   readonly onConflict?: StartConflictPolicy;
+  /**
+   * Whether `id` may start a new run after earlier runs with it; wins over the definition's
+   * `idReusePolicy`. Default `"allowAfterClosed"` (as Temporal): a new run once every earlier
+   * one closed. `"reject"` makes the id single-use (a start is then idempotent for good).
+   *
+   * @example
+   * ```ts
+   * await client.start(orderFlow, order, { id: `order-${order.id}`, idReusePolicy: "reject" });
+   * ```
+   */
+  readonly idReusePolicy?: WorkflowIdReusePolicy;
   /**
    * Start inside a transaction you opened on the journal's database (a Kysely `trx`): the run
    * exists if and only if your transaction commits, so an order row and its workflow are
@@ -142,7 +160,10 @@ export interface Client {
   cancel(runId: string, reason?: string): Promise<void>;
   /** The run with decoded input and result; throws `RunNotFoundError`. */
   describe<Input = unknown, Output = unknown>(runId: string): Promise<RunDescription<Input, Output>>;
-  /** The latest run with this workflow id (following continue-as-new), if any. */
+  /**
+   * The latest run with this workflow id (following continue-as-new), if any. Earlier runs that
+   * held the id: `list({ workflowId })`, newest first, a page at a time.
+   */
   describeWorkflow<Input = unknown, Output = unknown>(
     workflowId: string,
   ): Promise<RunDescription<Input, Output> | undefined>;
@@ -217,6 +238,13 @@ export function createClient(options: ClientOptions): Client {
     async start(definition, input, startOptions = {}) {
       const { name, versionHash } = workflowInfo(definition);
       checkStartOptions(startOptions);
+      const idReusePolicy = startOptions.idReusePolicy ?? definition.idReusePolicy;
+      if (idReusePolicy !== undefined && !isWorkflowIdReusePolicy(idReusePolicy))
+        throw new InvalidEngineOptionError(
+          "idReusePolicy",
+          idReusePolicy,
+          'one of "allowAfterClosed", "allowAfterFailed", "reject", "terminateExisting"',
+        );
       const encoded = encodePayload(input, `input of workflow ${name}`, maxPayloadBytes);
       // Eager start: an engine of this process takes the run in the start itself (not inside the
       // caller's transaction: the run must be committed before anyone steps it).
@@ -232,6 +260,7 @@ export function createClient(options: ClientOptions): Client {
         ...(startOptions.id === undefined ? {} : { workflowId: startOptions.id }),
         ...(startOptions.attributes === undefined ? {} : { attributes: startOptions.attributes }),
         ...(startOptions.onConflict === undefined ? {} : { onConflict: startOptions.onConflict }),
+        ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
         ...(lease === undefined ? {} : { lease }),
       });
       if (claim !== undefined) options.engine?.runEagerly(claim);

@@ -66,5 +66,7 @@ export const ErrorCode = {
   InvalidConnectionString: "CTM_INVALID_CONNECTION_STRING",
   // test kit (appended)
   TestClockInUse: "CTM_TEST_CLOCK_IN_USE",
+  // sagas (appended)
+  CompensationFailure: "CTM_COMPENSATION_FAILURE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -176,6 +176,34 @@ export class ActivityFailure extends ContinuumError<{
 }
 
 /**
+ * Thrown by `compensateAll({ onFailure: "continue" })` when one or more compensations failed
+ * after every one was tried: `failures` lists each failure (an `ActivityFailure` as a rule),
+ * most recent call first; `cause` is the first of them.
+ *
+ * @example
+ * ```ts
+ * try { await compensateAll({ onFailure: "continue" }); }
+ * catch (e) { if (e instanceof CompensationFailure) await activity(ops.page, e.failures.length); throw e; }
+ * ```
+ */
+export class CompensationFailure extends ContinuumError<{ failed: number }> {
+  readonly failures: readonly Error[];
+
+  constructor(failures: readonly Error[]) {
+    super(
+      ErrorCode.CompensationFailure,
+      `${failures.length} compensation${failures.length === 1 ? "" : "s"} failed: ${failures.map((f) => f.message.split("\n")[0]).join("; ")}`,
+      {
+        data: { failed: failures.length },
+        hint: "make the compensating activities succeed (retry policy, idempotency), or handle CompensationFailure in the workflow (e.g. alert an operator)",
+        cause: failures[0],
+      },
+    );
+    this.failures = failures;
+  }
+}
+
+/**
  * Thrown inside the workflow at its pending effects (or its next effect) once the run was
  * asked to cancel. Rethrow it (or let it escape) to end the run as cancelled; catch it and
  * return to complete the run anyway (after cleaning up).

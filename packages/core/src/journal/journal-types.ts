@@ -10,13 +10,14 @@ import type {
   ResolvedActivityOptions,
   RunStatus,
   SerializedError,
+  WorkflowIdReusePolicy,
 } from "../model/index.ts";
 /** How a start behaves when a run with the id exists. */
 export type StartConflictPolicy = "return" | "fail";
 
 export interface StartRunRequest {
   readonly namespace: string;
-  /** User-facing id, unique per namespace; generated when absent. */
+  /** User-facing id: held by at most one open run per namespace; generated when absent. */
   readonly workflowId?: string;
   readonly workflowName: string;
   readonly versionHash: string;
@@ -24,6 +25,11 @@ export interface StartRunRequest {
   readonly attributes?: Readonly<Record<string, Encoded>>;
   readonly parentRunId?: string;
   readonly onConflict?: StartConflictPolicy;
+  /**
+   * Whether the id may start a new run after earlier runs with it (default `allowAfterClosed`);
+   * when it may not, the start is a conflict (`onConflict` decides). See WorkflowIdReusePolicy.
+   */
+  readonly idReusePolicy?: WorkflowIdReusePolicy;
   /**
    * Eager start: create the run already leased to `owner` (who steps it at once, in-process),
    * instead of announcing it for any engine to claim. The run is ready as usual, so if the
@@ -70,6 +76,8 @@ export interface RunRecord {
 
 export interface RunFilter {
   readonly namespace?: string;
+  /** Only runs with this workflow id: every run that ever held it, the latest first. */
+  readonly workflowId?: string;
   readonly workflowName?: string;
   /** Only children of this run (their chains' runs included). */
   readonly parentRunId?: string;
@@ -270,6 +278,8 @@ export interface NewChildRun {
   /** Identity of the parent's `child_started` event. */
   readonly parentIdentity: string;
   readonly parentClosePolicy: ParentClosePolicy;
+  /** The id's reuse policy (startRun's); absent: `allowAfterClosed`. */
+  readonly idReusePolicy?: WorkflowIdReusePolicy;
 }
 
 export interface StepCommitResult {

@@ -50,14 +50,20 @@ export interface Journal {
 
   /**
    * Creates a run, its `run_started` event (seq 1), and makes it ready for its first step.
-   * Idempotent on (namespace, workflowId): when a run with that id exists, returns it with
-   * `created: false` and writes nothing.
+   * At most one open run holds a (namespace, workflowId) at a time. Whether the id may start a
+   * new run after earlier ones is `idReusePolicy` (decideWorkflowIdReuse on the latest run with
+   * the id); when it may not, returns that latest run with `created: false` and writes nothing
+   * (or, with `onConflict: "fail"`, throws RunAlreadyExistsError). Two concurrent starts with
+   * the same id never both create a run the policy forbids.
    */
   startRun(request: StartRunRequest): Promise<StartRunResult>;
 
   getRun(runId: string): Promise<RunRecord | undefined>;
 
-  /** Latest run of the chain with this workflow id (follows continue-as-new). */
+  /**
+   * Latest run with this workflow id (the end of its latest chain, following continue-as-new).
+   * Earlier runs with the id: `listRuns({ workflowId })`.
+   */
   getRunByWorkflowId(namespace: string, workflowId: string): Promise<RunRecord | undefined>;
 
   listRuns(filter: RunFilter): Promise<RunPage>;

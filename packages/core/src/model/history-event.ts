@@ -1,6 +1,7 @@
 import type { EffectIdentity } from "./identity.ts";
 import type { Encoded, SerializedError } from "./payload.ts";
 import type { ResolvedActivityOptions } from "./activity-options.ts";
+import type { WorkflowIdReusePolicy } from "./workflow-id-reuse-policy.ts";
 
 /**
  * The journal of one run is a sequence of history events, numbered from 1 with no gap.
@@ -94,6 +95,8 @@ export type CommandEvent =
       readonly input: Encoded;
       /** What happens to the child when the parent run ends first. */
       readonly parentClosePolicy: ParentClosePolicy;
+      /** The child id's reuse policy; absent: the default, `allowAfterClosed`. */
+      readonly idReusePolicy?: WorkflowIdReusePolicy;
     };
 
 /**

@@ -4,3 +4,4 @@ export * from "./payload.ts";
 export * from "./history-event.ts";
 export * from "./activity-options.ts";
 export * from "./command.ts";
+export * from "./workflow-id-reuse-policy.ts";

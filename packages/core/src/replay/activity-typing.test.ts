@@ -8,6 +8,11 @@ const charge = defineActivity("payments.charge", async (orderId: string, total: 
   total,
 }));
 const refund = defineActivity("payments.refund", async (orderId: string) => orderId.length);
+const notify = defineActivity(
+  "customers.notify",
+  async (customerId: string, channel?: "sms" | "email", note?: { urgent: boolean }) =>
+    `${customerId}:${channel ?? "email"}:${String(note?.urgent)}`,
+);
 
 const typed = workflow.stamped(testStamp(["typing"]))(
   "typed",
@@ -42,6 +47,25 @@ export function compileTimeChecks(): void {
     // @ts-expect-error the result type is the activity's
     const wrong: number = await activity(charge, "o", 3);
     void wrong;
+
+    // Trailing optional parameters may be left out, as in a plain call.
+    const left: string = await activity(notify, "c");
+    const some: string = await activity(notify, "c", "sms");
+    const all: string = await activity(notify, "c", "sms", { urgent: true });
+    const withOptions: string = await activity(notify, "c", "sms", { urgent: true }, { timeoutMs: 5 });
+    const skipped: string = await activity(notify, "c", undefined, undefined, { timeoutMs: 5 });
+    void [left, some, all, withOptions, skipped];
+    await activity(charge, "o", 3, { compensate: [notify, "c"] });
+    // @ts-expect-error a required parameter still cannot be left out
+    await activity(notify);
+    // @ts-expect-error options cannot take a left-out optional parameter's slot: write undefined there
+    await activity(notify, "c", { timeoutMs: 5 });
+    // @ts-expect-error nor the slot of the last optional parameter (its type is not the options type)
+    await activity(notify, "c", "sms", { timeoutMs: 5 });
+    // @ts-expect-error the optional parameter keeps its type
+    await activity(notify, "c", "fax");
+    // @ts-expect-error no argument past the options
+    await activity(notify, "c", "sms", { urgent: true }, {}, {});
   });
   const input: WorkflowInput<typeof typed> = { orderId: "o" };
   const output: Promise<WorkflowOutput<typeof typed>> = typed.fn(input);

@@ -37,6 +37,7 @@ export class ChildEffects {
       versionHash: request.versionHash,
       input: encodeWithinLimit(request.input, "child input"),
       parentClosePolicy: request.parentClosePolicy,
+      ...(request.idReusePolicy === undefined ? {} : { idReusePolicy: request.idReusePolicy }),
     }) as CommandEvent & { kind: "child_started" };
     // On replay the recorded event names the child that exists (its id as it was then).
     const ref: ChildRef = { identity, workflowName: issued.workflowName, workflowId: issued.workflowId };

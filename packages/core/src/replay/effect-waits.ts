@@ -256,14 +256,9 @@ export class EffectWaits {
     this.mailbox.forgetAllWaits();
   }
 
-  /**
-   * Takes the compensation of the completed call that returned this very object (every result
-   * is decoded afresh, so one object names one call; compensate() refuses primitives, which
-   * cannot tell two calls apart).
-   */
-  takeCompensation(result: object): PreparedCompensation | undefined {
-    const index = this.compensations.findLastIndex((entry) => entry.result === result);
-    return index < 0 ? undefined : this.compensations.splice(index, 1)[0]?.compensation;
+  /** Hands over the compensations completed calls left since the last call, in completion order. */
+  drainCompensations(): Array<{ readonly result: unknown; readonly compensation: PreparedCompensation }> {
+    return this.compensations.splice(0);
   }
 
   /** An orphaned call ended: a completion makes its undo pending (`result` undefined: it failed). */
@@ -280,11 +275,6 @@ export class EffectWaits {
       }
       this.compensations.push({ result: decoded, compensation });
     }
-  }
-
-  /** Takes the most recent compensation not yet run. */
-  popCompensation(): PreparedCompensation | undefined {
-    return this.compensations.pop()?.compensation;
   }
 
   private take(identity: EffectIdentity, kind: WaitKind["kind"]): Waiter | undefined {

@@ -25,7 +25,8 @@ import type { LogLevel } from "../workflow/log.ts";
 import type { AnyWorkflowDefinition } from "../workflow/workflow.ts";
 import { ActivityScheduler } from "./activity-scheduler.ts";
 import { ChildEffects } from "./child-effects.ts";
-import { forever, noop, rejected } from "./deferred.ts";
+import { CompensationLedger } from "./compensation-ledger.ts";
+import { forever, rejected } from "./deferred.ts";
 import { EffectRecorder } from "./effect-recorder.ts";
 import { EffectWaits } from "./effect-waits.ts";
 import type {
@@ -71,6 +72,7 @@ export class WorkflowExecution implements EffectHost, Execution {
   private readonly waits = new EffectWaits();
   private readonly lifecycle: RunLifecycle;
   private readonly activities: ActivityScheduler;
+  private readonly compensations: CompensationLedger;
   private readonly values: RecordedValues;
   private readonly children: ChildEffects;
   private clock: number;
@@ -111,6 +113,12 @@ export class WorkflowExecution implements EffectHost, Execution {
     this.recorder = new EffectRecorder(this.recorded, this.workflowName);
     this.lifecycle = new RunLifecycle({ definition, waits: this.waits, recorder: this.recorder });
     this.activities = new ActivityScheduler(this.recorder, this.waits);
+    this.compensations = new CompensationLedger({
+      drain: () => this.waits.drainCompensations(),
+      schedule: (cursor, c) =>
+        this.activities.schedule(cursor, c.activityName, c.args, c.options, undefined, true),
+      blocked: () => this.blocked(),
+    });
     const values = new RecordedValues(this.recorder, {
       ended: () => this.ended(),
       now: () => this.clock,
@@ -290,7 +298,8 @@ export class WorkflowExecution implements EffectHost, Execution {
       // The run compensates before it ends as cancelled (or failed by its timeout): the
       // compensations are ordinary journaled activities, issued here in a deterministic place.
       this.lifecycle.beginExitCompensation();
-      this.compensateAll(exitCompensationCursor, { order: "lifo" }).then(
+      // only what has not run yet: an undo the code already ran (even one that failed) is done
+      this.compensations.compensateAll(exitCompensationCursor, { order: "lifo" }, true).then(
         () => this.end(value, error, threw),
         (failure: unknown) => this.end(undefined, failure, true),
       );
@@ -363,34 +372,11 @@ export class WorkflowExecution implements EffectHost, Execution {
   compensate(cursor: Cursor, result: object): Promise<void> {
     const blocked = this.blocked();
     if (blocked !== undefined) return blocked;
-    const compensation = this.activities.takeCompensation(result);
-    const done = this.activities
-      .schedule(cursor, compensation.activityName, compensation.args, compensation.options, undefined, true)
-      .then(noop);
-    done.catch(noop);
-    return done;
+    return this.compensations.compensate(cursor, result);
   }
 
-  async compensateAll(cursor: Cursor, options: CompensateAllOptions = {}): Promise<void> {
-    if (options.order === "parallel") {
-      const blocked = this.blocked();
-      if (blocked !== undefined) return blocked;
-      const pending = this.activities.takeAllCompensations();
-      // Issued together (most recent first), awaited together; the first failure in that order is reported.
-      const settled = await Promise.allSettled(
-        pending.map((c) =>
-          this.activities.schedule(cursor, c.activityName, c.args, c.options, undefined, true),
-        ),
-      );
-      const failed = settled.find((outcome) => outcome.status === "rejected");
-      if (failed !== undefined) throw failed.reason;
-      return;
-    }
-    for (let next = this.waits.popCompensation(); next !== undefined; next = this.waits.popCompensation()) {
-      const blocked = this.blocked();
-      if (blocked !== undefined) return blocked;
-      await this.activities.schedule(cursor, next.activityName, next.args, next.options, undefined, true);
-    }
+  compensateAll(cursor: Cursor, options: CompensateAllOptions = {}): Promise<void> {
+    return this.compensations.compensateAll(cursor, options);
   }
 
   timer(cursor: Cursor, spec: TimerSpec): Promise<void> {

@@ -3,6 +3,7 @@ import { compositionConformance } from "./conformance/composition-conformance.ts
 import { concurrencyConformance } from "./conformance/concurrency-conformance.ts";
 import { deferralConformance } from "./conformance/deferral-conformance.ts";
 import { eagerStartConformance } from "./conformance/eager-start-conformance.ts";
+import { idReuseConformance } from "./conformance/id-reuse-conformance.ts";
 import { taskCancellationConformance } from "./conformance/task-cancellation-conformance.ts";
 import { scenarioConformance } from "./conformance/scenario-conformance.ts";
 import type {
@@ -67,5 +68,6 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     taskCancellationConformance(h);
     stickyConformance(h);
     eagerStartConformance(h);
+    idReuseConformance(h);
   });
 }

@@ -68,6 +68,7 @@ function nameChildren(
       input: event.input,
       parentIdentity: event.identity,
       parentClosePolicy: event.parentClosePolicy,
+      ...(event.idReusePolicy === undefined ? {} : { idReusePolicy: event.idReusePolicy }),
     });
     return { ...event, runId };
   });

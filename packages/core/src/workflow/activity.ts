@@ -42,9 +42,12 @@ export interface ActivityEffect {
  * definition. If it fails for good (retries exhausted, a non-retryable error) the returned
  * promise rejects with `ActivityFailure`.
  *
- * Per-call options: the argument right after the activity's last parameter (index
- * `definition.arity`) is the call options, and only that one. Because activities have a fixed
- * parameter list, this is never ambiguous, even when the last parameter is itself an object.
+ * Per-call options: the argument right after the activity's last declared parameter (index
+ * `definition.arity`) is the call options, and only that one; position decides, never shape.
+ * Trailing optional parameters may be left out (`activity(def, a)` for `(a, b?) => ...`); a call
+ * that leaves one out and passes options writes `undefined` in its place
+ * (`activity(def, a, undefined, { timeoutMs })`), so an object-typed last parameter is never
+ * mistaken for options.
  *
  * @example
  * ```ts
@@ -75,7 +78,8 @@ function splitCallArguments(
   arity: number,
   given: readonly unknown[],
 ): { args: readonly unknown[]; options: object | undefined } {
-  if (given.length === arity) return { args: given, options: undefined };
+  // fewer than arity: trailing optional parameters left out, as in a plain call
+  if (given.length <= arity) return { args: given, options: undefined };
   if (given.length === arity + 1) {
     const options = given[arity];
     if (!isPlainObject(options)) {
@@ -91,8 +95,8 @@ function splitCallArguments(
   throw new InvalidEffectArgumentError(
     "activity",
     "arguments",
-    `${name} takes ${arity} argument${arity === 1 ? "" : "s"} (optionally followed by call options), got ${given.length}`,
-    "pass exactly the activity's parameters; activities have a fixed parameter list",
+    `${name} takes at most ${arity} argument${arity === 1 ? "" : "s"} (optionally followed by call options), got ${given.length}`,
+    "pass the activity's parameters, then at most one call options object",
   );
 }
 
@@ -116,12 +120,12 @@ function toOverrides(options: object): { overrides: ActivityOverrides; compensat
       "e.g. { compensate: [payments.refund, orderId] }",
     );
   }
-  if (undoArgs.length !== undo.arity) {
+  if (undoArgs.length > undo.arity) {
     throw new InvalidEffectArgumentError(
       "activity",
       "options.compensate",
-      `${undo.name} takes ${undo.arity} argument${undo.arity === 1 ? "" : "s"}, got ${undoArgs.length}`,
-      "list exactly the compensating activity's arguments after it",
+      `${undo.name} takes at most ${undo.arity} argument${undo.arity === 1 ? "" : "s"}, got ${undoArgs.length}`,
+      "list the compensating activity's arguments after it (trailing optional ones may be left out)",
     );
   }
   const args = encode(undoArgs, "compensate.args");

@@ -1,6 +1,7 @@
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
 import { IdentifierKind, Limits, describeValue, identifierProblem } from "../validation/index.ts";
-import type { ParentClosePolicy } from "../model/index.ts";
+import type { ParentClosePolicy, WorkflowIdReusePolicy } from "../model/index.ts";
+import { isWorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
 import type { ChildRef, ChildRequest } from "./effect-host.ts";
 import { stampedEffect } from "./stamped-effect.ts";
 import type { Effect } from "./stamped-effect.ts";
@@ -12,10 +13,15 @@ export interface ChildOptions {
   /**
    * The child's workflow id (unique per namespace). Default: derived from the parent's run id
    * and the call's identity, so a replayed or recovered parent names the same child. A given
-   * id that is already taken fails the call with `ChildWorkflowFailure` (cause
+   * id that is not free under `idReusePolicy` fails the call with `ChildWorkflowFailure` (cause
    * RunAlreadyExistsError).
    */
   readonly id?: string;
+  /**
+   * Whether `id` may start the child after earlier runs with it, as for `client.start`; wins
+   * over the child definition's `idReusePolicy`. Default `"allowAfterClosed"`.
+   */
+  readonly idReusePolicy?: WorkflowIdReusePolicy;
   /** What the parent's end does to this child while it still runs. Default `"cancel"`. */
   readonly parentClosePolicy?: ParentClosePolicy;
 }
@@ -54,7 +60,7 @@ function childRequest(effect: string, definition: unknown, input: unknown, optio
     );
   }
   assertStamped(definition);
-  const opts = (options ?? {}) as { id?: unknown; parentClosePolicy?: unknown };
+  const opts = (options ?? {}) as { id?: unknown; parentClosePolicy?: unknown; idReusePolicy?: unknown };
   if (typeof opts !== "object") {
     throw new InvalidEffectArgumentError(
       effect,
@@ -81,12 +87,22 @@ function childRequest(effect: string, definition: unknown, input: unknown, optio
       'use "cancel" (default) or "abandon"',
     );
   }
+  const idReusePolicy = opts.idReusePolicy ?? definition.idReusePolicy;
+  if (idReusePolicy !== undefined && !isWorkflowIdReusePolicy(idReusePolicy)) {
+    throw new InvalidEffectArgumentError(
+      effect,
+      "options.idReusePolicy",
+      `must be "allowAfterClosed", "allowAfterFailed", "reject" or "terminateExisting", got ${String(idReusePolicy)}`,
+      'use e.g. { id: `ship-${orderId}`, idReusePolicy: "reject" } (default "allowAfterClosed")',
+    );
+  }
   return {
     workflowName: definition.name,
     versionHash: definition.stamp.versionHash,
     input,
     parentClosePolicy: policy,
     ...(opts.id === undefined ? {} : { workflowId: opts.id as string }),
+    ...(idReusePolicy === undefined || idReusePolicy === "allowAfterClosed" ? {} : { idReusePolicy }),
   };
 }
 

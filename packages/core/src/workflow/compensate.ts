@@ -3,14 +3,30 @@ import { stampedEffect } from "./stamped-effect.ts";
 import type { Effect } from "./stamped-effect.ts";
 import { describeValue } from "../validation/text.ts";
 
+/** What {@link compensateAll} does when a compensation fails. */
+export const CompensationFailurePolicy = {
+  /** Stop at the first failure (lifo) and reject with it; the older compensations do not run. */
+  stop: "stop",
+  /** Try every compensation, then reject with `CompensationFailure` listing every failure. */
+  continue: "continue",
+} as const;
+/** One of {@link CompensationFailurePolicy}. */
+export type CompensationFailurePolicy =
+  (typeof CompensationFailurePolicy)[keyof typeof CompensationFailurePolicy];
+
 /** Options of {@link compensateAll}. */
 export interface CompensateAllOptions {
   /**
-   * `"lifo"` (default): most recent first, one after the other, stopping at the first that
-   * fails. `"parallel"`: all at once, waiting for every one; the first failure (most recent
-   * first) is reported after all settled.
+   * `"lifo"` (default): most recent first, one after the other. `"parallel"`: all at once,
+   * waiting for every one.
    */
   readonly order?: "lifo" | "parallel";
+  /**
+   * `"stop"` (default): lifo stops at the first failure and rejects with it (parallel, where
+   * all already run, rejects with the first failure, most recent first). `"continue"`: every
+   * compensation is tried, then the call rejects with `CompensationFailure` listing all failures.
+   */
+  readonly onFailure?: CompensationFailurePolicy;
 }
 
 /** Signature of {@link compensate}: takes the object a completed activity call returned. */
@@ -30,6 +46,8 @@ export type CompensateAllEffect = (options?: CompensateAllOptions) => Promise<vo
  * and run at most once per run (replay and recovery find it in the journal instead of running it
  * again; the activity itself is at-least-once, so make it idempotent, e.g. keyed by
  * `activityContext().runId` and `.identity`). A failing compensation rejects with `ActivityFailure`.
+ * Compensating a result again (here or through {@link compensateAll}) runs nothing and settles
+ * as the first time did.
  *
  * @example
  * ```ts
@@ -57,13 +75,17 @@ export const compensate: Effect<CompensateEffect> = stampedEffect<CompensateEffe
 /**
  * Runs every compensation of completed calls that has not run yet: most recent first, one
  * after the other, stopping at the first that fails (rejecting with `ActivityFailure`); or all
- * at once with `{ order: "parallel" }`. Works anywhere in the workflow: in a `catch` block, after
- * a signal timed out, after a cancellation or a workflow timeout was caught.
+ * at once with `{ order: "parallel" }`; `{ onFailure: "continue" }` tries every one and rejects
+ * with `CompensationFailure` listing the failures. Compensations that already ran (through
+ * {@link compensate} or an earlier `compensateAll()`) are not run again, but their outcomes
+ * count: calling it twice runs nothing the second time and settles as the first time did.
+ * Works anywhere in the workflow: in a `catch` block, after a signal timed out, after a
+ * cancellation or a workflow timeout was caught.
  *
  * @example
  * ```ts
  * try { await bookEverything(); } catch (e) { await compensateAll(); throw e; }
- * await compensateAll({ order: "parallel" });
+ * await compensateAll({ order: "parallel", onFailure: "continue" });
  * ```
  */
 export const compensateAll: Effect<CompensateAllEffect> = stampedEffect<CompensateAllEffect>(
@@ -76,6 +98,15 @@ export const compensateAll: Effect<CompensateAllEffect> = stampedEffect<Compensa
         "options.order",
         `must be "lifo" or "parallel", got ${describeValue(order)}`,
         'pass { order: "lifo" } (default) or { order: "parallel" }',
+      );
+    }
+    const onFailure: unknown = (options as CompensateAllOptions | undefined)?.onFailure;
+    if (onFailure !== undefined && onFailure !== "stop" && onFailure !== "continue") {
+      throw new InvalidEffectArgumentError(
+        "compensateAll",
+        "options.onFailure",
+        `must be "stop" or "continue", got ${String(onFailure)}`,
+        'pass { onFailure: "stop" } (default: stop at the first failure) or { onFailure: "continue" } (try all, report every failure)',
       );
     }
     return host.compensateAll(cursor, options ?? {});

@@ -51,17 +51,22 @@ export type IsFixedParameterList<A extends readonly unknown[]> = number extends 
     ? true
     : false;
 
-/** What the compiler says when an activity's parameter list is not fixed. */
-type FixedParametersRule =
-  "activity parameters must be a fixed list (no optional, default or rest parameters): take an object parameter for optional fields";
+/** True when a parameter list ends in a rest parameter (its length is not a known number). */
+export type HasRestParameter<A extends readonly unknown[]> = number extends A["length"] ? true : false;
+
+/** What the compiler says when an activity takes a rest parameter. */
+type NoRestParametersRule =
+  "activity parameters must not include a rest parameter: the call options are recognised by position, so take an array parameter instead";
 
 /**
  * Defines an activity: ordinary code that may do anything (I/O, clocks, randomness), run by
  * the engine with retries and timeouts, its result journaled once.
  *
- * The parameter list must be fixed (no optional, default or rest parameters): `activity()`
- * recognises per-call options only as the argument right after the last parameter, and
- * `fn.length` is how it knows where that is. Use an object parameter for optional fields.
+ * `activity()` recognises per-call options only as the argument right after the last declared
+ * parameter, and `fn.length` is how it knows where that is. So rest parameters are refused at
+ * compile time, trailing optional parameters (`b?: number`) may be left out at the call site,
+ * and a default value (`b = 1`) should be written as `b?: number` with the default applied in
+ * the body, because JavaScript's `fn.length` stops counting at the first default.
  *
  * @example
  * ```ts
@@ -71,7 +76,7 @@ type FixedParametersRule =
  * ```
  */
 export function defineActivity<A extends unknown[], R>(
-  name: IsFixedParameterList<A> extends true ? string : FixedParametersRule,
+  name: HasRestParameter<A> extends true ? NoRestParametersRule : string,
   fn: (...args: A) => R,
   options: ActivityOptions<A> = {},
 ): ActivityDefinition<A, Awaited<R>> {

@@ -3,6 +3,7 @@ import type {
   Encoded,
   ParentClosePolicy,
   ResolvedActivityOptions,
+  WorkflowIdReusePolicy,
   WorkflowStamp,
 } from "../model/index.ts";
 import type { CompensateAllOptions } from "./compensate.ts";
@@ -26,6 +27,8 @@ export interface ChildRequest {
   /** The child's workflow id; absent: derived from the parent's run id and the call's identity. */
   readonly workflowId?: string;
   readonly parentClosePolicy: ParentClosePolicy;
+  /** The child id's reuse policy, when not the default (`allowAfterClosed`). */
+  readonly idReusePolicy?: WorkflowIdReusePolicy;
 }
 
 /** What identifies a started child to the execution that started it. */

@@ -30,6 +30,7 @@ export type {
   ActivityOptions,
   ActivityResult,
   AnyActivityDefinition,
+  HasRestParameter,
   IsFixedParameterList,
 } from "./define-activity.ts";
 export {
@@ -45,7 +46,7 @@ export type { SleepEffect, SleepUntilEffect } from "./sleep.ts";
 export { signal, SignalTimeout, isTimeout } from "./signal.ts";
 export type { SignalEffect, SignalOptions } from "./signal.ts";
 export { now, today, uuid4, random } from "./deterministic-values.ts";
-export { compensate, compensateAll } from "./compensate.ts";
+export { compensate, compensateAll, CompensationFailurePolicy } from "./compensate.ts";
 export type { CompensateAllEffect, CompensateAllOptions, CompensateEffect } from "./compensate.ts";
 export type { ExitPolicy } from "./workflow.ts";
 export { sideEffect } from "./side-effect.ts";
@@ -67,4 +68,9 @@ export type {
 } from "./child-workflow.ts";
 export { continueAsNew } from "./continue-as-new.ts";
 export type { ContinueAsNewEffect } from "./continue-as-new.ts";
-export { ActivityFailure, CancelledError, ChildWorkflowFailure } from "../errors/workflow-errors.ts";
+export {
+  ActivityFailure,
+  CancelledError,
+  ChildWorkflowFailure,
+  CompensationFailure,
+} from "../errors/workflow-errors.ts";

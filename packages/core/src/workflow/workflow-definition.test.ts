@@ -131,10 +131,9 @@ describe("defineActivity()", () => {
     );
   });
 
-  it("rejects, at compile time, activities without a fixed parameter list", () => {
-    // @ts-expect-error optional parameter: options could not be told apart from it
-    defineActivity("optional", async (a: string, b?: number) => a + String(b));
-    // @ts-expect-error rest parameter
+  it("accepts trailing optional parameters and rejects, at compile time, rest parameters", () => {
+    expect(defineActivity("optional", async (a: string, b?: number) => a + String(b)).arity).toBe(2);
+    // @ts-expect-error rest parameter: the call options could not be found by position
     defineActivity("rest", async (...ids: string[]) => ids.length);
     expect(
       defineActivity("fixed", async (a: string, b: { retry: number }) => a + String(b.retry)).arity,

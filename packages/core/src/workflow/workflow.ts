@@ -1,4 +1,6 @@
 import { InvalidWorkflowDefinitionError, WorkflowNotTransformedError } from "../errors/workflow-errors.ts";
+import { isWorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
+import type { WorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
 import type { WorkflowStamp } from "../model/index.ts";
 import { definitionNameProblem } from "./definition-name.ts";
 
@@ -34,6 +36,12 @@ export interface WorkflowOptions {
    * guard what changed with `patched()`. Default: none (runs replay only on their own version).
    */
   readonly replaces?: readonly string[];
+  /**
+   * Whether a start (or a child start) with a workflow id that earlier runs of this workflow
+   * held may start a new run; a start's own `idReusePolicy` wins. Default `"allowAfterClosed"`.
+   * See {@link WorkflowIdReusePolicy}.
+   */
+  readonly idReusePolicy?: WorkflowIdReusePolicy;
 }
 
 /**
@@ -54,6 +62,8 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly onTimeout?: ExitPolicy;
   /** See {@link WorkflowOptions.replaces}. */
   readonly replaces?: readonly string[];
+  /** See {@link WorkflowOptions.idReusePolicy}. */
+  readonly idReusePolicy?: WorkflowIdReusePolicy;
   readonly fn: (input: Input) => Promise<Output>;
   /** Injected by the transformer; `undefined` when the file was not transformed. */
   readonly stamp: WorkflowStamp | undefined;
@@ -112,7 +122,15 @@ function define<Input, Output>(
       "pass the workflow body: workflow(name, { version: 1 }, async (input) => { ... })",
     );
   }
-  const { timeoutMs, onCancel, onTimeout, replaces } = options as Partial<WorkflowOptions>;
+  const { timeoutMs, onCancel, onTimeout, replaces, idReusePolicy } = options as Partial<WorkflowOptions>;
+  if (idReusePolicy !== undefined && !isWorkflowIdReusePolicy(idReusePolicy)) {
+    throw new InvalidWorkflowDefinitionError(
+      name,
+      "idReusePolicy",
+      `must be "allowAfterClosed", "allowAfterFailed", "reject" or "terminateExisting", got ${String(idReusePolicy)}`,
+      'pass e.g. { version: 1, idReusePolicy: "reject" } (default "allowAfterClosed")',
+    );
+  }
   if (
     replaces !== undefined &&
     !(Array.isArray(replaces) && replaces.every((hash) => typeof hash === "string" && hash.length > 0))
@@ -153,6 +171,7 @@ function define<Input, Output>(
     ...(onCancel === undefined ? {} : { onCancel }),
     ...(onTimeout === undefined ? {} : { onTimeout }),
     ...(replaces === undefined ? {} : { replaces: Object.freeze([...replaces]) }),
+    ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
     fn,
     stamp,
   });

@@ -1,11 +1,18 @@
 import { RunAlreadyExistsError } from "../../errors/journal-errors.ts";
-import type { Encoded, HistoryEvent, ParentClosePolicy } from "../../model/index.ts";
+import {
+  decideWorkflowIdReuse,
+  defaultWorkflowIdReusePolicy,
+  type Encoded,
+  type HistoryEvent,
+  type ParentClosePolicy,
+} from "../../model/index.ts";
 import type { RunClaim, RunFilter, RunPage, RunRecord, StartRunRequest, StartRunResult } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { jsonbContains } from "./jsonb-contains.ts";
 import { toRunRecord } from "./memory-rows.ts";
 import type { RunRow } from "./memory-rows.ts";
 import { MemoryStore } from "./memory-store.ts";
+import { terminateRun } from "./memory-terminate.ts";
 
 const defaultPageSize = 100;
 
@@ -17,16 +24,25 @@ export type NewRunRow = StartRunRequest & {
   readonly parentClosePolicy?: ParentClosePolicy;
 };
 
-/** Starts a run, or (unless `onConflict: "fail"`) returns the run its workflow id already names. */
+/**
+ * Starts a run, unless the id's reuse policy forbids it given the latest run with the id: then
+ * returns that run (or, with `onConflict: "fail"`, throws RunAlreadyExistsError).
+ */
 export function startRun(store: MemoryStore, request: StartRunRequest): StartRunResult {
   const runId = crypto.randomUUID();
   const workflowId = request.workflowId ?? runId;
-  const key = MemoryStore.workflowKey(request.namespace, workflowId);
-  const existingId = store.byWorkflowId.get(key);
-  if (existingId !== undefined) {
-    if (request.onConflict === "fail") throw new RunAlreadyExistsError(workflowId, existingId);
-    return { run: toRunRecord(store.runs.get(existingId)!), created: false };
+  const existing =
+    request.workflowId === undefined ? undefined : getRunByWorkflowId(store, request.namespace, workflowId);
+  const decision = decideWorkflowIdReuse(
+    request.idReusePolicy ?? defaultWorkflowIdReusePolicy,
+    existing?.status,
+  );
+  if (existing !== undefined && decision.kind === "conflict") {
+    if (request.onConflict === "fail") throw new RunAlreadyExistsError(workflowId, existing.runId);
+    return { run: existing, created: false };
   }
+  if (existing !== undefined && decision.kind === "terminateThenStart")
+    terminateRun(store, existing.runId, `terminated by a new start with workflow id ${workflowId}`);
   const row = insertRun(store, { ...request, runId, workflowId });
   if (request.lease === undefined) return { run: toRunRecord(row), created: true };
   // Eager start: leased to its starter (fencing token 1, as a first claim), still ready.
@@ -48,7 +64,7 @@ export function startRun(store: MemoryStore, request: StartRunRequest): StartRun
   return { run, created: true, claim };
 }
 
-/** Inserts a run with its run_started event, ready for its first step; the workflow id now names it. */
+/** Inserts a run with its run_started event, ready for its first step; the workflow id's latest run is now it. */
 export function insertRun(store: MemoryStore, request: NewRunRow): RunRow {
   const now = store.clock.now();
   const input = structuredClone(request.input);
@@ -94,7 +110,7 @@ export function insertRun(store: MemoryStore, request: NewRunRow): RunRow {
   return row;
 }
 
-/** The latest run of the chain a workflow id names: its first run, followed along continuedTo. */
+/** The latest run with a workflow id: the run last inserted with it, followed along continuedTo. */
 export function getRunByWorkflowId(
   store: MemoryStore,
   namespace: string,
@@ -127,6 +143,7 @@ export function listRuns(store: MemoryStore, filter: RunFilter): RunPage {
         row.order < after &&
         (filter.namespace === undefined || row.namespace === filter.namespace) &&
         (filter.workflowName === undefined || row.workflowName === filter.workflowName) &&
+        (filter.workflowId === undefined || row.workflowId === filter.workflowId) &&
         (filter.parentRunId === undefined || row.parentRunId === filter.parentRunId) &&
         (statuses === undefined || statuses.has(row.status)) &&
         (filter.attributes === undefined ||

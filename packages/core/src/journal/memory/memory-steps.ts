@@ -5,6 +5,7 @@ import {
   SequenceConflictError,
 } from "../../errors/journal-errors.ts";
 import type { HistoryEventBody, ResolutionEvent } from "../../model/index.ts";
+import { decideWorkflowIdReuse, defaultWorkflowIdReusePolicy } from "../../model/workflow-id-reuse-policy.ts";
 import { isTerminal } from "../../model/run-status.ts";
 import {
   carriedSignalEvents,
@@ -16,7 +17,8 @@ import { instantAfter, storableInstant } from "../instant-limits.ts";
 import type { NewChildRun, RunLeaseRef, StepCommit, StepCommitResult, TaskClaim } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { RunRow } from "./memory-rows.ts";
-import { insertRun } from "./memory-runs.ts";
+import { getRunByWorkflowId, insertRun } from "./memory-runs.ts";
+import { terminateRun } from "./memory-terminate.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { checkFinishedTasks, closeFinishedTasks, dropPendingTasks, scheduleTask } from "./memory-tasks.ts";
 
@@ -155,11 +157,22 @@ function continueAsNew(
 
 /** A child run created by its parent's step; a taken workflow id fails the call in the parent instead. */
 function startChild(store: MemoryStore, parent: RunRow, child: NewChildRun, now: number): void {
-  const existing = store.byWorkflowId.get(MemoryStore.workflowKey(parent.namespace, child.workflowId));
-  if (existing !== undefined) {
-    store.pushInbox(parent, childIdTakenEvent(child.parentIdentity, child.workflowId, existing), now);
+  // The same rule as a start: the id's reuse policy decides on the latest run with the id.
+  const existing = getRunByWorkflowId(store, parent.namespace, child.workflowId);
+  const decision = decideWorkflowIdReuse(
+    child.idReusePolicy ?? defaultWorkflowIdReusePolicy,
+    existing?.status,
+  ).kind;
+  if (existing !== undefined && decision === "conflict") {
+    store.pushInbox(parent, childIdTakenEvent(child.parentIdentity, child.workflowId, existing.runId), now);
     return;
   }
+  if (existing !== undefined && decision === "terminateThenStart")
+    terminateRun(
+      store,
+      existing.runId,
+      `terminated by a new child start with workflow id ${child.workflowId}`,
+    );
   insertRun(store, {
     runId: child.runId,
     namespace: parent.namespace,

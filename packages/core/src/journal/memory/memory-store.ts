@@ -12,7 +12,7 @@ import type { RunRow, TaskRow, TimerRow } from "./memory-rows.ts";
  */
 export class MemoryStore {
   readonly runs = new Map<string, RunRow>();
-  /** `namespace \0 workflowId` -> runId of the run started with that id. */
+  /** `namespace \0 workflowId` -> runId of the run last created with that id (a successor, or a new run once earlier ones closed). */
   readonly byWorkflowId = new Map<string, string>();
   /** parentRunId -> run ids linked to it (children and their successors), so a parent's end finds them without a scan. */
   readonly childrenOf = new Map<string, string[]>();

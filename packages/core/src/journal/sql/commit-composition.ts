@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from "kysely";
-import type { ResolutionEvent } from "../../model/index.ts";
+import { decideWorkflowIdReuse, type ResolutionEvent } from "../../model/index.ts";
 import {
   carriedSignalEvents,
   childIdTakenEvent,
@@ -11,6 +11,8 @@ import { deliverToInbox } from "./deliver-to-inbox.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { splitEvent, toInboxItem, type InboxRow, type RunRow } from "./rows.ts";
 import { getRunByWorkflowId } from "./run-queries.ts";
+import { lockWorkflowId } from "./lock-workflow-id.ts";
+import { terminateRun } from "./terminate-run.ts";
 import { dbNow, json, notify, terminalList, type SqlExecutor } from "./sql-fragments.ts";
 
 /**
@@ -41,17 +43,36 @@ const childrenPerStatement = 500;
 /**
  * Creates the step's children in the parent's namespace, a batch per statement (a fan-out of
  * 1,000 children is a few statements, not a few thousand). Each child is a run as insertRun
- * makes it: ready for its first step, with its run_started event. A taken workflow id creates
- * nothing and puts child_failed (RunAlreadyExistsError) in the parent's own inbox.
+ * makes it: ready for its first step, with its run_started event. A workflow id that is not
+ * free under the child's reuse policy creates nothing and puts child_failed
+ * (RunAlreadyExistsError) in the parent's own inbox. Children with the default policy
+ * (allowAfterClosed) are decided by the unique index over open runs alone; the others first, one
+ * by one, as startRun decides them (advisory lock, latest run, decideWorkflowIdReuse).
  */
 export async function createChildren(
   tx: SqlExecutor,
   parent: RunRow,
   children: readonly NewChildRun[],
 ): Promise<void> {
+  const refused = new Set<string>();
+  for (const child of children) {
+    const policy = child.idReusePolicy ?? "allowAfterClosed";
+    if (policy === "allowAfterClosed") continue;
+    await lockWorkflowId(tx, parent.namespace, child.workflowId);
+    const existing = await getRunByWorkflowId(tx, parent.namespace, child.workflowId);
+    const decision = decideWorkflowIdReuse(policy, existing?.status).kind;
+    if (existing !== undefined && decision === "conflict") refused.add(child.runId);
+    if (existing !== undefined && decision === "terminateThenStart")
+      await terminateRun(
+        tx,
+        existing.runId,
+        `terminated by a new child start with workflow id ${child.workflowId}`,
+      );
+  }
+  const admitted = children.filter((c) => !refused.has(c.runId));
   const created = new Set<string>();
-  for (let from = 0; from < children.length; from += childrenPerStatement) {
-    for (const runId of await insertChildRuns(tx, parent, children.slice(from, from + childrenPerStatement)))
+  for (let from = 0; from < admitted.length; from += childrenPerStatement) {
+    for (const runId of await insertChildRuns(tx, parent, admitted.slice(from, from + childrenPerStatement)))
       created.add(runId);
   }
   const taken: ResolutionEvent[] = [];
@@ -87,7 +108,7 @@ async function insertChildRuns(
     SELECT run_id, ${parent.namespace}, workflow_id, workflow_name, version_hash, input, '{}'::json,
       ${parent.run_id}, parent_identity, parent_close_policy, run_id, date_trunc('month', ${dbNow})::date, 1, n, n, ${dbNow}, ${dbNow}
     FROM numbered ORDER BY pos
-    ON CONFLICT (namespace, workflow_id) WHERE status <> 'continued' DO NOTHING
+    ON CONFLICT (namespace, workflow_id) WHERE status IN ('running', 'stuck_unknown_version') DO NOTHING
     RETURNING r.run_id, r.history_month::text AS history_month`.execute(tx);
   if (inserted.rows.length === 0) return [];
   const byId = new Map(batch.map((c) => [c.runId, c]));

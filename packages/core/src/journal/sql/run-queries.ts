@@ -22,12 +22,12 @@ export async function getRun(db: SqlExecutor, runId: string): Promise<RunRecord 
 }
 
 /**
- * The latest run of the chain that holds this workflow id: the first run started with it,
- * then continued_to links to the end (successors may carry the same id or their own).
+ * The latest run with this workflow id: the end of the newest chain that holds it (an id may
+ * start a new chain once its earlier runs closed; see WorkflowIdReusePolicy).
  *
- * Fast path: successors keep the chain's id, so the chain's latest run is the one run with this
- * id that was not continued (one probe of runs_workflow_id_key, however long the chain). Only
- * when there is none is the chain walked (runs_workflow_id_idx finds its first run).
+ * Fast path: successors keep the chain's id, so the latest run is the newest run with this id
+ * that was not continued (a backward scan of runs_workflow_id_idx that stops at the first such
+ * run, however long the chain). Only when there is none is the newest chain walked.
  */
 export async function getRunByWorkflowId(
   db: SqlExecutor,
@@ -36,16 +36,16 @@ export async function getRunByWorkflowId(
 ): Promise<RunRecord | undefined> {
   const holder = await sql<RunRow>`
     SELECT ${runColumns} FROM continuum.runs r
-    WHERE r.namespace = ${namespace} AND r.workflow_id = ${workflowId} AND r.status <> 'continued'`.execute(
-    db,
-  );
+    WHERE r.namespace = ${namespace} AND r.workflow_id = ${workflowId} AND r.status <> 'continued'
+    ORDER BY r.created_order DESC LIMIT 1`.execute(db);
   if (holder.rows[0] !== undefined) return toRunRecord(holder.rows[0]);
   const result = await sql<RunRow>`
     WITH RECURSIVE chain AS (
       SELECT first.run_id, first.continued_to, 0 AS depth
       FROM (SELECT run_id, continued_to FROM continuum.runs
             WHERE namespace = ${namespace} AND workflow_id = ${workflowId}
-            ORDER BY created_order LIMIT 1) AS first
+              AND continued_from IS NULL
+            ORDER BY created_order DESC LIMIT 1) AS first
       UNION ALL
       SELECT next.run_id, next.continued_to, chain.depth + 1
       FROM chain JOIN continuum.runs AS next ON next.run_id = chain.continued_to
@@ -71,6 +71,7 @@ export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunP
     sql`true`,
     ...(filter.namespace === undefined ? [] : [sql`r.namespace = ${filter.namespace}`]),
     ...(filter.workflowName === undefined ? [] : [sql`r.workflow_name = ${filter.workflowName}`]),
+    ...(filter.workflowId === undefined ? [] : [sql`r.workflow_id = ${filter.workflowId}`]),
     ...(filter.parentRunId === undefined ? [] : [sql`r.parent_run_id = ${filter.parentRunId}`]),
     ...(statuses === undefined ? [] : [sql`r.status IN ${inList(statuses)}`]),
     ...(filter.attributes === undefined

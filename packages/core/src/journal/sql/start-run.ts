@@ -1,11 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { RunAlreadyExistsError } from "../../errors/index.ts";
-import type { Encoded, HistoryEvent, ParentClosePolicy } from "../../model/index.ts";
+import {
+  decideWorkflowIdReuse,
+  defaultWorkflowIdReusePolicy,
+  type Encoded,
+  type HistoryEvent,
+  type ParentClosePolicy,
+} from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { RunClaim, StartRunRequest, StartRunResult } from "../journal.ts";
 import { runColumns, splitEvent, toRunRecord, type RunRow } from "./rows.ts";
 import { getRunByWorkflowId } from "./run-queries.ts";
+import { lockWorkflowId } from "./lock-workflow-id.ts";
+import { terminateRun } from "./terminate-run.ts";
 import {
   channelOf,
   dbNow,
@@ -37,9 +45,9 @@ export interface NewRun {
  * Inserts a run and its run_started event (seq 1), ready for its first step. Returns undefined
  * when the workflow id is taken.
  *
- * Locking: none taken explicitly. The partial unique index on (namespace, workflow_id) decides
- * races between two starts with the same id: ON CONFLICT DO NOTHING waits for the other
- * inserter to commit, then yields to it.
+ * Locking: none taken explicitly. The partial unique index on (namespace, workflow_id) over open
+ * runs (runs_open_workflow_id_key, migration 0006) decides races between two starts with the
+ * same id: ON CONFLICT DO NOTHING waits for the other inserter to commit, then yields to it.
  */
 export async function insertRun(
   tx: SqlExecutor,
@@ -70,7 +78,7 @@ export async function insertRun(
         ${lease === undefined ? 0 : 1}, ${lease?.owner ?? null}, ${leaseEnd}, ${leaseEnd},
         ${dbNow}, ${dbNow}
       FROM next
-      ON CONFLICT (namespace, workflow_id) WHERE status <> 'continued' DO NOTHING
+      ON CONFLICT (namespace, workflow_id) WHERE status IN ('running', 'stuck_unknown_version') DO NOTHING
       RETURNING ${runColumns}, r.xmin::text AS run_version
     ),
     started AS (
@@ -86,21 +94,25 @@ export async function insertRun(
 /** A run row as insertRun returns it. */
 export type StartedRow = RunRow & { run_version: string; now: Date };
 
-/** startRun: idempotent on (namespace, workflowId); see Journal.startRun. */
+/** startRun: decides by the id's reuse policy; see Journal.startRun. */
 export async function startRun(db: SqlExecutor, request: StartRunRequest): Promise<StartRunResult> {
   return inTransaction(db, async (tx) => {
     const runId = randomUUID();
     const workflowId = request.workflowId ?? runId;
-    // A chain whose runs were all continued still owns its id (the unique index only covers
-    // the run that was not continued).
+    const policy = request.idReusePolicy ?? defaultWorkflowIdReusePolicy;
+    if (request.workflowId !== undefined && policy !== "allowAfterClosed")
+      await lockWorkflowId(tx, request.namespace, workflowId);
     const existing =
       request.workflowId === undefined
         ? undefined
         : await getRunByWorkflowId(tx, request.namespace, workflowId);
-    if (existing !== undefined) {
+    const decision = decideWorkflowIdReuse(policy, existing?.status);
+    if (existing !== undefined && decision.kind === "conflict") {
       if (request.onConflict === "fail") throw new RunAlreadyExistsError(workflowId, existing.runId);
       return { run: existing, created: false };
     }
+    if (existing !== undefined && decision.kind === "terminateThenStart")
+      await terminateRun(tx, existing.runId, `terminated by a new start with workflow id ${workflowId}`);
     const row = await insertRun(
       tx,
       {
