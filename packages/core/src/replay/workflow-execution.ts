@@ -1,6 +1,10 @@
 import { decode, encode } from "../codec/index.ts";
 import { ExecutionStateError } from "../errors/replay-errors.ts";
-import { SignalWaitReplacedError } from "../errors/workflow-errors.ts";
+import {
+  CancelledError,
+  ScopeNeedsAsyncContextError,
+  SignalWaitReplacedError,
+} from "../errors/workflow-errors.ts";
 import { isCommandEvent } from "../model/index.ts";
 import type {
   Cursor,
@@ -11,19 +15,23 @@ import type {
   TerminalCommand,
   WorkflowStamp,
 } from "../model/index.ts";
-import { currentHost, registerScopeStorage } from "../workflow/effect-host.ts";
+import { callerScope, currentHost, registerScopeStorage } from "../workflow/effect-host.ts";
 import type {
   ChildRef,
   ChildRequest,
   EffectHost,
   EffectScopeStorage,
   PreparedCompensation,
+  ScopeRequest,
+  ScopeRun,
   TimerSpec,
 } from "../workflow/effect-host.ts";
 import type { CompensateAllOptions } from "../workflow/compensate.ts";
 import type { LogLevel } from "../workflow/log.ts";
 import type { AnyWorkflowDefinition } from "../workflow/workflow.ts";
 import { ActivityScheduler } from "./activity-scheduler.ts";
+import { cancelScope, closeScope, openScope, rootScope, scopeTimeoutReason } from "./cancellation-scopes.ts";
+import type { CancellationScope } from "./cancellation-scopes.ts";
 import { ChildEffects } from "./child-effects.ts";
 import { forever, noop, rejected } from "./deferred.ts";
 import { EffectRecorder } from "./effect-recorder.ts";
@@ -68,6 +76,8 @@ export class WorkflowExecution implements EffectHost, Execution {
   private readonly recorded: HistoryMatcher;
   private readonly recorder: EffectRecorder;
   private readonly waits = new EffectWaits();
+  /** The run's root cancellation scope (a cancel request cancels it). */
+  private readonly root: CancellationScope = rootScope();
   private readonly lifecycle: RunLifecycle;
   private readonly activities: ActivityScheduler;
   private readonly values: RecordedValues;
@@ -108,7 +118,13 @@ export class WorkflowExecution implements EffectHost, Execution {
       this.broken ??= error;
     });
     this.recorder = new EffectRecorder(this.recorded, this.workflowName);
-    this.lifecycle = new RunLifecycle({ definition, waits: this.waits, recorder: this.recorder });
+    this.waits.scopeOf = () => this.currentScope();
+    this.lifecycle = new RunLifecycle({
+      definition,
+      waits: this.waits,
+      recorder: this.recorder,
+      root: this.root,
+    });
     this.activities = new ActivityScheduler(this.recorder, this.waits);
     const values = new RecordedValues(this.recorder, {
       ended: () => this.ended(),
@@ -285,7 +301,7 @@ export class WorkflowExecution implements EffectHost, Execution {
       );
       return;
     }
-    if (threw && this.lifecycle.compensatesOnExit(error)) {
+    if (this.lifecycle.compensatesOnExit(error, threw)) {
       // The run compensates before it ends as cancelled (or failed by its timeout): the
       // compensations are ordinary journaled activities, issued here in a deterministic place.
       this.lifecycle.beginExitCompensation();
@@ -327,11 +343,72 @@ export class WorkflowExecution implements EffectHost, Execution {
     if (releasedTimer !== undefined) this.recorder.withdrawTimers([releasedTimer]);
   }
 
+  // --- cancellation scopes --------------------------------------------------------------
+
+  /** The cancellation scope the calling code runs in (the root outside every scope). */
+  private currentScope(): CancellationScope {
+    return (callerScope()?.cancellation as CancellationScope | undefined) ?? this.root;
+  }
+
+  /** Cancels `scope` (and the scopes below it that are not shielded), rejecting what they wait on. */
+  private cancelScope(scope: CancellationScope, reason: string | undefined): void {
+    if (this.ended()) return;
+    const reached = cancelScope(scope, new CancelledError(reason));
+    if (reached.size === 0) return;
+    this.recorder.withdraw(this.waits.rejectInScopes(reached, () => new CancelledError(reason)));
+  }
+
+  scope<T>(cursor: Cursor | undefined, request: ScopeRequest, fn: () => Promise<T>): ScopeRun<T> {
+    const kind = request.shielded ? "nonCancellable" : "cancellable";
+    if (this.scopes === undefined) throw new ScopeNeedsAsyncContextError(kind, this.workflowName);
+    if (this.ended()) return { result: forever, cancel: noop };
+    // The occurrence is counted for every call, with a timeout or without, so that the
+    // identities of later calls at this site do not depend on the options.
+    const identity = cursor === undefined ? undefined : this.recorder.nextIdentity(cursor);
+    const scope = openScope(this.currentScope(), request.shielded);
+    const { timeoutMs } = request;
+    let timer: typeof identity;
+    if (identity !== undefined && timeoutMs !== undefined && scope.cancelled === undefined) {
+      this.recorder.issue({ kind: "timer_started", identity, delayMs: timeoutMs });
+      timer = identity;
+      // The timer belongs to the scope: cancelling the scope from outside withdraws it too.
+      this.waits
+        .add(identity, { kind: "timer" }, scope)
+        .then(() => this.cancelScope(scope, scopeTimeoutReason(timeoutMs)), noop);
+    }
+    let result: Promise<T>;
+    try {
+      result = Promise.resolve(this.scopes.run({ host: this, inSideEffect: false, cancellation: scope }, fn));
+    } catch (error) {
+      result = rejected(error);
+    }
+    const settled = result.finally(() => {
+      closeScope(scope);
+      if (timer !== undefined && this.waits.remove(timer) && !this.ended())
+        this.recorder.withdrawTimers([timer]);
+    });
+    settled.catch(noop);
+    return { result: settled, cancel: (reason) => this.cancelScope(scope, reason) };
+  }
+
+  completeDespiteCancel(): void {
+    if (this.ended()) return;
+    this.lifecycle.completeDespiteCancel();
+  }
+
   // --- effects (EffectHost) -------------------------------------------------------------
 
-  /** Common guard of effects the code waits on. Returns a promise to hand back instead, if any. */
-  private blocked(): Promise<never> | undefined {
+  /**
+   * Common guard of effects the code waits on. Returns a promise to hand back instead, if any:
+   * an effect started in a cancelled scope is rejected at once (`cancellable` false: a
+   * compensation, which is cleanup and never cancelled).
+   */
+  private blocked(cancellable = true): Promise<never> | undefined {
     if (this.ended()) return forever;
+    if (cancellable) {
+      const cancelled = this.currentScope().cancelled;
+      if (cancelled !== undefined) return rejected(new CancelledError(cancelled.reason));
+    }
     return this.lifecycle.armedRejection();
   }
 
@@ -354,7 +431,7 @@ export class WorkflowExecution implements EffectHost, Execution {
   }
 
   compensate(cursor: Cursor, result: object): Promise<void> {
-    const blocked = this.blocked();
+    const blocked = this.blocked(false);
     if (blocked !== undefined) return blocked;
     const compensation = this.activities.takeCompensation(result);
     const done = this.activities
@@ -366,7 +443,7 @@ export class WorkflowExecution implements EffectHost, Execution {
 
   async compensateAll(cursor: Cursor, options: CompensateAllOptions = {}): Promise<void> {
     if (options.order === "parallel") {
-      const blocked = this.blocked();
+      const blocked = this.blocked(false);
       if (blocked !== undefined) return blocked;
       const pending = this.activities.takeAllCompensations();
       // Issued together (most recent first), awaited together; the first failure in that order is reported.
@@ -380,7 +457,7 @@ export class WorkflowExecution implements EffectHost, Execution {
       return;
     }
     for (let next = this.waits.popCompensation(); next !== undefined; next = this.waits.popCompensation()) {
-      const blocked = this.blocked();
+      const blocked = this.blocked(false);
       if (blocked !== undefined) return blocked;
       await this.activities.schedule(cursor, next.activityName, next.args, next.options, undefined, true);
     }
