@@ -1,4 +1,4 @@
-import { CancelledError } from "../errors/workflow-errors.ts";
+import type { CancelledError } from "../errors/workflow-errors.ts";
 
 /**
  * One cancellation scope of a run: the run itself (the root), a `nonCancellable(fn)` block
