@@ -66,7 +66,7 @@ const composite = (kid: fc.Arbitrary<Node>): fc.Arbitrary<Node> =>
       "raceCancel" as const,
     ),
     kids: fc.array(kid, { minLength: 1, maxLength: 4 }),
-    timeout: fc.option(fc.nat(3_000)),
+    timeout: fc.option(fc.nat(3_000)) as fc.Arbitrary<number | null>,
   });
 
 const program: fc.Arbitrary<Node> = composite(
