@@ -301,3 +301,33 @@ describe("cancellable scopes", () => {
     }
   });
 });
+
+describe("cancel({ force: true }) terminates", () => {
+  const stubborn = stamped("stubborn", { version: 1, onCancel: "compensate" }, async () => {
+    await activity.at("activity:work#0")(work, "booked", { compensate: [undo, "booked"] });
+    for (;;) {
+      try {
+        await nonCancellable(() =>
+          Promise.all([activity.at("activity:work#1")(work, "again"), sleep.at("sleep:#0")(1_000)]),
+        );
+      } catch {
+        // ignores every cancellation
+      }
+    }
+  });
+
+  it("ends the run at once: none of its code runs again, what it waited on is withdrawn", async () => {
+    const sim = await start(stubborn, undefined);
+    await sim.step([resolve.completed("activity:work#0@0", "booked")]);
+    const soft = await sim.step([resolve.cancel("please")]);
+    expect(soft.outcome).toBeUndefined(); // the code shields itself from a plain cancel
+    const before = sim.history.length;
+    const end = await sim.step([resolve.terminate("enough")]);
+    expect(end.outcome).toEqual({ kind: "cancel_run", reason: "enough" });
+    expect(end.cancelTasks).toEqual(["activity:work#1@0"]);
+    expect(end.cancelTimers).toEqual(["sleep:#0@0"]);
+    // Only the delivery and the terminal event: no onCancel compensation, no catch block ran.
+    expect(sim.history.slice(before).map((e) => e.kind)).toEqual(["cancel_requested", "run_cancelled"]);
+    await expectReplays(sim);
+  });
+});

@@ -289,6 +289,22 @@ export class EffectWaits {
     return { timers, tasks };
   }
 
+  /**
+   * Forgets every wait without settling it, as the run is terminated: no more of its code may
+   * run. Returns the timers and activity calls (compensations too) nobody waits for any more.
+   */
+  release(): { timers: EffectIdentity[]; tasks: EffectIdentity[] } {
+    const waits = [...this.waiters];
+    this.abandon();
+    const timers: EffectIdentity[] = [];
+    const tasks: EffectIdentity[] = [];
+    for (const [identity, waiter] of waits) {
+      if (waiter.kind === "timer" || (waiter.kind === "signal" && waiter.timed)) timers.push(identity);
+      if (waiter.kind === "activity") tasks.push(identity);
+    }
+    return { timers, tasks };
+  }
+
   /** Forgets every wait without settling it (the run ended or the execution was dropped). */
   abandon(): void {
     this.waiters.clear();

@@ -324,6 +324,16 @@ export class WorkflowExecution implements EffectHost, Execution {
     this.waits.abandon();
   }
 
+  /**
+   * `cancel({ force: true })`: the run ends cancelled now. Nothing it waits on is settled, so
+   * none of its code runs again (no catch block, no onCancel compensation); what it waited on
+   * is withdrawn.
+   */
+  private terminate(reason: string | undefined): void {
+    this.recorder.withdraw(this.waits.release());
+    this.finish(reason === undefined ? { kind: "cancel_run" } : { kind: "cancel_run", reason });
+  }
+
   /** Runs `fn` in this run's async scope, when the environment tracks async context. */
   private inScope<R>(inSideEffect: boolean, fn: () => R): R {
     const scopes = this.scopes;
@@ -332,7 +342,8 @@ export class WorkflowExecution implements EffectHost, Execution {
 
   private deliver(event: ResolutionEvent): void {
     if (event.kind === "cancel_requested") {
-      this.lifecycle.cancel(event.reason);
+      if (event.force === true) this.terminate(event.reason);
+      else this.lifecycle.cancel(event.reason);
       return;
     }
     if (event.kind === "timer_fired" && this.lifecycle.isDeadline(event.identity)) {

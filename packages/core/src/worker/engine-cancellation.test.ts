@@ -12,7 +12,9 @@ import {
   hours,
   isCancellation,
   nonCancellable,
+  signal,
   sleep,
+  startChild,
   workflow,
 } from "../workflow/index.ts";
 import { activityContext } from "./activity-context.ts";
@@ -93,6 +95,26 @@ const timed = workflow.stamped(stamp("timed"))("cancel.timed", { version: 1 }, a
   }
 });
 
+const waitingChild = workflow.stamped(stamp("child"))("cancel.child", { version: 1 }, async () =>
+  signal.at("signal:never#0")<string>("never"),
+);
+
+/** Starts a child, then shields itself from every plain cancel. */
+const stubborn = workflow.stamped(stamp("stubborn"))(
+  "cancel.stubborn",
+  { version: 1 },
+  async (id: string) => {
+    await startChild.at("startChild:waitingChild#0")(waitingChild, undefined, { id: `child-of-${id}` });
+    for (;;) {
+      try {
+        await nonCancellable(() => sleep.at("sleep:#0")(hours(1)));
+      } catch {
+        // never reached: the sleep is shielded
+      }
+    }
+  },
+);
+
 interface Subject {
   readonly name: string;
   open(): Promise<{ journal: Journal; close(): Promise<void> }>;
@@ -124,13 +146,13 @@ const subjects: Subject[] = [
 ];
 
 describe.each(subjects)("cancellation on the $name journal", (subject) => {
-  it("cleanup in nonCancellable runs, the running attempt sees ctx.signal abort and is not retried, swallowing ends cancelled, scope timeouts fire", async () => {
+  it("nonCancellable cleanup runs, a withdrawn attempt sees ctx.signal abort and is not retried, a swallowed cancel ends cancelled, scope timeouts fire, force terminates", async () => {
     seen.length = 0;
     started = [];
     const { journal, close } = await subject.open();
     const engine: Engine = createEngine({
       journal,
-      workflows: [checkout, swallowing, timed],
+      workflows: [checkout, swallowing, timed, stubborn, waitingChild],
       activities: [hold, note],
       pollIntervalMs: 20,
     });
@@ -168,6 +190,22 @@ describe.each(subjects)("cancellation on the $name journal", (subject) => {
       expect(await third.result()).toBe("fallback after the cancellation scope timed out after 50 ms");
       await expect.poll(() => seen).toContain("quote o-3 aborted (cancelled)");
       expect((await client.history(third.runId)).map((e) => e.kind)).toContain("timer_fired");
+
+      const fourth = await client.start(stubborn, "o-4");
+      const kinds = async () => (await client.history(fourth.runId)).map((e) => e.kind);
+      await expect.poll(kinds).toContain("child_started");
+      await client.cancel(fourth.runId, "please");
+      await expect.poll(kinds).toContain("cancel_requested");
+      expect((await client.describe(fourth.runId)).status).toBe("running"); // it ignores a plain cancel
+      await client.cancel(fourth.runId, { reason: "enough", force: true });
+      await expect(fourth.result()).rejects.toMatchObject({
+        code: ErrorCode.Cancelled,
+        data: { reason: "enough" },
+      });
+      // Its child follows the parent-close policy ("cancel" by default).
+      const kid = await client.describeWorkflow(`child-of-o-4`);
+      expect(kid).toBeDefined();
+      await expect(client.result(kid!.runId)).rejects.toMatchObject({ code: ErrorCode.Cancelled });
     } finally {
       await engine.stop({ graceful: false });
       await close();

@@ -158,6 +158,11 @@ export const resolve = {
   }),
   cancel: (reason?: string): ResolutionEvent =>
     reason === undefined ? { kind: "cancel_requested" } : { kind: "cancel_requested", reason },
+  terminate: (reason?: string): ResolutionEvent => ({
+    kind: "cancel_requested",
+    ...(reason === undefined ? {} : { reason }),
+    force: true,
+  }),
 };
 
 /** A hand-written stamp for tests (what the transformer would inject). */
