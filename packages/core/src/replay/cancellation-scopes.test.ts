@@ -280,6 +280,22 @@ describe("cancellable scopes", () => {
     await expectReplays(sim);
   });
 
+  it("an effect a settled scope left running is still reached by a later cancel of the run", async () => {
+    const detached = stamped("detached", { version: 1 }, async () => {
+      let left: Promise<string> | undefined;
+      await cancellable.at("cancellable:#0")(async () => {
+        left = activity.at("activity:work#0")(work, "left running");
+      });
+      const outcome = await Promise.allSettled([left]);
+      return outcome[0]?.status;
+    });
+    const sim = await start(detached, undefined);
+    const end = await sim.step([resolve.cancel()]);
+    expect(end.cancelTasks).toEqual(["activity:work#0@0"]);
+    expect(end.outcome).toEqual({ kind: "cancel_run" });
+    await expectReplays(sim);
+  });
+
   it("refuses scopes in an execution without async context (CTM_SCOPE_NEEDS_ASYNC_CONTEXT)", async () => {
     const scoped = stamped("scoped", { version: 1 }, async () => nonCancellable(async () => 1));
     const sim = await EngineSimulator.start(scoped, undefined);

@@ -4,6 +4,7 @@ import { assertNever } from "../model/index.ts";
 import type { CarriedSignal, EffectIdentity, Encoded, ResolutionEvent } from "../model/index.ts";
 import type { PreparedCompensation } from "../workflow/effect-host.ts";
 import { SignalTimeout } from "../workflow/signal.ts";
+import { reaches } from "./cancellation-scopes.ts";
 import type { CancellationScope } from "./cancellation-scopes.ts";
 import { deferred } from "./deferred.ts";
 import { SignalMailbox } from "./signal-mailbox.ts";
@@ -244,18 +245,18 @@ export class EffectWaits {
   }
 
   /**
-   * Rejects the waits started in `scopes` (a cancellation reached them), in issue order, and
-   * returns what they leave to withdraw, as {@link rejectAll} does. Compensations are not
-   * rejected: an undo is cleanup, and cleanup is never cancelled.
+   * Rejects the waits that cancelling `scope` reaches, in issue order, and returns what they
+   * leave to withdraw, as {@link rejectAll} does. Compensations are not rejected: an undo is
+   * cleanup, and cleanup is never cancelled.
    */
-  rejectInScopes(
-    scopes: ReadonlySet<CancellationScope>,
+  rejectInScope(
+    scope: CancellationScope,
     error: () => Error,
   ): { timers: EffectIdentity[]; tasks: EffectIdentity[] } {
     const waits = [...this.waiters].filter(
       ([, waiter]) =>
         waiter.scope !== undefined &&
-        scopes.has(waiter.scope) &&
+        reaches(scope, waiter.scope) &&
         !(waiter.kind === "activity" && waiter.undo === true),
     );
     for (const [identity, waiter] of waits) {

@@ -20,7 +20,7 @@ export const exitCompensationCursor: Cursor = "compensateAll:$onExit#0";
 /** What a {@link RunLifecycle} needs from the execution it belongs to. */
 export interface RunLifecycleDeps {
   readonly definition: Pick<AnyWorkflowDefinition, "name" | "timeoutMs" | "onCancel" | "onTimeout">;
-  readonly waits: Pick<EffectWaits, "size" | "rejectAll" | "rejectInScopes" | "abandon">;
+  readonly waits: Pick<EffectWaits, "size" | "rejectAll" | "rejectInScope" | "abandon">;
   /** The run's root cancellation scope: a cancel request cancels it. */
   readonly root: CancellationScope;
   /** Journals the deadline, and withdraws what the waits a cancellation or timeout rejects no longer need. */
@@ -84,8 +84,10 @@ export class RunLifecycle {
     // Compensating on the way out already: a second request must not abort the compensations.
     if (this.exitCompensating || this.cancelReason !== undefined) return;
     this.cancelReason = { reason };
-    const reached = cancelScope(this.deps.root, new CancelledError(reason));
-    this.deps.recorder.withdraw(this.deps.waits.rejectInScopes(reached, () => new CancelledError(reason)));
+    if (!cancelScope(this.deps.root, new CancelledError(reason))) return;
+    this.deps.recorder.withdraw(
+      this.deps.waits.rejectInScope(this.deps.root, () => new CancelledError(reason)),
+    );
   }
 
   /** Whether a cancel request reached the run. */

@@ -30,7 +30,13 @@ import type { CompensateAllOptions } from "../workflow/compensate.ts";
 import type { LogLevel } from "../workflow/log.ts";
 import type { AnyWorkflowDefinition } from "../workflow/workflow.ts";
 import { ActivityScheduler } from "./activity-scheduler.ts";
-import { cancelScope, closeScope, openScope, rootScope, scopeTimeoutReason } from "./cancellation-scopes.ts";
+import {
+  cancelScope,
+  cancellationOf,
+  openScope,
+  rootScope,
+  scopeTimeoutReason,
+} from "./cancellation-scopes.ts";
 import type { CancellationScope } from "./cancellation-scopes.ts";
 import { ChildEffects } from "./child-effects.ts";
 import { forever, noop, rejected } from "./deferred.ts";
@@ -362,11 +368,9 @@ export class WorkflowExecution implements EffectHost, Execution {
   }
 
   /** Cancels `scope` (and the scopes below it that are not shielded), rejecting what they wait on. */
-  private cancelScope(scope: CancellationScope, reason: string | undefined): void {
-    if (this.ended()) return;
-    const reached = cancelScope(scope, new CancelledError(reason));
-    if (reached.size === 0) return;
-    this.recorder.withdraw(this.waits.rejectInScopes(reached, () => new CancelledError(reason)));
+  private cancelIn(scope: CancellationScope, reason: string | undefined): void {
+    if (this.ended() || !cancelScope(scope, new CancelledError(reason))) return;
+    this.recorder.withdraw(this.waits.rejectInScope(scope, () => new CancelledError(reason)));
   }
 
   scope<T>(cursor: Cursor | undefined, request: ScopeRequest, fn: () => Promise<T>): ScopeRun<T> {
@@ -379,13 +383,13 @@ export class WorkflowExecution implements EffectHost, Execution {
     const scope = openScope(this.currentScope(), request.shielded);
     const { timeoutMs } = request;
     let timer: typeof identity;
-    if (identity !== undefined && timeoutMs !== undefined && scope.cancelled === undefined) {
+    if (identity !== undefined && timeoutMs !== undefined && cancellationOf(scope) === undefined) {
       this.recorder.issue({ kind: "timer_started", identity, delayMs: timeoutMs });
       timer = identity;
       // The timer belongs to the scope: cancelling the scope from outside withdraws it too.
       this.waits
         .add(identity, { kind: "timer" }, scope)
-        .then(() => this.cancelScope(scope, scopeTimeoutReason(timeoutMs)), noop);
+        .then(() => this.cancelIn(scope, scopeTimeoutReason(timeoutMs)), noop);
     }
     let result: Promise<T>;
     try {
@@ -394,12 +398,11 @@ export class WorkflowExecution implements EffectHost, Execution {
       result = rejected(error);
     }
     const settled = result.finally(() => {
-      closeScope(scope);
       if (timer !== undefined && this.waits.remove(timer) && !this.ended())
         this.recorder.withdrawTimers([timer]);
     });
     settled.catch(noop);
-    return { result: settled, cancel: (reason) => this.cancelScope(scope, reason) };
+    return { result: settled, cancel: (reason) => this.cancelIn(scope, reason) };
   }
 
   completeDespiteCancel(): void {
@@ -417,7 +420,7 @@ export class WorkflowExecution implements EffectHost, Execution {
   private blocked(cancellable = true): Promise<never> | undefined {
     if (this.ended()) return forever;
     if (cancellable) {
-      const cancelled = this.currentScope().cancelled;
+      const cancelled = cancellationOf(this.currentScope());
       if (cancelled !== undefined) return rejected(new CancelledError(cancelled.reason));
     }
     return this.lifecycle.armedRejection();
