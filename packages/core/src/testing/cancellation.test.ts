@@ -80,6 +80,26 @@ describe("cancellation in the test kit", () => {
     await replayHistory(parent, history);
   });
 
+  it("force terminates a run that shields itself, under paranoid replay", async () => {
+    const stubborn = workflow.stamped(stamp("stubborn"))("cancel.stubborn", { version: 1 }, async () => {
+      for (;;) await nonCancellable(() => sleep.at("sleep:#0")(hours(1)));
+    });
+    const env = await createTestEnvironment({ workflows: [stubborn], paranoid: true });
+    const run = await env.client.start(stubborn, undefined);
+    await env.settle();
+    await env.client.cancel(run.runId, "please");
+    await env.advanceTime(hours(1)); // the shielded loop goes on
+    expect((await env.client.describe(run.runId)).status).toBe("running");
+    await env.client.cancel(run.runId, { reason: "enough", force: true });
+    await expect(run.result()).rejects.toMatchObject({
+      code: ErrorCode.Cancelled,
+      data: { reason: "enough" },
+    });
+    const history = await env.client.history(run.runId);
+    expect(history.at(-1)).toMatchObject({ kind: "run_cancelled", reason: "enough" });
+    await replayHistory(stubborn, history);
+  });
+
   it("a run that swallows the cancellation and returns ends cancelled", async () => {
     const swallow = workflow.stamped(stamp("swallow"))("cancel.swallow", { version: 1 }, async () => {
       try {
