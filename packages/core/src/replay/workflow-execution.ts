@@ -1,10 +1,6 @@
 import { decode, encode } from "../codec/index.ts";
 import { ExecutionStateError } from "../errors/replay-errors.ts";
-import {
-  CancelledError,
-  ScopeNeedsAsyncContextError,
-  SignalWaitReplacedError,
-} from "../errors/workflow-errors.ts";
+import { CancelledError, SignalWaitReplacedError } from "../errors/workflow-errors.ts";
 import { isCommandEvent } from "../model/index.ts";
 import type {
   Cursor,
@@ -15,29 +11,19 @@ import type {
   TerminalCommand,
   WorkflowStamp,
 } from "../model/index.ts";
-import { callerScope, currentHost, registerScopeStorage } from "../workflow/effect-host.ts";
+import { currentHost, registerScopeStorage } from "../workflow/effect-host.ts";
 import type {
   ChildRef,
   ChildRequest,
   EffectHost,
   EffectScopeStorage,
   PreparedCompensation,
-  ScopeRequest,
-  ScopeRun,
   TimerSpec,
 } from "../workflow/effect-host.ts";
 import type { CompensateAllOptions } from "../workflow/compensate.ts";
 import type { LogLevel } from "../workflow/log.ts";
 import type { AnyWorkflowDefinition } from "../workflow/workflow.ts";
 import { ActivityScheduler } from "./activity-scheduler.ts";
-import {
-  cancelScope,
-  cancellationOf,
-  openScope,
-  rootScope,
-  scopeTimeoutReason,
-} from "./cancellation-scopes.ts";
-import type { CancellationScope } from "./cancellation-scopes.ts";
 import { ChildEffects } from "./child-effects.ts";
 import { forever, noop, rejected } from "./deferred.ts";
 import { EffectRecorder } from "./effect-recorder.ts";
@@ -55,6 +41,7 @@ import { logEntry } from "./log-entry.ts";
 import { RecordedValues } from "./recorded-values.ts";
 import type { QueuedSideEffect } from "./recorded-values.ts";
 import { RunLifecycle, exitCompensationCursor } from "./run-lifecycle.ts";
+import { ScopeRunner } from "./scope-runner.ts";
 import { runTurn, settle } from "./turn-scheduler.ts";
 
 /**
@@ -82,8 +69,7 @@ export class WorkflowExecution implements EffectHost, Execution {
   private readonly recorded: HistoryMatcher;
   private readonly recorder: EffectRecorder;
   private readonly waits = new EffectWaits();
-  /** The run's root cancellation scope (a cancel request cancels it). */
-  private readonly root: CancellationScope = rootScope();
+  private readonly scopeRunner: ScopeRunner;
   private readonly lifecycle: RunLifecycle;
   private readonly activities: ActivityScheduler;
   private readonly values: RecordedValues;
@@ -106,6 +92,7 @@ export class WorkflowExecution implements EffectHost, Execution {
   readonly sideEffect: EffectHost["sideEffect"];
   readonly patched: EffectHost["patched"];
   readonly deprecatePatch: EffectHost["deprecatePatch"];
+  readonly scope: EffectHost["scope"];
 
   constructor(
     definition: AnyWorkflowDefinition,
@@ -124,12 +111,21 @@ export class WorkflowExecution implements EffectHost, Execution {
       this.broken ??= error;
     });
     this.recorder = new EffectRecorder(this.recorded, this.workflowName);
-    this.waits.scopeOf = () => this.currentScope();
+    const scopeRunner = new ScopeRunner({
+      host: this,
+      storage: this.scopes,
+      recorder: this.recorder,
+      waits: this.waits,
+      ended: () => this.ended(),
+    });
+    this.scopeRunner = scopeRunner;
+    this.scope = scopeRunner.run.bind(scopeRunner);
+    this.waits.scopeOf = () => scopeRunner.current();
     this.lifecycle = new RunLifecycle({
       definition,
       waits: this.waits,
       recorder: this.recorder,
-      root: this.root,
+      root: scopeRunner.root,
     });
     this.activities = new ActivityScheduler(this.recorder, this.waits);
     const values = new RecordedValues(this.recorder, {
@@ -362,49 +358,6 @@ export class WorkflowExecution implements EffectHost, Execution {
 
   // --- cancellation scopes --------------------------------------------------------------
 
-  /** The cancellation scope the calling code runs in (the root outside every scope). */
-  private currentScope(): CancellationScope {
-    return (callerScope()?.cancellation as CancellationScope | undefined) ?? this.root;
-  }
-
-  /** Cancels `scope` (and the scopes below it that are not shielded), rejecting what they wait on. */
-  private cancelIn(scope: CancellationScope, reason: string | undefined): void {
-    if (this.ended() || !cancelScope(scope, new CancelledError(reason))) return;
-    this.recorder.withdraw(this.waits.rejectInScope(scope, () => new CancelledError(reason)));
-  }
-
-  scope<T>(cursor: Cursor | undefined, request: ScopeRequest, fn: () => Promise<T>): ScopeRun<T> {
-    const kind = request.shielded ? "nonCancellable" : "cancellable";
-    if (this.scopes === undefined) throw new ScopeNeedsAsyncContextError(kind, this.workflowName);
-    if (this.ended()) return { result: forever, cancel: noop };
-    // The occurrence is counted for every call, with a timeout or without, so that the
-    // identities of later calls at this site do not depend on the options.
-    const identity = cursor === undefined ? undefined : this.recorder.nextIdentity(cursor);
-    const scope = openScope(this.currentScope(), request.shielded);
-    const { timeoutMs } = request;
-    let timer: typeof identity;
-    if (identity !== undefined && timeoutMs !== undefined && cancellationOf(scope) === undefined) {
-      this.recorder.issue({ kind: "timer_started", identity, delayMs: timeoutMs });
-      timer = identity;
-      // The timer belongs to the scope: cancelling the scope from outside withdraws it too.
-      this.waits
-        .add(identity, { kind: "timer" }, scope)
-        .then(() => this.cancelIn(scope, scopeTimeoutReason(timeoutMs)), noop);
-    }
-    let result: Promise<T>;
-    try {
-      result = Promise.resolve(this.scopes.run({ host: this, inSideEffect: false, cancellation: scope }, fn));
-    } catch (error) {
-      result = rejected(error);
-    }
-    const settled = result.finally(() => {
-      if (timer !== undefined && this.waits.remove(timer) && !this.ended())
-        this.recorder.withdrawTimers([timer]);
-    });
-    settled.catch(noop);
-    return { result: settled, cancel: (reason) => this.cancelIn(scope, reason) };
-  }
-
   completeDespiteCancel(): void {
     if (this.ended()) return;
     this.lifecycle.completeDespiteCancel();
@@ -420,7 +373,7 @@ export class WorkflowExecution implements EffectHost, Execution {
   private blocked(cancellable = true): Promise<never> | undefined {
     if (this.ended()) return forever;
     if (cancellable) {
-      const cancelled = cancellationOf(this.currentScope());
+      const cancelled = this.scopeRunner.cancellation();
       if (cancelled !== undefined) return rejected(new CancelledError(cancelled.reason));
     }
     return this.lifecycle.armedRejection();
