@@ -29,6 +29,31 @@ const base = identitiesOf(ORDER);
 const bodyStart = ORDER.split("\n").findIndex((l) => l.includes('workflow("order"')) + 1;
 const bodyEnd = ORDER.split("\n").lastIndexOf("});");
 
+describe("cancellation scopes", () => {
+  it("cancellable() is an effect (its timeout is a journal timer); nonCancellable, complete and isCancellation are not", () => {
+    const { byCall } =
+      identitiesOf(`import { activity, cancellable, complete, isCancellation, nonCancellable, workflow } from "@continuum/core";
+import { charge, notify } from "./payments.ts";
+export const order = workflow("order", { version: 1 }, async () => {
+  try {
+    return await cancellable(() => activity(charge, 1), { timeout: 1000 });
+  } catch (error) {
+    if (isCancellation(error)) await nonCancellable(() => activity(notify, "cancelled"));
+    const again = cancellable(() => activity(charge, 2));
+    again.cancel();
+    return complete("cleaned up");
+  }
+});`);
+    expect([...byCall.values()]).toEqual([
+      "cancellable:#0",
+      "activity:charge#0",
+      "activity:notify#0",
+      "cancellable:#1",
+      "activity:charge#1",
+    ]);
+  });
+});
+
 describe("identity stability (edits that do not touch effects)", () => {
   it("base fixture has the SPEC cursors", () => {
     expect([...base.byCall.values()]).toEqual([

@@ -22,6 +22,7 @@ export const EFFECT_KINDS = [
   "continueAsNew",
   "compensate",
   "compensateAll",
+  "cancellable",
 ] as const;
 export type EffectKindName = (typeof EFFECT_KINDS)[number];
 

@@ -60,6 +60,15 @@ declare module "@continuum/core/workflow" {
   export const continueAsNew: Stampable<(input: unknown) => Promise<never>>;
   export const compensate: Stampable<(receipt?: unknown) => Promise<void>>;
   export const compensateAll: Stampable<() => Promise<void>>;
+  export const cancellable: Stampable<
+    <T>(
+      fn: () => Promise<T>,
+      options?: { timeout?: number },
+    ) => Promise<T> & { cancel(reason?: string): void }
+  >;
+  export function nonCancellable<T>(fn: () => Promise<T>): Promise<T>;
+  export function complete<T>(value: T): T;
+  export function isCancellation(error: unknown): error is Error & { reason?: string };
   export const workflow: {
     <I, O>(
       name: string,

@@ -125,6 +125,18 @@ export interface SendSignalOptions {
   readonly transaction?: object;
 }
 
+/** Options of `Client.cancel`. */
+export interface CancelOptions {
+  /** Why, recorded in the run's `run_cancelled` event and in `WorkflowCancelledError`. */
+  readonly reason?: string;
+  /**
+   * Terminate: end the run as cancelled at its next step, running none of its code (no cleanup,
+   * no `onCancel` compensations). Its children follow their parent-close policy, its queued
+   * activity tasks are withdrawn and running attempts see `ctx.signal` abort.
+   */
+  readonly force?: boolean;
+}
+
 /**
  * Starts, signals, awaits, cancels and inspects runs. Usable from any process that can reach
  * the journal; it needs no engine in the same process. Every argument is checked here, at the
@@ -156,8 +168,13 @@ export interface Client {
   result<Output = unknown>(runId: string, options?: { timeoutMs?: number }): Promise<Output>;
   /** Same as {@link Client.result}. */
   await<Output = unknown>(runId: string, options?: { timeoutMs?: number }): Promise<Output>;
-  /** Asks the run (the latest of its chain, when it continued as new) to cancel; the workflow sees it at its next step. */
-  cancel(runId: string, reason?: string): Promise<void>;
+  /**
+   * Asks the run (the latest of its chain, when it continued as new) to cancel; the workflow
+   * sees it at its next step. `{ force: true }` terminates instead: the run's next step ends it
+   * as cancelled without running any more of its code (for a run that ignores cancellation).
+   * The second argument is the reason, or options with one.
+   */
+  cancel(runId: string, reasonOrOptions?: string | CancelOptions): Promise<void>;
   /** The run with decoded input and result; throws `RunNotFoundError`. */
   describe<Input = unknown, Output = unknown>(runId: string): Promise<RunDescription<Input, Output>>;
   /**
@@ -297,10 +314,18 @@ export function createClient(options: ClientOptions): Client {
     },
     result,
     await: result,
-    async cancel(runId, reason) {
+    async cancel(runId, reasonOrOptions) {
       checkRunId(runId);
+      const { reason, force } =
+        typeof reasonOrOptions === "object" && reasonOrOptions !== null
+          ? reasonOrOptions
+          : { reason: reasonOrOptions, force: false };
       if (reason !== undefined) checkFreeText(reason, "cancellation reason");
-      await alongChain(journal, runId, (current) => journal.requestCancel(current, reason));
+      if (force !== undefined && typeof force !== "boolean")
+        throw new InvalidEngineOptionError("force", String(force), "true or false");
+      await alongChain(journal, runId, (current) =>
+        journal.requestCancel(current, reason, force === true ? { force } : undefined),
+      );
     },
     async describe<Input, Output>(runId: string) {
       checkRunId(runId);

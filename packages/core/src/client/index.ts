@@ -8,6 +8,13 @@
  * ```
  */
 export { createClient, defaultNamespace } from "./create-client.ts";
-export type { Client, ClientOptions, RunHandle, SendSignalOptions, StartOptions } from "./create-client.ts";
+export type {
+  CancelOptions,
+  Client,
+  ClientOptions,
+  RunHandle,
+  SendSignalOptions,
+  StartOptions,
+} from "./create-client.ts";
 export { defaultMaxPayloadBytes } from "./payload-limit.ts";
 export type { RunDescription } from "./run-description.ts";

@@ -12,6 +12,7 @@ export const ErrorCode = {
   ActivityNotRegistered: "CTM_ACTIVITY_NOT_REGISTERED",
   EffectOutsideWorkflow: "CTM_EFFECT_OUTSIDE_WORKFLOW",
   EffectNotStamped: "CTM_EFFECT_NOT_STAMPED",
+  ScopeNeedsAsyncContext: "CTM_SCOPE_NEEDS_ASYNC_CONTEXT",
   InvalidArgument: "CTM_INVALID_ARGUMENT",
   TransactionNotSupported: "CTM_TRANSACTION_NOT_SUPPORTED",
   // transformer (thrown by the vite plugin and the node loader as DeterminismError; the

@@ -128,6 +128,24 @@ export class EffectNotStampedError extends ContinuumError<{ effect: string; work
   }
 }
 
+/**
+ * `cancellable()` or `nonCancellable()` was called in an execution created without async-context
+ * storage: the code inside the scope could not be told apart from the code outside it after its
+ * first `await`, so the scope is refused rather than silently ignored.
+ */
+export class ScopeNeedsAsyncContextError extends ContinuumError<{ scope: string; workflowName: string }> {
+  constructor(scope: string, workflowName: string) {
+    super(
+      ErrorCode.ScopeNeedsAsyncContext,
+      `${scope}() needs async-context tracking, and workflow ${JSON.stringify(workflowName)} runs in an execution without it`,
+      {
+        data: { scope, workflowName },
+        hint: "run workflows with the engine or the test environment (they pass an AsyncLocalStorage); a hand-made execution needs createExecution(def, run, { effectScopes: new AsyncLocalStorage() })",
+      },
+    );
+  }
+}
+
 /** An effect was called with an argument it cannot accept (a negative delay, a bad option). */
 export class InvalidEffectArgumentError extends ContinuumError<{
   effect: string;
@@ -214,7 +232,7 @@ export class CancelledError extends ContinuumError<{ reason?: string }> {
   constructor(reason?: string) {
     super(ErrorCode.Cancelled, `the run was cancelled${reason === undefined ? "" : `: ${reason}`}`, {
       data: reason === undefined ? {} : { reason },
-      hint: "let CancelledError propagate to end the run as cancelled; catch it only to clean up (effects issued after it still run)",
+      hint: "let CancelledError propagate to end the run as cancelled; to clean up, catch it and run the cleanup inside nonCancellable(() => ...) (other effects started after a cancellation are rejected too)",
     });
     this.reason = reason;
   }

@@ -184,7 +184,7 @@ export interface Journal {
   readInboxItem(runId: string, inboxId: number): Promise<InboxItem | undefined>;
 
   /** Puts `cancel_requested` in the run's inbox. Throws `RunNotFoundError` / `RunFinishedError`. */
-  requestCancel(runId: string, reason?: string): Promise<void>;
+  requestCancel(runId: string, reason?: string, options?: CancelRequestOptions): Promise<void>;
 
   /**
    * Optional: the same journal, joined to a transaction the caller opened on the same database
@@ -198,4 +198,22 @@ export interface Journal {
   nextDueAt(): Promise<number | undefined>;
 
   close(): Promise<void>;
+}
+
+/** Options of `Journal.requestCancel`. */
+export interface CancelRequestOptions {
+  /** Terminate: the run's next step ends it as cancelled without running any more of its code. */
+  readonly force?: boolean;
+}
+
+/** The `cancel_requested` event a cancel request puts in a run's inbox. */
+export function cancelRequestedEvent(
+  reason: string | undefined,
+  options: CancelRequestOptions = {},
+): { kind: "cancel_requested"; reason?: string; force?: true } {
+  return {
+    kind: "cancel_requested",
+    ...(reason === undefined ? {} : { reason }),
+    ...(options.force === true ? { force: true as const } : {}),
+  };
 }

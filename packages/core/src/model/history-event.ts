@@ -130,7 +130,12 @@ export type ResolutionEvent =
       readonly payload: Encoded;
       readonly deliveryId?: string;
     }
-  | { readonly kind: "cancel_requested"; readonly reason?: string }
+  | {
+      readonly kind: "cancel_requested";
+      readonly reason?: string;
+      /** `cancel(run, { force: true })`: the run ends at once, no more of its code runs. */
+      readonly force?: true;
+    }
   | {
       /** The child started by the `child_started` event with this identity completed (its chain's last run). */
       readonly kind: "child_completed";

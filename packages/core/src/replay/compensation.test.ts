@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/error-code.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
@@ -9,6 +10,7 @@ import {
   compensate,
   compensateAll,
   defineActivity,
+  nonCancellable,
   workflow,
 } from "../workflow/index.ts";
 import { EngineSimulator, resolve, testStamp } from "./test-support/engine-simulator.ts";
@@ -163,12 +165,15 @@ describe("cancellation of calls in flight (review finding 1)", () => {
         return "booked";
       } catch (error) {
         if (!(error instanceof CancelledError)) throw error;
-        await activity.at("activity:book#1")(book, "note"); // the flight's attempt finishes meanwhile
+        // The flight's attempt finishes meanwhile (the note is cleanup: a cancellation does not reach it).
+        await nonCancellable(() => activity.at("activity:book#1")(book, "note"));
         await compensateAll.at("compensateAll:#0")();
         throw error;
       }
     });
-    const caught = await EngineSimulator.start(catching, undefined);
+    const caught = await EngineSimulator.start(catching, undefined, {
+      effectScopes: new AsyncLocalStorage(),
+    });
     expect((await caught.step([resolve.cancel()])).cancelTasks).toEqual(["activity:book#0@0"]);
     await caught.step([
       resolve.completed("activity:book#0@0", { booking: "flight" }),

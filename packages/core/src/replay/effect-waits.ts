@@ -4,6 +4,8 @@ import { assertNever } from "../model/index.ts";
 import type { CarriedSignal, EffectIdentity, Encoded, ResolutionEvent } from "../model/index.ts";
 import type { PreparedCompensation } from "../workflow/effect-host.ts";
 import { SignalTimeout } from "../workflow/signal.ts";
+import { reaches } from "./cancellation-scopes.ts";
+import type { CancellationScope } from "./cancellation-scopes.ts";
 import { deferred } from "./deferred.ts";
 import { SignalMailbox } from "./signal-mailbox.ts";
 
@@ -33,6 +35,8 @@ export interface StartedChild {
 }
 
 type Waiter = WaitKind & {
+  /** The cancellation scope the effect was started in (undefined: no scope tracking). */
+  readonly scope: CancellationScope | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 };
@@ -43,6 +47,8 @@ type Waiter = WaitKind & {
  * lookup, so delivering an event costs the same however long the history is.
  */
 export class EffectWaits {
+  /** The cancellation scope the calling code runs in; set by the execution. */
+  scopeOf: () => CancellationScope | undefined = () => undefined;
   // Map order is issue order: a cancellation rejects in the same order on every replay.
   private readonly waiters = new Map<EffectIdentity, Waiter>();
   private readonly mailbox = new SignalMailbox();
@@ -70,9 +76,9 @@ export class EffectWaits {
   }
 
   /** Registers a wait and returns the promise the effect hands to the code. */
-  add(identity: EffectIdentity, wait: WaitKind): Promise<unknown> {
+  add(identity: EffectIdentity, wait: WaitKind, scope = this.scopeOf()): Promise<unknown> {
     const { promise, resolve, reject } = deferred();
-    this.waiters.set(identity, { ...wait, resolve, reject });
+    this.waiters.set(identity, { ...wait, scope, resolve, reject });
     if (wait.kind === "signal") this.mailbox.wait(wait.name, identity);
     return promise;
   }
@@ -235,6 +241,40 @@ export class EffectWaits {
   rejectAll(error: () => Error): { timers: EffectIdentity[]; tasks: EffectIdentity[] } {
     const waits = [...this.waiters];
     this.abandon();
+    return this.rejectEach(waits, error);
+  }
+
+  /**
+   * Rejects the waits that cancelling `scope` reaches, in issue order, and returns what they
+   * leave to withdraw, as {@link rejectAll} does. Compensations are not rejected: an undo is
+   * cleanup, and cleanup is never cancelled.
+   */
+  rejectInScope(
+    scope: CancellationScope,
+    error: () => Error,
+  ): { timers: EffectIdentity[]; tasks: EffectIdentity[] } {
+    const waits = [...this.waiters].filter(
+      ([, waiter]) =>
+        waiter.scope !== undefined &&
+        reaches(scope, waiter.scope) &&
+        !(waiter.kind === "activity" && waiter.undo === true),
+    );
+    for (const [identity, waiter] of waits) {
+      this.waiters.delete(identity);
+      if (waiter.kind === "signal") this.mailbox.forget(waiter.name, identity);
+    }
+    return this.rejectEach(waits, error);
+  }
+
+  /** Forgets one wait without settling it; true when it was still pending. */
+  remove(identity: EffectIdentity): boolean {
+    return this.waiters.delete(identity);
+  }
+
+  private rejectEach(
+    waits: ReadonlyArray<readonly [EffectIdentity, Waiter]>,
+    error: () => Error,
+  ): { timers: EffectIdentity[]; tasks: EffectIdentity[] } {
     const timers: EffectIdentity[] = [];
     const tasks: EffectIdentity[] = [];
     for (const [identity, waiter] of waits) {
@@ -246,6 +286,22 @@ export class EffectWaits {
         if (waiter.compensation !== undefined) this.orphans.set(identity, waiter.compensation);
       }
       waiter.reject(error());
+    }
+    return { timers, tasks };
+  }
+
+  /**
+   * Forgets every wait without settling it, as the run is terminated: no more of its code may
+   * run. Returns the timers and activity calls (compensations too) nobody waits for any more.
+   */
+  release(): { timers: EffectIdentity[]; tasks: EffectIdentity[] } {
+    const waits = [...this.waiters];
+    this.abandon();
+    const timers: EffectIdentity[] = [];
+    const tasks: EffectIdentity[] = [];
+    for (const [identity, waiter] of waits) {
+      if (waiter.kind === "timer" || (waiter.kind === "signal" && waiter.timed)) timers.push(identity);
+      if (waiter.kind === "activity") tasks.push(identity);
     }
     return { timers, tasks };
   }

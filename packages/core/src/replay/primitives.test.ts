@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/error-code.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
@@ -6,9 +7,11 @@ import {
   ActivityFailure,
   CancelledError,
   activity,
+  complete,
   defineActivity,
   isTimeout,
   log,
+  nonCancellable,
   now,
   random,
   sideEffect,
@@ -320,13 +323,13 @@ describe("cancellation", () => {
       return "finished";
     } catch (e) {
       if (!(e instanceof CancelledError)) throw e;
-      await activity.at("activity:ping#1")(ping, 99);
-      return `cleaned up after ${e.reason ?? "?"}`;
+      await nonCancellable(() => activity.at("activity:ping#1")(ping, 99));
+      return complete(`cleaned up after ${e.reason ?? "?"}`);
     }
   });
 
   it("rejects pending effects with CancelledError; a workflow that catches it can clean up and complete", async () => {
-    const sim = await EngineSimulator.start(careful, undefined);
+    const sim = await EngineSimulator.start(careful, undefined, { effectScopes: new AsyncLocalStorage() });
     const cancelled = await sim.step([resolve.cancel("operator")]);
     expect(cancelled.cancelTimers).toEqual(["sleep:#0@0"]);
     expect(cancelled.events.map((e) => e.kind)).toEqual(["cancel_requested", "activity_scheduled"]);

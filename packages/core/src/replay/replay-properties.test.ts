@@ -1,10 +1,13 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Command, HistoryEvent, HistoryEventBody, ResolutionEvent } from "../model/index.ts";
 import {
   activity,
+  cancellable,
   defineActivity,
   isTimeout,
+  nonCancellable,
   now,
   random,
   sideEffect,
@@ -23,8 +26,16 @@ type Leaf =
   | { readonly t: "sleep"; readonly ms: number }
   | { readonly t: "signal"; readonly name: "s0" | "s1"; readonly timeout: number | null }
   | { readonly t: "value"; readonly which: "now" | "uuid4" | "random" | "side" };
-type Composite = { readonly t: "all" | "race" | "settled" | "seq"; readonly kids: readonly Node[] };
+type Composite = {
+  readonly t: "all" | "race" | "settled" | "seq" | "shield" | "scope" | "raceCancel";
+  readonly kids: readonly Node[];
+  /** For "scope": the cancellable scope's timeout. */
+  readonly timeout: number | null;
+};
 type Node = Leaf | Composite;
+
+/** Async context for cancellation scopes, shared by every execution of these properties. */
+const effectScopes = new AsyncLocalStorage<never>();
 
 const leaf: fc.Arbitrary<Node> = fc.oneof(
   fc.record({
@@ -45,8 +56,17 @@ const leaf: fc.Arbitrary<Node> = fc.oneof(
 
 const composite = (kid: fc.Arbitrary<Node>): fc.Arbitrary<Node> =>
   fc.record({
-    t: fc.constantFrom("all" as const, "race" as const, "settled" as const, "seq" as const),
+    t: fc.constantFrom(
+      "all" as const,
+      "race" as const,
+      "settled" as const,
+      "seq" as const,
+      "shield" as const,
+      "scope" as const,
+      "raceCancel" as const,
+    ),
     kids: fc.array(kid, { minLength: 1, maxLength: 4 }),
+    timeout: fc.option(fc.nat(3_000)) as fc.Arbitrary<number | null>,
   });
 
 const program: fc.Arbitrary<Node> = composite(
@@ -95,6 +115,22 @@ async function run(node: Node): Promise<unknown> {
       for (const kid of node.kids) out.push(await run(kid));
       return out;
     }
+    case "shield":
+      return nonCancellable(() => run({ ...node, t: "seq" }));
+    case "scope":
+      return cancellable.at("cancellable:#0")(
+        () => run({ ...node, t: "all" }),
+        node.timeout === null ? undefined : { timeout: node.timeout },
+      );
+    case "raceCancel": {
+      // Each branch in a scope of its own; the losers are cancelled once one settles.
+      const branches = node.kids.map((kid) => cancellable.at("cancellable:#1")(() => run(kid)));
+      try {
+        return await Promise.race(branches);
+      } finally {
+        for (const branch of branches) branch.cancel("lost the race");
+      }
+    }
   }
 }
 
@@ -128,7 +164,11 @@ class Choices {
 
 /** Runs `root` live, resolving open work in an order and batching chosen by `choices`. */
 async function runLive(root: Node, choices: Choices, runId?: string): Promise<EngineSimulator> {
-  const sim = await EngineSimulator.start(interpreter, root, runId === undefined ? {} : { runId });
+  const sim = await EngineSimulator.start(
+    interpreter,
+    root,
+    runId === undefined ? { effectScopes } : { runId, effectScopes },
+  );
   let signals = 0;
   let cancelled = false;
   for (let stepNo = 0; stepNo < 400 && sim.outcome === undefined; stepNo += 1) {
@@ -219,11 +259,11 @@ describe("replay properties (random workflows, completion orders and step batchi
         }
         const cut = boundaries[(picks[0] as number) % boundaries.length] as number;
         const prefix = sim.history.slice(0, cut);
-        const resumed = await createExecution(interpreter, {
-          runId: sim.runId,
-          workflowId: "w",
-          history: prefix,
-        });
+        const resumed = await createExecution(
+          interpreter,
+          { runId: sim.runId, workflowId: "w", history: prefix },
+          { effectScopes },
+        );
         const restDeliveries = sim.history
           .slice(prefix.length)
           .filter((e) => isDelivery(e)) as unknown as ResolutionEvent[];
@@ -250,7 +290,7 @@ describe("replay properties (random workflows, completion orders and step batchi
         async (root, picks, batching) => {
           const sim = await runLive(root, new Choices(picks));
           const deliveries = sim.deliveries();
-          const again = await EngineSimulator.start(interpreter, root, { runId: sim.runId });
+          const again = await EngineSimulator.start(interpreter, root, { runId: sim.runId, effectScopes });
           for (const batch of partition(deliveries, new Choices(batching))) {
             if (again.outcome !== undefined) break;
             await again.step(batch);

@@ -5,6 +5,8 @@ import { CancelledError, WorkflowTimeoutError } from "../errors/workflow-errors.
 import { effectIdentity } from "../model/index.ts";
 import type { Cursor, EffectIdentity, TerminalCommand } from "../model/index.ts";
 import type { AnyWorkflowDefinition } from "../workflow/workflow.ts";
+import { cancelScope } from "./cancellation-scopes.ts";
+import type { CancellationScope } from "./cancellation-scopes.ts";
 import { rejected } from "./deferred.ts";
 import type { EffectRecorder } from "./effect-recorder.ts";
 import type { EffectWaits } from "./effect-waits.ts";
@@ -19,7 +21,9 @@ export const exitCompensationCursor: Cursor = "compensateAll:$onExit#0";
 /** What a {@link RunLifecycle} needs from the execution it belongs to. */
 export interface RunLifecycleDeps {
   readonly definition: Pick<AnyWorkflowDefinition, "name" | "timeoutMs" | "onCancel" | "onTimeout">;
-  readonly waits: Pick<EffectWaits, "size" | "rejectAll" | "abandon">;
+  readonly waits: Pick<EffectWaits, "size" | "rejectAll" | "rejectInScope" | "abandon">;
+  /** The run's root cancellation scope: a cancel request cancels it. */
+  readonly root: CancellationScope;
   /** Journals the deadline, and withdraws what the waits a cancellation or timeout rejects no longer need. */
   readonly recorder: Pick<EffectRecorder, "recorded" | "append" | "withdraw">;
 }
@@ -32,8 +36,8 @@ export interface RunLifecycleDeps {
 export class RunLifecycle {
   private readonly deps: RunLifecycleDeps;
   private cancelReason: { readonly reason: string | undefined } | undefined;
-  /** A cancellation found nothing pending: the next effect the code waits on is rejected. */
-  private cancelArmed = false;
+  /** The code called `complete(value)`: returning after a cancellation completes the run. */
+  private completesDespiteCancel = false;
   /** The run's workflow-level timeout, when it started with one: its timer's identity and length. */
   private deadline: { readonly identity: EffectIdentity; readonly timeoutMs: number } | undefined;
   private timedOut = false;
@@ -72,15 +76,29 @@ export class RunLifecycle {
     return identity === this.deadline?.identity;
   }
 
+  /**
+   * A cancel request: the root scope is cancelled, so every wait outside a `nonCancellable`
+   * scope is rejected now and every effect the code starts there from now on is rejected at
+   * once. A second request changes nothing (the first one's reason stays).
+   */
   cancel(reason: string | undefined): void {
     // Compensating on the way out already: a second request must not abort the compensations.
-    if (this.exitCompensating) return;
+    if (this.exitCompensating || this.cancelReason !== undefined) return;
     this.cancelReason = { reason };
-    if (this.deps.waits.size === 0) {
-      this.cancelArmed = true;
-      return;
-    }
-    this.deps.recorder.withdraw(this.deps.waits.rejectAll(() => new CancelledError(reason)));
+    if (!cancelScope(this.deps.root, new CancelledError(reason))) return;
+    this.deps.recorder.withdraw(
+      this.deps.waits.rejectInScope(this.deps.root, () => new CancelledError(reason)),
+    );
+  }
+
+  /** Whether a cancel request reached the run. */
+  get cancelRequested(): boolean {
+    return this.cancelReason !== undefined;
+  }
+
+  /** `complete(value)` was called: the run completes with what its code returns, cancelled or not. */
+  completeDespiteCancel(): void {
+    this.completesDespiteCancel = true;
   }
 
   /** The deadline's timer fired: like a cancellation, with WorkflowTimeoutError. */
@@ -99,12 +117,8 @@ export class RunLifecycle {
     );
   }
 
-  /** A cancellation or timeout that found nothing pending, as the rejection of the effect called now (once). */
+  /** A timeout that found nothing pending, as the rejection of the effect called now (once). */
   armedRejection(): Promise<never> | undefined {
-    if (this.cancelArmed) {
-      this.cancelArmed = false;
-      return rejected(new CancelledError(this.cancelReason?.reason));
-    }
     if (this.timeoutArmed && this.deadline !== undefined) {
       this.timeoutArmed = false;
       return rejected(new WorkflowTimeoutError(this.deps.definition.name, this.deadline.timeoutMs));
@@ -112,11 +126,11 @@ export class RunLifecycle {
     return undefined;
   }
 
-  /** Whether the workflow asked to compensate when it ends with this error (and has not yet). */
-  compensatesOnExit(error: unknown): boolean {
+  /** Whether the workflow asked to compensate when it ends this way (and has not yet). */
+  compensatesOnExit(error: unknown, threw: boolean): boolean {
     if (this.exitCompensating) return false;
-    if (this.cancelReason !== undefined && isContinuumError(error, ErrorCode.Cancelled))
-      return this.deps.definition.onCancel === "compensate";
+    if (this.endsCancelled(error, threw)) return this.deps.definition.onCancel === "compensate";
+    if (!threw) return false;
     if (this.timedOut && isContinuumError(error, ErrorCode.WorkflowTimeout))
       return this.deps.definition.onTimeout === "compensate";
     return false;
@@ -128,13 +142,16 @@ export class RunLifecycle {
    */
   beginExitCompensation(): void {
     this.exitCompensating = true;
-    this.cancelArmed = false;
     this.timeoutArmed = false;
     this.deps.waits.abandon();
   }
 
   /** The terminal command for code that returned `value` or (`threw`) threw `error`. */
   outcomeOf(value: unknown, error: unknown, threw: boolean): TerminalCommand {
+    if (this.cancelReason !== undefined && this.endsCancelled(error, threw)) {
+      const { reason } = this.cancelReason;
+      return reason === undefined ? { kind: "cancel_run" } : { kind: "cancel_run", reason };
+    }
     if (!threw) {
       try {
         return { kind: "complete_run", result: encodeWithinLimit(value, "result") };
@@ -142,10 +159,16 @@ export class RunLifecycle {
         return { kind: "fail_run", error: serializeError(encodeError) };
       }
     }
-    if (this.cancelReason !== undefined && isContinuumError(error, ErrorCode.Cancelled)) {
-      const { reason } = this.cancelReason;
-      return reason === undefined ? { kind: "cancel_run" } : { kind: "cancel_run", reason };
-    }
     return { kind: "fail_run", error: serializeError(error) };
+  }
+
+  /**
+   * A cancelled run ends cancelled when its code lets CancelledError out, or returns without
+   * having called `complete(value)`: code that swallowed the cancellation does not turn it
+   * into a success by accident. Any other error still fails the run.
+   */
+  private endsCancelled(error: unknown, threw: boolean): boolean {
+    if (this.cancelReason === undefined) return false;
+    return threw ? isContinuumError(error, ErrorCode.Cancelled) : !this.completesDespiteCancel;
   }
 }

@@ -1,6 +1,6 @@
 import { decode } from "../codec/index.ts";
 import { ExecutionStateError } from "../errors/replay-errors.ts";
-import { SignalWaitReplacedError } from "../errors/workflow-errors.ts";
+import { CancelledError, SignalWaitReplacedError } from "../errors/workflow-errors.ts";
 import { isCommandEvent } from "../model/index.ts";
 import type {
   Cursor,
@@ -42,6 +42,7 @@ import { logEntry } from "./log-entry.ts";
 import { RecordedValues } from "./recorded-values.ts";
 import type { QueuedSideEffect } from "./recorded-values.ts";
 import { RunLifecycle, exitCompensationCursor } from "./run-lifecycle.ts";
+import { ScopeRunner } from "./scope-runner.ts";
 import { runTurn, settle } from "./turn-scheduler.ts";
 import { encodeWithinLimit } from "../validation/payload-size.ts";
 
@@ -70,6 +71,7 @@ export class WorkflowExecution implements EffectHost, Execution {
   private readonly recorded: HistoryMatcher;
   private readonly recorder: EffectRecorder;
   private readonly waits = new EffectWaits();
+  private readonly scopeRunner: ScopeRunner;
   private readonly lifecycle: RunLifecycle;
   private readonly activities: ActivityScheduler;
   private readonly compensations: CompensationLedger;
@@ -93,6 +95,7 @@ export class WorkflowExecution implements EffectHost, Execution {
   readonly sideEffect: EffectHost["sideEffect"];
   readonly patched: EffectHost["patched"];
   readonly deprecatePatch: EffectHost["deprecatePatch"];
+  readonly scope: EffectHost["scope"];
 
   constructor(
     definition: AnyWorkflowDefinition,
@@ -111,13 +114,29 @@ export class WorkflowExecution implements EffectHost, Execution {
       this.broken ??= error;
     });
     this.recorder = new EffectRecorder(this.recorded, this.workflowName);
-    this.lifecycle = new RunLifecycle({ definition, waits: this.waits, recorder: this.recorder });
+    const scopeRunner = new ScopeRunner({
+      host: this,
+      storage: this.scopes,
+      recorder: this.recorder,
+      waits: this.waits,
+      ended: () => this.ended(),
+    });
+    this.scopeRunner = scopeRunner;
+    this.scope = scopeRunner.run.bind(scopeRunner);
+    this.waits.scopeOf = () => scopeRunner.current();
+    this.lifecycle = new RunLifecycle({
+      definition,
+      waits: this.waits,
+      recorder: this.recorder,
+      root: scopeRunner.root,
+    });
     this.activities = new ActivityScheduler(this.recorder, this.waits);
     this.compensations = new CompensationLedger({
       drain: () => this.waits.drainCompensations(),
       schedule: (cursor, c) =>
         this.activities.schedule(cursor, c.activityName, c.args, c.options, undefined, true),
-      blocked: () => this.blocked(),
+      // Undoing is cleanup: a cancelled run still compensates.
+      blocked: () => this.blocked(false),
     });
     const values = new RecordedValues(this.recorder, {
       ended: () => this.ended(),
@@ -294,7 +313,7 @@ export class WorkflowExecution implements EffectHost, Execution {
       );
       return;
     }
-    if (threw && this.lifecycle.compensatesOnExit(error)) {
+    if (this.lifecycle.compensatesOnExit(error, threw)) {
       // The run compensates before it ends as cancelled (or failed by its timeout): the
       // compensations are ordinary journaled activities, issued here in a deterministic place.
       this.lifecycle.beginExitCompensation();
@@ -318,6 +337,16 @@ export class WorkflowExecution implements EffectHost, Execution {
     this.waits.abandon();
   }
 
+  /**
+   * `cancel({ force: true })`: the run ends cancelled now. Nothing it waits on is settled, so
+   * none of its code runs again (no catch block, no onCancel compensation); what it waited on
+   * is withdrawn.
+   */
+  private terminate(reason: string | undefined): void {
+    this.recorder.withdraw(this.waits.release());
+    this.finish(reason === undefined ? { kind: "cancel_run" } : { kind: "cancel_run", reason });
+  }
+
   /** Runs `fn` in this run's async scope, when the environment tracks async context. */
   private inScope<R>(inSideEffect: boolean, fn: () => R): R {
     const scopes = this.scopes;
@@ -326,7 +355,8 @@ export class WorkflowExecution implements EffectHost, Execution {
 
   private deliver(event: ResolutionEvent): void {
     if (event.kind === "cancel_requested") {
-      this.lifecycle.cancel(event.reason);
+      if (event.force === true) this.terminate(event.reason);
+      else this.lifecycle.cancel(event.reason);
       return;
     }
     if (event.kind === "timer_fired" && this.lifecycle.isDeadline(event.identity)) {
@@ -337,11 +367,26 @@ export class WorkflowExecution implements EffectHost, Execution {
     if (releasedTimer !== undefined) this.recorder.withdrawTimers([releasedTimer]);
   }
 
+  // --- cancellation scopes --------------------------------------------------------------
+
+  completeDespiteCancel(): void {
+    if (this.ended()) return;
+    this.lifecycle.completeDespiteCancel();
+  }
+
   // --- effects (EffectHost) -------------------------------------------------------------
 
-  /** Common guard of effects the code waits on. Returns a promise to hand back instead, if any. */
-  private blocked(): Promise<never> | undefined {
+  /**
+   * Common guard of effects the code waits on. Returns a promise to hand back instead, if any:
+   * an effect started in a cancelled scope is rejected at once (`cancellable` false: a
+   * compensation, which is cleanup and never cancelled).
+   */
+  private blocked(cancellable = true): Promise<never> | undefined {
     if (this.ended()) return forever;
+    if (cancellable) {
+      const cancelled = this.scopeRunner.cancellation();
+      if (cancelled !== undefined) return rejected(new CancelledError(cancelled.reason));
+    }
     return this.lifecycle.armedRejection();
   }
 
@@ -370,7 +415,7 @@ export class WorkflowExecution implements EffectHost, Execution {
   }
 
   compensate(cursor: Cursor, result: object): Promise<void> {
-    const blocked = this.blocked();
+    const blocked = this.blocked(false);
     if (blocked !== undefined) return blocked;
     return this.compensations.compensate(cursor, result);
   }

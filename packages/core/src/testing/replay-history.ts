@@ -1,7 +1,12 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { HistoryEvent } from "../model/index.ts";
+import type { EffectScope } from "../workflow/effect-host.ts";
 import { createExecution } from "../replay/index.ts";
 import { ReplayDriftError } from "../errors/replay-errors.ts";
 import { workflowInfo, type AnyWorkflowDefinition } from "../worker/definition-info.ts";
+
+/** Async context for the replayed code, as the engine gives it (cancellation scopes need it). */
+const effectScopes = new AsyncLocalStorage<EffectScope>();
 
 /** Options of {@link replayHistory}. */
 export interface ReplayHistoryOptions {
@@ -35,7 +40,7 @@ export async function replayHistory(
   const execution = await createExecution(
     definition,
     { runId, workflowId: options.workflowId ?? runId, history },
-    {},
+    { effectScopes },
   );
   try {
     if (execution.finished) return;

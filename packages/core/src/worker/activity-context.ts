@@ -16,7 +16,11 @@ export interface ActivityContext {
   readonly activityName: string;
   /** 1-based attempt number. */
   readonly attempt: number;
-  /** Aborted on timeout, on a stale attempt (heartbeat refused) and on engine shutdown. */
+  /**
+   * Aborted on timeout, on a stale attempt (heartbeat refused), on engine shutdown, and when the
+   * run no longer waits for this call (a cancellation withdrew it; the reason is then a
+   * `CancelledError`, and an attempt that throws after it is not retried).
+   */
   readonly signal: AbortSignal;
   /**
    * Reports liveness (and optional progress details, which must be codec-serializable). Resets

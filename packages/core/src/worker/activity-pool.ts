@@ -1,6 +1,6 @@
 import type { Journal, TaskClaim, TaskOutcome } from "../journal/journal.ts";
 import { retryDelayMs } from "../model/activity-options.ts";
-import type { SerializedError } from "../model/index.ts";
+import type { EffectIdentity, SerializedError } from "../model/index.ts";
 import { decode, serializeError } from "../codec/index.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import { ErrorCode } from "../errors/error-code.ts";
@@ -79,11 +79,21 @@ export interface ActivityPool {
   drain(ms: number): Promise<boolean>;
   /** Aborts and abandons every running attempt (shutdown). */
   abortAll(): void;
+  /**
+   * The run withdrew these calls (a cancellation reached them): aborts the `signal` of their
+   * attempts running in this pool. The attempts are not abandoned: what they return is reported
+   * as usual; an attempt that throws after the abort fails for good instead of being retried.
+   */
+  abortAttempts(runId: string, identities: readonly EffectIdentity[], reason: Error): void;
 }
 
 interface RunningAttempt {
   readonly done: Promise<void>;
+  readonly runId: string;
+  readonly identity: EffectIdentity;
   abandon(reason: Error): void;
+  /** Aborts the attempt's signal (its call was withdrawn); it keeps running. */
+  withdraw(reason: Error): void;
 }
 
 type AttemptResult =
@@ -126,11 +136,19 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
     const abandoned = new Promise<AttemptResult>((resolve) => {
       abandon = (reason) => resolve({ kind: "abandoned", reason });
     });
+    const controller = new AbortController();
     const attempt: RunningAttempt = {
-      done: runAttempt(claim, abandoned, (reason) => abandon(reason), finishLocally).finally(() => {
-        running.delete(attempt);
-        notifySettled();
-      }),
+      runId: claim.runId,
+      identity: claim.identity,
+      withdraw: (reason) => {
+        if (!controller.signal.aborted) controller.abort(reason);
+      },
+      done: runAttempt(claim, controller, abandoned, (reason) => abandon(reason), finishLocally).finally(
+        () => {
+          running.delete(attempt);
+          notifySettled();
+        },
+      ),
       abandon: (reason) => abandon(reason),
     };
     running.add(attempt);
@@ -138,6 +156,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
 
   const runAttempt = async (
     claim: TaskClaim,
+    controller: AbortController,
     abandoned: Promise<AttemptResult>,
     abandon: (reason: Error) => void,
     finishLocally?: FinishLocally,
@@ -150,7 +169,6 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       attempt: claim.attempt,
     };
     const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
-    const controller = new AbortController();
     const startedAt = performance.now();
     emitEvent(events, "activity.started", base);
 
@@ -221,11 +239,12 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
     cancelHardTimeout();
     cancelHeartbeatTimeout();
     if (result.kind === "abandoned") {
-      controller.abort(result.reason);
+      if (!controller.signal.aborted) controller.abort(result.reason);
       return;
     }
     const durationMs = performance.now() - startedAt;
-    const outcome = decideOutcome(claim, result);
+    // Withdrawn (its run was cancelled) and then threw: a retry would run a call nobody awaits.
+    const outcome = decideOutcome(claim, result, controller.signal.aborted);
     // Sticky fast path: the run's next step commits the result and closes the task at once.
     // Retries keep the normal path (the task waits in the journal for its next attempt).
     const report = (): void => {
@@ -324,6 +343,11 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       stopping = true;
       for (const attempt of running) attempt.abandon(new EngineStoppedError(owner));
     },
+    abortAttempts(runId, identities, reason) {
+      const withdrawn = new Set(identities);
+      for (const attempt of running)
+        if (attempt.runId === runId && withdrawn.has(attempt.identity)) attempt.withdraw(reason);
+    },
   };
 }
 
@@ -331,6 +355,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
 function decideOutcome(
   claim: TaskClaim,
   result: AttemptResult & { kind: "returned" | "threw" },
+  withdrawn = false,
 ): TaskOutcome {
   if (result.kind === "returned") {
     try {
@@ -342,7 +367,11 @@ function decideOutcome(
   }
   const error = serializeError(result.error);
   const { retry } = claim.options;
-  if (isNonRetryable(error, retry.nonRetryableErrors, result.error) || claim.attempt >= retry.maxAttempts) {
+  if (
+    withdrawn ||
+    isNonRetryable(error, retry.nonRetryableErrors, result.error) ||
+    claim.attempt >= retry.maxAttempts
+  ) {
     return { kind: "failed", error };
   }
   return { kind: "retry", error, delayMs: retryDelayMs(retry, claim.attempt) };

@@ -1,5 +1,6 @@
 import { EventEmitter } from "eventemitter3";
 import type { Journal, RunClaim } from "../journal/journal.ts";
+import { CancelledError } from "../errors/workflow-errors.ts";
 import { createActivityPool, type ActivityImplementation, type ActivityPool } from "./activity-pool.ts";
 import type { EngineEventEmitter, EngineEvents } from "./engine-events.ts";
 import { emitEvent } from "./engine-events.ts";
@@ -111,6 +112,8 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     ...(options.stepErrorBackoff === undefined ? {} : { stepErrorBackoff: options.stepErrorBackoff }),
     ...(options.afterCommit === undefined ? {} : { afterCommit: options.afterCommit }),
     ...(options.stickyActivities === false ? {} : { pool }),
+    onWithdrawn: (runId, identities) =>
+      pool.abortAttempts(runId, identities, new CancelledError("the workflow no longer waits for this call")),
     ...(options.timers === undefined ? {} : { timers: options.timers }),
     onReadyAgain: () => options.onWorkflowSlotFreed?.(),
     track: (running) => {

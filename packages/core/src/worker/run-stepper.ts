@@ -7,7 +7,7 @@ import type {
   TaskClaim,
   TaskOutcome,
 } from "../journal/journal.ts";
-import type { HistoryEventBody, ResolutionEvent } from "../model/index.ts";
+import type { EffectIdentity, HistoryEventBody, ResolutionEvent } from "../model/index.ts";
 import type { InboxHint } from "../journal/notifier.ts";
 import type { Execution } from "../replay/execution-contract.ts";
 import { serializeError } from "../codec/index.ts";
@@ -63,6 +63,11 @@ export interface RunStepperOptions {
    * every task goes through the journal's task queue.
    */
   readonly pool?: ActivityPool;
+  /**
+   * Called after a commit that withdrew activity calls (a cancellation reached them), so the
+   * attempts of those calls running in this process see their `signal` abort.
+   */
+  readonly onWithdrawn?: (runId: string, identities: readonly EffectIdentity[]) => void;
   /** Local time, to tell the journal clock's "now" between two commits (default: real timers). */
   readonly timers?: EngineTimers;
   /** Called with every step started by a finished attempt (not by a claim), so the runtime can await it. */
@@ -242,6 +247,7 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       locals = [];
       sticky.start(committed, reserved, finishLocally);
       reserved = 0;
+      if (result.cancelTasks.length > 0) options.onWithdrawn?.(run.runId, result.cancelTasks);
       reportCommitted(
         events,
         run.runId,
@@ -420,6 +426,7 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
       settleAll(locals, true);
       sticky.start(committed, reserved, finishLocally);
       reserved = 0;
+      if (result.cancelTasks.length > 0) options.onWithdrawn?.(runId, result.cancelTasks);
       reportCommitted(
         events,
         runId,

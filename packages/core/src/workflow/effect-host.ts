@@ -39,6 +39,20 @@ export interface ChildRef {
   readonly workflowId: string;
 }
 
+/** How a cancellation scope is opened (see `cancellable` and `nonCancellable`). */
+export interface ScopeRequest {
+  /** `nonCancellable`: cancellations of enclosing scopes (and of the run) do not reach it. */
+  readonly shielded: boolean;
+  /** Cancels the scope after this long (journal clock), unless its function settled first. */
+  readonly timeoutMs?: number;
+}
+
+/** A running cancellation scope: its function's outcome, and how to cancel it on its own. */
+export interface ScopeRun<T> {
+  readonly result: Promise<T>;
+  readonly cancel: (reason?: string) => void;
+}
+
 /**
  * What the workflow API needs from the execution that runs the workflow: one method per effect.
  * The replay engine (src/replay) implements it; the workflow API only forwards stamped calls.
@@ -76,6 +90,13 @@ export interface EffectHost {
   child(cursor: Cursor, request: ChildRequest): Promise<unknown>;
   /** Ends the run and starts its successor with `input`; the returned promise never settles. */
   continueAsNew(cursor: Cursor, input: unknown): Promise<never>;
+  /**
+   * Runs `fn` in a new cancellation scope under the caller's; `cursor` names the scope's
+   * timeout timer (absent for `nonCancellable`, which has none).
+   */
+  scope<T>(cursor: Cursor | undefined, request: ScopeRequest, fn: () => Promise<T>): ScopeRun<T>;
+  /** The run completes with what its code returns even after a cancel request (`complete(value)`). */
+  completeDespiteCancel(): void;
 }
 
 /**
@@ -86,6 +107,8 @@ export interface EffectScope {
   readonly host: EffectHost;
   /** True inside a sideEffect function: effects called there could not be replayed. */
   readonly inSideEffect: boolean;
+  /** The cancellation scope the code runs in (opaque here; the execution owns it). Absent: the run's root scope. */
+  readonly cancellation?: object;
 }
 
 /**

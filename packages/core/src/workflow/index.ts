@@ -57,7 +57,15 @@ export { log, LogLevel } from "./log.ts";
 export type { LogEffect } from "./log.ts";
 export { seconds, minutes, hours, days } from "./durations.ts";
 export type { Effect } from "./stamped-effect.ts";
-export type { ChildRef, ChildRequest, EffectHost, PreparedCompensation, TimerSpec } from "./effect-host.ts";
+export type {
+  ChildRef,
+  ChildRequest,
+  EffectHost,
+  PreparedCompensation,
+  ScopeRequest,
+  ScopeRun,
+  TimerSpec,
+} from "./effect-host.ts";
 export { child, startChild, awaitChild } from "./child-workflow.ts";
 export type {
   AwaitChildEffect,
@@ -66,6 +74,8 @@ export type {
   ChildOptions,
   StartChildEffect,
 } from "./child-workflow.ts";
+export { cancellable, nonCancellable, complete, isCancellation } from "./cancellation-scope.ts";
+export type { CancellableEffect, CancellableOptions, CancellableScope } from "./cancellation-scope.ts";
 export { continueAsNew } from "./continue-as-new.ts";
 export type { ContinueAsNewEffect } from "./continue-as-new.ts";
 export {

@@ -12,6 +12,7 @@ import type {
   RunLeaseRef,
   ReleaseRunOptions,
   RunPage,
+  CancelRequestOptions,
   RunRecord,
   SendSignalRequest,
   StartRunRequest,
@@ -149,8 +150,8 @@ export class MemoryJournal implements Journal {
     return readInboxItem(this.#store, runId, inboxId);
   }
 
-  async requestCancel(runId: string, reason?: string): Promise<void> {
-    requestCancel(this.#store, runId, reason);
+  async requestCancel(runId: string, reason?: string, options?: CancelRequestOptions): Promise<void> {
+    requestCancel(this.#store, runId, reason, options);
   }
 
   async nextDueAt(): Promise<number | undefined> {

@@ -1,6 +1,7 @@
 import { RunFinishedError, RunNotFoundError } from "../../errors/journal-errors.ts";
 import { isTerminal } from "../../model/run-status.ts";
-import type { InboxItem, SendSignalRequest } from "../journal.ts";
+import { cancelRequestedEvent } from "../journal.ts";
+import type { CancelRequestOptions, InboxItem, SendSignalRequest } from "../journal.ts";
 import type { RunRow } from "./memory-rows.ts";
 import type { MemoryStore } from "./memory-store.ts";
 import { dueAt } from "./memory-tasks.ts";
@@ -44,13 +45,14 @@ export function readInboxItem(store: MemoryStore, runId: string, inboxId: number
 }
 
 /** Asks a running run to cancel: a cancel_requested in its inbox. */
-export function requestCancel(store: MemoryStore, runId: string, reason: string | undefined): void {
+export function requestCancel(
+  store: MemoryStore,
+  runId: string,
+  reason: string | undefined,
+  options?: CancelRequestOptions,
+): void {
   const row = activeRun(store, runId);
-  store.pushInbox(
-    row,
-    reason === undefined ? { kind: "cancel_requested" } : { kind: "cancel_requested", reason },
-    store.clock.now(),
-  );
+  store.pushInbox(row, cancelRequestedEvent(reason, options), store.clock.now());
 }
 
 /** The earliest instant a timer fires or a task becomes due (claimable, or abandoned by its attempt). */

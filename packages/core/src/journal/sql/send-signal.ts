@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import { RunFinishedError, RunNotFoundError } from "../../errors/index.ts";
 import { isTerminal, type ResolutionEvent, type RunStatus } from "../../model/index.ts";
-import type { InboxItem, SendSignalRequest } from "../journal.ts";
+import { cancelRequestedEvent } from "../journal.ts";
+import type { CancelRequestOptions, InboxItem, SendSignalRequest } from "../journal.ts";
 import { deliverToInbox } from "./deliver-to-inbox.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { splitEvent } from "./rows.ts";
@@ -92,13 +93,16 @@ export async function sendSignal(
 }
 
 /** requestCancel: puts cancel_requested in the run's inbox (same locking as sendSignal). */
-export async function requestCancel(db: SqlExecutor, runId: string, reason?: string): Promise<void> {
+export async function requestCancel(
+  db: SqlExecutor,
+  runId: string,
+  reason?: string,
+  options?: CancelRequestOptions,
+): Promise<void> {
   await inTransaction(db, async (tx) => {
     await lockLiveRun(tx, runId);
-    await deliverToInbox(
-      tx,
-      [{ runId, event: { kind: "cancel_requested", ...(reason === undefined ? {} : { reason }) } }],
-      { lockedLive: true },
-    );
+    await deliverToInbox(tx, [{ runId, event: cancelRequestedEvent(reason, options) }], {
+      lockedLive: true,
+    });
   });
 }

@@ -72,7 +72,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
       }),
     readInboxItem: (runId, inboxId) =>
       g(async () => (await recent.take(runId, inboxId)) ?? (await readInboxItem(db, runId, inboxId))),
-    requestCancel: (runId, reason) => g(() => requestCancel(db, runId, reason)),
+    requestCancel: (runId, reason, options) => g(() => requestCancel(db, runId, reason, options)),
     nextDueAt: () => g(() => nextDueAt(db)),
     bindTransaction(transaction) {
       const candidate = transaction as Partial<SqlExecutor>;

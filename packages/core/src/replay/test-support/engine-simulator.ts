@@ -31,6 +31,8 @@ export class EngineSimulator {
   execution: Execution | undefined;
   clock: number;
   outcome: TerminalCommand | undefined;
+  /** The options the execution was created with; replays reuse them (async-context storage above all). */
+  options: ExecutionOptions = {};
 
   constructor(definition: AnyWorkflowDefinition, runId = "run-1", clock = Date.UTC(2026, 0, 1)) {
     this.definition = definition;
@@ -45,6 +47,8 @@ export class EngineSimulator {
     options: ExecutionOptions & { runId?: string } = {},
   ): Promise<EngineSimulator> {
     const sim = new EngineSimulator(definition, options.runId);
+    const { runId: _runId, ...executionOptions } = options;
+    sim.options = executionOptions;
     sim.append([
       {
         kind: "run_started",
@@ -127,7 +131,7 @@ export class EngineSimulator {
     return createExecution(
       definition,
       { runId: this.runId, workflowId: `wf-${this.runId}`, history: [...this.history] },
-      options,
+      { ...this.options, now: undefined, ...options },
     );
   }
 }
@@ -154,6 +158,11 @@ export const resolve = {
   }),
   cancel: (reason?: string): ResolutionEvent =>
     reason === undefined ? { kind: "cancel_requested" } : { kind: "cancel_requested", reason },
+  terminate: (reason?: string): ResolutionEvent => ({
+    kind: "cancel_requested",
+    ...(reason === undefined ? {} : { reason }),
+    force: true,
+  }),
 };
 
 /** A hand-written stamp for tests (what the transformer would inject). */

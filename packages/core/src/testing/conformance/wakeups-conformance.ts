@@ -236,6 +236,32 @@ export function wakeupsConformance(h: HarnessRef): void {
         { kind: "cancel_requested" },
       ]);
     });
+
+    it("requestCancel with force keeps the flag (terminate), and the history journals it as delivered", async () => {
+      const { journal } = h();
+      const run = await start(journal);
+      await stepOnce(journal, run.runId, { events: [] });
+      await journal.requestCancel(run.runId, "stuck", { force: true });
+      await journal.requestCancel(run.runId, undefined, { force: false });
+      expect((await inboxOf(journal, run.runId)).map((i) => i.event)).toEqual([
+        { kind: "cancel_requested", reason: "stuck", force: true },
+        { kind: "cancel_requested" },
+      ]);
+      const claim = await claimRun(journal, run.runId);
+      await journal.commitStep(
+        stepCommit(claim, {
+          events: [...claim.inbox.map((i) => i.event), { kind: "run_cancelled", reason: "stuck" }],
+          status: "cancelled",
+        }),
+      );
+      expect(
+        (await journal.readHistory(run.runId)).map(({ seq: _s, at: _a, ...body }) => body).slice(-3),
+      ).toEqual([
+        { kind: "cancel_requested", reason: "stuck", force: true },
+        { kind: "cancel_requested" },
+        { kind: "run_cancelled", reason: "stuck" },
+      ]);
+    });
   });
 
   describe("readInboxItem", () => {
