@@ -36,6 +36,8 @@ export const Limits = {
    * `PayloadTooLargeError`.
    */
   workflowPayloadBytes: 256 * 1024,
+  /** Highest `retry.maxAttempts`: the journal counts attempts in a 32-bit integer column. */
+  maxAttempts: 2_147_483_647,
   /** `list()` page size: 1 to this many runs. */
   maxPageSize: 1_000,
   /**

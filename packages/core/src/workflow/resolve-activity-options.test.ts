@@ -64,6 +64,8 @@ describe("resolveActivityOptions()", () => {
     for (const bad of [
       { timeoutMs: 0 },
       { retry: { maxAttempts: 1.5 } },
+      // One past the journal's 32-bit attempt counter (found by the boundary property test).
+      { retry: { maxAttempts: 2 ** 31 } },
       { idempotencyKey: "" },
       { retries: 3 },
     ]) {

@@ -101,10 +101,17 @@ function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | und
       };
   }
   const { maxAttempts, initialIntervalMs, backoffCoefficient, maxIntervalMs, nonRetryableErrors } = retry;
-  if (maxAttempts !== undefined && !(Number.isSafeInteger(maxAttempts) && (maxAttempts as number) >= 1)) {
+  if (
+    maxAttempts !== undefined &&
+    !(
+      Number.isSafeInteger(maxAttempts) &&
+      (maxAttempts as number) >= 1 &&
+      (maxAttempts as number) <= Limits.maxAttempts
+    )
+  ) {
     return {
       field: "retry.maxAttempts",
-      reason: `must be an integer >= 1, got ${describeValue(maxAttempts)}`,
+      reason: `must be an integer from 1 to ${Limits.maxAttempts}, got ${describeValue(maxAttempts)}`,
       hint: "1 means no retry; the count includes the first attempt",
     };
   }
