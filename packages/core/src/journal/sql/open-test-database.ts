@@ -1,8 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import pg from "pg";
-import { DatabaseUnavailableError } from "../../errors/index.ts";
 import type { Journal } from "../journal.ts";
 import type { Notifier } from "../notifier.ts";
 import { keepPoolAlive, openPglite, redactUrl } from "./connect-database.ts";
@@ -10,6 +8,7 @@ import { migrate } from "./migrator.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { createSqlJournal } from "./sql-journal.ts";
 import { advanceTestClock } from "./test-clock.ts";
+import { createScratchDatabase } from "./scratch-database.ts";
 
 /** Where a test database lives: embedded PGlite in memory, or a fresh database on a server. */
 export type TestDatabaseSpec =
@@ -88,24 +87,8 @@ async function openPgliteTestDatabase(): Promise<TestDatabase> {
 }
 
 async function openServerTestDatabase(serverUrl: string): Promise<TestDatabase> {
-  const name = `ctm_test_${process.pid}_${randomBytes(5).toString("hex")}`;
-  const admin = async (statement: string): Promise<void> => {
-    const client = new pg.Client({ connectionString: serverUrl });
-    try {
-      await client.connect();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new DatabaseUnavailableError(redactUrl(serverUrl), reason, error);
-    }
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(serverUrl, "test");
+  const url = new URL(scratch.url);
   // Test data only: no fsync wait per commit (crash durability of the server is not under test).
   const pool = new pg.Pool({
     connectionString: url.toString(),
@@ -116,7 +99,7 @@ async function openServerTestDatabase(serverUrl: string): Promise<TestDatabase> 
   const db: SqlExecutor = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
   const drop = async (): Promise<void> => {
     await db.destroy();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await scratch.drop();
   };
   try {
     await migrate(db);

@@ -293,9 +293,7 @@ describe("pg notifier", () => {
 
     // Hints sent while it reconnects may be lost (polling covers them); keep sending until one arrives.
     let latest = "";
-    const started = Date.now();
     while (!seen.includes(latest)) {
-      expect(Date.now() - started).toBeLessThan(10_000);
       latest = (
         await journal.startRun({ namespace: "ns", workflowName: "wf", versionHash: "h", input: null })
       ).run.runId;

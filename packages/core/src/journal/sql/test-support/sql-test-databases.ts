@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PGliteDialect, PostgresDialect, sql } from "kysely";
 import pg from "pg";
@@ -11,35 +10,18 @@ import type { createPgliteNotifier } from "../pg-notifier.ts";
 import { keepPoolAlive } from "../connect-database.ts";
 import type { SqlExecutor } from "../sql-fragments.ts";
 import { createSqlJournal } from "../sql-journal.ts";
+import { createScratchDatabase, type ScratchDatabase } from "../scratch-database.ts";
 import { advanceTestClock } from "../test-clock.ts";
 
 /** The real server the SQL tests use: CI exports TEST_DATABASE_URL; developers get the local default. */
 export const serverUrl = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** A uniquely named database on the real server, created for one test file. */
-export interface ServerDatabase {
-  readonly url: string;
-  readonly name: string;
-  drop(): Promise<void>;
-}
+export type ServerDatabase = ScratchDatabase;
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Creates `ctm_<suite>_<pid>_<random>`; `drop()` removes it (forcing off leftover sessions). */
-export async function createServerDatabase(suite: string): Promise<ServerDatabase> {
-  const name = `ctm_${suite.replace(/[^a-z0-9]/gi, "_").toLowerCase()}_${process.pid}_${randomBytes(4).toString("hex")}`;
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), name, drop: () => dropDatabase(name) };
+/** Creates `ctm_<suite>_<pid>_<random>`; `drop()` removes it once its sessions have left. */
+export function createServerDatabase(suite: string): Promise<ServerDatabase> {
+  return createScratchDatabase(serverUrl, suite);
 }
 
 /** A Kysely on the server database (pool of `max` connections). */
@@ -112,28 +94,4 @@ export function withoutRunVersions(journal: Journal): Journal {
       return journal.commitStep(rest);
     },
   };
-}
-
-/**
- * Drops `name` once its sessions are gone. A pg Pool's end() resolves before its connections have
- * closed, and a FORCE drop would then terminate them mid-close: the server's FATAL 57P01 reaches
- * a client nobody listens to any more and surfaces as an unhandled error. So wait (a few seconds
- * at most) for the server to see them leave; FORCE is for sessions a killed process left behind.
- */
-async function dropDatabase(name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    for (let polls = 0; polls < 100; polls++) {
-      const left = await client.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
-        [name],
-      );
-      if (left.rows[0]?.n === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }
