@@ -56,15 +56,17 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     engines.push(engine);
     const received: string[] = [];
     engine.events.on("signal.received", (e) => received.push(e.runId));
+    const stepped = stepsOf(engine);
     engine.start();
     const client = createClient({ journal, engine, pollIntervalMs: 20 });
     const run = await client.start(collect, 3);
     for (let i = 0; i < 3; i += 1) {
-      while ((await journal.getRun(run.runId))?.lastSeq !== 2 + 2 * i)
-        await new Promise((resolve) => setTimeout(resolve, 5));
+      // Once the engine has taken its step (not merely once the row shows it): a hint that
+      // arrives while the engine still finishes that step is handed to a claim instead.
+      await stepped(run.runId, i + 1);
       await client.signal(run.runId, "item", i);
     }
-    expect(await run.result({ timeoutMs: 10_000 })).toEqual([0, 1, 2]);
+    expect(await run.result()).toEqual([0, 1, 2]);
     expect(received).toEqual([run.runId, run.runId, run.runId]);
     expect(claims.get(run.runId) ?? 0).toBe(0); // eager start, then three hinted steps
   });
@@ -79,17 +81,17 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     };
     const engine = createEngine({ journal, workflows: [collect], pollIntervalMs: 60_000 });
     engines.push(engine);
+    const stepped = stepsOf(engine);
     engine.start();
     const client = createClient({ journal, engine, pollIntervalMs: 20 });
     const run = await client.start(collect, 2);
     // Another process's client: the item is not in the engine's journal's memory.
     const sender = createClient({ journal: (await open()).journal });
     for (let i = 0; i < 2; i += 1) {
-      while ((await journal.getRun(run.runId))?.lastSeq !== 2 + 2 * i)
-        await new Promise((resolve) => setTimeout(resolve, 5));
+      await stepped(run.runId, i + 1);
       await sender.signal(run.runId, "item", { n: i, text: "y".repeat(i === 1 ? 20_000 : 1) });
     }
-    const seen = (await run.result({ timeoutMs: 10_000 })) as unknown as Array<{ n: number }>;
+    const seen = (await run.result()) as unknown as Array<{ n: number }>;
     expect(seen.map((value) => value.n)).toEqual([0, 1]);
     expect(reads).toHaveLength(2); // one read per hint, the large payload included
     expect(claims.get(run.runId) ?? 0).toBe(0);
@@ -215,3 +217,23 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     }
   });
 });
+
+/**
+ * Waits for the engine's own steps of a run: `stepped(runId, n)` resolves once it has committed
+ * n of them. The waiter resumes after the synchronous rest of the step (the run cached at its
+ * new row version), so a signal sent then finds the engine ready for its hint.
+ */
+function stepsOf(engine: Engine): (runId: string, count: number) => Promise<void> {
+  const counts = new Map<string, number>();
+  const waiters: Array<{ runId: string; count: number; resolve: () => void }> = [];
+  engine.events.on("step.committed", (event) => {
+    counts.set(event.runId, (counts.get(event.runId) ?? 0) + 1);
+    for (const waiter of waiters.splice(0))
+      if ((counts.get(waiter.runId) ?? 0) >= waiter.count) waiter.resolve();
+      else waiters.push(waiter);
+  });
+  return (runId, count) =>
+    (counts.get(runId) ?? 0) >= count
+      ? Promise.resolve()
+      : new Promise((resolve) => waiters.push({ runId, count, resolve }));
+}
