@@ -22,7 +22,7 @@ export interface ActivityContext {
    * Reports liveness, with optional progress details (codec-serializable; unserializable ones
    * throw here). Resets the heartbeat timeout (`heartbeatTimeoutMs`). Heartbeats are batched:
    * the engine sends the latest one of each running attempt in one journal write per flush
-   * (at most every second, or every third of the shortest heartbeat timeout in the batch), so
+   * (flushes at least a second apart, or a third of the shortest heartbeat timeout waiting), so
    * calling it in a tight loop is fine. Resolves at once; a heartbeat the journal refuses (the
    * attempt timed out or was given to another engine) aborts `signal` with a
    * `StaleAttemptError` as its reason instead of throwing: stop the work when it aborts.

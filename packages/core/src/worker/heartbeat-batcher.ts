@@ -48,8 +48,6 @@ export interface HeartbeatBatcher {
     intervalMs: number,
     onRefused: (error: StaleAttemptError) => void,
   ): AttemptHeartbeats;
-  /** Sends what is queued now, without waiting for the interval (and waits for a flush in flight). */
-  flush(): Promise<void>;
 }
 
 interface Tracked {
@@ -151,10 +149,6 @@ export function createHeartbeatBatcher(options: HeartbeatBatcherOptions): Heartb
           pending.delete(claim.taskId);
         },
       };
-    },
-    async flush() {
-      await inFlight;
-      await flush();
     },
   };
 }
