@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { resultMarker, type BenchCase, type CaseResult, type PeerName, type ScenarioName } from "./case.ts";
 import { buildPlan, peerOrder, type BenchMode, type PlannedScenario } from "./plan.ts";
 import { aggregate, checkTargets, ratios, ratioTable, resultTables, targetTable } from "./report.ts";
+import { noDeadlinesVariable } from "./support/closed-loop.ts";
 import { dropDatabasesOf, serverInfo, type ServerInfo } from "./support/database.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -56,8 +57,12 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   };
 }
 
-/** Runs cases in one fresh process and returns what it printed after the marker, per case. */
-function runCases(cases: readonly BenchCase[], timeoutMs: number): Promise<CaseResult[]> {
+/**
+ * Runs cases in one fresh process and returns what it printed after the marker, per case. With
+ * `timeoutMs` the process is killed when it runs longer; without, the cases' own deadlines are
+ * switched off too (see `withDeadline`), so only completion or a real failure ends them.
+ */
+function runCases(cases: readonly BenchCase[], timeoutMs: number | undefined): Promise<CaseResult[]> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -65,14 +70,14 @@ function runCases(cases: readonly BenchCase[], timeoutMs: number): Promise<CaseR
       {
         cwd: benchDir,
         stdio: ["ignore", "pipe", "pipe"],
-        env: process.env,
+        env: timeoutMs === undefined ? { ...process.env, [noDeadlinesVariable]: "1" } : process.env,
       },
     );
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       if (code !== 0 && child.pid !== undefined) void dropDatabasesOf(child.pid).catch(() => []);
@@ -92,10 +97,10 @@ function runCases(cases: readonly BenchCase[], timeoutMs: number): Promise<CaseR
   });
 }
 
-/** A group of cases run by one process, with its time limit. */
+/** A group of cases run by one process, with its time limit (none in smoke mode). */
 interface Job {
   readonly cases: readonly BenchCase[];
-  readonly timeoutMs: number;
+  readonly timeoutMs: number | undefined;
 }
 
 /**
@@ -103,7 +108,7 @@ interface Job {
  * of each variant. Smoke: one per peer with all of its cases (and one limit for them all).
  */
 export function jobsFor(plan: readonly PlannedScenario[], mode: BenchMode): Job[] {
-  const ordered: Array<{ c: BenchCase; timeoutMs: number }> = [];
+  const ordered: Array<{ c: BenchCase; timeoutMs: number | undefined }> = [];
   for (const item of plan) {
     for (let rep = 0; rep < item.reps; rep += 1) {
       for (const peer of peerOrder(item.peers, rep)) {
@@ -115,11 +120,13 @@ export function jobsFor(plan: readonly PlannedScenario[], mode: BenchMode): Job[
     }
   }
   if (mode === "full") return ordered.map(({ c, timeoutMs }) => ({ cases: [c], timeoutMs }));
-  const byPeer = new Map<PeerName, Array<{ c: BenchCase; timeoutMs: number }>>();
+  const byPeer = new Map<PeerName, Array<{ c: BenchCase; timeoutMs: number | undefined }>>();
   for (const o of ordered) byPeer.set(o.c.peer, [...(byPeer.get(o.c.peer) ?? []), o]);
   return [...byPeer.values()].map((os) => ({
     cases: os.map((o) => o.c),
-    timeoutMs: Math.max(...os.map((o) => o.timeoutMs)),
+    timeoutMs: os.some((o) => o.timeoutMs === undefined)
+      ? undefined
+      : Math.max(...os.map((o) => o.timeoutMs ?? 0)),
   }));
 }
 

@@ -8,8 +8,12 @@ export interface PlannedScenario {
   readonly peers: readonly PeerName[];
   /** Repetitions of this variant (each peer once per repetition, in rotating order). */
   readonly reps: number;
-  /** Per-case time limit. */
-  readonly timeoutMs: number;
+  /**
+   * Per-case time limit of a full run (a wedged peer must not stall a half-hour run); none in
+   * smoke mode, whose caller (the smoke test) waits for completion and lets its runner's timeout
+   * catch a hang, so a busy machine cannot fail it.
+   */
+  readonly timeoutMs: number | undefined;
 }
 
 export type BenchMode = "smoke" | "full";
@@ -32,7 +36,7 @@ const continuum: readonly PeerName[] = ["continuum-pg", "continuum-pglite"];
 export function buildPlan(mode: BenchMode, reps: number): PlannedScenario[] {
   const smoke = mode === "smoke";
   const r = smoke ? 1 : reps;
-  const t = smoke ? 55_000 : 20 * 60_000;
+  const t = smoke ? undefined : 20 * 60_000;
   const plan: PlannedScenario[] = [];
   const add = (
     scenario: ScenarioName,

@@ -49,8 +49,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Creates and starts a private cluster. */
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+/**
+ * Creates and starts a private cluster. `maxConnections` (default 50) is for suites that run
+ * several engine processes, each with its own pools.
+ */
+export async function startPrivatePostgres(
+  settings: { maxConnections?: number } = {},
+): Promise<PrivatePostgres> {
   const bin = binDir();
   if (bin === undefined)
     throw new Error(
@@ -67,7 +72,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     else execFileSync(command, args, { stdio: "pipe" });
   };
   run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=${settings.maxConnections ?? 50}`;
   const start = () => run("pg_ctl", ["-D", data, "-o", options, "-l", join(dir, "log"), "-w", "start"]);
   const stop = () => run("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
   start();

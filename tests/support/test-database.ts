@@ -28,7 +28,7 @@ export async function createTestDatabase(suite: string): Promise<TestDatabase> {
   return {
     url: url.toString(),
     name,
-    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: () => dropDatabase(name),
   };
 }
 
@@ -37,6 +37,30 @@ async function admin(sql: string): Promise<void> {
   await client.connect();
   try {
     await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Drops `name` once its sessions are gone. A pg Pool's end() resolves before its connections have
+ * closed, and a FORCE drop would then terminate them mid-close: the server's FATAL 57P01 reaches
+ * a client nobody listens to any more and surfaces as an unhandled error. So wait (a few seconds
+ * at most) for the server to see them leave; FORCE is for sessions a killed process left behind.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    for (let polls = 0; polls < 100; polls++) {
+      const left = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
+        [name],
+      );
+      if (left.rows[0]?.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   } finally {
     await client.end();
   }

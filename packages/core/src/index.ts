@@ -17,6 +17,7 @@ export {
   encodedSize,
 } from "./codec/index.ts";
 export type { PayloadClassCodec } from "./codec/index.ts";
+export { Limits } from "./validation/limits.ts";
 export { openJournal } from "./journal/open-journal.ts";
 export type { OpenJournalOptions, PgliteHandle } from "./journal/open-journal.ts";
 export type { OpenJournalProgress, OpenJournalProgressListener } from "./journal/open-progress.ts";

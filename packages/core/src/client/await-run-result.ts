@@ -6,6 +6,7 @@ import { decode, deserializeError } from "../codec/index.ts";
 import { RunNotFoundError } from "../errors/journal-errors.ts";
 import { ResultTimeoutError, WorkflowCancelledError, WorkflowFailedError } from "../errors/engine-errors.ts";
 import { createWaker } from "../worker/waker.ts";
+import { Limits, checkOptionalNumber } from "../validation/index.ts";
 
 /** How {@link awaitRunResult} waits. */
 export interface AwaitResultOptions {
@@ -26,6 +27,9 @@ export async function awaitRunResult(
   runId: string,
   options: AwaitResultOptions,
 ): Promise<unknown> {
+  // A NaN deadline never passes and a NaN sleep is 1 ms: the wait would spin on the database.
+  checkOptionalNumber(options.timeoutMs, "timeoutMs", { min: 0, max: Limits.maxWaitMs });
+  checkOptionalNumber(options.pollIntervalMs, "pollIntervalMs", { min: 1, max: Limits.maxTimerMs });
   const waker = createWaker();
   let current = runId;
   const unsubscribe = journal.notifier.subscribe(NotifyTopic.runFinished, (id) => {

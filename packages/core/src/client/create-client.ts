@@ -19,6 +19,20 @@ import type { EagerStarts } from "../worker/create-engine.ts";
 import { awaitRunResult } from "./await-run-result.ts";
 import { checkPayloadLimit, defaultMaxPayloadBytes, encodePayload } from "./payload-limit.ts";
 import { describeRun, type RunDescription } from "./run-description.ts";
+import {
+  checkResultOptions,
+  checkRunFilter,
+  checkRunId,
+  checkSignalArguments,
+  checkStartOptions,
+} from "./check-client-input.ts";
+import {
+  IdentifierKind,
+  Limits,
+  checkFreeText,
+  checkIdentifier,
+  checkJournalOption,
+} from "../validation/index.ts";
 
 /** Namespace used when none is given (engines default to the same one). */
 export const defaultNamespace = "default";
@@ -95,9 +109,10 @@ export interface SendSignalOptions {
 
 /**
  * Starts, signals, awaits, cancels and inspects runs. Usable from any process that can reach
- * the journal; it needs no engine in the same process. Payloads are encoded here, at the
- * boundary: a value the codec cannot carry, or one over the payload limit, is refused before
- * anything is stored.
+ * the journal; it needs no engine in the same process. Every argument is checked here, at the
+ * boundary, before anything is stored: ids, names, numbers, cursors and attributes (limits in
+ * guides/limits.md), and payloads, which are encoded here (a value the codec cannot carry, or
+ * one over the payload limit, is refused).
  */
 export interface Client {
   readonly namespace: string;
@@ -173,23 +188,35 @@ async function alongChain<T>(
  * ```
  */
 export function createClient(options: ClientOptions): Client {
-  const { journal } = options;
-  const namespace = options.namespace ?? defaultNamespace;
+  const journal = checkJournalOption((options as Partial<ClientOptions> | undefined)?.journal);
+  const namespace = checkIdentifier(
+    IdentifierKind.namespace,
+    options.namespace ?? defaultNamespace,
+    "namespace",
+  );
   const maxPayloadBytes = checkPayloadLimit(options.maxPayloadBytes ?? defaultMaxPayloadBytes);
   const pollIntervalMs = options.pollIntervalMs ?? 500;
-  if (!(pollIntervalMs > 0))
-    throw new InvalidEngineOptionError("pollIntervalMs", pollIntervalMs, "a positive number of milliseconds");
-
-  const result = <Output>(runId: string, opts?: { timeoutMs?: number }): Promise<Output> =>
-    awaitRunResult(journal, runId, {
+  if (!(Number.isFinite(pollIntervalMs) && pollIntervalMs >= 1 && pollIntervalMs <= Limits.maxTimerMs))
+    throw new InvalidEngineOptionError(
+      "pollIntervalMs",
       pollIntervalMs,
-      ...(opts?.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      `a number of milliseconds from 1 to ${Limits.maxTimerMs}`,
+    );
+
+  const result = async <Output>(runId: string, opts?: { timeoutMs?: number }): Promise<Output> => {
+    checkRunId(runId);
+    const timeoutMs = checkResultOptions(opts);
+    return awaitRunResult(journal, runId, {
+      pollIntervalMs,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
     }) as Promise<Output>;
+  };
 
   const client: Client = {
     namespace,
     async start(definition, input, startOptions = {}) {
       const { name, versionHash } = workflowInfo(definition);
+      checkStartOptions(startOptions);
       const encoded = encodePayload(input, `input of workflow ${name}`, maxPayloadBytes);
       // Eager start: an engine of this process takes the run in the start itself (not inside the
       // caller's transaction: the run must be committed before anyone steps it).
@@ -221,6 +248,8 @@ export function createClient(options: ClientOptions): Client {
       };
     },
     async signal(runId, name, payload, signalOptions = {}) {
+      checkRunId(runId);
+      checkSignalArguments(name, signalOptions);
       const encoded = encodePayload(
         payload,
         `payload of signal ${JSON.stringify(name)}`,
@@ -240,18 +269,23 @@ export function createClient(options: ClientOptions): Client {
     result,
     await: result,
     async cancel(runId, reason) {
+      checkRunId(runId);
+      if (reason !== undefined) checkFreeText(reason, "cancellation reason");
       await alongChain(journal, runId, (current) => journal.requestCancel(current, reason));
     },
     async describe<Input, Output>(runId: string) {
+      checkRunId(runId);
       const run = await journal.getRun(runId);
       if (run === undefined) throw new RunNotFoundError(runId);
       return describeRun<Input, Output>(run);
     },
     async describeWorkflow<Input, Output>(workflowId: string) {
+      checkIdentifier(IdentifierKind.id, workflowId, "workflow id");
       const run = await journal.getRunByWorkflowId(namespace, workflowId);
       return run === undefined ? undefined : describeRun<Input, Output>(run);
     },
     async list(filter = {}) {
+      checkRunFilter(filter);
       const page = await journal.listRuns({ namespace, ...filter });
       return {
         runs: page.runs.map((run) => describeRun(run)),
@@ -259,6 +293,7 @@ export function createClient(options: ClientOptions): Client {
       };
     },
     async history(runId) {
+      checkRunId(runId);
       const run = await journal.getRun(runId);
       if (run === undefined) throw new RunNotFoundError(runId);
       return journal.readHistory(runId);

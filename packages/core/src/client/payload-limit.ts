@@ -2,13 +2,14 @@ import type { Encoded } from "../model/payload.ts";
 import { encode, encodedSize } from "../codec/index.ts";
 import { PayloadTooLargeError } from "../errors/codec-errors.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
+import { Limits } from "../validation/limits.ts";
 
 /**
  * Default limit on one encoded payload crossing the client boundary (workflow input, signal
  * payload): 256 KiB of JSON text. The journal keeps every payload forever and replay reads
  * them back, so big blobs belong in object storage with a reference in the payload.
  */
-export const defaultMaxPayloadBytes = 256 * 1024;
+export const defaultMaxPayloadBytes: number = Limits.defaultPayloadBytes;
 
 /**
  * Encodes `value` for the journal and enforces the payload limit. Throws `UnserializableError`
@@ -29,7 +30,11 @@ export function encodePayload(value: unknown, what: string, maxBytes: number, pa
 
 /** Validates a configured payload limit. */
 export function checkPayloadLimit(maxBytes: number): number {
-  if (!Number.isInteger(maxBytes) || maxBytes <= 0)
-    throw new InvalidEngineOptionError("maxPayloadBytes", maxBytes, "a positive integer (bytes)");
+  if (!Number.isInteger(maxBytes) || maxBytes <= 0 || maxBytes > Limits.maxPayloadBytesSetting)
+    throw new InvalidEngineOptionError(
+      "maxPayloadBytes",
+      maxBytes,
+      `an integer from 1 to ${Limits.maxPayloadBytesSetting} (bytes)`,
+    );
   return maxBytes;
 }

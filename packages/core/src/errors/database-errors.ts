@@ -88,3 +88,21 @@ export class DataDirLockedError extends ContinuumError<
     );
   }
 }
+
+/**
+ * `openJournal` found the test kit's clock offset set in the database: its `continuum.now()` is
+ * not the real time, so leases, timers and deadlines would be wrong. Only the test kit writes the
+ * offset, and only in databases it created; an app reaching such a database is misconfigured.
+ */
+export class TestClockInUseError extends ContinuumError<{ url: string; offsetMs: number }> {
+  constructor(url: string, offsetMs: number) {
+    super(
+      ErrorCode.TestClockInUse,
+      `the journal database at ${url} runs on a test clock moved ${offsetMs} ms ahead of real time`,
+      {
+        data: { url, offsetMs },
+        hint: "point the app at its own database, not a test environment's; if this database is really yours, `DELETE FROM continuum.test_clock_offset` restores the real clock",
+      },
+    );
+  }
+}

@@ -58,5 +58,13 @@ export const ErrorCode = {
   InboxNotEmpty: "CTM_INBOX_NOT_EMPTY",
   // embedded database (appended)
   DataDirLocked: "CTM_DATA_DIR_LOCKED",
+  // one validation layer at the public boundary (appended)
+  InvalidIdentifier: "CTM_INVALID_IDENTIFIER",
+  InvalidNumber: "CTM_INVALID_NUMBER",
+  InvalidCursor: "CTM_INVALID_CURSOR",
+  InvalidAttributes: "CTM_INVALID_ATTRIBUTES",
+  InvalidConnectionString: "CTM_INVALID_CONNECTION_STRING",
+  // test kit (appended)
+  TestClockInUse: "CTM_TEST_CLOCK_IN_USE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -7,3 +7,4 @@ export * from "./database-errors.ts";
 export * from "./workflow-errors.ts";
 export * from "./replay-errors.ts";
 export * from "./redact-connection-string.ts";
+export * from "./validation-errors.ts";

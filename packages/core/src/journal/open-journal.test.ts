@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/index.ts";
 import { NotifyTopic } from "./notifier.ts";
-import { openJournal, redactUrl } from "./open-journal.ts";
+import { openJournal } from "./open-journal.ts";
+import { redactUrl } from "./sql/connect-database.ts";
 import {
   createServerDatabase,
   memoryPglite,

@@ -5,6 +5,7 @@ import {
   DatabaseUnavailableError,
   redactConnectionString,
   SchemaNotMigratedError,
+  TestClockInUseError,
   scrubError,
 } from "../errors/index.ts";
 import type { Journal } from "./journal.ts";
@@ -13,10 +14,11 @@ import { appliedMigrations, loadMigrations, migrate, requiredSchemaVersion } fro
 import { createPgliteNotifier, createPgNotifier, type PgliteHandle } from "./sql/pg-notifier.ts";
 import type { SqlExecutor } from "./sql/sql-fragments.ts";
 import { createSqlJournal } from "./sql/sql-journal.ts";
+import { checkOpenJournalOptions } from "./check-open-journal-options.ts";
+import { readTestClockOffset } from "./sql/test-clock.ts";
 import { connectPool, defaultDataDir, openPglite } from "./sql/connect-database.ts";
 import { progressListener, type OpenJournalProgressListener } from "./open-progress.ts";
 
-export { keepPoolAlive, redactUrl } from "./sql/connect-database.ts";
 export type { PgliteHandle } from "./sql/pg-notifier.ts";
 
 /** Where the journal lives. With nothing set: `DATABASE_URL`, else embedded PGlite in `dataDir`. */
@@ -51,6 +53,12 @@ export interface OpenJournalOptions {
    * `OpenJournalProgress`), e.g. to explain the seconds a first embedded start takes.
    */
   readonly onProgress?: OpenJournalProgressListener;
+  /**
+   * TEST ONLY. Open a database whose clock the test kit moved (see `createTestEnvironment`),
+   * e.g. from a second process of a multi-process test. Without it such a database is refused
+   * with `TestClockInUseError`, so an app can never run on a moved clock by accident.
+   */
+  readonly allowTestClock?: boolean;
 }
 
 /**
@@ -64,6 +72,7 @@ export interface OpenJournalOptions {
  * ```
  */
 export async function openJournal(options: OpenJournalOptions = {}): Promise<Journal> {
+  checkOpenJournalOptions(options);
   if (options.kysely !== undefined) return openOnKysely(options.kysely, options);
   const fromEnv = options.pool === undefined ? process.env.DATABASE_URL : undefined;
   const url = options.url ?? (fromEnv === "" ? undefined : fromEnv);
@@ -174,6 +183,10 @@ async function prepareSchema(
   } else if (version < required) {
     throw new SchemaNotMigratedError(shown, version, required);
   }
+  // A moved test clock would shift every lease, timer and deadline: never run an app on one.
+  const testClockOffset = options.allowTestClock === true ? undefined : await readTestClockOffset(db);
+  if (testClockOffset !== undefined && testClockOffset !== 0)
+    throw new TestClockInUseError(shown, testClockOffset);
   if (monthsAhead > 0)
     await sql`SELECT continuum.ensure_event_partitions(continuum.now()::date, ${monthsAhead}::int)`.execute(
       db,

@@ -35,6 +35,11 @@ export interface ResolvedActivityOptions {
 
 /** Delay before attempt `attempt + 1` after attempt `attempt` (1-based) failed. */
 export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
-  const raw = policy.initialIntervalMs * policy.backoffCoefficient ** Math.max(0, attempt - 1);
+  // 0 * Infinity (a zero interval with a coefficient that overflows) would be NaN, which no
+  // journal can store: a zero interval stays zero.
+  const raw =
+    policy.initialIntervalMs === 0
+      ? 0
+      : policy.initialIntervalMs * policy.backoffCoefficient ** Math.max(0, attempt - 1);
   return Math.min(policy.maxIntervalMs, Math.round(raw));
 }

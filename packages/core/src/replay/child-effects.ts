@@ -1,9 +1,9 @@
-import { encode } from "../codec/index.ts";
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
 import type { CommandEvent, Cursor, ResolutionEvent, TerminalCommand } from "../model/index.ts";
 import type { ChildRef, ChildRequest } from "../workflow/effect-host.ts";
 import type { EffectRecorder } from "./effect-recorder.ts";
 import type { EffectWaits } from "./effect-waits.ts";
+import { encodeWithinLimit } from "../validation/payload-size.ts";
 
 /**
  * The effects by which a run starts other runs: its children (child, startChild, awaitChild)
@@ -35,7 +35,7 @@ export class ChildEffects {
       // Derived from the run id and the identity: a replay or a recovery names the same child.
       workflowId: request.workflowId ?? `${this.runId}/${identity}`,
       versionHash: request.versionHash,
-      input: encode(request.input, "child input"),
+      input: encodeWithinLimit(request.input, "child input"),
       parentClosePolicy: request.parentClosePolicy,
     }) as CommandEvent & { kind: "child_started" };
     // On replay the recorded event names the child that exists (its id as it was then).
@@ -62,7 +62,7 @@ export class ChildEffects {
   /** The terminal command of a run that continues as new with `input`. */
   continueAsNew(cursor: Cursor, input: unknown): TerminalCommand {
     this.recorder.nextIdentity(cursor);
-    const encoded = encode(input, "continueAsNew input");
+    const encoded = encodeWithinLimit(input, "continueAsNew input");
     return { kind: "continue_as_new", input: encoded };
   }
 

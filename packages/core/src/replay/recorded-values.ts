@@ -1,7 +1,8 @@
-import { decode, deserializeError, encode, serializeError } from "../codec/index.ts";
+import { decode, deserializeError, serializeError } from "../codec/index.ts";
 import type { CommandEvent, Cursor, Encoded, SerializedError } from "../model/index.ts";
 import { deferred, forever } from "./deferred.ts";
 import type { EffectRecorder } from "./effect-recorder.ts";
+import { encodeWithinLimit } from "../validation/payload-size.ts";
 
 /**
  * How a sideEffect ended, as recorded in its value_recorded event: `{ ok: <encoded value> }`
@@ -157,7 +158,7 @@ export class RecordedValues {
 /** Runs a sideEffect function and describes how it ended, as it will be recorded. */
 async function runSideEffect(fn: () => unknown): Promise<SideEffectRecord> {
   try {
-    return { ok: encode(await fn(), "sideEffect") };
+    return { ok: encodeWithinLimit(await fn(), "sideEffect") };
   } catch (error) {
     // Round-trip through JSON to drop undefined fields: the record must be plain JSON.
     return { error: JSON.parse(JSON.stringify(serializeError(error))) as SerializedError };

@@ -1,4 +1,4 @@
-import { encode, serializeError } from "../codec/index.ts";
+import { serializeError } from "../codec/index.ts";
 import { ErrorCode } from "../errors/error-code.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import { CancelledError, WorkflowTimeoutError } from "../errors/workflow-errors.ts";
@@ -8,6 +8,7 @@ import type { AnyWorkflowDefinition } from "../workflow/workflow.ts";
 import { rejected } from "./deferred.ts";
 import type { EffectRecorder } from "./effect-recorder.ts";
 import type { EffectWaits } from "./effect-waits.ts";
+import { encodeWithinLimit } from "../validation/payload-size.ts";
 
 /** Cursor of the journal timer that enforces a workflow-level timeout (`workflow(name, { timeoutMs })`). */
 const workflowTimeoutCursor: Cursor = "workflowTimeout:#0";
@@ -136,7 +137,7 @@ export class RunLifecycle {
   outcomeOf(value: unknown, error: unknown, threw: boolean): TerminalCommand {
     if (!threw) {
       try {
-        return { kind: "complete_run", result: encode(value, "result") };
+        return { kind: "complete_run", result: encodeWithinLimit(value, "result") };
       } catch (encodeError) {
         return { kind: "fail_run", error: serializeError(encodeError) };
       }

@@ -1,4 +1,4 @@
-import { decode, encode } from "../codec/index.ts";
+import { decode } from "../codec/index.ts";
 import { ExecutionStateError } from "../errors/replay-errors.ts";
 import { SignalWaitReplacedError } from "../errors/workflow-errors.ts";
 import { isCommandEvent } from "../model/index.ts";
@@ -42,6 +42,7 @@ import { RecordedValues } from "./recorded-values.ts";
 import type { QueuedSideEffect } from "./recorded-values.ts";
 import { RunLifecycle, exitCompensationCursor } from "./run-lifecycle.ts";
 import { runTurn, settle } from "./turn-scheduler.ts";
+import { encodeWithinLimit } from "../validation/payload-size.ts";
 
 /**
  * One run's workflow function alive in memory: the effect host its code calls into, and the
@@ -350,7 +351,13 @@ export class WorkflowExecution implements EffectHost, Execution {
   ): Promise<unknown> {
     const blocked = this.blocked();
     if (blocked !== undefined) return blocked;
-    return this.activities.schedule(cursor, activityName, encode(args, "args"), options, compensation);
+    return this.activities.schedule(
+      cursor,
+      activityName,
+      encodeWithinLimit(args, "args"),
+      options,
+      compensation,
+    );
   }
 
   compensate(cursor: Cursor, result: object): Promise<void> {

@@ -1,71 +1,39 @@
+import { EventEmitter } from "eventemitter3";
 import type { RunRecord } from "../journal/journal.ts";
-import { ManualClock } from "../journal/memory/manual-clock.ts";
-import { MemoryJournal } from "../journal/memory/memory-journal.ts";
 import { isTerminal, RunStatus } from "../model/run-status.ts";
 import { deserializeError } from "../codec/index.ts";
 import { RunNotFoundError } from "../errors/journal-errors.ts";
 import { TestKitError } from "../errors/engine-errors.ts";
-import { createClient, type Client } from "../client/create-client.ts";
+import { createClient, type Client, type RunHandle } from "../client/create-client.ts";
 import type { RunDescription } from "../client/run-description.ts";
-import type { AnyActivityDefinition, AnyWorkflowDefinition } from "../worker/definition-info.ts";
-import type { EngineEventEmitter } from "../worker/engine-events.ts";
-import { createEngineRuntime, type EngineRuntime } from "../worker/engine-runtime.ts";
-import type { ActivityMock } from "./activity-mock.ts";
-import { createManualTimers } from "./manual-timers.ts";
+import type { EngineEventEmitter, EngineEvents } from "../worker/engine-events.ts";
+import { createManualEngine, type ManualEngine } from "../worker/manual-engine.ts";
+import type { ActivityImplementation } from "../worker/activity-pool.ts";
+import { activityContext } from "../worker/activity-context.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
+import { runWaitReason } from "./run-wait-reason.ts";
+import { openTestJournal } from "./test-journal.ts";
+import { exploreOn } from "./explore-crash-points.ts";
+import type {
+  CrashPoint,
+  RestartOptions,
+  TestEnvironment,
+  TestEnvironmentOptions,
+  WaitCondition,
+  WaitForOptions,
+} from "./test-environment.ts";
+import { Limits, checkNumber, checkOptionalNumber } from "../validation/index.ts";
+import { MAX_INSTANT_MS } from "../journal/instant-limits.ts";
 
-/** Options of {@link createTestEnvironment}. */
-export interface TestEnvironmentOptions {
-  readonly workflows: readonly AnyWorkflowDefinition[];
-  readonly activities?: readonly AnyActivityDefinition[];
-  /** Replace activity functions (see `mockActivity`); a mocked activity need not be in `activities`. */
-  readonly activityMocks?: readonly ActivityMock[];
-  /** After every committed step, rebuild the run from its journal and fail on any difference. */
-  readonly paranoid?: boolean;
-  /** Epoch ms the manual clock starts at. Default 2026-01-01T00:00:00Z. */
-  readonly startTime?: number;
-  readonly namespace?: string;
-  /** Sticky executions kept between steps (0 replays every step). Default 100. */
-  readonly cacheSize?: number;
-  /**
-   * Real milliseconds an in-flight activity may take before the test clock is allowed to move
-   * on without it (so that a hanging activity's timeout can be tested). Default 100.
-   */
-  readonly idleActivityMs?: number;
-  /** Safety stop for a run that never settles (a workflow looping on timers). Default 10 000 rounds. */
-  readonly maxRounds?: number;
-}
-
-/** Status a test can wait for. */
-export type AwaitableStatus = RunRecord["status"];
-
-/**
- * A complete Continuum in memory: the real engine and client over a `MemoryJournal` whose clock
- * moves only when the test says so, or when nothing else can happen (time-skipping). Nothing
- * here sleeps: every wait drives the engine, one deterministic round at a time.
- */
-export interface TestEnvironment {
-  readonly journal: MemoryJournal;
-  /** A real client; its `result()`/`await()` drive the engine (skipping time) until the run finishes. */
-  readonly client: Client;
-  readonly events: EngineEventEmitter;
-  /** The manual clock's time (epoch ms). */
-  now(): number;
-  /** Sends a signal (it is delivered at the next drive). */
-  sendSignal(
-    runId: string,
-    name: string,
-    payload?: unknown,
-    options?: { deliveryId?: string },
-  ): Promise<{ accepted: boolean }>;
-  /** Moves the clock by `ms`, firing every timer, retry and timeout due on the way, in order. */
-  advanceTime(ms: number): Promise<void>;
-  /** Runs everything that can run at the current time; the clock does not move. */
-  settle(): Promise<void>;
-  /** Drives (skipping time when idle) until the run has `status`; throws when it can never get there. */
-  waitFor(runId: string, status: AwaitableStatus): Promise<RunDescription>;
-  close(): Promise<void>;
-}
+export type {
+  AwaitableStatus,
+  CrashPoint,
+  RestartOptions,
+  TestEnvironment,
+  TestEnvironmentOptions,
+  WaitCondition,
+  WaitForOptions,
+} from "./test-environment.ts";
 
 /**
  * Creates a {@link TestEnvironment}.
@@ -75,47 +43,96 @@ export interface TestEnvironment {
  * const env = await createTestEnvironment({ workflows: [orderFlow], activities: [validate, charge, ship, refund] });
  * const run = await env.client.start(orderFlow, { orderId: "o-1", items });
  * await env.settle();                                     // the run now waits for its review
+ * await env.restart();                                    // the process crashes; a new one takes over
  * await env.sendSignal(run.runId, "fraud_review", "approved");
  * expect(await run.result()).toEqual({ shipped: true });  // skips time if it has to
  * ```
  */
 export async function createTestEnvironment(options: TestEnvironmentOptions): Promise<TestEnvironment> {
-  const clock = new ManualClock(options.startTime);
-  const timers = createManualTimers(clock);
-  const journal = new MemoryJournal({ clock });
+  checkOptionalNumber(options.startTime, "startTime", { min: 0, max: 8.64e15, integer: true });
+  checkOptionalNumber(options.cacheSize, "cacheSize", { min: 0, max: 1_000_000, integer: true });
+  checkOptionalNumber(options.idleActivityMs, "idleActivityMs", { min: 0, max: Limits.maxTimerMs });
+  checkOptionalNumber(options.maxRounds, "maxRounds", {
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    integer: true,
+  });
+  const testJournal = await openTestJournal(options.journal, options.startTime);
+  const { journal, timers } = testJournal;
   const idleActivityMs = options.idleActivityMs ?? 100;
   const maxRounds = options.maxRounds ?? 10_000;
+  const leaseMs = options.leaseMs ?? 30_000;
   const problems: Error[] = [];
-  let committed = 0;
+  const events: EngineEventEmitter = new EventEmitter<EngineEvents>();
+  let restarts = 0;
 
-  const runtime: EngineRuntime = createEngineRuntime({
-    journal,
+  // Per-run counters: committed steps, finished activity attempts, and calls of each activity.
+  const stepsByRun = new Map<string, number>();
+  const attemptsByRun = new Map<string, number>();
+  const effectsByRun = new Map<string, Record<string, number>>();
+  let armedCrash: ((point: CrashPoint) => boolean) | undefined;
+  let crashRestart: Pick<RestartOptions, "sameOwner"> = {};
+  let owner = "test-environment-0";
+  let crashPending = false;
+
+  let code = {
     workflows: options.workflows,
     activities: options.activities ?? [],
-    owner: "test-environment",
-    workflowConcurrency: 64,
-    activityConcurrency: 64,
-    // Leases outlive any skipped stretch of time; a single engine never competes for them.
-    leaseMs: 10 * 365 * 24 * 3600_000,
-    // One engine: a run of a version it lacks has nobody else to wait for.
-    unknownVersionAfterMs: 0,
-    cacheSize: options.cacheSize ?? 100,
-    driftBackoffMs: Number.MAX_SAFE_INTEGER,
-    timers,
-    activityOverrides: new Map(
-      (options.activityMocks ?? []).map((mock) => [mock.activityName, mock.implementation]),
-    ),
-    ...(options.paranoid === true
-      ? {
-          afterCommit: async (step) => {
-            const problem = await checkStepByReplay(journal, runtime.registry, step);
-            if (problem !== undefined) problems.push(problem);
-          },
+    activityMocks: options.activityMocks ?? [],
+  };
+
+  const strike = (point: CrashPoint): void => {
+    if (armedCrash === undefined || crashPending || !armedCrash(point)) return;
+    armedCrash = undefined;
+    crashPending = true;
+    engine.crash();
+  };
+
+  /** Wraps an activity function to count its calls and to host `after_activity` crash points. */
+  const counted =
+    (name: string, implementation: ActivityImplementation): ActivityImplementation =>
+    async (...args: unknown[]) => {
+      const runId = activityContext().runId;
+      const counts = effectsByRun.get(runId) ?? {};
+      counts[name] = (counts[name] ?? 0) + 1;
+      effectsByRun.set(runId, counts);
+      const value: unknown = await implementation(...args);
+      const attempt = (attemptsByRun.get(runId) ?? 0) + 1;
+      attemptsByRun.set(runId, attempt);
+      strike({ kind: "after_activity", runId, activityName: name, attempt });
+      return value;
+    };
+
+  const createEngine = (): ManualEngine => {
+    const overrides = new Map<string, ActivityImplementation>();
+    for (const definition of code.activities)
+      overrides.set(definition.name, counted(definition.name, definition.fn as ActivityImplementation));
+    for (const mock of code.activityMocks)
+      overrides.set(mock.activityName, counted(mock.activityName, mock.implementation));
+    const created: ManualEngine = createManualEngine({
+      journal,
+      workflows: code.workflows,
+      activities: code.activities,
+      owner,
+      leaseMs,
+      cacheSize: options.cacheSize ?? 100,
+      timers,
+      events,
+      activityOverrides: overrides,
+      afterCommit: async (step) => {
+        if (options.paranoid === true) {
+          const problem = await checkStepByReplay(journal, created.registry, step);
+          if (problem !== undefined) problems.push(problem);
         }
-      : {}),
-  });
-  const { events } = runtime;
-  events.on("step.committed", () => committed++);
+        const count = (stepsByRun.get(step.runId) ?? 0) + 1;
+        stepsByRun.set(step.runId, count);
+        strike({ kind: "after_step", runId: step.runId, step: count });
+      },
+    });
+    return created;
+  };
+  let engine = createEngine();
+
   events.on("engine.error", (event) =>
     problems.push(
       event.error instanceof Error
@@ -135,22 +152,32 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     if (problem !== undefined) throw problem;
   };
 
-  /** One round of everything the engine's loops would do; true when something happened. */
-  const round = async (): Promise<boolean> => {
-    const before = committed;
-    const fired = await runtime.fireTimers(1_000);
-    // Tasks before steps: claiming tasks may itself write to inboxes (an abandoned last attempt
-    // fails its task), and the steps below must see that in the same round.
-    const started = await runtime.pollTasks();
-    while ((await runtime.pollRuns()) > 0) {
-      const stepsBefore = committed;
-      await runtime.settleSteps();
-      if (committed === stepsBefore) break;
+  const restart = async (restartOptions: RestartOptions = {}): Promise<void> => {
+    const sameOwner = restartOptions.sameOwner === true;
+    if (restartOptions.graceful === true) await engine.stop({ graceful: true });
+    else {
+      engine.crash();
+      // As in production, a new process takes the runs over once the dead one's leases expire;
+      // one with the same owner id takes its own leases back at once.
+      if (!sameOwner) await testJournal.advanceTo((await testJournal.now()) + leaseMs + 1);
     }
-    await runtime.settleSteps();
-    const stuck = await runtime.sweepUnknownVersions();
-    await new Promise((resolve) => setImmediate(resolve));
-    return fired > 0 || committed > before || started > 0 || stuck > 0;
+    if (!sameOwner) owner = `test-environment-${restarts + 1}`;
+    code = {
+      workflows: restartOptions.workflows ?? code.workflows,
+      activities: restartOptions.activities ?? code.activities,
+      activityMocks: restartOptions.activityMocks ?? code.activityMocks,
+    };
+    restarts++;
+    engine = createEngine();
+  };
+
+  /** One engine round; an armed crash that struck during it is followed by the restart. */
+  const round = async (): Promise<boolean> => {
+    const progressed = await engine.runOnce();
+    if (!crashPending) return progressed;
+    crashPending = false;
+    await restart(crashRestart);
+    return true;
   };
 
   /** Drives until `done()`; false when nothing more can happen (without moving time when `skipTime` is off). */
@@ -159,18 +186,27 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       throwProblems();
       if (await done()) return true;
       if (await round()) continue;
-      if (runtime.pool.active > 0) {
+      if (engine.activeAttempts > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
         const settled = await Promise.race([
-          runtime.pool.whenAnySettles().then(() => true),
-          new Promise<false>((resolve) => setTimeout(() => resolve(false), idleActivityMs)),
+          engine.whenAnyAttemptSettles().then(() => true),
+          new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), idleActivityMs))),
         ]);
-        if (settled) continue;
+        clearTimeout(timer);
+        if (settled || crashPending) continue;
       }
       throwProblems();
-      if (!skipTime) return false;
       const next = earliest(await journal.nextDueAt(), timers.nextAt());
-      if (next === undefined || next <= clock.now()) return false;
-      timers.advanceTo(next);
+      if (next === undefined) return false;
+      if (next <= (await testJournal.now())) {
+        // Became due in real time since the round (SQL clocks run): one more round decides.
+        if (await round()) continue;
+        return false;
+      }
+      if (!skipTime) return false;
+      await testJournal.advanceTo(next);
+      // The lease keeper's job: a jump of the clock must not take the runs from their engine.
+      await engine.renewLeases();
     }
     throw new TestKitError(
       `the engine was still busy after ${maxRounds} rounds`,
@@ -189,49 +225,55 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     return run;
   };
 
-  const waitFor = async (runId: string, status: AwaitableStatus): Promise<RunDescription> => {
+  const neverError = async (runId: string, wanted: string, skipTime: boolean): Promise<TestKitError> => {
+    const run = await getRun(runId);
+    const reason =
+      !skipTime && (await journal.nextDueAt()) !== undefined
+        ? "nothing is due without moving the clock (skipTime is off; use env.advanceTime or skipTime: true)"
+        : await runWaitReason(journal, engine.registry, run);
+    return new TestKitError(
+      `run ${runId} (${run.workflowName}) can never reach ${wanted}: it is ${run.status} and ${reason}`,
+      { runId, workflowName: run.workflowName, status: run.status, expected: wanted },
+      "send what the run waits for (env.sendSignal, env.client.cancel), register its workflow, or move the clock",
+    );
+  };
+
+  const waitFor = async <Output = unknown>(
+    run: string | RunHandle<Output>,
+    condition: WaitCondition<Output>,
+    waitOptions: WaitForOptions = {},
+  ): Promise<RunDescription<unknown, Output>> => {
+    const runId = typeof run === "string" ? run : run.runId;
+    const skipTime = waitOptions.skipTime ?? true;
+    const wanted = typeof condition === "string" ? condition : "the awaited condition";
     const reached = await drive(async () => {
-      const run = await getRun(runId);
-      if (run.status === status) return true;
-      if (isTerminal(run.status)) {
+      const record = await getRun(runId);
+      if (typeof condition === "string") {
+        if (record.status === condition) return true;
+      } else if (await condition(await client.describe<unknown, Output>(runId))) return true;
+      if (isTerminal(record.status)) {
         throw new TestKitError(
-          `run ${runId} ended ${run.status}, not ${status}${run.error === undefined ? "" : `: ${run.error.name}: ${run.error.message}`}`,
-          { runId, status: run.status, expected: status },
+          `run ${runId} ended ${record.status}, not ${wanted}${record.error === undefined ? "" : `: ${record.error.name}: ${record.error.message}`}`,
+          { runId, status: record.status, expected: wanted },
           "check the workflow's history (env.client.history(runId)) to see how it ended",
-          run.error === undefined ? undefined : deserializeError(run.error),
+          record.error === undefined ? undefined : deserializeError(record.error),
         );
       }
       return false;
-    }, true);
-    if (!reached) {
-      const run = await getRun(runId);
-      throw new TestKitError(
-        `run ${runId} can never reach ${status}: it is ${run.status} and nothing is scheduled (no timer, no due task, no undelivered event)`,
-        { runId, status: run.status, expected: status },
-        "the run waits for something only the test can send: a signal (env.sendSignal) or a cancellation (env.client.cancel)",
-      );
-    }
-    return client.describe(runId);
+    }, skipTime);
+    if (!reached) throw await neverError(runId, wanted, skipTime);
+    return client.describe<unknown, Output>(runId);
   };
 
   /** Drives until the run (and any continue-as-new successor) is terminal. */
   const finish = async (runId: string): Promise<void> => {
     let current = runId;
     for (;;) {
-      await waitForTerminal(current);
+      const reached = await drive(async () => isTerminal((await getRun(current)).status), true);
+      if (!reached) throw await neverError(current, "the end of the run", true);
       const run = await getRun(current);
       if (run.status !== RunStatus.continued || run.continuedTo === undefined) return;
       current = run.continuedTo;
-    }
-  };
-  const waitForTerminal = async (runId: string): Promise<void> => {
-    const reached = await drive(async () => isTerminal((await getRun(runId)).status), true);
-    if (!reached) {
-      throw new TestKitError(
-        `run ${runId} can never finish: nothing is scheduled (no timer, no due task, no undelivered event)`,
-        { runId },
-        "the run waits for something only the test can send: a signal (env.sendSignal) or a cancellation (env.client.cancel)",
-      );
     }
   };
 
@@ -253,39 +295,55 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     await: result,
   };
 
-  return {
+  let closed: Promise<void> | undefined;
+  const environment: TestEnvironment = {
     journal,
+    journalKind: testJournal.kind,
+    ...(testJournal.databaseUrl === undefined ? {} : { databaseUrl: testJournal.databaseUrl }),
     client,
     events,
-    now: () => clock.now(),
-    sendSignal: (runId, name, payload, signalOptions) => client.signal(runId, name, payload, signalOptions),
+    now: () => testJournal.nowSync(),
+    sendSignal: (run, name, payload, signalOptions) =>
+      client.signal(typeof run === "string" ? run : run.runId, name, payload, signalOptions),
     async advanceTime(ms) {
-      if (!(ms >= 0))
-        throw new TestKitError(
-          `advanceTime needs a non-negative number of ms, got ${ms}`,
-          { ms },
-          "pass a duration such as 60_000",
-        );
-      const target = clock.now() + ms;
+      const now = await testJournal.now();
+      // Infinity would move the clock past every instant a journal can store.
+      checkNumber(ms, "advanceTime(ms)", { min: 0, max: MAX_INSTANT_MS - now });
+      const target = now + ms;
       await settle();
       for (;;) {
         const next = earliest(await journal.nextDueAt(), timers.nextAt());
-        if (next === undefined || next > target || next <= clock.now()) break;
-        timers.advanceTo(next);
+        if (next === undefined || next > target || next <= (await testJournal.now())) break;
+        await testJournal.advanceTo(next);
+        await engine.renewLeases();
         await settle();
       }
-      timers.advanceTo(target);
+      await testJournal.advanceTo(target);
+      await engine.renewLeases();
       await settle();
     },
     settle,
     waitFor,
-    async close() {
-      runtime.pool.abortAll();
-      await runtime.settleSteps();
-      await runtime.cache.clear();
-      await journal.close();
+    restart,
+    crashWhen(when, restartOptions = {}) {
+      armedCrash = when;
+      crashRestart = restartOptions;
+    },
+    effects: (runId) => ({ ...effectsByRun.get(runId) }),
+    counts: (runId) => ({ steps: stepsByRun.get(runId) ?? 0, attempts: attemptsByRun.get(runId) ?? 0 }),
+    explore: (workflow, input, exploreOptions) => exploreOn(environment, workflow, input, exploreOptions),
+    get restarts() {
+      return restarts;
+    },
+    close() {
+      closed ??= (async () => {
+        await engine.stop({ graceful: false });
+        await testJournal.dispose();
+      })();
+      return closed;
     },
   };
+  return environment;
 }
 
 function earliest(a: number | undefined, b: number | undefined): number | undefined {

@@ -1,5 +1,13 @@
 export { createTestEnvironment } from "./create-test-environment.ts";
-export type { TestEnvironment, TestEnvironmentOptions, AwaitableStatus } from "./create-test-environment.ts";
+export type {
+  TestEnvironment,
+  TestEnvironmentOptions,
+  AwaitableStatus,
+  WaitCondition,
+  WaitForOptions,
+  RestartOptions,
+  CrashPoint,
+} from "./create-test-environment.ts";
 export { mockActivity } from "./activity-mock.ts";
 export type { ActivityMock } from "./activity-mock.ts";
 export { replayHistory } from "./replay-history.ts";
@@ -11,3 +19,15 @@ export type { ManualTimers } from "./manual-timers.ts";
 // The in-memory journal and its manual clock, for suites that drive a journal directly.
 export { MemoryJournal, createMemoryJournal, ManualClock } from "../journal/memory/index.ts";
 export type { MemoryJournalOptions } from "../journal/memory/index.ts";
+export { testJournals } from "./test-journal.ts";
+export type { TestJournalOption, TestJournalCase } from "./test-journal.ts";
+export { exploreCrashPoints } from "./explore-crash-points.ts";
+export type {
+  ExploreOptions,
+  ExploreReport,
+  CrashPointReport,
+  CrashPointSpec,
+} from "./explore-crash-points.ts";
+// The loop-less engine the environment drives, for custom drivers.
+export { createManualEngine } from "../worker/manual-engine.ts";
+export type { ManualEngine, ManualEngineOptions } from "../worker/manual-engine.ts";

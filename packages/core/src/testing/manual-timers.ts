@@ -1,5 +1,4 @@
 import type { EngineTimers } from "../worker/engine-timers.ts";
-import type { ManualClock } from "../journal/memory/manual-clock.ts";
 
 /**
  * Engine timers driven by a manual clock: an activity's timeout fires when the test's time
@@ -13,8 +12,14 @@ export interface ManualTimers extends EngineTimers {
   advanceTo(epochMs: number): void;
 }
 
+/** A clock the test moves: the memory journal's `ManualClock`, or the SQL test clock's local estimate. */
+export interface MovableClock {
+  now(): number;
+  advanceTo(epochMs: number): void;
+}
+
 /** Creates {@link ManualTimers} over `clock`. */
-export function createManualTimers(clock: ManualClock): ManualTimers {
+export function createManualTimers(clock: MovableClock): ManualTimers {
   let nextId = 0;
   const pending = new Map<number, { at: number; fn: () => void }>();
   const runDue = (): void => {

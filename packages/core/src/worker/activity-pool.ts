@@ -1,7 +1,7 @@
 import type { Journal, TaskClaim, TaskOutcome } from "../journal/journal.ts";
 import { retryDelayMs } from "../model/activity-options.ts";
 import type { SerializedError } from "../model/index.ts";
-import { decode, encode, serializeError } from "../codec/index.ts";
+import { decode, serializeError } from "../codec/index.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import { ErrorCode } from "../errors/error-code.ts";
 import {
@@ -14,6 +14,7 @@ import { runWithActivityContext, type ActivityContext } from "./activity-context
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
 import { createHeartbeatBatcher, heartbeatFlushMs } from "./heartbeat-batcher.ts";
 import type { EngineTimers } from "./engine-timers.ts";
+import { encodeWithinLimit } from "../validation/payload-size.ts";
 
 /** The function behind an activity name: what the pool calls with the decoded arguments. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- activities have arbitrary typed signatures
@@ -184,7 +185,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       heartbeat: async (details?: unknown) => {
         if (controller.signal.aborted) return;
         // Encoded now: unserializable details throw here, in the activity that passed them.
-        const encoded = details === undefined ? undefined : encode(details, "heartbeat details");
+        const encoded = details === undefined ? undefined : encodeWithinLimit(details, "heartbeat details");
         if (heartbeatTimeoutMs !== undefined) {
           cancelHeartbeatTimeout();
           cancelHeartbeatTimeout = timers.after(heartbeatTimeoutMs, () =>
@@ -326,7 +327,7 @@ function decideOutcome(
 ): TaskOutcome {
   if (result.kind === "returned") {
     try {
-      return { kind: "completed", result: encode(result.value, "result") };
+      return { kind: "completed", result: encodeWithinLimit(result.value, "result") };
     } catch (error) {
       // An unserializable result fails the same way on every attempt: retrying cannot help.
       return { kind: "failed", error: serializeError(error) };

@@ -3,6 +3,14 @@ import { randomUUID } from "node:crypto";
 import type { Journal, RunClaim } from "../journal/journal.ts";
 import { NotifyTopic, parseInboxHint } from "../journal/notifier.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
+import {
+  IdentifierKind,
+  Limits,
+  checkIdentifier,
+  checkJournalOption,
+  checkOptionalNumber,
+  describeValue,
+} from "../validation/index.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-info.ts";
 import { emitEvent, type EngineEventEmitter, type EngineErrorEvent } from "./engine-events.ts";
 import { createEngineRuntime, type EngineRuntime } from "./engine-runtime.ts";
@@ -204,7 +212,9 @@ export function createEngine(options: EngineOptions): Engine {
 
   const stop = async (stopOptions: StopOptions = {}): Promise<void> => {
     const graceful = stopOptions.graceful ?? true;
-    const timeoutMs = stopOptions.timeoutMs ?? settings.shutdownTimeoutMs;
+    const timeoutMs =
+      checkOptionalNumber(stopOptions.timeoutMs, "stop timeoutMs", { min: 0, max: Limits.maxTimerMs }) ??
+      settings.shutdownTimeoutMs;
     const wasRunning = running;
     running = false;
     for (const off of unsubscribe) off();
@@ -323,19 +333,37 @@ interface ResolvedEngineSettings {
 
 /** Applies defaults and rejects out-of-range settings with a clear error. */
 export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSettings {
+  checkJournalOption((options as Partial<EngineOptions> | undefined)?.journal);
+  if (!Array.isArray(options.workflows))
+    throw new InvalidEngineOptionError(
+      "workflows",
+      describeValue(options.workflows),
+      "a list of workflow definitions",
+    );
+  if (options.activities !== undefined && !Array.isArray(options.activities))
+    throw new InvalidEngineOptionError(
+      "activities",
+      describeValue(options.activities),
+      "a list of activity definitions",
+    );
+  // Durations feed setTimeout, which fires at once (and so spins) past 2^31 - 1 ms.
   const positiveInt = (name: string, value: number): number => {
-    if (!Number.isInteger(value) || value <= 0)
-      throw new InvalidEngineOptionError(name, value, "a positive integer");
+    if (!Number.isInteger(value) || value <= 0 || value > Limits.maxTimerMs)
+      throw new InvalidEngineOptionError(name, value, `an integer from 1 to ${Limits.maxTimerMs}`);
     return value;
   };
   const nonNegativeInt = (name: string, value: number): number => {
-    if (!Number.isInteger(value) || value < 0)
-      throw new InvalidEngineOptionError(name, value, "a non-negative integer");
+    if (!Number.isInteger(value) || value < 0 || value > Limits.maxTimerMs)
+      throw new InvalidEngineOptionError(name, value, `an integer from 0 to ${Limits.maxTimerMs}`);
     return value;
   };
   return {
-    owner: options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-    namespace: options.namespace ?? "default",
+    owner: checkIdentifier(
+      IdentifierKind.namespace,
+      options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      "engine owner",
+    ),
+    namespace: checkIdentifier(IdentifierKind.namespace, options.namespace ?? "default", "namespace"),
     workflowConcurrency: positiveInt("concurrency.workflows", options.concurrency?.workflows ?? 16),
     activityConcurrency: positiveInt("concurrency.activities", options.concurrency?.activities ?? 32),
     leaseMs: positiveInt("leaseMs", options.leaseMs ?? 30_000),

@@ -41,6 +41,8 @@ export interface EngineRuntimeOptions {
    * in the run's next step (see RunStepper). False: every task goes through the task queue.
    */
   readonly stickyActivities?: boolean;
+  /** Emit on this emitter instead of a new one (the test kit keeps one across restarts). */
+  readonly events?: EngineEventEmitter;
 }
 
 /**
@@ -79,7 +81,7 @@ export interface EngineRuntime {
 /** Creates an {@link EngineRuntime}. */
 export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntime {
   const { journal, owner } = options;
-  const events: EngineEventEmitter = new EventEmitter<EngineEvents>();
+  const events: EngineEventEmitter = options.events ?? new EventEmitter<EngineEvents>();
   const registry = createRegistry(options.workflows, options.activities, (entry) =>
     emitEvent(events, "workflow.log", entry),
   );

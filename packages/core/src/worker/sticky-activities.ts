@@ -51,7 +51,10 @@ export function createStickyActivities(pool: ActivityPool | undefined): StickyAc
 /**
  * The journal clock between two readings: a step started by a finished attempt (not by a
  * claim) has no journal "now" of its own, so it is told from the latest commit's or claim's,
- * plus the local time elapsed since (never moving backwards).
+ * plus the local time elapsed since (never moving backwards). A reading is the journal's
+ * transaction time and may reach the engine late (a statement that waited for a lock, a busy
+ * event loop): it only moves the clock when it is ahead of what the clock already tells, so
+ * the clock stays monotonic and still never runs ahead of the journal's.
  */
 export interface JournalClock {
   saw(journalNow: number): void;
@@ -63,7 +66,8 @@ export function createJournalClock(timers: EngineTimers): JournalClock {
   let at = { journal: Number.NEGATIVE_INFINITY, local: 0 };
   return {
     saw(journalNow) {
-      if (journalNow >= at.journal) at = { journal: journalNow, local: timers.now() };
+      const local = timers.now();
+      if (journalNow >= at.journal + Math.max(0, local - at.local)) at = { journal: journalNow, local };
     },
     now: () => at.journal + Math.max(0, timers.now() - at.local),
   };

@@ -1,4 +1,5 @@
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
+import { IdentifierKind, Limits, describeValue, identifierProblem } from "../validation/index.ts";
 import type { ParentClosePolicy } from "../model/index.ts";
 import type { ChildRef, ChildRequest } from "./effect-host.ts";
 import { stampedEffect } from "./stamped-effect.ts";
@@ -62,12 +63,13 @@ function childRequest(effect: string, definition: unknown, input: unknown, optio
       "pass { id?, parentClosePolicy? }",
     );
   }
-  if (opts.id !== undefined && (typeof opts.id !== "string" || opts.id.length === 0)) {
+  const idProblem = opts.id === undefined ? undefined : identifierProblem(IdentifierKind.id, opts.id);
+  if (idProblem !== undefined) {
     throw new InvalidEffectArgumentError(
       effect,
       "options.id",
-      `must be a non-empty string, got ${String(opts.id)}`,
-      "derive child ids from your data, e.g. `ship-${orderId}`, or leave id out",
+      `${idProblem}, got ${describeValue(opts.id)}`,
+      `derive child ids (at most ${Limits.idBytes} bytes) from your data, e.g. \`ship-\${orderId}\`, or leave id out`,
     );
   }
   const policy = opts.parentClosePolicy ?? "cancel";
@@ -75,7 +77,7 @@ function childRequest(effect: string, definition: unknown, input: unknown, optio
     throw new InvalidEffectArgumentError(
       effect,
       "options.parentClosePolicy",
-      `must be "cancel" or "abandon", got ${String(policy)}`,
+      `must be "cancel" or "abandon", got ${describeValue(policy)}`,
       'use "cancel" (default) or "abandon"',
     );
   }
@@ -84,7 +86,7 @@ function childRequest(effect: string, definition: unknown, input: unknown, optio
     versionHash: definition.stamp.versionHash,
     input,
     parentClosePolicy: policy,
-    ...(opts.id === undefined ? {} : { workflowId: opts.id }),
+    ...(opts.id === undefined ? {} : { workflowId: opts.id as string }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
 import { stampedEffect } from "./stamped-effect.ts";
 import type { Effect } from "./stamped-effect.ts";
+import { describeValue } from "../validation/text.ts";
 
 /** Options of {@link compensateAll}. */
 export interface CompensateAllOptions {
@@ -73,7 +74,7 @@ export const compensateAll: Effect<CompensateAllEffect> = stampedEffect<Compensa
       throw new InvalidEffectArgumentError(
         "compensateAll",
         "options.order",
-        `must be "lifo" or "parallel", got ${String(order)}`,
+        `must be "lifo" or "parallel", got ${describeValue(order)}`,
         'pass { order: "lifo" } (default) or { order: "parallel" }',
       );
     }

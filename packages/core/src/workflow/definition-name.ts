@@ -1,5 +1,8 @@
+import { Limits } from "../validation/limits.ts";
+import { textProblem } from "../validation/text.ts";
+
 /** Longest workflow or activity name accepted; names are stored in every run and task row. */
-export const maxDefinitionNameLength = 200;
+export const maxDefinitionNameLength: number = Limits.nameLength;
 
 /**
  * Why `name` cannot name a workflow or an activity, or `undefined` when it can. Names are
@@ -13,5 +16,5 @@ export function definitionNameProblem(name: unknown): string | undefined {
     return `must be at most ${maxDefinitionNameLength} characters, got ${name.length}`;
   if (name.trim() !== name) return "must not start or end with whitespace";
   if (/[\u0000-\u001f\u007f]/.test(name)) return "must not contain control characters";
-  return undefined;
+  return textProblem(name);
 }

@@ -1,6 +1,7 @@
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
 import { stampedEffect } from "./stamped-effect.ts";
 import type { Effect } from "./stamped-effect.ts";
+import { describeValue } from "../validation/text.ts";
 
 /** Signature of {@link patched}. */
 export type PatchedEffect = (patchId: string) => boolean;
@@ -12,7 +13,7 @@ function checkId(effect: string, patchId: unknown): asserts patchId is string {
     throw new InvalidEffectArgumentError(
       effect,
       "patchId",
-      `must be a non-empty string literal, got ${String(patchId)}`,
+      `must be a non-empty string literal, got ${describeValue(patchId)}`,
       'name the change, e.g. patched("send-receipt")',
     );
   }

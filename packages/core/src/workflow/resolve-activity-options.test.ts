@@ -45,6 +45,10 @@ describe("resolveActivityOptions()", () => {
     });
     expect(retryDelayMs(resolved.retry, 1)).toBe(200);
     expect(retryDelayMs(resolved.retry, 3)).toBe(800);
+    // Overflowing backoff stays a storable number: capped, or zero for a zero interval.
+    const huge = { ...resolved.retry, backoffCoefficient: 1e300 };
+    expect(retryDelayMs(huge, 3)).toBe(huge.maxIntervalMs);
+    expect(retryDelayMs({ ...huge, initialIntervalMs: 0 }, 3)).toBe(0);
   });
 
   it("computes the idempotency key from the arguments unless the call fixes one", () => {

@@ -1,4 +1,5 @@
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
+import { IdentifierKind, Limits, describeValue, identifierProblem } from "../validation/index.ts";
 import type { Encoded, ResolvedActivityOptions, RetryPolicy } from "../model/index.ts";
 import type { ActivityOptions } from "./define-activity.ts";
 
@@ -71,7 +72,7 @@ export function activityOptionsProblem(
     if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value > 0)) {
       return {
         field,
-        reason: `must be a positive number of milliseconds, got ${String(value)}`,
+        reason: `must be a positive number of milliseconds, got ${describeValue(value)}`,
         hint: "use seconds(30) or minutes(5) to write durations",
       };
     }
@@ -83,15 +84,15 @@ export function activityOptionsProblem(
   ) {
     return heartbeatNotShorter(o.heartbeatTimeoutMs, o.timeoutMs);
   }
-  if (
-    where === "call" &&
-    o.idempotencyKey !== undefined &&
-    !(typeof o.idempotencyKey === "string" && o.idempotencyKey.length > 0)
-  ) {
+  const keyProblem =
+    where === "call" && o.idempotencyKey !== undefined
+      ? identifierProblem(IdentifierKind.id, o.idempotencyKey)
+      : undefined;
+  if (keyProblem !== undefined) {
     return {
       field: "idempotencyKey",
-      reason: "must be a non-empty string",
-      hint: "build the key from values that identify the work, e.g. `charge:${orderId}`",
+      reason: keyProblem,
+      hint: `build the key (at most ${Limits.idBytes} bytes) from values that identify the work, e.g. \`charge:\${orderId}\``,
     };
   }
   return undefined;
@@ -121,10 +122,10 @@ function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | und
       };
   }
   const { maxAttempts, initialIntervalMs, backoffCoefficient, maxIntervalMs, nonRetryableErrors } = retry;
-  if (maxAttempts !== undefined && !(Number.isInteger(maxAttempts) && (maxAttempts as number) >= 1)) {
+  if (maxAttempts !== undefined && !(Number.isSafeInteger(maxAttempts) && (maxAttempts as number) >= 1)) {
     return {
       field: "retry.maxAttempts",
-      reason: `must be an integer >= 1, got ${String(maxAttempts)}`,
+      reason: `must be an integer >= 1, got ${describeValue(maxAttempts)}`,
       hint: "1 means no retry; the count includes the first attempt",
     };
   }
@@ -135,7 +136,7 @@ function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | und
     if (value !== undefined && !(typeof value === "number" && Number.isFinite(value) && value >= 0)) {
       return {
         field: `retry.${field}`,
-        reason: `must be a number of milliseconds >= 0, got ${String(value)}`,
+        reason: `must be a number of milliseconds >= 0, got ${describeValue(value)}`,
         hint: "use seconds(1) or minutes(1) to write durations",
       };
     }
@@ -150,7 +151,7 @@ function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | und
   ) {
     return {
       field: "retry.backoffCoefficient",
-      reason: `must be a number >= 1, got ${String(backoffCoefficient)}`,
+      reason: `must be a number >= 1, got ${describeValue(backoffCoefficient)}`,
       hint: "1 retries at a fixed interval, 2 doubles it each time",
     };
   }
@@ -210,11 +211,12 @@ export function resolveActivityOptions<A extends readonly unknown[]>(
   let idempotencyKey = call?.idempotencyKey;
   if (idempotencyKey === undefined && def.idempotencyKey !== undefined) {
     idempotencyKey = def.idempotencyKey(...((args ?? []) as unknown as A));
-    if (typeof idempotencyKey !== "string" || idempotencyKey.length === 0) {
+    const problem = identifierProblem(IdentifierKind.id, idempotencyKey);
+    if (problem !== undefined) {
       throw new InvalidEffectArgumentError(
         "activity",
         "idempotencyKey(...args)",
-        `must return a non-empty string, got ${String(idempotencyKey)}`,
+        `must return a non-empty string of at most ${Limits.idBytes} bytes without NUL characters; it ${problem}, got ${describeValue(idempotencyKey)}`,
         "make the activity's idempotencyKey function return a string such as `charge:${orderId}`",
       );
     }

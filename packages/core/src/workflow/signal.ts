@@ -1,4 +1,5 @@
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
+import { IdentifierKind, describeValue, identifierProblem } from "../validation/index.ts";
 import { stampedEffect } from "./stamped-effect.ts";
 import type { Effect } from "./stamped-effect.ts";
 
@@ -52,11 +53,12 @@ export interface SignalEffect {
 export const signal: Effect<SignalEffect> = stampedEffect<SignalEffect>(
   "signal",
   (host, cursor, [name, options]) => {
-    if (typeof name !== "string" || name.length === 0) {
+    const nameProblem = identifierProblem(IdentifierKind.name, name);
+    if (nameProblem !== undefined) {
       throw new InvalidEffectArgumentError(
         "signal",
         "name",
-        `must be a non-empty string, got ${String(name)}`,
+        `${nameProblem}, got ${describeValue(name)}`,
         'name signals with string literals, e.g. signal("approve")',
       );
     }
@@ -67,12 +69,12 @@ export const signal: Effect<SignalEffect> = stampedEffect<SignalEffect>(
         throw new InvalidEffectArgumentError(
           "signal",
           "options.timeout",
-          `must be a finite number of ms >= 0, got ${String(timeout)}`,
+          `must be a finite number of ms >= 0, got ${describeValue(timeout)}`,
           "use seconds(), minutes(), hours() or days(); leave options out to wait forever",
         );
       }
       timeoutMs = timeout;
     }
-    return host.signal(cursor, name, timeoutMs);
+    return host.signal(cursor, name as string, timeoutMs);
   },
 );

@@ -1,6 +1,7 @@
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
 import { stampedEffect } from "./stamped-effect.ts";
 import type { Effect } from "./stamped-effect.ts";
+import { describeValue } from "../validation/text.ts";
 
 /** Signature of {@link sleep}. */
 export type SleepEffect = (ms: number) => Promise<void>;
@@ -21,7 +22,7 @@ export const sleep: Effect<SleepEffect> = stampedEffect<SleepEffect>("sleep", (h
     throw new InvalidEffectArgumentError(
       "sleep",
       "ms",
-      `must be a finite number >= 0, got ${String(ms)}`,
+      `must be a finite number >= 0, got ${describeValue(ms)}`,
       "use seconds(), minutes(), hours() or days() to write the delay",
     );
   }
@@ -45,7 +46,7 @@ export const sleepUntil: Effect<SleepUntilEffect> = stampedEffect<SleepUntilEffe
       throw new InvalidEffectArgumentError(
         "sleepUntil",
         "until",
-        `must be a valid Date or epoch milliseconds, got ${String(until)}`,
+        `must be a valid Date or epoch milliseconds, got ${describeValue(until)}`,
         "pass a Date built from workflow input or now(), never new Date() without arguments",
       );
     }

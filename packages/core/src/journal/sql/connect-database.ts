@@ -13,7 +13,6 @@ import {
 } from "../../errors/index.ts";
 import type { OpenJournalProgressListener } from "../open-progress.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
-import type { PgliteHandle } from "./pg-notifier.ts";
 import { preparedStatementPool } from "./prepared-statements.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 
@@ -24,8 +23,7 @@ export function defaultDataDir(): string {
 
 /** An open embedded database: close it with `close()`, which also releases the directory's lock. */
 export interface EmbeddedDatabase {
-  /** Typed by the part the notifier uses, so these declarations never pull in PGlite's (DOM/Emscripten) types. */
-  readonly pglite: PgliteHandle;
+  readonly pglite: PGlite;
   readonly db: SqlExecutor;
   /** Destroys `db` (closing PGlite), then releases the data directory's lock. */
   close(): Promise<void>;

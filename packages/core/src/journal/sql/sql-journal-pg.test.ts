@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../errors/index.ts";
 import type { Journal } from "../journal.ts";
-import { redactUrl } from "../open-journal.ts";
+import { redactUrl } from "./connect-database.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { migrate } from "./migrator.ts";
 import { createPgNotifier } from "./pg-notifier.ts";

@@ -4,7 +4,9 @@ import type { SqlExecutor } from "./sql-fragments.ts";
 /**
  * TEST ONLY: moves the SQL journal's clock forward by `ms` (time skipping). The offset lives in
  * continuum.test_clock_offset, which production never writes, so continuum.now() is the plain
- * database clock there. Every process on the database sees the moved clock at once.
+ * database clock there. Every process on the database sees the moved clock at once. Not exported
+ * from the package: apps reach it only through the test kit (`createTestEnvironment({ journal })`),
+ * which writes it only in databases it created, and `openJournal` refuses a database where it is set.
  *
  * @example
  * ```ts
@@ -23,4 +25,15 @@ export async function advanceTestClock(db: SqlExecutor, ms: number): Promise<voi
 /** TEST ONLY: back to the plain database clock. */
 export async function resetTestClock(db: SqlExecutor): Promise<void> {
   await sql`DELETE FROM continuum.test_clock_offset`.execute(db);
+}
+
+/**
+ * The test clock's offset in ms, or undefined when the database runs on the real clock (as
+ * production always does). `openJournal` refuses a database where it is set.
+ */
+export async function readTestClockOffset(db: SqlExecutor): Promise<number | undefined> {
+  const rows = await sql<{ offset_ms: string | number }>`
+    SELECT offset_ms FROM continuum.test_clock_offset`.execute(db);
+  const row = rows.rows[0];
+  return row === undefined ? undefined : Number(row.offset_ms);
 }

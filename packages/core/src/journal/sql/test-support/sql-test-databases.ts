@@ -8,7 +8,7 @@ import type {
   JournalHarness,
 } from "../../../testing/conformance/conformance-harness.ts";
 import type { createPgliteNotifier } from "../pg-notifier.ts";
-import { keepPoolAlive } from "../../open-journal.ts";
+import { keepPoolAlive } from "../connect-database.ts";
 import type { SqlExecutor } from "../sql-fragments.ts";
 import { createSqlJournal } from "../sql-journal.ts";
 import { advanceTestClock } from "../test-clock.ts";
@@ -39,7 +39,7 @@ export async function createServerDatabase(suite: string): Promise<ServerDatabas
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), name, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), name, drop: () => dropDatabase(name) };
 }
 
 /** A Kysely on the server database (pool of `max` connections). */
@@ -112,4 +112,28 @@ export function withoutRunVersions(journal: Journal): Journal {
       return journal.commitStep(rest);
     },
   };
+}
+
+/**
+ * Drops `name` once its sessions are gone. A pg Pool's end() resolves before its connections have
+ * closed, and a FORCE drop would then terminate them mid-close: the server's FATAL 57P01 reaches
+ * a client nobody listens to any more and surfaces as an unhandled error. So wait (a few seconds
+ * at most) for the server to see them leave; FORCE is for sessions a killed process left behind.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    for (let polls = 0; polls < 100; polls++) {
+      const left = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
+        [name],
+      );
+      if (left.rows[0]?.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
 }

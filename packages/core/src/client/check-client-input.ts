@@ -1,0 +1,78 @@
+import type { RunFilter, StartConflictPolicy } from "../journal/journal.ts";
+import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
+import { InvalidNumberError } from "../errors/validation-errors.ts";
+import { RunStatus } from "../model/run-status.ts";
+import {
+  IdentifierKind,
+  Limits,
+  checkAttributes,
+  checkIdentifier,
+  checkNumber,
+  checkOptionalIdentifier,
+  checkPageRequest,
+  describeValue,
+} from "../validation/index.ts";
+
+// The client's side of the validation layer: every argument a caller passes is checked here,
+// before the first journal call, so a refusal changes nothing stored and no driver error
+// (22021, 22P05, 54000) can reach the caller.
+
+const statuses: ReadonlySet<string> = new Set(Object.values(RunStatus));
+const conflictPolicies: ReadonlySet<string> = new Set<StartConflictPolicy>(["return", "fail"]);
+
+/** A run id passed to signal, cancel, result, describe, history. */
+export function checkRunId(runId: unknown): string {
+  return checkIdentifier(IdentifierKind.id, runId, "run id");
+}
+
+/** `start()` options: the workflow id, attributes and conflict policy. */
+export function checkStartOptions(options: unknown): void {
+  if (typeof options !== "object" || options === null)
+    throw new InvalidEngineOptionError("start options", describeValue(options), "an object or nothing");
+  const { id, attributes, onConflict } = options as Record<string, unknown>;
+  checkOptionalIdentifier(IdentifierKind.id, id, "workflow id");
+  if (attributes !== undefined) checkAttributes(attributes);
+  if (onConflict !== undefined && !(typeof onConflict === "string" && conflictPolicies.has(onConflict)))
+    throw new InvalidEngineOptionError("onConflict", describeValue(onConflict), '"return" or "fail"');
+}
+
+/** `signal()`: the signal name and the delivery id. */
+export function checkSignalArguments(name: unknown, options: unknown): void {
+  checkIdentifier(IdentifierKind.name, name, "signal name");
+  if (typeof options !== "object" || options === null)
+    throw new InvalidEngineOptionError("signal options", describeValue(options), "an object or nothing");
+  checkOptionalIdentifier(IdentifierKind.id, (options as { deliveryId?: unknown }).deliveryId, "delivery id");
+}
+
+/** `result()` / `await()` options: a finite, non-negative timeout. */
+export function checkResultOptions(options: unknown): number | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== "object" || options === null)
+    throw new InvalidNumberError("result options", describeValue(options), "{ timeoutMs } or nothing");
+  const { timeoutMs } = options as { timeoutMs?: unknown };
+  if (timeoutMs === undefined) return undefined;
+  return checkNumber(timeoutMs, "timeoutMs", { min: 0, max: Limits.maxWaitMs });
+}
+
+/** `list()` filter: every field's type, range and charset, the page size and the cursor. */
+export function checkRunFilter(filter: unknown): RunFilter {
+  if (typeof filter !== "object" || filter === null)
+    throw new InvalidEngineOptionError("list filter", describeValue(filter), "an object or nothing");
+  const f = filter as Record<string, unknown>;
+  checkOptionalIdentifier(IdentifierKind.namespace, f.namespace, "namespace");
+  checkOptionalIdentifier(IdentifierKind.name, f.workflowName, "workflow name");
+  checkOptionalIdentifier(IdentifierKind.id, f.parentRunId, "parent run id");
+  if (f.status !== undefined) {
+    const list: unknown[] = Array.isArray(f.status) ? f.status : [f.status];
+    for (const status of list)
+      if (!(typeof status === "string" && statuses.has(status)))
+        throw new InvalidEngineOptionError(
+          "status",
+          describeValue(status),
+          `one of ${[...statuses].join(", ")} (or a list of them)`,
+        );
+  }
+  if (f.attributes !== undefined) checkAttributes(f.attributes);
+  checkPageRequest(f.limit, f.after);
+  return filter as RunFilter;
+}

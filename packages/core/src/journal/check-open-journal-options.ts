@@ -1,0 +1,29 @@
+import { checkConnectionString } from "../validation/connection-string.ts";
+import { checkFreeText } from "../validation/identifier.ts";
+import { checkOptionalNumber } from "../validation/numbers.ts";
+import type { OpenJournalOptions } from "./open-journal.ts";
+
+/**
+ * Checks `openJournal` options before anything connects: the connection string (given, or
+ * `DATABASE_URL` when no pool is given) must be a PostgreSQL URL, so a typo fails with
+ * `InvalidConnectionStringError` instead of the driver's `getaddrinfo ENOTFOUND base`; the data
+ * directory must be a path; the partition count a small whole number.
+ *
+ * @example
+ * ```ts
+ * checkOpenJournalOptions({ url: "postgres://app@db/orders" });
+ * ```
+ */
+export function checkOpenJournalOptions(options: OpenJournalOptions): void {
+  if (options.url !== undefined) checkConnectionString(options.url, "openJournal({ url })");
+  else if (options.pool === undefined && options.kysely === undefined) {
+    const fromEnv = process.env.DATABASE_URL;
+    if (fromEnv !== undefined && fromEnv !== "") checkConnectionString(fromEnv, "DATABASE_URL");
+  }
+  if (options.dataDir !== undefined) checkFreeText(options.dataDir, "dataDir");
+  checkOptionalNumber(options.partitionMonthsAhead, "partitionMonthsAhead", {
+    min: 0,
+    max: 120,
+    integer: true,
+  });
+}

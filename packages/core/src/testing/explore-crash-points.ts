@@ -1,0 +1,284 @@
+import type { WorkflowDefinition } from "../workflow/index.ts";
+import type { HistoryEvent } from "../model/history-event.ts";
+import { TestKitError } from "../errors/engine-errors.ts";
+import type { RunHandle } from "../client/create-client.ts";
+import { canonicalJson } from "./canonical-json.ts";
+import {
+  createTestEnvironment,
+  type CrashPoint,
+  type TestEnvironment,
+  type TestEnvironmentOptions,
+} from "./create-test-environment.ts";
+
+/** Options of {@link TestEnvironment.explore}. */
+export interface ExploreOptions<Output> {
+  /**
+   * Drives one run to its end and returns its result; default `run.result()`. Runs once for the
+   * clean run and once per crash point, so it must do the same each time (send the same signals).
+   */
+  readonly script?: (env: TestEnvironment, run: RunHandle<Output>) => Promise<Output>;
+  /**
+   * Also crash after each activity attempt returned and before its result was recorded: the
+   * effect happened, the journal does not know it, and the activity runs again (a duplicate
+   * delivery). Default true.
+   */
+  readonly duplicateActivities?: boolean;
+  /** At most this many crash points are explored; more are sampled with `seed`. Default 100. */
+  readonly maxPoints?: number;
+  /** Seed of the sampling when there are more points than `maxPoints`. Default 1. */
+  readonly seed?: number;
+  /**
+   * Restart after each crash with the crashed engine's owner id (see `RestartOptions.sameOwner`):
+   * no lease TTL passes, so values read with `now()` after the crash point do not move.
+   */
+  readonly sameOwner?: boolean;
+}
+
+/** What happened when the engine crashed at one point. */
+export interface CrashPointReport {
+  readonly point: CrashPointSpec;
+  /** Human-readable: where the crash was. */
+  readonly description: string;
+  /** Each difference from the clean run, in words (empty: the crash was invisible). */
+  readonly differences: readonly string[];
+  /** Calls per activity, where they differ from the clean run's. */
+  readonly effects: Readonly<Record<string, { readonly clean: number; readonly crashed: number }>>;
+}
+
+/** A crash point without the run id (the same point in every run of the workflow). */
+export type CrashPointSpec =
+  | { readonly kind: "after_step"; readonly step: number }
+  | { readonly kind: "after_activity"; readonly attempt: number };
+
+/** The outcome of {@link exploreCrashPoints}. */
+export interface ExploreReport<Output> {
+  readonly cleanResult: Output;
+  /** Steps and activity attempts of the clean run. */
+  readonly steps: number;
+  readonly activityAttempts: number;
+  /** Every crash point explored, in order. */
+  readonly explored: readonly CrashPointReport[];
+  /** The explored points after which the result, the history or the effects differed. */
+  readonly unsafe: readonly CrashPointReport[];
+}
+
+/**
+ * Crash-point exploration: runs `workflow` once on a fresh test environment to learn its step
+ * boundaries and activity attempts, then once more per boundary with the engine crashed right
+ * there (and, with `duplicateActivities`, after each activity ran but before its result was
+ * recorded), and compares each run's result, history and activity calls with the clean run.
+ * Deterministic: the same workflow and options explore the same points.
+ *
+ * @example
+ * ```ts
+ * const report = await exploreCrashPoints(checkout, { cartId: "c-1" }, { activities, activityMocks });
+ * expect(report.unsafe.map((p) => p.description)).toEqual([]);   // or: which activity repeats
+ * ```
+ */
+export async function exploreCrashPoints<Input, Output>(
+  workflow: WorkflowDefinition<Input, Output>,
+  input: Input,
+  options: ExploreOptions<Output> &
+    Omit<TestEnvironmentOptions, "workflows"> & {
+      /** Workflows registered besides the explored one (children, other versions). */
+      readonly workflows?: TestEnvironmentOptions["workflows"];
+    } = {},
+): Promise<ExploreReport<Output>> {
+  const { script, duplicateActivities, maxPoints, seed, sameOwner, workflows, ...environmentOptions } =
+    options;
+  const create = (): Promise<TestEnvironment> =>
+    createTestEnvironment({
+      ...environmentOptions,
+      workflows: [workflow, ...(workflows ?? []).filter((w) => w !== workflow)],
+    });
+  const exploreOptions: ExploreOptions<Output> = {
+    ...(script === undefined ? {} : { script }),
+    ...(duplicateActivities === undefined ? {} : { duplicateActivities }),
+    ...(maxPoints === undefined ? {} : { maxPoints }),
+    ...(seed === undefined ? {} : { seed }),
+    ...(sameOwner === undefined ? {} : { sameOwner }),
+  };
+  if ((environmentOptions.journal ?? "memory") === "memory") {
+    // A fresh environment per run: every run starts at the same instant of the same clock, so
+    // values read with now() compare equal unless the crash itself moved time.
+    return exploreWith(
+      async (use) => {
+        const env = await create();
+        try {
+          return await use(env);
+        } finally {
+          await env.close();
+        }
+      },
+      workflow,
+      input,
+      exploreOptions,
+    );
+  }
+  const env = await create();
+  try {
+    return await exploreOn(env, workflow, input, exploreOptions);
+  } finally {
+    await env.close();
+  }
+}
+
+/** Runs `use` on an environment for one explored run. */
+type WithEnvironment = <T>(use: (env: TestEnvironment) => Promise<T>) => Promise<T>;
+
+/**
+ * {@link exploreCrashPoints} on an existing environment (`env.explore`): the runs it starts
+ * are ordinary runs of `env`, one after another (so each starts later on its clock than the
+ * one before); `workflow` must be registered there.
+ */
+export function exploreOn<Input, Output>(
+  env: TestEnvironment,
+  workflow: WorkflowDefinition<Input, Output>,
+  input: Input,
+  options: ExploreOptions<Output> = {},
+): Promise<ExploreReport<Output>> {
+  return exploreWith((use) => use(env), workflow, input, options);
+}
+
+async function exploreWith<Input, Output>(
+  withEnvironment: WithEnvironment,
+  workflow: WorkflowDefinition<Input, Output>,
+  input: Input,
+  options: ExploreOptions<Output>,
+): Promise<ExploreReport<Output>> {
+  const { script, duplicateActivities, maxPoints, seed, sameOwner } = options;
+  const drive = script ?? ((_env: TestEnvironment, run: RunHandle<Output>) => run.result());
+
+  /** One run of the workflow, crashed at `point` when given; what it did. */
+  const observe = (point: CrashPointSpec | undefined) =>
+    withEnvironment(async (env) => {
+      // Nothing steps the run before the script drives the environment: arming after the start is in time.
+      const run = await env.client.start(workflow, input);
+      let struck = false;
+      env.crashWhen(
+        (at: CrashPoint) => {
+          const hit =
+            point !== undefined &&
+            at.runId === run.runId &&
+            (point.kind === "after_step"
+              ? at.kind === "after_step" && at.step === point.step
+              : at.kind === "after_activity" && at.attempt === point.attempt);
+          struck ||= hit;
+          return hit;
+        },
+        { sameOwner: sameOwner === true },
+      );
+      let result: Output | undefined;
+      let error: unknown;
+      try {
+        result = await drive(env, run);
+      } catch (caught) {
+        error = caught;
+      }
+      env.crashWhen(() => false);
+      return {
+        runId: run.runId,
+        result,
+        error,
+        struck,
+        history: normalize(await env.client.history(run.runId)),
+        effects: env.effects(run.runId),
+        ...env.counts(run.runId),
+      };
+    });
+
+  const clean = await observe(undefined);
+  if (clean.error !== undefined)
+    throw new TestKitError(
+      `the clean run of ${workflow.name} failed, so there is nothing to compare crashes with`,
+      { runId: clean.runId },
+      "make the workflow (and the script) finish without crashes first",
+      clean.error,
+    );
+
+  const points: CrashPointSpec[] = [];
+  for (let step = 1; step <= clean.steps; step++) points.push({ kind: "after_step", step });
+  if (duplicateActivities ?? true)
+    for (let attempt = 1; attempt <= clean.attempts; attempt++)
+      points.push({ kind: "after_activity", attempt });
+
+  const explored: CrashPointReport[] = [];
+  for (const point of sample(points, maxPoints ?? 100, seed ?? 1)) {
+    const crashed = await observe(point);
+    const differences: string[] = [];
+    if (!crashed.struck) differences.push("the crash point was never reached (the run took another path)");
+    if (crashed.error !== undefined)
+      differences.push(
+        `the run failed: ${crashed.error instanceof Error ? crashed.error.message : String(crashed.error)}`,
+      );
+    else if (canonicalJson(crashed.result) !== canonicalJson(clean.result))
+      differences.push(
+        `the result differs: ${canonicalJson(crashed.result)} instead of ${canonicalJson(clean.result)}`,
+      );
+    const historyDiff = firstDifference(clean.history, crashed.history);
+    if (historyDiff !== undefined) differences.push(`the history differs ${historyDiff}`);
+    const effects: Record<string, { clean: number; crashed: number }> = {};
+    for (const name of new Set([...Object.keys(clean.effects), ...Object.keys(crashed.effects)])) {
+      const counts = { clean: clean.effects[name] ?? 0, crashed: crashed.effects[name] ?? 0 };
+      if (counts.clean === counts.crashed) continue;
+      effects[name] = counts;
+      differences.push(
+        `${name} ran ${counts.crashed} time(s), ${counts.clean} in the clean run (give it an idempotency key, or make it idempotent)`,
+      );
+    }
+    explored.push({ point, description: describePoint(point), differences, effects });
+  }
+  return {
+    cleanResult: clean.result as Output,
+    steps: clean.steps,
+    activityAttempts: clean.attempts,
+    explored,
+    unsafe: explored.filter((report) => report.differences.length > 0),
+  };
+}
+
+function describePoint(point: CrashPointSpec): string {
+  return point.kind === "after_step"
+    ? `crash after step ${point.step}`
+    : `crash after activity attempt ${point.attempt} ran, before its result was recorded`;
+}
+
+/** History as compared: what the code did and saw, without times, sequence numbers or attempt counts. */
+function normalize(history: readonly HistoryEvent[]): string[] {
+  return history.map((event) => {
+    const { seq: _seq, at: _at, ...body } = event;
+    const rest: Record<string, unknown> = { ...body };
+    for (const volatile of ["attempts", "until", "nextRunId", "runId"]) delete rest[volatile];
+    return canonicalJson(rest);
+  });
+}
+
+function firstDifference(clean: readonly string[], crashed: readonly string[]): string | undefined {
+  for (let i = 0; i < Math.max(clean.length, crashed.length); i++) {
+    if (clean[i] !== crashed[i])
+      return `at event ${i + 1}: ${crashed[i] ?? "(none)"} instead of ${clean[i] ?? "(none)"}`;
+  }
+  return undefined;
+}
+
+/** Up to `max` of `points`, chosen by a seeded generator (mulberry32), kept in order. */
+function sample<T>(points: readonly T[], max: number, seed: number): T[] {
+  if (points.length <= max) return [...points];
+  let state = seed >>> 0;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  const indexes = points.map((_, i) => i);
+  for (let i = indexes.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [indexes[i], indexes[j]] = [indexes[j]!, indexes[i]!];
+  }
+  return indexes
+    .slice(0, max)
+    .sort((a, b) => a - b)
+    .map((i) => points[i]!);
+}

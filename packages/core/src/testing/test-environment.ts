@@ -1,0 +1,171 @@
+import type { Journal, RunRecord } from "../journal/journal.ts";
+import type { Client, RunHandle } from "../client/create-client.ts";
+import type { RunDescription } from "../client/run-description.ts";
+import type { AnyActivityDefinition, AnyWorkflowDefinition } from "../worker/definition-info.ts";
+import type { EngineEventEmitter } from "../worker/engine-events.ts";
+import type { WorkflowDefinition } from "../workflow/index.ts";
+import type { ActivityMock } from "./activity-mock.ts";
+import type { ExploreOptions, ExploreReport } from "./explore-crash-points.ts";
+import type { TestJournalOption } from "./test-journal.ts";
+
+/** Options of `createTestEnvironment`. */
+export interface TestEnvironmentOptions {
+  /** Workflows the first engine registers (`env.restart({ workflows })` deploys others). */
+  readonly workflows: readonly AnyWorkflowDefinition[];
+  readonly activities?: readonly AnyActivityDefinition[];
+  /** Replace activity functions (see `mockActivity`); a mocked activity need not be in `activities`. */
+  readonly activityMocks?: readonly ActivityMock[];
+  /**
+   * The journal: `"memory"` (default), `"pglite"` (embedded, in memory) or a `postgres://` URL
+   * (a fresh database on that server, dropped at `close()`). Time skipping works on all three.
+   */
+  readonly journal?: TestJournalOption;
+  /** After every committed step, rebuild the run from its journal and fail on any difference. */
+  readonly paranoid?: boolean;
+  /**
+   * Epoch ms the clock starts at. Memory journal: default 2026-01-01T00:00:00Z. SQL journals:
+   * default the real time; a later time moves the test clock there, an earlier one is refused.
+   */
+  readonly startTime?: number;
+  readonly namespace?: string;
+  /** Sticky executions kept between steps (0 replays every step). Default 100. */
+  readonly cacheSize?: number;
+  /**
+   * Run lease duration, as in production (default 30 s). A crash (`env.restart()`) leaves the
+   * leases behind; the new engine takes the runs over once they expire.
+   */
+  readonly leaseMs?: number;
+  /**
+   * Real milliseconds an in-flight activity may take before the test clock is allowed to move
+   * on without it (so that a hanging activity's timeout can be tested). Default 100.
+   */
+  readonly idleActivityMs?: number;
+  /** Safety stop for a run that never settles (a workflow looping on timers). Default 10 000 rounds. */
+  readonly maxRounds?: number;
+}
+
+/** Status a test can wait for. */
+export type AwaitableStatus = RunRecord["status"];
+
+/** What `waitFor` waits for: a status, or a condition on the run's description. */
+export type WaitCondition<Output = unknown> =
+  AwaitableStatus | ((run: RunDescription<unknown, Output>) => boolean | Promise<boolean>);
+
+/** Options of {@link TestEnvironment.waitFor}. */
+export interface WaitForOptions {
+  /** Move the clock to the next timer, retry or deadline when nothing else can happen. Default true. */
+  readonly skipTime?: boolean;
+}
+
+/** Options of {@link TestEnvironment.restart}. */
+export interface RestartOptions {
+  /** Workflows the new engine registers (a deploy); default the current ones. */
+  readonly workflows?: readonly AnyWorkflowDefinition[];
+  readonly activities?: readonly AnyActivityDefinition[];
+  readonly activityMocks?: readonly ActivityMock[];
+  /**
+   * true: drain and restart (in-flight steps and attempts finish, leases are given back).
+   * false (default): a crash: nothing is released, in-flight attempts are abandoned, and the
+   * clock moves past the lease TTL so that the new engine takes the runs over at once.
+   */
+  readonly graceful?: boolean;
+  /**
+   * The new engine keeps the old one's lease owner id, as a process restarted with a stable
+   * `owner` (a pod name) does: it takes its leased runs back at once, and after a crash the
+   * clock does not move. Attempts the crashed engine had claimed still wait for their deadline.
+   * Default false (a new process with a new id).
+   */
+  readonly sameOwner?: boolean;
+}
+
+/** Where an armed crash (see {@link TestEnvironment.crashWhen}) may strike. */
+export type CrashPoint =
+  | {
+      /**
+       * The step committed; attempts it started at once on this engine (the sticky fast path,
+       * as in production) are running, so a crash here runs them again after recovery.
+       */
+      readonly kind: "after_step";
+      readonly runId: string;
+      /** 1-based count of the run's committed steps, this one included. */
+      readonly step: number;
+    }
+  | {
+      /** The activity's function returned; its result is not recorded yet. */
+      readonly kind: "after_activity";
+      readonly runId: string;
+      readonly activityName: string;
+      /** 1-based count of the run's finished activity attempts, this one included. */
+      readonly attempt: number;
+    };
+
+/**
+ * A complete Continuum for tests: the real engine and client over a journal whose clock moves
+ * only when the test says so, or when nothing else can happen (time skipping). Nothing here
+ * sleeps: every wait drives the engine, one deterministic round at a time.
+ */
+export interface TestEnvironment {
+  readonly journal: Journal;
+  /** Which journal this is (see {@link TestEnvironmentOptions.journal}). */
+  readonly journalKind: "memory" | "pglite" | "postgres";
+  /**
+   * The environment's own database on PostgreSQL (created for it, dropped at `close()`), for a
+   * second process of the test: `openJournal({ url, allowTestClock: true })`.
+   */
+  readonly databaseUrl?: string;
+  /** A real client; its `result()`/`await()` drive the engine (skipping time) until the run finishes. */
+  readonly client: Client;
+  /** Events of every engine the environment ran (they survive restarts). */
+  readonly events: EngineEventEmitter;
+  /** The test clock's time (epoch ms; on SQL journals the local estimate of the database clock). */
+  now(): number;
+  /** Sends a signal to a run (by id or handle); it is delivered at the next drive. */
+  sendSignal(
+    run: string | { readonly runId: string },
+    name: string,
+    payload?: unknown,
+    options?: { deliveryId?: string },
+  ): Promise<{ accepted: boolean }>;
+  /** Moves the clock by `ms`, firing every timer, retry and timeout due on the way, in order. */
+  advanceTime(ms: number): Promise<void>;
+  /** Runs everything that can run at the current time; the clock does not move. */
+  settle(): Promise<void>;
+  /**
+   * Drives until the run has `status` (or `condition` holds), skipping time when idle unless
+   * `skipTime: false`; throws, naming the run and what it waits for, when it can never get there.
+   */
+  waitFor<Output = unknown>(
+    run: string | RunHandle<Output>,
+    condition: WaitCondition<Output>,
+    options?: WaitForOptions,
+  ): Promise<RunDescription<unknown, Output>>;
+  /**
+   * Drops the engine and starts a new one on the same journal: a crash by default (leases kept
+   * until they expire, attempts abandoned, sticky executions gone), or `graceful: true`.
+   * With `workflows`, the new engine runs new code: runs resume by replay on it.
+   */
+  restart(options?: RestartOptions): Promise<void>;
+  /**
+   * Arms a crash: at the first point where `when` returns true, the engine crashes right there
+   * (as a killed process would) and is replaced by a new one with the same code, the way
+   * `restart()` does. One-shot.
+   */
+  crashWhen(when: (point: CrashPoint) => boolean, restart?: Pick<RestartOptions, "sameOwner">): void;
+  /** How many times each activity function (real or mocked) was called, per run. */
+  effects(runId: string): Readonly<Record<string, number>>;
+  /** Steps committed and activity attempts finished for the run so far (the crash points it passed). */
+  counts(runId: string): { readonly steps: number; readonly attempts: number };
+  /**
+   * Crash-point exploration (see {@link exploreCrashPoints}) on this environment: runs
+   * `workflow` clean, then once per step boundary with a crash there, and reports the points
+   * after which the result, the history or the activity calls differ from the clean run.
+   */
+  explore<Input, Output>(
+    workflow: WorkflowDefinition<Input, Output>,
+    input: Input,
+    options?: ExploreOptions<Output>,
+  ): Promise<ExploreReport<Output>>;
+  /** How many engines crashed or were restarted so far. */
+  readonly restarts: number;
+  close(): Promise<void>;
+}
