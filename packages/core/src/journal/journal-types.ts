@@ -314,6 +314,27 @@ export interface TaskClaim extends TaskAttemptRef {
   readonly options: ResolvedActivityOptions;
   /** Epoch ms by the journal clock after which this attempt is abandoned. */
   readonly deadline: number;
+  /**
+   * The details of the task's last accepted heartbeat that carried details, from any earlier
+   * attempt (absent when there was none): where a retried attempt resumes its work.
+   */
+  readonly lastHeartbeatDetails?: Encoded;
+}
+
+/** One attempt's heartbeat in a batch (see `Journal.heartbeatTasks`). */
+export interface TaskHeartbeat {
+  readonly claim: TaskAttemptRef;
+  /** Progress details (codec-encoded); absent keeps the details stored before. */
+  readonly details?: Encoded;
+}
+
+/** What `Journal.heartbeatTasks` did with a batch. */
+export interface HeartbeatTasksResult {
+  /**
+   * The listed attempts that are not current (timed out, re-claimed, finished): nothing was
+   * written for them, and their engine must abandon them.
+   */
+  readonly refused: readonly TaskAttemptRef[];
 }
 
 export type TaskOutcome =

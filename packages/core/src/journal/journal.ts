@@ -17,6 +17,8 @@ import type {
   StepCommit,
   StepCommitResult,
   TaskAttemptRef,
+  TaskHeartbeat,
+  HeartbeatTasksResult,
   TaskClaim,
   TaskOutcome,
 } from "./journal-types.ts";
@@ -154,6 +156,15 @@ export interface Journal {
 
   /** Extends the current attempt's deadlines. Throws `StaleAttemptError` for a stale attempt. */
   heartbeatTask(claim: TaskAttemptRef, details?: Encoded): Promise<void>;
+
+  /**
+   * Records a batch of heartbeats (one engine's flush) at once: for each listed attempt that is
+   * current by the journal clock, moves its heartbeat deadline (never start-to-close) and stores
+   * its details when given. Attempts that are not current are refused one by one (listed in
+   * `refused`, nothing written for them); they do not fail the batch. Lists a task at most once.
+   * SQL: one statement for the whole batch.
+   */
+  heartbeatTasks(heartbeats: readonly TaskHeartbeat[]): Promise<HeartbeatTasksResult>;
 
   /**
    * Finishes the current attempt. `completed` and `failed` put the result in the run's inbox

@@ -22,7 +22,10 @@ export interface ResolvedActivityOptions {
   readonly retry: RetryPolicy;
   /** One attempt's budget; a late result from an abandoned attempt is rejected. */
   readonly startToCloseMs: number;
-  /** When set, an attempt that has not heartbeated for this long is abandoned. */
+  /**
+   * When set, an attempt that has not heartbeated for this long is abandoned (by the journal's
+   * clock: the attempt's deadline is the earlier of its heartbeat deadline and start-to-close).
+   */
   readonly heartbeatTimeoutMs?: number;
   /** Cross-run idempotency: (activityName, key) runs at most once to success. */
   readonly idempotencyKey?: string;

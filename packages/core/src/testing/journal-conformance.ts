@@ -3,6 +3,7 @@ import { compositionConformance } from "./conformance/composition-conformance.ts
 import { concurrencyConformance } from "./conformance/concurrency-conformance.ts";
 import { deferralConformance } from "./conformance/deferral-conformance.ts";
 import { eagerStartConformance } from "./conformance/eager-start-conformance.ts";
+import { heartbeatConformance } from "./conformance/heartbeat-conformance.ts";
 import { idReuseConformance } from "./conformance/id-reuse-conformance.ts";
 import { taskCancellationConformance } from "./conformance/task-cancellation-conformance.ts";
 import { scenarioConformance } from "./conformance/scenario-conformance.ts";
@@ -59,6 +60,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     runsConformance(h);
     stepsConformance(h);
     tasksConformance(h);
+    heartbeatConformance(h);
     wakeupsConformance(h);
     concurrencyConformance(h);
     scenarioConformance(h);

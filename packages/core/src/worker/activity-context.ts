@@ -23,13 +23,21 @@ export interface ActivityContext {
    */
   readonly signal: AbortSignal;
   /**
-   * Reports liveness (and optional progress details, which must be codec-serializable). Resets
-   * the heartbeat timeout. Calls are throttled: the journal hears at most one per second (or
-   * per third of the heartbeat timeout), so calling it in a tight loop is fine. Resolves once
-   * the journal accepted it (or at once when throttled); a refused heartbeat (the attempt is
-   * no longer current) aborts `signal` instead of throwing.
+   * Reports liveness, with optional progress details (codec-serializable; unserializable ones
+   * throw here). Resets the heartbeat timeout (`heartbeatTimeoutMs`). Heartbeats are batched:
+   * the engine sends the latest one of each running attempt in one journal write per flush
+   * (flushes at least a second apart, or a third of the shortest heartbeat timeout waiting), so
+   * calling it in a tight loop is fine. Resolves at once; a heartbeat the journal refuses (the
+   * attempt timed out or was given to another engine) aborts `signal` with a
+   * `StaleAttemptError` as its reason instead of throwing: stop the work when it aborts.
    */
   heartbeat(details?: unknown): Promise<void>;
+  /**
+   * The details of the task's last heartbeat that carried details, from an earlier attempt of
+   * this task (`undefined` on a first attempt or when none was sent): where a retry resumes.
+   * Decoded by the codec, so it has the type the earlier attempt passed; narrow it before use.
+   */
+  readonly lastHeartbeatDetails: unknown;
 }
 
 const storage = new AsyncLocalStorage<ActivityContext>();

@@ -250,10 +250,10 @@ describe("activity pool", () => {
       },
     });
     let sent = 0;
-    const original = t.journal.heartbeatTask.bind(t.journal);
-    t.journal.heartbeatTask = async (claim, details) => {
+    const original = t.journal.heartbeatTasks.bind(t.journal);
+    t.journal.heartbeatTasks = async (heartbeats) => {
       sent++;
-      return original(claim, details);
+      return original(heartbeats);
     };
     await seedTask(t.journal, "busy", [], { heartbeatTimeoutMs: 1_200 });
     await t.pool.claimAndStart();

@@ -12,6 +12,7 @@ import {
 import { StaleAttemptError } from "../errors/journal-errors.ts";
 import { runWithActivityContext, type ActivityContext } from "./activity-context.ts";
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
+import { createHeartbeatBatcher, heartbeatFlushMs } from "./heartbeat-batcher.ts";
 import type { EngineTimers } from "./engine-timers.ts";
 import { encodeWithinLimit } from "../validation/payload-size.ts";
 
@@ -104,13 +105,11 @@ type AttemptResult =
 /** How many times an attempt's outcome is offered to the journal before the pool gives up on it. */
 const finishTaskReports = 5;
 
-/** Longest gap between two heartbeats the journal hears from one attempt (1 s, or a third of its heartbeat timeout). */
-export const defaultHeartbeatThrottleMs = 1_000;
-
 /** Creates an {@link ActivityPool}. */
 export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
   const { journal, owner, events, timers } = options;
   const running = new Set<RunningAttempt>();
+  const batcher = createHeartbeatBatcher({ journal, timers, events });
   let reserved = 0;
   /**
    * Whether due tasks may be waiting for a slot: the last claim filled every free slot, or found
@@ -183,11 +182,11 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         ? () => {}
         : timers.after(heartbeatTimeoutMs, () => timeOut("heartbeat", heartbeatTimeoutMs));
 
-    const heartbeatThrottleMs =
-      heartbeatTimeoutMs === undefined
-        ? defaultHeartbeatThrottleMs
-        : Math.min(defaultHeartbeatThrottleMs, heartbeatTimeoutMs / 3);
-    let lastSentAt: number | undefined;
+    const heartbeats = batcher.track(ref, heartbeatFlushMs(heartbeatTimeoutMs), (error) => {
+      emitEvent(events, "activity.stale", base);
+      abandon(error);
+    });
+    let lastDetails: { value: unknown } | undefined;
     const context: ActivityContext = {
       runId: claim.runId,
       taskId: claim.taskId,
@@ -195,32 +194,25 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       activityName: claim.activityName,
       attempt: claim.attempt,
       signal: controller.signal,
+      // Decoded when first read: a payload that no longer decodes fails the code that reads it.
+      get lastHeartbeatDetails() {
+        if (claim.lastHeartbeatDetails === undefined) return undefined;
+        lastDetails ??= { value: decode(claim.lastHeartbeatDetails, "heartbeat details") };
+        return lastDetails.value;
+      },
       heartbeat: async (details?: unknown) => {
         if (controller.signal.aborted) return;
+        // Encoded now: unserializable details throw here, in the activity that passed them.
+        const encoded = details === undefined ? undefined : encodeWithinLimit(details, "heartbeat details");
         if (heartbeatTimeoutMs !== undefined) {
           cancelHeartbeatTimeout();
           cancelHeartbeatTimeout = timers.after(heartbeatTimeoutMs, () =>
             timeOut("heartbeat", heartbeatTimeoutMs),
           );
         }
-        // Activities may heartbeat in tight loops: the journal hears at most one heartbeat per
-        // throttle window, which still moves its deadline long before it passes.
-        const now = timers.now();
-        if (lastSentAt !== undefined && now - lastSentAt < heartbeatThrottleMs) return;
-        lastSentAt = now;
-        try {
-          await journal.heartbeatTask(
-            ref,
-            details === undefined ? undefined : encodeWithinLimit(details, "heartbeat details"),
-          );
-        } catch (error) {
-          if (error instanceof StaleAttemptError) {
-            emitEvent(events, "activity.stale", base);
-            abandon(error);
-            return;
-          }
-          throw error;
-        }
+        // Activities may heartbeat in tight loops: the engine's next flush carries the latest
+        // heartbeat of each attempt, all attempts in one journal call.
+        heartbeats.beat(encoded);
       },
     };
 
@@ -236,6 +228,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
     })().catch((error: unknown): AttemptResult => ({ kind: "threw", error }));
 
     const result = await Promise.race([work, abandoned]);
+    heartbeats.close();
     cancelHardTimeout();
     cancelHeartbeatTimeout();
     if (result.kind === "abandoned") {

@@ -21,6 +21,10 @@ export type Compensation<CA extends unknown[]> = readonly [ActivityDefinition<CA
 export interface ActivityCallOptions<CA extends unknown[] = never> {
   readonly retry?: Partial<RetryPolicy>;
   readonly timeoutMs?: number;
+  /**
+   * This call's heartbeat timeout (see the activity option of the same name); must be shorter
+   * than `timeoutMs` when both are given here.
+   */
   readonly heartbeatTimeoutMs?: number;
   /** Cross-run idempotency key for this call; wins over the definition's key function. */
   readonly idempotencyKey?: string;

@@ -12,7 +12,19 @@ export interface ActivityOptions<A extends readonly unknown[] = never> {
   readonly retry?: Partial<RetryPolicy>;
   /** Start-to-close budget of one attempt, in ms (default 60 s). */
   readonly timeoutMs?: number;
-  /** When set, an attempt that has not heartbeated for this long is abandoned and retried. */
+  /**
+   * Liveness budget of one attempt, in ms: an attempt whose last heartbeat
+   * (`activityContext().heartbeat()`) is older than this is abandoned and retried, which is also
+   * how an attempt of a crashed engine is retried after this timeout rather than after
+   * `timeoutMs`. Must be shorter than `timeoutMs` when both are given here. The first heartbeat
+   * is due this long after the attempt starts. Unset: no heartbeat deadline (heartbeats still
+   * keep their details for the next attempt).
+   *
+   * @example
+   * ```ts
+   * defineActivity("import.rows", importRows, { timeoutMs: minutes(30), heartbeatTimeoutMs: seconds(20) });
+   * ```
+   */
   readonly heartbeatTimeoutMs?: number;
   /**
    * Cross-run idempotency key computed from the call's arguments: (activity name, key) runs at

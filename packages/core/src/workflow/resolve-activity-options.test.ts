@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/error-code.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import { retryDelayMs } from "../model/index.ts";
-import { days, hours, minutes, resolveActivityOptions, seconds } from "./index.ts";
+import { days, defineActivity, hours, minutes, resolveActivityOptions, seconds } from "./index.ts";
 
 describe("resolveActivityOptions()", () => {
   it("applies the documented defaults", () => {
@@ -80,6 +80,23 @@ describe("resolveActivityOptions()", () => {
     expect(() => resolveActivityOptions({ idempotencyKey: () => "" }, undefined, [])).toThrow(
       /non-empty string/,
     );
+  });
+
+  it("refuses a heartbeat timeout not shorter than the timeout given with it, in a call or a definition", () => {
+    for (const bad of [
+      { timeoutMs: 1_000, heartbeatTimeoutMs: 1_000 },
+      { timeoutMs: 1_000, heartbeatTimeoutMs: 5_000 },
+    ]) {
+      const problem = () => resolveActivityOptions({}, bad);
+      expect(problem).toThrow(/options\.heartbeatTimeoutMs.*shorter than the start-to-close timeout/);
+      expect(() => defineActivity("hb.bad", async () => 1, bad)).toThrow(/heartbeatTimeoutMs/);
+    }
+    // A call may shorten the timeout under the definition's heartbeat timeout: allowed, the
+    // earlier deadline wins (see the merge test above).
+    expect(resolveActivityOptions({ heartbeatTimeoutMs: 5_000 }, { timeoutMs: 1_000 })).toMatchObject({
+      startToCloseMs: 1_000,
+      heartbeatTimeoutMs: 5_000,
+    });
   });
 });
 

@@ -77,6 +77,13 @@ export function activityOptionsProblem(
       };
     }
   }
+  if (
+    typeof o.timeoutMs === "number" &&
+    typeof o.heartbeatTimeoutMs === "number" &&
+    o.heartbeatTimeoutMs >= o.timeoutMs
+  ) {
+    return heartbeatNotShorter(o.heartbeatTimeoutMs, o.timeoutMs);
+  }
   const keyProblem =
     where === "call" && o.idempotencyKey !== undefined
       ? identifierProblem(IdentifierKind.id, o.idempotencyKey)
@@ -89,6 +96,20 @@ export function activityOptionsProblem(
     };
   }
   return undefined;
+}
+
+/**
+ * A heartbeat timeout only means something below start-to-close: it is how a stalled or
+ * crashed worker's attempt is retried sooner than the start-to-close timeout. Checked where
+ * one options object gives both; a definition's heartbeat timeout under a call's shorter
+ * timeoutMs is allowed (and has no effect), so a call may tighten the timeout on its own.
+ */
+function heartbeatNotShorter(heartbeatTimeoutMs: number, startToCloseMs: number): OptionProblem {
+  return {
+    field: "heartbeatTimeoutMs",
+    reason: `must be shorter than the start-to-close timeout (timeoutMs: ${startToCloseMs} ms), got ${heartbeatTimeoutMs} ms`,
+    hint: "set heartbeatTimeoutMs to a few times the interval at which the activity heartbeats, or raise timeoutMs",
+  };
 }
 
 function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | undefined {
@@ -158,7 +179,9 @@ function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | und
  * Merges an activity's options with one call's overrides into what the journal stores with the
  * task. Per field, the call wins over the definition, which wins over the defaults:
  * retry 3 attempts / 1 s initial interval / coefficient 2 / 60 s maximum interval / no
- * non-retryable errors (merged field by field), start-to-close 60 s, no heartbeat timeout,
+ * non-retryable errors (merged field by field), start-to-close 60 s, no heartbeat timeout
+ * (one that a call's shorter timeoutMs leaves at or above start-to-close has no effect: the
+ * attempt's deadline is the earlier of the two),
  * no idempotency key. The key is the call's string, else the definition's function applied
  * to `args`.
  *
@@ -205,9 +228,10 @@ export function resolveActivityOptions<A extends readonly unknown[]>(
       );
     }
   }
+  const startToCloseMs = call?.timeoutMs ?? def.timeoutMs ?? defaultActivityTimeoutMs;
   return {
     retry: { ...retry, nonRetryableErrors },
-    startToCloseMs: call?.timeoutMs ?? def.timeoutMs ?? defaultActivityTimeoutMs,
+    startToCloseMs,
     ...(heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     ...(call?.compensate === undefined ? {} : { compensate: call.compensate }),

@@ -20,6 +20,8 @@ import type {
   StepCommit,
   StepCommitResult,
   TaskAttemptRef,
+  TaskHeartbeat,
+  HeartbeatTasksResult,
   TaskClaim,
   TaskOutcome,
 } from "../journal.ts";
@@ -29,7 +31,7 @@ import { claimRuns, markUnknownVersions, releaseRun, renewRunLeases } from "./me
 import { getRunByWorkflowId, listRuns, startRun } from "./memory-runs.ts";
 import { commitStep } from "./memory-steps.ts";
 import { MemoryStore } from "./memory-store.ts";
-import { claimTasks, finishTask, heartbeatTask } from "./memory-tasks.ts";
+import { claimTasks, finishTask, heartbeatTask, heartbeatTasks } from "./memory-tasks.ts";
 import {
   fireDueTimers,
   nextDueAt,
@@ -130,6 +132,10 @@ export class MemoryJournal implements Journal {
 
   async heartbeatTask(claim: TaskAttemptRef, details?: Encoded): Promise<void> {
     heartbeatTask(this.#store, claim, details);
+  }
+
+  async heartbeatTasks(heartbeats: readonly TaskHeartbeat[]): Promise<HeartbeatTasksResult> {
+    return heartbeatTasks(this.#store, heartbeats);
   }
 
   async finishTask(claim: TaskAttemptRef, outcome: TaskOutcome): Promise<void> {

@@ -6,9 +6,11 @@ import { isTerminal } from "../../model/run-status.ts";
 import type {
   ClaimTasksRequest,
   FinishedTask,
+  HeartbeatTasksResult,
   NewTask,
   TaskAttemptRef,
   TaskClaim,
+  TaskHeartbeat,
   TaskOutcome,
 } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
@@ -16,6 +18,7 @@ import { attemptDeadline } from "./memory-rows.ts";
 import type { RunRow, TaskRow } from "./memory-rows.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { instantAfter } from "../instant-limits.ts";
+import { coalesceHeartbeats } from "../coalesce-heartbeats.ts";
 
 /**
  * Schedules one task of a step. When (activityName, idempotencyKey) already has a stored
@@ -82,6 +85,7 @@ function startAttempt(task: TaskRow, now: number): TaskClaim {
     args: task.args,
     options: task.options,
     deadline: attemptDeadline(task),
+    ...(task.details === undefined ? {} : { lastHeartbeatDetails: task.details }),
   });
 }
 
@@ -144,6 +148,23 @@ export function heartbeatTask(store: MemoryStore, claim: TaskAttemptRef, details
   if (task.options.heartbeatTimeoutMs !== undefined)
     task.heartbeatBy = instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
   if (details !== undefined) task.details = structuredClone(details);
+}
+
+/** See `Journal.heartbeatTasks`: each listed attempt as {@link heartbeatTask}, a stale one refused on its own. */
+export function heartbeatTasks(
+  store: MemoryStore,
+  heartbeats: readonly TaskHeartbeat[],
+): HeartbeatTasksResult {
+  const refused: TaskAttemptRef[] = [];
+  for (const { claim, details } of coalesceHeartbeats(heartbeats)) {
+    try {
+      heartbeatTask(store, claim, details);
+    } catch (error) {
+      if (!(error instanceof StaleAttemptError)) throw error;
+      refused.push(claim);
+    }
+  }
+  return { refused };
 }
 
 /** See `Journal.finishTask`. */

@@ -62,7 +62,8 @@ export async function claimTasks(db: SqlExecutor, request: ClaimTasksRequest): P
       ) AS candidate
       WHERE t.task_id = candidate.task_id
       RETURNING t.task_id::text AS task_id, t.attempt, t.attempt_token::text AS attempt_token, t.run_id, t.identity,
-                t.activity_name, t.args, t.options, t.deadline, t.available_at`.execute(tx);
+                t.activity_name, t.args, t.options, t.deadline, t.available_at, t.heartbeat_details,
+                t.heartbeat_details IS NOT NULL AS has_details`.execute(tx);
     return claimed.rows.map((row) => ({
       taskId: row.task_id,
       attempt: Number(row.attempt),
@@ -73,6 +74,7 @@ export async function claimTasks(db: SqlExecutor, request: ClaimTasksRequest): P
       args: row.args,
       options: row.options,
       deadline: toMs(row.deadline),
+      ...(row.has_details ? { lastHeartbeatDetails: row.heartbeat_details as Encoded } : {}),
     }));
   });
 }
@@ -87,6 +89,10 @@ interface ClaimedRow {
   args: Encoded;
   options: ResolvedActivityOptions;
   deadline: Date;
+  /** Kept across attempts: the next attempt resumes from it. */
+  heartbeat_details: Encoded | null;
+  /** Told apart from the details: the json value `null` is also read back as null. */
+  has_details: boolean;
 }
 
 /**

@@ -1,28 +1,72 @@
 import { sql } from "kysely";
+import { StaleAttemptError } from "../../errors/index.ts";
 import type { Encoded } from "../../model/index.ts";
-import type { TaskAttemptRef } from "../journal.ts";
-import { lockCurrentAttempt } from "./finish-task.ts";
-import { inTransaction, dbNow, json, plusOptionMs, type SqlExecutor } from "./sql-fragments.ts";
+import { attemptKey, coalesceHeartbeats } from "../coalesce-heartbeats.ts";
+import type { HeartbeatTasksResult, TaskAttemptRef, TaskHeartbeat } from "../journal.ts";
+import { dbNow, json, plusOptionMs, type SqlExecutor } from "./sql-fragments.ts";
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * heartbeatTask: moves the current attempt's heartbeat deadline (the start-to-close deadline
- * stays) and stores the progress details. Same locking as finishTask: the task row,
- * FOR UPDATE, after checking the attempt is current by the database clock.
+ * heartbeatTasks: one engine's heartbeat flush, in one statement whatever the number of
+ * attempts: an UPDATE joined to the list (VALUES) that moves each current attempt's heartbeat
+ * deadline (the start-to-close deadline stays) and stores its details when given; the rows it
+ * returns are the attempts accepted, every other listed one is refused.
+ *
+ * Fencing: an attempt is current when its token and number match and its deadline has not
+ * passed by the database clock, the same test as finishTask's.
+ *
+ * Locking: the UPDATE takes the listed task rows only. A row locked by a finishTask or a claim
+ * in progress is waited for and re-checked once that commits (READ COMMITTED re-evaluates the
+ * WHERE on the new version), so a heartbeat racing the attempt's end is refused, never applied
+ * to the next attempt. No other writer waits on a task row while holding another task row
+ * (claims and the step commit's task closes use SKIP LOCKED, finishTask locks one task row),
+ * and an engine sends one flush at a time, so two batches cannot deadlock.
+ */
+export async function heartbeatTasks(
+  db: SqlExecutor,
+  heartbeats: readonly TaskHeartbeat[],
+): Promise<HeartbeatTasksResult> {
+  const beats = coalesceHeartbeats(heartbeats);
+  // A malformed id cannot match a row; refusing it here keeps a ::uuid cast from failing the batch.
+  const refused = beats.filter((b) => !wellFormed(b.claim)).map((b) => b.claim);
+  const listed = beats.filter((b) => wellFormed(b.claim));
+  if (listed.length === 0) return { refused };
+  const values = listed.map(
+    ({ claim, details }) =>
+      sql`(${claim.taskId}::uuid, ${claim.attempt}::int, ${claim.attemptToken}::uuid, ${details === undefined ? sql`NULL::json` : json(details)}, ${details !== undefined}::boolean)`,
+  );
+  const closeBy = plusOptionMs(sql`t.attempt_started_at`, "startToCloseMs");
+  const beatBy = plusOptionMs(dbNow, "heartbeatTimeoutMs");
+  const accepted = await sql<TaskAttemptRef>`
+    UPDATE continuum.tasks AS t SET
+      heartbeat_at = ${dbNow},
+      heartbeat_details = CASE WHEN b.has_details THEN b.details ELSE t.heartbeat_details END,
+      deadline = LEAST(${closeBy}, ${beatBy}),
+      available_at = LEAST(${closeBy}, ${beatBy}),
+      updated_at = ${dbNow}
+    FROM (VALUES ${sql.join(values)}) AS b(task_id, attempt, token, details, has_details)
+    WHERE t.task_id = b.task_id AND t.status = 'running' AND t.attempt = b.attempt
+      AND t.attempt_token = b.token AND t.deadline > ${dbNow}
+    RETURNING t.task_id::text AS "taskId", t.attempt, t.attempt_token::text AS "attemptToken"`.execute(db);
+  const ok = new Set(accepted.rows.map((row) => attemptKey({ ...row, attempt: Number(row.attempt) })));
+  for (const { claim } of listed) if (!ok.has(attemptKey(claim))) refused.push(claim);
+  return { refused };
+}
+
+/**
+ * heartbeatTask: a batch of one (see {@link heartbeatTasks}); throws StaleAttemptError when the
+ * attempt is not current.
  */
 export async function heartbeatTask(
   db: SqlExecutor,
   claim: TaskAttemptRef,
   details?: Encoded,
 ): Promise<void> {
-  await inTransaction(db, async (tx) => {
-    const task = await lockCurrentAttempt(tx, claim);
-    await sql`
-      UPDATE continuum.tasks SET
-        heartbeat_at = ${dbNow},
-        heartbeat_details = ${details === undefined ? sql`heartbeat_details` : json(details)},
-        deadline = LEAST(${plusOptionMs(sql`attempt_started_at`, "startToCloseMs")}, ${plusOptionMs(dbNow, "heartbeatTimeoutMs")}),
-        available_at = LEAST(${plusOptionMs(sql`attempt_started_at`, "startToCloseMs")}, ${plusOptionMs(dbNow, "heartbeatTimeoutMs")}),
-        updated_at = ${dbNow}
-      WHERE task_id = ${task.task_id}::uuid`.execute(tx);
-  });
+  const { refused } = await heartbeatTasks(db, [details === undefined ? { claim } : { claim, details }]);
+  if (refused.length > 0) throw new StaleAttemptError(claim.taskId, claim.attempt);
+}
+
+function wellFormed(claim: TaskAttemptRef): boolean {
+  return uuidPattern.test(claim.taskId) && uuidPattern.test(claim.attemptToken);
 }

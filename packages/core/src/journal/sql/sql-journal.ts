@@ -8,7 +8,7 @@ import { guardConnection } from "./database-unavailable.ts";
 import { retryConflicts } from "./retry-conflicts.ts";
 import { fireDueTimers } from "./fire-due-timers.ts";
 import { finishTask } from "./finish-task.ts";
-import { heartbeatTask } from "./heartbeat-task.ts";
+import { heartbeatTask, heartbeatTasks } from "./heartbeat-task.ts";
 import { markUnknownVersions } from "./mark-unknown-versions.ts";
 import { releaseRun, renewRunLeases } from "./run-leases.ts";
 import { getRun, getRunByWorkflowId, journalNow, listRuns, nextDueAt, readHistory } from "./run-queries.ts";
@@ -63,6 +63,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     releaseRun: (lease, options) => g(() => releaseRun(db, lease, options)),
     claimTasks: (request) => g(() => claimTasks(db, request)),
     heartbeatTask: (claim, details) => g(() => heartbeatTask(db, claim, details)),
+    heartbeatTasks: (heartbeats) => g(() => heartbeatTasks(db, heartbeats)),
     finishTask: (claim, outcome) => g(() => finishTask(db, claim, outcome)),
     fireDueTimers: (limit) => g(() => fireDueTimers(db, limit)),
     sendSignal: (request) =>

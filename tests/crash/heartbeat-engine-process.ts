@@ -1,0 +1,19 @@
+// A real engine process for the heartbeat crash test: runs beatFlow and its heartbeating
+// activity; the test SIGKILLs it mid-activity.
+import { createEngine, openJournal } from "@continuum/core";
+import { beatFlow, countWithBeats } from "./heartbeat-workflows.ts";
+
+const journal = await openJournal({ url: process.env.DATABASE_URL });
+const engine = createEngine({
+  journal,
+  workflows: [beatFlow],
+  activities: [countWithBeats],
+  owner: `engine-${process.pid}`,
+  leaseMs: 1_500,
+  pollIntervalMs: 100,
+});
+engine.events.on("engine.error", (event) =>
+  process.stderr.write(`ENGINE_ERROR ${event.where} ${String(event.error)}\n`),
+);
+engine.start();
+process.stdout.write(`READY ${process.pid}\n`);
