@@ -36,8 +36,10 @@ export interface TestEnvironmentOptions {
    */
   readonly leaseMs?: number;
   /**
-   * Real milliseconds an in-flight activity may take before the test clock is allowed to move
-   * on without it (so that a hanging activity's timeout can be tested). Default 100.
+   * Real milliseconds an activity function may run before the test clock is allowed to move on
+   * without it (so that a hanging activity's timeout can be tested). Default 100. Writing an
+   * attempt's outcome to the journal does not count: the clock never moves under an activity
+   * that has returned, however slow the database.
    */
   readonly idleActivityMs?: number;
   /** Safety stop for a run that never settles (a workflow looping on timers). Default 10 000 rounds. */

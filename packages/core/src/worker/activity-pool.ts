@@ -59,6 +59,11 @@ export interface ActivityPoolOptions {
 export interface ActivityPool {
   /** Attempts running now. */
   readonly active: number;
+  /**
+   * Of those, attempts still inside their activity function; the others have their outcome and
+   * are writing it to the journal.
+   */
+  readonly inActivityCode: number;
   readonly free: number;
   /** Claims up to `free` tasks and starts them; returns how many started. */
   claimAndStart(): Promise<number>;
@@ -122,6 +127,8 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
   let draining = false;
   const activityNames = [...options.activities.keys()];
   let settleWaiters: (() => void)[] = [];
+  /** Attempts whose activity function has not settled yet (the rest are reporting their outcome). */
+  let inUserCode = 0;
 
   const notifySettled = (): void => {
     const waiters = settleWaiters;
@@ -227,7 +234,10 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       };
     })().catch((error: unknown): AttemptResult => ({ kind: "threw", error }));
 
-    const result = await Promise.race([work, abandoned]);
+    inUserCode += 1;
+    const result = await Promise.race([work, abandoned]).finally(() => {
+      inUserCode -= 1;
+    });
     heartbeats.close();
     cancelHardTimeout();
     cancelHeartbeatTimeout();
@@ -283,6 +293,9 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
   return {
     get active() {
       return running.size;
+    },
+    get inActivityCode() {
+      return inUserCode;
     },
     get free() {
       return Math.max(0, options.concurrency - running.size - reserved);

@@ -49,6 +49,8 @@ export interface ManualEngine {
   readonly registry: Registry;
   /** Activity attempts running now. */
   readonly activeAttempts: number;
+  /** Of those, attempts still inside their activity function (not yet writing their outcome). */
+  readonly attemptsInActivityCode: number;
   /**
    * One round of what the engine's loops do: fire due timers, start due activity tasks, step
    * every ready run until none is left, mark runs of unknown versions. True when anything
@@ -118,6 +120,9 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
     registry: runtime.registry,
     get activeAttempts() {
       return runtime.pool.active;
+    },
+    get attemptsInActivityCode() {
+      return runtime.pool.inActivityCode;
     },
     async runOnce() {
       if (crashed) return false;
