@@ -14,7 +14,9 @@ export type {
   ClientOptions,
   RunHandle,
   SendSignalOptions,
+  SignalSendArgs,
   StartOptions,
 } from "./create-client.ts";
+export type { RunRef } from "./typed-messages.ts";
 export { defaultMaxPayloadBytes } from "./payload-limit.ts";
 export type { RunDescription } from "./run-description.ts";

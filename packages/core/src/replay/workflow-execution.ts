@@ -38,6 +38,7 @@ import type {
 } from "./execution-contract.ts";
 import { isResolutionEvent, terminalEvent } from "./history-events.ts";
 import { HistoryMatcher } from "./history-matcher.ts";
+import { QueryHandlers, type QueryHandlerFn } from "./query-handlers.ts";
 import { logEntry } from "./log-entry.ts";
 import { RecordedValues } from "./recorded-values.ts";
 import type { QueuedSideEffect } from "./recorded-values.ts";
@@ -77,6 +78,7 @@ export class WorkflowExecution implements EffectHost, Execution {
   private readonly compensations: CompensationLedger;
   private readonly values: RecordedValues;
   private readonly children: ChildEffects;
+  private readonly queries = new QueryHandlers();
   private clock: number;
   private outcome: TerminalCommand | undefined;
   private outcomeJournaled = false;
@@ -365,6 +367,19 @@ export class WorkflowExecution implements EffectHost, Execution {
     }
     const releasedTimer = this.waits.resolve(event);
     if (releasedTimer !== undefined) this.recorder.withdrawTimers([releasedTimer]);
+  }
+
+  // --- queries --------------------------------------------------------------------------
+
+  setQueryHandler(name: string, handler: QueryHandlerFn): void {
+    this.queries.set(name, handler);
+  }
+
+  query(name: string, args: readonly unknown[]): unknown {
+    if (this.disposed) throw new ExecutionStateError(this.runId, "disposed", "query() after dispose()");
+    if (this.stepping)
+      throw new ExecutionStateError(this.runId, "stepping", "query() while a step() is running");
+    return this.queries.answer(this.runId, name, args);
   }
 
   // --- cancellation scopes --------------------------------------------------------------
