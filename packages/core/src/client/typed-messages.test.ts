@@ -7,11 +7,20 @@ import { openJournal } from "../journal/open-journal.ts";
 import { createServerDatabase, type ServerDatabase } from "../journal/sql/test-support/sql-test-databases.ts";
 import { createEngine, type Engine } from "../worker/create-engine.ts";
 import { instrumented } from "../worker/test-support/drive-runtime.ts";
-import { defineQuery, defineSignal, now, setHandler, signal, sleep, workflow } from "../workflow/index.ts";
+import {
+  complete,
+  defineQuery,
+  defineSignal,
+  now,
+  setHandler,
+  signal,
+  sleep,
+  workflow,
+} from "../workflow/index.ts";
 import { createClient } from "./create-client.ts";
 
 // Typed messages end to end: a workflow that declares its signals and answers queries, driven
-// by a real engine, on the memory journal and on the PostgreSQL server.
+// by a real engine, on the memory journal, embedded PGlite and the PostgreSQL server.
 
 const approve = defineSignal(
   "review.approve",
@@ -26,6 +35,7 @@ const notesStarting = defineQuery<number, [prefix: string]>("review.notes-starti
 const sneakySleep = defineQuery<string>("review.sneaky-sleep");
 const sneakyClock = defineQuery<Date>("review.sneaky-clock");
 const asyncQuery = defineQuery<string>("review.async");
+const sneakyComplete = defineQuery<string>("review.sneaky-complete");
 
 const review = workflow.stamped({
   format: 1,
@@ -43,6 +53,7 @@ const review = workflow.stamped({
     return "slept";
   });
   setHandler(sneakyClock, () => now.at("now:#0")());
+  setHandler(sneakyComplete, () => complete("done early"));
   // @ts-expect-error query handlers are synchronous: a promise-returning handler is refused
   setHandler(asyncQuery, async () => "later");
   notes.push(await signal.at("signal:expr#0")(note));
@@ -83,6 +94,11 @@ afterAll(async () => {
 
 const journalKinds = {
   memory: async (): Promise<Journal> => new MemoryJournal(),
+  pglite: async (): Promise<Journal> => {
+    const journal = await openJournal({ dataDir: "memory://" });
+    journals.push(journal);
+    return journal;
+  },
   postgres: async (): Promise<Journal> => {
     if (database === undefined) throw new Error("no server database");
     const journal = await openJournal({ url: database.url, migrate: true });
@@ -147,6 +163,9 @@ describe.each(Object.entries(journalKinds))("typed signals and queries (%s journ
       true,
     );
     expect(isContinuumError(await refusal(client.query(run, sneakyClock)), ErrorCode.EffectInQuery)).toBe(
+      true,
+    );
+    expect(isContinuumError(await refusal(client.query(run, sneakyComplete)), ErrorCode.EffectInQuery)).toBe(
       true,
     );
     expect(isContinuumError(await refusal(client.query(run, asyncQuery)), ErrorCode.InvalidArgument)).toBe(
