@@ -19,6 +19,8 @@ import {
 import type { EagerStarts, LocalRuns } from "../worker/create-engine.ts";
 import type { SignalDefinition } from "../workflow/define-signal.ts";
 import type { QueryDefinition } from "../workflow/define-query.ts";
+import type { UpdateDefinition } from "../workflow/define-update.ts";
+import { sendUpdate, type UpdateOptions } from "./send-update.ts";
 import {
   answerQuery,
   checkDeclaredSignal,
@@ -222,6 +224,24 @@ export interface Client {
     ...args: Args
   ): Promise<Result>;
   /**
+   * Sends an update (`defineUpdate`) and resolves with what the run's handler returned; the
+   * request and the outcome are journaled. `validate` runs first (`UpdateInputInvalidError`,
+   * nothing stored). The same `updateId` is stored once and always answers with the first
+   * outcome. Throws `UpdateFailedError` when the handler threw (as `cause`), the run ended
+   * without an answer, or `timeoutMs` ran out (the update stays accepted).
+   *
+   * @example
+   * ```ts
+   * const { lines } = await client.update(run, addItem, { sku: "a-1", qty: 2 }, { updateId: requestId });
+   * ```
+   */
+  update<Input, Output>(
+    run: RunRef,
+    update: UpdateDefinition<Input, Output>,
+    input: Input,
+    options?: UpdateOptions,
+  ): Promise<Output>;
+  /**
    * Waits until the run finished and returns its result; throws `WorkflowFailedError` (with the
    * workflow's error as `cause`), `WorkflowCancelledError`, or `ResultTimeoutError` after `timeoutMs`.
    */
@@ -395,6 +415,16 @@ export function createClient(options: ClientOptions): Client {
       checkRunId(runId);
       return answerQuery(journal, code, runId, query, args);
     }) as Client["query"],
+    update: (async (
+      run: RunRef,
+      update: UpdateDefinition,
+      input: unknown,
+      updateOptions: UpdateOptions = {},
+    ) => {
+      const runId = runIdOf(run);
+      checkRunId(runId);
+      return sendUpdate(journal, runId, update, input, updateOptions, { maxPayloadBytes, pollIntervalMs });
+    }) as Client["update"],
     result,
     await: result,
     async cancel(runId, reasonOrOptions) {

@@ -75,5 +75,7 @@ export const ErrorCode = {
   QueryNotRegistered: "CTM_QUERY_NOT_REGISTERED",
   QueryUnavailable: "CTM_QUERY_UNAVAILABLE",
   EffectInQuery: "CTM_EFFECT_IN_QUERY",
+  UpdateInputInvalid: "CTM_UPDATE_INPUT_INVALID",
+  UpdateFailed: "CTM_UPDATE_FAILED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -99,3 +99,54 @@ export class EffectInQueryError extends ContinuumError<{ effect: string }> {
     );
   }
 }
+
+/** `client.update` was given an input the update definition's `validate` refused. Nothing was stored. */
+export class UpdateInputInvalidError extends ContinuumError<{ updateName: string; runId: string }> {
+  constructor(updateName: string, runId: string, cause?: unknown) {
+    super(
+      ErrorCode.UpdateInputInvalid,
+      `the input of update ${JSON.stringify(updateName)} for run ${runId} failed its definition's validation` +
+        (cause === undefined ? "" : " (the validator threw: see cause)"),
+      {
+        data: { updateName, runId },
+        hint: `send an input that defineUpdate(${JSON.stringify(updateName)}, validate) accepts; nothing was stored`,
+        ...(cause === undefined ? {} : { cause }),
+      },
+    );
+  }
+}
+
+/** Why an update gave no result: see {@link UpdateFailedError}. */
+export type UpdateFailure = "handler-failed" | "run-ended" | "timed-out";
+
+/**
+ * An update did not produce a result: its handler threw (the error is the `cause`), or the run
+ * ended before the handler finished, or the caller's `timeoutMs` ran out first. The run itself goes on (or ended) as its code decides.
+ */
+export class UpdateFailedError extends ContinuumError<{
+  updateName: string;
+  updateId: string;
+  runId: string;
+  reason: UpdateFailure;
+}> {
+  constructor(updateName: string, updateId: string, runId: string, reason: UpdateFailure, cause?: unknown) {
+    super(
+      ErrorCode.UpdateFailed,
+      reason === "handler-failed"
+        ? `update ${JSON.stringify(updateName)} (${updateId}) of run ${runId} failed: its handler threw (see cause)`
+        : reason === "timed-out"
+          ? `update ${JSON.stringify(updateName)} (${updateId}) of run ${runId} has no result yet (timeoutMs ran out)`
+          : `update ${JSON.stringify(updateName)} (${updateId}) got no result: run ${runId} ended before its handler finished`,
+      {
+        data: { updateName, updateId, runId, reason },
+        hint:
+          reason === "handler-failed"
+            ? "look at the cause; retrying with the same updateId returns this same failure, use a new updateId to try again"
+            : reason === "timed-out"
+              ? "the request stays accepted: call client.update again with the same updateId to wait for its result"
+              : "register the handler with setHandler before the run's first await, and let the run wait for in-flight updates before it returns",
+        ...(cause === undefined ? {} : { cause }),
+      },
+    );
+  }
+}

@@ -2,6 +2,7 @@ import { EffectOutsideWorkflowError, InvalidEffectArgumentError } from "../error
 import { EffectInQueryError } from "../errors/message-errors.ts";
 import { callerScope, currentHost, inQueryHandler } from "./effect-host.ts";
 import { checkMessageName } from "./define-signal.ts";
+import { isUpdateDefinition, type UpdateDefinition } from "./define-update.ts";
 
 /**
  * A typed query: a read of a run's state, answered without writing history. The workflow
@@ -51,25 +52,37 @@ export function isQueryDefinition(value: unknown): value is QueryDefinition<unkn
 }
 
 /**
- * Answers `query` from now on with `handler` (a later call replaces it). Call it in the
- * workflow body, before the first `await`, so a replay registers it at the same point; it
- * journals nothing, so adding or removing a handler never breaks replay.
+ * Registers how the run answers a query (synchronous, read-only: `() => state`) or handles an
+ * update (`async (input) => result`, may call effects; its result is journaled and returned to
+ * the caller). A later call for the same definition replaces the handler. Call it in the
+ * workflow body, before the first `await`, so a replay registers it at the same point. Updates
+ * that arrived before their handler was registered wait and are handled, oldest first, when it is.
  *
  * @example
  * ```ts
  * let status = "waiting";
  * setHandler(statusQuery, () => status);
+ * setHandler(rename, async (name) => { status = `renamed to ${name}`; return status; });
  * ```
  */
 export function setHandler<Result, Args extends readonly unknown[]>(
   query: QueryDefinition<Result, Args>,
   handler: (...args: Args) => Result,
+): void;
+export function setHandler<Input, Output>(
+  update: UpdateDefinition<Input, Output>,
+  handler: (input: Input) => Promise<Output> | Output,
+): void;
+export function setHandler(
+  definition: QueryDefinition<unknown, readonly unknown[]> | UpdateDefinition,
+  handler: (...args: never[]) => unknown,
 ): void {
-  if (!isQueryDefinition(query))
+  const isUpdate = isUpdateDefinition(definition);
+  if (!isUpdate && !isQueryDefinition(definition))
     throw new InvalidEffectArgumentError(
       "setHandler",
-      "query",
-      "must be a definition made by defineQuery()",
+      "definition",
+      "must be a definition made by defineQuery() or defineUpdate()",
       'define it once, next to the workflow: export const status = defineQuery<string>("status")',
     );
   if (typeof handler !== "function")
@@ -77,10 +90,14 @@ export function setHandler<Result, Args extends readonly unknown[]>(
       "setHandler",
       "handler",
       `must be a function, got ${typeof handler}`,
-      "pass a synchronous function that returns the state, e.g. () => status",
+      isUpdate
+        ? "pass the update's code, e.g. async (input) => result"
+        : "pass a synchronous function that returns the state, e.g. () => status",
     );
   if (inQueryHandler()) throw new EffectInQueryError("setHandler");
-  const host = currentHost() ?? callerScope()?.host;
+  const host = isUpdate ? currentHost() : (currentHost() ?? callerScope()?.host);
+  // An update handler may start effects: like an effect, it is registered only in the run's turn.
   if (host === undefined) throw new EffectOutsideWorkflowError("setHandler");
-  host.setQueryHandler(query.name, handler as (...args: readonly unknown[]) => unknown);
+  if (isUpdate) host.setUpdateHandler(definition.name, handler as (input: unknown) => unknown);
+  else host.setQueryHandler(definition.name, handler as (...args: readonly unknown[]) => unknown);
 }

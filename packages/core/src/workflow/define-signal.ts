@@ -68,14 +68,14 @@ export function isSignalDefinition(value: unknown): value is SignalDefinition {
 }
 
 /** Refuses a message name the client and the journal would refuse (the rule of signal names). */
-export function checkMessageName(kind: "signal" | "query", name: unknown): void {
+export function checkMessageName(kind: "signal" | "query" | "update", name: unknown): void {
   const problem = identifierProblem(IdentifierKind.name, name);
   if (problem !== undefined) {
     throw new InvalidWorkflowDefinitionError(
       typeof name === "string" ? name : "(invalid name)",
       "name",
       `${problem}, got ${describeValue(name)}`,
-      `name ${kind}s with stable plain text, e.g. define${kind === "signal" ? "Signal" : "Query"}("approve")`,
+      `name ${kind}s with stable plain text, e.g. define${kind[0]!.toUpperCase()}${kind.slice(1)}("approve")`,
     );
   }
 }

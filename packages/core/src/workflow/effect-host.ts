@@ -99,6 +99,11 @@ export interface EffectHost {
   completeDespiteCancel(): void;
   /** Answers the query `name` with `handler` from now on (`setHandler`); journals nothing. */
   setQueryHandler(name: string, handler: (...args: readonly unknown[]) => unknown): void;
+  /**
+   * Handles the update `name` with `handler` from now on (`setHandler`), starting with the
+   * requests that arrived before; each outcome is journaled for the caller.
+   */
+  setUpdateHandler(name: string, handler: (input: unknown) => unknown): void;
 }
 
 /**
