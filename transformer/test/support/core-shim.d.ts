@@ -59,6 +59,19 @@ declare module "@continuum/core/workflow" {
     query: QueryDefinition<R, A>,
     handler: (...args: A) => R,
   ): void;
+  export interface UpdateDefinition<I = unknown, O = unknown> {
+    readonly kind: "update";
+    readonly name: string;
+    readonly __update?: (input: I) => O;
+  }
+  export function defineUpdate<I, O>(
+    name: string,
+    validate?: (input: unknown) => boolean | void,
+  ): UpdateDefinition<I, O>;
+  export function setHandler<I, O>(
+    update: UpdateDefinition<I, O>,
+    handler: (input: I) => Promise<O> | O,
+  ): void;
   export const signal: Stampable<{
     <T>(definition: SignalDefinition<T>): Promise<T>;
     <T>(definition: SignalDefinition<T>, options: { timeout: number }): Promise<T | SignalTimeout>;
