@@ -25,7 +25,7 @@ import {
   answerQuery,
   checkDeclaredSignal,
   checkSignalDefinition,
-  knowsWorkflows,
+  mayRefuseSignals,
   runIdOf,
   validateSignalPayload,
   type RunRef,
@@ -392,7 +392,7 @@ export function createClient(options: ClientOptions): Client {
       if (signalOptions.dynamic !== undefined && typeof signalOptions.dynamic !== "boolean")
         throw new InvalidEngineOptionError("dynamic", String(signalOptions.dynamic), "true or false");
       if (typeof nameOrDefinition !== "string") validateSignalPayload(nameOrDefinition, runId, payload);
-      if (knowsWorkflows(code))
+      if (mayRefuseSignals(code))
         await checkDeclaredSignal(journal, code, runId, name, payload, signalOptions.dynamic === true);
       const encoded = encodePayload(
         payload,

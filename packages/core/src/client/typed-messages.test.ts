@@ -182,6 +182,10 @@ describe.each(Object.entries(journalKinds))("typed signals and queries (%s journ
     const blind = createClient({ journal: base });
     expect(isContinuumError(await refusal(blind.query(run, status)), ErrorCode.QueryUnavailable)).toBe(true);
     expect((await client.history(run.runId)).length).toBe(seq);
+    // Declarations are known from `workflows` too; a client without the code cannot check names.
+    const stray = await refusal(replaying.signal(run, "review.reject", "no"));
+    expect(isContinuumError(stray, ErrorCode.SignalNotDeclared)).toBe(true);
+    expect(await blind.signal(run, "review.reject", "no")).toEqual({ accepted: true });
 
     await client.signal(run, approve, { by: "ann" });
     expect(await run.result({ timeoutMs: 10_000 })).toBe("approved by ann");

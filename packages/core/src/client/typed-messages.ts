@@ -30,9 +30,12 @@ export interface WorkflowCode {
   readonly engine: Partial<LocalRuns> | undefined;
 }
 
-/** True when the client can know any workflow's declarations (else no run is read for a signal). */
-export function knowsWorkflows(code: WorkflowCode): boolean {
-  return code.workflows.length > 0 || code.engine?.workflowDefinition !== undefined;
+/**
+ * True when some workflow the client knows declares its signals: only then does a send read the
+ * run to check the name (a client that knows none pays nothing).
+ */
+export function mayRefuseSignals(code: WorkflowCode): boolean {
+  return code.workflows.some((d) => d.signals !== undefined) || code.engine?.declaresSignals === true;
 }
 
 /**

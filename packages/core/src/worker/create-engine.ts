@@ -103,6 +103,8 @@ export interface EagerStarts {
  * answered from the executions it keeps in memory (sticky), without reading the journal.
  */
 export interface LocalRuns {
+  /** True when a registered workflow declares its signals (only then a signal send reads the run). */
+  readonly declaresSignals: boolean;
   /** The registered definition of this workflow version, if any. */
   workflowDefinition(workflowName: string, versionHash: string): AnyWorkflowDefinition | undefined;
   /**
@@ -263,6 +265,7 @@ export function createEngine(options: EngineOptions): Engine {
       if (runtime.registry.workflowVersion(workflowName, versionHash) === undefined) return undefined;
       return { owner: settings.owner, leaseMs: settings.leaseMs };
     },
+    declaresSignals: options.workflows.some((definition) => definition.signals !== undefined),
     workflowDefinition: (workflowName, versionHash) =>
       runtime.registry.workflowVersion(workflowName, versionHash),
     queryCached(runId, queryName, args) {
