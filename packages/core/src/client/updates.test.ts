@@ -117,6 +117,12 @@ describe.each(Object.entries(journalKinds))("updates (%s journal)", (_kind, open
       lines: 1,
     });
     expect(priced).toEqual(["abc"]);
+    // Another engine takes the run over: it replays the handled update (its activity result and
+    // its outcome come from history; the handler's activity does not run again) and goes on.
+    await engine.stop({ graceful: true });
+    const next = createEngine({ journal, workflows: [cart], activities: [price], pollIntervalMs: 20 });
+    engines.push(next);
+    next.start();
     expect(await client.update(run.runId, addItem, { sku: "de", qty: 1 })).toEqual({ lines: 2 });
     expect(await outcomes(journal, run.runId)).toBe(2);
 
