@@ -40,7 +40,41 @@ declare module "@continuum/core/workflow" {
   export const SignalTimeout: unique symbol;
   export type SignalTimeout = typeof SignalTimeout;
   export function isTimeout(value: unknown): value is SignalTimeout;
+  export interface SignalDefinition<T = unknown> {
+    readonly kind: "signal";
+    readonly name: string;
+    readonly __payload?: (payload: T) => T;
+  }
+  export function defineSignal<T = void>(
+    name: string,
+    validate?: (payload: unknown) => boolean | void,
+  ): SignalDefinition<T>;
+  export interface QueryDefinition<R = unknown, A extends readonly unknown[] = []> {
+    readonly kind: "query";
+    readonly name: string;
+    readonly __query?: (...args: A) => R;
+  }
+  export function defineQuery<R, A extends readonly unknown[] = []>(name: string): QueryDefinition<R, A>;
+  export function setHandler<R, A extends readonly unknown[]>(
+    query: QueryDefinition<R, A>,
+    handler: (...args: A) => R,
+  ): void;
+  export interface UpdateDefinition<I = unknown, O = unknown> {
+    readonly kind: "update";
+    readonly name: string;
+    readonly __update?: (input: I) => O;
+  }
+  export function defineUpdate<I, O>(
+    name: string,
+    validate?: (input: unknown) => boolean | void,
+  ): UpdateDefinition<I, O>;
+  export function setHandler<I, O>(
+    update: UpdateDefinition<I, O>,
+    handler: (input: I) => Promise<O> | O,
+  ): void;
   export const signal: Stampable<{
+    <T>(definition: SignalDefinition<T>): Promise<T>;
+    <T>(definition: SignalDefinition<T>, options: { timeout: number }): Promise<T | SignalTimeout>;
     <T>(name: string): Promise<T>;
     <T>(name: string, options: { timeout: number }): Promise<T | SignalTimeout>;
   }>;

@@ -16,7 +16,21 @@ import {
   type WorkflowInput,
   type WorkflowOutput,
 } from "../worker/definition-info.ts";
-import type { EagerStarts } from "../worker/create-engine.ts";
+import type { EagerStarts, LocalRuns } from "../worker/create-engine.ts";
+import type { SignalDefinition } from "../workflow/define-signal.ts";
+import type { QueryDefinition } from "../workflow/define-query.ts";
+import type { UpdateDefinition } from "../workflow/define-update.ts";
+import { sendUpdate, type UpdateOptions } from "./send-update.ts";
+import {
+  answerQuery,
+  checkDeclaredSignal,
+  checkSignalDefinition,
+  mayRefuseSignals,
+  runIdOf,
+  validateSignalPayload,
+  type RunRef,
+  type WorkflowCode,
+} from "./typed-messages.ts";
 import { awaitRunResult } from "./await-run-result.ts";
 import { checkPayloadLimit, defaultMaxPayloadBytes, encodePayload } from "./payload-limit.ts";
 import { describeRun, type RunDescription } from "./run-description.ts";
@@ -63,7 +77,14 @@ export interface ClientOptions {
    * await client.start(orderFlow, order); // stepped by `engine` right away
    * ```
    */
-  readonly engine?: EagerStarts;
+  readonly engine?: EagerStarts & Partial<LocalRuns>;
+  /**
+   * Workflow code this client may use for typed messages: to refuse signals a run's workflow
+   * does not declare (`signals` option), and to answer `query()` by replaying a run's history
+   * in this process when no engine here holds the run. Matched by exact version hash (or
+   * `replaces`). Default: none (an `engine`'s registered workflows are used too).
+   */
+  readonly workflows?: readonly AnyWorkflowDefinition[];
 }
 
 /** Options of {@link Client.start}. */
@@ -123,7 +144,17 @@ export interface SendSignalOptions {
   readonly deliveryId?: string;
   /** Send inside a transaction you opened on the journal's database; see {@link StartOptions.transaction}. */
   readonly transaction?: object;
+  /**
+   * The name is chosen at run time: skip the check that the run's workflow declares it (its
+   * `signals` option). A declared signal's `validate` still runs.
+   */
+  readonly dynamic?: boolean;
 }
+
+/** The payload and options of a typed signal send: the payload may be left out for `void`. */
+export type SignalSendArgs<T> = [T] extends [void]
+  ? [payload?: T, options?: SendSignalOptions]
+  : [payload: T, options?: SendSignalOptions];
 
 /** Options of `Client.cancel`. */
 export interface CancelOptions {
@@ -153,14 +184,63 @@ export interface Client {
   ): Promise<RunHandle<WorkflowOutput<Def>>>;
   /**
    * Sends a signal; resolves `{ accepted: false }` for a repeated `deliveryId`. A run that
-   * continued as new passes it on to the latest run of its chain.
+   * continued as new passes it on to the latest run of its chain. With a definition from
+   * `defineSignal`, the payload's type is checked by the compiler and its `validate` runs
+   * first (`SignalPayloadInvalidError`, nothing stored). When the client knows the run's
+   * workflow (`workflows`, or `engine`) and it declares `signals`, another name is refused with
+   * `SignalNotDeclaredError` unless `{ dynamic: true }`.
+   *
+   * @example
+   * ```ts
+   * await client.signal(run, approve, { by: "ann" });
+   * await client.signal(run.runId, "fraud_review", "approved");
+   * ```
    */
+  signal<T>(
+    run: RunRef,
+    definition: SignalDefinition<T>,
+    ...rest: SignalSendArgs<T>
+  ): Promise<{ accepted: boolean }>;
   signal(
-    runId: string,
+    run: RunRef,
     name: string,
     payload?: unknown,
     options?: SendSignalOptions,
   ): Promise<{ accepted: boolean }>;
+  /**
+   * Asks a run a query (`defineQuery`) that its code answers with `setHandler`; nothing is
+   * written. Answered by the execution an engine of this process holds in memory, else by
+   * replaying the run's history here with its workflow's code (`workflows` or `engine`), else
+   * `QueryUnavailableError`. A chain that continued as new answers from its latest run.
+   *
+   * @example
+   * ```ts
+   * const { done, total } = await client.query(run, progress);
+   * ```
+   */
+  query<Result, Args extends readonly unknown[]>(
+    run: RunRef,
+    query: QueryDefinition<Result, Args>,
+    ...args: Args
+  ): Promise<Result>;
+  /**
+   * Sends an update (`defineUpdate`) and resolves with what the run's handler returned; the
+   * request and the outcome are journaled. `validate` runs first (`UpdateInputInvalidError`,
+   * nothing stored). The same `updateId` is stored once and always answers with the first
+   * outcome. Throws `UpdateFailedError` when the handler threw (as `cause`), the run ended
+   * without an answer, or `timeoutMs` ran out (the update stays accepted).
+   *
+   * @example
+   * ```ts
+   * const { lines } = await client.update(run, addItem, { sku: "a-1", qty: 2 }, { updateId: requestId });
+   * ```
+   */
+  update<Input, Output>(
+    run: RunRef,
+    update: UpdateDefinition<Input, Output>,
+    input: Input,
+    options?: UpdateOptions,
+  ): Promise<Output>;
   /**
    * Waits until the run finished and returns its result; throws `WorkflowFailedError` (with the
    * workflow's error as `cause`), `WorkflowCancelledError`, or `ResultTimeoutError` after `timeoutMs`.
@@ -241,6 +321,7 @@ export function createClient(options: ClientOptions): Client {
       `a number of milliseconds from 1 to ${Limits.maxTimerMs}`,
     );
 
+  const code: WorkflowCode = { workflows: options.workflows ?? [], engine: options.engine };
   const result = async <Output>(runId: string, opts?: { timeoutMs?: number }): Promise<Output> => {
     checkRunId(runId);
     const timeoutMs = checkResultOptions(opts);
@@ -293,9 +374,26 @@ export function createClient(options: ClientOptions): Client {
         result: (opts) => result(run.runId, opts),
       };
     },
-    async signal(runId, name, payload, signalOptions = {}) {
+    signal: (async (
+      run: RunRef,
+      nameOrDefinition: string | SignalDefinition<unknown>,
+      payload?: unknown,
+      signalOptions: SendSignalOptions = {},
+    ) => {
+      const runId = runIdOf(run);
       checkRunId(runId);
+      let name: string;
+      if (typeof nameOrDefinition === "string") name = nameOrDefinition;
+      else {
+        checkSignalDefinition(nameOrDefinition);
+        name = nameOrDefinition.name;
+      }
       checkSignalArguments(name, signalOptions);
+      if (signalOptions.dynamic !== undefined && typeof signalOptions.dynamic !== "boolean")
+        throw new InvalidEngineOptionError("dynamic", String(signalOptions.dynamic), "true or false");
+      if (typeof nameOrDefinition !== "string") validateSignalPayload(nameOrDefinition, runId, payload);
+      if (mayRefuseSignals(code))
+        await checkDeclaredSignal(journal, code, runId, name, payload, signalOptions.dynamic === true);
       const encoded = encodePayload(
         payload,
         `payload of signal ${JSON.stringify(name)}`,
@@ -311,7 +409,22 @@ export function createClient(options: ClientOptions): Client {
           ...(signalOptions.deliveryId === undefined ? {} : { deliveryId: signalOptions.deliveryId }),
         }),
       );
-    },
+    }) as Client["signal"],
+    query: (async (run: RunRef, query: QueryDefinition<unknown, readonly unknown[]>, ...args: unknown[]) => {
+      const runId = runIdOf(run);
+      checkRunId(runId);
+      return answerQuery(journal, code, runId, query, args);
+    }) as Client["query"],
+    update: (async (
+      run: RunRef,
+      update: UpdateDefinition,
+      input: unknown,
+      updateOptions: UpdateOptions = {},
+    ) => {
+      const runId = runIdOf(run);
+      checkRunId(runId);
+      return sendUpdate(journal, runId, update, input, updateOptions, { maxPayloadBytes, pollIntervalMs });
+    }) as Client["update"],
     result,
     await: result,
     async cancel(runId, reasonOrOptions) {

@@ -14,7 +14,10 @@ export type {
   ClientOptions,
   RunHandle,
   SendSignalOptions,
+  SignalSendArgs,
   StartOptions,
 } from "./create-client.ts";
+export type { RunRef } from "./typed-messages.ts";
+export type { UpdateOptions } from "./send-update.ts";
 export { defaultMaxPayloadBytes } from "./payload-limit.ts";
 export type { RunDescription } from "./run-description.ts";

@@ -69,5 +69,13 @@ export const ErrorCode = {
   TestClockInUse: "CTM_TEST_CLOCK_IN_USE",
   // sagas (appended)
   CompensationFailure: "CTM_COMPENSATION_FAILURE",
+  // typed messages (appended)
+  SignalPayloadInvalid: "CTM_SIGNAL_PAYLOAD_INVALID",
+  SignalNotDeclared: "CTM_SIGNAL_NOT_DECLARED",
+  QueryNotRegistered: "CTM_QUERY_NOT_REGISTERED",
+  QueryUnavailable: "CTM_QUERY_UNAVAILABLE",
+  EffectInQuery: "CTM_EFFECT_IN_QUERY",
+  UpdateInputInvalid: "CTM_UPDATE_INPUT_INVALID",
+  UpdateFailed: "CTM_UPDATE_FAILED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -8,3 +8,4 @@ export * from "./workflow-errors.ts";
 export * from "./replay-errors.ts";
 export * from "./redact-connection-string.ts";
 export * from "./validation-errors.ts";
+export * from "./message-errors.ts";

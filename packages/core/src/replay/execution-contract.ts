@@ -32,6 +32,11 @@ export interface Execution {
    * commands the code issued past the end of the recorded history.
    */
   step(input: ExecutionStepInput): Promise<ExecutionStepResult>;
+  /**
+   * Answers a query with the handler the code registered (`setHandler`), between steps, with
+   * effects barred: it writes nothing and changes no history. Throws `QueryNotRegisteredError`.
+   */
+  query(name: string, args: readonly unknown[]): unknown;
   /** Drops the execution (eviction, lease loss). Pending promises are abandoned, never resolved. */
   dispose(): void;
 }

@@ -38,6 +38,8 @@ import type {
 } from "./execution-contract.ts";
 import { isResolutionEvent, terminalEvent } from "./history-events.ts";
 import { HistoryMatcher } from "./history-matcher.ts";
+import { QueryHandlers, type QueryHandlerFn } from "./query-handlers.ts";
+import { UpdateHandlers } from "./update-handlers.ts";
 import { logEntry } from "./log-entry.ts";
 import { RecordedValues } from "./recorded-values.ts";
 import type { QueuedSideEffect } from "./recorded-values.ts";
@@ -77,6 +79,8 @@ export class WorkflowExecution implements EffectHost, Execution {
   private readonly compensations: CompensationLedger;
   private readonly values: RecordedValues;
   private readonly children: ChildEffects;
+  private readonly queries = new QueryHandlers();
+  private readonly updates: UpdateHandlers;
   private clock: number;
   private outcome: TerminalCommand | undefined;
   private outcomeJournaled = false;
@@ -149,6 +153,13 @@ export class WorkflowExecution implements EffectHost, Execution {
     this.patched = values.patched.bind(values);
     this.deprecatePatch = values.deprecatePatch.bind(values);
     this.children = new ChildEffects(runId, this.recorder, this.waits);
+    this.updates = new UpdateHandlers({
+      recorder: this.recorder,
+      waits: this.waits,
+      ended: () => this.ended(),
+      inRunScope: (fn) => this.inScope(false, fn),
+      inTurn: () => currentHost() === this,
+    });
     this.seq = history.length;
     this.clock = options.now ?? history[history.length - 1]?.at ?? 0;
   }
@@ -363,8 +374,27 @@ export class WorkflowExecution implements EffectHost, Execution {
       this.lifecycle.timeOut();
       return;
     }
+    if (this.updates.deliver(event)) return;
     const releasedTimer = this.waits.resolve(event);
     if (releasedTimer !== undefined) this.recorder.withdrawTimers([releasedTimer]);
+  }
+
+  // --- queries and updates --------------------------------------------------------------
+
+  setQueryHandler(name: string, handler: QueryHandlerFn): void {
+    this.queries.set(name, handler);
+  }
+
+  setUpdateHandler(name: string, handler: (input: unknown) => unknown): void {
+    if (this.ended()) return;
+    this.updates.set(name, handler);
+  }
+
+  query(name: string, args: readonly unknown[]): unknown {
+    if (this.disposed) throw new ExecutionStateError(this.runId, "disposed", "query() after dispose()");
+    if (this.stepping)
+      throw new ExecutionStateError(this.runId, "stepping", "query() while a step() is running");
+    return this.queries.answer(this.runId, name, args);
   }
 
   // --- cancellation scopes --------------------------------------------------------------

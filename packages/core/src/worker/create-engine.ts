@@ -98,10 +98,28 @@ export interface EagerStarts {
 }
 
 /**
+ * What an engine tells a client of the same process about the runs it holds, for typed
+ * messages: the workflow code it has (to check signals, to replay for a query), and queries
+ * answered from the executions it keeps in memory (sticky), without reading the journal.
+ */
+export interface LocalRuns {
+  /** True when a registered workflow declares its signals (only then a signal send reads the run). */
+  readonly declaresSignals: boolean;
+  /** The registered definition of this workflow version, if any. */
+  workflowDefinition(workflowName: string, versionHash: string): AnyWorkflowDefinition | undefined;
+  /**
+   * Answers `query` from the run's cached execution when this engine holds it and is not
+   * stepping it right now (the state after its last committed step); `undefined` otherwise.
+   * Throws what the handler throws, and `QueryNotRegisteredError`.
+   */
+  queryCached(runId: string, queryName: string, args: readonly unknown[]): { value: unknown } | undefined;
+}
+
+/**
  * A worker: runs workflow steps, activity attempts and the timer wheel against a journal.
  * Start as many as you like, in one process or many; the journal's leases decide who runs what.
  */
-export interface Engine extends EagerStarts {
+export interface Engine extends EagerStarts, LocalRuns {
   readonly owner: string;
   readonly namespace: string;
   /** Typed telemetry; see {@link EngineEvents}. */
@@ -246,6 +264,13 @@ export function createEngine(options: EngineOptions): Engine {
       if (!running || namespace !== settings.namespace || runtime.freeStepSlots === 0) return undefined;
       if (runtime.registry.workflowVersion(workflowName, versionHash) === undefined) return undefined;
       return { owner: settings.owner, leaseMs: settings.leaseMs };
+    },
+    declaresSignals: options.workflows.some((definition) => definition.signals !== undefined),
+    workflowDefinition: (workflowName, versionHash) =>
+      runtime.registry.workflowVersion(workflowName, versionHash),
+    queryCached(runId, queryName, args) {
+      const entry = runtime.cache.peek(runId);
+      return entry === undefined ? undefined : { value: entry.execution.query(queryName, args) };
     },
     runEagerly(claim) {
       if (running && claim.lease.owner === settings.owner) {

@@ -8,7 +8,7 @@
  * ```
  */
 export { createEngine, resolveEngineOptions } from "./create-engine.ts";
-export type { Engine, EngineOptions, StopOptions } from "./create-engine.ts";
+export type { Engine, EngineOptions, LocalRuns, StopOptions } from "./create-engine.ts";
 export { activityContext } from "./activity-context.ts";
 export type { ActivityContext } from "./activity-context.ts";
 export type {

@@ -2,7 +2,8 @@ import { ErrorCode } from "../errors/error-code.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import { EffectOutsideWorkflowError, InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
 import type { CancelledError } from "../errors/workflow-errors.ts";
-import { currentHost } from "./effect-host.ts";
+import { EffectInQueryError } from "../errors/message-errors.ts";
+import { currentHost, inQueryHandler } from "./effect-host.ts";
 import type { EffectHost } from "./effect-host.ts";
 import { stampedEffect } from "./stamped-effect.ts";
 import type { Effect } from "./stamped-effect.ts";
@@ -118,6 +119,8 @@ export function isCancellation(error: unknown): error is CancelledError {
 }
 
 function scopeHost(name: string): EffectHost {
+  // A query handler reads state; opening a scope or completing the run would change it.
+  if (inQueryHandler()) throw new EffectInQueryError(name);
   const host = currentHost();
   if (host === undefined) throw new EffectOutsideWorkflowError(name);
   return host;

@@ -97,6 +97,13 @@ export interface EffectHost {
   scope<T>(cursor: Cursor | undefined, request: ScopeRequest, fn: () => Promise<T>): ScopeRun<T>;
   /** The run completes with what its code returns even after a cancel request (`complete(value)`). */
   completeDespiteCancel(): void;
+  /** Answers the query `name` with `handler` from now on (`setHandler`); journals nothing. */
+  setQueryHandler(name: string, handler: (...args: readonly unknown[]) => unknown): void;
+  /**
+   * Handles the update `name` with `handler` from now on (`setHandler`), starting with the
+   * requests that arrived before; each outcome is journaled for the caller.
+   */
+  setUpdateHandler(name: string, handler: (input: unknown) => unknown): void;
 }
 
 /**
@@ -123,6 +130,8 @@ export interface EffectScopeStorage {
 
 interface ExecutionSlot {
   host: EffectHost | undefined;
+  /** Set while a query handler runs: effects then refuse (queries are read-only). */
+  queryDepth?: number;
   /** Storages executions were given; a list because two engines may bring their own. */
   storages?: EffectScopeStorage[];
 }
@@ -167,4 +176,23 @@ export function currentHost(): EffectHost | undefined {
 /** Opens (host) or closes (undefined) a turn. Only the replay engine's turn scheduler calls it. */
 export function setCurrentHost(host: EffectHost | undefined): void {
   slot.host = host;
+}
+
+/**
+ * Runs a query handler (synchronous, see `setHandler`) so that any effect it calls throws
+ * `EffectInQueryError` instead of reaching an execution: a query writes no history. Handlers are
+ * synchronous, so a flag for the duration of the call covers everything they do.
+ */
+export function runQueryHandler<T>(fn: () => T): T {
+  slot.queryDepth = (slot.queryDepth ?? 0) + 1;
+  try {
+    return fn();
+  } finally {
+    slot.queryDepth -= 1;
+  }
+}
+
+/** True while a query handler runs (see {@link runQueryHandler}). */
+export function inQueryHandler(): boolean {
+  return (slot.queryDepth ?? 0) > 0;
 }

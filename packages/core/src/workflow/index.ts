@@ -44,6 +44,17 @@ export type { ActivityCallOptions, ActivityEffect, Compensation } from "./activi
 export { sleep, sleepUntil } from "./sleep.ts";
 export type { SleepEffect, SleepUntilEffect } from "./sleep.ts";
 export { signal, SignalTimeout, isTimeout } from "./signal.ts";
+export { defineSignal, isSignalDefinition } from "./define-signal.ts";
+export type {
+  AnySignalDefinition,
+  SignalDefinition,
+  SignalPayload,
+  SignalValidator,
+} from "./define-signal.ts";
+export { defineQuery, isQueryDefinition, setHandler } from "./define-query.ts";
+export type { QueryDefinition, QueryHandler } from "./define-query.ts";
+export { defineUpdate, isUpdateDefinition } from "./define-update.ts";
+export type { UpdateDefinition } from "./define-update.ts";
 export type { SignalEffect, SignalOptions } from "./signal.ts";
 export { now, today, uuid4, random } from "./deterministic-values.ts";
 export { compensate, compensateAll, CompensationFailurePolicy } from "./compensate.ts";

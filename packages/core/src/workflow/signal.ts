@@ -1,5 +1,6 @@
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
 import { IdentifierKind, describeValue, identifierProblem } from "../validation/index.ts";
+import { isSignalDefinition, type SignalDefinition } from "./define-signal.ts";
 import { stampedEffect } from "./stamped-effect.ts";
 import type { Effect } from "./stamped-effect.ts";
 
@@ -24,12 +25,15 @@ export interface SignalOptions {
 
 /** Signature of {@link signal}. */
 export interface SignalEffect {
+  <T>(definition: SignalDefinition<T>): Promise<T>;
+  <T>(definition: SignalDefinition<T>, options: SignalOptions): Promise<T | SignalTimeout>;
   <T>(name: string): Promise<T>;
   <T>(name: string, options: SignalOptions): Promise<T | SignalTimeout>;
 }
 
 /**
- * Waits for the next signal called `name` and returns its payload. Signals that arrived before
+ * Waits for the next signal called `name` (or defined by a {@link SignalDefinition} from
+ * `defineSignal`, whose payload type it then returns) and returns its payload. Signals that arrived before
  * anybody waited are kept in the run's mailbox: the first wait for a name (in journal order)
  * takes the first signal of that name. With `{ timeout }`, whichever the journal delivered
  * first wins: the signal, or the timeout ({@link SignalTimeout}); a timed-out wait is gone, so
@@ -48,11 +52,14 @@ export interface SignalEffect {
  * ```ts
  * const review = await signal<"approved" | "rejected">("fraud_review", { timeout: hours(24) });
  * if (isTimeout(review)) return { error: "no review" };
+ * // typed: export const approve = defineSignal<{ by: string }>("approve");
+ * const { by } = await signal(approve);
  * ```
  */
 export const signal: Effect<SignalEffect> = stampedEffect<SignalEffect>(
   "signal",
-  (host, cursor, [name, options]) => {
+  (host, cursor, [nameOrDefinition, options]) => {
+    const name = isSignalDefinition(nameOrDefinition) ? nameOrDefinition.name : nameOrDefinition;
     const nameProblem = identifierProblem(IdentifierKind.name, name);
     if (nameProblem !== undefined) {
       throw new InvalidEffectArgumentError(

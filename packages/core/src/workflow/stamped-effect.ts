@@ -1,3 +1,4 @@
+import { EffectInQueryError } from "../errors/message-errors.ts";
 import {
   EffectNotStampedError,
   EffectOutsideWorkflowError,
@@ -5,7 +6,7 @@ import {
 } from "../errors/workflow-errors.ts";
 import { parseCursor } from "../model/index.ts";
 import type { Cursor, EffectKind } from "../model/index.ts";
-import { callerScope, currentHost } from "./effect-host.ts";
+import { callerScope, currentHost, inQueryHandler } from "./effect-host.ts";
 import type { EffectHost } from "./effect-host.ts";
 
 /**
@@ -27,6 +28,7 @@ export function stampedEffect<F extends (...args: never[]) => unknown>(
   run: (host: EffectHost, cursor: Cursor, args: readonly unknown[]) => unknown,
 ): Effect<F> {
   const unstamped = (..._args: unknown[]): never => {
+    if (inQueryHandler()) throw new EffectInQueryError(kind);
     const host = currentHost();
     if (host === undefined) throw new EffectOutsideWorkflowError(kind);
     // Not a fault of the running execution: code other than the workflow (an activity, app code)
@@ -61,6 +63,7 @@ export function stampedEffect<F extends (...args: never[]) => unknown>(
  * journaling it into whichever run's turn is open would corrupt that run's history.
  */
 function hostOf(kind: EffectKind): EffectHost {
+  if (inQueryHandler()) throw new EffectInQueryError(kind);
   const host = currentHost();
   if (host !== undefined) return host;
   const scope = callerScope();

@@ -3,6 +3,7 @@ import { isWorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
 import type { WorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
 import type { WorkflowStamp } from "../model/index.ts";
 import { definitionNameProblem } from "./definition-name.ts";
+import { isSignalDefinition, type AnySignalDefinition } from "./define-signal.ts";
 
 /** What a run does with its compensations when it is cancelled or times out. */
 export type ExitPolicy = "compensate" | "none";
@@ -42,6 +43,14 @@ export interface WorkflowOptions {
    * See {@link WorkflowIdReusePolicy}.
    */
   readonly idReusePolicy?: WorkflowIdReusePolicy;
+  /**
+   * The signals this workflow takes (definitions from `defineSignal`). When given, a client that
+   * knows the workflow (`createClient({ workflows })` or its `engine`) refuses any other signal
+   * name with `SignalNotDeclaredError` unless the send says `{ dynamic: true }`, and runs the
+   * declared definition's `validate` even for sends by plain name. Default: not declared, any
+   * name is accepted.
+   */
+  readonly signals?: readonly AnySignalDefinition[];
 }
 
 /**
@@ -64,6 +73,8 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly replaces?: readonly string[];
   /** See {@link WorkflowOptions.idReusePolicy}. */
   readonly idReusePolicy?: WorkflowIdReusePolicy;
+  /** See {@link WorkflowOptions.signals}. */
+  readonly signals?: readonly AnySignalDefinition[];
   readonly fn: (input: Input) => Promise<Output>;
   /** Injected by the transformer; `undefined` when the file was not transformed. */
   readonly stamp: WorkflowStamp | undefined;
@@ -122,7 +133,19 @@ function define<Input, Output>(
       "pass the workflow body: workflow(name, { version: 1 }, async (input) => { ... })",
     );
   }
-  const { timeoutMs, onCancel, onTimeout, replaces, idReusePolicy } = options as Partial<WorkflowOptions>;
+  const { timeoutMs, onCancel, onTimeout, replaces, idReusePolicy, signals } =
+    options as Partial<WorkflowOptions>;
+  if (
+    signals !== undefined &&
+    !(Array.isArray(signals) && signals.every((declared) => isSignalDefinition(declared)))
+  ) {
+    throw new InvalidWorkflowDefinitionError(
+      name,
+      "signals",
+      "must be a list of signal definitions",
+      "pass definitions made by defineSignal, e.g. { version: 1, signals: [approve, reject] }",
+    );
+  }
   if (idReusePolicy !== undefined && !isWorkflowIdReusePolicy(idReusePolicy)) {
     throw new InvalidWorkflowDefinitionError(
       name,
@@ -172,6 +195,7 @@ function define<Input, Output>(
     ...(onTimeout === undefined ? {} : { onTimeout }),
     ...(replaces === undefined ? {} : { replaces: Object.freeze([...replaces]) }),
     ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
+    ...(signals === undefined ? {} : { signals: Object.freeze([...signals]) }),
     fn,
     stamp,
   });
