@@ -309,8 +309,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     client,
     events,
     now: () => testJournal.nowSync(),
-    sendSignal: (run, name, payload, signalOptions) =>
-      client.signal(typeof run === "string" ? run : run.runId, name, payload, signalOptions),
+    // The client's own overloads (typed definitions, plain names), delivered at the next drive.
+    sendSignal: client.signal.bind(client) as Client["signal"],
     async advanceTime(ms) {
       const now = await testJournal.now();
       // Infinity would move the clock past every instant a journal can store.

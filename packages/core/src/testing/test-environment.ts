@@ -121,13 +121,18 @@ export interface TestEnvironment {
   readonly events: EngineEventEmitter;
   /** The test clock's time (epoch ms; on SQL journals the local estimate of the database clock). */
   now(): number;
-  /** Sends a signal to a run (by id or handle); it is delivered at the next drive. */
-  sendSignal(
-    run: string | { readonly runId: string },
-    name: string,
-    payload?: unknown,
-    options?: { deliveryId?: string },
-  ): Promise<{ accepted: boolean }>;
+  /**
+   * Sends a signal to a run (by id or handle); it is delivered at the next drive. The same
+   * overloads as `client.signal`: with a `defineSignal` definition the payload is type-checked
+   * and validated.
+   *
+   * @example
+   * ```ts
+   * await env.sendSignal(run, approve, { by: "ann" });
+   * await env.sendSignal(run.runId, "fraud_review", "approved");
+   * ```
+   */
+  readonly sendSignal: Client["signal"];
   /** Moves the clock by `ms`, firing every timer, retry and timeout due on the way, in order. */
   advanceTime(ms: number): Promise<void>;
   /** Runs everything that can run at the current time; the clock does not move. */
