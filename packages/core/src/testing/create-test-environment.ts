@@ -157,6 +157,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     if (restartOptions.graceful === true) await engine.stop({ graceful: true });
     else {
       engine.crash();
+      // Its last statements may still commit (a process can die between a commit and its
+      // answer): let them land before time moves, so each crash plays out the same way.
+      await engine.crashLanded();
       // As in production, a new process takes the runs over once the dead one's leases expire;
       // one with the same owner id takes its own leases back at once.
       if (!sameOwner) await testJournal.advanceTo((await testJournal.now()) + leaseMs + 1);

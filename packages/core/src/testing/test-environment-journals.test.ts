@@ -186,6 +186,7 @@ describe.each(journals)("test environment on $kind", ({ journal }) => {
       ["crash after activity attempt 2 ran, before its result was recorded", ["kit.charge"]],
       ["crash after activity attempt 3 ran, before its result was recorded", ["kit.ship"]],
     ]);
-    for (const point of report.unsafe) expect(point.differences).toHaveLength(1); // effects only
+    for (const point of report.unsafe)
+      expect(point.differences, point.differences.join("; ")).toHaveLength(1); // effects only
   });
 });

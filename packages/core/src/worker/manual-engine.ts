@@ -68,6 +68,11 @@ export interface ManualEngine {
    */
   crash(): void;
   /**
+   * After `crash()`: resolves once the statements the engine had sent before it died have
+   * finished on the journal (a crash can come after a commit and before its answer).
+   */
+  crashLanded(): Promise<void>;
+  /**
    * A clean shutdown: steps in flight finish, attempts too when `graceful` (default; up to
    * `timeoutMs`), else they are aborted; the leases are given back.
    */
@@ -134,6 +139,7 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
     async renewLeases() {
       if (!crashed) await unlessCrashed(runtime.leaseKeeper.renew());
     },
+    crashLanded: () => severable.landed(),
     crash() {
       if (crashed) return;
       crashed = true;

@@ -5,6 +5,12 @@ export interface SeverableJournal {
   readonly journal: Journal;
   /** From now on every call through `journal` (and every call in flight) never completes. */
   sever(): void;
+  /**
+   * Resolves once every call that reached the journal has finished there (committed or not).
+   * A killed process's last statement may still commit on the server after it died; a driver
+   * that waits for this before acting on the crash sees the same outcome every time.
+   */
+  landed(): Promise<void>;
 }
 
 /**
@@ -16,6 +22,7 @@ export interface SeverableJournal {
 export function severableJournal(journal: Journal): SeverableJournal {
   let severed = false;
   const never = new Promise<never>(() => {});
+  const inFlight = new Set<Promise<unknown>>();
   const view = new Proxy(journal, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
@@ -24,6 +31,11 @@ export function severableJournal(journal: Journal): SeverableJournal {
         if (severed) return never;
         const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!(result instanceof Promise)) return result;
+        const tracked: Promise<unknown> = result.then(
+          () => inFlight.delete(tracked),
+          () => inFlight.delete(tracked),
+        );
+        inFlight.add(tracked);
         return result.then(
           (ok: unknown) => (severed ? never : ok),
           (error: unknown) => (severed ? never : Promise.reject(error)),
@@ -35,6 +47,9 @@ export function severableJournal(journal: Journal): SeverableJournal {
     journal: view,
     sever: () => {
       severed = true;
+    },
+    async landed() {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
   };
 }
