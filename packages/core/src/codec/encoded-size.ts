@@ -10,14 +10,21 @@ import type { Encoded } from "../model/payload.ts";
  * ```
  */
 export function encodedSize(encoded: Encoded): number {
-  const text = JSON.stringify(encoded);
+  return utf8Bytes(JSON.stringify(encoded));
+}
+
+/**
+ * Length of `value` in UTF-8 bytes, without encoding it (a lone surrogate counts as the 3 bytes
+ * of U+FFFD, as TextEncoder writes it).
+ */
+export function utf8Bytes(value: string): number {
   let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < value.length) {
+      const next = value.charCodeAt(i + 1);
       if (next >= 0xdc00 && next <= 0xdfff) {
         bytes += 4;
         i++;

@@ -14,23 +14,8 @@ export function textProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** Length of `value` in UTF-8 bytes (a lone surrogate counts as the 3 bytes of U+FFFD). */
-export function utf8Bytes(value: string): number {
-  let bytes = 0;
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < value.length) {
-      const next = value.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
-}
+/** Length of `value` in UTF-8 bytes: the codec's count, so limits and payload sizes agree. */
+export { utf8Bytes } from "../codec/encoded-size.ts";
 
 /**
  * A short, printable, storable picture of a refused value for messages: at most ~60
