@@ -1,11 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/error-code.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
-import type { Journal } from "../journal/journal.ts";
-import { MemoryJournal } from "../journal/memory/index.ts";
-import { openJournal } from "../journal/open-journal.ts";
-import { createServerDatabase, type ServerDatabase } from "../journal/sql/test-support/sql-test-databases.ts";
-import { createEngine, type Engine } from "../worker/create-engine.ts";
+import { createEngine } from "../worker/create-engine.ts";
 import { instrumented } from "../worker/test-support/drive-runtime.ts";
 import {
   complete,
@@ -17,6 +13,7 @@ import {
   sleep,
   workflow,
 } from "../workflow/index.ts";
+import { journalMatrix, refusal } from "./test-support/journal-matrix.ts";
 import { createClient } from "./create-client.ts";
 
 // Typed messages end to end: a workflow that declares its signals and answers queries, driven
@@ -68,44 +65,7 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-async function refusal(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a refusal");
-}
-
-const engines: Engine[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: true, timeoutMs: 2_000 })));
-});
-
-let database: ServerDatabase | undefined;
-const journals: Journal[] = [];
-beforeAll(async () => {
-  database = await createServerDatabase("typed_messages");
-});
-afterAll(async () => {
-  await Promise.all(journals.map((journal) => journal.close()));
-  await database?.drop();
-});
-
-const journalKinds = {
-  memory: async (): Promise<Journal> => new MemoryJournal(),
-  pglite: async (): Promise<Journal> => {
-    const journal = await openJournal({ dataDir: "memory://" });
-    journals.push(journal);
-    return journal;
-  },
-  postgres: async (): Promise<Journal> => {
-    if (database === undefined) throw new Error("no server database");
-    const journal = await openJournal({ url: database.url, migrate: true });
-    journals.push(journal);
-    return journal;
-  },
-};
+const { kinds: journalKinds, engines } = journalMatrix("typed_messages");
 
 describe.each(Object.entries(journalKinds))("typed signals and queries (%s journal)", (_kind, open) => {
   it("signals are checked and delivered; queries read state from the engine's execution or by replay and write nothing", async () => {

@@ -1,12 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/error-code.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import type { Journal } from "../journal/journal.ts";
 import { MemoryJournal } from "../journal/memory/index.ts";
-import { openJournal } from "../journal/open-journal.ts";
-import { createServerDatabase, type ServerDatabase } from "../journal/sql/test-support/sql-test-databases.ts";
 import { replayHistory } from "../testing/replay-history.ts";
-import { createEngine, type Engine } from "../worker/create-engine.ts";
+import { createEngine } from "../worker/create-engine.ts";
 import {
   activity,
   defineActivity,
@@ -17,6 +15,7 @@ import {
   signal,
   workflow,
 } from "../workflow/index.ts";
+import { journalMatrix, refusal } from "./test-support/journal-matrix.ts";
 import { createClient } from "./create-client.ts";
 
 // Updates end to end (Temporal's update semantics): validated before anything is stored,
@@ -57,44 +56,7 @@ const cart = workflow.stamped({
   return { owner, items };
 });
 
-async function refusal(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a refusal");
-}
-
-const engines: Engine[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: true, timeoutMs: 2_000 })));
-});
-
-let database: ServerDatabase | undefined;
-const journals: Journal[] = [];
-beforeAll(async () => {
-  database = await createServerDatabase("updates");
-});
-afterAll(async () => {
-  await Promise.all(journals.map((journal) => journal.close()));
-  await database?.drop();
-});
-
-const journalKinds = {
-  memory: async (): Promise<Journal> => new MemoryJournal(),
-  pglite: async (): Promise<Journal> => {
-    const journal = await openJournal({ dataDir: "memory://" });
-    journals.push(journal);
-    return journal;
-  },
-  postgres: async (): Promise<Journal> => {
-    if (database === undefined) throw new Error("no server database");
-    const journal = await openJournal({ url: database.url, migrate: true });
-    journals.push(journal);
-    return journal;
-  },
-};
+const { kinds: journalKinds, engines } = journalMatrix("updates");
 
 const outcomes = async (journal: Journal, runId: string) =>
   (await journal.readHistory(runId)).filter((e) => e.kind === "value_recorded").length;
