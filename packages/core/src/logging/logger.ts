@@ -1,6 +1,7 @@
-/** The closed set of log levels, lowest first. */
-export const LogLevel = { debug: "debug", info: "info", warn: "warn", error: "error" } as const;
-export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+import type { LogLevel } from "../workflow/log.ts";
+
+// One set of levels for workflow log() and the engine's lines.
+export type { LogLevel } from "../workflow/log.ts";
 
 const rank: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
 

@@ -52,8 +52,10 @@ export function createEngineEventEmitter(): EngineEventEmitter {
   };
   const off = (name: string, fn?: Listener, _context?: unknown, once?: boolean): unknown => {
     if (fn === undefined) return remove(name);
+    // eventemitter3 removes a fired once() listener by its registered (guarded) function.
     for (const listener of listeners(name))
-      if ((listener as Partial<Guarded>).original === fn) remove(name, listener, undefined, once);
+      if (listener === fn || (listener as Partial<Guarded>).original === fn)
+        remove(name, listener, undefined, once);
     return emitter;
   };
   raw.on = raw.addListener = (name, fn, context) => add(name, guard(name, fn, context));
