@@ -57,7 +57,7 @@ export function createConsoleLogger(options: ConsoleLoggerOptions = {}): LoggerL
   return { debug: line("debug"), info: line("info"), warn: line("warn"), error: line("error") };
 }
 
-/** `12:03:04.567 WARN  message key=value key="two words"`. */
+/** `12:03:04.567 WARN  message key=value key="two words"` (fields the message shows are left out). */
 export function prettyLine(
   level: LogLevel,
   time: Date,
@@ -66,11 +66,14 @@ export function prettyLine(
   colour = false,
 ): string {
   const label = level.toUpperCase().padEnd(5);
+  const text = oneLine(message);
+  // A person reads the message: fields it already shows (ids, names, the error) are not repeated.
   const pairs = Object.entries(plain(fields))
+    .filter(([, value]) => typeof value === "object" || !text.includes(String(value)))
     .map(([key, value]) => ` ${key}=${prettyValue(value)}`)
     .join("");
   const head = colour ? `${colours[level]}${label}${reset}` : label;
-  return `${time.toISOString().slice(11, 23)} ${head} ${oneLine(message)}${pairs}`;
+  return `${time.toISOString().slice(11, 23)} ${head} ${text}${pairs}`;
 }
 
 function prettyValue(value: unknown): string {

@@ -171,7 +171,7 @@ export function attachOperatorLog(events: EngineEventEmitter, log: EngineLog): (
 /** `CODE message` for a serialized error (its fix line is a field, and follows in pretty lines). */
 function describe(error: SerializedError): string {
   const { message, fix } = splitFix(error.message);
-  return `${error.code === undefined ? error.name : error.code} ${message}${fix === undefined ? "" : ` (fix: ${fix})`}`;
+  return `${error.code ?? error.name}: ${message}${fix === undefined ? "" : ` (fix: ${fix})`}`;
 }
 
 function errorFields(error: SerializedError): LogFields {
