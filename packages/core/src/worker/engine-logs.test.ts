@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Journal } from "../journal/journal.ts";
 import { MemoryJournal } from "../journal/memory/index.ts";
 import { openJournal } from "../journal/open-journal.ts";
@@ -152,18 +152,23 @@ describe("engine logs", () => {
   });
 
   describe.each([
-    { kind: "memory", open: async () => new MemoryJournal() as Journal },
+    { kind: "memory", open: async (): Promise<Journal> => new MemoryJournal() },
     {
       kind: "PGlite",
-      open: async () => {
+      open: async (): Promise<Journal> => {
         const journal = await openJournal({ dataDir: "memory://" });
         closers.push(() => journal.close());
-        return journal as Journal;
+        return journal;
       },
     },
   ])("on $kind", ({ open }) => {
+    // Opened (and migrated) in the hook, whose timeout allows for a busy machine.
+    let opened: Journal;
+    beforeEach(async () => {
+      opened = await open();
+    });
     it("warns that no engine registers a workflow whose runs wait", async () => {
-      const journal = await open();
+      const journal = opened;
       const ghost = workflow.stamped(stamp("ghost"))("ghost", { version: 1 }, async () => "boo");
       const client = createClient({ journal, pollIntervalMs: 10 });
       const run = await client.start(ghost, undefined);
