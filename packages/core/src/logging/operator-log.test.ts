@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   activity,
+  child,
   compensateAll,
   defineActivity,
   log,
@@ -143,6 +144,44 @@ describe("operator log over whole runs", () => {
       expect(durations[0]).toBeGreaterThanOrEqual(0);
       // A failure the workflow handled is a warning about the activity, never an error line.
       expect(env.logs.filter((line) => line.level === "error")).toEqual([]);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it("a child's outcome is reported to its parent: child.completed, then child.failed with the error", async () => {
+    const doubler = workflow.stamped(stamp("doubler"))("doubler", { version: 1 }, async (n: number) => {
+      if (n < 0) throw new Error("negative");
+      return n * 2;
+    });
+    const parent = workflow.stamped(stamp("parent"))("parent", { version: 1 }, async () => {
+      const ok = await child.at("child:doubler#0")(doubler, 2);
+      const failed = await child
+        .at("child:doubler#1")(doubler, -1)
+        .then(
+          () => "no",
+          () => "yes",
+        );
+      return { ok, failed };
+    });
+    const env = await createTestEnvironment({ workflows: [parent, doubler] });
+    try {
+      const reported: string[] = [];
+      env.events.on("child.started", (e) => reported.push(`started ${e.identity}`));
+      env.events.on("child.completed", (e) => reported.push(`completed ${e.identity}`));
+      env.events.on("child.failed", (e) => reported.push(`failed ${e.identity}: ${e.error.message}`));
+      const run = await env.client.start(parent, undefined);
+      expect(await run.result()).toEqual({ ok: 4, failed: "yes" });
+      expect(reported).toEqual([
+        "started child:doubler#0@0",
+        "completed child:doubler#0@0",
+        "started child:doubler#1@0",
+        expect.stringMatching(/^failed child:doubler#1@0: .*negative/),
+      ]);
+      // The child's own failure is the one error line (the parent handled it).
+      expect(
+        env.logs.filter((line) => line.level === "error").map((line) => line.fields["workflowName"]),
+      ).toEqual(["doubler"]);
     } finally {
       await env.close();
     }

@@ -95,6 +95,43 @@ describe("engine logs", () => {
     expect(lines.every((line) => line.endsWith("\n") && !line.slice(0, -1).includes("\n"))).toBe(true);
   });
 
+  it("a real engine reports its start, registrations, polls, lease rounds and drain", async () => {
+    const journal = new MemoryJournal();
+    const engine = createEngine({
+      journal,
+      workflows: [orderFlow],
+      activities: orderActivities,
+      pollIntervalMs: 10,
+      leaseMs: 300,
+      logger: false,
+    });
+    const seen: string[] = [];
+    for (const name of [
+      "engine.started",
+      "registry.registered",
+      "dispatcher.polled",
+      "lease.renewed",
+      "drain.started",
+      "drain.completed",
+    ] as const)
+      engine.events.on(name, () => seen.push(name));
+    let renewed = 0;
+    engine.events.on("lease.renewed", (e) => (renewed += e.runs));
+    const polled = new Set<string>();
+    engine.events.on("dispatcher.polled", (e) => polled.add(e.queue));
+    engine.start();
+    const client = createClient({ journal, pollIntervalMs: 10 });
+    const run = await client.start(orderFlow, sampleOrder);
+    // The run waits for its review, cached: its lease is renewed every third of leaseMs.
+    await until(() => renewed > 0);
+    await client.signal(run.runId, "fraud_review", "approved");
+    await run.result();
+    await engine.stop();
+    expect(seen.slice(0, 2)).toEqual(["engine.started", "registry.registered"]);
+    expect(seen.slice(-2)).toEqual(["drain.started", "drain.completed"]);
+    expect([...polled].sort()).toEqual(["activity", "workflow"]);
+  });
+
   it("a database outage logs once when the loops start failing and once when they recover", async () => {
     const { journal, down } = flakyJournal(new MemoryJournal());
     const logs: CapturedLog[] = [];
