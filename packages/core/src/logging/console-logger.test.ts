@@ -133,6 +133,16 @@ describe("engine log: levels and adapters", () => {
     expect(calls).toEqual([["warn", "lease lost", { runId: "r" }]]);
   });
 
+  it("masks connection strings for any logger, not only the default one", () => {
+    const lines: CapturedLog[] = [];
+    createEngineLog(captureLogger(lines), "info").log("error", "down: postgres://app:s3cret-pw@db:5432/x", {
+      error: "password=s3cret-pw host=db",
+      attempt: 2,
+    });
+    expect(JSON.stringify(lines)).not.toContain("s3cret-pw");
+    expect(lines[0]?.fields["attempt"]).toBe(2);
+  });
+
   it("a throwing logger costs the line, not the engine", () => {
     const broken = {
       debug: () => {},

@@ -1,3 +1,4 @@
+import { connectionSecrets, redactSecrets } from "../errors/redact-connection-string.ts";
 import type { LogLevel } from "../workflow/log.ts";
 
 // One set of levels for workflow log() and the engine's lines.
@@ -62,18 +63,24 @@ export interface EngineLog {
 export const silentLog: EngineLog = { level: "silent", enabled: () => false, log: () => {} };
 
 /**
- * Wraps `target` so that lines below `level` are dropped before they are built, and a logger
- * that throws costs a lost line rather than an engine error.
+ * Wraps `target` so that lines below `level` are dropped before they are built, the message and
+ * string fields reach it with connection strings and database passwords masked (whatever the
+ * logger), and a logger that throws costs a lost line rather than an engine error.
  */
 export function createEngineLog(target: LoggerLike, level: LogLevel): EngineLog {
   const threshold = rank[level];
+  const secrets = connectionSecrets(undefined);
+  const redact = (text: string): string => redactSecrets(text, secrets);
   return {
     level,
     enabled: (candidate) => rank[candidate] >= threshold,
     log(candidate, message, fields = {}) {
       if (rank[candidate] < threshold) return;
       try {
-        target[candidate](fields, message);
+        const masked: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(fields))
+          masked[key] = typeof value === "string" ? redact(value) : value;
+        target[candidate](masked, redact(message));
       } catch {
         // a broken logger must not break the engine; there is nowhere else to report it
       }
