@@ -11,9 +11,16 @@ import {
   workflow,
 } from "../workflow/index.ts";
 import { orderActivities, orderFlow, sampleOrder } from "../testing/test-support/order-fixture.ts";
+import { kitActivities, sagaV1, sagaV2 } from "../testing/test-support/kit-fixture.ts";
+import { days } from "../workflow/durations.ts";
 import { createTestEnvironment } from "../testing/index.ts";
 import type { EngineEventName } from "../worker/engine-events.ts";
 import type { TestEnvironment } from "../testing/test-environment.ts";
+import { createEngineEventEmitter } from "../worker/engine-event-emitter.ts";
+import { emitEvent } from "../worker/engine-events.ts";
+import { captureLogger, type CapturedLog } from "./capture-logger.ts";
+import { createEngineLog } from "./logger.ts";
+import { attachOperatorLog } from "./operator-log.ts";
 
 // What the engine logs and emits over whole runs, through the test kit (its lines land in env.logs).
 
@@ -187,6 +194,24 @@ describe("operator log over whole runs", () => {
     }
   });
 
+  it("a run left without its version is a warning naming the version to deploy, once", async () => {
+    const env = await createTestEnvironment({ workflows: [sagaV1], activities: kitActivities });
+    try {
+      const old = await env.client.start(sagaV1, "e");
+      await env.settle();
+      await env.restart({ workflows: [sagaV2], graceful: true });
+      await env.advanceTime(days(31));
+      expect((await env.client.describe(old.runId)).status).toBe("stuck_unknown_version");
+      const stuck = env.logs.filter((line) => line.fields["event"] === "run.stuck_unknown_version");
+      expect(stuck).toHaveLength(1);
+      expect(stuck[0]?.level).toBe("warn");
+      expect(stuck[0]?.message).toContain("started on version kit-saga-v1");
+      expect(stuck[0]?.message).toContain("this one has kit-saga-v2");
+    } finally {
+      await env.close();
+    }
+  });
+
   it("the order flow on a test kit prints nothing and keeps its lines", async () => {
     const env = await createTestEnvironment({ workflows: [orderFlow], activities: orderActivities });
     try {
@@ -197,5 +222,49 @@ describe("operator log over whole runs", () => {
     } finally {
       await env.close();
     }
+  });
+});
+
+describe("operator log: one line per event, at its level", () => {
+  it("maps each operator event to one line, skips loop errors, and detaches", () => {
+    const events = createEngineEventEmitter();
+    const lines: CapturedLog[] = [];
+    const detach = attachOperatorLog(events, createEngineLog(captureLogger(lines), "info"));
+    const drift = {
+      name: "ReplayDriftError",
+      message: "history differs at event 3\n  fix: deploy the code the run started with",
+      code: "CTM_REPLAY_DRIFT",
+    };
+    emitEvent(events, "lease.lost", { runId: "r-1", fencingToken: 3, during: "renew" });
+    emitEvent(events, "replay.drift", { runId: "r-2", workflowName: "order", error: drift });
+    emitEvent(events, "engine.error", { where: "workflow_loop", error: new Error("ECONNREFUSED") });
+    emitEvent(events, "engine.error", { where: "step", error: new Error("bug"), runId: "r-3" });
+    emitEvent(events, "journal.unreachable", { where: "timer_loop", error: new Error("ECONNREFUSED") });
+    emitEvent(events, "journal.reconnected", { downMs: 1234.5 });
+    emitEvent(events, "activity.retried", {
+      runId: "r-4",
+      taskId: "t",
+      identity: "activity:a#0@0",
+      activityName: "a",
+      attempt: 1,
+      error: { name: "Error", message: "x" },
+      delayMs: 10,
+    });
+    expect(lines.map((line) => [line.level, line.fields["event"]])).toEqual([
+      ["warn", "lease.lost"],
+      ["error", "replay.drift"],
+      ["error", "engine.error"],
+      ["error", "journal.unreachable"],
+      ["info", "journal.reconnected"],
+    ]);
+    expect(lines[1]?.fields).toMatchObject({
+      code: "CTM_REPLAY_DRIFT",
+      fix: "deploy the code the run started with",
+    });
+    expect(lines[1]?.message).toContain("CTM_REPLAY_DRIFT: history differs at event 3 (fix: deploy the code");
+    expect(lines[4]?.message).toBe("journal reconnected after 1235 ms");
+    detach();
+    emitEvent(events, "lease.lost", { runId: "r-1", fencingToken: 4, during: "commit" });
+    expect(lines).toHaveLength(5);
   });
 });
