@@ -19,6 +19,9 @@ export default defineConfig({
     // In CI a JSON report is written too, so .ci/run can print a plain "N passed, N failed" line.
     reporters: process.env.CI ? ["default", "json"] : ["default"],
     outputFile: { json: ".vitest-report.json" },
+    // Engines created without a logLevel print nothing in tests (the test kit keeps its lines in
+    // env.logs); CONTINUUM_LOG_LEVEL=debug in the shell shows them.
+    env: { CONTINUUM_LOG_LEVEL: process.env.CONTINUUM_LOG_LEVEL ?? "silent" },
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

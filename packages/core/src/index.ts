@@ -7,6 +7,15 @@ export * from "./journal/clock.ts";
 export * from "./workflow/index.ts";
 export * from "./worker/index.ts";
 export * from "./client/index.ts";
+export { createConsoleLogger, messageFirstLogger } from "./logging/index.ts";
+export type {
+  ConsoleLoggerOptions,
+  LogFields,
+  LoggerLike,
+  LogOptions,
+  LogStream,
+  MessageFirstLogger,
+} from "./logging/index.ts";
 export {
   encode,
   decode,

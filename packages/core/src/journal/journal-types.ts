@@ -142,6 +142,25 @@ export interface MarkUnknownVersionsRequest {
   readonly namespace?: string;
 }
 
+/** See {@link Journal.listUnservedWorkflows}. */
+export interface UnservedWorkflowsRequest {
+  /** Workflow names the caller runs: their runs are never reported. */
+  readonly registered: readonly string[];
+  /** How long a run must have been waiting before it counts as unserved. */
+  readonly waitingForMs: number;
+  /** At most this many (namespace, workflow) groups. */
+  readonly limit: number;
+  /** Only runs of this namespace; absent: every namespace. */
+  readonly namespace?: string;
+}
+
+/** Ready runs of one workflow that nobody took; see {@link Journal.listUnservedWorkflows}. */
+export interface UnservedWorkflow {
+  readonly namespace: string;
+  readonly workflowName: string;
+  readonly runs: number;
+}
+
 export interface RunLeaseRef {
   readonly runId: string;
   readonly owner: string;

@@ -5,6 +5,8 @@ import type {
   ClaimTasksRequest,
   InboxItem,
   MarkUnknownVersionsRequest,
+  UnservedWorkflow,
+  UnservedWorkflowsRequest,
   ReleaseRunOptions,
   RunClaim,
   RunFilter,
@@ -130,6 +132,15 @@ export interface Journal {
    * it `running` again.
    */
   markUnknownVersions(request: MarkUnknownVersionsRequest): Promise<RunRecord[]>;
+
+  /**
+   * Read-only: counts, per (namespace, workflow name), the runs whose workflow is not among
+   * `registered` and that nobody serves: status `running`, ready (undelivered inbox items, or
+   * never stepped), not deferred, no live lease, waiting for at least `waitingForMs` (measured
+   * as in {@link markUnknownVersions}). Sorted by namespace then name, at most `limit` groups.
+   * Engines call it now and then to warn that no engine registers a workflow.
+   */
+  listUnservedWorkflows(request: UnservedWorkflowsRequest): Promise<UnservedWorkflow[]>;
 
   /** Extends the leases `owner` holds; returns the ids of runs whose lease it had lost. */
   renewRunLeases(owner: string, leases: readonly RunLeaseRef[], leaseMs: number): Promise<string[]>;

@@ -1,4 +1,3 @@
-import { EventEmitter } from "eventemitter3";
 import type { RunRecord } from "../journal/journal.ts";
 import { isTerminal, RunStatus } from "../model/run-status.ts";
 import { deserializeError } from "../codec/index.ts";
@@ -6,7 +5,11 @@ import { RunNotFoundError } from "../errors/journal-errors.ts";
 import { TestKitError } from "../errors/engine-errors.ts";
 import { createClient, type Client, type RunHandle } from "../client/create-client.ts";
 import type { RunDescription } from "../client/run-description.ts";
-import type { EngineEventEmitter, EngineEvents } from "../worker/engine-events.ts";
+import type { EngineEventEmitter } from "../worker/engine-events.ts";
+import { createEngineEventEmitter } from "../worker/engine-event-emitter.ts";
+import { attachOperatorLog } from "../logging/operator-log.ts";
+import { captureLogger, type CapturedLog } from "../logging/capture-logger.ts";
+import { createEngineLog } from "../logging/logger.ts";
 import { createManualEngine, type ManualEngine } from "../worker/manual-engine.ts";
 import type { ActivityImplementation } from "../worker/activity-pool.ts";
 import { activityContext } from "../worker/activity-context.ts";
@@ -63,7 +66,10 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   const maxRounds = options.maxRounds ?? 10_000;
   const leaseMs = options.leaseMs ?? 30_000;
   const problems: Error[] = [];
-  const events: EngineEventEmitter = new EventEmitter<EngineEvents>();
+  const events: EngineEventEmitter = createEngineEventEmitter();
+  // The lines an engine would print, kept instead (env.logs): test output stays quiet.
+  const logs: CapturedLog[] = [];
+  attachOperatorLog(events, createEngineLog(captureLogger(logs), options.logLevel ?? "debug"));
   let restarts = 0;
 
   // Per-run counters: committed steps, finished activity attempts, and calls of each activity.
@@ -311,6 +317,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     ...(testJournal.databaseUrl === undefined ? {} : { databaseUrl: testJournal.databaseUrl }),
     client,
     events,
+    logs,
     now: () => testJournal.nowSync(),
     // The client's own overloads (typed definitions, plain names), delivered at the next drive.
     sendSignal: client.signal.bind(client) as Client["signal"],

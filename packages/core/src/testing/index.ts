@@ -8,6 +8,8 @@ export type {
   RestartOptions,
   CrashPoint,
 } from "./create-test-environment.ts";
+export { captureLogger } from "../logging/capture-logger.ts";
+export type { CapturedLog } from "../logging/capture-logger.ts";
 export { mockActivity } from "./activity-mock.ts";
 export type { ActivityMock } from "./activity-mock.ts";
 export { replayHistory } from "./replay-history.ts";

@@ -3,6 +3,8 @@ import type { Client, RunHandle } from "../client/create-client.ts";
 import type { RunDescription } from "../client/run-description.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "../worker/definition-info.ts";
 import type { EngineEventEmitter } from "../worker/engine-events.ts";
+import type { CapturedLog } from "../logging/capture-logger.ts";
+import type { LogLevel } from "../logging/logger.ts";
 import type { WorkflowDefinition } from "../workflow/index.ts";
 import type { ActivityMock } from "./activity-mock.ts";
 import type { ExploreOptions, ExploreReport } from "./explore-crash-points.ts";
@@ -44,6 +46,8 @@ export interface TestEnvironmentOptions {
   readonly idleActivityMs?: number;
   /** Safety stop for a run that never settles (a workflow looping on timers). Default 10 000 rounds. */
   readonly maxRounds?: number;
+  /** Lowest level kept in {@link TestEnvironment.logs}. Default `"debug"` (everything). */
+  readonly logLevel?: LogLevel;
 }
 
 /** Status a test can wait for. */
@@ -119,6 +123,16 @@ export interface TestEnvironment {
   readonly client: Client;
   /** Events of every engine the environment ran (they survive restarts). */
   readonly events: EngineEventEmitter;
+  /**
+   * The lines the engines would have logged (run failures, workflow `log()` calls, lost leases,
+   * ...), kept here instead of printed, oldest first, so test output stays quiet.
+   *
+   * @example
+   * ```ts
+   * expect(env.logs.filter((line) => line.level === "error").map((line) => line.fields["code"])).toEqual(["CTM2101"]);
+   * ```
+   */
+  readonly logs: readonly CapturedLog[];
   /** The test clock's time (epoch ms; on SQL journals the local estimate of the database clock). */
   now(): number;
   /**

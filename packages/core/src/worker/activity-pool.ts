@@ -12,6 +12,7 @@ import {
 import { StaleAttemptError } from "../errors/journal-errors.ts";
 import { runWithActivityContext, type ActivityContext } from "./activity-context.ts";
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
+import { isCompensation } from "./step-reports.ts";
 import { createHeartbeatBatcher, heartbeatFlushMs } from "./heartbeat-batcher.ts";
 import type { EngineTimers } from "./engine-timers.ts";
 import { encodeWithinLimit } from "../validation/payload-size.ts";
@@ -177,6 +178,8 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
     const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
     const startedAt = performance.now();
     emitEvent(events, "activity.started", base);
+    const compensation = isCompensation(claim.identity);
+    if (compensation) emitEvent(events, "compensation.started", base);
 
     const timeOut = (kind: "start_to_close" | "heartbeat", timeoutMs: number): void => {
       emitEvent(events, "activity.timed_out", { ...base, timeoutMs, kind });
@@ -254,6 +257,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       switch (outcome.kind) {
         case "completed":
           emitEvent(events, "activity.completed", { ...base, durationMs });
+          if (compensation) emitEvent(events, "compensation.completed", { ...base, durationMs });
           break;
         case "retry":
           emitEvent(events, "activity.retried", { ...base, error: outcome.error, delayMs: outcome.delayMs });
@@ -261,6 +265,8 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
           break;
         case "failed":
           emitEvent(events, "activity.failed", { ...base, error: outcome.error, durationMs });
+          if (compensation)
+            emitEvent(events, "compensation.failed", { ...base, error: outcome.error, durationMs });
           break;
       }
     };

@@ -132,6 +132,7 @@ export function createClaimedStep(
         committed.lastSeq,
         hit,
         performance.now() - startedAt,
+        { createdAt: run.createdAt, now: committed.now },
       );
       reportComposition(events, run.runId, run.workflowName, commit);
 
@@ -140,6 +141,7 @@ export function createClaimedStep(
           execution,
           lease: claim.lease,
           workflowName: run.workflowName,
+          createdAt: run.createdAt,
           ...(committed.runVersion === undefined ? {} : { runVersion: committed.runVersion }),
           ...(run.parentRunId === undefined ? {} : { hasParent: true }),
         });

@@ -15,9 +15,12 @@ import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-
 import { emitEvent, type EngineEventEmitter, type EngineErrorEvent } from "./engine-events.ts";
 import { createEngineRuntime, type EngineRuntime } from "./engine-runtime.ts";
 import { createWaker, type Waker } from "./waker.ts";
+import { createJournalHealth } from "./journal-health.ts";
+import { attachOperatorLog } from "../logging/operator-log.ts";
+import { resolveEngineLog, type LogOptions } from "../logging/resolve-engine-log.ts";
 
 /** Options of {@link createEngine}; everything but `journal` and `workflows` has a default. */
-export interface EngineOptions {
+export interface EngineOptions extends LogOptions {
   readonly journal: Journal;
   /** Workflows this engine runs; it claims only runs of these names. */
   readonly workflows: readonly AnyWorkflowDefinition[];
@@ -67,6 +70,12 @@ export interface EngineOptions {
    * `false` sends every task through the journal's task queue. Default true.
    */
   readonly stickyActivities?: boolean;
+  /**
+   * Ready runs of a workflow this engine does not register that nobody took for this long are
+   * reported (`workflow.unserved`, a warning line): no engine in the namespace runs that
+   * workflow. Checked every half of it; 0 disables the check. Default 60 s.
+   */
+  readonly unservedWorkflowAfterMs?: number;
 }
 
 /** How {@link Engine.stop} ends in-flight work. */
@@ -146,11 +155,13 @@ export interface Engine extends EagerStarts, LocalRuns {
  */
 export function createEngine(options: EngineOptions): Engine {
   const settings = resolveEngineOptions(options);
+  const log = resolveEngineLog(options);
   const runWaker = createWaker();
   const taskWaker = createWaker();
   const timerWaker = createWaker();
   const leaseWaker = createWaker();
   const sweepWaker = createWaker();
+  const unservedWaker = createWaker();
   const runtime = createEngineRuntime({
     journal: options.journal,
     workflows: options.workflows,
@@ -164,6 +175,9 @@ export function createEngine(options: EngineOptions): Engine {
     driftBackoffMs: settings.driftBackoffMs,
     stepErrorBackoff: settings.stepErrorBackoff,
     unknownVersionAfterMs: settings.unknownVersionAfterMs,
+    ...(settings.unservedWorkflowAfterMs === 0
+      ? {}
+      : { unservedWorkflowAfterMs: settings.unservedWorkflowAfterMs }),
     ...(options.stickyActivities === undefined ? {} : { stickyActivities: options.stickyActivities }),
     onActivitySlotFreed: () => taskWaker.wake(),
     // The timer loop re-reads nextDueAt and sleeps until the retry is due, then wakes the tasks.
@@ -171,6 +185,8 @@ export function createEngine(options: EngineOptions): Engine {
     onWorkflowSlotFreed: () => runWaker.wake(),
   });
   const { events } = runtime;
+  attachOperatorLog(events, log);
+  const health = createJournalHealth(events);
   let running = false;
   let loops: Promise<void>[] = [];
   let unsubscribe: (() => void)[] = [];
@@ -184,8 +200,10 @@ export function createEngine(options: EngineOptions): Engine {
       let waitMs: number;
       try {
         waitMs = await body();
+        health.succeeded(where);
       } catch (error) {
         emitEvent(events, "engine.error", { where, error });
+        health.failed(where, error);
         waitMs = settings.pollIntervalMs;
       }
       if (!running) break;
@@ -198,6 +216,13 @@ export function createEngine(options: EngineOptions): Engine {
     if (running) return;
     running = true;
     runtime.cache.reopen();
+    emitEvent(events, "engine.started", {
+      owner: settings.owner,
+      namespace: settings.namespace,
+      workflows: runtime.registry.workflowNames(),
+      activities: (options.activities ?? []).map((definition) => definition.name),
+    });
+    for (const ref of runtime.registry.workflowVersions()) emitEvent(events, "registry.registered", ref);
     const notifier = options.journal.notifier;
     unsubscribe = [
       notifier.subscribe(NotifyTopic.runReady, () => runWaker.wake()),
@@ -225,6 +250,14 @@ export function createEngine(options: EngineOptions): Engine {
         await runtime.sweepUnknownVersions();
         return Math.max(settings.pollIntervalMs, Math.floor(settings.unknownVersionAfterMs / 2));
       }),
+      ...(settings.unservedWorkflowAfterMs === 0
+        ? []
+        : [
+            loop("unserved_sweep", unservedWaker, async () => {
+              await runtime.sweepUnservedWorkflows();
+              return Math.max(settings.pollIntervalMs, Math.floor(settings.unservedWorkflowAfterMs / 2));
+            }),
+          ]),
     ];
   };
 
@@ -234,10 +267,19 @@ export function createEngine(options: EngineOptions): Engine {
       checkOptionalNumber(stopOptions.timeoutMs, "stop timeoutMs", { min: 0, max: Limits.maxTimerMs }) ??
       settings.shutdownTimeoutMs;
     const wasRunning = running;
+    const stopStartedAt = performance.now();
+    if (wasRunning)
+      emitEvent(events, "drain.started", {
+        owner: settings.owner,
+        graceful,
+        steps: settings.workflowConcurrency - runtime.freeStepSlots,
+        activities: runtime.pool.active,
+      });
     running = false;
     for (const off of unsubscribe) off();
     unsubscribe = [];
-    for (const waker of [runWaker, taskWaker, timerWaker, leaseWaker, sweepWaker]) waker.wake();
+    for (const waker of [runWaker, taskWaker, timerWaker, leaseWaker, sweepWaker, unservedWaker])
+      waker.wake();
     const deadline = Date.now() + timeoutMs;
     const left = (): number => Math.max(0, deadline - Date.now());
     // Loops finish their current round first, so nothing new is claimed past this point.
@@ -247,8 +289,15 @@ export function createEngine(options: EngineOptions): Engine {
       await withTimeout(runtime.settleSteps(), left());
       await runtime.pool.drain(left());
     }
+    const abandonedActivities = runtime.pool.active;
     runtime.pool.abortAll();
     await runtime.cache.clear();
+    if (wasRunning)
+      emitEvent(events, "drain.completed", {
+        owner: settings.owner,
+        durationMs: performance.now() - stopStartedAt,
+        abandonedActivities,
+      });
   };
 
   return {
@@ -354,6 +403,7 @@ interface ResolvedEngineSettings {
   readonly driftBackoffMs: number;
   readonly stepErrorBackoff: { readonly initialMs: number; readonly maxMs: number };
   readonly unknownVersionAfterMs: number;
+  readonly unservedWorkflowAfterMs: number;
 }
 
 /** Applies defaults and rejects out-of-range settings with a clear error. */
@@ -401,5 +451,9 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSett
       maxMs: nonNegativeInt("stepErrorBackoff.maxMs", options.stepErrorBackoff?.maxMs ?? 60_000),
     },
     unknownVersionAfterMs: nonNegativeInt("unknownVersionAfterMs", options.unknownVersionAfterMs ?? 30_000),
+    unservedWorkflowAfterMs: nonNegativeInt(
+      "unservedWorkflowAfterMs",
+      options.unservedWorkflowAfterMs ?? 60_000,
+    ),
   };
 }

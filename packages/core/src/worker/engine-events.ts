@@ -1,5 +1,27 @@
 import type { EventEmitter } from "eventemitter3";
 import type { EffectIdentity, Encoded, SerializedError } from "../model/index.ts";
+import type {
+  ChildCompletedEvent,
+  ChildFailedEvent,
+  CompensationCompletedEvent,
+  CompensationFailedEvent,
+  CompensationScheduledEvent,
+  CompensationStartedEvent,
+  DispatcherPolledEvent,
+  DispatcherSaturatedEvent,
+  DrainCompletedEvent,
+  DrainStartedEvent,
+  EngineStartedEvent,
+  JournalReconnectedEvent,
+  JournalUnreachableEvent,
+  LeaseReleasedEvent,
+  LeaseRenewedEvent,
+  PatchedHitEvent,
+  RegistryRegisteredEvent,
+  RunSuspendedEvent,
+  SignalAwaitedEvent,
+  WorkflowUnservedEvent,
+} from "./lifecycle-events.ts";
 
 /** Fields every run-scoped event carries. */
 export interface RunEventBase {
@@ -14,10 +36,14 @@ export interface RunStartedEvent extends RunEventBase {
 /** A run returned; its result is in the run record. */
 export interface RunCompletedEvent extends RunEventBase {
   readonly lastSeq: number;
+  /** From the run's creation to this commit (journal clock), when the engine knows both. */
+  readonly durationMs?: number;
 }
 /** A run threw; `error` is what the workflow threw, serialized. */
 export interface RunFailedEvent extends RunEventBase {
   readonly error: SerializedError;
+  /** From the run's creation to this commit (journal clock), when the engine knows both. */
+  readonly durationMs?: number;
 }
 /**
  * A run waits for code this engine knows by name but not by version hash, and no engine with
@@ -32,6 +58,8 @@ export interface RunStuckUnknownVersionEvent extends RunEventBase {
 /** A run ended by cancellation. */
 export interface RunCancelledEvent extends RunEventBase {
   readonly reason?: string;
+  /** From the run's creation to this commit (journal clock), when the engine knows both. */
+  readonly durationMs?: number;
 }
 
 /** A run continued as new: it ended, and `nextRunId` (same workflow id) starts from `input`. */
@@ -141,6 +169,7 @@ export interface ReplayDriftEvent {
 /** One step of a run was committed. */
 export interface StepCommittedEvent {
   readonly runId: string;
+  readonly workflowName: string;
   readonly lastSeq: number;
   readonly eventCount: number;
   readonly deliveredCount: number;
@@ -172,15 +201,18 @@ export interface EngineErrorEvent {
     | "step"
     | "release"
     | "listener"
-    | "version_sweep";
+    | "version_sweep"
+    | "unserved_sweep";
   readonly error: unknown;
   readonly runId?: string;
 }
 
 /**
- * Every telemetry event the engine emits, by name. Listeners run synchronously inside `emit`;
- * the engine never awaits them, and a throwing listener is reported as `engine.error`
- * (`where: "listener"`) instead of breaking the engine.
+ * Every telemetry event the engine emits, by name: a closed set, listed with its fields and
+ * when each fires in guides/observability.md (names: {@link engineEventNames}). Listeners run
+ * synchronously inside `emit`; the engine never awaits them, and a listener that throws or
+ * whose returned promise rejects is reported as `engine.error` (`where: "listener"`) instead
+ * of breaking the engine.
  *
  * @example
  * ```ts
@@ -213,6 +245,26 @@ export interface EngineEvents {
   "cache.evicted": [CacheEvictedEvent];
   "workflow.log": [WorkflowLogEvent];
   "engine.error": [EngineErrorEvent];
+  "run.suspended": [RunSuspendedEvent];
+  "patched.hit": [PatchedHitEvent];
+  "compensation.scheduled": [CompensationScheduledEvent];
+  "compensation.started": [CompensationStartedEvent];
+  "compensation.completed": [CompensationCompletedEvent];
+  "compensation.failed": [CompensationFailedEvent];
+  "child.completed": [ChildCompletedEvent];
+  "child.failed": [ChildFailedEvent];
+  "signal.awaited": [SignalAwaitedEvent];
+  "lease.renewed": [LeaseRenewedEvent];
+  "lease.released": [LeaseReleasedEvent];
+  "engine.started": [EngineStartedEvent];
+  "registry.registered": [RegistryRegisteredEvent];
+  "drain.started": [DrainStartedEvent];
+  "drain.completed": [DrainCompletedEvent];
+  "dispatcher.polled": [DispatcherPolledEvent];
+  "dispatcher.saturated": [DispatcherSaturatedEvent];
+  "journal.unreachable": [JournalUnreachableEvent];
+  "journal.reconnected": [JournalReconnectedEvent];
+  "workflow.unserved": [WorkflowUnservedEvent];
 }
 
 /** The engine's typed event emitter. */

@@ -1,9 +1,9 @@
-import { EventEmitter } from "eventemitter3";
 import type { Journal, RunClaim } from "../journal/journal.ts";
 import { CancelledError } from "../errors/workflow-errors.ts";
 import { createActivityPool, type ActivityImplementation, type ActivityPool } from "./activity-pool.ts";
-import type { EngineEventEmitter, EngineEvents } from "./engine-events.ts";
+import type { EngineEventEmitter } from "./engine-events.ts";
 import { emitEvent } from "./engine-events.ts";
+import { createEngineEventEmitter } from "./engine-event-emitter.ts";
 import { realTimers, type EngineTimers } from "./engine-timers.ts";
 import { createLeaseKeeper, type LeaseKeeper } from "./lease-keeper.ts";
 import { createRegistry, type Registry } from "./registry.ts";
@@ -42,6 +42,8 @@ export interface EngineRuntimeOptions {
    * in the run's next step (see RunStepper). False: every task goes through the task queue.
    */
   readonly stickyActivities?: boolean;
+  /** How long ready runs of an unregistered workflow wait before `workflow.unserved`. Default 60 s. */
+  readonly unservedWorkflowAfterMs?: number;
   /** Emit on this emitter instead of a new one (the test kit keeps one across restarts). */
   readonly events?: EngineEventEmitter;
 }
@@ -77,12 +79,19 @@ export interface EngineRuntime {
    * `stuck_unknown_version` (one `run.stuck_unknown_version` event each); returns how many.
    */
   sweepUnknownVersions(limit?: number): Promise<number>;
+  /**
+   * Looks for ready runs of workflows this engine does not register that waited
+   * `unservedWorkflowAfterMs` (no engine seems to run them): one `workflow.unserved` event per
+   * workflow, repeated only when it is still unserved after another such period. Returns how many
+   * workflows were reported.
+   */
+  sweepUnservedWorkflows(): Promise<number>;
 }
 
 /** Creates an {@link EngineRuntime}. */
 export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntime {
   const { journal, owner } = options;
-  const events: EngineEventEmitter = options.events ?? new EventEmitter<EngineEvents>();
+  const events: EngineEventEmitter = options.events ?? createEngineEventEmitter();
   const registry = createRegistry(options.workflows, options.activities, (entry) =>
     emitEvent(events, "workflow.log", entry),
   );
@@ -132,6 +141,18 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
   const workflowNames = registry.workflowNames();
   const workflowVersions = registry.workflowVersions();
   const unknownVersionAfterMs = options.unknownVersionAfterMs ?? 30_000;
+  const unservedWorkflowAfterMs = options.unservedWorkflowAfterMs ?? 60_000;
+  /** When each unserved workflow was last reported (journal clock), so a warning is not repeated every sweep. */
+  const unservedReported = new Map<string, number>();
+  const saturated = { workflow: false, activity: false };
+  /** Emits `dispatcher.saturated` once when a queue's slots fill up, again only after one freed. */
+  const noteSlots = (queue: "workflow" | "activity", free: number, concurrency: number): void => {
+    if (free > 0) saturated[queue] = false;
+    else if (!saturated[queue]) {
+      saturated[queue] = true;
+      emitEvent(events, "dispatcher.saturated", { queue, concurrency });
+    }
+  };
 
   const freeStepSlots = (): number => Math.max(0, options.workflowConcurrency - steps.size);
   /**
@@ -175,7 +196,10 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     async pollRuns() {
       const limit = freeStepSlots();
       backlog = limit === 0;
-      if (limit === 0 || workflowNames.length === 0) return 0;
+      if (workflowNames.length === 0) return 0;
+      noteSlots("workflow", limit, options.workflowConcurrency);
+      if (limit === 0) return 0;
+      const startedAt = performance.now();
       const claims = await journal.claimRuns({
         owner,
         limit,
@@ -188,13 +212,33 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       });
       backlog = claims.length >= limit;
       for (const claim of claims) runClaim(claim);
+      emitEvent(events, "dispatcher.polled", {
+        queue: "workflow",
+        limit,
+        claimed: claims.length,
+        durationMs: performance.now() - startedAt,
+      });
       return claims.length;
     },
     runEagerly: (claim) => runClaim(claim),
     async settleSteps() {
       while (steps.size > 0) await Promise.all([...steps]);
     },
-    pollTasks: () => pool.claimAndStart(),
+    async pollTasks() {
+      const limit = pool.free;
+      const serving = implementations.size > 0;
+      if (serving) noteSlots("activity", limit, options.activityConcurrency);
+      const startedAt = performance.now();
+      const claimed = await pool.claimAndStart();
+      if (serving && limit > 0)
+        emitEvent(events, "dispatcher.polled", {
+          queue: "activity",
+          limit,
+          claimed,
+          durationMs: performance.now() - startedAt,
+        });
+      return claimed;
+    },
     fireTimers: (limit) => journal.fireDueTimers(limit),
     async sweepUnknownVersions(limit = 100) {
       if (workflowVersions.length === 0) return 0;
@@ -216,6 +260,32 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
         });
       }
       return marked.length;
+    },
+    async sweepUnservedWorkflows() {
+      // An engine with no workflows (an activity worker) has no opinion on who runs them.
+      if (workflowNames.length === 0) return 0;
+      const [unserved, now] = await Promise.all([
+        journal.listUnservedWorkflows({
+          registered: workflowNames,
+          waitingForMs: unservedWorkflowAfterMs,
+          limit: 20,
+          ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+        }),
+        journal.now(),
+      ]);
+      const current = new Set<string>();
+      let reported = 0;
+      for (const group of unserved) {
+        const key = JSON.stringify([group.namespace, group.workflowName]);
+        current.add(key);
+        const last = unservedReported.get(key);
+        if (last !== undefined && now - last < unservedWorkflowAfterMs) continue;
+        unservedReported.set(key, now);
+        reported++;
+        emitEvent(events, "workflow.unserved", { ...group, waitingForMs: unservedWorkflowAfterMs });
+      }
+      for (const key of unservedReported.keys()) if (!current.has(key)) unservedReported.delete(key);
+      return reported;
     },
   };
 }

@@ -42,5 +42,8 @@ export type {
   TimerSetEvent,
   WorkflowLogEvent,
 } from "./engine-events.ts";
+export type * from "./lifecycle-events.ts";
+export { engineEventCatalogue, engineEventNames } from "./event-catalogue.ts";
+export { createEngineEventEmitter } from "./engine-event-emitter.ts";
 export { createLruCache } from "./lru-cache.ts";
 export type { LruCache } from "./lru-cache.ts";

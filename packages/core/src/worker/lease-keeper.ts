@@ -32,6 +32,7 @@ export function createLeaseKeeper(options: {
       // A run is either cached or in flight (a step takes it out of the cache), never both.
       const leases = [...cache.leases(), ...(options.inFlight?.() ?? [])];
       if (leases.length === 0) return [];
+      const startedAt = performance.now();
       const lost = await journal.renewRunLeases(owner, leases, leaseMs);
       const tokens = new Map(leases.map((lease) => [lease.runId, lease.fencingToken]));
       for (const runId of lost) {
@@ -40,6 +41,12 @@ export function createLeaseKeeper(options: {
         if (cache.drop(runId, fencingToken) !== undefined)
           emitEvent(events, "lease.lost", { runId, fencingToken, during: "renew" });
       }
+      emitEvent(events, "lease.renewed", {
+        owner,
+        runs: leases.length,
+        lost: lost.length,
+        durationMs: performance.now() - startedAt,
+      });
       return lost;
     },
   };

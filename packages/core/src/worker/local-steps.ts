@@ -138,6 +138,7 @@ export function createLocalSteps(state: StepperState): LocalSteps {
         committed.lastSeq,
         true,
         performance.now() - startedAt,
+        entry.createdAt === undefined ? undefined : { createdAt: entry.createdAt, now: committed.now },
       );
       reportComposition(events, runId, workflowName, withClaims.commit);
       if (keep) {

@@ -71,6 +71,13 @@ export function createStepperState(options: RunStepperOptions): StepperState {
       const lease = "lease" in claim ? claim.lease : claim;
       return journal
         .releaseRun(lease, notBeforeMs === undefined ? undefined : { notBeforeMs })
+        .then(() =>
+          emitEvent(events, "lease.released", {
+            runId: lease.runId,
+            fencingToken: lease.fencingToken,
+            ...(notBeforeMs === undefined ? {} : { notBeforeMs }),
+          }),
+        )
         .catch((error: unknown) =>
           emitEvent(events, "engine.error", { where: "release", error, runId: lease.runId }),
         );

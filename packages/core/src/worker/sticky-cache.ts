@@ -8,6 +8,8 @@ export interface CachedExecution {
   readonly execution: Execution;
   readonly lease: RunLeaseRef;
   readonly workflowName: string;
+  /** The run's creation time (journal clock), for the run's duration in its end event. */
+  readonly createdAt?: number;
   /** The run row's version after this engine's last commit (see StepCommit.runVersion). */
   readonly runVersion?: string;
   /** A child run: its last step reports to the parent (the journal's long commit path). */

@@ -17,8 +17,9 @@ function isLevel(value: unknown): value is LogLevel {
 }
 
 /**
- * Replay-safe logging: the entry goes to the engine's log sink when the workflow runs live,
- * and is dropped while it replays history, so every line is logged once per live execution.
+ * Replay-safe logging: the entry is printed by the engine's logger (and emitted as the
+ * `workflow.log` event) when the workflow runs live, and dropped while it replays history, so
+ * every line is logged once per live execution.
  * The level defaults to `info`; the level form is recognised when the first argument is a
  * level name and the second a string.
  *

@@ -7,6 +7,8 @@ import type {
   InboxItem,
   Journal,
   MarkUnknownVersionsRequest,
+  UnservedWorkflow,
+  UnservedWorkflowsRequest,
   RunClaim,
   RunFilter,
   RunLeaseRef,
@@ -28,6 +30,7 @@ import type {
 import { MemoryNotifier } from "./memory-notifier.ts";
 import { toRunRecord } from "./memory-rows.ts";
 import { claimRuns, markUnknownVersions, releaseRun, renewRunLeases } from "./memory-run-leases.ts";
+import { listUnservedWorkflows } from "./memory-unserved-workflows.ts";
 import { getRunByWorkflowId, listRuns, startRun } from "./memory-runs.ts";
 import { commitStep } from "./memory-steps.ts";
 import { MemoryStore } from "./memory-store.ts";
@@ -114,6 +117,10 @@ export class MemoryJournal implements Journal {
 
   async markUnknownVersions(request: MarkUnknownVersionsRequest): Promise<RunRecord[]> {
     return markUnknownVersions(this.#store, request);
+  }
+
+  async listUnservedWorkflows(request: UnservedWorkflowsRequest): Promise<UnservedWorkflow[]> {
+    return listUnservedWorkflows(this.#store, request);
   }
 
   async renewRunLeases(owner: string, leases: readonly RunLeaseRef[], leaseMs: number): Promise<string[]> {

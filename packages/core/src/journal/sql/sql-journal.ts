@@ -10,6 +10,7 @@ import { fireDueTimers } from "./fire-due-timers.ts";
 import { finishTask } from "./finish-task.ts";
 import { heartbeatTask, heartbeatTasks } from "./heartbeat-task.ts";
 import { markUnknownVersions } from "./mark-unknown-versions.ts";
+import { listUnservedWorkflows } from "./list-unserved-workflows.ts";
 import { releaseRun, renewRunLeases } from "./run-leases.ts";
 import { getRun, getRunByWorkflowId, journalNow, listRuns, nextDueAt, readHistory } from "./run-queries.ts";
 import { readInboxItem } from "./read-inbox-item.ts";
@@ -59,6 +60,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     claimRuns: (request) => g(() => claimRuns(db, request)),
     commitStep: (commit) => g(() => commitStep(db, commit)),
     markUnknownVersions: (request) => g(() => markUnknownVersions(db, request)),
+    listUnservedWorkflows: (request) => g(() => listUnservedWorkflows(db, request)),
     renewRunLeases: (owner, leases, leaseMs) => g(() => renewRunLeases(db, owner, leases, leaseMs)),
     releaseRun: (lease, options) => g(() => releaseRun(db, lease, options)),
     claimTasks: (request) => g(() => claimTasks(db, request)),

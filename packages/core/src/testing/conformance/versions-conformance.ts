@@ -149,5 +149,55 @@ export function versionsConformance(h: HarnessRef): void {
       const marked = await journal.markUnknownVersions({ known: [v2], waitingForMs: 1_000, limit: 1 });
       expect(marked.map((r) => r.runId)).toEqual([first.runId]);
     });
+
+    it("listUnservedWorkflows counts waiting, unleased, undeferred runs of unregistered workflows", async () => {
+      const { journal, advance } = h();
+      await start(journal, { workflowName: "alpha", versionHash: "v1" });
+      await start(journal, { workflowName: "alpha", versionHash: "v2" });
+      await start(journal, { workflowName: "served", versionHash: "v1" });
+      const leased = await start(journal, { workflowName: "beta", versionHash: "v1" });
+      const deferred = await start(journal, { workflowName: "gamma", versionHash: "v1" });
+      await start(journal, { workflowName: "alpha", versionHash: "v1", namespace: "elsewhere" });
+      const request = { registered: ["served"], waitingForMs: 10_000, limit: 10 };
+      // Not waiting long enough yet.
+      expect(await journal.listUnservedWorkflows(request)).toEqual([]);
+      const [held] = await journal.claimRuns({
+        owner: "engine-z",
+        limit: 10,
+        leaseMs: 600_000,
+        workflowNames: ["beta"],
+      });
+      expect(held?.run.runId).toBe(leased.runId);
+      const [toDefer] = await journal.claimRuns({
+        owner: "engine-z",
+        limit: 1,
+        leaseMs: 600_000,
+        workflowNames: ["gamma"],
+      });
+      expect(toDefer?.run.runId).toBe(deferred.runId);
+      await journal.releaseRun(toDefer!.lease, { notBeforeMs: 600_000 });
+      await advance(11_000);
+      expect(await journal.listUnservedWorkflows(request)).toEqual([
+        { namespace: "conformance", workflowName: "alpha", runs: 2 },
+        { namespace: "elsewhere", workflowName: "alpha", runs: 1 },
+      ]);
+      expect(await journal.listUnservedWorkflows({ ...request, namespace: "elsewhere" })).toEqual([
+        { namespace: "elsewhere", workflowName: "alpha", runs: 1 },
+      ]);
+      expect(await journal.listUnservedWorkflows({ ...request, limit: 1 })).toHaveLength(1);
+      expect(await journal.listUnservedWorkflows({ ...request, registered: ["alpha", "served"] })).toEqual(
+        [],
+      );
+      // Read-only: nothing about the runs changed, they are still claimable.
+      const claimed = await journal.claimRuns({
+        owner: "engine-a",
+        limit: 10,
+        leaseMs: 60_000,
+        workflowNames: ["alpha"],
+        namespace: "conformance",
+      });
+      expect(claimed).toHaveLength(2);
+      expect(await journal.listUnservedWorkflows({ ...request, namespace: "conformance" })).toEqual([]);
+    });
   });
 }
