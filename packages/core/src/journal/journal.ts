@@ -19,6 +19,7 @@ import type {
   TaskAttemptRef,
   TaskHeartbeat,
   HeartbeatTasksResult,
+  HeartbeatTasksOptions,
   TaskClaim,
   TaskOutcome,
 } from "./journal-types.ts";
@@ -162,9 +163,14 @@ export interface Journal {
    * current by the journal clock, moves its heartbeat deadline (never start-to-close) and stores
    * its details when given. Attempts that are not current are refused one by one (listed in
    * `refused`, nothing written for them); they do not fail the batch. Lists a task at most once.
+   * `renew` entries only renew the attempt's engine lease (`options.attemptLeaseMs`), which a
+   * heartbeat renews too. Accepted attempts whose call was withdrawn are listed in `withdrawn`.
    * SQL: one statement for the whole batch.
    */
-  heartbeatTasks(heartbeats: readonly TaskHeartbeat[]): Promise<HeartbeatTasksResult>;
+  heartbeatTasks(
+    heartbeats: readonly TaskHeartbeat[],
+    options?: HeartbeatTasksOptions,
+  ): Promise<HeartbeatTasksResult>;
 
   /**
    * Finishes the current attempt. `completed` and `failed` put the result in the run's inbox

@@ -10,6 +10,7 @@ import {
   EngineStoppedError,
 } from "../errors/engine-errors.ts";
 import { StaleAttemptError } from "../errors/journal-errors.ts";
+import { CancelledError } from "../errors/workflow-errors.ts";
 import { runWithActivityContext, type ActivityContext } from "./activity-context.ts";
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
 import { createHeartbeatBatcher, heartbeatFlushMs } from "./heartbeat-batcher.ts";
@@ -45,6 +46,12 @@ export interface ActivityPoolOptions {
   readonly onSlotFreed?: () => void;
   /** Called when a retry was scheduled: its due time is news to the timer loop's pacing. */
   readonly onRetryScheduled?: (delayMs: number) => void;
+  /**
+   * The engine's attempt lease (ms): claimed attempts are abandoned by the journal this long
+   * after the last renewal, and the pool's heartbeat flushes renew all of them, so a dead
+   * engine's attempts are retried after it. Absent: attempts are bounded by their timeouts.
+   */
+  readonly attemptLeaseMs?: number;
 }
 
 /**
@@ -59,6 +66,8 @@ export interface ActivityPoolOptions {
 export interface ActivityPool {
   /** Attempts running now. */
   readonly active: number;
+  /** The engine's attempt lease its claims ask for (see {@link ActivityPoolOptions.attemptLeaseMs}). */
+  readonly attemptLeaseMs?: number;
   /**
    * Of those, attempts still inside their activity function; the others have their outcome and
    * are writing it to the journal.
@@ -102,6 +111,15 @@ interface RunningAttempt {
   withdraw(reason: Error): void;
 }
 
+/** The fields every activity event of an attempt carries. */
+interface AttemptBase {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly identity: EffectIdentity;
+  readonly activityName: string;
+  readonly attempt: number;
+}
+
 type AttemptResult =
   | { readonly kind: "returned"; readonly value: unknown }
   | { readonly kind: "threw"; readonly error: unknown }
@@ -114,7 +132,13 @@ const finishTaskReports = 5;
 export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
   const { journal, owner, events, timers } = options;
   const running = new Set<RunningAttempt>();
-  const batcher = createHeartbeatBatcher({ journal, timers, events });
+  const attemptLeaseMs = options.attemptLeaseMs;
+  const batcher = createHeartbeatBatcher({
+    journal,
+    timers,
+    events,
+    ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
+  });
   let reserved = 0;
   /**
    * Whether due tasks may be waiting for a slot: the last claim filled every free slot, or found
@@ -189,9 +213,16 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         ? () => {}
         : timers.after(heartbeatTimeoutMs, () => timeOut("heartbeat", heartbeatTimeoutMs));
 
-    const heartbeats = batcher.track(ref, heartbeatFlushMs(heartbeatTimeoutMs), (error) => {
-      emitEvent(events, "activity.stale", base);
-      abandon(error);
+    const heartbeats = batcher.track(ref, heartbeatFlushMs(heartbeatTimeoutMs), {
+      onRefused: (error) => {
+        emitEvent(events, "activity.stale", base);
+        abandon(error);
+      },
+      // Told by the journal, whichever engine stepped the run: the call was withdrawn.
+      onWithdrawn: () => {
+        if (!controller.signal.aborted)
+          controller.abort(new CancelledError("the workflow no longer waits for this call"));
+      },
     });
     let lastDetails: { value: unknown } | undefined;
     const context: ActivityContext = {
@@ -238,13 +269,31 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
     const result = await Promise.race([work, abandoned]).finally(() => {
       inUserCode -= 1;
     });
-    heartbeats.close();
     cancelHardTimeout();
     cancelHeartbeatTimeout();
     if (result.kind === "abandoned") {
+      heartbeats.close();
       if (!controller.signal.aborted) controller.abort(result.reason);
       return;
     }
+    // Renewed until its outcome is written: a slow report must not outlive the attempt's lease.
+    heartbeats.finishing();
+    try {
+      await reportOutcome(claim, result, controller, base, startedAt, finishLocally);
+    } finally {
+      heartbeats.close();
+    }
+  };
+
+  const reportOutcome = async (
+    claim: TaskClaim,
+    result: Exclude<AttemptResult, { kind: "abandoned" }>,
+    controller: AbortController,
+    base: AttemptBase,
+    startedAt: number,
+    finishLocally?: FinishLocally,
+  ): Promise<void> => {
+    const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
     const durationMs = performance.now() - startedAt;
     // Withdrawn (its run was cancelled) and then threw: a retry would run a call nobody awaits.
     const outcome = decideOutcome(claim, result, controller.signal.aborted);
@@ -291,6 +340,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
   };
 
   return {
+    ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
     get active() {
       return running.size;
     },
@@ -324,7 +374,12 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         backlog = true;
         return 0;
       }
-      const claims = await journal.claimTasks({ owner, limit, activityNames });
+      const claims = await journal.claimTasks({
+        owner,
+        limit,
+        activityNames,
+        ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
+      });
       backlog = claims.length >= limit;
       for (const claim of claims) start(claim);
       return claims.length;

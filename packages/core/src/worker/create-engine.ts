@@ -160,6 +160,8 @@ export function createEngine(options: EngineOptions): Engine {
     workflowConcurrency: settings.workflowConcurrency,
     activityConcurrency: settings.activityConcurrency,
     leaseMs: settings.leaseMs,
+    // The engine's liveness covers its activity attempts too (issue 11): renewed in its heartbeat flushes.
+    attemptLeaseMs: settings.leaseMs,
     cacheSize: settings.cacheSize,
     driftBackoffMs: settings.driftBackoffMs,
     stepErrorBackoff: settings.stepErrorBackoff,
