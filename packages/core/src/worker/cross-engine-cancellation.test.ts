@@ -53,7 +53,7 @@ describe.each(Object.entries(kinds))("a withdrawn attempt on another engine (%s 
   ] as const;
   it.each(cases)(
     "$how, heartbeating: $beat: ctx.signal aborts with CancelledError",
-    { timeout: 60_000 },
+    { timeout: 120_000 },
     async ({ how, beat }) => {
       seen.length = 0;
       started = [];
