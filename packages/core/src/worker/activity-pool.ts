@@ -1,9 +1,6 @@
 import type { Journal, TaskClaim, TaskOutcome } from "../journal/journal.ts";
-import { retryDelayMs } from "../model/activity-options.ts";
-import type { EffectIdentity, SerializedError } from "../model/index.ts";
-import { decode, serializeError } from "../codec/index.ts";
-import { isContinuumError } from "../errors/continuum-error.ts";
-import { ErrorCode } from "../errors/error-code.ts";
+import type { EffectIdentity } from "../model/index.ts";
+import { decode } from "../codec/index.ts";
 import {
   ActivityNotRegisteredError,
   ActivityTimeoutError,
@@ -15,6 +12,7 @@ import { runWithActivityContext, type ActivityContext } from "./activity-context
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
 import { createHeartbeatBatcher, heartbeatFlushMs } from "./heartbeat-batcher.ts";
 import type { EngineTimers } from "./engine-timers.ts";
+import { decideOutcome, type AttemptResult } from "./decide-outcome.ts";
 import { encodeWithinLimit } from "../validation/payload-size.ts";
 
 /** The function behind an activity name: what the pool calls with the decoded arguments. */
@@ -119,11 +117,6 @@ interface AttemptBase {
   readonly activityName: string;
   readonly attempt: number;
 }
-
-type AttemptResult =
-  | { readonly kind: "returned"; readonly value: unknown }
-  | { readonly kind: "threw"; readonly error: unknown }
-  | { readonly kind: "abandoned"; readonly reason: Error };
 
 /** How many times an attempt's outcome is offered to the journal before the pool gives up on it. */
 const finishTaskReports = 5;
@@ -410,47 +403,4 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         if (attempt.runId === runId && withdrawn.has(attempt.identity)) attempt.withdraw(reason);
     },
   };
-}
-
-/** Maps what the function did to the journal outcome, applying the retry policy. */
-function decideOutcome(
-  claim: TaskClaim,
-  result: AttemptResult & { kind: "returned" | "threw" },
-  withdrawn = false,
-): TaskOutcome {
-  if (result.kind === "returned") {
-    try {
-      return { kind: "completed", result: encodeWithinLimit(result.value, "result") };
-    } catch (error) {
-      // An unserializable result fails the same way on every attempt: retrying cannot help.
-      return { kind: "failed", error: serializeError(error) };
-    }
-  }
-  const error = serializeError(result.error);
-  const { retry } = claim.options;
-  if (
-    withdrawn ||
-    isNonRetryable(error, retry.nonRetryableErrors, result.error) ||
-    claim.attempt >= retry.maxAttempts
-  ) {
-    return { kind: "failed", error };
-  }
-  return { kind: "retry", error, delayMs: retryDelayMs(retry, claim.attempt) };
-}
-
-const deterministicCodes: ReadonlySet<string> = new Set([
-  ErrorCode.Unserializable,
-  ErrorCode.PayloadTooLarge,
-  ErrorCode.MalformedPayload,
-]);
-
-function isNonRetryable(error: SerializedError, nonRetryable: readonly string[], thrown: unknown): boolean {
-  if (nonRetryable.includes(error.name)) return true;
-  if (error.code !== undefined && nonRetryable.includes(error.code)) return true;
-  // Plain errors often carry a `code` (ECONNREFUSED, a user code) that the serialized form may not keep.
-  const ownCode =
-    typeof thrown === "object" && thrown !== null ? (thrown as { code?: unknown }).code : undefined;
-  if (typeof ownCode === "string" && nonRetryable.includes(ownCode)) return true;
-  if (isContinuumError(thrown) && deterministicCodes.has(thrown.code)) return true;
-  return false;
 }
