@@ -346,7 +346,11 @@ export interface TaskHeartbeat {
 
 /** Options of `Journal.heartbeatTasks`. */
 export interface HeartbeatTasksOptions {
-  /** Renews each accepted attempt's engine lease to now + this (see {@link ClaimTasksRequest.attemptLeaseMs}). */
+  /**
+   * Renews each accepted attempt's engine lease to now + this (see
+   * {@link ClaimTasksRequest.attemptLeaseMs}). Absent, the accepted attempts are bounded by
+   * their timeouts only from then on: an engine either leases its attempts or it does not.
+   */
   readonly attemptLeaseMs?: number;
 }
 

@@ -159,8 +159,11 @@ function beat(store: MemoryStore, heartbeat: TaskHeartbeat, options: HeartbeatTa
       task.heartbeatBy = instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
     if (heartbeat.details !== undefined) task.details = structuredClone(heartbeat.details);
   }
-  if (options.attemptLeaseMs !== undefined)
-    task.leaseBy = instantAfter("attemptLeaseMs", now, options.attemptLeaseMs);
+  // As SQL, which keeps no lease column: a flush without a lease leaves the attempt unleased.
+  task.leaseBy =
+    options.attemptLeaseMs === undefined
+      ? undefined
+      : instantAfter("attemptLeaseMs", now, options.attemptLeaseMs);
   return task;
 }
 

@@ -112,6 +112,17 @@ export function attemptLeaseConformance(h: HarnessRef): void {
       });
     });
 
+    it("a flush without attemptLeaseMs leaves the attempt unleased: only its timeouts bound it", async () => {
+      const { journal, advance } = h();
+      const runId = await runWithTasks(journal, [task(a, "act", [], options({ startToCloseMs: 20_000 }))]);
+      const claim = await claimLeased(journal, runId, a);
+      await journal.heartbeatTasks([{ claim, details: 1 }]);
+      await advance(10_000); // past the 3 s lease
+      expect(await journal.claimTasks({ owner: "engine-b", limit: 10 })).toEqual([]);
+      await advance(10_500); // past start-to-close
+      expect((await claimTask(journal, runId, a)).attempt).toBe(2);
+    });
+
     it("a task created claimed gets the step's attemptLeaseMs", async () => {
       const { journal, advance } = h();
       const run = await start(journal);
