@@ -122,6 +122,7 @@ TABLE tasks
   updated_at timestamp with time zone NOT NULL
   finished_at timestamp with time zone
   detached boolean NOT NULL DEFAULT false
+  cancel_requested boolean NOT NULL DEFAULT false
   CONSTRAINT CHECK (((status = 'running'::text) = ((attempt_token IS NOT NULL) AND (deadline IS NOT NULL))))
   CONSTRAINT CHECK ((attempt >= 0))
   CONSTRAINT CHECK ((max_attempts >= 1))

@@ -1,13 +1,14 @@
 // A real engine process for the heartbeat crash test: runs beatFlow and its heartbeating
-// activity; the test SIGKILLs it mid-activity.
+// activity, and silentFlow (no heartbeats: bounded by the engine's attempt lease); the tests
+// SIGKILL it mid-activity.
 import { createEngine, openJournal } from "@continuum/core";
-import { beatFlow, countWithBeats } from "./heartbeat-workflows.ts";
+import { beatFlow, countWithBeats, silentFlow, silentWork } from "./heartbeat-workflows.ts";
 
 const journal = await openJournal({ url: process.env.DATABASE_URL });
 const engine = createEngine({
   journal,
-  workflows: [beatFlow],
-  activities: [countWithBeats],
+  workflows: [beatFlow, silentFlow],
+  activities: [countWithBeats, silentWork],
   owner: `engine-${process.pid}`,
   leaseMs: 1_500,
   pollIntervalMs: 100,

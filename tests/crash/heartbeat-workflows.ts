@@ -39,3 +39,34 @@ export const beatFlow = workflow.stamped({
 })("crash.beat", { version: 1 }, async ({ target }: { target: number }) => {
   return activity.at("activity:countWithBeats#0")(countWithBeats, target);
 });
+
+/**
+ * Works for `units` x 100 ms without a heartbeat timeout and without heartbeating: only its
+ * engine's attempt lease (the engine's leaseMs) can end an attempt whose engine died before
+ * start-to-close. Prints `SILENT_START <attempt> <epoch ms>` when an attempt starts and
+ * `SILENT <n>` per unit.
+ */
+export const silentWork = defineActivity(
+  "crash.silent",
+  async (units: number): Promise<{ attempt: number; pid: number }> => {
+    const ctx = activityContext();
+    process.stdout.write(`SILENT_START ${ctx.attempt} ${Date.now()}\n`);
+    for (let n = 1; n <= units; n += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      process.stdout.write(`SILENT ${n}\n`);
+    }
+    return { attempt: ctx.attempt, pid: process.pid };
+  },
+  { timeoutMs: beatStartToCloseMs, retry: { initialIntervalMs: 50 } },
+);
+
+/** One silent activity (no heartbeat timeout). */
+export const silentFlow = workflow.stamped({
+  format: 1,
+  versionHash: "silentflow000001",
+  cursors: ["activity:silentWork#0"],
+  file: "tests/crash/heartbeat-workflows.ts",
+  line: 70,
+})("crash.silent", { version: 1 }, async ({ units }: { units: number }) => {
+  return activity.at("activity:silentWork#0")(silentWork, units);
+});

@@ -5,7 +5,7 @@ import type { AnyWorkflowDefinition, WorkflowInput, WorkflowOutput } from "../wo
 import type { SignalDefinition } from "../workflow/define-signal.ts";
 import type { QueryDefinition } from "../workflow/define-query.ts";
 import type { UpdateDefinition } from "../workflow/define-update.ts";
-import type { UpdateOptions } from "./send-update.ts";
+import type { UpdateHandle, UpdateOptions } from "./send-update.ts";
 import type { RunRef } from "./typed-messages.ts";
 import type { RunDescription } from "./run-description.ts";
 
@@ -150,18 +150,30 @@ export interface Client {
    * request and the outcome are journaled. `validate` runs first (`UpdateInputInvalidError`,
    * nothing stored). The same `updateId` is stored once and always answers with the first
    * outcome. Throws `UpdateFailedError` when the handler threw (as `cause`), the run ended
-   * without an answer, or `timeoutMs` ran out (the update stays accepted).
+   * (or continued as new) while its handler ran, or `timeoutMs` ran out (the update stays
+   * accepted). A request the run had not taken when it continued as new goes to its successor.
+   * With `{ waitFor: "accepted" }` it resolves with an {@link UpdateHandle} once the run took
+   * the request; `handle.result()` waits for the outcome. A client that knows the workflow
+   * refuses an update it does not declare (`updates` option, `MessageNotDeclaredError`).
    *
    * @example
    * ```ts
    * const { lines } = await client.update(run, addItem, { sku: "a-1", qty: 2 }, { updateId: requestId });
+   * const handle = await client.update(run, addItem, item, { waitFor: "accepted" });
+   * const later = await handle.result();
    * ```
    */
   update<Input, Output>(
     run: RunRef,
     update: UpdateDefinition<Input, Output>,
     input: Input,
-    options?: UpdateOptions,
+    options: UpdateOptions & { readonly waitFor: "accepted" },
+  ): Promise<UpdateHandle<Output>>;
+  update<Input, Output>(
+    run: RunRef,
+    update: UpdateDefinition<Input, Output>,
+    input: Input,
+    options?: UpdateOptions & { readonly waitFor?: "completed" },
   ): Promise<Output>;
   /**
    * Waits until the run finished and returns its result; throws `WorkflowFailedError` (with the

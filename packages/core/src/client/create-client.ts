@@ -177,7 +177,11 @@ export function createClient(options: ClientOptions): Client {
     ) => {
       const runId = runIdOf(run);
       checkRunId(runId);
-      return sendUpdate(journal, runId, update, input, updateOptions, { maxPayloadBytes, pollIntervalMs });
+      return sendUpdate(journal, runId, update, input, updateOptions, {
+        maxPayloadBytes,
+        pollIntervalMs,
+        code,
+      });
     }) as Client["update"],
     result,
     await: result,

@@ -18,6 +18,6 @@ export type {
   StartOptions,
 } from "./create-client.ts";
 export type { RunRef } from "./typed-messages.ts";
-export type { UpdateOptions } from "./send-update.ts";
+export type { UpdateHandle, UpdateOptions } from "./send-update.ts";
 export { defaultMaxPayloadBytes } from "./payload-limit.ts";
 export type { RunDescription } from "./run-description.ts";

@@ -12,7 +12,9 @@ import { RunStatus } from "../model/run-status.ts";
 import { updateOutcomeOf, type UpdateOutcome, type UpdateRequest } from "../replay/update-handlers.ts";
 import { IdentifierKind, checkOptionalIdentifier } from "../validation/index.ts";
 import { isUpdateDefinition, type UpdateDefinition } from "../workflow/define-update.ts";
+import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
 import { checkResultOptions } from "./check-client-input.ts";
+import { checkDeclaredMessage, type WorkflowCode } from "./typed-messages.ts";
 import { encodePayload } from "./payload-limit.ts";
 
 /** Options of `Client.update`. */
@@ -24,18 +26,43 @@ export interface UpdateOptions {
   readonly updateId?: string;
   /** Stop waiting after this many ms (`UpdateFailedError`, reason "timed-out"); the update stays accepted. */
   readonly timeoutMs?: number;
+  /**
+   * What to wait for: `"completed"` (default) resolves with the handler's result;
+   * `"accepted"` resolves with an {@link UpdateHandle} as soon as the run took the request
+   * (journaled in its history: its handler runs from then, or as soon as the code registers
+   * it), and the result is awaited later.
+   */
+  readonly waitFor?: "completed" | "accepted";
+}
+
+/** An accepted update (`client.update(..., { waitFor: "accepted" })`): its result comes later. */
+export interface UpdateHandle<Output> {
+  readonly updateId: string;
+  /** The run that accepted the request (the latest of its chain when it was sent). */
+  readonly runId: string;
+  /** Waits for the handler's outcome, as `client.update` does by default. */
+  result(options?: { readonly timeoutMs?: number }): Promise<Output>;
 }
 
 /** What {@link sendUpdate} needs from the client. */
 export interface UpdateSettings {
   readonly maxPayloadBytes: number;
   readonly pollIntervalMs: number;
+  /** The workflow code the client knows: declared `updates` are enforced. */
+  readonly code?: WorkflowCode;
 }
 
 /**
- * Sends an update and waits for its journaled outcome. The request travels as a signal named
- * after the update whose delivery id is the update id, so the journal stores a repeated request
- * once; the outcome is the value the run records when the handler settles, read from history.
+ * Sends an update and waits for its journaled outcome (or, with `waitFor: "accepted"`, for
+ * the run to take it). The request travels as a signal named after the update whose delivery
+ * id is the update id, so the journal stores a repeated request once; the outcome is the value
+ * the run records when the handler settles, read from history.
+ *
+ * Continue-as-new (as Temporal): a request the run had not taken yet (still in its inbox, or
+ * taken by no handler) moves to the successor with the run's other signals, and the answer
+ * comes from there; a request whose handler was running when the run continued as new (or
+ * ended) fails with `UpdateFailedError` reason "run-ended": its handler may have had effects,
+ * so it is not run again.
  */
 export async function sendUpdate(
   journal: Journal,
@@ -54,7 +81,11 @@ export async function sendUpdate(
     );
   const timeoutMs = checkResultOptions(options);
   checkOptionalIdentifier(IdentifierKind.id, options.updateId, "update id");
+  if (options.waitFor !== undefined && options.waitFor !== "completed" && options.waitFor !== "accepted")
+    throw new InvalidEngineOptionError("waitFor", String(options.waitFor), '"completed" or "accepted"');
   validateInput(update, runId, input);
+  if (settings.code !== undefined)
+    await checkDeclaredMessage(journal, settings.code, runId, "update", update.name);
   const updateId = options.updateId ?? randomUUID();
   const request: UpdateRequest = {
     updateId,
@@ -81,28 +112,85 @@ export async function sendUpdate(
       current = run.continuedTo;
     }
   }
+  const target: Target = { journal, name: update.name, updateId, pollIntervalMs: settings.pollIntervalMs };
+  if (options.waitFor === "accepted") {
+    const accepted = await follow(target, current, deadline, "accepted");
+    const handle: UpdateHandle<unknown> = {
+      updateId,
+      runId: accepted,
+      result: async (resultOptions = {}) => {
+        const ms = checkResultOptions(resultOptions);
+        return follow(target, accepted, ms === undefined ? undefined : Date.now() + ms, "completed");
+      },
+    };
+    return handle;
+  }
+  return follow(target, current, deadline, "completed");
+}
 
+interface Target {
+  readonly journal: Journal;
+  readonly name: string;
+  readonly updateId: string;
+  readonly pollIntervalMs: number;
+}
+
+/**
+ * Follows the request along its chain from `runId` until the stage is reached: "accepted"
+ * resolves with the id of the run that took it, "completed" with the decoded result.
+ */
+async function follow(
+  target: Target,
+  runId: string,
+  deadline: number | undefined,
+  stage: "accepted",
+): Promise<string>;
+async function follow(
+  target: Target,
+  runId: string,
+  deadline: number | undefined,
+  stage: "completed",
+): Promise<unknown>;
+async function follow(
+  target: Target,
+  runId: string,
+  deadline: number | undefined,
+  stage: "accepted" | "completed",
+): Promise<unknown> {
+  const { journal, name, updateId } = target;
+  let current = runId;
   let seen = 0;
+  let taken = false;
+  let carried = false;
   for (;;) {
-    const outcome = await findOutcome(journal, current, updateId, seen);
-    if (outcome.found !== undefined) return settle(outcome.found, update.name, current);
-    seen = outcome.seen;
+    const scan = await scanHistory(journal, current, updateId, seen);
+    seen = scan.seen;
+    taken ||= scan.taken;
+    carried ||= scan.carried;
+    if (scan.found !== undefined) return stage === "accepted" ? current : settle(scan.found, name, current);
+    if (stage === "accepted" && taken) return current;
     const run = await journal.getRun(current);
     if (run === undefined) throw new RunNotFoundError(current);
-    if (run.status === RunStatus.continued && run.continuedTo !== undefined) {
-      current = run.continuedTo;
-      seen = 0;
-      continue;
-    }
-    if (run.status !== RunStatus.running && run.status !== RunStatus.stuckUnknownVersion) {
-      // The final commit may have recorded the outcome after our last read.
-      const last = await findOutcome(journal, current, updateId, seen);
-      if (last.found !== undefined) return settle(last.found, update.name, current);
-      throw new UpdateFailedError(update.name, updateId, current, "run-ended");
+    const ended = run.status !== RunStatus.running && run.status !== RunStatus.stuckUnknownVersion;
+    if (ended) {
+      // The final commit may have recorded the outcome (or the delivery) after our last read.
+      const last = await scanHistory(journal, current, updateId, seen);
+      taken ||= last.taken;
+      carried ||= last.carried;
+      if (last.found !== undefined) return stage === "accepted" ? current : settle(last.found, name, current);
+      // Carried to the successor (never taken here, or taken by no handler and handed over).
+      if (run.status === RunStatus.continued && run.continuedTo !== undefined && (!taken || carried)) {
+        current = run.continuedTo;
+        seen = 0;
+        taken = false;
+        carried = false;
+        continue;
+      }
+      throw new UpdateFailedError(name, updateId, current, "run-ended");
     }
     if (deadline !== undefined && Date.now() >= deadline)
-      throw new UpdateFailedError(update.name, updateId, current, "timed-out");
-    const wait = Math.min(settings.pollIntervalMs, deadline === undefined ? Infinity : deadline - Date.now());
+      throw new UpdateFailedError(name, updateId, current, "timed-out");
+    const wait = Math.min(target.pollIntervalMs, deadline === undefined ? Infinity : deadline - Date.now());
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
   }
 }
@@ -118,20 +206,31 @@ function validateInput(update: UpdateDefinition, runId: string, input: unknown):
   if (verdict === false) throw new UpdateInputInvalidError(update.name, runId);
 }
 
-async function findOutcome(
+/**
+ * Reads `runId`'s history after `afterSeq`: the request's outcome, whether the run took the
+ * request (its signal_received), and whether it handed it on to its successor untaken
+ * (`run_continued.carriedSignals`).
+ */
+async function scanHistory(
   journal: Journal,
   runId: string,
   updateId: string,
   afterSeq: number,
-): Promise<{ found?: UpdateOutcome; seen: number }> {
+): Promise<{ found?: UpdateOutcome; seen: number; taken: boolean; carried: boolean }> {
   const events = await journal.readHistory(runId, afterSeq);
+  const deliveryId = `update/${updateId}`;
   let seen = afterSeq;
+  let taken = false;
+  let carried = false;
   for (const event of events) {
     seen = event.seq;
+    if (event.kind === "signal_received" && event.deliveryId === deliveryId) taken = true;
+    if (event.kind === "run_continued" && event.carriedSignals?.some((c) => c.deliveryId === deliveryId))
+      carried = true;
     const outcome = updateOutcomeOf(event);
-    if (outcome?.updateId === updateId) return { found: outcome, seen };
+    if (outcome?.updateId === updateId) return { found: outcome, seen, taken, carried };
   }
-  return { seen };
+  return { seen, taken, carried };
 }
 
 function settle(outcome: UpdateOutcome, name: string, runId: string): unknown {

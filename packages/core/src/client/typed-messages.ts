@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { decode, encode } from "../codec/index.ts";
 import { RunNotFoundError } from "../errors/journal-errors.ts";
 import {
+  MessageNotDeclaredError,
   QueryUnavailableError,
   SignalNotDeclaredError,
   SignalPayloadInvalidError,
@@ -104,6 +105,35 @@ export async function checkDeclaredSignal(
   validateSignalPayload(declared, runId, payload);
 }
 
+/**
+ * Refuses a query or update the run's workflow does not declare (`queries` / `updates`), when
+ * the client knows that code and some known workflow declares such a list: only then is the run
+ * read. Unknown code, or a workflow without the list: anything goes.
+ */
+export async function checkDeclaredMessage(
+  journal: Journal,
+  code: WorkflowCode,
+  runId: string,
+  kind: "query" | "update",
+  name: string,
+): Promise<void> {
+  const list = kind === "query" ? "queries" : "updates";
+  const engineDeclares = kind === "query" ? code.engine?.declaresQueries : code.engine?.declaresUpdates;
+  if (engineDeclares !== true && !code.workflows.some((d) => d[list] !== undefined)) return;
+  const run = await journal.getRun(runId);
+  if (run === undefined) throw new RunNotFoundError(runId);
+  const definition = findWorkflowCode(code, run.workflowName, run.versionHash);
+  const declared: readonly { readonly name: string }[] | undefined = definition?.[list];
+  if (definition === undefined || declared === undefined || declared.some((d) => d.name === name)) return;
+  throw new MessageNotDeclaredError(
+    kind,
+    name,
+    runId,
+    definition.name,
+    declared.map((d) => d.name),
+  );
+}
+
 /** Refuses what is not a definition made by `defineSignal` (JavaScript callers, `any`). */
 export function checkSignalDefinition(value: unknown): asserts value is AnySignalDefinition {
   if (!isSignalDefinition(value))
@@ -138,6 +168,7 @@ export async function answerQuery(
       "must be a definition made by defineQuery()",
       'pass e.g. client.query(run, status) with export const status = defineQuery<string>("status")',
     );
+  await checkDeclaredMessage(journal, code, runRef, "query", query.name);
   const copy = (value: unknown): unknown => decode(encode(value, "query result"), "query result");
   // Query arguments cross a boundary as a signal payload does: plain data only.
   const safeArgs = decode(encode(args, "query arguments"), "query arguments") as unknown[];

@@ -83,23 +83,27 @@ export class ActivityTimeoutError extends ContinuumError<{
   activityName: string;
   attempt: number;
   timeoutMs: number;
-  kind: "start_to_close" | "heartbeat";
+  kind: "start_to_close" | "heartbeat" | "engine_lease";
 }> {
   constructor(
     activityName: string,
     attempt: number,
     timeoutMs: number,
-    kind: "start_to_close" | "heartbeat",
+    kind: "start_to_close" | "heartbeat" | "engine_lease",
   ) {
     super(
       ErrorCode.Timeout,
-      `activity ${activityName} attempt ${attempt} exceeded its ${kind.replace("_", "-")} timeout of ${timeoutMs} ms`,
+      kind === "engine_lease"
+        ? `activity ${activityName} attempt ${attempt} was abandoned ${timeoutMs} ms after it started: the engine running it stopped renewing its lease`
+        : `activity ${activityName} attempt ${attempt} exceeded its ${kind.replace("_", "-")} timeout of ${timeoutMs} ms`,
       {
         data: { activityName, attempt, timeoutMs, kind },
         hint:
           kind === "heartbeat"
             ? "call activityContext().heartbeat() more often than heartbeatTimeoutMs, or raise it"
-            : "raise the activity's timeoutMs, or make it observe activityContext().signal and return sooner",
+            : kind === "engine_lease"
+              ? "nothing to fix in the activity: its engine crashed or was paused longer than leaseMs; with attempts left the task is retried elsewhere"
+              : "raise the activity's timeoutMs, or make it observe activityContext().signal and return sooner",
       },
     );
   }

@@ -77,5 +77,8 @@ export const ErrorCode = {
   EffectInQuery: "CTM_EFFECT_IN_QUERY",
   UpdateInputInvalid: "CTM_UPDATE_INPUT_INVALID",
   UpdateFailed: "CTM_UPDATE_FAILED",
+  // declared queries and updates (appended)
+  QueryNotDeclared: "CTM_QUERY_NOT_DECLARED",
+  UpdateNotDeclared: "CTM_UPDATE_NOT_DECLARED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -43,6 +43,35 @@ export class SignalNotDeclaredError extends ContinuumError<{
   }
 }
 
+/**
+ * `client.query` or `client.update` named a query or update that the run's workflow does not
+ * declare in its `queries` / `updates` option. Nothing was stored or replayed.
+ */
+export class MessageNotDeclaredError extends ContinuumError<{
+  messageKind: "query" | "update";
+  messageName: string;
+  runId: string;
+  workflowName: string;
+  declared: string[];
+}> {
+  constructor(
+    messageKind: "query" | "update",
+    messageName: string,
+    runId: string,
+    workflowName: string,
+    declared: readonly string[],
+  ) {
+    super(
+      messageKind === "query" ? ErrorCode.QueryNotDeclared : ErrorCode.UpdateNotDeclared,
+      `workflow ${JSON.stringify(workflowName)} (run ${runId}) declares no ${messageKind} ${JSON.stringify(messageName)}; it declares ${declared.length === 0 ? "none" : declared.map((n) => JSON.stringify(n)).join(", ")}`,
+      {
+        data: { messageKind, messageName, runId, workflowName, declared: [...declared] },
+        hint: `add the definition to the workflow's { ${messageKind === "query" ? "queries" : "updates"}: [...] }, or fix the name`,
+      },
+    );
+  }
+}
+
 /** `client.query` asked a run for a query its code registered no handler for (with `setHandler`). */
 export class QueryNotRegisteredError extends ContinuumError<{
   queryName: string;

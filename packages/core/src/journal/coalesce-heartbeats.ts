@@ -12,9 +12,16 @@ export function coalesceHeartbeats(heartbeats: readonly TaskHeartbeat[]): TaskHe
   for (const beat of heartbeats) {
     const key = attemptKey(beat.claim);
     const earlier = byAttempt.get(key);
+    // A renewal carries no details, and a heartbeat next to it wins (it renews the lease too).
+    const renew = beat.renew === true && (earlier === undefined || earlier.renew === true);
+    const ownDetails = beat.renew === true ? undefined : beat.details;
     // `null` is details too (the codec's encoding of null): only `undefined` means none.
-    const details = beat.details !== undefined ? beat.details : earlier?.details;
-    byAttempt.set(key, details === undefined ? { claim: beat.claim } : { claim: beat.claim, details });
+    const details = ownDetails !== undefined ? ownDetails : earlier?.details;
+    byAttempt.set(key, {
+      claim: beat.claim,
+      ...(details === undefined ? {} : { details }),
+      ...(renew ? { renew: true as const } : {}),
+    });
   }
   return [...byAttempt.values()];
 }

@@ -206,7 +206,8 @@ export interface NewTask {
    * as `claimTasks` would have claimed it: attempt 1, a fresh attempt token, deadline = now +
    * startToCloseMs (or the heartbeat timeout, whichever is earlier) by the journal clock. The
    * claim comes back in `StepCommitResult.claimedTasks`. A task answered from a stored
-   * idempotent result is not created, so it is not claimed either.
+   * idempotent result is not created, so it is not claimed either. With the step's
+   * `attemptLeaseMs`, the attempt gets that engine lease too.
    */
   readonly claim?: true;
 }
@@ -256,6 +257,8 @@ export interface StepCommit {
   };
   /** Extend the lease by this much (sticky execution); absent keeps the current expiry. */
   readonly leaseMs?: number;
+  /** The engine's attempt lease of the tasks created claimed (see {@link ClaimTasksRequest.attemptLeaseMs}). */
+  readonly attemptLeaseMs?: number;
   /** Child runs to create with this step (one per `child_started` event). */
   readonly children?: readonly NewChildRun[];
   /**
@@ -317,6 +320,13 @@ export interface ClaimTasksRequest {
   readonly limit: number;
   /** Only tasks of these activities (the ones this process has code for). */
   readonly activityNames?: readonly string[];
+  /**
+   * The engine's attempt lease: each claimed attempt is also abandoned this long after its
+   * claim unless its engine renews it (`heartbeatTasks` with `renew` entries), so the attempts
+   * of an engine that died are retried after this lease rather than after start-to-close.
+   * Absent: attempts are bounded by their timeouts only.
+   */
+  readonly attemptLeaseMs?: number;
 }
 
 export interface TaskAttemptRef {
@@ -345,6 +355,22 @@ export interface TaskHeartbeat {
   readonly claim: TaskAttemptRef;
   /** Progress details (codec-encoded); absent keeps the details stored before. */
   readonly details?: Encoded;
+  /**
+   * The engine renews the attempt's lease only (its engine is alive); the activity did not
+   * heartbeat, so the heartbeat deadline stays where the last heartbeat put it. Details are
+   * ignored. Of two entries for the same attempt in one batch, a heartbeat wins.
+   */
+  readonly renew?: true;
+}
+
+/** Options of `Journal.heartbeatTasks`. */
+export interface HeartbeatTasksOptions {
+  /**
+   * Renews each accepted attempt's engine lease to now + this (see
+   * {@link ClaimTasksRequest.attemptLeaseMs}). Absent, the accepted attempts are bounded by
+   * their timeouts only from then on: an engine either leases its attempts or it does not.
+   */
+  readonly attemptLeaseMs?: number;
 }
 
 /** What `Journal.heartbeatTasks` did with a batch. */
@@ -354,6 +380,13 @@ export interface HeartbeatTasksResult {
    * written for them, and their engine must abandon them.
    */
   readonly refused: readonly TaskAttemptRef[];
+  /**
+   * Of the accepted attempts, those whose call was withdrawn: a step cancelled it while the
+   * attempt ran (`StepCommit.cancelTasks`), or its run ended (cancelled, terminated, finished)
+   * and the attempt was not detached. The attempt may still finish; its engine should abort
+   * the activity's signal with a `CancelledError`. Absent: none.
+   */
+  readonly withdrawn?: readonly TaskAttemptRef[];
 }
 
 export type TaskOutcome =

@@ -21,6 +21,7 @@ import type {
   TaskAttemptRef,
   TaskHeartbeat,
   HeartbeatTasksResult,
+  HeartbeatTasksOptions,
   TaskClaim,
   TaskOutcome,
 } from "./journal-types.ts";
@@ -173,9 +174,14 @@ export interface Journal {
    * current by the journal clock, moves its heartbeat deadline (never start-to-close) and stores
    * its details when given. Attempts that are not current are refused one by one (listed in
    * `refused`, nothing written for them); they do not fail the batch. Lists a task at most once.
+   * `renew` entries only renew the attempt's engine lease (`options.attemptLeaseMs`), which a
+   * heartbeat renews too. Accepted attempts whose call was withdrawn are listed in `withdrawn`.
    * SQL: one statement for the whole batch.
    */
-  heartbeatTasks(heartbeats: readonly TaskHeartbeat[]): Promise<HeartbeatTasksResult>;
+  heartbeatTasks(
+    heartbeats: readonly TaskHeartbeat[],
+    options?: HeartbeatTasksOptions,
+  ): Promise<HeartbeatTasksResult>;
 
   /**
    * Finishes the current attempt. `completed` and `failed` put the result in the run's inbox
@@ -224,7 +230,13 @@ export interface Journal {
 
 /** Options of `Journal.requestCancel`. */
 export interface CancelRequestOptions {
-  /** Terminate: the run's next step ends it as cancelled without running any more of its code. */
+  /**
+   * Terminate: the run's next step ends it as cancelled without running any more of its code.
+   * When no engine holds a live lease on the run (none can step it: its workflow is registered
+   * nowhere, its code drifted, it is stuck on an unknown version, or its holder died),
+   * `requestCancel` ends it at once instead, in the same transaction, bumping its fencing
+   * token; its children follow their parent-close policy and its parent is told.
+   */
   readonly force?: boolean;
 }
 

@@ -4,6 +4,8 @@ import { concurrencyConformance } from "./conformance/concurrency-conformance.ts
 import { deferralConformance } from "./conformance/deferral-conformance.ts";
 import { eagerStartConformance } from "./conformance/eager-start-conformance.ts";
 import { heartbeatConformance } from "./conformance/heartbeat-conformance.ts";
+import { attemptLeaseConformance } from "./conformance/attempt-lease-conformance.ts";
+import { forceCancelConformance } from "./conformance/force-cancel-conformance.ts";
 import { idReuseConformance } from "./conformance/id-reuse-conformance.ts";
 import { taskCancellationConformance } from "./conformance/task-cancellation-conformance.ts";
 import { scenarioConformance } from "./conformance/scenario-conformance.ts";
@@ -61,6 +63,8 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     stepsConformance(h);
     tasksConformance(h);
     heartbeatConformance(h);
+    attemptLeaseConformance(h);
+    forceCancelConformance(h);
     wakeupsConformance(h);
     concurrencyConformance(h);
     scenarioConformance(h);

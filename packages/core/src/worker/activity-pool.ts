@@ -1,20 +1,19 @@
 import type { Journal, TaskClaim, TaskOutcome } from "../journal/journal.ts";
-import { retryDelayMs } from "../model/activity-options.ts";
-import type { EffectIdentity, SerializedError } from "../model/index.ts";
-import { decode, serializeError } from "../codec/index.ts";
-import { isContinuumError } from "../errors/continuum-error.ts";
-import { ErrorCode } from "../errors/error-code.ts";
+import type { EffectIdentity } from "../model/index.ts";
+import { decode } from "../codec/index.ts";
 import {
   ActivityNotRegisteredError,
   ActivityTimeoutError,
   EngineStoppedError,
 } from "../errors/engine-errors.ts";
 import { StaleAttemptError } from "../errors/journal-errors.ts";
+import { CancelledError } from "../errors/workflow-errors.ts";
 import { runWithActivityContext, type ActivityContext } from "./activity-context.ts";
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
 import { isCompensation } from "./step-reports.ts";
 import { createHeartbeatBatcher, heartbeatFlushMs } from "./heartbeat-batcher.ts";
 import type { EngineTimers } from "./engine-timers.ts";
+import { decideOutcome, type AttemptResult } from "./decide-outcome.ts";
 import { encodeWithinLimit } from "../validation/payload-size.ts";
 
 /** The function behind an activity name: what the pool calls with the decoded arguments. */
@@ -46,6 +45,12 @@ export interface ActivityPoolOptions {
   readonly onSlotFreed?: () => void;
   /** Called when a retry was scheduled: its due time is news to the timer loop's pacing. */
   readonly onRetryScheduled?: (delayMs: number) => void;
+  /**
+   * The engine's attempt lease (ms): claimed attempts are abandoned by the journal this long
+   * after the last renewal, and the pool's heartbeat flushes renew all of them, so a dead
+   * engine's attempts are retried after it. Absent: attempts are bounded by their timeouts.
+   */
+  readonly attemptLeaseMs?: number;
 }
 
 /**
@@ -60,6 +65,8 @@ export interface ActivityPoolOptions {
 export interface ActivityPool {
   /** Attempts running now. */
   readonly active: number;
+  /** The engine's attempt lease its claims ask for (see {@link ActivityPoolOptions.attemptLeaseMs}). */
+  readonly attemptLeaseMs?: number;
   /**
    * Of those, attempts still inside their activity function; the others have their outcome and
    * are writing it to the journal.
@@ -103,10 +110,14 @@ interface RunningAttempt {
   withdraw(reason: Error): void;
 }
 
-type AttemptResult =
-  | { readonly kind: "returned"; readonly value: unknown }
-  | { readonly kind: "threw"; readonly error: unknown }
-  | { readonly kind: "abandoned"; readonly reason: Error };
+/** The fields every activity event of an attempt carries. */
+interface AttemptBase {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly identity: EffectIdentity;
+  readonly activityName: string;
+  readonly attempt: number;
+}
 
 /** How many times an attempt's outcome is offered to the journal before the pool gives up on it. */
 const finishTaskReports = 5;
@@ -115,7 +126,13 @@ const finishTaskReports = 5;
 export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
   const { journal, owner, events, timers } = options;
   const running = new Set<RunningAttempt>();
-  const batcher = createHeartbeatBatcher({ journal, timers, events });
+  const attemptLeaseMs = options.attemptLeaseMs;
+  const batcher = createHeartbeatBatcher({
+    journal,
+    timers,
+    events,
+    ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
+  });
   let reserved = 0;
   /**
    * Whether due tasks may be waiting for a slot: the last claim filled every free slot, or found
@@ -192,9 +209,16 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         ? () => {}
         : timers.after(heartbeatTimeoutMs, () => timeOut("heartbeat", heartbeatTimeoutMs));
 
-    const heartbeats = batcher.track(ref, heartbeatFlushMs(heartbeatTimeoutMs), (error) => {
-      emitEvent(events, "activity.stale", base);
-      abandon(error);
+    const heartbeats = batcher.track(ref, heartbeatFlushMs(heartbeatTimeoutMs), {
+      onRefused: (error) => {
+        emitEvent(events, "activity.stale", base);
+        abandon(error);
+      },
+      // Told by the journal, whichever engine stepped the run: the call was withdrawn.
+      onWithdrawn: () => {
+        if (!controller.signal.aborted)
+          controller.abort(new CancelledError("the workflow no longer waits for this call"));
+      },
     });
     let lastDetails: { value: unknown } | undefined;
     const context: ActivityContext = {
@@ -241,13 +265,31 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
     const result = await Promise.race([work, abandoned]).finally(() => {
       inUserCode -= 1;
     });
-    heartbeats.close();
     cancelHardTimeout();
     cancelHeartbeatTimeout();
     if (result.kind === "abandoned") {
+      heartbeats.close();
       if (!controller.signal.aborted) controller.abort(result.reason);
       return;
     }
+    // Renewed until its outcome is written: a slow report must not outlive the attempt's lease.
+    heartbeats.finishing();
+    try {
+      await reportOutcome(claim, result, controller, base, startedAt, finishLocally);
+    } finally {
+      heartbeats.close();
+    }
+  };
+
+  const reportOutcome = async (
+    claim: TaskClaim,
+    result: Exclude<AttemptResult, { kind: "abandoned" }>,
+    controller: AbortController,
+    base: AttemptBase,
+    startedAt: number,
+    finishLocally?: FinishLocally,
+  ): Promise<void> => {
+    const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
     const durationMs = performance.now() - startedAt;
     // Withdrawn (its run was cancelled) and then threw: a retry would run a call nobody awaits.
     const outcome = decideOutcome(claim, result, controller.signal.aborted);
@@ -297,6 +339,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
   };
 
   return {
+    ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
     get active() {
       return running.size;
     },
@@ -330,7 +373,12 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         backlog = true;
         return 0;
       }
-      const claims = await journal.claimTasks({ owner, limit, activityNames });
+      const claims = await journal.claimTasks({
+        owner,
+        limit,
+        activityNames,
+        ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
+      });
       backlog = claims.length >= limit;
       for (const claim of claims) start(claim);
       return claims.length;
@@ -361,47 +409,4 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         if (attempt.runId === runId && withdrawn.has(attempt.identity)) attempt.withdraw(reason);
     },
   };
-}
-
-/** Maps what the function did to the journal outcome, applying the retry policy. */
-function decideOutcome(
-  claim: TaskClaim,
-  result: AttemptResult & { kind: "returned" | "threw" },
-  withdrawn = false,
-): TaskOutcome {
-  if (result.kind === "returned") {
-    try {
-      return { kind: "completed", result: encodeWithinLimit(result.value, "result") };
-    } catch (error) {
-      // An unserializable result fails the same way on every attempt: retrying cannot help.
-      return { kind: "failed", error: serializeError(error) };
-    }
-  }
-  const error = serializeError(result.error);
-  const { retry } = claim.options;
-  if (
-    withdrawn ||
-    isNonRetryable(error, retry.nonRetryableErrors, result.error) ||
-    claim.attempt >= retry.maxAttempts
-  ) {
-    return { kind: "failed", error };
-  }
-  return { kind: "retry", error, delayMs: retryDelayMs(retry, claim.attempt) };
-}
-
-const deterministicCodes: ReadonlySet<string> = new Set([
-  ErrorCode.Unserializable,
-  ErrorCode.PayloadTooLarge,
-  ErrorCode.MalformedPayload,
-]);
-
-function isNonRetryable(error: SerializedError, nonRetryable: readonly string[], thrown: unknown): boolean {
-  if (nonRetryable.includes(error.name)) return true;
-  if (error.code !== undefined && nonRetryable.includes(error.code)) return true;
-  // Plain errors often carry a `code` (ECONNREFUSED, a user code) that the serialized form may not keep.
-  const ownCode =
-    typeof thrown === "object" && thrown !== null ? (thrown as { code?: unknown }).code : undefined;
-  if (typeof ownCode === "string" && nonRetryable.includes(ownCode)) return true;
-  if (isContinuumError(thrown) && deterministicCodes.has(thrown.code)) return true;
-  return false;
 }

@@ -114,6 +114,10 @@ export interface EagerStarts {
 export interface LocalRuns {
   /** True when a registered workflow declares its signals (only then a signal send reads the run). */
   readonly declaresSignals: boolean;
+  /** True when a registered workflow declares its queries (only then a query reads the run to check the name). */
+  readonly declaresQueries?: boolean;
+  /** True when a registered workflow declares its updates. */
+  readonly declaresUpdates?: boolean;
   /** The registered definition of this workflow version, if any. */
   workflowDefinition(workflowName: string, versionHash: string): AnyWorkflowDefinition | undefined;
   /**
@@ -171,6 +175,8 @@ export function createEngine(options: EngineOptions): Engine {
     workflowConcurrency: settings.workflowConcurrency,
     activityConcurrency: settings.activityConcurrency,
     leaseMs: settings.leaseMs,
+    // The engine's liveness covers its activity attempts too (issue 11): renewed in its heartbeat flushes.
+    attemptLeaseMs: settings.leaseMs,
     cacheSize: settings.cacheSize,
     driftBackoffMs: settings.driftBackoffMs,
     stepErrorBackoff: settings.stepErrorBackoff,
@@ -315,6 +321,8 @@ export function createEngine(options: EngineOptions): Engine {
       return { owner: settings.owner, leaseMs: settings.leaseMs };
     },
     declaresSignals: options.workflows.some((definition) => definition.signals !== undefined),
+    declaresQueries: options.workflows.some((definition) => definition.queries !== undefined),
+    declaresUpdates: options.workflows.some((definition) => definition.updates !== undefined),
     workflowDefinition: (workflowName, versionHash) =>
       runtime.registry.workflowVersion(workflowName, versionHash),
     queryCached(runId, queryName, args) {

@@ -22,6 +22,12 @@ export interface EngineRuntimeOptions {
   readonly workflowConcurrency: number;
   readonly activityConcurrency: number;
   readonly leaseMs: number;
+  /**
+   * The attempt lease of this engine's activity attempts (see ActivityPoolOptions.attemptLeaseMs).
+   * The engine's loops pass leaseMs; absent (the test kit's manual engine, whose clock jumps),
+   * attempts are bounded by their own timeouts.
+   */
+  readonly attemptLeaseMs?: number;
   readonly cacheSize: number;
   readonly driftBackoffMs: number;
   /** Deferral after a failed step: initial, doubling per consecutive failure, capped. Default 1 s / 60 s. */
@@ -110,6 +116,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     timers: options.timers ?? realTimers,
     ...(options.onActivitySlotFreed === undefined ? {} : { onSlotFreed: options.onActivitySlotFreed }),
     ...(options.onRetryScheduled === undefined ? {} : { onRetryScheduled: options.onRetryScheduled }),
+    ...(options.attemptLeaseMs === undefined ? {} : { attemptLeaseMs: options.attemptLeaseMs }),
   });
   const stepper = createRunStepper({
     journal,

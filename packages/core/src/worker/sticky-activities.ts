@@ -34,7 +34,8 @@ export function createStickyActivities(pool: ActivityPool | undefined): StickyAc
         return { ...task, claim: true as const };
       });
       reserved -= left;
-      return { commit: { ...commit, tasks }, reserved };
+      const lease = pool.attemptLeaseMs === undefined ? {} : { attemptLeaseMs: pool.attemptLeaseMs };
+      return { commit: { ...commit, tasks, ...lease }, reserved };
     },
     start(committed, reserved, finishLocally) {
       if (pool === undefined) return;

@@ -55,6 +55,7 @@ export { defineQuery, isQueryDefinition, setHandler } from "./define-query.ts";
 export type { QueryDefinition, QueryHandler } from "./define-query.ts";
 export { defineUpdate, isUpdateDefinition } from "./define-update.ts";
 export type { UpdateDefinition } from "./define-update.ts";
+export type { AnyQueryDefinition, AnyUpdateDefinition } from "./workflow.ts";
 export type { SignalEffect, SignalOptions } from "./signal.ts";
 export { now, today, uuid4, random } from "./deterministic-values.ts";
 export { compensate, compensateAll, CompensationFailurePolicy } from "./compensate.ts";

@@ -1,3 +1,12 @@
+import { isQueryDefinition, type QueryDefinition } from "./define-query.ts";
+import { isUpdateDefinition, type UpdateDefinition } from "./define-update.ts";
+
+/** Any query definition, whatever its result and arguments (a workflow's `queries` list). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of differently typed definitions
+export type AnyQueryDefinition = QueryDefinition<any, any>;
+/** Any update definition, whatever its input and output (a workflow's `updates` list). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a list of differently typed definitions
+export type AnyUpdateDefinition = UpdateDefinition<any, any>;
 import { InvalidWorkflowDefinitionError, WorkflowNotTransformedError } from "../errors/workflow-errors.ts";
 import { isWorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
 import type { WorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
@@ -51,6 +60,18 @@ export interface WorkflowOptions {
    * name is accepted.
    */
   readonly signals?: readonly AnySignalDefinition[];
+  /**
+   * The queries this workflow answers (definitions from `defineQuery`). When given, a client
+   * that knows the workflow refuses any other query name with `MessageNotDeclaredError` (`CTM_QUERY_NOT_DECLARED`).
+   * Default: not declared, any name is tried.
+   */
+  readonly queries?: readonly AnyQueryDefinition[];
+  /**
+   * The updates this workflow handles (definitions from `defineUpdate`). When given, a client
+   * that knows the workflow refuses any other update name with `MessageNotDeclaredError` (`CTM_UPDATE_NOT_DECLARED`)
+   * before anything is stored. Default: not declared, any name is sent.
+   */
+  readonly updates?: readonly AnyUpdateDefinition[];
 }
 
 /**
@@ -75,6 +96,10 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly idReusePolicy?: WorkflowIdReusePolicy;
   /** See {@link WorkflowOptions.signals}. */
   readonly signals?: readonly AnySignalDefinition[];
+  /** See {@link WorkflowOptions.queries}. */
+  readonly queries?: readonly AnyQueryDefinition[];
+  /** See {@link WorkflowOptions.updates}. */
+  readonly updates?: readonly AnyUpdateDefinition[];
   readonly fn: (input: Input) => Promise<Output>;
   /** Injected by the transformer; `undefined` when the file was not transformed. */
   readonly stamp: WorkflowStamp | undefined;
@@ -133,8 +158,20 @@ function define<Input, Output>(
       "pass the workflow body: workflow(name, { version: 1 }, async (input) => { ... })",
     );
   }
-  const { timeoutMs, onCancel, onTimeout, replaces, idReusePolicy, signals } =
+  const { timeoutMs, onCancel, onTimeout, replaces, idReusePolicy, signals, queries, updates } =
     options as Partial<WorkflowOptions>;
+  for (const [field, list, is, example] of [
+    ["queries", queries, isQueryDefinition, "defineQuery, e.g. { version: 1, queries: [progress] }"],
+    ["updates", updates, isUpdateDefinition, "defineUpdate, e.g. { version: 1, updates: [addItem] }"],
+  ] as const) {
+    if (list !== undefined && !(Array.isArray(list) && list.every((declared) => is(declared))))
+      throw new InvalidWorkflowDefinitionError(
+        name,
+        field,
+        `must be a list of ${field === "queries" ? "query" : "update"} definitions`,
+        `pass definitions made by ${example}`,
+      );
+  }
   if (
     signals !== undefined &&
     !(Array.isArray(signals) && signals.every((declared) => isSignalDefinition(declared)))
@@ -196,6 +233,8 @@ function define<Input, Output>(
     ...(replaces === undefined ? {} : { replaces: Object.freeze([...replaces]) }),
     ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
     ...(signals === undefined ? {} : { signals: Object.freeze([...signals]) }),
+    ...(queries === undefined ? {} : { queries: Object.freeze([...queries]) }),
+    ...(updates === undefined ? {} : { updates: Object.freeze([...updates]) }),
     fn,
     stamp,
   });

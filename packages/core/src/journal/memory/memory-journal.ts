@@ -23,6 +23,7 @@ import type {
   StepCommitResult,
   TaskAttemptRef,
   TaskHeartbeat,
+  HeartbeatTasksOptions,
   HeartbeatTasksResult,
   TaskClaim,
   TaskOutcome,
@@ -141,8 +142,11 @@ export class MemoryJournal implements Journal {
     heartbeatTask(this.#store, claim, details);
   }
 
-  async heartbeatTasks(heartbeats: readonly TaskHeartbeat[]): Promise<HeartbeatTasksResult> {
-    return heartbeatTasks(this.#store, heartbeats);
+  async heartbeatTasks(
+    heartbeats: readonly TaskHeartbeat[],
+    options?: HeartbeatTasksOptions,
+  ): Promise<HeartbeatTasksResult> {
+    return heartbeatTasks(this.#store, heartbeats, options);
   }
 
   async finishTask(claim: TaskAttemptRef, outcome: TaskOutcome): Promise<void> {

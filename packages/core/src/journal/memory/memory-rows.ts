@@ -61,6 +61,10 @@ export interface TaskRow {
   closeBy?: number;
   /** Heartbeat deadline of the running attempt, when the task has a heartbeat timeout. */
   heartbeatBy?: number;
+  /** The engine's attempt lease of the running attempt, when its engine keeps one. */
+  leaseBy?: number;
+  /** A step withdrew the call while this attempt ran (heartbeatTasks reports it `withdrawn`). */
+  cancelRequested?: boolean;
   /** Last heartbeat details and last retried error: not read back through the port, kept as SQL keeps them. */
   details?: Encoded;
   lastError?: SerializedError;
@@ -77,10 +81,13 @@ export interface TimerRow {
   readonly order: number;
 }
 
-/** The moment a running attempt is abandoned: the earlier of its two deadlines. */
+/** The moment a running attempt is abandoned: the earliest of its deadlines. */
 export function attemptDeadline(task: TaskRow): number {
-  const close = task.closeBy ?? Number.POSITIVE_INFINITY;
-  return task.heartbeatBy === undefined ? close : Math.min(close, task.heartbeatBy);
+  return Math.min(
+    task.closeBy ?? Number.POSITIVE_INFINITY,
+    task.heartbeatBy ?? Number.POSITIVE_INFINITY,
+    task.leaseBy ?? Number.POSITIVE_INFINITY,
+  );
 }
 
 /** The public view of a run row, with absent optional fields left out (as SQL would). */

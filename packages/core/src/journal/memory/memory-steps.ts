@@ -67,7 +67,7 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   closeFinishedTasks(store, finishing, commit.finishTasks ?? []);
   const claimedTasks: TaskClaim[] = [];
   for (const task of commit.tasks) {
-    const claimed = scheduleTask(store, row, task, now, ending, commit.lease.owner);
+    const claimed = scheduleTask(store, row, task, now, ending, commit.lease.owner, commit.attemptLeaseMs);
     if (claimed !== undefined) claimedTasks.push(claimed);
   }
   for (const [i, timer] of commit.timers.entries()) {

@@ -1,11 +1,12 @@
 import { serializeError } from "../../codec/error-codec.ts";
-import { ActivityTimeoutError } from "../../errors/engine-errors.ts";
+import { expiredAttemptError } from "../expired-attempt-error.ts";
 import { StaleAttemptError } from "../../errors/journal-errors.ts";
 import type { Encoded } from "../../model/payload.ts";
 import { isTerminal } from "../../model/run-status.ts";
 import type {
   ClaimTasksRequest,
   FinishedTask,
+  HeartbeatTasksOptions,
   HeartbeatTasksResult,
   NewTask,
   TaskAttemptRef,
@@ -31,6 +32,7 @@ export function scheduleTask(
   now: number,
   detached = false,
   owner?: string,
+  attemptLeaseMs?: number,
 ): TaskClaim | undefined {
   const key = task.options.idempotencyKey;
   if (key !== undefined) {
@@ -60,13 +62,13 @@ export function scheduleTask(
   };
   store.tasks.set(row.taskId, row);
   // Created claimed (sticky fast path): the committing engine runs it; nobody else needs a hint.
-  if (task.claim === true && owner !== undefined) return startAttempt(row, now);
+  if (task.claim === true && owner !== undefined) return startAttempt(row, now, attemptLeaseMs);
   store.notifier.publish(NotifyTopic.taskReady, row.taskId);
   return undefined;
 }
 
 /** Starts the task's next attempt (a claim): new token, deadlines from `now`. */
-function startAttempt(task: TaskRow, now: number): TaskClaim {
+function startAttempt(task: TaskRow, now: number, attemptLeaseMs?: number): TaskClaim {
   task.attempt += 1;
   task.state = "running";
   task.attemptToken = crypto.randomUUID();
@@ -75,6 +77,8 @@ function startAttempt(task: TaskRow, now: number): TaskClaim {
     task.options.heartbeatTimeoutMs === undefined
       ? undefined
       : instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
+  task.leaseBy =
+    attemptLeaseMs === undefined ? undefined : instantAfter("attemptLeaseMs", now, attemptLeaseMs);
   return structuredClone({
     taskId: task.taskId,
     attempt: task.attempt,
@@ -138,33 +142,58 @@ export function claimTasks(store: MemoryStore, request: ClaimTasksRequest): Task
     .filter((task) => (names === undefined || names.has(task.activityName)) && dueAt(task) <= now)
     .sort((a, b) => dueAt(a) - dueAt(b) || a.order - b.order)
     .slice(0, Math.max(0, request.limit));
-  return due.map((task) => startAttempt(task, now));
+  return due.map((task) => startAttempt(task, now, request.attemptLeaseMs));
 }
 
 /** See `Journal.heartbeatTask`: moves the heartbeat deadline; the start-to-close deadline stays. */
 export function heartbeatTask(store: MemoryStore, claim: TaskAttemptRef, details: Encoded | undefined): void {
+  beat(store, { claim, ...(details === undefined ? {} : { details }) }, {});
+}
+
+/** One accepted heartbeat or renewal (see `Journal.heartbeatTasks`); returns the task row. */
+function beat(store: MemoryStore, heartbeat: TaskHeartbeat, options: HeartbeatTasksOptions): TaskRow {
   const now = store.clock.now();
-  const task = currentAttempt(store, claim, now);
-  if (task.options.heartbeatTimeoutMs !== undefined)
-    task.heartbeatBy = instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
-  if (details !== undefined) task.details = structuredClone(details);
+  const task = currentAttempt(store, heartbeat.claim, now);
+  if (heartbeat.renew !== true) {
+    if (task.options.heartbeatTimeoutMs !== undefined)
+      task.heartbeatBy = instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
+    if (heartbeat.details !== undefined) task.details = structuredClone(heartbeat.details);
+  }
+  // As SQL, which keeps no lease column: a flush without a lease leaves the attempt unleased.
+  task.leaseBy =
+    options.attemptLeaseMs === undefined
+      ? undefined
+      : instantAfter("attemptLeaseMs", now, options.attemptLeaseMs);
+  return task;
 }
 
 /** See `Journal.heartbeatTasks`: each listed attempt as {@link heartbeatTask}, a stale one refused on its own. */
 export function heartbeatTasks(
   store: MemoryStore,
   heartbeats: readonly TaskHeartbeat[],
+  options: HeartbeatTasksOptions = {},
 ): HeartbeatTasksResult {
   const refused: TaskAttemptRef[] = [];
-  for (const { claim, details } of coalesceHeartbeats(heartbeats)) {
+  const withdrawn: TaskAttemptRef[] = [];
+  for (const heartbeat of coalesceHeartbeats(heartbeats)) {
     try {
-      heartbeatTask(store, claim, details);
+      const task = beat(store, heartbeat, options);
+      const run = store.runs.get(task.runId);
+      if (
+        task.cancelRequested === true ||
+        (task.detached !== true && (run === undefined || isTerminal(run.status)))
+      )
+        withdrawn.push({
+          taskId: heartbeat.claim.taskId,
+          attempt: heartbeat.claim.attempt,
+          attemptToken: heartbeat.claim.attemptToken,
+        });
     } catch (error) {
       if (!(error instanceof StaleAttemptError)) throw error;
-      refused.push(claim);
+      refused.push(heartbeat.claim);
     }
   }
-  return { refused };
+  return withdrawn.length === 0 ? { refused } : { refused, withdrawn };
 }
 
 /** See `Journal.finishTask`. */
@@ -209,6 +238,7 @@ export function finishTask(store: MemoryStore, claim: TaskAttemptRef, outcome: T
       task.attemptToken = undefined;
       task.closeBy = undefined;
       task.heartbeatBy = undefined;
+      task.leaseBy = undefined;
       task.lastError = structuredClone(outcome.error);
       task.availableAt = availableAt;
       if (outcome.delayMs <= 0) store.notifier.publish(NotifyTopic.taskReady, task.taskId);
@@ -235,12 +265,10 @@ export function dueAt(task: TaskRow): number {
  */
 export function dropPendingTasks(store: MemoryStore, runId: string, identities?: ReadonlySet<string>): void {
   for (const [taskId, task] of store.tasks) {
-    if (
-      task.runId === runId &&
-      task.state === "ready" &&
-      (identities === undefined || identities.has(task.identity))
-    )
-      store.tasks.delete(taskId);
+    if (task.runId !== runId || (identities !== undefined && !identities.has(task.identity))) continue;
+    if (task.state === "ready") store.tasks.delete(taskId);
+    // Withdrawn by name (cancelTasks): its engine hears it at its next heartbeat flush.
+    else if (task.state === "running" && identities !== undefined) task.cancelRequested = true;
   }
 }
 
@@ -270,22 +298,15 @@ function failAbandonedLastAttempts(store: MemoryStore, now: number): void {
       task.attempt < task.options.retry.maxAttempts
     )
       continue;
-    const byHeartbeat =
-      task.heartbeatBy !== undefined && task.heartbeatBy < (task.closeBy ?? Number.POSITIVE_INFINITY);
     const error = serializeError(
-      byHeartbeat
-        ? new ActivityTimeoutError(
-            task.activityName,
-            task.attempt,
-            task.options.heartbeatTimeoutMs ?? 0,
-            "heartbeat",
-          )
-        : new ActivityTimeoutError(
-            task.activityName,
-            task.attempt,
-            task.options.startToCloseMs,
-            "start_to_close",
-          ),
+      expiredAttemptError(
+        task.activityName,
+        task.attempt,
+        task.options,
+        attemptDeadline(task),
+        task.closeBy ?? Number.POSITIVE_INFINITY,
+        task.heartbeatBy,
+      ),
     );
     finish(store, task);
     const run = store.runs.get(task.runId);

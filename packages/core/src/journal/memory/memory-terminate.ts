@@ -6,18 +6,28 @@ import type { MemoryStore } from "./memory-store.ts";
 import { dropPendingTasks } from "./memory-tasks.ts";
 
 /**
- * Ends an open run at once, from outside its lease (`idReusePolicy: "terminateExisting"`), as
+ * Ends an open run at once, from outside its lease (`idReusePolicy: "terminateExisting"`, a
+ * forced cancel of a run no engine holds), as
  * the SQL journal's terminateRun does: `cancelled` with a `run_cancelled` event, the lease
  * fenced off, its queued work dropped, its parent told, its "cancel" children asked to cancel.
  * Returns false when the run had already ended.
  */
-export function terminateRun(store: MemoryStore, runId: string, reason: string): boolean {
+export function terminateRun(
+  store: MemoryStore,
+  runId: string,
+  reason: string | undefined,
+  options: { readonly request?: HistoryEventBody } = {},
+): boolean {
   const row = store.runs.get(runId);
   if (row === undefined || isTerminal(row.status)) return false;
   const now = store.clock.now();
-  const event: HistoryEventBody = { kind: "run_cancelled", reason };
-  row.lastSeq += 1;
-  row.history.push({ ...event, seq: row.lastSeq, at: now });
+  const event: HistoryEventBody =
+    reason === undefined ? { kind: "run_cancelled" } : { kind: "run_cancelled", reason };
+  // The request that ended it (a forced cancel), journaled before the end, as a step would.
+  for (const body of options.request === undefined ? [event] : [options.request, event]) {
+    row.lastSeq += 1;
+    row.history.push({ ...body, seq: row.lastSeq, at: now });
+  }
   row.status = "cancelled";
   row.fencingToken += 1;
   row.leaseOwner = undefined;

@@ -1,3 +1,4 @@
+import { terminateRun } from "./memory-terminate.ts";
 import { RunFinishedError, RunNotFoundError } from "../../errors/journal-errors.ts";
 import { isTerminal } from "../../model/run-status.ts";
 import { cancelRequestedEvent } from "../journal.ts";
@@ -52,7 +53,15 @@ export function requestCancel(
   options?: CancelRequestOptions,
 ): void {
   const row = activeRun(store, runId);
-  store.pushInbox(row, cancelRequestedEvent(reason, options), store.clock.now());
+  const now = store.clock.now();
+  const event = cancelRequestedEvent(reason, options);
+  // Forced, and no engine holds a live lease (none can step it): ended here, the lease fenced off.
+  const leased = row.leaseOwner !== undefined && (row.leaseExpiresAt ?? 0) > now;
+  if (options?.force === true && !leased) {
+    terminateRun(store, runId, reason, { request: event });
+    return;
+  }
+  store.pushInbox(row, event, now);
 }
 
 /** The earliest instant a timer fires or a task becomes due (claimable, or abandoned by its attempt). */

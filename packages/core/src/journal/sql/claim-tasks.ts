@@ -1,12 +1,13 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import { serializeError } from "../../codec/error-codec.ts";
-import { ActivityTimeoutError } from "../../errors/index.ts";
+import { expiredAttemptError } from "../expired-attempt-error.ts";
 import type { EffectIdentity, Encoded, ResolvedActivityOptions, SerializedError } from "../../model/index.ts";
 import type { ClaimTasksRequest, TaskClaim } from "../journal.ts";
 import { deliverToInbox } from "./deliver-to-inbox.ts";
 import {
   inTransaction,
   dbNow,
+  dbNowPlus,
   inList,
   json,
   plusOptionMs,
@@ -17,6 +18,13 @@ import {
 
 /** The deadline of a running attempt: the earlier of start-to-close and the heartbeat deadline. */
 export const attemptDeadlineSql = sql`LEAST(${plusOptionMs(dbNow, "startToCloseMs")}, ${plusOptionMs(dbNow, "heartbeatTimeoutMs")})`;
+
+/** {@link attemptDeadlineSql}, bounded by the engine's attempt lease when it has one. */
+function leasedDeadlineSql(attemptLeaseMs: number | undefined): RawBuilder<unknown> {
+  return attemptLeaseMs === undefined
+    ? attemptDeadlineSql
+    : sql`LEAST(${attemptDeadlineSql}, ${dbNowPlus("attemptLeaseMs", attemptLeaseMs)})`;
+}
 
 /**
  * claimTasks: starts a new attempt of up to `limit` due tasks.
@@ -47,8 +55,8 @@ export async function claimTasks(db: SqlExecutor, request: ClaimTasksRequest): P
         owner = ${request.owner},
         attempt_started_at = ${dbNow},
         heartbeat_at = NULL,
-        deadline = ${attemptDeadlineSql},
-        available_at = ${attemptDeadlineSql},
+        deadline = ${leasedDeadlineSql(request.attemptLeaseMs)},
+        available_at = ${leasedDeadlineSql(request.attemptLeaseMs)},
         updated_at = ${dbNow}
       FROM (
         SELECT task_id FROM continuum.tasks
@@ -112,8 +120,8 @@ const dropTasksOfFinishedRuns = sql`
 
 /** Fails running tasks whose last attempt's deadline passed; the run gets activity_failed. */
 async function failAbandonedLastAttempts(tx: SqlExecutor): Promise<void> {
-  const expired = await sql<ClaimedRow & { attempt_started_at: Date }>`
-    SELECT task_id::text AS task_id, attempt, run_id, identity, activity_name, options, deadline, attempt_started_at
+  const expired = await sql<ExpiredRow>`
+    SELECT task_id::text AS task_id, attempt, run_id, identity, activity_name, options, deadline, attempt_started_at, heartbeat_at
     FROM continuum.tasks
     WHERE status = 'running' AND available_at <= ${dbNow} AND attempt >= max_attempts
     ORDER BY available_at
@@ -135,22 +143,21 @@ async function failAbandonedLastAttempts(tx: SqlExecutor): Promise<void> {
   );
 }
 
-function timeoutError(row: ClaimedRow & { attempt_started_at: Date }): SerializedError {
-  const closeBy = toMs(row.attempt_started_at) + row.options.startToCloseMs;
-  const byHeartbeat = row.options.heartbeatTimeoutMs !== undefined && toMs(row.deadline) < closeBy;
+type ExpiredRow = ClaimedRow & { attempt_started_at: Date; heartbeat_at: Date | null };
+
+function timeoutError(row: ExpiredRow): SerializedError {
+  const heartbeatBy =
+    row.options.heartbeatTimeoutMs === undefined
+      ? undefined
+      : toMs(row.heartbeat_at ?? row.attempt_started_at) + row.options.heartbeatTimeoutMs;
   return serializeError(
-    byHeartbeat
-      ? new ActivityTimeoutError(
-          row.activity_name,
-          Number(row.attempt),
-          row.options.heartbeatTimeoutMs ?? 0,
-          "heartbeat",
-        )
-      : new ActivityTimeoutError(
-          row.activity_name,
-          Number(row.attempt),
-          row.options.startToCloseMs,
-          "start_to_close",
-        ),
+    expiredAttemptError(
+      row.activity_name,
+      Number(row.attempt),
+      row.options,
+      toMs(row.deadline),
+      toMs(row.attempt_started_at) + row.options.startToCloseMs,
+      heartbeatBy,
+    ),
   );
 }

@@ -70,6 +70,7 @@ export async function commitStepInOneStatement(
   const prepared = await prepareTasks(db, runId, commit.tasks, {
     detached: terminal,
     owner: lease.owner,
+    ...(commit.attemptLeaseMs === undefined ? {} : { attemptLeaseMs: commit.attemptLeaseMs }),
     gate,
   });
   if (prepared.reusesResults) return undefined;

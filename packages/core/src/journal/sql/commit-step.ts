@@ -87,7 +87,15 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     }
     // A run that ends drops all its waiting tasks in the cleanup statement further down.
     if (!terminal && commit.cancelTasks !== undefined && commit.cancelTasks.length > 0) {
-      await sql`DELETE FROM continuum.tasks WHERE task_id IN (
+      // Waiting tasks go; a running attempt is marked so that its engine hears it at its next
+      // heartbeat flush (heartbeatTasks' `withdrawn`). Both SKIP LOCKED: a task row locked by its
+      // attempt's finishTask is finishing anyway.
+      await sql`WITH marked AS (
+                  UPDATE continuum.tasks SET cancel_requested = true WHERE task_id IN (
+                    SELECT task_id FROM continuum.tasks
+                    WHERE run_id = ${lease.runId} AND status = 'running' AND identity IN ${inList(commit.cancelTasks)}
+                    FOR UPDATE SKIP LOCKED))
+                DELETE FROM continuum.tasks WHERE task_id IN (
                   SELECT task_id FROM continuum.tasks
                   WHERE run_id = ${lease.runId} AND status = 'pending' AND identity IN ${inList(commit.cancelTasks)}
                   FOR UPDATE SKIP LOCKED)`.execute(tx);
@@ -95,6 +103,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     const prepared = await prepareTasks(tx, lease.runId, commit.tasks, {
       detached: terminal,
       owner: lease.owner,
+      ...(commit.attemptLeaseMs === undefined ? {} : { attemptLeaseMs: commit.attemptLeaseMs }),
     });
     // The run row's update. Folded into the write statement when nothing else in this step
     // touches the inbox (its ready_since sub-select then sees the final inbox): the common

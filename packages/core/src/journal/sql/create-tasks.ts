@@ -49,7 +49,13 @@ export async function prepareTasks(
   tx: SqlExecutor,
   runId: string,
   tasks: readonly NewTask[],
-  options: { readonly detached?: boolean; readonly owner?: string; readonly gate?: RawBuilder<unknown> } = {},
+  options: {
+    readonly detached?: boolean;
+    readonly owner?: string;
+    readonly gate?: RawBuilder<unknown>;
+    /** The engine's attempt lease for tasks created claimed (the step's `leaseMs`). */
+    readonly attemptLeaseMs?: number;
+  } = {},
 ): Promise<PreparedTasks> {
   const keyed = tasks.filter((t) => t.options.idempotencyKey !== undefined);
   const stored = new Map<string, Encoded>();
@@ -73,10 +79,12 @@ export async function prepareTasks(
                   'pending'::text, 0, NULL::uuid, NULL::text, NULL::timestamptz, NULL::timestamptz, ${dbNow}, ${dbNow}, ${dbNow}, ${detached}::boolean)`;
     }
     // The first attempt's deadline, as claimTasks computes it (attemptDeadlineSql) from the options.
-    const deadline =
-      t.options.heartbeatTimeoutMs === undefined
-        ? dbNowPlus("startToCloseMs", t.options.startToCloseMs)
-        : sql`LEAST(${dbNowPlus("startToCloseMs", t.options.startToCloseMs)}, ${dbNowPlus("heartbeatTimeoutMs", t.options.heartbeatTimeoutMs)})`;
+    const bounds = [dbNowPlus("startToCloseMs", t.options.startToCloseMs)];
+    if (t.options.heartbeatTimeoutMs !== undefined)
+      bounds.push(dbNowPlus("heartbeatTimeoutMs", t.options.heartbeatTimeoutMs));
+    if (options.attemptLeaseMs !== undefined)
+      bounds.push(dbNowPlus("attemptLeaseMs", options.attemptLeaseMs));
+    const deadline = bounds.length === 1 ? bounds[0] : sql`LEAST(${sql.join(bounds)})`;
     return sql`(${runId}::text, ${t.identity}::text, ${t.activityName}::text, ${json(t.args)}, ${json(t.options)}, ${t.options.retry.maxAttempts}::int,
                 'running'::text, 1, gen_random_uuid(), ${owner}::text, ${dbNow}, ${deadline}, ${deadline}, ${dbNow}, ${dbNow}, ${detached}::boolean)`;
   });

@@ -2,8 +2,13 @@ import { sql } from "kysely";
 import { StaleAttemptError } from "../../errors/index.ts";
 import type { Encoded } from "../../model/index.ts";
 import { attemptKey, coalesceHeartbeats } from "../coalesce-heartbeats.ts";
-import type { HeartbeatTasksResult, TaskAttemptRef, TaskHeartbeat } from "../journal.ts";
-import { dbNow, json, plusOptionMs, type SqlExecutor } from "./sql-fragments.ts";
+import type {
+  HeartbeatTasksOptions,
+  HeartbeatTasksResult,
+  TaskAttemptRef,
+  TaskHeartbeat,
+} from "../journal.ts";
+import { dbNow, dbNowPlus, json, plusOptionMs, terminalList, type SqlExecutor } from "./sql-fragments.ts";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -26,6 +31,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export async function heartbeatTasks(
   db: SqlExecutor,
   heartbeats: readonly TaskHeartbeat[],
+  options: HeartbeatTasksOptions = {},
 ): Promise<HeartbeatTasksResult> {
   const beats = coalesceHeartbeats(heartbeats);
   // A malformed id cannot match a row; refusing it here keeps a ::uuid cast from failing the batch.
@@ -33,25 +39,40 @@ export async function heartbeatTasks(
   const listed = beats.filter((b) => wellFormed(b.claim));
   if (listed.length === 0) return { refused };
   const values = listed.map(
-    ({ claim, details }) =>
-      sql`(${claim.taskId}::uuid, ${claim.attempt}::int, ${claim.attemptToken}::uuid, ${details === undefined ? sql`NULL::json` : json(details)}, ${details !== undefined}::boolean)`,
+    ({ claim, details, renew }) =>
+      sql`(${claim.taskId}::uuid, ${claim.attempt}::int, ${claim.attemptToken}::uuid, ${details === undefined || renew === true ? sql`NULL::json` : json(details)}, ${details !== undefined && renew !== true}::boolean, ${renew !== true}::boolean)`,
   );
   const closeBy = plusOptionMs(sql`t.attempt_started_at`, "startToCloseMs");
-  const beatBy = plusOptionMs(dbNow, "heartbeatTimeoutMs");
-  const accepted = await sql<TaskAttemptRef>`
+  // A heartbeat moves the heartbeat deadline; a renewal keeps the one the last heartbeat set.
+  const beatBy = plusOptionMs(
+    sql`CASE WHEN b.beat THEN ${dbNow} ELSE COALESCE(t.heartbeat_at, t.attempt_started_at) END`,
+    "heartbeatTimeoutMs",
+  );
+  const leaseBy =
+    options.attemptLeaseMs === undefined
+      ? sql`NULL::timestamptz`
+      : dbNowPlus("attemptLeaseMs", options.attemptLeaseMs);
+  const accepted = await sql<TaskAttemptRef & { withdrawn: boolean }>`
     UPDATE continuum.tasks AS t SET
-      heartbeat_at = ${dbNow},
+      heartbeat_at = CASE WHEN b.beat THEN ${dbNow} ELSE t.heartbeat_at END,
       heartbeat_details = CASE WHEN b.has_details THEN b.details ELSE t.heartbeat_details END,
-      deadline = LEAST(${closeBy}, ${beatBy}),
-      available_at = LEAST(${closeBy}, ${beatBy}),
+      deadline = LEAST(${closeBy}, ${beatBy}, ${leaseBy}),
+      available_at = LEAST(${closeBy}, ${beatBy}, ${leaseBy}),
       updated_at = ${dbNow}
-    FROM (VALUES ${sql.join(values)}) AS b(task_id, attempt, token, details, has_details)
+    FROM (VALUES ${sql.join(values)}) AS b(task_id, attempt, token, details, has_details, beat)
     WHERE t.task_id = b.task_id AND t.status = 'running' AND t.attempt = b.attempt
       AND t.attempt_token = b.token AND t.deadline > ${dbNow}
-    RETURNING t.task_id::text AS "taskId", t.attempt, t.attempt_token::text AS "attemptToken"`.execute(db);
+    RETURNING t.task_id::text AS "taskId", t.attempt, t.attempt_token::text AS "attemptToken",
+      (t.cancel_requested OR (NOT t.detached AND EXISTS (
+        SELECT 1 FROM continuum.runs r WHERE r.run_id = t.run_id AND r.status IN ${terminalList}))) AS withdrawn`.execute(
+    db,
+  );
   const ok = new Set(accepted.rows.map((row) => attemptKey({ ...row, attempt: Number(row.attempt) })));
   for (const { claim } of listed) if (!ok.has(attemptKey(claim))) refused.push(claim);
-  return { refused };
+  const withdrawn = accepted.rows
+    .filter((row) => row.withdrawn)
+    .map((row) => ({ taskId: row.taskId, attempt: Number(row.attempt), attemptToken: row.attemptToken }));
+  return withdrawn.length === 0 ? { refused } : { refused, withdrawn };
 }
 
 /**

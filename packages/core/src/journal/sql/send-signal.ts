@@ -4,6 +4,7 @@ import { isTerminal, type ResolutionEvent, type RunStatus } from "../../model/in
 import { cancelRequestedEvent } from "../journal.ts";
 import type { CancelRequestOptions, InboxItem, SendSignalRequest } from "../journal.ts";
 import { deliverToInbox } from "./deliver-to-inbox.ts";
+import { lockParentOf, terminateRun } from "./terminate-run.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { splitEvent } from "./rows.ts";
 import { channelOf, dbNow, inTransaction, terminalList, toMs, type SqlExecutor } from "./sql-fragments.ts";
@@ -92,7 +93,11 @@ export async function sendSignal(
   return { accepted: true, item, storedLength: stored.length };
 }
 
-/** requestCancel: puts cancel_requested in the run's inbox (same locking as sendSignal). */
+/**
+ * requestCancel: puts cancel_requested in the run's inbox (same locking as sendSignal). A
+ * forced cancel of a run without a live lease terminates it at once instead (terminateRun:
+ * parent row, then the run row; the fencing token bump keeps any later holder from writing).
+ */
 export async function requestCancel(
   db: SqlExecutor,
   runId: string,
@@ -100,9 +105,24 @@ export async function requestCancel(
   options?: CancelRequestOptions,
 ): Promise<void> {
   await inTransaction(db, async (tx) => {
+    // A forced cancel may end the run here: its parent's row is locked first, as terminateRun does.
+    if (options?.force === true) await lockParentOf(tx, runId);
     await lockLiveRun(tx, runId);
-    await deliverToInbox(tx, [{ runId, event: cancelRequestedEvent(reason, options) }], {
-      lockedLive: true,
-    });
+    const event = cancelRequestedEvent(reason, options);
+    // Forced, and no engine holds a live lease (none can step it: unregistered, drifted, stuck,
+    // or its holder died): ended here, under the run row lock, fencing off any later holder.
+    if (options?.force === true && !(await leasedLive(tx, runId))) {
+      await terminateRun(tx, runId, reason, { request: event });
+      return;
+    }
+    await deliverToInbox(tx, [{ runId, event }], { lockedLive: true });
   });
+}
+
+/** Whether an engine holds the (locked) run's lease and it has not expired by the journal clock. */
+async function leasedLive(tx: SqlExecutor, runId: string): Promise<boolean> {
+  const found = await sql<{ live: boolean }>`
+    SELECT (lease_owner IS NOT NULL AND lease_expires_at > ${dbNow}) AS live
+    FROM continuum.runs WHERE run_id = ${runId}`.execute(tx);
+  return found.rows[0]?.live === true;
 }

@@ -65,7 +65,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     releaseRun: (lease, options) => g(() => releaseRun(db, lease, options)),
     claimTasks: (request) => g(() => claimTasks(db, request)),
     heartbeatTask: (claim, details) => g(() => heartbeatTask(db, claim, details)),
-    heartbeatTasks: (heartbeats) => g(() => heartbeatTasks(db, heartbeats)),
+    heartbeatTasks: (heartbeats, options) => g(() => heartbeatTasks(db, heartbeats, options)),
     finishTask: (claim, outcome) => g(() => finishTask(db, claim, outcome)),
     fireDueTimers: (limit) => g(() => fireDueTimers(db, limit)),
     sendSignal: (request) =>

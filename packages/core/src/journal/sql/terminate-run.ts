@@ -8,9 +8,17 @@ import { runColumns, splitEvent, type RunRow } from "./rows.ts";
 import { dbNow, json, notify, type SqlExecutor } from "./sql-fragments.ts";
 import { endCleanup } from "./step-fragments.ts";
 
+/** Locks the run's parent row, if it has one (FOR NO KEY UPDATE): taken before the run's own row. */
+export async function lockParentOf(tx: SqlExecutor, runId: string): Promise<void> {
+  await sql`
+    SELECT p.run_id FROM continuum.runs AS p
+    WHERE p.run_id = (SELECT c.parent_run_id FROM continuum.runs AS c WHERE c.run_id = ${runId})
+    FOR NO KEY UPDATE`.execute(tx);
+}
+
 /**
  * Ends an open run at once, from outside its lease (a start with `idReusePolicy:
- * "terminateExisting"`): it becomes `cancelled` with a `run_cancelled` event, no more of its
+ * "terminateExisting"`, a forced cancel of a run no engine holds): it becomes `cancelled` with a `run_cancelled` event, no more of its
  * code runs, its queued work is dropped, its parent hears `child_failed` and its children with
  * policy "cancel" get `cancel_requested`, as when a step ends a run. Returns false when the run
  * had already ended.
@@ -21,28 +29,37 @@ import { endCleanup } from "./step-fragments.ts";
  * version. It bumps the fencing token and clears the lease: the holder's next commit fails its
  * compare-and-set (LeaseLostError) and writes nothing.
  */
-export async function terminateRun(tx: SqlExecutor, runId: string, reason: string): Promise<boolean> {
-  await sql`
-    SELECT p.run_id FROM continuum.runs AS p
-    WHERE p.run_id = (SELECT c.parent_run_id FROM continuum.runs AS c WHERE c.run_id = ${runId})
-    FOR NO KEY UPDATE`.execute(tx);
+export async function terminateRun(
+  tx: SqlExecutor,
+  runId: string,
+  reason: string | undefined,
+  options: { readonly request?: HistoryEventBody } = {},
+): Promise<boolean> {
+  // The request that ended it (a forced cancel), journaled before the end, as a step would.
+  const events: HistoryEventBody[] = [
+    ...(options.request === undefined ? [] : [options.request]),
+    reason === undefined ? { kind: "run_cancelled" } : { kind: "run_cancelled", reason },
+  ];
+  await lockParentOf(tx, runId);
   const ended = await sql<RunRow>`
     UPDATE continuum.runs AS r SET
       status = 'cancelled', fencing_token = r.fencing_token + 1, lease_owner = NULL, lease_expires_at = NULL,
-      not_before = NULL, ready_since = NULL, last_seq = r.last_seq + 1, finished_at = ${dbNow}, updated_at = ${dbNow}
+      not_before = NULL, ready_since = NULL, last_seq = r.last_seq + ${events.length}, finished_at = ${dbNow}, updated_at = ${dbNow}
     WHERE r.run_id = ${runId} AND r.status IN ('running', 'stuck_unknown_version')
     RETURNING ${runColumns}`.execute(tx);
   const run = ended.rows[0];
   if (run === undefined) return false;
-  const event: HistoryEventBody = { kind: "run_cancelled", reason };
-  const { kind, body } = splitEvent(event);
+  const event = events.at(-1) as HistoryEventBody;
+  const lastSeq = Number(run.last_seq);
+  const rows = events.map((body, i) => {
+    const split = splitEvent(body);
+    return sql`(${runId}, ${run.history_month}::date, ${lastSeq - events.length + 1 + i}, ${split.kind}, ${json(split.body)}, ${dbNow})`;
+  });
   // One statement: the terminal event and the drop of the run's queued tasks, timers and inbox.
   await sql`
     WITH ${endCleanup(runId)}
     INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
-    VALUES (${runId}, ${run.history_month}::date, ${Number(run.last_seq)}, ${kind}, ${json(body)}, ${dbNow})`.execute(
-    tx,
-  );
+    VALUES ${sql.join(rows)}`.execute(tx);
   if (run.parent_run_id !== null && run.parent_identity !== null) {
     const outcome = childOutcomeEvent(run.parent_identity, { status: "cancelled" }, [event]);
     if (outcome !== undefined) await deliverToInbox(tx, [{ runId: run.parent_run_id, event: outcome }]);
