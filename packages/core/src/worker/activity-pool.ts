@@ -291,6 +291,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
   ): Promise<void> => {
     const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
     const durationMs = performance.now() - startedAt;
+    const compensation = isCompensation(claim.identity);
     // Withdrawn (its run was cancelled) and then threw: a retry would run a call nobody awaits.
     const outcome = decideOutcome(claim, result, controller.signal.aborted);
     // Sticky fast path: the run's next step commits the result and closes the task at once.
