@@ -10,6 +10,7 @@ import type {
   ResolvedActivityOptions,
   RunStatus,
   SerializedError,
+  TraceContext,
   WorkflowIdReusePolicy,
 } from "../model/index.ts";
 /** How a start behaves when a run with the id exists. */
@@ -37,6 +38,11 @@ export interface StartRunRequest {
    * Ignored when the workflow id is taken (nothing is created).
    */
   readonly lease?: { readonly owner: string; readonly leaseMs: number };
+  /**
+   * The W3C trace context of the caller, stored with the run (and copied to its successors when
+   * it continues as new) for instrumentation to parent the run's spans under. Stored verbatim.
+   */
+  readonly traceContext?: TraceContext;
 }
 
 export interface StartRunResult {
@@ -64,6 +70,8 @@ export interface RunRecord {
   readonly parentClosePolicy?: ParentClosePolicy;
   /** Set on a run that ended by continue-as-new. */
   readonly continuedTo?: string;
+  /** The trace context the run was started with (see {@link StartRunRequest.traceContext}). */
+  readonly traceContext?: TraceContext;
   /** Number of history events. */
   readonly lastSeq: number;
   readonly fencingToken: number;
@@ -280,6 +288,8 @@ export interface NewChildRun {
   readonly parentClosePolicy: ParentClosePolicy;
   /** The id's reuse policy (startRun's); absent: `allowAfterClosed`. */
   readonly idReusePolicy?: WorkflowIdReusePolicy;
+  /** The child's trace context (see {@link StartRunRequest.traceContext}); absent: none. */
+  readonly traceContext?: TraceContext;
 }
 
 export interface StepCommitResult {

@@ -16,6 +16,7 @@ import { runsConformance } from "./conformance/runs-conformance.ts";
 import { stepsConformance } from "./conformance/steps-conformance.ts";
 import { stickyConformance } from "./conformance/sticky-conformance.ts";
 import { tasksConformance } from "./conformance/tasks-conformance.ts";
+import { traceContextConformance } from "./conformance/trace-context-conformance.ts";
 import { versionsConformance } from "./conformance/versions-conformance.ts";
 import { wakeupsConformance } from "./conformance/wakeups-conformance.ts";
 
@@ -71,5 +72,6 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     stickyConformance(h);
     eagerStartConformance(h);
     idReuseConformance(h);
+    traceContextConformance(h);
   });
 }
