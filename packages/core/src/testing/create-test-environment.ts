@@ -118,6 +118,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       cacheSize: options.cacheSize ?? 100,
       timers,
       events,
+      ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
       activityOverrides: overrides,
       afterCommit: async (step) => {
         if (options.paranoid === true) {
@@ -132,6 +133,11 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     return created;
   };
   let engine = createEngine();
+  options.instrumentation?.attach?.({
+    owner: "test-environment",
+    namespace: options.namespace ?? "default",
+    events,
+  });
 
   events.on("engine.error", (event) =>
     problems.push(
@@ -288,6 +294,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
 
   const base = createClient({
     journal,
+    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
   const result = async <Output>(runId: string, opts?: { timeoutMs?: number }): Promise<Output> => {

@@ -3,6 +3,7 @@ import type { Client, RunHandle } from "../client/create-client.ts";
 import type { RunDescription } from "../client/run-description.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "../worker/definition-info.ts";
 import type { EngineEventEmitter } from "../worker/engine-events.ts";
+import type { Instrumentation } from "../worker/instrumentation.ts";
 import type { WorkflowDefinition } from "../workflow/index.ts";
 import type { ActivityMock } from "./activity-mock.ts";
 import type { ExploreOptions, ExploreReport } from "./explore-crash-points.ts";
@@ -44,6 +45,11 @@ export interface TestEnvironmentOptions {
   readonly idleActivityMs?: number;
   /** Safety stop for a run that never settles (a workflow looping on timers). Default 10 000 rounds. */
   readonly maxRounds?: number;
+  /**
+   * Tracing hooks (e.g. `continuumOtel()`), given to the client and to every engine (restarts
+   * included); `attach` is called once, with the environment's events, which outlive restarts.
+   */
+  readonly instrumentation?: Instrumentation;
 }
 
 /** Status a test can wait for. */

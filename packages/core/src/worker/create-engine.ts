@@ -15,6 +15,7 @@ import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-
 import { emitEvent, type EngineEventEmitter, type EngineErrorEvent } from "./engine-events.ts";
 import { createEngineRuntime, type EngineRuntime } from "./engine-runtime.ts";
 import { createWaker, type Waker } from "./waker.ts";
+import type { Instrumentation } from "./instrumentation.ts";
 
 /** Options of {@link createEngine}; everything but `journal` and `workflows` has a default. */
 export interface EngineOptions {
@@ -67,6 +68,12 @@ export interface EngineOptions {
    * `false` sends every task through the journal's task queue. Default true.
    */
   readonly stickyActivities?: boolean;
+  /**
+   * Tracing and metrics hooks (e.g. `continuumOtel()` from `@continuum/otel`): the engine calls
+   * its `attach` with its events, wraps activity attempts with its `activity` hook, and asks it
+   * for children's trace contexts. Absent: none of that costs anything.
+   */
+  readonly instrumentation?: Instrumentation;
 }
 
 /** How {@link Engine.stop} ends in-flight work. */
@@ -165,12 +172,14 @@ export function createEngine(options: EngineOptions): Engine {
     stepErrorBackoff: settings.stepErrorBackoff,
     unknownVersionAfterMs: settings.unknownVersionAfterMs,
     ...(options.stickyActivities === undefined ? {} : { stickyActivities: options.stickyActivities }),
+    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     onActivitySlotFreed: () => taskWaker.wake(),
     // The timer loop re-reads nextDueAt and sleeps until the retry is due, then wakes the tasks.
     onRetryScheduled: () => timerWaker.wake(),
     onWorkflowSlotFreed: () => runWaker.wake(),
   });
   const { events } = runtime;
+  options.instrumentation?.attach?.({ owner: settings.owner, namespace: settings.namespace, events });
   let running = false;
   let loops: Promise<void>[] = [];
   let unsubscribe: (() => void)[] = [];

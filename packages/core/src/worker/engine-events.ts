@@ -131,6 +131,15 @@ export interface ReplayStartedEvent {
   /** Why the execution was not in the sticky cache. */
   readonly reason: "not_cached" | "stale_cache";
 }
+/** An execution was rebuilt from its history (it follows its `replay.started`). */
+export interface ReplayCompletedEvent {
+  readonly runId: string;
+  readonly workflowName: string;
+  /** Events replayed. */
+  readonly historyLength: number;
+  /** Time spent rebuilding the execution (replaying its history), in ms. */
+  readonly durationMs: number;
+}
 /** The code no longer matches the run's history; the run was left untouched. */
 export interface ReplayDriftEvent {
   readonly runId: string;
@@ -141,6 +150,7 @@ export interface ReplayDriftEvent {
 /** One step of a run was committed. */
 export interface StepCommittedEvent {
   readonly runId: string;
+  readonly workflowName: string;
   readonly lastSeq: number;
   readonly eventCount: number;
   readonly deliveredCount: number;
@@ -208,6 +218,7 @@ export interface EngineEvents {
   "lease.acquired": [LeaseAcquiredEvent];
   "lease.lost": [LeaseLostEvent];
   "replay.started": [ReplayStartedEvent];
+  "replay.completed": [ReplayCompletedEvent];
   "replay.drift": [ReplayDriftEvent];
   "step.committed": [StepCommittedEvent];
   "cache.evicted": [CacheEvictedEvent];

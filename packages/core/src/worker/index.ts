@@ -28,6 +28,7 @@ export type {
   LeaseAcquiredEvent,
   LeaseLostEvent,
   ReplayDriftEvent,
+  ReplayCompletedEvent,
   ReplayStartedEvent,
   RunCancelledEvent,
   RunContinuedEvent,
@@ -42,5 +43,12 @@ export type {
   TimerSetEvent,
   WorkflowLogEvent,
 } from "./engine-events.ts";
+export type {
+  ChildRunStart,
+  InstrumentedEngine,
+  Instrumentation,
+  StartCall,
+  StartedRun,
+} from "./instrumentation.ts";
 export { createLruCache } from "./lru-cache.ts";
 export type { LruCache } from "./lru-cache.ts";

@@ -46,6 +46,7 @@ export function reportCommitted(
   }
   emitEvent(events, "step.committed", {
     runId,
+    workflowName,
     lastSeq,
     eventCount: result.events.length,
     deliveredCount: inbox.length,
