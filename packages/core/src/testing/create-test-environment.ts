@@ -10,6 +10,7 @@ import type { EngineEventEmitter, EngineEvents } from "../worker/engine-events.t
 import { createManualEngine, type ManualEngine } from "../worker/manual-engine.ts";
 import type { ActivityImplementation } from "../worker/activity-pool.ts";
 import { activityContext } from "../worker/activity-context.ts";
+import { runReader } from "../worker/instrumentation.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
 import { runWaitReason } from "./run-wait-reason.ts";
 import { openTestJournal } from "./test-journal.ts";
@@ -137,6 +138,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     owner: "test-environment",
     namespace: options.namespace ?? "default",
     events,
+    readRun: runReader(journal),
   });
 
   events.on("engine.error", (event) =>

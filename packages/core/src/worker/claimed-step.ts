@@ -142,6 +142,7 @@ export function createClaimedStep(
         committed.lastSeq,
         hit,
         performance.now() - startedAt,
+        run.traceContext,
       );
       reportComposition(events, run.runId, run.workflowName, commit);
 

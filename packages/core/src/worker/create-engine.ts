@@ -15,7 +15,7 @@ import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-
 import { emitEvent, type EngineEventEmitter, type EngineErrorEvent } from "./engine-events.ts";
 import { createEngineRuntime, type EngineRuntime } from "./engine-runtime.ts";
 import { createWaker, type Waker } from "./waker.ts";
-import type { Instrumentation } from "./instrumentation.ts";
+import { runReader, type Instrumentation } from "./instrumentation.ts";
 
 /** Options of {@link createEngine}; everything but `journal` and `workflows` has a default. */
 export interface EngineOptions {
@@ -179,7 +179,12 @@ export function createEngine(options: EngineOptions): Engine {
     onWorkflowSlotFreed: () => runWaker.wake(),
   });
   const { events } = runtime;
-  options.instrumentation?.attach?.({ owner: settings.owner, namespace: settings.namespace, events });
+  options.instrumentation?.attach?.({
+    owner: settings.owner,
+    namespace: settings.namespace,
+    events,
+    readRun: runReader(options.journal),
+  });
   let running = false;
   let loops: Promise<void>[] = [];
   let unsubscribe: (() => void)[] = [];

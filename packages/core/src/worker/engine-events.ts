@@ -1,5 +1,5 @@
 import type { EventEmitter } from "eventemitter3";
-import type { EffectIdentity, Encoded, SerializedError } from "../model/index.ts";
+import type { EffectIdentity, Encoded, SerializedError, TraceContext } from "../model/index.ts";
 
 /** Fields every run-scoped event carries. */
 export interface RunEventBase {
@@ -157,6 +157,8 @@ export interface StepCommittedEvent {
   /** Whether the step ran on a cached (sticky) execution. */
   readonly cached: boolean;
   readonly durationMs: number;
+  /** The run's W3C trace context (see `Instrumentation`), when it was started with one. */
+  readonly traceContext?: TraceContext;
 }
 
 /** A `log()` call made by live workflow code (never repeated by replay). */

@@ -1,4 +1,6 @@
 import type { TraceContext } from "../model/trace-context.ts";
+import type { HistoryEvent } from "../model/history-event.ts";
+import type { Journal, RunRecord } from "../journal/journal.ts";
 import type { ActivityContext } from "./activity-context.ts";
 import type { EngineEventEmitter } from "./engine-events.ts";
 
@@ -28,11 +30,17 @@ export interface ChildRunStart {
   readonly childWorkflowName: string;
 }
 
-/** What an engine shows {@link Instrumentation.attach}: who it is and its typed events. */
+/** What an engine shows {@link Instrumentation.attach}: who it is, its typed events, and reads. */
 export interface InstrumentedEngine {
   readonly owner: string;
   readonly namespace: string;
   readonly events: EngineEventEmitter;
+  /**
+   * The run and its whole history (with each event's journal timestamp `at`), read from the
+   * engine's journal; undefined when there is no such run. One read each: call it once per run
+   * end, say, never per event.
+   */
+  readRun(runId: string): Promise<{ run: RunRecord; history: HistoryEvent[] } | undefined>;
 }
 
 /**
@@ -79,4 +87,12 @@ export interface Instrumentation {
    * Default (hook absent or returning undefined): the parent run's own.
    */
   childTraceContext?(child: ChildRunStart): TraceContext | undefined;
+}
+
+/** {@link InstrumentedEngine.readRun} over a journal. */
+export function runReader(journal: Journal): InstrumentedEngine["readRun"] {
+  return async (runId) => {
+    const [run, history] = await Promise.all([journal.getRun(runId), journal.readHistory(runId)]);
+    return run === undefined ? undefined : { run, history };
+  };
 }

@@ -147,6 +147,7 @@ export function createLocalSteps(state: StepperState): LocalSteps {
         committed.lastSeq,
         true,
         performance.now() - startedAt,
+        entry.traceContext,
       );
       reportComposition(events, runId, workflowName, withClaims.commit);
       if (keep) {

@@ -1,5 +1,5 @@
 import type { StepCommit } from "../journal/journal.ts";
-import type { ResolutionEvent } from "../model/index.ts";
+import type { ResolutionEvent, TraceContext } from "../model/index.ts";
 import type { ExecutionStepResult } from "../replay/execution-contract.ts";
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
 
@@ -15,6 +15,7 @@ export function reportCommitted(
   lastSeq: number,
   cached: boolean,
   durationMs: number,
+  traceContext?: TraceContext,
 ): void {
   for (const event of inbox) {
     if (event.kind === "timer_fired") emitEvent(events, "timer.fired", { runId, identity: event.identity });
@@ -52,6 +53,7 @@ export function reportCommitted(
     deliveredCount: inbox.length,
     cached,
     durationMs,
+    ...(traceContext === undefined ? {} : { traceContext }),
   });
   const outcome = result.outcome;
   if (outcome?.kind === "complete_run") emitEvent(events, "run.completed", { runId, workflowName, lastSeq });
