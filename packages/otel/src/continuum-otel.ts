@@ -86,7 +86,10 @@ export function continuumOtel(options: ContinuumOtelOptions = {}): ContinuumOtel
   const detachers: (() => void)[] = [];
 
   const attach = (engine: InstrumentedEngine): void => {
-    if (engineMetrics !== undefined) detachers.push(engineMetrics.observe(engine.events, engine.owner));
+    if (engineMetrics !== undefined) {
+      detachers.push(engineMetrics.observe(engine.events, engine.owner));
+      engineMetrics.readQueueFrom(() => engine.queueStats());
+    }
     if (tracer === undefined || attemptSpans === undefined) return;
     const { events } = engine;
     const replays = new Map<string, { durationMs: number; historyLength: number }>();

@@ -1,5 +1,11 @@
 import type { Attributes, Meter } from "@opentelemetry/api";
-import type { ActivityContext, EngineEventEmitter, EngineEventName, EngineEvents } from "@continuum/core";
+import type {
+  ActivityContext,
+  EngineEventEmitter,
+  EngineEventName,
+  EngineEvents,
+  QueueStats,
+} from "@continuum/core";
 import { ContinuumAttributes as A } from "./attributes.ts";
 import { errorTypeOf } from "./span-errors.ts";
 
@@ -11,6 +17,8 @@ import { errorTypeOf } from "./span-errors.ts";
 export interface EngineMetrics {
   /** Subscribes to one engine's events; returns the unsubscribe. */
   observe(events: EngineEventEmitter, engineOwner: string): () => void;
+  /** Reads the queue gauges through this (an engine's `queueStats`); the first one given is kept. */
+  readQueueFrom(read: () => Promise<QueueStats>): void;
   /** Records one activity attempt's run time (from the activity hook, which times the user code itself). */
   attemptSettled(attempt: ActivityContext, durationMs: number, error?: unknown): void;
 }
@@ -59,7 +67,40 @@ export function createEngineMetrics(meter: Meter): EngineMetrics {
       if (lookups > 0) result.observe(hits / lookups);
     });
 
+  let queue: (() => Promise<QueueStats>) | undefined;
+  const dueTasks = meter.createObservableGauge("continuum.task_queue.depth", {
+    unit: "{task}",
+    description: "Activity tasks due and waiting for an engine (journal-wide)",
+  });
+  const queueAge = meter.createObservableGauge("continuum.task_queue.age", {
+    unit: "s",
+    description: "How long the longest-waiting due activity task has waited (0 when none)",
+  });
+  const runningTasks = meter.createObservableGauge("continuum.tasks.running", {
+    unit: "{task}",
+    description: "Activity attempts running now (journal-wide)",
+  });
+  const readyRuns = meter.createObservableGauge("continuum.runs.ready", {
+    unit: "{run}",
+    description: "Runs ready for a step that no engine holds: the workflow queue's depth",
+  });
+  meter.addBatchObservableCallback(
+    async (result) => {
+      if (queue === undefined) return;
+      const stats = await queue();
+      result.observe(dueTasks, stats.dueTasks);
+      result.observe(queueAge, stats.oldestDueTaskAt === undefined ? 0 : (stats.now - stats.oldestDueTaskAt) / 1000);
+      result.observe(runningTasks, stats.runningTasks);
+      result.observe(readyRuns, stats.readyRuns);
+    },
+    [dueTasks, queueAge, runningTasks, readyRuns],
+  );
+
   return {
+    readQueueFrom(read) {
+      // Journal-wide numbers: the first engine's journal answers for all of them.
+      queue ??= read;
+    },
     observe(events, engineOwner) {
       const owner: Attributes = { [A.engineOwner]: engineOwner };
       const workflow = (name: string): Attributes => ({ [A.workflowName]: name });

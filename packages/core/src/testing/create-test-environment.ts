@@ -139,6 +139,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     namespace: options.namespace ?? "default",
     events,
     readRun: runReader(journal),
+    queueStats: () => journal.queueStats(),
   });
 
   events.on("engine.error", (event) =>

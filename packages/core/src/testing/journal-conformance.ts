@@ -17,6 +17,7 @@ import { stepsConformance } from "./conformance/steps-conformance.ts";
 import { stickyConformance } from "./conformance/sticky-conformance.ts";
 import { tasksConformance } from "./conformance/tasks-conformance.ts";
 import { traceContextConformance } from "./conformance/trace-context-conformance.ts";
+import { queueStatsConformance } from "./conformance/queue-stats-conformance.ts";
 import { versionsConformance } from "./conformance/versions-conformance.ts";
 import { wakeupsConformance } from "./conformance/wakeups-conformance.ts";
 
@@ -73,5 +74,6 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     eagerStartConformance(h);
     idReuseConformance(h);
     traceContextConformance(h);
+    queueStatsConformance(h);
   });
 }

@@ -184,6 +184,7 @@ export function createEngine(options: EngineOptions): Engine {
     namespace: settings.namespace,
     events,
     readRun: runReader(options.journal),
+    queueStats: () => options.journal.queueStats(),
   });
   let running = false;
   let loops: Promise<void>[] = [];

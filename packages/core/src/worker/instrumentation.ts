@@ -1,6 +1,6 @@
 import type { TraceContext } from "../model/trace-context.ts";
 import type { HistoryEvent } from "../model/history-event.ts";
-import type { Journal, RunRecord } from "../journal/journal.ts";
+import type { Journal, QueueStats, RunRecord } from "../journal/journal.ts";
 import type { ActivityContext } from "./activity-context.ts";
 import type { EngineEventEmitter } from "./engine-events.ts";
 
@@ -41,6 +41,8 @@ export interface InstrumentedEngine {
    * end, say, never per event.
    */
   readRun(runId: string): Promise<{ run: RunRecord; history: HistoryEvent[] } | undefined>;
+  /** What waits in the engine's journal (see `Journal.queueStats`): for queue depth and age gauges. */
+  queueStats(): Promise<QueueStats>;
 }
 
 /**
