@@ -89,7 +89,10 @@ export function createEngineMetrics(meter: Meter): EngineMetrics {
       if (queue === undefined) return;
       const stats = await queue();
       result.observe(dueTasks, stats.dueTasks);
-      result.observe(queueAge, stats.oldestDueTaskAt === undefined ? 0 : (stats.now - stats.oldestDueTaskAt) / 1000);
+      result.observe(
+        queueAge,
+        stats.oldestDueTaskAt === undefined ? 0 : (stats.now - stats.oldestDueTaskAt) / 1000,
+      );
       result.observe(runningTasks, stats.runningTasks);
       result.observe(readyRuns, stats.readyRuns);
     },

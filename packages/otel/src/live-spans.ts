@@ -95,7 +95,10 @@ export function stepSpan(
         [A.stepDeliveredCount]: event.deliveredCount,
         ...(replay === undefined
           ? {}
-          : { "continuum.replay.duration_ms": replay.durationMs, "continuum.replay.history_length": replay.historyLength }),
+          : {
+              "continuum.replay.duration_ms": replay.durationMs,
+              "continuum.replay.history_length": replay.historyLength,
+            }),
       },
     },
     parentContextOf(event.traceContext),

@@ -5,7 +5,14 @@ import { activity, continueAsNew, sleep, workflow } from "@continuum/core/workfl
 import { createTestEnvironment, type TestEnvironment } from "@continuum/core/testing";
 import { ContinuumAttributes as A } from "./attributes.ts";
 import { continuumOtel } from "./continuum-otel.ts";
-import { createOtelFixture, named, one, parentOf, treeOf, type OtelFixture } from "./test-support/otel-fixture.ts";
+import {
+  createOtelFixture,
+  named,
+  one,
+  parentOf,
+  treeOf,
+  type OtelFixture,
+} from "./test-support/otel-fixture.ts";
 
 const stamp = (versionHash: string) =>
   ({ format: 1, versionHash, cursors: [], file: "test/otel-chain.workflow.ts", line: 1 }) as const;
@@ -14,11 +21,15 @@ class OutOfFuel extends Error {
   override name = "OutOfFuel";
 }
 
-const countdown = workflow.stamped(stamp("countdown-1"))("otel.countdown", { version: 1 }, async (n: number) => {
-  await sleep.at("sleep:#0")(1_000);
-  if (n === 0) throw new OutOfFuel("no fuel left");
-  return continueAsNew.at("continueAsNew:#0")(n - 1);
-});
+const countdown = workflow.stamped(stamp("countdown-1"))(
+  "otel.countdown",
+  { version: 1 },
+  async (n: number) => {
+    await sleep.at("sleep:#0")(1_000);
+    if (n === 0) throw new OutOfFuel("no fuel left");
+    return continueAsNew.at("continueAsNew:#0")(n - 1);
+  },
+);
 
 const echo = defineActivity("otel.echo", async (text: string) => text);
 const echoFlow = workflow.stamped(stamp("echo-1"))("otel.echo", { version: 1 }, async (text: string) =>
@@ -37,7 +48,10 @@ afterEach(async () => {
 describe("@continuum/otel: chains, failures and gauges", () => {
   it("continue-as-new gives each segment a run span under the one start span; the failed end is an error", async () => {
     otel = createOtelFixture();
-    const instrumentation = continuumOtel({ tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
+    const instrumentation = continuumOtel({
+      tracerProvider: otel.tracerProvider,
+      meterProvider: otel.meterProvider,
+    });
     env = await createTestEnvironment({ workflows: [countdown], instrumentation });
     const run = await env.client.start(countdown, 2);
     await expect(run.result()).rejects.toThrow(/no fuel left/);
@@ -50,7 +64,11 @@ describe("@continuum/otel: chains, failures and gauges", () => {
     const segments = named(spans, "run otel.countdown");
     expect(segments, tree).toHaveLength(3);
     for (const segment of segments) expect(parentOf(segment), tree).toBe(start.spanContext().spanId);
-    expect(segments.map((s) => s.attributes[A.runStatus]).sort()).toEqual(["continued", "continued", "failed"]);
+    expect(segments.map((s) => s.attributes[A.runStatus]).sort()).toEqual([
+      "continued",
+      "continued",
+      "failed",
+    ]);
     const failed = segments.find((s) => s.attributes[A.runStatus] === "failed");
     expect(failed?.status.code).toBe(SpanStatusCode.ERROR);
     expect(failed?.attributes[A.errorType]).toBe("OutOfFuel");
@@ -67,7 +85,10 @@ describe("@continuum/otel: chains, failures and gauges", () => {
 
   it("queue gauges read the journal: ready runs before an engine steps them, none after", async () => {
     otel = createOtelFixture();
-    const instrumentation = continuumOtel({ tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
+    const instrumentation = continuumOtel({
+      tracerProvider: otel.tracerProvider,
+      meterProvider: otel.meterProvider,
+    });
     env = await createTestEnvironment({ workflows: [echoFlow], activities: [echo], instrumentation });
     const runs = await Promise.all(["a", "b", "c"].map((text) => env!.client.start(echoFlow, text)));
     expect(await otel.gauge("continuum.runs.ready")).toBe(3);
@@ -80,9 +101,18 @@ describe("@continuum/otel: chains, failures and gauges", () => {
 
   it("createEngine and createClient take the same instrumentation; without it nothing is recorded", async () => {
     otel = createOtelFixture();
-    const instrumentation = continuumOtel({ tracerProvider: otel.tracerProvider, meterProvider: otel.meterProvider });
+    const instrumentation = continuumOtel({
+      tracerProvider: otel.tracerProvider,
+      meterProvider: otel.meterProvider,
+    });
     const journal = createMemoryJournal();
-    const engine = createEngine({ journal, workflows: [echoFlow], activities: [echo], instrumentation, pollIntervalMs: 5 });
+    const engine = createEngine({
+      journal,
+      workflows: [echoFlow],
+      activities: [echo],
+      instrumentation,
+      pollIntervalMs: 5,
+    });
     const client = createClient({ journal, engine, instrumentation });
     engine.start();
     try {

@@ -65,7 +65,10 @@ export function emitRunSpans(tracer: Tracer, run: RunRecord, history: readonly H
   return emitted;
 }
 
-type Ending = Extract<HistoryEvent, { kind: "run_completed" | "run_failed" | "run_cancelled" | "run_continued" }>;
+type Ending = Extract<
+  HistoryEvent,
+  { kind: "run_completed" | "run_failed" | "run_cancelled" | "run_continued" }
+>;
 
 function isEnding(event: HistoryEvent): event is Ending {
   return (

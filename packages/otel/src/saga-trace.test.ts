@@ -2,11 +2,27 @@ import { SpanStatusCode, type TracerProvider } from "@opentelemetry/api";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace";
 import { afterEach, describe, expect, it } from "vitest";
 import { activityContext, defineActivity } from "@continuum/core";
-import { activity, child, compensateAll, hours, minutes, signal, sleep, workflow } from "@continuum/core/workflow";
+import {
+  activity,
+  child,
+  compensateAll,
+  hours,
+  minutes,
+  signal,
+  sleep,
+  workflow,
+} from "@continuum/core/workflow";
 import { createTestEnvironment, testJournals, type TestEnvironment } from "@continuum/core/testing";
 import { ContinuumAttributes as A } from "./attributes.ts";
 import { continuumOtel } from "./continuum-otel.ts";
-import { createOtelFixture, named, one, parentOf, treeOf, type OtelFixture } from "./test-support/otel-fixture.ts";
+import {
+  createOtelFixture,
+  named,
+  one,
+  parentOf,
+  treeOf,
+  type OtelFixture,
+} from "./test-support/otel-fixture.ts";
 
 // One order saga, traced end to end: the charge fails once and is retried, a child workflow
 // ships (its activity makes an HTTP-like span of its own), the run waits for a signal, the
@@ -43,8 +59,10 @@ function fixtureCode(tracerProvider: TracerProvider) {
     },
     { retry: { maxAttempts: 1 } },
   );
-  const shipment = workflow.stamped(stamp("shipment-1"))("otel.shipment", { version: 1 }, async (id: string) =>
-    activity.at("activity:otel.ship#0")(ship, id),
+  const shipment = workflow.stamped(stamp("shipment-1"))(
+    "otel.shipment",
+    { version: 1 },
+    async (id: string) => activity.at("activity:otel.ship#0")(ship, id),
   );
   const order = workflow.stamped(stamp("order-1"))("otel.order", { version: 1 }, async (id: string) => {
     await activity.at("activity:otel.charge#0")(charge, id, { compensate: [refund, id] });
@@ -170,12 +188,20 @@ describe.each(testJournals())("@continuum/otel on $kind", ({ journal }) => {
     expect(await otel.counter("continuum.runs.completed", { [A.workflowName]: "otel.shipment" })).toBe(1);
     expect(await otel.counter("continuum.runs.failed")).toBe(0);
     expect(
-      await otel.counter("continuum.activity.attempts", { [A.activityName]: "otel.charge", [A.activityOutcome]: "retried" }),
+      await otel.counter("continuum.activity.attempts", {
+        [A.activityName]: "otel.charge",
+        [A.activityOutcome]: "retried",
+      }),
     ).toBe(1);
     expect(
-      await otel.counter("continuum.activity.attempts", { [A.activityName]: "otel.notify", [A.activityOutcome]: "failed" }),
+      await otel.counter("continuum.activity.attempts", {
+        [A.activityName]: "otel.notify",
+        [A.activityOutcome]: "failed",
+      }),
     ).toBe(1);
-    expect(await otel.histogramCount("continuum.activity.duration", { [A.activityName]: "otel.charge" })).toBe(2);
+    expect(
+      await otel.histogramCount("continuum.activity.duration", { [A.activityName]: "otel.charge" }),
+    ).toBe(2);
     expect(await otel.histogramCount("continuum.replay.duration")).toBeGreaterThanOrEqual(1);
     const steps = await otel.counter("continuum.steps");
     expect(await otel.histogramCount("continuum.step.duration")).toBe(steps);

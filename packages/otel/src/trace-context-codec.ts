@@ -31,7 +31,9 @@ export function spanContextOf(traceContext: TraceContext | undefined): SpanConte
     spanId: match[3] as string,
     traceFlags: Number.parseInt(match[4] as string, 16) & TraceFlags.SAMPLED,
     isRemote: true,
-    ...(traceContext.tracestate === undefined ? {} : { traceState: createTraceState(traceContext.tracestate) }),
+    ...(traceContext.tracestate === undefined
+      ? {}
+      : { traceState: createTraceState(traceContext.tracestate) }),
   };
   return isSpanContextValid(spanContext) ? spanContext : undefined;
 }

@@ -97,8 +97,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
   /** Steps in progress: those of claims, and those our own finished attempts started (sticky fast path). */
   const steps = new Set<Promise<unknown>>();
   const instrumentation = options.instrumentation;
-  const traceContexts =
-    instrumentation?.activity === undefined ? undefined : createRunTraceContexts(journal);
+  const traceContexts = instrumentation?.activity === undefined ? undefined : createRunTraceContexts(journal);
   const pool = createActivityPool({
     journal,
     ...(instrumentation?.activity === undefined || traceContexts === undefined
