@@ -1,6 +1,12 @@
 import { SpanStatusCode } from "@opentelemetry/api";
 import { afterEach, describe, expect, it } from "vitest";
-import { createMemoryJournal, createClient, createEngine, defineActivity } from "@continuum/core";
+import {
+  activityContext,
+  createMemoryJournal,
+  createClient,
+  createEngine,
+  defineActivity,
+} from "@continuum/core";
 import { activity, continueAsNew, sleep, workflow } from "@continuum/core/workflow";
 import { createTestEnvironment, type TestEnvironment } from "@continuum/core/testing";
 import { ContinuumAttributes as A } from "./attributes.ts";
@@ -34,6 +40,19 @@ const countdown = workflow.stamped(stamp("countdown-1"))(
 const echo = defineActivity("otel.echo", async (text: string) => text);
 const echoFlow = workflow.stamped(stamp("echo-1"))("otel.echo", { version: 1 }, async (text: string) =>
   activity.at("activity:otel.echo#0")(echo, text),
+);
+
+// Attempt 1 hangs past its 5 s timeout (the test clock moves on without it); attempt 2 returns.
+const hangOnce = defineActivity(
+  "otel.hang-once",
+  async (): Promise<string> => {
+    if (activityContext().attempt === 1) return new Promise<string>(() => {});
+    return "late but fine";
+  },
+  { timeoutMs: 5_000, retry: { maxAttempts: 2, initialIntervalMs: 100 } },
+);
+const hangFlow = workflow.stamped(stamp("hang-1"))("otel.hang", { version: 1 }, async () =>
+  activity.at("activity:otel.hang-once#0")(hangOnce),
 );
 
 let env: TestEnvironment | undefined;
@@ -81,6 +100,26 @@ describe("@continuum/otel: chains, failures and gauges", () => {
     expect(await otel.counter("continuum.runs.continued")).toBe(2);
     expect(await otel.counter("continuum.runs.failed", { [A.errorType]: "OutOfFuel" })).toBe(1);
     expect(await otel.counter("continuum.runs.completed")).toBe(0);
+  });
+
+  it("an attempt that times out ends its span as a timed-out error; the retry's span succeeds", async () => {
+    otel = createOtelFixture();
+    const instrumentation = continuumOtel({
+      tracerProvider: otel.tracerProvider,
+      meterProvider: otel.meterProvider,
+    });
+    env = await createTestEnvironment({ workflows: [hangFlow], activities: [hangOnce], instrumentation });
+    const run = await env.client.start(hangFlow, undefined);
+    expect(await run.result()).toBe("late but fine");
+    await instrumentation.flush();
+    const attempts = named(otel.spans(), "activity otel.hang-once").sort(
+      (a, b) => Number(a.attributes[A.activityAttempt]) - Number(b.attributes[A.activityAttempt]),
+    );
+    expect(attempts.map((s) => [s.attributes[A.activityOutcome], s.status.code])).toEqual([
+      ["timed_out", SpanStatusCode.ERROR],
+      [undefined, SpanStatusCode.UNSET],
+    ]);
+    expect(await otel.counter("continuum.activity.attempts", { [A.activityOutcome]: "timed_out" })).toBe(1);
   });
 
   it("queue gauges read the journal: ready runs before an engine steps them, none after", async () => {

@@ -79,6 +79,12 @@ function isEnding(event: HistoryEvent): event is Ending {
   );
 }
 
+/** `sleep` for sleep()/sleepUntil(); the kind of other journal timers (a `cancellable` scope's timeout). */
+function timerName(identity: string): string {
+  const kind = parseCursor(identity.slice(0, identity.lastIndexOf("@")))?.kind;
+  return kind === undefined || kind === "sleep" || kind === "sleepUntil" ? SpanNames.timer : `timer ${kind}`;
+}
+
 /** True for the activity a `compensate()` / `compensateAll()` issued (journaled at its call site). */
 function isCompensation(identity: string): boolean {
   const kind = parseCursor(identity.slice(0, identity.lastIndexOf("@")))?.kind;
@@ -131,7 +137,7 @@ function emitWaits(tracer: Tracer, parent: Context, history: readonly HistoryEve
         break;
       case "timer_started":
         open.set(event.identity, {
-          name: SpanNames.timer,
+          name: timerName(event.identity),
           at: event.at,
           attributes: {
             [A.effectIdentity]: event.identity,
