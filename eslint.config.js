@@ -90,4 +90,28 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The OpenTelemetry bridge sees core through its public entry only (DESIGN.md, Operations),
+    // and depends on the OpenTelemetry API, never on an SDK (the app picks and configures that).
+    files: ["packages/otel/src/**/*.ts"],
+    ignores: ["**/*.test.ts", "**/test-support/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@continuum/core/*", "**/core/src/**"],
+              message: "@continuum/otel uses @continuum/core's public entry point only.",
+            },
+            {
+              group: ["@opentelemetry/*", "!@opentelemetry/api"],
+              message: "@continuum/otel depends on @opentelemetry/api only; the SDK is the app's.",
+            },
+            { group: ["pg", "kysely", "kysely/*", "@electric-sql/*"], message: "the bridge writes no SQL." },
+          ],
+        },
+      ],
+    },
+  },
 );

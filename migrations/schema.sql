@@ -77,6 +77,8 @@ TABLE runs
   parent_identity text
   parent_close_policy text
   not_before timestamp with time zone
+  traceparent text
+  tracestate text
   CONSTRAINT CHECK (((ready_since IS NULL) OR (status = ANY (ARRAY['running'::text, 'stuck_unknown_version'::text]))))
   CONSTRAINT CHECK (((status = 'continued'::text) = (continued_to IS NOT NULL)))
   CONSTRAINT CHECK ((json_typeof(attributes) = 'object'::text))

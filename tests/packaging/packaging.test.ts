@@ -25,6 +25,15 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const rootManifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
   devDependencies: Record<string, string>;
 };
+/** The OpenTelemetry SDK an app using @continuum/otel installs: the versions its own tests use. */
+const otelSdk = ((): string[] => {
+  const { devDependencies } = JSON.parse(readFileSync(join(root, "packages/otel/package.json"), "utf8")) as {
+    devDependencies: Record<string, string>;
+  };
+  return ["@opentelemetry/api", "@opentelemetry/sdk-trace", "@opentelemetry/context-async-hooks"].map(
+    (name) => `${name}@${devDependencies[name]}`,
+  );
+})();
 
 /** Node 22: CONTINUUM_NODE22, else where .ci/run installs it. */
 function findNode22(): string | undefined {
@@ -152,6 +161,7 @@ describe.each(runtimes)(
         `typescript@${rootManifest.devDependencies["typescript"]}`,
         `ts-patch@${rootManifest.devDependencies["ts-patch"]}`,
         `@types/node@${nodeMajor}`,
+        ...otelSdk,
       ]);
       expect(install.code, describeResult("npm install", install)).toBe(0);
       database = await createTestDatabase("packaging");
@@ -246,6 +256,28 @@ console.log(JSON.stringify(failed));`;
         expect(JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "null")).toMatchObject({
           result: { text: "hello scratch" },
         });
+      },
+      300_000,
+    );
+
+    it.runIf(available)(
+      "@continuum/otel traces a run: one trace from the caller's span through start, run, step and activity",
+      async () => {
+        const run = await inApp("node", ["dist/otel-smoke.js"]);
+        expect(run.code, describeResult("node dist/otel-smoke.js", run)).toBe(0);
+        const { result, spans } = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "null") as {
+          result: unknown;
+          spans: { name: string; traceId: string; spanId: string; parent: string | null }[];
+        };
+        expect(result).toEqual({ text: "hello otel" });
+        const names = spans.map((s) => s.name);
+        for (const name of ["request", "start_workflow greeting", "run greeting", "activity scratch.greet"])
+          expect(names, JSON.stringify(names)).toContain(name);
+        expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
+        const ids = new Set(spans.map((s) => s.spanId));
+        expect(spans.filter((s) => s.parent === null || !ids.has(s.parent)).map((s) => s.name)).toEqual([
+          "request",
+        ]);
       },
       300_000,
     );

@@ -64,6 +64,45 @@ await engine.stop({ graceful: true });
 await journal.close();
 `;
 
+// @continuum/otel with the OpenTelemetry SDK the app installs: one traced run on a memory
+// journal, its spans printed as JSON (name, trace id, parent span id, span id).
+const otelSmoke = `import { context } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { createClient, createEngine, createMemoryJournal } from "@continuum/core";
+import { continuumOtel } from "@continuum/otel";
+import * as acts from "./activities.ts";
+import { greeting } from "./greeting.workflow.ts";
+
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+const exporter = new InMemorySpanExporter();
+const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+const otel = continuumOtel({ tracerProvider });
+const journal = createMemoryJournal();
+const engine = createEngine({ journal, workflows: [greeting], activities: [acts.greet], instrumentation: otel });
+engine.start();
+const client = createClient({ journal, engine, instrumentation: otel });
+const run = await tracerProvider
+  .getTracer("scratch")
+  .startActiveSpan("request", async (span) => {
+    const started = await client.start(greeting, "otel");
+    span.end();
+    return started;
+  });
+const result = await run.result({ timeoutMs: 60_000 });
+await engine.stop({ graceful: true });
+await otel.flush();
+const spans = exporter.getFinishedSpans().map((s) => ({
+  name: s.name,
+  traceId: s.spanContext().traceId,
+  spanId: s.spanContext().spanId,
+  parent: s.parentSpanContext?.spanId ?? null,
+}));
+console.log(JSON.stringify({ result, spans }));
+await tracerProvider.shutdown();
+await journal.close();
+`;
+
 /** Where the deliberate `Date.now()` sits: bad/clock.workflow.ts line 4, column 10. */
 export const badWorkflowLocation = "bad/clock.workflow.ts(4,10)";
 
@@ -98,6 +137,7 @@ export function writeScratchApp(dir: string, entryPoints: readonly string[]): vo
   write("src/activities.ts", activities);
   write("src/greeting.workflow.ts", workflowFile);
   write("src/main.ts", main);
+  write("src/otel-smoke.ts", otelSmoke);
   write(
     "src/entry-points.ts",
     [

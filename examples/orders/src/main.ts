@@ -6,6 +6,8 @@
  *
  *   pnpm orders                                          # from the repository root
  *   CONTINUUM_DATA_DIR=.continuum/orders pnpm orders     # keep the journal: each run places the next batch
+ *   pnpm orders -- --trace                               # print the batch's OpenTelemetry trace tree
+ *   OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 pnpm orders   # export the spans over OTLP
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30,6 +32,12 @@ async function main(): Promise<boolean> {
   // transformed workflows take most of a second to load.
   const { openJournal } = await import("@continuum/core");
   const { runDemo } = await import("./run-demo.ts");
+  // OpenTelemetry only when asked for (--trace, CONTINUUM_TRACE=1, OTEL_EXPORTER_OTLP_ENDPOINT).
+  const wanted =
+    ["--trace"].some((flag) => process.argv.includes(flag)) ||
+    process.env.CONTINUUM_TRACE === "1" ||
+    Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
+  const tracing = wanted ? await (await import("./tracing.ts")).setUpTracing() : undefined;
 
   const journal = await openJournal({
     ...(dataDir === undefined ? { url } : { dataDir }),
@@ -37,8 +45,9 @@ async function main(): Promise<boolean> {
     onProgress: showProgress,
   });
   try {
-    return await runDemo(journal);
+    return await runDemo(journal, tracing);
   } finally {
+    await tracing?.finish();
     await journal.close();
     if (dataDir !== undefined && keep === undefined) await rm(dataDir, { recursive: true, force: true });
   }

@@ -22,6 +22,7 @@ import * as validation from "./activities/validation.ts";
 import { batchFlow } from "./batch.workflow.ts";
 import { orderFlow } from "./order.workflow.ts";
 import type { FraudReview, OrderInput, OrderResult } from "./order-types.ts";
+import type { DemoTracing } from "./tracing.ts";
 
 type DemoOrder = Omit<OrderInput, "orderId"> & {
   readonly review: FraudReview | "silence";
@@ -73,9 +74,14 @@ const demoOrders: readonly DemoOrder[] = [
 ];
 
 /** Runs the demo on `journal`; resolves true when every order ended the way the fraud team decided. */
-export async function runDemo(journal: Journal): Promise<boolean> {
+export async function runDemo(
+  journal: Journal,
+  tracing?: Pick<DemoTracing, "instrumentation" | "inRootSpan">,
+): Promise<boolean> {
+  const instrumentation = tracing?.instrumentation;
   const engine = createEngine({
     journal,
+    ...(instrumentation === undefined ? {} : { instrumentation }),
     workflows: [batchFlow, orderFlow],
     activities: [validation.check, payments.charge, payments.refund, fulfillment.ship],
     pollIntervalMs: 100,
@@ -98,14 +104,21 @@ export async function runDemo(journal: Journal): Promise<boolean> {
   );
   engine.start();
 
-  const client = createClient({ journal, engine });
+  const client = createClient({
+    journal,
+    engine,
+    ...(instrumentation === undefined ? {} : { instrumentation }),
+  });
   const { batchId, resumed } = await nextBatch(client);
   const orders = demoOrders.map((order, i) => ({ ...order, orderId: orderIdFor(batchId, i) }));
-  const batch = await client.start(
-    batchFlow,
-    { batchId, orders: orders.map(({ review: _review, expected: _expected, ...input }) => input) },
-    { id: `batch-${batchId}` },
-  );
+  const place = () =>
+    client.start(
+      batchFlow,
+      { batchId, orders: orders.map(({ review: _review, expected: _expected, ...input }) => input) },
+      { id: `batch-${batchId}` },
+    );
+  // Traced: the start happens inside the demo's root span, the parent of the batch's whole trace.
+  const batch = tracing === undefined ? await place() : await tracing.inRootSpan(place);
   console.log(
     resumed
       ? `resuming batch ${batchId} (${orders.length} orders), left unfinished by an earlier run -> run ${batch.runId}`

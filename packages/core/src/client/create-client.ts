@@ -4,6 +4,8 @@ import { RunAlreadyExistsError, RunNotFoundError } from "../errors/journal-error
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
 import { workflowInfo, type AnyWorkflowDefinition } from "../worker/definition-info.ts";
 import type { EagerStarts, LocalRuns } from "../worker/create-engine.ts";
+import type { Instrumentation, StartedRun } from "../worker/instrumentation.ts";
+import { validTraceContext, type TraceContext } from "../model/trace-context.ts";
 import type { SignalDefinition } from "../workflow/define-signal.ts";
 import type { QueryDefinition } from "../workflow/define-query.ts";
 import type { UpdateDefinition } from "../workflow/define-update.ts";
@@ -61,6 +63,12 @@ export interface ClientOptions {
    * `replaces`). Default: none (an `engine`'s registered workflows are used too).
    */
   readonly workflows?: readonly AnyWorkflowDefinition[];
+  /**
+   * Tracing hooks (e.g. `continuumOtel()` from `@continuum/otel`): its `start` hook wraps each
+   * `start` and gives the W3C trace context stored with the run, the parent of the run's spans
+   * on whichever engine runs it. Absent: runs are started untraced, at no cost.
+   */
+  readonly instrumentation?: Instrumentation;
 }
 
 // The Client interface and its option types live in client.ts; re-exported for existing importers.
@@ -130,28 +138,46 @@ export function createClient(options: ClientOptions): Client {
         startOptions.transaction === undefined
           ? options.engine?.eagerLease(namespace, name, versionHash)
           : undefined;
-      const { run, created, claim } = await joinedJournal(journal, startOptions.transaction).startRun({
-        namespace,
-        workflowName: name,
-        versionHash,
-        input: encoded,
-        ...(startOptions.id === undefined ? {} : { workflowId: startOptions.id }),
-        ...(startOptions.attributes === undefined ? {} : { attributes: startOptions.attributes }),
-        ...(startOptions.onConflict === undefined ? {} : { onConflict: startOptions.onConflict }),
-        ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
-        ...(lease === undefined ? {} : { lease }),
-      });
-      if (claim !== undefined) options.engine?.runEagerly(claim);
-      // An existing run under this id that belongs to another workflow would hand the caller a
-      // result of the wrong type: refuse it whatever the conflict policy says.
-      if (!created && (startOptions.onConflict === "fail" || run.workflowName !== name)) {
-        throw new RunAlreadyExistsError(run.workflowId, run.runId);
-      }
+      const startRun = async (traceContext?: TraceContext): Promise<StartedRun> => {
+        const valid = validTraceContext(traceContext);
+        const { run, created, claim } = await joinedJournal(journal, startOptions.transaction).startRun({
+          namespace,
+          workflowName: name,
+          versionHash,
+          input: encoded,
+          ...(startOptions.id === undefined ? {} : { workflowId: startOptions.id }),
+          ...(startOptions.attributes === undefined ? {} : { attributes: startOptions.attributes }),
+          ...(startOptions.onConflict === undefined ? {} : { onConflict: startOptions.onConflict }),
+          ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
+          ...(lease === undefined ? {} : { lease }),
+          ...(valid === undefined ? {} : { traceContext: valid }),
+        });
+        if (claim !== undefined) options.engine?.runEagerly(claim);
+        // An existing run under this id that belongs to another workflow would hand the caller a
+        // result of the wrong type: refuse it whatever the conflict policy says.
+        if (!created && (startOptions.onConflict === "fail" || run.workflowName !== name)) {
+          throw new RunAlreadyExistsError(run.workflowId, run.runId);
+        }
+        return { runId: run.runId, workflowId: run.workflowId, created };
+      };
+      const hook = options.instrumentation?.start;
+      const started =
+        hook === undefined
+          ? await startRun()
+          : await hook.call(
+              options.instrumentation,
+              {
+                namespace,
+                workflowName: name,
+                ...(startOptions.id === undefined ? {} : { workflowId: startOptions.id }),
+              },
+              startRun,
+            );
       return {
-        runId: run.runId,
-        workflowId: run.workflowId,
-        created,
-        result: (opts) => result(run.runId, opts),
+        runId: started.runId,
+        workflowId: started.workflowId,
+        created: started.created,
+        result: (opts) => result(started.runId, opts),
       };
     },
     signal: (async (

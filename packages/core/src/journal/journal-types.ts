@@ -10,6 +10,7 @@ import type {
   ResolvedActivityOptions,
   RunStatus,
   SerializedError,
+  TraceContext,
   WorkflowIdReusePolicy,
 } from "../model/index.ts";
 /** How a start behaves when a run with the id exists. */
@@ -37,6 +38,11 @@ export interface StartRunRequest {
    * Ignored when the workflow id is taken (nothing is created).
    */
   readonly lease?: { readonly owner: string; readonly leaseMs: number };
+  /**
+   * The W3C trace context of the caller, stored with the run (and copied to its successors when
+   * it continues as new) for instrumentation to parent the run's spans under. Stored verbatim.
+   */
+  readonly traceContext?: TraceContext;
 }
 
 export interface StartRunResult {
@@ -64,6 +70,8 @@ export interface RunRecord {
   readonly parentClosePolicy?: ParentClosePolicy;
   /** Set on a run that ended by continue-as-new. */
   readonly continuedTo?: string;
+  /** The trace context the run was started with (see {@link StartRunRequest.traceContext}). */
+  readonly traceContext?: TraceContext;
   /** Number of history events. */
   readonly lastSeq: number;
   readonly fencingToken: number;
@@ -302,6 +310,8 @@ export interface NewChildRun {
   readonly parentClosePolicy: ParentClosePolicy;
   /** The id's reuse policy (startRun's); absent: `allowAfterClosed`. */
   readonly idReusePolicy?: WorkflowIdReusePolicy;
+  /** The child's trace context (see {@link StartRunRequest.traceContext}); absent: none. */
+  readonly traceContext?: TraceContext;
 }
 
 export interface StepCommitResult {
@@ -399,4 +409,21 @@ export interface SendSignalRequest {
   readonly name: string;
   readonly payload: Encoded;
   readonly deliveryId?: string;
+}
+
+/** What waits in a journal's queues, for metrics (see `Journal.queueStats`). */
+export interface QueueStats {
+  /** The journal's clock when it was read (epoch ms): the age of the oldest item is now − its time. */
+  readonly now: number;
+  /**
+   * Activity tasks due for an attempt and not running one: new, waiting for a retry whose time
+   * has come, or abandoned by an attempt whose deadline passed. A backlog for the engines.
+   */
+  readonly dueTasks: number;
+  /** Since when (epoch ms) the longest-waiting of them has been due; absent when none is. */
+  readonly oldestDueTaskAt?: number;
+  /** Activity tasks with an attempt running now (deadline not passed). */
+  readonly runningTasks: number;
+  /** Runs ready for a step (never stepped, or with undelivered inbox items) that no live lease holds. */
+  readonly readyRuns: number;
 }

@@ -24,6 +24,7 @@ import type {
   HeartbeatTasksOptions,
   TaskClaim,
   TaskOutcome,
+  QueueStats,
 } from "./journal-types.ts";
 
 export type * from "./journal-types.ts";
@@ -224,6 +225,14 @@ export interface Journal {
 
   /** Earliest time at which a timer fires or a task becomes due, if any (test kit time-skipping, poll pacing). */
   nextDueAt(): Promise<number | undefined>;
+
+  /**
+   * How much work waits, journal-wide (every namespace: activity tasks are not namespaced): due
+   * activity tasks and the oldest one's due time, running attempts, and ready runs nobody holds.
+   * Read-only and lock-free (SQL: one statement of counts over partial indexes), for metrics
+   * gauges that call it every few seconds.
+   */
+  queueStats(): Promise<QueueStats>;
 
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import { createEngineLog } from "../logging/logger.ts";
 import { createManualEngine, type ManualEngine } from "../worker/manual-engine.ts";
 import type { ActivityImplementation } from "../worker/activity-pool.ts";
 import { activityContext } from "../worker/activity-context.ts";
+import { runReader } from "../worker/instrumentation.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
 import { runWaitReason } from "./run-wait-reason.ts";
 import { openTestJournal } from "./test-journal.ts";
@@ -124,6 +125,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       cacheSize: options.cacheSize ?? 100,
       timers,
       events,
+      ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
       activityOverrides: overrides,
       afterCommit: async (step) => {
         if (options.paranoid === true) {
@@ -138,6 +140,13 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     return created;
   };
   let engine = createEngine();
+  options.instrumentation?.attach?.({
+    owner: "test-environment",
+    namespace: options.namespace ?? "default",
+    events,
+    readRun: runReader(journal),
+    queueStats: () => journal.queueStats(),
+  });
 
   events.on("engine.error", (event) =>
     problems.push(
@@ -294,6 +303,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
 
   const base = createClient({
     journal,
+    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
   });
   const result = async <Output>(runId: string, opts?: { timeoutMs?: number }): Promise<Output> => {

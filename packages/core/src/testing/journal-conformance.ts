@@ -18,6 +18,8 @@ import { runsConformance } from "./conformance/runs-conformance.ts";
 import { stepsConformance } from "./conformance/steps-conformance.ts";
 import { stickyConformance } from "./conformance/sticky-conformance.ts";
 import { tasksConformance } from "./conformance/tasks-conformance.ts";
+import { traceContextConformance } from "./conformance/trace-context-conformance.ts";
+import { queueStatsConformance } from "./conformance/queue-stats-conformance.ts";
 import { versionsConformance } from "./conformance/versions-conformance.ts";
 import { wakeupsConformance } from "./conformance/wakeups-conformance.ts";
 
@@ -75,5 +77,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     stickyConformance(h);
     eagerStartConformance(h);
     idReuseConformance(h);
+    traceContextConformance(h);
+    queueStatsConformance(h);
   });
 }

@@ -5,6 +5,7 @@ import type { AnyActivityDefinition, AnyWorkflowDefinition } from "../worker/def
 import type { EngineEventEmitter } from "../worker/engine-events.ts";
 import type { CapturedLog } from "../logging/capture-logger.ts";
 import type { LogLevel } from "../logging/logger.ts";
+import type { Instrumentation } from "../worker/instrumentation.ts";
 import type { WorkflowDefinition } from "../workflow/index.ts";
 import type { ActivityMock } from "./activity-mock.ts";
 import type { ExploreOptions, ExploreReport } from "./explore-crash-points.ts";
@@ -48,6 +49,11 @@ export interface TestEnvironmentOptions {
   readonly maxRounds?: number;
   /** Lowest level kept in {@link TestEnvironment.logs}. Default `"debug"` (everything). */
   readonly logLevel?: LogLevel;
+  /**
+   * Tracing hooks (e.g. `continuumOtel()`), given to the client and to every engine (restarts
+   * included); `attach` is called once, with the environment's events, which outlive restarts.
+   */
+  readonly instrumentation?: Instrumentation;
 }
 
 /** Status a test can wait for. */

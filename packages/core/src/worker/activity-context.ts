@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { EffectIdentity } from "../model/index.ts";
+import type { EffectIdentity, TraceContext } from "../model/index.ts";
 import { ContinuumError } from "../errors/continuum-error.ts";
 import { ErrorCode } from "../errors/error-code.ts";
 
@@ -38,6 +38,13 @@ export interface ActivityContext {
    * Decoded by the codec, so it has the type the earlier attempt passed; narrow it before use.
    */
   readonly lastHeartbeatDetails: unknown;
+  /**
+   * The W3C trace context the run was started with (see `Instrumentation`), to parent the
+   * activity's own outgoing calls under. Known when the engine has instrumentation with an
+   * `activity` hook installed (e.g. `@continuum/otel`, which also makes it the active context);
+   * otherwise undefined.
+   */
+  readonly traceContext?: TraceContext;
 }
 
 const storage = new AsyncLocalStorage<ActivityContext>();

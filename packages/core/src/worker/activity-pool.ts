@@ -15,6 +15,8 @@ import { createHeartbeatBatcher, heartbeatFlushMs } from "./heartbeat-batcher.ts
 import type { EngineTimers } from "./engine-timers.ts";
 import { decideOutcome, type AttemptResult } from "./decide-outcome.ts";
 import { encodeWithinLimit } from "../validation/payload-size.ts";
+import type { TraceContext } from "../model/trace-context.ts";
+import type { RunTraceContexts } from "./run-trace-contexts.ts";
 
 /** The function behind an activity name: what the pool calls with the decoded arguments. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- activities have arbitrary typed signatures
@@ -51,6 +53,14 @@ export interface ActivityPoolOptions {
    * engine's attempts are retried after it. Absent: attempts are bounded by their timeouts.
    */
   readonly attemptLeaseMs?: number;
+  /**
+   * Instrumentation (`Instrumentation.activity`): wraps each attempt's call of its function,
+   * with the run's trace context on the attempt's context.
+   */
+  readonly instrument?: {
+    readonly around: (attempt: ActivityContext, next: () => Promise<unknown>) => Promise<unknown>;
+    readonly traceContexts: RunTraceContexts;
+  };
 }
 
 /**
@@ -221,6 +231,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       },
     });
     let lastDetails: { value: unknown } | undefined;
+    let traceContext: TraceContext | undefined;
     const context: ActivityContext = {
       runId: claim.runId,
       taskId: claim.taskId,
@@ -228,6 +239,9 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       activityName: claim.activityName,
       attempt: claim.attempt,
       signal: controller.signal,
+      get traceContext() {
+        return traceContext;
+      },
       // Decoded when first read: a payload that no longer decodes fails the code that reads it.
       get lastHeartbeatDetails() {
         if (claim.lastHeartbeatDetails === undefined) return undefined;
@@ -255,10 +269,12 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       if (implementation === undefined) throw new ActivityNotRegisteredError(claim.activityName);
       const args = decode(claim.args, "args");
       const list = Array.isArray(args) ? args : [args];
-      return {
-        kind: "returned",
-        value: await runWithActivityContext(context, () => implementation(...list)),
-      };
+      const call = async (): Promise<unknown> =>
+        runWithActivityContext(context, () => implementation(...list));
+      const instrument = options.instrument;
+      if (instrument === undefined) return { kind: "returned", value: await call() };
+      traceContext = await instrument.traceContexts.resolve(claim.runId);
+      return { kind: "returned", value: await instrument.around(context, call) };
     })().catch((error: unknown): AttemptResult => ({ kind: "threw", error }));
 
     inUserCode += 1;

@@ -4,7 +4,32 @@ import { assertNever } from "../model/history-event.ts";
 import type { Command, TerminalCommand } from "../model/command.ts";
 import type { ExecutionStepResult } from "../replay/execution-contract.ts";
 import type { HistoryEventBody } from "../model/history-event.ts";
-import { isTerminal, type EffectIdentity } from "../model/index.ts";
+import { validTraceContext } from "../model/trace-context.ts";
+import type { Instrumentation } from "./instrumentation.ts";
+import { isTerminal, type EffectIdentity, type TraceContext } from "../model/index.ts";
+
+/**
+ * The trace context of the children a run's step starts: the instrumentation's choice, else the
+ * parent's own. Undefined when neither has one (an untraced run's children stay untraced).
+ */
+export function childTraceContexts(
+  parent: { readonly runId: string; readonly workflowName: string; readonly traceContext?: TraceContext },
+  instrumentation: Instrumentation | undefined,
+): ((child: NewChildRun) => TraceContext | undefined) | undefined {
+  const hook = instrumentation?.childTraceContext;
+  if (hook === undefined) return parent.traceContext === undefined ? undefined : () => parent.traceContext;
+  return (child) =>
+    validTraceContext(
+      hook.call(instrumentation, {
+        parentRunId: parent.runId,
+        parentWorkflowName: parent.workflowName,
+        ...(parent.traceContext === undefined ? {} : { parentTraceContext: parent.traceContext }),
+        childRunId: child.runId,
+        childWorkflowId: child.workflowId,
+        childWorkflowName: child.workflowName,
+      }),
+    ) ?? parent.traceContext;
+}
 
 /** What {@link buildStepCommit} needs: the claim's lease and position, and the step's result. */
 export interface StepCommitInput {
@@ -16,6 +41,8 @@ export interface StepCommitInput {
   readonly leaseMs?: number;
   /** Names the successor of a run that continues as new, and each child's first run (the execution leaves them blank). */
   readonly newRunId: () => string;
+  /** The trace context each child run starts with (absent: none). */
+  readonly childTraceContext?: (child: NewChildRun) => TraceContext | undefined;
 }
 
 /**
@@ -29,7 +56,7 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
   const timers: NewTimer[] = [];
   for (const command of input.result.commands) collect(command, tasks, timers);
   const { events: withSuccessor, run } = terminal(input.result, input.newRunId);
-  const { events, children } = nameChildren(withSuccessor, input.newRunId);
+  const { events, children } = nameChildren(withSuccessor, input.newRunId, input.childTraceContext);
   return {
     lease: input.lease,
     lastSeq: input.lastSeq,
@@ -54,13 +81,14 @@ function cancelTasksOf(result: ExecutionStepResult): { cancelTasks?: readonly Ef
 function nameChildren(
   events: readonly HistoryEventBody[],
   newRunId: () => string,
+  traceContextOf?: (child: NewChildRun) => TraceContext | undefined,
 ): { events: readonly HistoryEventBody[]; children: NewChildRun[] } {
   const children: NewChildRun[] = [];
   if (!events.some((event) => event.kind === "child_started")) return { events, children };
   const named = events.map((event) => {
     if (event.kind !== "child_started") return event;
     const runId = event.runId ?? newRunId();
-    children.push({
+    const child: NewChildRun = {
       runId,
       workflowId: event.workflowId,
       workflowName: event.workflowName,
@@ -69,7 +97,9 @@ function nameChildren(
       parentIdentity: event.identity,
       parentClosePolicy: event.parentClosePolicy,
       ...(event.idReusePolicy === undefined ? {} : { idReusePolicy: event.idReusePolicy }),
-    });
+    };
+    const traceContext = traceContextOf?.(child);
+    children.push(traceContext === undefined ? child : { ...child, traceContext });
     return { ...event, runId };
   });
   return { events: named, children };

@@ -6,7 +6,7 @@ import { isContinuumError } from "../errors/continuum-error.ts";
 import { ErrorCode } from "../errors/error-code.ts";
 import { LeaseLostError, StaleAttemptError } from "../errors/journal-errors.ts";
 import { WorkflowVersionNotRegisteredError } from "../errors/engine-errors.ts";
-import { buildStepCommit, withVersion } from "./build-step-commit.ts";
+import { buildStepCommit, childTraceContexts, withVersion } from "./build-step-commit.ts";
 import { emitEvent } from "./engine-events.ts";
 import { reportCommitted, reportComposition } from "./step-reports.ts";
 import type { LocalSteps } from "./local-steps.ts";
@@ -50,6 +50,7 @@ export function createClaimedStep(
     }
     busy.add(runId);
     inFlight.set(runId, claim.lease);
+    options.traceContexts?.note(runId, run.traceContext);
     clock.saw(claim.now);
     let readyAgain = false;
     let execution: Execution | undefined;
@@ -81,11 +82,18 @@ export function createClaimedStep(
           historyLength: history.length,
           reason: cached === undefined ? "not_cached" : "stale_cache",
         });
+        const replayStartedAt = performance.now();
         execution = await registry.createExecution(
           definition,
           { runId, workflowId: run.workflowId, history },
           { now: claim.now },
         );
+        emitEvent(events, "replay.completed", {
+          runId,
+          workflowName: run.workflowName,
+          historyLength: history.length,
+          durationMs: performance.now() - replayStartedAt,
+        });
       }
       if (run.lastSeq === 1)
         emitEvent(events, "run.started", {
@@ -100,6 +108,7 @@ export function createClaimedStep(
       const deliveries = [...claim.inbox.map((item) => item.event), ...locals.map((item) => item.event)];
       const result = await execution.step({ now: claim.now, deliveries });
       const keep = !execution.finished && result.outcome === undefined && cache.capacity > 0;
+      const childTraceContext = childTraceContexts(run, options.instrumentation);
       const built = buildStepCommit({
         lease: claim.lease,
         lastSeq: run.lastSeq,
@@ -107,6 +116,7 @@ export function createClaimedStep(
         result,
         ...(keep ? { leaseMs: options.leaseMs } : {}),
         newRunId: randomUUID,
+        ...(childTraceContext === undefined ? {} : { childTraceContext }),
       });
       const versioned = withVersion(built, claim.runVersion, run.parentRunId !== undefined);
       const withClaims = sticky.claimFor(
@@ -133,6 +143,7 @@ export function createClaimedStep(
         hit,
         performance.now() - startedAt,
         { createdAt: run.createdAt, now: committed.now },
+        run.traceContext,
       );
       reportComposition(events, run.runId, run.workflowName, commit);
 
@@ -144,6 +155,7 @@ export function createClaimedStep(
           createdAt: run.createdAt,
           ...(committed.runVersion === undefined ? {} : { runVersion: committed.runVersion }),
           ...(run.parentRunId === undefined ? {} : { hasParent: true }),
+          ...(run.traceContext === undefined ? {} : { traceContext: run.traceContext }),
         });
       } else {
         execution.dispose();

@@ -18,6 +18,7 @@ import { createWaker, type Waker } from "./waker.ts";
 import { createJournalHealth } from "./journal-health.ts";
 import { attachOperatorLog } from "../logging/operator-log.ts";
 import { resolveEngineLog, type LogOptions } from "../logging/resolve-engine-log.ts";
+import { runReader, type Instrumentation } from "./instrumentation.ts";
 
 /** Options of {@link createEngine}; everything but `journal` and `workflows` has a default. */
 export interface EngineOptions extends LogOptions {
@@ -76,6 +77,12 @@ export interface EngineOptions extends LogOptions {
    * workflow. Checked every half of it; 0 disables the check. Default 60 s.
    */
   readonly unservedWorkflowAfterMs?: number;
+  /**
+   * Tracing and metrics hooks (e.g. `continuumOtel()` from `@continuum/otel`): the engine calls
+   * its `attach` with its events, wraps activity attempts with its `activity` hook, and asks it
+   * for children's trace contexts. Absent: none of that costs anything.
+   */
+  readonly instrumentation?: Instrumentation;
 }
 
 /** How {@link Engine.stop} ends in-flight work. */
@@ -185,6 +192,7 @@ export function createEngine(options: EngineOptions): Engine {
       ? {}
       : { unservedWorkflowAfterMs: settings.unservedWorkflowAfterMs }),
     ...(options.stickyActivities === undefined ? {} : { stickyActivities: options.stickyActivities }),
+    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     onActivitySlotFreed: () => taskWaker.wake(),
     // The timer loop re-reads nextDueAt and sleeps until the retry is due, then wakes the tasks.
     onRetryScheduled: () => timerWaker.wake(),
@@ -193,6 +201,13 @@ export function createEngine(options: EngineOptions): Engine {
   const { events } = runtime;
   attachOperatorLog(events, log);
   const health = createJournalHealth(events);
+  options.instrumentation?.attach?.({
+    owner: settings.owner,
+    namespace: settings.namespace,
+    events,
+    readRun: runReader(options.journal),
+    queueStats: () => options.journal.queueStats(),
+  });
   let running = false;
   let loops: Promise<void>[] = [];
   let unsubscribe: (() => void)[] = [];

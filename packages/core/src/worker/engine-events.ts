@@ -1,5 +1,5 @@
 import type { EventEmitter } from "eventemitter3";
-import type { EffectIdentity, Encoded, SerializedError } from "../model/index.ts";
+import type { EffectIdentity, Encoded, SerializedError, TraceContext } from "../model/index.ts";
 import type {
   ChildCompletedEvent,
   ChildFailedEvent,
@@ -159,6 +159,16 @@ export interface ReplayStartedEvent {
   /** Why the execution was not in the sticky cache. */
   readonly reason: "not_cached" | "stale_cache";
 }
+
+/** An execution was rebuilt from its history (it follows its `replay.started`). */
+export interface ReplayCompletedEvent {
+  readonly runId: string;
+  readonly workflowName: string;
+  /** Events replayed. */
+  readonly historyLength: number;
+  /** Time spent rebuilding the execution (replaying its history), in ms. */
+  readonly durationMs: number;
+}
 /** The code no longer matches the run's history; the run was left untouched. */
 export interface ReplayDriftEvent {
   readonly runId: string;
@@ -176,6 +186,8 @@ export interface StepCommittedEvent {
   /** Whether the step ran on a cached (sticky) execution. */
   readonly cached: boolean;
   readonly durationMs: number;
+  /** The run's W3C trace context (see `Instrumentation`), when it was started with one. */
+  readonly traceContext?: TraceContext;
 }
 
 /** A `log()` call made by live workflow code (never repeated by replay). */
@@ -240,6 +252,7 @@ export interface EngineEvents {
   "lease.acquired": [LeaseAcquiredEvent];
   "lease.lost": [LeaseLostEvent];
   "replay.started": [ReplayStartedEvent];
+  "replay.completed": [ReplayCompletedEvent];
   "replay.drift": [ReplayDriftEvent];
   "step.committed": [StepCommittedEvent];
   "cache.evicted": [CacheEvictedEvent];

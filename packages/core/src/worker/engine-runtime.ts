@@ -10,6 +10,8 @@ import { createRegistry, type Registry } from "./registry.ts";
 import { createRunStepper, type CommittedStep, type RunStepper } from "./run-stepper.ts";
 import { createStickyCache, type StickyCache } from "./sticky-cache.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-info.ts";
+import type { Instrumentation } from "./instrumentation.ts";
+import { createRunTraceContexts } from "./run-trace-contexts.ts";
 
 /** Settings of the engine runtime, defaults applied. */
 export interface EngineRuntimeOptions {
@@ -52,6 +54,8 @@ export interface EngineRuntimeOptions {
   readonly unservedWorkflowAfterMs?: number;
   /** Emit on this emitter instead of a new one (the test kit keeps one across restarts). */
   readonly events?: EngineEventEmitter;
+  /** Tracing hooks (activity attempts, child trace contexts); `attach` is the caller's to call. */
+  readonly instrumentation?: Instrumentation;
 }
 
 /**
@@ -107,8 +111,13 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
   const cache = createStickyCache(options.cacheSize, journal, events);
   /** Steps in progress: those of claims, and those our own finished attempts started (sticky fast path). */
   const steps = new Set<Promise<unknown>>();
+  const instrumentation = options.instrumentation;
+  const traceContexts = instrumentation?.activity === undefined ? undefined : createRunTraceContexts(journal);
   const pool = createActivityPool({
     journal,
+    ...(instrumentation?.activity === undefined || traceContexts === undefined
+      ? {}
+      : { instrument: { around: instrumentation.activity.bind(instrumentation), traceContexts } }),
     owner,
     concurrency: options.activityConcurrency,
     activities: implementations,
@@ -131,6 +140,8 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     onWithdrawn: (runId, identities) =>
       pool.abortAttempts(runId, identities, new CancelledError("the workflow no longer waits for this call")),
     ...(options.timers === undefined ? {} : { timers: options.timers }),
+    ...(instrumentation === undefined ? {} : { instrumentation }),
+    ...(traceContexts === undefined ? {} : { traceContexts }),
     onReadyAgain: () => options.onWorkflowSlotFreed?.(),
     track: (running) => {
       const tracked: Promise<unknown> = running.finally(() => steps.delete(tracked));

@@ -20,6 +20,7 @@ export const engineEventCatalogue = {
   "run.stuck_unknown_version": "a ready run waits for a workflow version no running engine has",
   "step.committed": "one step of a run was committed",
   "replay.started": "an execution is rebuilt from history (not in the sticky cache)",
+  "replay.completed": "an execution was rebuilt from history (it follows replay.started)",
   "replay.drift": "the code no longer matches a run's history; the run was left untouched",
   "patched.hit": "patched(id) took its new branch for the first time in a run",
   "child.started": "a step started a child workflow",

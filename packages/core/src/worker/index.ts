@@ -28,6 +28,7 @@ export type {
   LeaseAcquiredEvent,
   LeaseLostEvent,
   ReplayDriftEvent,
+  ReplayCompletedEvent,
   ReplayStartedEvent,
   RunCancelledEvent,
   RunContinuedEvent,
@@ -45,5 +46,12 @@ export type {
 export type * from "./lifecycle-events.ts";
 export { engineEventCatalogue, engineEventNames } from "./event-catalogue.ts";
 export { createEngineEventEmitter } from "./engine-event-emitter.ts";
+export type {
+  ChildRunStart,
+  InstrumentedEngine,
+  Instrumentation,
+  StartCall,
+  StartedRun,
+} from "./instrumentation.ts";
 export { createLruCache } from "./lru-cache.ts";
 export type { LruCache } from "./lru-cache.ts";

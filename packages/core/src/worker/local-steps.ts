@@ -5,7 +5,7 @@ import type { InboxHint } from "../journal/notifier.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import { ErrorCode } from "../errors/error-code.ts";
 import { LeaseLostError } from "../errors/journal-errors.ts";
-import { buildStepCommit, withVersion } from "./build-step-commit.ts";
+import { buildStepCommit, childTraceContexts, withVersion } from "./build-step-commit.ts";
 import { emitEvent } from "./engine-events.ts";
 import { reportCommitted, reportComposition } from "./step-reports.ts";
 import type { LocalOutcome } from "./run-stepper.ts";
@@ -106,6 +106,14 @@ export function createLocalSteps(state: StepperState): LocalSteps {
       const result = await execution.step({ now, deliveries });
       const keep = !execution.finished && result.outcome === undefined && cache.capacity > 0;
       const delivered = hinted === undefined ? [] : [hinted.inboxId];
+      const childTraceContext = childTraceContexts(
+        {
+          runId,
+          workflowName: entry.workflowName,
+          ...(entry.traceContext === undefined ? {} : { traceContext: entry.traceContext }),
+        },
+        options.instrumentation,
+      );
       const built = buildStepCommit({
         lease,
         lastSeq: fromSeq,
@@ -113,6 +121,7 @@ export function createLocalSteps(state: StepperState): LocalSteps {
         result,
         ...(keep ? { leaseMs: options.leaseMs } : {}),
         newRunId: randomUUID,
+        ...(childTraceContext === undefined ? {} : { childTraceContext }),
       });
       // The hint carries the row version its delivery wrote: newer than our last commit's.
       const versioned = withVersion(built, hinted?.runVersion ?? entry.runVersion, entry.hasParent === true);
@@ -139,6 +148,7 @@ export function createLocalSteps(state: StepperState): LocalSteps {
         true,
         performance.now() - startedAt,
         entry.createdAt === undefined ? undefined : { createdAt: entry.createdAt, now: committed.now },
+        entry.traceContext,
       );
       reportComposition(events, runId, workflowName, withClaims.commit);
       if (keep) {

@@ -7,6 +7,7 @@ import type { EngineTimers } from "./engine-timers.ts";
 import type { Registry } from "./registry.ts";
 import type { CommittedStep } from "./run-stepper.ts";
 import { severableJournal } from "./severable-journal.ts";
+import type { Instrumentation } from "./instrumentation.ts";
 
 /** Options of {@link createManualEngine}. */
 export interface ManualEngineOptions {
@@ -35,6 +36,8 @@ export interface ManualEngineOptions {
   readonly afterCommit?: (step: CommittedStep) => Promise<void>;
   /** Emit on this emitter (kept across engines by a test driver); default a new one. */
   readonly events?: EngineEventEmitter;
+  /** Activity and child hooks of `Instrumentation` (its `attach` is the driver's to call, once). */
+  readonly instrumentation?: Instrumentation;
 }
 
 /**
@@ -106,6 +109,7 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
     driftBackoffMs: options.driftBackoffMs ?? Number.MAX_SAFE_INTEGER,
     unknownVersionAfterMs: options.unknownVersionAfterMs ?? 0,
     ...(options.timers === undefined ? {} : { timers: options.timers }),
+    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
     ...(options.activityOverrides === undefined ? {} : { activityOverrides: options.activityOverrides }),
     ...(options.afterCommit === undefined ? {} : { afterCommit: options.afterCommit }),
     ...(options.events === undefined ? {} : { events: options.events }),

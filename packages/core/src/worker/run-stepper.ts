@@ -9,6 +9,8 @@ import type { EngineTimers } from "./engine-timers.ts";
 import { createClaimedStep } from "./claimed-step.ts";
 import { createLocalSteps } from "./local-steps.ts";
 import { createStepperState } from "./stepper-state.ts";
+import type { Instrumentation } from "./instrumentation.ts";
+import type { RunTraceContexts } from "./run-trace-contexts.ts";
 
 /** What the stepper tells its caller about one claim. */
 export type StepOutcome = "stepped" | "skipped" | "drifted" | "lease_lost" | "error";
@@ -56,6 +58,10 @@ export interface RunStepperOptions {
   readonly onWithdrawn?: (runId: string, identities: readonly EffectIdentity[]) => void;
   /** Local time, to tell the journal clock's "now" between two commits (default: real timers). */
   readonly timers?: EngineTimers;
+  /** Tracing hooks: `childTraceContext` names the trace context of the children a step starts. */
+  readonly instrumentation?: Instrumentation;
+  /** Where claimed runs' trace contexts are noted for the activity pool (instrumentation only). */
+  readonly traceContexts?: RunTraceContexts;
   /** Called with every step started by a finished attempt (not by a claim), so the runtime can await it. */
   readonly track?: (step: Promise<unknown>) => void;
   /**

@@ -1,5 +1,5 @@
 import type { StepCommit } from "../journal/journal.ts";
-import type { ResolutionEvent } from "../model/index.ts";
+import type { ResolutionEvent, TraceContext } from "../model/index.ts";
 import type { ExecutionStepResult } from "../replay/execution-contract.ts";
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
 
@@ -16,6 +16,7 @@ export function reportCommitted(
   cached: boolean,
   durationMs: number,
   runTiming?: { readonly createdAt: number; readonly now: number },
+  traceContext?: TraceContext,
 ): void {
   for (const event of inbox) {
     if (event.kind === "timer_fired") emitEvent(events, "timer.fired", { runId, identity: event.identity });
@@ -81,6 +82,7 @@ export function reportCommitted(
     deliveredCount: inbox.length,
     cached,
     durationMs,
+    ...(traceContext === undefined ? {} : { traceContext }),
   });
   const outcome = result.outcome;
   const took =

@@ -1,5 +1,6 @@
 import type { Journal, RunLeaseRef } from "../journal/journal.ts";
 import type { Execution } from "../replay/execution-contract.ts";
+import type { TraceContext } from "../model/trace-context.ts";
 import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
 import { createLruCache, type LruCache } from "./lru-cache.ts";
 
@@ -14,6 +15,8 @@ export interface CachedExecution {
   readonly runVersion?: string;
   /** A child run: its last step reports to the parent (the journal's long commit path). */
   readonly hasParent?: boolean;
+  /** The run's trace context (children it starts inherit it). */
+  readonly traceContext?: TraceContext;
 }
 
 /**

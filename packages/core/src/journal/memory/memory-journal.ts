@@ -27,6 +27,7 @@ import type {
   HeartbeatTasksResult,
   TaskClaim,
   TaskOutcome,
+  QueueStats,
 } from "../journal.ts";
 import { MemoryNotifier } from "./memory-notifier.ts";
 import { toRunRecord } from "./memory-rows.ts";
@@ -39,6 +40,7 @@ import { claimTasks, finishTask, heartbeatTask, heartbeatTasks } from "./memory-
 import {
   fireDueTimers,
   nextDueAt,
+  queueStats,
   readInboxItem,
   requestCancel,
   sendSignal,
@@ -173,6 +175,10 @@ export class MemoryJournal implements Journal {
 
   async nextDueAt(): Promise<number | undefined> {
     return nextDueAt(this.#store);
+  }
+
+  async queueStats(): Promise<QueueStats> {
+    return queueStats(this.#store);
   }
 
   async close(): Promise<void> {

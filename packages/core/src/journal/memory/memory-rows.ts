@@ -6,6 +6,7 @@ import type {
   ResolvedActivityOptions,
   RunStatus,
   SerializedError,
+  TraceContext,
 } from "../../model/index.ts";
 import type { InboxItem, RunRecord } from "../journal.ts";
 
@@ -25,6 +26,7 @@ export interface RunRow {
   readonly parentIdentity?: string;
   readonly parentClosePolicy?: ParentClosePolicy;
   continuedTo?: string;
+  readonly traceContext?: TraceContext;
   lastSeq: number;
   fencingToken: number;
   leaseOwner?: string;
@@ -112,6 +114,7 @@ export function toRunRecord(row: RunRow): RunRecord {
   if (row.parentIdentity !== undefined) record.parentIdentity = row.parentIdentity;
   if (row.parentClosePolicy !== undefined) record.parentClosePolicy = row.parentClosePolicy;
   if (row.continuedTo !== undefined) record.continuedTo = row.continuedTo;
+  if (row.traceContext !== undefined) record.traceContext = row.traceContext;
   if (row.leaseOwner !== undefined) record.leaseOwner = row.leaseOwner;
   if (row.leaseExpiresAt !== undefined) record.leaseExpiresAt = row.leaseExpiresAt;
   if (row.finishedAt !== undefined) record.finishedAt = row.finishedAt;

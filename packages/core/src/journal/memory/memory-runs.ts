@@ -88,6 +88,7 @@ export function insertRun(store: MemoryStore, request: NewRunRow): RunRow {
     ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
     ...(request.parentIdentity === undefined ? {} : { parentIdentity: request.parentIdentity }),
     ...(request.parentClosePolicy === undefined ? {} : { parentClosePolicy: request.parentClosePolicy }),
+    ...(request.traceContext === undefined ? {} : { traceContext: { ...request.traceContext } }),
     lastSeq: 1,
     fencingToken: 0,
     createdAt: now,

@@ -150,6 +150,7 @@ function continueAsNew(
     ...(row.parentRunId === undefined ? {} : { parentRunId: row.parentRunId }),
     ...(row.parentIdentity === undefined ? {} : { parentIdentity: row.parentIdentity }),
     ...(row.parentClosePolicy === undefined ? {} : { parentClosePolicy: row.parentClosePolicy }),
+    ...(row.traceContext === undefined ? {} : { traceContext: row.traceContext }),
   });
   for (const id of row.deliveryIds) next.deliveryIds.add(id);
   for (const event of handover) store.pushInbox(next, event, now);
@@ -183,6 +184,7 @@ function startChild(store: MemoryStore, parent: RunRow, child: NewChildRun, now:
     parentRunId: parent.runId,
     parentIdentity: child.parentIdentity,
     parentClosePolicy: child.parentClosePolicy,
+    ...(child.traceContext === undefined ? {} : { traceContext: child.traceContext }),
   });
 }
 

@@ -2,7 +2,7 @@ import { terminateRun } from "./memory-terminate.ts";
 import { RunFinishedError, RunNotFoundError } from "../../errors/journal-errors.ts";
 import { isTerminal } from "../../model/run-status.ts";
 import { cancelRequestedEvent } from "../journal.ts";
-import type { CancelRequestOptions, InboxItem, SendSignalRequest } from "../journal.ts";
+import type { CancelRequestOptions, InboxItem, QueueStats, SendSignalRequest } from "../journal.ts";
 import type { RunRow } from "./memory-rows.ts";
 import type { MemoryStore } from "./memory-store.ts";
 import { dueAt } from "./memory-tasks.ts";
@@ -78,4 +78,34 @@ function activeRun(store: MemoryStore, runId: string): RunRow {
   if (row === undefined) throw new RunNotFoundError(runId);
   if (isTerminal(row.status)) throw new RunFinishedError(runId, row.status);
   return row;
+}
+
+/** See `Journal.queueStats`: the same counts as the SQL adapter's, from the store. */
+export function queueStats(store: MemoryStore): QueueStats {
+  const now = store.clock.now();
+  let dueTasks = 0;
+  let runningTasks = 0;
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const task of store.tasks.values()) {
+    if (task.state === "done") continue;
+    const due = dueAt(task);
+    if (due <= now) {
+      dueTasks += 1;
+      oldest = Math.min(oldest, due);
+    } else if (task.state === "running") runningTasks += 1;
+  }
+  let readyRuns = 0;
+  for (const row of store.runs.values()) {
+    if (isTerminal(row.status) || (row.inbox.length === 0 && row.stepped)) continue;
+    if (row.notBefore !== undefined && row.notBefore > now) continue;
+    if (row.leaseOwner !== undefined && (row.leaseExpiresAt ?? 0) > now) continue;
+    readyRuns += 1;
+  }
+  return {
+    now,
+    dueTasks,
+    ...(Number.isFinite(oldest) ? { oldestDueTaskAt: oldest } : {}),
+    runningTasks,
+    readyRuns,
+  };
 }

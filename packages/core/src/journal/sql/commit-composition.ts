@@ -97,16 +97,16 @@ async function insertChildRuns(
 ): Promise<string[]> {
   const values = batch.map(
     (c, i) =>
-      sql`(${i}::int, ${c.runId}, ${c.workflowId}, ${c.workflowName}, ${c.versionHash}, ${json(c.input)}, ${c.parentIdentity}, ${c.parentClosePolicy})`,
+      sql`(${i}::int, ${c.runId}, ${c.workflowId}, ${c.workflowName}, ${c.versionHash}, ${json(c.input)}, ${c.parentIdentity}, ${c.parentClosePolicy}, ${c.traceContext?.traceparent ?? null}::text, ${c.traceContext?.tracestate ?? null}::text)`,
   );
   // Ordered by position, so created_order (and readiness) follows the order the code started them.
   const inserted = await sql<{ run_id: string; history_month: string }>`
-    WITH input (pos, run_id, workflow_id, workflow_name, version_hash, input, parent_identity, parent_close_policy) AS (VALUES ${sql.join(values)}),
+    WITH input (pos, run_id, workflow_id, workflow_name, version_hash, input, parent_identity, parent_close_policy, traceparent, tracestate) AS (VALUES ${sql.join(values)}),
     numbered AS (SELECT input.*, nextval('continuum.journal_order') AS n FROM (SELECT * FROM input ORDER BY pos) AS input)
     INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
-      parent_run_id, parent_identity, parent_close_policy, chain_id, history_month, last_seq, created_order, ready_since, created_at, updated_at)
+      parent_run_id, parent_identity, parent_close_policy, chain_id, traceparent, tracestate, history_month, last_seq, created_order, ready_since, created_at, updated_at)
     SELECT run_id, ${parent.namespace}, workflow_id, workflow_name, version_hash, input, '{}'::json,
-      ${parent.run_id}, parent_identity, parent_close_policy, run_id, date_trunc('month', ${dbNow})::date, 1, n, n, ${dbNow}, ${dbNow}
+      ${parent.run_id}, parent_identity, parent_close_policy, run_id, traceparent, tracestate, date_trunc('month', ${dbNow})::date, 1, n, n, ${dbNow}, ${dbNow}
     FROM numbered ORDER BY pos
     ON CONFLICT (namespace, workflow_id) WHERE status IN ('running', 'stuck_unknown_version') DO NOTHING
     RETURNING r.run_id, r.history_month::text AS history_month`.execute(tx);

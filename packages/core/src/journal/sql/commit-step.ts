@@ -8,7 +8,7 @@ import {
 import { isTerminal, type Encoded, type ResolutionEvent } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { StepCommit, StepCommitResult } from "../journal.ts";
-import { runColumns, splitEvent, type InboxRow, type RunRow } from "./rows.ts";
+import { runColumns, splitEvent, traceContextOf, type InboxRow, type RunRow } from "./rows.ts";
 import {
   closeChildren,
   createChildren,
@@ -208,6 +208,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
         ...(run.parent_run_id === null ? {} : { parentRunId: run.parent_run_id }),
         ...(run.parent_identity === null ? {} : { parentIdentity: run.parent_identity }),
         ...(run.parent_close_policy === null ? {} : { parentClosePolicy: run.parent_close_policy }),
+        ...traceContextOf(run),
         chainId: await chainIdOf(tx, lease.runId),
         continuedFrom: lease.runId,
       });

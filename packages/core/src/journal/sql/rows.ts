@@ -7,6 +7,7 @@ import type {
   RunStatus,
   SerializedError,
   Encoded,
+  TraceContext,
 } from "../../model/index.ts";
 import type { InboxItem, RunRecord } from "../journal.ts";
 import { toMs } from "./sql-fragments.ts";
@@ -29,6 +30,8 @@ export interface RunRow {
   parent_identity: string | null;
   parent_close_policy: ParentClosePolicy | null;
   continued_to: string | null;
+  traceparent: string | null;
+  tracestate: string | null;
   /** YYYY-MM-DD, selected as text so it round-trips without time-zone surprises. */
   history_month: string;
   last_seq: number;
@@ -44,7 +47,7 @@ export interface RunRow {
 /** The run columns every run query selects (`r` is the runs alias). */
 export const runColumns: RawBuilder<unknown> = sql.raw(
   "r.run_id, r.namespace, r.workflow_id, r.workflow_name, r.version_hash, r.status, r.input, r.result, r.error, " +
-    "r.attributes, r.parent_run_id, r.parent_identity, r.parent_close_policy, r.continued_to, r.history_month::text AS history_month, r.last_seq, r.fencing_token, r.lease_owner, " +
+    "r.attributes, r.parent_run_id, r.parent_identity, r.parent_close_policy, r.continued_to, r.traceparent, r.tracestate, r.history_month::text AS history_month, r.last_seq, r.fencing_token, r.lease_owner, " +
     "r.lease_expires_at, r.created_at, r.updated_at, r.finished_at, r.created_order",
 );
 
@@ -65,6 +68,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     ...(row.parent_identity === null ? {} : { parentIdentity: row.parent_identity }),
     ...(row.parent_close_policy === null ? {} : { parentClosePolicy: row.parent_close_policy }),
     ...(row.continued_to === null ? {} : { continuedTo: row.continued_to }),
+    ...traceContextOf(row),
     lastSeq: Number(row.last_seq),
     fencingToken: Number(row.fencing_token),
     ...(row.lease_owner === null ? {} : { leaseOwner: row.lease_owner }),
@@ -72,6 +76,19 @@ export function toRunRecord(row: RunRow): RunRecord {
     createdAt: toMs(row.created_at),
     updatedAt: toMs(row.updated_at),
     ...(row.finished_at === null ? {} : { finishedAt: toMs(row.finished_at) }),
+  };
+}
+
+/** The run's trace context as a RunRecord / NewRun field: `{ traceContext }` or nothing. */
+export function traceContextOf(row: Pick<RunRow, "traceparent" | "tracestate">): {
+  traceContext?: TraceContext;
+} {
+  if (row.traceparent === null) return {};
+  return {
+    traceContext:
+      row.tracestate === null
+        ? { traceparent: row.traceparent }
+        : { traceparent: row.traceparent, tracestate: row.tracestate },
   };
 }
 

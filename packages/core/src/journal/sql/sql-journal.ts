@@ -18,6 +18,7 @@ import { RecentSignals } from "./recent-signals.ts";
 import { requestCancel, sendSignal } from "./send-signal.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { startRun } from "./start-run.ts";
+import { queueStats } from "./queue-stats.ts";
 
 /** Options of {@link createSqlJournal}. */
 export interface SqlJournalOptions {
@@ -77,6 +78,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
       g(async () => (await recent.take(runId, inboxId)) ?? (await readInboxItem(db, runId, inboxId))),
     requestCancel: (runId, reason, options) => g(() => requestCancel(db, runId, reason, options)),
     nextDueAt: () => g(() => nextDueAt(db)),
+    queueStats: () => g(() => queueStats(db)),
     bindTransaction(transaction) {
       const candidate = transaction as Partial<SqlExecutor>;
       if (candidate.isTransaction !== true || typeof candidate.selectFrom !== "function") {

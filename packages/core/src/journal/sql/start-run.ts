@@ -7,6 +7,7 @@ import {
   type Encoded,
   type HistoryEvent,
   type ParentClosePolicy,
+  type TraceContext,
 } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { RunClaim, StartRunRequest, StartRunResult } from "../journal.ts";
@@ -39,6 +40,7 @@ export interface NewRun {
   readonly parentClosePolicy?: ParentClosePolicy;
   readonly chainId: string;
   readonly continuedFrom?: string;
+  readonly traceContext?: TraceContext;
 }
 
 /**
@@ -70,10 +72,11 @@ export async function insertRun(
     WITH next AS (SELECT nextval('continuum.journal_order') AS n),
     r AS (
       INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
-        parent_run_id, parent_identity, parent_close_policy, chain_id, continued_from, history_month, last_seq, created_order, ready_since,
+        parent_run_id, parent_identity, parent_close_policy, chain_id, continued_from, traceparent, tracestate, history_month, last_seq, created_order, ready_since,
         fencing_token, lease_owner, lease_expires_at, not_before, created_at, updated_at)
       SELECT ${run.runId}, ${run.namespace}, ${run.workflowId}, ${run.workflowName}, ${run.versionHash}, ${json(run.input)},
         ${json(run.attributes)}, ${run.parentRunId ?? null}, ${run.parentIdentity ?? null}, ${run.parentClosePolicy ?? null}, ${run.chainId}, ${run.continuedFrom ?? null},
+        ${run.traceContext?.traceparent ?? null}, ${run.traceContext?.tracestate ?? null},
         date_trunc('month', ${dbNow})::date, 1, next.n, next.n,
         ${lease === undefined ? 0 : 1}, ${lease?.owner ?? null}, ${leaseEnd}, ${leaseEnd},
         ${dbNow}, ${dbNow}
@@ -124,6 +127,7 @@ export async function startRun(db: SqlExecutor, request: StartRunRequest): Promi
         input: request.input,
         attributes: request.attributes ?? {},
         ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
+        ...(request.traceContext === undefined ? {} : { traceContext: request.traceContext }),
         chainId: runId,
       },
       request.lease,
