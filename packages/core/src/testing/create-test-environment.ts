@@ -11,10 +11,12 @@ import { createManualEngine, type ManualEngine } from "../worker/manual-engine.t
 import type { ActivityImplementation } from "../worker/activity-pool.ts";
 import { activityContext } from "../worker/activity-context.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
+import { canonicalJson } from "./canonical-json.ts";
 import { runWaitReason } from "./run-wait-reason.ts";
 import { openTestJournal } from "./test-journal.ts";
 import { exploreOn } from "./explore-crash-points.ts";
 import type {
+  CrashOptions,
   CrashPoint,
   RestartOptions,
   TestEnvironment,
@@ -27,7 +29,9 @@ import { MAX_INSTANT_MS } from "../journal/instant-limits.ts";
 
 export type {
   AwaitableStatus,
+  CrashOptions,
   CrashPoint,
+  DeployedCode,
   RestartOptions,
   TestEnvironment,
   TestEnvironmentOptions,
@@ -71,9 +75,14 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   const attemptsByRun = new Map<string, number>();
   const effectsByRun = new Map<string, Record<string, number>>();
   let armedCrash: ((point: CrashPoint) => boolean) | undefined;
-  let crashRestart: Pick<RestartOptions, "sameOwner"> = {};
+  let crashRestart: CrashOptions = {};
   let owner = "test-environment-0";
   let crashPending = false;
+  /** An engine paused at a lease-loss point, until the engine that took over has run a round. */
+  let zombie: { readonly engine: ManualEngine; readonly at: CrashPoint } | undefined;
+  /** The engine that took over committed a step of the run the paused engine held: wake it. */
+  let zombieDue = false;
+  let struckAt: CrashPoint | undefined;
 
   let code = {
     workflows: options.workflows,
@@ -85,7 +94,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     if (armedCrash === undefined || crashPending || !armedCrash(point)) return;
     armedCrash = undefined;
     crashPending = true;
-    engine.crash();
+    struckAt = point;
+    if (crashRestart.leaseLoss === true) engine.pause();
+    else engine.crash();
   };
 
   /** Wraps an activity function to count its calls and to host `after_activity` crash points. */
@@ -124,6 +135,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
           const problem = await checkStepByReplay(journal, created.registry, step);
           if (problem !== undefined) problems.push(problem);
         }
+        if (zombie !== undefined && created !== zombie.engine && step.runId === zombie.at.runId)
+          zombieDue = true;
         const count = (stepsByRun.get(step.runId) ?? 0) + 1;
         stepsByRun.set(step.runId, count);
         strike({ kind: "after_step", runId: step.runId, step: count });
@@ -153,6 +166,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   };
 
   const restart = async (restartOptions: RestartOptions = {}): Promise<void> => {
+    await resumeZombie();
     const sameOwner = restartOptions.sameOwner === true;
     if (restartOptions.graceful === true) await engine.stop({ graceful: true });
     else {
@@ -177,17 +191,92 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   /** One engine round; an armed crash that struck during it is followed by the restart. */
   const round = async (): Promise<boolean> => {
     const progressed = await engine.runOnce();
-    if (!crashPending) return progressed;
+    if (!crashPending) {
+      // The run was taken over: the paused engine wakes up and finds out.
+      if (zombieDue) await resumeZombie();
+      return progressed;
+    }
     crashPending = false;
-    await restart(crashRestart);
+    const { leaseLoss, ...restartOptions } = crashRestart;
+    if (leaseLoss === true) await takeOver(restartOptions, struckAt!);
+    else await restart(restartOptions);
     return true;
+  };
+
+  /** A lease loss: the paused engine's leases expire and a new engine (new owner) takes over. */
+  const takeOver = async (restartOptions: RestartOptions, at: CrashPoint): Promise<void> => {
+    const paused = engine;
+    // What it had sent before the pause lands (its answers stay held), so every run plays out alike.
+    await paused.crashLanded();
+    await testJournal.advanceTo((await testJournal.now()) + leaseMs + 1);
+    owner = `test-environment-${restarts + 1}`;
+    code = {
+      workflows: restartOptions.workflows ?? code.workflows,
+      activities: restartOptions.activities ?? code.activities,
+      activityMocks: restartOptions.activityMocks ?? code.activityMocks,
+    };
+    restarts++;
+    engine = createEngine();
+    zombie = { engine: paused, at };
+  };
+
+  /**
+   * Wakes the paused engine of a lease loss, lets it finish what it was doing and stops it,
+   * with the current engine held meanwhile so that every change seen is the paused engine's:
+   * any change to a run's history or status is a write that fencing should have refused.
+   */
+  const resumeZombie = async (): Promise<void> => {
+    if (zombie === undefined) return;
+    const { engine: paused, at } = zombie;
+    zombie = undefined;
+    zombieDue = false;
+    engine.pause();
+    await engine.crashLanded();
+    const runIds = [...new Set([...stepsByRun.keys(), ...effectsByRun.keys()])];
+    // Runs the paused engine still holds (nobody took them over) are its to go on with.
+    const before = await snapshotRuns(runIds, paused.owner);
+    await paused.stop({ graceful: true, timeoutMs: idleActivityMs });
+    await paused.crashLanded();
+    const after = await snapshotRuns(runIds, paused.owner);
+    engine.resume();
+    for (const runId of runIds) {
+      if (!before.has(runId) || before.get(runId) === after.get(runId)) continue;
+      problems.push(
+        new TestKitError(
+          `after losing its lease (paused at ${describeCrashPoint(at)}), engine ${paused.owner} resumed and changed run ${runId}: ${before.get(runId)} became ${after.get(runId)}`,
+          { runId, owner: paused.owner },
+          "a write of an engine whose lease expired must be refused (LeaseLostError / StaleAttemptError): check the journal's fencing",
+        ),
+      );
+    }
+  };
+
+  /** Status and history of each run not leased to `owner`. */
+  const snapshotRuns = async (runIds: readonly string[], owner: string): Promise<Map<string, string>> => {
+    const snapshot = new Map<string, string>();
+    for (const runId of runIds) {
+      const run = await journal.getRun(runId);
+      if (run?.leaseOwner === owner) continue;
+      const history = await journal.readHistory(runId);
+      snapshot.set(
+        runId,
+        `status ${run?.status ?? "(none)"}, ${history.length} event(s)${history.length === 0 ? "" : `, last ${canonicalJson(history.at(-1))}`}`,
+      );
+    }
+    return snapshot;
   };
 
   /** Drives until `done()`; false when nothing more can happen (without moving time when `skipTime` is off). */
   const drive = async (done: () => Promise<boolean>, skipTime: boolean): Promise<boolean> => {
     for (let i = 0; i < maxRounds; i++) {
       throwProblems();
-      if (await done()) return true;
+      if (await done()) {
+        if (zombie === undefined) return true;
+        // A lease loss is checked before the wait ends: the paused engine wakes up first.
+        await resumeZombie();
+        throwProblems();
+        return true;
+      }
       if (await round()) continue;
       if (engine.activeAttempts > 0) {
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -206,6 +295,11 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       }
       throwProblems();
       const next = earliest(await journal.nextDueAt(), timers.nextAt());
+      if ((next === undefined || !skipTime) && zombie !== undefined) {
+        // Nothing else can happen: the paused engine wakes up (it may have work to finish).
+        await resumeZombie();
+        continue;
+      }
       if (next === undefined) return false;
       if (next <= (await testJournal.now())) {
         // Became due in real time since the round (SQL clocks run): one more round decides.
@@ -334,9 +428,18 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     settle,
     waitFor,
     restart,
-    crashWhen(when, restartOptions = {}) {
+    crashWhen(when, crashOptions = {}) {
+      if (crashOptions.leaseLoss === true && crashOptions.sameOwner === true)
+        throw new TestKitError(
+          "crashWhen: a lease loss cannot keep the owner id (the paused engine would still hold the leases)",
+          { leaseLoss: true, sameOwner: true },
+          "leave sameOwner out with leaseLoss: true",
+        );
       armedCrash = when;
-      crashRestart = restartOptions;
+      crashRestart = crashOptions;
+    },
+    get deployed() {
+      return code;
     },
     effects: (runId) => ({ ...effectsByRun.get(runId) }),
     counts: (runId) => ({ steps: stepsByRun.get(runId) ?? 0, attempts: attemptsByRun.get(runId) ?? 0 }),
@@ -346,6 +449,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     },
     close() {
       closed ??= (async () => {
+        await zombie?.engine.stop({ graceful: false });
         await engine.stop({ graceful: false });
         await testJournal.dispose();
       })();
@@ -353,6 +457,13 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     },
   };
   return environment;
+}
+
+/** Where a crash point is, in words. */
+export function describeCrashPoint(point: CrashPoint): string {
+  return point.kind === "after_step"
+    ? `step ${point.step} of run ${point.runId}`
+    : `${point.activityName} (activity attempt ${point.attempt} of run ${point.runId}) before its result was recorded`;
 }
 
 function earliest(a: number | undefined, b: number | undefined): number | undefined {

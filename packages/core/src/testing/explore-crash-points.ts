@@ -6,6 +6,7 @@ import { canonicalJson } from "./canonical-json.ts";
 import {
   createTestEnvironment,
   type CrashPoint,
+  type DeployedCode,
   type TestEnvironment,
   type TestEnvironmentOptions,
 } from "./create-test-environment.ts";
@@ -32,11 +33,32 @@ export interface ExploreOptions<Output> {
    * no lease TTL passes, so values read with `now()` after the crash point do not move.
    */
   readonly sameOwner?: boolean;
+  /**
+   * Also explore a lost lease at each point: the engine is paused there, its lease expires (the
+   * clock moves past the lease TTL), a new engine takes the run over, and the paused engine
+   * resumes after the new one's first round (see `CrashOptions.leaseLoss`). Reported when the
+   * paused engine writes anything after it resumed (its writes must be fenced), or when the
+   * result, history or activity calls differ from the clean run. Default false.
+   */
+  readonly leaseLoss?: boolean;
+  /**
+   * Also explore a redeploy at each point: the engine crashes there and the new engine runs
+   * this code (e.g. a `patched()` v2 whose definition `replaces` the explored version). Each
+   * such run must end as the clean run on the old code or the clean run of the new code's
+   * definition of the workflow ends (same result, history and activity calls as one of them);
+   * a replay that drifts (an unpatched change), a run no deployed version can take
+   * (`stuck_unknown_version`) or a failure is reported, naming the point.
+   */
+  readonly redeploy?: Partial<DeployedCode> & Pick<DeployedCode, "workflows">;
 }
+
+/** What is injected at a point: a crash, a lost lease, or a crash followed by new code. */
+export type ExploredFault = "crash" | "lease_loss" | "redeploy";
 
 /** What happened when the engine crashed at one point. */
 export interface CrashPointReport {
   readonly point: CrashPointSpec;
+  readonly fault: ExploredFault;
   /** Human-readable: where the crash was. */
   readonly description: string;
   /** Each difference from the clean run, in words (empty: the crash was invisible). */
@@ -84,8 +106,17 @@ export async function exploreCrashPoints<Input, Output>(
       readonly workflows?: TestEnvironmentOptions["workflows"];
     } = {},
 ): Promise<ExploreReport<Output>> {
-  const { script, duplicateActivities, maxPoints, seed, sameOwner, workflows, ...environmentOptions } =
-    options;
+  const {
+    script,
+    duplicateActivities,
+    maxPoints,
+    seed,
+    sameOwner,
+    leaseLoss,
+    redeploy,
+    workflows,
+    ...environmentOptions
+  } = options;
   const create = (): Promise<TestEnvironment> =>
     createTestEnvironment({
       ...environmentOptions,
@@ -97,6 +128,8 @@ export async function exploreCrashPoints<Input, Output>(
     ...(maxPoints === undefined ? {} : { maxPoints }),
     ...(seed === undefined ? {} : { seed }),
     ...(sameOwner === undefined ? {} : { sameOwner }),
+    ...(leaseLoss === undefined ? {} : { leaseLoss }),
+    ...(redeploy === undefined ? {} : { redeploy }),
   };
   if ((environmentOptions.journal ?? "memory") === "memory") {
     // A fresh environment per run: every run starts at the same instant of the same clock, so
@@ -146,14 +179,24 @@ async function exploreWith<Input, Output>(
   input: Input,
   options: ExploreOptions<Output>,
 ): Promise<ExploreReport<Output>> {
-  const { script, duplicateActivities, maxPoints, seed, sameOwner } = options;
+  const { script, duplicateActivities, maxPoints, seed, sameOwner, leaseLoss, redeploy } = options;
   const drive = script ?? ((_env: TestEnvironment, run: RunHandle<Output>) => run.result());
 
-  /** One run of the workflow, crashed at `point` when given; what it did. */
-  const observe = (point: CrashPointSpec | undefined) =>
+  /**
+   * One run of the workflow (of `definition`, on `deploy` code when given), with `fault`
+   * injected at `point` when given; what it did. The environment's code is the same afterwards.
+   */
+  const observe = (
+    point: CrashPointSpec | undefined,
+    fault: ExploredFault = "crash",
+    definition: WorkflowDefinition<Input, Output> = workflow,
+    deploy?: ExploreOptions<Output>["redeploy"],
+  ) =>
     withEnvironment(async (env) => {
+      const original = env.deployed;
+      if (deploy !== undefined) await env.restart({ graceful: true, ...deploy });
       // Nothing steps the run before the script drives the environment: arming after the start is in time.
-      const run = await env.client.start(workflow, input);
+      const run = await env.client.start(definition, input);
       let struck = false;
       env.crashWhen(
         (at: CrashPoint) => {
@@ -166,7 +209,9 @@ async function exploreWith<Input, Output>(
           struck ||= hit;
           return hit;
         },
-        { sameOwner: sameOwner === true },
+        fault === "lease_loss"
+          ? { leaseLoss: true }
+          : { sameOwner: sameOwner === true, ...(fault === "redeploy" ? redeploy : {}) },
       );
       let result: Output | undefined;
       let error: unknown;
@@ -176,7 +221,7 @@ async function exploreWith<Input, Output>(
         error = caught;
       }
       env.crashWhen(() => false);
-      return {
+      const observed = {
         runId: run.runId,
         result,
         error,
@@ -185,6 +230,11 @@ async function exploreWith<Input, Output>(
         effects: env.effects(run.runId),
         ...env.counts(run.runId),
       };
+      // The next run starts on the explored code again.
+      const now = env.deployed;
+      if ((["workflows", "activities", "activityMocks"] as const).some((part) => now[part] !== original[part]))
+        await env.restart({ graceful: true, ...original });
+      return observed;
     });
 
   const clean = await observe(undefined);
@@ -195,38 +245,47 @@ async function exploreWith<Input, Output>(
       "make the workflow (and the script) finish without crashes first",
       clean.error,
     );
+  // The new code's own clean run: a run redeployed before it reached a patch takes the new path.
+  let cleanOnNewCode: typeof clean | undefined;
+  if (redeploy !== undefined) {
+    const successor = redeploy.workflows.find((w) => w.name === workflow.name) as
+      | WorkflowDefinition<Input, Output>
+      | undefined;
+    if (successor !== undefined) cleanOnNewCode = await observe(undefined, "crash", successor, redeploy);
+  }
 
-  const points: CrashPointSpec[] = [];
-  for (let step = 1; step <= clean.steps; step++) points.push({ kind: "after_step", step });
+  const locations: CrashPointSpec[] = [];
+  for (let step = 1; step <= clean.steps; step++) locations.push({ kind: "after_step", step });
   if (duplicateActivities ?? true)
     for (let attempt = 1; attempt <= clean.attempts; attempt++)
-      points.push({ kind: "after_activity", attempt });
+      locations.push({ kind: "after_activity", attempt });
+  const faults: ExploredFault[] = [
+    "crash",
+    ...(leaseLoss === true ? (["lease_loss"] as const) : []),
+    ...(redeploy === undefined ? [] : (["redeploy"] as const)),
+  ];
+  const points = faults.flatMap((fault) => locations.map((point) => ({ point, fault })));
 
   const explored: CrashPointReport[] = [];
-  for (const point of sample(points, maxPoints ?? 100, seed ?? 1)) {
-    const crashed = await observe(point);
-    const differences: string[] = [];
-    if (!crashed.struck) differences.push("the crash point was never reached (the run took another path)");
-    if (crashed.error !== undefined)
+  for (const { point, fault } of sample(points, maxPoints ?? 100, seed ?? 1)) {
+    const crashed = await observe(point, fault);
+    const against =
+      fault === "redeploy" && cleanOnNewCode !== undefined && !sameRun(crashed, clean) && sameRun(crashed, cleanOnNewCode)
+        ? cleanOnNewCode
+        : clean;
+    const differences = compare(crashed, against);
+    if (fault === "redeploy" && crashed.error === undefined && against === clean && !sameRun(crashed, clean))
       differences.push(
-        `the run failed: ${crashed.error instanceof Error ? crashed.error.message : String(crashed.error)}`,
+        cleanOnNewCode === undefined
+          ? `the new code has no definition of ${workflow.name} to compare with`
+          : "it differs from the new code's clean run too",
       );
-    else if (canonicalJson(crashed.result) !== canonicalJson(clean.result))
-      differences.push(
-        `the result differs: ${canonicalJson(crashed.result)} instead of ${canonicalJson(clean.result)}`,
-      );
-    const historyDiff = firstDifference(clean.history, crashed.history);
-    if (historyDiff !== undefined) differences.push(`the history differs ${historyDiff}`);
     const effects: Record<string, { clean: number; crashed: number }> = {};
-    for (const name of new Set([...Object.keys(clean.effects), ...Object.keys(crashed.effects)])) {
-      const counts = { clean: clean.effects[name] ?? 0, crashed: crashed.effects[name] ?? 0 };
-      if (counts.clean === counts.crashed) continue;
-      effects[name] = counts;
-      differences.push(
-        `${name} ran ${counts.crashed} time(s), ${counts.clean} in the clean run (give it an idempotency key, or make it idempotent)`,
-      );
+    for (const name of new Set([...Object.keys(against.effects), ...Object.keys(crashed.effects)])) {
+      const counts = { clean: against.effects[name] ?? 0, crashed: crashed.effects[name] ?? 0 };
+      if (counts.clean !== counts.crashed) effects[name] = counts;
     }
-    explored.push({ point, description: describePoint(point), differences, effects });
+    explored.push({ point, fault, description: describePoint(point, fault), differences, effects });
   }
   return {
     cleanResult: clean.result as Output,
@@ -237,10 +296,57 @@ async function exploreWith<Input, Output>(
   };
 }
 
-function describePoint(point: CrashPointSpec): string {
-  return point.kind === "after_step"
-    ? `crash after step ${point.step}`
-    : `crash after activity attempt ${point.attempt} ran, before its result was recorded`;
+/** What one explored run did, as `observe` reports it. */
+interface Observed {
+  readonly result: unknown;
+  readonly error: unknown;
+  readonly struck: boolean;
+  readonly history: readonly string[];
+  readonly effects: Readonly<Record<string, number>>;
+}
+
+const sameRun = (a: Observed, b: Observed): boolean =>
+  a.error === undefined &&
+  canonicalJson(a.result) === canonicalJson(b.result) &&
+  firstDifference(b.history, a.history) === undefined;
+
+/** Each difference of `crashed` from `clean`, in words. */
+function compare(crashed: Observed, clean: Observed): string[] {
+  const differences: string[] = [];
+  if (!crashed.struck) differences.push("the crash point was never reached (the run took another path)");
+  if (crashed.error !== undefined)
+    differences.push(
+      `the run failed: ${crashed.error instanceof Error ? crashed.error.message : String(crashed.error)}`,
+    );
+  else if (canonicalJson(crashed.result) !== canonicalJson(clean.result))
+    differences.push(
+      `the result differs: ${canonicalJson(crashed.result)} instead of ${canonicalJson(clean.result)}`,
+    );
+  const historyDiff = firstDifference(clean.history, crashed.history);
+  if (historyDiff !== undefined) differences.push(`the history differs ${historyDiff}`);
+  for (const name of new Set([...Object.keys(clean.effects), ...Object.keys(crashed.effects)])) {
+    const counts = { clean: clean.effects[name] ?? 0, crashed: crashed.effects[name] ?? 0 };
+    if (counts.clean === counts.crashed) continue;
+    differences.push(
+      `${name} ran ${counts.crashed} time(s), ${counts.clean} in the clean run (give it an idempotency key, or make it idempotent)`,
+    );
+  }
+  return differences;
+}
+
+function describePoint(point: CrashPointSpec, fault: ExploredFault): string {
+  const where =
+    point.kind === "after_step"
+      ? `after step ${point.step}`
+      : `after activity attempt ${point.attempt} ran, before its result was recorded`;
+  switch (fault) {
+    case "crash":
+      return `crash ${where}`;
+    case "lease_loss":
+      return `lease lost ${where} (the engine paused there, another took the run over, then it resumed)`;
+    case "redeploy":
+      return `redeploy ${where} (crash, then the new code)`;
+  }
 }
 
 /** History as compared: what the code did and saw, without times, sequence numbers or attempt counts. */
@@ -248,7 +354,8 @@ function normalize(history: readonly HistoryEvent[]): string[] {
   return history.map((event) => {
     const { seq: _seq, at: _at, ...body } = event;
     const rest: Record<string, unknown> = { ...body };
-    for (const volatile of ["attempts", "until", "nextRunId", "runId"]) delete rest[volatile];
+    // versionHash: a run redeployed onto new code is compared with that code's clean run too.
+    for (const volatile of ["attempts", "until", "nextRunId", "runId", "versionHash"]) delete rest[volatile];
     return canonicalJson(rest);
   });
 }

@@ -80,6 +80,29 @@ export interface RestartOptions {
   readonly sameOwner?: boolean;
 }
 
+/**
+ * What an armed fault (see {@link TestEnvironment.crashWhen}) does at its point, and how the
+ * engine that replaces the struck one starts (its code: a redeploy; its owner id).
+ */
+export interface CrashOptions extends Omit<RestartOptions, "graceful"> {
+  /**
+   * Instead of a crash, a lost lease: the engine is paused right there (a long GC pause, a
+   * frozen VM), its leases expire (the clock moves past the lease TTL) and a new engine takes
+   * its runs over. After the new engine's first round the paused one resumes, finishes what it
+   * was doing and shuts down: every write it attempts must be refused by the journal's fencing.
+   * If it changes any run's history or status, the next drive throws, naming what it wrote.
+   * Cannot be combined with `sameOwner` (the paused engine would still own the leases).
+   */
+  readonly leaseLoss?: boolean;
+}
+
+/** The code an environment's engine runs now (changed by a restart or a redeploy). */
+export interface DeployedCode {
+  readonly workflows: readonly AnyWorkflowDefinition[];
+  readonly activities: readonly AnyActivityDefinition[];
+  readonly activityMocks: readonly ActivityMock[];
+}
+
 /** Where an armed crash (see {@link TestEnvironment.crashWhen}) may strike. */
 export type CrashPoint =
   | {
@@ -154,10 +177,20 @@ export interface TestEnvironment {
   restart(options?: RestartOptions): Promise<void>;
   /**
    * Arms a crash: at the first point where `when` returns true, the engine crashes right there
-   * (as a killed process would) and is replaced by a new one with the same code, the way
-   * `restart()` does. One-shot.
+   * (as a killed process would) and is replaced by a new one, the way `restart()` does: with
+   * the same code, or the code given in `options` (a redeploy at that point). With
+   * `leaseLoss: true` the engine is paused there instead and comes back after another engine
+   * took its runs over (see {@link CrashOptions.leaseLoss}). One-shot.
+   *
+   * @example
+   * ```ts
+   * env.crashWhen((p) => p.kind === "after_step" && p.step === 2, { workflows: [orderV2] }); // deploy v2 there
+   * env.crashWhen((p) => p.kind === "after_activity", { leaseLoss: true });
+   * ```
    */
-  crashWhen(when: (point: CrashPoint) => boolean, restart?: Pick<RestartOptions, "sameOwner">): void;
+  crashWhen(when: (point: CrashPoint) => boolean, options?: CrashOptions): void;
+  /** The code the current engine runs (what the next crash restarts with unless told otherwise). */
+  readonly deployed: DeployedCode;
   /** How many times each activity function (real or mocked) was called, per run. */
   effects(runId: string): Readonly<Record<string, number>>;
   /** Steps committed and activity attempts finished for the run so far (the crash points it passed). */
