@@ -13,7 +13,7 @@ import { activityContext } from "../worker/activity-context.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
 import { canonicalJson } from "./canonical-json.ts";
 import { runWaitReason } from "./run-wait-reason.ts";
-import { openTestJournal } from "./test-journal.ts";
+import { externalTestJournal, isTestJournal, openTestJournal, type TestJournal } from "./test-journal.ts";
 import { exploreOn } from "./explore-crash-points.ts";
 import type {
   CrashOptions,
@@ -61,7 +61,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     max: Number.MAX_SAFE_INTEGER,
     integer: true,
   });
-  const testJournal = await openTestJournal(options.journal, options.startTime);
+  const testJournal = await testJournalOf(options);
+  // A journal passed in belongs to the caller: close() leaves it open.
+  const ownsJournal = typeof options.journal === "string" || options.journal === undefined;
   const { journal, timers } = testJournal;
   const idleActivityMs = options.idleActivityMs ?? 100;
   const maxRounds = options.maxRounds ?? 10_000;
@@ -176,7 +178,11 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       await engine.crashLanded();
       // As in production, a new process takes the runs over once the dead one's leases expire;
       // one with the same owner id takes its own leases back at once.
-      if (!sameOwner) await testJournal.advanceTo((await testJournal.now()) + leaseMs + 1);
+      if (!sameOwner)
+        await testJournal.advanceTo(
+          (await testJournal.now()) + leaseMs + 1,
+          "a crash restart (waiting out the dead engine's leases; restart({ sameOwner: true }) does not)",
+        );
     }
     if (!sameOwner) owner = `test-environment-${restarts + 1}`;
     code = {
@@ -208,7 +214,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     const paused = engine;
     // What it had sent before the pause lands (its answers stay held), so every run plays out alike.
     await paused.crashLanded();
-    await testJournal.advanceTo((await testJournal.now()) + leaseMs + 1);
+    await testJournal.advanceTo((await testJournal.now()) + leaseMs + 1, "a lease loss (letting the paused engine's leases expire)");
     owner = `test-environment-${restarts + 1}`;
     code = {
       workflows: restartOptions.workflows ?? code.workflows,
@@ -266,6 +272,17 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     return snapshot;
   };
 
+  /**
+   * One round; true also when an activity attempt settled during it: its outcome may have made
+   * its run ready after the round looked for ready runs, so another round must look again.
+   */
+  const roundSeeingAttempts = async (): Promise<boolean> => {
+    const attemptsBefore = engine.activeAttempts;
+    const before = engine;
+    if (await round()) return true;
+    return engine === before && engine.activeAttempts < attemptsBefore;
+  };
+
   /** Drives until `done()`; false when nothing more can happen (without moving time when `skipTime` is off). */
   const drive = async (done: () => Promise<boolean>, skipTime: boolean): Promise<boolean> => {
     for (let i = 0; i < maxRounds; i++) {
@@ -277,7 +294,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
         throwProblems();
         return true;
       }
-      if (await round()) continue;
+      if (await roundSeeingAttempts()) continue;
       if (engine.activeAttempts > 0) {
         let timer: ReturnType<typeof setTimeout> | undefined;
         const settled = await Promise.race([
@@ -303,11 +320,11 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       if (next === undefined) return false;
       if (next <= (await testJournal.now())) {
         // Became due in real time since the round (SQL clocks run): one more round decides.
-        if (await round()) continue;
+        if (await roundSeeingAttempts()) continue;
         return false;
       }
       if (!skipTime) return false;
-      await testJournal.advanceTo(next);
+      await testJournal.advanceTo(next, "skipping time to the next timer, retry or deadline (skipTime)");
       // The lease keeper's job: a jump of the clock must not take the runs from their engine.
       await engine.renewLeases();
     }
@@ -417,11 +434,11 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       for (;;) {
         const next = earliest(await journal.nextDueAt(), timers.nextAt());
         if (next === undefined || next > target || next <= (await testJournal.now())) break;
-        await testJournal.advanceTo(next);
+        await testJournal.advanceTo(next, "advanceTime");
         await engine.renewLeases();
         await settle();
       }
-      await testJournal.advanceTo(target);
+      await testJournal.advanceTo(target, "advanceTime");
       await engine.renewLeases();
       await settle();
     },
@@ -451,7 +468,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       closed ??= (async () => {
         await zombie?.engine.stop({ graceful: false });
         await engine.stop({ graceful: false });
-        await testJournal.dispose();
+        if (ownsJournal) await testJournal.dispose();
       })();
       return closed;
     },
@@ -464,6 +481,19 @@ export function describeCrashPoint(point: CrashPoint): string {
   return point.kind === "after_step"
     ? `step ${point.step} of run ${point.runId}`
     : `${point.activityName} (activity attempt ${point.attempt} of run ${point.runId}) before its result was recorded`;
+}
+
+async function testJournalOf(options: TestEnvironmentOptions): Promise<TestJournal> {
+  const { journal, startTime } = options;
+  if (journal === undefined || typeof journal === "string")
+    return openTestJournal(journal, startTime === undefined ? {} : { startTime });
+  if (startTime !== undefined)
+    throw new TestKitError(
+      "startTime applies to a journal the environment opens, not to a journal object passed in",
+      { startTime },
+      "pass startTime to openTestJournal(kind, { startTime }) instead",
+    );
+  return isTestJournal(journal) ? journal : externalTestJournal(journal);
 }
 
 function earliest(a: number | undefined, b: number | undefined): number | undefined {
