@@ -77,5 +77,7 @@ export const ErrorCode = {
   EffectInQuery: "CTM_EFFECT_IN_QUERY",
   UpdateInputInvalid: "CTM_UPDATE_INPUT_INVALID",
   UpdateFailed: "CTM_UPDATE_FAILED",
+  // test kit on a journal it does not control (appended)
+  TestClockUnavailable: "CTM_TEST_CLOCK_UNAVAILABLE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -24,6 +24,11 @@ export interface ExploreOptions<Output> {
    * delivery). Default true.
    */
   readonly duplicateActivities?: boolean;
+  /**
+   * Explore a plain crash at each point. Default true; false explores only the faults asked
+   * for with `leaseLoss` and `redeploy`.
+   */
+  readonly crashes?: boolean;
   /** At most this many crash points are explored; more are sampled with `seed`. Default 100. */
   readonly maxPoints?: number;
   /** Seed of the sampling when there are more points than `maxPoints`. Default 1. */
@@ -59,6 +64,11 @@ export type ExploredFault = "crash" | "lease_loss" | "redeploy";
 export interface CrashPointReport {
   readonly point: CrashPointSpec;
   readonly fault: ExploredFault;
+  /**
+   * The clean run this one was compared with: the explored code's, or (a redeploy that took
+   * the new code's path, e.g. a run that had not reached a `patched()` point yet) the new code's.
+   */
+  readonly comparedWith: "clean" | "clean_on_new_code";
   /** Human-readable: where the crash was. */
   readonly description: string;
   /** Each difference from the clean run, in words (empty: the crash was invisible). */
@@ -89,12 +99,16 @@ export interface ExploreReport<Output> {
  * boundaries and activity attempts, then once more per boundary with the engine crashed right
  * there (and, with `duplicateActivities`, after each activity ran but before its result was
  * recorded), and compares each run's result, history and activity calls with the clean run.
+ * With `leaseLoss` each point is also explored as a lost lease (the engine paused there and
+ * resumed after another took over), with `redeploy` as a crash followed by new code.
  * Deterministic: the same workflow and options explore the same points.
  *
  * @example
  * ```ts
  * const report = await exploreCrashPoints(checkout, { cartId: "c-1" }, { activities, activityMocks });
  * expect(report.unsafe.map((p) => p.description)).toEqual([]);   // or: which activity repeats
+ * // v2 behind patched() under runs of v1 at every point, and a paused engine at every point:
+ * await exploreCrashPoints(checkoutV1, input, { activities, redeploy: { workflows: [checkoutV2] }, leaseLoss: true });
  * ```
  */
 export async function exploreCrashPoints<Input, Output>(
@@ -108,6 +122,7 @@ export async function exploreCrashPoints<Input, Output>(
 ): Promise<ExploreReport<Output>> {
   const {
     script,
+    crashes,
     duplicateActivities,
     maxPoints,
     seed,
@@ -125,6 +140,7 @@ export async function exploreCrashPoints<Input, Output>(
   const exploreOptions: ExploreOptions<Output> = {
     ...(script === undefined ? {} : { script }),
     ...(duplicateActivities === undefined ? {} : { duplicateActivities }),
+    ...(crashes === undefined ? {} : { crashes }),
     ...(maxPoints === undefined ? {} : { maxPoints }),
     ...(seed === undefined ? {} : { seed }),
     ...(sameOwner === undefined ? {} : { sameOwner }),
@@ -179,7 +195,7 @@ async function exploreWith<Input, Output>(
   input: Input,
   options: ExploreOptions<Output>,
 ): Promise<ExploreReport<Output>> {
-  const { script, duplicateActivities, maxPoints, seed, sameOwner, leaseLoss, redeploy } = options;
+  const { script, duplicateActivities, maxPoints, seed, sameOwner, leaseLoss, redeploy, crashes } = options;
   const drive = script ?? ((_env: TestEnvironment, run: RunHandle<Output>) => run.result());
 
   /**
@@ -221,10 +237,21 @@ async function exploreWith<Input, Output>(
         error = caught;
       }
       env.crashWhen(() => false);
+      // Problems the run left behind (a wait throws one at a time) are this run's, not the next's.
+      const problems: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        try {
+          await env.settle();
+          break;
+        } catch (problem) {
+          problems.push(problem instanceof Error ? problem.message : String(problem));
+        }
+      }
       const observed = {
         runId: run.runId,
         result,
         error,
+        problems,
         struck,
         history: normalize(await env.client.history(run.runId)),
         effects: env.effects(run.runId),
@@ -260,7 +287,7 @@ async function exploreWith<Input, Output>(
     for (let attempt = 1; attempt <= clean.attempts; attempt++)
       locations.push({ kind: "after_activity", attempt });
   const faults: ExploredFault[] = [
-    "crash",
+    ...(crashes === false ? [] : (["crash"] as const)),
     ...(leaseLoss === true ? (["lease_loss"] as const) : []),
     ...(redeploy === undefined ? [] : (["redeploy"] as const)),
   ];
@@ -285,7 +312,14 @@ async function exploreWith<Input, Output>(
       const counts = { clean: against.effects[name] ?? 0, crashed: crashed.effects[name] ?? 0 };
       if (counts.clean !== counts.crashed) effects[name] = counts;
     }
-    explored.push({ point, fault, description: describePoint(point, fault), differences, effects });
+    explored.push({
+      point,
+      fault,
+      comparedWith: against === clean ? "clean" : "clean_on_new_code",
+      description: describePoint(point, fault),
+      differences,
+      effects,
+    });
   }
   return {
     cleanResult: clean.result as Output,
@@ -300,6 +334,8 @@ async function exploreWith<Input, Output>(
 interface Observed {
   readonly result: unknown;
   readonly error: unknown;
+  /** Further problems found after the run's drive ended (a wait reports only the first). */
+  readonly problems: readonly string[];
   readonly struck: boolean;
   readonly history: readonly string[];
   readonly effects: Readonly<Record<string, number>>;
@@ -307,6 +343,7 @@ interface Observed {
 
 const sameRun = (a: Observed, b: Observed): boolean =>
   a.error === undefined &&
+  a.problems.length === 0 &&
   canonicalJson(a.result) === canonicalJson(b.result) &&
   firstDifference(b.history, a.history) === undefined;
 
@@ -322,6 +359,7 @@ function compare(crashed: Observed, clean: Observed): string[] {
     differences.push(
       `the result differs: ${canonicalJson(crashed.result)} instead of ${canonicalJson(clean.result)}`,
     );
+  for (const problem of crashed.problems) differences.push(`then: ${problem}`);
   const historyDiff = firstDifference(clean.history, crashed.history);
   if (historyDiff !== undefined) differences.push(`the history differs ${historyDiff}`);
   for (const name of new Set([...Object.keys(clean.effects), ...Object.keys(crashed.effects)])) {

@@ -6,7 +6,7 @@ import type { EngineEventEmitter } from "../worker/engine-events.ts";
 import type { WorkflowDefinition } from "../workflow/index.ts";
 import type { ActivityMock } from "./activity-mock.ts";
 import type { ExploreOptions, ExploreReport } from "./explore-crash-points.ts";
-import type { TestJournalOption } from "./test-journal.ts";
+import type { TestJournal, TestJournalOption } from "./test-journal.ts";
 
 /** Options of `createTestEnvironment`. */
 export interface TestEnvironmentOptions {
@@ -18,12 +18,18 @@ export interface TestEnvironmentOptions {
   /**
    * The journal: `"memory"` (default), `"pglite"` (embedded, in memory) or a `postgres://` URL
    * (a fresh database on that server, dropped at `close()`). Time skipping works on all three.
+   *
+   * Or a journal object, which `close()` leaves open: one from `openTestJournal()` (time
+   * skipping works, as for its kind), or any `Journal` (its clock is its own: whatever would
+   * move time, i.e. skipping to a timer, `advanceTime`, a crash restart without `sameOwner`, a
+   * lease loss, throws `TestClockUnavailableError`; `settle`, `waitFor(..., { skipTime: false })`
+   * and `restart({ sameOwner: true })` work).
    */
-  readonly journal?: TestJournalOption;
+  readonly journal?: TestJournalOption | TestJournal | Journal;
   /** After every committed step, rebuild the run from its journal and fail on any difference. */
   readonly paranoid?: boolean;
   /**
-   * Epoch ms the clock starts at. Memory journal: default 2026-01-01T00:00:00Z. SQL journals:
+   * Epoch ms the clock starts at (only for a journal the environment opens). Memory journal: default 2026-01-01T00:00:00Z. SQL journals:
    * default the real time; a later time moves the test clock there, an earlier one is refused.
    */
   readonly startTime?: number;
@@ -132,7 +138,7 @@ export type CrashPoint =
 export interface TestEnvironment {
   readonly journal: Journal;
   /** Which journal this is (see {@link TestEnvironmentOptions.journal}). */
-  readonly journalKind: "memory" | "pglite" | "postgres";
+  readonly journalKind: "memory" | "pglite" | "postgres" | "external";
   /**
    * The environment's own database on PostgreSQL (created for it, dropped at `close()`), for a
    * second process of the test: `openJournal({ url, allowTestClock: true })`.
