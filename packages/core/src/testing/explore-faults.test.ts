@@ -31,8 +31,12 @@ const sagaUnpatched = workflow.stamped(
 const nonEffectDifferences = (report: { unsafe: readonly { description: string; differences: readonly string[] }[] }) =>
   report.unsafe.flatMap((p) => p.differences.filter((d) => !d.includes("idempotency key")).map((d) => `${p.description}: ${d}`));
 
+// Each exploration is a few runs per point; on a busy machine PGlite (WebAssembly) runs them
+// several times slower than memory: the runner's limit is the only bound, and it is generous.
+const exploring = { timeout: 300_000 };
+
 describe.each(testJournals(serverUrl))("exploring lost leases and redeploys on $kind", ({ journal }) => {
-  it("a lost lease at every point: the paused engine is fenced, the result and history are the clean run's", async () => {
+  it("a lost lease at every point: the paused engine is fenced, the result and history are the clean run's", exploring, async () => {
     const env = await createTestEnvironment({ journal, workflows: [sagaV1], activities: kitActivities });
     let fenced = 0;
     env.events.on("lease.lost", () => fenced++);
@@ -52,7 +56,7 @@ describe.each(testJournals(serverUrl))("exploring lost leases and redeploys on $
     }
   });
 
-  it("a lost lease shows which activity is not idempotent: it ran again while its first run's result was held", async () => {
+  it("a lost lease shows which activity is not idempotent: it ran again while its first run's result was held", exploring, async () => {
     let charges = 0;
     const env = await createTestEnvironment({
       journal,
@@ -77,7 +81,7 @@ describe.each(testJournals(serverUrl))("exploring lost leases and redeploys on $
     }
   });
 
-  it("a signal-driven workflow is safe under a lost lease at every point", async () => {
+  it("a signal-driven workflow is safe under a lost lease at every point", exploring, async () => {
     const report = await exploreCrashPoints(approval, "ok", {
       journal,
       leaseLoss: true,
@@ -91,7 +95,7 @@ describe.each(testJournals(serverUrl))("exploring lost leases and redeploys on $
     expect(report.unsafe).toEqual([]);
   });
 
-  it("a redeploy of a patched version at every point: each run ends as on the old code or as on the new", async () => {
+  it("a redeploy of a patched version at every point: each run ends as on the old code or as on the new", exploring, async () => {
     const report = await exploreCrashPoints(sagaV1, "r", {
       journal,
       activities: kitActivities,
@@ -112,7 +116,7 @@ describe.each(testJournals(serverUrl))("exploring lost leases and redeploys on $
     ]);
   });
 
-  it("a redeploy finds an unpatched change, naming the points where replay drifts", async () => {
+  it("a redeploy finds an unpatched change, naming the points where replay drifts", exploring, async () => {
     const report = await exploreCrashPoints(sagaV1, "u", {
       journal,
       activities: kitActivities,
@@ -129,7 +133,7 @@ describe.each(testJournals(serverUrl))("exploring lost leases and redeploys on $
     expect(failed[0]!.differences.join("\n")).toMatch(/CTM_REPLAY_DRIFT|drift|kit\.notify/i);
   });
 
-  it("a redeploy of a version that does not replace the old one leaves runs stuck_unknown_version, reported", async () => {
+  it("a redeploy of a version that does not replace the old one leaves runs stuck_unknown_version, reported", exploring, async () => {
     const v3Alone = workflow.stamped(stamp("kit-saga-v3-alone", ["activity:kit.reserve#0"]))(
       "kit.saga",
       { version: 5 },
