@@ -214,7 +214,10 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     const paused = engine;
     // What it had sent before the pause lands (its answers stay held), so every run plays out alike.
     await paused.crashLanded();
-    await testJournal.advanceTo((await testJournal.now()) + leaseMs + 1, "a lease loss (letting the paused engine's leases expire)");
+    await testJournal.advanceTo(
+      (await testJournal.now()) + leaseMs + 1,
+      "a lease loss (letting the paused engine's leases expire)",
+    );
     owner = `test-environment-${restarts + 1}`;
     code = {
       workflows: restartOptions.workflows ?? code.workflows,

@@ -259,7 +259,9 @@ async function exploreWith<Input, Output>(
       };
       // The next run starts on the explored code again.
       const now = env.deployed;
-      if ((["workflows", "activities", "activityMocks"] as const).some((part) => now[part] !== original[part]))
+      if (
+        (["workflows", "activities", "activityMocks"] as const).some((part) => now[part] !== original[part])
+      )
         await env.restart({ graceful: true, ...original });
       return observed;
     });
@@ -276,8 +278,7 @@ async function exploreWith<Input, Output>(
   let cleanOnNewCode: typeof clean | undefined;
   if (redeploy !== undefined) {
     const successor = redeploy.workflows.find((w) => w.name === workflow.name) as
-      | WorkflowDefinition<Input, Output>
-      | undefined;
+      WorkflowDefinition<Input, Output> | undefined;
     if (successor !== undefined) cleanOnNewCode = await observe(undefined, "crash", successor, redeploy);
   }
 
@@ -297,7 +298,10 @@ async function exploreWith<Input, Output>(
   for (const { point, fault } of sample(points, maxPoints ?? 100, seed ?? 1)) {
     const crashed = await observe(point, fault);
     const against =
-      fault === "redeploy" && cleanOnNewCode !== undefined && !sameRun(crashed, clean) && sameRun(crashed, cleanOnNewCode)
+      fault === "redeploy" &&
+      cleanOnNewCode !== undefined &&
+      !sameRun(crashed, clean) &&
+      sameRun(crashed, cleanOnNewCode)
         ? cleanOnNewCode
         : clean;
     const differences = compare(crashed, against);

@@ -1,10 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { activity, days, defineActivity, sleep, workflow } from "../workflow/index.ts";
+import { activity, days, sleep, workflow } from "../workflow/index.ts";
 import { serverUrl } from "../journal/sql/test-support/sql-test-databases.ts";
 import { LeaseLostError } from "../errors/journal-errors.ts";
 import type { Journal } from "../journal/journal.ts";
-import { createTestEnvironment, exploreCrashPoints, mockActivity, openTestJournal, testJournals } from "./index.ts";
-import { approval, charge, kitActivities, notify, reserve, sagaV1, sagaV3, ship } from "./test-support/kit-fixture.ts";
+import {
+  createTestEnvironment,
+  exploreCrashPoints,
+  mockActivity,
+  openTestJournal,
+  testJournals,
+} from "./index.ts";
+import {
+  approval,
+  charge,
+  kitActivities,
+  notify,
+  reserve,
+  sagaV1,
+  sagaV3,
+  ship,
+} from "./test-support/kit-fixture.ts";
 
 const stamp = (versionHash: string, cursors: readonly string[]) =>
   ({ format: 1, versionHash, cursors, file: "test/kit-saga.workflow.ts", line: 1 }) as const;
@@ -28,58 +43,72 @@ const sagaUnpatched = workflow.stamped(
 });
 
 /** Only the effect-repeat differences of a report (at-least-once delivery), none of the others. */
-const nonEffectDifferences = (report: { unsafe: readonly { description: string; differences: readonly string[] }[] }) =>
-  report.unsafe.flatMap((p) => p.differences.filter((d) => !d.includes("idempotency key")).map((d) => `${p.description}: ${d}`));
+const nonEffectDifferences = (report: {
+  unsafe: readonly { description: string; differences: readonly string[] }[];
+}) =>
+  report.unsafe.flatMap((p) =>
+    p.differences.filter((d) => !d.includes("idempotency key")).map((d) => `${p.description}: ${d}`),
+  );
 
 // Each exploration is a few runs per point; on a busy machine PGlite (WebAssembly) runs them
 // several times slower than memory: the runner's limit is the only bound, and it is generous.
 const exploring = { timeout: 300_000 };
 
 describe.each(testJournals(serverUrl))("exploring lost leases and redeploys on $kind", ({ journal }) => {
-  it("a lost lease at every point: the paused engine is fenced, the result and history are the clean run's", exploring, async () => {
-    const env = await createTestEnvironment({ journal, workflows: [sagaV1], activities: kitActivities });
-    let fenced = 0;
-    env.events.on("lease.lost", () => fenced++);
-    try {
-      const report = await env.explore(sagaV1, "l", {
-        leaseLoss: true,
-        crashes: false,
-        duplicateActivities: false,
-      });
-      // 5 steps, each explored with a lost lease (and no plain crash).
-      expect(report.explored.map((p) => p.fault)).toEqual(Array(5).fill("lease_loss"));
-      expect(nonEffectDifferences(report)).toEqual([]);
-      // The paused engine came back and its commits were refused by the journal's fencing.
-      expect(fenced).toBeGreaterThan(0);
-    } finally {
-      await env.close();
-    }
-  });
+  it(
+    "a lost lease at every point: the paused engine is fenced, the result and history are the clean run's",
+    exploring,
+    async () => {
+      const env = await createTestEnvironment({ journal, workflows: [sagaV1], activities: kitActivities });
+      let fenced = 0;
+      env.events.on("lease.lost", () => fenced++);
+      try {
+        const report = await env.explore(sagaV1, "l", {
+          leaseLoss: true,
+          crashes: false,
+          duplicateActivities: false,
+        });
+        // 5 steps, each explored with a lost lease (and no plain crash).
+        expect(report.explored.map((p) => p.fault)).toEqual(Array(5).fill("lease_loss"));
+        expect(nonEffectDifferences(report)).toEqual([]);
+        // The paused engine came back and its commits were refused by the journal's fencing.
+        expect(fenced).toBeGreaterThan(0);
+      } finally {
+        await env.close();
+      }
+    },
+  );
 
-  it("a lost lease shows which activity is not idempotent: it ran again while its first run's result was held", exploring, async () => {
-    let charges = 0;
-    const env = await createTestEnvironment({
-      journal,
-      workflows: [sagaV1],
-      activities: kitActivities,
-      activityMocks: [mockActivity(charge, (id) => `ch-${id}-${++charges}`)],
-    });
-    let stale = 0;
-    env.events.on("activity.stale", () => stale++);
-    try {
-      // The engine pauses with the charge done and its result not recorded; its lease and then
-      // the attempt's deadline pass, and the engine that took over charges again.
-      env.crashWhen((p) => p.kind === "after_activity" && p.activityName === "kit.charge", { leaseLoss: true });
-      const run = await env.client.start(sagaV1, "n");
-      expect(await run.result()).toMatchObject({ charge: "ch-n-2" });
-      expect(env.effects(run.runId)).toEqual({ "kit.reserve": 1, "kit.charge": 2, "kit.ship": 1 });
-      // The paused engine's result of the first charge was refused when it woke up.
-      expect(stale).toBe(1);
-      expect(env.restarts).toBe(1);
-    } finally {
-      await env.close();
-    }
-  });
+  it(
+    "a lost lease shows which activity is not idempotent: it ran again while its first run's result was held",
+    exploring,
+    async () => {
+      let charges = 0;
+      const env = await createTestEnvironment({
+        journal,
+        workflows: [sagaV1],
+        activities: kitActivities,
+        activityMocks: [mockActivity(charge, (id) => `ch-${id}-${++charges}`)],
+      });
+      let stale = 0;
+      env.events.on("activity.stale", () => stale++);
+      try {
+        // The engine pauses with the charge done and its result not recorded; its lease and then
+        // the attempt's deadline pass, and the engine that took over charges again.
+        env.crashWhen((p) => p.kind === "after_activity" && p.activityName === "kit.charge", {
+          leaseLoss: true,
+        });
+        const run = await env.client.start(sagaV1, "n");
+        expect(await run.result()).toMatchObject({ charge: "ch-n-2" });
+        expect(env.effects(run.runId)).toEqual({ "kit.reserve": 1, "kit.charge": 2, "kit.ship": 1 });
+        // The paused engine's result of the first charge was refused when it woke up.
+        expect(stale).toBe(1);
+        expect(env.restarts).toBe(1);
+      } finally {
+        await env.close();
+      }
+    },
+  );
 
   it("a signal-driven workflow is safe under a lost lease at every point", exploring, async () => {
     const report = await exploreCrashPoints(approval, "ok", {
@@ -95,26 +124,30 @@ describe.each(testJournals(serverUrl))("exploring lost leases and redeploys on $
     expect(report.unsafe).toEqual([]);
   });
 
-  it("a redeploy of a patched version at every point: each run ends as on the old code or as on the new", exploring, async () => {
-    const report = await exploreCrashPoints(sagaV1, "r", {
-      journal,
-      activities: kitActivities,
-      redeploy: { workflows: [sagaV3] },
-      crashes: false,
-      duplicateActivities: false,
-    });
-    const redeploys = report.explored.filter((p) => p.fault === "redeploy");
-    expect(redeploys).toHaveLength(5);
-    expect(nonEffectDifferences(report)).toEqual([]);
-    // Runs moved to v3 before its patch point take the notification; later ones keep v1's path.
-    expect(redeploys.map((p) => p.comparedWith)).toEqual([
-      "clean_on_new_code",
-      "clean_on_new_code",
-      "clean",
-      "clean",
-      "clean",
-    ]);
-  });
+  it(
+    "a redeploy of a patched version at every point: each run ends as on the old code or as on the new",
+    exploring,
+    async () => {
+      const report = await exploreCrashPoints(sagaV1, "r", {
+        journal,
+        activities: kitActivities,
+        redeploy: { workflows: [sagaV3] },
+        crashes: false,
+        duplicateActivities: false,
+      });
+      const redeploys = report.explored.filter((p) => p.fault === "redeploy");
+      expect(redeploys).toHaveLength(5);
+      expect(nonEffectDifferences(report)).toEqual([]);
+      // Runs moved to v3 before its patch point take the notification; later ones keep v1's path.
+      expect(redeploys.map((p) => p.comparedWith)).toEqual([
+        "clean_on_new_code",
+        "clean_on_new_code",
+        "clean",
+        "clean",
+        "clean",
+      ]);
+    },
+  );
 
   it("a redeploy finds an unpatched change, naming the points where replay drifts", exploring, async () => {
     const report = await exploreCrashPoints(sagaV1, "u", {
@@ -133,28 +166,32 @@ describe.each(testJournals(serverUrl))("exploring lost leases and redeploys on $
     expect(failed[0]!.differences.join("\n")).toMatch(/CTM_REPLAY_DRIFT|drift|kit\.notify/i);
   });
 
-  it("a redeploy of a version that does not replace the old one leaves runs stuck_unknown_version, reported", exploring, async () => {
-    const v3Alone = workflow.stamped(stamp("kit-saga-v3-alone", ["activity:kit.reserve#0"]))(
-      "kit.saga",
-      { version: 5 },
-      async (id: string) => ({ reservation: await activity.at("activity:kit.reserve#0")(reserve, id) }),
-    );
-    const report = await exploreCrashPoints(sagaV1, "v", {
-      journal,
-      activities: kitActivities,
-      redeploy: { workflows: [v3Alone] },
-      crashes: false,
-      duplicateActivities: false,
-    });
-    // Every run still in flight at the redeploy is stuck; the one that had completed (step 5) is not.
-    expect(report.unsafe.map((p) => p.description)).toEqual(
-      [1, 2, 3, 4].map((step) => `redeploy after step ${step} (crash, then the new code)`),
-    );
-    for (const point of report.unsafe)
-      expect(point.differences.join("\n")).toMatch(
-        /can never reach the end of the run: it is stuck_unknown_version and no engine has version kit-saga-v1/,
+  it(
+    "a redeploy of a version that does not replace the old one leaves runs stuck_unknown_version, reported",
+    exploring,
+    async () => {
+      const v3Alone = workflow.stamped(stamp("kit-saga-v3-alone", ["activity:kit.reserve#0"]))(
+        "kit.saga",
+        { version: 5 },
+        async (id: string) => ({ reservation: await activity.at("activity:kit.reserve#0")(reserve, id) }),
       );
-  });
+      const report = await exploreCrashPoints(sagaV1, "v", {
+        journal,
+        activities: kitActivities,
+        redeploy: { workflows: [v3Alone] },
+        crashes: false,
+        duplicateActivities: false,
+      });
+      // Every run still in flight at the redeploy is stuck; the one that had completed (step 5) is not.
+      expect(report.unsafe.map((p) => p.description)).toEqual(
+        [1, 2, 3, 4].map((step) => `redeploy after step ${step} (crash, then the new code)`),
+      );
+      for (const point of report.unsafe)
+        expect(point.differences.join("\n")).toMatch(
+          /can never reach the end of the run: it is stuck_unknown_version and no engine has version kit-saga-v1/,
+        );
+    },
+  );
 });
 
 describe("exploring lost leases on memory", () => {
@@ -216,15 +253,21 @@ describe("lease loss with a journal whose fencing is broken", () => {
       const zombieWrites = report.unsafe.filter((p) =>
         p.differences.some((d) => d.includes("after losing its lease")),
       );
-      if (process.env.KIT_SHOW) console.log(zombieWrites.map((p) => `${p.description}\n  ${p.differences.join("\n  ")}`).join("\n"));
+      if (process.env.KIT_SHOW)
+        console.log(zombieWrites.map((p) => `${p.description}\n  ${p.differences.join("\n  ")}`).join("\n"));
       expect(zombieWrites.length).toBeGreaterThan(0);
       expect(zombieWrites.every((p) => p.fault === "lease_loss")).toBe(true);
       // Each is reported at its own point (a problem found late is not left to the next run).
       for (const point of zombieWrites) {
-        const where = point.point.kind === "after_step" ? `paused at step ${point.point.step} of` : "paused at kit.";
+        const where =
+          point.point.kind === "after_step" ? `paused at step ${point.point.step} of` : "paused at kit.";
         expect(point.differences.find((d) => d.includes("after losing its lease"))).toContain(where);
       }
-      expect(report.unsafe.some((p) => p.differences.includes("the crash point was never reached (the run took another path)"))).toBe(false);
+      expect(
+        report.unsafe.some((p) =>
+          p.differences.includes("the crash point was never reached (the run took another path)"),
+        ),
+      ).toBe(false);
       expect(zombieWrites[0]!.differences.join("\n")).toMatch(
         /after losing its lease \(paused at step \d of run .*\), engine test-environment-\d+ resumed and changed run/,
       );

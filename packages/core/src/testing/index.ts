@@ -22,7 +22,12 @@ export type { ManualTimers } from "./manual-timers.ts";
 export { MemoryJournal, createMemoryJournal, ManualClock } from "../journal/memory/index.ts";
 export type { MemoryJournalOptions } from "../journal/memory/index.ts";
 export { testJournals, openTestJournal } from "./test-journal.ts";
-export type { TestJournal, TestJournalOption, TestJournalCase, OpenTestJournalOptions } from "./test-journal.ts";
+export type {
+  TestJournal,
+  TestJournalOption,
+  TestJournalCase,
+  OpenTestJournalOptions,
+} from "./test-journal.ts";
 export { exploreCrashPoints } from "./explore-crash-points.ts";
 export type {
   ExploreOptions,

@@ -20,36 +20,44 @@ const greeting = workflow.stamped({
 );
 
 describe.each(testJournals(serverUrl))("a journal from openTestJournal($kind)", ({ journal, kind }) => {
-  it("skips time as its kind does, and outlives the environments that ran on it", { timeout: 300_000 }, async () => {
-    const testJournal = await openTestJournal(journal);
-    try {
-      expect(testJournal.kind).toBe(kind);
-      const first = await createTestEnvironment({
-        journal: testJournal,
-        workflows: [sagaV1],
-        activities: kitActivities,
-      });
-      expect(first.journalKind).toBe(kind);
-      const run = await first.client.start(sagaV1, "o");
-      const started = first.now();
-      expect(await run.result()).toEqual({ reservation: "res-o", charge: "ch-o", tracking: "trk-o" });
-      expect(first.now() - started).toBeGreaterThanOrEqual(days(30));
-      await first.close();
+  it(
+    "skips time as its kind does, and outlives the environments that ran on it",
+    { timeout: 300_000 },
+    async () => {
+      const testJournal = await openTestJournal(journal);
+      try {
+        expect(testJournal.kind).toBe(kind);
+        const first = await createTestEnvironment({
+          journal: testJournal,
+          workflows: [sagaV1],
+          activities: kitActivities,
+        });
+        expect(first.journalKind).toBe(kind);
+        const run = await first.client.start(sagaV1, "o");
+        const started = first.now();
+        expect(await run.result()).toEqual({ reservation: "res-o", charge: "ch-o", tracking: "trk-o" });
+        expect(first.now() - started).toBeGreaterThanOrEqual(days(30));
+        await first.close();
 
-      // Still open: a second environment sees the first one's run.
-      const second = await createTestEnvironment({ journal: testJournal, workflows: [sagaV1] });
-      expect((await second.client.describe(run.runId)).status).toBe("completed");
-      await second.close();
-    } finally {
-      await testJournal.dispose();
-    }
-  });
+        // Still open: a second environment sees the first one's run.
+        const second = await createTestEnvironment({ journal: testJournal, workflows: [sagaV1] });
+        expect((await second.client.describe(run.runId)).status).toBe("completed");
+        await second.close();
+      } finally {
+        await testJournal.dispose();
+      }
+    },
+  );
 });
 
 describe("any Journal object", () => {
   it("runs what needs no time; whatever would move its clock is refused with CTM_TEST_CLOCK_UNAVAILABLE", async () => {
     const journal = createMemoryJournal();
-    const env = await createTestEnvironment({ journal, workflows: [greeting, sagaV1], activities: [greet, ...kitActivities] });
+    const env = await createTestEnvironment({
+      journal,
+      workflows: [greeting, sagaV1],
+      activities: [greet, ...kitActivities],
+    });
     try {
       expect(env.journalKind).toBe("external");
       const greeted = await env.client.start(greeting, "ada");
@@ -60,20 +68,26 @@ describe("any Journal object", () => {
       const refused = await saga.result().catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(TestClockUnavailableError);
       expect(refused).toMatchObject({ code: ErrorCode.TestClockUnavailable });
-      expect((refused as Error).message).toMatch(/^skipping time to the next timer.*journal object whose clock it does not control/);
+      expect((refused as Error).message).toMatch(
+        /^skipping time to the next timer.*journal object whose clock it does not control/,
+      );
       expect((refused as TestClockUnavailableError).hint).toMatch(/openTestJournal/);
       await expect(env.advanceTime(1_000)).rejects.toThrow(/^advanceTime needs to move the journal's clock/);
       await expect(env.restart()).rejects.toThrow(/^a crash restart/);
 
       // A restart that keeps the owner id needs no time: the runs are taken back at once.
       await env.restart({ sameOwner: true });
-      expect((await env.waitFor(saga, (r) => r.status === "running", { skipTime: false })).status).toBe("running");
+      expect((await env.waitFor(saga, (r) => r.status === "running", { skipTime: false })).status).toBe(
+        "running",
+      );
       expect(() => env.crashWhen(() => true, { leaseLoss: true, sameOwner: true })).toThrow(/lease loss/);
     } finally {
       await env.close();
     }
     // The caller's journal is left open.
-    expect((await journal.getRun((await journal.listRuns({ limit: 10 })).runs[0]!.runId))?.workflowName).toBeDefined();
+    expect(
+      (await journal.getRun((await journal.listRuns({ limit: 10 })).runs[0]!.runId))?.workflowName,
+    ).toBeDefined();
     await journal.close();
   });
 

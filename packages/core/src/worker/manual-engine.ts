@@ -129,7 +129,8 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
   const crashedSignal = new Promise<false>((resolve) => (signalCrash = () => resolve(false)));
   let paused = false;
   let signalPause: () => void = () => {};
-  const nextPause = (): Promise<false> => new Promise<false>((resolve) => (signalPause = () => resolve(false)));
+  const nextPause = (): Promise<false> =>
+    new Promise<false>((resolve) => (signalPause = () => resolve(false)));
   // A paused engine's work is held at its journal: callers stop waiting for it, as for a crash.
   let pausedSignal = nextPause();
   const unlessCrashed = <T>(work: Promise<T>): Promise<T | false> =>
