@@ -1,19 +1,15 @@
 import { EventEmitter } from "eventemitter3";
-import type { RunRecord } from "../journal/journal.ts";
-import { isTerminal, RunStatus } from "../model/run-status.ts";
 import { deserializeError } from "../codec/index.ts";
-import { RunNotFoundError } from "../errors/journal-errors.ts";
 import { TestKitError } from "../errors/engine-errors.ts";
-import { createClient, type Client, type RunHandle } from "../client/create-client.ts";
-import type { RunDescription } from "../client/run-description.ts";
+import { createClient, type Client } from "../client/create-client.ts";
 import type { EngineEventEmitter, EngineEvents } from "../worker/engine-events.ts";
 import { createManualEngine, type ManualEngine } from "../worker/manual-engine.ts";
 import type { ActivityImplementation } from "../worker/activity-pool.ts";
 import { activityContext } from "../worker/activity-context.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
-import { canonicalJson } from "./canonical-json.ts";
-import { runWaitReason } from "./run-wait-reason.ts";
-import { externalTestJournal, isTestJournal, openTestJournal, type TestJournal } from "./test-journal.ts";
+import { wakePausedEngine } from "./paused-engine-check.ts";
+import { runWaits } from "./run-waits.ts";
+import { testJournalFor } from "./test-journal.ts";
 import { exploreOn } from "./explore-crash-points.ts";
 import type {
   CrashOptions,
@@ -21,8 +17,6 @@ import type {
   RestartOptions,
   TestEnvironment,
   TestEnvironmentOptions,
-  WaitCondition,
-  WaitForOptions,
 } from "./test-environment.ts";
 import { Limits, checkNumber, checkOptionalNumber } from "../validation/index.ts";
 import { MAX_INSTANT_MS } from "../journal/instant-limits.ts";
@@ -61,7 +55,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     max: Number.MAX_SAFE_INTEGER,
     integer: true,
   });
-  const testJournal = await testJournalOf(options);
+  const testJournal = await testJournalFor(options.journal, options.startTime);
   // A journal passed in belongs to the caller: close() leaves it open.
   const ownsJournal = typeof options.journal === "string" || options.journal === undefined;
   const { journal, timers } = testJournal;
@@ -184,6 +178,11 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
           "a crash restart (waiting out the dead engine's leases; restart({ sameOwner: true }) does not)",
         );
     }
+    replaceEngine(restartOptions, sameOwner);
+  };
+
+  /** The next engine: a new owner id unless `sameOwner`, the code given or the current one. */
+  const replaceEngine = (restartOptions: RestartOptions, sameOwner: boolean): void => {
     if (!sameOwner) owner = `test-environment-${restarts + 1}`;
     code = {
       workflows: restartOptions.workflows ?? code.workflows,
@@ -218,61 +217,20 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       (await testJournal.now()) + leaseMs + 1,
       "a lease loss (letting the paused engine's leases expire)",
     );
-    owner = `test-environment-${restarts + 1}`;
-    code = {
-      workflows: restartOptions.workflows ?? code.workflows,
-      activities: restartOptions.activities ?? code.activities,
-      activityMocks: restartOptions.activityMocks ?? code.activityMocks,
-    };
-    restarts++;
-    engine = createEngine();
+    replaceEngine(restartOptions, false);
     zombie = { engine: paused, at };
   };
 
-  /**
-   * Wakes the paused engine of a lease loss, lets it finish what it was doing and stops it,
-   * with the current engine held meanwhile so that every change seen is the paused engine's:
-   * any change to a run's history or status is a write that fencing should have refused.
-   */
+  /** Ends a lease loss: the paused engine wakes up; what it wrote that it should not have is a problem. */
   const resumeZombie = async (): Promise<void> => {
     if (zombie === undefined) return;
     const { engine: paused, at } = zombie;
     zombie = undefined;
     zombieDue = false;
-    engine.pause();
-    await engine.crashLanded();
     const runIds = [...new Set([...stepsByRun.keys(), ...effectsByRun.keys()])];
-    // Runs the paused engine still holds (nobody took them over) are its to go on with.
-    const before = await snapshotRuns(runIds, paused.owner);
-    await paused.stop({ graceful: true, timeoutMs: idleActivityMs });
-    await paused.crashLanded();
-    const after = await snapshotRuns(runIds, paused.owner);
-    engine.resume();
-    for (const runId of runIds) {
-      if (!before.has(runId) || before.get(runId) === after.get(runId)) continue;
-      problems.push(
-        new TestKitError(
-          `after losing its lease (paused at ${describeCrashPoint(at)}), engine ${paused.owner} resumed and changed run ${runId}: ${before.get(runId)} became ${after.get(runId)}`,
-          { runId, owner: paused.owner },
-          "a write of an engine whose lease expired must be refused (LeaseLostError / StaleAttemptError): check the journal's fencing",
-        ),
-      );
-    }
-  };
-
-  /** Status and history of each run not leased to `owner`. */
-  const snapshotRuns = async (runIds: readonly string[], owner: string): Promise<Map<string, string>> => {
-    const snapshot = new Map<string, string>();
-    for (const runId of runIds) {
-      const run = await journal.getRun(runId);
-      if (run?.leaseOwner === owner) continue;
-      const history = await journal.readHistory(runId);
-      snapshot.set(
-        runId,
-        `status ${run?.status ?? "(none)"}, ${history.length} event(s)${history.length === 0 ? "" : `, last ${canonicalJson(history.at(-1))}`}`,
-      );
-    }
-    return snapshot;
+    problems.push(
+      ...(await wakePausedEngine({ journal, paused, at, current: engine, runIds, drainMs: idleActivityMs })),
+    );
   };
 
   /**
@@ -342,63 +300,12 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     await drive(async () => false, false);
   };
 
-  const getRun = async (runId: string): Promise<RunRecord> => {
-    const run = await journal.getRun(runId);
-    if (run === undefined) throw new RunNotFoundError(runId);
-    return run;
-  };
-
-  const neverError = async (runId: string, wanted: string, skipTime: boolean): Promise<TestKitError> => {
-    const run = await getRun(runId);
-    const reason =
-      !skipTime && (await journal.nextDueAt()) !== undefined
-        ? "nothing is due without moving the clock (skipTime is off; use env.advanceTime or skipTime: true)"
-        : await runWaitReason(journal, engine.registry, run);
-    return new TestKitError(
-      `run ${runId} (${run.workflowName}) can never reach ${wanted}: it is ${run.status} and ${reason}`,
-      { runId, workflowName: run.workflowName, status: run.status, expected: wanted },
-      "send what the run waits for (env.sendSignal, env.client.cancel), register its workflow, or move the clock",
-    );
-  };
-
-  const waitFor = async <Output = unknown>(
-    run: string | RunHandle<Output>,
-    condition: WaitCondition<Output>,
-    waitOptions: WaitForOptions = {},
-  ): Promise<RunDescription<unknown, Output>> => {
-    const runId = typeof run === "string" ? run : run.runId;
-    const skipTime = waitOptions.skipTime ?? true;
-    const wanted = typeof condition === "string" ? condition : "the awaited condition";
-    const reached = await drive(async () => {
-      const record = await getRun(runId);
-      if (typeof condition === "string") {
-        if (record.status === condition) return true;
-      } else if (await condition(await client.describe<unknown, Output>(runId))) return true;
-      if (isTerminal(record.status)) {
-        throw new TestKitError(
-          `run ${runId} ended ${record.status}, not ${wanted}${record.error === undefined ? "" : `: ${record.error.name}: ${record.error.message}`}`,
-          { runId, status: record.status, expected: wanted },
-          "check the workflow's history (env.client.history(runId)) to see how it ended",
-          record.error === undefined ? undefined : deserializeError(record.error),
-        );
-      }
-      return false;
-    }, skipTime);
-    if (!reached) throw await neverError(runId, wanted, skipTime);
-    return client.describe<unknown, Output>(runId);
-  };
-
-  /** Drives until the run (and any continue-as-new successor) is terminal. */
-  const finish = async (runId: string): Promise<void> => {
-    let current = runId;
-    for (;;) {
-      const reached = await drive(async () => isTerminal((await getRun(current)).status), true);
-      if (!reached) throw await neverError(current, "the end of the run", true);
-      const run = await getRun(current);
-      if (run.status !== RunStatus.continued || run.continuedTo === undefined) return;
-      current = run.continuedTo;
-    }
-  };
+  const { waitFor, finish } = runWaits({
+    journal,
+    drive,
+    registry: () => engine.registry,
+    describe: (runId) => client.describe(runId),
+  });
 
   const base = createClient({
     journal,
@@ -477,26 +384,6 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     },
   };
   return environment;
-}
-
-/** Where a crash point is, in words. */
-export function describeCrashPoint(point: CrashPoint): string {
-  return point.kind === "after_step"
-    ? `step ${point.step} of run ${point.runId}`
-    : `${point.activityName} (activity attempt ${point.attempt} of run ${point.runId}) before its result was recorded`;
-}
-
-async function testJournalOf(options: TestEnvironmentOptions): Promise<TestJournal> {
-  const { journal, startTime } = options;
-  if (journal === undefined || typeof journal === "string")
-    return openTestJournal(journal, startTime === undefined ? {} : { startTime });
-  if (startTime !== undefined)
-    throw new TestKitError(
-      "startTime applies to a journal the environment opens, not to a journal object passed in",
-      { startTime },
-      "pass startTime to openTestJournal(kind, { startTime }) instead",
-    );
-  return isTestJournal(journal) ? journal : externalTestJournal(journal);
 }
 
 function earliest(a: number | undefined, b: number | undefined): number | undefined {

@@ -206,3 +206,22 @@ function asPostgresUrl(value: string): string {
     );
   return value;
 }
+
+/**
+ * The {@link TestJournal} of `createTestEnvironment({ journal, startTime })`: opened for a kind
+ * or URL, taken as it is from `openTestJournal()`, or around any other `Journal` object.
+ */
+export async function testJournalFor(
+  journal: TestJournalOption | TestJournal | Journal | undefined,
+  startTime: number | undefined,
+): Promise<TestJournal> {
+  if (journal === undefined || typeof journal === "string")
+    return openTestJournal(journal, startTime === undefined ? {} : { startTime });
+  if (startTime !== undefined)
+    throw new TestKitError(
+      "startTime applies to a journal the environment opens, not to a journal object passed in",
+      { startTime },
+      "pass startTime to openTestJournal(kind, { startTime }) instead",
+    );
+  return isTestJournal(journal) ? journal : externalTestJournal(journal);
+}
