@@ -34,7 +34,8 @@ export interface ExploreOptions<Output> {
   readonly seed?: number;
   /**
    * Restart after each crash with the crashed engine's owner id (see `RestartOptions.sameOwner`):
-   * no lease TTL passes, so values read with `now()` after the crash point do not move.
+   * no lease TTL passes, so values read with `now()` after the crash point do not move. Lease-loss
+   * points ignore it: there, another owner takes over after the TTL by definition.
    */
   readonly sameOwner?: boolean;
   /**
