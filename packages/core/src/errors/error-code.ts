@@ -80,5 +80,7 @@ export const ErrorCode = {
   // declared queries and updates (appended)
   QueryNotDeclared: "CTM_QUERY_NOT_DECLARED",
   UpdateNotDeclared: "CTM_UPDATE_NOT_DECLARED",
+  // test kit on a journal it does not control (appended)
+  TestClockUnavailable: "CTM_TEST_CLOCK_UNAVAILABLE",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -9,3 +9,4 @@ export * from "./replay-errors.ts";
 export * from "./redact-connection-string.ts";
 export * from "./validation-errors.ts";
 export * from "./message-errors.ts";
+export * from "./test-clock-errors.ts";

@@ -1,10 +1,6 @@
-import type { RunRecord } from "../journal/journal.ts";
-import { isTerminal, RunStatus } from "../model/run-status.ts";
 import { deserializeError } from "../codec/index.ts";
-import { RunNotFoundError } from "../errors/journal-errors.ts";
 import { TestKitError } from "../errors/engine-errors.ts";
-import { createClient, type Client, type RunHandle } from "../client/create-client.ts";
-import type { RunDescription } from "../client/run-description.ts";
+import { createClient, type Client } from "../client/create-client.ts";
 import type { EngineEventEmitter } from "../worker/engine-events.ts";
 import { createEngineEventEmitter } from "../worker/engine-event-emitter.ts";
 import { attachOperatorLog } from "../logging/operator-log.ts";
@@ -15,23 +11,25 @@ import type { ActivityImplementation } from "../worker/activity-pool.ts";
 import { activityContext } from "../worker/activity-context.ts";
 import { runReader } from "../worker/instrumentation.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
-import { runWaitReason } from "./run-wait-reason.ts";
-import { openTestJournal } from "./test-journal.ts";
+import { wakePausedEngine } from "./paused-engine-check.ts";
+import { runWaits } from "./run-waits.ts";
+import { testJournalFor } from "./test-journal.ts";
 import { exploreOn } from "./explore-crash-points.ts";
 import type {
+  CrashOptions,
   CrashPoint,
   RestartOptions,
   TestEnvironment,
   TestEnvironmentOptions,
-  WaitCondition,
-  WaitForOptions,
 } from "./test-environment.ts";
 import { Limits, checkNumber, checkOptionalNumber } from "../validation/index.ts";
 import { MAX_INSTANT_MS } from "../journal/instant-limits.ts";
 
 export type {
   AwaitableStatus,
+  CrashOptions,
   CrashPoint,
+  DeployedCode,
   RestartOptions,
   TestEnvironment,
   TestEnvironmentOptions,
@@ -61,7 +59,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     max: Number.MAX_SAFE_INTEGER,
     integer: true,
   });
-  const testJournal = await openTestJournal(options.journal, options.startTime);
+  const testJournal = await testJournalFor(options.journal, options.startTime);
+  // A journal passed in belongs to the caller: close() leaves it open.
+  const ownsJournal = typeof options.journal === "string" || options.journal === undefined;
   const { journal, timers } = testJournal;
   const idleActivityMs = options.idleActivityMs ?? 100;
   const maxRounds = options.maxRounds ?? 10_000;
@@ -78,9 +78,14 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   const attemptsByRun = new Map<string, number>();
   const effectsByRun = new Map<string, Record<string, number>>();
   let armedCrash: ((point: CrashPoint) => boolean) | undefined;
-  let crashRestart: Pick<RestartOptions, "sameOwner"> = {};
+  let crashRestart: CrashOptions = {};
   let owner = "test-environment-0";
   let crashPending = false;
+  /** An engine paused at a lease-loss point, until the engine that took over has run a round. */
+  let zombie: { readonly engine: ManualEngine; readonly at: CrashPoint } | undefined;
+  /** The engine that took over committed a step of the run the paused engine held: wake it. */
+  let zombieDue = false;
+  let struckAt: CrashPoint | undefined;
 
   let code = {
     workflows: options.workflows,
@@ -92,7 +97,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     if (armedCrash === undefined || crashPending || !armedCrash(point)) return;
     armedCrash = undefined;
     crashPending = true;
-    engine.crash();
+    struckAt = point;
+    if (crashRestart.leaseLoss === true) engine.pause();
+    else engine.crash();
   };
 
   /** Wraps an activity function to count its calls and to host `after_activity` crash points. */
@@ -132,6 +139,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
           const problem = await checkStepByReplay(journal, created.registry, step);
           if (problem !== undefined) problems.push(problem);
         }
+        if (zombie !== undefined && created !== zombie.engine && step.runId === zombie.at.runId)
+          zombieDue = true;
         const count = (stepsByRun.get(step.runId) ?? 0) + 1;
         stepsByRun.set(step.runId, count);
         strike({ kind: "after_step", runId: step.runId, step: count });
@@ -168,6 +177,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   };
 
   const restart = async (restartOptions: RestartOptions = {}): Promise<void> => {
+    await resumeZombie();
     const sameOwner = restartOptions.sameOwner === true;
     if (restartOptions.graceful === true) await engine.stop({ graceful: true });
     else {
@@ -177,8 +187,17 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       await engine.crashLanded();
       // As in production, a new process takes the runs over once the dead one's leases expire;
       // one with the same owner id takes its own leases back at once.
-      if (!sameOwner) await testJournal.advanceTo((await testJournal.now()) + leaseMs + 1);
+      if (!sameOwner)
+        await testJournal.advanceTo(
+          (await testJournal.now()) + leaseMs + 1,
+          "a crash restart (waiting out the dead engine's leases; restart({ sameOwner: true }) does not)",
+        );
     }
+    replaceEngine(restartOptions, sameOwner);
+  };
+
+  /** The next engine: a new owner id unless `sameOwner`, the code given or the current one. */
+  const replaceEngine = (restartOptions: RestartOptions, sameOwner: boolean): void => {
     if (!sameOwner) owner = `test-environment-${restarts + 1}`;
     code = {
       workflows: restartOptions.workflows ?? code.workflows,
@@ -192,18 +211,66 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   /** One engine round; an armed crash that struck during it is followed by the restart. */
   const round = async (): Promise<boolean> => {
     const progressed = await engine.runOnce();
-    if (!crashPending) return progressed;
+    if (!crashPending) {
+      // The run was taken over: the paused engine wakes up and finds out.
+      if (zombieDue) await resumeZombie();
+      return progressed;
+    }
     crashPending = false;
-    await restart(crashRestart);
+    const { leaseLoss, ...restartOptions } = crashRestart;
+    if (leaseLoss === true) await takeOver(restartOptions, struckAt!);
+    else await restart(restartOptions);
     return true;
+  };
+
+  /** A lease loss: the paused engine's leases expire and a new engine (new owner) takes over. */
+  const takeOver = async (restartOptions: RestartOptions, at: CrashPoint): Promise<void> => {
+    const paused = engine;
+    // What it had sent before the pause lands (its answers stay held), so every run plays out alike.
+    await paused.crashLanded();
+    await testJournal.advanceTo(
+      (await testJournal.now()) + leaseMs + 1,
+      "a lease loss (letting the paused engine's leases expire)",
+    );
+    replaceEngine(restartOptions, false);
+    zombie = { engine: paused, at };
+  };
+
+  /** Ends a lease loss: the paused engine wakes up; what it wrote that it should not have is a problem. */
+  const resumeZombie = async (): Promise<void> => {
+    if (zombie === undefined) return;
+    const { engine: paused, at } = zombie;
+    zombie = undefined;
+    zombieDue = false;
+    const runIds = [...new Set([...stepsByRun.keys(), ...effectsByRun.keys()])];
+    problems.push(
+      ...(await wakePausedEngine({ journal, paused, at, current: engine, runIds, drainMs: idleActivityMs })),
+    );
+  };
+
+  /**
+   * One round; true also when an activity attempt settled during it: its outcome may have made
+   * its run ready after the round looked for ready runs, so another round must look again.
+   */
+  const roundSeeingAttempts = async (): Promise<boolean> => {
+    const attemptsBefore = engine.activeAttempts;
+    const before = engine;
+    if (await round()) return true;
+    return engine === before && engine.activeAttempts < attemptsBefore;
   };
 
   /** Drives until `done()`; false when nothing more can happen (without moving time when `skipTime` is off). */
   const drive = async (done: () => Promise<boolean>, skipTime: boolean): Promise<boolean> => {
     for (let i = 0; i < maxRounds; i++) {
       throwProblems();
-      if (await done()) return true;
-      if (await round()) continue;
+      if (await done()) {
+        if (zombie === undefined) return true;
+        // A lease loss is checked before the wait ends: the paused engine wakes up first.
+        await resumeZombie();
+        throwProblems();
+        return true;
+      }
+      if (await roundSeeingAttempts()) continue;
       if (engine.activeAttempts > 0) {
         let timer: ReturnType<typeof setTimeout> | undefined;
         const settled = await Promise.race([
@@ -221,14 +288,19 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       }
       throwProblems();
       const next = earliest(await journal.nextDueAt(), timers.nextAt());
+      if ((next === undefined || !skipTime) && zombie !== undefined) {
+        // Nothing else can happen: the paused engine wakes up (it may have work to finish).
+        await resumeZombie();
+        continue;
+      }
       if (next === undefined) return false;
       if (next <= (await testJournal.now())) {
         // Became due in real time since the round (SQL clocks run): one more round decides.
-        if (await round()) continue;
+        if (await roundSeeingAttempts()) continue;
         return false;
       }
       if (!skipTime) return false;
-      await testJournal.advanceTo(next);
+      await testJournal.advanceTo(next, "skipping time to the next timer, retry or deadline (skipTime)");
       // The lease keeper's job: a jump of the clock must not take the runs from their engine.
       await engine.renewLeases();
     }
@@ -243,63 +315,12 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     await drive(async () => false, false);
   };
 
-  const getRun = async (runId: string): Promise<RunRecord> => {
-    const run = await journal.getRun(runId);
-    if (run === undefined) throw new RunNotFoundError(runId);
-    return run;
-  };
-
-  const neverError = async (runId: string, wanted: string, skipTime: boolean): Promise<TestKitError> => {
-    const run = await getRun(runId);
-    const reason =
-      !skipTime && (await journal.nextDueAt()) !== undefined
-        ? "nothing is due without moving the clock (skipTime is off; use env.advanceTime or skipTime: true)"
-        : await runWaitReason(journal, engine.registry, run);
-    return new TestKitError(
-      `run ${runId} (${run.workflowName}) can never reach ${wanted}: it is ${run.status} and ${reason}`,
-      { runId, workflowName: run.workflowName, status: run.status, expected: wanted },
-      "send what the run waits for (env.sendSignal, env.client.cancel), register its workflow, or move the clock",
-    );
-  };
-
-  const waitFor = async <Output = unknown>(
-    run: string | RunHandle<Output>,
-    condition: WaitCondition<Output>,
-    waitOptions: WaitForOptions = {},
-  ): Promise<RunDescription<unknown, Output>> => {
-    const runId = typeof run === "string" ? run : run.runId;
-    const skipTime = waitOptions.skipTime ?? true;
-    const wanted = typeof condition === "string" ? condition : "the awaited condition";
-    const reached = await drive(async () => {
-      const record = await getRun(runId);
-      if (typeof condition === "string") {
-        if (record.status === condition) return true;
-      } else if (await condition(await client.describe<unknown, Output>(runId))) return true;
-      if (isTerminal(record.status)) {
-        throw new TestKitError(
-          `run ${runId} ended ${record.status}, not ${wanted}${record.error === undefined ? "" : `: ${record.error.name}: ${record.error.message}`}`,
-          { runId, status: record.status, expected: wanted },
-          "check the workflow's history (env.client.history(runId)) to see how it ended",
-          record.error === undefined ? undefined : deserializeError(record.error),
-        );
-      }
-      return false;
-    }, skipTime);
-    if (!reached) throw await neverError(runId, wanted, skipTime);
-    return client.describe<unknown, Output>(runId);
-  };
-
-  /** Drives until the run (and any continue-as-new successor) is terminal. */
-  const finish = async (runId: string): Promise<void> => {
-    let current = runId;
-    for (;;) {
-      const reached = await drive(async () => isTerminal((await getRun(current)).status), true);
-      if (!reached) throw await neverError(current, "the end of the run", true);
-      const run = await getRun(current);
-      if (run.status !== RunStatus.continued || run.continuedTo === undefined) return;
-      current = run.continuedTo;
-    }
-  };
+  const { waitFor, finish } = runWaits({
+    journal,
+    drive,
+    registry: () => engine.registry,
+    describe: (runId) => client.describe(runId),
+  });
 
   const base = createClient({
     journal,
@@ -340,20 +361,29 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       for (;;) {
         const next = earliest(await journal.nextDueAt(), timers.nextAt());
         if (next === undefined || next > target || next <= (await testJournal.now())) break;
-        await testJournal.advanceTo(next);
+        await testJournal.advanceTo(next, "advanceTime");
         await engine.renewLeases();
         await settle();
       }
-      await testJournal.advanceTo(target);
+      await testJournal.advanceTo(target, "advanceTime");
       await engine.renewLeases();
       await settle();
     },
     settle,
     waitFor,
     restart,
-    crashWhen(when, restartOptions = {}) {
+    crashWhen(when, crashOptions = {}) {
+      if (crashOptions.leaseLoss === true && crashOptions.sameOwner === true)
+        throw new TestKitError(
+          "crashWhen: a lease loss cannot keep the owner id (the paused engine would still hold the leases)",
+          { leaseLoss: true, sameOwner: true },
+          "leave sameOwner out with leaseLoss: true",
+        );
       armedCrash = when;
-      crashRestart = restartOptions;
+      crashRestart = crashOptions;
+    },
+    get deployed() {
+      return code;
     },
     effects: (runId) => ({ ...effectsByRun.get(runId) }),
     counts: (runId) => ({ steps: stepsByRun.get(runId) ?? 0, attempts: attemptsByRun.get(runId) ?? 0 }),
@@ -363,8 +393,9 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     },
     close() {
       closed ??= (async () => {
+        await zombie?.engine.stop({ graceful: false });
         await engine.stop({ graceful: false });
-        await testJournal.dispose();
+        if (ownsJournal) await testJournal.dispose();
       })();
       return closed;
     },

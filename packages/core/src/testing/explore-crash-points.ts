@@ -1,11 +1,11 @@
 import type { WorkflowDefinition } from "../workflow/index.ts";
-import type { HistoryEvent } from "../model/history-event.ts";
 import { TestKitError } from "../errors/engine-errors.ts";
 import type { RunHandle } from "../client/create-client.ts";
-import { canonicalJson } from "./canonical-json.ts";
+import { compare, describePoint, normalize, sample, sameRun } from "./explore-compare.ts";
 import {
   createTestEnvironment,
   type CrashPoint,
+  type DeployedCode,
   type TestEnvironment,
   type TestEnvironmentOptions,
 } from "./create-test-environment.ts";
@@ -23,20 +23,52 @@ export interface ExploreOptions<Output> {
    * delivery). Default true.
    */
   readonly duplicateActivities?: boolean;
+  /**
+   * Explore a plain crash at each point. Default true; false explores only the faults asked
+   * for with `leaseLoss` and `redeploy`.
+   */
+  readonly crashes?: boolean;
   /** At most this many crash points are explored; more are sampled with `seed`. Default 100. */
   readonly maxPoints?: number;
   /** Seed of the sampling when there are more points than `maxPoints`. Default 1. */
   readonly seed?: number;
   /**
    * Restart after each crash with the crashed engine's owner id (see `RestartOptions.sameOwner`):
-   * no lease TTL passes, so values read with `now()` after the crash point do not move.
+   * no lease TTL passes, so values read with `now()` after the crash point do not move. Lease-loss
+   * points ignore it: there, another owner takes over after the TTL by definition.
    */
   readonly sameOwner?: boolean;
+  /**
+   * Also explore a lost lease at each point: the engine is paused there, its lease expires (the
+   * clock moves past the lease TTL), a new engine takes the run over, and the paused engine
+   * resumes after the new one's first round (see `CrashOptions.leaseLoss`). Reported when the
+   * paused engine writes anything after it resumed (its writes must be fenced), or when the
+   * result, history or activity calls differ from the clean run. Default false.
+   */
+  readonly leaseLoss?: boolean;
+  /**
+   * Also explore a redeploy at each point: the engine crashes there and the new engine runs
+   * this code (e.g. a `patched()` v2 whose definition `replaces` the explored version). Each
+   * such run must end as the clean run on the old code or the clean run of the new code's
+   * definition of the workflow ends (same result, history and activity calls as one of them);
+   * a replay that drifts (an unpatched change), a run no deployed version can take
+   * (`stuck_unknown_version`) or a failure is reported, naming the point.
+   */
+  readonly redeploy?: Partial<DeployedCode> & Pick<DeployedCode, "workflows">;
 }
+
+/** What is injected at a point: a crash, a lost lease, or a crash followed by new code. */
+export type ExploredFault = "crash" | "lease_loss" | "redeploy";
 
 /** What happened when the engine crashed at one point. */
 export interface CrashPointReport {
   readonly point: CrashPointSpec;
+  readonly fault: ExploredFault;
+  /**
+   * The clean run this one was compared with: the explored code's, or (a redeploy that took
+   * the new code's path, e.g. a run that had not reached a `patched()` point yet) the new code's.
+   */
+  readonly comparedWith: "clean" | "clean_on_new_code";
   /** Human-readable: where the crash was. */
   readonly description: string;
   /** Each difference from the clean run, in words (empty: the crash was invisible). */
@@ -67,12 +99,16 @@ export interface ExploreReport<Output> {
  * boundaries and activity attempts, then once more per boundary with the engine crashed right
  * there (and, with `duplicateActivities`, after each activity ran but before its result was
  * recorded), and compares each run's result, history and activity calls with the clean run.
+ * With `leaseLoss` each point is also explored as a lost lease (the engine paused there and
+ * resumed after another took over), with `redeploy` as a crash followed by new code.
  * Deterministic: the same workflow and options explore the same points.
  *
  * @example
  * ```ts
  * const report = await exploreCrashPoints(checkout, { cartId: "c-1" }, { activities, activityMocks });
  * expect(report.unsafe.map((p) => p.description)).toEqual([]);   // or: which activity repeats
+ * // v2 behind patched() under runs of v1 at every point, and a paused engine at every point:
+ * await exploreCrashPoints(checkoutV1, input, { activities, redeploy: { workflows: [checkoutV2] }, leaseLoss: true });
  * ```
  */
 export async function exploreCrashPoints<Input, Output>(
@@ -84,8 +120,18 @@ export async function exploreCrashPoints<Input, Output>(
       readonly workflows?: TestEnvironmentOptions["workflows"];
     } = {},
 ): Promise<ExploreReport<Output>> {
-  const { script, duplicateActivities, maxPoints, seed, sameOwner, workflows, ...environmentOptions } =
-    options;
+  const {
+    script,
+    crashes,
+    duplicateActivities,
+    maxPoints,
+    seed,
+    sameOwner,
+    leaseLoss,
+    redeploy,
+    workflows,
+    ...environmentOptions
+  } = options;
   const create = (): Promise<TestEnvironment> =>
     createTestEnvironment({
       ...environmentOptions,
@@ -94,9 +140,12 @@ export async function exploreCrashPoints<Input, Output>(
   const exploreOptions: ExploreOptions<Output> = {
     ...(script === undefined ? {} : { script }),
     ...(duplicateActivities === undefined ? {} : { duplicateActivities }),
+    ...(crashes === undefined ? {} : { crashes }),
     ...(maxPoints === undefined ? {} : { maxPoints }),
     ...(seed === undefined ? {} : { seed }),
     ...(sameOwner === undefined ? {} : { sameOwner }),
+    ...(leaseLoss === undefined ? {} : { leaseLoss }),
+    ...(redeploy === undefined ? {} : { redeploy }),
   };
   if ((environmentOptions.journal ?? "memory") === "memory") {
     // A fresh environment per run: every run starts at the same instant of the same clock, so
@@ -146,14 +195,24 @@ async function exploreWith<Input, Output>(
   input: Input,
   options: ExploreOptions<Output>,
 ): Promise<ExploreReport<Output>> {
-  const { script, duplicateActivities, maxPoints, seed, sameOwner } = options;
+  const { script, duplicateActivities, maxPoints, seed, sameOwner, leaseLoss, redeploy, crashes } = options;
   const drive = script ?? ((_env: TestEnvironment, run: RunHandle<Output>) => run.result());
 
-  /** One run of the workflow, crashed at `point` when given; what it did. */
-  const observe = (point: CrashPointSpec | undefined) =>
+  /**
+   * One run of the workflow (of `definition`, on `deploy` code when given), with `fault`
+   * injected at `point` when given; what it did. The environment's code is the same afterwards.
+   */
+  const observe = (
+    point: CrashPointSpec | undefined,
+    fault: ExploredFault = "crash",
+    definition: WorkflowDefinition<Input, Output> = workflow,
+    deploy?: ExploreOptions<Output>["redeploy"],
+  ) =>
     withEnvironment(async (env) => {
+      const original = env.deployed;
+      if (deploy !== undefined) await env.restart({ graceful: true, ...deploy });
       // Nothing steps the run before the script drives the environment: arming after the start is in time.
-      const run = await env.client.start(workflow, input);
+      const run = await env.client.start(definition, input);
       let struck = false;
       env.crashWhen(
         (at: CrashPoint) => {
@@ -166,7 +225,9 @@ async function exploreWith<Input, Output>(
           struck ||= hit;
           return hit;
         },
-        { sameOwner: sameOwner === true },
+        fault === "lease_loss"
+          ? { leaseLoss: true }
+          : { sameOwner: sameOwner === true, ...(fault === "redeploy" ? redeploy : {}) },
       );
       let result: Output | undefined;
       let error: unknown;
@@ -176,15 +237,33 @@ async function exploreWith<Input, Output>(
         error = caught;
       }
       env.crashWhen(() => false);
-      return {
+      // Problems the run left behind (a wait throws one at a time) are this run's, not the next's.
+      const problems: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        try {
+          await env.settle();
+          break;
+        } catch (problem) {
+          problems.push(problem instanceof Error ? problem.message : String(problem));
+        }
+      }
+      const observed = {
         runId: run.runId,
         result,
         error,
+        problems,
         struck,
         history: normalize(await env.client.history(run.runId)),
         effects: env.effects(run.runId),
         ...env.counts(run.runId),
       };
+      // The next run starts on the explored code again.
+      const now = env.deployed;
+      if (
+        (["workflows", "activities", "activityMocks"] as const).some((part) => now[part] !== original[part])
+      )
+        await env.restart({ graceful: true, ...original });
+      return observed;
     });
 
   const clean = await observe(undefined);
@@ -195,38 +274,56 @@ async function exploreWith<Input, Output>(
       "make the workflow (and the script) finish without crashes first",
       clean.error,
     );
+  // The new code's own clean run: a run redeployed before it reached a patch takes the new path.
+  let cleanOnNewCode: typeof clean | undefined;
+  if (redeploy !== undefined) {
+    const successor = redeploy.workflows.find((w) => w.name === workflow.name) as
+      WorkflowDefinition<Input, Output> | undefined;
+    if (successor !== undefined) cleanOnNewCode = await observe(undefined, "crash", successor, redeploy);
+  }
 
-  const points: CrashPointSpec[] = [];
-  for (let step = 1; step <= clean.steps; step++) points.push({ kind: "after_step", step });
+  const locations: CrashPointSpec[] = [];
+  for (let step = 1; step <= clean.steps; step++) locations.push({ kind: "after_step", step });
   if (duplicateActivities ?? true)
     for (let attempt = 1; attempt <= clean.attempts; attempt++)
-      points.push({ kind: "after_activity", attempt });
+      locations.push({ kind: "after_activity", attempt });
+  const faults: ExploredFault[] = [
+    ...(crashes === false ? [] : (["crash"] as const)),
+    ...(leaseLoss === true ? (["lease_loss"] as const) : []),
+    ...(redeploy === undefined ? [] : (["redeploy"] as const)),
+  ];
+  const points = faults.flatMap((fault) => locations.map((point) => ({ point, fault })));
 
   const explored: CrashPointReport[] = [];
-  for (const point of sample(points, maxPoints ?? 100, seed ?? 1)) {
-    const crashed = await observe(point);
-    const differences: string[] = [];
-    if (!crashed.struck) differences.push("the crash point was never reached (the run took another path)");
-    if (crashed.error !== undefined)
+  for (const { point, fault } of sample(points, maxPoints ?? 100, seed ?? 1)) {
+    const crashed = await observe(point, fault);
+    const against =
+      fault === "redeploy" &&
+      cleanOnNewCode !== undefined &&
+      !sameRun(crashed, clean) &&
+      sameRun(crashed, cleanOnNewCode)
+        ? cleanOnNewCode
+        : clean;
+    const differences = compare(crashed, against);
+    if (fault === "redeploy" && crashed.error === undefined && against === clean && !sameRun(crashed, clean))
       differences.push(
-        `the run failed: ${crashed.error instanceof Error ? crashed.error.message : String(crashed.error)}`,
+        cleanOnNewCode === undefined
+          ? `the new code has no definition of ${workflow.name} to compare with`
+          : "it differs from the new code's clean run too",
       );
-    else if (canonicalJson(crashed.result) !== canonicalJson(clean.result))
-      differences.push(
-        `the result differs: ${canonicalJson(crashed.result)} instead of ${canonicalJson(clean.result)}`,
-      );
-    const historyDiff = firstDifference(clean.history, crashed.history);
-    if (historyDiff !== undefined) differences.push(`the history differs ${historyDiff}`);
     const effects: Record<string, { clean: number; crashed: number }> = {};
-    for (const name of new Set([...Object.keys(clean.effects), ...Object.keys(crashed.effects)])) {
-      const counts = { clean: clean.effects[name] ?? 0, crashed: crashed.effects[name] ?? 0 };
-      if (counts.clean === counts.crashed) continue;
-      effects[name] = counts;
-      differences.push(
-        `${name} ran ${counts.crashed} time(s), ${counts.clean} in the clean run (give it an idempotency key, or make it idempotent)`,
-      );
+    for (const name of new Set([...Object.keys(against.effects), ...Object.keys(crashed.effects)])) {
+      const counts = { clean: against.effects[name] ?? 0, crashed: crashed.effects[name] ?? 0 };
+      if (counts.clean !== counts.crashed) effects[name] = counts;
     }
-    explored.push({ point, description: describePoint(point), differences, effects });
+    explored.push({
+      point,
+      fault,
+      comparedWith: against === clean ? "clean" : "clean_on_new_code",
+      description: describePoint(point, fault),
+      differences,
+      effects,
+    });
   }
   return {
     cleanResult: clean.result as Output,
@@ -235,50 +332,4 @@ async function exploreWith<Input, Output>(
     explored,
     unsafe: explored.filter((report) => report.differences.length > 0),
   };
-}
-
-function describePoint(point: CrashPointSpec): string {
-  return point.kind === "after_step"
-    ? `crash after step ${point.step}`
-    : `crash after activity attempt ${point.attempt} ran, before its result was recorded`;
-}
-
-/** History as compared: what the code did and saw, without times, sequence numbers or attempt counts. */
-function normalize(history: readonly HistoryEvent[]): string[] {
-  return history.map((event) => {
-    const { seq: _seq, at: _at, ...body } = event;
-    const rest: Record<string, unknown> = { ...body };
-    for (const volatile of ["attempts", "until", "nextRunId", "runId"]) delete rest[volatile];
-    return canonicalJson(rest);
-  });
-}
-
-function firstDifference(clean: readonly string[], crashed: readonly string[]): string | undefined {
-  for (let i = 0; i < Math.max(clean.length, crashed.length); i++) {
-    if (clean[i] !== crashed[i])
-      return `at event ${i + 1}: ${crashed[i] ?? "(none)"} instead of ${clean[i] ?? "(none)"}`;
-  }
-  return undefined;
-}
-
-/** Up to `max` of `points`, chosen by a seeded generator (mulberry32), kept in order. */
-function sample<T>(points: readonly T[], max: number, seed: number): T[] {
-  if (points.length <= max) return [...points];
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const indexes = points.map((_, i) => i);
-  for (let i = indexes.length - 1; i > 0; i--) {
-    const j = Math.floor(next() * (i + 1));
-    [indexes[i], indexes[j]] = [indexes[j]!, indexes[i]!];
-  }
-  return indexes
-    .slice(0, max)
-    .sort((a, b) => a - b)
-    .map((i) => points[i]!);
 }

@@ -6,7 +6,9 @@ export type {
   WaitCondition,
   WaitForOptions,
   RestartOptions,
+  CrashOptions,
   CrashPoint,
+  DeployedCode,
 } from "./create-test-environment.ts";
 export { captureLogger } from "../logging/capture-logger.ts";
 export type { CapturedLog } from "../logging/capture-logger.ts";
@@ -21,14 +23,20 @@ export type { ManualTimers } from "./manual-timers.ts";
 // The in-memory journal and its manual clock, for suites that drive a journal directly.
 export { MemoryJournal, createMemoryJournal, ManualClock } from "../journal/memory/index.ts";
 export type { MemoryJournalOptions } from "../journal/memory/index.ts";
-export { testJournals } from "./test-journal.ts";
-export type { TestJournalOption, TestJournalCase } from "./test-journal.ts";
+export { testJournals, openTestJournal } from "./test-journal.ts";
+export type {
+  TestJournal,
+  TestJournalOption,
+  TestJournalCase,
+  OpenTestJournalOptions,
+} from "./test-journal.ts";
 export { exploreCrashPoints } from "./explore-crash-points.ts";
 export type {
   ExploreOptions,
   ExploreReport,
   CrashPointReport,
   CrashPointSpec,
+  ExploredFault,
 } from "./explore-crash-points.ts";
 // The loop-less engine the environment drives, for custom drivers.
 export { createManualEngine } from "../worker/manual-engine.ts";

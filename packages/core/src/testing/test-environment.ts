@@ -9,7 +9,7 @@ import type { Instrumentation } from "../worker/instrumentation.ts";
 import type { WorkflowDefinition } from "../workflow/index.ts";
 import type { ActivityMock } from "./activity-mock.ts";
 import type { ExploreOptions, ExploreReport } from "./explore-crash-points.ts";
-import type { TestJournalOption } from "./test-journal.ts";
+import type { TestJournal, TestJournalOption } from "./test-journal.ts";
 
 /** Options of `createTestEnvironment`. */
 export interface TestEnvironmentOptions {
@@ -21,12 +21,18 @@ export interface TestEnvironmentOptions {
   /**
    * The journal: `"memory"` (default), `"pglite"` (embedded, in memory) or a `postgres://` URL
    * (a fresh database on that server, dropped at `close()`). Time skipping works on all three.
+   *
+   * Or a journal object, which `close()` leaves open: one from `openTestJournal()` (time
+   * skipping works, as for its kind), or any `Journal` (its clock is its own: whatever would
+   * move time, i.e. skipping to a timer, `advanceTime`, a crash restart without `sameOwner`, a
+   * lease loss, throws `TestClockUnavailableError`; `settle`, `waitFor(..., { skipTime: false })`
+   * and `restart({ sameOwner: true })` work).
    */
-  readonly journal?: TestJournalOption;
+  readonly journal?: TestJournalOption | TestJournal | Journal;
   /** After every committed step, rebuild the run from its journal and fail on any difference. */
   readonly paranoid?: boolean;
   /**
-   * Epoch ms the clock starts at. Memory journal: default 2026-01-01T00:00:00Z. SQL journals:
+   * Epoch ms the clock starts at (only for a journal the environment opens). Memory journal: default 2026-01-01T00:00:00Z. SQL journals:
    * default the real time; a later time moves the test clock there, an earlier one is refused.
    */
   readonly startTime?: number;
@@ -90,6 +96,29 @@ export interface RestartOptions {
   readonly sameOwner?: boolean;
 }
 
+/**
+ * What an armed fault (see {@link TestEnvironment.crashWhen}) does at its point, and how the
+ * engine that replaces the struck one starts (its code: a redeploy; its owner id).
+ */
+export interface CrashOptions extends Omit<RestartOptions, "graceful"> {
+  /**
+   * Instead of a crash, a lost lease: the engine is paused right there (a long GC pause, a
+   * frozen VM), its leases expire (the clock moves past the lease TTL) and a new engine takes
+   * its runs over. After the new engine's first round the paused one resumes, finishes what it
+   * was doing and shuts down: every write it attempts must be refused by the journal's fencing.
+   * If it changes any run's history or status, the next drive throws, naming what it wrote.
+   * Cannot be combined with `sameOwner` (the paused engine would still own the leases).
+   */
+  readonly leaseLoss?: boolean;
+}
+
+/** The code an environment's engine runs now (changed by a restart or a redeploy). */
+export interface DeployedCode {
+  readonly workflows: readonly AnyWorkflowDefinition[];
+  readonly activities: readonly AnyActivityDefinition[];
+  readonly activityMocks: readonly ActivityMock[];
+}
+
 /** Where an armed crash (see {@link TestEnvironment.crashWhen}) may strike. */
 export type CrashPoint =
   | {
@@ -119,7 +148,7 @@ export type CrashPoint =
 export interface TestEnvironment {
   readonly journal: Journal;
   /** Which journal this is (see {@link TestEnvironmentOptions.journal}). */
-  readonly journalKind: "memory" | "pglite" | "postgres";
+  readonly journalKind: "memory" | "pglite" | "postgres" | "external";
   /**
    * The environment's own database on PostgreSQL (created for it, dropped at `close()`), for a
    * second process of the test: `openJournal({ url, allowTestClock: true })`.
@@ -174,10 +203,20 @@ export interface TestEnvironment {
   restart(options?: RestartOptions): Promise<void>;
   /**
    * Arms a crash: at the first point where `when` returns true, the engine crashes right there
-   * (as a killed process would) and is replaced by a new one with the same code, the way
-   * `restart()` does. One-shot.
+   * (as a killed process would) and is replaced by a new one, the way `restart()` does: with
+   * the same code, or the code given in `options` (a redeploy at that point). With
+   * `leaseLoss: true` the engine is paused there instead and comes back after another engine
+   * took its runs over (see {@link CrashOptions.leaseLoss}). One-shot.
+   *
+   * @example
+   * ```ts
+   * env.crashWhen((p) => p.kind === "after_step" && p.step === 2, { workflows: [orderV2] }); // deploy v2 there
+   * env.crashWhen((p) => p.kind === "after_activity", { leaseLoss: true });
+   * ```
    */
-  crashWhen(when: (point: CrashPoint) => boolean, restart?: Pick<RestartOptions, "sameOwner">): void;
+  crashWhen(when: (point: CrashPoint) => boolean, options?: CrashOptions): void;
+  /** The code the current engine runs (what the next crash restarts with unless told otherwise). */
+  readonly deployed: DeployedCode;
   /** How many times each activity function (real or mocked) was called, per run. */
   effects(runId: string): Readonly<Record<string, number>>;
   /** Steps committed and activity attempts finished for the run so far (the crash points it passed). */

@@ -3,6 +3,7 @@ import { ManualClock } from "../journal/memory/manual-clock.ts";
 import { MemoryJournal } from "../journal/memory/memory-journal.ts";
 import { openTestDatabase } from "../journal/sql/open-test-database.ts";
 import { TestKitError } from "../errors/engine-errors.ts";
+import { TestClockUnavailableError } from "../errors/test-clock-errors.ts";
 import { createManualTimers, type ManualTimers } from "./manual-timers.ts";
 
 /**
@@ -42,9 +43,14 @@ export function testJournals(url = process.env.TEST_DATABASE_URL): TestJournalCa
   return cases;
 }
 
-/** The journal of an environment and the only handle on its clock. */
+/**
+ * A journal with the handle on its clock: what `createTestEnvironment` runs on. Made by
+ * {@link openTestJournal} (whose clock moves: time skipping works) or, for a `Journal` object
+ * passed to `createTestEnvironment({ journal })`, by the kit around it (whose clock it does not
+ * control: `kind` "external", and moving time throws `TestClockUnavailableError`).
+ */
 export interface TestJournal {
-  readonly kind: "memory" | "pglite" | "postgres";
+  readonly kind: "memory" | "pglite" | "postgres" | "external";
   readonly journal: Journal;
   /** The fresh database's connection string (PostgreSQL only). */
   readonly databaseUrl?: string;
@@ -54,19 +60,81 @@ export interface TestJournal {
   now(): Promise<number>;
   /** A synchronous reading of the test clock (exact on memory, the local estimate on SQL). */
   nowSync(): number;
-  /** Moves the journal's clock (never back) and fires the engine timers that came due. */
-  advanceTo(epochMs: number): Promise<void>;
+  /**
+   * Moves the journal's clock (never back) and fires the engine timers that came due.
+   * `operation` names what needs it, for the error of a journal whose clock cannot move.
+   */
+  advanceTo(epochMs: number, operation?: string): Promise<void>;
+  /** Closes the journal; a PostgreSQL test database is dropped. */
   dispose(): Promise<void>;
 }
 
+/** Whether `value` is a {@link TestJournal} (rather than a plain `Journal` or a kind). */
+export function isTestJournal(value: unknown): value is TestJournal {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as Partial<TestJournal>;
+  return (
+    typeof candidate.advanceTo === "function" &&
+    typeof candidate.nowSync === "function" &&
+    typeof candidate.journal === "object"
+  );
+}
+
 /**
- * Opens the journal named by `option`. `startTime` sets the memory journal's clock; on SQL
- * journals it moves the test clock forward to it (it cannot be in the past there).
+ * A {@link TestJournal} around a journal the kit did not open: its clock is the journal's own
+ * and never moved by the kit (it may be production's, or a clock the test drives itself).
+ * Moving it forward throws `TestClockUnavailableError`; a time already reached is fine.
+ * `dispose()` leaves the journal open: it belongs to the caller.
+ */
+export function externalTestJournal(journal: Journal): TestJournal {
+  let lastReading = Date.now();
+  const read = async (): Promise<number> => (lastReading = await journal.now());
+  const timers = createManualTimers({
+    now: () => lastReading,
+    advanceTo: () => {},
+  });
+  return {
+    kind: "external",
+    journal,
+    timers,
+    now: read,
+    nowSync: () => lastReading,
+    async advanceTo(epochMs, operation = "moving the clock") {
+      if (epochMs > (await read())) throw new TestClockUnavailableError(operation, epochMs);
+      timers.advanceTo(epochMs);
+    },
+    dispose: async () => {},
+  };
+}
+
+/** Options of {@link openTestJournal}. */
+export interface OpenTestJournalOptions {
+  /**
+   * Epoch ms the clock starts at. Memory: default 2026-01-01T00:00:00Z. SQL: default the real
+   * time; a later time moves the test clock there, an earlier one is refused.
+   */
+  readonly startTime?: number;
+}
+
+/**
+ * Opens a journal whose clock a test moves: `"memory"` (default), `"pglite"`, or a fresh
+ * database on the PostgreSQL server a URL names (dropped by `dispose()`). Pass it to
+ * `createTestEnvironment({ journal })` to keep it beyond one environment (several environments
+ * in turn on one PGlite, a journal wrapped to inject faults); you dispose it.
+ *
+ * @example
+ * ```ts
+ * const testJournal = await openTestJournal("pglite");
+ * const env = await createTestEnvironment({ journal: testJournal, workflows: [orderFlow] });
+ * await env.close();           // the journal stays open
+ * await testJournal.dispose();
+ * ```
  */
 export async function openTestJournal(
   option: TestJournalOption = "memory",
-  startTime?: number,
+  options: OpenTestJournalOptions = {},
 ): Promise<TestJournal> {
+  const { startTime } = options;
   if (option === "memory") {
     const clock = new ManualClock(startTime);
     const timers = createManualTimers(clock);
@@ -77,7 +145,7 @@ export async function openTestJournal(
       timers,
       now: async () => clock.now(),
       nowSync: () => clock.now(),
-      advanceTo: async (epochMs) => timers.advanceTo(epochMs),
+      advanceTo: async (epochMs: number, _operation?: string) => timers.advanceTo(epochMs),
       dispose: () => journal.close(),
     };
   }
@@ -97,9 +165,12 @@ export async function openTestJournal(
     },
   };
   const timers = createManualTimers(localClock);
-  const advanceTo = async (epochMs: number): Promise<void> => {
-    const delta = epochMs - (await database.journal.now());
-    if (delta > 0) await database.advanceClock(delta);
+  const advanceTo = async (epochMs: number, _operation?: string): Promise<void> => {
+    // Due times read back from the database are whole ms (floored); the clock keeps its µs. One
+    // ms more makes a deadline read as `epochMs` really due (else a claim right after the jump
+    // may find it a fraction of a ms in the future, and the driver would think nothing is due).
+    const delta = epochMs + 1 - (await database.journal.now());
+    if (delta > 1) await database.advanceClock(delta);
     timers.advanceTo(epochMs);
   };
   if (startTime !== undefined) {
@@ -134,4 +205,23 @@ function asPostgresUrl(value: string): string {
       'pass journal: "memory" | "pglite" | process.env.TEST_DATABASE_URL',
     );
   return value;
+}
+
+/**
+ * The {@link TestJournal} of `createTestEnvironment({ journal, startTime })`: opened for a kind
+ * or URL, taken as it is from `openTestJournal()`, or around any other `Journal` object.
+ */
+export async function testJournalFor(
+  journal: TestJournalOption | TestJournal | Journal | undefined,
+  startTime: number | undefined,
+): Promise<TestJournal> {
+  if (journal === undefined || typeof journal === "string")
+    return openTestJournal(journal, startTime === undefined ? {} : { startTime });
+  if (startTime !== undefined)
+    throw new TestKitError(
+      "startTime applies to a journal the environment opens, not to a journal object passed in",
+      { startTime },
+      "pass startTime to openTestJournal(kind, { startTime }) instead",
+    );
+  return isTestJournal(journal) ? journal : externalTestJournal(journal);
 }

@@ -3,6 +3,7 @@ import { activity, defineActivity, workflow } from "../workflow/index.ts";
 import { createTestEnvironment } from "./index.ts";
 
 const greet = defineActivity("kit.greet", async (who: string) => `hello ${who}`);
+const greetV2 = defineActivity("kit.greet", async (who: string) => `hi ${who} (v2 activities)`);
 const stampOf = (versionHash: string) =>
   ({
     format: 1,
@@ -35,5 +36,19 @@ describe("test kit: workflow versions", () => {
     expect(stuck).toMatchObject({ status: "stuck_unknown_version", versionHash: "kit-v1", lastSeq: 1 });
     expect(await onlyV2.client.history(old.runId)).toHaveLength(1);
     await onlyV2.close();
+  });
+
+  it("a restart with new activity code runs it for attempts after the deploy, in runs already in flight", async () => {
+    const env = await createTestEnvironment({ workflows: [v1], activities: [greet] });
+    try {
+      const run = await env.client.start(v1, "eve");
+      // Deployed before the run's first step: its activity runs on the new code.
+      await env.restart({ activities: [greetV2] });
+      expect(await run.result()).toBe("hi eve (v2 activities)");
+      expect(env.restarts).toBe(1);
+      expect(env.deployed.activities).toEqual([greetV2]);
+    } finally {
+      await env.close();
+    }
   });
 });

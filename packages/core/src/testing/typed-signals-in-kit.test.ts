@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { ErrorCode } from "../errors/error-code.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
 import { defineSignal, signal, workflow } from "../workflow/index.ts";
@@ -38,7 +38,14 @@ describe("typed signals through the test kit", () => {
       expect((await env.journal.getRun(run.runId))?.lastSeq).toBe(before);
 
       await env.sendSignal(run, approve, { by: "ann" });
-      expect(await run.result()).toBe("o-1 approved by ann");
+      // Results are typed by the workflow definition, through the handle and through waitFor.
+      const done = await env.waitFor(run, (r) => r.status === "completed", { skipTime: false });
+      expectTypeOf(done.result).toEqualTypeOf<string | undefined>();
+      const result = await run.result();
+      expectTypeOf(result).toEqualTypeOf<string>();
+      // @ts-expect-error the result is a string
+      const wrong: number = result;
+      expect([result, wrong]).toEqual(["o-1 approved by ann", "o-1 approved by ann"]);
     } finally {
       await env.close();
     }

@@ -42,6 +42,44 @@ describe("manual engine", () => {
     expect(await client.describe(run.runId)).toMatchObject({ status: "completed", result: "x:yes" });
   });
 
+  it("pause() holds the engine's journal calls until resume(): nothing it does reaches the journal meanwhile", async () => {
+    const { engine, client, journal } = setup();
+    const first = engine("a");
+    const run = await client.start(approval, "p");
+    await runUntilIdle(first);
+    await client.signal(run.runId, "approve", "yes");
+    const waiting = await journal.readHistory(run.runId);
+    const round = first.runOnce();
+    first.pause();
+    // The round in progress returns at once; its calls wait at the gate.
+    expect(await round).toBe(false);
+    expect(await first.runOnce()).toBe(false);
+    expect(await journal.readHistory(run.runId)).toEqual(waiting);
+    first.resume();
+    await runUntilIdle(first);
+    expect(await client.describe(run.runId)).toMatchObject({ status: "completed", result: "p:yes" });
+  });
+
+  it("a paused engine whose run was taken over writes nothing when it resumes", async () => {
+    const { engine, client, clock, journal } = setup();
+    const first = engine("a");
+    const run = await client.start(approval, "q");
+    await runUntilIdle(first);
+    await client.signal(run.runId, "approve", "first");
+    const round = first.runOnce();
+    first.pause();
+    await round;
+    clock.advance(leaseMs + 1);
+    const second = engine("b");
+    await runUntilIdle(second);
+    expect(await client.describe(run.runId)).toMatchObject({ status: "completed", result: "q:first" });
+    const history = await journal.readHistory(run.runId);
+    first.resume();
+    await first.stop({ graceful: true });
+    expect(await journal.readHistory(run.runId)).toEqual(history);
+    expect((await journal.getRun(run.runId))?.status).toBe("completed");
+  });
+
   it("crash() keeps the lease until it expires; another engine then takes the run over", async () => {
     const { engine, client, clock } = setup();
     const first = engine("a");

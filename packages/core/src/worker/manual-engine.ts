@@ -76,7 +76,17 @@ export interface ManualEngine {
    */
   crashLanded(): Promise<void>;
   /**
-   * A clean shutdown: steps in flight finish, attempts too when `graceful` (default; up to
+   * Simulates a process pause (a long GC pause, a frozen VM): from now on the engine's journal
+   * calls are held (calls in flight land but do not answer), and `runOnce()` and the other
+   * waits return at once, so a driver can let its leases expire and another engine take its
+   * runs over. `resume()` lets everything held go on, as a process waking up does: the engine
+   * does not know it lost its leases until the journal's fencing tells it.
+   */
+  pause(): void;
+  /** Ends a `pause()`; the round that was running when it paused goes on. */
+  resume(): void;
+  /**
+   * A clean shutdown: the round in progress (one resumed after a pause) ends, steps in flight finish, attempts too when `graceful` (default; up to
    * `timeoutMs`), else they are aborted; the leases are given back.
    */
   stop(options?: { readonly graceful?: boolean; readonly timeoutMs?: number }): Promise<void>;
@@ -121,7 +131,21 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
   let signalCrash: () => void = () => {};
   // Work of a crashed engine never finishes (its journal is cut off): callers stop waiting for it.
   const crashedSignal = new Promise<false>((resolve) => (signalCrash = () => resolve(false)));
-  const unlessCrashed = <T>(work: Promise<T>): Promise<T | false> => Promise.race([work, crashedSignal]);
+  let paused = false;
+  let signalPause: () => void = () => {};
+  const nextPause = (): Promise<false> =>
+    new Promise<false>((resolve) => (signalPause = () => resolve(false)));
+  // A paused engine's work is held at its journal: callers stop waiting for it, as for a crash.
+  let pausedSignal = nextPause();
+  const unlessCrashed = <T>(work: Promise<T>): Promise<T | false> =>
+    Promise.race([work, crashedSignal, pausedSignal]);
+  let currentRound: Promise<boolean> | undefined;
+  const resume = (): void => {
+    if (!paused) return;
+    paused = false;
+    pausedSignal = nextPause();
+    severable.resume();
+  };
 
   return {
     owner: options.owner,
@@ -134,16 +158,26 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
       return runtime.pool.inActivityCode;
     },
     async runOnce() {
-      if (crashed) return false;
-      return (await unlessCrashed(round())) && !crashed;
+      if (crashed || paused) return false;
+      const work = round();
+      currentRound = work;
+      const progressed = await unlessCrashed(work);
+      return progressed !== false && !crashed && !paused;
     },
     whenAnyAttemptSettles: async () => {
       await unlessCrashed(runtime.pool.whenAnySettles());
     },
     async renewLeases() {
-      if (!crashed) await unlessCrashed(runtime.leaseKeeper.renew());
+      if (!crashed && !paused) await unlessCrashed(runtime.leaseKeeper.renew());
     },
     crashLanded: () => severable.landed(),
+    pause() {
+      if (crashed || paused) return;
+      paused = true;
+      severable.pause();
+      signalPause();
+    },
+    resume,
     crash() {
       if (crashed) return;
       crashed = true;
@@ -155,6 +189,9 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
     },
     async stop(stopOptions = {}) {
       if (crashed) return;
+      resume();
+      // A round that was paused goes on first: it may still claim runs, which are given back below.
+      await currentRound?.catch(() => false);
       // Steps are short and never wait for activities: let them commit, then end the attempts.
       await runtime.settleSteps();
       if (stopOptions.graceful ?? true) await runtime.pool.drain(stopOptions.timeoutMs ?? 10_000);
