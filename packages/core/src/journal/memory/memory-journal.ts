@@ -25,6 +25,8 @@ import type {
   TaskClaim,
   TaskOutcome,
 } from "../journal.ts";
+import type { JournalInspector } from "../journal-inspector.ts";
+import { createMemoryInspector } from "./memory-inspector.ts";
 import { MemoryNotifier } from "./memory-notifier.ts";
 import { toRunRecord } from "./memory-rows.ts";
 import { claimRuns, markUnknownVersions, releaseRun, renewRunLeases } from "./memory-run-leases.ts";
@@ -66,11 +68,14 @@ export interface MemoryJournalOptions {
  */
 export class MemoryJournal implements Journal {
   readonly notifier: MemoryNotifier;
+  /** The read model over this journal (see JournalInspector). */
+  readonly inspector: JournalInspector;
   readonly #store: MemoryStore;
 
   constructor(options: MemoryJournalOptions = {}) {
     this.notifier = new MemoryNotifier();
     this.#store = new MemoryStore(options.clock ?? systemClock, this.notifier);
+    this.inspector = createMemoryInspector(this.#store);
   }
 
   async now(): Promise<number> {

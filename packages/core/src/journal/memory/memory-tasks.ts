@@ -55,6 +55,7 @@ export function scheduleTask(
     attempt: 0,
     state: "ready",
     availableAt: now,
+    scheduledAt: now,
     order: store.nextOrder(),
     ...(detached ? { detached } : {}),
   };
@@ -70,6 +71,8 @@ function startAttempt(task: TaskRow, now: number): TaskClaim {
   task.attempt += 1;
   task.state = "running";
   task.attemptToken = crypto.randomUUID();
+  task.attemptStartedAt = now;
+  task.heartbeatAt = undefined;
   task.closeBy = instantAfter("startToCloseMs", now, task.options.startToCloseMs);
   task.heartbeatBy =
     task.options.heartbeatTimeoutMs === undefined
@@ -117,7 +120,8 @@ export function closeFinishedTasks(
 ): void {
   tasks.forEach((task, i) => {
     const outcome = (finished[i] as FinishedTask).outcome;
-    finish(store, task);
+    if (outcome.kind === "failed") task.lastError = structuredClone(outcome.error);
+    finish(store, task, outcome.kind);
     const key = task.options.idempotencyKey;
     if (outcome.kind === "completed" && key !== undefined) {
       store.idempotentResults.set(
@@ -148,6 +152,7 @@ export function heartbeatTask(store: MemoryStore, claim: TaskAttemptRef, details
   if (task.options.heartbeatTimeoutMs !== undefined)
     task.heartbeatBy = instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
   if (details !== undefined) task.details = structuredClone(details);
+  task.heartbeatAt = now;
 }
 
 /** See `Journal.heartbeatTasks`: each listed attempt as {@link heartbeatTask}, a stale one refused on its own. */
@@ -174,7 +179,7 @@ export function finishTask(store: MemoryStore, claim: TaskAttemptRef, outcome: T
   const run = store.runs.get(task.runId);
   switch (outcome.kind) {
     case "completed": {
-      finish(store, task);
+      finish(store, task, "completed");
       const key = task.options.idempotencyKey;
       if (key !== undefined)
         store.idempotentResults.set(
@@ -195,7 +200,8 @@ export function finishTask(store: MemoryStore, claim: TaskAttemptRef, outcome: T
       return;
     }
     case "failed":
-      finish(store, task);
+      task.lastError = structuredClone(outcome.error);
+      finish(store, task, "failed");
       if (run)
         store.pushInbox(
           run,
@@ -287,7 +293,8 @@ function failAbandonedLastAttempts(store: MemoryStore, now: number): void {
             "start_to_close",
           ),
     );
-    finish(store, task);
+    task.lastError = error;
+    finish(store, task, "failed");
     const run = store.runs.get(task.runId);
     if (run)
       store.pushInbox(
@@ -313,7 +320,12 @@ function currentAttempt(store: MemoryStore, claim: TaskAttemptRef, now: number):
 }
 
 /** A finished task is gone: a late result for it finds no current attempt and is refused. */
-function finish(store: MemoryStore, task: TaskRow): void {
+function finish(store: MemoryStore, task: TaskRow, outcome: "completed" | "failed"): void {
   task.state = "done";
   store.tasks.delete(task.taskId);
+  // Kept for the read model (listTasks), as SQL keeps the finished row.
+  task.outcome = outcome;
+  task.finishedAt = store.clock.now();
+  task.attemptToken = undefined;
+  store.finishedTasks.set(task.taskId, task);
 }

@@ -9,6 +9,7 @@ import { retryConflicts } from "./retry-conflicts.ts";
 import { fireDueTimers } from "./fire-due-timers.ts";
 import { finishTask } from "./finish-task.ts";
 import { heartbeatTask, heartbeatTasks } from "./heartbeat-task.ts";
+import { createSqlInspector } from "./inspect/sql-inspector.ts";
 import { markUnknownVersions } from "./mark-unknown-versions.ts";
 import { releaseRun, renewRunLeases } from "./run-leases.ts";
 import { getRun, getRunByWorkflowId, journalNow, listRuns, nextDueAt, readHistory } from "./run-queries.ts";
@@ -75,6 +76,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
       g(async () => (await recent.take(runId, inboxId)) ?? (await readInboxItem(db, runId, inboxId))),
     requestCancel: (runId, reason, options) => g(() => requestCancel(db, runId, reason, options)),
     nextDueAt: () => g(() => nextDueAt(db)),
+    inspector: createSqlInspector(db, (call) => guardConnection(target, call)),
     bindTransaction(transaction) {
       const candidate = transaction as Partial<SqlExecutor>;
       if (candidate.isTransaction !== true || typeof candidate.selectFrom !== "function") {
