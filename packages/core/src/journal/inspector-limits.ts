@@ -24,7 +24,10 @@ export function staleAfter(ms: number | undefined): number {
 
 /** Zero runs in every status. */
 export function emptyCounts(): Record<RunStatus, number> {
-  return Object.fromEntries(Object.values(RunStatus).map((status) => [status, 0])) as Record<RunStatus, number>;
+  return Object.fromEntries(Object.values(RunStatus).map((status) => [status, 0])) as Record<
+    RunStatus,
+    number
+  >;
 }
 
 function clamp(limit: number | undefined, fallback: number, max: number): number {

@@ -55,7 +55,7 @@ export interface RunDetailRecord {
   readonly ready: boolean;
   /** Claims skip the run until then (drift and step-error backoff). */
   readonly notBefore?: number;
-  /** Earliest pending timer or activity retry of the run: when it wakes up by itself. */
+  /** Earliest pending timer or activity retry (a task waiting after a failed attempt) of the run. */
   readonly nextWakeAt?: number;
   readonly pendingTimers: number;
   /** Tasks waiting for an attempt or running. */

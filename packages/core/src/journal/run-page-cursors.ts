@@ -19,4 +19,3 @@ export function pageCursors<T>(
     ...(hasNewer && first !== undefined ? { previous: String(first) } : {}),
   };
 }
-

@@ -3,7 +3,9 @@ import { compositionConformance } from "./conformance/composition-conformance.ts
 import { concurrencyConformance } from "./conformance/concurrency-conformance.ts";
 import { deferralConformance } from "./conformance/deferral-conformance.ts";
 import { eagerStartConformance } from "./conformance/eager-start-conformance.ts";
+import { healthConformance } from "./conformance/health-conformance.ts";
 import { heartbeatConformance } from "./conformance/heartbeat-conformance.ts";
+import { inspectorConformance } from "./conformance/inspector-conformance.ts";
 import { idReuseConformance } from "./conformance/id-reuse-conformance.ts";
 import { taskCancellationConformance } from "./conformance/task-cancellation-conformance.ts";
 import { scenarioConformance } from "./conformance/scenario-conformance.ts";
@@ -71,5 +73,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     stickyConformance(h);
     eagerStartConformance(h);
     idReuseConformance(h);
+    inspectorConformance(h);
+    healthConformance(h);
   });
 }

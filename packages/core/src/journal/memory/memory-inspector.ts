@@ -30,8 +30,7 @@ export function createMemoryInspector(store: MemoryStore): JournalInspector {
     readHistoryPage: async (runId, request) => historyPage(store, runId, request),
     listTasks: async (runId) => tasksOf(store, runId),
     listTimers: async (runId) => timersOf(store, runId),
-    listInbox: async (runId): Promise<InboxRecord[]> =>
-      structuredClone(store.runs.get(runId)?.inbox ?? []),
+    listInbox: async (runId): Promise<InboxRecord[]> => structuredClone(store.runs.get(runId)?.inbox ?? []),
     listWorkflows: async (query) => workflowsOf(store, query?.namespace),
     health: async (request) => memoryHealth(store, request),
   };
@@ -63,7 +62,7 @@ function listRuns(store: MemoryStore, request: RunPageRequest): InspectedRunPage
     // The page just newer than `before`: the oldest `limit` runs newer than it, shown newest first.
     const newer = matching.filter((row) => row.order > before).sort((a, b) => a.order - b.order);
     const page = newer.slice(0, limit).reverse();
-    return pageOf(page, newer.length > limit, true);
+    return pageOf(page, newer.length > limit, true, true);
   }
   const older = matching
     .filter((row) => after === undefined || row.order < after)
@@ -71,8 +70,8 @@ function listRuns(store: MemoryStore, request: RunPageRequest): InspectedRunPage
   return pageOf(older.slice(0, limit), older.length > limit, after !== undefined);
 }
 
-function pageOf(page: RunRow[], moreOlderOrNewer: boolean, fromCursor: boolean): InspectedRunPage {
-  return pageCursors(page.map(toRunRecord), page[0]?.order, page.at(-1)?.order, moreOlderOrNewer, fromCursor);
+function pageOf(page: RunRow[], more: boolean, fromCursor: boolean, backward = false): InspectedRunPage {
+  return pageCursors(page.map(toRunRecord), page[0]?.order, page.at(-1)?.order, more, fromCursor, backward);
 }
 
 function cursor(text: string | undefined): number | undefined {
@@ -92,7 +91,8 @@ function runDetail(store: MemoryStore, runId: string): RunDetailRecord | undefin
   const open = [...store.tasks.values()].filter((t) => t.runId === runId);
   const wakeTimes = [
     ...timers.map((t) => t.fireAt),
-    ...open.filter((t) => t.state === "ready").map((t) => t.availableAt),
+    // Retries only: a task never attempted wakes nobody, it waits for a worker.
+    ...open.filter((t) => t.state === "ready" && t.attempt > 0).map((t) => t.availableAt),
   ];
   const from = [...store.runs.values()].find((other) => other.continuedTo === runId);
   const terminal = isTerminal(row.status);
@@ -156,7 +156,10 @@ export function toTaskRecord(task: TaskRow): TaskRecord {
 function timersOf(store: MemoryStore, runId: string): TimerRecord[] {
   return [...store.timers.values()]
     .filter((timer) => timer.runId === runId)
-    .sort((a, b) => a.fireAt - b.fireAt || (a.createdAt ?? 0) - (b.createdAt ?? 0) || compare(a.identity, b.identity))
+    .sort(
+      (a, b) =>
+        a.fireAt - b.fireAt || (a.createdAt ?? 0) - (b.createdAt ?? 0) || compare(a.identity, b.identity),
+    )
     .map((timer) => ({
       runId: timer.runId,
       identity: timer.identity,
@@ -171,12 +174,20 @@ export function workflowsOf(
   namespace: string | undefined,
   only?: (row: RunRow) => boolean,
 ): WorkflowVersionRecord[] {
-  const byVersion = new Map<string, { name: string; hash: string; counts: ReturnType<typeof emptyCounts>; last: number }>();
+  const byVersion = new Map<
+    string,
+    { name: string; hash: string; counts: ReturnType<typeof emptyCounts>; last: number }
+  >();
   for (const row of store.runs.values()) {
     if (namespace !== undefined && row.namespace !== namespace) continue;
     if (only !== undefined && !only(row)) continue;
     const key = `${row.workflowName}\u0000${row.versionHash}`;
-    const entry = byVersion.get(key) ?? { name: row.workflowName, hash: row.versionHash, counts: emptyCounts(), last: 0 };
+    const entry = byVersion.get(key) ?? {
+      name: row.workflowName,
+      hash: row.versionHash,
+      counts: emptyCounts(),
+      last: 0,
+    };
     entry.counts[row.status] += 1;
     entry.last = Math.max(entry.last, row.createdAt);
     byVersion.set(key, entry);

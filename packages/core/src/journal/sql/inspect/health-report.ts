@@ -82,7 +82,11 @@ export async function healthReport(db: SqlExecutor, request: HealthRequest = {})
     LIMIT ${rows}`.execute(db);
   const overdueTimers = finding(
     overdue.rows,
-    overdue.rows.map((row): FindingTimer => ({ runId: row.run_id, identity: row.identity, fireAt: toMs(row.fire_at) })),
+    overdue.rows.map((row): FindingTimer => ({
+      runId: row.run_id,
+      identity: row.identity,
+      fireAt: toMs(row.fire_at),
+    })),
     limit,
   );
   const taskFinding = async (since: string, where: RawBuilder<unknown>, order: RawBuilder<unknown>) => {
@@ -103,16 +107,14 @@ export async function healthReport(db: SqlExecutor, request: HealthRequest = {})
       LIMIT ${rows}`.execute(db);
     return finding(
       result.rows,
-      result.rows.map(
-        (row): FindingTask => ({
-          taskId: row.task_id,
-          runId: row.run_id,
-          activityName: row.activity_name,
-          attempt: Number(row.attempt),
-          since: toMs(row.since),
-          ...(row.last_error === null ? {} : { lastError: row.last_error }),
-        }),
-      ),
+      result.rows.map((row): FindingTask => ({
+        taskId: row.task_id,
+        runId: row.run_id,
+        activityName: row.activity_name,
+        attempt: Number(row.attempt),
+        since: toMs(row.since),
+        ...(row.last_error === null ? {} : { lastError: row.last_error }),
+      })),
       limit,
     );
   };
@@ -129,7 +131,11 @@ export async function healthReport(db: SqlExecutor, request: HealthRequest = {})
     sql`k.finished_at DESC, k.task_id::text COLLATE "C" DESC`,
   );
 
-  const ages = await sql<{ status: "running" | "stuck_unknown_version"; bucket: AgeBucket; n: string | number }>`
+  const ages = await sql<{
+    status: "running" | "stuck_unknown_version";
+    bucket: AgeBucket;
+    n: string | number;
+  }>`
     SELECT r.status, CASE
         WHEN r.created_at > ${at} - ${ms(ageBucketBounds["1m"])} THEN '1m'
         WHEN r.created_at > ${at} - ${ms(ageBucketBounds["1h"])} THEN '1h'
@@ -147,7 +153,10 @@ export async function healthReport(db: SqlExecutor, request: HealthRequest = {})
   return {
     now,
     staleAfterMs: stale,
-    runsByStatus: await countRuns(db, request.namespace === undefined ? {} : { namespace: request.namespace }),
+    runsByStatus: await countRuns(
+      db,
+      request.namespace === undefined ? {} : { namespace: request.namespace },
+    ),
     openRunAges,
     unclaimedReadyRuns,
     idleRuns,
@@ -156,7 +165,9 @@ export async function healthReport(db: SqlExecutor, request: HealthRequest = {})
     expiredTaskLeases,
     deadLetters,
     unknownVersions: await inspectWorkflows(db, request.namespace, sql`r.status = 'stuck_unknown_version'`),
-    ...(schemaVersion === null || schemaVersion === undefined ? {} : { schemaVersion: Number(schemaVersion) }),
+    ...(schemaVersion === null || schemaVersion === undefined
+      ? {}
+      : { schemaVersion: Number(schemaVersion) }),
   };
 }
 
@@ -180,6 +191,10 @@ function toRunRef(row: RunRefRow): FindingRun {
 }
 
 /** A finding from rows that carry the total count of their statement (`count(*) OVER ()`). */
-function finding<T>(rows: readonly { total: string | number }[], items: readonly T[], limit: number): Finding<T> {
+function finding<T>(
+  rows: readonly { total: string | number }[],
+  items: readonly T[],
+  limit: number,
+): Finding<T> {
   return { count: Number(rows[0]?.total ?? 0), sample: items.slice(0, limit) };
 }

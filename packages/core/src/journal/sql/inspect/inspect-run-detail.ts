@@ -24,7 +24,7 @@ export async function inspectRunDetail(db: SqlExecutor, runId: string): Promise<
   const result = await sql<DetailRow>`
     SELECT ${runColumns}, r.continued_from, r.ready_since, r.not_before,
       (SELECT min(t.fire_at) FROM continuum.timers t WHERE t.run_id = r.run_id) AS next_timer,
-      (SELECT min(k.available_at) FROM continuum.tasks k WHERE k.run_id = r.run_id AND k.status = 'pending') AS next_retry,
+      (SELECT min(k.available_at) FROM continuum.tasks k WHERE k.run_id = r.run_id AND k.status = 'pending' AND k.attempt > 0) AS next_retry,
       (SELECT count(*) FROM continuum.timers t WHERE t.run_id = r.run_id) AS pending_timers,
       (SELECT count(*) FROM continuum.tasks k WHERE k.run_id = r.run_id AND k.status IN ('pending', 'running')) AS open_tasks,
       (SELECT count(*) FROM continuum.inbox i WHERE i.run_id = r.run_id) AS pending_inbox,

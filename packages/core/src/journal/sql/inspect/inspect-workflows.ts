@@ -26,7 +26,10 @@ export async function inspectWorkflows(
     WHERE ${where} ${namespace === undefined ? sql`` : sql`AND r.namespace = ${namespace}`}
     GROUP BY r.workflow_name, r.version_hash, r.status
     ORDER BY r.workflow_name COLLATE "C", r.version_hash COLLATE "C"`.execute(db);
-  const byVersion = new Map<string, { name: string; hash: string; counts: Record<RunStatus, number>; last: number }>();
+  const byVersion = new Map<
+    string,
+    { name: string; hash: string; counts: Record<RunStatus, number>; last: number }
+  >();
   for (const row of result.rows) {
     const key = `${row.workflow_name}\u0000${row.version_hash}`;
     const entry = byVersion.get(key) ?? {

@@ -28,8 +28,8 @@ export function runQueryConditions(query: RunQuery): RawBuilder<unknown>[] | und
     ...(prefix === undefined || prefix === ""
       ? []
       : [
-          sql`((r.run_id ~>=~ ${prefix} AND r.run_id ~<~ ${prefix} || chr(1114111))
-            OR (r.workflow_id ~>=~ ${prefix} AND r.workflow_id ~<~ ${prefix} || chr(1114111)))`,
+          sql`((r.run_id ~>=~ ${prefix} AND r.run_id ~<~ (${prefix} || chr(1114111)))
+            OR (r.workflow_id ~>=~ ${prefix} AND r.workflow_id ~<~ (${prefix} || chr(1114111))))`,
         ]),
     ...(query.attributes === undefined
       ? []
