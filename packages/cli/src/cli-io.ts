@@ -5,6 +5,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Directory relative paths are taken from; default `process.cwd()`. */
   readonly cwd?: string;
+  /** stdout is a terminal: tables and colours (unless NO_COLOR); otherwise tab-separated text. */
+  readonly isTTY?: boolean;
 }
 
 /** Exit codes: 0 success, 1 the command failed, 2 it was called wrongly. */
@@ -16,6 +18,7 @@ export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
+  isTTY: process.stdout.isTTY === true,
 };
 
 /** A usage mistake found after parsing (a missing or conflicting option): exit code 2. */
