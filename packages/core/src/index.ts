@@ -25,7 +25,7 @@ export { MemoryJournal, createMemoryJournal, ManualClock } from "./journal/memor
 export type { MemoryJournalOptions } from "./journal/memory/index.ts";
 // --- read model: what the Observer, the CLI and the OpenTelemetry bridge read ----------------
 export * from "./inspect/index.ts";
-export { ageBuckets } from "./journal/journal-inspector.ts";
+export { ageBuckets, auditChecks } from "./journal/journal-inspector.ts";
 // --- operations: what the `continuum` command (packages/cli) runs ----------------------------
 export { migrateDatabase } from "./journal/sql/migrate-database.ts";
 export type { MigrateDatabaseOptions } from "./journal/sql/migrate-database.ts";

@@ -71,6 +71,10 @@ export function createInspector(journal: Journal): Inspector {
     timers: (runId) => port.listTimers(runId),
     inbox: async (runId) => (await port.listInbox(runId)).map(inspectInboxItem),
     workflows: (options = {}) => port.listWorkflows(options),
+    audit(request = {}) {
+      checkOptionalNumber(request.sampleLimit, "sampleLimit", { min: 0, max: 1000, integer: true });
+      return port.audit(request);
+    },
     async health(request: HealthRequest = {}) {
       checkOptionalNumber(request.staleAfterMs, "staleAfterMs", {
         min: 0,

@@ -1,4 +1,5 @@
 import type {
+  AuditRecord,
   HealthRecord,
   HealthRequest,
   HistoryPageRequest,
@@ -170,4 +171,16 @@ export interface Inspector {
    * ```
    */
   health(request?: HealthRequest): Promise<HealthReport>;
+  /**
+   * Checks the journal's invariants (history without gaps or duplicates, no orphan events, no
+   * missing parents or successors, finished runs without leftover work, leases past expiry).
+   * Reads every run and event: an operator's tool, not a monitoring probe.
+   *
+   * @example
+   * ```ts
+   * const { findings } = await inspector.audit();
+   * if (findings.history_gaps.count > 0) console.error(findings.history_gaps.sample);
+   * ```
+   */
+  audit(request?: { readonly sampleLimit?: number }): Promise<AuditRecord>;
 }

@@ -202,6 +202,44 @@ export interface HealthRecord {
   readonly schemaVersion?: number;
 }
 
+/**
+ * The invariants `audit` checks, most serious first:
+ * - `history_gaps`: a run's events are not exactly seq 1..lastSeq;
+ * - `history_duplicates`: a seq stored twice for one run;
+ * - `orphan_events`: events of a run that does not exist;
+ * - `missing_parents`: a child whose parent run does not exist;
+ * - `broken_chains`: a continued run whose successor does not exist;
+ * - `finished_runs_with_work`: a finished run with a lease, inbox items, timers, queued
+ *   (non-detached) tasks or still marked ready;
+ * - `leases_past_expiry`: an open run's lease or a running attempt past its expiry (normal
+ *   for a moment after an engine died; recovery takes them over).
+ */
+export const auditChecks = [
+  "history_gaps",
+  "history_duplicates",
+  "orphan_events",
+  "missing_parents",
+  "broken_chains",
+  "finished_runs_with_work",
+  "leases_past_expiry",
+] as const;
+/** One invariant of {@link auditChecks}. */
+export type AuditCheck = (typeof auditChecks)[number];
+
+/** A run (or a run id events point at) that breaks an invariant, and how. */
+export interface AuditFinding {
+  readonly runId: string;
+  /** What is wrong, for people (e.g. "events 1..4 and 6, lastSeq 6"). */
+  readonly detail: string;
+}
+
+/** What `audit` found, per invariant. */
+export interface AuditRecord {
+  readonly now: number;
+  readonly runs: number;
+  readonly findings: Readonly<Record<AuditCheck, Finding<AuditFinding>>>;
+}
+
 /** An item of a run's inbox: an undelivered resolution. */
 export type InboxRecord = InboxItem;
 
@@ -229,4 +267,9 @@ export interface JournalInspector {
   listWorkflows(query?: { readonly namespace?: string }): Promise<WorkflowVersionRecord[]>;
   /** The health report. */
   health(request?: HealthRequest): Promise<HealthRecord>;
+  /**
+   * Checks the journal's invariants (see {@link auditChecks}); reads every run and event, so
+   * it is an operator's tool, not a monitoring probe. Samples are ordered by run id.
+   */
+  audit(request?: { readonly sampleLimit?: number }): Promise<AuditRecord>;
 }

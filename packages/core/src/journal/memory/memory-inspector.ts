@@ -17,6 +17,7 @@ import type {
 import { emptyCounts, historyPageLimit, runPageLimit } from "../inspector-limits.ts";
 import { pageCursors } from "../run-page-cursors.ts";
 import { jsonbContains } from "./jsonb-contains.ts";
+import { memoryAudit } from "./memory-audit.ts";
 import { memoryHealth } from "./memory-health.ts";
 import { attemptDeadline, toRunRecord, type RunRow, type TaskRow } from "./memory-rows.ts";
 import type { MemoryStore } from "./memory-store.ts";
@@ -33,6 +34,7 @@ export function createMemoryInspector(store: MemoryStore): JournalInspector {
     listInbox: async (runId): Promise<InboxRecord[]> => structuredClone(store.runs.get(runId)?.inbox ?? []),
     listWorkflows: async (query) => workflowsOf(store, query?.namespace),
     health: async (request) => memoryHealth(store, request),
+    audit: async (request) => memoryAudit(store, request),
   };
 }
 

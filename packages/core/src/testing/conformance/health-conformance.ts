@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { HarnessRef } from "./conformance-harness.ts";
-import { claimRun, claimTask, namespace, options, start, stepOnce, task } from "./conformance-harness.ts";
+import {
+  claimRun,
+  claimTask,
+  namespace,
+  options,
+  start,
+  stepCommit,
+  stepOnce,
+  task,
+} from "./conformance-harness.ts";
 import { inspectorOf } from "./inspector-conformance.ts";
 
 /** The health report: each finding appears only once its condition held longer than staleAfterMs. */
@@ -110,6 +119,65 @@ export function healthConformance(h: HarnessRef): void {
       expect(report.runsByStatus.stuck_unknown_version).toBe(1);
       expect(report.openRunAges.stuck_unknown_version["1m"]).toBe(1);
       expect(report.unclaimedReadyRuns.sample.map((r) => r.runId)).not.toContain(stuck.runId);
+    });
+
+    it("audit: a journal written through the port keeps every invariant; only expired leases show", async () => {
+      const { journal, advance } = h();
+      const inspector = inspectorOf(journal);
+      const parent = await start(journal, { workflowName: "parent" });
+      const kid = crypto.randomUUID();
+      const claim = await claimRun(journal, parent.runId);
+      await journal.commitStep({
+        ...stepCommit(claim, {
+          events: [
+            {
+              kind: "child_started",
+              identity: "child:kid#0@0",
+              workflowName: "kid",
+              workflowId: `kid-${kid}`,
+              runId: kid,
+              versionHash: "k1",
+              input: 1,
+              parentClosePolicy: "abandon",
+            },
+          ],
+        }),
+        children: [
+          {
+            runId: kid,
+            workflowId: `kid-${kid}`,
+            workflowName: "kid",
+            versionHash: "k1",
+            input: 1,
+            parentIdentity: "child:kid#0@0",
+            parentClosePolicy: "abandon",
+          },
+        ],
+      });
+      const next = crypto.randomUUID();
+      await stepOnce(journal, kid, {
+        events: [{ kind: "run_continued", nextRunId: next, input: 2 }],
+        status: "continued",
+        continuedTo: next,
+      });
+      const worker = await start(journal);
+      await stepOnce(journal, worker.runId, {
+        tasks: [task("t#0@0", "act", [], options({ maxAttempts: 1 }))],
+      });
+      const attempt = await claimTask(journal, worker.runId, "t#0@0");
+      await journal.finishTask(attempt, { kind: "failed", error: { name: "E", message: "x" } });
+      const clean = await inspector.audit();
+      expect(clean.runs).toBe(4);
+      for (const [check, finding] of Object.entries(clean.findings))
+        expect(finding, check).toEqual({ count: 0, sample: [] });
+
+      await advance(120_000);
+      const later = await inspector.audit({ sampleLimit: 10 });
+      // The steps' 60 s leases on open runs have expired; nothing else changed.
+      expect(later.findings.leases_past_expiry.count).toBeGreaterThan(0);
+      expect(later.findings.leases_past_expiry.sample.map((f) => f.runId)).toContain(parent.runId);
+      expect(later.findings.history_gaps.count).toBe(0);
+      expect(later.findings.finished_runs_with_work.count).toBe(0);
     });
   });
 }

@@ -1,5 +1,6 @@
 import type { JournalInspector } from "../../journal-inspector.ts";
 import type { SqlExecutor } from "../sql-fragments.ts";
+import { auditJournal } from "./audit-journal.ts";
 import { healthReport } from "./health-report.ts";
 import { inspectRunDetail } from "./inspect-run-detail.ts";
 import { inspectHistoryPage, inspectInbox, inspectTasks, inspectTimers } from "./inspect-run-items.ts";
@@ -25,5 +26,6 @@ export function createSqlInspector(
     listInbox: (runId) => guard(() => inspectInbox(db, runId)),
     listWorkflows: (query) => guard(() => inspectWorkflows(db, query?.namespace)),
     health: (request) => guard(() => healthReport(db, request)),
+    audit: (request) => guard(() => auditJournal(db, request)),
   };
 }
