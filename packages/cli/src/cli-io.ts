@@ -11,7 +11,9 @@ export interface CliIo {
 
 /** Exit codes: 0 success, 1 the command failed, 2 it was called wrongly. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+/** `continuum audit`'s exit codes: 10 + the rank of the most serious failing check (see auditExitCodes). */
+export type AuditExitCode = 10 | 11 | 12 | 13 | 14 | 15 | 16;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode] | AuditExitCode;
 
 /** The process's own streams and environment. */
 export const processIo: CliIo = {

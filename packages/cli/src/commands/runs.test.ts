@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openJournal, type OpenJournalOptions } from "@continuum/core";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../../tests/support/test-database.ts";
 import { main } from "../main.ts";
@@ -267,6 +268,7 @@ for (const backend of backends) {
         [["runs", "cancel", "--help"], "--force"],
         [["workflows", "--help"], "--json"],
         [["health", "--help"], "--stale-after <duration>"],
+        [["audit", "--help"], "--skip <check>"],
       ] as const) {
         const result = await cli([...argv]);
         expect(result.code, argv.join(" ")).toBe(0);
@@ -274,6 +276,35 @@ for (const backend of backends) {
         if (argv.length > 2 || argv[0] !== "runs") expect(result.out).toContain("--database-url-file <path>");
       }
     });
+
+    it("audit: a journal written by engines keeps every invariant (exit 0); --skip is checked", async () => {
+      const clean = await cli(["audit"]);
+      expect(clean.code, clean.out + clean.err).toBe(0);
+      expect(clean.out).toMatch(/history_gaps\tok/);
+      expect(clean.out).toContain("4 run(s) checked: every invariant holds");
+      const json = JSON.parse((await cli(["audit", "--json"])).out) as { runs: number; failing: string[] };
+      expect(json).toMatchObject({ runs: 4, failing: [] });
+      const bad = await cli(["audit", "--skip", "leases"]);
+      expect(bad.code).toBe(2);
+      expect(bad.err).toContain("expected one of history_gaps");
+    });
+
+    if (backend.name === "PostgreSQL")
+      it("audit: a gap in a run's history exits 10 and names the run (damaged by SQL, last)", async () => {
+        const client = new pg.Client({ connectionString: env.DATABASE_URL });
+        await client.connect();
+        try {
+          await client.query("DELETE FROM continuum.events WHERE run_id = $1 AND seq = 1", [runs.completed]);
+        } finally {
+          await client.end();
+        }
+        const damaged = await cli(["audit", "--skip", "leases_past_expiry"]);
+        expect(damaged.code, damaged.out).toBe(10);
+        expect(damaged.out).toMatch(
+          new RegExp(`history_gaps \\(1\\)[\\s\\S]*${runs.completed}\\t1 distinct event`),
+        );
+        expect(damaged.out).toContain("history_gaps failed");
+      });
   });
 }
 
