@@ -52,6 +52,7 @@ const commands: Record<string, string[]> = {
   "runs cancel": ["runs", "cancel", "no-such-run"],
   workflows: ["workflows"],
   health: ["health", "--stale-after", "1h"],
+  audit: ["audit", "--skip", "leases_past_expiry"],
 };
 
 /** Commands that fail on a reachable database too (the run they name does not exist). */
