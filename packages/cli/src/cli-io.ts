@@ -5,17 +5,22 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Directory relative paths are taken from; default `process.cwd()`. */
   readonly cwd?: string;
+  /** stdout is a terminal: tables and colours (unless NO_COLOR); otherwise tab-separated text. */
+  readonly isTTY?: boolean;
 }
 
 /** Exit codes: 0 success, 1 the command failed, 2 it was called wrongly. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+/** `continuum audit`'s exit codes: 10 + the rank of the most serious failing check (see auditExitCodes). */
+export type AuditExitCode = 10 | 11 | 12 | 13 | 14 | 15 | 16;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode] | AuditExitCode;
 
 /** The process's own streams and environment. */
 export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   env: process.env,
+  isTTY: process.stdout.isTTY === true,
 };
 
 /** A usage mistake found after parsing (a missing or conflicting option): exit code 2. */

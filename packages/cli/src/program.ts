@@ -6,6 +6,10 @@ import { redactingIo } from "./database-url.ts";
 import { initCommand } from "./commands/init.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { versionsCommand } from "./commands/versions-check.ts";
+import { auditCommand } from "./commands/audit.ts";
+import { healthCommand } from "./commands/health.ts";
+import { runsCommand } from "./commands/runs.ts";
+import { workflowsCommand } from "./commands/workflows.ts";
 
 const packageVersion = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -30,6 +34,10 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
   initCommand(program, io, result);
   migrateCommand(program, io, result);
   versionsCommand(program, io, result);
+  runsCommand(program, io, result);
+  workflowsCommand(program, io, result);
+  healthCommand(program, io, result);
+  auditCommand(program, io, result);
   // Subcommands inherit the output and the exit override.
   for (const command of program.commands) {
     command.configureOutput(output).exitOverride();

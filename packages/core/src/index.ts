@@ -32,6 +32,9 @@ export type { OpenJournalOptions, PgliteHandle } from "./journal/open-journal.ts
 export type { OpenJournalProgress, OpenJournalProgressListener } from "./journal/open-progress.ts";
 export { MemoryJournal, createMemoryJournal, ManualClock } from "./journal/memory/index.ts";
 export type { MemoryJournalOptions } from "./journal/memory/index.ts";
+// --- read model: what the Observer, the CLI and the OpenTelemetry bridge read ----------------
+export * from "./inspect/index.ts";
+export { ageBuckets, auditChecks } from "./journal/journal-inspector.ts";
 // --- operations: what the `continuum` command (packages/cli) runs ----------------------------
 export { migrateDatabase } from "./journal/sql/migrate-database.ts";
 export type { MigrateDatabaseOptions } from "./journal/sql/migrate-database.ts";

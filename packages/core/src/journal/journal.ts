@@ -1,5 +1,6 @@
 import type { Encoded, HistoryEvent } from "../model/index.ts";
 import type { Notifier } from "./notifier.ts";
+import type { JournalInspector } from "./journal-inspector.ts";
 import type {
   ClaimRunsRequest,
   ClaimTasksRequest,
@@ -28,6 +29,7 @@ import type {
 } from "./journal-types.ts";
 
 export type * from "./journal-types.ts";
+export type * from "./journal-inspector.ts";
 
 /**
  * The Journal port: everything the engine, the client and the test kit need from storage.
@@ -222,6 +224,13 @@ export interface Journal {
    * sent only at commit. Journals without transactions leave it undefined.
    */
   bindTransaction?(transaction: object): Journal;
+
+  /**
+   * The read model over this journal (runs page, run detail, history pages, tasks, timers,
+   * inbox, health): read-only, see JournalInspector. Both built-in adapters have one; a wrapper
+   * of a journal should pass its inspector through. Apps use `createInspector(journal)`.
+   */
+  readonly inspector?: JournalInspector;
 
   /** Earliest time at which a timer fires or a task becomes due, if any (test kit time-skipping, poll pacing). */
   nextDueAt(): Promise<number | undefined>;

@@ -3,9 +3,11 @@ import { compositionConformance } from "./conformance/composition-conformance.ts
 import { concurrencyConformance } from "./conformance/concurrency-conformance.ts";
 import { deferralConformance } from "./conformance/deferral-conformance.ts";
 import { eagerStartConformance } from "./conformance/eager-start-conformance.ts";
+import { healthConformance } from "./conformance/health-conformance.ts";
 import { heartbeatConformance } from "./conformance/heartbeat-conformance.ts";
 import { attemptLeaseConformance } from "./conformance/attempt-lease-conformance.ts";
 import { forceCancelConformance } from "./conformance/force-cancel-conformance.ts";
+import { inspectorConformance } from "./conformance/inspector-conformance.ts";
 import { idReuseConformance } from "./conformance/id-reuse-conformance.ts";
 import { taskCancellationConformance } from "./conformance/task-cancellation-conformance.ts";
 import { scenarioConformance } from "./conformance/scenario-conformance.ts";
@@ -79,5 +81,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     idReuseConformance(h);
     traceContextConformance(h);
     queueStatsConformance(h);
+    inspectorConformance(h);
+    healthConformance(h);
   });
 }

@@ -29,6 +29,8 @@ import type {
   TaskOutcome,
   QueueStats,
 } from "../journal.ts";
+import type { JournalInspector } from "../journal-inspector.ts";
+import { createMemoryInspector } from "./memory-inspector.ts";
 import { MemoryNotifier } from "./memory-notifier.ts";
 import { toRunRecord } from "./memory-rows.ts";
 import { claimRuns, markUnknownVersions, releaseRun, renewRunLeases } from "./memory-run-leases.ts";
@@ -72,11 +74,14 @@ export interface MemoryJournalOptions {
  */
 export class MemoryJournal implements Journal {
   readonly notifier: MemoryNotifier;
+  /** The read model over this journal (see JournalInspector). */
+  readonly inspector: JournalInspector;
   readonly #store: MemoryStore;
 
   constructor(options: MemoryJournalOptions = {}) {
     this.notifier = new MemoryNotifier();
     this.#store = new MemoryStore(options.clock ?? systemClock, this.notifier);
+    this.inspector = createMemoryInspector(this.#store);
   }
 
   async now(): Promise<number> {

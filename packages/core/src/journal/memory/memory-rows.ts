@@ -71,6 +71,13 @@ export interface TaskRow {
   details?: Encoded;
   lastError?: SerializedError;
   readonly order: number;
+  /** Read model only (JournalInspector): when the task was scheduled, its attempt started, its last heartbeat, its end. */
+  scheduledAt?: number;
+  attemptStartedAt?: number;
+  heartbeatAt?: number;
+  finishedAt?: number;
+  /** How a finished task ended (kept in MemoryStore.finishedTasks). */
+  outcome?: "completed" | "failed";
   /** Issued by the step that ended its run: claimable although the run is finished. */
   readonly detached?: boolean;
 }
@@ -81,6 +88,8 @@ export interface TimerRow {
   readonly identity: EffectIdentity;
   readonly fireAt: number;
   readonly order: number;
+  /** Read model only: when the step that set it committed. */
+  readonly createdAt?: number;
 }
 
 /** The moment a running attempt is abandoned: the earliest of its deadlines. */

@@ -77,6 +77,7 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
       identity: timer.identity,
       fireAt,
       order: store.nextOrder(),
+      createdAt: now,
     });
     store.notifier.publish(NotifyTopic.timerSet, row.runId);
   }

@@ -17,6 +17,8 @@ export class MemoryStore {
   /** parentRunId -> run ids linked to it (children and their successors), so a parent's end finds them without a scan. */
   readonly childrenOf = new Map<string, string[]>();
   readonly tasks = new Map<string, TaskRow>();
+  /** Finished tasks, kept for the read model only (SQL keeps them as completed/failed rows). */
+  readonly finishedTasks = new Map<string, TaskRow>();
   /** `runId \0 identity` -> timer. */
   readonly timers = new Map<string, TimerRow>();
   /** `activityName \0 idempotencyKey` -> stored result. */

@@ -57,6 +57,7 @@ export function scheduleTask(
     attempt: 0,
     state: "ready",
     availableAt: now,
+    scheduledAt: now,
     order: store.nextOrder(),
     ...(detached ? { detached } : {}),
   };
@@ -72,6 +73,8 @@ function startAttempt(task: TaskRow, now: number, attemptLeaseMs?: number): Task
   task.attempt += 1;
   task.state = "running";
   task.attemptToken = crypto.randomUUID();
+  task.attemptStartedAt = now;
+  task.heartbeatAt = undefined;
   task.closeBy = instantAfter("startToCloseMs", now, task.options.startToCloseMs);
   task.heartbeatBy =
     task.options.heartbeatTimeoutMs === undefined
@@ -121,7 +124,8 @@ export function closeFinishedTasks(
 ): void {
   tasks.forEach((task, i) => {
     const outcome = (finished[i] as FinishedTask).outcome;
-    finish(store, task);
+    if (outcome.kind === "failed") task.lastError = structuredClone(outcome.error);
+    finish(store, task, outcome.kind);
     const key = task.options.idempotencyKey;
     if (outcome.kind === "completed" && key !== undefined) {
       store.idempotentResults.set(
@@ -158,6 +162,7 @@ function beat(store: MemoryStore, heartbeat: TaskHeartbeat, options: HeartbeatTa
     if (task.options.heartbeatTimeoutMs !== undefined)
       task.heartbeatBy = instantAfter("heartbeatTimeoutMs", now, task.options.heartbeatTimeoutMs);
     if (heartbeat.details !== undefined) task.details = structuredClone(heartbeat.details);
+    task.heartbeatAt = now;
   }
   // As SQL, which keeps no lease column: a flush without a lease leaves the attempt unleased.
   task.leaseBy =
@@ -203,7 +208,7 @@ export function finishTask(store: MemoryStore, claim: TaskAttemptRef, outcome: T
   const run = store.runs.get(task.runId);
   switch (outcome.kind) {
     case "completed": {
-      finish(store, task);
+      finish(store, task, "completed");
       const key = task.options.idempotencyKey;
       if (key !== undefined)
         store.idempotentResults.set(
@@ -224,7 +229,8 @@ export function finishTask(store: MemoryStore, claim: TaskAttemptRef, outcome: T
       return;
     }
     case "failed":
-      finish(store, task);
+      task.lastError = structuredClone(outcome.error);
+      finish(store, task, "failed");
       if (run)
         store.pushInbox(
           run,
@@ -308,7 +314,8 @@ function failAbandonedLastAttempts(store: MemoryStore, now: number): void {
         task.heartbeatBy,
       ),
     );
-    finish(store, task);
+    task.lastError = error;
+    finish(store, task, "failed");
     const run = store.runs.get(task.runId);
     if (run)
       store.pushInbox(
@@ -334,7 +341,12 @@ function currentAttempt(store: MemoryStore, claim: TaskAttemptRef, now: number):
 }
 
 /** A finished task is gone: a late result for it finds no current attempt and is refused. */
-function finish(store: MemoryStore, task: TaskRow): void {
+function finish(store: MemoryStore, task: TaskRow, outcome: "completed" | "failed"): void {
   task.state = "done";
   store.tasks.delete(task.taskId);
+  // Kept for the read model (listTasks), as SQL keeps the finished row.
+  task.outcome = outcome;
+  task.finishedAt = store.clock.now();
+  task.attemptToken = undefined;
+  store.finishedTasks.set(task.taskId, task);
 }

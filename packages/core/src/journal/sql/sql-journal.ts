@@ -9,6 +9,7 @@ import { retryConflicts } from "./retry-conflicts.ts";
 import { fireDueTimers } from "./fire-due-timers.ts";
 import { finishTask } from "./finish-task.ts";
 import { heartbeatTask, heartbeatTasks } from "./heartbeat-task.ts";
+import { createSqlInspector } from "./inspect/sql-inspector.ts";
 import { markUnknownVersions } from "./mark-unknown-versions.ts";
 import { listUnservedWorkflows } from "./list-unserved-workflows.ts";
 import { releaseRun, renewRunLeases } from "./run-leases.ts";
@@ -79,6 +80,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     requestCancel: (runId, reason, options) => g(() => requestCancel(db, runId, reason, options)),
     nextDueAt: () => g(() => nextDueAt(db)),
     queueStats: () => g(() => queueStats(db)),
+    inspector: createSqlInspector(db, (call) => guardConnection(target, call)),
     bindTransaction(transaction) {
       const candidate = transaction as Partial<SqlExecutor>;
       if (candidate.isTransaction !== true || typeof candidate.selectFrom !== "function") {

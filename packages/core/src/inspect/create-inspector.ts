@@ -1,0 +1,142 @@
+import type { HealthRequest, Journal, JournalInspector, RunQuery } from "../journal/journal.ts";
+import { requiredSchemaVersion } from "../journal/sql/migrator.ts";
+import { encode } from "../codec/index.ts";
+import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
+import type { Encoded } from "../model/payload.ts";
+import { checkJournalOption } from "../validation/journal-option.ts";
+import { checkPageRequest } from "../validation/cursor.ts";
+import { Limits } from "../validation/limits.ts";
+import { checkOptionalNumber } from "../validation/numbers.ts";
+import { inspectError } from "./display-value.ts";
+import { healthProblems } from "./health-problems.ts";
+import {
+  inspectEvent,
+  inspectInboxItem,
+  inspectRun,
+  inspectRunDetail,
+  inspectTask,
+} from "./inspect-records.ts";
+import type { Inspector, RunsQuery } from "./inspector.ts";
+
+/**
+ * The public read model over a journal (see {@link Inspector}): runs pages with filters, run
+ * details, history pages, tasks, timers, inbox, workflows and the health report, on any
+ * journal. It only reads. The Observer, the CLI and the OpenTelemetry bridge use this and
+ * nothing else.
+ *
+ * @example
+ * ```ts
+ * const journal = await openJournal({ url: process.env.DATABASE_URL });
+ * const inspector = createInspector(journal);
+ * const { runs, next } = await inspector.runs({ status: ["running"], idPrefix: "order-" });
+ * const detail = await inspector.run(runs[0]!.runId);
+ * const report = await inspector.health();
+ * if (report.problems.length > 0) console.error(report.problems);
+ * ```
+ */
+export function createInspector(journal: Journal): Inspector {
+  const port = readModelOf(checkJournalOption(journal));
+  return {
+    async runs(request = {}) {
+      checkPageRequest(request.limit, request.after);
+      checkPageRequest(undefined, request.before);
+      const page = await port.listRuns({ ...toRunQuery(request), ...paging(request) });
+      return {
+        runs: page.runs.map(inspectRun),
+        ...(page.next === undefined ? {} : { next: page.next }),
+        ...(page.previous === undefined ? {} : { previous: page.previous }),
+      };
+    },
+    counts: (query = {}) => port.countRuns(toRunQuery(query)),
+    async run(id, options = {}) {
+      const direct = await port.getRunDetail(id);
+      if (direct !== undefined) return inspectRunDetail(direct);
+      const latest =
+        options.namespace === undefined
+          ? (await journal.listRuns({ workflowId: id, limit: 1 })).runs[0]
+          : await journal.getRunByWorkflowId(options.namespace, id);
+      const detail = latest === undefined ? undefined : await port.getRunDetail(latest.runId);
+      return detail === undefined ? undefined : inspectRunDetail(detail);
+    },
+    async history(runId, request = {}) {
+      checkOptionalNumber(request.afterSeq, "history afterSeq", { min: 0, max: 2 ** 31 - 1, integer: true });
+      checkOptionalNumber(request.limit, "history limit", { min: 1, max: 5000, integer: true });
+      const page = await port.readHistoryPage(runId, request);
+      return {
+        events: page.events.map(inspectEvent),
+        ...(page.nextAfterSeq === undefined ? {} : { nextAfterSeq: page.nextAfterSeq }),
+      };
+    },
+    tasks: async (runId) => (await port.listTasks(runId)).map(inspectTask),
+    timers: (runId) => port.listTimers(runId),
+    inbox: async (runId) => (await port.listInbox(runId)).map(inspectInboxItem),
+    workflows: (options = {}) => port.listWorkflows(options),
+    audit(request = {}) {
+      checkOptionalNumber(request.sampleLimit, "sampleLimit", { min: 0, max: 1000, integer: true });
+      return port.audit(request);
+    },
+    async health(request: HealthRequest = {}) {
+      checkOptionalNumber(request.staleAfterMs, "staleAfterMs", {
+        min: 0,
+        max: Limits.maxTimerMs,
+        integer: true,
+      });
+      checkOptionalNumber(request.sampleLimit, "sampleLimit", { min: 0, max: 1000, integer: true });
+      const report = await port.health(request);
+      const required = report.schemaVersion === undefined ? undefined : requiredSchemaVersion();
+      return {
+        ...report,
+        deadLetters: {
+          count: report.deadLetters.count,
+          sample: report.deadLetters.sample.map(({ lastError, ...task }) => ({
+            ...task,
+            ...(lastError === undefined ? {} : { lastError: inspectError(lastError) }),
+          })),
+        },
+        ...(required === undefined ? {} : { requiredSchemaVersion: required }),
+        problems: healthProblems(report, required),
+      };
+    },
+  };
+}
+
+function readModelOf(journal: Journal): JournalInspector {
+  if (journal.inspector === undefined)
+    throw new InvalidEngineOptionError(
+      "journal",
+      "a journal without a read model (journal.inspector)",
+      "a journal from openJournal() or createMemoryJournal(), or a wrapper that passes `inspector` through",
+    );
+  return journal.inspector;
+}
+
+function toRunQuery(query: RunsQuery): RunQuery {
+  const {
+    attributes,
+    limit: _l,
+    after: _a,
+    before: _b,
+    ...rest
+  } = query as RunsQuery & Record<string, unknown>;
+  return {
+    ...rest,
+    ...(attributes === undefined
+      ? {}
+      : {
+          attributes: Object.fromEntries(
+            Object.entries(attributes).map(([key, value]): [string, Encoded] => [
+              key,
+              encode(value, `attributes.${key}`),
+            ]),
+          ),
+        }),
+  };
+}
+
+function paging(request: { limit?: number; after?: string; before?: string }) {
+  return {
+    ...(request.limit === undefined ? {} : { limit: request.limit }),
+    ...(request.after === undefined ? {} : { after: request.after }),
+    ...(request.before === undefined ? {} : { before: request.before }),
+  };
+}
