@@ -102,7 +102,19 @@ async function cancel(id: string, options: CancelOptions, io: CliIo): Promise<Ex
       ...(options.force === true ? { force: true } : {}),
     });
     const what = options.force === true ? "termination" : "cancellation";
-    if (options.json === true) json({ runId: run.runId, workflowId: run.workflowId, requested: what });
+    // A forced cancel of a run no engine holds ends it in the journal at once; otherwise the
+    // request waits in the run's inbox for its next step.
+    const after = (await inspector.run(run.runId))?.run.status ?? run.status;
+    const ended = after !== run.status && after === "cancelled";
+    if (options.json === true)
+      json({
+        runId: run.runId,
+        workflowId: run.workflowId,
+        requested: what,
+        status: after,
+      });
+    else if (ended)
+      out.stdout(`run ${run.runId} (workflow id ${run.workflowId}) terminated: no engine held it\n`);
     else
       out.stdout(
         `${what} requested for run ${run.runId} (workflow id ${run.workflowId}); it takes effect at the run's next step\n`,
