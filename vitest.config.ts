@@ -22,7 +22,9 @@ export default defineConfig({
     // Engines created without a logLevel print nothing in tests (the test kit keeps its lines in
     // env.logs); CONTINUUM_LOG_LEVEL=debug in the shell shows them.
     env: { CONTINUUM_LOG_LEVEL: process.env.CONTINUUM_LOG_LEVEL ?? "silent" },
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // The runner's timeouts catch hangs, nothing more: a cold embedded PGlite takes 2-3 s on an idle
+    // machine and over 30 s on a 2-core machine under load, so they leave room for that.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
   },
 });
