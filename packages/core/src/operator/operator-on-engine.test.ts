@@ -146,4 +146,29 @@ describe.each(testJournals(serverUrl))("operator actions on an engine's runs ($k
       { action: "cancel", outcome: "failed", error: { code: ErrorCode.RunNotFound } },
     ]);
   }, 180_000);
+
+  it("repair lost-wakes on a run that really waits for a signal: the engine replays it, it waits again, unchanged", async () => {
+    env = await createTestEnvironment({
+      journal,
+      workflows: [order, waiting],
+      activities: [reserve, charge],
+    });
+    const operator = createOperator({ journal: env.journal, actor: "carol" });
+    const run = await env.client.start(waiting, undefined, { id: "waiting-3" });
+    await env.settle();
+    const before = await env.client.history(run.runId);
+    const plan = await operator.planRepair({ kind: "lost-wakes", staleAfterMs: 0 });
+    expect(plan.map((item) => [item.kind, item.runId])).toEqual([["mark_ready", run.runId]]);
+    expect(await operator.repair(plan)).toEqual({ applied: plan, skipped: [] });
+    await env.settle();
+    const inspector = createInspector(env.journal);
+    await expect.poll(async () => (await inspector.run(run.runId))?.ready).toBe(false);
+    expect(await env.client.history(run.runId)).toEqual(before);
+    await env.client.signal(run.runId, "go", "now");
+    expect(await run.result()).toBe("now");
+    expect((await operator.auditLog()).entries[0]).toMatchObject({
+      action: "repair",
+      result: { applied: 1 },
+    });
+  }, 180_000);
 });
