@@ -38,6 +38,10 @@ export interface OperatorActionInput {
 
 /** An audit entry as stored. */
 export interface OperatorActionRecord extends OperatorActionInput {
+  /** Empty when the entry was appended without any. */
+  readonly parameters: Readonly<Record<string, Encoded>>;
+  /** Empty when the caller reported none. */
+  readonly origin: OperatorOrigin;
   /** Increasing per journal; the order of the log. */
   readonly id: number;
   /** When it was appended, by the journal clock. */

@@ -32,6 +32,9 @@ export function createMemoryAdmin(
   const append = (entry: OperatorActionInput): OperatorActionRecord => {
     const record: OperatorActionRecord = {
       ...structuredClone(entry),
+      // As SQL stores them: absent parameters and origin read back as empty objects.
+      parameters: structuredClone(entry.parameters ?? {}),
+      origin: structuredClone(entry.origin ?? {}),
       id: (store.operatorActions.at(-1)?.id ?? 0) + 1,
       at: store.clock.now(),
     };

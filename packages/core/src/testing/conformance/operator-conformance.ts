@@ -62,12 +62,20 @@ export function operatorConformance(h: HarnessRef): void {
         error: { code: "CTM_X", message: "no" },
         result: { n: 1 },
       });
+      const bare = await admin.appendOperatorAction({
+        actor: "cron",
+        action: "repair",
+        outcome: "succeeded",
+      });
+      expect(bare).toMatchObject({ parameters: {}, origin: {} });
+      expect(bare.runId).toBeUndefined();
+      expect((await admin.listOperatorActions({ limit: 1 })).entries[0]).toEqual(bare);
       const runA = await admin.listOperatorActions({ runId: "run-a" });
       expect(runA.entries.map((e) => e.id)).toEqual([third.id, first.id]);
-      const page = await admin.listOperatorActions({ limit: 2 });
-      expect(page.entries).toHaveLength(2);
+      const page = await admin.listOperatorActions({ limit: 3 });
+      expect(page.entries).toHaveLength(3);
       expect(page.next).toBeDefined();
-      const rest = await admin.listOperatorActions({ limit: 2, before: page.next! });
+      const rest = await admin.listOperatorActions({ limit: 3, before: page.next! });
       expect(rest.entries.map((e) => e.id)).toEqual([first.id]);
       expect(rest.next).toBeUndefined();
     });
