@@ -47,6 +47,24 @@ TABLE inbox
   CONSTRAINT FOREIGN KEY (run_id) REFERENCES continuum.runs(run_id) ON DELETE CASCADE
   CONSTRAINT PRIMARY KEY (id)
 
+TABLE operator_actions
+  id bigint NOT NULL
+  actor text NOT NULL
+  action text NOT NULL
+  namespace text
+  run_id text
+  workflow_id text
+  parameters json NOT NULL DEFAULT '{}'::json
+  origin json NOT NULL DEFAULT '{}'::json
+  outcome text NOT NULL
+  error json
+  result json
+  at timestamp with time zone NOT NULL
+  CONSTRAINT CHECK ((json_typeof(origin) = 'object'::text))
+  CONSTRAINT CHECK ((json_typeof(parameters) = 'object'::text))
+  CONSTRAINT CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text])))
+  CONSTRAINT PRIMARY KEY (id)
+
 TABLE runs
   run_id text NOT NULL
   namespace text NOT NULL
@@ -153,6 +171,8 @@ CREATE UNIQUE INDEX history_snapshots_pkey ON continuum.history_snapshots USING 
 CREATE UNIQUE INDEX idempotency_pkey ON continuum.idempotency USING btree (activity_name, key)
 CREATE UNIQUE INDEX inbox_pkey ON continuum.inbox USING btree (id)
 CREATE INDEX inbox_run_idx ON continuum.inbox USING btree (run_id, id)
+CREATE UNIQUE INDEX operator_actions_pkey ON continuum.operator_actions USING btree (id)
+CREATE INDEX operator_actions_run_idx ON continuum.operator_actions USING btree (run_id, id DESC) WHERE (run_id IS NOT NULL)
 CREATE INDEX runs_attributes_idx ON continuum.runs USING gin (attributes_search jsonb_path_ops)
 CREATE INDEX runs_chain_idx ON continuum.runs USING btree (chain_id)
 CREATE INDEX runs_list_idx ON continuum.runs USING btree (namespace, created_order DESC)
@@ -177,6 +197,7 @@ CREATE INDEX timers_due_idx ON continuum.timers USING btree (fire_at, created_at
 CREATE UNIQUE INDEX timers_pkey ON continuum.timers USING btree (run_id, identity)
 
 SEQUENCE journal_order bigint
+SEQUENCE operator_actions_id_seq bigint
 
 FUNCTION ensure_event_partitions(from_month date, months integer) RETURNS integer LANGUAGE plpgsql VOLATILE -- body md5 2179eb64f68c22a99703a2453dfe343b
 FUNCTION now() RETURNS timestamp with time zone LANGUAGE sql STABLE -- body md5 9b400ddc7344bc87c5a44d8fd5a5229a

@@ -10,6 +10,8 @@ import { auditCommand } from "./commands/audit.ts";
 import { healthCommand } from "./commands/health.ts";
 import { runsCommand } from "./commands/runs.ts";
 import { workflowsCommand } from "./commands/workflows.ts";
+import { repairCommand } from "./commands/repair.ts";
+import { auditLogCommand } from "./commands/audit-log.ts";
 
 const packageVersion = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -38,6 +40,8 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
   workflowsCommand(program, io, result);
   healthCommand(program, io, result);
   auditCommand(program, io, result);
+  repairCommand(program, io, result);
+  auditLogCommand(program, io, result);
   // Subcommands inherit the output and the exit override.
   for (const command of program.commands) {
     command.configureOutput(output).exitOverride();

@@ -53,10 +53,21 @@ const commands: Record<string, string[]> = {
   workflows: ["workflows"],
   health: ["health", "--stale-after", "1h"],
   audit: ["audit", "--skip", "leases_past_expiry"],
+  "runs terminate": ["runs", "terminate", "no-such-run"],
+  "runs retry": ["runs", "retry", "no-such-run"],
+  repair: ["repair", "overdue-timers"],
+  "audit-log": ["audit-log"],
 };
 
 /** Commands that fail on a reachable database too (the run they name does not exist). */
-const failsWhenReachable = new Set(["runs show", "runs history", "runs signal", "runs cancel"]);
+const failsWhenReachable = new Set([
+  "runs show",
+  "runs history",
+  "runs signal",
+  "runs cancel",
+  "runs terminate",
+  "runs retry",
+]);
 
 describe("no password in any CLI output", () => {
   for (const [command, argv] of Object.entries(commands)) {

@@ -35,6 +35,8 @@ export type { MemoryJournalOptions } from "./journal/memory/index.ts";
 // --- read model: what the Observer, the CLI and the OpenTelemetry bridge read ----------------
 export * from "./inspect/index.ts";
 export { ageBuckets, auditChecks } from "./journal/journal-inspector.ts";
+export * from "./operator/index.ts";
+export { operatorActionKinds, repairKinds } from "./journal/journal-admin.ts";
 // --- operations: what the `continuum` command (packages/cli) runs ----------------------------
 export { migrateDatabase } from "./journal/sql/migrate-database.ts";
 export type { MigrateDatabaseOptions } from "./journal/sql/migrate-database.ts";

@@ -1,29 +1,30 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { createClient } from "@continuum/core";
 import type { Command } from "commander";
 import { ExitCode, UsageError, type CliIo } from "../cli-io.ts";
 import { databaseUrlHelp } from "../database-url.ts";
 import { databaseOptions, type CommandResult } from "./command-support.ts";
 import { withJournal, type JournalCommandOptions } from "./journal-session.ts";
 import { findRun } from "./runs-show.ts";
+import { actorOption, cliOperator, type ActorOptions } from "./operator-session.ts";
 
-interface SignalOptions extends JournalCommandOptions {
+interface SignalOptions extends JournalCommandOptions, ActorOptions {
   readonly namespace?: string;
   readonly payload?: string;
   readonly payloadFile?: string;
   readonly deliveryId?: string;
 }
 
-interface CancelOptions extends JournalCommandOptions {
+interface CancelOptions extends JournalCommandOptions, ActorOptions {
   readonly namespace?: string;
   readonly force?: boolean;
   readonly reason?: string;
 }
 
 /**
- * `continuum runs signal <id> <name> --payload JSON` and `continuum runs cancel <id>`: the two
- * operator actions, sent through core's client exactly as an app sends them.
+ * `continuum runs signal <id> <name> --payload JSON` and `continuum runs cancel <id>`, sent
+ * through core's operator API (createOperator): the same journal calls an app's client makes,
+ * each recorded in the audit log (actor, host; a signal's name and size, never its payload).
  *
  * @example
  * ```sh
@@ -32,12 +33,16 @@ interface CancelOptions extends JournalCommandOptions {
  * ```
  */
 export function runsActionCommands(runs: Command, io: CliIo, result: CommandResult): void {
-  databaseOptions(
-    runs
-      .command("signal")
-      .argument("<id>", "a run id, or a workflow id (its latest run)")
-      .argument("<name>", "the signal's name")
-      .description("send a signal to a run (the payload is JSON, checked before anything is sent)"),
+  actorOption(
+    databaseOptions(
+      runs
+        .command("signal")
+        .argument("<id>", "a run id, or a workflow id (its latest run)")
+        .argument("<name>", "the signal's name")
+        .description(
+          "send a signal to a run (the payload is JSON, checked before anything is sent); audited",
+        ),
+    ),
   )
     .option("--payload <json>", "the payload as JSON (default: no payload)")
     .option("--payload-file <path>", "read the JSON payload from this file (- for stdin is not supported)")
@@ -48,13 +53,15 @@ export function runsActionCommands(runs: Command, io: CliIo, result: CommandResu
     .action(async (id: string, name: string, options: SignalOptions) => {
       result.code = await signal(id, name, options, io);
     });
-  databaseOptions(
-    runs
-      .command("cancel")
-      .argument("<id>", "a run id, or a workflow id (its latest run)")
-      .description(
-        "ask a run to cancel (its code handles it); --force terminates it without running its code",
-      ),
+  actorOption(
+    databaseOptions(
+      runs
+        .command("cancel")
+        .argument("<id>", "a run id, or a workflow id (its latest run)")
+        .description(
+          "ask a run to cancel (its code handles it); --force terminates it without running its code; audited",
+        ),
+    ),
   )
     .option("--reason <text>", "why, recorded in the run's history")
     .option("--force", "terminate: end the run at its next step, running none of its code (no compensations)")
@@ -77,11 +84,12 @@ async function signal(id: string, name: string, options: SignalOptions, io: CliI
   }
   return withJournal(io, options, async ({ journal, inspector, out, json }) => {
     const { run } = await findRun(inspector, id, options.namespace);
-    const client = createClient({ journal, namespace: run.namespace });
-    const { accepted } = await client.signal(run.runId, name, payload, {
-      dynamic: true,
-      ...(options.deliveryId === undefined ? {} : { deliveryId: options.deliveryId }),
-    });
+    const { accepted } = await cliOperator(journal, options, io).signal(
+      run.runId,
+      name,
+      payload,
+      options.deliveryId === undefined ? {} : { deliveryId: options.deliveryId },
+    );
     if (options.json === true) json({ runId: run.runId, workflowId: run.workflowId, signal: name, accepted });
     else
       out.stdout(
@@ -96,11 +104,10 @@ async function signal(id: string, name: string, options: SignalOptions, io: CliI
 async function cancel(id: string, options: CancelOptions, io: CliIo): Promise<ExitCode> {
   return withJournal(io, options, async ({ journal, inspector, out, json }) => {
     const { run } = await findRun(inspector, id, options.namespace);
-    const client = createClient({ journal, namespace: run.namespace });
-    await client.cancel(run.runId, {
-      ...(options.reason === undefined ? {} : { reason: options.reason }),
-      ...(options.force === true ? { force: true } : {}),
-    });
+    const operator = cliOperator(journal, options, io);
+    const reason = options.reason === undefined ? {} : { reason: options.reason };
+    if (options.force === true) await operator.terminate(run.runId, reason);
+    else await operator.cancel(run.runId, reason);
     const what = options.force === true ? "termination" : "cancellation";
     // A forced cancel of a run no engine holds ends it in the journal at once; otherwise the
     // request waits in the run's inbox for its next step.

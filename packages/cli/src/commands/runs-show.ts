@@ -11,6 +11,7 @@ import { databaseUrlHelp } from "../database-url.ts";
 import { colourStatus, formatTable, truncate, type OutputStyle } from "../output/format-table.ts";
 import { formatAge, formatInstant } from "../output/format-time.ts";
 import { databaseOptions, type CommandResult } from "./command-support.ts";
+import { auditRow } from "./audit-log.ts";
 import { withJournal, type JournalCommandOptions } from "./journal-session.ts";
 
 interface RunsShowOptions extends JournalCommandOptions {
@@ -19,7 +20,7 @@ interface RunsShowOptions extends JournalCommandOptions {
 
 /**
  * `continuum runs show <run-id|workflow-id>`: everything about one run: status, lease, next
- * wake-up, lineage, the failure with its fix line, tasks, timers, inbox and children.
+ * wake-up, lineage, the failure with its fix line, tasks, timers, inbox, children and operator actions.
  *
  * @example
  * ```sh
@@ -48,11 +49,12 @@ async function runsShow(id: string, options: RunsShowOptions, io: CliIo): Promis
   return withJournal(io, options, async ({ inspector, out, style, json }) => {
     const detail = await findRun(inspector, id, options.namespace);
     const runId = detail.run.runId;
-    const [tasks, timers, inbox, children] = await Promise.all([
+    const [tasks, timers, inbox, children, actions] = await Promise.all([
       inspector.tasks(runId),
       inspector.timers(runId),
       inspector.inbox(runId),
       inspector.runs({ parentRunId: runId, limit: 20 }),
+      inspector.auditLog({ runId, limit: 20 }),
     ]);
     if (options.json === true) {
       json({
@@ -62,6 +64,7 @@ async function runsShow(id: string, options: RunsShowOptions, io: CliIo): Promis
         inbox,
         children: children.runs,
         moreChildren: children.next !== undefined,
+        operatorActions: actions.entries,
       });
       return ExitCode.ok;
     }
@@ -164,6 +167,18 @@ async function runsShow(id: string, options: RunsShowOptions, io: CliIo): Promis
           style,
           ["RUN ID", "WORKFLOW", "STATUS"],
           children.runs.map((child) => [child.runId, child.workflowName, colourStatus(style, child.status)]),
+        ),
+    );
+    section(
+      out,
+      style,
+      `operator actions${actions.next === undefined ? "" : " (latest 20: continuum audit-log --run)"}`,
+      actions.entries.length,
+      () =>
+        formatTable(
+          style,
+          ["AT", "ACTOR", "ACTION", "RUN", "OUTCOME", "FROM", "DETAIL"],
+          actions.entries.map((entry) => auditRow(entry, c)),
         ),
     );
     return ExitCode.ok;

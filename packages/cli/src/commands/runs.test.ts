@@ -203,17 +203,23 @@ for (const backend of backends) {
       expect(finished.err).toContain("CTM_RUN_FINISHED");
     });
 
-    it("runs cancel: a reason reaches the run's inbox as a cancel request", async () => {
+    // A plain cancel only asks (the run stays running, so the counts below hold); --force on a
+    // run no engine holds ends it at once: operator-commands.test.ts covers that (runs terminate).
+    it("runs cancel: the reason reaches the run's inbox as a cancel request", async () => {
       const cancelled = await cli(["runs", "cancel", "held-1", "--reason", "customer asked"]);
       expect(cancelled.code, cancelled.err).toBe(0);
       expect(cancelled.out).toContain(`cancellation requested for run ${runs.ready}`);
       const shown = JSON.parse((await cli(["runs", "show", "held-1", "--json"])).out) as {
         run: { status: string };
         inbox: { kind: string; data: unknown }[];
+        operatorActions: { action: string; parameters: unknown }[];
       };
       expect(shown.run.status).toBe("running");
       expect(shown.inbox).toEqual([
         expect.objectContaining({ kind: "cancel_requested", data: { reason: "customer asked" } }),
+      ]);
+      expect(shown.operatorActions).toMatchObject([
+        { action: "cancel", parameters: { reason: "customer asked" } },
       ]);
     });
 

@@ -82,5 +82,8 @@ export const ErrorCode = {
   UpdateNotDeclared: "CTM_UPDATE_NOT_DECLARED",
   // test kit on a journal it does not control (appended)
   TestClockUnavailable: "CTM_TEST_CLOCK_UNAVAILABLE",
+  // operator actions (appended)
+  RunNotRetryable: "CTM_RUN_NOT_RETRYABLE",
+  OperatorUnsupported: "CTM_OPERATOR_UNSUPPORTED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -7,6 +7,7 @@ import { checkJournalOption } from "../validation/journal-option.ts";
 import { checkPageRequest } from "../validation/cursor.ts";
 import { Limits } from "../validation/limits.ts";
 import { checkOptionalNumber } from "../validation/numbers.ts";
+import { IdentifierKind, checkIdentifier } from "../validation/identifier.ts";
 import { inspectError } from "./display-value.ts";
 import { healthProblems } from "./health-problems.ts";
 import {
@@ -74,6 +75,16 @@ export function createInspector(journal: Journal): Inspector {
     audit(request = {}) {
       checkOptionalNumber(request.sampleLimit, "sampleLimit", { min: 0, max: 1000, integer: true });
       return port.audit(request);
+    },
+    async auditLog(request = {}) {
+      checkOptionalNumber(request.limit, "audit log limit", { min: 1, max: 1000, integer: true });
+      checkOptionalNumber(request.before, "audit log cursor", {
+        min: 1,
+        max: Number.MAX_SAFE_INTEGER,
+        integer: true,
+      });
+      if (request.runId !== undefined) checkIdentifier(IdentifierKind.id, request.runId, "run id");
+      return (await journal.admin?.listOperatorActions(request)) ?? { entries: [] };
     },
     async health(request: HealthRequest = {}) {
       checkOptionalNumber(request.staleAfterMs, "staleAfterMs", {

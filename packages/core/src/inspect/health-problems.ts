@@ -25,13 +25,13 @@ export function healthProblems(
     "overdue_timers",
     report.overdueTimers.count,
     `${report.overdueTimers.count} timer(s) overdue by more than ${stale}`,
-    "no engine is firing timers: start an engine, or check its logs for database errors",
+    "no engine is firing timers: start an engine, or check its logs for database errors; `continuum repair overdue-timers` fires them now (dry run first)",
   );
   add(
     "expired_run_leases",
     report.expiredRunLeases.count,
     `${report.expiredRunLeases.count} open run(s) whose lease expired over ${stale} ago`,
-    "the engine holding them stopped; another engine takes them over when they become ready",
+    "the engine holding them stopped; another engine takes them over when they become ready; `continuum repair expired-leases` releases them now (dry run first)",
   );
   add(
     "expired_task_leases",

@@ -1,4 +1,6 @@
 import type {
+  OperatorActionPage,
+  OperatorActionPageRequest,
   AuditRecord,
   HealthRecord,
   HealthRequest,
@@ -183,4 +185,15 @@ export interface Inspector {
    * ```
    */
   audit(request?: { readonly sampleLimit?: number }): Promise<AuditRecord>;
+  /**
+   * The operator audit log (what `createOperator` recorded: who did what, on which run, from
+   * where, when, and how it ended), newest first: everything, or one run's entries. Empty on a
+   * journal without an operator port.
+   *
+   * @example
+   * ```ts
+   * const { entries, next } = await inspector.auditLog({ runId });
+   * ```
+   */
+  auditLog(request?: OperatorActionPageRequest): Promise<OperatorActionPage>;
 }

@@ -1,6 +1,7 @@
 import type { Encoded, HistoryEvent } from "../model/index.ts";
 import type { Notifier } from "./notifier.ts";
 import type { JournalInspector } from "./journal-inspector.ts";
+import type { JournalAdmin } from "./journal-admin.ts";
 import type {
   ClaimRunsRequest,
   ClaimTasksRequest,
@@ -30,6 +31,7 @@ import type {
 
 export type * from "./journal-types.ts";
 export type * from "./journal-inspector.ts";
+export type * from "./journal-admin.ts";
 
 /**
  * The Journal port: everything the engine, the client and the test kit need from storage.
@@ -231,6 +233,13 @@ export interface Journal {
    * of a journal should pass its inspector through. Apps use `createInspector(journal)`.
    */
   readonly inspector?: JournalInspector;
+
+  /**
+   * The operator port over this journal (audit log, retry from a failure, fenced repairs): see
+   * JournalAdmin. Both built-in adapters have one; a wrapper should pass it through. Apps use
+   * `createOperator({ journal, actor })`.
+   */
+  readonly admin?: JournalAdmin;
 
   /** Earliest time at which a timer fires or a task becomes due, if any (test kit time-skipping, poll pacing). */
   nextDueAt(): Promise<number | undefined>;

@@ -8,6 +8,7 @@ import { heartbeatConformance } from "./conformance/heartbeat-conformance.ts";
 import { attemptLeaseConformance } from "./conformance/attempt-lease-conformance.ts";
 import { forceCancelConformance } from "./conformance/force-cancel-conformance.ts";
 import { inspectorConformance } from "./conformance/inspector-conformance.ts";
+import { operatorConformance } from "./conformance/operator-conformance.ts";
 import { idReuseConformance } from "./conformance/id-reuse-conformance.ts";
 import { taskCancellationConformance } from "./conformance/task-cancellation-conformance.ts";
 import { scenarioConformance } from "./conformance/scenario-conformance.ts";
@@ -78,6 +79,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     taskCancellationConformance(h);
     stickyConformance(h);
     eagerStartConformance(h);
+    operatorConformance(h);
     idReuseConformance(h);
     traceContextConformance(h);
     queueStatsConformance(h);

@@ -30,6 +30,8 @@ import type {
   QueueStats,
 } from "../journal.ts";
 import type { JournalInspector } from "../journal-inspector.ts";
+import type { JournalAdmin } from "../journal-admin.ts";
+import { createMemoryAdmin } from "./memory-admin.ts";
 import { createMemoryInspector } from "./memory-inspector.ts";
 import { MemoryNotifier } from "./memory-notifier.ts";
 import { toRunRecord } from "./memory-rows.ts";
@@ -76,12 +78,15 @@ export class MemoryJournal implements Journal {
   readonly notifier: MemoryNotifier;
   /** The read model over this journal (see JournalInspector). */
   readonly inspector: JournalInspector;
+  /** The operator port over this journal (see JournalAdmin). */
+  readonly admin: JournalAdmin;
   readonly #store: MemoryStore;
 
   constructor(options: MemoryJournalOptions = {}) {
     this.notifier = new MemoryNotifier();
     this.#store = new MemoryStore(options.clock ?? systemClock, this.notifier);
     this.inspector = createMemoryInspector(this.#store);
+    this.admin = createMemoryAdmin(this.#store, this, this.inspector);
   }
 
   async now(): Promise<number> {

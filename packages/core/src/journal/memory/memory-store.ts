@@ -5,6 +5,7 @@ import type { Clock } from "../clock.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { MemoryNotifier } from "./memory-notifier.ts";
 import type { RunRow, TaskRow, TimerRow } from "./memory-rows.ts";
+import type { OperatorActionRecord } from "../journal-admin.ts";
 
 /**
  * The memory journal's tables. Every journal method validates first and mutates after, with
@@ -23,6 +24,8 @@ export class MemoryStore {
   readonly timers = new Map<string, TimerRow>();
   /** `activityName \0 idempotencyKey` -> stored result. */
   readonly idempotentResults = new Map<string, Encoded>();
+  /** The operator audit log, oldest first (memory-admin.ts). */
+  readonly operatorActions: OperatorActionRecord[] = [];
   #counter = 0;
 
   readonly clock: Clock;

@@ -10,6 +10,7 @@ import { fireDueTimers } from "./fire-due-timers.ts";
 import { finishTask } from "./finish-task.ts";
 import { heartbeatTask, heartbeatTasks } from "./heartbeat-task.ts";
 import { createSqlInspector } from "./inspect/sql-inspector.ts";
+import { createSqlAdmin } from "./admin/sql-admin.ts";
 import { markUnknownVersions } from "./mark-unknown-versions.ts";
 import { listUnservedWorkflows } from "./list-unserved-workflows.ts";
 import { releaseRun, renewRunLeases } from "./run-leases.ts";
@@ -51,7 +52,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     guardConnection(target, db.isTransaction ? call : () => retryConflicts(call));
   // Only an autocommit journal's sends are committed when sendSignal returns.
   const recent = db.isTransaction ? new RecentSignals(0) : new RecentSignals();
-  return {
+  const journal: Journal = {
     notifier: options.notifier,
     now: () => g(() => journalNow(db)),
     startRun: (request) => g(() => startRun(db, request)),
@@ -101,4 +102,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
       return closing;
     },
   };
+  const inspector = journal.inspector as NonNullable<Journal["inspector"]>;
+  const bind = (tx: SqlExecutor) => createSqlJournal(tx, { notifier: options.notifier, target });
+  return Object.assign(journal, { admin: createSqlAdmin(db, journal, inspector, bind, g) });
 }

@@ -56,6 +56,7 @@ export async function emptyJournal(db: SqlExecutor): Promise<void> {
       "idempotency",
       "runs",
       "test_clock_offset",
+      "operator_actions",
     ]) {
       await sql.raw(`DELETE FROM continuum.${table}`).execute(tx);
     }

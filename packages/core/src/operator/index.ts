@@ -1,0 +1,2 @@
+export { createOperator } from "./create-operator.ts";
+export type { Operator, OperatorCancelOptions, OperatorOptions } from "./operator.ts";
