@@ -82,5 +82,7 @@ export const ErrorCode = {
   UpdateNotDeclared: "CTM_UPDATE_NOT_DECLARED",
   // test kit on a journal it does not control (appended)
   TestClockUnavailable: "CTM_TEST_CLOCK_UNAVAILABLE",
+  // run queues (appended)
+  InvalidQueueOption: "CTM_INVALID_QUEUE_OPTION",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
