@@ -56,6 +56,7 @@ export async function emptyJournal(db: SqlExecutor): Promise<void> {
       "idempotency",
       "runs",
       "test_clock_offset",
+      "queues",
     ]) {
       await sql.raw(`DELETE FROM continuum.${table}`).execute(tx);
     }
