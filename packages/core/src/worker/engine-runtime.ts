@@ -85,10 +85,11 @@ export interface EngineRuntime {
   pollTasks(): Promise<number>;
   /**
    * One dequeue round over the engine's run queues (see Journal.dequeueRuns): `queue.dequeued`
-   * per queue that gave runs, `queue.throttled` once per episode. Returns whether a queue still
-   * has due runs that no limit holds back (worth another round at once).
+   * per queue that gave runs, `queue.throttled` once per episode. Returns how many runs it
+   * dequeued and whether a queue still has due runs that no limit holds back (worth another
+   * round at once).
    */
-  dequeue(): Promise<boolean>;
+  dequeue(): Promise<{ readonly dequeued: number; readonly more: boolean }>;
   /** Moves due timers to their runs' inboxes; returns how many fired. */
   fireTimers(limit: number): Promise<number>;
   /**
@@ -270,12 +271,14 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       return claimed;
     },
     async dequeue() {
-      if (queues.length === 0) return false;
+      if (queues.length === 0) return { dequeued: 0, more: false };
       // A dequeued run holds its queue slot until it ends, not a step slot: dequeue up to the
       // engine's step concurrency per round, whatever is free right now (the queue's limits cap it).
       const results = await journal.dequeueRuns({ owner, queues, limit: options.workflowConcurrency });
       let more = false;
+      let dequeued = 0;
       for (const result of results) {
+        dequeued += result.runIds.length;
         if (result.runIds.length > 0)
           emitEvent(events, "queue.dequeued", { queue: result.queue, runIds: result.runIds });
         if (result.throttled === undefined) throttled.delete(result.queue);
@@ -285,7 +288,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
         }
         if (result.moreDue && result.throttled === undefined) more = true;
       }
-      return more;
+      return { dequeued, more };
     },
     fireTimers: (limit) => journal.fireDueTimers(limit),
     async sweepUnknownVersions(limit = 100) {
