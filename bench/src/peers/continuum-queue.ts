@@ -1,4 +1,11 @@
-import { createClient, createEngine, defineQueue, openJournal, type Engine, type Journal } from "@continuum/core";
+import {
+  createClient,
+  createEngine,
+  defineQueue,
+  openJournal,
+  type Engine,
+  type Journal,
+} from "@continuum/core";
 import type { ScenarioRunner } from "../case.ts";
 import { createCompletions, withDeadline } from "../support/closed-loop.ts";
 import { createDatabase } from "../support/database.ts";
@@ -59,7 +66,9 @@ async function timeRuns(
         completions.resolve(e.runId);
       });
       engine.events.on("run.failed", (e) => completions.failAll(new Error(`run ${e.runId} failed`)));
-      engine.events.on("engine.error", (e) => console.error(`[continuum] engine error in ${e.where}:`, e.error));
+      engine.events.on("engine.error", (e) =>
+        console.error(`[continuum] engine error in ${e.where}:`, e.error),
+      );
       engines.push(engine);
     }
     for (const engine of engines) engine.start();

@@ -39,7 +39,16 @@ async function listQueues(options: JournalCommandOptions, io: CliIo): Promise<Ex
     out.stdout(
       formatTable(
         style,
-        ["QUEUE", "BACKLOG", "RUNNING", "CONCURRENCY", "PER ENGINE", "RATE LIMIT", "PRIORITY", "OLDEST QUEUED"],
+        [
+          "QUEUE",
+          "BACKLOG",
+          "RUNNING",
+          "CONCURRENCY",
+          "PER ENGINE",
+          "RATE LIMIT",
+          "PRIORITY",
+          "OLDEST QUEUED",
+        ],
         list.map((q) => [
           q.name,
           q.backlog === 0 ? c.dim("0") : c.yellow(String(q.backlog)),

@@ -60,11 +60,12 @@ export function defineQueue(name: string, options: QueueOptions = {}): QueueDefi
       );
     rateLimit = {
       limit: checkOptionalNumber(options.rateLimit.limit, "queue rateLimit.limit", count) ?? 0,
-      periodMs: checkOptionalNumber(options.rateLimit.period, "queue rateLimit.period", {
-        min: 1,
-        max: maxPeriodMs,
-        integer: true,
-      }) ?? 0,
+      periodMs:
+        checkOptionalNumber(options.rateLimit.period, "queue rateLimit.period", {
+          min: 1,
+          max: maxPeriodMs,
+          integer: true,
+        }) ?? 0,
     };
     if (rateLimit.limit === 0 || rateLimit.periodMs === 0)
       throw new InvalidQueueOptionError(

@@ -70,7 +70,9 @@ describe("engines serving run queues", () => {
     await until(() => throttled.length > 0);
     expect(throttled[0]).toEqual({ queue: queue.name, reason: "concurrency" });
     gate.open?.();
-    expect(await Promise.all(runs.map((run) => run.result({ timeoutMs: 10_000 })))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(await Promise.all(runs.map((run) => run.result({ timeoutMs: 10_000 })))).toEqual([
+      0, 1, 2, 3, 4, 5,
+    ]);
     expect(gate.most).toBe(2);
     expect(new Set(dequeued).size).toBe(6);
     expect((await journal.listQueues())[0]).toMatchObject({ backlog: 0, running: 0 });

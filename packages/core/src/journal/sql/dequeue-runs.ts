@@ -89,7 +89,9 @@ async function dequeueOne(
         AND (queue_ready_at IS NULL OR queue_ready_at <= ${dbNow})) AS more`.execute(tx);
   const moreDue = more.rows[0]?.more === true;
   const runIds = taken
-    .toSorted((a, b) => a.queue_priority - b.queue_priority || Number(a.created_order) - Number(b.created_order))
+    .toSorted(
+      (a, b) => a.queue_priority - b.queue_priority || Number(a.created_order) - Number(b.created_order),
+    )
     .map((t) => t.run_id);
   return {
     queue,

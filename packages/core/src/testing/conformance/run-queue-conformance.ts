@@ -137,7 +137,10 @@ export function runQueueConformance(h: HarnessRef): void {
       await advance(3_000);
       const second = await journal.startRun({ ...startOf("d", 5_000), input: "b" });
       expect(second).toMatchObject({ created: false, run: { runId: first.run.runId, input: "b" } });
-      expect((await journal.readHistory(first.run.runId))[0]).toMatchObject({ kind: "run_started", input: "b" });
+      expect((await journal.readHistory(first.run.runId))[0]).toMatchObject({
+        kind: "run_started",
+        input: "b",
+      });
       await advance(3_000); // 6 s after the first start, 3 s after the second: still waiting
       expect((await dequeue(journal, "q"))?.runIds).toEqual([]);
       await advance(3_000);
@@ -165,7 +168,11 @@ export function runQueueConformance(h: HarnessRef): void {
       await journal.defineQueues([{ name: "a" }]);
       const queues = await journal.listQueues();
       expect(queues.map((q) => q.name)).toEqual(["a", "b"]);
-      expect(queues[1]).toMatchObject({ concurrency: 3, rateLimit: { limit: 1, periodMs: 1000 }, backlog: 0 });
+      expect(queues[1]).toMatchObject({
+        concurrency: 3,
+        rateLimit: { limit: 1, periodMs: 1000 },
+        backlog: 0,
+      });
       // Redefining replaces the limits.
       await journal.defineQueues([{ name: "b", concurrency: 4 }]);
       const b = (await journal.listQueues())[1];
