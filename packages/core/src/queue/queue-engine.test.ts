@@ -5,6 +5,8 @@ import { MemoryJournal } from "../journal/memory/index.ts";
 import { activity, defineActivity, workflow } from "../workflow/index.ts";
 import { createEngine, type Engine } from "../worker/create-engine.ts";
 import type { QueueThrottledEvent } from "../worker/lifecycle-events.ts";
+import { createTestEnvironment } from "../testing/create-test-environment.ts";
+import { sleep } from "../workflow/index.ts";
 import { defineQueue } from "./define-queue.ts";
 
 const file = "packages/core/src/queue/queue-engine.test.ts";
@@ -87,6 +89,35 @@ describe("engines serving run queues", () => {
     expect(second).toMatchObject({ runId: first.runId, created: false });
     await client.cancel(first.runId, "no longer needed");
     expect((await journal.getRun(first.runId))?.status).toBe("cancelled");
+  });
+
+  it("the test kit serves every queue its client started runs into, within the limits", async () => {
+    const order: string[] = [];
+    const napping = workflow.stamped({ format: 1, versionHash: "queue-nap", cursors: [], file, line: 96 })(
+      "queue-test.nap",
+      { version: 1 },
+      async (name: string) => {
+        order.push(`start ${name}`);
+        await sleep.at("sleep:#0")(60_000);
+        order.push(`end ${name}`);
+        return name;
+      },
+    );
+    const env = await createTestEnvironment({ workflows: [napping] });
+    try {
+      const one = defineQueue("queue-test.one", { concurrency: 1 });
+      const low = await env.client.start(napping, "low", { queue: one, priority: 9 });
+      const high = await env.client.start(napping, "high", { queue: one, priority: 1 });
+      await env.settle();
+      expect(order).toEqual(["start high"]);
+      expect((await env.journal.listQueues())[0]).toMatchObject({ backlog: 1, running: 1 });
+      await env.advanceTime(60_000);
+      expect(await high.result()).toBe("high");
+      expect(await low.result()).toBe("low");
+      expect(order).toEqual(["start high", "end high", "start low", "end low"]);
+    } finally {
+      await env.close();
+    }
   });
 
   it("refuses queue options that mean nothing", async () => {

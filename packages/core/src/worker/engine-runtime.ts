@@ -84,12 +84,12 @@ export interface EngineRuntime {
   /** Claims due tasks up to the free activity slots and starts them; returns how many. */
   pollTasks(): Promise<number>;
   /**
-   * One dequeue round over the engine's run queues (see Journal.dequeueRuns): `queue.dequeued`
+   * One dequeue round over the engine's run queues, or over `only` (see Journal.dequeueRuns): `queue.dequeued`
    * per queue that gave runs, `queue.throttled` once per episode. Returns how many runs it
    * dequeued and whether a queue still has due runs that no limit holds back (worth another
    * round at once).
    */
-  dequeue(): Promise<{ readonly dequeued: number; readonly more: boolean }>;
+  dequeue(only?: readonly string[]): Promise<{ readonly dequeued: number; readonly more: boolean }>;
   /** Moves due timers to their runs' inboxes; returns how many fired. */
   fireTimers(limit: number): Promise<number>;
   /**
@@ -270,11 +270,15 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
         });
       return claimed;
     },
-    async dequeue() {
-      if (queues.length === 0) return { dequeued: 0, more: false };
+    async dequeue(only = queues) {
+      if (only.length === 0) return { dequeued: 0, more: false };
       // A dequeued run holds its queue slot until it ends, not a step slot: dequeue up to the
       // engine's step concurrency per round, whatever is free right now (the queue's limits cap it).
-      const results = await journal.dequeueRuns({ owner, queues, limit: options.workflowConcurrency });
+      const results = await journal.dequeueRuns({
+        owner,
+        queues: only,
+        limit: options.workflowConcurrency,
+      });
       let more = false;
       let dequeued = 0;
       for (const result of results) {
