@@ -117,8 +117,8 @@ export function insertRun(store: MemoryStore, request: NewRunRow): RunRow {
   }
   store.byWorkflowId.set(MemoryStore.workflowKey(row.namespace, row.workflowId), row.runId);
   // An eager start is stepped by its starter at once: nothing to announce.
-  if (request.lease === undefined && request.queue === undefined)
-    store.notifier.publish(NotifyTopic.runReady, row.runId);
+  // A queued start is announced too: it wakes the engines' queue loops (no claim can take it yet).
+  if (request.lease === undefined) store.notifier.publish(NotifyTopic.runReady, row.runId);
   return row;
 }
 

@@ -73,7 +73,8 @@ export async function insertRun(
   const leaseEnd = lease === undefined ? sql`NULL` : sql`${dbNow} + ${msInterval(lease.leaseMs)}`;
   // A queued run is deferred to the last instant and not ready (see queue-start.ts).
   const queued = run.queue === undefined ? undefined : queuedRunColumns(run.queue);
-  const notify = lease === undefined && queued === undefined;
+  // A queued start is announced too: it wakes the engines' queue loops (no claim can take it yet).
+  const notify = lease === undefined;
   const inserted = await sql<StartedRow>`
     WITH next AS (SELECT nextval('continuum.journal_order') AS n),
     r AS (
