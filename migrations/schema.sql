@@ -65,6 +65,21 @@ TABLE operator_actions
   CONSTRAINT CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text])))
   CONSTRAINT PRIMARY KEY (id)
 
+TABLE queues
+  name text NOT NULL
+  concurrency integer
+  per_engine_concurrency integer
+  rate_limit integer
+  rate_period_ms bigint
+  default_priority integer NOT NULL DEFAULT 0
+  updated_at timestamp with time zone NOT NULL
+  CONSTRAINT CHECK (((concurrency IS NULL) OR (concurrency > 0)))
+  CONSTRAINT CHECK (((per_engine_concurrency IS NULL) OR (per_engine_concurrency > 0)))
+  CONSTRAINT CHECK (((rate_limit IS NULL) = (rate_period_ms IS NULL)))
+  CONSTRAINT CHECK (((rate_limit IS NULL) OR (rate_limit > 0)))
+  CONSTRAINT CHECK (((rate_period_ms IS NULL) OR (rate_period_ms > 0)))
+  CONSTRAINT PRIMARY KEY (name)
+
 TABLE runs
   run_id text NOT NULL
   namespace text NOT NULL
@@ -97,6 +112,13 @@ TABLE runs
   not_before timestamp with time zone
   traceparent text
   tracestate text
+  queue_name text
+  queue_priority integer
+  queue_dedupe_key text
+  queue_ready_at timestamp with time zone
+  dequeued_at timestamp with time zone
+  dequeued_by text
+  CONSTRAINT CHECK (((queue_name IS NOT NULL) OR ((queue_priority IS NULL) AND (queue_dedupe_key IS NULL) AND (dequeued_at IS NULL) AND (dequeued_by IS NULL))))
   CONSTRAINT CHECK (((ready_since IS NULL) OR (status = ANY (ARRAY['running'::text, 'stuck_unknown_version'::text]))))
   CONSTRAINT CHECK (((status = 'continued'::text) = (continued_to IS NOT NULL)))
   CONSTRAINT CHECK ((json_typeof(attributes) = 'object'::text))
@@ -173,6 +195,7 @@ CREATE UNIQUE INDEX inbox_pkey ON continuum.inbox USING btree (id)
 CREATE INDEX inbox_run_idx ON continuum.inbox USING btree (run_id, id)
 CREATE UNIQUE INDEX operator_actions_pkey ON continuum.operator_actions USING btree (id)
 CREATE INDEX operator_actions_run_idx ON continuum.operator_actions USING btree (run_id, id DESC) WHERE (run_id IS NOT NULL)
+CREATE UNIQUE INDEX queues_pkey ON continuum.queues USING btree (name)
 CREATE INDEX runs_attributes_idx ON continuum.runs USING gin (attributes_search jsonb_path_ops)
 CREATE INDEX runs_chain_idx ON continuum.runs USING btree (chain_id)
 CREATE INDEX runs_list_idx ON continuum.runs USING btree (namespace, created_order DESC)
@@ -180,6 +203,10 @@ CREATE UNIQUE INDEX runs_open_workflow_id_key ON continuum.runs USING btree (nam
 CREATE INDEX runs_order_idx ON continuum.runs USING btree (created_order DESC)
 CREATE INDEX runs_parent_idx ON continuum.runs USING btree (parent_run_id) WHERE (parent_run_id IS NOT NULL)
 CREATE UNIQUE INDEX runs_pkey ON continuum.runs USING btree (run_id)
+CREATE INDEX runs_queue_active_idx ON continuum.runs USING btree (queue_name, dequeued_by) WHERE ((dequeued_at IS NOT NULL) AND (finished_at IS NULL))
+CREATE INDEX runs_queue_backlog_idx ON continuum.runs USING btree (queue_name, queue_priority, created_order) WHERE ((queue_name IS NOT NULL) AND (dequeued_at IS NULL) AND (finished_at IS NULL))
+CREATE INDEX runs_queue_dedupe_idx ON continuum.runs USING btree (queue_name, queue_dedupe_key) WHERE ((queue_dedupe_key IS NOT NULL) AND (finished_at IS NULL))
+CREATE INDEX runs_queue_dequeued_idx ON continuum.runs USING btree (queue_name, dequeued_at) WHERE (dequeued_at IS NOT NULL)
 CREATE INDEX runs_ready_idx ON continuum.runs USING btree (ready_since) WHERE (ready_since IS NOT NULL)
 CREATE INDEX runs_run_id_prefix_idx ON continuum.runs USING btree (run_id text_pattern_ops)
 CREATE INDEX runs_status_idx ON continuum.runs USING btree (status, created_order DESC)

@@ -19,6 +19,7 @@ export const scenarioNames = [
   "cold-replay",
   "memory",
   "fanout",
+  "queue",
 ] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 

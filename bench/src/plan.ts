@@ -58,6 +58,7 @@ export function buildPlan(mode: BenchMode, reps: number): PlannedScenario[] {
     add("memory", "runs50", { runs: 50 }, continuum);
     add("fanout", "width10", { width: 10 }, durable);
     add("fanout", "children10", { width: 10, children: 1 }, continuum);
+    add("queue", "n30-e3", { n: 30, engines: 3, limit: 10 }, ["continuum-pg"]);
     return plan;
   }
   // Embedded PGlite is one connection in this process and several times slower than the
@@ -81,6 +82,7 @@ export function buildPlan(mode: BenchMode, reps: number): PlannedScenario[] {
   add("memory", "runs2000", { runs: 2000 }, ["continuum-pglite"], 1);
   add("fanout", "width1000", { width: 1000 }, durable);
   add("fanout", "children1000", { width: 1000, children: 1 }, ["continuum-pg"]);
+  add("queue", "n1000-e3", { n: 1000, engines: 3, limit: 10 }, ["continuum-pg"]);
   return plan;
 }
 

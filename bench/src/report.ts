@@ -79,6 +79,12 @@ export const scenarioColumns: Record<ScenarioName, ReadonlyArray<readonly [strin
     ["totalMs", "total ms"],
     ["activitiesPerSec", "activities/s"],
   ],
+  queue: [
+    ["queuedWfPerSec", "queue (concurrency 10) wf/s"],
+    ["plainWfPerSec", "no queue wf/s"],
+    ["throughputRatio", "queue / no queue"],
+    ["maxExecuting", "max executing (queue)"],
+  ],
 };
 
 /** Database work per 3-step workflow, taken from the throughput cases. */

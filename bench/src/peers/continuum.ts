@@ -11,6 +11,7 @@ import type { PeerDriver } from "../case.ts";
 import { createCompletions, delay, withDeadline } from "../support/closed-loop.ts";
 import { createDatabase, type BenchDatabase } from "../support/database.ts";
 import { summarize } from "../support/stats.ts";
+import { queueScenario } from "./continuum-queue.ts";
 import {
   longHistoryMetrics,
   measureLatency,
@@ -128,6 +129,7 @@ export function continuumDriver(embedded: boolean): PeerDriver {
       withDb("throughput", (db) =>
         measureThroughput(db, openThreeStep, p.n as number, p.concurrency as number),
       ),
+    queue: embedded ? undefined : queueScenario,
     latency: (p) => withDb("latency", (db) => measureLatency(db, openThreeStep, p.runs as number)),
     "long-history": (p) =>
       withDb("long", async (db) => {

@@ -12,6 +12,7 @@ import { runsCommand } from "./commands/runs.ts";
 import { workflowsCommand } from "./commands/workflows.ts";
 import { repairCommand } from "./commands/repair.ts";
 import { auditLogCommand } from "./commands/audit-log.ts";
+import { queuesCommand } from "./commands/queues.ts";
 
 const packageVersion = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
   versionsCommand(program, io, result);
   runsCommand(program, io, result);
   workflowsCommand(program, io, result);
+  queuesCommand(program, io, result);
   healthCommand(program, io, result);
   auditCommand(program, io, result);
   repairCommand(program, io, result);

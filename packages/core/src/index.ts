@@ -7,6 +7,7 @@ export * from "./journal/clock.ts";
 export * from "./workflow/index.ts";
 export * from "./worker/index.ts";
 export * from "./client/index.ts";
+export * from "./queue/index.ts";
 export { createConsoleLogger, messageFirstLogger } from "./logging/index.ts";
 export type {
   ConsoleLoggerOptions,

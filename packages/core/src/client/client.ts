@@ -1,3 +1,4 @@
+import type { QueueDefinition } from "../queue/define-queue.ts";
 import type { RunFilter, StartConflictPolicy } from "../journal/journal.ts";
 import type { Encoded, HistoryEvent } from "../model/index.ts";
 import type { WorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
@@ -48,6 +49,30 @@ export interface StartOptions {
    * ```
    */
   readonly transaction?: object;
+  /**
+   * Queue the run (a `defineQueue` result): it waits until an engine serving the queue dequeues
+   * it within the queue's limits (see guides/queues.md). Not started eagerly.
+   *
+   * @example
+   * ```ts
+   * await client.start(sendEmail, { to }, { queue: emails, priority: 1, dedupeKey: `welcome:${to}` });
+   * ```
+   */
+  readonly queue?: QueueDefinition;
+  /** Queued starts: lower numbers are dequeued first, FIFO within a priority. Default: the queue's. */
+  readonly priority?: number;
+  /**
+   * Queued starts: at most one open run (queued or executing) per queue and key; a start while
+   * one is open returns it (`created: false`).
+   */
+  readonly dedupeKey?: string;
+  /**
+   * Queued starts with a `dedupeKey`: a debounce window in ms. A start while a run with the key
+   * is still queued replaces that run's input and pushes its dequeue to now + `debounce`; when
+   * none is queued (none, or it is executing), a new run is queued, dequeued no earlier than now
+   * + `debounce`. So a burst of starts runs once, with the last input, `debounce` ms after the last start.
+   */
+  readonly debounce?: number;
 }
 
 /** A started (or found) run. */

@@ -1,3 +1,4 @@
+import { createQueueDefiner, queuedStart } from "../queue/queued-start.ts";
 import type { Journal } from "../journal/journal.ts";
 import { isWorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
 import { RunAlreadyExistsError, RunNotFoundError } from "../errors/journal-errors.ts";
@@ -119,6 +120,7 @@ export function createClient(options: ClientOptions): Client {
     }) as Promise<Output>;
   };
 
+  const defineQueue = createQueueDefiner(journal);
   const client: Client = {
     namespace,
     async start(definition, input, startOptions = {}) {
@@ -131,11 +133,13 @@ export function createClient(options: ClientOptions): Client {
           idReusePolicy,
           'one of "allowAfterClosed", "allowAfterFailed", "reject", "terminateExisting"',
         );
+      const queue = queuedStart(startOptions);
       const encoded = encodePayload(input, `input of workflow ${name}`, maxPayloadBytes);
+      if (startOptions.queue !== undefined) await defineQueue(startOptions.queue);
       // Eager start: an engine of this process takes the run in the start itself (not inside the
       // caller's transaction: the run must be committed before anyone steps it).
       const lease =
-        startOptions.transaction === undefined
+        startOptions.transaction === undefined && queue === undefined
           ? options.engine?.eagerLease(namespace, name, versionHash)
           : undefined;
       const startRun = async (traceContext?: TraceContext): Promise<StartedRun> => {
@@ -150,6 +154,7 @@ export function createClient(options: ClientOptions): Client {
           ...(startOptions.onConflict === undefined ? {} : { onConflict: startOptions.onConflict }),
           ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
           ...(lease === undefined ? {} : { lease }),
+          ...(queue === undefined ? {} : { queue }),
           ...(valid === undefined ? {} : { traceContext: valid }),
         });
         if (claim !== undefined) options.engine?.runEagerly(claim);

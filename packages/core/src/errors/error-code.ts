@@ -85,5 +85,7 @@ export const ErrorCode = {
   // operator actions (appended)
   RunNotRetryable: "CTM_RUN_NOT_RETRYABLE",
   OperatorUnsupported: "CTM_OPERATOR_UNSUPPORTED",
+  // run queues (appended)
+  InvalidQueueOption: "CTM_INVALID_QUEUE_OPTION",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -11,3 +11,4 @@ export * from "./validation-errors.ts";
 export * from "./message-errors.ts";
 export * from "./test-clock-errors.ts";
 export * from "./operator-errors.ts";
+export * from "./queue-errors.ts";

@@ -72,6 +72,7 @@ export function createInspector(journal: Journal): Inspector {
     timers: (runId) => port.listTimers(runId),
     inbox: async (runId) => (await port.listInbox(runId)).map(inspectInboxItem),
     workflows: (options = {}) => port.listWorkflows(options),
+    queues: () => journal.listQueues(),
     audit(request = {}) {
       checkOptionalNumber(request.sampleLimit, "sampleLimit", { min: 0, max: 1000, integer: true });
       return port.audit(request);

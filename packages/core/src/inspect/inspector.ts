@@ -1,3 +1,4 @@
+import type { RunQueueInfo } from "../journal/run-queue-types.ts";
 import type {
   OperatorActionPage,
   OperatorActionPageRequest,
@@ -163,6 +164,11 @@ export interface Inspector {
   inbox(runId: string): Promise<InspectedInboxItem[]>;
   /** Workflow names and versions with runs per status. */
   workflows(options?: { readonly namespace?: string }): Promise<WorkflowVersionRecord[]>;
+  /**
+   * Named run queues (`defineQueue`) with their limits, backlog (runs waiting to be dequeued),
+   * running (runs dequeued and not ended: the slots in use) and the rate window's count.
+   */
+  queues(): Promise<RunQueueInfo[]>;
   /**
    * The health report.
    *

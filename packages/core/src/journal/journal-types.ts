@@ -1,5 +1,6 @@
 // The request, record and result types of the Journal port (journal.ts), kept apart so the
 // port itself reads as one interface.
+import type { RunQueueStart } from "./run-queue-types.ts";
 import type {
   EffectIdentity,
   Encoded,
@@ -43,6 +44,8 @@ export interface StartRunRequest {
    * it continues as new) for instrumentation to parent the run's spans under. Stored verbatim.
    */
   readonly traceContext?: TraceContext;
+  /** Queue the run: no engine runs it before `dequeueRuns` takes it from this queue. */
+  readonly queue?: RunQueueStart;
 }
 
 export interface StartRunResult {

@@ -28,10 +28,12 @@ import type {
   TaskOutcome,
   QueueStats,
 } from "./journal-types.ts";
+import type { DequeueRunsRequest, DequeuedRuns, RunQueueConfig, RunQueueInfo } from "./run-queue-types.ts";
 
 export type * from "./journal-types.ts";
 export type * from "./journal-inspector.ts";
 export type * from "./journal-admin.ts";
+export type * from "./run-queue-types.ts";
 
 /**
  * The Journal port: everything the engine, the client and the test kit need from storage.
@@ -158,6 +160,30 @@ export interface Journal {
    * published; without it, any earlier deferral is lifted and a ready run is announced.
    */
   releaseRun(lease: RunLeaseRef, options?: ReleaseRunOptions): Promise<void>;
+
+  // --- run queues -----------------------------------------------------------------------
+
+  /**
+   * Creates or updates named run queues (their limits; the last writer wins). Idempotent: a
+   * queue whose stored limits are already these is not written. Clients call it before the first
+   * start into a queue, engines at boot for the queues they serve.
+   */
+  defineQueues(queues: readonly RunQueueConfig[]): Promise<void>;
+
+  /**
+   * Dequeues runs from each listed queue, up to `limit` per queue and within its limits: a
+   * dequeued run occupies a slot of the queue from now until it ends, so `concurrency` bounds the
+   * runs dequeued and not ended across every engine, `perEngineConcurrency` those dequeued by
+   * `owner`, and `rateLimit` the runs dequeued in any window of `periodMs`. Order: priority
+   * (lower first), then enqueue order; debounced runs whose delay has not passed wait. A dequeued
+   * run becomes ready like a new run (a `runReady` hint is published). Concurrent callers never
+   * together exceed a limit (SQL: the queue row is locked while dequeuing; a queue another caller
+   * is dequeuing right now is skipped this round). Unknown queue names are ignored.
+   */
+  dequeueRuns(request: DequeueRunsRequest): Promise<DequeuedRuns[]>;
+
+  /** Every defined queue with its limits, backlog and slots in use, sorted by name. Read-only. */
+  listQueues(): Promise<RunQueueInfo[]>;
 
   // --- activity tasks ---------------------------------------------------------------------
 

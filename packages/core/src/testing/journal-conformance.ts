@@ -23,6 +23,7 @@ import { stickyConformance } from "./conformance/sticky-conformance.ts";
 import { tasksConformance } from "./conformance/tasks-conformance.ts";
 import { traceContextConformance } from "./conformance/trace-context-conformance.ts";
 import { queueStatsConformance } from "./conformance/queue-stats-conformance.ts";
+import { runQueueConformance } from "./conformance/run-queue-conformance.ts";
 import { versionsConformance } from "./conformance/versions-conformance.ts";
 import { wakeupsConformance } from "./conformance/wakeups-conformance.ts";
 
@@ -83,6 +84,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     idReuseConformance(h);
     traceContextConformance(h);
     queueStatsConformance(h);
+    runQueueConformance(h);
     inspectorConformance(h);
     healthConformance(h);
   });

@@ -19,6 +19,7 @@ import { createJournalHealth } from "./journal-health.ts";
 import { attachOperatorLog } from "../logging/operator-log.ts";
 import { resolveEngineLog, type LogOptions } from "../logging/resolve-engine-log.ts";
 import { runReader, type Instrumentation } from "./instrumentation.ts";
+import { isQueueDefinition, type QueueDefinition } from "../queue/define-queue.ts";
 
 /** Options of {@link createEngine}; everything but `journal` and `workflows` has a default. */
 export interface EngineOptions extends LogOptions {
@@ -83,6 +84,13 @@ export interface EngineOptions extends LogOptions {
    * for children's trace contexts. Absent: none of that costs anything.
    */
   readonly instrumentation?: Instrumentation;
+  /**
+   * Named run queues (`defineQueue`) this engine dequeues from: their limits are stored in the
+   * journal when the engine starts, and the engine moves runs from their backlogs to ready
+   * within those limits (any engine of the namespace then claims them). A queue no engine lists
+   * is never dequeued. See guides/queues.md.
+   */
+  readonly queues?: readonly QueueDefinition[];
 }
 
 /** How {@link Engine.stop} ends in-flight work. */
@@ -173,7 +181,10 @@ export function createEngine(options: EngineOptions): Engine {
   const leaseWaker = createWaker();
   const sweepWaker = createWaker();
   const unservedWaker = createWaker();
+  const queueWaker = createWaker();
+  const queues = checkQueues(options.queues);
   const runtime = createEngineRuntime({
+    ...(queues.length === 0 ? {} : { queues: queues.map((queue) => queue.name) }),
     journal: options.journal,
     workflows: options.workflows,
     activities: options.activities ?? [],
@@ -246,7 +257,7 @@ export function createEngine(options: EngineOptions): Engine {
     for (const ref of runtime.registry.workflowVersions()) emitEvent(events, "registry.registered", ref);
     const notifier = options.journal.notifier;
     unsubscribe = [
-      notifier.subscribe(NotifyTopic.runReady, () => runWaker.wake()),
+      notifier.subscribe(NotifyTopic.runReady, () => (runWaker.wake(), queueWaker.wake())),
       notifier.subscribe(NotifyTopic.taskReady, () => taskWaker.wake()),
       notifier.subscribe(NotifyTopic.timerSet, () => timerWaker.wake()),
       notifier.subscribe(NotifyTopic.runInbox, (payload) => {
@@ -255,8 +266,27 @@ export function createEngine(options: EngineOptions): Engine {
         if (hint === undefined || !running || !runtime.stepper.deliverHint(hint)) runWaker.wake();
       }),
     ];
+    if (queues.length > 0) {
+      // A run that ends frees its queue slot: dequeue again at once rather than at the next poll.
+      const refill = (): void => queueWaker.wake();
+      for (const name of ["run.completed", "run.failed", "run.cancelled", "run.continued"] as const)
+        events.on(name, refill);
+      unsubscribe.push(() => {
+        for (const name of ["run.completed", "run.failed", "run.cancelled", "run.continued"] as const)
+          events.off(name, refill);
+      });
+    }
     loops = [
       loop("workflow_loop", runWaker, () => workflowRound(runtime, settings.pollIntervalMs)),
+      ...(queues.length === 0
+        ? []
+        : [
+            loop(
+              "queue_loop",
+              queueWaker,
+              queueRound(runtime, options.journal, queues, settings.pollIntervalMs, () => runWaker.wake()),
+            ),
+          ]),
       loop("activity_loop", taskWaker, () => activityRound(runtime, settings.pollIntervalMs)),
       loop(
         "timer_loop",
@@ -299,7 +329,7 @@ export function createEngine(options: EngineOptions): Engine {
     running = false;
     for (const off of unsubscribe) off();
     unsubscribe = [];
-    for (const waker of [runWaker, taskWaker, timerWaker, leaseWaker, sweepWaker, unservedWaker])
+    for (const waker of [runWaker, taskWaker, timerWaker, leaseWaker, sweepWaker, unservedWaker, queueWaker])
       waker.wake();
     const deadline = Date.now() + timeoutMs;
     const left = (): number => Math.max(0, deadline - Date.now());
@@ -367,6 +397,49 @@ async function workflowRound(runtime: EngineRuntime, pollIntervalMs: number): Pr
   const claimed = await runtime.pollRuns();
   if (free === 0) return pollIntervalMs;
   return claimed < free ? pollIntervalMs : 0;
+}
+
+/**
+ * The queue loop: stores the queues' limits once (the first round), then dequeues; again at once
+ * while a queue has due runs no limit holds back, else after a poll interval or a wake-up (a
+ * queued start's hint, a local run's end).
+ */
+function queueRound(
+  runtime: EngineRuntime,
+  journal: Journal,
+  queues: readonly QueueDefinition[],
+  pollIntervalMs: number,
+  wakeRuns: () => void,
+): () => Promise<number> {
+  let defined = false;
+  return async () => {
+    if (!defined) {
+      await journal.defineQueues(queues.map((queue) => queue.config));
+      defined = true;
+    }
+    const { dequeued, more } = await runtime.dequeue();
+    // Claim what we dequeued without waiting for our own hint's round trip through the database.
+    if (dequeued > 0) wakeRuns();
+    return more ? 0 : pollIntervalMs;
+  };
+}
+
+/** The `queues` option: defineQueue results with distinct names. */
+function checkQueues(queues: readonly QueueDefinition[] | undefined): readonly QueueDefinition[] {
+  if (queues === undefined) return [];
+  if (!Array.isArray(queues))
+    throw new InvalidEngineOptionError("queues", describeValue(queues), "an array of defineQueue results");
+  const names = new Set<string>();
+  for (const queue of queues as readonly unknown[]) {
+    if (!isQueueDefinition(queue) || names.has(queue.name))
+      throw new InvalidEngineOptionError(
+        "queues",
+        describeValue(queue),
+        "defineQueue results, each queue name once",
+      );
+    names.add(queue.name);
+  }
+  return queues;
 }
 
 async function activityRound(runtime: EngineRuntime, pollIntervalMs: number): Promise<number> {

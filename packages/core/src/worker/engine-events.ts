@@ -17,6 +17,8 @@ import type {
   LeaseReleasedEvent,
   LeaseRenewedEvent,
   PatchedHitEvent,
+  QueueDequeuedEvent,
+  QueueThrottledEvent,
   RegistryRegisteredEvent,
   RunSuspendedEvent,
   SignalAwaitedEvent,
@@ -214,7 +216,8 @@ export interface EngineErrorEvent {
     | "release"
     | "listener"
     | "version_sweep"
-    | "unserved_sweep";
+    | "unserved_sweep"
+    | "queue_loop";
   readonly error: unknown;
   readonly runId?: string;
 }
@@ -278,6 +281,8 @@ export interface EngineEvents {
   "journal.unreachable": [JournalUnreachableEvent];
   "journal.reconnected": [JournalReconnectedEvent];
   "workflow.unserved": [WorkflowUnservedEvent];
+  "queue.dequeued": [QueueDequeuedEvent];
+  "queue.throttled": [QueueThrottledEvent];
 }
 
 /** The engine's typed event emitter. */

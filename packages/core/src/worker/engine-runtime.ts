@@ -52,6 +52,8 @@ export interface EngineRuntimeOptions {
   readonly stickyActivities?: boolean;
   /** How long ready runs of an unregistered workflow wait before `workflow.unserved`. Default 60 s. */
   readonly unservedWorkflowAfterMs?: number;
+  /** Named run queues this engine dequeues from (their limits are in the journal: defineQueues). */
+  readonly queues?: readonly string[];
   /** Emit on this emitter instead of a new one (the test kit keeps one across restarts). */
   readonly events?: EngineEventEmitter;
   /** Tracing hooks (activity attempts, child trace contexts); `attach` is the caller's to call. */
@@ -81,6 +83,13 @@ export interface EngineRuntime {
   settleSteps(): Promise<void>;
   /** Claims due tasks up to the free activity slots and starts them; returns how many. */
   pollTasks(): Promise<number>;
+  /**
+   * One dequeue round over the engine's run queues, or over `only` (see Journal.dequeueRuns): `queue.dequeued`
+   * per queue that gave runs, `queue.throttled` once per episode. Returns how many runs it
+   * dequeued and whether a queue still has due runs that no limit holds back (worth another
+   * round at once).
+   */
+  dequeue(only?: readonly string[]): Promise<{ readonly dequeued: number; readonly more: boolean }>;
   /** Moves due timers to their runs' inboxes; returns how many fired. */
   fireTimers(limit: number): Promise<number>;
   /**
@@ -200,6 +209,10 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     steps.add(running);
   };
 
+  const queues = options.queues ?? [];
+  /** Queues whose last round was throttled, by reason: `queue.throttled` once per episode. */
+  const throttled = new Map<string, string>();
+
   return {
     owner,
     events,
@@ -256,6 +269,30 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
           durationMs: performance.now() - startedAt,
         });
       return claimed;
+    },
+    async dequeue(only = queues) {
+      if (only.length === 0) return { dequeued: 0, more: false };
+      // A dequeued run holds its queue slot until it ends, not a step slot: dequeue up to the
+      // engine's step concurrency per round, whatever is free right now (the queue's limits cap it).
+      const results = await journal.dequeueRuns({
+        owner,
+        queues: only,
+        limit: options.workflowConcurrency,
+      });
+      let more = false;
+      let dequeued = 0;
+      for (const result of results) {
+        dequeued += result.runIds.length;
+        if (result.runIds.length > 0)
+          emitEvent(events, "queue.dequeued", { queue: result.queue, runIds: result.runIds });
+        if (result.throttled === undefined) throttled.delete(result.queue);
+        else if (throttled.get(result.queue) !== result.throttled) {
+          throttled.set(result.queue, result.throttled);
+          emitEvent(events, "queue.throttled", { queue: result.queue, reason: result.throttled });
+        }
+        if (result.moreDue && result.throttled === undefined) more = true;
+      }
+      return { dequeued, more };
     },
     fireTimers: (limit) => journal.fireDueTimers(limit),
     async sweepUnknownVersions(limit = 100) {

@@ -50,6 +50,8 @@ export const engineEventCatalogue = {
   "workflow.unserved": "ready runs of a workflow nobody registers have waited too long",
   "dispatcher.polled": "one poll of the run or task queue",
   "dispatcher.saturated": "every slot of a queue is busy (once per episode)",
+  "queue.dequeued": "this engine dequeued runs from a run queue (they are ready for any engine)",
+  "queue.throttled": "a run queue's limit held back due runs (once per episode and reason)",
   "registry.registered": "a workflow version this engine runs, when it starts",
   "engine.started": "engine.start() began the loops",
   "drain.started": "engine.stop() stopped claiming",

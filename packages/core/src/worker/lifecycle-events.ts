@@ -130,6 +130,20 @@ export interface DispatcherSaturatedEvent {
   readonly concurrency: number;
 }
 
+/** This engine dequeued runs from a named run queue (they are now ready for any engine to claim). */
+export interface QueueDequeuedEvent {
+  readonly queue: string;
+  readonly runIds: readonly string[];
+}
+/**
+ * A run queue's limit held back runs that were due (once per episode per queue and reason, until
+ * a dequeue is no longer throttled).
+ */
+export interface QueueThrottledEvent {
+  readonly queue: string;
+  readonly reason: "concurrency" | "per_engine_concurrency" | "rate_limit";
+}
+
 /** An engine loop failed talking to the journal: sent once when failures start, not per poll. */
 export interface JournalUnreachableEvent {
   readonly where: string;

@@ -207,6 +207,10 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
     // Tasks before steps: claiming tasks may itself write to inboxes (an abandoned last attempt
     // fails its task), and the steps below must see that in the same round.
     const started = await runtime.pollTasks();
+    // Run queues: a test driver is the whole world, so it serves every queue the journal knows
+    // (defined by a client's first start into it), within the queue's limits.
+    const queues = (await severable.journal.listQueues()).map((queue) => queue.name);
+    const { dequeued } = await runtime.dequeue(queues);
     while ((await runtime.pollRuns()) > 0) {
       const stepsBefore = committed;
       await runtime.settleSteps();
@@ -215,6 +219,6 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
     await runtime.settleSteps();
     const stuck = await runtime.sweepUnknownVersions();
     await new Promise((resolve) => setImmediate(resolve));
-    return fired > 0 || committed > before || started > 0 || stuck > 0;
+    return fired > 0 || committed > before || started > 0 || stuck > 0 || dequeued > 0;
   }
 }

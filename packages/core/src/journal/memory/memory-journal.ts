@@ -40,6 +40,8 @@ import { listUnservedWorkflows } from "./memory-unserved-workflows.ts";
 import { getRunByWorkflowId, listRuns, startRun } from "./memory-runs.ts";
 import { commitStep } from "./memory-steps.ts";
 import { MemoryStore } from "./memory-store.ts";
+import { defineQueues, dequeueRuns, listQueues } from "./memory-queues.ts";
+import type { DequeueRunsRequest, DequeuedRuns, RunQueueConfig, RunQueueInfo } from "../run-queue-types.ts";
 import { claimTasks, finishTask, heartbeatTask, heartbeatTasks } from "./memory-tasks.ts";
 import {
   fireDueTimers,
@@ -145,6 +147,18 @@ export class MemoryJournal implements Journal {
   }
 
   // --- activity tasks ---------------------------------------------------------------------
+
+  async defineQueues(queues: readonly RunQueueConfig[]): Promise<void> {
+    defineQueues(this.#store, queues);
+  }
+
+  async dequeueRuns(request: DequeueRunsRequest): Promise<DequeuedRuns[]> {
+    return dequeueRuns(this.#store, request);
+  }
+
+  async listQueues(): Promise<RunQueueInfo[]> {
+    return listQueues(this.#store);
+  }
 
   async claimTasks(request: ClaimTasksRequest): Promise<TaskClaim[]> {
     return claimTasks(this.#store, request);

@@ -18,7 +18,7 @@ export interface RunRow {
   readonly workflowName: string;
   readonly versionHash: string;
   status: RunStatus;
-  readonly input: Encoded;
+  input: Encoded;
   result?: Encoded;
   error?: SerializedError;
   readonly attributes: Readonly<Record<string, Encoded>>;
@@ -36,6 +36,8 @@ export interface RunRow {
   finishedAt?: number;
   /** Set by a deferring release: claims skip the run until the clock reaches it. */
   notBefore?: number;
+  /** Queued runs (see migrations/0013_queues.sql): claims skip them (notBefore) until dequeued. */
+  queue?: MemoryQueuedRun;
   /** False until the first commitStep: a never-stepped run is ready without inbox items. */
   stepped: boolean;
   /** Creation order (shares the journal's counter with inbox ids). */
@@ -43,6 +45,17 @@ export interface RunRow {
   readonly history: HistoryEvent[];
   inbox: InboxItem[];
   readonly deliveryIds: Set<string>;
+}
+
+/** A run's place in its queue (memory journal). */
+export interface MemoryQueuedRun {
+  readonly name: string;
+  readonly priority: number;
+  readonly dedupeKey?: string;
+  /** Debounced runs: not dequeued before this instant. */
+  readyAt?: number;
+  dequeuedAt?: number;
+  dequeuedBy?: string;
 }
 
 /** An activity task and its current attempt. */

@@ -13,6 +13,7 @@ import { toRunRecord } from "./memory-rows.ts";
 import type { RunRow } from "./memory-rows.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { terminateRun } from "./memory-terminate.ts";
+import { enqueueRun, startIntoQueue } from "./memory-queues.ts";
 
 const defaultPageSize = 100;
 
@@ -43,6 +44,14 @@ export function startRun(store: MemoryStore, request: StartRunRequest): StartRun
   }
   if (existing !== undefined && decision.kind === "terminateThenStart")
     terminateRun(store, existing.runId, `terminated by a new start with workflow id ${workflowId}`);
+  if (request.queue !== undefined) {
+    const queued = startIntoQueue(store, request.queue, request);
+    if (queued !== undefined) return { run: queued, created: false };
+    // A queued run is never started eagerly: it waits for its queue.
+    const { lease: _eager, ...rest } = request;
+    const row = insertRun(store, { ...rest, runId, workflowId });
+    return { run: toRunRecord(row), created: true };
+  }
   const row = insertRun(store, { ...request, runId, workflowId });
   if (request.lease === undefined) return { run: toRunRecord(row), created: true };
   // Eager start: leased to its starter (fencing token 1, as a first claim), still ready.
@@ -99,6 +108,7 @@ export function insertRun(store: MemoryStore, request: NewRunRow): RunRow {
     inbox: [],
     deliveryIds: new Set(),
   };
+  if (request.queue !== undefined) enqueueRun(store, row, request.queue);
   store.runs.set(row.runId, row);
   if (row.parentRunId !== undefined) {
     const siblings = store.childrenOf.get(row.parentRunId);
@@ -107,6 +117,7 @@ export function insertRun(store: MemoryStore, request: NewRunRow): RunRow {
   }
   store.byWorkflowId.set(MemoryStore.workflowKey(row.namespace, row.workflowId), row.runId);
   // An eager start is stepped by its starter at once: nothing to announce.
+  // A queued start is announced too: it wakes the engines' queue loops (no claim can take it yet).
   if (request.lease === undefined) store.notifier.publish(NotifyTopic.runReady, row.runId);
   return row;
 }

@@ -2,6 +2,7 @@ import type { ResolutionEvent } from "../../model/index.ts";
 import type { Encoded } from "../../model/payload.ts";
 import { isTerminal } from "../../model/run-status.ts";
 import type { Clock } from "../clock.ts";
+import type { RunQueueConfig } from "../run-queue-types.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { MemoryNotifier } from "./memory-notifier.ts";
 import type { RunRow, TaskRow, TimerRow } from "./memory-rows.ts";
@@ -26,6 +27,8 @@ export class MemoryStore {
   readonly idempotentResults = new Map<string, Encoded>();
   /** The operator audit log, oldest first (memory-admin.ts). */
   readonly operatorActions: OperatorActionRecord[] = [];
+  /** Run queues by name (defineQueues). */
+  readonly queues = new Map<string, RunQueueConfig>();
   #counter = 0;
 
   readonly clock: Clock;

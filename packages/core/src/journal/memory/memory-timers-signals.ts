@@ -57,7 +57,9 @@ export function requestCancel(
   const event = cancelRequestedEvent(reason, options);
   // Forced, and no engine holds a live lease (none can step it): ended here, the lease fenced off.
   const leased = row.leaseOwner !== undefined && (row.leaseExpiresAt ?? 0) > now;
-  if (options?.force === true && !leased) {
+  // A run still waiting in its queue never ran any code: a cancel ends it at once, as a forced one.
+  const queued = row.queue !== undefined && row.queue.dequeuedAt === undefined;
+  if ((options?.force === true || queued) && !leased) {
     terminateRun(store, runId, reason, { request: event });
     return;
   }

@@ -105,18 +105,28 @@ export async function requestCancel(
   options?: CancelRequestOptions,
 ): Promise<void> {
   await inTransaction(db, async (tx) => {
+    // A run still waiting in its queue never ran any code: a cancel ends it at once, as a forced one.
+    const endNow = options?.force === true || (await stillQueued(tx, runId));
     // A forced cancel may end the run here: its parent's row is locked first, as terminateRun does.
-    if (options?.force === true) await lockParentOf(tx, runId);
+    if (endNow) await lockParentOf(tx, runId);
     await lockLiveRun(tx, runId);
     const event = cancelRequestedEvent(reason, options);
     // Forced, and no engine holds a live lease (none can step it: unregistered, drifted, stuck,
     // or its holder died): ended here, under the run row lock, fencing off any later holder.
-    if (options?.force === true && !(await leasedLive(tx, runId))) {
+    if (endNow && !(await leasedLive(tx, runId))) {
       await terminateRun(tx, runId, reason, { request: event });
       return;
     }
     await deliverToInbox(tx, [{ runId, event }], { lockedLive: true });
   });
+}
+
+/** Whether the run waits in a queue, not dequeued yet (read before any lock: a hint for the lock order). */
+async function stillQueued(tx: SqlExecutor, runId: string): Promise<boolean> {
+  const found = await sql<{ queued: boolean }>`
+    SELECT (queue_name IS NOT NULL AND dequeued_at IS NULL) AS queued
+    FROM continuum.runs WHERE run_id = ${runId}`.execute(tx);
+  return found.rows[0]?.queued === true;
 }
 
 /** Whether an engine holds the (locked) run's lease and it has not expired by the journal clock. */

@@ -21,6 +21,8 @@ import { requestCancel, sendSignal } from "./send-signal.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { startRun } from "./start-run.ts";
 import { queueStats } from "./queue-stats.ts";
+import { dequeueRuns } from "./dequeue-runs.ts";
+import { defineQueues, listQueues } from "./run-queues.ts";
 
 /** Options of {@link createSqlJournal}. */
 export interface SqlJournalOptions {
@@ -66,6 +68,9 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     listUnservedWorkflows: (request) => g(() => listUnservedWorkflows(db, request)),
     renewRunLeases: (owner, leases, leaseMs) => g(() => renewRunLeases(db, owner, leases, leaseMs)),
     releaseRun: (lease, options) => g(() => releaseRun(db, lease, options)),
+    defineQueues: (queues) => g(() => defineQueues(db, queues)),
+    dequeueRuns: (request) => g(() => dequeueRuns(db, request)),
+    listQueues: () => g(() => listQueues(db)),
     claimTasks: (request) => g(() => claimTasks(db, request)),
     heartbeatTask: (claim, details) => g(() => heartbeatTask(db, claim, details)),
     heartbeatTasks: (heartbeats, options) => g(() => heartbeatTasks(db, heartbeats, options)),

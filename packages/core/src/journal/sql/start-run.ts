@@ -10,7 +10,8 @@ import {
   type TraceContext,
 } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
-import type { RunClaim, StartRunRequest, StartRunResult } from "../journal.ts";
+import type { RunClaim, RunQueueStart, StartRunRequest, StartRunResult } from "../journal.ts";
+import { queuedRunColumns, startIntoQueue } from "./queue-start.ts";
 import { runColumns, splitEvent, toRunRecord, type RunRow } from "./rows.ts";
 import { getRunByWorkflowId } from "./run-queries.ts";
 import { lockWorkflowId } from "./lock-workflow-id.ts";
@@ -41,6 +42,8 @@ export interface NewRun {
   readonly chainId: string;
   readonly continuedFrom?: string;
   readonly traceContext?: TraceContext;
+  /** Queued runs: not claimable until dequeued (see migrations/0013_queues.sql). */
+  readonly queue?: RunQueueStart;
 }
 
 /**
@@ -68,18 +71,24 @@ export async function insertRun(
   // until the lease ends (claims skip it, even its owner's, whose claim would only race the
   // eager step); the first commit lifts that.
   const leaseEnd = lease === undefined ? sql`NULL` : sql`${dbNow} + ${msInterval(lease.leaseMs)}`;
+  // A queued run is deferred to the last instant and not ready (see queue-start.ts).
+  const queued = run.queue === undefined ? undefined : queuedRunColumns(run.queue);
+  // A queued start is announced too: it wakes the engines' queue loops (no claim can take it yet).
+  const notify = lease === undefined;
   const inserted = await sql<StartedRow>`
     WITH next AS (SELECT nextval('continuum.journal_order') AS n),
     r AS (
       INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
         parent_run_id, parent_identity, parent_close_policy, chain_id, continued_from, traceparent, tracestate, history_month, last_seq, created_order, ready_since,
-        fencing_token, lease_owner, lease_expires_at, not_before, created_at, updated_at)
+        fencing_token, lease_owner, lease_expires_at, not_before, created_at, updated_at,
+        queue_name, queue_priority, queue_dedupe_key, queue_ready_at)
       SELECT ${run.runId}, ${run.namespace}, ${run.workflowId}, ${run.workflowName}, ${run.versionHash}, ${json(run.input)},
         ${json(run.attributes)}, ${run.parentRunId ?? null}, ${run.parentIdentity ?? null}, ${run.parentClosePolicy ?? null}, ${run.chainId}, ${run.continuedFrom ?? null},
         ${run.traceContext?.traceparent ?? null}, ${run.traceContext?.tracestate ?? null},
-        date_trunc('month', ${dbNow})::date, 1, next.n, next.n,
-        ${lease === undefined ? 0 : 1}, ${lease?.owner ?? null}, ${leaseEnd}, ${leaseEnd},
-        ${dbNow}, ${dbNow}
+        date_trunc('month', ${dbNow})::date, 1, next.n, ${queued === undefined ? sql`next.n` : sql`NULL`},
+        ${lease === undefined ? 0 : 1}, ${lease?.owner ?? null}, ${leaseEnd}, ${queued?.notBefore ?? leaseEnd},
+        ${dbNow}, ${dbNow},
+        ${queued?.name ?? null}, ${queued?.priority ?? null}, ${queued?.dedupeKey ?? null}, ${queued?.readyAt ?? null}
       FROM next
       ON CONFLICT (namespace, workflow_id) WHERE status IN ('running', 'stuck_unknown_version') DO NOTHING
       RETURNING ${runColumns}, r.xmin::text AS run_version
@@ -88,7 +97,7 @@ export async function insertRun(
       INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
       SELECT r.run_id, r.history_month::date, 1, ${kind}, ${json(body)}, ${dbNow} FROM r
     )
-    SELECT r.*, ${dbNow} AS now ${lease === undefined ? sql`, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified` : sql``} FROM r`.execute(
+    SELECT r.*, ${dbNow} AS now ${notify ? sql`, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified` : sql``} FROM r`.execute(
     tx,
   );
   return inserted.rows[0];
@@ -116,9 +125,14 @@ export async function startRun(db: SqlExecutor, request: StartRunRequest): Promi
     }
     if (existing !== undefined && decision.kind === "terminateThenStart")
       await terminateRun(tx, existing.runId, `terminated by a new start with workflow id ${workflowId}`);
+    if (request.queue !== undefined) {
+      const queued = await startIntoQueue(tx, request.queue, request);
+      if (queued !== undefined) return { run: queued, created: false };
+    }
     const row = await insertRun(
       tx,
       {
+        ...(request.queue === undefined ? {} : { queue: request.queue }),
         runId,
         namespace: request.namespace,
         workflowId,
@@ -130,11 +144,12 @@ export async function startRun(db: SqlExecutor, request: StartRunRequest): Promi
         ...(request.traceContext === undefined ? {} : { traceContext: request.traceContext }),
         chainId: runId,
       },
-      request.lease,
+      // A queued run is never started eagerly: it waits for its queue.
+      request.queue === undefined ? request.lease : undefined,
     );
     if (row !== undefined) {
       const run = toRunRecord(row);
-      if (request.lease === undefined) return { run, created: true };
+      if (request.lease === undefined || request.queue !== undefined) return { run, created: true };
       const now = toMs(row.now);
       const history: HistoryEvent[] = [
         {

@@ -57,6 +57,7 @@ export async function emptyJournal(db: SqlExecutor): Promise<void> {
       "runs",
       "test_clock_offset",
       "operator_actions",
+      "queues",
     ]) {
       await sql.raw(`DELETE FROM continuum.${table}`).execute(tx);
     }

@@ -1,0 +1,102 @@
+import { sql } from "kysely";
+import type { DequeueRunsRequest, DequeuedRuns, RunQueueThrottle } from "../journal.ts";
+import { NotifyTopic } from "../notifier.ts";
+import { channelOf, dbNow, inTransaction, type SqlExecutor } from "./sql-fragments.ts";
+
+interface QueueRow {
+  concurrency: number | null;
+  per_engine_concurrency: number | null;
+  rate_limit: number | null;
+  rate_period_ms: number | string | null;
+}
+
+/**
+ * dequeueRuns: for each queue, one transaction that moves due runs from its backlog to ready.
+ *
+ * Locking: the queue's row is locked first (FOR UPDATE SKIP LOCKED: a queue another engine is
+ * dequeuing right now is skipped this round, that engine fills it), and only then are its slots
+ * counted, in a statement of its own. Under READ COMMITTED each statement takes a fresh snapshot,
+ * so the counts see every dequeue committed before we got the lock: slots are taken only under
+ * the lock, and freed (a run ending sets finished_at) without it, which can only make our count
+ * too high for a moment, never too low. So `concurrency`, `perEngineConcurrency` and the rate
+ * limit hold across any number of engines. The backlog rows are taken FOR UPDATE SKIP LOCKED
+ * too, so a debounced start rewriting a queued run (queue-start.ts) and its dequeue exclude each
+ * other. A dequeued run is made ready as a new run is (a fresh journal_order position) and
+ * announced with a runReady hint at commit.
+ */
+export async function dequeueRuns(db: SqlExecutor, request: DequeueRunsRequest): Promise<DequeuedRuns[]> {
+  const results: DequeuedRuns[] = [];
+  if (request.limit <= 0) return results;
+  for (const queue of request.queues) {
+    const result = await inTransaction(db, (tx) => dequeueOne(tx, queue, request));
+    if (result !== undefined) results.push(result);
+  }
+  return results;
+}
+
+async function dequeueOne(
+  tx: SqlExecutor,
+  queue: string,
+  request: DequeueRunsRequest,
+): Promise<DequeuedRuns | undefined> {
+  const locked = await sql<QueueRow>`
+    SELECT concurrency, per_engine_concurrency, rate_limit, rate_period_ms FROM continuum.queues
+    WHERE name = ${queue} FOR UPDATE SKIP LOCKED`.execute(tx);
+  const config = locked.rows[0];
+  if (config === undefined) return undefined;
+  const periodMs = config.rate_period_ms === null ? 0 : Number(config.rate_period_ms);
+  const counts = await sql<{ active: string | number; mine: string | number; recent: string | number }>`
+    SELECT
+      (SELECT count(*) FROM continuum.runs
+       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL AND finished_at IS NULL) AS active,
+      (SELECT count(*) FROM continuum.runs
+       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL AND finished_at IS NULL
+         AND dequeued_by = ${request.owner}) AS mine,
+      (SELECT count(*) FROM continuum.runs
+       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL
+         AND dequeued_at > ${dbNow} - ${periodMs}::bigint * interval '1 millisecond') AS recent`.execute(tx);
+  const row = counts.rows[0];
+  const bounds: [number, RunQueueThrottle | undefined][] = [[request.limit, undefined]];
+  if (config.concurrency !== null)
+    bounds.push([config.concurrency - Number(row?.active ?? 0), "concurrency"]);
+  if (config.per_engine_concurrency !== null)
+    bounds.push([config.per_engine_concurrency - Number(row?.mine ?? 0), "per_engine_concurrency"]);
+  if (config.rate_limit !== null) bounds.push([config.rate_limit - Number(row?.recent ?? 0), "rate_limit"]);
+  const [allowed, limitedBy] = bounds.reduce((a, b) => (b[0] < a[0] ? b : a));
+  const taken =
+    allowed <= 0
+      ? []
+      : (
+          await sql<{ run_id: string; queue_priority: number; created_order: string | number }>`
+          WITH candidate AS (
+            SELECT run_id FROM continuum.runs
+            WHERE queue_name = ${queue} AND dequeued_at IS NULL AND finished_at IS NULL
+              AND (queue_ready_at IS NULL OR queue_ready_at <= ${dbNow})
+            ORDER BY queue_priority, created_order
+            LIMIT ${allowed}
+            FOR UPDATE SKIP LOCKED
+          )
+          UPDATE continuum.runs AS r SET
+            dequeued_at = ${dbNow}, dequeued_by = ${request.owner}, not_before = NULL,
+            ready_since = coalesce(r.ready_since, nextval('continuum.journal_order')), updated_at = ${dbNow}
+          FROM candidate WHERE r.run_id = candidate.run_id
+          RETURNING r.run_id, r.queue_priority, r.created_order,
+            pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified`.execute(tx)
+        ).rows;
+  const more = await sql<{ more: boolean }>`
+    SELECT EXISTS (SELECT 1 FROM continuum.runs
+      WHERE queue_name = ${queue} AND dequeued_at IS NULL AND finished_at IS NULL
+        AND (queue_ready_at IS NULL OR queue_ready_at <= ${dbNow})) AS more`.execute(tx);
+  const moreDue = more.rows[0]?.more === true;
+  const runIds = taken
+    .toSorted(
+      (a, b) => a.queue_priority - b.queue_priority || Number(a.created_order) - Number(b.created_order),
+    )
+    .map((t) => t.run_id);
+  return {
+    queue,
+    runIds,
+    moreDue,
+    ...(moreDue && limitedBy !== undefined ? { throttled: limitedBy } : {}),
+  };
+}

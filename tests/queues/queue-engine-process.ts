@@ -1,0 +1,27 @@
+// An engine process for the queue suite: serves the limited queue, prints READY.
+import { createEngine, openJournal } from "@continuum/core";
+import { limitedQueue, queueFlow, queueWork, unlimitedQueue } from "./queue-workflows.ts";
+
+const journal = await openJournal({ url: process.env.DATABASE_URL });
+const engine = createEngine({
+  journal,
+  workflows: [queueFlow],
+  activities: [queueWork],
+  queues: [limitedQueue, unlimitedQueue],
+  owner: `queue-engine-${process.pid}`,
+  pollIntervalMs: 200,
+  concurrency: { workflows: 8, activities: 8 },
+});
+engine.events.on("engine.error", (event) =>
+  process.stderr.write(`ENGINE_ERROR ${event.where} ${String(event.error)}\n`),
+);
+engine.events.on("queue.dequeued", (event) => process.stdout.write(`DEQUEUED ${event.runIds.length}\n`));
+engine.start();
+process.stdout.write(`READY ${process.pid}\n`);
+
+process.on("SIGTERM", () => {
+  void engine
+    .stop({ graceful: true })
+    .then(() => journal.close())
+    .then(() => process.exit(0));
+});
