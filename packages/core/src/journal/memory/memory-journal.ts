@@ -28,6 +28,8 @@ import type {
   TaskClaim,
   TaskOutcome,
   QueueStats,
+  DeleteClosedRunsRequest,
+  DeleteClosedRunsResult,
 } from "../journal.ts";
 import type { JournalInspector } from "../journal-inspector.ts";
 import { createMemoryInspector } from "./memory-inspector.ts";
@@ -38,6 +40,7 @@ import { listUnservedWorkflows } from "./memory-unserved-workflows.ts";
 import { getRunByWorkflowId, listRuns, startRun } from "./memory-runs.ts";
 import { commitStep } from "./memory-steps.ts";
 import { MemoryStore } from "./memory-store.ts";
+import { deleteClosedRuns } from "./memory-retention.ts";
 import { claimTasks, finishTask, heartbeatTask, heartbeatTasks } from "./memory-tasks.ts";
 import {
   fireDueTimers,
@@ -184,6 +187,10 @@ export class MemoryJournal implements Journal {
 
   async queueStats(): Promise<QueueStats> {
     return queueStats(this.#store);
+  }
+
+  async deleteClosedRuns(request: DeleteClosedRunsRequest): Promise<DeleteClosedRunsResult> {
+    return deleteClosedRuns(this.#store, request);
   }
 
   async close(): Promise<void> {
