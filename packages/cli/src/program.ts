@@ -7,6 +7,7 @@ import { initCommand } from "./commands/init.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { versionsCommand } from "./commands/versions-check.ts";
 import { auditCommand } from "./commands/audit.ts";
+import { cleanupCommand } from "./commands/cleanup.ts";
 import { healthCommand } from "./commands/health.ts";
 import { runsCommand } from "./commands/runs.ts";
 import { workflowsCommand } from "./commands/workflows.ts";
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
   workflowsCommand(program, io, result);
   healthCommand(program, io, result);
   auditCommand(program, io, result);
+  cleanupCommand(program, io, result);
   // Subcommands inherit the output and the exit override.
   for (const command of program.commands) {
     command.configureOutput(output).exitOverride();
