@@ -21,6 +21,7 @@ import type {
   RunSuspendedEvent,
   SignalAwaitedEvent,
   WorkflowUnservedEvent,
+  RetentionDeletedEvent,
 } from "./lifecycle-events.ts";
 
 /** Fields every run-scoped event carries. */
@@ -214,7 +215,8 @@ export interface EngineErrorEvent {
     | "release"
     | "listener"
     | "version_sweep"
-    | "unserved_sweep";
+    | "unserved_sweep"
+    | "retention_sweep";
   readonly error: unknown;
   readonly runId?: string;
 }
@@ -278,6 +280,7 @@ export interface EngineEvents {
   "journal.unreachable": [JournalUnreachableEvent];
   "journal.reconnected": [JournalReconnectedEvent];
   "workflow.unserved": [WorkflowUnservedEvent];
+  "retention.deleted": [RetentionDeletedEvent];
 }
 
 /** The engine's typed event emitter. */
