@@ -8,6 +8,7 @@ import { migrateCommand } from "./commands/migrate.ts";
 import { versionsCommand } from "./commands/versions-check.ts";
 import { auditCommand } from "./commands/audit.ts";
 import { cleanupCommand } from "./commands/cleanup.ts";
+import { replayCommand } from "./commands/replay.ts";
 import { healthCommand } from "./commands/health.ts";
 import { runsCommand } from "./commands/runs.ts";
 import { workflowsCommand } from "./commands/workflows.ts";
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
   healthCommand(program, io, result);
   auditCommand(program, io, result);
   cleanupCommand(program, io, result);
+  replayCommand(program, io, result);
   // Subcommands inherit the output and the exit override.
   for (const command of program.commands) {
     command.configureOutput(output).exitOverride();
