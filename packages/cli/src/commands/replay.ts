@@ -15,6 +15,7 @@ import { withJournal, type JournalCommandOptions } from "./journal-session.ts";
 
 interface ReplayOptions extends JournalCommandOptions {
   readonly workflows?: string[];
+  readonly namespace: string;
 }
 
 /** Exit code of `continuum replay` when the code drifted from the recorded history. */
@@ -53,6 +54,7 @@ export function replayCommand(program: Command, io: CliIo, result: CommandResult
       "built module exporting workflow definitions (repeat for several)",
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option("--namespace <name>", "namespace in which <run> is looked up as a workflow id", "default")
     .option("--json", "print the outcome as JSON")
     .addHelpText("after", databaseUrlHelp)
     .action(async (run: string, options: ReplayOptions) => {
@@ -138,7 +140,7 @@ function side(s: { effect: string; identity?: string; seq?: number; location?: s
 }
 
 function namespaceOf(options: ReplayOptions): string {
-  return (options as { namespace?: string }).namespace ?? "default";
+  return options.namespace;
 }
 
 async function readWholeHistory(journal: Journal, runId: string): Promise<HistoryEvent[]> {
