@@ -67,8 +67,9 @@ async function cutoffNow(h: HarnessRef): Promise<number> {
 export function retentionConformance(h: HarnessRef): void {
   describe("retention: deleteClosedRuns", () => {
     it("deletes closed runs with their history and tasks, and counts them first in a dry run", async () => {
-      const { journal } = h();
+      const { journal, advance } = h();
       const a = await closedRun(journal);
+      await advance(10); // the sample is oldest close first
       const withTask = await start(journal);
       await stepOnce(journal, withTask.runId, { tasks: [task("act#0@0")] });
       const claimed = await journal.claimTasks({ owner: "w", limit: 10, activityNames: ["act"] });
