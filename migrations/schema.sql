@@ -198,6 +198,7 @@ CREATE INDEX operator_actions_run_idx ON continuum.operator_actions USING btree 
 CREATE UNIQUE INDEX queues_pkey ON continuum.queues USING btree (name)
 CREATE INDEX runs_attributes_idx ON continuum.runs USING gin (attributes_search jsonb_path_ops)
 CREATE INDEX runs_chain_idx ON continuum.runs USING btree (chain_id)
+CREATE INDEX runs_closed_roots_idx ON continuum.runs USING btree (finished_at) WHERE ((parent_run_id IS NULL) AND (continued_from IS NULL) AND (status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text, 'continued'::text])))
 CREATE INDEX runs_list_idx ON continuum.runs USING btree (namespace, created_order DESC)
 CREATE UNIQUE INDEX runs_open_workflow_id_key ON continuum.runs USING btree (namespace, workflow_id) WHERE (status = ANY (ARRAY['running'::text, 'stuck_unknown_version'::text]))
 CREATE INDEX runs_order_idx ON continuum.runs USING btree (created_order DESC)

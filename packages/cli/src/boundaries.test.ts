@@ -13,6 +13,9 @@ const sources = (readdirSync(root, { recursive: true }) as string[])
 const allowed = (specifier: string): boolean =>
   specifier.startsWith("node:") ||
   specifier === "@continuum/core" ||
+  // replay runs the user's workflow code with core's replayHistory (public test-kit entry).
+  specifier === "@continuum/core/testing" ||
+  specifier === "cli-progress" ||
   specifier === "commander" ||
   specifier === "jsonc-parser" ||
   specifier === "cli-table3" ||

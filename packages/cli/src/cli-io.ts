@@ -13,7 +13,9 @@ export interface CliIo {
 export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
 /** `continuum audit`'s exit codes: 10 + the rank of the most serious failing check (see auditExitCodes). */
 export type AuditExitCode = 10 | 11 | 12 | 13 | 14 | 15 | 16;
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode] | AuditExitCode;
+/** `continuum replay`: the code drifted from the recorded history. */
+export type DriftExitCode = 3;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode] | AuditExitCode | DriftExitCode;
 
 /** The process's own streams and environment. */
 export const processIo: CliIo = {

@@ -1,12 +1,16 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { ExitCode, type CliIo } from "./cli-io.ts";
+import { ExitCode, UsageError, type CliIo } from "./cli-io.ts";
 import type { CommandResult } from "./commands/command-support.ts";
 import { redactingIo } from "./database-url.ts";
 import { initCommand } from "./commands/init.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { versionsCommand } from "./commands/versions-check.ts";
 import { auditCommand } from "./commands/audit.ts";
+import { cleanupCommand } from "./commands/cleanup.ts";
+import { replayCommand } from "./commands/replay.ts";
+import { completionCommand } from "./commands/completion.ts";
+import { applyConfig, loadConfig } from "./config-file.ts";
 import { healthCommand } from "./commands/health.ts";
 import { runsCommand } from "./commands/runs.ts";
 import { workflowsCommand } from "./commands/workflows.ts";
@@ -33,7 +37,13 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
     .configureOutput(output)
     .showHelpAfterError("(run with --help for usage)")
     .showSuggestionAfterError(true)
+    .option("--config <path>", "config file (default: ./continuum.config.json or .js if present)")
     .exitOverride();
+  // Defaults from the config file, for options the command line left unset.
+  program.hook("preAction", async (root, action) => {
+    const found = await loadConfig(root.opts<{ config?: string }>().config, io.cwd ?? process.cwd());
+    if (found !== undefined) applyConfig(action, found.config, io.env);
+  });
   initCommand(program, io, result);
   migrateCommand(program, io, result);
   versionsCommand(program, io, result);
@@ -44,6 +54,9 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
   auditCommand(program, io, result);
   repairCommand(program, io, result);
   auditLogCommand(program, io, result);
+  cleanupCommand(program, io, result);
+  replayCommand(program, io, result);
+  completionCommand(program, io, result);
   // Subcommands inherit the output and the exit override.
   for (const command of program.commands) {
     command.configureOutput(output).exitOverride();
@@ -60,6 +73,10 @@ export async function runProgram(argv: readonly string[], io: CliIo): Promise<Ex
     await program.parseAsync([...argv], { from: "user" });
     return result.code;
   } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`error: ${error.message}\n`);
+      return ExitCode.usage;
+    }
     if (!(error instanceof CommanderError)) throw error;
     // help and --version end through the override too, with exit code 0
     if (error.exitCode === 0) return ExitCode.ok;

@@ -27,6 +27,8 @@ import type {
   TaskClaim,
   TaskOutcome,
   QueueStats,
+  DeleteClosedRunsRequest,
+  DeleteClosedRunsResult,
 } from "./journal-types.ts";
 import type { DequeueRunsRequest, DequeuedRuns, RunQueueConfig, RunQueueInfo } from "./run-queue-types.ts";
 
@@ -277,6 +279,18 @@ export interface Journal {
    * gauges that call it every few seconds.
    */
   queueStats(): Promise<QueueStats>;
+
+  /**
+   * Retention: deletes closed run trees (see {@link DeleteClosedRunsRequest}: a root run, its
+   * successors and all its descendants, whole or not at all) whose every run closed before
+   * `closedBefore`, at most about `limit` runs per call, oldest close first, with all their rows
+   * (history, tasks, timers, inbox, delivery ids, snapshots). Never deletes an open run, a run
+   * whose parent or successor is open, or a run with activity work still pending. Idempotency
+   * results stored under an activity's key are kept: they outlive runs by design. With `dryRun`,
+   * deletes nothing and counts what repeated calls would delete. SQL: the batch's runs are
+   * locked FOR UPDATE and re-checked before the delete, in one transaction.
+   */
+  deleteClosedRuns(request: DeleteClosedRunsRequest): Promise<DeleteClosedRunsResult>;
 
   close(): Promise<void>;
 }

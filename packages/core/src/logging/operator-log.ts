@@ -91,6 +91,13 @@ export function attachOperatorLog(events: EngineEventEmitter, log: EngineLog): (
       { event: "workflow.unserved", ...e },
     ),
   );
+  on("retention.deleted", (e) =>
+    log.log(
+      "info",
+      `retention: deleted ${e.runs} closed run(s) of ${e.workflowName} in namespace ${e.namespace} (closed before ${new Date(e.closedBefore).toISOString()})`,
+      { event: "retention.deleted", ...e },
+    ),
+  );
   on("journal.unreachable", (e) =>
     log.log("error", `journal unreachable (${e.where}): ${errorText(e.error)}; retrying every poll`, {
       event: "journal.unreachable",

@@ -18,6 +18,7 @@ import type {
   JournalHarness,
 } from "./conformance/conformance-harness.ts";
 import { runsConformance } from "./conformance/runs-conformance.ts";
+import { retentionConformance } from "./conformance/retention-conformance.ts";
 import { stepsConformance } from "./conformance/steps-conformance.ts";
 import { stickyConformance } from "./conformance/sticky-conformance.ts";
 import { tasksConformance } from "./conformance/tasks-conformance.ts";
@@ -66,6 +67,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
       return current;
     };
     runsConformance(h);
+    retentionConformance(h);
     stepsConformance(h);
     tasksConformance(h);
     heartbeatConformance(h);

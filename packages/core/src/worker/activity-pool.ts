@@ -1,6 +1,7 @@
 import type { Journal, TaskClaim, TaskOutcome } from "../journal/journal.ts";
 import type { EffectIdentity } from "../model/index.ts";
 import { decode } from "../codec/index.ts";
+import { serializeError } from "../codec/error-codec.ts";
 import {
   ActivityNotRegisteredError,
   ActivityTimeoutError,
@@ -104,6 +105,14 @@ export interface ActivityPool {
   /** Aborts and abandons every running attempt (shutdown). */
   abortAll(): void;
   /**
+   * Shutdown that hands work back: aborts every running attempt (its code sees the abort
+   * signal) and, once each has settled, gives each attempt that has attempts left back to the
+   * journal as due now (a `retry` outcome with no delay), so another engine claims it at once
+   * instead of after the attempt's lease or deadline. An attempt on its last try is left to its
+   * lease (handing it back would exceed maxAttempts). Resolves with the number handed back.
+   */
+  handBackAll(): Promise<number>;
+  /**
    * The run withdrew these calls (a cancellation reached them): aborts the `signal` of their
    * attempts running in this pool. The attempts are not abandoned: what they return is reported
    * as usual; an attempt that throws after the abort fails for good instead of being retried.
@@ -112,6 +121,7 @@ export interface ActivityPool {
 }
 
 interface RunningAttempt {
+  readonly claim: TaskClaim;
   readonly done: Promise<void>;
   readonly runId: string;
   readonly identity: EffectIdentity;
@@ -172,6 +182,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
     });
     const controller = new AbortController();
     const attempt: RunningAttempt = {
+      claim,
       runId: claim.runId,
       identity: claim.identity,
       withdraw: (reason) => {
@@ -419,6 +430,30 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
     abortAll() {
       stopping = true;
       for (const attempt of running) attempt.abandon(new EngineStoppedError(owner));
+    },
+    async handBackAll() {
+      stopping = true;
+      const attempts = [...running];
+      const reason = new EngineStoppedError(owner);
+      for (const attempt of attempts) attempt.abandon(reason);
+      await Promise.all(attempts.map((attempt) => attempt.done.catch(() => undefined)));
+      const handedBack = await Promise.all(
+        attempts
+          .filter(({ claim }) => claim.attempt < claim.options.retry.maxAttempts)
+          .map(async ({ claim }) => {
+            const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
+            try {
+              await journal.finishTask(ref, { kind: "retry", error: serializeError(reason), delayMs: 0 });
+              return true;
+            } catch (error) {
+              // Not ours any more (its deadline passed, another engine took it): nothing to hand back.
+              if (error instanceof StaleAttemptError) return false;
+              emitEvent(events, "engine.error", { where: "release", error, runId: claim.runId });
+              return false;
+            }
+          }),
+      );
+      return handedBack.filter(Boolean).length;
     },
     abortAttempts(runId, identities, reason) {
       const withdrawn = new Set(identities);

@@ -12,6 +12,8 @@ import {
   describeValue,
 } from "../validation/index.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-info.ts";
+import { createRetentionSweep } from "./retention-sweep.ts";
+import { handleProcessSignals, type StopSummary } from "./engine-shutdown.ts";
 import { emitEvent, type EngineEventEmitter, type EngineErrorEvent } from "./engine-events.ts";
 import { createEngineRuntime, type EngineRuntime } from "./engine-runtime.ts";
 import { createWaker, type Waker } from "./waker.ts";
@@ -91,7 +93,31 @@ export interface EngineOptions extends LogOptions {
    * is never dequeued. See guides/queues.md.
    */
   readonly queues?: readonly QueueDefinition[];
+  /**
+   * Retention of closed runs for the workflows this engine registers (see
+   * `WorkflowOptions.retention`): `defaultMs` applies to those that set none (absent: they are
+   * kept forever). Every `intervalMs` (default 10 min) the engine deletes, per workflow, closed
+   * run trees older than their retention, `batchSize` runs per transaction (default 500), at most
+   * `maxBatches` per workflow and round (default 20), and emits `retention.deleted`. Engines never
+   * sweep workflows they do not register, so a workflow's retention is decided by the code that
+   * runs it. Several engines sweeping at once is safe (each batch locks and re-checks its runs).
+   */
+  readonly retention?: {
+    readonly defaultMs?: number;
+    readonly intervalMs?: number;
+    readonly batchSize?: number;
+    readonly maxBatches?: number;
+  };
+  /**
+   * Handle SIGTERM and SIGINT: the first one stops the engine gracefully (see {@link Engine.stop},
+   * within `shutdownTimeoutMs`), logs what the drain did, closes the journal and exits the process
+   * (code 0, or 1 when the stop failed); a second signal exits at once. For a worker process
+   * whose only job is this engine. Default false: call `engine.stop()` from your own handler.
+   */
+  readonly handleSignals?: boolean;
 }
+
+export type { StopSummary } from "./engine-shutdown.ts";
 
 /** How {@link Engine.stop} ends in-flight work. */
 export interface StopOptions {
@@ -155,8 +181,13 @@ export interface Engine extends EagerStarts, LocalRuns {
   readonly running: boolean;
   /** Starts the loops. Idempotent. */
   start(): void;
-  /** Stops claiming, finishes or abandons in-flight work, and gives every lease back. */
-  stop(options?: StopOptions): Promise<void>;
+  /**
+   * Stops claiming, lets in-flight steps and activity attempts finish (graceful, up to
+   * `timeoutMs`), hands the attempts still running after that back to the journal (due now),
+   * and gives every run lease back, so that other engines continue at once. Resolves with a
+   * summary of what it did.
+   */
+  stop(options?: StopOptions): Promise<StopSummary>;
 }
 
 /**
@@ -183,6 +214,7 @@ export function createEngine(options: EngineOptions): Engine {
   const unservedWaker = createWaker();
   const queueWaker = createWaker();
   const queues = checkQueues(options.queues);
+  const retentionWaker = createWaker();
   const runtime = createEngineRuntime({
     ...(queues.length === 0 ? {} : { queues: queues.map((queue) => queue.name) }),
     journal: options.journal,
@@ -210,6 +242,15 @@ export function createEngine(options: EngineOptions): Engine {
     onWorkflowSlotFreed: () => runWaker.wake(),
   });
   const { events } = runtime;
+  const retention = createRetentionSweep({
+    journal: options.journal,
+    namespace: settings.namespace,
+    workflows: options.workflows,
+    defaultMs: settings.retention.defaultMs,
+    batchSize: settings.retention.batchSize,
+    maxBatches: settings.retention.maxBatches,
+    events,
+  });
   attachOperatorLog(events, log);
   const health = createJournalHealth(events);
   options.instrumentation?.attach?.({
@@ -301,6 +342,14 @@ export function createEngine(options: EngineOptions): Engine {
         await runtime.sweepUnknownVersions();
         return Math.max(settings.pollIntervalMs, Math.floor(settings.unknownVersionAfterMs / 2));
       }),
+      ...(retention.enabled
+        ? [
+            loop("retention_sweep", retentionWaker, async () => {
+              await retention.sweep();
+              return settings.retention.intervalMs;
+            }),
+          ]
+        : []),
       ...(settings.unservedWorkflowAfterMs === 0
         ? []
         : [
@@ -312,44 +361,75 @@ export function createEngine(options: EngineOptions): Engine {
     ];
   };
 
-  const stop = async (stopOptions: StopOptions = {}): Promise<void> => {
+  const stop = async (stopOptions: StopOptions = {}): Promise<StopSummary> => {
     const graceful = stopOptions.graceful ?? true;
     const timeoutMs =
       checkOptionalNumber(stopOptions.timeoutMs, "stop timeoutMs", { min: 0, max: Limits.maxTimerMs }) ??
       settings.shutdownTimeoutMs;
     const wasRunning = running;
     const stopStartedAt = performance.now();
+    const stepsInFlight = settings.workflowConcurrency - runtime.freeStepSlots;
+    const activitiesInFlight = runtime.pool.active;
     if (wasRunning)
       emitEvent(events, "drain.started", {
         owner: settings.owner,
         graceful,
-        steps: settings.workflowConcurrency - runtime.freeStepSlots,
-        activities: runtime.pool.active,
+        steps: stepsInFlight,
+        activities: activitiesInFlight,
       });
     running = false;
     for (const off of unsubscribe) off();
     unsubscribe = [];
-    for (const waker of [runWaker, taskWaker, timerWaker, leaseWaker, sweepWaker, unservedWaker, queueWaker])
+    for (const waker of [
+      runWaker,
+      taskWaker,
+      timerWaker,
+      leaseWaker,
+      sweepWaker,
+      unservedWaker,
+      retentionWaker,
+      queueWaker,
+    ])
       waker.wake();
     const deadline = Date.now() + timeoutMs;
     const left = (): number => Math.max(0, deadline - Date.now());
     // Loops finish their current round first, so nothing new is claimed past this point.
     if (wasRunning) await withTimeout(Promise.all(loops), left());
     loops = [];
+    let settled = true;
     if (graceful) {
       await withTimeout(runtime.settleSteps(), left());
-      await runtime.pool.drain(left());
+      settled = await runtime.pool.drain(left());
     }
+    const stepsUnfinished = settings.workflowConcurrency - runtime.freeStepSlots;
     const abandonedActivities = runtime.pool.active;
-    runtime.pool.abortAll();
+    // Attempts still running are handed back (due now), not left to their lease: another engine
+    // retries them at once. Then the run leases go back the same way.
+    const activitiesHandedBack = await runtime.pool.handBackAll();
+    const runsReleased = runtime.cache.leases().length;
     await runtime.cache.clear();
     if (wasRunning)
       emitEvent(events, "drain.completed", {
         owner: settings.owner,
         durationMs: performance.now() - stopStartedAt,
         abandonedActivities,
+        handedBackActivities: activitiesHandedBack,
+        releasedRuns: runsReleased,
       });
+    return {
+      graceful,
+      durationMs: performance.now() - stopStartedAt,
+      timedOut: graceful && (!settled || stepsUnfinished > 0),
+      stepsInFlight,
+      stepsUnfinished,
+      activitiesInFlight,
+      activitiesHandedBack,
+      activitiesAbandoned: abandonedActivities - activitiesHandedBack,
+      runsReleased,
+    };
   };
+
+  if (options.handleSignals === true) handleProcessSignals(options.journal, stop, log);
 
   return {
     owner: settings.owner,
@@ -500,6 +580,12 @@ interface ResolvedEngineSettings {
   readonly stepErrorBackoff: { readonly initialMs: number; readonly maxMs: number };
   readonly unknownVersionAfterMs: number;
   readonly unservedWorkflowAfterMs: number;
+  readonly retention: {
+    readonly defaultMs: number | undefined;
+    readonly intervalMs: number;
+    readonly batchSize: number;
+    readonly maxBatches: number;
+  };
 }
 
 /** Applies defaults and rejects out-of-range settings with a clear error. */
@@ -528,6 +614,11 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSett
       throw new InvalidEngineOptionError(name, value, `an integer from 0 to ${Limits.maxTimerMs}`);
     return value;
   };
+  const positiveSafe = (name: string, value: number): number => {
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new InvalidEngineOptionError(name, value, "a positive integer of milliseconds, e.g. days(90)");
+    return value;
+  };
   return {
     owner: checkIdentifier(
       IdentifierKind.namespace,
@@ -551,5 +642,14 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSett
       "unservedWorkflowAfterMs",
       options.unservedWorkflowAfterMs ?? 60_000,
     ),
+    retention: {
+      defaultMs:
+        options.retention?.defaultMs === undefined
+          ? undefined
+          : positiveSafe("retention.defaultMs", options.retention.defaultMs),
+      intervalMs: positiveInt("retention.intervalMs", options.retention?.intervalMs ?? 600_000),
+      batchSize: positiveInt("retention.batchSize", options.retention?.batchSize ?? 500),
+      maxBatches: positiveInt("retention.maxBatches", options.retention?.maxBatches ?? 20),
+    },
   };
 }

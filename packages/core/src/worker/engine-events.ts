@@ -23,6 +23,7 @@ import type {
   RunSuspendedEvent,
   SignalAwaitedEvent,
   WorkflowUnservedEvent,
+  RetentionDeletedEvent,
 } from "./lifecycle-events.ts";
 
 /** Fields every run-scoped event carries. */
@@ -217,7 +218,8 @@ export interface EngineErrorEvent {
     | "listener"
     | "version_sweep"
     | "unserved_sweep"
-    | "queue_loop";
+    | "queue_loop"
+    | "retention_sweep";
   readonly error: unknown;
   readonly runId?: string;
 }
@@ -283,6 +285,7 @@ export interface EngineEvents {
   "workflow.unserved": [WorkflowUnservedEvent];
   "queue.dequeued": [QueueDequeuedEvent];
   "queue.throttled": [QueueThrottledEvent];
+  "retention.deleted": [RetentionDeletedEvent];
 }
 
 /** The engine's typed event emitter. */

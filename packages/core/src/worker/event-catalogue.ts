@@ -58,6 +58,7 @@ export const engineEventCatalogue = {
   "drain.completed": "engine.stop() finished; every lease is given back",
   "journal.unreachable": "an engine loop started failing (once per outage)",
   "journal.reconnected": "every failing loop succeeded again",
+  "retention.deleted": "the retention sweep deleted closed run trees of a workflow",
   "engine.error": "something failed outside any run's control; the engine keeps going",
 } as const satisfies Record<EngineEventName, string>;
 

@@ -8,7 +8,8 @@
  * ```
  */
 export { createEngine, resolveEngineOptions } from "./create-engine.ts";
-export type { Engine, EngineOptions, LocalRuns, StopOptions } from "./create-engine.ts";
+export type { Engine, EngineOptions, LocalRuns, StopOptions, StopSummary } from "./create-engine.ts";
+export type { RetentionSweepSettings } from "./retention-sweep.ts";
 export { activityContext } from "./activity-context.ts";
 export type { ActivityContext } from "./activity-context.ts";
 export type {

@@ -113,6 +113,10 @@ export interface DrainCompletedEvent {
   readonly durationMs: number;
   /** Activity attempts still running when the drain gave up on them (aborted). */
   readonly abandonedActivities: number;
+  /** Of those, the attempts handed back to the journal as due now (another engine claims them at once). */
+  readonly handedBackActivities: number;
+  /** Run leases given back (runs this engine kept in memory), so another engine steps them at once. */
+  readonly releasedRuns: number;
 }
 
 /** One poll of a queue (ready runs or due activity tasks). */
@@ -165,4 +169,16 @@ export interface WorkflowUnservedEvent {
   /** Runs of it waiting (up to the query's cap). */
   readonly runs: number;
   readonly waitingForMs: number;
+}
+
+/** The retention sweep deleted closed run trees of a workflow (see `EngineOptions.retention`). */
+export interface RetentionDeletedEvent {
+  readonly namespace: string;
+  readonly workflowName: string;
+  /** Runs deleted in this sweep round (children and successors of its trees included). */
+  readonly runs: number;
+  readonly events: number;
+  /** The cutoff: runs closed before this instant (epoch ms, journal clock). */
+  readonly closedBefore: number;
+  readonly durationMs: number;
 }

@@ -53,6 +53,13 @@ export interface WorkflowOptions {
    */
   readonly idReusePolicy?: WorkflowIdReusePolicy;
   /**
+   * Retention of closed runs, in ms (e.g. `days(30)`): engines that register this workflow
+   * delete its runs this long after they closed, with their whole run tree (children,
+   * continue-as-new successors), in small batches (see `EngineOptions.retention`). Default: the
+   * engine's `retention.defaultMs`, else kept forever. The highest registered version's value wins.
+   */
+  readonly retention?: number;
+  /**
    * The signals this workflow takes (definitions from `defineSignal`). When given, a client that
    * knows the workflow (`createClient({ workflows })` or its `engine`) refuses any other signal
    * name with `SignalNotDeclaredError` unless the send says `{ dynamic: true }`, and runs the
@@ -94,6 +101,8 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly replaces?: readonly string[];
   /** See {@link WorkflowOptions.idReusePolicy}. */
   readonly idReusePolicy?: WorkflowIdReusePolicy;
+  /** See {@link WorkflowOptions.retention}. */
+  readonly retention?: number;
   /** See {@link WorkflowOptions.signals}. */
   readonly signals?: readonly AnySignalDefinition[];
   /** See {@link WorkflowOptions.queries}. */
@@ -158,8 +167,16 @@ function define<Input, Output>(
       "pass the workflow body: workflow(name, { version: 1 }, async (input) => { ... })",
     );
   }
-  const { timeoutMs, onCancel, onTimeout, replaces, idReusePolicy, signals, queries, updates } =
+  const { timeoutMs, onCancel, onTimeout, replaces, idReusePolicy, signals, queries, updates, retention } =
     options as Partial<WorkflowOptions>;
+  if (retention !== undefined && !(Number.isSafeInteger(retention) && retention > 0)) {
+    throw new InvalidWorkflowDefinitionError(
+      name,
+      "retention",
+      `must be a positive integer of milliseconds, got ${String(retention)}`,
+      "pass e.g. { version: 1, retention: days(30) }",
+    );
+  }
   for (const [field, list, is, example] of [
     ["queries", queries, isQueryDefinition, "defineQuery, e.g. { version: 1, queries: [progress] }"],
     ["updates", updates, isUpdateDefinition, "defineUpdate, e.g. { version: 1, updates: [addItem] }"],
@@ -232,6 +249,7 @@ function define<Input, Output>(
     ...(onTimeout === undefined ? {} : { onTimeout }),
     ...(replaces === undefined ? {} : { replaces: Object.freeze([...replaces]) }),
     ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
+    ...(retention === undefined ? {} : { retention }),
     ...(signals === undefined ? {} : { signals: Object.freeze([...signals]) }),
     ...(queries === undefined ? {} : { queries: Object.freeze([...queries]) }),
     ...(updates === undefined ? {} : { updates: Object.freeze([...updates]) }),

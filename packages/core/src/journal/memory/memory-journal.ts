@@ -28,6 +28,8 @@ import type {
   TaskClaim,
   TaskOutcome,
   QueueStats,
+  DeleteClosedRunsRequest,
+  DeleteClosedRunsResult,
 } from "../journal.ts";
 import type { JournalInspector } from "../journal-inspector.ts";
 import type { JournalAdmin } from "../journal-admin.ts";
@@ -42,6 +44,7 @@ import { commitStep } from "./memory-steps.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { defineQueues, dequeueRuns, listQueues } from "./memory-queues.ts";
 import type { DequeueRunsRequest, DequeuedRuns, RunQueueConfig, RunQueueInfo } from "../run-queue-types.ts";
+import { deleteClosedRuns } from "./memory-retention.ts";
 import { claimTasks, finishTask, heartbeatTask, heartbeatTasks } from "./memory-tasks.ts";
 import {
   fireDueTimers,
@@ -203,6 +206,10 @@ export class MemoryJournal implements Journal {
 
   async queueStats(): Promise<QueueStats> {
     return queueStats(this.#store);
+  }
+
+  async deleteClosedRuns(request: DeleteClosedRunsRequest): Promise<DeleteClosedRunsResult> {
+    return deleteClosedRuns(this.#store, request);
   }
 
   async close(): Promise<void> {

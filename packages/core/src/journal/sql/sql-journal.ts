@@ -23,6 +23,7 @@ import { startRun } from "./start-run.ts";
 import { queueStats } from "./queue-stats.ts";
 import { dequeueRuns } from "./dequeue-runs.ts";
 import { defineQueues, listQueues } from "./run-queues.ts";
+import { deleteClosedRuns } from "./delete-closed-runs.ts";
 
 /** Options of {@link createSqlJournal}. */
 export interface SqlJournalOptions {
@@ -86,6 +87,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     requestCancel: (runId, reason, options) => g(() => requestCancel(db, runId, reason, options)),
     nextDueAt: () => g(() => nextDueAt(db)),
     queueStats: () => g(() => queueStats(db)),
+    deleteClosedRuns: (request) => g(() => deleteClosedRuns(db, request)),
     inspector: createSqlInspector(db, (call) => guardConnection(target, call)),
     bindTransaction(transaction) {
       const candidate = transaction as Partial<SqlExecutor>;

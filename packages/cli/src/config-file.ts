@@ -1,0 +1,98 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Command } from "commander";
+import { UsageError } from "./cli-io.ts";
+
+/**
+ * `continuum.config.json` / `continuum.config.js` (or `--config PATH`): defaults for the options
+ * every command would otherwise need. Never the database URL itself, which would then sit in a
+ * file next to the code: a file holding it (`databaseUrlFile`, e.g. a mounted secret).
+ */
+export interface ContinuumConfig {
+  /** File holding the PostgreSQL URL (as --database-url-file); relative to the config file. */
+  readonly databaseUrlFile?: string;
+  /** Embedded PGlite data directory (as --data-dir); relative to the config file. */
+  readonly dataDir?: string;
+  /** Namespace for the commands that take --namespace. */
+  readonly namespace?: string;
+  /** Built workflow module(s) for `continuum replay` (as --workflows); relative to the config file. */
+  readonly workflows?: string | readonly string[];
+}
+
+const names = ["continuum.config.json", "continuum.config.js", "continuum.config.mjs"];
+const keys = ["databaseUrlFile", "dataDir", "namespace", "workflows"] as const;
+
+/** Reads the config the flag names, or the first of `names` in `cwd`; undefined when there is none. */
+export async function loadConfig(
+  flag: string | undefined,
+  cwd: string,
+): Promise<{ path: string; config: ContinuumConfig } | undefined> {
+  const path =
+    flag === undefined ? names.map((n) => resolve(cwd, n)).find((p) => existsSync(p)) : resolve(cwd, flag);
+  if (path === undefined) return undefined;
+  let raw: unknown;
+  try {
+    raw = path.endsWith(".json")
+      ? JSON.parse(await readFile(path, "utf8"))
+      : ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;
+  } catch (error) {
+    throw new UsageError(
+      `cannot read config ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new UsageError(`config ${path}: expected an object`);
+  const unknown = Object.keys(raw).filter((k) => !(keys as readonly string[]).includes(k));
+  if (unknown.length > 0)
+    throw new UsageError(`config ${path}: unknown key(s) ${unknown.join(", ")} (known: ${keys.join(", ")})`);
+  if ("databaseUrl" in raw)
+    throw new UsageError(`config ${path}: put the URL in a file, named by databaseUrlFile`);
+  const base = dirname(path);
+  const config = raw as ContinuumConfig;
+  const rel = (p: string) => resolve(base, p);
+  return {
+    path,
+    config: {
+      ...(config.databaseUrlFile === undefined ? {} : { databaseUrlFile: rel(config.databaseUrlFile) }),
+      ...(config.dataDir === undefined
+        ? {}
+        : { dataDir: config.dataDir.includes("://") ? config.dataDir : rel(config.dataDir) }),
+      ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
+      ...(config.workflows === undefined
+        ? {}
+        : {
+            workflows: (typeof config.workflows === "string" ? [config.workflows] : config.workflows).map(
+              rel,
+            ),
+          }),
+    },
+  };
+}
+
+/**
+ * Fills the options of `command` that the command line left unset from `config`. The command
+ * line wins, and a URL in the environment (CONTINUUM_DATABASE_URL, DATABASE_URL) wins over the
+ * config's databaseUrlFile and dataDir: a deploy's environment overrides a checked-in default.
+ */
+export function applyConfig(
+  command: Command,
+  config: ContinuumConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  const known = new Set(command.options.map((o) => o.attributeName()));
+  const urlElsewhere =
+    Boolean(env.CONTINUUM_DATABASE_URL) ||
+    Boolean(env.DATABASE_URL) ||
+    command.getOptionValue("databaseUrl") !== undefined ||
+    command.getOptionValue("databaseUrlFile") !== undefined ||
+    command.getOptionValue("dataDir") !== undefined;
+  for (const key of keys) {
+    const value = config[key];
+    if (value === undefined || !known.has(key)) continue;
+    if (command.getOptionValueSource(key) === "cli") continue;
+    if ((key === "databaseUrlFile" || key === "dataDir") && urlElsewhere) continue;
+    command.setOptionValueWithSource(key, value, "config");
+  }
+}
