@@ -82,5 +82,9 @@ export const ErrorCode = {
   UpdateNotDeclared: "CTM_UPDATE_NOT_DECLARED",
   // test kit on a journal it does not control (appended)
   TestClockUnavailable: "CTM_TEST_CLOCK_UNAVAILABLE",
+  // schedules and delayed starts (appended)
+  InvalidSchedule: "CTM_INVALID_SCHEDULE",
+  ScheduleNotFound: "CTM_SCHEDULE_NOT_FOUND",
+  ScheduleAlreadyExists: "CTM_SCHEDULE_ALREADY_EXISTS",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

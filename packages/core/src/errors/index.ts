@@ -10,3 +10,4 @@ export * from "./redact-connection-string.ts";
 export * from "./validation-errors.ts";
 export * from "./message-errors.ts";
 export * from "./test-clock-errors.ts";
+export * from "./schedule-errors.ts";

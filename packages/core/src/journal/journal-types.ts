@@ -43,6 +43,13 @@ export interface StartRunRequest {
    * it continues as new) for instrumentation to parent the run's spans under. Stored verbatim.
    */
   readonly traceContext?: TraceContext;
+  /**
+   * Delayed start: the run is created now (durable, visible, cancellable) but no engine claims
+   * it before this instant (epoch ms, by the journal clock). `lease` is ignored with a delay.
+   */
+  readonly startAt?: number;
+  /** Delayed start: like {@link startAt}, as a delay from the journal clock's now. */
+  readonly startDelayMs?: number;
 }
 
 export interface StartRunResult {
@@ -80,6 +87,11 @@ export interface RunRecord {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly finishedAt?: number;
+  /**
+   * Delayed starts: when the run was asked to start (see {@link StartRunRequest.startAt}).
+   * It has not started while {@link RunRecord.lastSeq} is 1 and the time is still ahead.
+   */
+  readonly startAt?: number;
 }
 
 export interface RunFilter {

@@ -27,8 +27,17 @@ import type {
   TaskOutcome,
   QueueStats,
 } from "./journal-types.ts";
+import type {
+  FireDueSchedulesRequest,
+  FireScheduleRequest,
+  ScheduleFireResult,
+  ScheduleRecord,
+  UpsertScheduleRequest,
+  UpsertScheduleResult,
+} from "./schedule-types.ts";
 
 export type * from "./journal-types.ts";
+export type * from "./schedule-types.ts";
 export type * from "./journal-inspector.ts";
 
 /**
@@ -232,7 +241,55 @@ export interface Journal {
    */
   readonly inspector?: JournalInspector;
 
-  /** Earliest time at which a timer fires or a task becomes due, if any (test kit time-skipping, poll pacing). */
+  // --- schedules -------------------------------------------------------------------------
+
+  /**
+   * Creates or updates a schedule (`mode`: `upsert` by default; `create` throws
+   * ScheduleAlreadyExistsError on a taken name, `update` ScheduleNotFoundError on a missing one).
+   * Idempotent: a definition whose `specHash` is unchanged writes nothing. A new or changed
+   * definition's next fire time is the first after now by the journal clock (fire times
+   * pending under the old definition are dropped). `paused` applies on creation, on a change
+   * of definition and in `update` mode; otherwise a schedule keeps its paused state (an
+   * operator's pause survives engine restarts).
+   */
+  upsertSchedule(request: UpsertScheduleRequest): Promise<UpsertScheduleResult>;
+
+  getSchedule(namespace: string, name: string): Promise<ScheduleRecord | undefined>;
+
+  /** Schedules by namespace then name; absent namespace: every namespace. */
+  listSchedules(namespace?: string): Promise<ScheduleRecord[]>;
+
+  /**
+   * Pauses or resumes a schedule; throws ScheduleNotFoundError. Resuming computes the next fire
+   * time anew from now: fire times that passed while paused are not caught up.
+   */
+  setSchedulePaused(namespace: string, name: string, paused: boolean): Promise<ScheduleRecord>;
+
+  /** Deletes a schedule (its runs are left alone); false when there was none. */
+  deleteSchedule(namespace: string, name: string): Promise<boolean>;
+
+  /**
+   * Fires due schedules: up to `limit` unpaused schedules whose next fire time has come by the
+   * journal clock (or whose buffered fire's previous run has ended), each in one transaction
+   * that holds its row (SQL: FOR UPDATE SKIP LOCKED, so engines split the due schedules and
+   * none waits), starts its fires' runs (workflow id `<name>@<fire time ISO>`, reuse policy
+   * `reject`: a fire time never has two runs) and advances its next fire time. Fire times
+   * older than the catch-up window are skipped as `missed`; the overlap policy decides the rest
+   * against the schedule's previous run (see fireDue in schedule-firing.ts).
+   */
+  fireDueSchedules(request: FireDueSchedulesRequest): Promise<ScheduleFireResult>;
+
+  /**
+   * Fires one schedule on demand, paused or not: `trigger` once at the journal's now (overlap
+   * policy applies), `backfill` every fire time in a range (see fireBackfill). Throws
+   * ScheduleNotFoundError. The next fire time does not move.
+   */
+  fireSchedule(request: FireScheduleRequest): Promise<ScheduleFireResult>;
+
+  /**
+   * Earliest time at which a timer fires, a task becomes due, a delayed start may start or an
+   * unpaused schedule fires, if any (test kit time-skipping, poll pacing).
+   */
   nextDueAt(): Promise<number | undefined>;
 
   /**

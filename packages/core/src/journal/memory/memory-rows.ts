@@ -36,6 +36,8 @@ export interface RunRow {
   finishedAt?: number;
   /** Set by a deferring release: claims skip the run until the clock reaches it. */
   notBefore?: number;
+  /** Delayed starts: the requested start time (the run is deferred by notBefore until then). */
+  startAt?: number;
   /** False until the first commitStep: a never-stepped run is ready without inbox items. */
   stepped: boolean;
   /** Creation order (shares the journal's counter with inbox ids). */
@@ -127,5 +129,6 @@ export function toRunRecord(row: RunRow): RunRecord {
   if (row.leaseOwner !== undefined) record.leaseOwner = row.leaseOwner;
   if (row.leaseExpiresAt !== undefined) record.leaseExpiresAt = row.leaseExpiresAt;
   if (row.finishedAt !== undefined) record.finishedAt = row.finishedAt;
+  if (row.startAt !== undefined) record.startAt = row.startAt;
   return structuredClone(record);
 }

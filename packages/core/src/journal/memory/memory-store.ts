@@ -2,6 +2,7 @@ import type { ResolutionEvent } from "../../model/index.ts";
 import type { Encoded } from "../../model/payload.ts";
 import { isTerminal } from "../../model/run-status.ts";
 import type { Clock } from "../clock.ts";
+import type { ScheduleRecord } from "../schedule-types.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { MemoryNotifier } from "./memory-notifier.ts";
 import type { RunRow, TaskRow, TimerRow } from "./memory-rows.ts";
@@ -23,6 +24,10 @@ export class MemoryStore {
   readonly timers = new Map<string, TimerRow>();
   /** `activityName \0 idempotencyKey` -> stored result. */
   readonly idempotentResults = new Map<string, Encoded>();
+  /** `namespace \0 name` -> schedule. */
+  readonly schedules = new Map<string, ScheduleRecord>();
+  /** Firing calls one at a time (a firing call awaits between its reads and writes). */
+  scheduleLock: Promise<unknown> = Promise.resolve();
   #counter = 0;
 
   readonly clock: Clock;

@@ -57,18 +57,27 @@ export function requestCancel(
   const event = cancelRequestedEvent(reason, options);
   // Forced, and no engine holds a live lease (none can step it): ended here, the lease fenced off.
   const leased = row.leaseOwner !== undefined && (row.leaseExpiresAt ?? 0) > now;
-  if (options?.force === true && !leased) {
+  // A delayed start that no step has taken yet is cancelled at once: none of its code runs.
+  const notStarted = row.startAt !== undefined && !row.stepped && row.notBefore !== undefined;
+  if ((options?.force === true || notStarted) && !leased) {
     terminateRun(store, runId, reason, { request: event });
     return;
   }
   store.pushInbox(row, event, now);
 }
 
-/** The earliest instant a timer fires or a task becomes due (claimable, or abandoned by its attempt). */
+/**
+ * The earliest instant a timer fires, a task becomes due (claimable, or abandoned by its
+ * attempt), a delayed start may start or a schedule fires.
+ */
 export function nextDueAt(store: MemoryStore): number | undefined {
   let next = Number.POSITIVE_INFINITY;
   for (const timer of store.timers.values()) next = Math.min(next, timer.fireAt);
   for (const task of store.tasks.values()) next = Math.min(next, dueAt(task));
+  for (const row of store.runs.values())
+    if (row.startAt !== undefined && row.notBefore !== undefined) next = Math.min(next, row.notBefore);
+  for (const schedule of store.schedules.values())
+    if (!schedule.paused && schedule.nextFireAt !== undefined) next = Math.min(next, schedule.nextFireAt);
   return Number.isFinite(next) ? next : undefined;
 }
 

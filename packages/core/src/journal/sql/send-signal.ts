@@ -105,18 +105,29 @@ export async function requestCancel(
   options?: CancelRequestOptions,
 ): Promise<void> {
   await inTransaction(db, async (tx) => {
-    // A forced cancel may end the run here: its parent's row is locked first, as terminateRun does.
-    if (options?.force === true) await lockParentOf(tx, runId);
+    // A delayed start that has not started is cancelled at once: none of its code ever runs.
+    const endable = options?.force === true || (await delayedNotStarted(tx, runId));
+    // A cancel that may end the run here locks its parent's row first, as terminateRun does.
+    if (endable) await lockParentOf(tx, runId);
     await lockLiveRun(tx, runId);
     const event = cancelRequestedEvent(reason, options);
-    // Forced, and no engine holds a live lease (none can step it: unregistered, drifted, stuck,
-    // or its holder died): ended here, under the run row lock, fencing off any later holder.
-    if (options?.force === true && !(await leasedLive(tx, runId))) {
+    // Forced (or not started yet), and no engine holds a live lease (none can step it:
+    // unregistered, drifted, stuck, or its holder died): ended here, under the run row lock,
+    // fencing off any later holder.
+    if (endable && !(await leasedLive(tx, runId))) {
       await terminateRun(tx, runId, reason, { request: event });
       return;
     }
     await deliverToInbox(tx, [{ runId, event }], { lockedLive: true });
   });
+}
+
+/** Whether the run is a delayed start that no step has taken yet (see migration 0012). */
+async function delayedNotStarted(tx: SqlExecutor, runId: string): Promise<boolean> {
+  const found = await sql<{ pending: boolean }>`
+    SELECT (start_at IS NOT NULL AND not_before IS NOT NULL AND last_seq = 1) AS pending
+    FROM continuum.runs WHERE run_id = ${runId}`.execute(tx);
+  return found.rows[0]?.pending === true;
 }
 
 /** Whether an engine holds the (locked) run's lease and it has not expired by the journal clock. */

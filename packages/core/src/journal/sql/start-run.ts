@@ -15,9 +15,13 @@ import { runColumns, splitEvent, toRunRecord, type RunRow } from "./rows.ts";
 import { getRunByWorkflowId } from "./run-queries.ts";
 import { lockWorkflowId } from "./lock-workflow-id.ts";
 import { terminateRun } from "./terminate-run.ts";
+import { MAX_INSTANT_MS } from "../instant-limits.ts";
 import {
   channelOf,
   dbNow,
+  dbNowPlus,
+  fromEpochMs,
+  maxInstant,
   inTransaction,
   json,
   msInterval,
@@ -43,6 +47,19 @@ export interface NewRun {
   readonly traceContext?: TraceContext;
 }
 
+/** A delayed start: an absolute instant or a delay from the journal clock. */
+export type DelayedStart = { readonly atMs: number } | { readonly delayMs: number };
+
+/** The delayed start a request asks for, if any. */
+export function delayedStartOf(request: {
+  readonly startAt?: number;
+  readonly startDelayMs?: number;
+}): DelayedStart | undefined {
+  if (request.startAt !== undefined) return { atMs: request.startAt };
+  if (request.startDelayMs !== undefined) return { delayMs: request.startDelayMs };
+  return undefined;
+}
+
 /**
  * Inserts a run and its run_started event (seq 1), ready for its first step. Returns undefined
  * when the workflow id is taken.
@@ -55,6 +72,7 @@ export async function insertRun(
   tx: SqlExecutor,
   run: NewRun,
   lease?: StartRunRequest["lease"],
+  start?: DelayedStart,
 ): Promise<StartedRow | undefined> {
   const { kind, body } = splitEvent({
     kind: "run_started",
@@ -67,18 +85,29 @@ export async function insertRun(
   // claim would) and announces nothing: its owner steps the run at once. It is also deferred
   // until the lease ends (claims skip it, even its owner's, whose claim would only race the
   // eager step); the first commit lifts that.
+  // A delayed start is deferred the same way (not_before, which claims already skip) until its
+  // start time, and announces nothing either: the timer loop wakes engines then (nextDueAt).
+  if (start !== undefined) lease = undefined;
+  const startAt =
+    start === undefined
+      ? sql`NULL`
+      : "atMs" in start
+        ? sql`LEAST(${fromEpochMs(Math.min(Math.max(start.atMs, 0), MAX_INSTANT_MS))}, ${maxInstant})`
+        : dbNowPlus("startDelayMs", Math.max(0, start.delayMs));
   const leaseEnd = lease === undefined ? sql`NULL` : sql`${dbNow} + ${msInterval(lease.leaseMs)}`;
+  const notBefore = start === undefined ? leaseEnd : startAt;
+  const announce = lease === undefined && start === undefined;
   const inserted = await sql<StartedRow>`
     WITH next AS (SELECT nextval('continuum.journal_order') AS n),
     r AS (
       INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
         parent_run_id, parent_identity, parent_close_policy, chain_id, continued_from, traceparent, tracestate, history_month, last_seq, created_order, ready_since,
-        fencing_token, lease_owner, lease_expires_at, not_before, created_at, updated_at)
+        fencing_token, lease_owner, lease_expires_at, not_before, start_at, created_at, updated_at)
       SELECT ${run.runId}, ${run.namespace}, ${run.workflowId}, ${run.workflowName}, ${run.versionHash}, ${json(run.input)},
         ${json(run.attributes)}, ${run.parentRunId ?? null}, ${run.parentIdentity ?? null}, ${run.parentClosePolicy ?? null}, ${run.chainId}, ${run.continuedFrom ?? null},
         ${run.traceContext?.traceparent ?? null}, ${run.traceContext?.tracestate ?? null},
         date_trunc('month', ${dbNow})::date, 1, next.n, next.n,
-        ${lease === undefined ? 0 : 1}, ${lease?.owner ?? null}, ${leaseEnd}, ${leaseEnd},
+        ${lease === undefined ? 0 : 1}, ${lease?.owner ?? null}, ${leaseEnd}, ${notBefore}, ${startAt},
         ${dbNow}, ${dbNow}
       FROM next
       ON CONFLICT (namespace, workflow_id) WHERE status IN ('running', 'stuck_unknown_version') DO NOTHING
@@ -88,7 +117,7 @@ export async function insertRun(
       INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
       SELECT r.run_id, r.history_month::date, 1, ${kind}, ${json(body)}, ${dbNow} FROM r
     )
-    SELECT r.*, ${dbNow} AS now ${lease === undefined ? sql`, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified` : sql``} FROM r`.execute(
+    SELECT r.*, ${dbNow} AS now ${announce ? sql`, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified` : sql``} FROM r`.execute(
     tx,
   );
   return inserted.rows[0];
@@ -131,10 +160,11 @@ export async function startRun(db: SqlExecutor, request: StartRunRequest): Promi
         chainId: runId,
       },
       request.lease,
+      delayedStartOf(request),
     );
     if (row !== undefined) {
       const run = toRunRecord(row);
-      if (request.lease === undefined) return { run, created: true };
+      if (request.lease === undefined || delayedStartOf(request) !== undefined) return { run, created: true };
       const now = toMs(row.now);
       const history: HistoryEvent[] = [
         {
