@@ -32,6 +32,12 @@ export interface ScheduleState {
   lastSkipReason: ScheduleSkipReason | undefined;
 }
 
+/**
+ * How late a fire may always be and still fire, whatever the catch-up window: engines notice a
+ * due fire on their next poll, so every fire is a little late.
+ */
+export const fireGraceMs = 60_000;
+
 /** Most fire times one call enumerates (downtime of years on a per-second schedule stays bounded). */
 const maxFireTimes = 10_000;
 /** Most skipped fire times one call lists (all are counted in skippedCount). */
@@ -152,7 +158,7 @@ export async function fireDue(
   if (state.nextFireAt !== undefined && state.nextFireAt <= ops.now) {
     const times = fireTimesBetween(schedule.spec, state.nextFireAt, ops.now, maxFireTimes);
     state.nextFireAt = nextFireAfter(schedule.spec, ops.now);
-    const oldest = ops.now - schedule.spec.catchupWindowMs;
+    const oldest = ops.now - Math.max(schedule.spec.catchupWindowMs, fireGraceMs);
     for (const fireAt of times) {
       if (fireAt < oldest) firing.skip(fireAt, "missed");
       else await firing.fire(fireAt);

@@ -23,7 +23,8 @@ export interface ScheduleSpec {
   readonly overlap: ScheduleOverlap;
   /**
    * After downtime, missed fire times no older than this (ms before now) still fire; older ones
-   * are skipped (reported with reason `missed`). 0: only a fire that is due right now.
+   * are skipped (reported with reason `missed`). A fire less than a minute late always fires
+   * (engines poll), so 0 means: no catch-up beyond that.
    */
   readonly catchupWindowMs: number;
   /** Each fire's run starts up to this many ms after its fire time, by a deterministic per-fire offset. */

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import type { HarnessRef } from "./conformance-harness.ts";
+import { namespace, start, stepCommit, task } from "./conformance-harness.ts";
+
+const claimAll = { owner: "engine-a", limit: 10, leaseMs: 30_000 };
+
+/** Delayed starts: a run that exists at once but no engine claims before its start time. */
+export function delayedStartConformance(h: HarnessRef): void {
+  describe("delayed starts", () => {
+    it("startDelayMs: the run exists at once with its start time, is claimed only once that passed, and nextDueAt is its start", async () => {
+      const { journal, advance } = h();
+      const before = await journal.now();
+      const run = await start(journal, { startDelayMs: 3_600_000 });
+      expect(run.status).toBe("running");
+      expect(run.startAt).toBeGreaterThanOrEqual(before + 3_600_000);
+      expect((await journal.getRun(run.runId))?.startAt).toBe(run.startAt);
+      expect((await journal.readHistory(run.runId)).map((e) => e.kind)).toEqual(["run_started"]);
+      expect(await journal.claimRuns(claimAll)).toEqual([]);
+      expect(await journal.nextDueAt()).toBe(run.startAt);
+      await advance(3_600_000 + 1_000);
+      const [claim] = await journal.claimRuns(claimAll);
+      expect(claim?.run.runId).toBe(run.runId);
+      await journal.commitStep(stepCommit(claim!, { tasks: [task("activity:act#0@0")] }));
+      // Started: the start time stays on the record, but no longer counts as a due time.
+      expect((await journal.getRun(run.runId))?.startAt).toBe(run.startAt);
+      const due = await journal.nextDueAt();
+      expect(due === undefined || due !== run.startAt).toBe(true);
+    });
+
+    it("startAt: an absolute instant; one already past makes the run claimable at once", async () => {
+      const { journal } = h();
+      const now = await journal.now();
+      const later = await start(journal, { startAt: now + 7_200_000 });
+      expect(later.startAt).toBe(now + 7_200_000);
+      const past = await start(journal, { startAt: now - 60_000 });
+      const claims = await journal.claimRuns(claimAll);
+      expect(claims.map((c) => c.run.runId)).toEqual([past.runId]);
+    });
+
+    it("a cancel before the start ends the run at once: none of its code ever runs", async () => {
+      const { journal } = h();
+      const run = await start(journal, { startDelayMs: 3_600_000 });
+      await journal.requestCancel(run.runId, "not needed");
+      const cancelled = await journal.getRun(run.runId);
+      expect(cancelled?.status).toBe("cancelled");
+      expect(await journal.claimRuns(claimAll)).toEqual([]);
+      expect(await journal.nextDueAt()).toBeUndefined();
+    });
+
+    it("a cancel after the start goes to the run's inbox as for any run", async () => {
+      const { journal, advance } = h();
+      const run = await start(journal, { startDelayMs: 1_000 });
+      await advance(2_000);
+      const [claim] = await journal.claimRuns(claimAll);
+      await journal.commitStep(stepCommit(claim!, { tasks: [task("activity:act#0@0")] }));
+      await journal.requestCancel(run.runId, "stop");
+      expect((await journal.getRun(run.runId))?.status).toBe("running");
+      const [again] = await journal.claimRuns(claimAll);
+      expect(again?.inbox.map((item) => item.event.kind)).toEqual(["cancel_requested"]);
+    });
+
+    it("a delayed start is listed with its start time, and a start without delay has none", async () => {
+      const { journal } = h();
+      await start(journal, { startDelayMs: 60_000, workflowId: "later" });
+      await start(journal, { workflowId: "now" });
+      const { runs } = await journal.listRuns({ namespace });
+      const byId = new Map(runs.map((r) => [r.workflowId, r]));
+      expect(byId.get("later")?.startAt).toBeTypeOf("number");
+      expect(byId.get("now")?.startAt).toBeUndefined();
+    });
+  });
+}
