@@ -7,6 +7,8 @@ export * from "./journal/clock.ts";
 export * from "./workflow/index.ts";
 export * from "./worker/index.ts";
 export * from "./client/index.ts";
+export * from "./schedules/index.ts";
+export { nextFireAfter, fireTimesBetween, fireWorkflowId } from "./journal/schedule-plan.ts";
 export { createConsoleLogger, messageFirstLogger } from "./logging/index.ts";
 export type {
   ConsoleLoggerOptions,

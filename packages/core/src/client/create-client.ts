@@ -17,6 +17,7 @@ import { sendUpdate, type UpdateOptions } from "./send-update.ts";
 import { answerQuery, runIdOf, type RunRef, type WorkflowCode } from "./typed-messages.ts";
 import { awaitRunResult } from "./await-run-result.ts";
 import { checkPayloadLimit, defaultMaxPayloadBytes, encodePayload } from "./payload-limit.ts";
+import { createScheduleClient } from "../schedules/schedule-client.ts";
 import { describeRun } from "./run-description.ts";
 import { checkResultOptions, checkRunFilter, checkRunId, checkStartOptions } from "./check-client-input.ts";
 import {
@@ -134,8 +135,10 @@ export function createClient(options: ClientOptions): Client {
       const encoded = encodePayload(input, `input of workflow ${name}`, maxPayloadBytes);
       // Eager start: an engine of this process takes the run in the start itself (not inside the
       // caller's transaction: the run must be committed before anyone steps it).
+      // A delayed start is never eager: nobody steps it before its start time.
+      const delayed = startOptions.startAt !== undefined || startOptions.startDelay !== undefined;
       const lease =
-        startOptions.transaction === undefined
+        startOptions.transaction === undefined && !delayed
           ? options.engine?.eagerLease(namespace, name, versionHash)
           : undefined;
       const startRun = async (traceContext?: TraceContext): Promise<StartedRun> => {
@@ -151,6 +154,8 @@ export function createClient(options: ClientOptions): Client {
           ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
           ...(lease === undefined ? {} : { lease }),
           ...(valid === undefined ? {} : { traceContext: valid }),
+          ...(startOptions.startAt === undefined ? {} : { startAt: Number(startOptions.startAt) }),
+          ...(startOptions.startDelay === undefined ? {} : { startDelayMs: startOptions.startDelay }),
         });
         if (claim !== undefined) options.engine?.runEagerly(claim);
         // An existing run under this id that belongs to another workflow would hand the caller a
@@ -249,6 +254,7 @@ export function createClient(options: ClientOptions): Client {
       if (run === undefined) throw new RunNotFoundError(runId);
       return journal.readHistory(runId);
     },
+    schedules: createScheduleClient(journal, namespace, maxPayloadBytes),
   };
   return client;
 }
