@@ -10,6 +10,7 @@ import { auditCommand } from "./commands/audit.ts";
 import { healthCommand } from "./commands/health.ts";
 import { runsCommand } from "./commands/runs.ts";
 import { workflowsCommand } from "./commands/workflows.ts";
+import { schedulesCommand } from "./commands/schedules.ts";
 
 const packageVersion = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -36,6 +37,7 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
   versionsCommand(program, io, result);
   runsCommand(program, io, result);
   workflowsCommand(program, io, result);
+  schedulesCommand(program, io, result);
   healthCommand(program, io, result);
   auditCommand(program, io, result);
   // Subcommands inherit the output and the exit override.

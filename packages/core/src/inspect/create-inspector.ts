@@ -8,6 +8,7 @@ import { checkPageRequest } from "../validation/cursor.ts";
 import { Limits } from "../validation/limits.ts";
 import { checkOptionalNumber } from "../validation/numbers.ts";
 import { inspectError } from "./display-value.ts";
+import { describeSchedule } from "../schedules/schedule-client.ts";
 import { healthProblems } from "./health-problems.ts";
 import {
   inspectEvent,
@@ -71,6 +72,11 @@ export function createInspector(journal: Journal): Inspector {
     timers: (runId) => port.listTimers(runId),
     inbox: async (runId) => (await port.listInbox(runId)).map(inspectInboxItem),
     workflows: (options = {}) => port.listWorkflows(options),
+    schedules: async (options = {}) => (await journal.listSchedules(options.namespace)).map(describeSchedule),
+    async schedule(namespace, name) {
+      const found = await journal.getSchedule(namespace, name);
+      return found === undefined ? undefined : describeSchedule(found);
+    },
     audit(request = {}) {
       checkOptionalNumber(request.sampleLimit, "sampleLimit", { min: 0, max: 1000, integer: true });
       return port.audit(request);
