@@ -1,16 +1,17 @@
 -- 0012_schedules_delayed_starts: delayed starts and schedules (issue 16).
 --
 -- Delayed starts: a run started with startAt/startDelay exists at once (status running, its
--- run_started event written) but is deferred: not_before holds its start time, which the claim
--- query already skips on its runs_ready_idx scan, so claiming needs no change. start_at keeps
--- the requested start time for the read model; while not_before is still set the run has not
--- started. runs_delayed_start_idx serves nextDueAt (the engines' timer loop and the test kit's
--- time skipping wake at the earliest pending start).
+-- run_started event written) but is not ready: its ready_since stays NULL, so it is not in
+-- runs_ready_idx and the claim query never walks over it (a million reminders due next month
+-- cost the claim query nothing). not_before holds its start time; the timer wheel
+-- (fireDueTimers) makes due ones ready through runs_delayed_start_idx, which also serves
+-- nextDueAt (engines and the test kit's time skipping wake at the earliest pending start).
+-- start_at keeps the requested start time for the read model.
 
 ALTER TABLE continuum.runs ADD COLUMN start_at timestamptz;
 
 CREATE INDEX runs_delayed_start_idx ON continuum.runs (not_before)
-  WHERE start_at IS NOT NULL AND not_before IS NOT NULL;
+  WHERE start_at IS NOT NULL AND not_before IS NOT NULL AND ready_since IS NULL;
 
 -- Schedules: one row per (namespace, name). next_fire_at is the earliest fire time not yet
 -- handled; an engine that fires a schedule locks its row FOR UPDATE SKIP LOCKED, starts the

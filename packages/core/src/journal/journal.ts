@@ -72,6 +72,13 @@ export interface Journal {
    * the id); when it may not, returns that latest run with `created: false` and writes nothing
    * (or, with `onConflict: "fail"`, throws RunAlreadyExistsError). Two concurrent starts with
    * the same id never both create a run the policy forbids.
+   *
+   * Delayed start (`startAt` / `startDelayMs`): the run and its `run_started` event are created
+   * now, but while its start time is ahead the run is not ready (claims never see it, so a
+   * backlog of delayed starts costs the claim query nothing); `fireDueTimers` makes it ready
+   * once the time has come (a delivery to its inbox makes it ready too, but it is still not
+   * claimed before its start time). `nextDueAt` reports the earliest pending start. A cancel
+   * request before it started ends it at once (see requestCancel).
    */
   startRun(request: StartRunRequest): Promise<StartRunResult>;
 
@@ -205,7 +212,11 @@ export interface Journal {
 
   // --- timers, signals, cancellation ------------------------------------------------------
 
-  /** Moves up to `limit` due timers into their runs' inboxes as `timer_fired`. Returns how many. */
+  /**
+   * Moves up to `limit` due timers into their runs' inboxes as `timer_fired`, then (within the
+   * same limit) makes delayed starts whose start time has come ready for their first step.
+   * Returns how many timers fired and runs became ready.
+   */
   fireDueTimers(limit: number): Promise<number>;
 
   /**
@@ -223,7 +234,11 @@ export interface Journal {
    */
   readInboxItem(runId: string, inboxId: number): Promise<InboxItem | undefined>;
 
-  /** Puts `cancel_requested` in the run's inbox. Throws `RunNotFoundError` / `RunFinishedError`. */
+  /**
+   * Puts `cancel_requested` in the run's inbox. Throws `RunNotFoundError` / `RunFinishedError`.
+   * A delayed start that has not started (never stepped) and that no engine holds is ended at
+   * once instead, as a forced cancel ends a run: none of its code ever runs.
+   */
   requestCancel(runId: string, reason?: string, options?: CancelRequestOptions): Promise<void>;
 
   /**

@@ -38,6 +38,13 @@ export interface RunRow {
   notBefore?: number;
   /** Delayed starts: the requested start time (the run is deferred by notBefore until then). */
   startAt?: number;
+  /**
+   * A delayed start not made ready yet (SQL: ready_since NULL): claims skip it until the timer
+   * wheel (fireDueTimers) makes it ready once its start time came, or a delivery does.
+   */
+  awaitingStart?: boolean;
+  /** Where a delayed start made ready stands in the ready order (SQL: its new ready_since). */
+  readyOrder?: number;
   /** False until the first commitStep: a never-stepped run is ready without inbox items. */
   stepped: boolean;
   /** Creation order (shares the journal's counter with inbox ids). */

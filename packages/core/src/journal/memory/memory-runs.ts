@@ -55,6 +55,7 @@ export function startRun(store: MemoryStore, request: StartRunRequest): StartRun
     // Deferred like a released run until its start time; the timer loop finds it by nextDueAt.
     row.startAt = startAt;
     row.notBefore = startAt;
+    row.awaitingStart = startAt > store.clock.now();
   }
   if (request.lease === undefined || startAt !== undefined) return { run: toRunRecord(row), created: true };
   // Eager start: leased to its starter (fencing token 1, as a first claim), still ready.

@@ -46,6 +46,8 @@ export class MemoryStore {
   /** Appends a resolution to a run's inbox (skipped for finished runs, which never step again). */
   pushInbox(run: RunRow, event: ResolutionEvent, now: number): void {
     if (isTerminal(run.status)) return;
+    // A delivery makes a delayed start ready (as ready_since does in SQL); notBefore still holds it.
+    run.awaitingStart = false;
     run.inbox.push({
       id: this.nextOrder(),
       runId: run.runId,

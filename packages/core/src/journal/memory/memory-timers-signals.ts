@@ -6,6 +6,7 @@ import type { CancelRequestOptions, InboxItem, QueueStats, SendSignalRequest } f
 import type { RunRow } from "./memory-rows.ts";
 import type { MemoryStore } from "./memory-store.ts";
 import { dueAt } from "./memory-tasks.ts";
+import { NotifyTopic } from "../notifier.ts";
 
 /** Fires up to `limit` due timers into their runs' inboxes, earliest first; returns how many fired. */
 export function fireDueTimers(store: MemoryStore, limit: number): number {
@@ -18,6 +19,21 @@ export function fireDueTimers(store: MemoryStore, limit: number): number {
     store.timers.delete(key);
     const run = store.runs.get(timer.runId);
     if (run) store.pushInbox(run, { kind: "timer_fired", identity: timer.identity }, now);
+  }
+  return due.length + activateDelayedStarts(store, limit - due.length, now);
+}
+
+/** Makes up to `limit` due delayed starts ready (see the SQL adapter's activateDelayedStarts). */
+function activateDelayedStarts(store: MemoryStore, limit: number, now: number): number {
+  if (limit <= 0) return 0;
+  const due = [...store.runs.values()]
+    .filter((row) => row.awaitingStart === true && !isTerminal(row.status) && (row.notBefore ?? 0) <= now)
+    .sort((a, b) => (a.notBefore ?? 0) - (b.notBefore ?? 0))
+    .slice(0, limit);
+  for (const row of due) {
+    row.awaitingStart = false;
+    row.readyOrder = store.nextOrder();
+    store.notifier.publish(NotifyTopic.runReady, row.runId);
   }
   return due.length;
 }
@@ -75,7 +91,7 @@ export function nextDueAt(store: MemoryStore): number | undefined {
   for (const timer of store.timers.values()) next = Math.min(next, timer.fireAt);
   for (const task of store.tasks.values()) next = Math.min(next, dueAt(task));
   for (const row of store.runs.values())
-    if (row.startAt !== undefined && row.notBefore !== undefined) next = Math.min(next, row.notBefore);
+    if (row.awaitingStart === true && row.notBefore !== undefined) next = Math.min(next, row.notBefore);
   for (const schedule of store.schedules.values())
     if (!schedule.paused && schedule.nextFireAt !== undefined) next = Math.min(next, schedule.nextFireAt);
   return Number.isFinite(next) ? next : undefined;

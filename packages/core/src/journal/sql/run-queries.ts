@@ -111,7 +111,7 @@ export async function nextDueAt(db: SqlExecutor): Promise<number | undefined> {
     SELECT LEAST(
       (SELECT min(fire_at) FROM continuum.timers),
       (SELECT min(available_at) FROM continuum.tasks WHERE status IN ('pending', 'running')),
-      (SELECT min(not_before) FROM continuum.runs WHERE start_at IS NOT NULL AND not_before IS NOT NULL),
+      (SELECT min(not_before) FROM continuum.runs WHERE start_at IS NOT NULL AND not_before IS NOT NULL AND ready_since IS NULL),
       (SELECT min(next_fire_at) FROM continuum.schedules WHERE NOT paused AND next_fire_at IS NOT NULL)) AS due`.execute(
     db,
   );

@@ -85,8 +85,9 @@ export async function insertRun(
   // claim would) and announces nothing: its owner steps the run at once. It is also deferred
   // until the lease ends (claims skip it, even its owner's, whose claim would only race the
   // eager step); the first commit lifts that.
-  // A delayed start is deferred the same way (not_before, which claims already skip) until its
-  // start time, and announces nothing either: the timer loop wakes engines then (nextDueAt).
+  // A delayed start is deferred the same way (not_before) and, while its start time is ahead,
+  // not ready at all (ready_since NULL: outside runs_ready_idx, so claims never scan it); the
+  // timer wheel makes it ready once due (activateDelayedStarts). It announces nothing.
   if (start !== undefined) lease = undefined;
   const startAt =
     start === undefined
@@ -106,7 +107,7 @@ export async function insertRun(
       SELECT ${run.runId}, ${run.namespace}, ${run.workflowId}, ${run.workflowName}, ${run.versionHash}, ${json(run.input)},
         ${json(run.attributes)}, ${run.parentRunId ?? null}, ${run.parentIdentity ?? null}, ${run.parentClosePolicy ?? null}, ${run.chainId}, ${run.continuedFrom ?? null},
         ${run.traceContext?.traceparent ?? null}, ${run.traceContext?.tracestate ?? null},
-        date_trunc('month', ${dbNow})::date, 1, next.n, next.n,
+        date_trunc('month', ${dbNow})::date, 1, next.n, ${start === undefined ? sql`next.n` : sql`CASE WHEN ${startAt} <= ${dbNow} THEN next.n END`},
         ${lease === undefined ? 0 : 1}, ${lease?.owner ?? null}, ${leaseEnd}, ${notBefore}, ${startAt},
         ${dbNow}, ${dbNow}
       FROM next

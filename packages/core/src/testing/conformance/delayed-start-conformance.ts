@@ -18,6 +18,10 @@ export function delayedStartConformance(h: HarnessRef): void {
       expect(await journal.claimRuns(claimAll)).toEqual([]);
       expect(await journal.nextDueAt()).toBe(run.startAt);
       await advance(3_600_000 + 1_000);
+      // Due, but made ready only by the timer wheel (claims never scan runs that are not ready).
+      expect(await journal.claimRuns(claimAll)).toEqual([]);
+      expect(await journal.fireDueTimers(10)).toBe(1);
+      expect(await journal.fireDueTimers(10)).toBe(0);
       const [claim] = await journal.claimRuns(claimAll);
       expect(claim?.run.runId).toBe(run.runId);
       await journal.commitStep(stepCommit(claim!, { tasks: [task("activity:act#0@0")] }));
@@ -47,10 +51,23 @@ export function delayedStartConformance(h: HarnessRef): void {
       expect(await journal.nextDueAt()).toBeUndefined();
     });
 
+    it("a signal before the start is kept; the run starts at its start time with it in its inbox", async () => {
+      const { journal, advance } = h();
+      const run = await start(journal, { startDelayMs: 60_000 });
+      await journal.sendSignal({ runId: run.runId, name: "early", payload: 1 });
+      expect(await journal.claimRuns(claimAll)).toEqual([]);
+      await advance(61_000);
+      await journal.fireDueTimers(10);
+      const [claim] = await journal.claimRuns(claimAll);
+      expect(claim?.run.runId).toBe(run.runId);
+      expect(claim?.inbox.map((item) => item.event.kind)).toEqual(["signal_received"]);
+    });
+
     it("a cancel after the start goes to the run's inbox as for any run", async () => {
       const { journal, advance } = h();
       const run = await start(journal, { startDelayMs: 1_000 });
       await advance(2_000);
+      await journal.fireDueTimers(10);
       const [claim] = await journal.claimRuns(claimAll);
       await journal.commitStep(stepCommit(claim!, { tasks: [task("activity:act#0@0")] }));
       await journal.requestCancel(run.runId, "stop");
