@@ -55,7 +55,6 @@ describe("schedules on the test kit", () => {
     const env = await createTestEnvironment({ workflows: [echo], schedules: [hourly] });
     const fired: ScheduleFiredEvent[] = [];
     env.events.on("schedule.fired", (e) => fired.push(e));
-    await env.settle();
     await env.advanceTime(hours(3));
     expect(fired).toHaveLength(3);
     expect(fired.map((e) => e.fireAt % hours(1))).toEqual([0, 0, 0]);
