@@ -23,7 +23,13 @@ beforeAll(async () => {
     await journal.upsertSchedule({
       namespace: "shop",
       name: "nightly-report",
-      spec: { cron: "0 2 * * *", timezone: "Europe/Berlin", overlap: "skip", catchupWindowMs: 60_000, jitterMs: 0 },
+      spec: {
+        cron: "0 2 * * *",
+        timezone: "Europe/Berlin",
+        overlap: "skip",
+        catchupWindowMs: 60_000,
+        jitterMs: 0,
+      },
       specHash: "h1",
       workflowName: "report",
       versionHash: "v1",
@@ -51,7 +57,9 @@ describe("continuum schedules on PostgreSQL", () => {
   });
 
   it("show, pause, resume: the state changes and shows", async () => {
-    expect((await cli(["schedules", "show", "nightly-report", "--namespace", "shop"])).out).toMatch(/state\s+active/);
+    expect((await cli(["schedules", "show", "nightly-report", "--namespace", "shop"])).out).toMatch(
+      /state\s+active/,
+    );
     const paused = await cli(["schedules", "pause", "nightly-report", "--namespace", "shop"]);
     expect(paused).toMatchObject({ code: 0 });
     expect(paused.out).toMatch(/paused/);
@@ -64,10 +72,22 @@ describe("continuum schedules on PostgreSQL", () => {
     const trigger = await cli(["schedules", "trigger", "nightly-report", "--namespace", "shop"]);
     expect(trigger.code).toBe(0);
     expect(trigger.out).toMatch(/started run .* \(workflow id nightly-report@/);
-    const args = ["schedules", "backfill", "nightly-report", "--namespace", "shop", "--from", "2026-11-01", "--to", "2026-11-03T12:00Z"];
+    const args = [
+      "schedules",
+      "backfill",
+      "nightly-report",
+      "--namespace",
+      "shop",
+      "--from",
+      "2026-11-01",
+      "--to",
+      "2026-11-03T12:00Z",
+    ];
     const first = await cli([...args, "--json"]);
     expect(first.code).toBe(0);
-    const fired = (JSON.parse(first.out) as { fired: { workflowId: string }[] }).fired.map((f) => f.workflowId);
+    const fired = (JSON.parse(first.out) as { fired: { workflowId: string }[] }).fired.map(
+      (f) => f.workflowId,
+    );
     expect(fired).toEqual([
       "nightly-report@2026-11-01T01:00:00.000Z",
       "nightly-report@2026-11-02T01:00:00.000Z",
@@ -82,7 +102,15 @@ describe("continuum schedules on PostgreSQL", () => {
     const missing = await cli(["schedules", "pause", "nope", "--namespace", "shop"]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/CTM_SCHEDULE_NOT_FOUND/);
-    const reversed = await cli(["schedules", "backfill", "nightly-report", "--from", "2026-11-03", "--to", "2026-11-01"]);
+    const reversed = await cli([
+      "schedules",
+      "backfill",
+      "nightly-report",
+      "--from",
+      "2026-11-03",
+      "--to",
+      "2026-11-01",
+    ]);
     expect(reversed.code).toBe(2);
   });
 });

@@ -38,13 +38,17 @@ export function schedulesCommand(program: Command, io: CliIo, result: CommandRes
       .option("--namespace <ns>", namespaceHelp)
       .option("--json", "print the outcome as JSON")
       .addHelpText("after", databaseUrlHelp);
-  common(schedules.command("list").description("every schedule, with its next fire times"), "only this namespace (default: every namespace)").action(
-    async (options: ScheduleOptions) => {
-      result.code = await withJournal(io, options, (session) => list(session, options));
-    },
-  );
   common(
-    schedules.command("show").argument("<name>", "the schedule's name").description("one schedule: definition, state, next fire times"),
+    schedules.command("list").description("every schedule, with its next fire times"),
+    "only this namespace (default: every namespace)",
+  ).action(async (options: ScheduleOptions) => {
+    result.code = await withJournal(io, options, (session) => list(session, options));
+  });
+  common(
+    schedules
+      .command("show")
+      .argument("<name>", "the schedule's name")
+      .description("one schedule: definition, state, next fire times"),
     `the schedule's namespace (default: ${defaultNamespace})`,
   ).action(async (name: string, options: ScheduleOptions) => {
     result.code = await withJournal(io, options, (session) => show(session, name, options));
@@ -54,11 +58,12 @@ export function schedulesCommand(program: Command, io: CliIo, result: CommandRes
     ["resume", "fire again from now on (fire times passed while paused are not caught up)"],
     ["trigger", "fire once now (the overlap policy applies)"],
   ] as const) {
-    common(schedules.command(verb).argument("<name>", "the schedule's name").description(help), `the schedule's namespace (default: ${defaultNamespace})`).action(
-      async (name: string, options: ScheduleOptions) => {
-        result.code = await withJournal(io, options, (session) => act(session, verb, name, options));
-      },
-    );
+    common(
+      schedules.command(verb).argument("<name>", "the schedule's name").description(help),
+      `the schedule's namespace (default: ${defaultNamespace})`,
+    ).action(async (name: string, options: ScheduleOptions) => {
+      result.code = await withJournal(io, options, (session) => act(session, verb, name, options));
+    });
   }
   common(
     schedules
@@ -81,7 +86,10 @@ export function schedulesCommand(program: Command, io: CliIo, result: CommandRes
       return;
     }
     result.code = await withJournal(io, options, async (session) => {
-      const client = createClient({ journal: session.journal, namespace: options.namespace ?? defaultNamespace });
+      const client = createClient({
+        journal: session.journal,
+        namespace: options.namespace ?? defaultNamespace,
+      });
       printFires(session, options, "backfill", name, await client.schedules.backfill(name, range));
       return ExitCode.ok;
     });
@@ -89,7 +97,9 @@ export function schedulesCommand(program: Command, io: CliIo, result: CommandRes
 }
 
 async function list(session: JournalSession, options: ScheduleOptions): Promise<ExitCode> {
-  const found = await session.inspector.schedules(options.namespace === undefined ? {} : { namespace: options.namespace });
+  const found = await session.inspector.schedules(
+    options.namespace === undefined ? {} : { namespace: options.namespace },
+  );
   if (options.json === true) {
     session.json(found);
     return ExitCode.ok;
@@ -98,7 +108,18 @@ async function list(session: JournalSession, options: ScheduleOptions): Promise<
   session.out.stdout(
     formatTable(
       session.style,
-      ["NAMESPACE", "SCHEDULE", "WHEN", "WORKFLOW", "OVERLAP", "STATE", "NEXT FIRE", "LAST FIRE", "FIRED", "SKIPPED"],
+      [
+        "NAMESPACE",
+        "SCHEDULE",
+        "WHEN",
+        "WORKFLOW",
+        "OVERLAP",
+        "STATE",
+        "NEXT FIRE",
+        "LAST FIRE",
+        "FIRED",
+        "SKIPPED",
+      ],
       found.map((s) => [
         s.namespace,
         s.name,
@@ -120,7 +141,9 @@ async function list(session: JournalSession, options: ScheduleOptions): Promise<
 async function show(session: JournalSession, name: string, options: ScheduleOptions): Promise<ExitCode> {
   const found = await session.inspector.schedule(options.namespace ?? defaultNamespace, name);
   if (found === undefined) {
-    session.out.stderr(`no schedule ${JSON.stringify(name)} in namespace ${options.namespace ?? defaultNamespace}\n`);
+    session.out.stderr(
+      `no schedule ${JSON.stringify(name)} in namespace ${options.namespace ?? defaultNamespace}\n`,
+    );
     return ExitCode.failed;
   }
   if (options.json === true) {
@@ -135,7 +158,9 @@ async function show(session: JournalSession, name: string, options: ScheduleOpti
     `overlap    ${found.spec.overlap}; catch-up window ${found.spec.catchupWindowMs} ms; jitter ${found.spec.jitterMs} ms`,
     `state      ${found.paused ? "paused" : "active"}; fired ${found.firedCount}, skipped ${found.skippedCount}${found.lastSkipReason === undefined ? "" : ` (last: ${found.lastSkipReason} at ${formatInstant(found.lastSkippedAt)})`}`,
     `last fire  ${formatInstant(found.lastFireAt)}${found.lastRunId === undefined ? "" : ` (run ${found.lastRunId})`}`,
-    ...(found.bufferedFireAt === undefined ? [] : [`buffered   ${formatInstant(found.bufferedFireAt)} (waits for the previous run)`]),
+    ...(found.bufferedFireAt === undefined
+      ? []
+      : [`buffered   ${formatInstant(found.bufferedFireAt)} (waits for the previous run)`]),
     `next fires ${found.upcoming.length === 0 ? "-" : found.upcoming.map(formatInstant).join("\n           ")}`,
   ];
   session.out.stdout(`${lines.join("\n")}\n`);
@@ -181,5 +206,7 @@ function printFires(
 }
 
 function when(s: ScheduleDescription): string {
-  return s.spec.cron !== undefined ? `cron ${s.spec.cron} (${s.spec.timezone})` : `every ${s.spec.everyMs ?? "?"} ms`;
+  return s.spec.cron !== undefined
+    ? `cron ${s.spec.cron} (${s.spec.timezone})`
+    : `every ${s.spec.everyMs ?? "?"} ms`;
 }

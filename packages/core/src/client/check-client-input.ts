@@ -36,7 +36,8 @@ export function checkStartOptions(options: unknown): void {
     const ms = startAt instanceof Date ? startAt.getTime() : startAt;
     checkNumber(ms, "startAt", { min: 0, max: 8_640_000_000_000_000 });
   }
-  if (startDelay !== undefined) checkNumber(startDelay, "startDelay", { min: 0, max: Limits.maxTimerMs * 1_000 });
+  if (startDelay !== undefined)
+    checkNumber(startDelay, "startDelay", { min: 0, max: Limits.maxTimerMs * 1_000 });
   checkOptionalIdentifier(IdentifierKind.id, id, "workflow id");
   if (attributes !== undefined) checkAttributes(attributes);
   if (onConflict !== undefined && !(typeof onConflict === "string" && conflictPolicies.has(onConflict)))

@@ -2,7 +2,11 @@ import { ContinuumError } from "./continuum-error.ts";
 import { ErrorCode } from "./error-code.ts";
 
 /** A schedule definition that cannot fire: a bad cron pattern, time zone, interval or option. */
-export class InvalidScheduleError extends ContinuumError<{ schedule: string; option: string; reason: string }> {
+export class InvalidScheduleError extends ContinuumError<{
+  schedule: string;
+  option: string;
+  reason: string;
+}> {
   constructor(schedule: string, option: string, reason: string) {
     super(ErrorCode.InvalidSchedule, `schedule ${JSON.stringify(schedule)}: invalid ${option}: ${reason}`, {
       data: { schedule, option, reason },
@@ -24,9 +28,13 @@ export class ScheduleNotFoundError extends ContinuumError<{ namespace: string; n
 /** `client.schedules.create` with a name that a schedule already has. */
 export class ScheduleAlreadyExistsError extends ContinuumError<{ namespace: string; name: string }> {
   constructor(namespace: string, name: string) {
-    super(ErrorCode.ScheduleAlreadyExists, `a schedule ${JSON.stringify(name)} already exists in namespace ${namespace}`, {
-      data: { namespace, name },
-      hint: "use client.schedules.update() to change it, or delete it first",
-    });
+    super(
+      ErrorCode.ScheduleAlreadyExists,
+      `a schedule ${JSON.stringify(name)} already exists in namespace ${namespace}`,
+      {
+        data: { namespace, name },
+        hint: "use client.schedules.update() to change it, or delete it first",
+      },
+    );
   }
 }

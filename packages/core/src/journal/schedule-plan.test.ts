@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/error-code.ts";
 import { InvalidScheduleError } from "../errors/schedule-errors.ts";
-import { checkScheduleSpec, fireTimesBetween, fireWorkflowId, jitterOf, nextFireAfter } from "./schedule-plan.ts";
+import {
+  checkScheduleSpec,
+  fireTimesBetween,
+  fireWorkflowId,
+  jitterOf,
+  nextFireAfter,
+} from "./schedule-plan.ts";
 import type { ScheduleSpec } from "./schedule-types.ts";
 
 const cron = (pattern: string, timezone: string): ScheduleSpec => ({
@@ -97,13 +103,21 @@ describe("fire times across DST transitions", () => {
 
 describe("intervals, ids and jitter", () => {
   it("every: multiples of the interval since the epoch, strictly after the given instant", () => {
-    const spec: ScheduleSpec = { everyMs: 900_000, timezone: "UTC", overlap: "skip", catchupWindowMs: 0, jitterMs: 0 };
+    const spec: ScheduleSpec = {
+      everyMs: 900_000,
+      timezone: "UTC",
+      overlap: "skip",
+      catchupWindowMs: 0,
+      jitterMs: 0,
+    };
     expect(iso(nextFireAfter(spec, Date.parse("2026-01-01T10:07:00Z")))).toBe("2026-01-01T10:15:00.000Z");
     expect(iso(nextFireAfter(spec, Date.parse("2026-01-01T10:15:00Z")))).toBe("2026-01-01T10:30:00.000Z");
   });
 
   it("a fire's workflow id names the schedule and the fire time; jitter is deterministic and bounded", () => {
-    expect(fireWorkflowId("report", Date.parse("2026-01-01T02:00:00Z"))).toBe("report@2026-01-01T02:00:00.000Z");
+    expect(fireWorkflowId("report", Date.parse("2026-01-01T02:00:00Z"))).toBe(
+      "report@2026-01-01T02:00:00.000Z",
+    );
     const offsets = Array.from({ length: 200 }, (_, i) => jitterOf("report", i * 60_000, 30_000));
     expect(offsets).toEqual(Array.from({ length: 200 }, (_, i) => jitterOf("report", i * 60_000, 30_000)));
     expect(Math.min(...offsets)).toBeGreaterThanOrEqual(0);

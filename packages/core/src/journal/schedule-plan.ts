@@ -81,7 +81,11 @@ export function checkScheduleSpec(name: string, spec: ScheduleSpec): void {
   if ((spec.cron === undefined) === (spec.everyMs === undefined))
     throw new InvalidScheduleError(name, "cron/every", "give exactly one of cron and every");
   if (spec.everyMs !== undefined && !(Number.isSafeInteger(spec.everyMs) && spec.everyMs >= 1_000))
-    throw new InvalidScheduleError(name, "every", `${String(spec.everyMs)} is not a whole number of ms >= 1000`);
+    throw new InvalidScheduleError(
+      name,
+      "every",
+      `${String(spec.everyMs)} is not a whole number of ms >= 1000`,
+    );
   for (const [option, value] of [
     ["catchupWindow", spec.catchupWindowMs],
     ["jitter", spec.jitterMs],
@@ -90,11 +94,19 @@ export function checkScheduleSpec(name: string, spec: ScheduleSpec): void {
       throw new InvalidScheduleError(name, option, `${String(value)} is not a whole number of ms >= 0`);
   }
   if (!["skip", "buffer_one", "allow", "cancel_other"].includes(spec.overlap))
-    throw new InvalidScheduleError(name, "overlap", `${JSON.stringify(spec.overlap)} is not one of skip, buffer_one, allow, cancel_other`);
+    throw new InvalidScheduleError(
+      name,
+      "overlap",
+      `${JSON.stringify(spec.overlap)} is not one of skip, buffer_one, allow, cancel_other`,
+    );
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: spec.timezone });
   } catch {
-    throw new InvalidScheduleError(name, "timezone", `${JSON.stringify(spec.timezone)} is not an IANA time zone`);
+    throw new InvalidScheduleError(
+      name,
+      "timezone",
+      `${JSON.stringify(spec.timezone)} is not an IANA time zone`,
+    );
   }
   if (spec.cron !== undefined) {
     try {

@@ -2,11 +2,7 @@ import type { ScheduleOverlap, ScheduleSpec, UpsertScheduleRequest } from "../jo
 import { checkScheduleSpec, stableHash } from "../journal/schedule-plan.ts";
 import { encodePayload } from "../client/payload-limit.ts";
 import { IdentifierKind, checkIdentifier } from "../validation/index.ts";
-import {
-  workflowInfo,
-  type AnyWorkflowDefinition,
-  type WorkflowInput,
-} from "../worker/definition-info.ts";
+import { workflowInfo, type AnyWorkflowDefinition, type WorkflowInput } from "../worker/definition-info.ts";
 
 /** Options of {@link defineSchedule}: when to fire, what to start, and what to do when runs overlap. */
 export interface ScheduleOptions<Def extends AnyWorkflowDefinition = AnyWorkflowDefinition> {
@@ -73,7 +69,10 @@ export function defineSchedule<Def extends AnyWorkflowDefinition>(
 }
 
 /** Normalizes and checks a schedule's timing options (throws InvalidScheduleError). */
-export function scheduleSpec(name: string, options: Omit<ScheduleOptions, "workflow" | "input">): ScheduleSpec {
+export function scheduleSpec(
+  name: string,
+  options: Omit<ScheduleOptions, "workflow" | "input">,
+): ScheduleSpec {
   const spec: ScheduleSpec = {
     ...(options.cron === undefined ? {} : { cron: options.cron }),
     ...(options.every === undefined ? {} : { everyMs: options.every }),
@@ -98,7 +97,9 @@ export function upsertRequestOf(
   const spec = scheduleSpec(name, options);
   const { name: workflowName, versionHash } = workflowInfo(options.workflow);
   const input = encodePayload(options.input, `input of schedule ${name}`, maxPayloadBytes);
-  const specHash = stableHash(JSON.stringify([spec, workflowName, versionHash, input, options.paused ?? false]));
+  const specHash = stableHash(
+    JSON.stringify([spec, workflowName, versionHash, input, options.paused ?? false]),
+  );
   return {
     namespace,
     name,

@@ -45,7 +45,11 @@ export function describeSchedule(schedule: ScheduleRecord): ScheduleDescription 
 }
 
 /** The `schedules` member of a client. */
-export function createScheduleClient(journal: Journal, namespace: string, maxPayloadBytes: number): ScheduleClient {
+export function createScheduleClient(
+  journal: Journal,
+  namespace: string,
+  maxPayloadBytes: number,
+): ScheduleClient {
   const named = (name: unknown): string => checkIdentifier(IdentifierKind.name, name, "schedule name");
   const found = async (name: string): Promise<ScheduleRecord> => {
     const schedule = await journal.getSchedule(namespace, named(name));
@@ -53,7 +57,10 @@ export function createScheduleClient(journal: Journal, namespace: string, maxPay
     return schedule;
   };
   const instant = (value: Date | number, what: string): number =>
-    checkNumber(value instanceof Date ? value.getTime() : value, what, { min: 0, max: 8_640_000_000_000_000 });
+    checkNumber(value instanceof Date ? value.getTime() : value, what, {
+      min: 0,
+      max: 8_640_000_000_000_000,
+    });
   return {
     async create(name, options) {
       const request = upsertRequestOf(namespace, named(name), options, maxPayloadBytes, "create");

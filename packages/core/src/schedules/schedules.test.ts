@@ -36,14 +36,20 @@ describe("delayed starts on the test kit", () => {
     await env.client.cancel(run.runId, "changed my mind");
     const cancelled = await env.client.describe(run.runId);
     expect(cancelled.status).toBe("cancelled");
-    expect((await env.client.history(run.runId)).map((e) => e.kind)).toEqual(["run_started", "cancel_requested", "run_cancelled"]);
+    expect((await env.client.history(run.runId)).map((e) => e.kind)).toEqual([
+      "run_started",
+      "cancel_requested",
+      "run_cancelled",
+    ]);
     await env.close();
   });
 
   it("refuses startAt together with startDelay, and a negative delay", async () => {
     const env = await createTestEnvironment({ workflows: [echo] });
     await expect(env.client.start(echo, "x", { startAt: 1, startDelay: 1 })).rejects.toThrow(/startAt/);
-    await expect(env.client.start(echo, "x", { startDelay: -5 })).rejects.toMatchObject({ code: ErrorCode.InvalidNumber });
+    await expect(env.client.start(echo, "x", { startDelay: -5 })).rejects.toMatchObject({
+      code: ErrorCode.InvalidNumber,
+    });
     expect((await env.client.list()).runs).toEqual([]);
     await env.close();
   });
@@ -72,7 +78,12 @@ describe("schedules on the test kit", () => {
   });
 
   it("overlap skip: a fire while the previous run still sleeps is skipped and reported", async () => {
-    const hourly = defineSchedule("napping", { every: hours(1), workflow: napper, input: "zz", overlap: "skip" });
+    const hourly = defineSchedule("napping", {
+      every: hours(1),
+      workflow: napper,
+      input: "zz",
+      overlap: "skip",
+    });
     const env = await createTestEnvironment({ workflows: [napper], schedules: [hourly] });
     const fired: ScheduleFiredEvent[] = [];
     const skipped: ScheduleSkippedEvent[] = [];
@@ -97,8 +108,11 @@ describe("schedules on the test kit", () => {
     });
     expect(created.spec).toMatchObject({ cron: "0 7 * * *", timezone: "Europe/Berlin", overlap: "skip" });
     expect(created.upcoming).toHaveLength(5);
-    for (const at of created.upcoming) expect(new Date(at).toLocaleTimeString("en-GB", { timeZone: "Europe/Berlin" })).toBe("07:00:00");
-    await expect(schedules.create("berlin-morning", { every: hours(1), workflow: echo, input: "x" })).rejects.toMatchObject({
+    for (const at of created.upcoming)
+      expect(new Date(at).toLocaleTimeString("en-GB", { timeZone: "Europe/Berlin" })).toBe("07:00:00");
+    await expect(
+      schedules.create("berlin-morning", { every: hours(1), workflow: echo, input: "x" }),
+    ).rejects.toMatchObject({
       code: ErrorCode.ScheduleAlreadyExists,
     });
     expect((await schedules.pause("berlin-morning")).upcoming).toEqual([]);
@@ -114,7 +128,11 @@ describe("schedules on the test kit", () => {
     await env.settle();
     const { runs } = await env.client.list({ workflowName: "echo" });
     expect(runs).toHaveLength(4);
-    const updated = await schedules.update("berlin-morning", { every: hours(6), workflow: echo, input: "six" });
+    const updated = await schedules.update("berlin-morning", {
+      every: hours(6),
+      workflow: echo,
+      input: "six",
+    });
     expect(updated.spec.everyMs).toBe(hours(6));
     expect((await schedules.list()).map((s) => s.name)).toEqual(["berlin-morning"]);
     expect(await schedules.delete("berlin-morning")).toBe(true);
@@ -123,12 +141,14 @@ describe("schedules on the test kit", () => {
   });
 
   it("defineSchedule refuses a bad cron pattern or time zone at definition time", () => {
-    expect(() => defineSchedule("bad", { cron: "every day", workflow: echo, input: "x" })).toThrow(InvalidScheduleError);
-    expect(() => defineSchedule("bad", { cron: "0 * * * *", timezone: "Nowhere/Special", workflow: echo, input: "x" })).toThrow(
-      /timezone/,
+    expect(() => defineSchedule("bad", { cron: "every day", workflow: echo, input: "x" })).toThrow(
+      InvalidScheduleError,
     );
-    expect(() => defineSchedule("bad", { cron: "0 * * * *", every: hours(1), workflow: echo, input: "x" })).toThrow(
-      /exactly one/,
-    );
+    expect(() =>
+      defineSchedule("bad", { cron: "0 * * * *", timezone: "Nowhere/Special", workflow: echo, input: "x" }),
+    ).toThrow(/timezone/);
+    expect(() =>
+      defineSchedule("bad", { cron: "0 * * * *", every: hours(1), workflow: echo, input: "x" }),
+    ).toThrow(/exactly one/);
   });
 });

@@ -34,7 +34,9 @@ export function createEngineSchedules(options: EngineSchedulesOptions): EngineSc
     const namespace = options.namespace ?? "default";
     // Idempotent: an unchanged definition writes nothing, so engines booting together are cheap.
     for (const definition of options.schedules)
-      await journal.upsertSchedule(upsertRequestOf(namespace, definition.name, definition.options, defaultMaxPayloadBytes));
+      await journal.upsertSchedule(
+        upsertRequestOf(namespace, definition.name, definition.options, defaultMaxPayloadBytes),
+      );
     registered = true;
   };
   const report = (result: ScheduleFireResult, now: number): void => {

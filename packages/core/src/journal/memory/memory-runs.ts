@@ -79,7 +79,8 @@ export function startRun(store: MemoryStore, request: StartRunRequest): StartRun
 
 /** The start time of a delayed start (clamped like every stored instant), if the request asks for one. */
 function delayedStartAt(store: MemoryStore, request: StartRunRequest): number | undefined {
-  if (request.startAt !== undefined) return Math.min(Math.max(Math.round(request.startAt), 0), MAX_INSTANT_MS);
+  if (request.startAt !== undefined)
+    return Math.min(Math.max(Math.round(request.startAt), 0), MAX_INSTANT_MS);
   if (request.startDelayMs === undefined) return undefined;
   return instantAfter("startDelayMs", store.clock.now(), Math.max(0, request.startDelayMs));
 }

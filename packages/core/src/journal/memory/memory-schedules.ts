@@ -31,7 +31,10 @@ export function upsertSchedule(store: MemoryStore, request: UpsertScheduleReques
   if (existing === undefined && request.mode === "update")
     throw new ScheduleNotFoundError(request.namespace, request.name);
   const changed = existing === undefined || existing.specHash !== request.specHash;
-  if (!changed && (request.mode !== "update" || request.paused === undefined || request.paused === existing.paused))
+  if (
+    !changed &&
+    (request.mode !== "update" || request.paused === undefined || request.paused === existing.paused)
+  )
     return { schedule: structuredClone(existing), created: false, updated: false };
   const paused = request.paused ?? existing?.paused ?? false;
   const nextFireAt = changed ? nextFireAfter(request.spec, now) : existing?.nextFireAt;
@@ -49,7 +52,11 @@ export function upsertSchedule(store: MemoryStore, request: UpsertScheduleReques
     updatedAt: now,
   };
   store.schedules.set(key, withoutUndefined(schedule));
-  return { schedule: structuredClone(withoutUndefined(schedule)), created: existing === undefined, updated: existing !== undefined };
+  return {
+    schedule: structuredClone(withoutUndefined(schedule)),
+    created: existing === undefined,
+    updated: existing !== undefined,
+  };
 }
 
 /** See `Journal.getSchedule`. */
@@ -90,7 +97,10 @@ export function deleteSchedule(store: MemoryStore, namespace: string, name: stri
 }
 
 /** See `Journal.fireDueSchedules`: due schedules one after another, earliest fire time first. */
-export function fireDueSchedules(store: MemoryStore, request: FireDueSchedulesRequest): Promise<ScheduleFireResult> {
+export function fireDueSchedules(
+  store: MemoryStore,
+  request: FireDueSchedulesRequest,
+): Promise<ScheduleFireResult> {
   return serialized(store, async () => {
     const now = store.clock.now();
     const due = [...store.schedules.values()]

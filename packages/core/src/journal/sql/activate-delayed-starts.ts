@@ -27,6 +27,8 @@ export async function activateDelayedStarts(tx: SqlExecutor, limit: number): Pro
     )
     UPDATE continuum.runs AS r SET ready_since = nextval('continuum.journal_order')
     FROM due WHERE r.run_id = due.run_id
-    RETURNING r.run_id, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified`.execute(tx);
+    RETURNING r.run_id, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified`.execute(
+    tx,
+  );
   return activated.rows.length;
 }

@@ -29,7 +29,10 @@ import { startRun } from "./start-run.ts";
  * and writes the schedule's next fire time. The run rows and the schedule's new state commit
  * together or not at all: a crash between leaves the fire due, and the next engine fires it.
  */
-export async function fireDueSchedules(db: SqlExecutor, request: FireDueSchedulesRequest): Promise<ScheduleFireResult> {
+export async function fireDueSchedules(
+  db: SqlExecutor,
+  request: FireDueSchedulesRequest,
+): Promise<ScheduleFireResult> {
   const total: ScheduleFireResult = { fired: [], skipped: [] };
   const done: [string, string][] = [];
   for (let round = 0; round < request.limit; round++) {
@@ -72,7 +75,10 @@ async function lockDueSchedule(
 }
 
 /** fireSchedule (trigger / backfill): under the schedule's row lock, waiting for a firing engine. */
-export async function fireSchedule(db: SqlExecutor, request: FireScheduleRequest): Promise<ScheduleFireResult> {
+export async function fireSchedule(
+  db: SqlExecutor,
+  request: FireScheduleRequest,
+): Promise<ScheduleFireResult> {
   return inTransaction(db, async (tx) => {
     const schedule = await lockSchedule(tx, request.namespace, request.name);
     if (schedule === undefined) throw new ScheduleNotFoundError(request.namespace, request.name);

@@ -5,7 +5,12 @@ import { migrate } from "./migrator.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { createSqlJournal } from "./sql-journal.ts";
 import { advanceTestClock } from "./test-clock.ts";
-import { createServerDatabase, emptyJournal, serverKysely, type ServerDatabase } from "./test-support/sql-test-databases.ts";
+import {
+  createServerDatabase,
+  emptyJournal,
+  serverKysely,
+  type ServerDatabase,
+} from "./test-support/sql-test-databases.ts";
 
 // Exactly one run per fire time across engines: several pools (each an engine's connections)
 // fire the same schedules at the same moments, over many fire times moved by the test clock.
@@ -81,7 +86,9 @@ describe("schedules racing on PostgreSQL (three pools)", () => {
     const skipped = results.flatMap((r) => r.skipped);
     expect(skipped).toEqual([]);
     const runs = await sql<{ workflow_id: string; n: string }>`
-      SELECT workflow_id, count(*) AS n FROM continuum.runs WHERE namespace = 'ns' GROUP BY workflow_id`.execute(db);
+      SELECT workflow_id, count(*) AS n FROM continuum.runs WHERE namespace = 'ns' GROUP BY workflow_id`.execute(
+      db,
+    );
     expect(runs.rows.every((row) => Number(row.n) === 1)).toBe(true);
     expect(runs.rows).toHaveLength(fired.length);
     expect(new Set(fired.map((f) => f.workflowId)).size).toBe(fired.length);
@@ -112,7 +119,9 @@ describe("schedules racing on PostgreSQL (three pools)", () => {
     const to = schedule.nextFireAt! - minute;
     const from = to - 29 * minute;
     const backfills = await Promise.all(
-      journals.map((journal) => journal.fireSchedule({ kind: "backfill", namespace: "ns", name: "bf", fromMs: from, toMs: to })),
+      journals.map((journal) =>
+        journal.fireSchedule({ kind: "backfill", namespace: "ns", name: "bf", fromMs: from, toMs: to }),
+      ),
     );
     const started = backfills.flatMap((r) => r.fired);
     expect(started).toHaveLength(30);

@@ -9,7 +9,14 @@ import type {
   UpsertScheduleRequest,
   UpsertScheduleResult,
 } from "../schedule-types.ts";
-import { fromEpochMs, inTransaction, json, toMs, toMsOrUndefined, type SqlExecutor } from "./sql-fragments.ts";
+import {
+  fromEpochMs,
+  inTransaction,
+  json,
+  toMs,
+  toMsOrUndefined,
+  type SqlExecutor,
+} from "./sql-fragments.ts";
 import { journalNow } from "./run-queries.ts";
 
 /** A row of continuum.schedules as the driver returns it. */
@@ -71,7 +78,10 @@ export function instantOrNull(ms: number | undefined): ReturnType<typeof fromEpo
  * first); a new name is inserted with ON CONFLICT DO NOTHING and re-read, so two engines booting
  * with the same definition create it once.
  */
-export async function upsertSchedule(db: SqlExecutor, request: UpsertScheduleRequest): Promise<UpsertScheduleResult> {
+export async function upsertSchedule(
+  db: SqlExecutor,
+  request: UpsertScheduleRequest,
+): Promise<UpsertScheduleResult> {
   return inTransaction(db, async (tx) => {
     const now = await journalNow(tx);
     const existing = await lockSchedule(tx, request.namespace, request.name);
@@ -94,7 +104,8 @@ export async function upsertSchedule(db: SqlExecutor, request: UpsertScheduleReq
       return upsertSchedule(tx, request);
     }
     const changed = existing.specHash !== request.specHash;
-    const pausedChange = request.mode === "update" && request.paused !== undefined && request.paused !== existing.paused;
+    const pausedChange =
+      request.mode === "update" && request.paused !== undefined && request.paused !== existing.paused;
     if (!changed && !pausedChange) return { schedule: existing, created: false, updated: false };
     const next = changed ? nextFireAfter(request.spec, now) : existing.nextFireAt;
     const updated = await sql<ScheduleRow>`
@@ -108,15 +119,25 @@ export async function upsertSchedule(db: SqlExecutor, request: UpsertScheduleReq
 }
 
 /** The schedule's row, locked FOR UPDATE until the transaction ends. */
-export async function lockSchedule(tx: SqlExecutor, namespace: string, name: string): Promise<ScheduleRecord | undefined> {
+export async function lockSchedule(
+  tx: SqlExecutor,
+  namespace: string,
+  name: string,
+): Promise<ScheduleRecord | undefined> {
   const found = await sql<ScheduleRow>`
-    SELECT * FROM continuum.schedules WHERE namespace = ${namespace} AND name = ${name} FOR UPDATE`.execute(tx);
+    SELECT * FROM continuum.schedules WHERE namespace = ${namespace} AND name = ${name} FOR UPDATE`.execute(
+    tx,
+  );
   const row = found.rows[0];
   return row === undefined ? undefined : toScheduleRecord(row);
 }
 
 /** getSchedule: one row by key, no lock. */
-export async function getSchedule(db: SqlExecutor, namespace: string, name: string): Promise<ScheduleRecord | undefined> {
+export async function getSchedule(
+  db: SqlExecutor,
+  namespace: string,
+  name: string,
+): Promise<ScheduleRecord | undefined> {
   const found = await sql<ScheduleRow>`
     SELECT * FROM continuum.schedules WHERE namespace = ${namespace} AND name = ${name}`.execute(db);
   const row = found.rows[0];

@@ -21,7 +21,13 @@ import type { SqlExecutor } from "./sql-fragments.ts";
 import { startRun } from "./start-run.ts";
 import { queueStats } from "./queue-stats.ts";
 import { fireDueSchedules, fireSchedule } from "./fire-due-schedules.ts";
-import { deleteSchedule, getSchedule, listSchedules, setSchedulePaused, upsertSchedule } from "./schedules.ts";
+import {
+  deleteSchedule,
+  getSchedule,
+  listSchedules,
+  setSchedulePaused,
+  upsertSchedule,
+} from "./schedules.ts";
 
 /** Options of {@link createSqlJournal}. */
 export interface SqlJournalOptions {

@@ -22,7 +22,14 @@ async function schedule(
   overrides: Partial<ScheduleSpec> = {},
 ): Promise<ScheduleRecord> {
   const { journal, advance } = harness;
-  const request = { namespace, name, spec: spec(overrides), workflowName: "wf", versionHash: "v1", input: { n: 1 } };
+  const request = {
+    namespace,
+    name,
+    spec: spec(overrides),
+    workflowName: "wf",
+    versionHash: "v1",
+    input: { n: 1 },
+  };
   let { schedule: created } = await journal.upsertSchedule({ ...request, specHash: "h1" });
   if ((created.nextFireAt ?? Infinity) - (await journal.now()) < 60_000) {
     await advance(120_000);
@@ -55,7 +62,11 @@ export function scheduleConformance(h: HarnessRef): void {
       const again = await journal.upsertSchedule({ ...base, specHash: "a", paused: true });
       expect(again).toMatchObject({ created: false, updated: false });
       expect(again.schedule.paused).toBe(false);
-      const changed = await journal.upsertSchedule({ ...base, spec: spec({ everyMs: 2 * hour }), specHash: "b" });
+      const changed = await journal.upsertSchedule({
+        ...base,
+        spec: spec({ everyMs: 2 * hour }),
+        specHash: "b",
+      });
       expect(changed).toMatchObject({ created: false, updated: true });
       expect(changed.schedule.spec.everyMs).toBe(2 * hour);
       expect(await journal.getSchedule(namespace, "s")).toEqual(changed.schedule);
@@ -93,7 +104,12 @@ export function scheduleConformance(h: HarnessRef): void {
         created: true,
       });
       const run = await journal.getRun(fired[0]!.runId);
-      expect(run).toMatchObject({ workflowName: "wf", versionHash: "v1", input: { n: 1 }, status: "running" });
+      expect(run).toMatchObject({
+        workflowName: "wf",
+        versionHash: "v1",
+        input: { n: 1 },
+        status: "running",
+      });
       expect(await fire(journal)).toEqual({ fired: [], skipped: [] });
       const after = await journal.getSchedule(namespace, "hourly");
       expect(after).toMatchObject({
@@ -114,7 +130,11 @@ export function scheduleConformance(h: HarnessRef): void {
         [s.nextFireAt!, "missed"],
         [s.nextFireAt! + hour, "missed"],
       ]);
-      expect(fired.map((x) => x.fireAt)).toEqual([s.nextFireAt! + 2 * hour, s.nextFireAt! + 3 * hour, s.nextFireAt! + 4 * hour]);
+      expect(fired.map((x) => x.fireAt)).toEqual([
+        s.nextFireAt! + 2 * hour,
+        s.nextFireAt! + 3 * hour,
+        s.nextFireAt! + 4 * hour,
+      ]);
       expect(await journal.getSchedule(namespace, "catchup")).toMatchObject({
         nextFireAt: s.nextFireAt! + 5 * hour,
         firedCount: 3,
@@ -130,7 +150,9 @@ export function scheduleConformance(h: HarnessRef): void {
       await advanceTo(harness, s.nextFireAt!);
       const [first] = (await fire(journal)).fired;
       await advanceTo(harness, s.nextFireAt! + hour);
-      expect((await fire(journal)).skipped).toMatchObject([{ fireAt: s.nextFireAt! + hour, reason: "overlap" }]);
+      expect((await fire(journal)).skipped).toMatchObject([
+        { fireAt: s.nextFireAt! + hour, reason: "overlap" },
+      ]);
       await journal.requestCancel(first!.runId, "done", { force: true });
       await advanceTo(harness, s.nextFireAt! + 2 * hour);
       expect((await fire(journal)).fired.map((x) => x.fireAt)).toEqual([s.nextFireAt! + 2 * hour]);
@@ -146,7 +168,9 @@ export function scheduleConformance(h: HarnessRef): void {
       expect(await fire(journal)).toEqual({ fired: [], skipped: [] });
       expect((await journal.getSchedule(namespace, "buffer"))?.bufferedFireAt).toBe(s.nextFireAt! + hour);
       await advanceTo(harness, s.nextFireAt! + 2 * hour);
-      expect((await fire(journal)).skipped).toMatchObject([{ fireAt: s.nextFireAt! + 2 * hour, reason: "overlap" }]);
+      expect((await fire(journal)).skipped).toMatchObject([
+        { fireAt: s.nextFireAt! + 2 * hour, reason: "overlap" },
+      ]);
       await journal.requestCancel(first!.runId, "done", { force: true });
       const { fired } = await fire(journal);
       expect(fired.map((x) => x.fireAt)).toEqual([s.nextFireAt! + hour]);
@@ -192,9 +216,27 @@ export function scheduleConformance(h: HarnessRef): void {
       expect(trigger.fired).toHaveLength(1);
       const from = s.nextFireAt! - 10 * hour;
       const to = s.nextFireAt! - 6 * hour;
-      const backfill = await journal.fireSchedule({ kind: "backfill", namespace, name: "bf", fromMs: from, toMs: to });
-      expect(backfill.fired.map((x) => x.fireAt)).toEqual([from, from + hour, from + 2 * hour, from + 3 * hour, to]);
-      const repeated = await journal.fireSchedule({ kind: "backfill", namespace, name: "bf", fromMs: from, toMs: to });
+      const backfill = await journal.fireSchedule({
+        kind: "backfill",
+        namespace,
+        name: "bf",
+        fromMs: from,
+        toMs: to,
+      });
+      expect(backfill.fired.map((x) => x.fireAt)).toEqual([
+        from,
+        from + hour,
+        from + 2 * hour,
+        from + 3 * hour,
+        to,
+      ]);
+      const repeated = await journal.fireSchedule({
+        kind: "backfill",
+        namespace,
+        name: "bf",
+        fromMs: from,
+        toMs: to,
+      });
       expect(repeated.fired).toEqual([]);
       expect(repeated.skipped.map((x) => x.reason)).toEqual(Array(5).fill("duplicate"));
       expect((await journal.getSchedule(namespace, "bf"))?.nextFireAt).toBe(s.nextFireAt);
