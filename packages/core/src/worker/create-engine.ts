@@ -401,12 +401,22 @@ function timerRound(
 ): () => Promise<number> {
   const batch = 256;
   let lastHandledDue: number | undefined;
+  // Schedules are looked at when something came due (nextDueAt covers their fire times and the
+  // first round registers the code's schedules), and every 30th round otherwise (a buffer_one
+  // fire waiting for a run to end has no due time): an idle engine spends no query on them.
+  let schedulesDue = true;
+  let roundsSinceSchedules = 0;
   return async () => {
     const fired = await runtime.fireTimers(batch);
-    const started = await runtime.fireSchedules();
-    if (started > 0) wakeWork();
+    let started = 0;
+    if (schedulesDue || ++roundsSinceSchedules >= 30) {
+      roundsSinceSchedules = 0;
+      started = await runtime.fireSchedules();
+      if (started > 0) wakeWork();
+    }
     if (fired === batch) return 0;
     const [due, now] = await Promise.all([journal.nextDueAt(), journal.now()]);
+    schedulesDue = due !== undefined && due <= now;
     if (due === undefined) return pollIntervalMs;
     if (due > now) return Math.min(pollIntervalMs, due - now);
     // Due but not fired: a task waiting for a worker or a delayed start. Wake the loops once, then idle.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createInspector } from "../../inspect/create-inspector.ts";
 import type { HarnessRef } from "./conformance-harness.ts";
 import { namespace, start, stepCommit, task } from "./conformance-harness.ts";
 
@@ -84,6 +85,12 @@ export function delayedStartConformance(h: HarnessRef): void {
       const byId = new Map(runs.map((r) => [r.workflowId, r]));
       expect(byId.get("later")?.startAt).toBeTypeOf("number");
       expect(byId.get("now")?.startAt).toBeUndefined();
+      // The read model shows it too (runs page and run detail).
+      const inspector = createInspector(journal);
+      const page = await inspector.runs({ namespace });
+      const later = page.runs.find((r) => r.workflowId === "later");
+      expect(later?.startAt).toBe(byId.get("later")?.startAt);
+      expect((await inspector.run(later!.runId))?.run.startAt).toBe(later?.startAt);
     });
   });
 }
