@@ -56,6 +56,7 @@ export function startRun(store: MemoryStore, request: StartRunRequest): StartRun
     row.startAt = startAt;
     row.notBefore = startAt;
     row.awaitingStart = startAt > store.clock.now();
+    if (!row.awaitingStart) store.notifier.publish(NotifyTopic.runReady, row.runId);
   }
   if (request.lease === undefined || startAt !== undefined) return { run: toRunRecord(row), created: true };
   // Eager start: leased to its starter (fencing token 1, as a first claim), still ready.

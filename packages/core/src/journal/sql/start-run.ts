@@ -87,7 +87,8 @@ export async function insertRun(
   // eager step); the first commit lifts that.
   // A delayed start is deferred the same way (not_before) and, while its start time is ahead,
   // not ready at all (ready_since NULL: outside runs_ready_idx, so claims never scan it); the
-  // timer wheel makes it ready once due (activateDelayedStarts). It announces nothing.
+  // timer wheel makes it ready once due (activateDelayedStarts). One whose start time has passed
+  // already is ready at once, and announced like any new run.
   if (start !== undefined) lease = undefined;
   const startAt =
     start === undefined
@@ -97,7 +98,7 @@ export async function insertRun(
         : dbNowPlus("startDelayMs", Math.max(0, start.delayMs));
   const leaseEnd = lease === undefined ? sql`NULL` : sql`${dbNow} + ${msInterval(lease.leaseMs)}`;
   const notBefore = start === undefined ? leaseEnd : startAt;
-  const announce = lease === undefined && start === undefined;
+  const announce = lease === undefined;
   const inserted = await sql<StartedRow>`
     WITH next AS (SELECT nextval('continuum.journal_order') AS n),
     r AS (
@@ -112,13 +113,13 @@ export async function insertRun(
         ${dbNow}, ${dbNow}
       FROM next
       ON CONFLICT (namespace, workflow_id) WHERE status IN ('running', 'stuck_unknown_version') DO NOTHING
-      RETURNING ${runColumns}, r.xmin::text AS run_version
+      RETURNING ${runColumns}, r.xmin::text AS run_version, r.ready_since
     ),
     started AS (
       INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
       SELECT r.run_id, r.history_month::date, 1, ${kind}, ${json(body)}, ${dbNow} FROM r
     )
-    SELECT r.*, ${dbNow} AS now ${announce ? sql`, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified` : sql``} FROM r`.execute(
+    SELECT r.*, ${dbNow} AS now ${announce ? sql`, CASE WHEN r.ready_since IS NOT NULL THEN pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text END AS notified` : sql``} FROM r`.execute(
     tx,
   );
   return inserted.rows[0];

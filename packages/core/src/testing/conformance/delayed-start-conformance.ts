@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { createInspector } from "../../inspect/create-inspector.ts";
+import { NotifyTopic } from "../../journal/notifier.ts";
 import type { HarnessRef } from "./conformance-harness.ts";
 import { namespace, start, stepCommit, task } from "./conformance-harness.ts";
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 const claimAll = { owner: "engine-a", limit: 10, leaseMs: 30_000 };
 
@@ -37,9 +42,16 @@ export function delayedStartConformance(h: HarnessRef): void {
       const now = await journal.now();
       const later = await start(journal, { startAt: now + 7_200_000 });
       expect(later.startAt).toBe(now + 7_200_000);
+      const hints: string[] = [];
+      const off = journal.notifier.subscribe(NotifyTopic.runReady, (runId) => hints.push(runId));
+      await (h().listening?.() ?? new Promise((resolve) => setTimeout(resolve, 100)));
       const past = await start(journal, { startAt: now - 60_000 });
       const claims = await journal.claimRuns(claimAll);
       expect(claims.map((c) => c.run.runId)).toEqual([past.runId]);
+      // A start time already past is announced like any new run; a future one is not.
+      await until(() => hints.includes(past.runId));
+      expect(hints).not.toContain(later.runId);
+      off();
     });
 
     it("a cancel before the start ends the run at once: none of its code ever runs", async () => {
