@@ -34,6 +34,9 @@ export async function fireDueSchedules(
   request: FireDueSchedulesRequest,
 ): Promise<ScheduleFireResult> {
   const total: ScheduleFireResult = { fired: [], skipped: [] };
+  // Engines call this every round that something came due, and test drivers every round: one
+  // lock-free statement (schedules_due_idx / schedules_buffered_idx) before any transaction.
+  if (request.limit <= 0 || !(await anyDue(db, request.namespace))) return total;
   const done: [string, string][] = [];
   for (let round = 0; round < request.limit; round++) {
     const handled = await inTransaction(db, async (tx) => {
@@ -50,6 +53,17 @@ export async function fireDueSchedules(
     if (!handled) break;
   }
   return total;
+}
+
+/** Whether any schedule is due (or holds a buffered fire), without locking anything. */
+async function anyDue(db: SqlExecutor, namespace: string | undefined): Promise<boolean> {
+  const byNamespace = namespace === undefined ? sql`` : sql`AND namespace = ${namespace}`;
+  const found = await sql<{ due: boolean }>`
+    SELECT (EXISTS (SELECT 1 FROM continuum.schedules WHERE NOT paused AND next_fire_at <= ${dbNow} ${byNamespace})
+      OR EXISTS (SELECT 1 FROM continuum.schedules WHERE NOT paused AND buffered_fire_at IS NOT NULL ${byNamespace})) AS due`.execute(
+    db,
+  );
+  return found.rows[0]?.due === true;
 }
 
 /** The earliest due schedule nobody holds, locked; `done` are the ones this call handled already. */
