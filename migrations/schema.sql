@@ -112,6 +112,7 @@ TABLE runs
   not_before timestamp with time zone
   traceparent text
   tracestate text
+  start_at timestamp with time zone
   queue_name text
   queue_priority integer
   queue_dedupe_key text
@@ -126,6 +127,27 @@ TABLE runs
   CONSTRAINT CHECK ((parent_close_policy = ANY (ARRAY['cancel'::text, 'abandon'::text])))
   CONSTRAINT CHECK ((status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text, 'continued'::text, 'stuck_unknown_version'::text])))
   CONSTRAINT PRIMARY KEY (run_id)
+
+TABLE schedules
+  namespace text NOT NULL
+  name text NOT NULL
+  spec json NOT NULL
+  spec_hash text NOT NULL
+  workflow_name text NOT NULL
+  version_hash text NOT NULL
+  input json NOT NULL
+  paused boolean NOT NULL DEFAULT false
+  next_fire_at timestamp with time zone
+  buffered_fire_at timestamp with time zone
+  last_fire_at timestamp with time zone
+  last_run_id text
+  fired_count bigint NOT NULL DEFAULT 0
+  skipped_count bigint NOT NULL DEFAULT 0
+  last_skipped_at timestamp with time zone
+  last_skip_reason text
+  created_at timestamp with time zone NOT NULL
+  updated_at timestamp with time zone NOT NULL
+  CONSTRAINT PRIMARY KEY (namespace, name)
 
 TABLE schema_migrations
   version integer NOT NULL
@@ -199,6 +221,7 @@ CREATE UNIQUE INDEX queues_pkey ON continuum.queues USING btree (name)
 CREATE INDEX runs_attributes_idx ON continuum.runs USING gin (attributes_search jsonb_path_ops)
 CREATE INDEX runs_chain_idx ON continuum.runs USING btree (chain_id)
 CREATE INDEX runs_closed_roots_idx ON continuum.runs USING btree (finished_at) WHERE ((parent_run_id IS NULL) AND (continued_from IS NULL) AND (status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text, 'continued'::text])))
+CREATE INDEX runs_delayed_start_idx ON continuum.runs USING btree (not_before) WHERE ((start_at IS NOT NULL) AND (not_before IS NOT NULL) AND (ready_since IS NULL))
 CREATE INDEX runs_list_idx ON continuum.runs USING btree (namespace, created_order DESC)
 CREATE UNIQUE INDEX runs_open_workflow_id_key ON continuum.runs USING btree (namespace, workflow_id) WHERE (status = ANY (ARRAY['running'::text, 'stuck_unknown_version'::text]))
 CREATE INDEX runs_order_idx ON continuum.runs USING btree (created_order DESC)
@@ -214,6 +237,9 @@ CREATE INDEX runs_status_idx ON continuum.runs USING btree (status, created_orde
 CREATE INDEX runs_workflow_id_idx ON continuum.runs USING btree (namespace, workflow_id, created_order)
 CREATE INDEX runs_workflow_id_prefix_idx ON continuum.runs USING btree (workflow_id text_pattern_ops)
 CREATE INDEX runs_workflow_name_idx ON continuum.runs USING btree (workflow_name, created_order DESC)
+CREATE INDEX schedules_buffered_idx ON continuum.schedules USING btree (namespace) WHERE ((buffered_fire_at IS NOT NULL) AND (NOT paused))
+CREATE INDEX schedules_due_idx ON continuum.schedules USING btree (next_fire_at) WHERE ((NOT paused) AND (next_fire_at IS NOT NULL))
+CREATE UNIQUE INDEX schedules_pkey ON continuum.schedules USING btree (namespace, name)
 CREATE UNIQUE INDEX schema_migrations_pkey ON continuum.schema_migrations USING btree (version)
 CREATE UNIQUE INDEX signal_deliveries_pkey ON continuum.signal_deliveries USING btree (run_id, delivery_id)
 CREATE INDEX tasks_due_idx ON continuum.tasks USING btree (available_at, created_at, task_id) WHERE (status = ANY (ARRAY['pending'::text, 'running'::text]))

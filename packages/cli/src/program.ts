@@ -17,6 +17,7 @@ import { workflowsCommand } from "./commands/workflows.ts";
 import { repairCommand } from "./commands/repair.ts";
 import { auditLogCommand } from "./commands/audit-log.ts";
 import { queuesCommand } from "./commands/queues.ts";
+import { schedulesCommand } from "./commands/schedules.ts";
 
 const packageVersion = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -50,6 +51,7 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
   runsCommand(program, io, result);
   workflowsCommand(program, io, result);
   queuesCommand(program, io, result);
+  schedulesCommand(program, io, result);
   healthCommand(program, io, result);
   auditCommand(program, io, result);
   repairCommand(program, io, result);

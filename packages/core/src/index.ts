@@ -8,6 +8,8 @@ export * from "./workflow/index.ts";
 export * from "./worker/index.ts";
 export * from "./client/index.ts";
 export * from "./queue/index.ts";
+export * from "./schedules/index.ts";
+export { nextFireAfter, fireTimesBetween, fireWorkflowId } from "./journal/schedule-plan.ts";
 export { createConsoleLogger, messageFirstLogger } from "./logging/index.ts";
 export type {
   ConsoleLoggerOptions,

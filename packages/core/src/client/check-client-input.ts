@@ -29,7 +29,15 @@ export function checkRunId(runId: unknown): string {
 export function checkStartOptions(options: unknown): void {
   if (typeof options !== "object" || options === null)
     throw new InvalidEngineOptionError("start options", describeValue(options), "an object or nothing");
-  const { id, attributes, onConflict } = options as Record<string, unknown>;
+  const { id, attributes, onConflict, startAt, startDelay } = options as Record<string, unknown>;
+  if (startAt !== undefined && startDelay !== undefined)
+    throw new InvalidEngineOptionError("startAt", "startAt and startDelay", "one of startAt and startDelay");
+  if (startAt !== undefined) {
+    const ms = startAt instanceof Date ? startAt.getTime() : startAt;
+    checkNumber(ms, "startAt", { min: 0, max: 8_640_000_000_000_000 });
+  }
+  if (startDelay !== undefined)
+    checkNumber(startDelay, "startDelay", { min: 0, max: Limits.maxTimerMs * 1_000 });
   checkOptionalIdentifier(IdentifierKind.id, id, "workflow id");
   if (attributes !== undefined) checkAttributes(attributes);
   if (onConflict !== undefined && !(typeof onConflict === "string" && conflictPolicies.has(onConflict)))

@@ -9,6 +9,7 @@ import type { UpdateDefinition } from "../workflow/define-update.ts";
 import type { UpdateHandle, UpdateOptions } from "./send-update.ts";
 import type { RunRef } from "./typed-messages.ts";
 import type { RunDescription } from "./run-description.ts";
+import type { ScheduleClient } from "../schedules/schedule-client.ts";
 
 /** Options of {@link Client.start}. */
 export interface StartOptions {
@@ -73,6 +74,20 @@ export interface StartOptions {
    * + `debounce`. So a burst of starts runs once, with the last input, `debounce` ms after the last start.
    */
   readonly debounce?: number;
+  /**
+   * Delayed start: the run is created now (durable: it survives restarts, is listed, and can
+   * be cancelled, which before its start ends it at once without running any of its code), and
+   * no engine starts it before this instant (a Date or epoch ms, compared with the journal's
+   * clock). One of `startAt` / `startDelay`.
+   *
+   * @example
+   * ```ts
+   * await client.start(reminderFlow, { userId }, { id: `reminder-${userId}`, startDelay: days(3) });
+   * ```
+   */
+  readonly startAt?: Date | number;
+  /** Delayed start: like `startAt`, as milliseconds from now by the journal's clock (`minutes(5)`). */
+  readonly startDelay?: number;
 }
 
 /** A started (or found) run. */
@@ -227,4 +242,6 @@ export interface Client {
   list(filter?: RunFilter): Promise<{ runs: RunDescription[]; next?: string }>;
   /** The run's journal, seq order, payloads still encoded. */
   history(runId: string): Promise<HistoryEvent[]>;
+  /** Schedules of this client's namespace: create, pause, trigger, backfill, list (see ScheduleClient). */
+  readonly schedules: ScheduleClient;
 }

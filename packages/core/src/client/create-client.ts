@@ -1,3 +1,4 @@
+import { InvalidQueueOptionError } from "../errors/queue-errors.ts";
 import { createQueueDefiner, queuedStart } from "../queue/queued-start.ts";
 import type { Journal } from "../journal/journal.ts";
 import { isWorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
@@ -18,6 +19,7 @@ import { sendUpdate, type UpdateOptions } from "./send-update.ts";
 import { answerQuery, runIdOf, type RunRef, type WorkflowCode } from "./typed-messages.ts";
 import { awaitRunResult } from "./await-run-result.ts";
 import { checkPayloadLimit, defaultMaxPayloadBytes, encodePayload } from "./payload-limit.ts";
+import { createScheduleClient } from "../schedules/schedule-client.ts";
 import { describeRun } from "./run-description.ts";
 import { checkResultOptions, checkRunFilter, checkRunId, checkStartOptions } from "./check-client-input.ts";
 import {
@@ -138,8 +140,17 @@ export function createClient(options: ClientOptions): Client {
       if (startOptions.queue !== undefined) await defineQueue(startOptions.queue);
       // Eager start: an engine of this process takes the run in the start itself (not inside the
       // caller's transaction: the run must be committed before anyone steps it).
+      // A delayed start is never eager: nobody steps it before its start time.
+      const delayed = startOptions.startAt !== undefined || startOptions.startDelay !== undefined;
+      // A queue decides when its runs start; a start time would compete with it.
+      if (queue !== undefined && delayed)
+        throw new InvalidQueueOptionError(
+          queue.name,
+          "a queued start cannot also have startAt or startDelay",
+          "use debounce to hold a queued start back, or leave out the queue for a delayed start",
+        );
       const lease =
-        startOptions.transaction === undefined && queue === undefined
+        startOptions.transaction === undefined && queue === undefined && !delayed
           ? options.engine?.eagerLease(namespace, name, versionHash)
           : undefined;
       const startRun = async (traceContext?: TraceContext): Promise<StartedRun> => {
@@ -156,6 +167,8 @@ export function createClient(options: ClientOptions): Client {
           ...(lease === undefined ? {} : { lease }),
           ...(queue === undefined ? {} : { queue }),
           ...(valid === undefined ? {} : { traceContext: valid }),
+          ...(startOptions.startAt === undefined ? {} : { startAt: Number(startOptions.startAt) }),
+          ...(startOptions.startDelay === undefined ? {} : { startDelayMs: startOptions.startDelay }),
         });
         if (claim !== undefined) options.engine?.runEagerly(claim);
         // An existing run under this id that belongs to another workflow would hand the caller a
@@ -254,6 +267,7 @@ export function createClient(options: ClientOptions): Client {
       if (run === undefined) throw new RunNotFoundError(runId);
       return journal.readHistory(runId);
     },
+    schedules: createScheduleClient(journal, namespace, maxPayloadBytes),
   };
   return client;
 }

@@ -87,5 +87,9 @@ export const ErrorCode = {
   OperatorUnsupported: "CTM_OPERATOR_UNSUPPORTED",
   // run queues (appended)
   InvalidQueueOption: "CTM_INVALID_QUEUE_OPTION",
+  // schedules and delayed starts (appended)
+  InvalidSchedule: "CTM_INVALID_SCHEDULE",
+  ScheduleNotFound: "CTM_SCHEDULE_NOT_FOUND",
+  ScheduleAlreadyExists: "CTM_SCHEDULE_ALREADY_EXISTS",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

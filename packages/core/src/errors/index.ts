@@ -12,3 +12,4 @@ export * from "./message-errors.ts";
 export * from "./test-clock-errors.ts";
 export * from "./operator-errors.ts";
 export * from "./queue-errors.ts";
+export * from "./schedule-errors.ts";

@@ -9,6 +9,7 @@ import { Limits } from "../validation/limits.ts";
 import { checkOptionalNumber } from "../validation/numbers.ts";
 import { IdentifierKind, checkIdentifier } from "../validation/identifier.ts";
 import { inspectError } from "./display-value.ts";
+import { describeSchedule } from "../schedules/schedule-client.ts";
 import { healthProblems } from "./health-problems.ts";
 import {
   inspectEvent,
@@ -73,6 +74,11 @@ export function createInspector(journal: Journal): Inspector {
     inbox: async (runId) => (await port.listInbox(runId)).map(inspectInboxItem),
     workflows: (options = {}) => port.listWorkflows(options),
     queues: () => journal.listQueues(),
+    schedules: async (options = {}) => (await journal.listSchedules(options.namespace)).map(describeSchedule),
+    async schedule(namespace, name) {
+      const found = await journal.getSchedule(namespace, name);
+      return found === undefined ? undefined : describeSchedule(found);
+    },
     audit(request = {}) {
       checkOptionalNumber(request.sampleLimit, "sampleLimit", { min: 0, max: 1000, integer: true });
       return port.audit(request);

@@ -18,6 +18,7 @@ import type {
 } from "../journal/journal.ts";
 import type { HistoryEvent } from "../model/index.ts";
 import type { InspectedError } from "./display-value.ts";
+import type { ScheduleDescription } from "../schedules/schedule-client.ts";
 
 /** Filters of the runs page: RunQuery with attribute values as plain values (encoded here). */
 export interface RunsQuery extends Omit<RunQuery, "attributes"> {
@@ -179,6 +180,19 @@ export interface Inspector {
    * ```
    */
   health(request?: HealthRequest): Promise<HealthReport>;
+  /**
+   * Schedules (of one namespace, or all), by namespace then name, each with its input decoded,
+   * its firing state (next fire time, last fire and run, fired and skipped counts, the last
+   * skip's reason) and its next few fire times.
+   *
+   * @example
+   * ```ts
+   * for (const s of await inspector.schedules()) console.log(s.name, new Date(s.upcoming[0] ?? NaN));
+   * ```
+   */
+  schedules(options?: { readonly namespace?: string }): Promise<ScheduleDescription[]>;
+  /** One schedule, or undefined. */
+  schedule(namespace: string, name: string): Promise<ScheduleDescription | undefined>;
   /**
    * Checks the journal's invariants (history without gaps or duplicates, no orphan events, no
    * missing parents or successors, finished runs without leftover work, leases past expiry).

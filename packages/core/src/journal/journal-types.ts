@@ -46,6 +46,13 @@ export interface StartRunRequest {
   readonly traceContext?: TraceContext;
   /** Queue the run: no engine runs it before `dequeueRuns` takes it from this queue. */
   readonly queue?: RunQueueStart;
+  /**
+   * Delayed start: the run is created now (durable, visible, cancellable) but no engine claims
+   * it before this instant (epoch ms, by the journal clock). `lease` is ignored with a delay.
+   */
+  readonly startAt?: number;
+  /** Delayed start: like {@link startAt}, as a delay from the journal clock's now. */
+  readonly startDelayMs?: number;
 }
 
 export interface StartRunResult {
@@ -83,6 +90,11 @@ export interface RunRecord {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly finishedAt?: number;
+  /**
+   * Delayed starts: when the run was asked to start (see {@link StartRunRequest.startAt}).
+   * It has not started while {@link RunRecord.lastSeq} is 1 and the time is still ahead.
+   */
+  readonly startAt?: number;
 }
 
 export interface RunFilter {

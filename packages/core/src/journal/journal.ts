@@ -31,8 +31,17 @@ import type {
   DeleteClosedRunsResult,
 } from "./journal-types.ts";
 import type { DequeueRunsRequest, DequeuedRuns, RunQueueConfig, RunQueueInfo } from "./run-queue-types.ts";
+import type {
+  FireDueSchedulesRequest,
+  FireScheduleRequest,
+  ScheduleFireResult,
+  ScheduleRecord,
+  UpsertScheduleRequest,
+  UpsertScheduleResult,
+} from "./schedule-types.ts";
 
 export type * from "./journal-types.ts";
+export type * from "./schedule-types.ts";
 export type * from "./journal-inspector.ts";
 export type * from "./journal-admin.ts";
 export type * from "./run-queue-types.ts";
@@ -69,6 +78,13 @@ export interface Journal {
    * the id); when it may not, returns that latest run with `created: false` and writes nothing
    * (or, with `onConflict: "fail"`, throws RunAlreadyExistsError). Two concurrent starts with
    * the same id never both create a run the policy forbids.
+   *
+   * Delayed start (`startAt` / `startDelayMs`): the run and its `run_started` event are created
+   * now, but while its start time is ahead the run is not ready (claims never see it, so a
+   * backlog of delayed starts costs the claim query nothing); `fireDueTimers` makes it ready
+   * once the time has come (a delivery to its inbox makes it ready too, but it is still not
+   * claimed before its start time). `nextDueAt` reports the earliest pending start. A cancel
+   * request before it started ends it at once (see requestCancel).
    */
   startRun(request: StartRunRequest): Promise<StartRunResult>;
 
@@ -226,7 +242,11 @@ export interface Journal {
 
   // --- timers, signals, cancellation ------------------------------------------------------
 
-  /** Moves up to `limit` due timers into their runs' inboxes as `timer_fired`. Returns how many. */
+  /**
+   * Moves up to `limit` due timers into their runs' inboxes as `timer_fired`, then (within the
+   * same limit) makes delayed starts whose start time has come ready for their first step.
+   * Returns how many timers fired and runs became ready.
+   */
   fireDueTimers(limit: number): Promise<number>;
 
   /**
@@ -244,7 +264,11 @@ export interface Journal {
    */
   readInboxItem(runId: string, inboxId: number): Promise<InboxItem | undefined>;
 
-  /** Puts `cancel_requested` in the run's inbox. Throws `RunNotFoundError` / `RunFinishedError`. */
+  /**
+   * Puts `cancel_requested` in the run's inbox. Throws `RunNotFoundError` / `RunFinishedError`.
+   * A delayed start that has not started (never stepped) and that no engine holds is ended at
+   * once instead, as a forced cancel ends a run: none of its code ever runs.
+   */
   requestCancel(runId: string, reason?: string, options?: CancelRequestOptions): Promise<void>;
 
   /**
@@ -269,7 +293,55 @@ export interface Journal {
    */
   readonly admin?: JournalAdmin;
 
-  /** Earliest time at which a timer fires or a task becomes due, if any (test kit time-skipping, poll pacing). */
+  // --- schedules -------------------------------------------------------------------------
+
+  /**
+   * Creates or updates a schedule (`mode`: `upsert` by default; `create` throws
+   * ScheduleAlreadyExistsError on a taken name, `update` ScheduleNotFoundError on a missing one).
+   * Idempotent: a definition whose `specHash` is unchanged writes nothing. A new or changed
+   * definition's next fire time is the first after now by the journal clock (fire times
+   * pending under the old definition are dropped). `paused` applies on creation, on a change
+   * of definition and in `update` mode; otherwise a schedule keeps its paused state (an
+   * operator's pause survives engine restarts).
+   */
+  upsertSchedule(request: UpsertScheduleRequest): Promise<UpsertScheduleResult>;
+
+  getSchedule(namespace: string, name: string): Promise<ScheduleRecord | undefined>;
+
+  /** Schedules by namespace then name; absent namespace: every namespace. */
+  listSchedules(namespace?: string): Promise<ScheduleRecord[]>;
+
+  /**
+   * Pauses or resumes a schedule; throws ScheduleNotFoundError. Resuming computes the next fire
+   * time anew from now: fire times that passed while paused are not caught up.
+   */
+  setSchedulePaused(namespace: string, name: string, paused: boolean): Promise<ScheduleRecord>;
+
+  /** Deletes a schedule (its runs are left alone); false when there was none. */
+  deleteSchedule(namespace: string, name: string): Promise<boolean>;
+
+  /**
+   * Fires due schedules: up to `limit` unpaused schedules whose next fire time has come by the
+   * journal clock (or whose buffered fire's previous run has ended), each in one transaction
+   * that holds its row (SQL: FOR UPDATE SKIP LOCKED, so engines split the due schedules and
+   * none waits), starts its fires' runs (workflow id `<name>@<fire time ISO>`, reuse policy
+   * `reject`: a fire time never has two runs) and advances its next fire time. Fire times
+   * older than the catch-up window are skipped as `missed`; the overlap policy decides the rest
+   * against the schedule's previous run (see fireDue in schedule-firing.ts).
+   */
+  fireDueSchedules(request: FireDueSchedulesRequest): Promise<ScheduleFireResult>;
+
+  /**
+   * Fires one schedule on demand, paused or not: `trigger` once at the journal's now (overlap
+   * policy applies), `backfill` every fire time in a range (see fireBackfill). Throws
+   * ScheduleNotFoundError. The next fire time does not move.
+   */
+  fireSchedule(request: FireScheduleRequest): Promise<ScheduleFireResult>;
+
+  /**
+   * Earliest time at which a timer fires, a task becomes due, a delayed start may start or an
+   * unpaused schedule fires, if any (test kit time-skipping, poll pacing).
+   */
   nextDueAt(): Promise<number | undefined>;
 
   /**

@@ -133,6 +133,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       timers,
       events,
       ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
+      ...(options.schedules === undefined ? {} : { schedules: options.schedules }),
       activityOverrides: overrides,
       afterCommit: async (step) => {
         if (options.paranoid === true) {

@@ -3,6 +3,8 @@ import { compositionConformance } from "./conformance/composition-conformance.ts
 import { concurrencyConformance } from "./conformance/concurrency-conformance.ts";
 import { deferralConformance } from "./conformance/deferral-conformance.ts";
 import { eagerStartConformance } from "./conformance/eager-start-conformance.ts";
+import { delayedStartConformance } from "./conformance/delayed-start-conformance.ts";
+import { scheduleConformance } from "./conformance/schedule-conformance.ts";
 import { healthConformance } from "./conformance/health-conformance.ts";
 import { heartbeatConformance } from "./conformance/heartbeat-conformance.ts";
 import { attemptLeaseConformance } from "./conformance/attempt-lease-conformance.ts";
@@ -83,6 +85,8 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     stickyConformance(h);
     eagerStartConformance(h);
     operatorConformance(h);
+    delayedStartConformance(h);
+    scheduleConformance(h);
     idReuseConformance(h);
     traceContextConformance(h);
     queueStatsConformance(h);

@@ -1,3 +1,4 @@
+import type { ScheduleDefinition } from "../schedules/define-schedule.ts";
 import type { Journal, RunRecord } from "../journal/journal.ts";
 import type { Client, RunHandle } from "../client/create-client.ts";
 import type { RunDescription } from "../client/run-description.ts";
@@ -51,6 +52,11 @@ export interface TestEnvironmentOptions {
    * that has returned, however slow the database.
    */
   readonly idleActivityMs?: number;
+  /**
+   * Schedules declared in code, created on the first round as an engine would on boot. Time
+   * skipping moves to their fire times (and to delayed starts) like it does to timers.
+   */
+  readonly schedules?: readonly ScheduleDefinition[];
   /** Safety stop for a run that never settles (a workflow looping on timers). Default 10 000 rounds. */
   readonly maxRounds?: number;
   /** Lowest level kept in {@link TestEnvironment.logs}. Default `"debug"` (everything). */

@@ -22,6 +22,7 @@ import { attachOperatorLog } from "../logging/operator-log.ts";
 import { resolveEngineLog, type LogOptions } from "../logging/resolve-engine-log.ts";
 import { runReader, type Instrumentation } from "./instrumentation.ts";
 import { isQueueDefinition, type QueueDefinition } from "../queue/define-queue.ts";
+import type { ScheduleDefinition } from "../schedules/define-schedule.ts";
 
 /** Options of {@link createEngine}; everything but `journal` and `workflows` has a default. */
 export interface EngineOptions extends LogOptions {
@@ -115,6 +116,13 @@ export interface EngineOptions extends LogOptions {
    * whose only job is this engine. Default false: call `engine.stop()` from your own handler.
    */
   readonly handleSignals?: boolean;
+  /**
+   * Schedules declared in code (`defineSchedule`): created in the engine's namespace when it
+   * starts, or updated when their definition changed (an unchanged one is left as it is, its
+   * paused state included). Every engine fires due schedules of its namespace, whichever
+   * declared them; the journal makes each fire time start exactly one run.
+   */
+  readonly schedules?: readonly ScheduleDefinition[];
 }
 
 export type { StopSummary } from "./engine-shutdown.ts";
@@ -236,6 +244,7 @@ export function createEngine(options: EngineOptions): Engine {
       : { unservedWorkflowAfterMs: settings.unservedWorkflowAfterMs }),
     ...(options.stickyActivities === undefined ? {} : { stickyActivities: options.stickyActivities }),
     ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
+    ...(options.schedules === undefined ? {} : { schedules: options.schedules }),
     onActivitySlotFreed: () => taskWaker.wake(),
     // The timer loop re-reads nextDueAt and sleeps until the retry is due, then wakes the tasks.
     onRetryScheduled: () => timerWaker.wake(),
@@ -332,7 +341,10 @@ export function createEngine(options: EngineOptions): Engine {
       loop(
         "timer_loop",
         timerWaker,
-        timerRound(runtime, options.journal, settings.pollIntervalMs, () => taskWaker.wake()),
+        timerRound(runtime, options.journal, settings.pollIntervalMs, () => {
+          taskWaker.wake();
+          runWaker.wake();
+        }),
       ),
       loop("lease_keeper", leaseWaker, async () => {
         await runtime.leaseKeeper.renew();
@@ -530,28 +542,40 @@ async function activityRound(runtime: EngineRuntime, pollIntervalMs: number): Pr
 }
 
 /**
- * The timer wheel: fire what is due, then sleep until the journal's next due time (capped by
- * the poll interval). A due time that passes may also be a task's retry, so the activity loop
- * is woken then too.
+ * The timer wheel: fire what is due (timers, then schedules), then sleep until the journal's
+ * next due time (capped by the poll interval). A due time that passes may also be a task's
+ * retry or a delayed start, so the activity and workflow loops are woken then too.
  */
 function timerRound(
   runtime: EngineRuntime,
   journal: Journal,
   pollIntervalMs: number,
-  wakeTasks: () => void,
+  wakeWork: () => void,
 ): () => Promise<number> {
   const batch = 256;
   let lastHandledDue: number | undefined;
+  // Schedules are looked at when something came due (nextDueAt covers their fire times and the
+  // first round registers the code's schedules), and every 30th round otherwise (a buffer_one
+  // fire waiting for a run to end has no due time): an idle engine spends no query on them.
+  let schedulesDue = true;
+  let roundsSinceSchedules = 0;
   return async () => {
     const fired = await runtime.fireTimers(batch);
+    let started = 0;
+    if (schedulesDue || ++roundsSinceSchedules >= 30) {
+      roundsSinceSchedules = 0;
+      started = await runtime.fireSchedules();
+      if (started > 0) wakeWork();
+    }
     if (fired === batch) return 0;
     const [due, now] = await Promise.all([journal.nextDueAt(), journal.now()]);
+    schedulesDue = due !== undefined && due <= now;
     if (due === undefined) return pollIntervalMs;
     if (due > now) return Math.min(pollIntervalMs, due - now);
-    // Due but not fired: a task waiting for a worker. Wake the activity loop once, then idle.
+    // Due but not fired: a task waiting for a worker or a delayed start. Wake the loops once, then idle.
     if (lastHandledDue !== due) {
       lastHandledDue = due;
-      wakeTasks();
+      wakeWork();
       return 0;
     }
     return pollIntervalMs;

@@ -286,6 +286,31 @@ export interface EngineEvents {
   "queue.dequeued": [QueueDequeuedEvent];
   "queue.throttled": [QueueThrottledEvent];
   "retention.deleted": [RetentionDeletedEvent];
+  "schedule.fired": [ScheduleFiredEvent];
+  "schedule.skipped": [ScheduleSkippedEvent];
+}
+
+/** A schedule's fire time started its run (this engine held the schedule for that fire). */
+export interface ScheduleFiredEvent {
+  readonly namespace: string;
+  readonly schedule: string;
+  /** The nominal fire time (epoch ms). */
+  readonly fireAt: number;
+  readonly workflowId: string;
+  readonly runId: string;
+  /** When the run may start: fireAt plus the fire's jitter. */
+  readonly startAt: number;
+  /** How late the fire was handled, by the journal clock (poll delay, downtime within the catch-up window). */
+  readonly lateMs: number;
+}
+
+/** A schedule's fire time started no run. */
+export interface ScheduleSkippedEvent {
+  readonly namespace: string;
+  readonly schedule: string;
+  readonly fireAt: number;
+  /** `missed`: older than the catch-up window; `overlap`: the overlap policy; `duplicate`: the fire had its run. */
+  readonly reason: "missed" | "overlap" | "duplicate";
 }
 
 /** The engine's typed event emitter. */

@@ -5,6 +5,8 @@ import type { EngineEventEmitter } from "./engine-events.ts";
 import { emitEvent } from "./engine-events.ts";
 import { createEngineEventEmitter } from "./engine-event-emitter.ts";
 import { realTimers, type EngineTimers } from "./engine-timers.ts";
+import { createEngineSchedules } from "./engine-schedules.ts";
+import type { ScheduleDefinition } from "../schedules/define-schedule.ts";
 import { createLeaseKeeper, type LeaseKeeper } from "./lease-keeper.ts";
 import { createRegistry, type Registry } from "./registry.ts";
 import { createRunStepper, type CommittedStep, type RunStepper } from "./run-stepper.ts";
@@ -58,6 +60,8 @@ export interface EngineRuntimeOptions {
   readonly events?: EngineEventEmitter;
   /** Tracing hooks (activity attempts, child trace contexts); `attach` is the caller's to call. */
   readonly instrumentation?: Instrumentation;
+  /** Schedules declared in code: created or updated on the first schedule round. */
+  readonly schedules?: readonly ScheduleDefinition[];
 }
 
 /**
@@ -92,6 +96,8 @@ export interface EngineRuntime {
   dequeue(only?: readonly string[]): Promise<{ readonly dequeued: number; readonly more: boolean }>;
   /** Moves due timers to their runs' inboxes; returns how many fired. */
   fireTimers(limit: number): Promise<number>;
+  /** Fires due schedules (registering the code's schedules first, once); returns how many runs started. */
+  fireSchedules(): Promise<number>;
   /**
    * Marks ready runs of this engine's workflows whose version hash it lacks, and that waited
    * `unknownVersionAfterMs` without an engine having that hash taking them, as
@@ -118,6 +124,12 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
   for (const [name, implementation] of options.activityOverrides ?? [])
     implementations.set(name, implementation);
   const cache = createStickyCache(options.cacheSize, journal, events);
+  const schedules = createEngineSchedules({
+    journal,
+    events,
+    schedules: options.schedules ?? [],
+    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+  });
   /** Steps in progress: those of claims, and those our own finished attempts started (sticky fast path). */
   const steps = new Set<Promise<unknown>>();
   const instrumentation = options.instrumentation;
@@ -295,6 +307,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       return { dequeued, more };
     },
     fireTimers: (limit) => journal.fireDueTimers(limit),
+    fireSchedules: () => schedules.fire(),
     async sweepUnknownVersions(limit = 100) {
       if (workflowVersions.length === 0) return 0;
       const marked = await journal.markUnknownVersions({

@@ -48,6 +48,8 @@ export const engineEventCatalogue = {
   "cache.evicted": "a sticky execution left the cache",
   "workflow.log": "workflow code called log() (never repeated by replay)",
   "workflow.unserved": "ready runs of a workflow nobody registers have waited too long",
+  "schedule.fired": "a schedule's fire time started its run (on the engine that fired it)",
+  "schedule.skipped": "a schedule's fire time started no run (missed, overlap or duplicate)",
   "dispatcher.polled": "one poll of the run or task queue",
   "dispatcher.saturated": "every slot of a queue is busy (once per episode)",
   "queue.dequeued": "this engine dequeued runs from a run queue (they are ready for any engine)",

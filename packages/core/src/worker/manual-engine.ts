@@ -8,6 +8,7 @@ import type { Registry } from "./registry.ts";
 import type { CommittedStep } from "./run-stepper.ts";
 import { severableJournal } from "./severable-journal.ts";
 import type { Instrumentation } from "./instrumentation.ts";
+import type { ScheduleDefinition } from "../schedules/define-schedule.ts";
 
 /** Options of {@link createManualEngine}. */
 export interface ManualEngineOptions {
@@ -38,6 +39,8 @@ export interface ManualEngineOptions {
   readonly events?: EngineEventEmitter;
   /** Activity and child hooks of `Instrumentation` (its `attach` is the driver's to call, once). */
   readonly instrumentation?: Instrumentation;
+  /** Schedules declared in code (see `EngineOptions.schedules`); created on the first round. */
+  readonly schedules?: readonly ScheduleDefinition[];
 }
 
 /**
@@ -123,6 +126,7 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
     ...(options.activityOverrides === undefined ? {} : { activityOverrides: options.activityOverrides }),
     ...(options.afterCommit === undefined ? {} : { afterCommit: options.afterCommit }),
     ...(options.events === undefined ? {} : { events: options.events }),
+    ...(options.schedules === undefined ? {} : { schedules: options.schedules }),
   });
   const countCommit = (): void => void committed++;
   // The emitter may outlive this engine (a test driver keeps one across restarts).
@@ -203,7 +207,7 @@ export function createManualEngine(options: ManualEngineOptions): ManualEngine {
 
   async function round(): Promise<boolean> {
     const before = committed;
-    const fired = await runtime.fireTimers(1_000);
+    const fired = (await runtime.fireTimers(1_000)) + (await runtime.fireSchedules());
     // Tasks before steps: claiming tasks may itself write to inboxes (an abandoned last attempt
     // fails its task), and the steps below must see that in the same round.
     const started = await runtime.pollTasks();

@@ -30,7 +30,22 @@ import type {
   QueueStats,
   DeleteClosedRunsRequest,
   DeleteClosedRunsResult,
+  FireDueSchedulesRequest,
+  FireScheduleRequest,
+  ScheduleFireResult,
+  ScheduleRecord,
+  UpsertScheduleRequest,
+  UpsertScheduleResult,
 } from "../journal.ts";
+import {
+  deleteSchedule,
+  fireDueSchedules,
+  fireSchedule,
+  getSchedule,
+  listSchedules,
+  setSchedulePaused,
+  upsertSchedule,
+} from "./memory-schedules.ts";
 import type { JournalInspector } from "../journal-inspector.ts";
 import type { JournalAdmin } from "../journal-admin.ts";
 import { createMemoryAdmin } from "./memory-admin.ts";
@@ -69,7 +84,8 @@ export interface MemoryJournalOptions {
  *
  * Each method works on the {@link MemoryStore} through the functions of its group: runs
  * (memory-runs.ts), step commits (memory-steps.ts), run leases (memory-run-leases.ts), activity
- * tasks (memory-tasks.ts), timers, signals and cancellation (memory-timers-signals.ts). Those are
+ * tasks (memory-tasks.ts), timers, signals and cancellation (memory-timers-signals.ts),
+ * schedules (memory-schedules.ts, whose firing calls are serialized instead). Those are
  * synchronous: a method does all its work without an `await`, which keeps it atomic.
  *
  * @example
@@ -198,6 +214,36 @@ export class MemoryJournal implements Journal {
 
   async requestCancel(runId: string, reason?: string, options?: CancelRequestOptions): Promise<void> {
     requestCancel(this.#store, runId, reason, options);
+  }
+
+  // --- schedules --------------------------------------------------------------------------
+
+  async upsertSchedule(request: UpsertScheduleRequest): Promise<UpsertScheduleResult> {
+    return upsertSchedule(this.#store, request);
+  }
+
+  async getSchedule(namespace: string, name: string): Promise<ScheduleRecord | undefined> {
+    return getSchedule(this.#store, namespace, name);
+  }
+
+  async listSchedules(namespace?: string): Promise<ScheduleRecord[]> {
+    return listSchedules(this.#store, namespace);
+  }
+
+  async setSchedulePaused(namespace: string, name: string, paused: boolean): Promise<ScheduleRecord> {
+    return setSchedulePaused(this.#store, namespace, name, paused);
+  }
+
+  async deleteSchedule(namespace: string, name: string): Promise<boolean> {
+    return deleteSchedule(this.#store, namespace, name);
+  }
+
+  fireDueSchedules(request: FireDueSchedulesRequest): Promise<ScheduleFireResult> {
+    return fireDueSchedules(this.#store, request);
+  }
+
+  fireSchedule(request: FireScheduleRequest): Promise<ScheduleFireResult> {
+    return fireSchedule(this.#store, request);
   }
 
   async nextDueAt(): Promise<number | undefined> {

@@ -38,6 +38,15 @@ export interface RunRow {
   notBefore?: number;
   /** Queued runs (see migrations/0013_queues.sql): claims skip them (notBefore) until dequeued. */
   queue?: MemoryQueuedRun;
+  /** Delayed starts: the requested start time (the run is deferred by notBefore until then). */
+  startAt?: number;
+  /**
+   * A delayed start not made ready yet (SQL: ready_since NULL): claims skip it until the timer
+   * wheel (fireDueTimers) makes it ready once its start time came, or a delivery does.
+   */
+  awaitingStart?: boolean;
+  /** Where a delayed start made ready stands in the ready order (SQL: its new ready_since). */
+  readyOrder?: number;
   /** False until the first commitStep: a never-stepped run is ready without inbox items. */
   stepped: boolean;
   /** Creation order (shares the journal's counter with inbox ids). */
@@ -140,5 +149,6 @@ export function toRunRecord(row: RunRow): RunRecord {
   if (row.leaseOwner !== undefined) record.leaseOwner = row.leaseOwner;
   if (row.leaseExpiresAt !== undefined) record.leaseExpiresAt = row.leaseExpiresAt;
   if (row.finishedAt !== undefined) record.finishedAt = row.finishedAt;
+  if (row.startAt !== undefined) record.startAt = row.startAt;
   return structuredClone(record);
 }

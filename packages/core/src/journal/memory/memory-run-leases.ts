@@ -23,12 +23,13 @@ export function claimRuns(store: MemoryStore, request: ClaimRunsRequest): RunCla
   const versions =
     request.workflowVersions === undefined ? undefined : new Set(request.workflowVersions.map(versionKey));
   const excluded = new Set(request.exclude ?? []);
-  const readyKey = (row: RunRow): number => row.inbox[0]?.id ?? row.order;
+  const readyKey = (row: RunRow): number => row.inbox[0]?.id ?? row.readyOrder ?? row.order;
   const candidates = [...store.runs.values()]
     .filter(
       (row) =>
         !isTerminal(row.status) &&
         (row.inbox.length > 0 || !row.stepped) &&
+        row.awaitingStart !== true &&
         !excluded.has(row.runId) &&
         (row.notBefore === undefined || row.notBefore <= now) &&
         (request.namespace === undefined || row.namespace === request.namespace) &&
@@ -63,7 +64,7 @@ export function markUnknownVersions(store: MemoryStore, request: MarkUnknownVers
   const known = new Set(request.known.map(versionKey));
   const names = new Set(request.known.map((ref) => ref.workflowName));
   const waitingSince = (row: RunRow): number => row.inbox[0]?.receivedAt ?? row.updatedAt;
-  const readyKey = (row: RunRow): number => row.inbox[0]?.id ?? row.order;
+  const readyKey = (row: RunRow): number => row.inbox[0]?.id ?? row.readyOrder ?? row.order;
   const marked = [...store.runs.values()]
     .filter(
       (row) =>

@@ -8,6 +8,7 @@ import {
 } from "../../model/index.ts";
 import type { RunClaim, RunFilter, RunPage, RunRecord, StartRunRequest, StartRunResult } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
+import { MAX_INSTANT_MS, instantAfter } from "../instant-limits.ts";
 import { jsonbContains } from "./jsonb-contains.ts";
 import { toRunRecord } from "./memory-rows.ts";
 import type { RunRow } from "./memory-rows.ts";
@@ -52,8 +53,21 @@ export function startRun(store: MemoryStore, request: StartRunRequest): StartRun
     const row = insertRun(store, { ...rest, runId, workflowId });
     return { run: toRunRecord(row), created: true };
   }
-  const row = insertRun(store, { ...request, runId, workflowId });
-  if (request.lease === undefined) return { run: toRunRecord(row), created: true };
+  const startAt = delayedStartAt(store, request);
+  const row = insertRun(store, {
+    ...request,
+    runId,
+    workflowId,
+    ...(startAt === undefined ? {} : { lease: undefined, startAt }),
+  });
+  if (startAt !== undefined) {
+    // Deferred like a released run until its start time; the timer loop finds it by nextDueAt.
+    row.startAt = startAt;
+    row.notBefore = startAt;
+    row.awaitingStart = startAt > store.clock.now();
+    if (!row.awaitingStart) store.notifier.publish(NotifyTopic.runReady, row.runId);
+  }
+  if (request.lease === undefined || startAt !== undefined) return { run: toRunRecord(row), created: true };
   // Eager start: leased to its starter (fencing token 1, as a first claim), still ready.
   const now = store.clock.now();
   row.fencingToken = 1;
@@ -71,6 +85,14 @@ export function startRun(store: MemoryStore, request: StartRunRequest): StartRun
     history: structuredClone(row.history),
   };
   return { run, created: true, claim };
+}
+
+/** The start time of a delayed start (clamped like every stored instant), if the request asks for one. */
+function delayedStartAt(store: MemoryStore, request: StartRunRequest): number | undefined {
+  if (request.startAt !== undefined)
+    return Math.min(Math.max(Math.round(request.startAt), 0), MAX_INSTANT_MS);
+  if (request.startDelayMs === undefined) return undefined;
+  return instantAfter("startDelayMs", store.clock.now(), Math.max(0, request.startDelayMs));
 }
 
 /** Inserts a run with its run_started event, ready for its first step; the workflow id's latest run is now it. */
@@ -116,9 +138,10 @@ export function insertRun(store: MemoryStore, request: NewRunRow): RunRow {
     else siblings.push(row.runId);
   }
   store.byWorkflowId.set(MemoryStore.workflowKey(row.namespace, row.workflowId), row.runId);
-  // An eager start is stepped by its starter at once: nothing to announce.
-  // A queued start is announced too: it wakes the engines' queue loops (no claim can take it yet).
-  if (request.lease === undefined) store.notifier.publish(NotifyTopic.runReady, row.runId);
+  // An eager start is stepped by its starter at once, a delayed one later: nothing to announce.
+  // A queued start is announced: it wakes the engines' queue loops (no claim can take it yet).
+  if (request.lease === undefined && request.startAt === undefined && request.startDelayMs === undefined)
+    store.notifier.publish(NotifyTopic.runReady, row.runId);
   return row;
 }
 

@@ -3,6 +3,7 @@ import type { Encoded } from "../../model/payload.ts";
 import { isTerminal } from "../../model/run-status.ts";
 import type { Clock } from "../clock.ts";
 import type { RunQueueConfig } from "../run-queue-types.ts";
+import type { ScheduleRecord } from "../schedule-types.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { MemoryNotifier } from "./memory-notifier.ts";
 import type { RunRow, TaskRow, TimerRow } from "./memory-rows.ts";
@@ -29,6 +30,10 @@ export class MemoryStore {
   readonly operatorActions: OperatorActionRecord[] = [];
   /** Run queues by name (defineQueues). */
   readonly queues = new Map<string, RunQueueConfig>();
+  /** `namespace \0 name` -> schedule. */
+  readonly schedules = new Map<string, ScheduleRecord>();
+  /** Firing calls one at a time (a firing call awaits between its reads and writes). */
+  scheduleLock: Promise<unknown> = Promise.resolve();
   #counter = 0;
 
   readonly clock: Clock;
@@ -47,6 +52,8 @@ export class MemoryStore {
   /** Appends a resolution to a run's inbox (skipped for finished runs, which never step again). */
   pushInbox(run: RunRow, event: ResolutionEvent, now: number): void {
     if (isTerminal(run.status)) return;
+    // A delivery makes a delayed start ready (as ready_since does in SQL); notBefore still holds it.
+    run.awaitingStart = false;
     run.inbox.push({
       id: this.nextOrder(),
       runId: run.runId,

@@ -6,6 +6,7 @@ import type { CancelRequestOptions, InboxItem, QueueStats, SendSignalRequest } f
 import type { RunRow } from "./memory-rows.ts";
 import type { MemoryStore } from "./memory-store.ts";
 import { dueAt } from "./memory-tasks.ts";
+import { NotifyTopic } from "../notifier.ts";
 
 /** Fires up to `limit` due timers into their runs' inboxes, earliest first; returns how many fired. */
 export function fireDueTimers(store: MemoryStore, limit: number): number {
@@ -18,6 +19,21 @@ export function fireDueTimers(store: MemoryStore, limit: number): number {
     store.timers.delete(key);
     const run = store.runs.get(timer.runId);
     if (run) store.pushInbox(run, { kind: "timer_fired", identity: timer.identity }, now);
+  }
+  return due.length + activateDelayedStarts(store, limit - due.length, now);
+}
+
+/** Makes up to `limit` due delayed starts ready (see the SQL adapter's activateDelayedStarts). */
+function activateDelayedStarts(store: MemoryStore, limit: number, now: number): number {
+  if (limit <= 0) return 0;
+  const due = [...store.runs.values()]
+    .filter((row) => row.awaitingStart === true && !isTerminal(row.status) && (row.notBefore ?? 0) <= now)
+    .sort((a, b) => (a.notBefore ?? 0) - (b.notBefore ?? 0))
+    .slice(0, limit);
+  for (const row of due) {
+    row.awaitingStart = false;
+    row.readyOrder = store.nextOrder();
+    store.notifier.publish(NotifyTopic.runReady, row.runId);
   }
   return due.length;
 }
@@ -59,18 +75,27 @@ export function requestCancel(
   const leased = row.leaseOwner !== undefined && (row.leaseExpiresAt ?? 0) > now;
   // A run still waiting in its queue never ran any code: a cancel ends it at once, as a forced one.
   const queued = row.queue !== undefined && row.queue.dequeuedAt === undefined;
-  if ((options?.force === true || queued) && !leased) {
+  // A delayed start that no step has taken yet is cancelled at once: none of its code runs.
+  const notStarted = row.startAt !== undefined && !row.stepped && row.notBefore !== undefined;
+  if ((options?.force === true || queued || notStarted) && !leased) {
     terminateRun(store, runId, reason, { request: event });
     return;
   }
   store.pushInbox(row, event, now);
 }
 
-/** The earliest instant a timer fires or a task becomes due (claimable, or abandoned by its attempt). */
+/**
+ * The earliest instant a timer fires, a task becomes due (claimable, or abandoned by its
+ * attempt), a delayed start may start or a schedule fires.
+ */
 export function nextDueAt(store: MemoryStore): number | undefined {
   let next = Number.POSITIVE_INFINITY;
   for (const timer of store.timers.values()) next = Math.min(next, timer.fireAt);
   for (const task of store.tasks.values()) next = Math.min(next, dueAt(task));
+  for (const row of store.runs.values())
+    if (row.awaitingStart === true && row.notBefore !== undefined) next = Math.min(next, row.notBefore);
+  for (const schedule of store.schedules.values())
+    if (!schedule.paused && schedule.nextFireAt !== undefined) next = Math.min(next, schedule.nextFireAt);
   return Number.isFinite(next) ? next : undefined;
 }
 

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { EffectIdentity } from "../../model/index.ts";
+import { activateDelayedStarts } from "./activate-delayed-starts.ts";
 import { deliverToInbox } from "./deliver-to-inbox.ts";
 import { inTransaction, dbNow, type SqlExecutor } from "./sql-fragments.ts";
 
@@ -12,7 +13,9 @@ import { inTransaction, dbNow, type SqlExecutor } from "./sql-fragments.ts";
  * locked (deliverToInbox). commitStep locks in the opposite order but skips locked timers when
  * cancelling, so the two never deadlock.
  *
- * @returns how many timers fired
+ * Due delayed starts are made ready in the same call (activateDelayedStarts), within `limit`.
+ *
+ * @returns how many timers fired and delayed starts became ready
  */
 export async function fireDueTimers(db: SqlExecutor, limit: number): Promise<number> {
   if (limit <= 0) return 0;
@@ -33,6 +36,7 @@ export async function fireDueTimers(db: SqlExecutor, limit: number): Promise<num
       tx,
       ordered.map((row) => ({ runId: row.run_id, event: { kind: "timer_fired", identity: row.identity } })),
     );
-    return fired.rows.length;
+    const activated = await activateDelayedStarts(tx, limit - fired.rows.length);
+    return fired.rows.length + activated;
   });
 }

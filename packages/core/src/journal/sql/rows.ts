@@ -42,13 +42,15 @@ export interface RunRow {
   updated_at: Date;
   finished_at: Date | null;
   created_order: number | string;
+  /** Delayed starts: the requested start time (migration 0012). */
+  start_at?: Date | null;
 }
 
 /** The run columns every run query selects (`r` is the runs alias). */
 export const runColumns: RawBuilder<unknown> = sql.raw(
   "r.run_id, r.namespace, r.workflow_id, r.workflow_name, r.version_hash, r.status, r.input, r.result, r.error, " +
     "r.attributes, r.parent_run_id, r.parent_identity, r.parent_close_policy, r.continued_to, r.traceparent, r.tracestate, r.history_month::text AS history_month, r.last_seq, r.fencing_token, r.lease_owner, " +
-    "r.lease_expires_at, r.created_at, r.updated_at, r.finished_at, r.created_order",
+    "r.lease_expires_at, r.created_at, r.updated_at, r.finished_at, r.created_order, r.start_at",
 );
 
 /** Maps a runs row to the port's RunRecord (absent optionals stay absent, not null). */
@@ -76,6 +78,7 @@ export function toRunRecord(row: RunRow): RunRecord {
     createdAt: toMs(row.created_at),
     updatedAt: toMs(row.updated_at),
     ...(row.finished_at === null ? {} : { finishedAt: toMs(row.finished_at) }),
+    ...(row.start_at === null || row.start_at === undefined ? {} : { startAt: toMs(row.start_at) }),
   };
 }
 

@@ -102,12 +102,17 @@ export async function readHistory(db: SqlExecutor, runId: string, afterSeq = 0):
   return result.rows.map(toHistoryEvent);
 }
 
-/** Earliest timer or task due time (running tasks are due at their attempt's deadline). */
+/**
+ * Earliest timer or task due time (running tasks are due at their attempt's deadline), pending
+ * delayed start (runs_delayed_start_idx) or schedule fire (schedules_due_idx).
+ */
 export async function nextDueAt(db: SqlExecutor): Promise<number | undefined> {
   const result = await sql<{ due: Date | null }>`
     SELECT LEAST(
       (SELECT min(fire_at) FROM continuum.timers),
-      (SELECT min(available_at) FROM continuum.tasks WHERE status IN ('pending', 'running'))) AS due`.execute(
+      (SELECT min(available_at) FROM continuum.tasks WHERE status IN ('pending', 'running')),
+      (SELECT min(not_before) FROM continuum.runs WHERE start_at IS NOT NULL AND not_before IS NOT NULL AND ready_since IS NULL),
+      (SELECT min(next_fire_at) FROM continuum.schedules WHERE NOT paused AND next_fire_at IS NOT NULL)) AS due`.execute(
     db,
   );
   return toMsOrUndefined(result.rows[0]?.due);

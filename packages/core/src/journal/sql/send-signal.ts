@@ -105,14 +105,17 @@ export async function requestCancel(
   options?: CancelRequestOptions,
 ): Promise<void> {
   await inTransaction(db, async (tx) => {
-    // A run still waiting in its queue never ran any code: a cancel ends it at once, as a forced one.
-    const endNow = options?.force === true || (await stillQueued(tx, runId));
-    // A forced cancel may end the run here: its parent's row is locked first, as terminateRun does.
+    // A run still waiting in its queue, or a delayed start not started yet, never ran any code: a
+    // cancel ends it at once, as a forced one.
+    const endNow =
+      options?.force === true || (await stillQueued(tx, runId)) || (await delayedNotStarted(tx, runId));
+    // A cancel that may end the run here locks its parent's row first, as terminateRun does.
     if (endNow) await lockParentOf(tx, runId);
     await lockLiveRun(tx, runId);
     const event = cancelRequestedEvent(reason, options);
-    // Forced, and no engine holds a live lease (none can step it: unregistered, drifted, stuck,
-    // or its holder died): ended here, under the run row lock, fencing off any later holder.
+    // Forced (or not started yet), and no engine holds a live lease (none can step it:
+    // unregistered, drifted, stuck, or its holder died): ended here, under the run row lock,
+    // fencing off any later holder.
     if (endNow && !(await leasedLive(tx, runId))) {
       await terminateRun(tx, runId, reason, { request: event });
       return;
@@ -127,6 +130,14 @@ async function stillQueued(tx: SqlExecutor, runId: string): Promise<boolean> {
     SELECT (queue_name IS NOT NULL AND dequeued_at IS NULL) AS queued
     FROM continuum.runs WHERE run_id = ${runId}`.execute(tx);
   return found.rows[0]?.queued === true;
+}
+
+/** Whether the run is a delayed start that no step has taken yet (see migration 0012). */
+async function delayedNotStarted(tx: SqlExecutor, runId: string): Promise<boolean> {
+  const found = await sql<{ pending: boolean }>`
+    SELECT (start_at IS NOT NULL AND not_before IS NOT NULL AND last_seq = 1) AS pending
+    FROM continuum.runs WHERE run_id = ${runId}`.execute(tx);
+  return found.rows[0]?.pending === true;
 }
 
 /** Whether an engine holds the (locked) run's lease and it has not expired by the journal clock. */

@@ -24,6 +24,14 @@ import { queueStats } from "./queue-stats.ts";
 import { dequeueRuns } from "./dequeue-runs.ts";
 import { defineQueues, listQueues } from "./run-queues.ts";
 import { deleteClosedRuns } from "./delete-closed-runs.ts";
+import { fireDueSchedules, fireSchedule } from "./fire-due-schedules.ts";
+import {
+  deleteSchedule,
+  getSchedule,
+  listSchedules,
+  setSchedulePaused,
+  upsertSchedule,
+} from "./schedules.ts";
 
 /** Options of {@link createSqlJournal}. */
 export interface SqlJournalOptions {
@@ -85,6 +93,13 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     readInboxItem: (runId, inboxId) =>
       g(async () => (await recent.take(runId, inboxId)) ?? (await readInboxItem(db, runId, inboxId))),
     requestCancel: (runId, reason, options) => g(() => requestCancel(db, runId, reason, options)),
+    upsertSchedule: (request) => g(() => upsertSchedule(db, request)),
+    getSchedule: (namespace, name) => g(() => getSchedule(db, namespace, name)),
+    listSchedules: (namespace) => g(() => listSchedules(db, namespace)),
+    setSchedulePaused: (namespace, name, paused) => g(() => setSchedulePaused(db, namespace, name, paused)),
+    deleteSchedule: (namespace, name) => g(() => deleteSchedule(db, namespace, name)),
+    fireDueSchedules: (request) => g(() => fireDueSchedules(db, request)),
+    fireSchedule: (request) => g(() => fireSchedule(db, request)),
     nextDueAt: () => g(() => nextDueAt(db)),
     queueStats: () => g(() => queueStats(db)),
     deleteClosedRuns: (request) => g(() => deleteClosedRuns(db, request)),

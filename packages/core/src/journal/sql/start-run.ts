@@ -16,9 +16,13 @@ import { runColumns, splitEvent, toRunRecord, type RunRow } from "./rows.ts";
 import { getRunByWorkflowId } from "./run-queries.ts";
 import { lockWorkflowId } from "./lock-workflow-id.ts";
 import { terminateRun } from "./terminate-run.ts";
+import { MAX_INSTANT_MS } from "../instant-limits.ts";
 import {
   channelOf,
   dbNow,
+  dbNowPlus,
+  fromEpochMs,
+  maxInstant,
   inTransaction,
   json,
   msInterval,
@@ -46,6 +50,19 @@ export interface NewRun {
   readonly queue?: RunQueueStart;
 }
 
+/** A delayed start: an absolute instant or a delay from the journal clock. */
+export type DelayedStart = { readonly atMs: number } | { readonly delayMs: number };
+
+/** The delayed start a request asks for, if any. */
+export function delayedStartOf(request: {
+  readonly startAt?: number;
+  readonly startDelayMs?: number;
+}): DelayedStart | undefined {
+  if (request.startAt !== undefined) return { atMs: request.startAt };
+  if (request.startDelayMs !== undefined) return { delayMs: request.startDelayMs };
+  return undefined;
+}
+
 /**
  * Inserts a run and its run_started event (seq 1), ready for its first step. Returns undefined
  * when the workflow id is taken.
@@ -58,6 +75,7 @@ export async function insertRun(
   tx: SqlExecutor,
   run: NewRun,
   lease?: StartRunRequest["lease"],
+  start?: DelayedStart,
 ): Promise<StartedRow | undefined> {
   const { kind, body } = splitEvent({
     kind: "run_started",
@@ -70,34 +88,47 @@ export async function insertRun(
   // claim would) and announces nothing: its owner steps the run at once. It is also deferred
   // until the lease ends (claims skip it, even its owner's, whose claim would only race the
   // eager step); the first commit lifts that.
+  // A delayed start is deferred the same way (not_before) and, while its start time is ahead,
+  // not ready at all (ready_since NULL: outside runs_ready_idx, so claims never scan it); the
+  // timer wheel makes it ready once due (activateDelayedStarts). One whose start time has passed
+  // already is ready at once, and announced like any new run.
+  if (start !== undefined) lease = undefined;
+  const startAt =
+    start === undefined
+      ? sql`NULL`
+      : "atMs" in start
+        ? sql`LEAST(${fromEpochMs(Math.min(Math.max(start.atMs, 0), MAX_INSTANT_MS))}, ${maxInstant})`
+        : dbNowPlus("startDelayMs", Math.max(0, start.delayMs));
   const leaseEnd = lease === undefined ? sql`NULL` : sql`${dbNow} + ${msInterval(lease.leaseMs)}`;
-  // A queued run is deferred to the last instant and not ready (see queue-start.ts).
+  // A queued run is deferred to the last instant and not ready (see queue-start.ts); the client
+  // refuses a start that is both queued and delayed.
   const queued = run.queue === undefined ? undefined : queuedRunColumns(run.queue);
+  const notBefore = queued?.notBefore ?? (start === undefined ? leaseEnd : startAt);
   // A queued start is announced too: it wakes the engines' queue loops (no claim can take it yet).
-  const notify = lease === undefined;
+  const announce = lease === undefined;
   const inserted = await sql<StartedRow>`
     WITH next AS (SELECT nextval('continuum.journal_order') AS n),
     r AS (
       INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
         parent_run_id, parent_identity, parent_close_policy, chain_id, continued_from, traceparent, tracestate, history_month, last_seq, created_order, ready_since,
-        fencing_token, lease_owner, lease_expires_at, not_before, created_at, updated_at,
+        fencing_token, lease_owner, lease_expires_at, not_before, start_at, created_at, updated_at,
         queue_name, queue_priority, queue_dedupe_key, queue_ready_at)
       SELECT ${run.runId}, ${run.namespace}, ${run.workflowId}, ${run.workflowName}, ${run.versionHash}, ${json(run.input)},
         ${json(run.attributes)}, ${run.parentRunId ?? null}, ${run.parentIdentity ?? null}, ${run.parentClosePolicy ?? null}, ${run.chainId}, ${run.continuedFrom ?? null},
         ${run.traceContext?.traceparent ?? null}, ${run.traceContext?.tracestate ?? null},
-        date_trunc('month', ${dbNow})::date, 1, next.n, ${queued === undefined ? sql`next.n` : sql`NULL`},
-        ${lease === undefined ? 0 : 1}, ${lease?.owner ?? null}, ${leaseEnd}, ${queued?.notBefore ?? leaseEnd},
+        date_trunc('month', ${dbNow})::date, 1, next.n, ${queued !== undefined ? sql`NULL` : start === undefined ? sql`next.n` : sql`CASE WHEN ${startAt} <= ${dbNow} THEN next.n END`},
+        ${lease === undefined ? 0 : 1}, ${lease?.owner ?? null}, ${leaseEnd}, ${notBefore}, ${startAt},
         ${dbNow}, ${dbNow},
         ${queued?.name ?? null}, ${queued?.priority ?? null}, ${queued?.dedupeKey ?? null}, ${queued?.readyAt ?? null}
       FROM next
       ON CONFLICT (namespace, workflow_id) WHERE status IN ('running', 'stuck_unknown_version') DO NOTHING
-      RETURNING ${runColumns}, r.xmin::text AS run_version
+      RETURNING ${runColumns}, r.xmin::text AS run_version, r.ready_since
     ),
     started AS (
       INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
       SELECT r.run_id, r.history_month::date, 1, ${kind}, ${json(body)}, ${dbNow} FROM r
     )
-    SELECT r.*, ${dbNow} AS now ${notify ? sql`, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified` : sql``} FROM r`.execute(
+    SELECT r.*, ${dbNow} AS now ${announce ? sql`, CASE WHEN r.ready_since IS NOT NULL OR r.queue_name IS NOT NULL THEN pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text END AS notified` : sql``} FROM r`.execute(
     tx,
   );
   return inserted.rows[0];
@@ -146,10 +177,12 @@ export async function startRun(db: SqlExecutor, request: StartRunRequest): Promi
       },
       // A queued run is never started eagerly: it waits for its queue.
       request.queue === undefined ? request.lease : undefined,
+      delayedStartOf(request),
     );
     if (row !== undefined) {
       const run = toRunRecord(row);
-      if (request.lease === undefined || request.queue !== undefined) return { run, created: true };
+      if (request.lease === undefined || request.queue !== undefined || delayedStartOf(request) !== undefined)
+        return { run, created: true };
       const now = toMs(row.now);
       const history: HistoryEvent[] = [
         {

@@ -29,7 +29,7 @@ export function testRuntime(
   const drive = async (): Promise<void> => {
     for (let i = 0; i < 1_000; i++) {
       const before = counts.committed;
-      const fired = await runtime.fireTimers(100);
+      const fired = (await runtime.fireTimers(100)) + (await runtime.fireSchedules());
       const started = await runtime.pollTasks();
       while (runtime.pool.active > 0) await runtime.pool.whenAnySettles();
       await runtime.pollRuns();

@@ -55,6 +55,7 @@ export async function emptyJournal(db: SqlExecutor): Promise<void> {
       "events",
       "idempotency",
       "runs",
+      "schedules",
       "test_clock_offset",
       "operator_actions",
       "queues",

@@ -1,0 +1,2 @@
+export * from "./define-schedule.ts";
+export * from "./schedule-client.ts";
