@@ -1,43 +1,55 @@
-import type { Inspector } from "@continuum/core";
-import { readRunsFilters, toPageRequest, toRunsQuery } from "./runs-filters.ts";
+import { createHash } from "node:crypto";
+import type { InspectedRunDetail, InspectedRunsPage, InspectedTask, Inspector, RunCounts } from "@continuum/core";
+import { pageLimit, readRunsFilters, toPageRequest, toRunsQuery } from "./runs-filters.ts";
 import { securityHeaders } from "./responses.ts";
 
+/** The runs page's state: its rows and the counts, hashed. */
+export function runsFingerprint(page: InspectedRunsPage, counts: RunCounts): string {
+  return digest([counts, page.runs.map((r) => [r.runId, r.status, r.lastSeq, r.updatedAt])]);
+}
+
+/** One run's state as its page shows it (status, history length, lease, queues, tasks), hashed. */
+export function runFingerprint(detail: InspectedRunDetail, tasks: readonly InspectedTask[]): string {
+  const { run } = detail;
+  return digest([
+    run.status,
+    run.lastSeq,
+    run.updatedAt,
+    run.leaseOwner ?? null,
+    detail.pendingInbox,
+    detail.pendingTimers,
+    detail.openTasks,
+    detail.children,
+    tasks.map((t) => [t.taskId, t.status, t.attempt, t.heartbeatAt ?? null]),
+  ]);
+}
+
+function digest(value: unknown): string {
+  return createHash("sha256").update(JSON.stringify(value)).digest("base64url").slice(0, 16);
+}
+
 /**
- * What a live page watches, reduced to a string that changes exactly when the page would: the
- * runs page's rows and counts, or one run's state, tasks and inbox.
+ * What a live page watches, reduced to a hash that changes exactly when the page would: the
+ * runs page's rows and counts, or one run's state and tasks.
  */
 export async function fingerprint(inspector: Inspector, url: URL): Promise<string | undefined> {
   if (url.searchParams.get("page") === "run") {
-    const runId = url.searchParams.get("run") ?? "";
-    const detail = await inspector.run(runId);
+    const detail = await inspector.run(url.searchParams.get("run") ?? "");
     if (detail === undefined) return undefined;
-    const tasks = detail.openTasks > 0 || detail.run.status === "running" ? await inspector.tasks(detail.run.runId) : [];
-    const { run } = detail;
-    return JSON.stringify([
-      run.status,
-      run.lastSeq,
-      run.updatedAt,
-      run.leaseOwner ?? null,
-      detail.pendingInbox,
-      detail.pendingTimers,
-      detail.openTasks,
-      detail.children,
-      tasks.map((t) => [t.taskId, t.status, t.attempt, t.heartbeatAt ?? null]),
-    ]);
+    return runFingerprint(detail, await inspector.tasks(detail.run.runId));
   }
   const filters = readRunsFilters(url);
-  const limitParam = Number(url.searchParams.get("limit"));
-  const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 500 ? limitParam : 50;
   const [page, counts] = await Promise.all([
-    inspector.runs(toPageRequest(filters, url, limit)),
+    inspector.runs(toPageRequest(filters, url, pageLimit(url))),
     inspector.counts(toRunsQuery(filters)),
   ]);
-  return JSON.stringify([counts, page.runs.map((r) => [r.runId, r.status, r.lastSeq, r.updatedAt])]);
+  return runsFingerprint(page, counts);
 }
 
 /**
  * A server-sent events stream: polls the read model every `intervalMs` and sends a `change`
- * event when the watched page changed (the page's script then fetches it again and patches
+ * event when the watched page differs from the state it was rendered with (its `fp` parameter:
+ * a change between rendering and connecting counts too) (the page's script then fetches it again and patches
  * itself). Ends when the client goes away (the request's signal) or the stream is cancelled.
  */
 export function liveEvents(inspector: Inspector, request: Request, url: URL, intervalMs: number): Response {
@@ -60,7 +72,7 @@ export function liveEvents(inspector: Inspector, request: Request, url: URL, int
         }
       };
       request.signal.addEventListener("abort", close, { once: true });
-      let last = await fingerprint(inspector, url).catch(() => undefined);
+      let last = url.searchParams.get("fp") ?? (await fingerprint(inspector, url).catch(() => undefined));
       send(`retry: 3000\nevent: ready\ndata: ${Date.now()}\n\n`);
       let idleTicks = 0;
       const tick = async () => {
@@ -81,7 +93,7 @@ export function liveEvents(inspector: Inspector, request: Request, url: URL, int
         }
         if (!closed) timer = setTimeout(tick, intervalMs);
       };
-      timer = setTimeout(tick, intervalMs);
+      void tick();
     },
     cancel() {
       closed = true;

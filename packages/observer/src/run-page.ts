@@ -3,6 +3,7 @@ import { actionForms } from "./action-forms.ts";
 import { errorBlock, payloadBlock, shortId, statusBadge, timeCell } from "./format.ts";
 import { html, type Html } from "./html.ts";
 import { layout } from "./layout.ts";
+import { runFingerprint } from "./live-events.ts";
 import { href, runPath, type PageContext } from "./page-context.ts";
 import { activitiesSection, inboxSection, timersSection } from "./run-sections.ts";
 import { timelineSection } from "./timeline.ts";
@@ -32,7 +33,8 @@ export async function runPage(context: PageContext, id: string): Promise<Html | 
     detail.children > 0 ? context.inspector.runs({ parentRunId: run.runId, limit: 50 }) : undefined,
   ]);
   const notice = notices[context.url.searchParams.get("notice") ?? ""];
-  const live = href(context, "/events", new URLSearchParams({ page: "run", run: run.runId }));
+  const fp = runFingerprint(detail, tasks);
+  const live = href(context, "/events", new URLSearchParams({ page: "run", run: run.runId, fp }));
   return layout(
     context,
     { title: `${run.workflowName} ${run.workflowId}`, section: "runs", live, ...(notice === undefined ? {} : { notice }) },

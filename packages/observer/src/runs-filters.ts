@@ -113,3 +113,9 @@ export function parseAttributes(text: string): Record<string, unknown> | undefin
   }
   return entries.length === 0 ? undefined : Object.fromEntries(entries);
 }
+
+/** The page size of the URL's `limit` (1-500), default 50. */
+export function pageLimit(url: URL): number {
+  const limit = Number(url.searchParams.get("limit"));
+  return Number.isInteger(limit) && limit >= 1 && limit <= 500 ? limit : 50;
+}

@@ -3,8 +3,10 @@ import { shortId, statusBadge, timeCell } from "./format.ts";
 import { html, type Html } from "./html.ts";
 import { layout } from "./layout.ts";
 import { href, runPath, type PageContext } from "./page-context.ts";
+import { runsFingerprint } from "./live-events.ts";
 import {
   filterParams,
+  pageLimit,
   readRunsFilters,
   runStatuses,
   toPageRequest,
@@ -12,19 +14,18 @@ import {
   type RunsFilters,
 } from "./runs-filters.ts";
 
-const pageSize = 50;
-
 /** The runs page: filters, counts by status, one keyset page of runs and its neighbours' links. */
 export async function runsPage(context: PageContext): Promise<Html> {
   const filters = readRunsFilters(context.url);
-  const limitParam = Number(context.url.searchParams.get("limit"));
-  const limit = Number.isInteger(limitParam) && limitParam >= 1 && limitParam <= 500 ? limitParam : pageSize;
+  const limit = pageLimit(context.url);
   const [page, counts] = await Promise.all([
     context.inspector.runs(toPageRequest(filters, context.url, limit)),
     context.inspector.counts(toRunsQuery(filters)),
   ]);
   // The live stream watches exactly this page (same filters and cursor).
-  const live = href(context, "/events", new URLSearchParams([...context.url.searchParams, ["page", "runs"]]));
+  const watched = new URLSearchParams([...context.url.searchParams, ["page", "runs"]]);
+  watched.set("fp", runsFingerprint(page, counts));
+  const live = href(context, "/events", watched);
   return layout(
     context,
     { title: "Runs", section: "runs", live },
