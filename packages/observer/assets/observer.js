@@ -15,6 +15,13 @@
   }
   document.addEventListener("click", toggleAll);
 
+  // On a narrow screen the filter form starts folded unless a filter is set.
+  function foldFilters() {
+    var box = document.querySelector(".filter-box");
+    if (box && !box.hasAttribute("data-active") && window.matchMedia("(max-width: 600px)").matches)
+      box.open = false;
+  }
+
   // Keeps which <details> are open across a live refresh (by their position in the region).
   function openStates(region) {
     return Array.prototype.map.call(region.querySelectorAll("details"), function (d) {
@@ -44,7 +51,7 @@
           if (!next) return;
           var states = openStates(region);
           region.replaceWith(document.adoptNode(next));
-          var replaced = document.querySelectorAll("[data-live-region=\"" + name + "\"] details");
+          var replaced = document.querySelectorAll('[data-live-region="' + name + '"] details');
           replaced.forEach(function (d, i) {
             if (i < states.length) d.open = states[i];
           });
@@ -82,6 +89,10 @@
       if (indicator) indicator.classList.remove("on");
     };
   }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", connect);
-  else connect();
+  function init() {
+    foldFilters();
+    connect();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
 })();

@@ -22,16 +22,27 @@ export async function handleAction(
   name: string,
 ): Promise<Response> {
   if (context.authorize === undefined || context.clientFor === undefined)
-    return htmlResponse(messagePage(context, "Read-only", "This Observer is read-only: the host configured no authorize hook."), 403);
+    return htmlResponse(
+      messagePage(context, "Read-only", "This Observer is read-only: the host configured no authorize hook."),
+      403,
+    );
   const type = context.request.headers.get("content-type") ?? "";
   if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data"))
     return htmlResponse(messagePage(context, "Bad request", "Actions are form posts."), 415);
   const form = await context.request.formData();
   const token = form.get(csrfField);
   if (!csrf.verify(context.request, typeof token === "string" ? token : null))
-    return htmlResponse(messagePage(context, "Forbidden", "The form's CSRF token does not match this session. Reload the page and try again."), 403);
+    return htmlResponse(
+      messagePage(
+        context,
+        "Forbidden",
+        "The form's CSRF token does not match this session. Reload the page and try again.",
+      ),
+      403,
+    );
   const detail = await context.inspector.run(id);
-  if (detail === undefined) return htmlResponse(messagePage(context, "Not found", "No run has this id."), 404);
+  if (detail === undefined)
+    return htmlResponse(messagePage(context, "Not found", "No run has this id."), 404);
   const runId = detail.run.runId;
   const field = (key: string) => {
     const value = form.get(key);
@@ -50,7 +61,10 @@ export async function handleAction(
   } else {
     const signal = field("name");
     if (signal === "" || signal.length > 200)
-      return htmlResponse(messagePage(context, "Bad request", "A signal needs a name (at most 200 characters)."), 400);
+      return htmlResponse(
+        messagePage(context, "Bad request", "A signal needs a name (at most 200 characters)."),
+        400,
+      );
     const text = field("payload");
     let payload: unknown = undefined;
     if (text !== "") {
@@ -58,7 +72,14 @@ export async function handleAction(
         payload = JSON.parse(text) as unknown;
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        return htmlResponse(messagePage(context, "Bad request", `The payload is not valid JSON (${reason}). Quote text as JSON, e.g. "approved".`), 400);
+        return htmlResponse(
+          messagePage(
+            context,
+            "Bad request",
+            `The payload is not valid JSON (${reason}). Quote text as JSON, e.g. "approved".`,
+          ),
+          400,
+        );
       }
     }
     const deliveryId = field("deliveryId");
@@ -81,7 +102,10 @@ export async function handleAction(
     });
   } catch (error) {
     // Continuum errors say what went wrong and how to fix it; nothing here is secret.
-    const message = error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error);
+    const message =
+      error instanceof Error
+        ? `${(error as { code?: string }).code ?? error.name}: ${error.message}`
+        : String(error);
     return htmlResponse(messagePage(context, "Action refused", message), 409);
   }
 }

@@ -25,9 +25,15 @@ async function seeded() {
       attributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, encode(v)])),
     });
   const open = (await start("order-1", "order")).run.runId;
-  const hostile = (await start(`"><script>alert(1)</script>`, `<b onmouseover=alert(2)>wf</b>`, { "<k>": "</td><svg onload=alert(3)>" })).run.runId;
+  const hostile = (
+    await start(`"><script>alert(1)</script>`, `<b onmouseover=alert(2)>wf</b>`, {
+      "<k>": "</td><svg onload=alert(3)>",
+    })
+  ).run.runId;
   const failed = (await start("order-2", "order")).run.runId;
-  const [claim] = await journal.claimRuns({ owner: "seed", limit: 10, leaseMs: 60_000 }).then((claims) => claims.filter((c) => c.run.runId === failed));
+  const [claim] = await journal
+    .claimRuns({ owner: "seed", limit: 10, leaseMs: 60_000 })
+    .then((claims) => claims.filter((c) => c.run.runId === failed));
   const error = serializeError(new RunNotFoundError("<script>alert(4)</script>"));
   await journal.commitStep({
     lease: claim!.lease,
@@ -84,9 +90,13 @@ describe("createObserver", () => {
     const { journal, hostile, failed } = await seeded();
     const handler = createObserver({ journal });
     const pages = await Promise.all(
-      ["/", "/workflows", `/runs/${hostile}`, `/runs/${failed}`, "/?workflow=%3Cscript%3Ealert(5)%3C/script%3E"].map(
-        async (path) => (await get(handler, path)).text(),
-      ),
+      [
+        "/",
+        "/workflows",
+        `/runs/${hostile}`,
+        `/runs/${failed}`,
+        "/?workflow=%3Cscript%3Ealert(5)%3C/script%3E",
+      ].map(async (path) => (await get(handler, path)).text()),
     );
     for (const page of pages) {
       expect(page).not.toContain("<script>alert");
@@ -104,9 +114,21 @@ describe("createObserver", () => {
     const journal = createMemoryJournal();
     journals.push(journal);
     for (let i = 0; i < 7; i++)
-      await journal.startRun({ namespace: "shop", workflowId: `job-${i}`, workflowName: i % 2 === 0 ? "even" : "odd", versionHash: "v1", input: encode(i), attributes: {} });
+      await journal.startRun({
+        namespace: "shop",
+        workflowId: `job-${i}`,
+        workflowName: i % 2 === 0 ? "even" : "odd",
+        versionHash: "v1",
+        input: encode(i),
+        attributes: {},
+      });
     const handler = createObserver({ journal });
-    const ids = (page: string) => [...page.matchAll(/<tr data-run-id="[^"]+" data-status="running">[\s\S]*?<a href="\/runs\/[^"]+">(job-\d)<\/a>/g)].map((m) => m[1]);
+    const ids = (page: string) =>
+      [
+        ...page.matchAll(
+          /<tr data-run-id="[^"]+" data-status="running">[\s\S]*?<a href="\/runs\/[^"]+">(job-\d)<\/a>/g,
+        ),
+      ].map((m) => m[1]);
     const first = await (await get(handler, "/?workflow=even&limit=2")).text();
     expect(ids(first)).toEqual(["job-6", "job-4"]);
     const next = /rel="next" href="([^"]+)"/.exec(first)![1]!.replaceAll("&amp;", "&");
@@ -123,7 +145,7 @@ describe("createObserver", () => {
     const { journal, open } = await seeded();
     const handler = createObserver({ journal });
     const page = await (await get(handler, `/runs/${open}`)).text();
-    expect(page).not.toContain("<form method=\"post\"");
+    expect(page).not.toContain('<form method="post"');
     expect(page).toContain("read-only");
     const response = await get(handler, `/runs/${open}/cancel`, {
       method: "POST",
@@ -153,24 +175,50 @@ describe("createObserver", () => {
     const page = await first.text();
     const token = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
     const post = (path: string, body: string, headers: Record<string, string>) =>
-      get(handler, path, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
+      get(handler, path, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+        body,
+      });
 
-    expect((await post(`/runs/${open}/cancel`, "reason=x", { cookie: session, "x-user": "ann" })).status).toBe(403);
+    expect(
+      (await post(`/runs/${open}/cancel`, "reason=x", { cookie: session, "x-user": "ann" })).status,
+    ).toBe(403);
     expect((await post(`/runs/${open}/cancel`, `csrf=${token}`, { "x-user": "ann" })).status).toBe(403);
     const other = (await get(handler, "/")).headers.get("set-cookie")!.split(";")[0]!;
-    expect((await post(`/runs/${open}/cancel`, `csrf=${token}`, { cookie: other, "x-user": "ann" })).status).toBe(403);
+    expect(
+      (await post(`/runs/${open}/cancel`, `csrf=${token}`, { cookie: other, "x-user": "ann" })).status,
+    ).toBe(403);
     expect(asked).toEqual([]);
-    expect((await post(`/runs/${open}/cancel`, `csrf=${token}`, { cookie: session, "x-user": "bob" })).status).toBe(403);
+    expect(
+      (await post(`/runs/${open}/cancel`, `csrf=${token}`, { cookie: session, "x-user": "bob" })).status,
+    ).toBe(403);
     expect(asked).toEqual([{ kind: "cancel", runId: open, force: false }]);
-    expect((await post(`/runs/${open}/signal`, `csrf=${token}&name=go&payload={bad`, { cookie: session, "x-user": "ann" })).status).toBe(400);
+    expect(
+      (
+        await post(`/runs/${open}/signal`, `csrf=${token}&name=go&payload={bad`, {
+          cookie: session,
+          "x-user": "ann",
+        })
+      ).status,
+    ).toBe(400);
 
-    const sent = await post(`/runs/${open}/signal`, `csrf=${token}&name=go&payload=${encodeURIComponent('{"ok":true}')}`, { cookie: session, "x-user": "ann" });
+    const sent = await post(
+      `/runs/${open}/signal`,
+      `csrf=${token}&name=go&payload=${encodeURIComponent('{"ok":true}')}`,
+      { cookie: session, "x-user": "ann" },
+    );
     expect(sent.status).toBe(303);
     expect(sent.headers.get("location")).toBe(`/runs/${open}?notice=signal`);
-    const inbox = await (await get(handler, `/runs/${open}?notice=signal`, { headers: { cookie: session } })).text();
+    const inbox = await (
+      await get(handler, `/runs/${open}?notice=signal`, { headers: { cookie: session } })
+    ).text();
     expect(inbox).toContain("Signal sent.");
     expect(inbox).toContain("signal_received");
-    const cancelled = await post(`/runs/${open}/cancel`, `csrf=${token}&reason=done&force=1`, { cookie: session, "x-user": "ann" });
+    const cancelled = await post(`/runs/${open}/cancel`, `csrf=${token}&reason=done&force=1`, {
+      cookie: session,
+      "x-user": "ann",
+    });
     expect(cancelled.status).toBe(303);
     expect(asked.at(-1)).toEqual({ kind: "cancel", runId: open, force: true });
   });

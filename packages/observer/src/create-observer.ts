@@ -38,7 +38,8 @@ export type ObserverHandler = (request: Request) => Promise<Response>;
 export function createObserver(options: ObserverOptions): ObserverHandler {
   const inspector: Inspector | undefined =
     options.inspector ?? (options.journal === undefined ? undefined : createInspector(options.journal));
-  if (inspector === undefined) throw new TypeError("createObserver: give `journal`, or `inspector` (and `client` for actions)");
+  if (inspector === undefined)
+    throw new TypeError("createObserver: give `journal`, or `inspector` (and `client` for actions)");
   const basePath = normalizeBasePath(options.basePath ?? "");
   const clients = new Map<string, Client>();
   const journal = options.journal;
@@ -68,7 +69,10 @@ export function createObserver(options: ObserverOptions): ObserverHandler {
   return async (request) => {
     const url = new URL(request.url);
     if (basePath !== "" && url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`))
-      return new Response("not found", { status: 404, headers: securityHeaders({ "content-type": "text/plain" }) });
+      return new Response("not found", {
+        status: 404,
+        headers: securityHeaders({ "content-type": "text/plain" }),
+      });
     const path = url.pathname.slice(basePath.length) || "/";
     const session = csrf.session(request);
     const context: PageContext = {
@@ -92,17 +96,24 @@ export function createObserver(options: ObserverOptions): ObserverHandler {
         : htmlResponse(body, status, cookie);
     try {
       const segments = path.split("/").slice(1).map(decodeSegment);
-      if (segments.includes(undefined)) return page(messagePage(context, "Bad request", "Malformed path."), 400);
+      if (segments.includes(undefined))
+        return page(messagePage(context, "Bad request", "Malformed path."), 400);
       const [first, second, third, ...rest] = segments as string[];
       if (request.method === "POST") {
-        if (first === "runs" && second !== undefined && (third === "cancel" || third === "signal") && rest.length === 0)
+        if (
+          first === "runs" &&
+          second !== undefined &&
+          (third === "cancel" || third === "signal") &&
+          rest.length === 0
+        )
           return await handleAction(context, csrf, second, third);
         return page(messagePage(context, "Not allowed", "Only actions accept POST."), 405);
       }
       if (request.method !== "GET" && request.method !== "HEAD")
         return page(messagePage(context, "Not allowed", "The Observer answers GET and POST."), 405);
       if (path === "/" || path === "/runs") return page(await runsPage(context));
-      if (first === "runs" && second !== undefined && third === undefined) return page(await runPage(context, second));
+      if (first === "runs" && second !== undefined && third === undefined)
+        return page(await runPage(context, second));
       if (path === "/workflows") return page(await workflowsPage(context));
       if (path === "/health") return page(await healthPage(context));
       if (path === "/events") return liveEvents(inspector, request, url, pollIntervalMs);
@@ -131,6 +142,8 @@ function decodeSegment(segment: string): string | undefined {
 function normalizeBasePath(basePath: string): string {
   if (basePath === "" || basePath === "/") return "";
   if (!basePath.startsWith("/") || /[?#\s"'<>]/.test(basePath))
-    throw new TypeError(`createObserver: basePath must be a path starting with "/", got ${JSON.stringify(basePath)}`);
+    throw new TypeError(
+      `createObserver: basePath must be a path starting with "/", got ${JSON.stringify(basePath)}`,
+    );
   return basePath.replace(/\/+$/, "");
 }

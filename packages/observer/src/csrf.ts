@@ -32,8 +32,11 @@ export function createCsrfGuard(options: { secret?: string; basePath: string; se
       if (existing !== undefined) return { id: existing };
       const id = randomBytes(24).toString("base64url");
       const path = options.basePath === "" ? "/" : options.basePath;
-      const secure = options.secure ?? new URL(request.url).protocol === "https:" ? "; Secure" : "";
-      return { id, setCookie: `${sessionCookieName}=${id}; Path=${path}; HttpOnly; SameSite=Strict${secure}` };
+      const secure = (options.secure ?? new URL(request.url).protocol === "https:") ? "; Secure" : "";
+      return {
+        id,
+        setCookie: `${sessionCookieName}=${id}; Path=${path}; HttpOnly; SameSite=Strict${secure}`,
+      };
     },
     token: sign,
     verify(request, token) {

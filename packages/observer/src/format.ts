@@ -4,7 +4,10 @@ import { html, type Html } from "./html.ts";
 /** An instant as UTC text to the second (`2026-12-07 08:00:05Z`), or a dash. */
 export function formatInstant(ms: number | undefined): string {
   if (ms === undefined) return "–";
-  return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  return new Date(ms)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 /** A duration for people: `850 ms`, `4.2 s`, `3 m 10 s`, `2 h 5 m`, `3 d 4 h`. */
@@ -37,7 +40,10 @@ export function prettyJson(value: unknown): string {
 export function payloadBlock(value: unknown, label = "payload", open = false): Html {
   const text = prettyJson(value);
   const summary = text.length > 80 ? `${text.replace(/\s+/g, " ").slice(0, 77)}…` : text.replace(/\s+/g, " ");
-  return html`<details class="payload" ${open ? html`open` : ""}><summary><span class="payload-label">${label}</span> <code>${summary}</code></summary><pre>${text}</pre></details>`;
+  return html`<details class="payload" ${open ? html`open` : ""}>
+    <summary><span class="payload-label">${label}</span> <code>${summary}</code></summary>
+    <pre>${text}</pre>
+  </details>`;
 }
 
 /** A run status as a coloured badge. */
@@ -49,11 +55,22 @@ export function statusBadge(status: string): Html {
 /** An error with its code, message, fix line and causes. */
 export function errorBlock(error: InspectedError): Html {
   return html`<div class="error-box">
-    <div class="error-head">${error.code === undefined ? "" : html`<code class="error-code">${error.code}</code> `}<strong>${error.name}</strong></div>
+    <div class="error-head">
+      ${error.code === undefined ? "" : html`<code class="error-code">${error.code}</code> `}<strong
+        >${error.name}</strong
+      >
+    </div>
     <pre class="error-message">${error.message}</pre>
     ${error.fix === undefined ? "" : html`<p class="error-fix"><span>fix:</span> ${error.fix}</p>`}
     ${error.data === undefined ? "" : payloadBlock(error.data, "data")}
-    ${error.stack === undefined ? "" : html`<details class="payload"><summary>stack</summary><pre>${error.stack}</pre></details>`}
+    ${
+      error.stack === undefined
+        ? ""
+        : html`<details class="payload">
+            <summary>stack</summary>
+            <pre>${error.stack}</pre>
+          </details>`
+    }
     ${error.cause === undefined ? "" : html`<div class="error-cause"><span class="muted">caused by</span>${errorBlock(error.cause)}</div>`}
   </div>`;
 }

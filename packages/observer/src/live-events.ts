@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import type { InspectedRunDetail, InspectedRunsPage, InspectedTask, Inspector, RunCounts } from "@continuum/core";
+import type {
+  InspectedRunDetail,
+  InspectedRunsPage,
+  InspectedTask,
+  Inspector,
+  RunCounts,
+} from "@continuum/core";
 import { pageLimit, readRunsFilters, toPageRequest, toRunsQuery } from "./runs-filters.ts";
 import { securityHeaders } from "./responses.ts";
 

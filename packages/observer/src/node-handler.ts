@@ -30,12 +30,15 @@ export function toNodeHandler(
     }
     const method = req.method ?? "GET";
     const hasBody = method !== "GET" && method !== "HEAD";
-    const request = new Request(new URL((req as { originalUrl?: string }).originalUrl ?? req.url ?? "/", origin), {
-      method,
-      headers,
-      signal: abort.signal,
-      ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
-    } as RequestInit);
+    const request = new Request(
+      new URL((req as { originalUrl?: string }).originalUrl ?? req.url ?? "/", origin),
+      {
+        method,
+        headers,
+        signal: abort.signal,
+        ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
+      } as RequestInit,
+    );
     handler(request)
       .then(async (response) => {
         const outgoing: Record<string, string | string[]> = {};
@@ -50,9 +53,12 @@ export function toNodeHandler(
           res.end();
           return;
         }
-        if (response.headers.get("content-type")?.startsWith("text/event-stream") === true) res.flushHeaders();
+        if (response.headers.get("content-type")?.startsWith("text/event-stream") === true)
+          res.flushHeaders();
         const reader = response.body.getReader();
-        abort.signal.addEventListener("abort", () => void reader.cancel().catch(() => undefined), { once: true });
+        abort.signal.addEventListener("abort", () => void reader.cancel().catch(() => undefined), {
+          once: true,
+        });
         for (;;) {
           const { done, value } = await reader.read();
           if (done) break;

@@ -29,7 +29,9 @@ const flags = [
 const screenshots = fileURLToPath(new URL("../../../guides/observer/", import.meta.url));
 const haveChromium = existsSync(executablePath);
 if (!haveChromium)
-  console.warn(`observer browser tests skipped: no ${executablePath} (apt-get install -y chromium; .ci/run installs it)`);
+  console.warn(
+    `observer browser tests skipped: no ${executablePath} (apt-get install -y chromium; .ci/run installs it)`,
+  );
 
 let journal: Journal;
 let demo: Demo;
@@ -47,7 +49,10 @@ async function listen(handler: ReturnType<typeof createObserver>): Promise<[Serv
 }
 
 /** A page that records every dialog (an executed alert would open one) and every CSP violation. */
-async function openPage(width = 1280, height = 900): Promise<{ page: Page; dialogs: string[]; errors: string[] }> {
+async function openPage(
+  width = 1280,
+  height = 900,
+): Promise<{ page: Page; dialogs: string[]; errors: string[] }> {
   const page = await browser.newPage({ viewport: { width, height } });
   const dialogs: string[] = [];
   const errors: string[] = [];
@@ -81,7 +86,11 @@ describe.skipIf(!haveChromium)("the Observer in Chromium", () => {
       (claim) => claim.run.namespace === "xss",
     );
     for (const claim of failing.slice(0, 20)) {
-      const error = { name: claim.run.workflowName, message: `${claim.run.workflowName}\n  fix: ${claim.run.workflowName}`, code: claim.run.workflowName };
+      const error = {
+        name: claim.run.workflowName,
+        message: `${claim.run.workflowName}\n  fix: ${claim.run.workflowName}`,
+        code: claim.run.workflowName,
+      };
       await journal.commitStep({
         lease: claim.lease,
         lastSeq: claim.run.lastSeq,
@@ -146,9 +155,13 @@ describe.skipIf(!haveChromium)("the Observer in Chromium", () => {
     await page.goto(`${base}/runs/trip-42`);
     await page.locator(".failure .error-code").waitFor();
     expect(await page.locator(".failure .error-code").textContent()).toBe("CTM_ACTIVITY_FAILURE");
-    expect(await page.locator(".failure .error-fix").first().textContent()).toContain("catch ActivityFailure");
+    expect(await page.locator(".failure .error-fix").first().textContent()).toContain(
+      "catch ActivityFailure",
+    );
     // The hotel's compensation ran as a journaled activity under compensateAll's identity.
-    expect(await page.locator(".event .identity", { hasText: "compensateAll:#0@0" }).count()).toBeGreaterThan(0);
+    expect(await page.locator(".event .identity", { hasText: "compensateAll:#0@0" }).count()).toBeGreaterThan(
+      0,
+    );
     await page.screenshot({ path: `${screenshots}run-failed.png`, fullPage: true });
 
     await page.goto(`${base}/runs/${demo.runs.continued}`);
@@ -171,9 +184,11 @@ describe.skipIf(!haveChromium)("the Observer in Chromium", () => {
     await page.screenshot({ path: `${screenshots}health.png`, fullPage: true });
 
     const phone = await openPage(390, 844);
-    await phone.page.goto(`${base}/?namespace=shop`);
+    await phone.page.goto(`${base}/`);
     await phone.page.locator("#status-counts").waitFor();
-    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await phone.page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(1);
     await phone.page.screenshot({ path: `${screenshots}runs-phone.png`, fullPage: false });
     await phone.page.goto(`${base}/runs/order-1001`);
@@ -199,7 +214,9 @@ describe.skipIf(!haveChromium)("the Observer in Chromium", () => {
     await page.locator('input[name="status"][value="failed"]').check();
     await page.getByRole("button", { name: "Apply" }).click();
     await page.waitForURL(/status=failed/);
-    expect(new Set(await page.locator("tbody td.wf").allTextContents())).toEqual(new Set(["imports.batch", "trip"]));
+    expect(new Set(await page.locator("tbody td.wf").allTextContents())).toEqual(
+      new Set(["imports.batch", "trip"]),
+    );
 
     await page.goto(`${base}/`);
     await page.getByLabel("Search").fill("nightly-report-2026-12-06");
@@ -217,7 +234,11 @@ describe.skipIf(!haveChromium)("the Observer in Chromium", () => {
   }, 300_000);
 
   it("updates the runs page and the run page live when a run completes", async () => {
-    const run = await demo.client.start((await import("./test-support/demo-workflows.ts")).inbox, { signal: "finish" }, { id: "live-1" });
+    const run = await demo.client.start(
+      (await import("./test-support/demo-workflows.ts")).inbox,
+      { signal: "finish" },
+      { id: "live-1" },
+    );
     await waitFor(async () => (await demo.inspector.run(run.runId))?.run.lastSeq === 2 || undefined);
     const list = await openPage();
     await list.page.goto(`${base}/?search=live-1`);
@@ -254,7 +275,9 @@ describe.skipIf(!haveChromium)("the Observer in Chromium", () => {
     const text = await page.locator("tbody").innerText();
     for (const payload of xssPayloads) expect(text).toContain(payload);
 
-    const runIds = await page.locator("tbody tr").evaluateAll((rows) => rows.map((row) => row.getAttribute("data-run-id")!));
+    const runIds = await page
+      .locator("tbody tr")
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute("data-run-id")!));
     for (const runId of runIds) {
       await page.goto(`${base}/runs/${encodeURIComponent(runId)}`);
       await page.locator("h1").waitFor();
@@ -328,7 +351,11 @@ describe.skipIf(!haveChromium)("the Observer in Chromium", () => {
 
     // A form posted from another origin (no session cookie, no token) is refused.
     const forged = await page.evaluate(async (target) => {
-      const response = await fetch(target, { method: "POST", body: new URLSearchParams({ name: "x" }), credentials: "omit" });
+      const response = await fetch(target, {
+        method: "POST",
+        body: new URLSearchParams({ name: "x" }),
+        credentials: "omit",
+      });
       return response.status;
     }, `${base}/runs/inbox-1/signal`);
     expect(forged).toBe(403);

@@ -32,6 +32,10 @@ export function securityHeaders(extra: Record<string, string> = {}): Headers {
 export function htmlResponse(body: Html, status = 200, extra: Record<string, string> = {}): Response {
   return new Response(body.toString(), {
     status,
-    headers: securityHeaders({ "content-type": "text/html; charset=utf-8", "cache-control": "no-store", ...extra }),
+    headers: securityHeaders({
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      ...extra,
+    }),
   });
 }

@@ -37,70 +37,114 @@ export async function runPage(context: PageContext, id: string): Promise<Html | 
   const live = href(context, "/events", new URLSearchParams({ page: "run", run: run.runId, fp }));
   return layout(
     context,
-    { title: `${run.workflowName} ${run.workflowId}`, section: "runs", live, ...(notice === undefined ? {} : { notice }) },
+    {
+      title: `${run.workflowName} ${run.workflowId}`,
+      section: "runs",
+      live,
+      ...(notice === undefined ? {} : { notice }),
+    },
     html`<div data-live-region="run">
-<div class="page-head run-head">
-  <h1><span class="wf">${run.workflowName}</span> <span class="muted">/</span> <span class="mono">${run.workflowId}</span></h1>
-  ${statusBadge(run.status)}
-</div>
-${run.error === undefined ? "" : html`<section class="card failure"><h2>Failure</h2>${errorBlock(run.error)}</section>`}
-<div class="grid">
-  <section class="card"><h2>Details</h2>${detailsList(context, detail)}</section>
-  <section class="card"><h2>Data</h2>
-    ${payloadBlock(run.input, "input", true)}
-    ${run.result === undefined && run.status !== "completed" ? "" : payloadBlock(run.result, "result", true)}
-    ${Object.keys(run.attributes).length === 0 ? html`<p class="muted">No attributes.</p>` : payloadBlock(run.attributes, "attributes", true)}
-  </section>
-</div>
-${actionForms(context, detail)}
-${timersSection(context, timers)}
-${inboxSection(context, inbox)}
-${activitiesSection(context, tasks)}
-${children === undefined ? "" : childrenSection(context, detail, children.runs, children.next !== undefined)}
-${timelineSection(context, run, history, afterSeq)}
-</div>`,
+      <div class="page-head run-head">
+        <h1>
+          <span class="wf">${run.workflowName}</span> <span class="muted">/</span>
+          <span class="mono">${run.workflowId}</span>
+        </h1>
+        ${statusBadge(run.status)}
+      </div>
+      ${
+        run.error === undefined
+          ? ""
+          : html`<section class="card failure">
+              <h2>Failure</h2>
+              ${errorBlock(run.error)}
+            </section>`
+      }
+      <div class="grid">
+        <section class="card">
+          <h2>Details</h2>
+          ${detailsList(context, detail)}
+        </section>
+        <section class="card">
+          <h2>Data</h2>
+          ${payloadBlock(run.input, "input", true)}
+          ${run.result === undefined && run.status !== "completed" ? "" : payloadBlock(run.result, "result", true)}
+          ${Object.keys(run.attributes).length === 0 ? html`<p class="muted">No attributes.</p>` : payloadBlock(run.attributes, "attributes", true)}
+        </section>
+      </div>
+      ${actionForms(context, detail)} ${timersSection(context, timers)} ${inboxSection(context, inbox)}
+      ${activitiesSection(context, tasks)}
+      ${children === undefined ? "" : childrenSection(context, detail, children.runs, children.next !== undefined)}
+      ${timelineSection(context, run, history, afterSeq)}
+    </div>`,
   );
 }
 
 function detailsList(context: PageContext, detail: InspectedRunDetail): Html {
   const { run } = detail;
   const runLink = (id: string) => html`<a class="mono" href="${href(context, runPath(id))}">${id}</a>`;
-  const row = (label: string, value: Html | string | number) => html`<dt>${label}</dt><dd>${value}</dd>`;
+  const row = (label: string, value: Html | string | number) =>
+    html`<dt>${label}</dt>
+      <dd>${value}</dd>`;
   const definition = context.sources?.definition(run.workflowName, run.versionHash);
   return html`<dl class="details">
-  ${row("Run id", html`<span class="mono">${run.runId}</span>`)}
-  ${row("Workflow id", html`<span class="mono">${run.workflowId}</span>`)}
-  ${row("Namespace", run.namespace)}
-  ${row("Version", html`<span class="mono">${run.versionHash}</span>${definition === undefined ? "" : html` <span class="source">${definition}</span>`}`)}
-  ${row("Started", timeCell(run.createdAt, context.now))}
-  ${row("Updated", timeCell(run.updatedAt, context.now))}
-  ${row("Finished", timeCell(run.finishedAt, context.now))}
-  ${row("Lease", run.leaseOwner === undefined ? html`<span class="muted">none</span>` : html`<span class="mono">${run.leaseOwner}</span> until ${timeCell(run.leaseExpiresAt, context.now)}`)}
-  ${row("Ready for a step", detail.ready ? "yes" : "no")}
-  ${detail.notBefore === undefined ? "" : row("Deferred until", timeCell(detail.notBefore, context.now))}
-  ${row("Next wake-up", timeCell(detail.nextWakeAt, context.now))}
-  ${row("Events", run.lastSeq)}
-  ${row("Open activities", detail.openTasks)}
-  ${run.parentRunId === undefined ? "" : row("Parent", runLink(run.parentRunId))}
-  ${detail.continuedFrom === undefined ? "" : row("Continued from", runLink(detail.continuedFrom))}
-  ${run.continuedTo === undefined ? "" : row("Continues as", runLink(run.continuedTo))}
-  ${row("Children", detail.children === 0 ? "0" : html`<a href="${href(context, "/", new URLSearchParams({ parent: run.runId }))}">${detail.children}</a>`)}
-</dl>`;
+    ${row("Run id", html`<span class="mono">${run.runId}</span>`)}
+    ${row("Workflow id", html`<span class="mono">${run.workflowId}</span>`)}
+    ${row("Namespace", run.namespace)}
+    ${row("Version", html`<span class="mono">${run.versionHash}</span>${definition === undefined ? "" : html` <span class="source">${definition}</span>`}`)}
+    ${row("Started", timeCell(run.createdAt, context.now))}
+    ${row("Updated", timeCell(run.updatedAt, context.now))}
+    ${row("Finished", timeCell(run.finishedAt, context.now))}
+    ${row("Lease", run.leaseOwner === undefined ? html`<span class="muted">none</span>` : html`<span class="mono">${run.leaseOwner}</span> until ${timeCell(run.leaseExpiresAt, context.now)}`)}
+    ${row("Ready for a step", detail.ready ? "yes" : "no")}
+    ${detail.notBefore === undefined ? "" : row("Deferred until", timeCell(detail.notBefore, context.now))}
+    ${row("Next wake-up", timeCell(detail.nextWakeAt, context.now))} ${row("Events", run.lastSeq)}
+    ${row("Open activities", detail.openTasks)}
+    ${run.parentRunId === undefined ? "" : row("Parent", runLink(run.parentRunId))}
+    ${detail.continuedFrom === undefined ? "" : row("Continued from", runLink(detail.continuedFrom))}
+    ${run.continuedTo === undefined ? "" : row("Continues as", runLink(run.continuedTo))}
+    ${row("Children", detail.children === 0 ? "0" : html`<a href="${href(context, "/", new URLSearchParams({ parent: run.runId }))}">${detail.children}</a>`)}
+  </dl>`;
 }
 
 function childrenSection(
   context: PageContext,
   detail: InspectedRunDetail,
-  children: readonly { runId: string; workflowId: string; workflowName: string; status: string; createdAt: number }[],
+  children: readonly {
+    runId: string;
+    workflowId: string;
+    workflowName: string;
+    status: string;
+    createdAt: number;
+  }[],
   more: boolean,
 ): Html {
-  return html`<section class="card"><h2>Children <span class="muted">${detail.children}</span></h2>
-<div class="table-wrap"><table><thead><tr><th>Status</th><th>Workflow</th><th>Workflow id</th><th>Run id</th><th>Started</th></tr></thead><tbody>
-${children.map(
-  (child) =>
-    html`<tr><td>${statusBadge(child.status)}</td><td>${child.workflowName}</td><td><a href="${href(context, runPath(child.runId))}">${child.workflowId}</a></td><td class="mono">${shortId(child.runId)}</td><td>${timeCell(child.createdAt, context.now)}</td></tr>`,
-)}
-</tbody></table></div>
-${more ? html`<p><a href="${href(context, "/", new URLSearchParams({ parent: detail.run.runId }))}">All children →</a></p>` : ""}
-</section>`;
+  return html`<section class="card">
+    <h2>Children <span class="muted">${detail.children}</span></h2>
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th>Status</th>
+            <th>Workflow</th>
+            <th>Workflow id</th>
+            <th>Run id</th>
+            <th>Started</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${children.map(
+            (child) =>
+              html`<tr>
+                <td>${statusBadge(child.status)}</td>
+                <td>${child.workflowName}</td>
+                <td><a href="${href(context, runPath(child.runId))}">${child.workflowId}</a></td>
+                <td class="mono">${shortId(child.runId)}</td>
+                <td>${timeCell(child.createdAt, context.now)}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>
+    ${more ? html`<p><a href="${href(context, "/", new URLSearchParams({ parent: detail.run.runId }))}">All children →</a></p>` : ""}
+  </section>`;
 }

@@ -12,7 +12,10 @@ export interface ObserverManifest {
     readonly line: number;
     readonly cursors: readonly { readonly cursor: string; readonly at: string }[];
   }[];
-  readonly helpers?: readonly { readonly file: string; readonly cursors: readonly { readonly cursor: string; readonly at: string }[] }[];
+  readonly helpers?: readonly {
+    readonly file: string;
+    readonly cursors: readonly { readonly cursor: string; readonly at: string }[];
+  }[];
 }
 
 /** Looks up where an effect was issued. */
@@ -31,7 +34,9 @@ export function createSourceIndex(manifest: ObserverManifest): SourceIndex {
     manifest.format !== 1 ||
     !Array.isArray(manifest.workflows as unknown)
   )
-    throw new TypeError("observer option `manifest`: expected the transformer's continuum-manifest.json (format 1)");
+    throw new TypeError(
+      "observer option `manifest`: expected the transformer's continuum-manifest.json (format 1)",
+    );
   const byVersion = new Map<string, Map<string, string>>();
   const byName = new Map<string, Map<string, string>>();
   const definitions = new Map<string, string>();

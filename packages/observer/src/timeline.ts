@@ -15,7 +15,13 @@ function family(kind: string): string {
 }
 
 function isInspectedError(value: unknown): value is InspectedError {
-  return typeof value === "object" && value !== null && "name" in value && "message" in value && typeof (value as { message: unknown }).message === "string";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    "name" in value &&
+    "message" in value &&
+    typeof (value as { message: unknown }).message === "string"
+  );
 }
 
 /**
@@ -34,36 +40,56 @@ export function timelineSection(
     return eventRow(context, run, event, previous);
   });
   const base = href(context, runPath(run.runId));
-  return html`<section class="card"><h2>Timeline <span class="muted">${afterSeq === 0 ? "" : `from event ${afterSeq + 1}, `}${run.lastSeq} events</span></h2>
-<div class="timeline-tools"><button type="button" data-toggle-details="open">Expand all</button> <button type="button" data-toggle-details="close">Collapse all</button></div>
-<ol class="timeline">${rows}</ol>
-<nav class="pager">
-${afterSeq === 0 ? "" : html`<a href="${base}">← First events</a>`}
-${page.nextAfterSeq === undefined ? "" : html`<a rel="next" href="${base}?afterSeq=${page.nextAfterSeq}">Later events →</a>`}
-</nav></section>`;
+  return html`<section class="card">
+    <h2>
+      Timeline
+      <span class="muted">${afterSeq === 0 ? "" : `from event ${afterSeq + 1}, `}${run.lastSeq} events</span>
+    </h2>
+    <div class="timeline-tools">
+      <button type="button" data-toggle-details="open">Expand all</button>
+      <button type="button" data-toggle-details="close">Collapse all</button>
+    </div>
+    <ol class="timeline">
+      ${rows}
+    </ol>
+    <nav class="pager">
+      ${afterSeq === 0 ? "" : html`<a href="${base}">← First events</a>`}
+      ${page.nextAfterSeq === undefined ? "" : html`<a rel="next" href="${base}?afterSeq=${page.nextAfterSeq}">Later events →</a>`}
+    </nav>
+  </section>`;
 }
 
-function eventRow(context: PageContext, run: InspectedRun, event: InspectedEvent, previous: InspectedEvent | undefined): Html {
+function eventRow(
+  context: PageContext,
+  run: InspectedRun,
+  event: InspectedEvent,
+  previous: InspectedEvent | undefined,
+): Html {
   const source =
-    event.identity === undefined ? undefined : context.sources?.locate(run.workflowName, run.versionHash, event.identity);
+    event.identity === undefined
+      ? undefined
+      : context.sources?.locate(run.workflowName, run.versionHash, event.identity);
   const { error, ...rest } = event.data as { error?: unknown } & Record<string, unknown>;
   const hasRest = Object.keys(rest).length > 0;
   return html`<li class="event ev-${family(event.kind)}" id="event-${event.seq}" data-seq="${event.seq}">
-  <div class="event-head">
-    <a class="seq" href="#event-${event.seq}">#${event.seq}</a>
-    <span class="kind">${event.kind}</span>
-    ${event.identity === undefined ? "" : html`<span class="identity mono">${event.identity}</span>`}
-    ${source === undefined ? "" : sourceLink(context, source)}
-    <span class="when">${timeCell(event.at, context.now)}${previous === undefined ? "" : html` <span class="delta">+${formatDuration(event.at - previous.at)}</span>`}</span>
-  </div>
-  ${hasRest ? payloadBlock(rest, "data") : ""}
-  ${isInspectedError(error) ? errorBlock(error) : error === undefined ? "" : payloadBlock(error, "error")}
-</li>`;
+    <div class="event-head">
+      <a class="seq" href="#event-${event.seq}">#${event.seq}</a>
+      <span class="kind">${event.kind}</span>
+      ${event.identity === undefined ? "" : html`<span class="identity mono">${event.identity}</span>`}
+      ${source === undefined ? "" : sourceLink(context, source)}
+      <span class="when"
+        >${timeCell(event.at, context.now)}${previous === undefined ? "" : html` <span class="delta">+${formatDuration(event.at - previous.at)}</span>`}</span
+      >
+    </div>
+    ${hasRest ? payloadBlock(rest, "data") : ""}
+    ${isInspectedError(error) ? errorBlock(error) : error === undefined ? "" : payloadBlock(error, "error")}
+  </li>`;
 }
 
 function sourceLink(context: PageContext, at: string): Html {
   const match = /^(.*):(\d+):(\d+)$/.exec(at);
   const base = context.sourceUrl;
-  if (match === null || base === undefined) return html`<span class="source" title="issued here">${at}</span>`;
+  if (match === null || base === undefined)
+    return html`<span class="source" title="issued here">${at}</span>`;
   return html`<a class="source" href="${base}${match[1]!}#L${match[2]!}" title="issued here">${at}</a>`;
 }

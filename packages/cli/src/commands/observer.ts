@@ -18,7 +18,9 @@ interface ObserverOptions extends JournalCommandOptions {
 /** The part of @continuum/observer this command uses (the package is optional: loaded when installed). */
 interface ObserverModule {
   createObserver(options: Record<string, unknown>): (request: Request) => Promise<Response>;
-  toNodeHandler(handler: (request: Request) => Promise<Response>): (req: IncomingMessage, res: ServerResponse) => void;
+  toNodeHandler(
+    handler: (request: Request) => Promise<Response>,
+  ): (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 /** Tells a running `continuum observer` to stop (tests; the process stops it on SIGINT/SIGTERM). */
@@ -37,13 +39,26 @@ const loopback = new Set(["127.0.0.1", "::1", "localhost"]);
  * DATABASE_URL=postgres://... continuum observer --port 4000
  * ```
  */
-export function observerCommand(program: Command, io: CliIo, result: CommandResult, stop: ObserverStop = {}): void {
-  databaseOptions(program.command("observer").description("serve the Observer, a web UI over the journal's runs"))
+export function observerCommand(
+  program: Command,
+  io: CliIo,
+  result: CommandResult,
+  stop: ObserverStop = {},
+): void {
+  databaseOptions(
+    program.command("observer").description("serve the Observer, a web UI over the journal's runs"),
+  )
     .option("--port <n>", "port to listen on (0: any free port)", "4000")
     .option("--host <host>", "interface to listen on", "127.0.0.1")
     .option("--base-path <path>", "serve under this path, e.g. /observer")
-    .option("--manifest <file>", "the transformer's continuum-manifest.json: timeline events link to their source line")
-    .option("--actions", "enable cancel and send-signal for anyone who can reach the page (loopback hosts only)")
+    .option(
+      "--manifest <file>",
+      "the transformer's continuum-manifest.json: timeline events link to their source line",
+    )
+    .option(
+      "--actions",
+      "enable cancel and send-signal for anyone who can reach the page (loopback hosts only)",
+    )
     .addHelpText("after", databaseUrlHelp)
     .action(async (options: ObserverOptions) => {
       result.code = await serve(options, io, stop);
@@ -102,7 +117,9 @@ async function serve(options: ObserverOptions, io: CliIo, stop: ObserverStop): P
     const address = server.address();
     const bound = typeof address === "object" && address !== null ? address.port : port;
     const host = options.host.includes(":") ? `[${options.host}]` : options.host;
-    out.stdout(`Observer at http://${host}:${bound}${options.basePath ?? "/"} (${options.actions === true ? "actions enabled" : "read-only"}); Ctrl-C stops it\n`);
+    out.stdout(
+      `Observer at http://${host}:${bound}${options.basePath ?? "/"} (${options.actions === true ? "actions enabled" : "read-only"}); Ctrl-C stops it\n`,
+    );
     await new Promise<void>((done) => {
       const finish = () => done();
       process.once("SIGINT", finish);
@@ -120,6 +137,8 @@ async function readManifest(file: string, io: CliIo): Promise<unknown> {
   try {
     return JSON.parse(await readFile(path, "utf8")) as unknown;
   } catch (error) {
-    throw new UsageError(`cannot read the manifest ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(
+      `cannot read the manifest ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }

@@ -36,18 +36,33 @@ export const charge = defineActivity(
   { retry: { maxAttempts: 4, initialIntervalMs: 200, backoffCoefficient: 2 } },
 );
 
-export const ship = defineActivity("fulfillment.ship", async (orderId: string) => ({ trackingId: `trk-${orderId}` }));
+export const ship = defineActivity("fulfillment.ship", async (orderId: string) => ({
+  trackingId: `trk-${orderId}`,
+}));
 
-const orderCursors = ["activity:validation.check#0", "activity:payments.charge#0", "signal:fraud_review#0", "activity:fulfillment.ship#0"];
+const orderCursors = [
+  "activity:validation.check#0",
+  "activity:payments.charge#0",
+  "signal:fraud_review#0",
+  "activity:fulfillment.ship#0",
+];
 /** Validate, charge (retried), wait for a fraud review (24 h timeout), ship. */
 export const order = workflow.stamped(stamp("d0e1a2b3c4d5e6f7", orderCursors, 12))(
   "order",
   { version: 1 },
   async (input: { orderId: string; total: number; chargeFailures?: number }) => {
     await activity.at("activity:validation.check#0")(validate, input.total);
-    const receipt = await activity.at("activity:payments.charge#0")(charge, input.orderId, input.total, input.chargeFailures ?? 0);
-    const review = await signal.at("signal:fraud_review#0")<"approved" | "rejected">("fraud_review", { timeout: hours(24) });
-    if (isTimeout(review) || review === "rejected") return { status: "rejected" as const, chargeId: receipt.chargeId };
+    const receipt = await activity.at("activity:payments.charge#0")(
+      charge,
+      input.orderId,
+      input.total,
+      input.chargeFailures ?? 0,
+    );
+    const review = await signal.at("signal:fraud_review#0")<"approved" | "rejected">("fraud_review", {
+      timeout: hours(24),
+    });
+    if (isTimeout(review) || review === "rejected")
+      return { status: "rejected" as const, chargeId: receipt.chargeId };
     const shipment = await activity.at("activity:fulfillment.ship#0")(ship, input.orderId);
     return { status: "shipped" as const, trackingId: shipment.trackingId };
   },
@@ -66,7 +81,9 @@ export const nightlyReport = workflow.stamped(stamp("a1b2c3d4e5f60718", ["sleep:
 export const importRows = defineActivity(
   "imports.load",
   async (batch: string) => {
-    throw Object.assign(new Error(`row 17 of ${batch}: column "price" is not a number`), { name: "RowError" });
+    throw Object.assign(new Error(`row 17 of ${batch}: column "price" is not a number`), {
+      name: "RowError",
+    });
   },
   { retry: { maxAttempts: 2, initialIntervalMs: 100 } },
 );
@@ -77,23 +94,31 @@ export const importBatch = workflow.stamped(stamp("0f1e2d3c4b5a6978", ["activity
   async (input: { batch: string }) => activity.at("activity:imports.load#0")(importRows, input.batch),
 );
 
-export const book = defineActivity("travel.book", async (what: string) => {
-  if (what === "flight") throw Object.assign(new Error("no seats left on LH 4711"), { name: "SoldOut" });
-  return { ref: `${what}-ref` };
-}, { retry: { maxAttempts: 1 } });
+export const book = defineActivity(
+  "travel.book",
+  async (what: string) => {
+    if (what === "flight") throw Object.assign(new Error("no seats left on LH 4711"), { name: "SoldOut" });
+    return { ref: `${what}-ref` };
+  },
+  { retry: { maxAttempts: 1 } },
+);
 export const release = defineActivity("travel.release", async (what: string) => ({ released: what }));
 const tripCursors = ["activity:travel.book#0", "compensateAll:#0"];
 /** Books a hotel, fails to book the flight, compensates the hotel and fails. */
-export const trip = workflow.stamped(stamp("9a8b7c6d5e4f3a2b", tripCursors, 64))("trip", { version: 1 }, async (input: { traveller: string }) => {
-  try {
-    for (const what of ["hotel", "flight"])
-      await activity.at("activity:travel.book#0")(book, what, { compensate: [release, what] });
-    return { booked: input.traveller };
-  } catch (error) {
-    await compensateAll.at("compensateAll:#0")();
-    throw error;
-  }
-});
+export const trip = workflow.stamped(stamp("9a8b7c6d5e4f3a2b", tripCursors, 64))(
+  "trip",
+  { version: 1 },
+  async (input: { traveller: string }) => {
+    try {
+      for (const what of ["hotel", "flight"])
+        await activity.at("activity:travel.book#0")(book, what, { compensate: [release, what] });
+      return { booked: input.traveller };
+    } catch (error) {
+      await compensateAll.at("compensateAll:#0")();
+      throw error;
+    }
+  },
+);
 
 /** Polls three times, continuing as new each time, then waits for a day. */
 export const poller = workflow.stamped(stamp("5f4e3d2c1b0a9988", ["continueAsNew:#0", "sleep:#0"], 80))(
@@ -138,7 +163,9 @@ export const demoManifest = {
   format: 1,
   generator: "@continuum/transformer",
   workflows: demoWorkflows.map((definition) => {
-    const stamped = (definition as unknown as { stamp: { versionHash: string; cursors: readonly string[]; line: number } }).stamp;
+    const stamped = (
+      definition as unknown as { stamp: { versionHash: string; cursors: readonly string[]; line: number } }
+    ).stamp;
     return {
       name: definition.name,
       version: 1,

@@ -1,5 +1,24 @@
-import { createClient, createEngine, createInspector, type Client, type Engine, type Inspector, type Journal, type RunStatus } from "@continuum/core";
-import { demoActivities, demoWorkflows, fanout, importBatch, inbox, nightlyReport, order, poller, trip } from "./demo-workflows.ts";
+import {
+  createClient,
+  createEngine,
+  createInspector,
+  type Client,
+  type Engine,
+  type Inspector,
+  type Journal,
+  type RunStatus,
+} from "@continuum/core";
+import {
+  demoActivities,
+  demoWorkflows,
+  fanout,
+  importBatch,
+  inbox,
+  nightlyReport,
+  order,
+  poller,
+  trip,
+} from "./demo-workflows.ts";
 
 /** The demo's runs by the state they were left in (run ids). */
 export interface DemoRuns {
@@ -54,7 +73,11 @@ export async function seedDemo(journal: Journal, namespace = "shop"): Promise<De
     const detail = await inspector.run(runId);
     return detail !== undefined && statuses.includes(detail.run.status) ? detail : undefined;
   };
-  const waitingRun = await client.start(order, { orderId: "o-1001", total: 42, chargeFailures: 1 }, { id: "order-1001" });
+  const waitingRun = await client.start(
+    order,
+    { orderId: "o-1001", total: 42, chargeFailures: 1 },
+    { id: "order-1001" },
+  );
   const completedRun = await client.start(order, { orderId: "o-1000", total: 18 }, { id: "order-1000" });
   const sleeping = await client.start(nightlyReport, { hours: 6 }, { id: "nightly-report-2026-12-07" });
   const failed = await client.start(importBatch, { batch: "prices-2026-12.csv" }, { id: "import-batch-7" });

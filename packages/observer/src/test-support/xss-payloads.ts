@@ -63,4 +63,6 @@ const vectors = [
 ] as const;
 
 /** The XSS payloads, each prefixed with its number (`xss03 ...`) so text searches can find it. */
-export const xssPayloads: readonly string[] = vectors.map((vector, i) => `xss${String(i).padStart(2, "0")} ${vector}`);
+export const xssPayloads: readonly string[] = vectors.map(
+  (vector, i) => `xss${String(i).padStart(2, "0")} ${vector}`,
+);
