@@ -13,7 +13,7 @@ const runs = Number(args[args.indexOf("--runs") + 1] ?? "") || 10_000;
 const url = args.includes("--url") ? args[args.indexOf("--url") + 1] : undefined;
 const journal: Journal = args.includes("--memory")
   ? createMemoryJournal()
-  : await openJournal(url === undefined ? { dataDir: "memory://" } : { url });
+  : await openJournal(url === undefined ? { dataDir: "memory://" } : { url, migrate: true });
 const namespace = `bench-observer-${Date.now()}`;
 
 console.log(`seeding ${runs} runs in namespace ${namespace}...`);
