@@ -121,7 +121,11 @@ async function serve(options: ObserverOptions, io: CliIo, stop: ObserverStop): P
       `Observer at http://${host}:${bound}${options.basePath ?? "/"} (${options.actions === true ? "actions enabled" : "read-only"}); Ctrl-C stops it\n`,
     );
     await new Promise<void>((done) => {
-      const finish = () => done();
+      const finish = () => {
+        process.off("SIGINT", finish);
+        process.off("SIGTERM", finish);
+        done();
+      };
       process.once("SIGINT", finish);
       process.once("SIGTERM", finish);
       stop.signal?.addEventListener("abort", finish, { once: true });
