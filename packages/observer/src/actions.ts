@@ -6,8 +6,8 @@ import type { ObserverAction } from "./observer-options.ts";
 import { href, runPath, type PageContext } from "./page-context.ts";
 import { htmlResponse } from "./responses.ts";
 
-/** The actions the run page posts to. */
-export const actionNames = ["cancel", "signal"] as const;
+/** Largest action form body accepted (a signal payload included). */
+const maxFormBytes = 64 * 1024;
 
 /**
  * Handles a POST to `/runs/:id/<action>`: read-only mode refuses (403), then the CSRF token
@@ -29,6 +29,10 @@ export async function handleAction(
   const type = context.request.headers.get("content-type") ?? "";
   if (!type.startsWith("application/x-www-form-urlencoded") && !type.startsWith("multipart/form-data"))
     return htmlResponse(messagePage(context, "Bad request", "Actions are form posts."), 415);
+  // The forms are a few short fields; a larger body is refused before it is read.
+  const length = Number(context.request.headers.get("content-length") ?? "0");
+  if (!Number.isFinite(length) || length > maxFormBytes)
+    return htmlResponse(messagePage(context, "Too large", "An action form is at most 64 KiB."), 413);
   const form = await context.request.formData();
   const token = form.get(csrfField);
   if (!csrf.verify(context.request, typeof token === "string" ? token : null))
