@@ -114,4 +114,27 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The Observer reads through core's public read model and client only (DESIGN.md, Operations):
+    // no SQL, no journal internals, no database drivers.
+    files: ["packages/observer/src/**/*.ts"],
+    ignores: ["**/*.test.ts", "**/test-support/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["@continuum/core/*", "**/core/src/**"],
+              message: "@continuum/observer uses @continuum/core's public entry point only.",
+            },
+            {
+              group: ["pg", "pg/*", "kysely", "kysely/*", "@electric-sql/*"],
+              message: "the Observer writes no SQL: read through createInspector(journal).",
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

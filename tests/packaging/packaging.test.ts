@@ -283,6 +283,20 @@ console.log(JSON.stringify(failed));`;
     );
 
     it.runIf(available)(
+      "@continuum/observer serves its pages and assets from the packed tarball on node:http",
+      async () => {
+        const run = await inApp("node", ["dist/observer-smoke.js"]);
+        expect(run.code, describeResult("node dist/observer-smoke.js", run)).toBe(0);
+        const result = JSON.parse(run.stdout.trim().split("\n").at(-1) ?? "null") as Record<string, unknown>;
+        expect(result).toMatchObject({ runs: 200, listsRun: true, run: 200, showsResult: true, css: 200 });
+        expect(result["csp"]).toContain("script-src 'self'");
+        expect(result["cssType"]).toContain("text/css");
+        expect(result["cssBytes"]).toBeGreaterThan(1000);
+      },
+      300_000,
+    );
+
+    it.runIf(available)(
       "the node loader runs the workflow from its TypeScript source (checked and stamped on import)",
       async () => {
         const url = { DATABASE_URL: database?.url ?? "" };

@@ -103,6 +103,42 @@ await tracerProvider.shutdown();
 await journal.close();
 `;
 
+// @continuum/observer mounted on node:http over a memory journal with one finished run: the
+// runs page, the run page and the stylesheet (a package asset) fetched over HTTP.
+const observerSmoke = `import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createClient, createEngine, createMemoryJournal } from "@continuum/core";
+import { createObserver, toNodeHandler } from "@continuum/observer";
+import * as acts from "./activities.ts";
+import { greeting } from "./greeting.workflow.ts";
+
+const journal = createMemoryJournal();
+const engine = createEngine({ journal, workflows: [greeting], activities: [acts.greet] });
+engine.start();
+const client = createClient({ journal, engine });
+const run = await client.start(greeting, "observer", { id: "observed-1" });
+await run.result({ timeoutMs: 60_000 });
+const server = createServer(toNodeHandler(createObserver({ journal, basePath: "/observer" })));
+await new Promise<void>((done) => server.listen(0, "127.0.0.1", () => done()));
+const base = \`http://127.0.0.1:\${(server.address() as AddressInfo).port}/observer\`;
+const runs = await fetch(\`\${base}/\`);
+const page = await fetch(\`\${base}/runs/observed-1\`);
+const css = await fetch(\`\${base}/assets/observer.css\`);
+console.log(JSON.stringify({
+  runs: runs.status,
+  csp: runs.headers.get("content-security-policy"),
+  listsRun: (await runs.text()).includes("observed-1"),
+  run: page.status,
+  showsResult: (await page.text()).includes("hello observer"),
+  css: css.status,
+  cssType: css.headers.get("content-type"),
+  cssBytes: (await css.text()).length,
+}));
+server.close();
+await engine.stop({ graceful: true });
+await journal.close();
+`;
+
 /** Where the deliberate `Date.now()` sits: bad/clock.workflow.ts line 4, column 10. */
 export const badWorkflowLocation = "bad/clock.workflow.ts(4,10)";
 
@@ -138,6 +174,7 @@ export function writeScratchApp(dir: string, entryPoints: readonly string[]): vo
   write("src/greeting.workflow.ts", workflowFile);
   write("src/main.ts", main);
   write("src/otel-smoke.ts", otelSmoke);
+  write("src/observer-smoke.ts", observerSmoke);
   write(
     "src/entry-points.ts",
     [

@@ -18,6 +18,7 @@ import { repairCommand } from "./commands/repair.ts";
 import { auditLogCommand } from "./commands/audit-log.ts";
 import { queuesCommand } from "./commands/queues.ts";
 import { schedulesCommand } from "./commands/schedules.ts";
+import { observerCommand, type ObserverStop } from "./commands/observer.ts";
 
 const packageVersion = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
@@ -27,7 +28,7 @@ const packageVersion = (
  * Builds the commander program for one invocation, writing through `io` and never exiting the
  * process (commander's exits become exit codes: help and --version 0, a usage mistake 2).
  */
-export function buildProgram(io: CliIo, result: CommandResult): Command {
+export function buildProgram(io: CliIo, result: CommandResult, stop: ObserverStop = {}): Command {
   // Commander's own messages (usage errors, suggestions) are redacted too: an argument it echoes
   // could be a connection string typed in the wrong place.
   const shown = redactingIo(io, undefined);
@@ -59,6 +60,7 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
   cleanupCommand(program, io, result);
   replayCommand(program, io, result);
   completionCommand(program, io, result);
+  observerCommand(program, io, result, stop);
   // Subcommands inherit the output and the exit override.
   for (const command of program.commands) {
     command.configureOutput(output).exitOverride();
@@ -68,9 +70,13 @@ export function buildProgram(io: CliIo, result: CommandResult): Command {
 }
 
 /** Parses `argv` (without node and script) and runs the chosen command; resolves to its exit code. */
-export async function runProgram(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+export async function runProgram(
+  argv: readonly string[],
+  io: CliIo,
+  stop: ObserverStop = {},
+): Promise<ExitCode> {
   const result: CommandResult = { code: ExitCode.ok };
-  const program = buildProgram(io, result);
+  const program = buildProgram(io, result, stop);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return result.code;

@@ -1,0 +1,238 @@
+import {
+  ageBuckets,
+  type FindingRun,
+  type FindingTimer,
+  type HealthReport,
+  type InspectedFindingTask,
+} from "@continuum/core";
+import { formatDuration, shortId, statusBadge, timeCell } from "./format.ts";
+import { html, type Html } from "./html.ts";
+import { layout } from "./layout.ts";
+import { href, runPath, type PageContext } from "./page-context.ts";
+import { runStatuses } from "./runs-filters.ts";
+
+/** The health report: problems first, then every finding with its sample. Repairs come later. */
+export async function healthPage(context: PageContext): Promise<Html> {
+  const staleParam = Number(context.url.searchParams.get("staleAfterMs"));
+  const staleAfterMs =
+    Number.isInteger(staleParam) && staleParam > 0 && staleParam <= 7 * 86_400_000 ? staleParam : 60_000;
+  const report = await context.inspector.health({ staleAfterMs });
+  return layout(
+    context,
+    { title: "Health", section: "health" },
+    html`<div class="page-head">
+        <h1>Health</h1>
+        ${report.problems.length === 0 ? html`<span class="badge ok">healthy</span>` : html`<span class="badge bad">${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}</span>`}<span
+          class="muted"
+          >conditions held longer than ${formatDuration(report.staleAfterMs)} · report at
+          ${timeCell(report.now, context.now)}</span
+        >
+      </div>
+      ${
+        report.problems.length === 0
+          ? ""
+          : html`<section class="card problems">
+              <h2>Problems</h2>
+              <ul>
+                ${report.problems.map(
+                  (p) =>
+                    html`<li>
+                      <strong>${p.message}</strong> <span class="muted">(${p.kind}, ${p.count})</span>
+                      <div class="error-fix"><span>fix:</span> ${p.fix}</div>
+                    </li>`,
+                )}
+              </ul>
+            </section>`
+      }
+      <div class="grid">
+        <section class="card">
+          <h2>Runs by status</h2>
+          <div class="chips">
+            ${runStatuses.map((s) => html`<a class="chip status-${s}" href="${href(context, "/", new URLSearchParams({ status: s }))}"><span>${s === "stuck_unknown_version" ? "stuck" : s}</span><strong>${report.runsByStatus[s]}</strong></a>`)}
+          </div>
+          ${report.schemaVersion === undefined ? "" : html`<p>Schema version <strong>${report.schemaVersion}</strong>${report.requiredSchemaVersion === undefined ? "" : html`, this build needs <strong>${report.requiredSchemaVersion}</strong>`}</p>`}
+        </section>
+        <section class="card">
+          <h2>Open runs by age</h2>
+          ${agesTable(report)}
+        </section>
+      </div>
+      ${runFinding(context, "Unclaimed ready runs", "Ready for a step, no live lease: no engine serves them.", report.unclaimedReadyRuns)}
+      ${runFinding(context, "Expired run leases", "Their engine died; another takes them over when they are ready.", report.expiredRunLeases)}
+      ${timerFinding(context, report.overdueTimers.count, report.overdueTimers.sample)}
+      ${taskFinding(context, "Activity attempts past their deadline", "No worker claims that activity.", report.expiredTaskLeases.count, report.expiredTaskLeases.sample)}
+      ${runFinding(context, "Idle runs", "Running with nothing that wakes them by itself: normal while waiting for a signal without a timeout, a lost wake-up otherwise.", report.idleRuns)}
+      ${taskFinding(context, "Dead letters", "Activity tasks that failed for good; the workflow got the failure.", report.deadLetters.count, report.deadLetters.sample)}
+      ${
+        report.unknownVersions.length === 0
+          ? ""
+          : html`<section class="card">
+              <h2>Runs stuck on unknown versions</h2>
+              <table>
+                <thead>
+                  <tr>
+                    <th>Workflow</th>
+                    <th>Version</th>
+                    <th class="num">Stuck</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${report.unknownVersions.map(
+                    (v) =>
+                      html`<tr>
+                        <td>${v.workflowName}</td>
+                        <td class="mono">${v.versionHash}</td>
+                        <td class="num">${v.counts.stuck_unknown_version}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </section>`
+      }`,
+  );
+}
+
+function agesTable(report: HealthReport): Html {
+  return html`<table>
+    <thead>
+      <tr>
+        <th></th>
+        ${ageBuckets.map((b) => html`<th class="num">${b === "older" ? "older" : `< ${b}`}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${(["running", "stuck_unknown_version"] as const).map(
+        (s) =>
+          html`<tr>
+            <td>${statusBadge(s)}</td>
+            ${ageBuckets.map((b) => html`<td class="num">${report.openRunAges[s][b]}</td>`)}
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+function findingHead(title: string, help: string, count: number): Html {
+  return html`<h2>${title} <span class="${count === 0 ? "muted" : "count-bad"}">${count}</span></h2>
+    <p class="muted">${help}</p>`;
+}
+
+function runFinding(
+  context: PageContext,
+  title: string,
+  help: string,
+  finding: { count: number; sample: readonly FindingRun[] },
+): Html {
+  return html`<section class="card finding">
+    ${findingHead(title, help, finding.count)}
+    ${
+      finding.sample.length === 0
+        ? ""
+        : html`<div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>Status</th>
+                  <th>Workflow</th>
+                  <th>Workflow id</th>
+                  <th>Since</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${finding.sample.map(
+                  (r) =>
+                    html`<tr>
+                      <td>${statusBadge(r.status)}</td>
+                      <td>${r.workflowName}</td>
+                      <td><a href="${href(context, runPath(r.runId))}">${r.workflowId}</a></td>
+                      <td>${timeCell(r.since, context.now)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>`
+    }
+  </section>`;
+}
+
+function timerFinding(context: PageContext, count: number, sample: readonly FindingTimer[]): Html {
+  return html`<section class="card finding">
+    ${findingHead("Overdue timers", "Past their fire time: nothing fires timers.", count)}
+    ${
+      sample.length === 0
+        ? ""
+        : html`<table>
+            <thead>
+              <tr>
+                <th>Run</th>
+                <th>Effect</th>
+                <th>Due</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${sample.map(
+                (t) =>
+                  html`<tr>
+                    <td><a class="mono" href="${href(context, runPath(t.runId))}">${shortId(t.runId)}</a></td>
+                    <td class="mono">${t.identity}</td>
+                    <td>${timeCell(t.fireAt, context.now)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+    }
+  </section>`;
+}
+
+function taskFinding(
+  context: PageContext,
+  title: string,
+  help: string,
+  count: number,
+  sample: readonly (
+    | InspectedFindingTask
+    | {
+        taskId: string;
+        runId: string;
+        activityName: string;
+        attempt: number;
+        since: number;
+        lastError?: { message: string };
+      }
+  )[],
+): Html {
+  return html`<section class="card finding">
+    ${findingHead(title, help, count)}
+    ${
+      sample.length === 0
+        ? ""
+        : html`<div class="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>Run</th>
+                  <th>Activity</th>
+                  <th class="num">Attempt</th>
+                  <th>Since</th>
+                  <th>Last error</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${sample.map(
+                  (t) =>
+                    html`<tr>
+                      <td>
+                        <a class="mono" href="${href(context, runPath(t.runId))}">${shortId(t.runId)}</a>
+                      </td>
+                      <td>${t.activityName}</td>
+                      <td class="num">${t.attempt}</td>
+                      <td>${timeCell(t.since, context.now)}</td>
+                      <td>${t.lastError?.message.split("\n")[0] ?? ""}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>`
+    }
+  </section>`;
+}

@@ -1,0 +1,39 @@
+import type { Client, Inspector, Journal } from "@continuum/core";
+import type { ObserverManifest } from "./source-index.ts";
+
+/** An operator action the Observer can perform (this version: cancel and send a signal). */
+export type ObserverAction =
+  | { readonly kind: "cancel"; readonly runId: string; readonly force: boolean }
+  | { readonly kind: "signal"; readonly runId: string; readonly name: string };
+
+/**
+ * Decides whether `request` may perform `action` (look at your session, your SSO header, ...).
+ * Without it the Observer is read-only: no action forms, and every POST is refused with 403.
+ */
+export type ObserverAuthorize = (request: Request, action: ObserverAction) => boolean | Promise<boolean>;
+
+/** Options of {@link createObserver}: a journal, or an inspector (and a client for actions). */
+export interface ObserverOptions {
+  /** The journal to read (an inspector and clients are made from it). */
+  readonly journal?: Journal;
+  /** The read model, when the host made it (with `client` for actions). */
+  readonly inspector?: Inspector;
+  /** Sends cancellations and signals; made from `journal` when absent. */
+  readonly client?: Client;
+  /** Path the Observer is mounted under, e.g. `/observer` (default: the root). */
+  readonly basePath?: string;
+  /** Enables actions; see {@link ObserverAuthorize}. */
+  readonly authorize?: ObserverAuthorize;
+  /** The transformer's manifest (parsed JSON): timeline events link to the line that issued them. */
+  readonly manifest?: ObserverManifest;
+  /** Base URL of source links (`${sourceUrl}${file}#L${line}`); without it links show `file:line` only. */
+  readonly sourceUrl?: string;
+  /** Key of the CSRF tokens; default a random key per process (tokens then last as long as it). */
+  readonly csrfSecret?: string;
+  /** Mark the session cookie `Secure` (default: when the request URL is https). */
+  readonly secureCookie?: boolean;
+  /** How often live pages poll the read model, default 1000 ms. */
+  readonly pollIntervalMs?: number;
+  /** Shown in the title bar, default "Continuum Observer". */
+  readonly title?: string;
+}
