@@ -128,7 +128,7 @@ export async function insertRun(
       INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
       SELECT r.run_id, r.history_month::date, 1, ${kind}, ${json(body)}, ${dbNow} FROM r
     )
-    SELECT r.*, ${dbNow} AS now ${announce ? sql`, CASE WHEN r.ready_since IS NOT NULL OR r.queue_name IS NOT NULL THEN pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text END AS notified` : sql``} FROM r`.execute(
+    SELECT r.*, ${dbNow} AS now ${!announce ? sql`` : queued !== undefined ? sql`, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified` : sql`, CASE WHEN r.ready_since IS NOT NULL THEN pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text END AS notified`} FROM r`.execute(
     tx,
   );
   return inserted.rows[0];
