@@ -9,8 +9,8 @@ import {
   type OpenJournalOptions,
 } from "@continuum/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../../tests/support/test-database.ts";
 import { main } from "../main.ts";
+import { cliBackends } from "../test-support/cli-backends.ts";
 import { captured } from "../test-support/captured-io.ts";
 
 // `continuum runs terminate|retry`, `continuum repair` and `continuum audit-log` on PostgreSQL
@@ -117,34 +117,7 @@ async function seedOverdueTimers(journal: Journal, prefix: string, count: number
   return ids;
 }
 
-interface Backend {
-  readonly name: string;
-  setup(): Promise<{ open: OpenJournalOptions; env: Record<string, string>; args: string[] }>;
-  teardown(): Promise<void>;
-}
-
-let database: TestDatabase | undefined;
-let dataDir: string | undefined;
-const backends: Backend[] = [
-  {
-    name: "PostgreSQL",
-    async setup() {
-      database = await createTestDatabase("cli_ops");
-      return { open: { url: database.url, migrate: true }, env: { DATABASE_URL: database.url }, args: [] };
-    },
-    teardown: async () => database?.drop(),
-  },
-  {
-    name: "PGlite data directory",
-    async setup() {
-      dataDir = mkdtempSync(join(tmpdir(), "ctm-cli-ops-"));
-      return { open: { dataDir }, env: {}, args: ["--data-dir", dataDir] };
-    },
-    teardown: async () => {
-      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
-    },
-  },
-];
+const backends = cliBackends("ops");
 
 for (const backend of backends) {
   describe(`continuum operator commands on ${backend.name}`, () => {

@@ -1,45 +1,18 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openJournal, type OpenJournalOptions } from "@continuum/core";
+import { openJournal } from "@continuum/core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../../../tests/support/test-database.ts";
 import { main } from "../main.ts";
+import { cliBackends } from "../test-support/cli-backends.ts";
 import { captured } from "../test-support/captured-io.ts";
 import { seedJournal, type SeededRuns } from "../test-support/seed-journal.ts";
 
 // `continuum runs|workflows|health` on PostgreSQL (DATABASE_URL) and on an embedded PGlite data
 // directory (--data-dir): output content and exit codes.
 
-interface Backend {
-  readonly name: string;
-  setup(): Promise<{ open: OpenJournalOptions; env: Record<string, string>; args: string[] }>;
-  teardown(): Promise<void>;
-}
-
-let database: TestDatabase | undefined;
-let dataDir: string | undefined;
-const backends: Backend[] = [
-  {
-    name: "PostgreSQL",
-    async setup() {
-      database = await createTestDatabase("cli_runs");
-      return { open: { url: database.url, migrate: true }, env: { DATABASE_URL: database.url }, args: [] };
-    },
-    teardown: async () => database?.drop(),
-  },
-  {
-    name: "PGlite data directory",
-    async setup() {
-      dataDir = mkdtempSync(join(tmpdir(), "ctm-cli-runs-"));
-      return { open: { dataDir }, env: {}, args: ["--data-dir", dataDir] };
-    },
-    teardown: async () => {
-      if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
-    },
-  },
-];
+const backends = cliBackends("runs");
 
 for (const backend of backends) {
   // Each CLI call on PGlite opens the data directory again: seconds, and tens of seconds on a busy
