@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { continuum } from "@continuum/transformer/vite";
 import { defineConfig } from "vitest/config";
 
@@ -25,6 +26,10 @@ export default defineConfig({
     // The runner's timeouts catch hangs, nothing more: a cold embedded PGlite takes 2-3 s on an idle
     // machine and over 30 s on a 2-core machine under load, so they leave room for that.
     testTimeout: 120_000,
+    // Vitest's default runs one file at a time on a 2-core machine (cores - 1). Most suites here
+    // wait on something else: a PostgreSQL server, child engine processes, timers, Chromium. Half
+    // again as many files as cores keeps both cores busy while they wait.
+    maxWorkers: Math.max(2, Math.ceil(availableParallelism() * 1.5)),
     hookTimeout: 180_000,
   },
 });

@@ -101,7 +101,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
 
     engines = new ChaosEngines(server.url, options.leaseMs, options.clockSkewMs);
     for (let i = 0; i < options.engines; i += 1) engines.launch();
-    await Promise.all([...engines.live].map((engine) => engine.process.waitForLine(/^READY/, 60_000)));
+    await Promise.all([...engines.live].map((engine) => engine.process.waitForLine(/^READY/)));
     log(
       `engines: ${[...engines.live].map((e) => `${e.owner} (clock ${e.clockOffsetMs >= 0 ? "+" : ""}${e.clockOffsetMs} ms)`).join(", ")}`,
     );

@@ -51,7 +51,7 @@ describe("compensation chains survive SIGKILL", () => {
       return engine;
     };
     const live = new Set<ManagedProcess>([launch(), launch()]);
-    await Promise.all([...live].map((engine) => engine.waitForLine(/^READY/, 20_000)));
+    await Promise.all([...live].map((engine) => engine.waitForLine(/^READY/)));
 
     const client = createClient({ journal, pollIntervalMs: 100 });
     const handles: Awaited<ReturnType<typeof client.start<typeof tripSaga>>>[] = [];

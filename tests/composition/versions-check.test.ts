@@ -40,11 +40,9 @@ describe("continuum versions check on PostgreSQL", () => {
 
   async function runUntilWaiting(engine: Engine, start: () => Promise<{ runId: string }>): Promise<string> {
     const { runId } = await start();
-    const until = Date.now() + 10_000;
-    while ((await journal.readHistory(runId)).every((e) => e.kind !== "signal_wait_started")) {
-      if (Date.now() > until) throw new Error(`run ${runId} never reached its approval (${engine.owner})`);
+    // No deadline: a busy machine may take long, and the runner's timeout catches a hang.
+    while ((await journal.readHistory(runId)).every((e) => e.kind !== "signal_wait_started"))
       await new Promise((resolve) => setTimeout(resolve, 20));
-    }
     return runId;
   }
 

@@ -26,7 +26,7 @@ describe("eager start with real processes and SIGKILL", () => {
     const env = { DATABASE_URL: crash.database.url, LEASE_MS: "1500" };
     const starter = startNodeProcess(engineScript, { ...env, START_RUNS: String(runs), START_EVERY_MS: "5" });
     crash.engines.push(starter);
-    await starter.waitForLine(/^STARTED 29 /, 30_000);
+    await starter.waitForLine(/^STARTED 29 /);
     starter.signal("SIGKILL");
     await starter.exited;
     const startedByStarter = starter.output.filter((line) => line.startsWith("STARTED ")).length;
@@ -36,7 +36,7 @@ describe("eager start with real processes and SIGKILL", () => {
     );
 
     for (let i = 0; i < 2; i += 1) crash.engines.push(startNodeProcess(engineScript, env));
-    await Promise.all(crash.engines.slice(1).map((engine) => engine.waitForLine(/^READY/, 20_000)));
+    await Promise.all(crash.engines.slice(1).map((engine) => engine.waitForLine(/^READY/)));
     // Runs the starter did not get to are started here (same ids; "reject" finds a run the
     // starter created even when it already completed, where the default would start it again).
     const client = createClient({ journal: crash.journal });

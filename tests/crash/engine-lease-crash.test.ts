@@ -27,21 +27,21 @@ describe("the engine's attempt lease with real processes and SIGKILL", () => {
     const env = { DATABASE_URL: crash.database.url };
     const first = startNodeProcess(engineScript, env);
     crash.engines.push(first);
-    await first.waitForLine(/^READY/, 20_000);
+    await first.waitForLine(/^READY/);
     const client = createClient({ journal: crash.journal });
     // Killed after 3 s (twice the lease): the lease was renewed several times before the kill.
     const handle = await client.start(silentFlow, { units: 60 }, { id: "silent-1" });
     // The engine that takes over is up before the kill: the figure is the lease, not a boot.
     const second = startNodeProcess(engineScript, env);
     crash.engines.push(second);
-    await second.waitForLine(/^READY/, 20_000);
-    await first.waitForLine(/^SILENT 30$/, 30_000);
+    await second.waitForLine(/^READY/);
+    await first.waitForLine(/^SILENT 30$/);
     first.signal("SIGKILL");
     const killedAt = Date.now();
     await first.exited;
 
     const result = await handle.result({ timeoutMs: 60_000 });
-    const start = (await second.waitForLine(/^SILENT_START 2 /, 1_000)).split(" ");
+    const start = (await second.waitForLine(/^SILENT_START 2 /)).split(" ");
     const retryAfterMs = Number(start[2]) - killedAt;
 
     expect(result).toMatchObject({ attempt: 2, pid: second.pid });

@@ -35,17 +35,17 @@ describe("fencing with a paused engine (SIGSTOP past the lease)", () => {
     const env = { DATABASE_URL: database.url, LEASE_MS: "1000" };
     const engineA = startNodeProcess(engineScript, env);
     engines.push(engineA);
-    await engineA.waitForLine(/^READY/, 20_000);
+    await engineA.waitForLine(/^READY/);
 
     const client = createClient({ journal });
     const handle = await client.start(fenceFlow, undefined, { id: "fenced-run" });
-    await engineA.waitForLine(new RegExp(`^IN_STEP ${engineA.pid}$`), 20_000);
+    await engineA.waitForLine(new RegExp(`^IN_STEP ${engineA.pid}$`));
     engineA.signal("SIGSTOP");
     const frozenToken = (await journal.getRun(handle.runId))?.fencingToken;
 
     const engineB = startNodeProcess(engineScript, env);
     engines.push(engineB);
-    await engineB.waitForLine(new RegExp(`^IN_STEP ${engineB.pid}$`), 20_000);
+    await engineB.waitForLine(new RegExp(`^IN_STEP ${engineB.pid}$`));
     const result = await handle.result({ timeoutMs: 30_000 });
     expect(result).toEqual({ pid: engineB.pid, doubled: engineB.pid * 2 });
 
@@ -54,7 +54,7 @@ describe("fencing with a paused engine (SIGSTOP past the lease)", () => {
     expect(runBefore?.fencingToken).toBeGreaterThan(frozenToken ?? Number.POSITIVE_INFINITY);
 
     engineA.signal("SIGCONT");
-    const lost = await engineA.waitForLine(/^LEASE_LOST /, 20_000);
+    const lost = await engineA.waitForLine(/^LEASE_LOST /);
     expect(lost).toContain(handle.runId);
     // Give A time to try anything else it had queued.
     await new Promise((resolve) => setTimeout(resolve, 1_500));

@@ -56,7 +56,7 @@ describe("a queue's global concurrency across engine processes", () => {
   it(`never runs more than 3 of ${runs} queued runs at once over ${engines} engines`, async () => {
     for (let i = 0; i < engines; i += 1)
       processes.push(startNodeProcess(engineScript, { DATABASE_URL: database.url }));
-    await Promise.all(processes.map((child) => child.waitForLine(/^READY/, 60_000)));
+    await Promise.all(processes.map((child) => child.waitForLine(/^READY/)));
 
     const client = createClient({ journal });
     const handles = [];

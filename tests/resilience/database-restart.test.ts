@@ -31,11 +31,10 @@ async function retrying<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 async function waitUntilAllWaitForSignal(client: Client, runIds: readonly string[]): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  // No deadline: a busy machine may take long, and the runner's timeout catches a hang.
   for (;;) {
     const histories = await Promise.all(runIds.map((id) => client.history(id)));
     if (histories.every((h) => h.some((event) => event.kind === "signal_wait_started"))) return;
-    if (Date.now() > deadline) throw new Error("runs did not reach their signal wait within 30 s");
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -5,8 +5,12 @@ export interface ManagedProcess {
   readonly pid: number;
   readonly child: ChildProcess;
   readonly output: string[];
-  /** Resolves with the first line matching `pattern` (including lines already printed). */
-  waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
+  /**
+   * Resolves with the first line matching `pattern` (including lines already printed); rejects,
+   * with the last lines of output, if the process exits first. There is no timer: a busy machine
+   * may take long, and the test runner's timeout catches a process that hangs.
+   */
+  waitForLine(pattern: RegExp): Promise<string>;
   signal(signal: NodeJS.Signals): void;
   /** Resolves when the process exited, with its code or signal. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -57,26 +61,20 @@ export function startNodeProcess(script: string, env: Record<string, string>): M
     signal: (sig) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     },
-    waitForLine(pattern, timeoutMs) {
+    waitForLine(pattern) {
       const seen = output.find((line) => pattern.test(line));
       if (seen !== undefined) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const waiter = {
-          pattern,
-          resolve: (line: string) => {
-            clearTimeout(timer);
-            resolve(line);
-          },
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
+        const waiter = { pattern, resolve };
+        waiters.add(waiter);
+        void exited.then(({ code, signal }) => {
+          if (!waiters.delete(waiter)) return;
           reject(
             new Error(
-              `no line matching ${pattern} within ${timeoutMs} ms; output:\n${output.slice(-30).join("\n")}`,
+              `exited (${signal ?? `code ${code}`}) before printing a line matching ${pattern}; output:\n${output.slice(-30).join("\n")}`,
             ),
           );
-        }, timeoutMs);
-        waiters.add(waiter);
+        });
       });
     },
   };

@@ -51,12 +51,9 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+// No deadline: a busy machine may take long, and the runner's timeout catches a hang.
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 describe("regression: a claim whose run row moved on after its snapshot reads the inbox again", () => {

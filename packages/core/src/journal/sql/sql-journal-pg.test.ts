@@ -60,12 +60,9 @@ const opts = {
   startToCloseMs: 30_000,
 };
 
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error("condition not reached in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+// No deadline: a busy machine may take long, and the runner's timeout catches a hang.
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 describe("lock contention (real server only)", () => {
@@ -312,7 +309,7 @@ describe("pg notifier", () => {
       onError: () => failures.push(performance.now()),
     });
     notifier.subscribe(NotifyTopic.runReady, () => {});
-    await until(() => failures.length >= 9, 10_000);
+    await until(() => failures.length >= 9);
     await notifier.close();
     const gaps = failures.slice(1).map((t, i) => t - failures[i]!);
     // Delays are drawn from [ceiling/2, ceiling]; the ceiling doubles from 10 ms and stops at

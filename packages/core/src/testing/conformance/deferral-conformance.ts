@@ -110,9 +110,7 @@ export function deferralConformance(h: HarnessRef): void {
       await (harness.listening ? harness.listening() : new Promise((resolve) => setTimeout(resolve, 100)));
       const deferred = await start(journal);
       const plain = await start(journal);
-      expect(await eventually(() => ready.includes(deferred.runId) && ready.includes(plain.runId))).toBe(
-        true,
-      );
+      await eventually(() => ready.includes(deferred.runId) && ready.includes(plain.runId));
       const claims = await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 });
       ready.length = 0;
       await journal.releaseRun(claims.find((c) => c.run.runId === deferred.runId)!.lease, {
@@ -120,7 +118,7 @@ export function deferralConformance(h: HarnessRef): void {
       });
       await journal.releaseRun(claims.find((c) => c.run.runId === plain.runId)!.lease);
       // Hints arrive in commit order: once the plain release's is here, the deferred one's would be too.
-      expect(await eventually(() => ready.includes(plain.runId))).toBe(true);
+      await eventually(() => ready.includes(plain.runId));
       expect(ready).not.toContain(deferred.runId);
       unsubscribe();
     });

@@ -297,14 +297,14 @@ export function wakeupsConformance(h: HarnessRef): void {
       await (harness.listening ? harness.listening() : new Promise((resolve) => setTimeout(resolve, 100)));
       const has = (topic: string, id: string) => seen.some(([t, i]) => t === topic && i === id);
       const run = await start(journal);
-      expect(await eventually(() => has(NotifyTopic.runReady, run.runId))).toBe(true);
+      await eventually(() => has(NotifyTopic.runReady, run.runId));
       await stepOnce(journal, run.runId, {
         tasks: [task("activity:act#0@0")],
         timers: [{ identity: "sleep:#0@0", delayMs: 1000 }],
       });
       const taskClaim = await claimTask(journal, run.runId, "activity:act#0@0");
-      expect(await eventually(() => has(NotifyTopic.taskReady, taskClaim.taskId))).toBe(true);
-      expect(await eventually(() => has(NotifyTopic.timerSet, run.runId))).toBe(true);
+      await eventually(() => has(NotifyTopic.taskReady, taskClaim.taskId));
+      await eventually(() => has(NotifyTopic.timerSet, run.runId));
       seen.length = 0;
       await journal.sendSignal({ runId: run.runId, name: "go", payload: null });
       // A journal that announces signals with run_inbox sends that instead of run_ready.
@@ -312,7 +312,7 @@ export function wakeupsConformance(h: HarnessRef): void {
         seen.some(
           ([t, payload]) => t === NotifyTopic.runInbox && parseInboxHint(payload)?.runId === run.runId,
         );
-      expect(await eventually(() => has(NotifyTopic.runReady, run.runId) || hinted())).toBe(true);
+      await eventually(() => has(NotifyTopic.runReady, run.runId) || hinted());
       const claim = await claimRun(journal, run.runId);
       await journal.commitStep(
         stepCommit(claim, {
@@ -321,7 +321,7 @@ export function wakeupsConformance(h: HarnessRef): void {
           events: [claim.inbox[0]!.event, { kind: "run_completed", result: null }],
         }),
       );
-      expect(await eventually(() => has(NotifyTopic.runFinished, run.runId))).toBe(true);
+      await eventually(() => has(NotifyTopic.runFinished, run.runId));
       unsubscribe.forEach((stop) => stop());
       // Ids and versions only (see Notifier): never a name, a workflow id or a payload.
       const uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
