@@ -22,8 +22,9 @@ interface QueueRow {
  * without it (an attempt finishing, or its deadline passing), which can only make the count too
  * high for a moment, never too low. A running attempt whose deadline passed holds no slot: the
  * journal considers it dead and claims the task again. Attempt starts of a rate-limited queue
- * are logged in queue_attempt_starts (a task row keeps only its latest start) and pruned to the
- * window under the same lock. The tasks themselves are taken FOR UPDATE SKIP LOCKED (claimDue).
+ * are logged in queue_attempt_starts (a task row keeps only its latest start) and pruned under
+ * the same lock, a minute past the window: a claim whose transaction began before another's
+ * (an earlier now()) but locked after it must still see the rows its own window covers. The tasks themselves are taken FOR UPDATE SKIP LOCKED (claimDue).
  */
 export async function claimQueuedTasks(
   db: SqlExecutor,
@@ -90,7 +91,8 @@ async function claimFromQueue(
     await sql`
       WITH pruned AS (
         DELETE FROM continuum.queue_attempt_starts
-        WHERE queue_name = ${queue} AND started_at <= ${dbNow} - ${periodMs}::bigint * interval '1 millisecond'
+        WHERE queue_name = ${queue}
+          AND started_at <= ${dbNow} - ${periodMs}::bigint * interval '1 millisecond' - interval '1 minute'
       )
       INSERT INTO continuum.queue_attempt_starts (queue_name, started_at)
       SELECT ${queue}, ${dbNow} FROM generate_series(1, ${claims.length}::integer)`.execute(tx);
