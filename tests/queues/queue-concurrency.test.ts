@@ -4,7 +4,14 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeProcess, type ManagedProcess } from "../support/child-process.ts";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.ts";
-import { apiFlow, limitedQueue, partitionedQueue, queueFlow, rateFlow, unlimitedQueue } from "./queue-workflows.ts";
+import {
+  apiFlow,
+  limitedQueue,
+  partitionedQueue,
+  queueFlow,
+  rateFlow,
+  unlimitedQueue,
+} from "./queue-workflows.ts";
 
 // Three real engine processes dequeue from one queue with global concurrency 3 on the real
 // PostgreSQL server (then: an activity routed to a queue, a rate-limited one, a partitioned
@@ -95,8 +102,7 @@ describe("a queue's global concurrency across engine processes", () => {
   it("runs at most 2 attempts of an activity routed to a queue at once, over every run and engine", async () => {
     const client = createClient({ journal });
     const handles = [];
-    for (let i = 0; i < 6; i += 1)
-      handles.push(await client.start(apiFlow, { key: `api${i}`, holdMs: 80 }));
+    for (let i = 0; i < 6; i += 1) handles.push(await client.start(apiFlow, { key: `api${i}`, holdMs: 80 }));
     const results = await Promise.all(handles.map((handle) => handle.result({ timeoutMs: 300_000 })));
     expect(results[0]).toBe("api0-0,api0-1,api0-2");
     const rows = await activityIntervals("api");
@@ -123,7 +129,9 @@ describe("a queue's global concurrency across engine processes", () => {
     const starts = found.rows.map((r) => Number(r.at));
     expect(starts).toHaveLength(10);
     const mostInWindow = Math.max(...starts.map((s) => starts.filter((t) => t >= s && t < s + 1_000).length));
-    console.log(`rate-limited activity: 10 attempts over ${Math.round(starts.at(-1)! - starts[0]!)} ms, at most ${mostInWindow} in 1 s`);
+    console.log(
+      `rate-limited activity: 10 attempts over ${Math.round(starts.at(-1)! - starts[0]!)} ms, at most ${mostInWindow} in 1 s`,
+    );
     expect(mostInWindow).toBeLessThanOrEqual(4);
     // 10 starts at 4 per second cannot all fit in 2 s: the limit actually held.
     expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(2_000);
@@ -135,7 +143,11 @@ describe("a queue's global concurrency across engine processes", () => {
     for (let i = 0; i < 4; i += 1)
       for (const key of ["pa", "pb"])
         handles.push(
-          await client.start(queueFlow, { key: `${key}${i}`, holdMs: 100 }, { queue: partitionedQueue, partitionKey: key }),
+          await client.start(
+            queueFlow,
+            { key: `${key}${i}`, holdMs: 100 },
+            { queue: partitionedQueue, partitionKey: key },
+          ),
         );
     await Promise.all(handles.map((handle) => handle.result({ timeoutMs: 300_000 })));
     const a = await activityIntervals("pa");

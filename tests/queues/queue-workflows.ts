@@ -52,7 +52,10 @@ export const apiQueue = defineQueue("queue-suite.api", { concurrency: 2 });
 /** At most 4 attempts of queueRateWork started in any 1 s window. */
 export const rateQueue = defineQueue("queue-suite.rate", { rateLimit: { limit: 4, period: 1_000 } });
 /** A partitioned queue: one run per partition key at a time, keys in parallel. */
-export const partitionedQueue = defineQueue("queue-suite.partitioned", { partitionKey: true, concurrency: 1 });
+export const partitionedQueue = defineQueue("queue-suite.partitioned", {
+  partitionKey: true,
+  concurrency: 1,
+});
 
 /** queueWork's body, for the activities routed to queues (one attempt: a held-back attempt must not use it). */
 async function recordWork(key: string, holdMs: number): Promise<string> {
@@ -61,7 +64,9 @@ async function recordWork(key: string, holdMs: number): Promise<string> {
     [key, process.pid],
   );
   await new Promise((resolve) => setTimeout(resolve, holdMs));
-  await pool.query("UPDATE queue_activity SET ended_at = clock_timestamp() WHERE id = $1", [started.rows[0]?.id]);
+  await pool.query("UPDATE queue_activity SET ended_at = clock_timestamp() WHERE id = $1", [
+    started.rows[0]?.id,
+  ]);
   return key;
 }
 
@@ -84,7 +89,9 @@ export const apiFlow = workflow.stamped({
   file: "tests/queues/queue-workflows.ts",
   line: 83,
 })("queue-suite.api-flow", { version: 1 }, async ({ key, holdMs }: { key: string; holdMs: number }) => {
-  const calls = [0, 1, 2].map((i) => activity.at("activity:queueApiWork#0")(queueApiWork, `${key}-${i}`, holdMs));
+  const calls = [0, 1, 2].map((i) =>
+    activity.at("activity:queueApiWork#0")(queueApiWork, `${key}-${i}`, holdMs),
+  );
   return (await Promise.all(calls)).join(",");
 });
 

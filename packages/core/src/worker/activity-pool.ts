@@ -1,4 +1,10 @@
-import type { Journal, RunQueueConfig, RunQueueThrottle, TaskClaim, TaskOutcome } from "../journal/journal.ts";
+import type {
+  Journal,
+  RunQueueConfig,
+  RunQueueThrottle,
+  TaskClaim,
+  TaskOutcome,
+} from "../journal/journal.ts";
 import type { EffectIdentity } from "../model/index.ts";
 import { decode } from "../codec/index.ts";
 import { serializeError } from "../codec/error-codec.ts";

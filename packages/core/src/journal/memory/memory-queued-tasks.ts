@@ -40,9 +40,7 @@ export function claimQueuedTasks(store: MemoryStore, request: ClaimQueuedTasksRe
       ]);
     if (config.rateLimit !== undefined) bounds.push([config.rateLimit.limit - starts.length, "rate_limit"]);
     const [allowed, limitedBy] = bounds.reduce((a, b) => (b[0] < a[0] ? b : a));
-    const taken = due
-      .sort((a, b) => dueAt(a) - dueAt(b) || a.order - b.order)
-      .slice(0, Math.max(0, allowed));
+    const taken = due.sort((a, b) => dueAt(a) - dueAt(b) || a.order - b.order).slice(0, Math.max(0, allowed));
     const claims = taken.map((task) => {
       task.owner = request.owner;
       return startAttempt(task, now, request.attemptLeaseMs);

@@ -85,14 +85,16 @@ export function dequeueRuns(store: MemoryStore, request: DequeueRunsRequest): De
     for (const key of scopes) {
       const left = request.limit - taken.length;
       if (left <= 0) break;
-      const inScope = (row: RunRow): boolean => config.partitioned !== true || row.queue?.partitionKey === key;
+      const inScope = (row: RunRow): boolean =>
+        config.partitioned !== true || row.queue?.partitionKey === key;
       const runs = inQueue.filter(inScope);
       const active = runs.filter((row) => row.queue?.dequeuedAt !== undefined && !isTerminal(row.status));
       const bounds: [number, RunQueueThrottle | undefined][] = [[left, undefined]];
       if (config.concurrency !== undefined) bounds.push([config.concurrency - active.length, "concurrency"]);
       if (config.perEngineConcurrency !== undefined)
         bounds.push([
-          config.perEngineConcurrency - active.filter((row) => row.queue?.dequeuedBy === request.owner).length,
+          config.perEngineConcurrency -
+            active.filter((row) => row.queue?.dequeuedBy === request.owner).length,
           "per_engine_concurrency",
         ]);
       if (config.rateLimit !== undefined) {

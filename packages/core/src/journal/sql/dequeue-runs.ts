@@ -63,7 +63,14 @@ async function dequeueOne(
     for (const { key } of keys.rows) {
       const left = request.limit - taken.length;
       if (left <= 0) break;
-      const one = await takeFrom(tx, queue, sql`AND queue_partition_key = ${key}`, config, request.owner, left);
+      const one = await takeFrom(
+        tx,
+        queue,
+        sql`AND queue_partition_key = ${key}`,
+        config,
+        request.owner,
+        left,
+      );
       taken.push(...one.taken);
       limitedBy ??= one.limitedBy;
     }

@@ -64,7 +64,12 @@ export async function listQueues(db: SqlExecutor): Promise<RunQueueInfo[]> {
     FROM continuum.queues AS q ORDER BY q.name`.execute(db);
   const partitions = new Map<string, RunQueuePartitionInfo[]>();
   if (found.rows.some((row) => row.partitioned)) {
-    const rows = await sql<{ queue_name: string; key: string; backlog: string | number; running: string | number }>`
+    const rows = await sql<{
+      queue_name: string;
+      key: string;
+      backlog: string | number;
+      running: string | number;
+    }>`
       SELECT r.queue_name, r.queue_partition_key AS key,
         count(*) FILTER (WHERE r.dequeued_at IS NULL) AS backlog,
         count(*) FILTER (WHERE r.dequeued_at IS NOT NULL) AS running
