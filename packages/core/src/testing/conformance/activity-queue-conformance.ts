@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Journal, TaskClaim } from "../../journal/journal.ts";
 import type { HarnessRef } from "./conformance-harness.ts";
 import { claimRun, options, runWithTasks, start, stepCommit, task } from "./conformance-harness.ts";
+import { inspectorOf } from "./inspector-conformance.ts";
 
 const queued = (identity: string) => task(identity, "api", [1], { ...options(), queue: "api" });
 
@@ -24,10 +25,17 @@ export function activityQueueConformance(h: HarnessRef): void {
     it("claims queued tasks only through claimQueuedTasks, at most `concurrency` running at once", async () => {
       const { journal } = h();
       await journal.defineQueues([{ name: "api", concurrency: 2 }]);
-      await runWithTasks(journal, [queued("a#0"), queued("a#1"), queued("a#2")]);
+      const runId = await runWithTasks(journal, [queued("a#0"), queued("a#1"), queued("a#2")]);
       expect(await journal.claimTasks({ owner: "worker-1", limit: 100 })).toEqual([]);
       const first = await claimQueued(journal);
       expect(first?.claims).toHaveLength(2);
+      // The read model says what the run waits for: a pending task of queue "api".
+      const tasks = await inspectorOf(journal).listTasks(runId);
+      expect(tasks.map((t) => `${t.status} ${t.queue}`).sort()).toEqual([
+        "pending api",
+        "running api",
+        "running api",
+      ]);
       expect(first).toMatchObject({ throttled: "concurrency", moreDue: true });
       expect(await claimQueued(journal, "engine-b")).toMatchObject({ claims: [], throttled: "concurrency" });
       expect((await journal.listQueues())[0]?.activities).toEqual({ waiting: 1, running: 2 });
