@@ -6,6 +6,7 @@ import { activity, continueAsNew, defineActivity, sleep, workflow } from "../wor
 import { createEngine, type Engine } from "../worker/create-engine.ts";
 import type { ActivityThrottledEvent } from "../worker/lifecycle-events.ts";
 import { createTestEnvironment } from "../testing/create-test-environment.ts";
+import { createInspector } from "../inspect/create-inspector.ts";
 import { defineQueue } from "./define-queue.ts";
 
 // Activities routed to queues, partitioned queues and queued continue-as-new, on the memory
@@ -84,6 +85,37 @@ describe("activities routed to a queue", () => {
       waiting: 0,
       running: 0,
     });
+  });
+
+  it("holds attempts to the rate limit by the journal clock in the test kit; the run waits, nothing fails", async () => {
+    const once = defineQueue("features.once-a-minute", { rateLimit: { limit: 1, period: 60_000 } });
+    const calls: number[] = [];
+    const ping = defineActivity("features.ping", async (n: number) => calls.push(n), {
+      queue: once,
+      retry: { maxAttempts: 1 },
+    });
+    const pings = workflow.stamped({ format: 1, versionHash: "features-pings", cursors: [], file, line: 98 })(
+      "features.pings",
+      { version: 1 },
+      async () => {
+        await activity.at("activity:ping#0")(ping, 1);
+        await activity.at("activity:ping#1")(ping, 2);
+        return "done";
+      },
+    );
+    const env = await createTestEnvironment({ workflows: [pings], activities: [ping] });
+    try {
+      const run = await env.client.start(pings, undefined);
+      await env.settle();
+      expect(calls).toEqual([1]);
+      const tasks = await createInspector(env.journal).tasks(run.runId);
+      expect(tasks.find((t) => t.status === "pending")).toMatchObject({ queue: once.name, attempt: 0 });
+      await env.advanceTime(60_000);
+      expect(await run.result()).toBe("done");
+      expect(calls).toEqual([1, 2]);
+    } finally {
+      await env.close();
+    }
   });
 
   it("refuses a queue option that is not a queue", () => {

@@ -205,7 +205,9 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         throttled.set(result.queue, result.throttled);
         emitEvent(events, "activity.throttled", { queue: result.queue, reason: result.throttled });
       }
-      if (result.moreDue && result.throttled === undefined) more = true;
+      // Held back by busy slots: a settling attempt (maybe of this queue) is worth a claim at
+      // once, so the pool reports a backlog. A rate limit frees nothing on a settle.
+      if (result.moreDue && result.throttled !== "rate_limit") more = true;
     }
     return { claims, more };
   };
