@@ -4,7 +4,7 @@ import { ErrorCode } from "../errors/error-code.ts";
 import { MemoryJournal } from "../journal/memory/index.ts";
 import { activity, continueAsNew, defineActivity, sleep, workflow } from "../workflow/index.ts";
 import { createEngine, type Engine } from "../worker/create-engine.ts";
-import type { ActivityThrottledEvent } from "../worker/lifecycle-events.ts";
+import type { ActivityThrottledEvent, QueueThrottledEvent } from "../worker/lifecycle-events.ts";
 import { createTestEnvironment } from "../testing/create-test-environment.ts";
 import { createInspector } from "../inspect/create-inspector.ts";
 import { defineQueue } from "./define-queue.ts";
@@ -104,10 +104,13 @@ describe("activities routed to a queue", () => {
       },
     );
     const env = await createTestEnvironment({ workflows: [pings], activities: [ping] });
+    const throttled: ActivityThrottledEvent[] = [];
+    env.events.on("activity.throttled", (e) => throttled.push(e));
     try {
       const run = await env.client.start(pings, undefined);
       await env.settle();
       expect(calls).toEqual([1]);
+      expect(throttled).toEqual([{ queue: once.name, reason: "rate_limit" }]);
       const tasks = await createInspector(env.journal).tasks(run.runId);
       expect(tasks.find((t) => t.status === "pending")).toMatchObject({ queue: once.name, attempt: 0 });
       await env.advanceTime(60_000);
@@ -173,6 +176,24 @@ describe("partitioned queues", () => {
       code: ErrorCode.InvalidQueueOption,
     });
     expect(() => defineQueue("features.bad", { partitionKey: "yes" as never })).toThrow(/partitionKey/);
+  });
+});
+
+describe("queue telemetry", () => {
+  it("reports a run queue held back by its rate limit once (queue.throttled, reason rate_limit)", async () => {
+    const env = await createTestEnvironment({ workflows: [napping] });
+    const throttled: QueueThrottledEvent[] = [];
+    env.events.on("queue.throttled", (e) => throttled.push(e));
+    try {
+      const slow = defineQueue("features.slow", { rateLimit: { limit: 1, period: 3_600_000 } });
+      for (const name of ["r1", "r2", "r3"]) await env.client.start(napping, name, { queue: slow });
+      await env.settle();
+      await env.advanceTime(60_000);
+      expect(throttled).toEqual([{ queue: slow.name, reason: "rate_limit" }]);
+      expect((await env.journal.listQueues())[0]).toMatchObject({ backlog: 2, dequeuedInPeriod: 1 });
+    } finally {
+      await env.close();
+    }
   });
 });
 
