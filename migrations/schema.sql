@@ -65,6 +65,10 @@ TABLE operator_actions
   CONSTRAINT CHECK ((outcome = ANY (ARRAY['succeeded'::text, 'failed'::text])))
   CONSTRAINT PRIMARY KEY (id)
 
+TABLE queue_attempt_starts
+  queue_name text NOT NULL
+  started_at timestamp with time zone NOT NULL
+
 TABLE queues
   name text NOT NULL
   concurrency integer
@@ -73,6 +77,7 @@ TABLE queues
   rate_period_ms bigint
   default_priority integer NOT NULL DEFAULT 0
   updated_at timestamp with time zone NOT NULL
+  partitioned boolean NOT NULL DEFAULT false
   CONSTRAINT CHECK (((concurrency IS NULL) OR (concurrency > 0)))
   CONSTRAINT CHECK (((per_engine_concurrency IS NULL) OR (per_engine_concurrency > 0)))
   CONSTRAINT CHECK (((rate_limit IS NULL) = (rate_period_ms IS NULL)))
@@ -119,6 +124,7 @@ TABLE runs
   queue_ready_at timestamp with time zone
   dequeued_at timestamp with time zone
   dequeued_by text
+  queue_partition_key text
   CONSTRAINT CHECK (((queue_name IS NOT NULL) OR ((queue_priority IS NULL) AND (queue_dedupe_key IS NULL) AND (dequeued_at IS NULL) AND (dequeued_by IS NULL))))
   CONSTRAINT CHECK (((ready_since IS NULL) OR (status = ANY (ARRAY['running'::text, 'stuck_unknown_version'::text]))))
   CONSTRAINT CHECK (((status = 'continued'::text) = (continued_to IS NOT NULL)))
@@ -187,6 +193,7 @@ TABLE tasks
   finished_at timestamp with time zone
   detached boolean NOT NULL DEFAULT false
   cancel_requested boolean NOT NULL DEFAULT false
+  queue_name text
   CONSTRAINT CHECK (((status = 'running'::text) = ((attempt_token IS NOT NULL) AND (deadline IS NOT NULL))))
   CONSTRAINT CHECK ((attempt >= 0))
   CONSTRAINT CHECK ((max_attempts >= 1))
@@ -217,6 +224,7 @@ CREATE UNIQUE INDEX inbox_pkey ON continuum.inbox USING btree (id)
 CREATE INDEX inbox_run_idx ON continuum.inbox USING btree (run_id, id)
 CREATE UNIQUE INDEX operator_actions_pkey ON continuum.operator_actions USING btree (id)
 CREATE INDEX operator_actions_run_idx ON continuum.operator_actions USING btree (run_id, id DESC) WHERE (run_id IS NOT NULL)
+CREATE INDEX queue_attempt_starts_idx ON continuum.queue_attempt_starts USING btree (queue_name, started_at)
 CREATE UNIQUE INDEX queues_pkey ON continuum.queues USING btree (name)
 CREATE INDEX runs_attributes_idx ON continuum.runs USING gin (attributes_search jsonb_path_ops)
 CREATE INDEX runs_chain_idx ON continuum.runs USING btree (chain_id)
@@ -231,6 +239,7 @@ CREATE INDEX runs_queue_active_idx ON continuum.runs USING btree (queue_name, de
 CREATE INDEX runs_queue_backlog_idx ON continuum.runs USING btree (queue_name, queue_priority, created_order) WHERE ((queue_name IS NOT NULL) AND (dequeued_at IS NULL) AND (finished_at IS NULL))
 CREATE INDEX runs_queue_dedupe_idx ON continuum.runs USING btree (queue_name, queue_dedupe_key) WHERE ((queue_dedupe_key IS NOT NULL) AND (finished_at IS NULL))
 CREATE INDEX runs_queue_dequeued_idx ON continuum.runs USING btree (queue_name, dequeued_at) WHERE (dequeued_at IS NOT NULL)
+CREATE INDEX runs_queue_partition_idx ON continuum.runs USING btree (queue_name, queue_partition_key, queue_priority, created_order) WHERE ((queue_partition_key IS NOT NULL) AND (finished_at IS NULL))
 CREATE INDEX runs_ready_idx ON continuum.runs USING btree (ready_since) WHERE (ready_since IS NOT NULL)
 CREATE INDEX runs_run_id_prefix_idx ON continuum.runs USING btree (run_id text_pattern_ops)
 CREATE INDEX runs_status_idx ON continuum.runs USING btree (status, created_order DESC)
@@ -244,6 +253,7 @@ CREATE UNIQUE INDEX schema_migrations_pkey ON continuum.schema_migrations USING 
 CREATE UNIQUE INDEX signal_deliveries_pkey ON continuum.signal_deliveries USING btree (run_id, delivery_id)
 CREATE INDEX tasks_due_idx ON continuum.tasks USING btree (available_at, created_at, task_id) WHERE (status = ANY (ARRAY['pending'::text, 'running'::text]))
 CREATE UNIQUE INDEX tasks_pkey ON continuum.tasks USING btree (task_id)
+CREATE INDEX tasks_queue_idx ON continuum.tasks USING btree (queue_name, status, available_at) WHERE ((queue_name IS NOT NULL) AND (status = ANY (ARRAY['pending'::text, 'running'::text])))
 CREATE UNIQUE INDEX tasks_run_id_identity_key ON continuum.tasks USING btree (run_id, identity)
 CREATE INDEX tasks_running_idx ON continuum.tasks USING btree (available_at) WHERE (status = 'running'::text)
 CREATE UNIQUE INDEX test_clock_offset_pkey ON continuum.test_clock_offset USING btree (singleton)

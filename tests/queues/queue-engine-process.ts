@@ -1,13 +1,23 @@
 // An engine process for the queue suite: serves the limited queue, prints READY.
 import { createEngine, openJournal } from "@continuum/core";
-import { limitedQueue, queueFlow, queueWork, unlimitedQueue } from "./queue-workflows.ts";
+import {
+  apiFlow,
+  limitedQueue,
+  partitionedQueue,
+  queueApiWork,
+  queueFlow,
+  queueRateWork,
+  queueWork,
+  rateFlow,
+  unlimitedQueue,
+} from "./queue-workflows.ts";
 
 const journal = await openJournal({ url: process.env.DATABASE_URL });
 const engine = createEngine({
   journal,
-  workflows: [queueFlow],
-  activities: [queueWork],
-  queues: [limitedQueue, unlimitedQueue],
+  workflows: [queueFlow, apiFlow, rateFlow],
+  activities: [queueWork, queueApiWork, queueRateWork],
+  queues: [limitedQueue, unlimitedQueue, partitionedQueue],
   owner: `queue-engine-${process.pid}`,
   pollIntervalMs: 200,
   concurrency: { workflows: 8, activities: 8 },

@@ -8,8 +8,9 @@ import { databaseOptions, type CommandResult } from "./command-support.ts";
 import { withJournal, type JournalCommandOptions } from "./journal-session.ts";
 
 /**
- * `continuum queues list`: every named run queue with its backlog, the runs holding its slots,
- * and its limits.
+ * `continuum queues list`: every named queue with its backlog, the runs holding its slots, its
+ * limits and the activity attempts routed to it (waiting, running); then, for partitioned
+ * queues, the backlog and running runs per partition key.
  *
  * @example
  * ```sh
@@ -48,6 +49,7 @@ async function listQueues(options: JournalCommandOptions, io: CliIo): Promise<Ex
           "RATE LIMIT",
           "PRIORITY",
           "OLDEST QUEUED",
+          "ACTIVITIES",
         ],
         list.map((q) => [
           q.name,
@@ -58,9 +60,27 @@ async function listQueues(options: JournalCommandOptions, io: CliIo): Promise<Ex
           rateLimit(q),
           String(q.defaultPriority ?? 0),
           q.oldestQueuedAt === undefined ? c.dim("-") : formatInstant(q.oldestQueuedAt),
+          q.activities.waiting + q.activities.running === 0
+            ? c.dim("-")
+            : `${q.activities.waiting} waiting, ${q.activities.running} running`,
         ]),
       ),
     );
+    // Partitioned queues: their limits hold per key, so the backlog is shown per key too.
+    const partitions = list.flatMap((q) => (q.partitions ?? []).map((p) => ({ queue: q.name, ...p })));
+    if (partitions.length > 0)
+      out.stdout(
+        `\n${formatTable(
+          style,
+          ["QUEUE", "PARTITION", "BACKLOG", "RUNNING"],
+          partitions.map((p) => [
+            p.queue,
+            p.key,
+            p.backlog === 0 ? c.dim("0") : c.yellow(String(p.backlog)),
+            p.running === 0 ? c.dim("0") : c.blue(String(p.running)),
+          ]),
+        )}`,
+      );
     if (list.length === 0) out.stderr("no queues defined yet\n");
     return ExitCode.ok;
   });

@@ -75,6 +75,17 @@ export interface StartOptions {
    */
   readonly debounce?: number;
   /**
+   * Queued starts into a partitioned queue (`defineQueue(name, { partitionKey: true })`): the
+   * partition this run counts in; each key has the queue's limits on its own. Required there,
+   * refused for other queues.
+   *
+   * @example
+   * ```ts
+   * await client.start(syncAccount, { customerId }, { queue: perCustomer, partitionKey: `customer-${customerId}` });
+   * ```
+   */
+  readonly partitionKey?: string;
+  /**
    * Delayed start: the run is created now (durable: it survives restarts, is listed, and can
    * be cancelled, which before its start ends it at once without running any of its code), and
    * no engine starts it before this instant (a Date or epoch ms, compared with the journal's

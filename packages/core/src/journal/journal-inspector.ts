@@ -107,6 +107,12 @@ export interface TaskRecord {
   readonly finishedAt?: number;
   /** Issued by the step that ended its run (fire-and-forget). */
   readonly detached: boolean;
+  /**
+   * The named queue the activity is routed to (`defineActivity(..., { queue })`). A pending task
+   * with a queue whose `dueAt` has passed waits for that queue's limits (see `listQueues`), not
+   * for a failure: this is why its run is not progressing.
+   */
+  readonly queue?: string;
 }
 
 /** A pending durable timer. */

@@ -30,7 +30,14 @@ import type {
   DeleteClosedRunsRequest,
   DeleteClosedRunsResult,
 } from "./journal-types.ts";
-import type { DequeueRunsRequest, DequeuedRuns, RunQueueConfig, RunQueueInfo } from "./run-queue-types.ts";
+import type {
+  ClaimQueuedTasksRequest,
+  DequeueRunsRequest,
+  DequeuedRuns,
+  QueuedTaskClaims,
+  RunQueueConfig,
+  RunQueueInfo,
+} from "./run-queue-types.ts";
 import type {
   FireDueSchedulesRequest,
   FireScheduleRequest,
@@ -202,6 +209,17 @@ export interface Journal {
 
   /** Every defined queue with its limits, backlog and slots in use, sorted by name. Read-only. */
   listQueues(): Promise<RunQueueInfo[]>;
+
+  /**
+   * Claims due activity tasks routed to the listed queues (`defineActivity(..., { queue })`), at
+   * most `limit` in all and within each queue's limits: a running attempt (claimed, deadline not
+   * passed) holds a slot, so `concurrency` bounds the attempts running across every engine,
+   * `perEngineConcurrency` those of `owner`, and `rateLimit` the attempts started in any window of
+   * `periodMs`. A task held back is not touched (its attempt count stays). Safe to call
+   * concurrently (SQL: the queue row is locked while claiming; a queue another caller is claiming
+   * from right now is skipped this round). `claimTasks` never claims these tasks.
+   */
+  claimQueuedTasks(request: ClaimQueuedTasksRequest): Promise<QueuedTaskClaims[]>;
 
   // --- activity tasks ---------------------------------------------------------------------
 

@@ -1,3 +1,5 @@
+import type { TaskClaim } from "./journal-types.ts";
+
 /**
  * The Journal port's types for named run queues (`defineQueue`, `client.start(..., { queue })`).
  * Named `RunQueue*` to keep them apart from {@link QueueStats}, the activity task queue's gauges.
@@ -14,6 +16,11 @@ export interface RunQueueConfig {
   readonly rateLimit?: { readonly limit: number; readonly periodMs: number };
   /** Priority of a start that names none (lower runs first). Default 0. */
   readonly defaultPriority?: number;
+  /**
+   * Partitioned queue (DBOS's partitioned queues): every start names a partition key, and each
+   * limit (concurrency, perEngineConcurrency, rateLimit) applies to each partition on its own.
+   */
+  readonly partitioned?: boolean;
 }
 
 /** The queue part of a `StartRunRequest`: the run waits in this queue before any engine runs it. */
@@ -34,6 +41,8 @@ export interface RunQueueStart {
    * `debounceMs`.
    */
   readonly debounceMs?: number;
+  /** Partitioned queues: the partition the run is counted in (required there, refused elsewhere). */
+  readonly partitionKey?: string;
 }
 
 /** Options of `Journal.dequeueRuns`. */
@@ -70,4 +79,39 @@ export interface RunQueueInfo extends RunQueueConfig {
   readonly dequeuedInPeriod: number;
   /** Enqueue time (epoch ms) of the longest-waiting queued run; absent when the backlog is empty. */
   readonly oldestQueuedAt?: number;
+  /** Partitioned queues: backlog and slots in use per partition key with open runs, by key. */
+  readonly partitions?: readonly RunQueuePartitionInfo[];
+  /** Activity tasks routed to the queue (`defineActivity(..., { queue })`): waiting and running attempts. */
+  readonly activities: { readonly waiting: number; readonly running: number };
+}
+
+/** One partition of a partitioned queue (see {@link RunQueueInfo.partitions}). */
+export interface RunQueuePartitionInfo {
+  readonly key: string;
+  readonly backlog: number;
+  readonly running: number;
+}
+
+/** Options of `Journal.claimQueuedTasks`. */
+export interface ClaimQueuedTasksRequest {
+  /** The claiming engine (counted by `perEngineConcurrency`). */
+  readonly owner: string;
+  /** The queues whose activity tasks to claim from (each defined with `defineQueues`). */
+  readonly queues: readonly string[];
+  /** At most this many attempts in all (the pool's free slots). */
+  readonly limit: number;
+  /** Only tasks of these activities (the ones the engine has code for). */
+  readonly activityNames: readonly string[];
+  /** As ClaimTasksRequest.attemptLeaseMs. */
+  readonly attemptLeaseMs?: number;
+}
+
+/** What one queue gave in a `claimQueuedTasks` call. */
+export interface QueuedTaskClaims {
+  readonly queue: string;
+  readonly claims: readonly TaskClaim[];
+  /** Set when a limit held back attempts that were due. */
+  readonly throttled?: RunQueueThrottle;
+  /** Whether due attempts still wait in the queue after this call. */
+  readonly moreDue: boolean;
 }

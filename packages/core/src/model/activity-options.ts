@@ -29,6 +29,11 @@ export interface ResolvedActivityOptions {
   readonly heartbeatTimeoutMs?: number;
   /** Cross-run idempotency: (activityName, key) runs at most once to success. */
   readonly idempotencyKey?: string;
+  /**
+   * The named queue whose limits the task's attempts obey (`defineActivity(..., { queue })`):
+   * claimed only through `claimQueuedTasks`, never created claimed by the sticky fast path.
+   */
+  readonly queue?: string;
   /** Saga step recorded with the call, run by compensate()/compensateAll(). */
   readonly compensate?: { readonly activityName: string; readonly args: Encoded };
 }

@@ -20,6 +20,13 @@ export interface QueueOptions {
   readonly rateLimit?: { readonly limit: number; readonly period: number };
   /** Priority of starts that name none: lower numbers run first, FIFO within a priority. Default 0. */
   readonly priority?: number;
+  /**
+   * Partitioned queue (DBOS's partitioned queues): every start names a `partitionKey`
+   * (`client.start(def, input, { queue, partitionKey: "customer-42" })`) and every limit above
+   * applies to each key on its own: `concurrency: 1` runs one run per customer at a time, any
+   * number of customers in parallel.
+   */
+  readonly partitionKey?: boolean;
 }
 
 /** A named run queue, made by {@link defineQueue}; pass it to `client.start` and `createEngine`. */
@@ -74,8 +81,15 @@ export function defineQueue(name: string, options: QueueOptions = {}): QueueDefi
         "pass rateLimit as { limit: runs, period: ms }, e.g. { limit: 100, period: 60_000 }",
       );
   }
+  if (options.partitionKey !== undefined && typeof options.partitionKey !== "boolean")
+    throw new InvalidQueueOptionError(
+      name,
+      "partitionKey must be true or false",
+      "pass { partitionKey: true } and name the key at each start: { queue, partitionKey: customerId }",
+    );
   const config: RunQueueConfig = {
     name,
+    ...(options.partitionKey === true ? { partitioned: true } : {}),
     ...(concurrency === undefined ? {} : { concurrency }),
     ...(perEngine === undefined ? {} : { perEngineConcurrency: perEngine }),
     ...(rateLimit === undefined ? {} : { rateLimit }),

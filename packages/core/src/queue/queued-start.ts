@@ -11,6 +11,8 @@ export interface QueueStartOptions {
   readonly priority?: number;
   readonly dedupeKey?: string;
   readonly debounce?: number;
+  /** Partitioned queues (`defineQueue(name, { partitionKey: true })`): the partition of this run. */
+  readonly partitionKey?: string;
 }
 
 /**
@@ -18,12 +20,17 @@ export interface QueueStartOptions {
  * undefined when the start names no queue. `priority`, `dedupeKey` and `debounce` need a queue.
  */
 export function queuedStart(options: QueueStartOptions): RunQueueStart | undefined {
-  const { queue, priority, dedupeKey, debounce } = options;
+  const { queue, priority, dedupeKey, debounce, partitionKey } = options;
   if (queue === undefined) {
-    if (priority !== undefined || dedupeKey !== undefined || debounce !== undefined)
+    if (
+      priority !== undefined ||
+      dedupeKey !== undefined ||
+      debounce !== undefined ||
+      partitionKey !== undefined
+    )
       throw new InvalidQueueOptionError(
         "(none)",
-        "priority, dedupeKey and debounce apply to queued starts only",
+        "priority, dedupeKey, debounce and partitionKey apply to queued starts only",
         "pass { queue: myQueue } (a defineQueue result) with them, or leave them out",
       );
     return undefined;
@@ -43,8 +50,22 @@ export function queuedStart(options: QueueStartOptions): RunQueueStart | undefin
       "debounce needs a dedupeKey (the key names what is debounced)",
       "pass { queue, dedupeKey: `refresh:${userId}`, debounce: 5_000 }",
     );
+  const partition = checkOptionalIdentifier(IdentifierKind.id, partitionKey, "partitionKey");
+  if (queue.config.partitioned === true && partition === undefined)
+    throw new InvalidQueueOptionError(
+      queue.name,
+      "is partitioned: a start into it needs a partitionKey",
+      "pass { queue, partitionKey: customerId } (the key its limits are counted per)",
+    );
+  if (queue.config.partitioned !== true && partition !== undefined)
+    throw new InvalidQueueOptionError(
+      queue.name,
+      "is not partitioned: a partitionKey means nothing here",
+      "define the queue with { partitionKey: true }, or leave partitionKey out",
+    );
   return {
     name: queue.name,
+    ...(partition === undefined ? {} : { partitionKey: partition }),
     ...(checkedPriority === undefined ? {} : { priority: checkedPriority }),
     ...(key === undefined ? {} : { dedupeKey: key }),
     ...(debounceMs === undefined ? {} : { debounceMs }),

@@ -27,6 +27,7 @@ import { tasksConformance } from "./conformance/tasks-conformance.ts";
 import { traceContextConformance } from "./conformance/trace-context-conformance.ts";
 import { queueStatsConformance } from "./conformance/queue-stats-conformance.ts";
 import { runQueueConformance } from "./conformance/run-queue-conformance.ts";
+import { activityQueueConformance } from "./conformance/activity-queue-conformance.ts";
 import { versionsConformance } from "./conformance/versions-conformance.ts";
 import { wakeupsConformance } from "./conformance/wakeups-conformance.ts";
 
@@ -91,6 +92,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     traceContextConformance(h);
     queueStatsConformance(h);
     runQueueConformance(h);
+    activityQueueConformance(h);
     inspectorConformance(h);
     healthConformance(h);
   });

@@ -1,4 +1,10 @@
-import type { Journal, TaskClaim, TaskOutcome } from "../journal/journal.ts";
+import type {
+  Journal,
+  RunQueueConfig,
+  RunQueueThrottle,
+  TaskClaim,
+  TaskOutcome,
+} from "../journal/journal.ts";
 import type { EffectIdentity } from "../model/index.ts";
 import { decode } from "../codec/index.ts";
 import { serializeError } from "../codec/error-codec.ts";
@@ -44,6 +50,12 @@ export interface ActivityPoolOptions {
   readonly activities: ReadonlyMap<string, ActivityImplementation>;
   readonly events: EngineEventEmitter;
   readonly timers: EngineTimers;
+  /**
+   * Named queues that activities of this pool are routed to (`defineActivity(..., { queue })`):
+   * their limits are stored on the first claim, and their tasks claimed with `claimQueuedTasks`
+   * before the other due tasks.
+   */
+  readonly queues?: readonly RunQueueConfig[];
   /** Called when an attempt settles and frees its slot while due tasks may be waiting for one (wakes the claim loop). */
   readonly onSlotFreed?: () => void;
   /** Called when a retry was scheduled: its due time is news to the timer loop's pacing. */
@@ -164,6 +176,41 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
   let stopping = false;
   let draining = false;
   const activityNames = [...options.activities.keys()];
+  const queues = options.queues ?? [];
+  const queueNames = queues.map((queue) => queue.name);
+  let queuesDefined = false;
+  /** The reason each throttled queue last gave (`activity.throttled` once per episode). */
+  const throttled = new Map<string, RunQueueThrottle>();
+
+  /** Claims from the activity queues first (their limits bound them); returns the claims. */
+  const claimQueued = async (limit: number): Promise<{ claims: TaskClaim[]; more: boolean }> => {
+    if (queueNames.length === 0) return { claims: [], more: false };
+    if (!queuesDefined) {
+      await journal.defineQueues(queues);
+      queuesDefined = true;
+    }
+    const results = await journal.claimQueuedTasks({
+      owner,
+      queues: queueNames,
+      limit,
+      activityNames,
+      ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
+    });
+    const claims: TaskClaim[] = [];
+    let more = false;
+    for (const result of results) {
+      claims.push(...result.claims);
+      if (result.throttled === undefined) throttled.delete(result.queue);
+      else if (throttled.get(result.queue) !== result.throttled) {
+        throttled.set(result.queue, result.throttled);
+        emitEvent(events, "activity.throttled", { queue: result.queue, reason: result.throttled });
+      }
+      // Held back by busy slots: a settling attempt (maybe of this queue) is worth a claim at
+      // once, so the pool reports a backlog. A rate limit frees nothing on a settle.
+      if (result.moreDue && result.throttled !== "rate_limit") more = true;
+    }
+    return { claims, more };
+  };
   let settleWaiters: (() => void)[] = [];
   /** Attempts whose activity function has not settled yet (the rest are reporting their outcome). */
   let inUserCode = 0;
@@ -401,15 +448,21 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         backlog = true;
         return 0;
       }
-      const claims = await journal.claimTasks({
-        owner,
-        limit,
-        activityNames,
-        ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
-      });
-      backlog = claims.length >= limit;
+      const queued = await claimQueued(limit);
+      for (const claim of queued.claims) start(claim);
+      const rest = limit - queued.claims.length;
+      const claims =
+        rest <= 0
+          ? []
+          : await journal.claimTasks({
+              owner,
+              limit: rest,
+              activityNames,
+              ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
+            });
+      backlog = queued.more || claims.length >= rest;
       for (const claim of claims) start(claim);
-      return claims.length;
+      return queued.claims.length + claims.length;
     },
     whenAnySettles() {
       if (running.size === 0) return Promise.resolve();

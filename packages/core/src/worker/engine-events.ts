@@ -18,6 +18,7 @@ import type {
   LeaseRenewedEvent,
   PatchedHitEvent,
   QueueDequeuedEvent,
+  ActivityThrottledEvent,
   QueueThrottledEvent,
   RegistryRegisteredEvent,
   RunSuspendedEvent,
@@ -285,6 +286,7 @@ export interface EngineEvents {
   "workflow.unserved": [WorkflowUnservedEvent];
   "queue.dequeued": [QueueDequeuedEvent];
   "queue.throttled": [QueueThrottledEvent];
+  "activity.throttled": [ActivityThrottledEvent];
   "retention.deleted": [RetentionDeletedEvent];
   "schedule.fired": [ScheduleFiredEvent];
   "schedule.skipped": [ScheduleSkippedEvent];

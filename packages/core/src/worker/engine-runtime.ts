@@ -12,6 +12,8 @@ import { createRegistry, type Registry } from "./registry.ts";
 import { createRunStepper, type CommittedStep, type RunStepper } from "./run-stepper.ts";
 import { createStickyCache, type StickyCache } from "./sticky-cache.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-info.ts";
+import type { QueueDefinition } from "../queue/define-queue.ts";
+import type { RunQueueConfig } from "../journal/journal.ts";
 import type { Instrumentation } from "./instrumentation.ts";
 import { createRunTraceContexts } from "./run-trace-contexts.ts";
 
@@ -142,6 +144,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     owner,
     concurrency: options.activityConcurrency,
     activities: implementations,
+    queues: activityQueues(options.activities),
     events,
     timers: options.timers ?? realTimers,
     ...(options.onActivitySlotFreed === undefined ? {} : { onSlotFreed: options.onActivitySlotFreed }),
@@ -356,4 +359,17 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       return reported;
     },
   };
+}
+
+/**
+ * The named queues the activities are routed to (`defineActivity(..., { queue })`), one config
+ * per name (the last definition wins, as in the journal).
+ */
+function activityQueues(activities: readonly AnyActivityDefinition[]): RunQueueConfig[] {
+  const byName = new Map<string, RunQueueConfig>();
+  for (const definition of activities) {
+    const queue = (definition.options as { readonly queue?: QueueDefinition }).queue;
+    if (queue !== undefined) byName.set(queue.name, queue.config);
+  }
+  return [...byName.values()];
 }

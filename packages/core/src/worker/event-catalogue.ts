@@ -54,6 +54,8 @@ export const engineEventCatalogue = {
   "dispatcher.saturated": "every slot of a queue is busy (once per episode)",
   "queue.dequeued": "this engine dequeued runs from a run queue (they are ready for any engine)",
   "queue.throttled": "a run queue's limit held back due runs (once per episode and reason)",
+  "activity.throttled":
+    "a queue's limit held back due attempts of activities routed to it (once per episode and reason)",
   "registry.registered": "a workflow version this engine runs, when it starts",
   "engine.started": "engine.start() began the loops",
   "drain.started": "engine.stop() stopped claiming",

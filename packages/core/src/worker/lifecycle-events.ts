@@ -148,6 +148,16 @@ export interface QueueThrottledEvent {
   readonly reason: "concurrency" | "per_engine_concurrency" | "rate_limit";
 }
 
+/**
+ * A named queue's limit held back due attempts of activities routed to it (`defineActivity(...,
+ * { queue })`): their runs wait for the queue, not for a failure. Once per episode per queue and
+ * reason, until a claim from the queue is no longer throttled.
+ */
+export interface ActivityThrottledEvent {
+  readonly queue: string;
+  readonly reason: "concurrency" | "per_engine_concurrency" | "rate_limit";
+}
+
 /** An engine loop failed talking to the journal: sent once when failures start, not per poll. */
 export interface JournalUnreachableEvent {
   readonly where: string;

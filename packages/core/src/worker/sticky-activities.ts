@@ -24,12 +24,15 @@ export function createStickyActivities(pool: ActivityPool | undefined): StickyAc
   return {
     claimFor(commit, keep) {
       if (pool === undefined || !keep || commit.tasks.length === 0) return { commit, reserved: 0 };
-      const runnable = commit.tasks.filter((task) => pool.runs(task.activityName)).length;
+      // A task routed to a named queue is claimed only under the queue's lock (claimQueuedTasks).
+      const sticky = (task: (typeof commit.tasks)[number]): boolean =>
+        task.options.queue === undefined && pool.runs(task.activityName);
+      const runnable = commit.tasks.filter(sticky).length;
       let reserved = pool.reserve(runnable);
       if (reserved === 0) return { commit, reserved: 0 };
       let left = reserved;
       const tasks = commit.tasks.map((task) => {
-        if (left === 0 || !pool.runs(task.activityName)) return task;
+        if (left === 0 || !sticky(task)) return task;
         left -= 1;
         return { ...task, claim: true as const };
       });

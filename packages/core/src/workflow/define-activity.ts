@@ -1,4 +1,5 @@
 import { InvalidActivityDefinitionError } from "../errors/workflow-errors.ts";
+import type { QueueDefinition } from "../queue/define-queue.ts";
 import type { RetryPolicy } from "../model/index.ts";
 import { definitionNameProblem } from "./definition-name.ts";
 import { activityOptionsProblem } from "./resolve-activity-options.ts";
@@ -31,6 +32,20 @@ export interface ActivityOptions<A extends readonly unknown[] = never> {
    * most once to success across all runs. It runs inside the workflow, so it must be pure.
    */
   readonly idempotencyKey?: (...args: A) => string;
+  /**
+   * A named queue (`defineQueue`) whose limits every attempt of this activity obeys, across all
+   * runs and all engines: at most `concurrency` attempts running at once, at most
+   * `rateLimit.limit` started per `rateLimit.period` (a rate-limited external API). An attempt
+   * the queue holds back waits: it is not a failure and uses no retry. Engines that register the
+   * activity serve the queue for it; `perEngineConcurrency` counts one engine's attempts.
+   *
+   * @example
+   * ```ts
+   * const crm = defineQueue("crm-api", { concurrency: 4, rateLimit: { limit: 100, period: 60_000 } });
+   * export const upsertContact = defineActivity("crm.upsert", upsert, { queue: crm });
+   * ```
+   */
+  readonly queue?: QueueDefinition;
 }
 
 /**
@@ -114,7 +129,7 @@ export function defineActivity<A extends unknown[], R>(
       name,
       "options",
       "must be an object",
-      "pass { retry, timeoutMs, heartbeatTimeoutMs, idempotencyKey } or nothing",
+      "pass { retry, timeoutMs, heartbeatTimeoutMs, idempotencyKey, queue } or nothing",
     );
   }
   const problem = activityOptionsProblem(options, "definition");

@@ -32,7 +32,7 @@ export interface OptionProblem {
   readonly hint: string;
 }
 
-const definitionKeys = new Set(["retry", "timeoutMs", "heartbeatTimeoutMs", "idempotencyKey"]);
+const definitionKeys = new Set(["retry", "timeoutMs", "heartbeatTimeoutMs", "idempotencyKey", "queue"]);
 const callKeys = new Set(["retry", "timeoutMs", "heartbeatTimeoutMs", "idempotencyKey", "compensate"]);
 const retryKeys = new Set([
   "maxAttempts",
@@ -84,6 +84,18 @@ export function activityOptionsProblem(
   ) {
     return heartbeatNotShorter(o.heartbeatTimeoutMs, o.timeoutMs);
   }
+  if (
+    o.queue !== undefined &&
+    (typeof o.queue !== "object" ||
+      o.queue === null ||
+      (o.queue as { kind?: unknown }).kind !== "queue" ||
+      typeof (o.queue as { name?: unknown }).name !== "string")
+  )
+    return {
+      field: "queue",
+      reason: `must be a queue made by defineQueue, got ${describeValue(o.queue)}`,
+      hint: 'pass the value defineQueue("name", { concurrency, rateLimit }) returned',
+    };
   const keyProblem =
     where === "call" && o.idempotencyKey !== undefined
       ? identifierProblem(IdentifierKind.id, o.idempotencyKey)
@@ -234,6 +246,7 @@ export function resolveActivityOptions<A extends readonly unknown[]>(
     startToCloseMs,
     ...(heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    ...(def.queue === undefined ? {} : { queue: def.queue.name }),
     ...(call?.compensate === undefined ? {} : { compensate: call.compensate }),
   };
 }

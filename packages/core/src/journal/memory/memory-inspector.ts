@@ -145,6 +145,7 @@ export function toTaskRecord(task: TaskRow): TaskRecord {
     scheduledAt: task.scheduledAt ?? 0,
     detached: task.detached === true,
   };
+  if (task.options.queue !== undefined) record.queue = task.options.queue;
   if (task.lastError !== undefined) record.lastError = task.lastError;
   if (task.details !== undefined) record.heartbeatDetails = task.details;
   if (task.heartbeatAt !== undefined) record.heartbeatAt = task.heartbeatAt;

@@ -58,9 +58,17 @@ import { getRunByWorkflowId, listRuns, startRun } from "./memory-runs.ts";
 import { commitStep } from "./memory-steps.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { defineQueues, dequeueRuns, listQueues } from "./memory-queues.ts";
-import type { DequeueRunsRequest, DequeuedRuns, RunQueueConfig, RunQueueInfo } from "../run-queue-types.ts";
+import type {
+  ClaimQueuedTasksRequest,
+  DequeueRunsRequest,
+  DequeuedRuns,
+  QueuedTaskClaims,
+  RunQueueConfig,
+  RunQueueInfo,
+} from "../run-queue-types.ts";
 import { deleteClosedRuns } from "./memory-retention.ts";
 import { claimTasks, finishTask, heartbeatTask, heartbeatTasks } from "./memory-tasks.ts";
+import { claimQueuedTasks } from "./memory-queued-tasks.ts";
 import {
   fireDueTimers,
   nextDueAt,
@@ -181,6 +189,10 @@ export class MemoryJournal implements Journal {
 
   async claimTasks(request: ClaimTasksRequest): Promise<TaskClaim[]> {
     return claimTasks(this.#store, request);
+  }
+
+  async claimQueuedTasks(request: ClaimQueuedTasksRequest): Promise<QueuedTaskClaims[]> {
+    return claimQueuedTasks(this.#store, request);
   }
 
   async heartbeatTask(claim: TaskAttemptRef, details?: Encoded): Promise<void> {

@@ -5,13 +5,14 @@ import type {
   DequeuedRuns,
   RunQueueConfig,
   RunQueueInfo,
+  RunQueuePartitionInfo,
   RunQueueStart,
   RunQueueThrottle,
   RunRecord,
   StartRunRequest,
 } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
-import { toRunRecord, type RunRow } from "./memory-rows.ts";
+import { attemptDeadline, toRunRecord, type RunRow } from "./memory-rows.ts";
 import type { MemoryStore } from "./memory-store.ts";
 
 /** Stores queue limits (last writer wins); see Journal.defineQueues. */
@@ -26,6 +27,7 @@ export function enqueueRun(store: MemoryStore, row: RunRow, queue: RunQueueStart
     name: queue.name,
     priority: queue.priority ?? store.queues.get(queue.name)?.defaultPriority ?? 0,
     ...(queue.dedupeKey === undefined ? {} : { dedupeKey: queue.dedupeKey }),
+    ...(queue.partitionKey === undefined ? {} : { partitionKey: queue.partitionKey }),
     ...(queue.debounceMs === undefined ? {} : { readyAt: instantAfter("debounceMs", now, queue.debounceMs) }),
   };
   row.notBefore = MAX_INSTANT_MS;
@@ -61,7 +63,7 @@ export function startIntoQueue(
   return toRunRecord(found);
 }
 
-/** Dequeues within each queue's limits; see Journal.dequeueRuns. */
+/** Dequeues within each queue's limits (per partition when partitioned); see Journal.dequeueRuns. */
 export function dequeueRuns(store: MemoryStore, request: DequeueRunsRequest): DequeuedRuns[] {
   const results: DequeuedRuns[] = [];
   if (request.limit <= 0) return results;
@@ -69,25 +71,41 @@ export function dequeueRuns(store: MemoryStore, request: DequeueRunsRequest): De
   for (const name of request.queues) {
     const config = store.queues.get(name);
     if (config === undefined) continue;
-    const runs = [...store.runs.values()].filter((row) => row.queue?.name === name);
-    const active = runs.filter((row) => row.queue?.dequeuedAt !== undefined && !isTerminal(row.status));
-    const bounds: [number, RunQueueThrottle | undefined][] = [[request.limit, undefined]];
-    if (config.concurrency !== undefined) bounds.push([config.concurrency - active.length, "concurrency"]);
-    if (config.perEngineConcurrency !== undefined)
-      bounds.push([
-        config.perEngineConcurrency - active.filter((row) => row.queue?.dequeuedBy === request.owner).length,
-        "per_engine_concurrency",
-      ]);
-    if (config.rateLimit !== undefined) {
-      const since = now - config.rateLimit.periodMs;
-      const recent = runs.filter((row) => (row.queue?.dequeuedAt ?? Number.NEGATIVE_INFINITY) > since);
-      bounds.push([config.rateLimit.limit - recent.length, "rate_limit"]);
-    }
-    const [allowed, limitedBy] = bounds.reduce((a, b) => (b[0] < a[0] ? b : a));
-    const due = runs
+    const inQueue = [...store.runs.values()].filter((row) => row.queue?.name === name);
+    const due = inQueue
       .filter((row) => isQueued(row) && (row.queue?.readyAt ?? Number.NEGATIVE_INFINITY) <= now)
       .sort((a, b) => (a.queue?.priority ?? 0) - (b.queue?.priority ?? 0) || a.order - b.order);
-    const taken = due.slice(0, Math.max(0, allowed));
+    // A partitioned queue: each partition key is a queue of its own (oldest backlog first).
+    const scopes =
+      config.partitioned === true
+        ? [...new Set(due.toSorted((a, b) => a.order - b.order).map((row) => row.queue?.partitionKey))]
+        : [undefined];
+    const taken: RunRow[] = [];
+    let limitedBy: RunQueueThrottle | undefined;
+    for (const key of scopes) {
+      const left = request.limit - taken.length;
+      if (left <= 0) break;
+      const inScope = (row: RunRow): boolean =>
+        config.partitioned !== true || row.queue?.partitionKey === key;
+      const runs = inQueue.filter(inScope);
+      const active = runs.filter((row) => row.queue?.dequeuedAt !== undefined && !isTerminal(row.status));
+      const bounds: [number, RunQueueThrottle | undefined][] = [[left, undefined]];
+      if (config.concurrency !== undefined) bounds.push([config.concurrency - active.length, "concurrency"]);
+      if (config.perEngineConcurrency !== undefined)
+        bounds.push([
+          config.perEngineConcurrency -
+            active.filter((row) => row.queue?.dequeuedBy === request.owner).length,
+          "per_engine_concurrency",
+        ]);
+      if (config.rateLimit !== undefined) {
+        const since = now - config.rateLimit.periodMs;
+        const recent = runs.filter((row) => (row.queue?.dequeuedAt ?? Number.NEGATIVE_INFINITY) > since);
+        bounds.push([config.rateLimit.limit - recent.length, "rate_limit"]);
+      }
+      const [allowed, bound] = bounds.reduce((a, b) => (b[0] < a[0] ? b : a));
+      limitedBy ??= bound;
+      taken.push(...due.filter(inScope).slice(0, Math.max(0, allowed)));
+    }
     for (const row of taken) {
       if (row.queue === undefined) continue;
       row.queue.dequeuedAt = now;
@@ -96,6 +114,7 @@ export function dequeueRuns(store: MemoryStore, request: DequeueRunsRequest): De
       row.updatedAt = now;
       store.notifier.publish(NotifyTopic.runReady, row.runId);
     }
+    taken.sort((a, b) => (a.queue?.priority ?? 0) - (b.queue?.priority ?? 0) || a.order - b.order);
     const moreDue = due.length > taken.length;
     results.push({
       queue: name,
@@ -127,6 +146,8 @@ export function listQueues(store: MemoryStore): RunQueueInfo[] {
             ? 0
             : runs.filter((row) => (row.queue?.dequeuedAt ?? Number.NEGATIVE_INFINITY) > since).length,
         ...(Number.isFinite(oldest) ? { oldestQueuedAt: oldest } : {}),
+        ...(config.partitioned === true ? { partitions: partitionsOf(runs) } : {}),
+        activities: activityLoad(store, config.name, now),
       };
     });
 }
@@ -134,4 +155,32 @@ export function listQueues(store: MemoryStore): RunQueueInfo[] {
 /** Waiting in its queue: not dequeued, not ended. */
 function isQueued(row: RunRow): boolean {
   return row.queue !== undefined && row.queue.dequeuedAt === undefined && !isTerminal(row.status);
+}
+
+/** Backlog and slots in use per partition key with open runs, by key. */
+function partitionsOf(runs: readonly RunRow[]): RunQueuePartitionInfo[] {
+  const byKey = new Map<string, { backlog: number; running: number }>();
+  for (const row of runs) {
+    const key = row.queue?.partitionKey;
+    if (key === undefined || isTerminal(row.status)) continue;
+    const entry = byKey.get(key) ?? { backlog: 0, running: 0 };
+    if (row.queue?.dequeuedAt === undefined) entry.backlog += 1;
+    else entry.running += 1;
+    byKey.set(key, entry);
+  }
+  return [...byKey.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, counts]) => ({ key, ...counts }));
+}
+
+/** Activity tasks routed to the queue: waiting for an attempt, and with a live attempt. */
+function activityLoad(store: MemoryStore, queue: string, now: number): { waiting: number; running: number } {
+  let waiting = 0;
+  let running = 0;
+  for (const task of store.tasks.values()) {
+    if (task.options.queue !== queue || task.state === "done") continue;
+    if (task.state === "running" && attemptDeadline(task) > now) running += 1;
+    else waiting += 1;
+  }
+  return { waiting, running };
 }

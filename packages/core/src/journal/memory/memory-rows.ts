@@ -61,6 +61,8 @@ export interface MemoryQueuedRun {
   readonly name: string;
   readonly priority: number;
   readonly dedupeKey?: string;
+  /** Partitioned queues: the partition the run is counted in. */
+  readonly partitionKey?: string;
   /** Debounced runs: not dequeued before this instant. */
   readyAt?: number;
   dequeuedAt?: number;
@@ -79,6 +81,8 @@ export interface TaskRow {
   attempt: number;
   state: "ready" | "running" | "done";
   attemptToken?: string;
+  /** The engine running the current attempt (counted by a queue's perEngineConcurrency). */
+  owner?: string;
   /** When a ready task may be claimed. */
   availableAt: number;
   /** Start-to-close deadline of the running attempt (heartbeats do not move it). */

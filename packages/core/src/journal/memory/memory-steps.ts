@@ -152,6 +152,17 @@ function continueAsNew(
     ...(row.parentIdentity === undefined ? {} : { parentIdentity: row.parentIdentity }),
     ...(row.parentClosePolicy === undefined ? {} : { parentClosePolicy: row.parentClosePolicy }),
     ...(row.traceContext === undefined ? {} : { traceContext: row.traceContext }),
+    // A queued run's successor waits in the same place of the same queue (not bypassing it).
+    ...(row.queue === undefined
+      ? {}
+      : {
+          queue: {
+            name: row.queue.name,
+            priority: row.queue.priority,
+            ...(row.queue.dedupeKey === undefined ? {} : { dedupeKey: row.queue.dedupeKey }),
+            ...(row.queue.partitionKey === undefined ? {} : { partitionKey: row.queue.partitionKey }),
+          },
+        }),
   });
   for (const id of row.deliveryIds) next.deliveryIds.add(id);
   for (const event of handover) store.pushInbox(next, event, now);

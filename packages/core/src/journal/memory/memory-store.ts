@@ -30,6 +30,8 @@ export class MemoryStore {
   readonly operatorActions: OperatorActionRecord[] = [];
   /** Run queues by name (defineQueues). */
   readonly queues = new Map<string, RunQueueConfig>();
+  /** Attempt starts (epoch ms) of rate-limited activity queues, pruned to the window on each claim. */
+  readonly queueAttemptStarts = new Map<string, number[]>();
   /** `namespace \0 name` -> schedule. */
   readonly schedules = new Map<string, ScheduleRecord>();
   /** Firing calls one at a time (a firing call awaits between its reads and writes). */

@@ -63,13 +63,14 @@ export function scheduleTask(
   };
   store.tasks.set(row.taskId, row);
   // Created claimed (sticky fast path): the committing engine runs it; nobody else needs a hint.
-  if (task.claim === true && owner !== undefined) return startAttempt(row, now, attemptLeaseMs);
+  if (task.claim === true && owner !== undefined && task.options.queue === undefined)
+    return startAttempt(row, now, attemptLeaseMs);
   store.notifier.publish(NotifyTopic.taskReady, row.taskId);
   return undefined;
 }
 
 /** Starts the task's next attempt (a claim): new token, deadlines from `now`. */
-function startAttempt(task: TaskRow, now: number, attemptLeaseMs?: number): TaskClaim {
+export function startAttempt(task: TaskRow, now: number, attemptLeaseMs?: number): TaskClaim {
   task.attempt += 1;
   task.state = "running";
   task.attemptToken = crypto.randomUUID();
@@ -143,7 +144,12 @@ export function claimTasks(store: MemoryStore, request: ClaimTasksRequest): Task
   dropTasksOfFinishedRuns(store);
   const names = request.activityNames === undefined ? undefined : new Set(request.activityNames);
   const due = [...store.tasks.values()]
-    .filter((task) => (names === undefined || names.has(task.activityName)) && dueAt(task) <= now)
+    .filter(
+      (task) =>
+        task.options.queue === undefined &&
+        (names === undefined || names.has(task.activityName)) &&
+        dueAt(task) <= now,
+    )
     .sort((a, b) => dueAt(a) - dueAt(b) || a.order - b.order)
     .slice(0, Math.max(0, request.limit));
   return due.map((task) => startAttempt(task, now, request.attemptLeaseMs));

@@ -46,8 +46,27 @@ export async function claimTasks(db: SqlExecutor, request: ClaimTasksRequest): P
     }
     // One statement: the housekeeping delete rides along as a CTE (it touches only abandoned
     // attempts of finished runs, which the claim below never takes: it skips finished runs).
-    const claimed = await sql<ClaimedRow>`
-      WITH ${dropTasksOfFinishedRuns}
+    // Tasks routed to a named queue are claimed by claimQueuedTasks only.
+    return claimDue(tx, { ...request, filter: sql`AND queue_name IS NULL ${byName}`, housekeeping: true });
+  });
+}
+
+/**
+ * Claims up to `limit` due tasks matching `filter` (a SQL fragment starting with AND): the
+ * candidates are locked FOR UPDATE SKIP LOCKED in due order and each gets a new attempt.
+ */
+export async function claimDue(
+  tx: SqlExecutor,
+  request: {
+    readonly owner: string;
+    readonly limit: number;
+    readonly attemptLeaseMs?: number;
+    readonly filter: RawBuilder<unknown>;
+    readonly housekeeping?: boolean;
+  },
+): Promise<TaskClaim[]> {
+  const claimed = await sql<ClaimedRow>`
+      ${request.housekeeping === true ? sql`WITH ${dropTasksOfFinishedRuns}` : sql``}
       UPDATE continuum.tasks AS t SET
         status = 'running',
         attempt = t.attempt + 1,
@@ -63,7 +82,7 @@ export async function claimTasks(db: SqlExecutor, request: ClaimTasksRequest): P
         WHERE status IN ('pending', 'running') AND available_at <= ${dbNow}
           AND NOT (status = 'running' AND attempt >= max_attempts)
           AND (detached OR EXISTS (SELECT 1 FROM continuum.runs r WHERE r.run_id = tasks.run_id AND r.status NOT IN ${terminalList}))
-          ${byName}
+          ${request.filter}
         ORDER BY available_at, created_at, task_id
         LIMIT ${request.limit}
         FOR UPDATE SKIP LOCKED
@@ -72,19 +91,18 @@ export async function claimTasks(db: SqlExecutor, request: ClaimTasksRequest): P
       RETURNING t.task_id::text AS task_id, t.attempt, t.attempt_token::text AS attempt_token, t.run_id, t.identity,
                 t.activity_name, t.args, t.options, t.deadline, t.available_at, t.heartbeat_details,
                 t.heartbeat_details IS NOT NULL AS has_details`.execute(tx);
-    return claimed.rows.map((row) => ({
-      taskId: row.task_id,
-      attempt: Number(row.attempt),
-      attemptToken: row.attempt_token,
-      runId: row.run_id,
-      identity: row.identity,
-      activityName: row.activity_name,
-      args: row.args,
-      options: row.options,
-      deadline: toMs(row.deadline),
-      ...(row.has_details ? { lastHeartbeatDetails: row.heartbeat_details as Encoded } : {}),
-    }));
-  });
+  return claimed.rows.map((row) => ({
+    taskId: row.task_id,
+    attempt: Number(row.attempt),
+    attemptToken: row.attempt_token,
+    runId: row.run_id,
+    identity: row.identity,
+    activityName: row.activity_name,
+    args: row.args,
+    options: row.options,
+    deadline: toMs(row.deadline),
+    ...(row.has_details ? { lastHeartbeatDetails: row.heartbeat_details as Encoded } : {}),
+  }));
 }
 
 interface ClaimedRow {

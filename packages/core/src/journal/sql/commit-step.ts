@@ -7,7 +7,7 @@ import {
 } from "../../errors/index.ts";
 import { isTerminal, type Encoded, type ResolutionEvent } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
-import type { StepCommit, StepCommitResult } from "../journal.ts";
+import type { RunQueueStart, StepCommit, StepCommitResult } from "../journal.ts";
 import { runColumns, splitEvent, traceContextOf, type InboxRow, type RunRow } from "./rows.ts";
 import {
   closeChildren,
@@ -197,7 +197,9 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     ) {
       const continued = commit.events.find((e) => e.kind === "run_continued");
       const input: Encoded = continued?.kind === "run_continued" ? continued.input : null;
+      const queue = await queueOf(tx, lease.runId);
       await insertRun(tx, {
+        ...(queue === undefined ? {} : { queue }),
         runId: commit.run.continuedTo,
         namespace: run.namespace,
         workflowId: run.workflow_id,
@@ -328,6 +330,29 @@ async function inboxAsAssumed(
   if (delivered.length === 0) return !hasInbox;
   const found = await sql<{ ok: boolean }>`SELECT ${inboxHoldsDelivered(runId, delivered)} AS ok`.execute(tx);
   return found.rows[0]?.ok === true;
+}
+
+/**
+ * The queue place a successor inherits (continue-as-new): the same queue, priority, partition
+ * and dedupe key, so the successor waits in the queue like any queued start instead of
+ * bypassing it. Undefined for a run that was not queued.
+ */
+async function queueOf(tx: SqlExecutor, runId: string): Promise<RunQueueStart | undefined> {
+  const found = await sql<{
+    queue_name: string | null;
+    queue_priority: number | null;
+    queue_dedupe_key: string | null;
+    queue_partition_key: string | null;
+  }>`SELECT queue_name, queue_priority, queue_dedupe_key, queue_partition_key FROM continuum.runs
+     WHERE run_id = ${runId}`.execute(tx);
+  const row = found.rows[0];
+  if (row?.queue_name == null) return undefined;
+  return {
+    name: row.queue_name,
+    ...(row.queue_priority === null ? {} : { priority: row.queue_priority }),
+    ...(row.queue_dedupe_key === null ? {} : { dedupeKey: row.queue_dedupe_key }),
+    ...(row.queue_partition_key === null ? {} : { partitionKey: row.queue_partition_key }),
+  };
 }
 
 async function runExists(tx: SqlExecutor, runId: string): Promise<boolean> {

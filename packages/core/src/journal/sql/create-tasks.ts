@@ -74,9 +74,11 @@ export async function prepareTasks(
   const owner = options.owner;
   const detached = options.detached === true;
   const rows = fresh.map((t) => {
-    if (t.claim !== true || owner === undefined) {
+    const queue = t.options.queue ?? null;
+    // A task routed to a queue is never created claimed: only claimQueuedTasks starts its attempts.
+    if (t.claim !== true || owner === undefined || queue !== null) {
       return sql`(${runId}::text, ${t.identity}::text, ${t.activityName}::text, ${json(t.args)}, ${json(t.options)}, ${t.options.retry.maxAttempts}::int,
-                  'pending'::text, 0, NULL::uuid, NULL::text, NULL::timestamptz, NULL::timestamptz, ${dbNow}, ${dbNow}, ${dbNow}, ${detached}::boolean)`;
+                  'pending'::text, 0, NULL::uuid, NULL::text, NULL::timestamptz, NULL::timestamptz, ${dbNow}, ${dbNow}, ${dbNow}, ${detached}::boolean, ${queue}::text)`;
     }
     // The first attempt's deadline, as claimTasks computes it (attemptDeadlineSql) from the options.
     const bounds = [dbNowPlus("startToCloseMs", t.options.startToCloseMs)];
@@ -86,14 +88,14 @@ export async function prepareTasks(
       bounds.push(dbNowPlus("attemptLeaseMs", options.attemptLeaseMs));
     const deadline = bounds.length === 1 ? bounds[0] : sql`LEAST(${sql.join(bounds)})`;
     return sql`(${runId}::text, ${t.identity}::text, ${t.activityName}::text, ${json(t.args)}, ${json(t.options)}, ${t.options.retry.maxAttempts}::int,
-                'running'::text, 1, gen_random_uuid(), ${owner}::text, ${dbNow}, ${deadline}, ${deadline}, ${dbNow}, ${dbNow}, ${detached}::boolean)`;
+                'running'::text, 1, gen_random_uuid(), ${owner}::text, ${dbNow}, ${deadline}, ${deadline}, ${dbNow}, ${dbNow}, ${detached}::boolean, NULL::text)`;
   });
   const cte =
     rows.length === 0
       ? undefined
       : sql`created_tasks AS (
           INSERT INTO continuum.tasks (run_id, identity, activity_name, args, options, max_attempts,
-                                       status, attempt, attempt_token, owner, attempt_started_at, deadline, available_at, created_at, updated_at, detached)
+                                       status, attempt, attempt_token, owner, attempt_started_at, deadline, available_at, created_at, updated_at, detached, queue_name)
           ${options.gate === undefined ? sql`VALUES ${sql.join(rows)}` : sql`SELECT * FROM (VALUES ${sql.join(rows)}) AS v WHERE ${options.gate}`}
           RETURNING task_id::text AS task_id, identity, status, attempt_token::text AS attempt_token, deadline)`;
 

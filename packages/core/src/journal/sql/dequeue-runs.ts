@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { DequeueRunsRequest, DequeuedRuns, RunQueueThrottle } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { channelOf, dbNow, inTransaction, type SqlExecutor } from "./sql-fragments.ts";
@@ -8,6 +8,7 @@ interface QueueRow {
   per_engine_concurrency: number | null;
   rate_limit: number | null;
   rate_period_ms: number | string | null;
+  partitioned: boolean;
 }
 
 /**
@@ -22,7 +23,8 @@ interface QueueRow {
  * limit hold across any number of engines. The backlog rows are taken FOR UPDATE SKIP LOCKED
  * too, so a debounced start rewriting a queued run (queue-start.ts) and its dequeue exclude each
  * other. A dequeued run is made ready as a new run is (a fresh journal_order position) and
- * announced with a runReady hint at commit.
+ * announced with a runReady hint at commit. A partitioned queue is dequeued partition by
+ * partition under the same lock, each partition's slots counted on their own.
  */
 export async function dequeueRuns(db: SqlExecutor, request: DequeueRunsRequest): Promise<DequeuedRuns[]> {
   const results: DequeuedRuns[] = [];
@@ -40,49 +42,39 @@ async function dequeueOne(
   request: DequeueRunsRequest,
 ): Promise<DequeuedRuns | undefined> {
   const locked = await sql<QueueRow>`
-    SELECT concurrency, per_engine_concurrency, rate_limit, rate_period_ms FROM continuum.queues
+    SELECT concurrency, per_engine_concurrency, rate_limit, rate_period_ms, partitioned FROM continuum.queues
     WHERE name = ${queue} FOR UPDATE SKIP LOCKED`.execute(tx);
   const config = locked.rows[0];
   if (config === undefined) return undefined;
-  const periodMs = config.rate_period_ms === null ? 0 : Number(config.rate_period_ms);
-  const counts = await sql<{ active: string | number; mine: string | number; recent: string | number }>`
-    SELECT
-      (SELECT count(*) FROM continuum.runs
-       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL AND finished_at IS NULL) AS active,
-      (SELECT count(*) FROM continuum.runs
-       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL AND finished_at IS NULL
-         AND dequeued_by = ${request.owner}) AS mine,
-      (SELECT count(*) FROM continuum.runs
-       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL
-         AND dequeued_at > ${dbNow} - ${periodMs}::bigint * interval '1 millisecond') AS recent`.execute(tx);
-  const row = counts.rows[0];
-  const bounds: [number, RunQueueThrottle | undefined][] = [[request.limit, undefined]];
-  if (config.concurrency !== null)
-    bounds.push([config.concurrency - Number(row?.active ?? 0), "concurrency"]);
-  if (config.per_engine_concurrency !== null)
-    bounds.push([config.per_engine_concurrency - Number(row?.mine ?? 0), "per_engine_concurrency"]);
-  if (config.rate_limit !== null) bounds.push([config.rate_limit - Number(row?.recent ?? 0), "rate_limit"]);
-  const [allowed, limitedBy] = bounds.reduce((a, b) => (b[0] < a[0] ? b : a));
-  const taken =
-    allowed <= 0
-      ? []
-      : (
-          await sql<{ run_id: string; queue_priority: number; created_order: string | number }>`
-          WITH candidate AS (
-            SELECT run_id FROM continuum.runs
-            WHERE queue_name = ${queue} AND dequeued_at IS NULL AND finished_at IS NULL
-              AND (queue_ready_at IS NULL OR queue_ready_at <= ${dbNow})
-            ORDER BY queue_priority, created_order
-            LIMIT ${allowed}
-            FOR UPDATE SKIP LOCKED
-          )
-          UPDATE continuum.runs AS r SET
-            dequeued_at = ${dbNow}, dequeued_by = ${request.owner}, not_before = NULL,
-            ready_since = coalesce(r.ready_since, nextval('continuum.journal_order')), updated_at = ${dbNow}
-          FROM candidate WHERE r.run_id = candidate.run_id
-          RETURNING r.run_id, r.queue_priority, r.created_order,
-            pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified`.execute(tx)
-        ).rows;
+  const taken: TakenRow[] = [];
+  let limitedBy: RunQueueThrottle | undefined;
+  if (!config.partitioned) {
+    const one = await takeFrom(tx, queue, sql``, config, request.owner, request.limit);
+    taken.push(...one.taken);
+    limitedBy = one.limitedBy;
+  } else {
+    // Each partition is a queue of its own under the one lock: its limits count its runs only.
+    // The partitions with due runs, oldest backlog first, so a busy key does not starve others.
+    const keys = await sql<{ key: string }>`
+      SELECT queue_partition_key AS key FROM continuum.runs
+      WHERE queue_name = ${queue} AND queue_partition_key IS NOT NULL AND dequeued_at IS NULL AND finished_at IS NULL
+        AND (queue_ready_at IS NULL OR queue_ready_at <= ${dbNow})
+      GROUP BY queue_partition_key ORDER BY min(created_order) LIMIT ${maxPartitionsPerRound}`.execute(tx);
+    for (const { key } of keys.rows) {
+      const left = request.limit - taken.length;
+      if (left <= 0) break;
+      const one = await takeFrom(
+        tx,
+        queue,
+        sql`AND queue_partition_key = ${key}`,
+        config,
+        request.owner,
+        left,
+      );
+      taken.push(...one.taken);
+      limitedBy ??= one.limitedBy;
+    }
+  }
   const more = await sql<{ more: boolean }>`
     SELECT EXISTS (SELECT 1 FROM continuum.runs
       WHERE queue_name = ${queue} AND dequeued_at IS NULL AND finished_at IS NULL
@@ -99,4 +91,63 @@ async function dequeueOne(
     moreDue,
     ...(moreDue && limitedBy !== undefined ? { throttled: limitedBy } : {}),
   };
+}
+
+/** Partitions of one partitioned queue dequeued from per round, at most. */
+const maxPartitionsPerRound = 1_000;
+
+interface TakenRow {
+  run_id: string;
+  queue_priority: number;
+  created_order: string | number;
+}
+
+/**
+ * Counts the slots of the queue (or of one partition: `scope` narrows every count and the
+ * backlog) and dequeues what its limits allow, up to `limit`. Runs under the queue row's lock.
+ */
+async function takeFrom(
+  tx: SqlExecutor,
+  queue: string,
+  scope: RawBuilder<unknown>,
+  config: QueueRow,
+  owner: string,
+  limit: number,
+): Promise<{ taken: TakenRow[]; limitedBy: RunQueueThrottle | undefined }> {
+  const periodMs = config.rate_period_ms === null ? 0 : Number(config.rate_period_ms);
+  const counts = await sql<{ active: string | number; mine: string | number; recent: string | number }>`
+    SELECT
+      (SELECT count(*) FROM continuum.runs
+       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL AND finished_at IS NULL ${scope}) AS active,
+      (SELECT count(*) FROM continuum.runs
+       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL AND finished_at IS NULL
+         AND dequeued_by = ${owner} ${scope}) AS mine,
+      (SELECT count(*) FROM continuum.runs
+       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL ${scope}
+         AND dequeued_at > ${dbNow} - ${periodMs}::bigint * interval '1 millisecond') AS recent`.execute(tx);
+  const row = counts.rows[0];
+  const bounds: [number, RunQueueThrottle | undefined][] = [[limit, undefined]];
+  if (config.concurrency !== null)
+    bounds.push([config.concurrency - Number(row?.active ?? 0), "concurrency"]);
+  if (config.per_engine_concurrency !== null)
+    bounds.push([config.per_engine_concurrency - Number(row?.mine ?? 0), "per_engine_concurrency"]);
+  if (config.rate_limit !== null) bounds.push([config.rate_limit - Number(row?.recent ?? 0), "rate_limit"]);
+  const [allowed, limitedBy] = bounds.reduce((a, b) => (b[0] < a[0] ? b : a));
+  if (allowed <= 0) return { taken: [], limitedBy };
+  const taken = await sql<TakenRow>`
+    WITH candidate AS (
+      SELECT run_id FROM continuum.runs
+      WHERE queue_name = ${queue} AND dequeued_at IS NULL AND finished_at IS NULL ${scope}
+        AND (queue_ready_at IS NULL OR queue_ready_at <= ${dbNow})
+      ORDER BY queue_priority, created_order
+      LIMIT ${allowed}
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE continuum.runs AS r SET
+      dequeued_at = ${dbNow}, dequeued_by = ${owner}, not_before = NULL,
+      ready_since = coalesce(r.ready_since, nextval('continuum.journal_order')), updated_at = ${dbNow}
+    FROM candidate WHERE r.run_id = candidate.run_id
+    RETURNING r.run_id, r.queue_priority, r.created_order,
+      pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified`.execute(tx);
+  return { taken: taken.rows, limitedBy };
 }

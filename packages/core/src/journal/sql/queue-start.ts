@@ -10,6 +10,7 @@ export interface QueuedRunColumns {
   readonly dedupeKey: string | null;
   readonly readyAt: RawBuilder<Date> | null;
   readonly notBefore: RawBuilder<Date>;
+  readonly partitionKey: string | null;
 }
 
 /**
@@ -28,6 +29,7 @@ export function queuedRunColumns(queue: RunQueueStart): QueuedRunColumns {
     dedupeKey: queue.dedupeKey ?? null,
     readyAt: queue.debounceMs === undefined ? null : dbNowPlus("debounceMs", queue.debounceMs),
     notBefore: maxInstant,
+    partitionKey: queue.partitionKey ?? null,
   };
 }
 

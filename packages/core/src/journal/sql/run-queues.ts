@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { RunQueueConfig, RunQueueInfo } from "../journal.ts";
+import type { RunQueueConfig, RunQueueInfo, RunQueuePartitionInfo } from "../journal.ts";
 import { dbNow, toMs, type SqlExecutor } from "./sql-fragments.ts";
 
 /**
@@ -10,14 +10,16 @@ import { dbNow, toMs, type SqlExecutor } from "./sql-fragments.ts";
 export async function defineQueues(db: SqlExecutor, queues: readonly RunQueueConfig[]): Promise<void> {
   for (const queue of queues) {
     await sql`
-      INSERT INTO continuum.queues AS q (name, concurrency, per_engine_concurrency, rate_limit, rate_period_ms, default_priority, updated_at)
+      INSERT INTO continuum.queues AS q (name, concurrency, per_engine_concurrency, rate_limit, rate_period_ms, default_priority, partitioned, updated_at)
       VALUES (${queue.name}, ${queue.concurrency ?? null}::integer, ${queue.perEngineConcurrency ?? null}::integer,
-        ${queue.rateLimit?.limit ?? null}::integer, ${queue.rateLimit?.periodMs ?? null}::bigint, ${queue.defaultPriority ?? 0}::integer, ${dbNow})
+        ${queue.rateLimit?.limit ?? null}::integer, ${queue.rateLimit?.periodMs ?? null}::bigint, ${queue.defaultPriority ?? 0}::integer,
+        ${queue.partitioned === true}::boolean, ${dbNow})
       ON CONFLICT (name) DO UPDATE SET concurrency = excluded.concurrency,
         per_engine_concurrency = excluded.per_engine_concurrency, rate_limit = excluded.rate_limit,
-        rate_period_ms = excluded.rate_period_ms, default_priority = excluded.default_priority, updated_at = excluded.updated_at
-      WHERE (q.concurrency, q.per_engine_concurrency, q.rate_limit, q.rate_period_ms, q.default_priority)
-        IS DISTINCT FROM (excluded.concurrency, excluded.per_engine_concurrency, excluded.rate_limit, excluded.rate_period_ms, excluded.default_priority)`.execute(
+        rate_period_ms = excluded.rate_period_ms, default_priority = excluded.default_priority,
+        partitioned = excluded.partitioned, updated_at = excluded.updated_at
+      WHERE (q.concurrency, q.per_engine_concurrency, q.rate_limit, q.rate_period_ms, q.default_priority, q.partitioned)
+        IS DISTINCT FROM (excluded.concurrency, excluded.per_engine_concurrency, excluded.rate_limit, excluded.rate_period_ms, excluded.default_priority, excluded.partitioned)`.execute(
       db,
     );
   }
@@ -30,6 +32,9 @@ interface QueueInfoRow {
   rate_limit: number | null;
   rate_period_ms: string | number | null;
   default_priority: number;
+  partitioned: boolean;
+  tasks_waiting: string | number;
+  tasks_running: string | number;
   backlog: string | number;
   running: string | number;
   recent: string | number;
@@ -42,7 +47,11 @@ interface QueueInfoRow {
  */
 export async function listQueues(db: SqlExecutor): Promise<RunQueueInfo[]> {
   const found = await sql<QueueInfoRow>`
-    SELECT q.name, q.concurrency, q.per_engine_concurrency, q.rate_limit, q.rate_period_ms, q.default_priority,
+    SELECT q.name, q.concurrency, q.per_engine_concurrency, q.rate_limit, q.rate_period_ms, q.default_priority, q.partitioned,
+      (SELECT count(*) FROM continuum.tasks AS t WHERE t.queue_name = q.name
+         AND (t.status = 'pending' OR (t.status = 'running' AND t.available_at <= ${dbNow}))) AS tasks_waiting,
+      (SELECT count(*) FROM continuum.tasks AS t WHERE t.queue_name = q.name
+         AND t.status = 'running' AND t.available_at > ${dbNow}) AS tasks_running,
       (SELECT count(*) FROM continuum.runs AS r
        WHERE r.queue_name = q.name AND r.dequeued_at IS NULL AND r.finished_at IS NULL) AS backlog,
       (SELECT count(*) FROM continuum.runs AS r
@@ -53,6 +62,26 @@ export async function listQueues(db: SqlExecutor): Promise<RunQueueInfo[]> {
       (SELECT min(r.created_at) FROM continuum.runs AS r
        WHERE r.queue_name = q.name AND r.dequeued_at IS NULL AND r.finished_at IS NULL) AS oldest
     FROM continuum.queues AS q ORDER BY q.name`.execute(db);
+  const partitions = new Map<string, RunQueuePartitionInfo[]>();
+  if (found.rows.some((row) => row.partitioned)) {
+    const rows = await sql<{
+      queue_name: string;
+      key: string;
+      backlog: string | number;
+      running: string | number;
+    }>`
+      SELECT r.queue_name, r.queue_partition_key AS key,
+        count(*) FILTER (WHERE r.dequeued_at IS NULL) AS backlog,
+        count(*) FILTER (WHERE r.dequeued_at IS NOT NULL) AS running
+      FROM continuum.runs AS r
+      WHERE r.queue_partition_key IS NOT NULL AND r.finished_at IS NULL
+      GROUP BY r.queue_name, r.queue_partition_key ORDER BY r.queue_name, r.queue_partition_key`.execute(db);
+    for (const row of rows.rows) {
+      const list = partitions.get(row.queue_name) ?? [];
+      list.push({ key: row.key, backlog: Number(row.backlog), running: Number(row.running) });
+      partitions.set(row.queue_name, list);
+    }
+  }
   return found.rows.map((row) => ({
     name: row.name,
     ...(row.concurrency === null ? {} : { concurrency: row.concurrency }),
@@ -65,5 +94,7 @@ export async function listQueues(db: SqlExecutor): Promise<RunQueueInfo[]> {
     running: Number(row.running),
     dequeuedInPeriod: Number(row.recent),
     ...(row.oldest === null ? {} : { oldestQueuedAt: toMs(row.oldest) }),
+    ...(row.partitioned ? { partitioned: true, partitions: partitions.get(row.name) ?? [] } : {}),
+    activities: { waiting: Number(row.tasks_waiting), running: Number(row.tasks_running) },
   }));
 }

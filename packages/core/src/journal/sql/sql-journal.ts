@@ -3,6 +3,7 @@ import type { Journal } from "../journal.ts";
 import type { Notifier } from "../notifier.ts";
 import { claimRuns } from "./claim-runs.ts";
 import { claimTasks } from "./claim-tasks.ts";
+import { claimQueuedTasks } from "./claim-queued-tasks.ts";
 import { commitStep } from "./commit-step.ts";
 import { guardConnection } from "./database-unavailable.ts";
 import { retryConflicts } from "./retry-conflicts.ts";
@@ -81,6 +82,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     dequeueRuns: (request) => g(() => dequeueRuns(db, request)),
     listQueues: () => g(() => listQueues(db)),
     claimTasks: (request) => g(() => claimTasks(db, request)),
+    claimQueuedTasks: (request) => g(() => claimQueuedTasks(db, request)),
     heartbeatTask: (claim, details) => g(() => heartbeatTask(db, claim, details)),
     heartbeatTasks: (heartbeats, options) => g(() => heartbeatTasks(db, heartbeats, options)),
     finishTask: (claim, outcome) => g(() => finishTask(db, claim, outcome)),

@@ -112,14 +112,15 @@ export async function insertRun(
       INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
         parent_run_id, parent_identity, parent_close_policy, chain_id, continued_from, traceparent, tracestate, history_month, last_seq, created_order, ready_since,
         fencing_token, lease_owner, lease_expires_at, not_before, start_at, created_at, updated_at,
-        queue_name, queue_priority, queue_dedupe_key, queue_ready_at)
+        queue_name, queue_priority, queue_dedupe_key, queue_ready_at, queue_partition_key)
       SELECT ${run.runId}, ${run.namespace}, ${run.workflowId}, ${run.workflowName}, ${run.versionHash}, ${json(run.input)},
         ${json(run.attributes)}, ${run.parentRunId ?? null}, ${run.parentIdentity ?? null}, ${run.parentClosePolicy ?? null}, ${run.chainId}, ${run.continuedFrom ?? null},
         ${run.traceContext?.traceparent ?? null}, ${run.traceContext?.tracestate ?? null},
         date_trunc('month', ${dbNow})::date, 1, next.n, ${queued !== undefined ? sql`NULL` : start === undefined ? sql`next.n` : sql`CASE WHEN ${startAt} <= ${dbNow} THEN next.n END`},
         ${lease === undefined ? 0 : 1}, ${lease?.owner ?? null}, ${leaseEnd}, ${notBefore}, ${startAt},
         ${dbNow}, ${dbNow},
-        ${queued?.name ?? null}, ${queued?.priority ?? null}, ${queued?.dedupeKey ?? null}, ${queued?.readyAt ?? null}
+        ${queued?.name ?? null}, ${queued?.priority ?? null}, ${queued?.dedupeKey ?? null}, ${queued?.readyAt ?? null},
+        ${queued?.partitionKey ?? null}::text
       FROM next
       ON CONFLICT (namespace, workflow_id) WHERE status IN ('running', 'stuck_unknown_version') DO NOTHING
       RETURNING ${runColumns}, r.xmin::text AS run_version, r.ready_since

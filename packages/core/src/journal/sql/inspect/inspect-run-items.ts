@@ -52,13 +52,14 @@ interface TaskRow {
   available_at: Date;
   finished_at: Date | null;
   detached: boolean;
+  queue_name: string | null;
 }
 
 /** A run's tasks in the order they were scheduled (a step's tasks by identity). */
 export async function inspectTasks(db: SqlExecutor, runId: string): Promise<TaskRecord[]> {
   const result = await sql<TaskRow>`
     SELECT task_id::text AS task_id, run_id, identity, activity_name, status, args, attempt, max_attempts,
-      last_error, heartbeat_details, heartbeat_at, created_at, attempt_started_at, available_at, finished_at, detached
+      last_error, heartbeat_details, heartbeat_at, created_at, attempt_started_at, available_at, finished_at, detached, queue_name
     FROM continuum.tasks WHERE run_id = ${runId}
     ORDER BY created_at, identity COLLATE "C"`.execute(db);
   return result.rows.map((row) => ({
@@ -78,6 +79,7 @@ export async function inspectTasks(db: SqlExecutor, runId: string): Promise<Task
     ...(row.status === "pending" || row.status === "running" ? { dueAt: toMs(row.available_at) } : {}),
     ...(row.finished_at === null ? {} : { finishedAt: toMs(row.finished_at) }),
     detached: row.detached,
+    ...(row.queue_name === null ? {} : { queue: row.queue_name }),
   }));
 }
 

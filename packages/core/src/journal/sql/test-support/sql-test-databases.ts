@@ -59,6 +59,7 @@ export async function emptyJournal(db: SqlExecutor): Promise<void> {
       "test_clock_offset",
       "operator_actions",
       "queues",
+      "queue_attempt_starts",
     ]) {
       await sql.raw(`DELETE FROM continuum.${table}`).execute(tx);
     }

@@ -1,0 +1,60 @@
+import type { ClaimQueuedTasksRequest, QueuedTaskClaims, RunQueueThrottle } from "../journal.ts";
+import { isTerminal } from "../../model/run-status.ts";
+import { attemptDeadline } from "./memory-rows.ts";
+import type { MemoryStore } from "./memory-store.ts";
+import { dueAt, startAttempt } from "./memory-tasks.ts";
+
+/** See `Journal.claimQueuedTasks` (and claim-queued-tasks.ts for the SQL twin). */
+export function claimQueuedTasks(store: MemoryStore, request: ClaimQueuedTasksRequest): QueuedTaskClaims[] {
+  const results: QueuedTaskClaims[] = [];
+  const now = store.clock.now();
+  const names = new Set(request.activityNames);
+  let left = request.limit;
+  for (const queue of request.queues) {
+    if (left <= 0) break;
+    const config = store.queues.get(queue);
+    if (config === undefined) continue;
+    const tasks = [...store.tasks.values()].filter((task) => task.options.queue === queue);
+    const isDue = (task: (typeof tasks)[number]): boolean => {
+      const run = store.runs.get(task.runId);
+      const live = task.detached === true || (run !== undefined && !isTerminal(run.status));
+      return (
+        live &&
+        names.has(task.activityName) &&
+        dueAt(task) <= now &&
+        !(task.state === "running" && task.attempt >= task.options.retry.maxAttempts)
+      );
+    };
+    const due = tasks.filter(isDue);
+    if (due.length === 0) continue;
+    const active = tasks.filter((task) => task.state === "running" && attemptDeadline(task) > now);
+    const starts = (store.queueAttemptStarts.get(queue) ?? []).filter(
+      (at) => config.rateLimit !== undefined && at > now - config.rateLimit.periodMs,
+    );
+    const bounds: [number, RunQueueThrottle | undefined][] = [[left, undefined]];
+    if (config.concurrency !== undefined) bounds.push([config.concurrency - active.length, "concurrency"]);
+    if (config.perEngineConcurrency !== undefined)
+      bounds.push([
+        config.perEngineConcurrency - active.filter((task) => task.owner === request.owner).length,
+        "per_engine_concurrency",
+      ]);
+    if (config.rateLimit !== undefined) bounds.push([config.rateLimit.limit - starts.length, "rate_limit"]);
+    const [allowed, limitedBy] = bounds.reduce((a, b) => (b[0] < a[0] ? b : a));
+    const taken = due.sort((a, b) => dueAt(a) - dueAt(b) || a.order - b.order).slice(0, Math.max(0, allowed));
+    const claims = taken.map((task) => {
+      task.owner = request.owner;
+      return startAttempt(task, now, request.attemptLeaseMs);
+    });
+    if (config.rateLimit !== undefined)
+      store.queueAttemptStarts.set(queue, [...starts, ...claims.map(() => now)]);
+    left -= claims.length;
+    const moreDue = due.length > taken.length;
+    results.push({
+      queue,
+      claims,
+      moreDue,
+      ...(moreDue && limitedBy !== undefined ? { throttled: limitedBy } : {}),
+    });
+  }
+  return results;
+}
