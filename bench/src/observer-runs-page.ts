@@ -5,7 +5,7 @@
 //   node bench/src/observer-runs-page.ts                 # embedded PGlite in memory
 //   node bench/src/observer-runs-page.ts --memory        # the in-memory journal
 //   node bench/src/observer-runs-page.ts --url postgres://...   # a database you own (it adds 10,000 runs)
-import { createMemoryJournal, encode, openJournal, type Journal } from "@continuum/core";
+import { createInspector, createMemoryJournal, encode, openJournal, type Journal } from "@continuum/core";
 import { createObserver } from "@continuum/observer";
 
 const args = process.argv.slice(2);
@@ -63,6 +63,27 @@ for (const [name, path] of Object.entries(cases)) {
   await get(path); // warm-up
   const times: number[] = [];
   for (let i = 0; i < samples; i++) times.push((await get(path)).ms);
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
+  console.log(`${name.padEnd(22)} ${at(0.5).padStart(6)}   ${at(0.95).padStart(6)}   ${at(1).padStart(6)}`);
+}
+
+// Where the first page's time goes: each read model call the page makes, alone.
+const inspector = createInspector(journal);
+const parts: Record<string, () => Promise<unknown>> = {
+  "inspector.runs": () => inspector.runs({ namespace, limit: 50 }),
+  "inspector.counts": () => inspector.counts({ namespace }),
+};
+console.log(`\nfirst page, one read model call at a time (ms):`);
+console.log("call                   p50      p95      max");
+for (const [name, call] of Object.entries(parts)) {
+  await call();
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    await call();
+    times.push(performance.now() - started);
+  }
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
   console.log(`${name.padEnd(22)} ${at(0.5).padStart(6)}   ${at(0.95).padStart(6)}   ${at(1).padStart(6)}`);

@@ -6,15 +6,29 @@ import { href, runPath, type PageContext } from "./page-context.ts";
 export const csrfField = "csrf";
 
 /**
- * The action forms of an open run (cancel, terminate, send a signal), each carrying the CSRF
- * token. Nothing when the Observer is read-only (no `authorize`) or the run has finished.
+ * The action forms of a run, each carrying the CSRF token: cancel, terminate and send a signal
+ * on an open run; retry from the failure on a failed one (when the Observer has the journal).
+ * Nothing when the Observer is read-only (no `authorize`).
  */
 export function actionForms(context: PageContext, detail: InspectedRunDetail): Html {
   if (context.authorize === undefined) return html``;
   const { run } = detail;
-  if (run.status !== "running" && run.status !== "stuck_unknown_version") return html``;
   const action = (name: string) => href(context, `${runPath(run.runId)}/${name}`);
   const token = html`<input type="hidden" name="${csrfField}" value="${context.csrfToken}" />`;
+  if (run.status === "failed" && context.operator !== undefined)
+    return html`<section class="card actions">
+      <h2>Actions</h2>
+      <form method="post" action="${action("retry")}" class="action-form">
+        ${token}
+        <p class="muted">
+          Retry from the failure: a new run of this workflow id replays the history up to the failed step
+          (completed activities are not run again) and runs the failed activity again. This run stays as it
+          is.
+        </p>
+        <button type="submit">Retry from failure</button>
+      </form>
+    </section>`;
+  if (run.status !== "running" && run.status !== "stuck_unknown_version") return html``;
   return html`<section class="card actions">
     <h2>Actions</h2>
     <div class="action-grid">

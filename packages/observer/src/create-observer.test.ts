@@ -55,7 +55,17 @@ describe("createObserver", () => {
   it("serves every page with 200, the strict CSP and no-store, and 404 for unknown pages and runs", async () => {
     const { journal, open, failed } = await seeded();
     const handler = createObserver({ journal });
-    for (const path of ["/", "/workflows", "/health", `/runs/${open}`, `/runs/${failed}`, "/runs/order-1"]) {
+    for (const path of [
+      "/",
+      "/workflows",
+      "/health",
+      "/audit",
+      "/schedules",
+      "/queues",
+      `/runs/${open}`,
+      `/runs/${failed}`,
+      "/runs/order-1",
+    ]) {
       const response = await get(handler, path);
       expect(response.status, path).toBe(200);
       expect(response.headers.get("content-security-policy")).toBe(contentSecurityPolicy);
@@ -166,6 +176,7 @@ describe("createObserver", () => {
         asked.push(action);
         return request.headers.get("x-user") === "ann";
       },
+      actor: (request) => request.headers.get("x-user") ?? "nobody",
     });
     const first = await get(handler, `/runs/${open}`);
     const cookie = first.headers.get("set-cookie")!;
@@ -221,5 +232,52 @@ describe("createObserver", () => {
     });
     expect(cancelled.status).toBe(303);
     expect(asked.at(-1)).toEqual({ kind: "cancel", runId: open, force: true });
+    // Both actions went through core's operator API: audited with the actor and the origin.
+    const { entries } = await journal.admin!.listOperatorActions({ runId: open });
+    expect(entries.map((e) => [e.action, e.outcome, e.actor, e.origin.via, e.origin.host])).toEqual([
+      ["terminate", "succeeded", "ann", "observer", "observer.test"],
+      ["signal", "succeeded", "ann", "observer", "observer.test"],
+    ]);
+    expect(entries[1]!.parameters).toMatchObject({ name: "go", payloadBytes: 11 });
+    const audit = await (await get(handler, "/audit", { headers: { cookie: session } })).text();
+    expect(audit).toContain('data-action="terminate" data-outcome="succeeded"');
+
+    // Core refuses to retry a run that did not fail: a 409 page with its code, audited as failed.
+    const retry = await post(`/runs/${open}/retry`, `csrf=${token}`, { cookie: session, "x-user": "ann" });
+    expect(retry.status).toBe(409);
+    expect(await retry.text()).toContain("CTM_");
+    expect(asked.at(-1)).toEqual({ kind: "retry", runId: open });
+    const [refusedRetry] = (await journal.admin!.listOperatorActions({ runId: open, limit: 1 })).entries;
+    expect(refusedRetry).toMatchObject({ action: "retry", outcome: "failed", actor: "ann" });
+
+    // A repair confirm must carry a plan of its kind's items, else 400 before authorize.
+    const repairs = asked.length;
+    const plan = encodeURIComponent(
+      JSON.stringify([{ kind: "mark_ready", runId: open, lastSeq: 1, updatedAt: 1 }]),
+    );
+    expect(
+      (
+        await post("/health/repair", `csrf=${token}&kind=expired-leases&plan=${plan}`, {
+          cookie: session,
+          "x-user": "ann",
+        })
+      ).status,
+    ).toBe(400);
+    expect(asked.length).toBe(repairs);
+    const wrongKind = await post("/health/repair", `csrf=${token}&kind=drop-tables&plan=[]`, {
+      cookie: session,
+      "x-user": "ann",
+    });
+    expect(wrongKind.status).toBe(400);
+    // A fenced plan whose rows changed is skipped, not forced, and the repair is audited.
+    const stale = await post("/health/repair", `csrf=${token}&kind=lost-wakes&plan=${plan}`, {
+      cookie: session,
+      "x-user": "ann",
+    });
+    expect(stale.status).toBe(303);
+    expect(stale.headers.get("location")).toBe("/health?repaired=0&skipped=1");
+    expect(asked.at(-1)).toEqual({ kind: "repair", repair: "lost-wakes", items: 1 });
+    const [repair] = (await journal.admin!.listOperatorActions({ limit: 1 })).entries;
+    expect(repair).toMatchObject({ action: "repair", actor: "ann", outcome: "succeeded" });
   });
 });

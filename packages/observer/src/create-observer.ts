@@ -1,15 +1,27 @@
-import { ContinuumError, createClient, createInspector, type Client, type Inspector } from "@continuum/core";
-import { handleAction } from "./actions.ts";
+import {
+  ContinuumError,
+  createClient,
+  createInspector,
+  createOperator,
+  type Client,
+  type Inspector,
+} from "@continuum/core";
+import { handleAction, runActionNames, type RunActionName } from "./actions.ts";
+import { auditPage } from "./audit-page.ts";
 import { assetResponse } from "./assets.ts";
 import { createCsrfGuard } from "./csrf.ts";
 import { healthPage } from "./health-page.ts";
+import { handleRepair, repairPreviewPage } from "./repair-page.ts";
+import { requestOrigin } from "./request-origin.ts";
 import type { Html } from "./html.ts";
 import { messagePage } from "./layout.ts";
 import { liveEvents } from "./live-events.ts";
 import type { ObserverOptions } from "./observer-options.ts";
 import type { PageContext } from "./page-context.ts";
 import { htmlResponse, securityHeaders } from "./responses.ts";
+import { queuesPage } from "./queues-page.ts";
 import { runPage } from "./run-page.ts";
+import { schedulesPage } from "./schedules-page.ts";
 import { runsPage } from "./runs-page.ts";
 import { createSourceIndex } from "./source-index.ts";
 import { workflowsPage } from "./workflows-page.ts";
@@ -19,10 +31,12 @@ export type ObserverHandler = (request: Request) => Promise<Response>;
 
 /**
  * Creates the Observer as a `(request: Request) => Promise<Response>` handler serving its pages
- * (runs, run, workflows, health), its stylesheet and script, and live updates (server-sent
- * events) under `basePath`. It reads only through core's public read model. Without
- * `authorize` it is read-only; with it, the run page offers cancel and send-signal forms,
- * CSRF-protected. A request outside `basePath` gets 404.
+ * (runs, run, workflows, schedules, queues, health, audit log), its stylesheet and script, and live updates
+ * (server-sent events) under `basePath`. It reads only through core's public read model.
+ * Without `authorize` it is read-only; with it, the run page offers cancel, terminate, signal
+ * and retry forms and the health page previews and confirms repairs, all CSRF-protected and
+ * (given `journal`) recorded in the audit log through core's operator API with the actor the
+ * `actor` hook names. A request outside `basePath` gets 404.
  *
  * @example
  * ```ts
@@ -31,7 +45,12 @@ export type ObserverHandler = (request: Request) => Promise<Response>;
  * import { createObserver, toNodeHandler } from "@continuum/observer";
  *
  * const journal = await openJournal({ url: process.env.DATABASE_URL });
- * const observer = createObserver({ journal, basePath: "/observer" });
+ * const observer = createObserver({
+ *   journal,
+ *   basePath: "/observer",
+ *   authorize: (request) => isAdmin(request), // your session check; without it: read-only
+ *   actor: (request) => userOf(request), // who acts, in the audit log
+ * });
  * createServer(toNodeHandler(observer)).listen(4000);
  * ```
  */
@@ -64,6 +83,7 @@ export function createObserver(options: ObserverOptions): ObserverHandler {
     ...(options.secureCookie === undefined ? {} : { secure: options.secureCookie }),
   });
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const actorOf = options.actor ?? (() => "observer");
   const title = options.title ?? "Continuum Observer";
 
   return async (request) => {
@@ -85,6 +105,12 @@ export function createObserver(options: ObserverOptions): ObserverHandler {
       title,
       ...(options.authorize === undefined ? {} : { authorize: options.authorize }),
       ...(clientFor === undefined ? {} : { clientFor }),
+      ...(journal === undefined || options.authorize === undefined
+        ? {}
+        : {
+            operator: async () =>
+              createOperator({ journal, actor: await actorOf(request), origin: requestOrigin(request) }),
+          }),
       ...(sources === undefined ? {} : { sources }),
       ...(options.sourceUrl === undefined ? {} : { sourceUrl: options.sourceUrl }),
     };
@@ -103,10 +129,11 @@ export function createObserver(options: ObserverOptions): ObserverHandler {
         if (
           first === "runs" &&
           second !== undefined &&
-          (third === "cancel" || third === "signal") &&
+          (runActionNames as readonly string[]).includes(third ?? "") &&
           rest.length === 0
         )
-          return await handleAction(context, csrf, second, third);
+          return await handleAction(context, csrf, second, third as RunActionName);
+        if (path === "/health/repair") return await handleRepair(context, csrf);
         return page(messagePage(context, "Not allowed", "Only actions accept POST."), 405);
       }
       if (request.method !== "GET" && request.method !== "HEAD")
@@ -116,6 +143,10 @@ export function createObserver(options: ObserverOptions): ObserverHandler {
         return page(await runPage(context, second));
       if (path === "/workflows") return page(await workflowsPage(context));
       if (path === "/health") return page(await healthPage(context));
+      if (path === "/health/repair") return page(await repairPreviewPage(context));
+      if (path === "/audit") return page(await auditPage(context));
+      if (path === "/schedules") return page(await schedulesPage(context));
+      if (path === "/queues") return page(await queuesPage(context));
       if (path === "/events") return liveEvents(inspector, request, url, pollIntervalMs);
       if (first === "assets" && second !== undefined && third === undefined) {
         const asset = assetResponse(second);

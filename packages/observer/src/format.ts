@@ -18,8 +18,12 @@ export function formatDuration(ms: number): string {
   if (abs < 60_000) return `${sign}${(abs / 1000).toFixed(abs < 10_000 ? 1 : 0)} s`;
   const s = Math.floor(abs / 1000);
   if (abs < 3_600_000) return `${sign}${Math.floor(s / 60)} m${s % 60 === 0 ? "" : ` ${s % 60} s`}`;
-  if (abs < 86_400_000) return `${sign}${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} m`;
-  return `${sign}${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  if (abs < 86_400_000) {
+    const m = Math.floor((s % 3600) / 60);
+    return `${sign}${Math.floor(s / 3600)} h${m === 0 ? "" : ` ${m} m`}`;
+  }
+  const h = Math.floor((s % 86400) / 3600);
+  return `${sign}${Math.floor(s / 86400)} d${h === 0 ? "" : ` ${h} h`}`;
 }
 
 /** `<time>` with the UTC instant and, as its title, how long ago (or ahead) it is. */

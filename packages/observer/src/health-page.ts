@@ -9,17 +9,39 @@ import { formatDuration, shortId, statusBadge, timeCell } from "./format.ts";
 import { html, type Html } from "./html.ts";
 import { layout } from "./layout.ts";
 import { href, runPath, type PageContext } from "./page-context.ts";
+import { staleAfterOf } from "./repair-page.ts";
+import type { RepairKind } from "@continuum/core";
 import { runStatuses } from "./runs-filters.ts";
 
-/** The health report: problems first, then every finding with its sample. Repairs come later. */
+/**
+ * The health report: problems first, then every finding with its sample. With actions enabled,
+ * each repairable finding (expired run leases, overdue timers, idle runs) links to its repair
+ * preview (see repair-page.ts).
+ */
 export async function healthPage(context: PageContext): Promise<Html> {
-  const staleParam = Number(context.url.searchParams.get("staleAfterMs"));
-  const staleAfterMs =
-    Number.isInteger(staleParam) && staleParam > 0 && staleParam <= 7 * 86_400_000 ? staleParam : 60_000;
+  const staleAfterMs = staleAfterOf(context.url);
   const report = await context.inspector.health({ staleAfterMs });
+  const repaired = Number(context.url.searchParams.get("repaired"));
+  const skipped = Number(context.url.searchParams.get("skipped"));
+  const notice =
+    Number.isSafeInteger(repaired) &&
+    Number.isSafeInteger(skipped) &&
+    context.url.searchParams.has("repaired")
+      ? `Repair done: ${repaired} applied, ${skipped} skipped (changed since the preview).`
+      : undefined;
+  const preview = (kind: RepairKind, count: number): Html =>
+    context.operator === undefined || count === 0
+      ? html``
+      : html`<p>
+          <a
+            class="button"
+            href="${href(context, "/health/repair", new URLSearchParams({ kind, staleAfterMs: String(staleAfterMs) }))}"
+            >Preview repair</a
+          >
+        </p>`;
   return layout(
     context,
-    { title: "Health", section: "health" },
+    { title: "Health", section: "health", ...(notice === undefined ? {} : { notice }) },
     html`<div class="page-head">
         <h1>Health</h1>
         ${report.problems.length === 0 ? html`<span class="badge ok">healthy</span>` : html`<span class="badge bad">${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}</span>`}<span
@@ -58,10 +80,10 @@ export async function healthPage(context: PageContext): Promise<Html> {
         </section>
       </div>
       ${runFinding(context, "Unclaimed ready runs", "Ready for a step, no live lease: no engine serves them.", report.unclaimedReadyRuns)}
-      ${runFinding(context, "Expired run leases", "Their engine died; another takes them over when they are ready.", report.expiredRunLeases)}
-      ${timerFinding(context, report.overdueTimers.count, report.overdueTimers.sample)}
+      ${runFinding(context, "Expired run leases", "Their engine died; another takes them over when they are ready.", report.expiredRunLeases, preview("expired-leases", report.expiredRunLeases.count))}
+      ${timerFinding(context, report.overdueTimers.count, report.overdueTimers.sample, preview("overdue-timers", report.overdueTimers.count))}
       ${taskFinding(context, "Activity attempts past their deadline", "No worker claims that activity.", report.expiredTaskLeases.count, report.expiredTaskLeases.sample)}
-      ${runFinding(context, "Idle runs", "Running with nothing that wakes them by itself: normal while waiting for a signal without a timeout, a lost wake-up otherwise.", report.idleRuns)}
+      ${runFinding(context, "Idle runs", "Running with nothing that wakes them by itself: normal while waiting for a signal without a timeout, a lost wake-up otherwise.", report.idleRuns, preview("lost-wakes", report.idleRuns.count))}
       ${taskFinding(context, "Dead letters", "Activity tasks that failed for good; the workflow got the failure.", report.deadLetters.count, report.deadLetters.sample)}
       ${
         report.unknownVersions.length === 0
@@ -122,9 +144,10 @@ function runFinding(
   title: string,
   help: string,
   finding: { count: number; sample: readonly FindingRun[] },
+  repair: Html = html``,
 ): Html {
   return html`<section class="card finding">
-    ${findingHead(title, help, finding.count)}
+    ${findingHead(title, help, finding.count)} ${repair}
     ${
       finding.sample.length === 0
         ? ""
@@ -155,9 +178,14 @@ function runFinding(
   </section>`;
 }
 
-function timerFinding(context: PageContext, count: number, sample: readonly FindingTimer[]): Html {
+function timerFinding(
+  context: PageContext,
+  count: number,
+  sample: readonly FindingTimer[],
+  repair: Html,
+): Html {
   return html`<section class="card finding">
-    ${findingHead("Overdue timers", "Past their fire time: nothing fires timers.", count)}
+    ${findingHead("Overdue timers", "Past their fire time: nothing fires timers.", count)} ${repair}
     ${
       sample.length === 0
         ? ""

@@ -2,7 +2,7 @@ import { html, type Html } from "./html.ts";
 import { href, type PageContext } from "./page-context.ts";
 
 /** Which page is open, for the navigation bar. */
-export type Section = "runs" | "workflows" | "health";
+export type Section = "runs" | "workflows" | "schedules" | "queues" | "health" | "audit";
 
 /**
  * The page frame: head with the stylesheet and script (both served by the handler, no inline
@@ -34,7 +34,7 @@ export function layout(
             ><span class="logo" aria-hidden="true"></span>${context.title}</a
           >
           <nav>
-            ${nav("runs", "/", "Runs")}${nav("workflows", "/workflows", "Workflows")}${nav("health", "/health", "Health")}
+            ${nav("runs", "/", "Runs")}${nav("workflows", "/workflows", "Workflows")}${nav("schedules", "/schedules", "Schedules")}${nav("queues", "/queues", "Queues")}${nav("health", "/health", "Health")}${nav("audit", "/audit", "Audit log")}
           </nav>
           <span class="mode ${context.authorize === undefined ? "mode-ro" : "mode-rw"}"
             >${context.authorize === undefined ? "read-only" : "actions enabled"}</span

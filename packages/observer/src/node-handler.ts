@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import type { ObserverHandler } from "./create-observer.ts";
+import { recordPeerAddress } from "./request-origin.ts";
 
 /**
  * Adapts a fetch-style handler to node:http (and to Express, which passes the same objects):
@@ -39,6 +40,7 @@ export function toNodeHandler(
         ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
       } as RequestInit,
     );
+    recordPeerAddress(request, req.socket.remoteAddress);
     handler(request)
       .then(async (response) => {
         const outgoing: Record<string, string | string[]> = {};

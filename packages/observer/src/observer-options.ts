@@ -1,10 +1,15 @@
-import type { Client, Inspector, Journal } from "@continuum/core";
+import type { Client, Inspector, Journal, RepairKind } from "@continuum/core";
 import type { ObserverManifest } from "./source-index.ts";
 
-/** An operator action the Observer can perform (this version: cancel and send a signal). */
+/**
+ * An operator action the Observer can perform: cancel (`force`: terminate), send a signal,
+ * retry a failed run from its failure, or execute a previewed repair of health findings.
+ */
 export type ObserverAction =
   | { readonly kind: "cancel"; readonly runId: string; readonly force: boolean }
-  | { readonly kind: "signal"; readonly runId: string; readonly name: string };
+  | { readonly kind: "signal"; readonly runId: string; readonly name: string }
+  | { readonly kind: "retry"; readonly runId: string }
+  | { readonly kind: "repair"; readonly repair: RepairKind; readonly items: number };
 
 /**
  * Decides whether `request` may perform `action` (look at your session, your SSO header, ...).
@@ -18,12 +23,20 @@ export interface ObserverOptions {
   readonly journal?: Journal;
   /** The read model, when the host made it (with `client` for actions). */
   readonly inspector?: Inspector;
-  /** Sends cancellations and signals; made from `journal` when absent. */
+  /**
+   * Sends cancellations and signals when there is no `journal` (then not audited, and there is
+   * no retry nor repair). With `journal`, actions go through `createOperator` and are audited.
+   */
   readonly client?: Client;
   /** Path the Observer is mounted under, e.g. `/observer` (default: the root). */
   readonly basePath?: string;
   /** Enables actions; see {@link ObserverAuthorize}. */
   readonly authorize?: ObserverAuthorize;
+  /**
+   * Who acts, for the audit log (the user your session or SSO header names); default
+   * "observer". Actions given `journal` are recorded through core's operator API.
+   */
+  readonly actor?: (request: Request) => string | Promise<string>;
   /** The transformer's manifest (parsed JSON): timeline events link to the line that issued them. */
   readonly manifest?: ObserverManifest;
   /** Base URL of source links (`${sourceUrl}${file}#L${line}`); without it links show `file:line` only. */

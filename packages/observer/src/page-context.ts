@@ -1,4 +1,4 @@
-import type { Client, Inspector } from "@continuum/core";
+import type { Client, Inspector, Operator } from "@continuum/core";
 import type { SourceIndex } from "./source-index.ts";
 import type { ObserverAuthorize } from "./observer-options.ts";
 
@@ -16,6 +16,11 @@ export interface PageContext {
   /** Present when actions are possible (the host gave `authorize`). */
   readonly authorize?: ObserverAuthorize;
   readonly clientFor?: (namespace: string) => Client;
+  /**
+   * The audited operator of this request (its actor from the host's `actor` hook), when the
+   * Observer has a journal; actions then go through it (and retry and repair need it).
+   */
+  readonly operator?: () => Promise<Operator>;
   readonly sources?: SourceIndex;
   readonly title: string;
   /** Base URL of source links, when the host gave one. */

@@ -1,5 +1,6 @@
 import type { InspectedRunDetail } from "@continuum/core";
 import { actionForms } from "./action-forms.ts";
+import { auditTable } from "./audit-page.ts";
 import { errorBlock, payloadBlock, shortId, statusBadge, timeCell } from "./format.ts";
 import { html, type Html } from "./html.ts";
 import { layout } from "./layout.ts";
@@ -9,6 +10,7 @@ import { activitiesSection, inboxSection, timersSection } from "./run-sections.t
 import { timelineSection } from "./timeline.ts";
 
 const historyPageSize = 500;
+const auditPageSize = 10;
 
 /** Notices an action redirect may name (fixed texts: nothing from the query string is shown). */
 const notices: Record<string, string> = {
@@ -16,6 +18,7 @@ const notices: Record<string, string> = {
   terminate: "Termination requested: the run ends at its next step without running more of its code.",
   signal: "Signal sent.",
   "signal-duplicate": "A signal with this delivery id was already delivered: not sent again.",
+  retry: "Retried from the failure: this is the new run. The failed run is unchanged.",
 };
 
 /** The run page, or undefined when no run has this id (run id, else workflow id). */
@@ -25,12 +28,13 @@ export async function runPage(context: PageContext, id: string): Promise<Html | 
   const { run } = detail;
   const afterSeqParam = Number(context.url.searchParams.get("afterSeq") ?? "0");
   const afterSeq = Number.isInteger(afterSeqParam) && afterSeqParam >= 0 ? afterSeqParam : 0;
-  const [history, tasks, timers, inbox, children] = await Promise.all([
+  const [history, tasks, timers, inbox, children, audit] = await Promise.all([
     context.inspector.history(run.runId, { afterSeq, limit: historyPageSize }),
     context.inspector.tasks(run.runId),
     context.inspector.timers(run.runId),
     context.inspector.inbox(run.runId),
     detail.children > 0 ? context.inspector.runs({ parentRunId: run.runId, limit: 50 }) : undefined,
+    context.inspector.auditLog({ runId: run.runId, limit: auditPageSize }),
   ]);
   const notice = notices[context.url.searchParams.get("notice") ?? ""];
   const fp = runFingerprint(detail, tasks);
@@ -74,6 +78,15 @@ export async function runPage(context: PageContext, id: string): Promise<Html | 
       ${actionForms(context, detail)} ${timersSection(context, timers)} ${inboxSection(context, inbox)}
       ${activitiesSection(context, tasks)}
       ${children === undefined ? "" : childrenSection(context, detail, children.runs, children.next !== undefined)}
+      ${
+        audit.entries.length === 0
+          ? ""
+          : html`<section class="card" id="operator-actions">
+              <h2>Operator actions <span class="muted">newest first</span></h2>
+              ${auditTable(context, audit.entries)}
+              ${audit.next === undefined ? "" : html`<p><a href="${href(context, "/audit", new URLSearchParams({ run: run.runId }))}">All of this run's actions →</a></p>`}
+            </section>`
+      }
       ${timelineSection(context, run, history, afterSeq)}
     </div>`,
   );

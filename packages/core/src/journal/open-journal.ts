@@ -135,6 +135,7 @@ async function openEmbeddedJournal(options: OpenJournalOptions): Promise<Journal
     notifier: createPgliteNotifier(pglite),
     onClose: close,
     target: dataDir,
+    keepStatistics: true,
   });
 }
 
@@ -157,7 +158,7 @@ async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions): Promi
       : listenTo !== undefined
         ? createPgNotifier({ connection: { ...listenTo, application_name: "continuum-listen" } })
         : { subscribe: () => () => {}, close: async () => {} };
-  return createSqlJournal(db, { notifier, target: shown });
+  return createSqlJournal(db, { notifier, target: shown, keepStatistics: options.pglite !== undefined });
 }
 
 /**

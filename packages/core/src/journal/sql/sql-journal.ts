@@ -42,6 +42,11 @@ export interface SqlJournalOptions {
   readonly onClose?: () => Promise<void>;
   /** Where the database is, as shown in DatabaseUnavailableError (never with a password). */
   readonly target?: string;
+  /**
+   * Analyze stale tables before read-model queries: for PGlite, which has no autovacuum (see
+   * keep-statistics.ts). `openJournal` sets it for embedded PGlite and a given `pglite`.
+   */
+  readonly keepStatistics?: boolean;
 }
 
 /**
@@ -105,7 +110,9 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     nextDueAt: () => g(() => nextDueAt(db)),
     queueStats: () => g(() => queueStats(db)),
     deleteClosedRuns: (request) => g(() => deleteClosedRuns(db, request)),
-    inspector: createSqlInspector(db, (call) => guardConnection(target, call)),
+    inspector: createSqlInspector(db, (call) => guardConnection(target, call), {
+      keepStatistics: options.keepStatistics === true,
+    }),
     bindTransaction(transaction) {
       const candidate = transaction as Partial<SqlExecutor>;
       if (candidate.isTransaction !== true || typeof candidate.selectFrom !== "function") {
