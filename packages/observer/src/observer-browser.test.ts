@@ -134,6 +134,7 @@ describe.skipIf(!haveChromium)("the Observer in Chromium", () => {
         perEngineConcurrency: 2,
         rateLimit: { limit: 100, periodMs: 60_000 },
       },
+      { name: "per-customer", concurrency: 1, partitioned: true },
     ]);
     for (let i = 0; i < 3; i++)
       await journal.startRun({
@@ -144,6 +145,16 @@ describe.skipIf(!haveChromium)("the Observer in Chromium", () => {
         input: encode(i),
         attributes: {},
         queue: { name: "emails" },
+      });
+    for (const [i, customer] of ["c-<b>1</b>", "c-<b>1</b>", "c-2"].entries())
+      await journal.startRun({
+        namespace: "queued",
+        workflowId: `sync-${i}`,
+        workflowName: "customer.sync",
+        versionHash: "v1",
+        input: encode(i),
+        attributes: {},
+        queue: { name: "per-customer", partitionKey: customer },
       });
     [server, base] = await listen(
       createObserver({
@@ -538,7 +549,14 @@ describe.skipIf(!haveChromium)("the Observer in Chromium", () => {
     const emails = page.locator('tr[data-queue="emails"]');
     expect(await emails.locator("[data-backlog]").textContent()).toBe("3");
     expect(await emails.locator("[data-running]").textContent()).toBe("0");
+    expect(await emails.locator("[data-activities]").innerText()).toBe("0 waiting, 0 running");
     expect(await emails.innerText()).toContain("100 per 1 m");
+    // A partitioned queue lists its backlog per key, keys rendered as text.
+    const keys = page.locator('table[data-partitions="per-customer"] tr[data-partition]');
+    expect(await keys.evaluateAll((rows) => rows.map((row) => (row as HTMLElement).innerText))).toEqual([
+      "c-2\t1\t0",
+      "c-<b>1</b>\t2\t0",
+    ]);
     await page.screenshot({ path: `${screenshots}queues.png`, fullPage: false });
     await page.close();
   }, 300_000);
