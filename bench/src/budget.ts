@@ -54,6 +54,11 @@ try {
   await runBatch(warmUp, -warmUp);
   // Idle backends flush their table counters after 10 s of idleness (PostgreSQL 15).
   await new Promise((r) => setTimeout(r, 11_000));
+  // Keeps the window's WAL from being recycled by a checkpoint before it is read back (a busy
+  // server can go through several segments in a minute); dropped with the admin session.
+  await admin.query("SELECT pg_create_physical_replication_slot($1, true, true)", [
+    `continuum_budget_${process.pid}`,
+  ]);
   const statsBefore = await readTableStats(admin);
   const statementsBefore = new Map(topStatements(1000).map((s) => [s.text, s.count]));
   const lsnBefore = (await admin.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0]!.lsn;
