@@ -3,7 +3,7 @@
  * sends, every row version (heap tuple) and index entry the server writes, per table and index,
  * and the WAL bytes, per workflow. Load-insensitive, so it can be rerun on a busy machine.
  *
- *   node bench/src/budget.ts [runs=200] [concurrency=1]
+ *   node bench/src/budget.ts [runs=200] [concurrency=1] [workflows/activities: engine concurrency, default the engine's]
  *
  * How: a scratch database (dropped after), engine and client with their defaults, the bench's
  * 3-step workflow compiled by the transformer's loader, `run.result()` awaited as a user does.
@@ -30,6 +30,8 @@ const { readWalWindow, readTableStats, tableStatsDelta } = await import("./suppo
 installStatementCounter();
 const runs = Number(process.argv[2] ?? 200);
 const concurrency = Number(process.argv[3] ?? 1);
+// A what-if for the engine defaults ("64/100": concurrency.workflows/activities); absent, the engine's own.
+const slots = process.argv[4]?.split("/").map(Number);
 const warmUp = 20;
 const db = await createDatabase("continuum", "budget");
 const admin = new pg.Client({ connectionString: db.url, application_name: "continuum-bench-budget" });
@@ -37,7 +39,12 @@ try {
   await admin.connect();
   await admin.query("CREATE EXTENSION IF NOT EXISTS pg_walinspect");
   const journal = await openJournal({ url: db.url, migrate: true });
-  const engine = createEngine({ journal, workflows: benchWorkflows, activities: benchActivities });
+  const engine = createEngine({
+    journal,
+    workflows: benchWorkflows,
+    activities: benchActivities,
+    ...(slots === undefined ? {} : { concurrency: { workflows: slots[0], activities: slots[1] ?? slots[0] } }),
+  });
   engine.start();
   const client = createClient({ journal, engine });
   const runBatch = async (count: number, offset: number): Promise<void> => {
@@ -74,7 +81,11 @@ try {
   const wal = await readWalWindow(admin, lsnBefore, lsnAfter);
 
   const per = (n: number): string => (n / runs).toFixed(2);
-  console.log(`# Write budget per 3-step workflow: ${runs} runs at concurrency ${concurrency}, engine defaults`);
+  console.log(
+    `# Write budget per 3-step workflow: ${runs} runs at concurrency ${concurrency}, ${
+      slots === undefined ? "engine defaults" : `engine concurrency ${slots.join("/")} (workflows/activities)`
+    }`,
+  );
   console.log(`\n## Statements sent by the process (per workflow; every pool and LISTEN connection)\n`);
   console.log("| per wf | statement |\n| ---: | --- |");
   for (const s of statements.sort((a, b) => b.count - a.count))

@@ -14,7 +14,7 @@ export interface HeapWrites {
 /** What one database wrote in a WAL window, by table and index. */
 export interface WalWindow {
   readonly heap: Map<string, HeapWrites>;
-  /** btree INSERT_LEAF / INSERT_POST and GIN insert records, by index. */
+  /** btree INSERT_LEAF / INSERT_POST and GIN insert (and pending-list append) records, by index. */
   readonly indexEntries: Map<string, number>;
   /** Records of transactions that touched the database (their commits included), and their bytes. */
   readonly records: number;
@@ -87,7 +87,8 @@ export async function readWalWindow(client: pg.Client, from: string, to: string)
       else if (row.type.startsWith("LOCK")) h.lock += 1;
     } else if (
       (row.rmgr === "Btree" && (row.type === "INSERT_LEAF" || row.type === "INSERT_POST")) ||
-      (row.rmgr === "Gin" && row.type.startsWith("INSERT"))
+      // GIN's fast update appends to its pending list with UPDATE_META_PAGE records.
+      (row.rmgr === "Gin" && (row.type.startsWith("INSERT") || row.type === "UPDATE_META_PAGE"))
     ) {
       indexEntries.set(rel.name, (indexEntries.get(rel.name) ?? 0) + 1);
     }
