@@ -43,7 +43,9 @@ try {
     journal,
     workflows: benchWorkflows,
     activities: benchActivities,
-    ...(slots === undefined ? {} : { concurrency: { workflows: slots[0], activities: slots[1] ?? slots[0] } }),
+    ...(slots === undefined
+      ? {}
+      : { concurrency: { workflows: slots[0], activities: slots[1] ?? slots[0] } }),
   });
   engine.start();
   const client = createClient({ journal, engine });
@@ -68,9 +70,11 @@ try {
   ]);
   const statsBefore = await readTableStats(admin);
   const statementsBefore = new Map(topStatements(1000).map((s) => [s.text, s.count]));
-  const lsnBefore = (await admin.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0]!.lsn;
+  const lsnBefore = (await admin.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0]!
+    .lsn;
   await runBatch(runs, 0);
-  const lsnAfter = (await admin.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0]!.lsn;
+  const lsnAfter = (await admin.query<{ lsn: string }>("SELECT pg_current_wal_lsn()::text AS lsn")).rows[0]!
+    .lsn;
   const statements = topStatements(1000)
     .map((s) => ({ text: s.text, count: s.count - (statementsBefore.get(s.text) ?? 0) }))
     .filter((s) => s.count > 0 && !s.text.startsWith("SELECT pg_current_wal_lsn"));

@@ -26,7 +26,9 @@ export const fanout = workflow("bench.fanout", { version: 1 }, async (width: num
 });
 
 /** One child of the child fan-out: a single no-op activity. */
-export const fanoutChild = workflow("bench.fanoutChild", { version: 1 }, async (i: number) => activity(noop, i));
+export const fanoutChild = workflow("bench.fanoutChild", { version: 1 }, async (i: number) =>
+  activity(noop, i),
+);
 
 /** `width` child workflows started one after another, then all awaited (fan-out, fan-in). */
 export const fanoutChildren = workflow("bench.fanoutChildren", { version: 1 }, async (width: number) => {

@@ -12,7 +12,11 @@ export const probes = {
 };
 
 /** Records the first (live) time workflow code passes `key`: a replay passes here again. */
-export function mark(map: Map<string, number>, key: string, listener: ((key: string) => void) | undefined): void {
+export function mark(
+  map: Map<string, number>,
+  key: string,
+  listener: ((key: string) => void) | undefined,
+): void {
   if (map.has(key)) return;
   map.set(key, performance.now());
   listener?.(key);

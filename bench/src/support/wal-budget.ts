@@ -33,8 +33,11 @@ const blockRef = /rel (\d+)\/(\d+)\/(\d+)/g;
  * connected to, by file node.
  */
 export async function readWalWindow(client: pg.Client, from: string, to: string): Promise<WalWindow> {
-  const dbOid = (await client.query<{ oid: string }>("SELECT oid::text FROM pg_database WHERE datname = current_database()"))
-    .rows[0]!.oid;
+  const dbOid = (
+    await client.query<{ oid: string }>(
+      "SELECT oid::text FROM pg_database WHERE datname = current_database()",
+    )
+  ).rows[0]!.oid;
   const rels = new Map<string, { name: string; kind: string }>();
   for (const r of (
     await client.query<{ node: string; name: string; kind: string }>(

@@ -78,7 +78,9 @@ export async function awaitRunResult(
 
 async function settle(
   journal: Journal,
-  run: Pick<RunRecord, "runId" | "workflowName" | "status" | "result" | "error"> & { readonly lastSeq?: number },
+  run: Pick<RunRecord, "runId" | "workflowName" | "status" | "result" | "error"> & {
+    readonly lastSeq?: number;
+  },
 ): Promise<unknown> {
   switch (run.status) {
     case RunStatus.completed:

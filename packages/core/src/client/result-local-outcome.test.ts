@@ -39,7 +39,12 @@ describe("run.result() on a client bound to the engine that runs the run", () =>
   it("settles from the engine's committed outcome without reading the run (value and failure)", async () => {
     const memory = new MemoryJournal();
     const { journal, reads } = countingReads(memory);
-    const engine = createEngine({ journal, workflows: [twoSteps, fails], activities: [double], pollIntervalMs: 20 });
+    const engine = createEngine({
+      journal,
+      workflows: [twoSteps, fails],
+      activities: [double],
+      pollIntervalMs: 20,
+    });
     engine.start();
     try {
       const client = createClient({ journal, engine });

@@ -31,7 +31,9 @@ it("runs 60 runs' activity attempts at once with the default concurrency (100 st
     while (started < 60) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(started).toBe(60);
     open();
-    expect(await Promise.all(runs.map((run) => run.result()))).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(await Promise.all(runs.map((run) => run.result()))).toEqual(
+      Array.from({ length: 60 }, (_, i) => i),
+    );
   } finally {
     open();
     await engine.stop();

@@ -1,4 +1,4 @@
-import { createLocalOutcomes, type LocalOutcomeSource, type LocalOutcomes } from "./local-outcomes.ts";
+import { createLocalOutcomes, type LocalOutcomes } from "./local-outcomes.ts";
 import type { Journal, RunClaim } from "../journal/journal.ts";
 import { CancelledError } from "../errors/workflow-errors.ts";
 import { createActivityPool, type ActivityImplementation, type ActivityPool } from "./activity-pool.ts";
@@ -77,7 +77,7 @@ export interface EngineRuntime {
   readonly cache: StickyCache;
   readonly pool: ActivityPool;
   readonly stepper: RunStepper;
-  /** Outcomes of the runs this engine ends, for clients in the same process (see {@link LocalOutcomeSource}). */
+  /** Outcomes of the runs this engine ends, for clients in the same process (see local-outcomes.ts). */
   readonly outcomes: LocalOutcomes;
   readonly leaseKeeper: LeaseKeeper;
   /** Free workflow-step slots. */
