@@ -23,7 +23,9 @@ export interface AwaitResultOptions {
  * Waits until the run (following continue-as-new to the last run of the chain) is terminal,
  * then returns its decoded result or throws `WorkflowFailedError` (cause: the deserialized
  * workflow error) / `WorkflowCancelledError`. Woken by the notifier's `run_finished` hint;
- * polls as the fallback, because hints may be lost.
+ * polls as the fallback, because hints may be lost. With `local` (a client bound to an engine of
+ * this process) a run that engine holds is not read before it ends, and a run it completes or
+ * fails settles from the outcome its commit recorded, without a read.
  */
 export async function awaitRunResult(
   journal: Journal,
