@@ -10,6 +10,10 @@ import { createCompletions } from "./support/closed-loop.ts";
 import { createDatabase } from "./support/database.ts";
 import { installStatementCounter, statementCounts, topStatements } from "./support/statement-counter.ts";
 import { benchActivities, benchWorkflows, threeStep } from "./peers/continuum-workflows.ts";
+import { runUnderTransformerLoader } from "./support/transformer-loader.ts";
+
+// Workflow code runs as a user's does: compiled by the transformer's node loader.
+runUnderTransformerLoader(import.meta.url);
 
 installStatementCounter();
 const embedded = process.argv[2] === "pglite";

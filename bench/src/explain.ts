@@ -9,6 +9,10 @@ import pg from "pg";
 import { closedLoop, createCompletions } from "./support/closed-loop.ts";
 import { createDatabase } from "./support/database.ts";
 import { benchActivities, benchWorkflows, threeStep } from "./peers/continuum-workflows.ts";
+import { runUnderTransformerLoader } from "./support/transformer-loader.ts";
+
+// Workflow code runs as a user's does: compiled by the transformer's node loader.
+runUnderTransformerLoader(import.meta.url);
 
 const runs = Number(process.argv[2] ?? 2000);
 const db = await createDatabase("continuum", "explain");

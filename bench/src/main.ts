@@ -66,7 +66,15 @@ function runCases(cases: readonly BenchCase[], timeoutMs: number | undefined): P
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      ["--expose-gc", "--no-deprecation", join(here, "run-case.ts"), JSON.stringify(cases)],
+      [
+        "--expose-gc",
+        "--no-deprecation",
+        // As a user runs workflow code: compiled by the transformer's node loader (see peers/bench-flows.workflow.ts).
+        "--import",
+        "@continuum/transformer/register",
+        join(here, "run-case.ts"),
+        JSON.stringify(cases),
+      ],
       {
         cwd: benchDir,
         stdio: ["ignore", "pipe", "pipe"],

@@ -45,6 +45,8 @@ export const scenarioColumns: Record<ScenarioName, ReadonlyArray<readonly [strin
     ["p50Ms", "p50 ms"],
     ["p95Ms", "p95 ms"],
     ["p99Ms", "p99 ms"],
+    ["eventP50Ms", "engine event p50 ms"],
+    ["eventP99Ms", "engine event p99 ms"],
   ],
   floor: [
     ["commitsPerSec", "commits/s"],

@@ -6,6 +6,10 @@
  */
 import { resultMarker, type BenchCase, type CaseResult, type PeerDriver, type PeerName } from "./case.ts";
 import { installStatementCounter, topStatements } from "./support/statement-counter.ts";
+import { runUnderTransformerLoader } from "./support/transformer-loader.ts";
+
+// Workflow code runs as a user's does: compiled by the transformer's node loader.
+runUnderTransformerLoader(import.meta.url);
 
 async function driverFor(peer: PeerName): Promise<PeerDriver> {
   switch (peer) {

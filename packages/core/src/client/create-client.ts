@@ -118,6 +118,7 @@ export function createClient(options: ClientOptions): Client {
     const timeoutMs = checkResultOptions(opts);
     return awaitRunResult(journal, runId, {
       pollIntervalMs,
+      ...(options.engine?.localOutcomes === undefined ? {} : { local: options.engine.localOutcomes }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     }) as Promise<Output>;
   };

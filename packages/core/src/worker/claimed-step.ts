@@ -8,6 +8,7 @@ import { LeaseLostError, StaleAttemptError } from "../errors/journal-errors.ts";
 import { WorkflowVersionNotRegisteredError } from "../errors/engine-errors.ts";
 import { buildStepCommit, childTraceContexts, withVersion } from "./build-step-commit.ts";
 import { emitEvent } from "./engine-events.ts";
+import { noteOutcome } from "./local-outcomes.ts";
 import { reportCommitted, reportComposition } from "./step-reports.ts";
 import type { LocalSteps } from "./local-steps.ts";
 import type { StepOutcome } from "./run-stepper.ts";
@@ -146,6 +147,7 @@ export function createClaimedStep(
         run.traceContext,
       );
       reportComposition(events, run.runId, run.workflowName, commit);
+      noteOutcome(options.outcomes, run.runId, run.workflowName, commit.run);
 
       if (keep) {
         cache.put(runId, {
@@ -216,6 +218,7 @@ export function createClaimedStep(
     } finally {
       busy.delete(runId);
       inFlight.delete(runId);
+      options.outcomes?.forget(runId);
       if (pending.has(runId)) stepLocallySoon(runId);
       if (readyAgain) options.onReadyAgain?.();
     }

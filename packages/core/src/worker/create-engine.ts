@@ -1,3 +1,4 @@
+import type { LocalOutcomeSource } from "./local-outcomes.ts";
 import type { RunClaim } from "../journal/journal.ts";
 import { NotifyTopic, parseInboxHint } from "../journal/notifier.ts";
 import { Limits, checkOptionalNumber } from "../validation/index.ts";
@@ -73,6 +74,11 @@ export interface LocalRuns {
    * Throws what the handler throws, and `QueryNotRegisteredError`.
    */
   queryCached(runId: string, queryName: string, args: readonly unknown[]): { value: unknown } | undefined;
+  /**
+   * The runs this engine holds and the outcomes of those it ends, for `run.result()` on a client
+   * bound to it: no read of a run it holds, none of one it just ended.
+   */
+  readonly localOutcomes?: LocalOutcomeSource;
 }
 
 /**
@@ -297,6 +303,12 @@ export function createEngine(options: EngineOptions): Engine {
     declaresUpdates: options.workflows.some((definition) => definition.updates !== undefined),
     workflowDefinition: (workflowName, versionHash) =>
       runtime.registry.workflowVersion(workflowName, versionHash),
+    localOutcomes: {
+      holds: (runId) => runtime.outcomes.holds(runId),
+      stepping: (runId) => runtime.outcomes.stepping(runId),
+      peek: (runId) => runtime.outcomes.peek(runId),
+      subscribe: (listener) => runtime.outcomes.subscribe(listener),
+    },
     queryCached(runId, queryName, args) {
       const entry = runtime.cache.peek(runId);
       return entry === undefined ? undefined : { value: entry.execution.query(queryName, args) };

@@ -16,7 +16,11 @@ export interface EngineOptions extends LogOptions {
   readonly owner?: string;
   /** Namespace the engine serves: it claims only runs started in it. Default `"default"`. */
   readonly namespace?: string;
-  /** Parallel workflow steps and activity attempts. Defaults 16 and 32. */
+  /**
+   * Parallel workflow steps and activity attempts. Defaults 100 and 100: a run in flight beyond
+   * them is started for any engine to claim, and its attempts go through the task queue (more
+   * statements per step). Lower `activities` for CPU-heavy activities.
+   */
   readonly concurrency?: { readonly workflows?: number; readonly activities?: number };
   /** Run lease duration; cached runs are renewed every third of it. Default 30 s. */
   readonly leaseMs?: number;

@@ -1,3 +1,4 @@
+import { createLocalOutcomes, type LocalOutcomes } from "./local-outcomes.ts";
 import type { Journal, RunClaim } from "../journal/journal.ts";
 import { CancelledError } from "../errors/workflow-errors.ts";
 import { createActivityPool, type ActivityImplementation, type ActivityPool } from "./activity-pool.ts";
@@ -78,6 +79,8 @@ export interface EngineRuntime {
   readonly cache: StickyCache;
   readonly pool: ActivityPool;
   readonly stepper: RunStepper;
+  /** Outcomes of the runs this engine ends, for clients in the same process (see local-outcomes.ts). */
+  readonly outcomes: LocalOutcomes;
   readonly leaseKeeper: LeaseKeeper;
   /** Free workflow-step slots. */
   readonly freeStepSlots: number;
@@ -151,7 +154,12 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     ...(options.onRetryScheduled === undefined ? {} : { onRetryScheduled: options.onRetryScheduled }),
     ...(options.attemptLeaseMs === undefined ? {} : { attemptLeaseMs: options.attemptLeaseMs }),
   });
+  const outcomes = createLocalOutcomes(
+    (runId) => stepper.busy.has(runId) || cache.peek(runId) !== undefined,
+    (runId) => stepper.busy.has(runId),
+  );
   const stepper = createRunStepper({
+    outcomes,
     journal,
     registry,
     cache,
@@ -235,6 +243,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     cache,
     pool,
     stepper,
+    outcomes,
     leaseKeeper,
     get freeStepSlots() {
       return freeStepSlots();

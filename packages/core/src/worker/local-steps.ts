@@ -7,6 +7,7 @@ import { ErrorCode } from "../errors/error-code.ts";
 import { LeaseLostError } from "../errors/journal-errors.ts";
 import { buildStepCommit, childTraceContexts, withVersion } from "./build-step-commit.ts";
 import { emitEvent } from "./engine-events.ts";
+import { noteOutcome } from "./local-outcomes.ts";
 import { reportCommitted, reportComposition } from "./step-reports.ts";
 import type { LocalOutcome } from "./run-stepper.ts";
 import type { StepperState } from "./stepper-state.ts";
@@ -151,6 +152,7 @@ export function createLocalSteps(state: StepperState): LocalSteps {
         entry.traceContext,
       );
       reportComposition(events, runId, workflowName, withClaims.commit);
+      noteOutcome(options.outcomes, runId, workflowName, withClaims.commit.run);
       if (keep) {
         const { runVersion: _previous, ...rest } = entry;
         cache.put(
@@ -203,6 +205,7 @@ export function createLocalSteps(state: StepperState): LocalSteps {
     } finally {
       busy.delete(runId);
       inFlight.delete(runId);
+      options.outcomes?.forget(runId);
       if (pending.has(runId)) stepLocallySoon(runId);
       if (readyAgain) options.onReadyAgain?.();
     }

@@ -2,6 +2,7 @@ import type { Journal, RunClaim, RunLeaseRef, TaskClaim, TaskOutcome } from "../
 import type { EffectIdentity, HistoryEventBody, ResolutionEvent } from "../model/index.ts";
 import type { InboxHint } from "../journal/notifier.ts";
 import type { EngineEventEmitter } from "./engine-events.ts";
+import type { LocalOutcomes } from "./local-outcomes.ts";
 import type { Registry } from "./registry.ts";
 import type { StickyCache } from "./sticky-cache.ts";
 import type { ActivityPool } from "./activity-pool.ts";
@@ -70,6 +71,8 @@ export interface RunStepperOptions {
    * since the run_ready hint may have been handled while the run was still busy.
    */
   readonly onReadyAgain?: () => void;
+  /** Told the outcome of each run a step of this stepper ends (completed or failed), and when the step lets go of it. */
+  readonly outcomes?: Pick<LocalOutcomes, "settled" | "forget">;
 }
 
 /**

@@ -20,6 +20,12 @@ export interface PgNotifierOptions {
   readonly maxBackoffMs?: number;
   /** Told about connection losses and failed reconnects (hints are best-effort; polling covers the gap). */
   readonly onError?: (error: unknown) => void;
+  /**
+   * How long a topic stays LISTENed after its last subscriber left. A client awaiting one run
+   * result after another subscribes and unsubscribes `run_finished` per call; without the linger
+   * each call costs a LISTEN and an UNLISTEN round trip. Default 10000.
+   */
+  readonly lingerMs?: number;
 }
 
 /** Subscribers per topic, shared by both notifiers. */
@@ -78,6 +84,13 @@ export function createPgNotifier(
   let retryTimer: NodeJS.Timeout | undefined;
   let failures = 0;
   let closed = false;
+  const lingerMs = options.lingerMs ?? 10_000;
+  // Topics still LISTENed on `client` with no subscriber left, each with its UNLISTEN timer.
+  const lingering = new Map<NotifyTopic, NodeJS.Timeout>();
+  const stopLingering = (): void => {
+    for (const timer of lingering.values()) clearTimeout(timer);
+    lingering.clear();
+  };
   const pending = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>): void => {
     const settled = work
@@ -117,7 +130,10 @@ export function createPgNotifier(
     connecting ??= (async () => {
       const next = new pg.Client(options.connection);
       const lost = (error: unknown): void => {
-        if (client === next) client = undefined;
+        if (client === next) {
+          client = undefined;
+          stopLingering(); // a new connection LISTENs only the topics that have subscribers
+        }
         next.removeAllListeners();
         next.on("error", () => {});
         void next.end().catch(() => {});
@@ -159,16 +175,26 @@ export function createPgNotifier(
   return {
     subscribe(topic, listener) {
       if (subscribers.add(topic, listener)) {
-        if (client === undefined) track(ensureConnected());
+        const linger = lingering.get(topic);
+        if (linger !== undefined) {
+          // Still LISTENed on the current connection: nothing to send.
+          clearTimeout(linger);
+          lingering.delete(topic);
+        } else if (client === undefined) track(ensureConnected());
         else track(serially(client, `LISTEN ${quote(channelOf(topic))}`));
       }
       return () => {
-        if (subscribers.remove(topic, listener)) {
-          if (client !== undefined)
-            serially(client, `UNLISTEN ${quote(channelOf(topic))}`).catch((error: unknown) =>
-              options.onError?.(error),
-            );
-        }
+        if (!subscribers.remove(topic, listener) || client === undefined || closed) return;
+        const listenedOn = client;
+        const timer = setTimeout(() => {
+          lingering.delete(topic);
+          if (client !== listenedOn) return; // reconnected since: the new connection never LISTENed it
+          serially(listenedOn, `UNLISTEN ${quote(channelOf(topic))}`).catch((error: unknown) =>
+            options.onError?.(error),
+          );
+        }, lingerMs);
+        timer.unref();
+        lingering.set(topic, timer);
       };
     },
     connected: () => client !== undefined,
@@ -177,6 +203,7 @@ export function createPgNotifier(
     },
     async close() {
       closed = true;
+      stopLingering();
       if (retryTimer !== undefined) clearTimeout(retryTimer);
       await connecting;
       const current = client;

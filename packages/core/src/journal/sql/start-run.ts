@@ -138,8 +138,16 @@ export async function insertRun(
 /** A run row as insertRun returns it. */
 export type StartedRow = RunRow & { run_version: string; now: Date };
 
-/** startRun: decides by the id's reuse policy; see Journal.startRun. */
+/**
+ * startRun: decides by the id's reuse policy; see Journal.startRun.
+ *
+ * A start without a workflow id or queue is one autocommit statement (insertRun's insert of the
+ * row and its run_started event): its id is fresh, so there is no reuse to decide and nothing to
+ * lock, and a transaction around it would only add BEGIN and COMMIT. Every other start reads,
+ * locks and decides in one transaction.
+ */
 export async function startRun(db: SqlExecutor, request: StartRunRequest): Promise<StartRunResult> {
+  if (request.workflowId === undefined && request.queue === undefined) return startFresh(db, request);
   return inTransaction(db, async (tx) => {
     const runId = randomUUID();
     const workflowId = request.workflowId ?? runId;
@@ -180,35 +188,63 @@ export async function startRun(db: SqlExecutor, request: StartRunRequest): Promi
       request.queue === undefined ? request.lease : undefined,
       delayedStartOf(request),
     );
-    if (row !== undefined) {
-      const run = toRunRecord(row);
-      if (request.lease === undefined || request.queue !== undefined || delayedStartOf(request) !== undefined)
-        return { run, created: true };
-      const now = toMs(row.now);
-      const history: HistoryEvent[] = [
-        {
-          kind: "run_started",
-          workflowName: run.workflowName,
-          versionHash: run.versionHash,
-          input: run.input,
-          seq: 1,
-          at: now,
-        },
-      ];
-      const claim: RunClaim = {
-        lease: { runId, owner: request.lease.owner, fencingToken: run.fencingToken },
-        leaseExpiresAt: run.leaseExpiresAt ?? now + request.lease.leaseMs,
-        run,
-        inbox: [],
-        now,
-        runVersion: row.run_version,
-        history,
-      };
-      return { run, created: true, claim };
-    }
+    if (row !== undefined) return startedResult(request, row);
     const found = await getRunByWorkflowId(tx, request.namespace, workflowId);
     if (found === undefined) throw new Error(`run for workflow id ${workflowId} vanished during start`);
     if (request.onConflict === "fail") throw new RunAlreadyExistsError(workflowId, found.runId);
     return { run: found, created: false };
   });
+}
+
+/** A start with a fresh id: one statement, no transaction (see startRun). */
+async function startFresh(db: SqlExecutor, request: StartRunRequest): Promise<StartRunResult> {
+  const runId = randomUUID();
+  const row = await insertRun(
+    db,
+    {
+      runId,
+      namespace: request.namespace,
+      workflowId: runId,
+      workflowName: request.workflowName,
+      versionHash: request.versionHash,
+      input: request.input,
+      attributes: request.attributes ?? {},
+      ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
+      ...(request.traceContext === undefined ? {} : { traceContext: request.traceContext }),
+      chainId: runId,
+    },
+    request.lease,
+    delayedStartOf(request),
+  );
+  // Only an open run with this (new, random) workflow id could make the insert yield.
+  if (row === undefined) throw new Error(`run id ${runId} is taken as an open workflow id`);
+  return startedResult(request, row);
+}
+
+/** The result of a start that inserted `row`: with the eager claim when it took a lease. */
+function startedResult(request: StartRunRequest, row: StartedRow): StartRunResult {
+  const run = toRunRecord(row);
+  if (request.lease === undefined || request.queue !== undefined || delayedStartOf(request) !== undefined)
+    return { run, created: true };
+  const now = toMs(row.now);
+  const history: HistoryEvent[] = [
+    {
+      kind: "run_started",
+      workflowName: run.workflowName,
+      versionHash: run.versionHash,
+      input: run.input,
+      seq: 1,
+      at: now,
+    },
+  ];
+  const claim: RunClaim = {
+    lease: { runId: run.runId, owner: request.lease.owner, fencingToken: run.fencingToken },
+    leaseExpiresAt: run.leaseExpiresAt ?? now + request.lease.leaseMs,
+    run,
+    inbox: [],
+    now,
+    runVersion: row.run_version,
+    history,
+  };
+  return { run, created: true, claim };
 }
