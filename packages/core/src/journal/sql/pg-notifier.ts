@@ -1,6 +1,6 @@
 import pg from "pg";
 import { NotifyTopic, type Notifier } from "../notifier.ts";
-import { channelOf } from "./sql-fragments.ts";
+import { channelName } from "./instance-schema.ts";
 
 type Listener = (id: string) => void;
 
@@ -20,11 +20,24 @@ export interface PgNotifierOptions {
   readonly maxBackoffMs?: number;
   /** Told about connection losses and failed reconnects (hints are best-effort; polling covers the gap). */
   readonly onError?: (error: unknown) => void;
+  /** The instance whose channels to listen on (`<schema>_run_ready`, ...). Default `continuum`. */
+  readonly schema?: string;
 }
 
 /** Subscribers per topic, shared by both notifiers. */
 class Subscribers {
   readonly #byTopic = new Map<NotifyTopic, Set<Listener>>();
+  readonly #byChannel: ReadonlyMap<string, NotifyTopic>;
+  readonly #schema: string | undefined;
+
+  constructor(schema: string | undefined) {
+    this.#schema = schema;
+    this.#byChannel = new Map(Object.values(NotifyTopic).map((t) => [channelName(t, schema), t]));
+  }
+
+  channel(topic: NotifyTopic): string {
+    return channelName(topic, this.#schema);
+  }
 
   add(topic: NotifyTopic, listener: Listener): boolean {
     const set = this.#byTopic.get(topic) ?? new Set();
@@ -43,7 +56,7 @@ class Subscribers {
   }
 
   dispatch(channel: string, id: string): void {
-    const topic = Object.values(NotifyTopic).find((t) => channelOf(t) === channel);
+    const topic = this.#byChannel.get(channel);
     if (topic === undefined) return;
     for (const listener of [...(this.#byTopic.get(topic) ?? [])]) {
       try {
@@ -70,7 +83,7 @@ class Subscribers {
 export function createPgNotifier(
   options: PgNotifierOptions,
 ): ListeningNotifier & { readonly connected: () => boolean } {
-  const subscribers = new Subscribers();
+  const subscribers = new Subscribers(options.schema);
   const minBackoff = options.minBackoffMs ?? 100;
   const maxBackoff = options.maxBackoffMs ?? 5_000;
   let client: pg.Client | undefined;
@@ -136,7 +149,7 @@ export function createPgNotifier(
           missing = subscribers.topics().filter((t) => !listening.has(t))
         ) {
           for (const topic of missing) {
-            await next.query(`LISTEN ${quote(channelOf(topic))}`);
+            await next.query(`LISTEN ${quote(subscribers.channel(topic))}`);
             listening.add(topic);
           }
         }
@@ -160,12 +173,12 @@ export function createPgNotifier(
     subscribe(topic, listener) {
       if (subscribers.add(topic, listener)) {
         if (client === undefined) track(ensureConnected());
-        else track(serially(client, `LISTEN ${quote(channelOf(topic))}`));
+        else track(serially(client, `LISTEN ${quote(subscribers.channel(topic))}`));
       }
       return () => {
         if (subscribers.remove(topic, listener)) {
           if (client !== undefined)
-            serially(client, `UNLISTEN ${quote(channelOf(topic))}`).catch((error: unknown) =>
+            serially(client, `UNLISTEN ${quote(subscribers.channel(topic))}`).catch((error: unknown) =>
               options.onError?.(error),
             );
         }
@@ -204,14 +217,14 @@ export interface PgliteHandle {
  * Wake-up hints on embedded PGlite through its own listen(): the same pg_notify calls, issued
  * in the same transactions, reach listeners of the same instance after commit.
  */
-export function createPgliteNotifier(pglite: PgliteHandle): ListeningNotifier {
-  const subscribers = new Subscribers();
+export function createPgliteNotifier(pglite: PgliteHandle, schema?: string): ListeningNotifier {
+  const subscribers = new Subscribers(schema);
   const unlisten = new Map<NotifyTopic, Promise<() => Promise<void>>>();
   let closed = false;
   return {
     subscribe(topic, listener) {
       if (subscribers.add(topic, listener) && !closed) {
-        const channel = channelOf(topic);
+        const channel = subscribers.channel(topic);
         const stop = pglite.listen(channel, (payload) => subscribers.dispatch(channel, payload));
         stop.catch(() => {});
         unlisten.set(topic, stop);
