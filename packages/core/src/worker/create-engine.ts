@@ -128,6 +128,7 @@ export function createEngine(options: EngineOptions): Engine {
     activities: options.activities ?? [],
     owner: settings.owner,
     namespace: settings.namespace,
+    ...(settings.namespaces.length > 1 ? { namespaces: settings.namespaces } : {}),
     workflowConcurrency: settings.workflowConcurrency,
     activityConcurrency: settings.activityConcurrency,
     leaseMs: settings.leaseMs,
@@ -288,7 +289,8 @@ export function createEngine(options: EngineOptions): Engine {
     start,
     stop,
     eagerLease(namespace, workflowName, versionHash) {
-      if (!running || namespace !== settings.namespace || runtime.freeStepSlots === 0) return undefined;
+      if (!running || !settings.namespaces.includes(namespace) || runtime.freeStepSlots === 0)
+        return undefined;
       if (runtime.registry.workflowVersion(workflowName, versionHash) === undefined) return undefined;
       return { owner: settings.owner, leaseMs: settings.leaseMs };
     },

@@ -14,8 +14,22 @@ export interface EngineOptions extends LogOptions {
   readonly activities?: readonly AnyActivityDefinition[];
   /** Lease owner id; unique per engine. Default `host:pid:random`. */
   readonly owner?: string;
-  /** Namespace the engine serves: it claims only runs started in it. Default `"default"`. */
+  /**
+   * The engine's home namespace: it claims runs started in it, creates its declared schedules
+   * there and sweeps retention there. Default the first of `namespaces`, else `"default"`.
+   */
   readonly namespace?: string;
+  /**
+   * Namespaces this engine serves (claims runs of, fires schedules of, reports unserved and
+   * unknown-version runs of), e.g. one pool of engines for `["billing", "billing-eu"]`.
+   * Default `[namespace]`. Must include `namespace` when both are given.
+   *
+   * @example
+   * ```ts
+   * createEngine({ journal, workflows, namespaces: ["billing", "billing-eu"] });
+   * ```
+   */
+  readonly namespaces?: readonly string[];
   /** Parallel workflow steps and activity attempts. Defaults 16 and 32. */
   readonly concurrency?: { readonly workflows?: number; readonly activities?: number };
   /** Run lease duration; cached runs are renewed every third of it. Default 30 s. */

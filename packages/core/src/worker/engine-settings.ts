@@ -15,6 +15,8 @@ import type { EngineOptions } from "./engine-options.ts";
 export interface ResolvedEngineSettings {
   readonly owner: string;
   readonly namespace: string;
+  /** Every namespace served (the home one included), without duplicates. */
+  readonly namespaces: readonly string[];
   readonly workflowConcurrency: number;
   readonly activityConcurrency: number;
   readonly leaseMs: number;
@@ -70,7 +72,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSett
       options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       "engine owner",
     ),
-    namespace: checkIdentifier(IdentifierKind.namespace, options.namespace ?? "default", "namespace"),
+    ...servedNamespaces(options),
     workflowConcurrency: positiveInt("concurrency.workflows", options.concurrency?.workflows ?? 16),
     activityConcurrency: positiveInt("concurrency.activities", options.concurrency?.activities ?? 32),
     leaseMs: positiveInt("leaseMs", options.leaseMs ?? 30_000),
@@ -115,4 +117,35 @@ export function checkQueues(queues: readonly QueueDefinition[] | undefined): rea
     names.add(queue.name);
   }
   return queues;
+}
+
+/**
+ * The home namespace and every namespace served (see EngineOptions.namespace/namespaces),
+ * checked: names valid, the list not empty, the home one in it.
+ */
+function servedNamespaces(options: EngineOptions): { namespace: string; namespaces: readonly string[] } {
+  if (
+    options.namespaces !== undefined &&
+    (!Array.isArray(options.namespaces) || options.namespaces.length === 0)
+  )
+    throw new InvalidEngineOptionError(
+      "namespaces",
+      options.namespaces,
+      'a non-empty array of namespaces, e.g. ["billing", "billing-eu"]',
+    );
+  const listed = (options.namespaces ?? []).map((ns) =>
+    checkIdentifier(IdentifierKind.namespace, ns, "namespace"),
+  );
+  const namespace = checkIdentifier(
+    IdentifierKind.namespace,
+    options.namespace ?? listed[0] ?? "default",
+    "namespace",
+  );
+  if (listed.length > 0 && !listed.includes(namespace))
+    throw new InvalidEngineOptionError(
+      "namespace",
+      namespace,
+      `one of namespaces (${listed.join(", ")}), or leave it out to use the first`,
+    );
+  return { namespace, namespaces: listed.length > 0 ? [...new Set(listed)] : [namespace] };
 }
