@@ -98,6 +98,26 @@ export function applyConfig(
     if (command.getOptionValueSource(key) === "cli") continue;
     if ((key === "databaseUrlFile" || key === "dataDir") && urlElsewhere) continue;
     if (key === "schema" && Boolean(env.CONTINUUM_SCHEMA)) continue;
+    if (key === "namespace" && Boolean(env.CONTINUUM_NAMESPACE)) continue;
     command.setOptionValueWithSource(key, value, "config");
   }
+}
+
+/**
+ * The namespace scope of a command that takes `--namespace`: the flag, else
+ * `CONTINUUM_NAMESPACE`, else the config file's `namespace`, else the command's own default
+ * (every namespace for the operator commands). `--namespace '*'` (or `*` from the environment
+ * or config) asks for every namespace explicitly, overriding a configured one.
+ */
+export function applyNamespaceScope(
+  command: Command,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  if (!command.options.some((o) => o.attributeName() === "namespace")) return;
+  const source = command.getOptionValueSource("namespace");
+  const fromEnv = env.CONTINUUM_NAMESPACE;
+  if (source !== "cli" && fromEnv !== undefined && fromEnv !== "")
+    command.setOptionValueWithSource("namespace", fromEnv, "env");
+  if (command.getOptionValue("namespace") === "*")
+    command.setOptionValueWithSource("namespace", undefined, "cli");
 }

@@ -34,6 +34,7 @@ describe.each(cliBackends("tenancy_schema"))("the CLI's instance schema on $name
     const journal = await openJournal({ ...open, schema, migrate: true });
     try {
       await createClient({ journal }).start(flow, 1, { id: "in-tenancy" });
+      await createClient({ journal, namespace: "billing" }).start(flow, 2, { id: "in-billing" });
     } finally {
       await journal.close();
     }
@@ -76,6 +77,23 @@ describe.each(cliBackends("tenancy_schema"))("the CLI's instance schema on $name
     expect(bad.err).toContain("CTM_INVALID_SCHEMA_NAME");
     const badEnv = await list({ CONTINUUM_SCHEMA: "select" }, []);
     expect(badEnv.err).toContain("CTM_INVALID_SCHEMA_NAME");
+  });
+
+  it("CONTINUUM_NAMESPACE and the config's namespace scope the listing; --namespace '*' lists all", async () => {
+    const scoped = await list({ CONTINUUM_SCHEMA: schema, CONTINUUM_NAMESPACE: "billing" }, []);
+    expect(scoped.out).toContain('"in-billing"');
+    expect(scoped.out).not.toContain('"in-tenancy"');
+    const dir = mkdtempSync(join(tmpdir(), "ctm-cli-tenancy-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "continuum.config.json"), JSON.stringify({ schema, namespace: "billing" }));
+    const byConfig = await list({}, [], dir);
+    expect(byConfig.out).toContain('"in-billing"');
+    expect(byConfig.out).not.toContain('"in-tenancy"');
+    const all = await list({}, ["--namespace", "*"], dir);
+    expect(all.out).toContain('"in-billing"');
+    expect(all.out).toContain('"in-tenancy"');
+    const unscoped = await list({ CONTINUUM_SCHEMA: schema }, []);
+    expect(unscoped.out).toContain('"in-billing"');
   });
 
   it("migrate --schema migrates that instance; --print writes its SQL", async () => {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createClient } from "../client/create-client.ts";
+import { createInspector } from "../inspect/create-inspector.ts";
 import { ErrorCode } from "../errors/index.ts";
 import type { Journal } from "../journal/journal.ts";
 import { MemoryJournal } from "../journal/memory/index.ts";
@@ -70,6 +71,23 @@ describe.each([
         "running",
       );
       expect(stepped.get("billing")?.has(orphan.runId)).toBe(false);
+
+      // Listing is scoped to the client's namespace unless asked for every one ("*").
+      const billingClient = createClient({ journal, namespace: "billing" });
+      const ids = (page: { runs: { runId: string }[] }) => page.runs.map((run) => run.runId).sort();
+      expect(ids(await billingClient.list())).toEqual((byNamespace.get("billing") ?? []).sort());
+      expect(ids(await billingClient.list({ namespace: "shipping" }))).toEqual(
+        (byNamespace.get("shipping") ?? []).sort(),
+      );
+      const everyRun = [...byNamespace.values()].flat().concat(orphan.runId).sort();
+      expect(ids(await billingClient.list({ namespace: "*", limit: 100 }))).toEqual(everyRun);
+      const inspector = createInspector(journal);
+      expect(ids(await inspector.runs({ namespace: "*", limit: 100 }))).toEqual(everyRun);
+      expect(ids(await inspector.runs({ namespace: "billing-eu" }))).toEqual(
+        (byNamespace.get("billing-eu") ?? []).sort(),
+      );
+      expect((await inspector.counts({ namespace: "shipping" })).completed).toBe(3);
+      expect(() => createClient({ journal, namespace: "*" })).toThrow(/means every namespace/);
     } finally {
       await Promise.all(engines.map((engine) => engine.stop({ graceful: false })));
       await journal.close();
