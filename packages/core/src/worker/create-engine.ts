@@ -152,9 +152,10 @@ export function createEngine(options: EngineOptions): Engine {
   const { events } = runtime;
   const retention = createRetentionSweep({
     journal: options.journal,
-    namespace: settings.namespace,
+    namespaces: settings.namespaces,
     workflows: options.workflows,
     defaultMs: settings.retention.defaultMs,
+    defaultByNamespace: settings.retention.byNamespace,
     batchSize: settings.retention.batchSize,
     maxBatches: settings.retention.maxBatches,
     events,

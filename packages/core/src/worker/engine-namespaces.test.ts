@@ -74,7 +74,8 @@ describe.each([
 
       // Listing is scoped to the client's namespace unless asked for every one ("*").
       const billingClient = createClient({ journal, namespace: "billing" });
-      const ids = (page: { runs: { runId: string }[] }) => page.runs.map((run) => run.runId).sort();
+      const ids = (page: { readonly runs: readonly { readonly runId: string }[] }) =>
+        page.runs.map((run) => run.runId).sort();
       expect(ids(await billingClient.list())).toEqual((byNamespace.get("billing") ?? []).sort());
       expect(ids(await billingClient.list({ namespace: "shipping" }))).toEqual(
         (byNamespace.get("shipping") ?? []).sort(),

@@ -97,9 +97,14 @@ export interface EngineOptions extends LogOptions {
    * `maxBatches` per workflow and round (default 20), and emits `retention.deleted`. Engines never
    * sweep workflows they do not register, so a workflow's retention is decided by the code that
    * runs it. Several engines sweeping at once is safe (each batch locks and re-checks its runs).
+   * An engine serving several namespaces sweeps each; `byNamespace` sets a namespace's own
+   * default (in place of `defaultMs`; a workflow's own `retention` still wins), e.g.
+   * `{ defaultMs: days(90), byNamespace: { trial: days(7) } }`.
    */
   readonly retention?: {
     readonly defaultMs?: number;
+    /** Default retention (ms) per served namespace, in place of `defaultMs` there. */
+    readonly byNamespace?: Readonly<Record<string, number>>;
     readonly intervalMs?: number;
     readonly batchSize?: number;
     readonly maxBatches?: number;

@@ -29,6 +29,8 @@ export interface ResolvedEngineSettings {
   readonly unservedWorkflowAfterMs: number;
   readonly retention: {
     readonly defaultMs: number | undefined;
+    /** Default retention per served namespace (checked: served, positive). */
+    readonly byNamespace: ReadonlyMap<string, number>;
     readonly intervalMs: number;
     readonly batchSize: number;
     readonly maxBatches: number;
@@ -66,13 +68,24 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSett
       throw new InvalidEngineOptionError(name, value, "a positive integer of milliseconds, e.g. days(90)");
     return value;
   };
+  const served = servedNamespaces(options);
+  const byNamespace = new Map<string, number>();
+  for (const [namespace, ms] of Object.entries(options.retention?.byNamespace ?? {})) {
+    if (!served.namespaces.includes(namespace))
+      throw new InvalidEngineOptionError(
+        `retention.byNamespace.${namespace}`,
+        ms,
+        `a namespace this engine serves (${served.namespaces.join(", ")})`,
+      );
+    byNamespace.set(namespace, positiveSafe(`retention.byNamespace.${namespace}`, ms));
+  }
   return {
     owner: checkIdentifier(
       IdentifierKind.namespace,
       options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       "engine owner",
     ),
-    ...servedNamespaces(options),
+    ...served,
     workflowConcurrency: positiveInt("concurrency.workflows", options.concurrency?.workflows ?? 16),
     activityConcurrency: positiveInt("concurrency.activities", options.concurrency?.activities ?? 32),
     leaseMs: positiveInt("leaseMs", options.leaseMs ?? 30_000),
@@ -94,6 +107,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSett
         options.retention?.defaultMs === undefined
           ? undefined
           : positiveSafe("retention.defaultMs", options.retention.defaultMs),
+      byNamespace,
       intervalMs: positiveInt("retention.intervalMs", options.retention?.intervalMs ?? 600_000),
       batchSize: positiveInt("retention.batchSize", options.retention?.batchSize ?? 500),
       maxBatches: positiveInt("retention.maxBatches", options.retention?.maxBatches ?? 20),
