@@ -4,6 +4,7 @@ import type { Journal } from "../journal/journal.ts";
 import { isWorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
 import { RunAlreadyExistsError, RunNotFoundError } from "../errors/journal-errors.ts";
 import { InvalidIdentifierError } from "../errors/validation-errors.ts";
+import { checkDeclaredAttributes } from "../workflow/search-attributes.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
 import { workflowInfo, type AnyWorkflowDefinition } from "../worker/definition-info.ts";
 import type { EagerStarts, LocalRuns } from "../worker/create-engine.ts";
@@ -138,6 +139,8 @@ export function createClient(options: ClientOptions): Client {
     async start(definition, input, startOptions = {}) {
       const { name, versionHash } = workflowInfo(definition);
       checkStartOptions(startOptions);
+      if (definition.searchAttributes !== undefined && startOptions.attributes !== undefined)
+        checkDeclaredAttributes(name, definition.searchAttributes, startOptions.attributes);
       const idReusePolicy = startOptions.idReusePolicy ?? definition.idReusePolicy;
       if (idReusePolicy !== undefined && !isWorkflowIdReusePolicy(idReusePolicy))
         throw new InvalidEngineOptionError(
