@@ -15,6 +15,8 @@ export interface ContinuumConfig {
   readonly databaseUrlFile?: string;
   /** Embedded PGlite data directory (as --data-dir); relative to the config file. */
   readonly dataDir?: string;
+  /** The instance's schema (as --schema; CONTINUUM_SCHEMA in the environment wins). */
+  readonly schema?: string;
   /** Namespace for the commands that take --namespace. */
   readonly namespace?: string;
   /** Built workflow module(s) for `continuum replay` (as --workflows); relative to the config file. */
@@ -22,7 +24,7 @@ export interface ContinuumConfig {
 }
 
 const names = ["continuum.config.json", "continuum.config.js", "continuum.config.mjs"];
-const keys = ["databaseUrlFile", "dataDir", "namespace", "workflows"] as const;
+const keys = ["databaseUrlFile", "dataDir", "schema", "namespace", "workflows"] as const;
 
 /** Reads the config the flag names, or the first of `names` in `cwd`; undefined when there is none. */
 export async function loadConfig(
@@ -59,6 +61,7 @@ export async function loadConfig(
       ...(config.dataDir === undefined
         ? {}
         : { dataDir: config.dataDir.includes("://") ? config.dataDir : rel(config.dataDir) }),
+      ...(config.schema === undefined ? {} : { schema: config.schema }),
       ...(config.namespace === undefined ? {} : { namespace: config.namespace }),
       ...(config.workflows === undefined
         ? {}
@@ -74,7 +77,8 @@ export async function loadConfig(
 /**
  * Fills the options of `command` that the command line left unset from `config`. The command
  * line wins, and a URL in the environment (CONTINUUM_DATABASE_URL, DATABASE_URL) wins over the
- * config's databaseUrlFile and dataDir: a deploy's environment overrides a checked-in default.
+ * config's databaseUrlFile and dataDir (and CONTINUUM_SCHEMA over its schema): a deploy's
+ * environment overrides a checked-in default.
  */
 export function applyConfig(
   command: Command,
@@ -93,6 +97,27 @@ export function applyConfig(
     if (value === undefined || !known.has(key)) continue;
     if (command.getOptionValueSource(key) === "cli") continue;
     if ((key === "databaseUrlFile" || key === "dataDir") && urlElsewhere) continue;
+    if (key === "schema" && Boolean(env.CONTINUUM_SCHEMA)) continue;
+    if (key === "namespace" && Boolean(env.CONTINUUM_NAMESPACE)) continue;
     command.setOptionValueWithSource(key, value, "config");
   }
+}
+
+/**
+ * The namespace scope of a command that takes `--namespace`: the flag, else
+ * `CONTINUUM_NAMESPACE`, else the config file's `namespace`, else the command's own default
+ * (every namespace for the operator commands). `--namespace '*'` (or `*` from the environment
+ * or config) asks for every namespace explicitly, overriding a configured one.
+ */
+export function applyNamespaceScope(
+  command: Command,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  if (!command.options.some((o) => o.attributeName() === "namespace")) return;
+  const source = command.getOptionValueSource("namespace");
+  const fromEnv = env.CONTINUUM_NAMESPACE;
+  if (source !== "cli" && fromEnv !== undefined && fromEnv !== "")
+    command.setOptionValueWithSource("namespace", fromEnv, "env");
+  if (command.getOptionValue("namespace") === "*")
+    command.setOptionValueWithSource("namespace", undefined, "cli");
 }

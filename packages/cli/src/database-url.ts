@@ -7,6 +7,8 @@ import { UsageError, type CliIo } from "./cli-io.ts";
 export interface DatabaseUrlOptions {
   readonly databaseUrl?: string;
   readonly databaseUrlFile?: string;
+  /** The instance's schema (`--schema`, the config's `schema`); see `schemaOf`. */
+  readonly schema?: string;
 }
 
 /** Help lines for the options above, shared by the commands. */

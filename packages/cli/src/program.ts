@@ -10,7 +10,7 @@ import { auditCommand } from "./commands/audit.ts";
 import { cleanupCommand } from "./commands/cleanup.ts";
 import { replayCommand } from "./commands/replay.ts";
 import { completionCommand } from "./commands/completion.ts";
-import { applyConfig, loadConfig } from "./config-file.ts";
+import { applyConfig, applyNamespaceScope, loadConfig } from "./config-file.ts";
 import { healthCommand } from "./commands/health.ts";
 import { runsCommand } from "./commands/runs.ts";
 import { workflowsCommand } from "./commands/workflows.ts";
@@ -45,6 +45,7 @@ export function buildProgram(io: CliIo, result: CommandResult, stop: ObserverSto
   program.hook("preAction", async (root, action) => {
     const found = await loadConfig(root.opts<{ config?: string }>().config, io.cwd ?? process.cwd());
     if (found !== undefined) applyConfig(action, found.config, io.env);
+    applyNamespaceScope(action, io.env);
   });
   initCommand(program, io, result);
   migrateCommand(program, io, result);

@@ -44,4 +44,6 @@ export { operatorActionKinds, repairKinds } from "./journal/journal-admin.ts";
 export { migrateDatabase } from "./journal/sql/migrate-database.ts";
 export type { MigrateDatabaseOptions } from "./journal/sql/migrate-database.ts";
 export { migrationSql } from "./journal/sql/migrator.ts";
+export { continuumSchemaDialect } from "./journal/sql/schema-dialect.ts";
+export { checkSchemaName, DEFAULT_SCHEMA } from "./validation/schema-name.ts";
 export type { MigrateResult, Migration } from "./journal/sql/migrator.ts";

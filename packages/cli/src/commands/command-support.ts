@@ -16,7 +16,21 @@ export function databaseOptions(command: Command): Command {
       "--database-url <url>",
       "PostgreSQL URL (shows in ps: prefer DATABASE_URL or --database-url-file)",
     )
-    .option("--data-dir <dir>", "embedded PGlite data directory (default: ./.continuum/pgdata)");
+    .option("--data-dir <dir>", "embedded PGlite data directory (default: ./.continuum/pgdata)")
+    .option(
+      "--schema <name>",
+      "the Continuum instance's PostgreSQL schema (default: $CONTINUUM_SCHEMA, else continuum)",
+    );
+}
+
+/**
+ * The instance schema a command works on: `--schema` (or the config file's `schema`), else
+ * `CONTINUUM_SCHEMA`, else undefined (core's default, `continuum`). Checked by core
+ * (CTM_INVALID_SCHEMA_NAME) when the journal opens.
+ */
+export function schemaOf(options: { readonly schema?: string }, io: CliIo): string | undefined {
+  const fromEnv = io.env.CONTINUUM_SCHEMA;
+  return options.schema ?? (fromEnv === undefined || fromEnv === "" ? undefined : fromEnv);
 }
 
 /**

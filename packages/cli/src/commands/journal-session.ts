@@ -3,7 +3,7 @@ import { createInspector, openJournal, toDisplayJson, type Inspector, type Journ
 import type { CliIo, ExitCode } from "../cli-io.ts";
 import type { DatabaseUrlOptions } from "../database-url.ts";
 import { outputStyle, type OutputStyle } from "../output/format-table.ts";
-import { withDatabase } from "./command-support.ts";
+import { schemaOf, withDatabase } from "./command-support.ts";
 
 /** Options of every command that reads or acts on the journal. */
 export interface JournalCommandOptions extends DatabaseUrlOptions {
@@ -33,8 +33,10 @@ export function withJournal(
   body: (session: JournalSession) => Promise<ExitCode>,
 ): Promise<ExitCode> {
   return withDatabase(io, options, async (url, out) => {
+    const schema = schemaOf(options, io);
     const journal = await openJournal({
       ...(url === undefined ? {} : { url }),
+      ...(schema === undefined ? {} : { schema }),
       ...(options.dataDir === undefined
         ? {}
         : {

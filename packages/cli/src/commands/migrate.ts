@@ -1,8 +1,8 @@
-import { migrateDatabase, migrationSql } from "@continuum/core";
+import { checkSchemaName, DEFAULT_SCHEMA, migrateDatabase, migrationSql } from "@continuum/core";
 import type { Command } from "commander";
 import { ExitCode, type CliIo } from "../cli-io.ts";
 import { databaseUrlHelp, type DatabaseUrlOptions } from "../database-url.ts";
-import { databaseOptions, withDatabase, type CommandResult } from "./command-support.ts";
+import { databaseOptions, schemaOf, withDatabase, type CommandResult } from "./command-support.ts";
 
 interface MigrateOptions extends DatabaseUrlOptions {
   readonly dataDir?: string;
@@ -33,19 +33,24 @@ export function migrateCommand(program: Command, io: CliIo, result: CommandResul
 }
 
 async function migrate(options: MigrateOptions, io: CliIo): Promise<ExitCode> {
+  const schema = schemaOf(options, io);
   if (options.print === true) {
-    io.stdout(migrationSql());
-    return ExitCode.ok;
+    return withDatabase(io, {}, async (_url, out) => {
+      out.stdout(migrationSql(undefined, checkSchemaName(schema, "--schema")));
+      return ExitCode.ok;
+    });
   }
   return withDatabase(io, options, async (url, out) => {
     const done = await migrateDatabase({
       ...(url === undefined ? {} : { url }),
+      ...(schema === undefined ? {} : { schema }),
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     });
+    const where = done.schema === DEFAULT_SCHEMA ? done.target : `${done.target} (schema ${done.schema})`;
     out.stdout(
       done.applied.length === 0
-        ? `${done.target}: schema is current (version ${done.version})\n`
-        : `${done.target}: applied ${done.applied.join(", ")} (now at version ${done.version})\n`,
+        ? `${where}: schema is current (version ${done.version})\n`
+        : `${where}: applied ${done.applied.join(", ")} (now at version ${done.version})\n`,
     );
     return ExitCode.ok;
   });

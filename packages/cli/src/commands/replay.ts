@@ -15,7 +15,7 @@ import { withJournal, type JournalCommandOptions } from "./journal-session.ts";
 
 interface ReplayOptions extends JournalCommandOptions {
   readonly workflows?: string[];
-  readonly namespace: string;
+  readonly namespace?: string;
 }
 
 /** Exit code of `continuum replay` when the code drifted from the recorded history. */
@@ -140,7 +140,7 @@ function side(s: { effect: string; identity?: string; seq?: number; location?: s
 }
 
 function namespaceOf(options: ReplayOptions): string {
-  return options.namespace;
+  return options.namespace ?? "default";
 }
 
 async function readWholeHistory(journal: Journal, runId: string): Promise<HistoryEvent[]> {

@@ -11,7 +11,7 @@ import {
   type RunVerdict,
   type WorkflowVersionReport,
 } from "../versions/version-report.ts";
-import { databaseOptions, withDatabase, type CommandResult } from "./command-support.ts";
+import { databaseOptions, schemaOf, withDatabase, type CommandResult } from "./command-support.ts";
 
 interface VersionsCheckOptions extends DatabaseUrlOptions {
   readonly manifest: string;
@@ -61,8 +61,10 @@ async function versionsCheck(options: VersionsCheckOptions, io: CliIo): Promise<
     const manifest = await readManifest(resolve(io.cwd ?? process.cwd(), options.manifest));
     let journal: Journal | undefined;
     try {
+      const schema = schemaOf(options, io);
       journal = await openJournal({
         ...(url === undefined ? {} : { url }),
+        ...(schema === undefined ? {} : { schema }),
         ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
       });
       const verdicts = await checkLiveRuns(journal, manifest, options.namespace);

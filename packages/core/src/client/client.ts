@@ -249,7 +249,16 @@ export interface Client {
   describeWorkflow<Input = unknown, Output = unknown>(
     workflowId: string,
   ): Promise<RunDescription<Input, Output> | undefined>;
-  /** Runs of this client's namespace (unless `filter.namespace` says otherwise), a page at a time. */
+  /**
+   * Runs of this client's namespace (unless `filter.namespace` names another, or `"*"` for
+   * every namespace), a page at a time.
+   *
+   * @example
+   * ```ts
+   * const mine = await client.list({ status: "failed" });
+   * const everyone = await client.list({ namespace: "*", status: "failed" });
+   * ```
+   */
   list(filter?: RunFilter): Promise<{ runs: RunDescription[]; next?: string }>;
   /** The run's journal, seq order, payloads still encoded. */
   history(runId: string): Promise<HistoryEvent[]>;

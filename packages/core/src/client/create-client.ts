@@ -3,6 +3,8 @@ import { createQueueDefiner, queuedStart } from "../queue/queued-start.ts";
 import type { Journal } from "../journal/journal.ts";
 import { isWorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
 import { RunAlreadyExistsError, RunNotFoundError } from "../errors/journal-errors.ts";
+import { InvalidIdentifierError } from "../errors/validation-errors.ts";
+import { checkDeclaredAttributes } from "../workflow/search-attributes.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
 import { workflowInfo, type AnyWorkflowDefinition } from "../worker/definition-info.ts";
 import type { EagerStarts, LocalRuns } from "../worker/create-engine.ts";
@@ -27,6 +29,8 @@ import {
   Limits,
   checkFreeText,
   checkIdentifier,
+  namespaceScope,
+  ALL_NAMESPACES,
   checkJournalOption,
 } from "../validation/index.ts";
 
@@ -103,6 +107,13 @@ export function createClient(options: ClientOptions): Client {
     options.namespace ?? defaultNamespace,
     "namespace",
   );
+  if (namespace === ALL_NAMESPACES)
+    throw new InvalidIdentifierError(
+      "namespace",
+      'is "*", which means every namespace in filters',
+      '"*"',
+      'start runs in a named namespace, e.g. "billing"; list every namespace with client.list({ namespace: "*" })',
+    );
   const maxPayloadBytes = checkPayloadLimit(options.maxPayloadBytes ?? defaultMaxPayloadBytes);
   const pollIntervalMs = options.pollIntervalMs ?? 500;
   if (!(Number.isFinite(pollIntervalMs) && pollIntervalMs >= 1 && pollIntervalMs <= Limits.maxTimerMs))
@@ -129,6 +140,8 @@ export function createClient(options: ClientOptions): Client {
     async start(definition, input, startOptions = {}) {
       const { name, versionHash } = workflowInfo(definition);
       checkStartOptions(startOptions);
+      if (definition.searchAttributes !== undefined && startOptions.attributes !== undefined)
+        checkDeclaredAttributes(name, definition.searchAttributes, startOptions.attributes);
       const idReusePolicy = startOptions.idReusePolicy ?? definition.idReusePolicy;
       if (idReusePolicy !== undefined && !isWorkflowIdReusePolicy(idReusePolicy))
         throw new InvalidEngineOptionError(
@@ -256,7 +269,9 @@ export function createClient(options: ClientOptions): Client {
     },
     async list(filter = {}) {
       checkRunFilter(filter);
-      const page = await journal.listRuns({ namespace, ...filter });
+      const { namespace: asked, ...rest } = filter;
+      const scope = asked === undefined ? namespace : namespaceScope(asked);
+      const page = await journal.listRuns({ ...rest, ...(scope === undefined ? {} : { namespace: scope }) });
       return {
         runs: page.runs.map((run) => describeRun(run)),
         ...(page.next === undefined ? {} : { next: page.next }),

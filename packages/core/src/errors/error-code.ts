@@ -91,5 +91,7 @@ export const ErrorCode = {
   InvalidSchedule: "CTM_INVALID_SCHEDULE",
   ScheduleNotFound: "CTM_SCHEDULE_NOT_FOUND",
   ScheduleAlreadyExists: "CTM_SCHEDULE_ALREADY_EXISTS",
+  // instances (appended)
+  InvalidSchemaName: "CTM_INVALID_SCHEMA_NAME",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

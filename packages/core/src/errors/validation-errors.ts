@@ -65,3 +65,21 @@ export class InvalidConnectionStringError extends ContinuumError<{ source: strin
     });
   }
 }
+
+/**
+ * The `schema` of a Continuum instance (openJournal, migrations, the CLI's `--schema`) is not a
+ * plain, unreserved PostgreSQL identifier. `source` says where it came from (an option, a flag,
+ * an environment variable).
+ */
+export class InvalidSchemaNameError extends ContinuumError<{
+  source: string;
+  problem: string;
+  value: string;
+}> {
+  constructor(source: string, problem: string, value: string) {
+    super(ErrorCode.InvalidSchemaName, `${source} ${problem} (got ${value})`, {
+      data: { source, problem, value },
+      hint: 'use a plain lower-case identifier of 1 to 48 characters (a-z, 0-9, _; starting with a letter or _), not a reserved word and not starting with pg_, e.g. "billing_continuum"; leave it out for the default "continuum"',
+    });
+  }
+}

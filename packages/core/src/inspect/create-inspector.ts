@@ -7,7 +7,7 @@ import { checkJournalOption } from "../validation/journal-option.ts";
 import { checkPageRequest } from "../validation/cursor.ts";
 import { Limits } from "../validation/limits.ts";
 import { checkOptionalNumber } from "../validation/numbers.ts";
-import { IdentifierKind, checkIdentifier } from "../validation/identifier.ts";
+import { ALL_NAMESPACES, IdentifierKind, checkIdentifier, namespaceScope } from "../validation/identifier.ts";
 import { inspectError } from "./display-value.ts";
 import { describeSchedule } from "../schedules/schedule-client.ts";
 import { healthProblems } from "./health-problems.ts";
@@ -53,10 +53,11 @@ export function createInspector(journal: Journal): Inspector {
     async run(id, options = {}) {
       const direct = await port.getRunDetail(id);
       if (direct !== undefined) return inspectRunDetail(direct);
+      const scope = namespaceScope(options.namespace);
       const latest =
-        options.namespace === undefined
+        scope === undefined
           ? (await journal.listRuns({ workflowId: id, limit: 1 })).runs[0]
-          : await journal.getRunByWorkflowId(options.namespace, id);
+          : await journal.getRunByWorkflowId(scope, id);
       const detail = latest === undefined ? undefined : await port.getRunDetail(latest.runId);
       return detail === undefined ? undefined : inspectRunDetail(detail);
     },
@@ -72,9 +73,10 @@ export function createInspector(journal: Journal): Inspector {
     tasks: async (runId) => (await port.listTasks(runId)).map(inspectTask),
     timers: (runId) => port.listTimers(runId),
     inbox: async (runId) => (await port.listInbox(runId)).map(inspectInboxItem),
-    workflows: (options = {}) => port.listWorkflows(options),
+    workflows: (options = {}) => port.listWorkflows(scoped(options)),
     queues: () => journal.listQueues(),
-    schedules: async (options = {}) => (await journal.listSchedules(options.namespace)).map(describeSchedule),
+    schedules: async (options = {}) =>
+      (await journal.listSchedules(namespaceScope(options.namespace))).map(describeSchedule),
     async schedule(namespace, name) {
       const found = await journal.getSchedule(namespace, name);
       return found === undefined ? undefined : describeSchedule(found);
@@ -100,7 +102,7 @@ export function createInspector(journal: Journal): Inspector {
         integer: true,
       });
       checkOptionalNumber(request.sampleLimit, "sampleLimit", { min: 0, max: 1000, integer: true });
-      const report = await port.health(request);
+      const report = await port.health(scoped(request));
       const required = report.schemaVersion === undefined ? undefined : requiredSchemaVersion();
       return {
         ...report,
@@ -137,7 +139,7 @@ function toRunQuery(query: RunsQuery): RunQuery {
     ...rest
   } = query as RunsQuery & Record<string, unknown>;
   return {
-    ...rest,
+    ...scoped(rest),
     ...(attributes === undefined
       ? {}
       : {
@@ -157,4 +159,11 @@ function paging(request: { limit?: number; after?: string; before?: string }) {
     ...(request.after === undefined ? {} : { after: request.after }),
     ...(request.before === undefined ? {} : { before: request.before }),
   };
+}
+
+/** `options` without a `namespace` of `*` (every namespace: the port's absent filter). */
+function scoped<T extends { readonly namespace?: string }>(options: T): T {
+  if (options.namespace !== ALL_NAMESPACES) return options;
+  const { namespace: _all, ...rest } = options;
+  return rest as T;
 }

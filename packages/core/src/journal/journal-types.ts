@@ -121,6 +121,11 @@ export interface ClaimRunsRequest {
   readonly owner: string;
   /** Only runs of this namespace; absent claims across namespaces. Engines always pass theirs. */
   readonly namespace?: string;
+  /**
+   * Only runs of one of these namespaces (an engine serving several, `createEngine({ namespaces })`);
+   * when given, `namespace` is ignored. An empty list claims nothing.
+   */
+  readonly namespaces?: readonly string[];
   readonly limit: number;
   readonly leaseMs: number;
   /** Only runs of these workflows (the ones this engine has code for). */

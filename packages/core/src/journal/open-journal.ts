@@ -18,6 +18,9 @@ import { checkOpenJournalOptions } from "./check-open-journal-options.ts";
 import { readTestClockOffset } from "./sql/test-clock.ts";
 import { connectPool, defaultDataDir, openPglite } from "./sql/connect-database.ts";
 import { progressListener, type OpenJournalProgressListener } from "./open-progress.ts";
+import { checkSchemaName, DEFAULT_SCHEMA } from "../validation/schema-name.ts";
+import { schemaSql } from "./sql/instance-schema.ts";
+import { InvalidSchemaNameError } from "../errors/validation-errors.ts";
 
 export type { PgliteHandle } from "./sql/pg-notifier.ts";
 
@@ -37,6 +40,15 @@ export interface OpenJournalOptions {
   readonly pglite?: PgliteHandle;
   /** Embedded PGlite data directory; default `./.continuum/pgdata`; `memory://` keeps it in memory. */
   readonly dataDir?: string;
+  /**
+   * The PostgreSQL schema this Continuum instance lives in: two instances with different
+   * schemas share a database (or a process) without seeing each other's runs, tasks, timers,
+   * schedules, queues or wake-up hints. Default `process.env.CONTINUUM_SCHEMA`, else
+   * `continuum`. A plain lower-case identifier that is not a reserved word (else
+   * `InvalidSchemaNameError`, CTM_INVALID_SCHEMA_NAME). With `kysely`, build that Kysely with
+   * `continuumSchemaDialect(dialect, schema)`.
+   */
+  readonly schema?: string;
   /** Apply pending migrations on open. Default: true for embedded PGlite, false for a server. */
   readonly migrate?: boolean;
   /** Monthly event partitions to make sure exist, from the current month. Default 3. */
@@ -69,18 +81,28 @@ export interface OpenJournalOptions {
  * ```ts
  * const journal = await openJournal();                       // embedded, ./.continuum/pgdata
  * const shared = await openJournal({ url: process.env.DATABASE_URL, migrate: true });
+ * const billing = await openJournal({ url: process.env.DATABASE_URL, schema: "billing", migrate: true });
  * ```
  */
 export async function openJournal(options: OpenJournalOptions = {}): Promise<Journal> {
   checkOpenJournalOptions(options);
-  if (options.kysely !== undefined) return openOnKysely(options.kysely, options);
+  const fromSchemaEnv = process.env.CONTINUUM_SCHEMA;
+  const schema =
+    options.schema !== undefined
+      ? checkSchemaName(options.schema, "openJournal({ schema })")
+      : checkSchemaName(fromSchemaEnv === "" ? undefined : fromSchemaEnv, "CONTINUUM_SCHEMA");
+  if (options.kysely !== undefined) return openOnKysely(options.kysely, options, schema);
   const fromEnv = options.pool === undefined ? process.env.DATABASE_URL : undefined;
   const url = options.url ?? (fromEnv === "" ? undefined : fromEnv);
-  if (url !== undefined || options.pool !== undefined) return openServerJournal(options, url);
-  return openEmbeddedJournal(options);
+  if (url !== undefined || options.pool !== undefined) return openServerJournal(options, url, schema);
+  return openEmbeddedJournal(options, schema);
 }
 
-async function openServerJournal(options: OpenJournalOptions, url: string | undefined): Promise<Journal> {
+async function openServerJournal(
+  options: OpenJournalOptions,
+  url: string | undefined,
+  schema: string,
+): Promise<Journal> {
   const shown = url === undefined ? "(pool)" : redactConnectionString(url);
   const prepared = options.preparedStatements ?? true;
   const pool =
@@ -105,58 +127,72 @@ async function openServerJournal(options: OpenJournalOptions, url: string | unde
     });
   const ownsPool = options.pool === undefined;
   const started = performance.now();
-  const db = await connectPool(pool, shown, ownsPool, prepared);
+  const db = await connectPool(pool, shown, ownsPool, prepared, schema);
   const destroy = async (): Promise<void> => {
     if (ownsPool) await db.destroy();
   };
   try {
-    await prepareSchema(db, shown, options.migrate ?? false, options, started);
+    await prepareSchema(db, shown, options.migrate ?? false, options, started, schema);
   } catch (error) {
     await destroy();
     throw error;
   }
   const connection: pg.ClientConfig =
     url !== undefined ? { connectionString: url } : (pool.options as pg.ClientConfig);
-  const notifier = createPgNotifier({ connection: { ...connection, application_name: "continuum-listen" } });
+  const notifier = createPgNotifier({
+    connection: { ...connection, application_name: "continuum-listen" },
+    schema,
+  });
   return createSqlJournal(db, { notifier, onClose: destroy, target: shown });
 }
 
-async function openEmbeddedJournal(options: OpenJournalOptions): Promise<Journal> {
+async function openEmbeddedJournal(options: OpenJournalOptions, schema: string): Promise<Journal> {
   const started = performance.now();
   const dataDir = options.dataDir ?? defaultDataDir();
-  const { pglite, db, close } = await openPglite(dataDir, progressListener(options.onProgress));
+  const { pglite, db, close } = await openPglite(dataDir, progressListener(options.onProgress), schema);
   try {
-    await prepareSchema(db, dataDir, options.migrate ?? true, options, started);
+    await prepareSchema(db, dataDir, options.migrate ?? true, options, started, schema);
   } catch (error) {
     await close();
     throw error;
   }
   return createSqlJournal(db, {
-    notifier: createPgliteNotifier(pglite),
+    notifier: createPgliteNotifier(pglite, schema),
     onClose: close,
     target: dataDir,
     keepStatistics: true,
   });
 }
 
-async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions): Promise<Journal> {
+async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions, schema: string): Promise<Journal> {
   const shown = options.url === undefined ? "(kysely)" : redactConnectionString(options.url);
+  let mapsTo: string | undefined;
   try {
-    await sql`SELECT 1`.execute(db);
+    // Which instance this Kysely's statements reach: the text below comes back mapped when it
+    // was built with continuumSchemaDialect (and unchanged when not).
+    const probe = await sql<{ probe: string }>`SELECT 'continuum.' AS probe`.execute(db);
+    mapsTo = probe.rows[0]?.probe;
   } catch (error) {
     scrubError(error, connectionSecrets(options.url));
     throw new DatabaseUnavailableError(shown, error instanceof Error ? error.message : String(error), error);
   }
-  await prepareSchema(db, shown, options.migrate ?? false, options, performance.now());
+  if (mapsTo !== schemaSql("continuum.", schema)) {
+    throw new InvalidSchemaNameError(
+      "openJournal({ kysely, schema })",
+      `does not match the Kysely passed (its statements reach ${mapsTo === "continuum." ? `"${DEFAULT_SCHEMA}"` : String(mapsTo).slice(0, -1)}); build it with continuumSchemaDialect(dialect, schema)`,
+      JSON.stringify(schema),
+    );
+  }
+  await prepareSchema(db, shown, options.migrate ?? false, options, performance.now(), schema);
   const listenTo: pg.ClientConfig | undefined =
     options.url !== undefined
       ? { connectionString: options.url }
       : (options.pool?.options as pg.ClientConfig | undefined);
   const notifier: Notifier =
     options.pglite !== undefined
-      ? createPgliteNotifier(options.pglite)
+      ? createPgliteNotifier(options.pglite, schema)
       : listenTo !== undefined
-        ? createPgNotifier({ connection: { ...listenTo, application_name: "continuum-listen" } })
+        ? createPgNotifier({ connection: { ...listenTo, application_name: "continuum-listen" }, schema })
         : { subscribe: () => () => {}, close: async () => {} };
   return createSqlJournal(db, { notifier, target: shown, keepStatistics: options.pglite !== undefined });
 }
@@ -171,6 +207,7 @@ async function prepareSchema(
   migrateOnOpen: boolean,
   options: OpenJournalOptions,
   started: number,
+  schema: string,
 ): Promise<void> {
   const onProgress = progressListener(options.onProgress);
   const monthsAhead = options.partitionMonthsAhead ?? 3;
@@ -180,7 +217,7 @@ async function prepareSchema(
   let applied: string[] = [];
   if (migrateOnOpen) {
     if (version < required) onProgress({ kind: "migrating", target: shown, from: version, to: required });
-    ({ applied, version } = await migrate(db, migrations));
+    ({ applied, version } = await migrate(db, migrations, schema));
   } else if (version < required) {
     throw new SchemaNotMigratedError(shown, version, required);
   }

@@ -59,7 +59,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     max: Number.MAX_SAFE_INTEGER,
     integer: true,
   });
-  const testJournal = await testJournalFor(options.journal, options.startTime);
+  const testJournal = await testJournalFor(options.journal, options.startTime, options.schema);
   // A journal passed in belongs to the caller: close() leaves it open.
   const ownsJournal = typeof options.journal === "string" || options.journal === undefined;
   const { journal, timers } = testJournal;

@@ -37,6 +37,11 @@ export interface TestEnvironmentOptions {
    * default the real time; a later time moves the test clock there, an earlier one is refused.
    */
   readonly startTime?: number;
+  /**
+   * The SQL journal's instance schema, for a journal the environment opens (`"pglite"` or a
+   * URL; see `openJournal({ schema })`). Default `continuum`.
+   */
+  readonly schema?: string;
   readonly namespace?: string;
   /** Sticky executions kept between steps (0 replays every step). Default 100. */
   readonly cacheSize?: number;

@@ -4,6 +4,7 @@ import { MemoryJournal } from "../journal/memory/memory-journal.ts";
 import { openTestDatabase } from "../journal/sql/open-test-database.ts";
 import { TestKitError } from "../errors/engine-errors.ts";
 import { TestClockUnavailableError } from "../errors/test-clock-errors.ts";
+import { checkSchemaName } from "../validation/schema-name.ts";
 import { createManualTimers, type ManualTimers } from "./manual-timers.ts";
 
 /**
@@ -114,6 +115,11 @@ export interface OpenTestJournalOptions {
    * time; a later time moves the test clock there, an earlier one is refused.
    */
   readonly startTime?: number;
+  /**
+   * The SQL journal's instance schema (see `openJournal({ schema })`); default `continuum`.
+   * Ignored by the memory journal, which is one instance by construction.
+   */
+  readonly schema?: string;
 }
 
 /**
@@ -149,10 +155,11 @@ export async function openTestJournal(
       dispose: () => journal.close(),
     };
   }
+  const schema = checkSchemaName(options.schema, "openTestJournal({ schema })");
   const spec =
     option === "pglite"
-      ? ({ kind: "pglite" } as const)
-      : ({ kind: "postgres", url: asPostgresUrl(option) } as const);
+      ? ({ kind: "pglite", schema } as const)
+      : ({ kind: "postgres", url: asPostgresUrl(option), schema } as const);
   const database = await openTestDatabase(spec);
   // The database clock keeps running in real time; the offset we added is tracked here so that
   // engine timers (activity timeouts) can be fired by the same jumps.
@@ -214,9 +221,19 @@ function asPostgresUrl(value: string): string {
 export async function testJournalFor(
   journal: TestJournalOption | TestJournal | Journal | undefined,
   startTime: number | undefined,
+  schema?: string,
 ): Promise<TestJournal> {
   if (journal === undefined || typeof journal === "string")
-    return openTestJournal(journal, startTime === undefined ? {} : { startTime });
+    return openTestJournal(journal, {
+      ...(startTime === undefined ? {} : { startTime }),
+      ...(schema === undefined ? {} : { schema }),
+    });
+  if (schema !== undefined)
+    throw new TestKitError(
+      "schema applies to a journal the environment opens, not to a journal object passed in",
+      { schema },
+      "pass schema to openTestJournal(kind, { schema }) (or openJournal) instead",
+    );
   if (startTime !== undefined)
     throw new TestKitError(
       "startTime applies to a journal the environment opens, not to a journal object passed in",

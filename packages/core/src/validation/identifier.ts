@@ -80,3 +80,15 @@ export function checkFreeText(value: unknown, what: string, maxBytes: number = L
     );
   return value as string;
 }
+
+/**
+ * The namespace filter that means every namespace, where an operation is otherwise scoped to
+ * one (`client.list({ namespace: "*" })`, the inspector, the CLI's `--namespace '*'`). It is
+ * not a namespace a run can be started in.
+ */
+export const ALL_NAMESPACES = "*";
+
+/** The namespace an operation is scoped to: undefined (every namespace) for `*`, else `value`. */
+export function namespaceScope(value: string | undefined): string | undefined {
+  return value === ALL_NAMESPACES ? undefined : value;
+}

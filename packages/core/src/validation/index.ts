@@ -7,3 +7,4 @@ export * from "./connection-string.ts";
 export { textProblem, utf8Bytes, describeValue } from "./text.ts";
 export * from "./payload-size.ts";
 export * from "./journal-option.ts";
+export * from "./schema-name.ts";

@@ -134,6 +134,7 @@ export function createEngine(options: EngineOptions): Engine {
     activities: options.activities ?? [],
     owner: settings.owner,
     namespace: settings.namespace,
+    ...(settings.namespaces.length > 1 ? { namespaces: settings.namespaces } : {}),
     workflowConcurrency: settings.workflowConcurrency,
     activityConcurrency: settings.activityConcurrency,
     leaseMs: settings.leaseMs,
@@ -157,9 +158,10 @@ export function createEngine(options: EngineOptions): Engine {
   const { events } = runtime;
   const retention = createRetentionSweep({
     journal: options.journal,
-    namespace: settings.namespace,
+    namespaces: settings.namespaces,
     workflows: options.workflows,
     defaultMs: settings.retention.defaultMs,
+    defaultByNamespace: settings.retention.byNamespace,
     batchSize: settings.retention.batchSize,
     maxBatches: settings.retention.maxBatches,
     events,
@@ -294,7 +296,8 @@ export function createEngine(options: EngineOptions): Engine {
     start,
     stop,
     eagerLease(namespace, workflowName, versionHash) {
-      if (!running || namespace !== settings.namespace || runtime.freeStepSlots === 0) return undefined;
+      if (!running || !settings.namespaces.includes(namespace) || runtime.freeStepSlots === 0)
+        return undefined;
       if (runtime.registry.workflowVersion(workflowName, versionHash) === undefined) return undefined;
       return { owner: settings.owner, leaseMs: settings.leaseMs };
     },

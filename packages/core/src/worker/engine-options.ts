@@ -14,8 +14,22 @@ export interface EngineOptions extends LogOptions {
   readonly activities?: readonly AnyActivityDefinition[];
   /** Lease owner id; unique per engine. Default `host:pid:random`. */
   readonly owner?: string;
-  /** Namespace the engine serves: it claims only runs started in it. Default `"default"`. */
+  /**
+   * The engine's home namespace: it claims runs started in it, creates its declared schedules
+   * there and sweeps retention there. Default the first of `namespaces`, else `"default"`.
+   */
   readonly namespace?: string;
+  /**
+   * Namespaces this engine serves (claims runs of, fires schedules of, reports unserved and
+   * unknown-version runs of), e.g. one pool of engines for `["billing", "billing-eu"]`.
+   * Default `[namespace]`. Must include `namespace` when both are given.
+   *
+   * @example
+   * ```ts
+   * createEngine({ journal, workflows, namespaces: ["billing", "billing-eu"] });
+   * ```
+   */
+  readonly namespaces?: readonly string[];
   /**
    * Parallel workflow steps and activity attempts. Defaults 100 and 100: a run in flight beyond
    * them is started for any engine to claim, and its attempts go through the task queue (more
@@ -87,9 +101,14 @@ export interface EngineOptions extends LogOptions {
    * `maxBatches` per workflow and round (default 20), and emits `retention.deleted`. Engines never
    * sweep workflows they do not register, so a workflow's retention is decided by the code that
    * runs it. Several engines sweeping at once is safe (each batch locks and re-checks its runs).
+   * An engine serving several namespaces sweeps each; `byNamespace` sets a namespace's own
+   * default (in place of `defaultMs`; a workflow's own `retention` still wins), e.g.
+   * `{ defaultMs: days(90), byNamespace: { trial: days(7) } }`.
    */
   readonly retention?: {
     readonly defaultMs?: number;
+    /** Default retention (ms) per served namespace, in place of `defaultMs` there. */
+    readonly byNamespace?: Readonly<Record<string, number>>;
     readonly intervalMs?: number;
     readonly batchSize?: number;
     readonly maxBatches?: number;

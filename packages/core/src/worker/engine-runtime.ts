@@ -26,6 +26,8 @@ export interface EngineRuntimeOptions {
   readonly owner: string;
   /** Claim only runs of this namespace; absent claims across namespaces (test kit). */
   readonly namespace?: string;
+  /** Claim only runs of these namespaces (an engine serving several); overrides `namespace`. */
+  readonly namespaces?: readonly string[];
   readonly workflowConcurrency: number;
   readonly activityConcurrency: number;
   readonly leaseMs: number;
@@ -134,7 +136,14 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     events,
     schedules: options.schedules ?? [],
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    ...(options.namespaces === undefined ? {} : { namespaces: options.namespaces }),
   });
+  // What this engine claims and sweeps: its namespaces, its one namespace, or (test kit) all.
+  const served = options.namespaces ?? (options.namespace === undefined ? undefined : [options.namespace]);
+  const claimScope: { namespace?: string; namespaces?: readonly string[] } =
+    served === undefined ? {} : served.length === 1 ? { namespace: served[0]! } : { namespaces: served };
+  const sweepScopes: { namespace?: string }[] =
+    served === undefined ? [{}] : served.map((namespace) => ({ namespace }));
   /** Steps in progress: those of claims, and those our own finished attempts started (sticky fast path). */
   const steps = new Set<Promise<unknown>>();
   const instrumentation = options.instrumentation;
@@ -263,7 +272,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
         workflowVersions,
         // Re-claiming a run we are stepping would, once its lease expired, fence out our own step.
         ...(stepper.busy.size === 0 ? {} : { exclude: [...stepper.busy] }),
-        ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+        ...claimScope,
       });
       backlog = claims.length >= limit;
       for (const claim of claims) runClaim(claim);
@@ -322,12 +331,18 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     fireSchedules: () => schedules.fire(),
     async sweepUnknownVersions(limit = 100) {
       if (workflowVersions.length === 0) return 0;
-      const marked = await journal.markUnknownVersions({
-        known: workflowVersions,
-        waitingForMs: unknownVersionAfterMs,
-        limit,
-        ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-      });
+      const marked = (
+        await Promise.all(
+          sweepScopes.map((scope) =>
+            journal.markUnknownVersions({
+              known: workflowVersions,
+              waitingForMs: unknownVersionAfterMs,
+              limit,
+              ...scope,
+            }),
+          ),
+        )
+      ).flat();
       for (const run of marked) {
         const knownHashes = workflowVersions
           .filter((ref) => ref.workflowName === run.workflowName)
@@ -344,15 +359,20 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     async sweepUnservedWorkflows() {
       // An engine with no workflows (an activity worker) has no opinion on who runs them.
       if (workflowNames.length === 0) return 0;
-      const [unserved, now] = await Promise.all([
-        journal.listUnservedWorkflows({
-          registered: workflowNames,
-          waitingForMs: unservedWorkflowAfterMs,
-          limit: 20,
-          ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-        }),
+      const [groups, now] = await Promise.all([
+        Promise.all(
+          sweepScopes.map((scope) =>
+            journal.listUnservedWorkflows({
+              registered: workflowNames,
+              waitingForMs: unservedWorkflowAfterMs,
+              limit: 20,
+              ...scope,
+            }),
+          ),
+        ),
         journal.now(),
       ]);
+      const unserved = groups.flat();
       const current = new Set<string>();
       let reported = 0;
       for (const group of unserved) {

@@ -9,6 +9,8 @@ export interface EngineSchedulesOptions {
   readonly events: EngineEventEmitter;
   /** The engine's namespace: its schedules are created there, and it fires only those. Absent: every namespace (test kit). */
   readonly namespace?: string;
+  /** Every namespace whose due schedules this engine fires (default `[namespace]`). */
+  readonly namespaces?: readonly string[];
   /** Schedules declared in code, created or updated on the first round. */
   readonly schedules: readonly ScheduleDefinition[];
 }
@@ -61,12 +63,16 @@ export function createEngineSchedules(options: EngineSchedulesOptions): EngineSc
   return {
     async fire() {
       if (!registered) await register();
-      const result = await journal.fireDueSchedules({
-        limit: scheduleBatch,
-        ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-      });
-      if (result.fired.length > 0 || result.skipped.length > 0) report(result, await journal.now());
-      return result.fired.length;
+      const scopes =
+        options.namespaces?.map((namespace) => ({ namespace })) ??
+        (options.namespace === undefined ? [{}] : [{ namespace: options.namespace }]);
+      let fired = 0;
+      for (const scope of scopes) {
+        const result = await journal.fireDueSchedules({ limit: scheduleBatch, ...scope });
+        if (result.fired.length > 0 || result.skipped.length > 0) report(result, await journal.now());
+        fired += result.fired.length;
+      }
+      return fired;
     },
   };
 }

@@ -15,6 +15,8 @@ import type { EngineOptions } from "./engine-options.ts";
 export interface ResolvedEngineSettings {
   readonly owner: string;
   readonly namespace: string;
+  /** Every namespace served (the home one included), without duplicates. */
+  readonly namespaces: readonly string[];
   readonly workflowConcurrency: number;
   readonly activityConcurrency: number;
   readonly leaseMs: number;
@@ -27,6 +29,8 @@ export interface ResolvedEngineSettings {
   readonly unservedWorkflowAfterMs: number;
   readonly retention: {
     readonly defaultMs: number | undefined;
+    /** Default retention per served namespace (checked: served, positive). */
+    readonly byNamespace: ReadonlyMap<string, number>;
     readonly intervalMs: number;
     readonly batchSize: number;
     readonly maxBatches: number;
@@ -64,13 +68,24 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSett
       throw new InvalidEngineOptionError(name, value, "a positive integer of milliseconds, e.g. days(90)");
     return value;
   };
+  const served = servedNamespaces(options);
+  const byNamespace = new Map<string, number>();
+  for (const [namespace, ms] of Object.entries(options.retention?.byNamespace ?? {})) {
+    if (!served.namespaces.includes(namespace))
+      throw new InvalidEngineOptionError(
+        `retention.byNamespace.${namespace}`,
+        ms,
+        `a namespace this engine serves (${served.namespaces.join(", ")})`,
+      );
+    byNamespace.set(namespace, positiveSafe(`retention.byNamespace.${namespace}`, ms));
+  }
   return {
     owner: checkIdentifier(
       IdentifierKind.namespace,
       options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
       "engine owner",
     ),
-    namespace: checkIdentifier(IdentifierKind.namespace, options.namespace ?? "default", "namespace"),
+    ...served,
     // 100 each: a step slot mostly waits on the database (the pool bounds the real parallelism)
     // and an attempt slot on I/O. With fewer, a process with more runs in flight than slots loses
     // the eager start (hint, claim, history read) and the sticky attempt (task claim, finishTask,
@@ -97,6 +112,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSett
         options.retention?.defaultMs === undefined
           ? undefined
           : positiveSafe("retention.defaultMs", options.retention.defaultMs),
+      byNamespace,
       intervalMs: positiveInt("retention.intervalMs", options.retention?.intervalMs ?? 600_000),
       batchSize: positiveInt("retention.batchSize", options.retention?.batchSize ?? 500),
       maxBatches: positiveInt("retention.maxBatches", options.retention?.maxBatches ?? 20),
@@ -120,4 +136,35 @@ export function checkQueues(queues: readonly QueueDefinition[] | undefined): rea
     names.add(queue.name);
   }
   return queues;
+}
+
+/**
+ * The home namespace and every namespace served (see EngineOptions.namespace/namespaces),
+ * checked: names valid, the list not empty, the home one in it.
+ */
+function servedNamespaces(options: EngineOptions): { namespace: string; namespaces: readonly string[] } {
+  if (
+    options.namespaces !== undefined &&
+    (!Array.isArray(options.namespaces) || options.namespaces.length === 0)
+  )
+    throw new InvalidEngineOptionError(
+      "namespaces",
+      options.namespaces,
+      'a non-empty array of namespaces, e.g. ["billing", "billing-eu"]',
+    );
+  const listed = (options.namespaces ?? []).map((ns) =>
+    checkIdentifier(IdentifierKind.namespace, ns, "namespace"),
+  );
+  const namespace = checkIdentifier(
+    IdentifierKind.namespace,
+    options.namespace ?? listed[0] ?? "default",
+    "namespace",
+  );
+  if (listed.length > 0 && !listed.includes(namespace))
+    throw new InvalidEngineOptionError(
+      "namespace",
+      namespace,
+      `one of namespaces (${listed.join(", ")}), or leave it out to use the first`,
+    );
+  return { namespace, namespaces: listed.length > 0 ? [...new Set(listed)] : [namespace] };
 }

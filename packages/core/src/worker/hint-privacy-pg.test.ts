@@ -5,7 +5,7 @@ import { createClient } from "../client/create-client.ts";
 import type { Journal } from "../journal/journal.ts";
 import { NotifyTopic } from "../journal/notifier.ts";
 import { openJournal } from "../journal/open-journal.ts";
-import { channelOf } from "../journal/sql/sql-fragments.ts";
+import { channelName } from "../journal/sql/instance-schema.ts";
 import {
   createServerDatabase,
   serverUrl,
@@ -137,7 +137,7 @@ describe("what a role without privileges hears on the notification channels (Pos
       heard.push({ channel: message.channel, payload: message.payload ?? "" }),
     );
     const topics = Object.values(NotifyTopic);
-    for (const topic of topics) await listener.query(`LISTEN ${channelOf(topic)}`);
+    for (const topic of topics) await listener.query(`LISTEN ${channelName(topic)}`);
 
     // An engine without sticky activities (tasks go through the queue), a client in another "process".
     const engine = createEngine({
@@ -174,14 +174,14 @@ describe("what a role without privileges hears on the notification channels (Pos
     const all = [...runs, waiting].map((run) => run.runId);
     while (
       !all.every((id) =>
-        heard.some((h) => h.channel === channelOf(NotifyTopic.runFinished) && h.payload === id),
+        heard.some((h) => h.channel === channelName(NotifyTopic.runFinished) && h.payload === id),
       )
     )
       await new Promise((resolve) => setTimeout(resolve, 10));
 
     // Every channel carried something, each payload has its channel's shape and nothing else.
-    for (const topic of topics) expect(heard.some((h) => h.channel === channelOf(topic))).toBe(true);
-    const byChannel = new Map(topics.map((topic) => [channelOf(topic), allowed[topic]]));
+    for (const topic of topics) expect(heard.some((h) => h.channel === channelName(topic))).toBe(true);
+    const byChannel = new Map(topics.map((topic) => [channelName(topic), allowed[topic]]));
     for (const { channel, payload } of heard) expect(payload).toMatch(byChannel.get(channel)!);
     const forbidden = [...Object.values(secrets), ...workflowIds, "privacy.", "4111", "alice"];
     for (const { payload } of heard) for (const word of forbidden) expect(payload).not.toContain(word);

@@ -47,6 +47,46 @@ describe("engine retention sweep", () => {
     }
   });
 
+  it("an engine serving several namespaces sweeps each, with a namespace's own default", async () => {
+    const clock = new ManualClock();
+    const journal = new MemoryJournal({ clock });
+    const engine = createEngine({
+      journal,
+      workflows: [shortLived, defaulted],
+      namespaces: ["paid", "trial"],
+      pollIntervalMs: 20,
+      retention: { defaultMs: days(30), byNamespace: { trial: days(2) }, intervalMs: 20 },
+    });
+    const deleted: { namespace: string; workflowName: string; runs: number }[] = [];
+    engine.events.on("retention.deleted", (e) => void deleted.push(e));
+    engine.start();
+    try {
+      const paid = createClient({ journal, namespace: "paid", pollIntervalMs: 20 });
+      const trial = createClient({ journal, namespace: "trial", pollIntervalMs: 20 });
+      const paidRun = await paid.start(defaulted, 1);
+      const trialRun = await trial.start(defaulted, 2);
+      // A workflow's own retention (1 day) wins over the namespace default in both.
+      const paidShort = await paid.start(shortLived, 3);
+      for (const run of [paidRun, trialRun, paidShort]) await run.result({ timeoutMs: 30_000 });
+
+      clock.advance(days(3));
+      await until(async () => (await journal.getRun(trialRun.runId)) === undefined);
+      await until(async () => (await journal.getRun(paidShort.runId)) === undefined);
+      expect((await journal.getRun(paidRun.runId))?.status).toBe("completed");
+      expect(deleted).toContainEqual(
+        expect.objectContaining({ namespace: "trial", workflowName: "defaulted" }),
+      );
+      expect(deleted).not.toContainEqual(
+        expect.objectContaining({ namespace: "paid", workflowName: "defaulted" }),
+      );
+    } finally {
+      await engine.stop({ graceful: false });
+    }
+    expect(() =>
+      createEngine({ journal, workflows: [defaulted], retention: { byNamespace: { other: days(1) } } }),
+    ).toThrow(/retention\.byNamespace\.other.*a namespace this engine serves \(default\)/);
+  });
+
   it("takes the highest registered version's retention; workflows without one are never swept", () => {
     const v2 = workflow.stamped({ ...stampOf("short"), versionHash: "short-v2" })(
       "short",

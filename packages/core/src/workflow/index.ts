@@ -14,6 +14,8 @@
  * ```
  */
 export { workflow, assertStamped, isWorkflowDefinition } from "./workflow.ts";
+export { SearchAttributeType, checkDeclaredAttributes, maxKeywordLength } from "./search-attributes.ts";
+export type { SearchAttributeDeclarations } from "./search-attributes.ts";
 export type {
   WorkflowDefinition,
   AnyWorkflowDefinition,

@@ -1,4 +1,5 @@
 import { isQueryDefinition, type QueryDefinition } from "./define-query.ts";
+import { searchAttributeDeclarationsProblem, type SearchAttributeDeclarations } from "./search-attributes.ts";
 import { isUpdateDefinition, type UpdateDefinition } from "./define-update.ts";
 
 /** Any query definition, whatever its result and arguments (a workflow's `queries` list). */
@@ -60,6 +61,18 @@ export interface WorkflowOptions {
    */
   readonly retention?: number;
   /**
+   * The search attributes runs of this workflow carry, with their types (see
+   * `SearchAttributeType`): a start's `attributes` are checked against them (an undeclared name or
+   * a value of the wrong type is refused with `InvalidAttributesError`). Default: not declared,
+   * any plain JSON is accepted. See guides/tenancy.md.
+   *
+   * @example
+   * ```ts
+   * workflow("order", { version: 1, searchAttributes: { customer: "keyword", total: "double", tags: "keyword[]" } }, fn);
+   * ```
+   */
+  readonly searchAttributes?: SearchAttributeDeclarations;
+  /**
    * The signals this workflow takes (definitions from `defineSignal`). When given, a client that
    * knows the workflow (`createClient({ workflows })` or its `engine`) refuses any other signal
    * name with `SignalNotDeclaredError` unless the send says `{ dynamic: true }`, and runs the
@@ -105,6 +118,8 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly retention?: number;
   /** See {@link WorkflowOptions.signals}. */
   readonly signals?: readonly AnySignalDefinition[];
+  /** See {@link WorkflowOptions.searchAttributes}. */
+  readonly searchAttributes?: SearchAttributeDeclarations;
   /** See {@link WorkflowOptions.queries}. */
   readonly queries?: readonly AnyQueryDefinition[];
   /** See {@link WorkflowOptions.updates}. */
@@ -167,8 +182,27 @@ function define<Input, Output>(
       "pass the workflow body: workflow(name, { version: 1 }, async (input) => { ... })",
     );
   }
-  const { timeoutMs, onCancel, onTimeout, replaces, idReusePolicy, signals, queries, updates, retention } =
-    options as Partial<WorkflowOptions>;
+  const {
+    timeoutMs,
+    onCancel,
+    onTimeout,
+    replaces,
+    idReusePolicy,
+    signals,
+    queries,
+    updates,
+    retention,
+    searchAttributes,
+  } = options as Partial<WorkflowOptions>;
+  const attributesProblem =
+    searchAttributes === undefined ? undefined : searchAttributeDeclarationsProblem(searchAttributes);
+  if (attributesProblem !== undefined)
+    throw new InvalidWorkflowDefinitionError(
+      name,
+      "searchAttributes",
+      attributesProblem,
+      'pass e.g. { version: 1, searchAttributes: { customer: "keyword", total: "double" } }',
+    );
   if (retention !== undefined && !(Number.isSafeInteger(retention) && retention > 0)) {
     throw new InvalidWorkflowDefinitionError(
       name,
@@ -251,6 +285,7 @@ function define<Input, Output>(
     ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
     ...(retention === undefined ? {} : { retention }),
     ...(signals === undefined ? {} : { signals: Object.freeze([...signals]) }),
+    ...(searchAttributes === undefined ? {} : { searchAttributes: Object.freeze({ ...searchAttributes }) }),
     ...(queries === undefined ? {} : { queries: Object.freeze([...queries]) }),
     ...(updates === undefined ? {} : { updates: Object.freeze([...updates]) }),
     fn,

@@ -32,7 +32,9 @@ export function claimRuns(store: MemoryStore, request: ClaimRunsRequest): RunCla
         row.awaitingStart !== true &&
         !excluded.has(row.runId) &&
         (row.notBefore === undefined || row.notBefore <= now) &&
-        (request.namespace === undefined || row.namespace === request.namespace) &&
+        (request.namespaces !== undefined
+          ? request.namespaces.includes(row.namespace)
+          : request.namespace === undefined || row.namespace === request.namespace) &&
         (names === undefined || names.has(row.workflowName)) &&
         (versions === undefined || versions.has(versionKey(row))) &&
         (row.leaseOwner === undefined ||

@@ -24,7 +24,13 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
   if (request.limit <= 0 || (request.workflowNames !== undefined && request.workflowNames.length === 0))
     return [];
   if (request.workflowVersions !== undefined && request.workflowVersions.length === 0) return [];
-  const byNamespace = request.namespace === undefined ? sql`` : sql`AND namespace = ${request.namespace}`;
+  if (request.namespaces !== undefined && request.namespaces.length === 0) return [];
+  const byNamespace =
+    request.namespaces !== undefined
+      ? sql`AND namespace IN ${inList(request.namespaces)}`
+      : request.namespace === undefined
+        ? sql``
+        : sql`AND namespace = ${request.namespace}`;
   const byName =
     request.workflowNames === undefined ? sql`` : sql`AND workflow_name IN ${inList(request.workflowNames)}`;
   const byVersion =

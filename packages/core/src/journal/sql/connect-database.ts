@@ -14,6 +14,8 @@ import {
 import type { OpenJournalProgressListener } from "../open-progress.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { preparedStatementPool } from "./prepared-statements.ts";
+import { continuumSchemaDialect } from "./schema-dialect.ts";
+import { DEFAULT_SCHEMA } from "../../validation/schema-name.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 
 /** Embedded data directory used when none is given: `./.continuum/pgdata` under the working directory. */
@@ -35,10 +37,12 @@ export interface EmbeddedDatabase {
  * `DataDirLockedError` naming the holder, instead of a second PGlite that silently never
  * sees the first one's runs. Throws `DatabaseUnavailableError` naming the directory when it
  * cannot be opened otherwise (no permission, a data directory from an incompatible version).
+ * `db` runs its statements in instance `schema` (checked by the caller; see schema-dialect.ts).
  */
 export async function openPglite(
   dataDir: string,
   onProgress: OpenJournalProgressListener = () => {},
+  schema: string = DEFAULT_SCHEMA,
 ): Promise<EmbeddedDatabase> {
   const directory = localDirectory(dataDir);
   let lock: DataDirLock | undefined;
@@ -64,7 +68,9 @@ export async function openPglite(
       error,
     );
   }
-  const db = new Kysely<Record<string, never>>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<Record<string, never>>({
+    dialect: continuumSchemaDialect(new PGliteDialect({ pglite }), schema),
+  });
   return {
     pglite,
     db,
@@ -88,8 +94,8 @@ function localDirectory(dataDir: string): string | undefined {
 
 /**
  * Checks that `pool` answers, then wraps it in Kysely (sending statements with parameters as
- * named prepared statements unless `preparedStatements` is false; see prepared-statements.ts).
- * On failure ends the pool when we own it
+ * named prepared statements unless `preparedStatements` is false; see prepared-statements.ts),
+ * in instance `schema` (see schema-dialect.ts). On failure ends the pool when we own it
  * and throws `DatabaseUnavailableError` with the (redacted) target.
  */
 export async function connectPool(
@@ -97,6 +103,7 @@ export async function connectPool(
   shown: string,
   ownsPool: boolean,
   preparedStatements = true,
+  schema: string = DEFAULT_SCHEMA,
 ): Promise<SqlExecutor> {
   if (ownsPool) keepPoolAlive(pool);
   try {
@@ -114,7 +121,10 @@ export async function connectPool(
     );
   }
   return new Kysely<Record<string, never>>({
-    dialect: new PostgresDialect({ pool: preparedStatements ? preparedStatementPool(pool) : pool }),
+    dialect: continuumSchemaDialect(
+      new PostgresDialect({ pool: preparedStatements ? preparedStatementPool(pool) : pool }),
+      schema,
+    ),
   });
 }
 

@@ -1,7 +1,8 @@
 import pg from "pg";
 import { redactConnectionString } from "../../errors/index.ts";
 import { connectPool, defaultDataDir, openPglite } from "./connect-database.ts";
-import { migrate, type MigrateResult } from "./migrator.ts";
+import { loadMigrations, migrate, type MigrateResult } from "./migrator.ts";
+import { checkSchemaName } from "../../validation/schema-name.ts";
 import { progressListener } from "../open-progress.ts";
 
 /** Where `migrateDatabase` applies the migrations. */
@@ -10,6 +11,8 @@ export interface MigrateDatabaseOptions {
   readonly url?: string;
   /** Embedded data directory; default `./.continuum/pgdata`. */
   readonly dataDir?: string;
+  /** The instance's schema (see `openJournal({ schema })`); default `continuum`. */
+  readonly schema?: string;
 }
 
 /**
@@ -23,7 +26,8 @@ export interface MigrateDatabaseOptions {
  */
 export async function migrateDatabase(
   options: MigrateDatabaseOptions,
-): Promise<MigrateResult & { target: string }> {
+): Promise<MigrateResult & { target: string; schema: string }> {
+  const schema = checkSchemaName(options.schema, "migrateDatabase({ schema })");
   if (options.url !== undefined) {
     const target = redactConnectionString(options.url);
     const pool = new pg.Pool({
@@ -31,17 +35,17 @@ export async function migrateDatabase(
       max: 1,
       application_name: "continuum-migrate",
     });
-    const db = await connectPool(pool, target, true);
+    const db = await connectPool(pool, target, true, true, schema);
     try {
-      return { ...(await migrate(db)), target };
+      return { ...(await migrate(db, loadMigrations(), schema)), target, schema };
     } finally {
       await db.destroy();
     }
   }
   const dataDir = options.dataDir ?? defaultDataDir();
-  const { db, close } = await openPglite(dataDir, progressListener());
+  const { db, close } = await openPglite(dataDir, progressListener(), schema);
   try {
-    return { ...(await migrate(db)), target: dataDir };
+    return { ...(await migrate(db, loadMigrations(), schema)), target: dataDir, schema };
   } finally {
     await close();
   }

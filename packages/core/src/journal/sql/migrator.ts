@@ -6,6 +6,8 @@ import { sql } from "kysely";
 import { MigrationFailedError } from "../../errors/index.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { splitSqlStatements } from "./split-sql.ts";
+import { schemaSql } from "./instance-schema.ts";
+import { DEFAULT_SCHEMA } from "../../validation/schema-name.ts";
 
 /** One numbered, forward-only migration file. */
 export interface Migration {
@@ -27,6 +29,18 @@ export interface MigrateResult {
 
 // Any constant works as long as every Continuum process uses the same one.
 const MIGRATION_LOCK_KEY = 7_245_310_981_406_001;
+
+/**
+ * The migration lock of instance `schema`: the default keeps the key every released version
+ * takes (so old and new processes still queue on one lock); another instance takes a two-key
+ * lock (a separate key space) that the instance mapping makes its own (`hashtext` is prefixed
+ * with the schema), so instances migrate side by side without waiting for each other.
+ */
+function migrationLock(schema: string): string {
+  return schema === DEFAULT_SCHEMA
+    ? `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`
+    : "SELECT pg_advisory_xact_lock(hashtext('continuum.schema_migrations'), 1)";
+}
 
 /**
  * Finds the migrations folder at run time, relative to this module. Built, this module is
@@ -72,15 +86,19 @@ export function requiredSchemaVersion(migrations: readonly Migration[] = loadMig
 
 /**
  * Every migration as one SQL script, for `continuum migrate --print` (review it, or apply it
- * with your own tooling; it records itself in continuum.schema_migrations like `migrate` does).
+ * with your own tooling; it records itself in continuum.schema_migrations like `migrate` does),
+ * written for instance `schema` (default `continuum`).
  */
-export function migrationSql(migrations: readonly Migration[] = loadMigrations()): string {
-  return migrations
+export function migrationSql(
+  migrations: readonly Migration[] = loadMigrations(),
+  schema: string = DEFAULT_SCHEMA,
+): string {
+  const script = migrations
     .map((m) =>
       [
         `-- ${m.name}`,
         "BEGIN;",
-        `SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY});`,
+        `${migrationLock(schema)};`,
         m.sql.trim(),
         `INSERT INTO continuum.schema_migrations (version, name, checksum) VALUES (${m.version}, '${m.name}', '${m.checksum}');`,
         "COMMIT;",
@@ -88,6 +106,7 @@ export function migrationSql(migrations: readonly Migration[] = loadMigrations()
       ].join("\n"),
     )
     .join("\n");
+  return schemaSql(script, schema);
 }
 
 /** Versions already applied, with their checksums (empty on a fresh database). */
@@ -104,6 +123,8 @@ export async function appliedMigrations(db: SqlExecutor): Promise<Map<number, st
  * Applies the pending migrations in order, each in its own transaction that first takes a
  * transaction-scoped advisory lock: processes that boot together queue on the lock, and each
  * one re-reads the bookkeeping table after getting it, so every migration is applied once.
+ * `db` decides the instance (a Kysely built by openJournal/openPglite maps `continuum.` to its
+ * schema); pass the same `schema` here so the lock is that instance's own.
  *
  * @example
  * ```ts
@@ -113,11 +134,12 @@ export async function appliedMigrations(db: SqlExecutor): Promise<Map<number, st
 export async function migrate(
   db: SqlExecutor,
   migrations: readonly Migration[] = loadMigrations(),
+  schema: string = DEFAULT_SCHEMA,
 ): Promise<MigrateResult> {
   const appliedNow: string[] = [];
   for (const migration of migrations) {
     const didApply = await db.transaction().execute(async (tx) => {
-      await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY}::bigint)`.execute(tx);
+      await sql.raw(migrationLock(schema)).execute(tx);
       const applied = await appliedMigrations(tx);
       const checksum = applied.get(migration.version);
       if (checksum !== undefined) {

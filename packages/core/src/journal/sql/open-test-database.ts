@@ -4,20 +4,26 @@ import pg from "pg";
 import type { Journal } from "../journal.ts";
 import type { Notifier } from "../notifier.ts";
 import { keepPoolAlive, openPglite, redactUrl } from "./connect-database.ts";
-import { migrate } from "./migrator.ts";
+import { loadMigrations, migrate } from "./migrator.ts";
+import { continuumSchemaDialect } from "./schema-dialect.ts";
+import { DEFAULT_SCHEMA } from "../../validation/schema-name.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { createSqlJournal } from "./sql-journal.ts";
 import { advanceTestClock } from "./test-clock.ts";
 import { createScratchDatabase } from "./scratch-database.ts";
 
 /** Where a test database lives: embedded PGlite in memory, or a fresh database on a server. */
-export type TestDatabaseSpec =
+export type TestDatabaseSpec = (
   | { readonly kind: "pglite" }
   | {
       readonly kind: "postgres";
       /** A server to create the database on (its own database is only used to CREATE/DROP). */
       readonly url: string;
-    };
+    }
+) & {
+  /** The instance's schema (checked by the caller); default `continuum`. */
+  readonly schema?: string;
+};
 
 /**
  * A migrated SQL journal in a database created for one test environment and thrown away at
@@ -50,35 +56,42 @@ const silentNotifier: Notifier = { subscribe: () => () => {}, close: async () =>
  * ```
  */
 export async function openTestDatabase(spec: TestDatabaseSpec): Promise<TestDatabase> {
-  return spec.kind === "pglite" ? openPgliteTestDatabase() : openServerTestDatabase(spec.url);
+  const schema = spec.schema ?? DEFAULT_SCHEMA;
+  return spec.kind === "pglite" ? openPgliteTestDatabase(schema) : openServerTestDatabase(spec.url, schema);
 }
 
 /**
  * A migrated, empty PGlite data directory, made once per process: each environment starts
  * from a copy of it (well under a second) instead of a new cluster plus migrations (seconds).
  */
-let pgliteTemplate: Promise<Blob> | undefined;
+const pgliteTemplates = new Map<string, Promise<Blob>>();
 
-function migratedPgliteTemplate(): Promise<Blob> {
-  pgliteTemplate ??= (async () => {
-    const embedded = await openPglite("memory://");
-    try {
-      await migrate(embedded.db);
-      return await embedded.pglite.dumpDataDir("none");
-    } finally {
-      await embedded.close();
-    }
-  })().catch((error: unknown) => {
-    pgliteTemplate = undefined;
-    throw error;
-  });
-  return pgliteTemplate;
+function migratedPgliteTemplate(schema: string): Promise<Blob> {
+  let template = pgliteTemplates.get(schema);
+  if (template === undefined) {
+    template = (async () => {
+      const embedded = await openPglite("memory://", undefined, schema);
+      try {
+        await migrate(embedded.db, loadMigrations(), schema);
+        return await embedded.pglite.dumpDataDir("none");
+      } finally {
+        await embedded.close();
+      }
+    })().catch((error: unknown) => {
+      pgliteTemplates.delete(schema);
+      throw error;
+    });
+    pgliteTemplates.set(schema, template);
+  }
+  return template;
 }
 
-async function openPgliteTestDatabase(): Promise<TestDatabase> {
-  const pglite = new PGlite({ loadDataDir: await migratedPgliteTemplate() });
+async function openPgliteTestDatabase(schema: string): Promise<TestDatabase> {
+  const pglite = new PGlite({ loadDataDir: await migratedPgliteTemplate(schema) });
   await pglite.waitReady;
-  const db: SqlExecutor = new Kysely<Record<string, never>>({ dialect: new PGliteDialect({ pglite }) });
+  const db: SqlExecutor = new Kysely<Record<string, never>>({
+    dialect: continuumSchemaDialect(new PGliteDialect({ pglite }), schema),
+  });
   const close = async (): Promise<void> => {
     await db.destroy();
     if (!pglite.closed) await pglite.close();
@@ -86,7 +99,7 @@ async function openPgliteTestDatabase(): Promise<TestDatabase> {
   return onDatabase(db, "memory:// (test)", undefined, close);
 }
 
-async function openServerTestDatabase(serverUrl: string): Promise<TestDatabase> {
+async function openServerTestDatabase(serverUrl: string, schema: string): Promise<TestDatabase> {
   const scratch = await createScratchDatabase(serverUrl, "test");
   const url = new URL(scratch.url);
   // Test data only: no fsync wait per commit (crash durability of the server is not under test).
@@ -96,13 +109,15 @@ async function openServerTestDatabase(serverUrl: string): Promise<TestDatabase> 
     options: "-c synchronous_commit=off",
   });
   keepPoolAlive(pool);
-  const db: SqlExecutor = new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
+  const db: SqlExecutor = new Kysely<Record<string, never>>({
+    dialect: continuumSchemaDialect(new PostgresDialect({ pool }), schema),
+  });
   const drop = async (): Promise<void> => {
     await db.destroy();
     await scratch.drop();
   };
   try {
-    await migrate(db);
+    await migrate(db, loadMigrations(), schema);
   } catch (error) {
     await drop();
     throw error;

@@ -1,6 +1,6 @@
 import pg from "pg";
 import { NotifyTopic, type Notifier } from "../notifier.ts";
-import { channelOf } from "./sql-fragments.ts";
+import { channelName } from "./instance-schema.ts";
 
 type Listener = (id: string) => void;
 
@@ -26,11 +26,24 @@ export interface PgNotifierOptions {
    * each call costs a LISTEN and an UNLISTEN round trip. Default 10000.
    */
   readonly lingerMs?: number;
+  /** The instance whose channels to listen on (`<schema>_run_ready`, ...). Default `continuum`. */
+  readonly schema?: string;
 }
 
 /** Subscribers per topic, shared by both notifiers. */
 class Subscribers {
   readonly #byTopic = new Map<NotifyTopic, Set<Listener>>();
+  readonly #byChannel: ReadonlyMap<string, NotifyTopic>;
+  readonly #schema: string | undefined;
+
+  constructor(schema: string | undefined) {
+    this.#schema = schema;
+    this.#byChannel = new Map(Object.values(NotifyTopic).map((t) => [channelName(t, schema), t]));
+  }
+
+  channel(topic: NotifyTopic): string {
+    return channelName(topic, this.#schema);
+  }
 
   add(topic: NotifyTopic, listener: Listener): boolean {
     const set = this.#byTopic.get(topic) ?? new Set();
@@ -49,7 +62,7 @@ class Subscribers {
   }
 
   dispatch(channel: string, id: string): void {
-    const topic = Object.values(NotifyTopic).find((t) => channelOf(t) === channel);
+    const topic = this.#byChannel.get(channel);
     if (topic === undefined) return;
     for (const listener of [...(this.#byTopic.get(topic) ?? [])]) {
       try {
@@ -76,7 +89,7 @@ class Subscribers {
 export function createPgNotifier(
   options: PgNotifierOptions,
 ): ListeningNotifier & { readonly connected: () => boolean } {
-  const subscribers = new Subscribers();
+  const subscribers = new Subscribers(options.schema);
   const minBackoff = options.minBackoffMs ?? 100;
   const maxBackoff = options.maxBackoffMs ?? 5_000;
   let client: pg.Client | undefined;
@@ -152,7 +165,7 @@ export function createPgNotifier(
           missing = subscribers.topics().filter((t) => !listening.has(t))
         ) {
           for (const topic of missing) {
-            await next.query(`LISTEN ${quote(channelOf(topic))}`);
+            await next.query(`LISTEN ${quote(subscribers.channel(topic))}`);
             listening.add(topic);
           }
         }
@@ -181,7 +194,7 @@ export function createPgNotifier(
           clearTimeout(linger);
           lingering.delete(topic);
         } else if (client === undefined) track(ensureConnected());
-        else track(serially(client, `LISTEN ${quote(channelOf(topic))}`));
+        else track(serially(client, `LISTEN ${quote(subscribers.channel(topic))}`));
       }
       return () => {
         if (!subscribers.remove(topic, listener) || client === undefined || closed) return;
@@ -189,7 +202,7 @@ export function createPgNotifier(
         const timer = setTimeout(() => {
           lingering.delete(topic);
           if (client !== listenedOn) return; // reconnected since: the new connection never LISTENed it
-          serially(listenedOn, `UNLISTEN ${quote(channelOf(topic))}`).catch((error: unknown) =>
+          serially(listenedOn, `UNLISTEN ${quote(subscribers.channel(topic))}`).catch((error: unknown) =>
             options.onError?.(error),
           );
         }, lingerMs);
@@ -231,14 +244,14 @@ export interface PgliteHandle {
  * Wake-up hints on embedded PGlite through its own listen(): the same pg_notify calls, issued
  * in the same transactions, reach listeners of the same instance after commit.
  */
-export function createPgliteNotifier(pglite: PgliteHandle): ListeningNotifier {
-  const subscribers = new Subscribers();
+export function createPgliteNotifier(pglite: PgliteHandle, schema?: string): ListeningNotifier {
+  const subscribers = new Subscribers(schema);
   const unlisten = new Map<NotifyTopic, Promise<() => Promise<void>>>();
   let closed = false;
   return {
     subscribe(topic, listener) {
       if (subscribers.add(topic, listener) && !closed) {
-        const channel = channelOf(topic);
+        const channel = subscribers.channel(topic);
         const stop = pglite.listen(channel, (payload) => subscribers.dispatch(channel, payload));
         stop.catch(() => {});
         unlisten.set(topic, stop);

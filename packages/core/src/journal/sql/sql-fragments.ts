@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from "kysely";
 import type { NotifyTopic } from "../notifier.ts";
+import { channelOf } from "./instance-schema.ts";
 import { MAX_INSTANT_MS, storableDelay } from "../instant-limits.ts";
 
 /**
@@ -67,10 +68,7 @@ export function inList(values: readonly unknown[]): RawBuilder<unknown> {
   return sql`(${sql.join(values.map((v) => sql`${v}`))})`;
 }
 
-/** The LISTEN/NOTIFY channel that carries one hint topic. */
-export function channelOf(topic: NotifyTopic): string {
-  return `continuum_${topic}`;
-}
+export { channelOf } from "./instance-schema.ts";
 
 /**
  * Publishes hints from inside the caller's transaction: Postgres delivers them only if and
