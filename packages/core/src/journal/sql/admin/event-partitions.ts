@@ -53,7 +53,8 @@ export async function defaultPartitionMonths(db: SqlExecutor): Promise<EventPart
 }
 
 /**
- * Drops the monthly partitions that end on or before `before` (an ISO date). A month is dropped
+ * Drops the monthly partitions that end on or before `before` (an ISO date) and before the
+ * database clock's month (the current and coming months are never dropped). A month is dropped
  * only when no run that still exists has its history there (runs.history_month in the month):
  * dropping never takes history from a run, open or closed; a month still held is reported with
  * how many open and closed runs hold it (`continuum cleanup` removes closed ones first). The
@@ -66,8 +67,12 @@ export async function dropEventPartitions(
   db: SqlExecutor,
   request: DropEventPartitionsRequest,
 ): Promise<DropEventPartitionsResult> {
+  // Never a partition of this month or a later one: those take the history of new runs.
+  const now = await sql<{ month: string }>`
+    SELECT to_char(date_trunc('month', continuum.now()), 'YYYY-MM-DD') AS month`.execute(db);
+  const limit = [request.before, now.rows[0]!.month].sort()[0]!;
   const listed = (await listEventPartitions(db)).filter(
-    (p) => p.kind === "range" && p.to !== undefined && p.to <= request.before,
+    (p) => p.kind === "range" && p.to !== undefined && p.to <= limit,
   );
   const dropped: EventPartitionInfo[] = [];
   const kept: { partition: EventPartitionInfo; openRuns: number; closedRuns: number }[] = [];
