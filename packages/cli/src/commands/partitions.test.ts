@@ -63,6 +63,9 @@ for (const backend of cliBackends("partitions")) {
       expect(text.out).toMatch(/events_default/);
       expect(text.out).toMatch(/warning: 12 event\(s\) in the default partition/);
       expect(text.out).toMatch(/fix: continuum partitions ensure/);
+      // The health report shows them as a warning (not a problem: nothing is wrong yet).
+      const health = await cli(["health"]);
+      expect(health.out).toMatch(/12 event\(s\) in the default partition \(continuum partitions list\)/);
     });
 
     it("ensure moves the month out of the default partition and creates the next ones", async () => {
@@ -87,6 +90,8 @@ for (const backend of cliBackends("partitions")) {
       }
       const again = await cli(["partitions", "ensure", "--months", "3"]);
       expect(again.out).toMatch(/partitions for 3 month\(s\) ahead exist/);
+      const health = await cli(["health"]);
+      expect(health.out).toMatch(/history\s+4 monthly partition\(s\); default partition empty/);
     });
 
     it("drop is a dry run by default, keeps months runs still hold, and refuses a bad cutoff", async () => {
