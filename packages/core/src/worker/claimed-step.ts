@@ -118,7 +118,12 @@ export function createClaimedStep(
         newRunId: randomUUID,
         ...(childTraceContext === undefined ? {} : { childTraceContext }),
       });
-      const versioned = withVersion(built, claim.runVersion, run.parentRunId !== undefined);
+      const snapshotEvery = definition.snapshots?.every;
+      const versioned = withVersion(
+        snapshotEvery === undefined ? built : { ...built, snapshotEvery },
+        claim.runVersion,
+        run.parentRunId !== undefined,
+      );
       const withClaims = sticky.claimFor(
         locals.length === 0 ? versioned : { ...versioned, finishTasks: locals.map((item) => item.finished) },
         keep,
@@ -156,6 +161,7 @@ export function createClaimedStep(
           ...(committed.runVersion === undefined ? {} : { runVersion: committed.runVersion }),
           ...(run.parentRunId === undefined ? {} : { hasParent: true }),
           ...(run.traceContext === undefined ? {} : { traceContext: run.traceContext }),
+          ...(snapshotEvery === undefined ? {} : { snapshotEvery }),
         });
       } else {
         execution.dispose();
