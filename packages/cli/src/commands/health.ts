@@ -93,7 +93,9 @@ function formatReport(report: HealthReport, style: OutputStyle): string {
       `${c.bold("history")}  ${history.monthly} monthly partition(s); ` +
         (history.defaultRows === 0
           ? "default partition empty\n"
-          : c.yellow(`${history.defaultRows} event(s) in the default partition (continuum partitions list)\n`)),
+          : c.yellow(
+              `${history.defaultRows} event(s) in the default partition (continuum partitions list)\n`,
+            )),
     );
   const byStatus = Object.entries(report.runsByStatus)
     .filter(([status, n]) => status !== "total" && n > 0)

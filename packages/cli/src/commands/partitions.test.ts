@@ -84,7 +84,8 @@ for (const backend of cliBackends("partitions")) {
       // Every run's history is still there, through the read model.
       const journal = await openJournal(open);
       try {
-        for (const runId of runIds) expect((await journal.readHistory(runId)).map((e) => e.kind)).toEqual(["run_started"]);
+        for (const runId of runIds)
+          expect((await journal.readHistory(runId)).map((e) => e.kind)).toEqual(["run_started"]);
       } finally {
         await journal.close();
       }

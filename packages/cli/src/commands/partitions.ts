@@ -44,7 +44,9 @@ closed runs first (continuum cleanup, or a workflow's retention), then drop thei
 export function partitionsCommand(program: Command, io: CliIo, result: CommandResult): void {
   const partitions = program
     .command("partitions")
-    .description("monthly history partitions: list, create ahead (converting the default partition), drop old months");
+    .description(
+      "monthly history partitions: list, create ahead (converting the default partition), drop old months",
+    );
   databaseOptions(
     partitions.command("list").description("list history partitions with their date ranges, rows and sizes"),
   )
@@ -92,7 +94,11 @@ function withAdmin(
   });
 }
 
-async function list(session: JournalSession, admin: JournalAdmin, options: JournalCommandOptions): Promise<ExitCode> {
+async function list(
+  session: JournalSession,
+  admin: JournalAdmin,
+  options: JournalCommandOptions,
+): Promise<ExitCode> {
   const parts = await admin.partitions();
   if (options.json === true) {
     session.json(parts);
@@ -124,7 +130,11 @@ function partitionTable(session: JournalSession, parts: readonly EventPartitionI
   );
 }
 
-async function ensure(session: JournalSession, admin: JournalAdmin, options: EnsureOptions): Promise<ExitCode> {
+async function ensure(
+  session: JournalSession,
+  admin: JournalAdmin,
+  options: EnsureOptions,
+): Promise<ExitCode> {
   const monthsAhead = wholeNumber(options.months, "--months", 1, 120);
   const batchRuns = wholeNumber(options.batchRuns, "--batch-runs", 1, 10_000);
   const done = await admin.ensurePartitions({
@@ -136,7 +146,9 @@ async function ensure(session: JournalSession, admin: JournalAdmin, options: Ens
       ? {}
       : {
           onProgress: (p: { month: string; runs: number; events: number }) =>
-            session.out.stderr(`converting ${p.month.slice(0, 7)}: ${p.runs} run(s), ${p.events} event(s) moved\n`),
+            session.out.stderr(
+              `converting ${p.month.slice(0, 7)}: ${p.runs} run(s), ${p.events} event(s) moved\n`,
+            ),
         }),
   });
   if (options.json === true) {
@@ -145,7 +157,9 @@ async function ensure(session: JournalSession, admin: JournalAdmin, options: Ens
   }
   const c = session.style.colors;
   for (const month of done.converted)
-    session.out.stdout(`${c.green("converted")} ${month.month.slice(0, 7)}: ${month.runs} run(s), ${month.events} event(s)\n`);
+    session.out.stdout(
+      `${c.green("converted")} ${month.month.slice(0, 7)}: ${month.runs} run(s), ${month.events} event(s)\n`,
+    );
   session.out.stdout(
     done.created.length === 0
       ? `partitions for ${monthsAhead} month(s) ahead exist\n`
@@ -157,7 +171,9 @@ async function ensure(session: JournalSession, admin: JournalAdmin, options: Ens
 async function drop(session: JournalSession, admin: JournalAdmin, options: DropOptions): Promise<ExitCode> {
   const match = /^(\d+)mo$/.exec(options.olderThan.trim());
   if (match === null)
-    throw new UsageError(`--older-than ${JSON.stringify(options.olderThan)}: expected whole months such as 12mo`);
+    throw new UsageError(
+      `--older-than ${JSON.stringify(options.olderThan)}: expected whole months such as 12mo`,
+    );
   const now = new Date(await session.journal.now());
   const cutoff = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - Number(match[1]), 1));
   const before = cutoff.toISOString().slice(0, 10);
@@ -171,17 +187,27 @@ async function drop(session: JournalSession, admin: JournalAdmin, options: DropO
   session.out.stdout(`${verb} ${result.dropped.length} partition(s) ending on or before ${before}\n`);
   if (result.dropped.length > 0) session.out.stdout(partitionTable(session, result.dropped));
   if (result.kept.length > 0) {
-    session.out.stdout(`\nKept (runs still have history there; delete closed runs first: continuum cleanup):\n`);
+    session.out.stdout(
+      `\nKept (runs still have history there; delete closed runs first: continuum cleanup):\n`,
+    );
     session.out.stdout(
       formatTable(
         session.style,
         ["PARTITION", "FROM", "TO", "OPEN RUNS", "CLOSED RUNS"],
-        result.kept.map((k) => [k.partition.name, k.partition.from ?? "-", k.partition.to ?? "-", String(k.openRuns), String(k.closedRuns)]),
+        result.kept.map((k) => [
+          k.partition.name,
+          k.partition.from ?? "-",
+          k.partition.to ?? "-",
+          String(k.openRuns),
+          String(k.closedRuns),
+        ]),
       ),
     );
   }
   if (!result.executed && result.dropped.length > 0)
-    session.out.stdout(`\nTo drop them: continuum partitions drop --older-than ${options.olderThan} --execute\n`);
+    session.out.stdout(
+      `\nTo drop them: continuum partitions drop --older-than ${options.olderThan} --execute\n`,
+    );
   return ExitCode.ok;
 }
 
@@ -189,7 +215,10 @@ function formatBytes(bytes: number): string {
   const units = ["B", "kB", "MB", "GB", "TB"];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) (value /= 1024), unit++;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 

@@ -173,7 +173,11 @@ export interface EnsurePartitionsRequest {
   /** Wait for another caller that is ensuring (default: return at once with `busy`). */
   readonly wait?: boolean;
   /** Called after each converted batch with the month's running totals. */
-  readonly onProgress?: (progress: { readonly month: string; readonly runs: number; readonly events: number }) => void;
+  readonly onProgress?: (progress: {
+    readonly month: string;
+    readonly runs: number;
+    readonly events: number;
+  }) => void;
 }
 
 /** What `ensurePartitions` did. */

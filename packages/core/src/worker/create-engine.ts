@@ -17,7 +17,13 @@ import { createLoopRunner } from "./engine-loop.ts";
 import { activityRound, workflowRound } from "./poll-rounds.ts";
 import { queueRound, refillQueuesOnRunEnd } from "./queue-round.ts";
 import { timerRound } from "./timer-round.ts";
-import { leaseRound, partitionRound, retentionRound, unservedCheckRound, versionSweepRound } from "./sweep-rounds.ts";
+import {
+  leaseRound,
+  partitionRound,
+  retentionRound,
+  unservedCheckRound,
+  versionSweepRound,
+} from "./sweep-rounds.ts";
 import { drainEngine } from "./engine-drain.ts";
 
 export type { EngineOptions } from "./engine-options.ts";
@@ -237,7 +243,11 @@ export function createEngine(options: EngineOptions): Engine {
             loop(
               "partition_keeper",
               partitionWaker,
-              partitionRound(options.journal, settings.partitions.monthsAhead, settings.partitions.intervalMs),
+              partitionRound(
+                options.journal,
+                settings.partitions.monthsAhead,
+                settings.partitions.intervalMs,
+              ),
             ),
           ]),
       ...(settings.unservedWorkflowAfterMs === 0

@@ -183,11 +183,26 @@ function define<Input, Output>(
       "pass the workflow body: workflow(name, { version: 1 }, async (input) => { ... })",
     );
   }
-  const { timeoutMs, onCancel, onTimeout, replaces, idReusePolicy, signals, queries, updates, retention, snapshots } =
-    options as Partial<WorkflowOptions>;
+  const {
+    timeoutMs,
+    onCancel,
+    onTimeout,
+    replaces,
+    idReusePolicy,
+    signals,
+    queries,
+    updates,
+    retention,
+    snapshots,
+  } = options as Partial<WorkflowOptions>;
   if (
     snapshots !== undefined &&
-    !(typeof snapshots === "object" && snapshots !== null && Number.isSafeInteger(snapshots.every) && snapshots.every >= 10)
+    !(
+      typeof snapshots === "object" &&
+      snapshots !== null &&
+      Number.isSafeInteger(snapshots.every) &&
+      snapshots.every >= 10
+    )
   ) {
     throw new InvalidWorkflowDefinitionError(
       name,

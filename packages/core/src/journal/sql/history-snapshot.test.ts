@@ -14,7 +14,11 @@ import { createServerDatabase, memoryPglite, serverKysely } from "./test-support
 // engine is gone resumes from it; a damaged snapshot is ignored; the row goes with the run.
 
 const file = "packages/core/src/journal/sql/history-snapshot.test.ts";
-const add = defineActivity("ops.snapshot.add", async (i: number) => ({ i, text: `v${i}`, nested: { z: 1, a: [i] } }));
+const add = defineActivity("ops.snapshot.add", async (i: number) => ({
+  i,
+  text: `v${i}`,
+  nested: { z: 1, a: [i] },
+}));
 const long = workflow.stamped({ format: 1, versionHash: "ops-snapshot-long", cursors: [], file, line: 18 })(
   "ops.snapshot.long",
   { version: 1, snapshots: { every: 20 } },
@@ -33,7 +37,11 @@ const backends = [
       const database = await createServerDatabase("ops_snapshots");
       const journal = await openJournal({ url: database.url, migrate: true });
       const db = serverKysely(database.url, 2);
-      return { journal, db, close: async () => (await db.destroy(), await journal.close(), await database.drop()) };
+      return {
+        journal,
+        db,
+        close: async () => (await db.destroy(), await journal.close(), await database.drop()),
+      };
     },
   },
   {
@@ -55,12 +63,22 @@ for (const backend of backends) {
     afterAll(() => close?.());
 
     const engine = (): Engine => {
-      const e = createEngine({ journal, workflows: [long], activities: [add], pollIntervalMs: 20, partitions: false });
+      const e = createEngine({
+        journal,
+        workflows: [long],
+        activities: [add],
+        pollIntervalMs: 20,
+        partitions: false,
+      });
       e.start();
       return e;
     };
     const snapshots = async (runId: string) =>
-      (await sql<{ seq: number }>`SELECT seq FROM continuum.history_snapshots WHERE run_id = ${runId}`.execute(db)).rows;
+      (
+        await sql<{
+          seq: number;
+        }>`SELECT seq FROM continuum.history_snapshots WHERE run_id = ${runId}`.execute(db)
+      ).rows;
 
     it("writes one packed row past `every`, reads the same events through it, and a cold rebuild resumes from it", async () => {
       const client = createClient({ journal });

@@ -72,7 +72,9 @@ export async function ensureEventPartitions(
   const batchRuns = request.batchRuns ?? 500;
   return db.connection().execute(async (conn) => {
     const got = await sql<{ ok: boolean }>`SELECT ${
-      request.wait === true ? sql`pg_advisory_lock(${sessionLock}) IS NOT NULL` : sql`pg_try_advisory_lock(${sessionLock})`
+      request.wait === true
+        ? sql`pg_advisory_lock(${sessionLock}) IS NOT NULL`
+        : sql`pg_try_advisory_lock(${sessionLock})`
     } AS ok`.execute(conn);
     if (got.rows[0]?.ok !== true) return { created: [], converted: [], busy: true };
     try {
@@ -92,7 +94,8 @@ export async function ensureEventPartitions(
         if (await defaultHasMonth(conn, month)) continue; // left for a converting call (the CLI)
         // A converted month's partition starts on its second day: its first day gets the head partition.
         if (await isPartition(conn, partitionName(month))) await moveRest(conn, month);
-        else if (await attachProven(conn, partitionName(month), month, addMonths(month, 1))) created.push(month);
+        else if (await attachProven(conn, partitionName(month), month, addMonths(month, 1)))
+          created.push(month);
       }
       return { created, converted, busy: false };
     } finally {
@@ -117,7 +120,10 @@ async function isPartition(db: SqlExecutor, name: string): Promise<boolean> {
 }
 
 async function defaultHasMonth(db: SqlExecutor, month: string): Promise<boolean> {
-  const found = await sql`SELECT 1 FROM continuum.events_default WHERE history_month = ${month}::date LIMIT 1`.execute(db);
+  const found =
+    await sql`SELECT 1 FROM continuum.events_default WHERE history_month = ${month}::date LIMIT 1`.execute(
+      db,
+    );
   return found.rows.length > 0;
 }
 
@@ -146,13 +152,17 @@ async function attachProven(db: SqlExecutor, name: string, lo: string, hi: strin
   let attached = false;
   await shortLocked(db, async (tx) => {
     if (await isPartition(tx, name)) return void (attached = true);
-    await sql`CREATE TABLE IF NOT EXISTS ${table} (LIKE continuum.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(tx);
+    await sql`CREATE TABLE IF NOT EXISTS ${table} (LIKE continuum.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(
+      tx,
+    );
     await sql`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${sql.id(`${name}_bound`)}`.execute(tx);
     await sql`ALTER TABLE ${table} ADD CONSTRAINT ${sql.id(`${name}_bound`)}
       CHECK (history_month >= ${sql.lit(lo)}::date AND history_month < ${sql.lit(hi)}::date)`.execute(tx);
     await sql`ALTER TABLE continuum.events_default DROP CONSTRAINT IF EXISTS ${proof}`.execute(tx);
     await sql`ALTER TABLE continuum.events_default ADD CONSTRAINT ${proof}
-      CHECK (history_month < ${sql.lit(lo)}::date OR history_month >= ${sql.lit(hi)}::date) NOT VALID`.execute(tx);
+      CHECK (history_month < ${sql.lit(lo)}::date OR history_month >= ${sql.lit(hi)}::date) NOT VALID`.execute(
+      tx,
+    );
   });
   if (attached) return false;
   await sql`ALTER TABLE continuum.events_default VALIDATE CONSTRAINT ${proof}`.execute(db);
@@ -239,7 +249,9 @@ async function moveRest(db: SqlExecutor, month: string): Promise<number> {
     // check after it; one that waits here routes with the new partition.
     await sql`LOCK TABLE continuum.events IN SHARE ROW EXCLUSIVE MODE`.execute(tx);
     await sql`LOCK TABLE continuum.events_default IN ACCESS EXCLUSIVE MODE`.execute(tx);
-    await sql`CREATE TABLE IF NOT EXISTS ${table} (LIKE continuum.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(tx);
+    await sql`CREATE TABLE IF NOT EXISTS ${table} (LIKE continuum.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(
+      tx,
+    );
     await sql`ALTER TABLE ${table} ADD CONSTRAINT ${sql.id(`${name}_bound`)}
       CHECK (history_month >= ${sql.lit(month)}::date AND history_month < ${sql.lit(day)}::date)`.execute(tx);
     const result = await sql`

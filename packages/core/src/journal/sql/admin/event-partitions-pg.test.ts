@@ -7,7 +7,11 @@ import type { Journal } from "../../journal.ts";
 import { openJournal } from "../../open-journal.ts";
 import type { SqlExecutor } from "../sql-fragments.ts";
 import { advanceTestClock, resetTestClock } from "../test-clock.ts";
-import { createServerDatabase, serverKysely, type ServerDatabase } from "../test-support/sql-test-databases.ts";
+import {
+  createServerDatabase,
+  serverKysely,
+  type ServerDatabase,
+} from "../test-support/sql-test-databases.ts";
 
 // The online conversion of a journal whose history sits in the default partition, while two
 // engines run workflows and a client keeps starting runs: no event is lost, duplicated or
@@ -87,7 +91,9 @@ describe("partitions ensure --convert on PostgreSQL, under load", () => {
     }
     await first[1]!.result({ timeoutMs: 60_000 });
     const before = await checksums();
-    const defaultRows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM continuum.events_default`.execute(db);
+    const defaultRows = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM continuum.events_default`.execute(db);
     expect(defaultRows.rows[0]!.n).toBeGreaterThan(200);
 
     // More runs start while the conversion runs.
@@ -96,7 +102,12 @@ describe("partitions ensure --convert on PostgreSQL, under load", () => {
     const starter = (async () => {
       for (let i = 0; starting; i++) during.push(await client.start(loop, 3, { id: `during-${i}` }));
     })();
-    const result = await journals[0]!.admin!.ensurePartitions({ convert: true, wait: true, batchRuns: 25, monthsAhead: 2 });
+    const result = await journals[0]!.admin!.ensurePartitions({
+      convert: true,
+      wait: true,
+      batchRuns: 25,
+      monthsAhead: 2,
+    });
     starting = false;
     await starter;
     expect(result.converted.length).toBe(1);
@@ -106,7 +117,9 @@ describe("partitions ensure --convert on PostgreSQL, under load", () => {
     for (const handle of [...first, ...during]) await handle.result({ timeoutMs: 60_000 });
 
     // Nothing of the month is left in the default partition; new runs land in the head partition.
-    const left = await sql<{ n: number }>`SELECT count(*)::int AS n FROM continuum.events_default`.execute(db);
+    const left = await sql<{ n: number }>`SELECT count(*)::int AS n FROM continuum.events_default`.execute(
+      db,
+    );
     expect(left.rows[0]!.n).toBe(0);
     // Every event that existed before is there, unchanged, once.
     for (const [runId, was] of before) expect(await md5UpTo(runId, was.lastSeq)).toBe(was.md5);
@@ -116,28 +129,41 @@ describe("partitions ensure --convert on PostgreSQL, under load", () => {
         count(*) FILTER (WHERE n <> last_seq OR max_seq <> last_seq)::int AS bad,
         count(*) FILTER (WHERE parts > 1)::int AS split
       FROM (SELECT r.run_id, r.last_seq, count(e.*) AS n, max(e.seq) AS max_seq, count(DISTINCT e.tableoid) AS parts
-            FROM continuum.runs r LEFT JOIN continuum.events e USING (run_id) GROUP BY r.run_id, r.last_seq) x`.execute(db);
+            FROM continuum.runs r LEFT JOIN continuum.events e USING (run_id) GROUP BY r.run_id, r.last_seq) x`.execute(
+      db,
+    );
     expect(shape.rows[0]).toEqual({ runs: 200 + during.length, bad: 0, split: 0 });
     const sample = first[1]!.runId;
     expect((await journals[0]!.readHistory(sample)).length).toBe(
-      (await sql<{ n: number }>`SELECT last_seq AS n FROM continuum.runs WHERE run_id = ${sample}`.execute(db)).rows[0]!.n,
+      (
+        await sql<{ n: number }>`SELECT last_seq AS n FROM continuum.runs WHERE run_id = ${sample}`.execute(
+          db,
+        )
+      ).rows[0]!.n,
     );
     const listed = await journals[0]!.admin!.partitions();
     expect(listed.find((p) => p.kind === "default")).toMatchObject({ rows: 0, rowsExact: true });
     expect(listed.filter((p) => p.kind === "range").length).toBeGreaterThanOrEqual(3);
     // Idempotent: a second call finds nothing to do.
-    expect(await journals[0]!.admin!.ensurePartitions({ convert: true, wait: true, monthsAhead: 2 })).toEqual({
-      created: [],
-      converted: [],
-      busy: false,
-    });
+    expect(await journals[0]!.admin!.ensurePartitions({ convert: true, wait: true, monthsAhead: 2 })).toEqual(
+      {
+        created: [],
+        converted: [],
+        busy: false,
+      },
+    );
   });
 
   it("drop keeps every month a run still has history in, and drops it once its runs are deleted", async () => {
     await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: false })));
     const journal = journals[0]!;
     // A run nobody serves: open for good, in this month's head partition.
-    const { run: open } = await journal.startRun({ namespace: "n", workflowName: "nobody", versionHash: "x", input: 0 });
+    const { run: open } = await journal.startRun({
+      namespace: "n",
+      workflowName: "nobody",
+      versionHash: "x",
+      input: 0,
+    });
     const parts = await journal.admin!.partitions();
     const head = parts.find((p) => p.name.endsWith("_head"))!;
     const bulk = parts.find((p) => p.from === secondDayOf(head.from!))!;
@@ -145,7 +171,10 @@ describe("partitions ensure --convert on PostgreSQL, under load", () => {
     await advanceTestClock(db, 75 * 86_400_000);
     try {
       await journal.admin!.ensurePartitions({ monthsAhead: 2, wait: true });
-      const cutoff = (await journal.admin!.partitions()).map((p) => p.to ?? "").sort().at(-1)!;
+      const cutoff = (await journal.admin!.partitions())
+        .map((p) => p.to ?? "")
+        .sort()
+        .at(-1)!;
       const dry = await journal.admin!.dropPartitions({ before: cutoff });
       expect(dry.executed).toBe(false);
       const kept = new Map(dry.kept.map((k) => [k.partition.name, k]));
@@ -154,7 +183,9 @@ describe("partitions ensure --convert on PostgreSQL, under load", () => {
       expect(kept.get(bulk.name)!.closedRuns).toBeGreaterThan(0);
       expect(dry.dropped.map((p) => p.from)).toEqual([bulk.to]); // the empty month after
       // Nothing was dropped by the dry run.
-      expect((await journal.admin!.partitions()).map((p) => p.name)).toEqual(expect.arrayContaining([head.name, bulk.name]));
+      expect((await journal.admin!.partitions()).map((p) => p.name)).toEqual(
+        expect.arrayContaining([head.name, bulk.name]),
+      );
 
       // Closed runs deleted (retention or `continuum cleanup`), their month goes; the open run's stays.
       const closedBefore = await journal.now();

@@ -30,7 +30,8 @@ export async function listEventPartitions(db: SqlExecutor): Promise<EventPartiti
   const defaultRows = months.reduce((sum, m) => sum + m.rows, 0);
   return parts.rows.map((p): EventPartitionInfo => {
     const bytes = Number(p.bytes);
-    if (p.bound === "DEFAULT") return { name: p.name, kind: "default", rows: defaultRows, rowsExact: true, bytes, months };
+    if (p.bound === "DEFAULT")
+      return { name: p.name, kind: "default", rows: defaultRows, rowsExact: true, bytes, months };
     const match = rangeBound.exec(p.bound);
     return {
       name: p.name,

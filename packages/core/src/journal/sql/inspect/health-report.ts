@@ -152,7 +152,9 @@ export async function healthReport(db: SqlExecutor, request: HealthRequest = {})
   const schemaVersion = schema.rows[0]?.version;
   const partitions = await sql<{ monthly: number; default_rows: number }>`
     SELECT (SELECT count(*)::int FROM pg_inherits WHERE inhparent = to_regclass('continuum.events')) - 1 AS monthly,
-      (SELECT count(*)::int FROM (SELECT 1 FROM continuum.events_default LIMIT 100001) d) AS default_rows`.execute(db);
+      (SELECT count(*)::int FROM (SELECT 1 FROM continuum.events_default LIMIT 100001) d) AS default_rows`.execute(
+    db,
+  );
   return {
     now,
     staleAfterMs: stale,
