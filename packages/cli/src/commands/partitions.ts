@@ -69,6 +69,12 @@ export function partitionsCommand(program: Command, io: CliIo, result: CommandRe
     .option("--json", "print the plan or what was dropped as JSON")
     .addHelpText("after", databaseUrlHelp)
     .action(async (options: DropOptions) => {
+      // A bad cutoff is refused before the database is opened.
+      if (!/^\d+mo$/.test(options.olderThan.trim())) {
+        io.stderr(`error: --older-than ${JSON.stringify(options.olderThan)}: expected whole months such as 12mo\n`);
+        result.code = ExitCode.usage;
+        return;
+      }
       result.code = await withAdmin(io, options, (session, admin) => drop(session, admin, options));
     });
 }

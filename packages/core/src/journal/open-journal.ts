@@ -190,7 +190,8 @@ async function prepareSchema(
     throw new TestClockInUseError(shown, testClockOffset);
   // Creates missing months without scanning the default partition under a lock; months with
   // rows in the default partition are left to `continuum partitions ensure` (an online
-  // conversion, never started implicitly by a boot).
-  if (monthsAhead > 0) await ensureEventPartitions(db, { monthsAhead, wait: true });
+  // conversion, never started implicitly by a boot). Busy (another process is at it, maybe a
+  // long conversion): the boot goes on; engines check again hourly.
+  if (monthsAhead > 0) await ensureEventPartitions(db, { monthsAhead });
   onProgress({ kind: "ready", target: shown, version, applied, elapsedMs: performance.now() - started });
 }
