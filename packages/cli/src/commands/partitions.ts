@@ -71,7 +71,9 @@ export function partitionsCommand(program: Command, io: CliIo, result: CommandRe
     .action(async (options: DropOptions) => {
       // A bad cutoff is refused before the database is opened.
       if (!/^\d+mo$/.test(options.olderThan.trim())) {
-        io.stderr(`error: --older-than ${JSON.stringify(options.olderThan)}: expected whole months such as 12mo\n`);
+        io.stderr(
+          `error: --older-than ${JSON.stringify(options.olderThan)}: expected whole months such as 12mo\n`,
+        );
         result.code = ExitCode.usage;
         return;
       }
