@@ -8,6 +8,7 @@ import { migrateCommand } from "./commands/migrate.ts";
 import { versionsCommand } from "./commands/versions-check.ts";
 import { auditCommand } from "./commands/audit.ts";
 import { cleanupCommand } from "./commands/cleanup.ts";
+import { partitionsCommand } from "./commands/partitions.ts";
 import { replayCommand } from "./commands/replay.ts";
 import { completionCommand } from "./commands/completion.ts";
 import { applyConfig, applyNamespaceScope, loadConfig } from "./config-file.ts";
@@ -59,6 +60,7 @@ export function buildProgram(io: CliIo, result: CommandResult, stop: ObserverSto
   repairCommand(program, io, result);
   auditLogCommand(program, io, result);
   cleanupCommand(program, io, result);
+  partitionsCommand(program, io, result);
   replayCommand(program, io, result);
   completionCommand(program, io, result);
   observerCommand(program, io, result, stop);

@@ -87,6 +87,16 @@ function formatReport(report: HealthReport, style: OutputStyle): string {
   parts.push(
     `${c.bold("journal")}  ${schema}; conditions count after ${formatDuration(report.staleAfterMs)}\n`,
   );
+  const history = report.historyPartitions;
+  if (history !== undefined)
+    parts.push(
+      `${c.bold("history")}  ${history.monthly} monthly partition(s); ` +
+        (history.defaultRows === 0
+          ? "default partition empty\n"
+          : c.yellow(
+              `${history.defaultRows} event(s) in the default partition (continuum partitions list)\n`,
+            )),
+    );
   const byStatus = Object.entries(report.runsByStatus)
     .filter(([status, n]) => status !== "total" && n > 0)
     .map(([status, n]) => `${status} ${n}`)

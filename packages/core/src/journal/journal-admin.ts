@@ -138,6 +138,78 @@ export interface RepairResult {
   readonly skipped: readonly RepairItem[];
 }
 
+/** One partition of the history table (continuum.events). */
+export interface EventPartitionInfo {
+  readonly name: string;
+  /** `default` catches history of months without a partition: rows there are a warning. */
+  readonly kind: "range" | "default";
+  /** First day covered (ISO date), for a range partition. */
+  readonly from?: string;
+  /** First day no longer covered (ISO date), for a range partition. */
+  readonly to?: string;
+  /** Rows: exact for the default partition, the planner's estimate for the others. */
+  readonly rows: number;
+  readonly rowsExact: boolean;
+  /** pg_total_relation_size: table, indexes and TOAST. */
+  readonly bytes: number;
+  /** The default partition's rows per history month (first day of the month); empty for the others. */
+  readonly months: readonly EventPartitionMonth[];
+}
+
+/** Rows of one history month (its first day, ISO date). */
+export interface EventPartitionMonth {
+  readonly month: string;
+  readonly rows: number;
+}
+
+/** What `ensurePartitions` does; see {@link JournalAdmin.ensurePartitions}. */
+export interface EnsurePartitionsRequest {
+  /** Months from the database clock's month on that must have a partition (default 3). */
+  readonly monthsAhead?: number;
+  /** Also move every month found in the default partition to its own partitions, online. */
+  readonly convert?: boolean;
+  /** Runs re-keyed per transaction while converting (default 500). */
+  readonly batchRuns?: number;
+  /** Wait for another caller that is ensuring (default: return at once with `busy`). */
+  readonly wait?: boolean;
+  /** Called after each converted batch with the month's running totals. */
+  readonly onProgress?: (progress: {
+    readonly month: string;
+    readonly runs: number;
+    readonly events: number;
+  }) => void;
+}
+
+/** What `ensurePartitions` did. */
+export interface EnsurePartitionsResult {
+  /** Months whose partition was created (first days, ISO dates). */
+  readonly created: readonly string[];
+  /** Months moved out of the default partition, with the runs re-keyed and events moved. */
+  readonly converted: readonly { readonly month: string; readonly runs: number; readonly events: number }[];
+  /** Another caller was ensuring and `wait` was not set: nothing was done. */
+  readonly busy: boolean;
+}
+
+/** Drop monthly partitions; see {@link JournalAdmin.dropPartitions}. */
+export interface DropEventPartitionsRequest {
+  /** Partitions whose range ends on or before this ISO date. */
+  readonly before: string;
+  /** Drop (default: a dry run that lists what would go and what is held). */
+  readonly execute?: boolean;
+}
+
+/** Partitions dropped (or, in a dry run, that would be) and those kept because runs still hold them. */
+export interface DropEventPartitionsResult {
+  readonly before: string;
+  readonly executed: boolean;
+  readonly dropped: readonly EventPartitionInfo[];
+  readonly kept: readonly {
+    readonly partition: EventPartitionInfo;
+    readonly openRuns: number;
+    readonly closedRuns: number;
+  }[];
+}
+
 /**
  * The operator port. Both built-in adapters have one (`journal.admin`) and pass the operator
  * cases of the conformance suite. Apps use `createOperator({ journal, actor })`.
@@ -178,6 +250,26 @@ export interface JournalAdmin {
    * changed since is skipped and reported, never touched. One transaction.
    */
   executeRepair(items: readonly RepairItem[]): Promise<RepairResult>;
+  /** The history table's partitions with ranges, sizes and rows (none on the memory journal). */
+  partitions(): Promise<EventPartitionInfo[]>;
+  /**
+   * Makes sure this month's and the next `monthsAhead - 1` months' history partitions exist and,
+   * with `convert`, moves months found in the default partition to their own partitions online
+   * (bounded batches of runs; no long lock: see guides/operations.md). Idempotent; engines call
+   * it on boot and periodically. No-op on the memory journal.
+   *
+   * @example
+   * ```ts
+   * const done = await journal.admin!.ensurePartitions({ monthsAhead: 3, convert: true, wait: true });
+   * ```
+   */
+  ensurePartitions(request?: EnsurePartitionsRequest): Promise<EnsurePartitionsResult>;
+  /**
+   * Drops monthly partitions that end on or before `before`, but only months no existing run
+   * (open or closed) has history in: those are reported as kept, never dropped. Dry run unless
+   * `execute`.
+   */
+  dropPartitions(request: DropEventPartitionsRequest): Promise<DropEventPartitionsResult>;
 }
 
 /** Encoded error of a failed action, for the audit entry (code and message only). */

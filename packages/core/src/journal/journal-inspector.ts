@@ -206,6 +206,12 @@ export interface HealthRecord {
   readonly unknownVersions: readonly WorkflowVersionRecord[];
   /** Applied schema version (SQL journals); absent for the memory journal. */
   readonly schemaVersion?: number;
+  /**
+   * History partitions (SQL journals): monthly partitions attached, and events in the default
+   * partition (counted up to 100,001, so the report stays cheap): history of a month that had
+   * no partition, which `continuum partitions ensure` moves online.
+   */
+  readonly historyPartitions?: { readonly monthly: number; readonly defaultRows: number };
 }
 
 /**

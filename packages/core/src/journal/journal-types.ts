@@ -316,6 +316,13 @@ export interface StepCommit {
    * outcome, errors included, is the same either way.
    */
   readonly runVersion?: string;
+  /**
+   * History snapshots (`WorkflowOptions.snapshots`): when this step's events take the run's
+   * history across a multiple of this, the journal also stores the history up to the step's
+   * last event, packed in one row, in the step's transaction (replacing the older one). Journals
+   * without snapshot storage ignore it.
+   */
+  readonly snapshotEvery?: number;
 }
 
 /** A child run created by its parent's step (see {@link Journal.commitStep}). */

@@ -1,3 +1,4 @@
+import { ensureEventPartitions } from "./sql/admin/ensure-event-partitions.ts";
 import { sql } from "kysely";
 import pg from "pg";
 import {
@@ -225,9 +226,10 @@ async function prepareSchema(
   const testClockOffset = options.allowTestClock === true ? undefined : await readTestClockOffset(db);
   if (testClockOffset !== undefined && testClockOffset !== 0)
     throw new TestClockInUseError(shown, testClockOffset);
-  if (monthsAhead > 0)
-    await sql`SELECT continuum.ensure_event_partitions(continuum.now()::date, ${monthsAhead}::int)`.execute(
-      db,
-    );
+  // Creates missing months without scanning the default partition under a lock; months with
+  // rows in the default partition are left to `continuum partitions ensure` (an online
+  // conversion, never started implicitly by a boot). Busy (another process is at it, maybe a
+  // long conversion): the boot goes on; engines check again hourly.
+  if (monthsAhead > 0) await ensureEventPartitions(db, { monthsAhead });
   onProgress({ kind: "ready", target: shown, version, applied, elapsedMs: performance.now() - started });
 }

@@ -119,7 +119,12 @@ export function createClaimedStep(
         newRunId: randomUUID,
         ...(childTraceContext === undefined ? {} : { childTraceContext }),
       });
-      const versioned = withVersion(built, claim.runVersion, run.parentRunId !== undefined);
+      const snapshotEvery = definition.snapshots?.every;
+      const versioned = withVersion(
+        snapshotEvery === undefined ? built : { ...built, snapshotEvery },
+        claim.runVersion,
+        run.parentRunId !== undefined,
+      );
       const withClaims = sticky.claimFor(
         locals.length === 0 ? versioned : { ...versioned, finishTasks: locals.map((item) => item.finished) },
         keep,
@@ -158,6 +163,7 @@ export function createClaimedStep(
           ...(committed.runVersion === undefined ? {} : { runVersion: committed.runVersion }),
           ...(run.parentRunId === undefined ? {} : { hasParent: true }),
           ...(run.traceContext === undefined ? {} : { traceContext: run.traceContext }),
+          ...(snapshotEvery === undefined ? {} : { snapshotEvery }),
         });
       } else {
         execution.dispose();

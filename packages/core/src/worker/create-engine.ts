@@ -18,7 +18,13 @@ import { createLoopRunner } from "./engine-loop.ts";
 import { activityRound, workflowRound } from "./poll-rounds.ts";
 import { queueRound, refillQueuesOnRunEnd } from "./queue-round.ts";
 import { timerRound } from "./timer-round.ts";
-import { leaseRound, retentionRound, unservedCheckRound, versionSweepRound } from "./sweep-rounds.ts";
+import {
+  leaseRound,
+  partitionRound,
+  retentionRound,
+  unservedCheckRound,
+  versionSweepRound,
+} from "./sweep-rounds.ts";
 import { drainEngine } from "./engine-drain.ts";
 
 export type { EngineOptions } from "./engine-options.ts";
@@ -127,6 +133,7 @@ export function createEngine(options: EngineOptions): Engine {
   const queueWaker = createWaker();
   const queues = checkQueues(options.queues);
   const retentionWaker = createWaker();
+  const partitionWaker = createWaker();
   const runtime = createEngineRuntime({
     ...(queues.length === 0 ? {} : { queues: queues.map((queue) => queue.name) }),
     journal: options.journal,
@@ -238,6 +245,19 @@ export function createEngine(options: EngineOptions): Engine {
       ...(retention.enabled
         ? [loop("retention_sweep", retentionWaker, retentionRound(retention, settings.retention.intervalMs))]
         : []),
+      ...(settings.partitions === undefined
+        ? []
+        : [
+            loop(
+              "partition_keeper",
+              partitionWaker,
+              partitionRound(
+                options.journal,
+                settings.partitions.monthsAhead,
+                settings.partitions.intervalMs,
+              ),
+            ),
+          ]),
       ...(settings.unservedWorkflowAfterMs === 0
         ? []
         : [
@@ -274,6 +294,7 @@ export function createEngine(options: EngineOptions): Engine {
           sweepWaker,
           unservedWaker,
           retentionWaker,
+          partitionWaker,
           queueWaker,
         ])
           waker.wake();

@@ -220,7 +220,8 @@ export interface EngineErrorEvent {
     | "version_sweep"
     | "unserved_sweep"
     | "queue_loop"
-    | "retention_sweep";
+    | "retention_sweep"
+    | "partition_keeper";
   readonly error: unknown;
   readonly runId?: string;
 }

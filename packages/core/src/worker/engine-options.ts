@@ -114,6 +114,14 @@ export interface EngineOptions extends LogOptions {
     readonly maxBatches?: number;
   };
   /**
+   * Monthly history partitions: on start and every `intervalMs` (default 1 h) the engine makes
+   * sure the partitions of the database clock's month and the next `monthsAhead - 1` months
+   * exist (default 3; `false` turns it off). Cheap when nothing is missing (catalogue lookups);
+   * with many engines one does it and the others skip (advisory lock). It never converts rows
+   * sitting in the default partition: that is `continuum partitions ensure`'s job.
+   */
+  readonly partitions?: false | { readonly monthsAhead?: number; readonly intervalMs?: number };
+  /**
    * Handle SIGTERM and SIGINT: the first one stops the engine gracefully (see {@link Engine.stop},
    * within `shutdownTimeoutMs`), logs what the drain did, closes the journal and exits the process
    * (code 0, or 1 when the stop failed); a second signal exits at once. For a worker process

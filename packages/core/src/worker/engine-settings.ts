@@ -35,6 +35,8 @@ export interface ResolvedEngineSettings {
     readonly batchSize: number;
     readonly maxBatches: number;
   };
+  /** Absent: the engine does not keep partitions. */
+  readonly partitions: { readonly monthsAhead: number; readonly intervalMs: number } | undefined;
 }
 
 /** Applies defaults and rejects out-of-range settings with a clear error. */
@@ -117,6 +119,13 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSett
       batchSize: positiveInt("retention.batchSize", options.retention?.batchSize ?? 500),
       maxBatches: positiveInt("retention.maxBatches", options.retention?.maxBatches ?? 20),
     },
+    partitions:
+      options.partitions === false
+        ? undefined
+        : {
+            monthsAhead: positiveInt("partitions.monthsAhead", options.partitions?.monthsAhead ?? 3),
+            intervalMs: positiveInt("partitions.intervalMs", options.partitions?.intervalMs ?? 3_600_000),
+          },
   };
 }
 

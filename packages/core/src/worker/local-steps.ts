@@ -125,7 +125,11 @@ export function createLocalSteps(state: StepperState): LocalSteps {
         ...(childTraceContext === undefined ? {} : { childTraceContext }),
       });
       // The hint carries the row version its delivery wrote: newer than our last commit's.
-      const versioned = withVersion(built, hinted?.runVersion ?? entry.runVersion, entry.hasParent === true);
+      const versioned = withVersion(
+        entry.snapshotEvery === undefined ? built : { ...built, snapshotEvery: entry.snapshotEvery },
+        hinted?.runVersion ?? entry.runVersion,
+        entry.hasParent === true,
+      );
       const withClaims = sticky.claimFor(
         { ...versioned, finishTasks: locals.map((item) => item.finished), requireEmptyInbox: true },
         keep,

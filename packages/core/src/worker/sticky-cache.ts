@@ -17,6 +17,8 @@ export interface CachedExecution {
   readonly hasParent?: boolean;
   /** The run's trace context (children it starts inherit it). */
   readonly traceContext?: TraceContext;
+  /** The workflow's `snapshots.every` (history snapshots), when it opted in. */
+  readonly snapshotEvery?: number;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { Journal } from "../journal/journal.ts";
 import type { EngineRuntime } from "./engine-runtime.ts";
 import type { LoopRound } from "./engine-loop.ts";
 import type { createRetentionSweep } from "./retention-sweep.ts";
@@ -47,6 +48,17 @@ export function retentionRound(
 ): LoopRound {
   return async () => {
     await retention.sweep();
+    return intervalMs;
+  };
+}
+
+/**
+ * The partition keeper's round (EngineOptions.partitions): makes sure the coming months' history
+ * partitions exist, every `intervalMs`; skips at once when another engine is at it.
+ */
+export function partitionRound(journal: Journal, monthsAhead: number, intervalMs: number): LoopRound {
+  return async () => {
+    await journal.admin?.ensurePartitions({ monthsAhead });
     return intervalMs;
   };
 }

@@ -73,6 +73,20 @@ export interface WorkflowOptions {
    */
   readonly searchAttributes?: SearchAttributeDeclarations;
   /**
+   * Opt-in history snapshots for long runs: every `every` events (at least 10) the step that
+   * crosses the line also writes one row holding the run's history so far, packed (the same
+   * transaction, fenced like the step). A cold rebuild then reads that row and the events after
+   * it instead of one row per event. Replay still needs every recorded result, so the row holds
+   * all of them: it bounds rows read and round trips, not bytes (see guides/operations.md).
+   * The newest snapshot replaces the older one; it goes with the run.
+   *
+   * @example
+   * ```ts
+   * workflow("import", { version: 1, snapshots: { every: 1000 } }, async (files: string[]) => { ... });
+   * ```
+   */
+  readonly snapshots?: { readonly every: number };
+  /**
    * The signals this workflow takes (definitions from `defineSignal`). When given, a client that
    * knows the workflow (`createClient({ workflows })` or its `engine`) refuses any other signal
    * name with `SignalNotDeclaredError` unless the send says `{ dynamic: true }`, and runs the
@@ -116,6 +130,8 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly idReusePolicy?: WorkflowIdReusePolicy;
   /** See {@link WorkflowOptions.retention}. */
   readonly retention?: number;
+  /** See {@link WorkflowOptions.snapshots}. */
+  readonly snapshots?: { readonly every: number };
   /** See {@link WorkflowOptions.signals}. */
   readonly signals?: readonly AnySignalDefinition[];
   /** See {@link WorkflowOptions.searchAttributes}. */
@@ -193,6 +209,7 @@ function define<Input, Output>(
     updates,
     retention,
     searchAttributes,
+    snapshots,
   } = options as Partial<WorkflowOptions>;
   const attributesProblem =
     searchAttributes === undefined ? undefined : searchAttributeDeclarationsProblem(searchAttributes);
@@ -203,6 +220,22 @@ function define<Input, Output>(
       attributesProblem,
       'pass e.g. { version: 1, searchAttributes: { customer: "keyword", total: "double" } }',
     );
+  if (
+    snapshots !== undefined &&
+    !(
+      typeof snapshots === "object" &&
+      snapshots !== null &&
+      Number.isSafeInteger(snapshots.every) &&
+      snapshots.every >= 10
+    )
+  ) {
+    throw new InvalidWorkflowDefinitionError(
+      name,
+      "snapshots",
+      `must be { every: n } with a whole n of at least 10 events, got ${JSON.stringify(snapshots)}`,
+      "pass e.g. { version: 1, snapshots: { every: 1000 } }",
+    );
+  }
   if (retention !== undefined && !(Number.isSafeInteger(retention) && retention > 0)) {
     throw new InvalidWorkflowDefinitionError(
       name,
@@ -284,6 +317,7 @@ function define<Input, Output>(
     ...(replaces === undefined ? {} : { replaces: Object.freeze([...replaces]) }),
     ...(idReusePolicy === undefined ? {} : { idReusePolicy }),
     ...(retention === undefined ? {} : { retention }),
+    ...(snapshots === undefined ? {} : { snapshots: Object.freeze({ every: snapshots.every }) }),
     ...(signals === undefined ? {} : { signals: Object.freeze([...signals]) }),
     ...(searchAttributes === undefined ? {} : { searchAttributes: Object.freeze({ ...searchAttributes }) }),
     ...(queries === undefined ? {} : { queries: Object.freeze([...queries]) }),

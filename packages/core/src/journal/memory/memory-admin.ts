@@ -71,6 +71,15 @@ export function createMemoryAdmin(
       for (const item of items) (applyRepair(store, item) ? applied : skipped).push(item);
       return { applied, skipped };
     },
+    // The memory journal keeps history in one map: nothing is partitioned.
+    partitions: async () => [],
+    ensurePartitions: async () => ({ created: [], converted: [], busy: false }),
+    dropPartitions: async (request) => ({
+      before: request.before,
+      executed: request.execute === true,
+      dropped: [],
+      kept: [],
+    }),
   };
 }
 

@@ -19,6 +19,7 @@ import {
   reportToParent,
 } from "./commit-composition.ts";
 import { insertRun } from "./start-run.ts";
+import { crossesSnapshot, writeHistorySnapshot } from "./history-snapshot.ts";
 import { commitStepInOneStatement, fitsOneStatement } from "./commit-step-in-one-statement.ts";
 import { endCleanup, inboxHoldsDelivered } from "./step-fragments.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
@@ -54,7 +55,10 @@ import { storableInstant } from "../instant-limits.ts";
  * inbox while the row lock is still held (see deliverToInbox for why no wake-up is lost).
  */
 export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<StepCommitResult> {
-  if (fitsOneStatement(db, commit)) {
+  // A step that writes a history snapshot takes the full transaction (the snapshot reads the
+  // events this step wrote).
+  const snapshot = crossesSnapshot(commit);
+  if (!snapshot && fitsOneStatement(db, commit)) {
     const done = await commitStepInOneStatement(db, commit);
     if (done !== undefined) return done;
   }
@@ -144,6 +148,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
       endsPlainly,
     );
     const claimedTasks = await prepared.finish(tx, written.tasks);
+    if (snapshot && !terminal) await writeHistorySnapshot(tx, lease.runId, run.history_month, lastSeq);
     if (commit.timers.length > 0) {
       const rows = commit.timers.map((t) => {
         const fireAt =

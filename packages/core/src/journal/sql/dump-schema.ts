@@ -5,7 +5,7 @@ import { sql } from "kysely";
 import type { SqlExecutor } from "./sql-fragments.ts";
 
 /** Monthly event partitions depend on when they were created, not on migrations: left out. */
-const monthlyPartition = "^events_[0-9]{4}_[0-9]{2}$";
+const monthlyPartition = "^events_[0-9]{4}_[0-9]{2}(_head)?$";
 
 /**
  * A deterministic text picture of the `continuum` schema, read from pg_catalog with functions

@@ -1,3 +1,4 @@
+import { readHistoryWithSnapshot } from "./history-snapshot.ts";
 import { sql } from "kysely";
 import type { Encoded, HistoryEvent, RunStatus } from "../../model/index.ts";
 import type { RunFilter, RunPage, RunRecord } from "../journal.ts";
@@ -94,6 +95,11 @@ export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunP
 
 /** History after `afterSeq`, pruned to the run's partition through its history_month. */
 export async function readHistory(db: SqlExecutor, runId: string, afterSeq = 0): Promise<HistoryEvent[]> {
+  return readHistoryWithSnapshot(db, runId, afterSeq);
+}
+
+/** History after `afterSeq`, one row per event (no snapshot): what {@link readHistory} did before snapshots. */
+export async function readHistoryRows(db: SqlExecutor, runId: string, afterSeq = 0): Promise<HistoryEvent[]> {
   const result = await sql<EventRow>`
     SELECT e.seq, e.kind, e.body, e.at FROM continuum.events e
     WHERE e.run_id = ${runId} AND e.seq > ${afterSeq}

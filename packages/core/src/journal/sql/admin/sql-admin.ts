@@ -3,6 +3,8 @@ import type { JournalAdmin } from "../../journal-admin.ts";
 import type { JournalInspector } from "../../journal-inspector.ts";
 import { planRepair } from "../../plan-repair.ts";
 import type { SqlExecutor } from "../sql-fragments.ts";
+import { ensureEventPartitions } from "./ensure-event-partitions.ts";
+import { dropEventPartitions, listEventPartitions } from "./event-partitions.ts";
 import { executeRepair } from "./execute-repair.ts";
 import { appendOperatorAction, listOperatorActions } from "./operator-actions.ts";
 import { retryRun } from "./retry-run.ts";
@@ -33,5 +35,8 @@ export function createSqlAdmin(
     retryRun: (request) => guard(() => retryRun(db, request)),
     planRepair: (request) => planRepair(inspector, (runId) => journal.getRun(runId), request),
     executeRepair: (items) => guard(() => executeRepair(db, items)),
+    partitions: () => guard(() => listEventPartitions(db)),
+    ensurePartitions: (request) => guard(() => ensureEventPartitions(db, request)),
+    dropPartitions: (request) => guard(() => dropEventPartitions(db, request)),
   };
 }

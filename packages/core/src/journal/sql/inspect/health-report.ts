@@ -150,6 +150,11 @@ export async function healthReport(db: SqlExecutor, request: HealthRequest = {})
   const schema = await sql<{ version: number | null }>`
     SELECT max(version) AS version FROM continuum.schema_migrations`.execute(db);
   const schemaVersion = schema.rows[0]?.version;
+  const partitions = await sql<{ monthly: number; default_rows: number }>`
+    SELECT (SELECT count(*)::int FROM pg_inherits WHERE inhparent = to_regclass('continuum.events')) - 1 AS monthly,
+      (SELECT count(*)::int FROM (SELECT 1 FROM continuum.events_default LIMIT 100001) d) AS default_rows`.execute(
+    db,
+  );
   return {
     now,
     staleAfterMs: stale,
@@ -168,6 +173,10 @@ export async function healthReport(db: SqlExecutor, request: HealthRequest = {})
     ...(schemaVersion === null || schemaVersion === undefined
       ? {}
       : { schemaVersion: Number(schemaVersion) }),
+    historyPartitions: {
+      monthly: partitions.rows[0]!.monthly,
+      defaultRows: partitions.rows[0]!.default_rows,
+    },
   };
 }
 
