@@ -35,6 +35,12 @@ export function aggregate(results: readonly CaseResult[]): Aggregate[] {
   return out;
 }
 
+/**
+ * Metrics only Continuum's peers report: the engine's own `run.completed` event timed alongside
+ * `run.result()` (the other peers have no such event, so their cells stay empty).
+ */
+export const continuumOnlyMetrics: ReadonlySet<string> = new Set(["eventP50Ms", "eventP99Ms"]);
+
 /** Columns shown per scenario (metric name, header). The first is the headline figure. */
 export const scenarioColumns: Record<ScenarioName, ReadonlyArray<readonly [string, string]>> = {
   throughput: [

@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { NotifyTopic } from "../notifier.ts";
 import { createPgNotifier } from "./pg-notifier.ts";
-import { channelOf } from "./sql-fragments.ts";
+import { channelName } from "./instance-schema.ts";
 import { createServerDatabase, type ServerDatabase } from "./test-support/sql-test-databases.ts";
 
 let database: ServerDatabase;
@@ -36,7 +36,7 @@ it("keeps a topic LISTENed for lingerMs after its last subscriber left, then UNL
         [applicationName],
       )
     ).rows[0];
-  const channel = channelOf(NotifyTopic.runFinished);
+  const channel = channelName(NotifyTopic.runFinished);
   const seen: string[] = [];
   let stop = notifier.subscribe(NotifyTopic.runFinished, (id) => seen.push(id));
   await notifier.listening();
