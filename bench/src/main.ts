@@ -3,7 +3,8 @@
  *
  * Runs every scenario against Continuum and its peers on one PostgreSQL server, each case in
  * its own process and on a fresh database, peers in rotating order within each repetition.
- * Prints the tables; a full run also rewrites bench/README.md and bench/results/full.json.
+ * Prints the tables; a full run also rewrites bench/README.md and bench/results/full.json (a run
+ * narrowed by --only or --peers writes bench/results/subset.json instead).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -309,7 +310,8 @@ async function main(): Promise<void> {
   );
   const failed = results.filter((r) => r.error !== undefined);
   for (const f of failed) console.error(`FAILED ${f.scenario} ${f.variant} ${f.peer}: ${f.error}`);
-  save("full.json", results);
+  // A subset (--only, --peers) must not overwrite the last whole run's figures.
+  save(args.only === undefined && args.peers === undefined ? "full.json" : "subset.json", results);
   publish(contextNow(), results, args.writeReadme);
   console.log(
     `${results.length} cases, ${failed.length} failed, ${((performance.now() - started) / 1000).toFixed(0)} s`,
