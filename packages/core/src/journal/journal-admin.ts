@@ -196,6 +196,12 @@ export interface DropEventPartitionsRequest {
   readonly before: string;
   /** Drop (default: a dry run that lists what would go and what is held). */
   readonly execute?: boolean;
+  /**
+   * Look only at partitions that hold no rows (one cheap probe each) and leave the others out of
+   * `kept` without counting their runs: the engine's hourly pass, which must not scan the runs
+   * table for months that are plainly in use.
+   */
+  readonly emptyOnly?: boolean;
 }
 
 /** Partitions dropped (or, in a dry run, that would be) and those kept because runs still hold them. */

@@ -91,6 +91,13 @@ export function attachOperatorLog(events: EngineEventEmitter, log: EngineLog): (
       { event: "workflow.unserved", ...e },
     ),
   );
+  on("partitions.dropped", (e) =>
+    log.log(
+      "info",
+      `partitions: dropped ${e.partitions.join(", ")} (${e.bytes} bytes), which no run holds any more`,
+      { event: "partitions.dropped", ...e },
+    ),
+  );
   on("retention.deleted", (e) =>
     log.log(
       "info",

@@ -251,11 +251,7 @@ export function createEngine(options: EngineOptions): Engine {
             loop(
               "partition_keeper",
               partitionWaker,
-              partitionRound(
-                options.journal,
-                settings.partitions.monthsAhead,
-                settings.partitions.intervalMs,
-              ),
+              partitionRound(options.journal, settings.partitions, events),
             ),
           ]),
       ...(settings.unservedWorkflowAfterMs === 0

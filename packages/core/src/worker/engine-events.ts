@@ -24,6 +24,7 @@ import type {
   RunSuspendedEvent,
   SignalAwaitedEvent,
   WorkflowUnservedEvent,
+  PartitionsDroppedEvent,
   RetentionDeletedEvent,
 } from "./lifecycle-events.ts";
 
@@ -289,6 +290,7 @@ export interface EngineEvents {
   "queue.throttled": [QueueThrottledEvent];
   "activity.throttled": [ActivityThrottledEvent];
   "retention.deleted": [RetentionDeletedEvent];
+  "partitions.dropped": [PartitionsDroppedEvent];
   "schedule.fired": [ScheduleFiredEvent];
   "schedule.skipped": [ScheduleSkippedEvent];
 }

@@ -119,8 +119,14 @@ export interface EngineOptions extends LogOptions {
    * exist (default 3; `false` turns it off). Cheap when nothing is missing (catalogue lookups);
    * with many engines one does it and the others skip (advisory lock). It never converts rows
    * sitting in the default partition: that is `continuum partitions ensure`'s job.
+   *
+   * With `dropUnused` (default true) the same pass drops past months' partitions that hold no
+   * row any more, once retention or `continuum cleanup` deleted their runs (one cheap probe per
+   * past month; `partitions.dropped` reports each drop). The current and coming months, and any
+   * month a run still has history in, are never dropped.
    */
-  readonly partitions?: false | { readonly monthsAhead?: number; readonly intervalMs?: number };
+  readonly partitions?:
+    false | { readonly monthsAhead?: number; readonly intervalMs?: number; readonly dropUnused?: boolean };
   /**
    * Handle SIGTERM and SIGINT: the first one stops the engine gracefully (see {@link Engine.stop},
    * within `shutdownTimeoutMs`), logs what the drain did, closes the journal and exits the process

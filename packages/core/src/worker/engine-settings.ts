@@ -36,7 +36,8 @@ export interface ResolvedEngineSettings {
     readonly maxBatches: number;
   };
   /** Absent: the engine does not keep partitions. */
-  readonly partitions: { readonly monthsAhead: number; readonly intervalMs: number } | undefined;
+  readonly partitions:
+    { readonly monthsAhead: number; readonly intervalMs: number; readonly dropUnused: boolean } | undefined;
 }
 
 /** Applies defaults and rejects out-of-range settings with a clear error. */
@@ -125,6 +126,7 @@ export function resolveEngineOptions(options: EngineOptions): ResolvedEngineSett
         : {
             monthsAhead: positiveInt("partitions.monthsAhead", options.partitions?.monthsAhead ?? 3),
             intervalMs: positiveInt("partitions.intervalMs", options.partitions?.intervalMs ?? 3_600_000),
+            dropUnused: options.partitions?.dropUnused ?? true,
           },
   };
 }

@@ -63,6 +63,7 @@ export const engineEventCatalogue = {
   "journal.unreachable": "an engine loop started failing (once per outage)",
   "journal.reconnected": "every failing loop succeeded again",
   "retention.deleted": "the retention sweep deleted closed run trees of a workflow",
+  "partitions.dropped": "the partition keeper dropped monthly history partitions no run holds any more",
   "engine.error": "something failed outside any run's control; the engine keeps going",
 } as const satisfies Record<EngineEventName, string>;
 

@@ -181,6 +181,18 @@ export interface WorkflowUnservedEvent {
   readonly waitingForMs: number;
 }
 
+/**
+ * The partition keeper dropped monthly history partitions no run holds any more (retention or
+ * `continuum cleanup` deleted their runs; see `EngineOptions.partitions`).
+ */
+export interface PartitionsDroppedEvent {
+  /** The dropped partitions' names (`events_2026_01`, ...). */
+  readonly partitions: readonly string[];
+  /** Their size on disk before the drop, summed. */
+  readonly bytes: number;
+  readonly durationMs: number;
+}
+
 /** The retention sweep deleted closed run trees of a workflow (see `EngineOptions.retention`). */
 export interface RetentionDeletedEvent {
   readonly namespace: string;

@@ -1,4 +1,5 @@
 import type { Journal } from "../journal/journal.ts";
+import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
 import type { EngineRuntime } from "./engine-runtime.ts";
 import type { LoopRound } from "./engine-loop.ts";
 import type { createRetentionSweep } from "./retention-sweep.ts";
@@ -54,11 +55,33 @@ export function retentionRound(
 
 /**
  * The partition keeper's round (EngineOptions.partitions): makes sure the coming months' history
- * partitions exist, every `intervalMs`; skips at once when another engine is at it.
+ * partitions exist, every `intervalMs`; skips at once when another engine is at it. With
+ * `dropUnused`, also drops past months' partitions that hold no row any more (retention deleted
+ * their runs): the journal clamps the cutoff to the database clock's month, so `lastDay` only
+ * says "every past month".
  */
-export function partitionRound(journal: Journal, monthsAhead: number, intervalMs: number): LoopRound {
+export function partitionRound(
+  journal: Journal,
+  settings: { readonly monthsAhead: number; readonly intervalMs: number; readonly dropUnused: boolean },
+  events: EngineEventEmitter,
+): LoopRound {
   return async () => {
-    await journal.admin?.ensurePartitions({ monthsAhead });
-    return intervalMs;
+    const admin = journal.admin;
+    if (admin === undefined) return settings.intervalMs;
+    await admin.ensurePartitions({ monthsAhead: settings.monthsAhead });
+    if (settings.dropUnused) {
+      const startedAt = performance.now();
+      const { dropped } = await admin.dropPartitions({ before: lastDay, execute: true, emptyOnly: true });
+      if (dropped.length > 0)
+        emitEvent(events, "partitions.dropped", {
+          partitions: dropped.map((p) => p.name),
+          bytes: dropped.reduce((sum, p) => sum + p.bytes, 0),
+          durationMs: performance.now() - startedAt,
+        });
+    }
+    return settings.intervalMs;
   };
 }
+
+/** A cutoff after every month (see partitionRound). */
+const lastDay = "9999-12-31";

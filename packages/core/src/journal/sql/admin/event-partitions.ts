@@ -17,16 +17,20 @@ const rangeBound = /FROM \('(\d{4}-\d{2}-\d{2})'\) TO \('(\d{4}-\d{2}-\d{2})'\)/
  * Every partition of continuum.events with its range, size and rows: the default partition's
  * rows counted exactly, per month (rows there are the ones `ensurePartitions` converts), the
  * others estimated from the planner's statistics (reltuples; -1 before the first ANALYZE),
- * since counting a year of history on every listing would scan it.
+ * since counting a year of history on every listing would scan it. `countDefault: false` skips
+ * the default partition's count (one scan of it) for callers that look only at range partitions.
  */
-export async function listEventPartitions(db: SqlExecutor): Promise<EventPartitionInfo[]> {
+export async function listEventPartitions(
+  db: SqlExecutor,
+  { countDefault = true }: { readonly countDefault?: boolean } = {},
+): Promise<EventPartitionInfo[]> {
   const parts = await sql<{ name: string; bound: string; estimate: string; bytes: string }>`
     SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound,
       c.reltuples::bigint::text AS estimate, pg_total_relation_size(c.oid)::text AS bytes
     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
     WHERE i.inhparent = to_regclass('continuum.events')
     ORDER BY c.relname`.execute(db);
-  const months = await defaultPartitionMonths(db);
+  const months = countDefault ? await defaultPartitionMonths(db) : [];
   const defaultRows = months.reduce((sum, m) => sum + m.rows, 0);
   return parts.rows.map((p): EventPartitionInfo => {
     const bytes = Number(p.bytes);
@@ -63,6 +67,8 @@ export async function defaultPartitionMonths(db: SqlExecutor): Promise<EventPart
  * partition and on continuum.events for a moment (catalogue only, no scan), behind a 2 s
  * lock_timeout so it never queues writers for long; the runs check reads continuum.runs
  * (a run created now is never in an old month). The default partition is never dropped.
+ * With `emptyOnly` (the engine's hourly pass) a partition is first probed for any row, and one
+ * that has rows is skipped without the runs check (which scans runs: no index serves it).
  */
 export async function dropEventPartitions(
   db: SqlExecutor,
@@ -72,12 +78,17 @@ export async function dropEventPartitions(
   const now = await sql<{ month: string }>`
     SELECT to_char(date_trunc('month', continuum.now()), 'YYYY-MM-DD') AS month`.execute(db);
   const limit = [request.before, now.rows[0]!.month].sort()[0]!;
-  const listed = (await listEventPartitions(db)).filter(
+  const listed = (await listEventPartitions(db, { countDefault: false })).filter(
     (p) => p.kind === "range" && p.to !== undefined && p.to <= limit,
   );
   const dropped: EventPartitionInfo[] = [];
   const kept: { partition: EventPartitionInfo; openRuns: number; closedRuns: number }[] = [];
   for (const partition of listed) {
+    if (request.emptyOnly === true) {
+      const probe = await sql<{ held: boolean }>`
+        SELECT EXISTS (SELECT 1 FROM ${sql.table(`continuum.${partition.name}`)}) AS held`.execute(db);
+      if (probe.rows[0]?.held !== false) continue;
+    }
     const outcome = await db.transaction().execute(async (tx) => {
       const holders = await sql<{ open: string; closed: string }>`
         SELECT count(*) FILTER (WHERE finished_at IS NULL)::text AS open,
