@@ -14,6 +14,8 @@ const secretQueryParam = /([?&;][a-z_]*password=)[^&#]*/gi;
 // key in JSON or util.inspect output of a config object (`"password":"x"`, `password: 'x'`).
 const secretKeyValue =
   /((?:^|[^a-z0-9_])["']?[a-z_]*password["']?\s*[=:]\s*)('(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^\s'"]\S*|)/gi;
+// The same key at the end of a text: what follows it is a password, even if it looks like a URL.
+const secretKeyAtEnd = /(?:^|[^a-z0-9_])["']?[a-z_]*password["']?\s*[=:]\s*["']?$/i;
 
 /**
  * The text with every connection-string password masked, in each form a PostgreSQL target is
@@ -34,6 +36,8 @@ export function redactConnectionString(text: string): string {
   let out = "";
   let last = 0;
   for (const [start, end] of urlTokens(text)) {
+    // `password=a://b`: the "URL" is the value of a password key; the key=value rule masks it.
+    if (secretKeyAtEnd.test(text.slice(last, start))) continue;
     out += redactKeyValues(text.slice(last, start)) + redactUrlToken(text.slice(start, end));
     last = end;
   }
