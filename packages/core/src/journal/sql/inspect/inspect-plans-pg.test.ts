@@ -83,7 +83,7 @@ describe("runs page plans on 10,000 runs (PostgreSQL)", () => {
     [
       "a rare id prefix, generic plan",
       { idPrefix: "nothing" },
-      /runs_run_id_prefix_idx/,
+      /runs_run_id_key/,
       "force_generic_plan",
     ],
     ["attributes", { attributes: { tier: "gold" } }, /runs_(order|attributes)_idx/],
