@@ -20,7 +20,8 @@ interface TreeRunRow {
  *
  * Selection: root runs (no parent, not a successor) that closed before the cutoff, through the
  * partial index runs_closed_roots_idx (migration 0011); each tree is grown with a recursive CTE
- * over chain_id (the root's successors) and parent_run_id (descendants, runs_parent_idx), and
+ * over chain_id (the root's successors: runs_chain_idx holds successors only, 0019) and
+ * parent_run_id (descendants, runs_parent_idx), and
  * kept only when all its runs are closed before the cutoff and none has a pending or running
  * task. Trees are taken oldest close first until the batch holds `limit` runs.
  *
@@ -117,7 +118,10 @@ function treeRuns(
         AND status IN ${terminalList} AND finished_at < ${cutoff} ${sql.join(filters, sql` `)}
     ),
     tree(root_id, run_id) AS (
-      SELECT roots.run_id, c.run_id FROM roots JOIN continuum.runs c ON c.chain_id = roots.run_id
+      SELECT roots.run_id, roots.run_id FROM roots
+      UNION
+      SELECT roots.run_id, c.run_id FROM roots JOIN continuum.runs c
+        ON c.chain_id = roots.run_id AND c.chain_id <> c.run_id
       UNION
       SELECT tree.root_id, k.run_id FROM tree JOIN continuum.runs k ON k.parent_run_id = tree.run_id
     ),

@@ -4,8 +4,8 @@ import { runColumns, toRunRecord, type RunRow } from "../rows.ts";
 import { toMsOrUndefined, type SqlExecutor } from "../sql-fragments.ts";
 
 // Locking: one read-only statement, no locks. Each subquery is an index lookup by run id:
-// timers_pkey, tasks_run_id_identity_key, inbox_run_idx, runs_parent_idx; continued_from has
-// no index, so the predecessor is found through the chain (runs_chain_idx) instead.
+// timers_pkey, tasks_run_id_identity_key, inbox_run_idx, runs_parent_idx; the predecessor is
+// the row's own continued_from.
 
 interface DetailRow extends RunRow {
   continued_from: string | null;

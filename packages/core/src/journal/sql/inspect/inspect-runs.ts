@@ -10,7 +10,7 @@ import { runQueryConditions, whereAll } from "./run-query-conditions.ts";
 // Locking: read-only single statements, no locks (an MVCC snapshot of committed rows). The
 // runs page walks runs_order_idx (created_order DESC) and stops after limit + 1 rows; a rare
 // workflow name goes through runs_workflow_name_idx and an id prefix through the
-// text_pattern_ops indexes (0009). inspect-plans-pg.test.ts checks the plans on 10k runs.
+// text_pattern_ops indexes (0009, runs_workflow_id_idx since 0019). inspect-plans-pg.test.ts checks the plans on 10k runs.
 // Counts group every matching row: a scan, a few ms per 10k runs.
 
 /** The runs page: newest first; `after` pages to older runs, `before` to newer ones. */
