@@ -132,6 +132,7 @@ TABLE runs
   CONSTRAINT CHECK ((last_seq >= 0))
   CONSTRAINT CHECK ((parent_close_policy = ANY (ARRAY['cancel'::text, 'abandon'::text])))
   CONSTRAINT CHECK ((status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text, 'cancelled'::text, 'continued'::text, 'stuck_unknown_version'::text])))
+  CONSTRAINT PRIMARY KEY (run_id)
 
 TABLE schedules
   namespace text NOT NULL
@@ -233,13 +234,14 @@ CREATE INDEX runs_list_idx ON continuum.runs USING btree (namespace, created_ord
 CREATE UNIQUE INDEX runs_open_workflow_id_key ON continuum.runs USING btree (namespace, workflow_id) WHERE (status = ANY (ARRAY['running'::text, 'stuck_unknown_version'::text]))
 CREATE INDEX runs_order_idx ON continuum.runs USING btree (created_order DESC)
 CREATE INDEX runs_parent_idx ON continuum.runs USING btree (parent_run_id) WHERE (parent_run_id IS NOT NULL)
+CREATE UNIQUE INDEX runs_pkey ON continuum.runs USING btree (run_id)
 CREATE INDEX runs_queue_active_idx ON continuum.runs USING btree (queue_name, dequeued_by) WHERE ((dequeued_at IS NOT NULL) AND (finished_at IS NULL))
 CREATE INDEX runs_queue_backlog_idx ON continuum.runs USING btree (queue_name, queue_priority, created_order) WHERE ((queue_name IS NOT NULL) AND (dequeued_at IS NULL) AND (finished_at IS NULL))
 CREATE INDEX runs_queue_dedupe_idx ON continuum.runs USING btree (queue_name, queue_dedupe_key) WHERE ((queue_dedupe_key IS NOT NULL) AND (finished_at IS NULL))
 CREATE INDEX runs_queue_dequeued_idx ON continuum.runs USING btree (queue_name, dequeued_at) WHERE (dequeued_at IS NOT NULL)
 CREATE INDEX runs_queue_partition_idx ON continuum.runs USING btree (queue_name, queue_partition_key, queue_priority, created_order) WHERE ((queue_partition_key IS NOT NULL) AND (finished_at IS NULL))
 CREATE INDEX runs_ready_idx ON continuum.runs USING btree (ready_since) WHERE (ready_since IS NOT NULL)
-CREATE UNIQUE INDEX runs_run_id_key ON continuum.runs USING btree (run_id text_pattern_ops)
+CREATE INDEX runs_run_id_prefix_idx ON continuum.runs USING btree (run_id text_pattern_ops)
 CREATE INDEX runs_status_idx ON continuum.runs USING btree (status, created_order DESC)
 CREATE INDEX runs_workflow_id_idx ON continuum.runs USING btree (workflow_id text_pattern_ops, namespace, created_order)
 CREATE INDEX runs_workflow_name_idx ON continuum.runs USING btree (workflow_name, created_order DESC)

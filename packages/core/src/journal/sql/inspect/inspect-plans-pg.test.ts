@@ -75,7 +75,12 @@ describe("runs page plans on 10,000 runs (PostgreSQL)", () => {
     ["a rare workflow name", { workflowName: "rare" }, /runs_workflow_name_idx/],
     ["an id prefix", { idPrefix: "order-12" }, /runs_workflow_id_idx/],
     ["an id prefix, generic plan", { idPrefix: "order-12" }, /runs_workflow_id_idx/, "force_generic_plan"],
-    ["a rare id prefix, generic plan", { idPrefix: "nothing" }, /runs_run_id_key/, "force_generic_plan"],
+    [
+      "a rare id prefix, generic plan",
+      { idPrefix: "nothing" },
+      /runs_run_id_prefix_idx/,
+      "force_generic_plan",
+    ],
     ["attributes", { attributes: { tier: "gold" } }, /runs_(order|attributes)_idx/],
   ];
   for (const [name, request, index, mode = "auto"] of cases) {
