@@ -22,6 +22,11 @@ export interface Notifier {
 export const NotifyTopic = {
   /** A run became ready for a step (id: runId). */
   runReady: "run_ready",
+  /**
+   * A run was started into a queue (id: runId): engines serving queues dequeue. Not `run_ready`,
+   * which would send every engine's workflow loop to claim a run no claim can take yet.
+   */
+  runQueued: "run_queued",
   /** A task became due (id: taskId). */
   taskReady: "task_ready",
   /** A run reached a terminal status (id: runId). */

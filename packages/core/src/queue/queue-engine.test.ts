@@ -7,6 +7,7 @@ import { createEngine, type Engine } from "../worker/create-engine.ts";
 import type { QueueThrottledEvent } from "../worker/lifecycle-events.ts";
 import { createTestEnvironment } from "../testing/create-test-environment.ts";
 import { sleep } from "../workflow/index.ts";
+import { NotifyTopic } from "../journal/notifier.ts";
 import { defineQueue } from "./define-queue.ts";
 
 const file = "packages/core/src/queue/queue-engine.test.ts";
@@ -78,6 +79,51 @@ describe("engines serving run queues", () => {
     expect(gate.most).toBe(2);
     expect(new Set(dequeued).size).toBe(6);
     expect((await journal.listQueues())[0]).toMatchObject({ backlog: 0, running: 0 });
+  });
+
+  it("announces a queued start as run_queued, and a full engine dequeues again only when a run ends", async () => {
+    closeGate();
+    gate.most = 0;
+    const journal = new MemoryJournal();
+    const queue = defineQueue("queue-test.full", { concurrency: 1 });
+    const hints: string[] = [];
+    journal.notifier.subscribe(NotifyTopic.runReady, (id) => hints.push(`ready ${id}`));
+    journal.notifier.subscribe(NotifyTopic.runQueued, (id) => hints.push(`queued ${id}`));
+    let rounds = 0;
+    const dequeueRuns = journal.dequeueRuns.bind(journal);
+    journal.dequeueRuns = (request) => ((rounds += 1), dequeueRuns(request));
+    // A poll interval no test waits for: every dequeue here is a hint's or a run end's.
+    const engine = createEngine({
+      journal,
+      workflows: [held],
+      activities: [hold],
+      queues: [queue],
+      pollIntervalMs: 600_000,
+    });
+    const throttled: QueueThrottledEvent[] = [];
+    engine.events.on("queue.throttled", (e) => throttled.push(e));
+    engines.push(engine);
+    engine.start();
+    const client = createClient({ journal, pollIntervalMs: 10 });
+    const first = await client.start(held, 1, { queue });
+    // The start's hint is run_queued (no claim can take the run yet); run_ready comes with its dequeue.
+    expect(hints[0]).toBe(`queued ${first.runId}`);
+    await until(() => gate.running === 1);
+    expect(hints).toContain(`ready ${first.runId}`);
+    const second = await client.start(held, 2, { queue });
+    await until(() => throttled.length === 1);
+    // The queue is full: further starts' hints do not send the engine to dequeue.
+    const before = rounds;
+    const rest = [await client.start(held, 3, { queue }), await client.start(held, 4, { queue })];
+    for (let hop = 0; hop < 20; hop += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(rounds).toBe(before);
+    // A run's end does: every run completes, one at a time.
+    gate.open?.();
+    const results = await Promise.all(
+      [first, second, ...rest].map((run) => run.result({ timeoutMs: 10_000 })),
+    );
+    expect(results).toEqual([1, 2, 3, 4]);
+    expect(gate.most).toBe(1);
   });
 
   it("dedupes a start with the same key and cancels a queued run without running it", async () => {

@@ -16,7 +16,7 @@ import type { EngineOptions } from "./engine-options.ts";
 import { checkQueues, resolveEngineOptions } from "./engine-settings.ts";
 import { createLoopRunner } from "./engine-loop.ts";
 import { activityRound, workflowRound } from "./poll-rounds.ts";
-import { queueRound, refillQueuesOnRunEnd } from "./queue-round.ts";
+import { queueRound, refillQueuesOnRunEnd, type QueueGate } from "./queue-round.ts";
 import { timerRound } from "./timer-round.ts";
 import {
   leaseRound,
@@ -131,6 +131,7 @@ export function createEngine(options: EngineOptions): Engine {
   const sweepWaker = createWaker();
   const unservedWaker = createWaker();
   const queueWaker = createWaker();
+  const queueGate: QueueGate = { full: false };
   const queues = checkQueues(options.queues);
   const retentionWaker = createWaker();
   const partitionWaker = createWaker();
@@ -205,7 +206,7 @@ export function createEngine(options: EngineOptions): Engine {
     for (const ref of runtime.registry.workflowVersions()) emitEvent(events, "registry.registered", ref);
     const notifier = options.journal.notifier;
     unsubscribe = [
-      notifier.subscribe(NotifyTopic.runReady, () => (runWaker.wake(), queueWaker.wake())),
+      notifier.subscribe(NotifyTopic.runReady, () => runWaker.wake()),
       notifier.subscribe(NotifyTopic.taskReady, () => taskWaker.wake()),
       notifier.subscribe(NotifyTopic.timerSet, () => timerWaker.wake()),
       notifier.subscribe(NotifyTopic.runInbox, (payload) => {
@@ -214,7 +215,14 @@ export function createEngine(options: EngineOptions): Engine {
         if (hint === undefined || !running || !runtime.stepper.deliverHint(hint)) runWaker.wake();
       }),
     ];
-    if (queues.length > 0) unsubscribe.push(refillQueuesOnRunEnd(events, () => queueWaker.wake()));
+    if (queues.length > 0)
+      unsubscribe.push(
+        // Full queues: a start cannot let a run in; a run's end (refillQueuesOnRunEnd) or the poll can.
+        notifier.subscribe(NotifyTopic.runQueued, () => {
+          if (!queueGate.full) queueWaker.wake();
+        }),
+        refillQueuesOnRunEnd(events, () => queueWaker.wake()),
+      );
     const { pollIntervalMs } = settings;
     loops = [
       loop("workflow_loop", runWaker, workflowRound(runtime, pollIntervalMs)),
@@ -224,7 +232,7 @@ export function createEngine(options: EngineOptions): Engine {
             loop(
               "queue_loop",
               queueWaker,
-              queueRound(runtime, options.journal, queues, pollIntervalMs, () => runWaker.wake()),
+              queueRound(runtime, options.journal, queues, pollIntervalMs, () => runWaker.wake(), queueGate),
             ),
           ]),
       loop("activity_loop", taskWaker, activityRound(runtime, pollIntervalMs)),

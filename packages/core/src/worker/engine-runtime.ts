@@ -97,10 +97,13 @@ export interface EngineRuntime {
   /**
    * One dequeue round over the engine's run queues, or over `only` (see Journal.dequeueRuns): `queue.dequeued`
    * per queue that gave runs, `queue.throttled` once per episode. Returns how many runs it
-   * dequeued and whether a queue still has due runs that no limit holds back (worth another
-   * round at once).
+   * dequeued, whether a queue still has due runs that no limit holds back (worth another
+   * round at once), and whether every queue is `full`: each has due runs held back by a slot
+   * limit (`concurrency` or `perEngineConcurrency`), so only a run's end can let one more in.
    */
-  dequeue(only?: readonly string[]): Promise<{ readonly dequeued: number; readonly more: boolean }>;
+  dequeue(
+    only?: readonly string[],
+  ): Promise<{ readonly dequeued: number; readonly more: boolean; readonly full: boolean }>;
   /** Moves due timers to their runs' inboxes; returns how many fired. */
   fireTimers(limit: number): Promise<number>;
   /** Fires due schedules (registering the code's schedules first, once); returns how many runs started. */
@@ -304,7 +307,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       return claimed;
     },
     async dequeue(only = queues) {
-      if (only.length === 0) return { dequeued: 0, more: false };
+      if (only.length === 0) return { dequeued: 0, more: false, full: false };
       // A dequeued run holds its queue slot until it ends, not a step slot: dequeue up to the
       // engine's step concurrency per round, whatever is free right now (the queue's limits cap it).
       const results = await journal.dequeueRuns({
@@ -314,7 +317,10 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       });
       let more = false;
       let dequeued = 0;
+      // A queue skipped (another engine held it) or unknown gives no result: not known full.
+      let full = results.length === only.length;
       for (const result of results) {
+        if (result.throttled !== "concurrency" && result.throttled !== "per_engine_concurrency") full = false;
         dequeued += result.runIds.length;
         if (result.runIds.length > 0)
           emitEvent(events, "queue.dequeued", { queue: result.queue, runIds: result.runIds });
@@ -325,7 +331,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
         }
         if (result.moreDue && result.throttled === undefined) more = true;
       }
-      return { dequeued, more };
+      return { dequeued, more, full };
     },
     fireTimers: (limit) => journal.fireDueTimers(limit),
     fireSchedules: () => schedules.fire(),

@@ -12,6 +12,7 @@ import {
   type ServerDatabase,
 } from "../journal/sql/test-support/sql-test-databases.ts";
 import { activity, child, defineActivity, signal, sleep, workflow } from "../workflow/index.ts";
+import { defineQueue } from "../queue/define-queue.ts";
 import { createEngine, type Engine } from "./create-engine.ts";
 
 // PostgreSQL checks no privilege on LISTEN: a role that may connect but may not read the
@@ -74,6 +75,7 @@ const waiter = workflow.stamped(stamp("privacy-waiter", 68))(
 const uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 const allowed: Record<NotifyTopic, RegExp> = {
   [NotifyTopic.runReady]: new RegExp(`^${uuid}$`),
+  [NotifyTopic.runQueued]: new RegExp(`^${uuid}$`),
   [NotifyTopic.taskReady]: new RegExp(`^${uuid}$`),
   [NotifyTopic.runFinished]: new RegExp(`^${uuid}$`),
   [NotifyTopic.timerSet]: new RegExp(`^${uuid}$`),
@@ -159,7 +161,12 @@ describe("what a role without privileges hears on the notification channels (Pos
         client.start(payment, { email: secrets.email, arg: `${secrets.activityArg}${i}` }, { id }),
       ),
     );
-    const waiting = await client.start(waiter, { email: secrets.email }, { id: `${secrets.email}#wait` });
+    // Queued (no engine serves the queue: it stays queued until cancelled), for run_queued.
+    const waiting = await client.start(
+      waiter,
+      { email: secrets.email },
+      { id: `${secrets.email}#wait`, queue: defineQueue("privacy.queue") },
+    );
     for (const [i, run] of runs.entries()) {
       // A small body, and one well over the 8,000 bytes a NOTIFY payload may hold.
       const pad = i === 2 ? "p".repeat(12_000) : "";

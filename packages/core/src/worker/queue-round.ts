@@ -5,9 +5,19 @@ import type { EngineRuntime } from "./engine-runtime.ts";
 import type { LoopRound } from "./engine-loop.ts";
 
 /**
+ * Whether the engine's queues were all full at its last dequeue round (see
+ * {@link EngineRuntime.dequeue}): then a queued start's hint cannot let a run in, only a run's
+ * end can, so the engine does not wake its queue loop for start hints (each such round was a
+ * transaction on the queue row, three per start with three engines, for nothing).
+ */
+export interface QueueGate {
+  full: boolean;
+}
+
+/**
  * The queue loop's round: stores the queues' limits once (the first round), then dequeues;
  * again at once while a queue has due runs no limit holds back, else after a poll interval or
- * a wake-up (a queued start's hint, a local run's end).
+ * a wake-up (a queued start's hint while `gate` is not full, a local run's end). Sets `gate`.
  */
 export function queueRound(
   runtime: EngineRuntime,
@@ -15,6 +25,7 @@ export function queueRound(
   queues: readonly QueueDefinition[],
   pollIntervalMs: number,
   wakeRuns: () => void,
+  gate: QueueGate = { full: false },
 ): LoopRound {
   let defined = false;
   return async () => {
@@ -22,7 +33,8 @@ export function queueRound(
       await journal.defineQueues(queues.map((queue) => queue.config));
       defined = true;
     }
-    const { dequeued, more } = await runtime.dequeue();
+    const { dequeued, more, full } = await runtime.dequeue();
+    gate.full = full;
     // Claim what we dequeued without waiting for our own hint's round trip through the database.
     if (dequeued > 0) wakeRuns();
     return more ? 0 : pollIntervalMs;

@@ -139,9 +139,12 @@ export function insertRun(store: MemoryStore, request: NewRunRow): RunRow {
   }
   store.byWorkflowId.set(MemoryStore.workflowKey(row.namespace, row.workflowId), row.runId);
   // An eager start is stepped by its starter at once, a delayed one later: nothing to announce.
-  // A queued start is announced: it wakes the engines' queue loops (no claim can take it yet).
+  // A queued start is announced as queued: it wakes the engines' queue loops (no claim can take it yet).
   if (request.lease === undefined && request.startAt === undefined && request.startDelayMs === undefined)
-    store.notifier.publish(NotifyTopic.runReady, row.runId);
+    store.notifier.publish(
+      request.queue === undefined ? NotifyTopic.runReady : NotifyTopic.runQueued,
+      row.runId,
+    );
   return row;
 }
 

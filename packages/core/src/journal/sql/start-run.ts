@@ -104,7 +104,7 @@ export async function insertRun(
   // refuses a start that is both queued and delayed.
   const queued = run.queue === undefined ? undefined : queuedRunColumns(run.queue);
   const notBefore = queued?.notBefore ?? (start === undefined ? leaseEnd : startAt);
-  // A queued start is announced too: it wakes the engines' queue loops (no claim can take it yet).
+  // A queued start is announced too (run_queued): it wakes the engines' queue loops only.
   const announce = lease === undefined;
   const inserted = await sql<StartedRow>`
     WITH next AS (SELECT nextval('continuum.journal_order') AS n),
@@ -129,7 +129,7 @@ export async function insertRun(
       INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
       SELECT r.run_id, r.history_month::date, 1, ${kind}, ${json(body)}, ${dbNow} FROM r
     )
-    SELECT r.*, ${dbNow} AS now ${!announce ? sql`` : queued !== undefined ? sql`, pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text AS notified` : sql`, CASE WHEN r.ready_since IS NOT NULL THEN pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text END AS notified`} FROM r`.execute(
+    SELECT r.*, ${dbNow} AS now ${!announce ? sql`` : queued !== undefined ? sql`, pg_notify(${channelOf(NotifyTopic.runQueued)}, r.run_id)::text AS notified` : sql`, CASE WHEN r.ready_since IS NOT NULL THEN pg_notify(${channelOf(NotifyTopic.runReady)}, r.run_id)::text END AS notified`} FROM r`.execute(
     tx,
   );
   return inserted.rows[0];
