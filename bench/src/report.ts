@@ -91,6 +91,9 @@ export const scenarioColumns: Record<ScenarioName, ReadonlyArray<readonly [strin
     ["queuedWfPerSec", "queue (concurrency 10) wf/s"],
     ["plainWfPerSec", "no queue wf/s"],
     ["throughputRatio", "queue / no queue"],
+    ["backlogQueuedWfPerSec", "backlog: queue wf/s"],
+    ["backlogPlainWfPerSec", "backlog: no queue wf/s"],
+    ["backlogRatio", "backlog: queue / no queue"],
     ["maxExecuting", "max executing (queue)"],
   ],
 };
