@@ -5,7 +5,7 @@ import {
   checkRunOrder,
   encodeAttributeCursor,
 } from "../../validation/attribute-query.ts";
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { Encoded, HistoryEvent, RunStatus } from "../../model/index.ts";
 import type { RunFilter, RunPage, RunRecord } from "../journal.ts";
 import { runColumns, toHistoryEvent, toRunRecord, type EventRow, type RunRow } from "./rows.ts";
@@ -63,11 +63,10 @@ export async function getRunByWorkflowId(
   return result.rows[0] && toRunRecord(result.rows[0]);
 }
 
-/**
- * Newest first (the cursor is the last run's creation order), or in `filter.orderBy`'s order
- * with ties broken by creation order (the cursor holds the sort value and the creation order).
- */
-export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunPage> {
+/** The statement of one {@link listRuns} page (exported so a test can EXPLAIN it), or undefined when nothing can match. */
+export function listRunsQuery(
+  filter: RunFilter,
+): { query: RawBuilder<RunRow>; limit: number; attribute?: string } | undefined {
   const where = filter.where === undefined ? undefined : checkAttributeQuery(filter.where);
   const order = runOrderSql(
     filter.orderBy === undefined ? undefined : checkRunOrder(filter.orderBy),
@@ -80,7 +79,7 @@ export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunP
       : typeof filter.status === "string"
         ? [filter.status]
         : filter.status;
-  if (statuses !== undefined && statuses.length === 0) return { runs: [] };
+  if (statuses !== undefined && statuses.length === 0) return undefined;
   const conditions = [
     sql`true`,
     ...(filter.namespace === undefined ? [] : [sql`r.namespace = ${filter.namespace}`]),
@@ -94,11 +93,23 @@ export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunP
     ...(where === undefined ? [] : [attributeQuerySql(where)]),
     ...(order.after === undefined ? [] : [order.after]),
   ];
-  const result = await sql<RunRow>`
+  const query = sql<RunRow>`
     SELECT ${runColumns} FROM continuum.runs r
     WHERE ${sql.join(conditions, sql` AND `)}
     ORDER BY ${order.orderBy}
-    LIMIT ${limit + 1}`.execute(db);
+    LIMIT ${limit + 1}`;
+  return { query, limit, ...(order.attribute === undefined ? {} : { attribute: order.attribute }) };
+}
+
+/**
+ * Newest first (the cursor is the last run's creation order), or in `filter.orderBy`'s order
+ * with ties broken by creation order (the cursor holds the sort value and the creation order).
+ */
+export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunPage> {
+  const statement = listRunsQuery(filter);
+  if (statement === undefined) return { runs: [] };
+  const { query, limit, attribute } = statement;
+  const result = await query.execute(db);
   const page = result.rows.slice(0, limit);
   const runs = page.map(toRunRecord);
   const last = page.at(-1);
@@ -106,9 +117,9 @@ export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunP
   const next =
     last === undefined || lastRun === undefined
       ? undefined
-      : order.attribute === undefined
+      : attribute === undefined
         ? String(last.created_order)
-        : encodeAttributeCursor(lastRun.attributes[order.attribute], Number(last.created_order));
+        : encodeAttributeCursor(lastRun.attributes[attribute], Number(last.created_order));
   return { runs, ...(result.rows.length > limit && next !== undefined ? { next } : {}) };
 }
 
