@@ -117,7 +117,7 @@ export function attributeQueryConformance(h: HarnessRef): void {
       for (let i = 0; i < 5; i++) ids.push((await start(journal, { attributes: { total: 100 } })).runId);
       const expectOrder = async (orderBy: RunOrder, where?: AttributeCondition) => {
         const all = await journal.listRuns({ namespace, orderBy, limit: 100, ...(where ? { where } : {}) });
-        for (const size of [1, 2, 3]) {
+        for (const size of [1, 3]) {
           const paged = await walk(journal, { namespace, orderBy, ...(where ? { where } : {}) }, size);
           expect(paged).toEqual(all.runs.map((r) => r.runId));
         }
