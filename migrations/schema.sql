@@ -85,6 +85,15 @@ TABLE queues
   CONSTRAINT CHECK (((rate_period_ms IS NULL) OR (rate_period_ms > 0)))
   CONSTRAINT PRIMARY KEY (name)
 
+TABLE run_attribute_values
+  run_id text NOT NULL
+  name text NOT NULL
+  num double precision
+  str text
+  at timestamp with time zone
+  CONSTRAINT FOREIGN KEY (run_id) REFERENCES continuum.runs(run_id) ON DELETE CASCADE
+  CONSTRAINT PRIMARY KEY (run_id, name)
+
 TABLE runs
   run_id text NOT NULL
   namespace text NOT NULL
@@ -226,6 +235,10 @@ CREATE UNIQUE INDEX operator_actions_pkey ON continuum.operator_actions USING bt
 CREATE INDEX operator_actions_run_idx ON continuum.operator_actions USING btree (run_id, id DESC) WHERE (run_id IS NOT NULL)
 CREATE INDEX queue_attempt_starts_idx ON continuum.queue_attempt_starts USING btree (queue_name, started_at)
 CREATE UNIQUE INDEX queues_pkey ON continuum.queues USING btree (name)
+CREATE INDEX run_attribute_values_at_idx ON continuum.run_attribute_values USING btree (name, at) WHERE (at IS NOT NULL)
+CREATE INDEX run_attribute_values_num_idx ON continuum.run_attribute_values USING btree (name, num) WHERE (num IS NOT NULL)
+CREATE UNIQUE INDEX run_attribute_values_pkey ON continuum.run_attribute_values USING btree (run_id, name)
+CREATE INDEX run_attribute_values_str_idx ON continuum.run_attribute_values USING btree (name, "left"(str, 200)) WHERE (str IS NOT NULL)
 CREATE INDEX runs_attributes_idx ON continuum.runs USING gin (attributes_search jsonb_path_ops)
 CREATE INDEX runs_chain_idx ON continuum.runs USING btree (chain_id) WHERE (chain_id <> run_id)
 CREATE INDEX runs_closed_roots_idx ON continuum.runs USING btree (finished_at) WHERE ((parent_run_id IS NULL) AND (continued_from IS NULL) AND (status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text, 'continued'::text])))
@@ -262,5 +275,7 @@ CREATE UNIQUE INDEX timers_pkey ON continuum.timers USING btree (run_id, identit
 SEQUENCE journal_order bigint
 SEQUENCE operator_actions_id_seq bigint
 
+FUNCTION attribute_instant(value text) RETURNS timestamp with time zone LANGUAGE plpgsql STABLE -- body md5 86d8099dcc74473978bc4d5b38088250
 FUNCTION ensure_event_partitions(from_month date, months integer) RETURNS integer LANGUAGE plpgsql VOLATILE -- body md5 2179eb64f68c22a99703a2453dfe343b
 FUNCTION now() RETURNS timestamp with time zone LANGUAGE sql STABLE -- body md5 9b400ddc7344bc87c5a44d8fd5a5229a
+FUNCTION sync_run_attribute_values() RETURNS trigger LANGUAGE plpgsql VOLATILE -- body md5 74af7a2274c5a8c627bda6b7481b6344

@@ -1,4 +1,11 @@
-import { RunStatus, type InspectedRun, type RunsPageRequest } from "@continuum/core";
+import {
+  allOf,
+  attr,
+  RunStatus,
+  type AttributeCondition,
+  type InspectedRun,
+  type RunsPageRequest,
+} from "@continuum/core";
 import type { Command } from "commander";
 import { ExitCode, UsageError, type CliIo } from "../cli-io.ts";
 import { databaseUrlHelp } from "../database-url.ts";
@@ -53,9 +60,9 @@ export function runsListCommand(runs: Command, io: CliIo, result: CommandResult)
     .option("--version-hash <hash>", "only runs of this workflow version hash")
     .option("--namespace <ns>", "only runs of this namespace (default: every namespace)")
     .option(
-      "--attr <key=value>",
-      "only runs whose attribute key has this value (JSON or text; repeat)",
-      collect,
+      "--attr <condition>",
+      "only runs whose attributes match: key=value (JSON or text), key>=n, key>n, key<=n, key<n (numbers or ISO instants), key^=prefix (repeat; all must hold)",
+      (value: string, previous: string[] = []) => [...previous, value],
     )
     .option("--since <when>", "started at or after: an ISO date or a duration ago (2h, 7d)")
     .option("--until <when>", "started before: an ISO date or a duration ago")
@@ -132,10 +139,13 @@ export function pageRequest(options: RunsListOptions, now: number): RunsPageRequ
   if (options.after !== undefined && options.before !== undefined)
     throw new UsageError("give --after or --before, not both");
   const attributes: Record<string, unknown> = {};
-  for (const pair of options.attr ?? []) {
-    const at = pair.indexOf("=");
-    if (at <= 0) throw new UsageError(`--attr ${JSON.stringify(pair)}: expected key=value`);
-    attributes[pair.slice(0, at)] = parseAttributeValue(pair.slice(at + 1));
+  const conditions: AttributeCondition[] = [];
+  for (const flag of options.attr ?? []) {
+    const condition = attributeCondition(flag);
+    if (condition === undefined) {
+      const at = flag.indexOf("=");
+      attributes[flag.slice(0, at)] = parseAttributeValue(flag.slice(at + 1));
+    } else conditions.push(condition);
   }
   return {
     limit,
@@ -143,7 +153,10 @@ export function pageRequest(options: RunsListOptions, now: number): RunsPageRequ
     ...(options.workflow === undefined ? {} : { workflowName: options.workflow }),
     ...(options.versionHash === undefined ? {} : { versionHash: options.versionHash }),
     ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-    ...(options.attr === undefined ? {} : { attributes }),
+    ...(Object.keys(attributes).length === 0 ? {} : { attributes }),
+    ...(conditions.length === 0
+      ? {}
+      : { where: conditions.length === 1 ? conditions[0]! : allOf(...conditions) }),
     ...(options.since === undefined ? {} : { startedFrom: parseInstant(options.since, "--since", now) }),
     ...(options.until === undefined ? {} : { startedTo: parseInstant(options.until, "--until", now) }),
     ...(options.search === undefined ? {} : { idPrefix: options.search }),
@@ -151,6 +164,42 @@ export function pageRequest(options: RunsListOptions, now: number): RunsPageRequ
     ...(options.after === undefined ? {} : { after: options.after }),
     ...(options.before === undefined ? {} : { before: options.before }),
   };
+}
+
+const operatorFlag = /^(.+?)(>=|<=|\^=|>|<|=)(.*)$/s;
+
+/**
+ * One `--attr` flag as a typed query condition (names and values stay data: the journal checks
+ * and binds them), or undefined for `key=value`, which stays a containment filter as before.
+ * Throws UsageError when the flag has no operator.
+ */
+export function attributeCondition(flag: string): AttributeCondition | undefined {
+  const match = operatorFlag.exec(flag);
+  if (match === null || match[1] === undefined || match[1].trim() === "")
+    throw new UsageError(
+      `--attr ${JSON.stringify(flag)}: expected key=value, key>=value, key>value, key<=value, key<value or key^=prefix`,
+    );
+  const [, name, op, text = ""] = match;
+  const bound = (): number | string => {
+    const value = parseAttributeValue(text);
+    return typeof value === "number" ? value : text;
+  };
+  switch (op) {
+    case "=":
+      return undefined;
+    case "^=":
+      return attr(name).startsWith(text);
+    case ">=":
+      return attr(name).gte(bound());
+    case ">":
+      return attr(name).gt(bound());
+    case "<=":
+      return attr(name).lte(bound());
+    case "<":
+      return attr(name).lt(bound());
+    default:
+      throw new UsageError(`--attr ${JSON.stringify(flag)}: unknown operator ${String(op)}`);
+  }
 }
 
 /** An attribute value: JSON when it parses (numbers, booleans, quoted strings), else the text itself. */

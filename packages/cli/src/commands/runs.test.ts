@@ -62,6 +62,14 @@ for (const backend of backends) {
         expect(await ids("--search", runs.completed.slice(0, 10))).toEqual(["invoice-1"]);
         expect(await ids("--workflow", "invoice")).toEqual(["invoice-1"]);
         expect(await ids("--attr", "tier=gold")).toEqual(["order-1"]);
+        // typed conditions (the query builder, never SQL): a prefix, and a number range that a
+        // string attribute does not satisfy
+        expect(await ids("--attr", "tier^=go", "--attr", "tier=gold")).toEqual(["order-1"]);
+        expect(await ids("--attr", "tier^=x")).toEqual([]);
+        expect(await ids("--attr", "tier>=0")).toEqual([]);
+        const bad = await cli(["runs", "list", "--attr", "tier>lots"]);
+        expect(bad.code).toBe(1);
+        expect(bad.err).toContain("CTM_INVALID_ATTRIBUTE_QUERY");
         expect(await ids("--since", "1h", "--namespace", "shop", "--limit", "2")).toEqual([
           "held-1",
           "invoice-1",
@@ -322,5 +330,25 @@ describe("an empty journal", { timeout: 240_000 }, () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("runs list --attr conditions", () => {
+  it("parse into typed query conditions: names and values as data, numbers as numbers", async () => {
+    const { attributeCondition } = await import("./runs-list.ts");
+    expect(attributeCondition("customer=c-42")).toBeUndefined();
+    expect({ ...attributeCondition("total>=100") }).toEqual({ kind: "range", name: "total", gte: 100 });
+    expect({ ...attributeCondition("total<2.5") }).toEqual({ kind: "range", name: "total", lt: 2.5 });
+    expect({ ...attributeCondition("at>2026-12-01T00:00:00Z") }).toEqual({
+      kind: "range",
+      name: "at",
+      gt: "2026-12-01T00:00:00Z",
+    });
+    expect({ ...attributeCondition("note^=a'; drop") }).toEqual({
+      kind: "prefix",
+      name: "note",
+      value: "a'; drop",
+    });
+    expect(() => attributeCondition("total")).toThrow(/expected key=value/);
   });
 });

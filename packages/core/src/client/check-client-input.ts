@@ -2,6 +2,7 @@ import type { RunFilter, StartConflictPolicy } from "../journal/journal.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
 import { InvalidNumberError } from "../errors/validation-errors.ts";
 import { RunStatus } from "../model/run-status.ts";
+import { checkAttributeQuery, checkRunOrder, decodeAttributeCursor } from "../validation/attribute-query.ts";
 import {
   IdentifierKind,
   Limits,
@@ -81,6 +82,13 @@ export function checkRunFilter(filter: unknown): RunFilter {
         );
   }
   if (f.attributes !== undefined) checkAttributes(f.attributes);
-  checkPageRequest(f.limit, f.after);
+  if (f.where !== undefined) checkAttributeQuery(f.where);
+  const orderBy = f.orderBy === undefined ? undefined : checkRunOrder(f.orderBy);
+  if (orderBy?.by === "attribute") {
+    // An attribute order's cursor holds the sort value: checked by decoding it.
+    checkPageRequest(f.limit, undefined);
+    if (f.after !== undefined)
+      decodeAttributeCursor(typeof f.after === "string" ? f.after : describeValue(f.after));
+  } else checkPageRequest(f.limit, f.after);
   return filter as RunFilter;
 }

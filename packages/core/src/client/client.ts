@@ -257,6 +257,12 @@ export interface Client {
    * ```ts
    * const mine = await client.list({ status: "failed" });
    * const everyone = await client.list({ namespace: "*", status: "failed" });
+   * // typed search attributes (see attr): names checked, values bound, keyset pages
+   * const big = await client.list({
+   *   where: attr("customer").eq("c-42").and(attr("total").gte(100)),
+   *   orderBy: { by: "attribute", attribute: "total", direction: "desc" },
+   *   limit: 20,
+   * });
    * ```
    */
   list(filter?: RunFilter): Promise<{ runs: RunDescription[]; next?: string }>;

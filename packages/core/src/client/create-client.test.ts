@@ -1,3 +1,4 @@
+import { attr } from "../model/attribute-query.ts";
 import { describe, expect, it } from "vitest";
 import { ManualClock, MemoryJournal } from "../journal/memory/index.ts";
 import type { Journal, StepCommit } from "../journal/journal.ts";
@@ -231,5 +232,37 @@ describe("client", () => {
     expect(eu.runs[0]?.input).toEqual(input);
     expect((await elsewhere.list()).runs).toHaveLength(1);
     await expect(client.describe("missing")).rejects.toBeInstanceOf(RunNotFoundError);
+  });
+
+  it("list({ where, orderBy }) queries typed attributes in the client's namespace and checks the query first", async () => {
+    const { client, journal } = setup();
+    const small = await client.start(orderFlow, input, { attributes: { region: "eu", total: 20 } });
+    const big = await client.start(
+      orderFlow,
+      { ...input, orderId: "o-2" },
+      { attributes: { region: "eu", total: 300 } },
+    );
+    await client.start(orderFlow, { ...input, orderId: "o-3" }, { attributes: { region: "us", total: 500 } });
+    await createClient({ journal, namespace: "tenant-b" }).start(orderFlow, input, {
+      attributes: { region: "eu", total: 900 },
+    });
+    const orderBy = { by: "attribute", attribute: "total", direction: "desc" } as const;
+    const first = await client.list({ where: attr("region").eq("eu"), orderBy, limit: 1 });
+    expect(first.runs.map((r) => r.runId)).toEqual([big.runId]);
+    const second = await client.list({
+      where: attr("region").eq("eu"),
+      orderBy,
+      limit: 1,
+      after: first.next!,
+    });
+    expect(second.runs.map((r) => r.runId)).toEqual([small.runId]);
+    expect(second.next).toBeUndefined();
+    await expect(client.list({ where: attr("total").gte("lots") })).rejects.toMatchObject({
+      code: "CTM_INVALID_ATTRIBUTE_QUERY",
+      data: { path: "where.gte" },
+    });
+    await expect(client.list({ orderBy, after: "not a cursor" })).rejects.toMatchObject({
+      code: "CTM_INVALID_CURSOR",
+    });
   });
 });

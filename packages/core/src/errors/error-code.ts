@@ -93,5 +93,7 @@ export const ErrorCode = {
   ScheduleAlreadyExists: "CTM_SCHEDULE_ALREADY_EXISTS",
   // instances (appended)
   InvalidSchemaName: "CTM_INVALID_SCHEMA_NAME",
+  // typed search attribute queries (appended)
+  InvalidAttributeQuery: "CTM_INVALID_ATTRIBUTE_QUERY",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

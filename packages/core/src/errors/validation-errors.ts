@@ -53,6 +53,16 @@ export class InvalidAttributesError extends ContinuumError<{ path: string; probl
   }
 }
 
+/** A `list({ where, orderBy })` attribute query that cannot run: a bad name, value or shape. */
+export class InvalidAttributeQueryError extends ContinuumError<{ path: string; problem: string }> {
+  constructor(path: string, problem: string) {
+    super(ErrorCode.InvalidAttributeQuery, `attribute query: ${path} ${problem}`, {
+      data: { path, problem },
+      hint: 'build the query with attr(name).eq/gte/startsWith/in/contains(...) and allOf/anyOf, e.g. attr("total").gte(100), with a declared attribute name and a value of its type',
+    });
+  }
+}
+
 /**
  * A database connection string cannot be a PostgreSQL URL. The string itself is never shown
  * (it may hold a password): only what is wrong with it.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { attr } from "../model/attribute-query.ts";
 import { encode, serializeError } from "../codec/index.ts";
 import { RunNotFoundError } from "../errors/journal-errors.ts";
 import { ErrorCode } from "../errors/error-code.ts";
@@ -37,6 +38,19 @@ describe("createInspector", () => {
     expect(await inspector.run("order-17", { namespace: "other" })).toBeUndefined();
     expect(await inspector.run("nope")).toBeUndefined();
     expect(await inspector.counts({ namespace: "shop" })).toMatchObject({ running: 1, total: 1 });
+  });
+
+  it("filters runs and counts by a typed attribute query (where)", async () => {
+    const { journal, run } = await journalWithRun();
+    const inspector = createInspector(journal);
+    expect(
+      (await inspector.runs({ where: attr("region").startsWith("e") })).runs.map((r) => r.runId),
+    ).toEqual([run.runId]);
+    expect((await inspector.runs({ where: attr("region").in(["us", "uk"]) })).runs).toEqual([]);
+    expect(await inspector.counts({ where: attr("region").eq("eu") })).toMatchObject({ total: 1 });
+    await expect(inspector.runs({ where: attr("region").gte("soon") })).rejects.toMatchObject({
+      code: ErrorCode.InvalidAttributeQuery,
+    });
   });
 
   it("history events: identity apart, payloads decoded, errors split into message and fix", async () => {

@@ -2,6 +2,7 @@
 // from the Journal port (journal.ts) the way Kysely keeps its DatabaseIntrospector apart from its
 // Driver: the engine's write path stays small, fakes and wrappers of Journal need not grow, and a
 // reader can be handed an inspector without the journal's write methods.
+import type { AttributeCondition } from "../model/attribute-query.ts";
 import type { EffectIdentity, Encoded, HistoryEvent, RunStatus, SerializedError } from "../model/index.ts";
 import type { InboxItem, RunRecord } from "./journal-types.ts";
 
@@ -14,6 +15,8 @@ export interface RunQuery {
   readonly versionHash?: string;
   /** Runs whose attributes contain all of these (jsonb containment). */
   readonly attributes?: Readonly<Record<string, Encoded>>;
+  /** Runs whose search attributes match this typed query (see `attr`; the same as `list({ where })`). */
+  readonly where?: AttributeCondition;
   /** Only children of this run. */
   readonly parentRunId?: string;
   /** Created at or after this instant (epoch ms, journal clock). */

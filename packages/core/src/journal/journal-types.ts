@@ -1,5 +1,6 @@
 // The request, record and result types of the Journal port (journal.ts), kept apart so the
 // port itself reads as one interface.
+import type { AttributeCondition, RunOrder } from "../model/attribute-query.ts";
 import type { RunQueueStart } from "./run-queue-types.ts";
 import type {
   EffectIdentity,
@@ -107,8 +108,12 @@ export interface RunFilter {
   readonly status?: RunStatus | readonly RunStatus[];
   /** Runs whose attributes contain all of these (jsonb containment). */
   readonly attributes?: Readonly<Record<string, Encoded>>;
+  /** Runs whose search attributes match this typed query (see `attr`, `allOf`, `anyOf`). */
+  readonly where?: AttributeCondition;
+  /** Page order: start time (default, newest first) or an attribute's value; ties by start order. */
+  readonly orderBy?: RunOrder;
   readonly limit?: number;
-  /** Opaque cursor from a previous page. */
+  /** Opaque cursor from a previous page (of the same `orderBy`). */
   readonly after?: string;
 }
 

@@ -6,3 +6,4 @@ export * from "./activity-options.ts";
 export * from "./command.ts";
 export * from "./workflow-id-reuse-policy.ts";
 export * from "./trace-context.ts";
+export * from "./attribute-query.ts";

@@ -20,6 +20,7 @@ import type {
   JournalHarness,
 } from "./conformance/conformance-harness.ts";
 import { runsConformance } from "./conformance/runs-conformance.ts";
+import { attributeQueryConformance } from "./conformance/attribute-query-conformance.ts";
 import { retentionConformance } from "./conformance/retention-conformance.ts";
 import { stepsConformance } from "./conformance/steps-conformance.ts";
 import { stickyConformance } from "./conformance/sticky-conformance.ts";
@@ -70,6 +71,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
       return current;
     };
     runsConformance(h);
+    attributeQueryConformance(h);
     retentionConformance(h);
     stepsConformance(h);
     tasksConformance(h);

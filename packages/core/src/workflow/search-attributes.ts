@@ -29,6 +29,11 @@ export const maxKeywordLength = 256;
 const types = new Set<string>(Object.values(SearchAttributeType));
 const isoInstant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** True when `value` is an ISO 8601 instant with its offset (a `datetime` value). */
+export function isIsoInstant(value: unknown): value is string {
+  return typeof value === "string" && isoInstant.test(value) && !Number.isNaN(Date.parse(value));
+}
+
 /** Why `declarations` cannot be a workflow's search attribute declarations, or undefined. */
 export function searchAttributeDeclarationsProblem(declarations: unknown): string | undefined {
   if (typeof declarations !== "object" || declarations === null || Array.isArray(declarations))
@@ -61,7 +66,7 @@ function valueProblem(type: SearchAttributeType, value: unknown): string | undef
     case "bool":
       return typeof value === "boolean" ? undefined : "must be true or false (bool)";
     case "datetime":
-      return typeof value === "string" && isoInstant.test(value) && !Number.isNaN(Date.parse(value))
+      return isIsoInstant(value)
         ? undefined
         : 'must be an ISO 8601 instant with its offset, e.g. "2026-12-07T03:00:00.000Z" (datetime)';
     case "keyword[]":

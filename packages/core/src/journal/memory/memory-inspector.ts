@@ -1,3 +1,5 @@
+import { checkAttributeQuery } from "../../validation/attribute-query.ts";
+import { matchesAttributeQuery } from "./match-attribute-query.ts";
 import { isTerminal, type RunStatus } from "../../model/run-status.ts";
 import type { Encoded, HistoryEvent } from "../../model/index.ts";
 import type {
@@ -51,7 +53,10 @@ export function matchesQuery(row: RunRow, query: RunQuery): boolean {
     (query.startedFrom === undefined || row.createdAt >= query.startedFrom) &&
     (query.startedTo === undefined || row.createdAt < query.startedTo) &&
     (prefix === undefined || row.runId.startsWith(prefix) || row.workflowId.startsWith(prefix)) &&
-    (query.attributes === undefined || jsonbContains(row.attributes as Encoded, query.attributes as Encoded))
+    (query.attributes === undefined ||
+      jsonbContains(row.attributes as Encoded, query.attributes as Encoded)) &&
+    (query.where === undefined ||
+      matchesAttributeQuery(row.attributes as Record<string, Encoded>, checkAttributeQuery(query.where)))
   );
 }
 

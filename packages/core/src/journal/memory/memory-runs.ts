@@ -1,3 +1,10 @@
+import {
+  checkAttributeQuery,
+  checkRunOrder,
+  decodeAttributeCursor,
+  encodeAttributeCursor,
+} from "../../validation/attribute-query.ts";
+import { compareAttributeValues, matchesAttributeQuery } from "./match-attribute-query.ts";
 import { RunAlreadyExistsError } from "../../errors/journal-errors.ts";
 import {
   decideWorkflowIdReuse,
@@ -166,32 +173,60 @@ export function getRunByWorkflowId(
   return row && toRunRecord(row);
 }
 
-/** Runs matching `filter`, newest first, one page at a time (the cursor is a creation order). */
+/**
+ * Runs matching `filter` one page at a time: newest first, or in `filter.orderBy`'s order with
+ * ties broken by creation order (the cursor is a creation order, or an attribute cursor).
+ */
 export function listRuns(store: MemoryStore, filter: RunFilter): RunPage {
+  const where = filter.where === undefined ? undefined : checkAttributeQuery(filter.where);
+  const orderBy = filter.orderBy === undefined ? undefined : checkRunOrder(filter.orderBy);
   const statuses =
     filter.status === undefined
       ? undefined
       : new Set(typeof filter.status === "string" ? [filter.status] : filter.status);
   const limit = Math.max(1, filter.limit ?? defaultPageSize);
-  const cursor = filter.after === undefined ? Number.NaN : Number(filter.after);
-  const after = Number.isFinite(cursor) ? cursor : Number.POSITIVE_INFINITY;
+  const sign = orderBy?.direction === "asc" ? 1 : -1;
+  const attribute = orderBy?.by === "attribute" ? orderBy.attribute : undefined;
+  const keyOf = (row: RunRow): Encoded | undefined =>
+    attribute !== undefined && Object.hasOwn(row.attributes, attribute)
+      ? (row.attributes as Record<string, Encoded>)[attribute]
+      : undefined;
+  const compare = (
+    a: { key: Encoded | undefined; order: number },
+    b: { key: Encoded | undefined; order: number },
+  ) => sign * (compareAttributeValues(a.key, b.key) || a.order - b.order);
+  let cursor: { key: Encoded | undefined; order: number } | undefined;
+  if (filter.after !== undefined) {
+    if (attribute !== undefined) {
+      const [key, order] = decodeAttributeCursor(filter.after);
+      cursor = { key: key ?? undefined, order };
+    } else if (Number.isFinite(Number(filter.after)))
+      cursor = { key: undefined, order: Number(filter.after) };
+  }
   const matching = [...store.runs.values()]
     .filter(
       (row) =>
-        row.order < after &&
+        (cursor === undefined || compare({ key: keyOf(row), order: row.order }, cursor) > 0) &&
         (filter.namespace === undefined || row.namespace === filter.namespace) &&
         (filter.workflowName === undefined || row.workflowName === filter.workflowName) &&
         (filter.workflowId === undefined || row.workflowId === filter.workflowId) &&
         (filter.parentRunId === undefined || row.parentRunId === filter.parentRunId) &&
         (statuses === undefined || statuses.has(row.status)) &&
         (filter.attributes === undefined ||
-          jsonbContains(row.attributes as Encoded, filter.attributes as Encoded)),
+          jsonbContains(row.attributes as Encoded, filter.attributes as Encoded)) &&
+        (where === undefined || matchesAttributeQuery(row.attributes as Record<string, Encoded>, where)),
     )
-    .sort((a, b) => b.order - a.order);
+    .sort((a, b) => compare({ key: keyOf(a), order: a.order }, { key: keyOf(b), order: b.order }));
   const page = matching.slice(0, limit);
   const last = page.at(-1);
+  const next =
+    last === undefined
+      ? undefined
+      : attribute !== undefined
+        ? encodeAttributeCursor(keyOf(last), last.order)
+        : String(last.order);
   return {
     runs: page.map(toRunRecord),
-    ...(matching.length > limit && last ? { next: String(last.order) } : {}),
+    ...(matching.length > limit && next !== undefined ? { next } : {}),
   };
 }

@@ -1,5 +1,11 @@
 import { readHistoryWithSnapshot } from "./history-snapshot.ts";
-import { sql } from "kysely";
+import { attributeQuerySql, runOrderSql } from "./attribute-query-sql.ts";
+import {
+  checkAttributeQuery,
+  checkRunOrder,
+  encodeAttributeCursor,
+} from "../../validation/attribute-query.ts";
+import { sql, type RawBuilder } from "kysely";
 import type { Encoded, HistoryEvent, RunStatus } from "../../model/index.ts";
 import type { RunFilter, RunPage, RunRecord } from "../journal.ts";
 import { runColumns, toHistoryEvent, toRunRecord, type EventRow, type RunRow } from "./rows.ts";
@@ -57,8 +63,15 @@ export async function getRunByWorkflowId(
   return result.rows[0] && toRunRecord(result.rows[0]);
 }
 
-/** Newest first; the cursor is the last run's creation order. */
-export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunPage> {
+/** The statement of one {@link listRuns} page (exported so a test can EXPLAIN it), or undefined when nothing can match. */
+export function listRunsQuery(
+  filter: RunFilter,
+): { query: RawBuilder<RunRow>; limit: number; attribute?: string } | undefined {
+  const where = filter.where === undefined ? undefined : checkAttributeQuery(filter.where);
+  const order = runOrderSql(
+    filter.orderBy === undefined ? undefined : checkRunOrder(filter.orderBy),
+    filter.after,
+  );
   const limit = Math.max(1, filter.limit ?? defaultPageSize);
   const statuses: readonly RunStatus[] | undefined =
     filter.status === undefined
@@ -66,8 +79,7 @@ export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunP
       : typeof filter.status === "string"
         ? [filter.status]
         : filter.status;
-  if (statuses !== undefined && statuses.length === 0) return { runs: [] };
-  const after = filter.after === undefined ? undefined : Number(filter.after);
+  if (statuses !== undefined && statuses.length === 0) return undefined;
   const conditions = [
     sql`true`,
     ...(filter.namespace === undefined ? [] : [sql`r.namespace = ${filter.namespace}`]),
@@ -78,19 +90,37 @@ export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunP
     ...(filter.attributes === undefined
       ? []
       : [sql`r.attributes_search @> ${jsonbSearch(filter.attributes as Encoded)}`]),
-    ...(after === undefined || !Number.isFinite(after) ? [] : [sql`r.created_order < ${after}`]),
+    ...(where === undefined ? [] : [attributeQuerySql(where)]),
+    ...(order.after === undefined ? [] : [order.after]),
   ];
-  const result = await sql<RunRow>`
+  const query = sql<RunRow>`
     SELECT ${runColumns} FROM continuum.runs r
     WHERE ${sql.join(conditions, sql` AND `)}
-    ORDER BY r.created_order DESC
-    LIMIT ${limit + 1}`.execute(db);
+    ORDER BY ${order.orderBy}
+    LIMIT ${limit + 1}`;
+  return { query, limit, ...(order.attribute === undefined ? {} : { attribute: order.attribute }) };
+}
+
+/**
+ * Newest first (the cursor is the last run's creation order), or in `filter.orderBy`'s order
+ * with ties broken by creation order (the cursor holds the sort value and the creation order).
+ */
+export async function listRuns(db: SqlExecutor, filter: RunFilter): Promise<RunPage> {
+  const statement = listRunsQuery(filter);
+  if (statement === undefined) return { runs: [] };
+  const { query, limit, attribute } = statement;
+  const result = await query.execute(db);
   const page = result.rows.slice(0, limit);
+  const runs = page.map(toRunRecord);
   const last = page.at(-1);
-  return {
-    runs: page.map(toRunRecord),
-    ...(result.rows.length > limit && last !== undefined ? { next: String(last.created_order) } : {}),
-  };
+  const lastRun = runs.at(-1);
+  const next =
+    last === undefined || lastRun === undefined
+      ? undefined
+      : attribute === undefined
+        ? String(last.created_order)
+        : encodeAttributeCursor(lastRun.attributes[attribute], Number(last.created_order));
+  return { runs, ...(result.rows.length > limit && next !== undefined ? { next } : {}) };
 }
 
 /** History after `afterSeq`, pruned to the run's partition through its history_month. */

@@ -2,6 +2,8 @@ import { sql, type RawBuilder } from "kysely";
 import type { Encoded, RunStatus } from "../../../model/index.ts";
 import type { RunQuery } from "../../journal-inspector.ts";
 import { fromEpochMs, inList, jsonbSearch } from "../sql-fragments.ts";
+import { attributeQuerySql } from "../attribute-query-sql.ts";
+import { checkAttributeQuery } from "../../../validation/attribute-query.ts";
 
 /**
  * The WHERE conditions of a RunQuery over `continuum.runs r`, shared by the runs page and its
@@ -34,6 +36,7 @@ export function runQueryConditions(query: RunQuery): RawBuilder<unknown>[] | und
     ...(query.attributes === undefined
       ? []
       : [sql`r.attributes_search @> ${jsonbSearch(query.attributes as Encoded)}`]),
+    ...(query.where === undefined ? [] : [attributeQuerySql(checkAttributeQuery(query.where))]),
   ];
 }
 
