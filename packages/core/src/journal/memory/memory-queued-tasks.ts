@@ -1,5 +1,6 @@
-import type { ClaimQueuedTasksRequest, QueuedTaskClaims, RunQueueThrottle } from "../journal.ts";
+import type { ClaimQueuedTasksRequest, QueuedTaskClaims } from "../journal.ts";
 import { isTerminal } from "../../model/run-status.ts";
+import { allowanceLimits, queueAllowance } from "../queue-allowance.ts";
 import { attemptDeadline } from "./memory-rows.ts";
 import type { MemoryStore } from "./memory-store.ts";
 import { dueAt, startAttempt } from "./memory-tasks.ts";
@@ -31,15 +32,11 @@ export function claimQueuedTasks(store: MemoryStore, request: ClaimQueuedTasksRe
     const starts = (store.queueAttemptStarts.get(queue) ?? []).filter(
       (at) => config.rateLimit !== undefined && at > now - config.rateLimit.periodMs,
     );
-    const bounds: [number, RunQueueThrottle | undefined][] = [[left, undefined]];
-    if (config.concurrency !== undefined) bounds.push([config.concurrency - active.length, "concurrency"]);
-    if (config.perEngineConcurrency !== undefined)
-      bounds.push([
-        config.perEngineConcurrency - active.filter((task) => task.owner === request.owner).length,
-        "per_engine_concurrency",
-      ]);
-    if (config.rateLimit !== undefined) bounds.push([config.rateLimit.limit - starts.length, "rate_limit"]);
-    const [allowed, limitedBy] = bounds.reduce((a, b) => (b[0] < a[0] ? b : a));
+    const { allowed, limitedBy } = queueAllowance(left, allowanceLimits(config), {
+      active: active.length,
+      mine: active.filter((task) => task.owner === request.owner).length,
+      recent: starts.length,
+    });
     const taken = due.sort((a, b) => dueAt(a) - dueAt(b) || a.order - b.order).slice(0, Math.max(0, allowed));
     const claims = taken.map((task) => {
       task.owner = request.owner;

@@ -12,6 +12,7 @@ import type {
   StartRunRequest,
 } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
+import { allowanceLimits, queueAllowance } from "../queue-allowance.ts";
 import { attemptDeadline, toRunRecord, type RunRow } from "./memory-rows.ts";
 import type { MemoryStore } from "./memory-store.ts";
 
@@ -89,20 +90,12 @@ export function dequeueRuns(store: MemoryStore, request: DequeueRunsRequest): De
         config.partitioned !== true || row.queue?.partitionKey === key;
       const runs = inQueue.filter(inScope);
       const active = runs.filter((row) => row.queue?.dequeuedAt !== undefined && !isTerminal(row.status));
-      const bounds: [number, RunQueueThrottle | undefined][] = [[left, undefined]];
-      if (config.concurrency !== undefined) bounds.push([config.concurrency - active.length, "concurrency"]);
-      if (config.perEngineConcurrency !== undefined)
-        bounds.push([
-          config.perEngineConcurrency -
-            active.filter((row) => row.queue?.dequeuedBy === request.owner).length,
-          "per_engine_concurrency",
-        ]);
-      if (config.rateLimit !== undefined) {
-        const since = now - config.rateLimit.periodMs;
-        const recent = runs.filter((row) => (row.queue?.dequeuedAt ?? Number.NEGATIVE_INFINITY) > since);
-        bounds.push([config.rateLimit.limit - recent.length, "rate_limit"]);
-      }
-      const [allowed, bound] = bounds.reduce((a, b) => (b[0] < a[0] ? b : a));
+      const since = now - (config.rateLimit?.periodMs ?? 0);
+      const { allowed, limitedBy: bound } = queueAllowance(left, allowanceLimits(config), {
+        active: active.length,
+        mine: active.filter((row) => row.queue?.dequeuedBy === request.owner).length,
+        recent: runs.filter((row) => (row.queue?.dequeuedAt ?? Number.NEGATIVE_INFINITY) > since).length,
+      });
       limitedBy ??= bound;
       taken.push(...due.filter(inScope).slice(0, Math.max(0, allowed)));
     }

@@ -1,14 +1,11 @@
 import { sql } from "kysely";
-import type { ClaimQueuedTasksRequest, QueuedTaskClaims, RunQueueThrottle } from "../journal.ts";
+import type { ClaimQueuedTasksRequest, QueuedTaskClaims } from "../journal.ts";
+import { queueAllowance } from "../queue-allowance.ts";
 import { claimDue } from "./claim-tasks.ts";
+import { queueRowLimits, type QueueRow as DequeueQueueRow } from "./dequeue-runs.ts";
 import { dbNow, inList, inTransaction, type SqlExecutor } from "./sql-fragments.ts";
 
-interface QueueRow {
-  concurrency: number | null;
-  per_engine_concurrency: number | null;
-  rate_limit: number | null;
-  rate_period_ms: number | string | null;
-}
+type QueueRow = Omit<DequeueQueueRow, "partitioned">;
 
 /**
  * claimQueuedTasks: for each queue, one transaction that starts attempts of the activity tasks
@@ -71,13 +68,11 @@ async function claimFromQueue(
        WHERE queue_name = ${queue}
          AND started_at > ${dbNow} - ${periodMs}::bigint * interval '1 millisecond') AS recent`.execute(tx);
   const row = counts.rows[0];
-  const bounds: [number, RunQueueThrottle | undefined][] = [[limit, undefined]];
-  if (config.concurrency !== null)
-    bounds.push([config.concurrency - Number(row?.active ?? 0), "concurrency"]);
-  if (config.per_engine_concurrency !== null)
-    bounds.push([config.per_engine_concurrency - Number(row?.mine ?? 0), "per_engine_concurrency"]);
-  if (config.rate_limit !== null) bounds.push([config.rate_limit - Number(row?.recent ?? 0), "rate_limit"]);
-  const [allowed, limitedBy] = bounds.reduce((a, b) => (b[0] < a[0] ? b : a));
+  const { allowed, limitedBy } = queueAllowance(limit, queueRowLimits(config), {
+    active: Number(row?.active ?? 0),
+    mine: Number(row?.mine ?? 0),
+    recent: Number(row?.recent ?? 0),
+  });
   const claims =
     allowed <= 0
       ? []

@@ -1,14 +1,27 @@
 import { sql, type RawBuilder } from "kysely";
 import type { DequeueRunsRequest, DequeuedRuns, RunQueueThrottle } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
+import { queueAllowance, type QueueAllowanceLimits } from "../queue-allowance.ts";
 import { channelOf, dbNow, inTransaction, type SqlExecutor } from "./sql-fragments.ts";
 
-interface QueueRow {
+/** A queue's row as the dequeue and the activity-queue claim read it. */
+export interface QueueRow {
   concurrency: number | null;
   per_engine_concurrency: number | null;
   rate_limit: number | null;
   rate_period_ms: number | string | null;
   partitioned: boolean;
+}
+
+/** A queue row's limits, for queueAllowance (NULL: no such limit). */
+export function queueRowLimits(
+  row: Pick<QueueRow, "concurrency" | "per_engine_concurrency" | "rate_limit">,
+): QueueAllowanceLimits {
+  return {
+    concurrency: row.concurrency ?? undefined,
+    perEngineConcurrency: row.per_engine_concurrency ?? undefined,
+    rateLimit: row.rate_limit ?? undefined,
+  };
 }
 
 /**
@@ -126,13 +139,11 @@ async function takeFrom(
        WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL ${scope}
          AND dequeued_at > ${dbNow} - ${periodMs}::bigint * interval '1 millisecond') AS recent`.execute(tx);
   const row = counts.rows[0];
-  const bounds: [number, RunQueueThrottle | undefined][] = [[limit, undefined]];
-  if (config.concurrency !== null)
-    bounds.push([config.concurrency - Number(row?.active ?? 0), "concurrency"]);
-  if (config.per_engine_concurrency !== null)
-    bounds.push([config.per_engine_concurrency - Number(row?.mine ?? 0), "per_engine_concurrency"]);
-  if (config.rate_limit !== null) bounds.push([config.rate_limit - Number(row?.recent ?? 0), "rate_limit"]);
-  const [allowed, limitedBy] = bounds.reduce((a, b) => (b[0] < a[0] ? b : a));
+  const { allowed, limitedBy } = queueAllowance(limit, queueRowLimits(config), {
+    active: Number(row?.active ?? 0),
+    mine: Number(row?.mine ?? 0),
+    recent: Number(row?.recent ?? 0),
+  });
   if (allowed <= 0) return { taken: [], limitedBy };
   const taken = await sql<TakenRow>`
     WITH candidate AS (
