@@ -13,7 +13,9 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const reserve = defineActivity(
   "saga.reserve",
   async (trip: string, item: number) => `${trip}/${item}`,
-  { timeoutMs: 5_000 },
+  // Engines are killed every 300-900 ms: an attempt can be abandoned by several dying engines in a
+  // row on a busy machine. Running out of attempts is not what this suite tests, compensation is.
+  { retry: { maxAttempts: 50, initialIntervalMs: 50, maxIntervalMs: 500 }, timeoutMs: 5_000 },
 );
 
 /** The last step of every trip: fails for good, so the saga compensates. */

@@ -47,8 +47,12 @@ export const queueFlow = workflow.stamped({
   activity.at("activity:queueWork#0")(queueWork, key, holdMs),
 );
 
-/** Activities routed to queues: at most 2 attempts of queueApiWork running at once, anywhere. */
-export const apiQueue = defineQueue("queue-suite.api", { concurrency: 2 });
+/**
+ * Activities routed to queues: at most 2 attempts of queueApiWork running at once, anywhere. One
+ * per engine, so two at once always means two engines (the global 2 still binds: 3 engines could
+ * run 3), however the engines happen to share the claims on a busy machine.
+ */
+export const apiQueue = defineQueue("queue-suite.api", { concurrency: 2, perEngineConcurrency: 1 });
 /** At most 4 attempts of queueRateWork started in any 1 s window. */
 export const rateQueue = defineQueue("queue-suite.rate", { rateLimit: { limit: 4, period: 1_000 } });
 /** A partitioned queue: one run per partition key at a time, keys in parallel. */
