@@ -139,36 +139,44 @@ function findingHead(title: string, help: string, count: number): Html {
     <p class="muted">${help}</p>`;
 }
 
-function runFinding(
-  context: PageContext,
-  title: string,
-  help: string,
-  finding: { count: number; sample: readonly FindingRun[] },
-  repair: Html = html``,
-): Html {
+/** One column of a finding's sample table: its header, and the cell (`<td>`) of a sampled item. */
+interface SampleColumn<Item> {
+  readonly label: string;
+  /** A column of numbers (right-aligned header). */
+  readonly numeric?: true;
+  readonly cell: (item: Item) => Html;
+}
+
+/**
+ * One finding of the report, the block every finding repeats: its head (title, count, help),
+ * the repair preview link of a repairable finding, and its sample as a table (none when empty).
+ */
+function findingSection<Item>(finding: {
+  readonly title: string;
+  readonly help: string;
+  readonly count: number;
+  readonly sample: readonly Item[];
+  readonly columns: readonly SampleColumn<Item>[];
+  readonly repair?: Html | undefined;
+}): Html {
+  const { title, help, count, sample, columns, repair } = finding;
   return html`<section class="card finding">
-    ${findingHead(title, help, finding.count)} ${repair}
+    ${findingHead(title, help, count)} ${repair ?? ""}
     ${
-      finding.sample.length === 0
+      sample.length === 0
         ? ""
         : html`<div class="table-wrap">
             <table>
               <thead>
                 <tr>
-                  <th>Status</th>
-                  <th>Workflow</th>
-                  <th>Workflow id</th>
-                  <th>Since</th>
+                  ${columns.map((c) => (c.numeric ? html`<th class="num">${c.label}</th>` : html`<th>${c.label}</th>`))}
                 </tr>
               </thead>
               <tbody>
-                ${finding.sample.map(
-                  (r) =>
+                ${sample.map(
+                  (item) =>
                     html`<tr>
-                      <td>${statusBadge(r.status)}</td>
-                      <td>${r.workflowName}</td>
-                      <td><a href="${href(context, runPath(r.runId))}">${r.workflowId}</a></td>
-                      <td>${timeCell(r.since, context.now)}</td>
+                      ${columns.map((c) => c.cell(item))}
                     </tr>`,
                 )}
               </tbody>
@@ -176,6 +184,36 @@ function runFinding(
           </div>`
     }
   </section>`;
+}
+
+/** A link to a run's page showing its short run id. */
+function runLink(context: PageContext, runId: string): Html {
+  return html`<a class="mono" href="${href(context, runPath(runId))}">${shortId(runId)}</a>`;
+}
+
+function runFinding(
+  context: PageContext,
+  title: string,
+  help: string,
+  finding: { count: number; sample: readonly FindingRun[] },
+  repair?: Html,
+): Html {
+  return findingSection({
+    title,
+    help,
+    count: finding.count,
+    sample: finding.sample,
+    repair,
+    columns: [
+      { label: "Status", cell: (r) => html`<td>${statusBadge(r.status)}</td>` },
+      { label: "Workflow", cell: (r) => html`<td>${r.workflowName}</td>` },
+      {
+        label: "Workflow id",
+        cell: (r) => html`<td><a href="${href(context, runPath(r.runId))}">${r.workflowId}</a></td>`,
+      },
+      { label: "Since", cell: (r) => html`<td>${timeCell(r.since, context.now)}</td>` },
+    ],
+  });
 }
 
 function timerFinding(
@@ -184,83 +222,50 @@ function timerFinding(
   sample: readonly FindingTimer[],
   repair: Html,
 ): Html {
-  return html`<section class="card finding">
-    ${findingHead("Overdue timers", "Past their fire time: nothing fires timers.", count)} ${repair}
-    ${
-      sample.length === 0
-        ? ""
-        : html`<table>
-            <thead>
-              <tr>
-                <th>Run</th>
-                <th>Effect</th>
-                <th>Due</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${sample.map(
-                (t) =>
-                  html`<tr>
-                    <td><a class="mono" href="${href(context, runPath(t.runId))}">${shortId(t.runId)}</a></td>
-                    <td class="mono">${t.identity}</td>
-                    <td>${timeCell(t.fireAt, context.now)}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
-    }
-  </section>`;
+  return findingSection({
+    title: "Overdue timers",
+    help: "Past their fire time: nothing fires timers.",
+    count,
+    sample,
+    repair,
+    columns: [
+      { label: "Run", cell: (t) => html`<td>${runLink(context, t.runId)}</td>` },
+      { label: "Effect", cell: (t) => html`<td class="mono">${t.identity}</td>` },
+      { label: "Due", cell: (t) => html`<td>${timeCell(t.fireAt, context.now)}</td>` },
+    ],
+  });
 }
+
+/** A task a finding names: as the inspector reports it, or a dead letter's. */
+type SampledTask =
+  | InspectedFindingTask
+  | {
+      taskId: string;
+      runId: string;
+      activityName: string;
+      attempt: number;
+      since: number;
+      lastError?: { message: string };
+    };
 
 function taskFinding(
   context: PageContext,
   title: string,
   help: string,
   count: number,
-  sample: readonly (
-    | InspectedFindingTask
-    | {
-        taskId: string;
-        runId: string;
-        activityName: string;
-        attempt: number;
-        since: number;
-        lastError?: { message: string };
-      }
-  )[],
+  sample: readonly SampledTask[],
 ): Html {
-  return html`<section class="card finding">
-    ${findingHead(title, help, count)}
-    ${
-      sample.length === 0
-        ? ""
-        : html`<div class="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>Run</th>
-                  <th>Activity</th>
-                  <th class="num">Attempt</th>
-                  <th>Since</th>
-                  <th>Last error</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${sample.map(
-                  (t) =>
-                    html`<tr>
-                      <td>
-                        <a class="mono" href="${href(context, runPath(t.runId))}">${shortId(t.runId)}</a>
-                      </td>
-                      <td>${t.activityName}</td>
-                      <td class="num">${t.attempt}</td>
-                      <td>${timeCell(t.since, context.now)}</td>
-                      <td>${t.lastError?.message.split("\n")[0] ?? ""}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`
-    }
-  </section>`;
+  return findingSection({
+    title,
+    help,
+    count,
+    sample,
+    columns: [
+      { label: "Run", cell: (t) => html`<td>${runLink(context, t.runId)}</td>` },
+      { label: "Activity", cell: (t) => html`<td>${t.activityName}</td>` },
+      { label: "Attempt", numeric: true, cell: (t) => html`<td class="num">${t.attempt}</td>` },
+      { label: "Since", cell: (t) => html`<td>${timeCell(t.since, context.now)}</td>` },
+      { label: "Last error", cell: (t) => html`<td>${t.lastError?.message.split("\n")[0] ?? ""}</td>` },
+    ],
+  });
 }

@@ -1,28 +1,31 @@
-import { deserializeError } from "../codec/index.ts";
 import { TestKitError } from "../errors/engine-errors.ts";
-import { createClient, type Client } from "../client/create-client.ts";
+import type { Client } from "../client/create-client.ts";
 import type { EngineEventEmitter } from "../worker/engine-events.ts";
 import { createEngineEventEmitter } from "../worker/engine-event-emitter.ts";
 import { attachOperatorLog } from "../logging/operator-log.ts";
 import { captureLogger, type CapturedLog } from "../logging/capture-logger.ts";
 import { createEngineLog } from "../logging/logger.ts";
 import { createManualEngine, type ManualEngine } from "../worker/manual-engine.ts";
-import type { ActivityImplementation } from "../worker/activity-pool.ts";
-import { activityContext } from "../worker/activity-context.ts";
 import { runReader } from "../worker/instrumentation.ts";
 import { checkStepByReplay } from "./paranoid-replay.ts";
 import { wakePausedEngine } from "./paused-engine-check.ts";
 import { runWaits } from "./run-waits.ts";
 import { testJournalFor } from "./test-journal.ts";
 import { exploreOn } from "./explore-crash-points.ts";
+import { createDrive, earliest } from "./drive-engine.ts";
+import { checkTestEnvironmentOptions } from "./check-test-environment-options.ts";
+import { collectEngineProblems } from "./engine-problems.ts";
+import { createRunCounters } from "./run-counters.ts";
+import { createTestClient } from "./test-client.ts";
 import type {
   CrashOptions,
   CrashPoint,
+  DeployedCode,
   RestartOptions,
   TestEnvironment,
   TestEnvironmentOptions,
 } from "./test-environment.ts";
-import { Limits, checkNumber, checkOptionalNumber } from "../validation/index.ts";
+import { checkNumber } from "../validation/index.ts";
 import { MAX_INSTANT_MS } from "../journal/instant-limits.ts";
 
 export type {
@@ -51,14 +54,7 @@ export type {
  * ```
  */
 export async function createTestEnvironment(options: TestEnvironmentOptions): Promise<TestEnvironment> {
-  checkOptionalNumber(options.startTime, "startTime", { min: 0, max: 8.64e15, integer: true });
-  checkOptionalNumber(options.cacheSize, "cacheSize", { min: 0, max: 1_000_000, integer: true });
-  checkOptionalNumber(options.idleActivityMs, "idleActivityMs", { min: 0, max: Limits.maxTimerMs });
-  checkOptionalNumber(options.maxRounds, "maxRounds", {
-    min: 1,
-    max: Number.MAX_SAFE_INTEGER,
-    integer: true,
-  });
+  checkTestEnvironmentOptions(options);
   const testJournal = await testJournalFor(options.journal, options.startTime, options.schema);
   // A journal passed in belongs to the caller: close() leaves it open.
   const ownsJournal = typeof options.journal === "string" || options.journal === undefined;
@@ -66,17 +62,14 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   const idleActivityMs = options.idleActivityMs ?? 100;
   const maxRounds = options.maxRounds ?? 10_000;
   const leaseMs = options.leaseMs ?? 30_000;
-  const problems: Error[] = [];
   const events: EngineEventEmitter = createEngineEventEmitter();
+  // Engine errors and replay drifts, thrown at the test's next wait.
+  const { problems, throwProblems } = collectEngineProblems(events);
   // The lines an engine would print, kept instead (env.logs): test output stays quiet.
   const logs: CapturedLog[] = [];
   attachOperatorLog(events, createEngineLog(captureLogger(logs), options.logLevel ?? "debug"));
   let restarts = 0;
 
-  // Per-run counters: committed steps, finished activity attempts, and calls of each activity.
-  const stepsByRun = new Map<string, number>();
-  const attemptsByRun = new Map<string, number>();
-  const effectsByRun = new Map<string, Record<string, number>>();
   let armedCrash: ((point: CrashPoint) => boolean) | undefined;
   let crashRestart: CrashOptions = {};
   let owner = "test-environment-0";
@@ -87,7 +80,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
   let zombieDue = false;
   let struckAt: CrashPoint | undefined;
 
-  let code = {
+  let code: DeployedCode = {
     workflows: options.workflows,
     activities: options.activities ?? [],
     activityMocks: options.activityMocks ?? [],
@@ -102,27 +95,11 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     else engine.crash();
   };
 
-  /** Wraps an activity function to count its calls and to host `after_activity` crash points. */
-  const counted =
-    (name: string, implementation: ActivityImplementation): ActivityImplementation =>
-    async (...args: unknown[]) => {
-      const runId = activityContext().runId;
-      const counts = effectsByRun.get(runId) ?? {};
-      counts[name] = (counts[name] ?? 0) + 1;
-      effectsByRun.set(runId, counts);
-      const value: unknown = await implementation(...args);
-      const attempt = (attemptsByRun.get(runId) ?? 0) + 1;
-      attemptsByRun.set(runId, attempt);
-      strike({ kind: "after_activity", runId, activityName: name, attempt });
-      return value;
-    };
+  // Per-run counters: committed steps, finished activity attempts, and calls of each activity.
+  const counters = createRunCounters(strike);
+  const { stepsByRun, effectsByRun } = counters;
 
   const createEngine = (): ManualEngine => {
-    const overrides = new Map<string, ActivityImplementation>();
-    for (const definition of code.activities)
-      overrides.set(definition.name, counted(definition.name, definition.fn as ActivityImplementation));
-    for (const mock of code.activityMocks)
-      overrides.set(mock.activityName, counted(mock.activityName, mock.implementation));
     const created: ManualEngine = createManualEngine({
       journal,
       workflows: code.workflows,
@@ -134,7 +111,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
       events,
       ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
       ...(options.schedules === undefined ? {} : { schedules: options.schedules }),
-      activityOverrides: overrides,
+      activityOverrides: counters.activityOverrides(code),
       afterCommit: async (step) => {
         if (options.paranoid === true) {
           const problem = await checkStepByReplay(journal, created.registry, step);
@@ -142,8 +119,7 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
         }
         if (zombie !== undefined && created !== zombie.engine && step.runId === zombie.at.runId)
           zombieDue = true;
-        const count = (stepsByRun.get(step.runId) ?? 0) + 1;
-        stepsByRun.set(step.runId, count);
+        const count = counters.countStep(step.runId);
         strike({ kind: "after_step", runId: step.runId, step: count });
       },
     });
@@ -157,25 +133,6 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     readRun: runReader(journal),
     queueStats: () => journal.queueStats(),
   });
-
-  events.on("engine.error", (event) =>
-    problems.push(
-      event.error instanceof Error
-        ? event.error
-        : new TestKitError(
-            `engine error in ${event.where}: ${String(event.error)}`,
-            { where: event.where },
-            "a non-Error value was thrown; throw Error instances",
-            event.error,
-          ),
-    ),
-  );
-  events.on("replay.drift", (event) => problems.push(deserializeError(event.error)));
-
-  const throwProblems = (): void => {
-    const problem = problems.shift();
-    if (problem !== undefined) throw problem;
-  };
 
   const restart = async (restartOptions: RestartOptions = {}): Promise<void> => {
     await resumeZombie();
@@ -260,57 +217,17 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     return engine === before && engine.activeAttempts < attemptsBefore;
   };
 
-  /** Drives until `done()`; false when nothing more can happen (without moving time when `skipTime` is off). */
-  const drive = async (done: () => Promise<boolean>, skipTime: boolean): Promise<boolean> => {
-    for (let i = 0; i < maxRounds; i++) {
-      throwProblems();
-      if (await done()) {
-        if (zombie === undefined) return true;
-        // A lease loss is checked before the wait ends: the paused engine wakes up first.
-        await resumeZombie();
-        throwProblems();
-        return true;
-      }
-      if (await roundSeeingAttempts()) continue;
-      if (engine.activeAttempts > 0) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const settled = await Promise.race([
-          engine.whenAnyAttemptSettles().then(() => true),
-          new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), idleActivityMs))),
-        ]);
-        clearTimeout(timer);
-        if (settled || crashPending) continue;
-        // Every attempt has its outcome and is writing it (a slow database, a busy machine): that
-        // is no hanging activity, so wait for it rather than move the clock under it.
-        if (engine.attemptsInActivityCode === 0) {
-          await engine.whenAnyAttemptSettles();
-          continue;
-        }
-      }
-      throwProblems();
-      const next = earliest(await journal.nextDueAt(), timers.nextAt());
-      if ((next === undefined || !skipTime) && zombie !== undefined) {
-        // Nothing else can happen: the paused engine wakes up (it may have work to finish).
-        await resumeZombie();
-        continue;
-      }
-      if (next === undefined) return false;
-      if (next <= (await testJournal.now())) {
-        // Became due in real time since the round (SQL clocks run): one more round decides.
-        if (await roundSeeingAttempts()) continue;
-        return false;
-      }
-      if (!skipTime) return false;
-      await testJournal.advanceTo(next, "skipping time to the next timer, retry or deadline (skipTime)");
-      // The lease keeper's job: a jump of the clock must not take the runs from their engine.
-      await engine.renewLeases();
-    }
-    throw new TestKitError(
-      `the engine was still busy after ${maxRounds} rounds`,
-      { maxRounds },
-      "a workflow may loop forever (e.g. sleeping in an endless loop); raise maxRounds if it is just long",
-    );
-  };
+  const drive = createDrive({
+    testJournal,
+    maxRounds,
+    idleActivityMs,
+    engine: () => engine,
+    crashPending: () => crashPending,
+    leaseLossPending: () => zombie !== undefined,
+    roundSeeingAttempts,
+    resumeZombie,
+    throwProblems,
+  });
 
   const settle = async (): Promise<void> => {
     await drive(async () => false, false);
@@ -323,24 +240,12 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     describe: (runId) => client.describe(runId),
   });
 
-  const base = createClient({
+  const client: Client = createTestClient({
     journal,
-    ...(options.instrumentation === undefined ? {} : { instrumentation: options.instrumentation }),
-    ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
+    instrumentation: options.instrumentation,
+    namespace: options.namespace,
+    finish,
   });
-  const result = async <Output>(runId: string, opts?: { timeoutMs?: number }): Promise<Output> => {
-    await finish(runId);
-    return base.result<Output>(runId, opts);
-  };
-  const client: Client = {
-    ...base,
-    async start(definition, input, startOptions) {
-      const handle = await base.start(definition, input, startOptions);
-      return { ...handle, result: (opts) => result(handle.runId, opts) };
-    },
-    result,
-    await: result,
-  };
 
   let closed: Promise<void> | undefined;
   const environment: TestEnvironment = {
@@ -386,8 +291,8 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     get deployed() {
       return code;
     },
-    effects: (runId) => ({ ...effectsByRun.get(runId) }),
-    counts: (runId) => ({ steps: stepsByRun.get(runId) ?? 0, attempts: attemptsByRun.get(runId) ?? 0 }),
+    effects: counters.effects,
+    counts: counters.counts,
     explore: (workflow, input, exploreOptions) => exploreOn(environment, workflow, input, exploreOptions),
     get restarts() {
       return restarts;
@@ -402,10 +307,4 @@ export async function createTestEnvironment(options: TestEnvironmentOptions): Pr
     },
   };
   return environment;
-}
-
-function earliest(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
 }

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../errors/error-code.ts";
-import { WorkflowFailedError } from "../errors/engine-errors.ts";
-import { CancelledError, WorkflowTimeoutError } from "../errors/workflow-errors.ts";
-import type { HistoryEvent } from "../model/index.ts";
-import { activityContext } from "../worker/activity-context.ts";
 import {
   activity,
   compensate,
@@ -11,59 +7,17 @@ import {
   defineActivity,
   hours,
   isTimeout,
-  minutes,
   patched,
   signal,
   workflow,
 } from "../workflow/index.ts";
 import { createTestEnvironment } from "./index.ts";
 import { replayHistory } from "./replay-history.ts";
+import { stamp, ledger, scheduled } from "./test-support/saga-ledger.ts";
 
 // Saga polish: compensations are journaled activities run at most once per run; compensateAll
-// runs LIFO or in parallel; workflow-level timeouts fail the run through a journal timer;
-// onCancel / onTimeout "compensate" undo the work before the run ends.
-
-const stamp = (versionHash: string) =>
-  ({ format: 1, versionHash, cursors: [], file: "test/saga.workflow.ts", line: 1 }) as const;
-
-/** Per test: effects of every attempt, and the net effects deduplicated by (run, identity). */
-function ledger() {
-  const attempts: string[] = [];
-  const effects = new Map<string, string>();
-  const book = defineActivity("saga.book", async (what: string) => {
-    attempts.push(`book:${what}`);
-    return `${what}-ref`;
-  });
-  const failingRelease = new Map<string, number>();
-  const release = defineActivity(
-    "saga.release",
-    async (what: string) => {
-      const { runId, identity, attempt } = activityContext();
-      attempts.push(`release:${what}#${attempt}`);
-      const failures = failingRelease.get(what) ?? 0;
-      if (attempt <= failures) throw new Error(`release ${what} unavailable`);
-      // The idempotent write: keyed by run and identity, as a table with a unique key would be.
-      if (!effects.has(`${runId}:${identity}`)) effects.set(`${runId}:${identity}`, what);
-      return `released:${what}`;
-    },
-    { retry: { maxAttempts: 4, initialIntervalMs: 1_000 }, timeoutMs: 10_000 },
-  );
-  const fail = defineActivity(
-    "saga.fail",
-    async (what: string): Promise<string> => {
-      attempts.push(`fail:${what}`);
-      throw new Error(`${what} is sold out`);
-    },
-    { retry: { maxAttempts: 1 } },
-  );
-  return { attempts, effects, failingRelease, book, release, fail, activities: [book, release, fail] };
-}
-
-function scheduled(history: readonly HistoryEvent[]): string[] {
-  return history.flatMap((e) =>
-    e.kind === "activity_scheduled" ? [`${e.identity} ${e.activityName} ${JSON.stringify(e.args)}`] : [],
-  );
-}
+// runs LIFO or in parallel. Workflow-level timeouts: workflow-timeout.test.ts; onCancel
+// "compensate": cancel-compensation.test.ts.
 
 describe("sagas: compensateAll order", () => {
   it("parallel issues every compensation in one step, most recent first, and waits for all", async () => {
@@ -202,127 +156,6 @@ describe("sagas: compensations are activities", () => {
   });
 });
 
-describe("workflow-level timeout", () => {
-  it("fails the run with WorkflowTimeoutError when its journal timer fires first", async () => {
-    const l = ledger();
-    const wf = workflow.stamped(stamp("timeout"))(
-      "trip.timeout",
-      { version: 1, timeoutMs: hours(1) },
-      async () => {
-        await activity.at("activity:book#0")(l.book, "flight");
-        return await signal.at("signal:approve#0")<string>("approve");
-      },
-    );
-    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
-    const started = env.now();
-    const run = await env.client.start(wf, undefined);
-    const error = await run.result().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(WorkflowFailedError);
-    expect((error as WorkflowFailedError).cause).toMatchObject({ code: ErrorCode.WorkflowTimeout });
-    expect(env.now() - started).toBe(hours(1));
-    const history = await env.client.history(run.runId);
-    expect(history[1]).toMatchObject({
-      kind: "timer_started",
-      identity: "workflowTimeout:#0@0",
-      delayMs: hours(1),
-    });
-    expect(history.at(-1)).toMatchObject({
-      kind: "run_failed",
-      error: { code: ErrorCode.WorkflowTimeout, data: { timeoutMs: hours(1) } },
-    });
-    // The recorded run replays as it ran.
-    await replayHistory(wf, history);
-    await env.close();
-  });
-
-  it("does not fire for a run that finishes in time, and the workflow may catch it to compensate", async () => {
-    const l = ledger();
-    const quick = workflow.stamped(stamp("quick"))(
-      "trip.quick",
-      { version: 1, timeoutMs: hours(1) },
-      async () => await activity.at("activity:book#0")(l.book, "flight"),
-    );
-    const caught = workflow.stamped(stamp("caught"))(
-      "trip.caught",
-      { version: 1, timeoutMs: minutes(5) },
-      async () => {
-        await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
-        try {
-          await signal.at("signal:approve#0")<string>("approve");
-          return "approved";
-        } catch (e) {
-          if (!(e instanceof WorkflowTimeoutError)) throw e;
-          await compensateAll.at("compensateAll:#0")();
-          return `timed out after ${e.timeoutMs} ms, released`;
-        }
-      },
-    );
-    const env = await createTestEnvironment({
-      workflows: [quick, caught],
-      activities: l.activities,
-      paranoid: true,
-    });
-    const fast = await env.client.start(quick, undefined);
-    expect(await fast.result()).toBe("flight-ref");
-    expect(await env.journal.nextDueAt()).toBeUndefined(); // the deadline's timer went with the run
-    const slow = await env.client.start(caught, undefined);
-    expect(await slow.result()).toBe(`timed out after ${minutes(5)} ms, released`);
-    expect([...l.effects.values()]).toEqual(["hotel"]);
-    await env.close();
-  });
-
-  it("onTimeout compensate runs the compensations, then fails the run with the timeout", async () => {
-    const l = ledger();
-    const wf = workflow.stamped(stamp("on-timeout"))(
-      "trip.onTimeout",
-      { version: 1, timeoutMs: minutes(10), onTimeout: "compensate" },
-      async () => {
-        await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
-        await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
-        return await signal.at("signal:approve#0")<string>("approve");
-      },
-    );
-    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
-    const run = await env.client.start(wf, undefined);
-    const description = await env.waitFor(run.runId, "failed");
-    expect(description.error).toMatchObject({ code: ErrorCode.WorkflowTimeout });
-    expect(scheduled(await env.client.history(run.runId)).slice(-2)).toEqual([
-      'compensateAll:$onExit#0@0 saga.release ["hotel"]',
-      'compensateAll:$onExit#0@1 saga.release ["flight"]',
-    ]);
-    expect([...l.effects.values()]).toEqual(["hotel", "flight"]);
-    await env.close();
-  });
-
-  it("a run keeps the deadline it started with: old histories replay on code that added or dropped timeoutMs", async () => {
-    const l = ledger();
-    const body = async () => await activity.at("activity:book#0")(l.book, "flight");
-    const without = workflow.stamped(stamp("same"))("trip.deadline", { version: 1 }, body);
-    const withIt = workflow.stamped(stamp("same"))(
-      "trip.deadline",
-      { version: 1, timeoutMs: hours(2) },
-      body,
-    );
-    for (const [recordOn, replayOn] of [
-      [without, withIt],
-      [withIt, without],
-    ] as const) {
-      const env = await createTestEnvironment({ workflows: [recordOn], activities: l.activities });
-      const run = await env.client.start(recordOn, undefined);
-      await run.result();
-      await replayHistory(replayOn, await env.client.history(run.runId));
-      await env.close();
-    }
-  });
-
-  it("rejects a bad timeoutMs or policy when the workflow is defined", () => {
-    expect(() => workflow("bad.timeout", { version: 1, timeoutMs: -5 }, async () => 1)).toThrow(/timeoutMs/);
-    expect(() => workflow("bad.policy", { version: 1, onCancel: "undo" as never }, async () => 1)).toThrow(
-      /onCancel/,
-    );
-  });
-});
-
 describe("sagas: edge cases", () => {
   it("compensate(primitive) is refused (equal values cannot tell calls apart); objects name their call", async () => {
     const l = ledger();
@@ -398,70 +231,6 @@ describe("sagas: edge cases", () => {
     const history = await env.client.history(run.runId);
     await replayHistory(v1, history);
     await expect(replayHistory(v2, history)).rejects.toMatchObject({ code: ErrorCode.ReplayDrift });
-    await env.close();
-  });
-});
-
-describe("cancellation that compensates", () => {
-  it("onCancel compensate undoes completed calls (most recent first) and ends the run cancelled", async () => {
-    const l = ledger();
-    const wf = workflow.stamped(stamp("on-cancel"))(
-      "trip.onCancel",
-      { version: 1, onCancel: "compensate" },
-      async () => {
-        await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
-        await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
-        return await signal.at("signal:approve#0")<string>("approve");
-      },
-    );
-    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
-    const run = await env.client.start(wf, undefined);
-    await env.settle();
-    await env.client.cancel(run.runId, "customer changed their mind");
-    await env.client.cancel(run.runId, "asked twice"); // a second request does not abort the compensations
-    const description = await env.waitFor(run.runId, "cancelled");
-    expect(description.status).toBe("cancelled");
-    expect([...l.effects.values()]).toEqual(["hotel", "flight"]);
-    const history = await env.client.history(run.runId);
-    expect(history.at(-1)).toMatchObject({ kind: "run_cancelled", reason: "customer changed their mind" });
-    await replayHistory(wf, history);
-    await env.close();
-  });
-
-  it("a workflow that catches CancelledError compensates itself, and ends cancelled by rethrowing", async () => {
-    const l = ledger();
-    const wf = workflow.stamped(stamp("catch-cancel"))("trip.catchCancel", { version: 1 }, async () => {
-      await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
-      await activity.at("activity:book#0")(l.book, "hotel", { compensate: [l.release, "hotel"] });
-      try {
-        return await signal.at("signal:approve#0")<string>("approve");
-      } catch (e) {
-        if (!(e instanceof CancelledError)) throw e;
-        await compensateAll.at("compensateAll:#0")({ order: "parallel" });
-        throw e;
-      }
-    });
-    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities, paranoid: true });
-    const run = await env.client.start(wf, undefined);
-    await env.settle();
-    await env.client.cancel(run.runId, "no longer needed");
-    expect((await env.waitFor(run.runId, "cancelled")).status).toBe("cancelled");
-    expect([...l.effects.values()].sort()).toEqual(["flight", "hotel"]);
-    await env.close();
-  });
-
-  it("without onCancel, a cancelled run compensates nothing unless it catches CancelledError itself", async () => {
-    const l = ledger();
-    const wf = workflow.stamped(stamp("no-policy"))("trip.noPolicy", { version: 1 }, async () => {
-      await activity.at("activity:book#0")(l.book, "flight", { compensate: [l.release, "flight"] });
-      return await signal.at("signal:approve#0")<string>("approve");
-    });
-    const env = await createTestEnvironment({ workflows: [wf], activities: l.activities });
-    const run = await env.client.start(wf, undefined);
-    await env.settle();
-    await env.client.cancel(run.runId);
-    await env.waitFor(run.runId, "cancelled");
-    expect(l.effects.size).toBe(0);
     await env.close();
   });
 });
