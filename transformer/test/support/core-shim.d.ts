@@ -94,6 +94,7 @@ declare module "@continuum/core/workflow" {
   export const continueAsNew: Stampable<(input: unknown) => Promise<never>>;
   export const compensate: Stampable<(receipt?: unknown) => Promise<void>>;
   export const compensateAll: Stampable<() => Promise<void>>;
+  export const setAttributes: Stampable<(attributes: Record<string, unknown>) => void>;
   export const cancellable: Stampable<
     <T>(
       fn: () => Promise<T>,
