@@ -87,7 +87,8 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   for (const child of commit.children ?? []) startChild(store, row, child, now);
   row.stepped = true;
   const attributeUpdates = attributeUpdatesOf(events);
-  if (attributeUpdates !== undefined) row.attributes = applyAttributeUpdates(row.attributes, attributeUpdates);
+  if (attributeUpdates !== undefined)
+    row.attributes = applyAttributeUpdates(row.attributes, attributeUpdates);
   row.status = commit.run.status;
   if (commit.run.result !== undefined) row.result = structuredClone(commit.run.result);
   if (commit.run.error !== undefined) row.error = structuredClone(commit.run.error);
