@@ -107,14 +107,14 @@ declare module "@continuum/core/workflow" {
   export const workflow: {
     <I, O>(
       name: string,
-      options: { version?: number },
+      options: { version?: number; searchAttributes?: Record<string, string> },
       fn: (input: I) => Promise<O>,
     ): WorkflowDefinition<I, O>;
     stamped(
       stamp: WorkflowStamp,
     ): <I, O>(
       name: string,
-      options: { version?: number },
+      options: { version?: number; searchAttributes?: Record<string, string> },
       fn: (input: I) => Promise<O>,
     ) => WorkflowDefinition<I, O>;
   };
