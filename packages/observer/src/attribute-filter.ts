@@ -44,23 +44,29 @@ export type AttributeMatch = "all" | "any";
 /** Most rows one URL may carry (the form shows one more, empty, below the filled ones). */
 export const maxAttributeRows = 6;
 
-/** The rows of the URL; rows without a name or value are dropped, an unknown operator reads as `eq`. */
+/**
+ * The rows of the URL, in order: each `qa` starts a row, and the `qo`, `qv`, `qt` after it (up to
+ * the next `qa`) fill it, so a hand-written link may leave out a row's operator (`eq`) or bound.
+ * Rows without a name or value are dropped, an unknown operator reads as `eq`.
+ */
 export function readAttributeRows(url: URL): AttributeFilterRow[] {
-  const get = (name: string) => url.searchParams.getAll(name).map((v) => v.trim().slice(0, 500));
-  const [names, ops, values, tos] = [get("qa"), get("qo"), get("qv"), get("qt")];
-  const rows: AttributeFilterRow[] = [];
-  names.forEach((name, i) => {
-    const value = values[i] ?? "";
-    if (name === "" || value === "" || rows.length >= maxAttributeRows) return;
-    const op = ops[i] ?? "eq";
-    rows.push({
-      name,
-      op: Object.hasOwn(attributeOperators, op) ? (op as AttributeOperator) : "eq",
-      value,
-      to: tos[i] ?? "",
-    });
-  });
-  return rows;
+  const rows: { name: string; op: string; value: string; to: string }[] = [];
+  for (const [key, raw] of url.searchParams) {
+    const text = raw.trim().slice(0, 500);
+    if (key === "qa") rows.push({ name: text, op: "eq", value: "", to: "" });
+    const row = rows.at(-1);
+    if (row === undefined) continue;
+    if (key === "qo") row.op = text;
+    else if (key === "qv") row.value = text;
+    else if (key === "qt") row.to = text;
+  }
+  return rows
+    .filter((row) => row.name !== "" && row.value !== "")
+    .slice(0, maxAttributeRows)
+    .map((row) => ({
+      ...row,
+      op: Object.hasOwn(attributeOperators, row.op) ? (row.op as AttributeOperator) : "eq",
+    }));
 }
 
 /** `any` when the URL asks for OR, else `all`. */
