@@ -94,7 +94,9 @@ declare module "@continuum/core/workflow" {
   export const continueAsNew: Stampable<(input: unknown) => Promise<never>>;
   export const compensate: Stampable<(receipt?: unknown) => Promise<void>>;
   export const compensateAll: Stampable<() => Promise<void>>;
-  export const setAttributes: Stampable<(attributes: Record<string, unknown>) => void>;
+  export const setAttributes: Stampable<
+    (attributes: Record<string, unknown>) => Readonly<Record<string, unknown>>
+  >;
   export const cancellable: Stampable<
     <T>(
       fn: () => Promise<T>,

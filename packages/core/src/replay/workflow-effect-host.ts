@@ -315,12 +315,14 @@ export abstract class WorkflowEffectHost implements EffectHost {
     }
   }
 
-  setAttributes(cursor: Cursor, attributes: unknown): void {
-    if (this.ended()) return;
+  setAttributes(cursor: Cursor, attributes: unknown): Readonly<Record<string, Encoded>> {
+    if (this.ended()) return Object.freeze({});
     // Checked before the identity is taken: a refused call journals nothing, live and on replay.
     checkAttributeUpdate(this.workflowName, this.definition.searchAttributes, attributes);
     const identity = this.recorder.nextIdentity(cursor);
     const values = JSON.parse(JSON.stringify(attributes)) as Record<string, Encoded>;
-    this.recorder.issue({ kind: "attributes_set", identity, attributes: values });
+    // On replay, the recorded event: the code sees the values the run holds, not new ones.
+    const event = this.recorder.issue({ kind: "attributes_set", identity, attributes: values });
+    return Object.freeze({ ...(event.kind === "attributes_set" ? event.attributes : values) });
   }
 }

@@ -65,6 +65,19 @@ const undeclared = workflow.stamped(stamp("undeclared", ["setAttributes:#0"]))(
   },
 );
 
+/** Passes another value on every execution (module state, on purpose): replay must not see it. */
+let executions = 0;
+const remembering = workflow.stamped(stamp("remembering", ["setAttributes:#0", "signal:go#0"]))(
+  "attrs.remembering",
+  { version: 1, searchAttributes: declared },
+  async () => {
+    executions += 1;
+    const applied = setAttributes.at("setAttributes:#0")({ step: executions });
+    await signal.at("signal:go#0")<number>("go");
+    return applied;
+  },
+);
+
 async function found(env: TestEnvironment, where: Parameters<TestEnvironment["client"]["list"]>[0]) {
   return (await env.client.list(where)).runs.map((r) => r.runId);
 }
@@ -111,6 +124,23 @@ describe.each(["memory", "pglite"] as const)("setAttributes on %s", (journal) =>
       expect(await found(env, { where: attr("stage").eq("done").and(attr("step").eq(2)) })).toEqual([
         run.runId,
       ]);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe("what setAttributes returns", () => {
+  it("is the values journaled: on replay the recorded ones, whatever the code passes now", async () => {
+    const env = await createTestEnvironment({ workflows: [remembering], cacheSize: 0 });
+    try {
+      const run = await env.client.start(remembering, undefined);
+      await env.settle();
+      await env.sendSignal(run.runId, "go", 1);
+      // The second step replayed the first call with step = 2 in its hand; it got the recorded 1.
+      expect(await run.result()).toEqual({ step: 1 });
+      expect(executions).toBeGreaterThanOrEqual(2);
+      expect((await env.client.describe(run.runId)).attributes).toEqual({ step: 1 });
     } finally {
       await env.close();
     }

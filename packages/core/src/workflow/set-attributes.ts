@@ -1,8 +1,13 @@
 import { stampedEffect } from "./stamped-effect.ts";
 import type { Effect } from "./stamped-effect.ts";
 
-/** Signature of {@link setAttributes}: names to new values; null removes a name. */
-export type SetAttributesEffect = (attributes: Readonly<Record<string, unknown>>) => void;
+/**
+ * Signature of {@link setAttributes}: names to new values (null removes a name); returns the
+ * values journaled for this call.
+ */
+export type SetAttributesEffect = (
+  attributes: Readonly<Record<string, unknown>>,
+) => Readonly<Record<string, unknown>>;
 
 /**
  * Changes the run's search attributes from workflow code, so `list({ where })`, the CLI and the
@@ -11,7 +16,9 @@ export type SetAttributesEffect = (attributes: Readonly<Record<string, unknown>>
  *
  * The call is journaled as an `attributes_set` event and the run row's attributes change in the
  * same commit as the step, so a query sees the new values as soon as the step commits and never
- * before. On replay the recorded event is matched and nothing is written again.
+ * before. On replay the recorded event is matched and nothing is written again. It returns the
+ * values journaled for this call (frozen): on replay the recorded ones, even when the code now
+ * computes others, so what the code goes on with is what the run holds.
  *
  * Values are checked at the call against the workflow's `searchAttributes` declarations (plain
  * JSON when it declares none): a bad one throws `InvalidAttributesError`
@@ -25,7 +32,5 @@ export type SetAttributesEffect = (attributes: Readonly<Record<string, unknown>>
  */
 export const setAttributes: Effect<SetAttributesEffect> = stampedEffect<SetAttributesEffect>(
   "setAttributes",
-  (host, cursor, [attributes]) => {
-    host.setAttributes(cursor, attributes);
-  },
+  (host, cursor, [attributes]) => host.setAttributes(cursor, attributes),
 );
