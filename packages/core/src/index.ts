@@ -30,6 +30,8 @@ export {
 } from "./codec/index.ts";
 export type { PayloadClassCodec } from "./codec/index.ts";
 export { Limits } from "./validation/limits.ts";
+export { attributeScopeOf, checkQueryTypes } from "./validation/attribute-query-types.ts";
+export type { AttributeScope, DeclaringWorkflow } from "./validation/attribute-query-types.ts";
 export { openJournal } from "./journal/open-journal.ts";
 export type { OpenJournalOptions, PgliteHandle } from "./journal/open-journal.ts";
 export type { OpenJournalProgress, OpenJournalProgressListener } from "./journal/open-progress.ts";

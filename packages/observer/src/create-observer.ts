@@ -55,8 +55,10 @@ export type ObserverHandler = (request: Request) => Promise<Response>;
  * ```
  */
 export function createObserver(options: ObserverOptions): ObserverHandler {
+  const workflows = options.workflows ?? [];
   const inspector: Inspector | undefined =
-    options.inspector ?? (options.journal === undefined ? undefined : createInspector(options.journal));
+    options.inspector ??
+    (options.journal === undefined ? undefined : createInspector(options.journal, { workflows }));
   if (inspector === undefined)
     throw new TypeError("createObserver: give `journal`, or `inspector` (and `client` for actions)");
   const basePath = normalizeBasePath(options.basePath ?? "");
@@ -103,6 +105,7 @@ export function createObserver(options: ObserverOptions): ObserverHandler {
       now: Date.now(),
       csrfToken: csrf.token(session.id),
       title,
+      workflows,
       ...(options.authorize === undefined ? {} : { authorize: options.authorize }),
       ...(clientFor === undefined ? {} : { clientFor }),
       ...(journal === undefined || options.authorize === undefined
@@ -147,7 +150,7 @@ export function createObserver(options: ObserverOptions): ObserverHandler {
       if (path === "/audit") return page(await auditPage(context));
       if (path === "/schedules") return page(await schedulesPage(context));
       if (path === "/queues") return page(await queuesPage(context));
-      if (path === "/events") return liveEvents(inspector, request, url, pollIntervalMs);
+      if (path === "/events") return liveEvents(inspector, request, url, pollIntervalMs, workflows);
       if (first === "assets" && second !== undefined && third === undefined) {
         const asset = assetResponse(second);
         if (asset !== undefined) return asset;

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type {
+  DeclaringWorkflow,
   InspectedRunDetail,
   InspectedRunsPage,
   InspectedTask,
@@ -38,7 +39,11 @@ function digest(value: unknown): string {
  * What a live page watches, reduced to a hash that changes exactly when the page would: the
  * runs page's rows and counts, or one run's state and tasks.
  */
-export async function fingerprint(inspector: Inspector, url: URL): Promise<string | undefined> {
+export async function fingerprint(
+  inspector: Inspector,
+  url: URL,
+  workflows: readonly DeclaringWorkflow[] = [],
+): Promise<string | undefined> {
   if (url.searchParams.get("page") === "run") {
     const detail = await inspector.run(url.searchParams.get("run") ?? "");
     if (detail === undefined) return undefined;
@@ -46,8 +51,8 @@ export async function fingerprint(inspector: Inspector, url: URL): Promise<strin
   }
   const filters = readRunsFilters(url);
   const [page, counts] = await Promise.all([
-    inspector.runs(toPageRequest(filters, url, pageLimit(url))),
-    inspector.counts(toRunsQuery(filters)),
+    inspector.runs(toPageRequest(filters, url, pageLimit(url), workflows)),
+    inspector.counts(toRunsQuery(filters, workflows)),
   ]);
   return runsFingerprint(page, counts);
 }
@@ -58,7 +63,13 @@ export async function fingerprint(inspector: Inspector, url: URL): Promise<strin
  * a change between rendering and connecting counts too) (the page's script then fetches it again and patches
  * itself). Ends when the client goes away (the request's signal) or the stream is cancelled.
  */
-export function liveEvents(inspector: Inspector, request: Request, url: URL, intervalMs: number): Response {
+export function liveEvents(
+  inspector: Inspector,
+  request: Request,
+  url: URL,
+  intervalMs: number,
+  workflows: readonly DeclaringWorkflow[] = [],
+): Response {
   const encoder = new TextEncoder();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -78,13 +89,14 @@ export function liveEvents(inspector: Inspector, request: Request, url: URL, int
         }
       };
       request.signal.addEventListener("abort", close, { once: true });
-      let last = url.searchParams.get("fp") ?? (await fingerprint(inspector, url).catch(() => undefined));
+      let last =
+        url.searchParams.get("fp") ?? (await fingerprint(inspector, url, workflows).catch(() => undefined));
       send(`retry: 3000\nevent: ready\ndata: ${Date.now()}\n\n`);
       let idleTicks = 0;
       const tick = async () => {
         if (closed) return;
         try {
-          const current = await fingerprint(inspector, url);
+          const current = await fingerprint(inspector, url, workflows);
           if (current !== last) {
             last = current;
             send(`event: change\ndata: ${Date.now()}\n\n`);

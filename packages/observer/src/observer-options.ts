@@ -1,4 +1,4 @@
-import type { Client, Inspector, Journal, RepairKind } from "@continuum/core";
+import type { Client, DeclaringWorkflow, Inspector, Journal, RepairKind } from "@continuum/core";
 import type { ObserverManifest } from "./source-index.ts";
 
 /**
@@ -47,6 +47,13 @@ export interface ObserverOptions {
   readonly secureCookie?: boolean;
   /** How often live pages poll the read model, default 1000 ms. */
   readonly pollIntervalMs?: number;
+  /**
+   * Your workflow definitions (or `{ name, searchAttributes }`): the runs page's attribute query
+   * offers their declared attributes, types the values typed into it (a number for an `int`, an
+   * instant for a `datetime`) and refuses a wrong one (`CTM_INVALID_ATTRIBUTE_QUERY`, shown with
+   * its fix line). Without it, values are read as numbers or booleans when they are one.
+   */
+  readonly workflows?: readonly DeclaringWorkflow[];
   /** Shown in the title bar, default "Continuum Observer". */
   readonly title?: string;
 }

@@ -1,4 +1,4 @@
-import type { Client, Inspector, Operator } from "@continuum/core";
+import type { Client, DeclaringWorkflow, Inspector, Operator } from "@continuum/core";
 import type { SourceIndex } from "./source-index.ts";
 import type { ObserverAuthorize } from "./observer-options.ts";
 
@@ -23,6 +23,8 @@ export interface PageContext {
   readonly operator?: () => Promise<Operator>;
   readonly sources?: SourceIndex;
   readonly title: string;
+  /** Workflows whose declared search attributes type the runs page's attribute query. */
+  readonly workflows?: readonly DeclaringWorkflow[];
   /** Base URL of source links, when the host gave one. */
   readonly sourceUrl?: string;
 }

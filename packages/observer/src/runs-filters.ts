@@ -1,4 +1,12 @@
-import type { RunStatus, RunsPageRequest, RunsQuery } from "@continuum/core";
+import type { DeclaringWorkflow, RunStatus, RunsPageRequest, RunsQuery } from "@continuum/core";
+import {
+  appendAttributeRows,
+  attributeWhere,
+  readAttributeMatch,
+  readAttributeRows,
+  type AttributeFilterRow,
+  type AttributeMatch,
+} from "./attribute-filter.ts";
 
 /** Run statuses in the order the Observer lists them. */
 export const runStatuses = [
@@ -22,6 +30,9 @@ export interface RunsFilters {
   readonly from: string;
   readonly to: string;
   readonly attr: string;
+  /** The typed attribute query's rows (see attribute-filter.ts). */
+  readonly query: readonly AttributeFilterRow[];
+  readonly match: AttributeMatch;
 }
 
 /** Field names of the filter form (also the query parameters). */
@@ -45,14 +56,20 @@ export function readRunsFilters(url: URL): RunsFilters {
     from: text("from"),
     to: text("to"),
     attr: text("attr"),
+    query: readAttributeRows(url),
+    match: readAttributeMatch(url),
   };
 }
 
-/** The filters as a query for the read model (without status: counts ignore it). */
-export function toRunsQuery(filters: RunsFilters): RunsQuery {
+/**
+ * The filters as a query for the read model (without status: counts ignore it). The attribute
+ * rows are typed by the declarations of `workflows`; a bad row throws CTM_INVALID_ATTRIBUTE_QUERY.
+ */
+export function toRunsQuery(filters: RunsFilters, workflows: readonly DeclaringWorkflow[] = []): RunsQuery {
   const from = parseInstant(filters.from);
   const to = parseInstant(filters.to);
   const attributes = parseAttributes(filters.attr);
+  const where = attributeWhere(filters.query, filters.match, workflows, filters.workflow);
   return {
     ...(filters.workflow === "" ? {} : { workflowName: filters.workflow }),
     ...(filters.version === "" ? {} : { versionHash: filters.version }),
@@ -62,15 +79,21 @@ export function toRunsQuery(filters: RunsFilters): RunsQuery {
     ...(from === undefined ? {} : { startedFrom: from }),
     ...(to === undefined ? {} : { startedTo: to }),
     ...(attributes === undefined ? {} : { attributes }),
+    ...(where === undefined ? {} : { where }),
   };
 }
 
 /** The page request: filters, statuses and the cursor of the URL. */
-export function toPageRequest(filters: RunsFilters, url: URL, limit: number): RunsPageRequest {
+export function toPageRequest(
+  filters: RunsFilters,
+  url: URL,
+  limit: number,
+  workflows: readonly DeclaringWorkflow[] = [],
+): RunsPageRequest {
   const after = url.searchParams.get("after") ?? "";
   const before = url.searchParams.get("before") ?? "";
   return {
-    ...toRunsQuery(filters),
+    ...toRunsQuery(filters, workflows),
     ...(filters.status.length === 0 ? {} : { status: filters.status }),
     limit,
     ...(after !== "" ? { after } : before !== "" ? { before } : {}),
@@ -83,6 +106,7 @@ export function filterParams(filters: RunsFilters, override: Partial<RunsFilters
   const params = new URLSearchParams();
   for (const status of merged.status) params.append("status", status);
   for (const field of textFields) if (merged[field] !== "") params.set(field, merged[field]);
+  appendAttributeRows(params, merged.query, merged.match);
   return params;
 }
 

@@ -1,4 +1,5 @@
-import type { InspectedRun, RunCounts } from "@continuum/core";
+import { ContinuumError, ErrorCode, type InspectedRun, type RunCounts } from "@continuum/core";
+import { attributeFieldset } from "./attribute-filter.ts";
 import { shortId, statusBadge, timeCell } from "./format.ts";
 import { html, type Html } from "./html.ts";
 import { layout } from "./layout.ts";
@@ -18,10 +19,24 @@ import {
 export async function runsPage(context: PageContext): Promise<Html> {
   const filters = readRunsFilters(context.url);
   const limit = pageLimit(context.url);
-  const [page, counts] = await Promise.all([
-    context.inspector.runs(toPageRequest(filters, context.url, limit)),
-    context.inspector.counts(toRunsQuery(filters)),
-  ]);
+  const workflows = context.workflows ?? [];
+  let loaded;
+  try {
+    loaded = await Promise.all([
+      context.inspector.runs(toPageRequest(filters, context.url, limit, workflows)),
+      context.inspector.counts(toRunsQuery(filters, workflows)),
+    ]);
+  } catch (error) {
+    // A bad attribute query is the user's to fix: the form stays, with the error and its fix line.
+    if (!(error instanceof ContinuumError) || error.code !== ErrorCode.InvalidAttributeQuery) throw error;
+    return layout(
+      context,
+      { title: "Runs", section: "runs" },
+      html`<div class="page-head"><h1>Runs</h1></div>
+        ${filterForm(context, filters)} ${queryError(error)}`,
+    );
+  }
+  const [page, counts] = loaded;
   // The live stream watches exactly this page (same filters and cursor).
   const watched = new URLSearchParams([...context.url.searchParams, ["page", "runs"]]);
   watched.set("fp", runsFingerprint(page, counts));
@@ -35,7 +50,7 @@ export async function runsPage(context: PageContext): Promise<Html> {
       </div>
       ${filterForm(context, filters)} ${countChips(context, filters, counts)}
       <div data-live-region="runs">
-        ${runsTable(context, page.runs)}
+        ${runsTable(context, page.runs, [...new Set(filters.query.map((row) => row.name))])}
         <nav class="pager" aria-label="pages">
           ${page.previous === undefined ? html`<span class="disabled">← Newer</span>` : html`<a rel="prev" href="${href(context, "/", withParam(filterParams(filters), "before", page.previous, context.url))}">← Newer</a>`}
           ${page.next === undefined ? html`<span class="disabled">Older →</span>` : html`<a rel="next" href="${href(context, "/", withParam(filterParams(filters), "after", page.next, context.url))}">Older →</a>`}
@@ -70,6 +85,7 @@ function filterForm(context: PageContext, filters: RunsFilters): Html {
       ${input("to", "Started before (UTC)", "", "datetime-local")}
       ${input("attr", "Attributes", "key=value, key2=value2")}
       ${filters.parent === "" ? "" : html`<input type="hidden" name="parent" value="${filters.parent}" />`}
+      ${attributeFieldset(filters.query, filters.match, context.workflows ?? [])}
       <fieldset class="status-filter">
         <legend>Status</legend>
         ${runStatuses.map(
@@ -106,7 +122,27 @@ function countChips(context: PageContext, filters: RunsFilters, counts: RunCount
   return html`<div class="chips" id="status-counts">${runStatuses.map(chip)}</div>`;
 }
 
-function runsTable(context: PageContext, runs: readonly InspectedRun[]): Html {
+/** The refusal of an attribute query: its code, what is wrong, and the fix line. */
+function queryError(error: ContinuumError<unknown>): Html {
+  const [problem] = error.message.split("\n  fix: ");
+  return html`<div class="card query-error" role="alert" id="query-error">
+    <p><strong>${error.code}</strong> ${problem}</p>
+    <p class="muted">fix: ${error.hint}</p>
+  </div>`;
+}
+
+/** An attribute's value as the runs table shows it (JSON, shortened). */
+function attributeText(value: unknown): string {
+  if (value === undefined) return "";
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function runsTable(
+  context: PageContext,
+  runs: readonly InspectedRun[],
+  queried: readonly string[] = [],
+): Html {
   if (runs.length === 0) return html`<p class="empty card">No runs match these filters.</p>`;
   return html`<div class="table-wrap">
     <table class="runs">
@@ -121,6 +157,7 @@ function runsTable(context: PageContext, runs: readonly InspectedRun[]): Html {
           <th>Started</th>
           <th class="hide-sm">Finished</th>
           <th class="num hide-sm">Events</th>
+          ${queried.map((name) => html`<th class="attr-col">${name}</th>`)}
         </tr>
       </thead>
       <tbody>
@@ -136,6 +173,7 @@ function runsTable(context: PageContext, runs: readonly InspectedRun[]): Html {
               <td>${timeCell(run.createdAt, context.now)}</td>
               <td class="hide-sm">${timeCell(run.finishedAt, context.now)}</td>
               <td class="num hide-sm">${run.lastSeq}</td>
+              ${queried.map((name) => html`<td class="attr-col mono" data-attr="${name}">${attributeText(run.attributes[name])}</td>`)}
             </tr>`,
         )}
       </tbody>

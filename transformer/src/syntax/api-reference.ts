@@ -23,6 +23,7 @@ export const EFFECT_KINDS = [
   "compensate",
   "compensateAll",
   "cancellable",
+  "setAttributes",
 ] as const;
 export type EffectKindName = (typeof EFFECT_KINDS)[number];
 

@@ -94,6 +94,9 @@ declare module "@continuum/core/workflow" {
   export const continueAsNew: Stampable<(input: unknown) => Promise<never>>;
   export const compensate: Stampable<(receipt?: unknown) => Promise<void>>;
   export const compensateAll: Stampable<() => Promise<void>>;
+  export const setAttributes: Stampable<
+    (attributes: Record<string, unknown>) => Readonly<Record<string, unknown>>
+  >;
   export const cancellable: Stampable<
     <T>(
       fn: () => Promise<T>,
@@ -106,14 +109,14 @@ declare module "@continuum/core/workflow" {
   export const workflow: {
     <I, O>(
       name: string,
-      options: { version?: number },
+      options: { version?: number; searchAttributes?: Record<string, string> },
       fn: (input: I) => Promise<O>,
     ): WorkflowDefinition<I, O>;
     stamped(
       stamp: WorkflowStamp,
     ): <I, O>(
       name: string,
-      options: { version?: number },
+      options: { version?: number; searchAttributes?: Record<string, string> },
       fn: (input: I) => Promise<O>,
     ) => WorkflowDefinition<I, O>;
   };

@@ -5,6 +5,7 @@ import { isWorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
 import { RunAlreadyExistsError, RunNotFoundError } from "../errors/journal-errors.ts";
 import { InvalidIdentifierError } from "../errors/validation-errors.ts";
 import { checkDeclaredAttributes } from "../workflow/search-attributes.ts";
+import { attributeScopeOf, checkQueryTypes } from "../validation/attribute-query-types.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
 import { workflowInfo, type AnyWorkflowDefinition } from "../worker/definition-info.ts";
 import type { EagerStarts, LocalRuns } from "../worker/create-engine.ts";
@@ -269,6 +270,11 @@ export function createClient(options: ClientOptions): Client {
     },
     async list(filter = {}) {
       checkRunFilter(filter);
+      checkQueryTypes(
+        filter.where,
+        filter.orderBy,
+        attributeScopeOf([...code.workflows, ...(code.engine?.workflows ?? [])], filter.workflowName),
+      );
       const { namespace: asked, ...rest } = filter;
       const scope = asked === undefined ? namespace : namespaceScope(asked);
       const page = await journal.listRuns({ ...rest, ...(scope === undefined ? {} : { namespace: scope }) });

@@ -45,20 +45,26 @@ export class InvalidCursorError extends ContinuumError<{ value: string }> {
 
 /** Search attributes (at start, or as a list filter) are not a small object of plain JSON. */
 export class InvalidAttributesError extends ContinuumError<{ path: string; problem: string }> {
-  constructor(path: string, problem: string) {
+  /** `hint`: a fix line naming the attribute and its declared type, when one is known. */
+  constructor(path: string, problem: string, hint?: string) {
     super(ErrorCode.InvalidAttributes, `search attributes: ${path} ${problem}`, {
       data: { path, problem },
-      hint: "pass attributes as a small object of plain JSON (strings, finite numbers, booleans, null, arrays, objects) keyed by short names",
+      hint:
+        hint ??
+        "pass attributes as a small object of plain JSON (strings, finite numbers, booleans, null, arrays, objects) keyed by short names",
     });
   }
 }
 
 /** A `list({ where, orderBy })` attribute query that cannot run: a bad name, value or shape. */
 export class InvalidAttributeQueryError extends ContinuumError<{ path: string; problem: string }> {
-  constructor(path: string, problem: string) {
+  /** `hint`: a fix line naming the attribute and its declared type, when one is known. */
+  constructor(path: string, problem: string, hint?: string) {
     super(ErrorCode.InvalidAttributeQuery, `attribute query: ${path} ${problem}`, {
       data: { path, problem },
-      hint: 'build the query with attr(name).eq/gte/startsWith/in/contains(...) and allOf/anyOf, e.g. attr("total").gte(100), with a declared attribute name and a value of its type',
+      hint:
+        hint ??
+        'build the query with attr(name).eq/gte/startsWith/in/contains(...) and allOf/anyOf, e.g. attr("total").gte(100), with a declared attribute name and a value of its type',
     });
   }
 }

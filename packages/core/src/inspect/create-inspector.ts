@@ -19,6 +19,23 @@ import {
   inspectTask,
 } from "./inspect-records.ts";
 import type { Inspector, RunsQuery } from "./inspector.ts";
+import { checkAttributeQuery } from "../validation/attribute-query.ts";
+import {
+  attributeScopeOf,
+  checkQueryTypes,
+  type DeclaringWorkflow,
+} from "../validation/attribute-query-types.ts";
+
+/** Options of {@link createInspector}. */
+export interface InspectorOptions {
+  /**
+   * The workflow definitions (or just `{ name, searchAttributes }`) whose declared search
+   * attributes `where` queries are checked against: a name they do not declare, a value of
+   * another type, or a range on a keyword is refused with CTM_INVALID_ATTRIBUTE_QUERY before any
+   * read. Default: none (queries are checked for their shape only).
+   */
+  readonly workflows?: readonly DeclaringWorkflow[];
+}
 
 /**
  * The public read model over a journal (see {@link Inspector}): runs pages with filters, run
@@ -36,12 +53,22 @@ import type { Inspector, RunsQuery } from "./inspector.ts";
  * if (report.problems.length > 0) console.error(report.problems);
  * ```
  */
-export function createInspector(journal: Journal): Inspector {
+export function createInspector(journal: Journal, options: InspectorOptions = {}): Inspector {
   const port = readModelOf(checkJournalOption(journal));
+  const workflows = options.workflows ?? [];
+  const checkTypes = (query: RunsQuery): void => {
+    if (query.where === undefined || workflows.length === 0) return;
+    checkQueryTypes(
+      checkAttributeQuery(query.where),
+      undefined,
+      attributeScopeOf(workflows, query.workflowName),
+    );
+  };
   return {
     async runs(request = {}) {
       checkPageRequest(request.limit, request.after);
       checkPageRequest(undefined, request.before);
+      checkTypes(request);
       const page = await port.listRuns({ ...toRunQuery(request), ...paging(request) });
       return {
         runs: page.runs.map(inspectRun),
@@ -49,7 +76,10 @@ export function createInspector(journal: Journal): Inspector {
         ...(page.previous === undefined ? {} : { previous: page.previous }),
       };
     },
-    counts: (query = {}) => port.countRuns(toRunQuery(query)),
+    async counts(query = {}) {
+      checkTypes(query);
+      return port.countRuns(toRunQuery(query));
+    },
     async run(id, options = {}) {
       const direct = await port.getRunDetail(id);
       if (direct !== undefined) return inspectRunDetail(direct);

@@ -1,4 +1,5 @@
 export { createInspector } from "./create-inspector.ts";
+export type { InspectorOptions } from "./create-inspector.ts";
 export type {
   HealthProblem,
   HealthProblemKind,

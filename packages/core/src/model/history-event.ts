@@ -97,6 +97,16 @@ export type CommandEvent =
       readonly parentClosePolicy: ParentClosePolicy;
       /** The child id's reuse policy; absent: the default, `allowAfterClosed`. */
       readonly idReusePolicy?: WorkflowIdReusePolicy;
+    }
+  | {
+      /**
+       * setAttributes(): the run's search attributes change in the same commit as this event
+       * (each name set to its value, a null value removes the name); replay reads the values
+       * from here and writes nothing again.
+       */
+      readonly kind: "attributes_set";
+      readonly identity: EffectIdentity;
+      readonly attributes: Readonly<Record<string, Encoded>>;
     };
 
 /**
@@ -161,6 +171,7 @@ export function isCommandEvent(event: HistoryEventBody): event is CommandEvent {
     case "signal_wait_started":
     case "value_recorded":
     case "child_started":
+    case "attributes_set":
       return true;
     case "run_started":
     case "run_completed":

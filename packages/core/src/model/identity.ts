@@ -13,7 +13,7 @@
  * kind       = "activity" | "sleep" | "sleepUntil" | "signal" | "now" | "today" | "uuid4"
  *            | "random" | "sideEffect" | "log" | "child" | "startChild" | "awaitChild"
  *            | "patched" | "deprecatePatch" | "continueAsNew" | "compensate" | "compensateAll"
- *            | "cancellable"
+ *            | "cancellable" | "setAttributes"
  * target     = what the call is aimed at, from syntax (e.g. "payments.charge" for an activity,
  *              the literal name for a signal, "" when the effect has no target)
  * ordinal    = 0-based index of this call among the calls with the same kind and target in
@@ -59,6 +59,8 @@ export const EffectKind = {
   compensateAll: "compensateAll",
   /** The timeout timer of a `cancellable(fn, { timeout })` scope. */
   cancellable: "cancellable",
+  /** setAttributes(): an `attributes_set` event. */
+  setAttributes: "setAttributes",
   /** Not a call site: the journal timer of a workflow-level timeout (`workflow(name, { timeoutMs })`). */
   workflowTimeout: "workflowTimeout",
 } as const;

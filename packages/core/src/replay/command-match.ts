@@ -16,6 +16,8 @@ export function describeCommand(command: CommandEvent): string {
       return "recorded value";
     case "child_started":
       return `child workflow ${command.workflowName}`;
+    case "attributes_set":
+      return `search attributes ${Object.keys(command.attributes).join(", ")}`;
     default:
       return assertNever(command);
   }
@@ -43,6 +45,8 @@ export function commandsMatch(recorded: CommandEvent, issued: CommandEvent): boo
       return true;
     case "child_started":
       return recorded.workflowName === (issued as typeof recorded).workflowName;
+    case "attributes_set":
+      return true;
     default:
       return assertNever(recorded);
   }

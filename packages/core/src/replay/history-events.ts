@@ -22,6 +22,7 @@ export function isResolutionEvent(event: HistoryEventBody): event is ResolutionE
     case "signal_wait_started":
     case "value_recorded":
     case "child_started":
+    case "attributes_set":
       return false;
     default:
       return assertNever(event);

@@ -3,6 +3,7 @@ import { ExecutionStateError } from "../errors/replay-errors.ts";
 import { CancelledError, SignalWaitReplacedError } from "../errors/workflow-errors.ts";
 import type {
   Cursor,
+  Encoded,
   HistoryEvent,
   ResolvedActivityOptions,
   TerminalCommand,
@@ -35,6 +36,7 @@ import { RecordedValues } from "./recorded-values.ts";
 import { RunLifecycle } from "./run-lifecycle.ts";
 import { ScopeRunner } from "./scope-runner.ts";
 import { encodeWithinLimit } from "../validation/payload-size.ts";
+import { checkAttributeUpdate } from "../workflow/search-attributes.ts";
 
 /**
  * The effect side of one run's execution: the {@link EffectHost} its workflow code calls into,
@@ -311,5 +313,16 @@ export abstract class WorkflowEffectHost implements EffectHost {
     } catch {
       // A failing log sink must not change what the workflow does.
     }
+  }
+
+  setAttributes(cursor: Cursor, attributes: unknown): Readonly<Record<string, Encoded>> {
+    if (this.ended()) return Object.freeze({});
+    // Checked before the identity is taken: a refused call journals nothing, live and on replay.
+    checkAttributeUpdate(this.workflowName, this.definition.searchAttributes, attributes);
+    const identity = this.recorder.nextIdentity(cursor);
+    const values = JSON.parse(JSON.stringify(attributes)) as Record<string, Encoded>;
+    // On replay, the recorded event: the code sees the values the run holds, not new ones.
+    const event = this.recorder.issue({ kind: "attributes_set", identity, attributes: values });
+    return Object.freeze({ ...(event.kind === "attributes_set" ? event.attributes : values) });
   }
 }

@@ -21,6 +21,7 @@ import type {
 } from "./conformance/conformance-harness.ts";
 import { runsConformance } from "./conformance/runs-conformance.ts";
 import { attributeQueryConformance } from "./conformance/attribute-query-conformance.ts";
+import { attributeUpdateConformance } from "./conformance/attribute-update-conformance.ts";
 import { retentionConformance } from "./conformance/retention-conformance.ts";
 import { stepsConformance } from "./conformance/steps-conformance.ts";
 import { stickyConformance } from "./conformance/sticky-conformance.ts";
@@ -72,6 +73,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     };
     runsConformance(h);
     attributeQueryConformance(h);
+    attributeUpdateConformance(h);
     retentionConformance(h);
     stepsConformance(h);
     tasksConformance(h);

@@ -144,6 +144,7 @@ function collect(command: Command, tasks: NewTask[], timers: NewTimer[]): void {
       return;
     case "value_recorded":
     case "child_started":
+    case "attributes_set":
     case "complete_run":
     case "fail_run":
     case "cancel_run":

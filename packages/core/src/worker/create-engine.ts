@@ -74,6 +74,8 @@ export interface LocalRuns {
   readonly declaresUpdates?: boolean;
   /** The registered definition of this workflow version, if any. */
   workflowDefinition(workflowName: string, versionHash: string): AnyWorkflowDefinition | undefined;
+  /** The registered workflows (a client bound to the engine checks attribute queries against their declarations). */
+  readonly workflows?: readonly AnyWorkflowDefinition[];
   /**
    * Answers `query` from the run's cached execution when this engine holds it and is not
    * stepping it right now (the state after its last committed step); `undefined` otherwise.
@@ -331,6 +333,7 @@ export function createEngine(options: EngineOptions): Engine {
     declaresUpdates: options.workflows.some((definition) => definition.updates !== undefined),
     workflowDefinition: (workflowName, versionHash) =>
       runtime.registry.workflowVersion(workflowName, versionHash),
+    workflows: options.workflows,
     localOutcomes: {
       holds: (runId) => runtime.outcomes.holds(runId),
       stepping: (runId) => runtime.outcomes.stepping(runId),

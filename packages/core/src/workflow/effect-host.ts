@@ -82,6 +82,12 @@ export interface EffectHost {
   /** Accepts histories recorded with or without the (now removed) patch's marker. */
   deprecatePatch(cursor: Cursor, patchId: string): void;
   log(cursor: Cursor, level: LogLevel, message: string, data: unknown): void;
+  /**
+   * Checks `attributes` against the workflow's declarations (throws CTM_INVALID_ATTRIBUTES),
+   * then journals them as an `attributes_set` event (matched, not written, on replay); returns
+   * the values journaled (on replay, the recorded ones).
+   */
+  setAttributes(cursor: Cursor, attributes: unknown): Readonly<Record<string, Encoded>>;
   /** Starts a child run (created atomically with this step) and returns what names it. */
   startChild(cursor: Cursor, request: ChildRequest): Promise<ChildRef>;
   /** Waits for a child this run started; `cursor` absent when called as part of child(). */

@@ -14,7 +14,14 @@
  * ```
  */
 export { workflow, assertStamped, isWorkflowDefinition } from "./workflow.ts";
-export { SearchAttributeType, checkDeclaredAttributes, maxKeywordLength } from "./search-attributes.ts";
+export {
+  SearchAttributeType,
+  checkDeclaredAttributes,
+  checkAttributeUpdate,
+  maxKeywordLength,
+} from "./search-attributes.ts";
+export { setAttributes } from "./set-attributes.ts";
+export type { SetAttributesEffect } from "./set-attributes.ts";
 export type { SearchAttributeDeclarations } from "./search-attributes.ts";
 export type {
   WorkflowDefinition,

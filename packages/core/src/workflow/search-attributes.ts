@@ -1,4 +1,5 @@
 import { InvalidAttributesError } from "../errors/validation-errors.ts";
+import { checkAttributes } from "../validation/attributes.ts";
 import { identifierProblem, IdentifierKind } from "../validation/identifier.ts";
 
 /**
@@ -48,8 +49,22 @@ export function searchAttributeDeclarationsProblem(declarations: unknown): strin
   return undefined;
 }
 
+/** A value of `type`, as code: what fix lines show. */
+export function exampleOf(type: SearchAttributeType): string {
+  const examples: Record<SearchAttributeType, string> = {
+    keyword: '"c-42"',
+    text: '"any text"',
+    int: "42",
+    double: "42.5",
+    bool: "true",
+    datetime: '"2026-12-07T03:00:00Z"',
+    "keyword[]": '["vip", "eu"]',
+  };
+  return examples[type];
+}
+
 /** Why `value` is not a value of `type`, or undefined when it is. */
-function valueProblem(type: SearchAttributeType, value: unknown): string | undefined {
+export function valueProblem(type: SearchAttributeType, value: unknown): string | undefined {
   switch (type) {
     case "keyword":
       return typeof value === "string" && value.length <= maxKeywordLength
@@ -106,5 +121,53 @@ export function checkDeclaredAttributes(
       );
     const problem = valueProblem(type, value);
     if (problem !== undefined) throw new InvalidAttributesError(`attributes.${name.slice(0, 48)}`, problem);
+  }
+}
+
+/**
+ * Checks a `setAttributes(...)` call from workflow code, before anything is journaled: a
+ * non-empty plain-JSON object (the limits of start's attributes), and for a workflow that
+ * declares its search attributes every name declared and every value of its type or null
+ * (null removes the attribute). Throws `InvalidAttributesError` (CTM_INVALID_ATTRIBUTES) with a
+ * fix line naming the attribute's declared type.
+ *
+ * @example
+ * ```ts
+ * checkAttributeUpdate("order", { status: "keyword" }, { status: "shipped" }); // fine
+ * checkAttributeUpdate("order", { total: "double" }, { total: "12" }); // throws CTM_INVALID_ATTRIBUTES
+ * ```
+ */
+export function checkAttributeUpdate(
+  workflowName: string,
+  declarations: SearchAttributeDeclarations | undefined,
+  attributes: unknown,
+): asserts attributes is Readonly<Record<string, unknown>> {
+  checkAttributes(attributes);
+  const entries = Object.entries(attributes as Record<string, unknown>);
+  if (entries.length === 0)
+    throw new InvalidAttributesError(
+      "attributes",
+      "is empty: setAttributes sets at least one attribute",
+      'pass the names to set, e.g. setAttributes({ status: "shipped" }); null removes one',
+    );
+  if (declarations === undefined) return;
+  const declared = Object.keys(declarations);
+  for (const [name, value] of entries) {
+    const path = `attributes.${name.slice(0, 48)}`;
+    const type = declarations[name];
+    if (type === undefined)
+      throw new InvalidAttributesError(
+        path,
+        `is not declared by workflow ${workflowName} (declared: ${declared.join(", ") || "none"})`,
+        `declare it in workflow(${JSON.stringify(workflowName)}, { searchAttributes: { ${name.slice(0, 48)}: "keyword" } }) or set one of ${declared.join(", ") || "no attribute"}`,
+      );
+    if (value === null) continue;
+    const problem = valueProblem(type, value);
+    if (problem !== undefined)
+      throw new InvalidAttributesError(
+        path,
+        problem,
+        `${name.slice(0, 48)} is declared ${type}: pass e.g. setAttributes({ ${name.slice(0, 48)}: ${exampleOf(type)} }), or null to remove it`,
+      );
   }
 }

@@ -11,6 +11,7 @@ import {
   patched,
   now,
   random,
+  setAttributes,
   sideEffect,
   signal,
   sleep,
@@ -46,6 +47,7 @@ describe("effects outside a workflow", () => {
     ["compensateAll", () => compensateAll(), () => compensateAll.at("compensateAll:#0")()],
     ["patched", () => patched("p"), () => patched.at("patched:p#0")("p")],
     ["deprecatePatch", () => deprecatePatch("p"), () => deprecatePatch.at("deprecatePatch:p#0")("p")],
+    ["setAttributes", () => setAttributes({ a: 1 }), () => setAttributes.at("setAttributes:#0")({ a: 1 })],
   ];
   for (const [name, unstamped, stamped] of calls) {
     it(`${name}() throws CTM_EFFECT_OUTSIDE_WORKFLOW, stamped or not`, () => {

@@ -21,7 +21,8 @@ export interface RunRow {
   input: Encoded;
   result?: Encoded;
   error?: SerializedError;
-  readonly attributes: Readonly<Record<string, Encoded>>;
+  /** Replaced (never mutated) by a step that sets attributes (setAttributes). */
+  attributes: Readonly<Record<string, Encoded>>;
   readonly parentRunId?: string;
   readonly parentIdentity?: string;
   readonly parentClosePolicy?: ParentClosePolicy;

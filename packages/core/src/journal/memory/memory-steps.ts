@@ -14,6 +14,7 @@ import {
   parentClosedEvent,
 } from "../composition-events.ts";
 import { instantAfter, storableInstant } from "../instant-limits.ts";
+import { applyAttributeUpdates, attributeUpdatesOf } from "../attribute-updates.ts";
 import type { NewChildRun, RunLeaseRef, StepCommit, StepCommitResult, TaskClaim } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { RunRow } from "./memory-rows.ts";
@@ -85,6 +86,9 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   for (const identity of commit.cancelTimers) store.timers.delete(MemoryStore.timerKey(row.runId, identity));
   for (const child of commit.children ?? []) startChild(store, row, child, now);
   row.stepped = true;
+  const attributeUpdates = attributeUpdatesOf(events);
+  if (attributeUpdates !== undefined)
+    row.attributes = applyAttributeUpdates(row.attributes, attributeUpdates);
   row.status = commit.run.status;
   if (commit.run.result !== undefined) row.result = structuredClone(commit.run.result);
   if (commit.run.error !== undefined) row.error = structuredClone(commit.run.error);

@@ -38,6 +38,7 @@ import {
   type SqlExecutor,
 } from "./sql-fragments.ts";
 import { storableInstant } from "../instant-limits.ts";
+import { applyAttributeUpdates, attributeUpdatesOf } from "../attribute-updates.ts";
 
 /**
  * commitStep: one step of a run's execution, atomically.
@@ -58,7 +59,10 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
   // A step that writes a history snapshot takes the full transaction (the snapshot reads the
   // events this step wrote).
   const snapshot = crossesSnapshot(commit);
-  if (!snapshot && fitsOneStatement(db, commit)) {
+  // A step that sets search attributes (setAttributes) merges them into the locked row: the
+  // full transaction, which reads the row first.
+  const attributeUpdates = attributeUpdatesOf(commit.events);
+  if (!snapshot && attributeUpdates === undefined && fitsOneStatement(db, commit)) {
     const done = await commitStepInOneStatement(db, commit);
     if (done !== undefined) return done;
   }
@@ -84,6 +88,9 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     }
     const lastSeq = commit.lastSeq + commit.events.length;
     const terminal = isTerminal(commit.run.status);
+    // Written with the run row, so the trigger of 0017 refreshes run_attribute_values in this commit.
+    const attributes =
+      attributeUpdates === undefined ? undefined : applyAttributeUpdates(run.attributes, attributeUpdates);
     if (commit.delivered.length > 0) {
       await sql`DELETE FROM continuum.inbox WHERE run_id = ${lease.runId} AND id IN ${inList(commit.delivered)}`.execute(
         tx,
@@ -114,7 +121,12 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     // activity step of the sticky fast path is BEGIN, CAS, one write, COMMIT.
     const runUpdate = sql<RunUpdated>`
       UPDATE continuum.runs SET
-        updated_at = ${dbNow},
+        updated_at = ${dbNow},${
+          attributes === undefined
+            ? sql``
+            : sql`
+        attributes = ${json(attributes)},`
+        }
         status = ${commit.run.status},
         result = ${json(commit.run.result)},
         error = ${json(commit.run.error)},
@@ -211,7 +223,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
         workflowName: run.workflow_name,
         versionHash: run.version_hash,
         input,
-        attributes: run.attributes,
+        attributes: attributes ?? run.attributes,
         ...(run.parent_run_id === null ? {} : { parentRunId: run.parent_run_id }),
         ...(run.parent_identity === null ? {} : { parentIdentity: run.parent_identity }),
         ...(run.parent_close_policy === null ? {} : { parentClosePolicy: run.parent_close_policy }),
