@@ -32,9 +32,9 @@ const sections = ["dependencies", "devDependencies", "peerDependencies", "option
  * team chose is kept), and a `prepare` script running `ts-patch install -s` (patches the
  * project's tsc so plain `tsc` applies the plugins) when there is no `prepare` script.
  * Returns the new text, what changed, and hints for what it would not change: among them a
- * package that is not `"type": "module"` (`npm init -y` writes `"commonjs"`), where the samples,
- * which are ES modules, fail to compile and to run; init does not switch an existing app's
- * module type.
+ * package that is not `"type": "module"` (npm 11's `npm init -y` writes `"commonjs"`), where
+ * the samples, which are ES modules, fail to compile and to run; init does not switch an
+ * existing app's module type.
  */
 export function addContinuumDependencies(
   text: string,
