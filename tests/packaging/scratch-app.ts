@@ -48,13 +48,14 @@ export const greeting = workflow("greeting", { version: 1 }, async (name: string
 });
 `;
 
-// openJournal() with no options: DATABASE_URL when set, else embedded PGlite in ./.continuum.
+// openJournal with the url the guides pass (undefined when unset, which must compile under
+// exactOptionalPropertyTypes): DATABASE_URL when set, else embedded PGlite in ./.continuum.
 // The run id comes from the command line, so one database can take several runs.
 const main = `import { createClient, createEngine, openJournal } from "@continuum/core";
 import * as acts from "./activities.ts";
 import { greeting } from "./greeting.workflow.ts";
 
-const journal = await openJournal();
+const journal = await openJournal({ url: process.env["DATABASE_URL"] });
 const engine = createEngine({ journal, workflows: [greeting], activities: [acts.greet] });
 engine.start();
 const client = createClient({ journal, engine });

@@ -91,6 +91,8 @@ describe("createObserver", () => {
     const page = await (await get(handler, "/ops/observer")).text();
     expect(page).toContain(`href="/ops/observer/runs/${open}"`);
     expect(page).toContain(`href="/ops/observer/assets/observer.css"`);
+    // An empty icon in the head: no browser asks for /favicon.ico (a 404 on every page).
+    expect(page).toContain(`<link rel="icon" href="data:," />`);
     expect((await get(handler, "/")).status).toBe(404);
     expect((await get(handler, "/ops/observerx")).status).toBe(404);
     expect(() => createObserver({ journal, basePath: "ops" })).toThrow(/basePath/);

@@ -6,7 +6,8 @@ export type Section = "runs" | "workflows" | "schedules" | "queues" | "health" |
 
 /**
  * The page frame: head with the stylesheet and script (both served by the handler, no inline
- * code), the navigation bar and `body`. `live` names the server-sent events URL the script
+ * code) and an empty icon (so browsers do not ask for /favicon.ico, a 404 in the console of
+ * every page), the navigation bar and `body`. `live` names the server-sent events URL the script
  * listens to (data attribute; the script reads it).
  */
 export function layout(
@@ -25,6 +26,7 @@ export function layout(
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="same-origin" />
         <title>${options.title} · ${context.title}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="${href(context, "/assets/observer.css")}" />
         <script src="${href(context, "/assets/observer.js")}" defer></script>
       </head>

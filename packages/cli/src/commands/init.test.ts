@@ -183,9 +183,11 @@ describe("continuum init", () => {
         workflowFile,
         readFileSync(workflowFile, "utf8").replace("await sleep(", "Date.now();\n  await sleep("),
       );
-      const bad = await run(process.execPath, [tspc, "-p", ".", "--noEmit"], dir);
+      const bad = await run(process.execPath, [tspc, "-p", "."], dir);
       expect(bad.code).not.toBe(0);
       expect(bad.output).toContain("CTM1001");
+      // init set noEmitOnError: the failing workflow is not written over the good build's output.
+      expect(readFileSync(join(dir, "dist/continuum/greeting.workflow.js"), "utf8")).toBe(emitted);
     },
   );
 });

@@ -31,7 +31,10 @@ const sections = ["dependencies", "devDependencies", "peerDependencies", "option
  * Adds each wanted dependency the package.json does not declare in any section (a version the
  * team chose is kept), and a `prepare` script running `ts-patch install -s` (patches the
  * project's tsc so plain `tsc` applies the plugins) when there is no `prepare` script.
- * Returns the new text, what changed, and hints for what it would not change.
+ * Returns the new text, what changed, and hints for what it would not change: among them a
+ * package that is not `"type": "module"` (npm 11's `npm init -y` writes `"commonjs"`), where
+ * the samples, which are ES modules, fail to compile and to run; init does not switch an
+ * existing app's module type.
  */
 export function addContinuumDependencies(
   text: string,
@@ -64,6 +67,11 @@ export function addContinuumDependencies(
   } else if (typeof prepare !== "string" || !prepare.includes("ts-patch")) {
     hints.push(
       `your prepare script does not patch tsc: add "ts-patch install -s" to it, or build with tspc instead of tsc`,
+    );
+  }
+  if (manifest.type !== "module") {
+    hints.push(
+      `package.json has ${manifest.type === undefined ? 'no "type"' : `"type": ${JSON.stringify(manifest.type)}`}, so tsc (NodeNext) and node read the samples, which are ES modules, as CommonJS: set "type": "module" (npm pkg set type=module)`,
     );
   }
   return { text: out, changes, hints, added };

@@ -20,6 +20,7 @@ interface CompilerOptionsView {
   types?: unknown;
   allowImportingTsExtensions?: unknown;
   rewriteRelativeImportExtensions?: unknown;
+  noEmitOnError?: unknown;
 }
 
 const pluginKey = (entry: unknown): string | undefined => {
@@ -29,10 +30,12 @@ const pluginKey = (entry: unknown): string | undefined => {
 };
 
 /**
- * Adds the transformer's plugin entries that are missing from `compilerOptions.plugins`, and
+ * Adds the transformer's plugin entries that are missing from `compilerOptions.plugins`,
  * `"node"` to `compilerOptions.types` (TypeScript 6 loads no `@types` unless listed; the sample
- * worker uses `process`). Entries already present, with whatever options, are left alone.
- * Edits keep comments and formatting (tsconfig.json is JSONC).
+ * worker uses `process`), and `noEmitOnError: true` when the app has not set it (tsc emits a
+ * file with errors otherwise, so a workflow failing its determinism check would still be
+ * written to the output and could be run). Entries already present, with whatever options, are
+ * left alone. Edits keep comments and formatting (tsconfig.json is JSONC).
  */
 export function addTransformerPlugins(text: string, file: string): { text: string; changes: Change[] } {
   const config = parseJsonc(text, file);
@@ -60,6 +63,10 @@ export function addTransformerPlugins(text: string, file: string): { text: strin
   } else if (options.types === undefined) {
     out = setJsonc(out, ["compilerOptions", "types"], ["node"]);
     changes.push(`${file}: set compilerOptions.types to ["node"]`);
+  }
+  if (options.noEmitOnError === undefined) {
+    out = setJsonc(out, ["compilerOptions", "noEmitOnError"], true);
+    changes.push(`${file}: set compilerOptions.noEmitOnError (a workflow with a CTM error is not emitted)`);
   }
   return { text: out, changes };
 }

@@ -43,8 +43,20 @@ describe("tsconfig edits", () => {
       "vitest/globals",
       "node",
     ]);
-    expect(changes).toHaveLength(3);
+    expect(
+      (parseJsonc(out, "t") as { compilerOptions: { noEmitOnError: boolean } }).compilerOptions.noEmitOnError,
+    ).toBe(true);
+    expect(changes).toHaveLength(4);
     expect(addTransformerPlugins(out, "tsconfig.json").changes).toEqual([]);
+  });
+
+  it("keeps a noEmitOnError the app set itself", () => {
+    const { text, changes } = addTransformerPlugins('{ "compilerOptions": { "noEmitOnError": false } }', "t");
+    expect(
+      (parseJsonc(text, "t") as { compilerOptions: { noEmitOnError: boolean } }).compilerOptions
+        .noEmitOnError,
+    ).toBe(false);
+    expect(changes.some((c) => c.includes("noEmitOnError"))).toBe(false);
   });
 
   it("works on a tsconfig without compilerOptions, and refuses a plugins value that is not a list", () => {
@@ -89,6 +101,20 @@ describe("package.json edits", () => {
     expect(added).toBe(true);
     expect(changes.some((c) => c.includes("typescript"))).toBe(false);
     expect(addContinuumDependencies(out, "package.json", { continuum: "0.3.0" }).changes).toEqual([]);
+    expect(hints.join()).toContain('package.json has no "type"'); // the samples are ES modules
+  });
+
+  it('hints at "type": "module" for a CommonJS package (npm init -y), and not for a module one', () => {
+    const commonjs = addContinuumDependencies('{ "name": "app", "type": "commonjs" }', "package.json", {
+      continuum: "0.3.0",
+    });
+    expect(commonjs.hints.join()).toContain('"type": "commonjs"');
+    expect(commonjs.hints.join()).toContain("npm pkg set type=module");
+    expect((JSON.parse(commonjs.text) as { type: string }).type).toBe("commonjs"); // a hint: init does not change the module type
+    const esm = addContinuumDependencies('{ "name": "app", "type": "module" }', "package.json", {
+      continuum: "0.3.0",
+    });
+    expect(esm.hints.some((hint) => hint.includes('"type"'))).toBe(false);
   });
 });
 

@@ -27,8 +27,11 @@ export type { PgliteHandle } from "./sql/pg-notifier.ts";
 
 /** Where the journal lives. With nothing set: `DATABASE_URL`, else embedded PGlite in `dataDir`. */
 export interface OpenJournalOptions {
-  /** PostgreSQL connection string; default `process.env.DATABASE_URL`. */
-  readonly url?: string;
+  /**
+   * PostgreSQL connection string; default `process.env.DATABASE_URL`. `undefined` counts as not
+   * given, so `{ url: process.env["DATABASE_URL"] }` compiles under `exactOptionalPropertyTypes`.
+   */
+  readonly url?: string | undefined;
   /** An existing pg Pool (the journal does not end it on close). */
   readonly pool?: pg.Pool;
   /**
