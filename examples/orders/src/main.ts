@@ -67,6 +67,11 @@ function showProgress(step: OpenJournalProgress): void {
         `  took over the lock of ${step.previous === undefined ? "a process" : `pid ${step.previous.pid}`}, which is gone (stopped without closing)`,
       );
       break;
+    case "leases_released":
+      console.log(
+        `  resuming at once: ${step.runs} run lease(s) and ${step.attempts} activity attempt(s) of that process released`,
+      );
+      break;
     case "migrating":
       console.log(`  migrating from schema version ${step.from} to ${step.to}`);
       break;

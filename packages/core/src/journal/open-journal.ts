@@ -18,6 +18,7 @@ import { createSqlJournal } from "./sql/sql-journal.ts";
 import { checkOpenJournalOptions } from "./check-open-journal-options.ts";
 import { readTestClockOffset } from "./sql/test-clock.ts";
 import { connectPool, defaultDataDir, openPglite } from "./sql/connect-database.ts";
+import { releaseOrphanedLeases } from "./sql/release-orphaned-leases.ts";
 import { progressListener, type OpenJournalProgressListener } from "./open-progress.ts";
 import { checkSchemaName, DEFAULT_SCHEMA } from "../validation/schema-name.ts";
 import { schemaSql } from "./sql/instance-schema.ts";
@@ -153,9 +154,14 @@ async function openServerJournal(
 async function openEmbeddedJournal(options: OpenJournalOptions, schema: string): Promise<Journal> {
   const started = performance.now();
   const dataDir = options.dataDir ?? defaultDataDir();
-  const { pglite, db, close } = await openPglite(dataDir, progressListener(options.onProgress), schema);
+  const onProgress = progressListener(options.onProgress);
+  const { pglite, db, close } = await openPglite(dataDir, onProgress, schema);
   try {
     await prepareSchema(db, dataDir, options.migrate ?? true, options, started, schema);
+    // The directory is locked to this process: every lease in it is a gone process's.
+    const released = await releaseOrphanedLeases(db);
+    if (released.runs + released.attempts > 0)
+      onProgress({ kind: "leases_released", target: dataDir, ...released });
   } catch (error) {
     await close();
     throw error;

@@ -8,6 +8,9 @@ import type { DataDirHolder } from "../errors/index.ts";
  * - `creating`: the embedded data directory holds no database yet; creating one takes seconds.
  * - `lock_taken_over`: the directory's lock was left by a process on this host that is gone
  *   (killed or crashed without closing); `previous` is undefined when the lock file was unreadable.
+ * - `leases_released`: run leases (`runs`) and running activity attempts (`attempts`) left in
+ *   the embedded database by a process that is gone were ended, so its runs resume now rather
+ *   than when those leases would have expired (the directory is locked to one process).
  * - `migrating`: migrations from schema version `from` to `to` are about to be applied.
  * - `ready`: the journal is open at schema version `version`; `applied` names the migrations
  *   this open applied, `elapsedMs` counts from the call to `openJournal`.
@@ -18,6 +21,12 @@ export type OpenJournalProgress =
       readonly kind: "lock_taken_over";
       readonly target: string;
       readonly previous: DataDirHolder | undefined;
+    }
+  | {
+      readonly kind: "leases_released";
+      readonly target: string;
+      readonly runs: number;
+      readonly attempts: number;
     }
   | { readonly kind: "migrating"; readonly target: string; readonly from: number; readonly to: number }
   | {
