@@ -55,6 +55,10 @@ export async function withDatabase(
   try {
     return await body(url, out);
   } catch (error) {
+    if (error instanceof UsageError) {
+      out.stderr(`error: ${error.message}\n`);
+      return ExitCode.usage;
+    }
     out.stderr(isContinuumError(error) ? `${error.code}: ${error.message}\n` : `${String(error)}\n`);
     return ExitCode.failed;
   }

@@ -5,7 +5,7 @@ import { ExitCode, UsageError, type CliIo } from "../cli-io.ts";
 import { databaseUrlHelp } from "../database-url.ts";
 import { databaseOptions, type CommandResult } from "./command-support.ts";
 import { withJournal, type JournalCommandOptions } from "./journal-session.ts";
-import { findRun } from "./runs-show.ts";
+import { findRunToChange } from "./runs-show.ts";
 import { actorOption, cliOperator, type ActorOptions } from "./operator-session.ts";
 
 interface SignalOptions extends JournalCommandOptions, ActorOptions {
@@ -83,7 +83,7 @@ async function signal(id: string, name: string, options: SignalOptions, io: CliI
     return ExitCode.usage;
   }
   return withJournal(io, options, async ({ journal, inspector, out, json }) => {
-    const { run } = await findRun(inspector, id, options.namespace);
+    const { run } = await findRunToChange(inspector, id, options.namespace);
     const { accepted } = await cliOperator(journal, options, io).signal(
       run.runId,
       name,
@@ -103,7 +103,7 @@ async function signal(id: string, name: string, options: SignalOptions, io: CliI
 
 async function cancel(id: string, options: CancelOptions, io: CliIo): Promise<ExitCode> {
   return withJournal(io, options, async ({ journal, inspector, out, json }) => {
-    const { run } = await findRun(inspector, id, options.namespace);
+    const { run } = await findRunToChange(inspector, id, options.namespace);
     const operator = cliOperator(journal, options, io);
     const reason = options.reason === undefined ? {} : { reason: options.reason };
     if (options.force === true) await operator.terminate(run.runId, reason);

@@ -99,7 +99,7 @@ async function runsList(options: RunsListOptions, io: CliIo): Promise<ExitCode> 
     out.stdout(
       formatTable(
         style,
-        ["RUN ID", "WORKFLOW ID", "WORKFLOW", "VERSION", "STATUS", "STARTED", "UPDATED"],
+        ["RUN ID", "NAMESPACE", "WORKFLOW ID", "WORKFLOW", "VERSION", "STATUS", "STARTED", "UPDATED"],
         page.runs.map((run) => row(run, now, style)),
       ),
     );
@@ -119,6 +119,7 @@ async function runsList(options: RunsListOptions, io: CliIo): Promise<ExitCode> 
 function row(run: InspectedRun, now: number, style: Parameters<typeof colourStatus>[0]): string[] {
   return [
     run.runId,
+    truncate(run.namespace, 24),
     truncate(run.workflowId, 40),
     run.workflowName,
     truncate(run.versionHash, 12),

@@ -4,7 +4,7 @@ import { databaseUrlHelp } from "../database-url.ts";
 import { databaseOptions, type CommandResult } from "./command-support.ts";
 import { withJournal, type JournalCommandOptions } from "./journal-session.ts";
 import { actorOption, cliOperator, type ActorOptions } from "./operator-session.ts";
-import { findRun } from "./runs-show.ts";
+import { findRunToChange } from "./runs-show.ts";
 
 interface TerminateOptions extends JournalCommandOptions, ActorOptions {
   readonly namespace?: string;
@@ -69,7 +69,7 @@ export function runsRetryCommands(runs: Command, io: CliIo, result: CommandResul
 
 async function terminate(id: string, options: TerminateOptions, io: CliIo): Promise<ExitCode> {
   return withJournal(io, options, async ({ journal, inspector, out, json }) => {
-    const { run } = await findRun(inspector, id, options.namespace);
+    const { run } = await findRunToChange(inspector, id, options.namespace);
     await cliOperator(journal, options, io).terminate(
       run.runId,
       options.reason === undefined ? {} : { reason: options.reason },
@@ -87,7 +87,7 @@ async function terminate(id: string, options: TerminateOptions, io: CliIo): Prom
 
 async function retry(id: string, options: RetryOptions, io: CliIo): Promise<ExitCode> {
   return withJournal(io, options, async ({ journal, inspector, out, json }) => {
-    const { run } = await findRun(inspector, id, options.namespace);
+    const { run } = await findRunToChange(inspector, id, options.namespace);
     const done = await cliOperator(journal, options, io).retry(
       run.runId,
       options.versionHash === undefined ? {} : { versionHash: options.versionHash },

@@ -6,7 +6,7 @@ import {
   type Inspector,
 } from "@continuum/core";
 import type { Command } from "commander";
-import { ExitCode, type CliIo } from "../cli-io.ts";
+import { ExitCode, UsageError, type CliIo } from "../cli-io.ts";
 import { databaseUrlHelp } from "../database-url.ts";
 import { colourStatus, formatTable, truncate, type OutputStyle } from "../output/format-table.ts";
 import { formatAge, formatInstant } from "../output/format-time.ts";
@@ -193,6 +193,41 @@ export async function findRun(
 ): Promise<InspectedRunDetail> {
   const detail = await inspector.run(id, namespace === undefined ? {} : { namespace });
   if (detail === undefined) throw new RunNotFoundError(id);
+  return detail;
+}
+
+/**
+ * {@link findRun} for a command that changes the run (signal, cancel, terminate, retry): a
+ * workflow id given without `--namespace` must name runs in one namespace only, since the same
+ * id may be in use by several tenants and the latest of them is not necessarily the one meant.
+ * Throws UsageError listing the namespaces otherwise.
+ */
+export async function findRunToChange(
+  inspector: Inspector,
+  id: string,
+  namespace: string | undefined,
+): Promise<InspectedRunDetail> {
+  const detail = await findRun(inspector, id, namespace);
+  if (namespace !== undefined || detail.run.runId === id) return detail;
+  const namespaces = new Set<string>();
+  let after: string | undefined;
+  // Runs whose run id or workflow id starts with `id`: few pages, the prefix index serves it.
+  do {
+    const page = await inspector.runs({
+      idPrefix: id,
+      limit: 200,
+      ...(after === undefined ? {} : { after }),
+    });
+    for (const run of page.runs) if (run.workflowId === id) namespaces.add(run.namespace);
+    after = page.next;
+  } while (after !== undefined && namespaces.size < 2);
+  if (namespaces.size > 1)
+    throw new UsageError(
+      `workflow id ${JSON.stringify(id)} names runs in namespaces ${[...namespaces]
+        .sort()
+        .map((ns) => JSON.stringify(ns))
+        .join(", ")}: ` + `pass --namespace to say which (or give the run id)`,
+    );
   return detail;
 }
 

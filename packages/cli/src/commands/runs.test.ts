@@ -81,13 +81,20 @@ for (const backend of backends) {
       const plain = await cli(["runs", "list", "--limit", "3"]);
       expect(plain.code).toBe(0);
       const lines = plain.out.trimEnd().split("\n");
-      expect(lines[0]).toBe("RUN ID\tWORKFLOW ID\tWORKFLOW\tVERSION\tSTATUS\tSTARTED\tUPDATED");
+      expect(lines[0]).toBe("RUN ID\tNAMESPACE\tWORKFLOW ID\tWORKFLOW\tVERSION\tSTATUS\tSTARTED\tUPDATED");
       expect(lines).toHaveLength(4);
-      expect(lines[1]!.split("\t").slice(0, 5)).toEqual([runs.ready, "held-1", "order", "v1", "running"]);
+      expect(lines[1]!.split("\t").slice(0, 6)).toEqual([
+        runs.ready,
+        "shop",
+        "held-1",
+        "order",
+        "v1",
+        "running",
+      ]);
       expect(plain.out).not.toContain("\u001b[");
       const tty = await cli(["runs", "list", "--limit", "3"], { tty: true });
       expect(tty.out).toContain("\u001b[");
-      expect(tty.out).toMatch(/held-1 +order +v1/);
+      expect(tty.out).toMatch(/shop +held-1 +order +v1/);
       expect(tty.err).toMatch(/4 run\(s\) match: running 2, completed 1, failed 1/);
       const next = /older: --after (\d+)/.exec(tty.err)?.[1];
       expect(next).toBeDefined();
