@@ -98,6 +98,31 @@ describe("continuum schedules on PostgreSQL", () => {
     expect(runs.out).toMatch(/nightly-report@2026-11-02T01:00:00.000Z/);
   });
 
+  it("delete removes the schedule (exit 0), then finds nothing to delete (exit 1)", async () => {
+    const journal = await openJournal({ url: database.url });
+    try {
+      await journal.upsertSchedule({
+        namespace: "shop",
+        name: "retired-report",
+        spec: { everyMs: 60_000, timezone: "UTC", overlap: "skip", catchupWindowMs: 0, jitterMs: 0 },
+        specHash: "h2",
+        workflowName: "report",
+        versionHash: "v1",
+        input: encode(null),
+      });
+    } finally {
+      await journal.close();
+    }
+    const deleted = await cli(["schedules", "delete", "retired-report", "--namespace", "shop", "--json"]);
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.out)).toEqual({ namespace: "shop", name: "retired-report", deleted: true });
+    const listed = await cli(["schedules", "list", "--json"]);
+    expect((JSON.parse(listed.out) as { name: string }[]).map((s) => s.name)).toEqual(["nightly-report"]);
+    const again = await cli(["schedules", "delete", "retired-report", "--namespace", "shop"]);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain('no schedule "retired-report" in namespace shop');
+  });
+
   it("an unknown schedule exits 1 with its code; a reversed range is a usage error", async () => {
     const missing = await cli(["schedules", "pause", "nope", "--namespace", "shop"]);
     expect(missing.code).toBe(1);

@@ -19,7 +19,7 @@ interface BackfillOptions extends ScheduleOptions {
 const defaultNamespace = "default";
 
 /**
- * `continuum schedules list|show|pause|resume|trigger|backfill`: see schedules with their next
+ * `continuum schedules list|show|pause|resume|trigger|delete|backfill`: see schedules with their next
  * fire times, and act on them through core's client (the CLI writes no SQL).
  *
  * @example
@@ -32,7 +32,9 @@ const defaultNamespace = "default";
 export function schedulesCommand(program: Command, io: CliIo, result: CommandResult): void {
   const schedules = program
     .command("schedules")
-    .description("list schedules with their next fire times; pause, resume, trigger and backfill them");
+    .description(
+      "list schedules with their next fire times; pause, resume, trigger, delete and backfill them",
+    );
   const common = (command: Command, namespaceHelp: string): Command =>
     databaseOptions(command)
       .option("--namespace <ns>", namespaceHelp)
@@ -65,6 +67,17 @@ export function schedulesCommand(program: Command, io: CliIo, result: CommandRes
       result.code = await withJournal(io, options, (session) => act(session, verb, name, options));
     });
   }
+  common(
+    schedules
+      .command("delete")
+      .argument("<name>", "the schedule's name")
+      .description(
+        "remove a schedule (its runs go on); one still defined in an app's code comes back when that app's engine starts",
+      ),
+    `the schedule's namespace (default: ${defaultNamespace})`,
+  ).action(async (name: string, options: ScheduleOptions) => {
+    result.code = await withJournal(io, options, (session) => remove(session, name, options));
+  });
   common(
     schedules
       .command("backfill")
@@ -185,6 +198,16 @@ async function act(
       `schedule ${name} ${updated.paused ? "paused" : `active; next fire ${formatInstant(updated.nextFireAt)}`}\n`,
     );
   return ExitCode.ok;
+}
+
+async function remove(session: JournalSession, name: string, options: ScheduleOptions): Promise<ExitCode> {
+  const namespace = options.namespace ?? defaultNamespace;
+  const client = createClient({ journal: session.journal, namespace });
+  const deleted = await client.schedules.delete(name);
+  if (options.json === true) session.json({ namespace, name, deleted });
+  else if (deleted) session.out.stdout(`schedule ${name} deleted from namespace ${namespace}\n`);
+  else session.out.stderr(`no schedule ${JSON.stringify(name)} in namespace ${namespace}\n`);
+  return deleted ? ExitCode.ok : ExitCode.failed;
 }
 
 function printFires(
