@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { classifyFile } from "../src/classify/file-kind.ts";
+import { checkSourceFile, createCheckSession } from "../src/checker/check-source-file.ts";
+import { formatDiagnostic } from "../src/checker/continuum-diagnostic.ts";
+import { classifyFile, classifyFileWithReason } from "../src/classify/file-kind.ts";
 import { resolveOptions } from "../src/options.ts";
 import { encodeTarget } from "../src/rewrite/cursor-target.ts";
 import { versionHash } from "../src/rewrite/version-hash.ts";
@@ -62,5 +64,42 @@ describe("file classification", () => {
     expect(
       classifyFile(parseFile("/app/src/a.ts", 'import { workflow } from "@continuum/core";'), excluding),
     ).toBe("workflow");
+  });
+});
+
+describe("why a file is checked", () => {
+  const options = resolveOptions({ workflowFiles: ["flows/**"] }, "/app");
+  const reason = (file: string, text: string) =>
+    classifyFileWithReason(parseFile(file, text), options).reason;
+  it("names the directive, the option or the import (with its line) that made the file workflow code", () => {
+    expect(reason("/app/a.ts", '"use workflow";\nexport const x = 1;')).toBe(
+      'it starts with the "use workflow" directive',
+    );
+    expect(reason("/app/flows/x.ts", "export const x = 1;")).toBe(
+      "it matches the plugin option workflowFiles",
+    );
+    expect(
+      reason(
+        "/app/main.ts",
+        'import { createEngine } from "@continuum/core";\nimport { activity as a } from "@continuum/core";',
+      ),
+    ).toMatch(
+      /^it imports `a` from "@continuum\/core" \(line 2\); keep code that starts or serves workflows/,
+    );
+    expect(reason("/app/a.ts", 'import { defineActivity } from "@continuum/core";')).toBeUndefined();
+  });
+
+  it("every diagnostic of a checked file carries the reason, in the printed form too", () => {
+    const sf = parseFile(
+      "/app/src/main.ts",
+      'import { activity } from "@continuum/core";\nconsole.log(Date.now());\nexport { activity };',
+    );
+    const diagnostics = checkSourceFile(sf, createCheckSession(resolveOptions({}, "/app")));
+    expect(diagnostics.length).toBeGreaterThan(0);
+    for (const d of diagnostics)
+      expect(d.why).toMatch(
+        /^main\.ts is workflow code: it imports `activity` from "@continuum\/core" \(line 1\)/,
+      );
+    expect(formatDiagnostic(diagnostics[0]!)).toMatch(/\n {2}fix: .*\n {2}why: main\.ts is workflow code/);
   });
 });

@@ -1,5 +1,5 @@
 import ts from "typescript";
-import { classifyFile, FileKind } from "../classify/file-kind.ts";
+import { classifyFileWithReason, FileKind } from "../classify/file-kind.ts";
 import { createModuleClassifier, type ModuleClassifier } from "../classify/module-kind.ts";
 import type { ResolvedOptions } from "../options.ts";
 import { apiModulesOf, type ApiModules } from "../syntax/api-modules.ts";
@@ -162,8 +162,9 @@ function reportEffectsInside(fn: ts.Node, context: CheckContext): void {
  */
 export function checkSourceFile(sf: ts.SourceFile, session: CheckSession): ContinuumDiagnostic[] {
   // a file the transformer leaves alone is only looked at for a workflow it cannot stamp (CTM1520)
-  if (classifyFile(sf, session.options, session.api) === FileKind.other)
-    return unstampedWorkflowWarnings(sf, session.options, session.api);
+  const classified = classifyFileWithReason(sf, session.options, session.api);
+  if (classified.kind === FileKind.other) return unstampedWorkflowWarnings(sf, session.options, session.api);
+  const why = `${sf.fileName.slice(sf.fileName.lastIndexOf("/") + 1)} is ${classified.kind === FileKind.pure ? "a pure module" : "workflow code"}: ${classified.reason ?? "see guides/determinism.md"}`;
   const diagnostics: ContinuumDiagnostic[] = [];
   const seen = new Set<string>();
   const checker = session.program?.getTypeChecker();
@@ -177,7 +178,7 @@ export function checkSourceFile(sf: ts.SourceFile, session: CheckSession): Conti
     modules: session.modules,
     api: session.api,
     report(node, code: RuleCode, detail) {
-      const d = diagnosticAt(sf, node, code, detail);
+      const d = { ...diagnosticAt(sf, node, code, detail), why };
       const key = `${d.start}:${d.code}`;
       if (seen.has(key)) return;
       seen.add(key);

@@ -15,6 +15,8 @@ export interface ContinuumDiagnostic {
   readonly line: number;
   /** 1-based. */
   readonly column: number;
+  /** Why the file is checked at all: `<file> is workflow code: it imports ...`. */
+  readonly why?: string;
 }
 
 /** Builds a diagnostic for `node`; `detail` is appended to the rule's title. */
@@ -42,7 +44,8 @@ export function diagnosticAt(
 
 /** `file:line:col - error CTM1001: message (fix: hint)`, the format every entry point prints. */
 export function formatDiagnostic(d: ContinuumDiagnostic, fileName: string = d.fileName): string {
-  return `${fileName}:${d.line}:${d.column} - ${d.severity} ${d.code}: ${d.message}\n  fix: ${d.hint}`;
+  const why = d.why === undefined ? "" : `\n  why: ${d.why}`;
+  return `${fileName}:${d.line}:${d.column} - ${d.severity} ${d.code}: ${d.message}\n  fix: ${d.hint}${why}`;
 }
 
 /** Converts to a TypeScript diagnostic (code `77xxxx`, message starting with the CTM code; warnings keep their category). */
@@ -65,6 +68,15 @@ export function toTsDiagnostic(
       code: tsCodeOf(d.code),
       next: [
         { messageText: `Fix: ${d.hint}`, category: tsi.DiagnosticCategory.Message, code: tsCodeOf(d.code) },
+        ...(d.why === undefined
+          ? []
+          : [
+              {
+                messageText: `Why: ${d.why}`,
+                category: tsi.DiagnosticCategory.Message,
+                code: tsCodeOf(d.code),
+              },
+            ]),
       ],
     },
   };

@@ -115,30 +115,46 @@ export function isDefineActivityCall(call: ts.CallExpression, api: ApiModules): 
   return apiExportOf(call.expression, api) === "defineActivity";
 }
 
+/** The import that makes a file workflow code: what it names, from where, on which line (1-based). */
+export interface WorkflowApiImport {
+  readonly name: string;
+  readonly specifier: string;
+  readonly line: number;
+}
+
 /**
  * True when the file has a value import of `workflow` or of an effect from the API, directly
  * or through a facade or `paths` alias of it.
  */
 export function importsWorkflowApi(sf: ts.SourceFile, api: ApiModules): boolean {
+  return workflowApiImport(sf, api) !== undefined;
+}
+
+/** The first import that {@link importsWorkflowApi} finds, to say why a file is workflow code. */
+export function workflowApiImport(sf: ts.SourceFile, api: ApiModules): WorkflowApiImport | undefined {
   for (const statement of sf.statements) {
     if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
     const clause = statement.importClause;
     if (!clause || clause.isTypeOnly) continue;
     const specifier = statement.moduleSpecifier.text;
+    const line = sf.getLineAndCharacterOfPosition(statement.getStart(sf)).line + 1;
     const nb = clause.namedBindings;
     if (nb && ts.isNamespaceImport(nb)) {
-      if (api.exportsApi(specifier, sf.fileName)) return true;
       const viaChecker = api.namespaceExports?.(nb) ?? [];
-      if (viaChecker.some((name) => name === "workflow" || isEffectKind(name))) return true;
+      if (
+        api.exportsApi(specifier, sf.fileName) ||
+        viaChecker.some((name) => name === "workflow" || isEffectKind(name))
+      )
+        return { name: `* as ${nb.name.text}`, specifier, line };
     } else if (nb && ts.isNamedImports(nb)) {
       for (const s of nb.elements) {
         if (s.isTypeOnly) continue;
         const canonical =
           api.exportOf(specifier, (s.propertyName ?? s.name).text, sf.fileName) ?? api.exportOfNode?.(s.name);
         if (canonical === WHOLE_API || canonical === "workflow" || (canonical && isEffectKind(canonical)))
-          return true;
+          return { name: s.name.text, specifier, line };
       }
     }
   }
-  return false;
+  return undefined;
 }
