@@ -61,6 +61,11 @@ export interface EngineRuntimeOptions {
   readonly unservedWorkflowAfterMs?: number;
   /** Named run queues this engine dequeues from (their limits are in the journal: defineQueues). */
   readonly queues?: readonly string[];
+  /**
+   * Those run queues' definitions: the engine also serves activity attempts routed to them by a
+   * call (`activity(fn, ...args, { queue })`), beside the queues its activities name.
+   */
+  readonly queueConfigs?: readonly RunQueueConfig[];
   /** Emit on this emitter instead of a new one (the test kit keeps one across restarts). */
   readonly events?: EngineEventEmitter;
   /** Tracing hooks (activity attempts, child trace contexts); `attach` is the caller's to call. */
@@ -127,8 +132,12 @@ export interface EngineRuntime {
 export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntime {
   const { journal, owner } = options;
   const events: EngineEventEmitter = options.events ?? createEngineEventEmitter();
-  const registry = createRegistry(options.workflows, options.activities, (entry) =>
-    emitEvent(events, "workflow.log", entry),
+  const attemptQueues = activityQueues(options.activities, options.queueConfigs);
+  const registry = createRegistry(
+    options.workflows,
+    options.activities,
+    (entry) => emitEvent(events, "workflow.log", entry),
+    new Set(attemptQueues.map((queue) => queue.name)),
   );
   const implementations = new Map(registry.activityImplementations());
   for (const [name, implementation] of options.activityOverrides ?? [])
@@ -159,7 +168,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     owner,
     concurrency: options.activityConcurrency,
     activities: implementations,
-    queues: activityQueues(options.activities),
+    queues: attemptQueues,
     events,
     timers: options.timers ?? realTimers,
     ...(options.onActivitySlotFreed === undefined ? {} : { onSlotFreed: options.onActivitySlotFreed }),
@@ -397,11 +406,15 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
 }
 
 /**
- * The named queues the activities are routed to (`defineActivity(..., { queue })`), one config
- * per name (the last definition wins, as in the journal).
+ * The named queues the engine serves activity attempts in: its run queues (a call may route an
+ * attempt to any of them) and those its activities are routed to (`defineActivity(..., { queue })`),
+ * one config per name (the last definition wins, as in the journal).
  */
-function activityQueues(activities: readonly AnyActivityDefinition[]): RunQueueConfig[] {
-  const byName = new Map<string, RunQueueConfig>();
+function activityQueues(
+  activities: readonly AnyActivityDefinition[],
+  runQueues: readonly RunQueueConfig[] = [],
+): RunQueueConfig[] {
+  const byName = new Map<string, RunQueueConfig>(runQueues.map((config) => [config.name, config]));
   for (const definition of activities) {
     const queue = (definition.options as { readonly queue?: QueueDefinition }).queue;
     if (queue !== undefined) byName.set(queue.name, queue.config);
