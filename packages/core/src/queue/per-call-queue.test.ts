@@ -5,6 +5,7 @@ import { MemoryJournal } from "../journal/memory/index.ts";
 import { createInspector } from "../inspect/create-inspector.ts";
 import { activity, defineActivity, workflow } from "../workflow/index.ts";
 import { createEngine, type Engine } from "../worker/create-engine.ts";
+import type { EngineOptions } from "../worker/engine-options.ts";
 import { defineQueue } from "./define-queue.ts";
 
 // A call's own queue (activity(fn, ...args, { queue })), on the memory journal: it overrides the
@@ -127,7 +128,10 @@ describe("a call's own queue", () => {
   it("replays a recorded call on an engine that does not serve its queue (only new calls are checked)", async () => {
     gate.opened = Promise.resolve();
     const journal = new MemoryJournal();
-    const engine = (name: string, options: object): Engine => {
+    const engine = (
+      name: string,
+      options: Pick<EngineOptions, "workflows" | "activities" | "queues">,
+    ): Engine => {
       const created = createEngine({ journal, owner: name, pollIntervalMs: 10, ...options });
       engines.push(created);
       created.start();
