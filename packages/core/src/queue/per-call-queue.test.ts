@@ -7,6 +7,7 @@ import { activity, defineActivity, workflow } from "../workflow/index.ts";
 import { createEngine, type Engine } from "../worker/create-engine.ts";
 import type { EngineOptions } from "../worker/engine-options.ts";
 import { defineQueue } from "./define-queue.ts";
+import { createAttemptGate, until } from "./test-support/attempt-gate.ts";
 
 // A call's own queue (activity(fn, ...args, { queue })), on the memory journal: it overrides the
 // activity's queue, is recorded with the call, and must be a queue the engine serves.
@@ -17,22 +18,12 @@ const wide = defineQueue("per-call.wide", { concurrency: 3 });
 const narrow = defineQueue("per-call.narrow", { concurrency: 1 });
 const unserved = defineQueue("per-call.unserved", { concurrency: 1 });
 
-/** Attempts wait here until the test opens the gate; `most` is the most inside at once. */
-const gate = { running: 0, most: 0, open: () => {}, opened: Promise.resolve() };
-const call = defineActivity(
-  "per-call.call",
-  async (n: number) => {
-    gate.running += 1;
-    gate.most = Math.max(gate.most, gate.running);
-    try {
-      await gate.opened;
-      return n;
-    } finally {
-      gate.running -= 1;
-    }
-  },
-  { queue: wide, retry: { maxAttempts: 1 } },
-);
+/** Attempts wait here until the test opens the gate. */
+const gate = createAttemptGate();
+const call = defineActivity("per-call.call", async (n: number) => gate.pass(n), {
+  queue: wide,
+  retry: { maxAttempts: 1 },
+});
 const viaNarrow = workflow.stamped({
   format: 1,
   versionHash: "per-call-narrow",
@@ -67,10 +58,6 @@ afterEach(async () => {
   await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: true, timeoutMs: 2_000 })));
 });
 
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 function startEngines(journal: MemoryJournal, count: number): void {
   for (let i = 0; i < count; i += 1) {
     const engine = createEngine({
@@ -88,8 +75,7 @@ function startEngines(journal: MemoryJournal, count: number): void {
 
 describe("a call's own queue", () => {
   it("overrides the activity's queue: its limits hold the call's attempts across engines", async () => {
-    gate.opened = new Promise((resolve) => (gate.open = () => resolve()));
-    gate.most = 0;
+    gate.close();
     const journal = new MemoryJournal();
     startEngines(journal, 2);
     const client = createClient({ journal, pollIntervalMs: 10 });
@@ -111,7 +97,6 @@ describe("a call's own queue", () => {
   });
 
   it("is recorded with the call, so replay and the task keep the routing", async () => {
-    gate.opened = Promise.resolve();
     const journal = new MemoryJournal();
     startEngines(journal, 1);
     const client = createClient({ journal, pollIntervalMs: 10 });
@@ -126,7 +111,6 @@ describe("a call's own queue", () => {
   });
 
   it("replays a recorded call on an engine that does not serve its queue (only new calls are checked)", async () => {
-    gate.opened = Promise.resolve();
     const journal = new MemoryJournal();
     const engine = (
       name: string,
