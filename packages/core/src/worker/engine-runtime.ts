@@ -13,7 +13,7 @@ import { createRegistry, type Registry } from "./registry.ts";
 import { createRunStepper, type CommittedStep, type RunStepper } from "./run-stepper.ts";
 import { createStickyCache, type StickyCache } from "./sticky-cache.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-info.ts";
-import type { QueueDefinition } from "../queue/define-queue.ts";
+import { attemptQueues } from "./attempt-queues.ts";
 import type { RunQueueConfig } from "../journal/journal.ts";
 import type { Instrumentation } from "./instrumentation.ts";
 import { createRunTraceContexts } from "./run-trace-contexts.ts";
@@ -132,12 +132,12 @@ export interface EngineRuntime {
 export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntime {
   const { journal, owner } = options;
   const events: EngineEventEmitter = options.events ?? createEngineEventEmitter();
-  const attemptQueues = activityQueues(options.activities, options.queueConfigs);
+  const servedQueues = attemptQueues(options.activities, options.queueConfigs);
   const registry = createRegistry(
     options.workflows,
     options.activities,
     (entry) => emitEvent(events, "workflow.log", entry),
-    new Set(attemptQueues.map((queue) => queue.name)),
+    new Set(servedQueues.map((queue) => queue.name)),
   );
   const implementations = new Map(registry.activityImplementations());
   for (const [name, implementation] of options.activityOverrides ?? [])
@@ -168,7 +168,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     owner,
     concurrency: options.activityConcurrency,
     activities: implementations,
-    queues: attemptQueues,
+    queues: servedQueues,
     events,
     timers: options.timers ?? realTimers,
     ...(options.onActivitySlotFreed === undefined ? {} : { onSlotFreed: options.onActivitySlotFreed }),
@@ -403,21 +403,4 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       return reported;
     },
   };
-}
-
-/**
- * The named queues the engine serves activity attempts in: its run queues (a call may route an
- * attempt to any of them) and those its activities are routed to (`defineActivity(..., { queue })`),
- * one config per name (the last definition wins, as in the journal).
- */
-function activityQueues(
-  activities: readonly AnyActivityDefinition[],
-  runQueues: readonly RunQueueConfig[] = [],
-): RunQueueConfig[] {
-  const byName = new Map<string, RunQueueConfig>(runQueues.map((config) => [config.name, config]));
-  for (const definition of activities) {
-    const queue = (definition.options as { readonly queue?: QueueDefinition }).queue;
-    if (queue !== undefined) byName.set(queue.name, queue.config);
-  }
-  return [...byName.values()];
 }
