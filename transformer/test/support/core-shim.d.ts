@@ -5,10 +5,17 @@ declare module "@continuum/core/workflow" {
     readonly activityName: string;
     readonly __types?: { args: A; result: R };
   }
+  export interface QueueDefinition {
+    readonly kind: "queue";
+    readonly name: string;
+  }
+  export function defineQueue(name: string, options?: object): QueueDefinition;
   export interface ActivityCallOptions {
     readonly compensate?: readonly unknown[];
     readonly idempotencyKey?: string;
     readonly startToCloseMs?: number;
+    readonly timeoutMs?: number;
+    readonly queue?: QueueDefinition;
   }
   export interface WorkflowDefinition<I, O> {
     readonly workflowName: string;

@@ -9,24 +9,13 @@ import { createTestEnvironment } from "../testing/create-test-environment.ts";
 import { sleep } from "../workflow/index.ts";
 import { NotifyTopic } from "../journal/notifier.ts";
 import { defineQueue } from "./define-queue.ts";
+import { createAttemptGate, until } from "./test-support/attempt-gate.ts";
 
 const file = "packages/core/src/queue/queue-engine.test.ts";
 
-/** Activities wait here until the test opens the gate; `running` counts those waiting now. */
-const gate = { running: 0, most: 0, open: undefined as (() => void) | undefined, opened: Promise.resolve() };
-function closeGate(): void {
-  gate.opened = new Promise((resolve) => (gate.open = resolve));
-}
-const hold = defineActivity("queue-test.hold", async (n: number) => {
-  gate.running += 1;
-  gate.most = Math.max(gate.most, gate.running);
-  try {
-    await gate.opened;
-    return n;
-  } finally {
-    gate.running -= 1;
-  }
-});
+/** Activities wait here until the test opens the gate. */
+const gate = createAttemptGate();
+const hold = defineActivity("queue-test.hold", async (n: number) => gate.pass(n));
 const held = workflow.stamped({ format: 1, versionHash: "queue-held", cursors: [], file, line: 29 })(
   "queue-test.held",
   { version: 1 },
@@ -35,18 +24,13 @@ const held = workflow.stamped({ format: 1, versionHash: "queue-held", cursors: [
 
 const engines: Engine[] = [];
 afterEach(async () => {
-  gate.open?.();
+  gate.open();
   await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: true, timeoutMs: 2_000 })));
 });
 
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 describe("engines serving run queues", () => {
   it("runs at most `concurrency` queued runs at once over two engines, reporting throttling once", async () => {
-    closeGate();
-    gate.most = 0;
+    gate.close();
     const journal = new MemoryJournal();
     const queue = defineQueue("queue-test.two", { concurrency: 2 });
     const throttled: QueueThrottledEvent[] = [];
@@ -72,7 +56,7 @@ describe("engines serving run queues", () => {
     await until(async () => (await journal.listQueues())[0]?.backlog === 4);
     await until(() => throttled.length > 0);
     expect(throttled[0]).toEqual({ queue: queue.name, reason: "concurrency" });
-    gate.open?.();
+    gate.open();
     expect(await Promise.all(runs.map((run) => run.result({ timeoutMs: 10_000 })))).toEqual([
       0, 1, 2, 3, 4, 5,
     ]);
@@ -82,8 +66,7 @@ describe("engines serving run queues", () => {
   });
 
   it("announces a queued start as run_queued, and a full engine dequeues again only when a run ends", async () => {
-    closeGate();
-    gate.most = 0;
+    gate.close();
     const journal = new MemoryJournal();
     const queue = defineQueue("queue-test.full", { concurrency: 1 });
     const hints: string[] = [];
@@ -118,7 +101,7 @@ describe("engines serving run queues", () => {
     for (let hop = 0; hop < 20; hop += 1) await new Promise((resolve) => setImmediate(resolve));
     expect(rounds).toBe(before);
     // A run's end does: every run completes, one at a time.
-    gate.open?.();
+    gate.open();
     const results = await Promise.all(
       [first, second, ...rest].map((run) => run.result({ timeoutMs: 10_000 })),
     );

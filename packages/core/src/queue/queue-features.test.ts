@@ -8,6 +8,7 @@ import type { ActivityThrottledEvent, QueueThrottledEvent } from "../worker/life
 import { createTestEnvironment } from "../testing/create-test-environment.ts";
 import { createInspector } from "../inspect/create-inspector.ts";
 import { defineQueue } from "./define-queue.ts";
+import { createAttemptGate, until } from "./test-support/attempt-gate.ts";
 
 // Activities routed to queues, partitioned queues and queued continue-as-new, on the memory
 // journal (tests/queues runs the same on PostgreSQL with several processes).
@@ -15,20 +16,11 @@ import { defineQueue } from "./define-queue.ts";
 const file = "packages/core/src/queue/queue-features.test.ts";
 
 const api = defineQueue("features.api", { concurrency: 2 });
-/** Attempts wait here until the test opens the gate; `running` counts those inside now. */
-const gate = { running: 0, most: 0, open: () => {}, opened: Promise.resolve() };
+/** Attempts wait here until the test opens the gate. */
+const gate = createAttemptGate();
 const callApi = defineActivity(
   "features.call-api",
-  async (n: number) => {
-    gate.running += 1;
-    gate.most = Math.max(gate.most, gate.running);
-    try {
-      await gate.opened;
-      return n;
-    } finally {
-      gate.running -= 1;
-    }
-  },
+  async (n: number) => gate.pass(n),
   // One attempt: an attempt held back by the queue must not use it up.
   { queue: api, retry: { maxAttempts: 1 } },
 );
@@ -44,14 +36,9 @@ afterEach(async () => {
   await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: true, timeoutMs: 2_000 })));
 });
 
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
 describe("activities routed to a queue", () => {
   it("runs at most `concurrency` attempts across engines; held-back attempts wait without using a retry", async () => {
-    gate.opened = new Promise((resolve) => (gate.open = () => resolve()));
-    gate.most = 0;
+    gate.close();
     const journal = new MemoryJournal();
     const throttled: ActivityThrottledEvent[] = [];
     for (const owner of ["a", "b"]) {

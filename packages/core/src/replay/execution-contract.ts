@@ -101,6 +101,12 @@ export interface ExecutionOptions {
    * decides, and only synchronous calls inside sideEffect functions are caught.
    */
   readonly effectScopes?: EffectScopeStorage;
+  /**
+   * The queues the engine serves activity attempts in (its `queues` and its activities' own).
+   * A new activity call routed to another queue throws CTM_INVALID_QUEUE_OPTION: no engine of
+   * this deployment would start its attempts. Absent: not checked (replay tools, tests).
+   */
+  readonly queues?: ReadonlySet<string>;
 }
 
 /**

@@ -35,6 +35,7 @@ import { logEntry } from "./log-entry.ts";
 import { RecordedValues } from "./recorded-values.ts";
 import { RunLifecycle } from "./run-lifecycle.ts";
 import { ScopeRunner } from "./scope-runner.ts";
+import { checkServedQueue } from "./served-queue.ts";
 import { encodeWithinLimit } from "../validation/payload-size.ts";
 import { checkAttributeUpdate } from "../workflow/search-attributes.ts";
 
@@ -71,6 +72,7 @@ export abstract class WorkflowEffectHost implements EffectHost {
   protected readonly children: ChildEffects;
   protected readonly queries = new QueryHandlers();
   protected readonly updates: UpdateHandlers;
+  protected readonly servedQueues: ReadonlySet<string> | undefined;
   protected clock: number;
   protected outcome: TerminalCommand | undefined;
   protected outcomeJournaled = false;
@@ -103,6 +105,7 @@ export abstract class WorkflowEffectHost implements EffectHost {
     this.stamp = definition.stamp;
     this.logSink = options.logSink;
     this.scopes = options.effectScopes;
+    this.servedQueues = options.queues;
     if (this.scopes !== undefined) registerScopeStorage(this.scopes);
     this.recorded = new HistoryMatcher(history, this, (error) => {
       this.broken ??= error;
@@ -226,6 +229,7 @@ export abstract class WorkflowEffectHost implements EffectHost {
   ): Promise<unknown> {
     const blocked = this.blocked();
     if (blocked !== undefined) return blocked;
+    if (this.recorder.recording) checkServedQueue(this.servedQueues, activityName, options.queue);
     return this.activities.schedule(
       cursor,
       activityName,

@@ -138,7 +138,9 @@ export function createEngine(options: EngineOptions): Engine {
   const retentionWaker = createWaker();
   const partitionWaker = createWaker();
   const runtime = createEngineRuntime({
-    ...(queues.length === 0 ? {} : { queues: queues.map((queue) => queue.name) }),
+    ...(queues.length === 0
+      ? {}
+      : { queues: queues.map((queue) => queue.name), queueConfigs: queues.map((queue) => queue.config) }),
     journal: options.journal,
     workflows: options.workflows,
     activities: options.activities ?? [],

@@ -13,7 +13,7 @@ import { createRegistry, type Registry } from "./registry.ts";
 import { createRunStepper, type CommittedStep, type RunStepper } from "./run-stepper.ts";
 import { createStickyCache, type StickyCache } from "./sticky-cache.ts";
 import type { AnyActivityDefinition, AnyWorkflowDefinition } from "./definition-info.ts";
-import type { QueueDefinition } from "../queue/define-queue.ts";
+import { attemptQueues } from "./attempt-queues.ts";
 import type { RunQueueConfig } from "../journal/journal.ts";
 import type { Instrumentation } from "./instrumentation.ts";
 import { createRunTraceContexts } from "./run-trace-contexts.ts";
@@ -61,6 +61,11 @@ export interface EngineRuntimeOptions {
   readonly unservedWorkflowAfterMs?: number;
   /** Named run queues this engine dequeues from (their limits are in the journal: defineQueues). */
   readonly queues?: readonly string[];
+  /**
+   * Those run queues' definitions: the engine also serves activity attempts routed to them by a
+   * call (`activity(fn, ...args, { queue })`), beside the queues its activities name.
+   */
+  readonly queueConfigs?: readonly RunQueueConfig[];
   /** Emit on this emitter instead of a new one (the test kit keeps one across restarts). */
   readonly events?: EngineEventEmitter;
   /** Tracing hooks (activity attempts, child trace contexts); `attach` is the caller's to call. */
@@ -127,8 +132,12 @@ export interface EngineRuntime {
 export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntime {
   const { journal, owner } = options;
   const events: EngineEventEmitter = options.events ?? createEngineEventEmitter();
-  const registry = createRegistry(options.workflows, options.activities, (entry) =>
-    emitEvent(events, "workflow.log", entry),
+  const servedQueues = attemptQueues(options.activities, options.queueConfigs);
+  const registry = createRegistry(
+    options.workflows,
+    options.activities,
+    (entry) => emitEvent(events, "workflow.log", entry),
+    new Set(servedQueues.map((queue) => queue.name)),
   );
   const implementations = new Map(registry.activityImplementations());
   for (const [name, implementation] of options.activityOverrides ?? [])
@@ -159,7 +168,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     owner,
     concurrency: options.activityConcurrency,
     activities: implementations,
-    queues: activityQueues(options.activities),
+    queues: servedQueues,
     events,
     timers: options.timers ?? realTimers,
     ...(options.onActivitySlotFreed === undefined ? {} : { onSlotFreed: options.onActivitySlotFreed }),
@@ -394,17 +403,4 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       return reported;
     },
   };
-}
-
-/**
- * The named queues the activities are routed to (`defineActivity(..., { queue })`), one config
- * per name (the last definition wins, as in the journal).
- */
-function activityQueues(activities: readonly AnyActivityDefinition[]): RunQueueConfig[] {
-  const byName = new Map<string, RunQueueConfig>();
-  for (const definition of activities) {
-    const queue = (definition.options as { readonly queue?: QueueDefinition }).queue;
-    if (queue !== undefined) byName.set(queue.name, queue.config);
-  }
-  return [...byName.values()];
 }

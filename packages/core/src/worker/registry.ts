@@ -59,6 +59,7 @@ export function createRegistry(
   workflows: readonly AnyWorkflowDefinition[],
   activities: readonly AnyActivityDefinition[],
   logSink?: LogSink,
+  queues?: ReadonlySet<string>,
 ): Registry {
   /** name -> versionHash -> definition */
   const versionsByName = new Map<string, Map<string, AnyWorkflowDefinition>>();
@@ -128,6 +129,7 @@ export function createRegistry(
     createExecution: async (definition, run, options = {}) =>
       await createExecution(definition, run, {
         effectScopes,
+        ...(queues === undefined ? {} : { queues }),
         ...(logSink === undefined || options.silent === true ? {} : { logSink }),
         ...(options.now === undefined ? {} : { now: options.now }),
       }),

@@ -1,6 +1,7 @@
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
 import { encode } from "../codec/index.ts";
 import type { RetryPolicy } from "../model/index.ts";
+import type { QueueDefinition } from "../queue/define-queue.ts";
 import { isActivityDefinition } from "./define-activity.ts";
 import type {
   ActivityArgs,
@@ -30,6 +31,19 @@ export interface ActivityCallOptions<CA extends unknown[] = never> {
   readonly idempotencyKey?: string;
   /** The activity that undoes this one, recorded with the call for compensation. */
   readonly compensate?: Compensation<CA>;
+  /**
+   * The queue (`defineQueue`) whose limits this call's attempts obey, instead of the activity's
+   * own `queue`. Recorded with the call (its `activity_scheduled` event and task), so replay and
+   * retries keep the routing the call was made with. The engine running the workflow must serve
+   * the queue (list it in `createEngine({ queues })`, or route one of its activities to it):
+   * otherwise the call throws CTM_INVALID_QUEUE_OPTION, since no attempt would ever start.
+   *
+   * @example
+   * ```ts
+   * await activity(crm.upsert, contact, { queue: bulkImports });
+   * ```
+   */
+  readonly queue?: QueueDefinition;
 }
 
 /** Signature of {@link activity}: the activity's own arguments, optionally followed by call options. */
@@ -91,7 +105,7 @@ function splitCallArguments(
         "activity",
         `argument ${arity + 1} of ${name}`,
         `is past the activity's ${arity} parameter${arity === 1 ? "" : "s"}, so it must be the call options object`,
-        "activities take exactly their declared parameters, optionally followed by { retry, timeoutMs, heartbeatTimeoutMs, idempotencyKey, compensate }",
+        "activities take exactly their declared parameters, optionally followed by { retry, timeoutMs, heartbeatTimeoutMs, idempotencyKey, compensate, queue }",
       );
     }
     return { args: given.slice(0, arity), options };

@@ -1,6 +1,7 @@
 import { InvalidEffectArgumentError } from "../errors/workflow-errors.ts";
 import { IdentifierKind, Limits, describeValue, identifierProblem } from "../validation/index.ts";
 import type { Encoded, ResolvedActivityOptions, RetryPolicy } from "../model/index.ts";
+import type { QueueDefinition } from "../queue/define-queue.ts";
 import type { ActivityOptions } from "./define-activity.ts";
 
 /** Retry policy used for every field an activity and its call leave out. */
@@ -23,6 +24,8 @@ export interface ActivityOverrides {
   /** A fixed key for this call; wins over the definition's `idempotencyKey` function. */
   readonly idempotencyKey?: string;
   readonly compensate?: { readonly activityName: string; readonly args: Encoded };
+  /** This call's queue; wins over the definition's `queue`. */
+  readonly queue?: QueueDefinition;
 }
 
 /** A field of activity options that cannot be used, and how to fix it. */
@@ -33,7 +36,14 @@ export interface OptionProblem {
 }
 
 const definitionKeys = new Set(["retry", "timeoutMs", "heartbeatTimeoutMs", "idempotencyKey", "queue"]);
-const callKeys = new Set(["retry", "timeoutMs", "heartbeatTimeoutMs", "idempotencyKey", "compensate"]);
+const callKeys = new Set([
+  "retry",
+  "timeoutMs",
+  "heartbeatTimeoutMs",
+  "idempotencyKey",
+  "compensate",
+  "queue",
+]);
 const retryKeys = new Set([
   "maxAttempts",
   "initialIntervalMs",
@@ -194,8 +204,8 @@ function retryPolicyProblem(retry: Record<string, unknown>): OptionProblem | und
  * non-retryable errors (merged field by field), start-to-close 60 s, no heartbeat timeout
  * (one that a call's shorter timeoutMs leaves at or above start-to-close has no effect: the
  * attempt's deadline is the earlier of the two),
- * no idempotency key. The key is the call's string, else the definition's function applied
- * to `args`.
+ * no idempotency key, no queue. The key is the call's string, else the definition's function
+ * applied to `args`; the queue is the call's, else the definition's.
  *
  * @example
  * ```ts
@@ -241,12 +251,13 @@ export function resolveActivityOptions<A extends readonly unknown[]>(
     }
   }
   const startToCloseMs = call?.timeoutMs ?? def.timeoutMs ?? defaultActivityTimeoutMs;
+  const queue = call?.queue ?? def.queue;
   return {
     retry: { ...retry, nonRetryableErrors },
     startToCloseMs,
     ...(heartbeatTimeoutMs === undefined ? {} : { heartbeatTimeoutMs }),
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-    ...(def.queue === undefined ? {} : { queue: def.queue.name }),
+    ...(queue === undefined ? {} : { queue: queue.name }),
     ...(call?.compensate === undefined ? {} : { compensate: call.compensate }),
   };
 }

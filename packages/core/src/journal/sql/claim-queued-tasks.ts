@@ -1,11 +1,8 @@
 import { sql } from "kysely";
 import type { ClaimQueuedTasksRequest, QueuedTaskClaims } from "../journal.ts";
-import { queueAllowance } from "../queue-allowance.ts";
 import { claimDue } from "./claim-tasks.ts";
-import { queueRowLimits, type QueueRow as DequeueQueueRow } from "./dequeue-runs.ts";
+import { allowanceUnderLock, lockQueueRow } from "./queue-slots.ts";
 import { dbNow, inList, inTransaction, type SqlExecutor } from "./sql-fragments.ts";
-
-type QueueRow = Omit<DequeueQueueRow, "partitioned">;
 
 /**
  * claimQueuedTasks: for each queue, one transaction that starts attempts of the activity tasks
@@ -51,27 +48,14 @@ async function claimFromQueue(
   limit: number,
   request: ClaimQueuedTasksRequest,
 ): Promise<QueuedTaskClaims | undefined> {
-  const locked = await sql<QueueRow>`
-    SELECT concurrency, per_engine_concurrency, rate_limit, rate_period_ms FROM continuum.queues
-    WHERE name = ${queue} FOR UPDATE SKIP LOCKED`.execute(tx);
-  const config = locked.rows[0];
+  const config = await lockQueueRow(tx, queue);
   if (config === undefined) return undefined;
-  const periodMs = config.rate_period_ms === null ? 0 : Number(config.rate_period_ms);
-  const counts = await sql<{ active: string | number; mine: string | number; recent: string | number }>`
-    SELECT
-      (SELECT count(*) FROM continuum.tasks
-       WHERE queue_name = ${queue} AND status = 'running' AND available_at > ${dbNow}) AS active,
-      (SELECT count(*) FROM continuum.tasks
-       WHERE queue_name = ${queue} AND status = 'running' AND available_at > ${dbNow}
-         AND owner = ${request.owner}) AS mine,
-      (SELECT count(*) FROM continuum.queue_attempt_starts
-       WHERE queue_name = ${queue}
-         AND started_at > ${dbNow} - ${periodMs}::bigint * interval '1 millisecond') AS recent`.execute(tx);
-  const row = counts.rows[0];
-  const { allowed, limitedBy } = queueAllowance(limit, queueRowLimits(config), {
-    active: Number(row?.active ?? 0),
-    mine: Number(row?.mine ?? 0),
-    recent: Number(row?.recent ?? 0),
+  const { allowed, limitedBy } = await allowanceUnderLock(tx, config, limit, {
+    from: sql`continuum.tasks`,
+    active: sql`queue_name = ${queue} AND status = 'running' AND available_at > ${dbNow}`,
+    mine: sql`owner = ${request.owner}`,
+    recent: (since) => sql`SELECT count(*) FROM continuum.queue_attempt_starts
+      WHERE queue_name = ${queue} AND started_at > ${since}`,
   });
   const claims =
     allowed <= 0
@@ -82,6 +66,7 @@ async function claimFromQueue(
           ...(request.attemptLeaseMs === undefined ? {} : { attemptLeaseMs: request.attemptLeaseMs }),
           filter: sql`AND queue_name = ${queue} AND activity_name IN ${inList(request.activityNames)}`,
         });
+  const periodMs = config.rate_period_ms === null ? 0 : Number(config.rate_period_ms);
   if (config.rate_limit !== null && claims.length > 0)
     await sql`
       WITH pruned AS (

@@ -1,28 +1,8 @@
 import { sql, type RawBuilder } from "kysely";
 import type { DequeueRunsRequest, DequeuedRuns, RunQueueThrottle } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
-import { queueAllowance, type QueueAllowanceLimits } from "../queue-allowance.ts";
+import { allowanceUnderLock, lockQueueRow, type QueueRow } from "./queue-slots.ts";
 import { channelOf, dbNow, inTransaction, type SqlExecutor } from "./sql-fragments.ts";
-
-/** A queue's row as the dequeue and the activity-queue claim read it. */
-export interface QueueRow {
-  concurrency: number | null;
-  per_engine_concurrency: number | null;
-  rate_limit: number | null;
-  rate_period_ms: number | string | null;
-  partitioned: boolean;
-}
-
-/** A queue row's limits, for queueAllowance (NULL: no such limit). */
-export function queueRowLimits(
-  row: Pick<QueueRow, "concurrency" | "per_engine_concurrency" | "rate_limit">,
-): QueueAllowanceLimits {
-  return {
-    concurrency: row.concurrency ?? undefined,
-    perEngineConcurrency: row.per_engine_concurrency ?? undefined,
-    rateLimit: row.rate_limit ?? undefined,
-  };
-}
 
 /**
  * dequeueRuns: for each queue, one transaction that moves due runs from its backlog to ready.
@@ -54,10 +34,7 @@ async function dequeueOne(
   queue: string,
   request: DequeueRunsRequest,
 ): Promise<DequeuedRuns | undefined> {
-  const locked = await sql<QueueRow>`
-    SELECT concurrency, per_engine_concurrency, rate_limit, rate_period_ms, partitioned FROM continuum.queues
-    WHERE name = ${queue} FOR UPDATE SKIP LOCKED`.execute(tx);
-  const config = locked.rows[0];
+  const config = await lockQueueRow(tx, queue);
   if (config === undefined) return undefined;
   const taken: TakenRow[] = [];
   let limitedBy: RunQueueThrottle | undefined;
@@ -127,22 +104,12 @@ async function takeFrom(
   owner: string,
   limit: number,
 ): Promise<{ taken: TakenRow[]; limitedBy: RunQueueThrottle | undefined }> {
-  const periodMs = config.rate_period_ms === null ? 0 : Number(config.rate_period_ms);
-  const counts = await sql<{ active: string | number; mine: string | number; recent: string | number }>`
-    SELECT
-      (SELECT count(*) FROM continuum.runs
-       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL AND finished_at IS NULL ${scope}) AS active,
-      (SELECT count(*) FROM continuum.runs
-       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL AND finished_at IS NULL
-         AND dequeued_by = ${owner} ${scope}) AS mine,
-      (SELECT count(*) FROM continuum.runs
-       WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL ${scope}
-         AND dequeued_at > ${dbNow} - ${periodMs}::bigint * interval '1 millisecond') AS recent`.execute(tx);
-  const row = counts.rows[0];
-  const { allowed, limitedBy } = queueAllowance(limit, queueRowLimits(config), {
-    active: Number(row?.active ?? 0),
-    mine: Number(row?.mine ?? 0),
-    recent: Number(row?.recent ?? 0),
+  const { allowed, limitedBy } = await allowanceUnderLock(tx, config, limit, {
+    from: sql`continuum.runs`,
+    active: sql`queue_name = ${queue} AND dequeued_at IS NOT NULL AND finished_at IS NULL ${scope}`,
+    mine: sql`dequeued_by = ${owner}`,
+    recent: (since) => sql`SELECT count(*) FROM continuum.runs
+      WHERE queue_name = ${queue} AND dequeued_at IS NOT NULL ${scope} AND dequeued_at > ${since}`,
   });
   if (allowed <= 0) return { taken: [], limitedBy };
   const taken = await sql<TakenRow>`

@@ -6,9 +6,10 @@ import { dbNow, toMs, type SqlExecutor } from "./sql-fragments.ts";
  * queueStats: counts what waits, in one read-only statement.
  *
  * Locking: none (plain reads under MVCC; the counts are a snapshot, exact for that instant).
- * Due and running tasks are counted through tasks_due_idx / tasks_running_idx (partial indexes
- * over unfinished tasks only), ready runs through runs_ready_idx (ready runs only), so the cost
- * follows the backlog, not the history.
+ * Due tasks are counted through tasks_due_plain_idx and tasks_queue_idx (partial indexes over
+ * unfinished tasks without and with a queue, migration 0021), running ones through
+ * tasks_running_idx, ready runs through runs_ready_idx (ready runs only), so the cost follows the
+ * backlog, not the history.
  */
 export async function queueStats(db: SqlExecutor): Promise<QueueStats> {
   const result = await sql<{
@@ -20,9 +21,13 @@ export async function queueStats(db: SqlExecutor): Promise<QueueStats> {
   }>`
     SELECT ${dbNow} AS now,
       (SELECT count(*) FROM continuum.tasks
-        WHERE status IN ('pending', 'running') AND available_at <= ${dbNow}) AS due_tasks,
+        WHERE queue_name IS NULL AND status IN ('pending', 'running') AND available_at <= ${dbNow})
+      + (SELECT count(*) FROM continuum.tasks
+        WHERE queue_name IS NOT NULL AND status IN ('pending', 'running') AND available_at <= ${dbNow}) AS due_tasks,
+      LEAST((SELECT min(available_at) FROM continuum.tasks
+        WHERE queue_name IS NULL AND status IN ('pending', 'running') AND available_at <= ${dbNow}),
       (SELECT min(available_at) FROM continuum.tasks
-        WHERE status IN ('pending', 'running') AND available_at <= ${dbNow}) AS oldest_due,
+        WHERE queue_name IS NOT NULL AND status IN ('pending', 'running') AND available_at <= ${dbNow})) AS oldest_due,
       (SELECT count(*) FROM continuum.tasks WHERE status = 'running' AND available_at > ${dbNow}) AS running_tasks,
       (SELECT count(*) FROM continuum.runs
         WHERE ready_since IS NOT NULL

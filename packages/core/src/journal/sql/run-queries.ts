@@ -140,13 +140,19 @@ export async function readHistoryRows(db: SqlExecutor, runId: string, afterSeq =
 
 /**
  * Earliest timer or task due time (running tasks are due at their attempt's deadline), pending
- * delayed start (runs_delayed_start_idx) or schedule fire (schedules_due_idx).
+ * delayed start (runs_delayed_start_idx) or schedule fire (schedules_due_idx). Tasks are read
+ * through their two due indexes (migration 0021): tasks_due_plain_idx, and tasks_queue_idx once
+ * per defined queue (a task routed to a queue no engine has defined yet is claimable by nobody,
+ * so its due time wakes nobody usefully).
  */
 export async function nextDueAt(db: SqlExecutor): Promise<number | undefined> {
   const result = await sql<{ due: Date | null }>`
     SELECT LEAST(
       (SELECT min(fire_at) FROM continuum.timers),
-      (SELECT min(available_at) FROM continuum.tasks WHERE status IN ('pending', 'running')),
+      (SELECT min(available_at) FROM continuum.tasks WHERE queue_name IS NULL AND status IN ('pending', 'running')),
+      (SELECT min(t.available_at) FROM continuum.queues AS q CROSS JOIN LATERAL (
+        SELECT available_at FROM continuum.tasks WHERE queue_name = q.name AND status IN ('pending', 'running')
+        ORDER BY available_at LIMIT 1) AS t),
       (SELECT min(not_before) FROM continuum.runs WHERE start_at IS NOT NULL AND not_before IS NOT NULL AND ready_since IS NULL),
       (SELECT min(next_fire_at) FROM continuum.schedules WHERE NOT paused AND next_fire_at IS NOT NULL)) AS due`.execute(
     db,
