@@ -55,8 +55,16 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   const events = structuredClone(commit.events);
   events.forEach((event, i) => row.history.push({ ...event, seq: commit.lastSeq + i + 1, at: now }));
   row.lastSeq = commit.lastSeq + events.length;
-  // A step by the lease holder ends any deferral (an eager start's included).
-  row.notBefore = undefined;
+  // A step by the lease holder ends any deferral (an eager start's included), except the eager
+  // window kept by a step that keeps the run (as the SQL journal's one-statement commit does to
+  // stay HOT): the run stays never-stepped-ready, deferred to the starter's first lease's end.
+  const keepsEagerWindow =
+    commit.leaseMs !== undefined &&
+    !isTerminal(commit.run.status) &&
+    !row.stepped &&
+    row.notBefore !== undefined &&
+    row.notBefore > now;
+  if (!keepsEagerWindow) row.notBefore = undefined;
   const delivered = new Set(commit.delivered);
   row.inbox = row.inbox.filter((item) => !delivered.has(item.id));
   const ending = isTerminal(commit.run.status);
@@ -84,7 +92,7 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   // After creation: a signal wait that started and was resolved in the same step leaves no timer.
   for (const identity of commit.cancelTimers) store.timers.delete(MemoryStore.timerKey(row.runId, identity));
   for (const child of commit.children ?? []) startChild(store, row, child, now);
-  row.stepped = true;
+  if (!keepsEagerWindow) row.stepped = true;
   row.status = commit.run.status;
   if (commit.run.result !== undefined) row.result = structuredClone(commit.run.result);
   if (commit.run.error !== undefined) row.error = structuredClone(commit.run.error);
