@@ -58,15 +58,17 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   // A step by the lease holder ends any deferral (an eager start's included), except the eager
   // window kept by a step that keeps the run (as the SQL journal's one-statement commit does to
   // stay HOT): the run stays never-stepped-ready, deferred to the starter's first lease's end.
+  const delivered = new Set(commit.delivered);
+  row.inbox = row.inbox.filter((item) => !delivered.has(item.id));
+  // Kept only while the run has nothing to do: with items left, it must be claimable at once.
   const keepsEagerWindow =
     commit.leaseMs !== undefined &&
     !isTerminal(commit.run.status) &&
     !row.stepped &&
+    row.inbox.length === 0 &&
     row.notBefore !== undefined &&
     row.notBefore > now;
   if (!keepsEagerWindow) row.notBefore = undefined;
-  const delivered = new Set(commit.delivered);
-  row.inbox = row.inbox.filter((item) => !delivered.has(item.id));
   const ending = isTerminal(commit.run.status);
   // Queued work of a run that ends is dropped; what this very step issues is kept, detached.
   if (ending) dropPendingTasks(store, row.runId);

@@ -114,9 +114,11 @@ export async function commitStepInOneStatement(
   // no indexed column and stays HOT (no new entry in any of the run's indexes). The run stays
   // deferred until the window ends; a run still open then is claimed once more (by its owner,
   // or by anyone once its lease expired), stepped with nothing new, and that commit, outside
-  // the window, clears both. `ready` (returned) is the inbox, not the mark.
+  // the window, clears both. `ready` (returned) is the inbox, not the mark. A delivery after
+  // this step ends the window (notBeforeAfterDelivery), so the run is claimed at once.
   const keepsEagerWindow = !terminal && commit.leaseMs !== undefined;
-  const inWindow = sql`(r.not_before > ${dbNow} AND r.ready_since IS NOT NULL)`;
+  // Kept only while the run has nothing to do: with items left, it must be claimable at once.
+  const inWindow = sql`(r.not_before > ${dbNow} AND r.ready_since IS NOT NULL AND ${inboxFirst} IS NULL)`;
   const notBefore = keepsEagerWindow ? sql`CASE WHEN ${inWindow} THEN r.not_before END` : sql`NULL`;
   const readySince = keepsEagerWindow
     ? sql`CASE WHEN ${inWindow} THEN r.ready_since ELSE ${inboxFirst} END`

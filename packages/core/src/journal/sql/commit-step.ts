@@ -117,7 +117,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
       ? sql`NULL::bigint`
       : sql`(SELECT min(id) FROM continuum.inbox WHERE run_id = ${lease.runId})`;
     const keepsEagerWindow = !terminal && commit.leaseMs !== undefined;
-    const inWindow = sql`(not_before > ${dbNow} AND ready_since IS NOT NULL)`;
+    const inWindow = sql`(not_before > ${dbNow} AND ready_since IS NOT NULL AND ${inboxFirst} IS NULL)`;
     const runUpdate = sql<RunUpdated>`
       UPDATE continuum.runs SET
         updated_at = ${dbNow},

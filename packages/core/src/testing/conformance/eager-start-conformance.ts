@@ -90,6 +90,32 @@ export function eagerStartConformance(h: HarnessRef): void {
       ]);
     });
 
+    it("inside the eager window a run with something to do is claimable at once: a signal after the step, or one left by it", async () => {
+      const { journal } = h();
+      const start = () =>
+        journal.startRun({ namespace, workflowName: "wf", versionHash: "v1", input: null, lease });
+      // A signal after a step that kept the window.
+      const { claim } = await start();
+      await journal.commitStep(stepCommit(claim!, { tasks: [task("activity:act#0@0")], leaseMs: 60_000 }));
+      await journal.sendSignal({ runId: claim!.run.runId, name: "go", payload: 1 });
+      const woken = await claimRun(journal, claim!.run.runId);
+      expect(woken.lease.fencingToken).toBe(1);
+      expect(woken.inbox.map((item) => item.event)).toEqual([
+        { kind: "signal_received", name: "go", payload: 1 },
+      ]);
+      // A signal sent before the first step, which did not take it: that step ends the window.
+      const second = (await start()).claim!;
+      await journal.sendSignal({ runId: second.run.runId, name: "go", payload: 2 });
+      const result = await journal.commitStep(
+        stepCommit(second, { tasks: [task("activity:act#0@0")], leaseMs: 60_000 }),
+      );
+      expect(result.ready).toBe(true);
+      const again = await claimRun(journal, second.run.runId);
+      expect(again.inbox.map((item) => item.event)).toEqual([
+        { kind: "signal_received", name: "go", payload: 2 },
+      ]);
+    });
+
     it("a starter that never steps: the run is claimed by another engine once the lease expired, and the starter is fenced", async () => {
       const { journal, advance } = h();
       const { claim } = await journal.startRun({
