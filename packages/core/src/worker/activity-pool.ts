@@ -1,80 +1,17 @@
-import type {
-  Journal,
-  RunQueueConfig,
-  RunQueueThrottle,
-  TaskClaim,
-  TaskOutcome,
-} from "../journal/journal.ts";
+import type { TaskClaim } from "../journal/journal.ts";
 import type { EffectIdentity } from "../model/index.ts";
-import { decode } from "../codec/index.ts";
 import { serializeError } from "../codec/error-codec.ts";
-import {
-  ActivityNotRegisteredError,
-  ActivityTimeoutError,
-  EngineStoppedError,
-} from "../errors/engine-errors.ts";
+import { EngineStoppedError } from "../errors/engine-errors.ts";
 import { StaleAttemptError } from "../errors/journal-errors.ts";
-import { CancelledError } from "../errors/workflow-errors.ts";
-import { runWithActivityContext, type ActivityContext } from "./activity-context.ts";
-import { emitEvent, type EngineEventEmitter } from "./engine-events.ts";
-import { isCompensation } from "./step-reports.ts";
-import { createHeartbeatBatcher, heartbeatFlushMs } from "./heartbeat-batcher.ts";
-import type { EngineTimers } from "./engine-timers.ts";
-import { decideOutcome, type AttemptResult } from "./decide-outcome.ts";
-import { encodeWithinLimit } from "../validation/payload-size.ts";
-import type { TraceContext } from "../model/trace-context.ts";
-import type { RunTraceContexts } from "./run-trace-contexts.ts";
+import { emitEvent } from "./engine-events.ts";
+import { createHeartbeatBatcher } from "./heartbeat-batcher.ts";
+import type { AttemptResult } from "./decide-outcome.ts";
+import type { ActivityPoolOptions, FinishLocally } from "./activity-pool-options.ts";
+import { createAttemptRunner } from "./attempt-runner.ts";
+import { createOutcomeReporter } from "./outcome-reporter.ts";
+import { createQueuedTaskClaimer } from "./queued-task-claimer.ts";
 
-/** The function behind an activity name: what the pool calls with the decoded arguments. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- activities have arbitrary typed signatures
-export type ActivityImplementation = (...args: any[]) => unknown;
-
-/**
- * Sticky fast path: hands a finished attempt's result to the run's cached execution, to be
- * committed by the run's next step together with the task's completion. Resolves true once that
- * step committed; false when it could not (lease lost, stale attempt, run not cached), and then
- * the pool reports the outcome with `finishTask` as usual, so no result is lost. `onCommitted`
- * is called synchronously when that step commits, before the step's own events are reported.
- */
-export type FinishLocally = (
-  claim: TaskClaim,
-  outcome: Extract<TaskOutcome, { kind: "completed" | "failed" }>,
-  onCommitted: () => void,
-) => Promise<boolean>;
-
-/** Settings of an {@link ActivityPool}. */
-export interface ActivityPoolOptions {
-  readonly journal: Journal;
-  readonly owner: string;
-  readonly concurrency: number;
-  readonly activities: ReadonlyMap<string, ActivityImplementation>;
-  readonly events: EngineEventEmitter;
-  readonly timers: EngineTimers;
-  /**
-   * Named queues that activities of this pool are routed to (`defineActivity(..., { queue })`):
-   * their limits are stored on the first claim, and their tasks claimed with `claimQueuedTasks`
-   * before the other due tasks.
-   */
-  readonly queues?: readonly RunQueueConfig[];
-  /** Called when an attempt settles and frees its slot while due tasks may be waiting for one (wakes the claim loop). */
-  readonly onSlotFreed?: () => void;
-  /** Called when a retry was scheduled: its due time is news to the timer loop's pacing. */
-  readonly onRetryScheduled?: (delayMs: number) => void;
-  /**
-   * The engine's attempt lease (ms): claimed attempts are abandoned by the journal this long
-   * after the last renewal, and the pool's heartbeat flushes renew all of them, so a dead
-   * engine's attempts are retried after it. Absent: attempts are bounded by their timeouts.
-   */
-  readonly attemptLeaseMs?: number;
-  /**
-   * Instrumentation (`Instrumentation.activity`): wraps each attempt's call of its function,
-   * with the run's trace context on the attempt's context.
-   */
-  readonly instrument?: {
-    readonly around: (attempt: ActivityContext, next: () => Promise<unknown>) => Promise<unknown>;
-    readonly traceContexts: RunTraceContexts;
-  };
-}
+export type { ActivityImplementation, ActivityPoolOptions, FinishLocally } from "./activity-pool-options.ts";
 
 /**
  * Runs activity attempts: claims due tasks up to its free slots, runs each with the decoded
@@ -142,18 +79,6 @@ interface RunningAttempt {
   withdraw(reason: Error): void;
 }
 
-/** The fields every activity event of an attempt carries. */
-interface AttemptBase {
-  readonly runId: string;
-  readonly taskId: string;
-  readonly identity: EffectIdentity;
-  readonly activityName: string;
-  readonly attempt: number;
-}
-
-/** How many times an attempt's outcome is offered to the journal before the pool gives up on it. */
-const finishTaskReports = 5;
-
 /** Creates an {@link ActivityPool}. */
 export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
   const { journal, owner, events, timers } = options;
@@ -176,44 +101,13 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
   let stopping = false;
   let draining = false;
   const activityNames = [...options.activities.keys()];
-  const queues = options.queues ?? [];
-  const queueNames = queues.map((queue) => queue.name);
-  let queuesDefined = false;
-  /** The reason each throttled queue last gave (`activity.throttled` once per episode). */
-  const throttled = new Map<string, RunQueueThrottle>();
-
-  /** Claims from the activity queues first (their limits bound them); returns the claims. */
-  const claimQueued = async (limit: number): Promise<{ claims: TaskClaim[]; more: boolean }> => {
-    if (queueNames.length === 0) return { claims: [], more: false };
-    if (!queuesDefined) {
-      await journal.defineQueues(queues);
-      queuesDefined = true;
-    }
-    const results = await journal.claimQueuedTasks({
-      owner,
-      queues: queueNames,
-      limit,
-      activityNames,
-      ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
-    });
-    const claims: TaskClaim[] = [];
-    let more = false;
-    for (const result of results) {
-      claims.push(...result.claims);
-      if (result.throttled === undefined) throttled.delete(result.queue);
-      else if (throttled.get(result.queue) !== result.throttled) {
-        throttled.set(result.queue, result.throttled);
-        emitEvent(events, "activity.throttled", { queue: result.queue, reason: result.throttled });
-      }
-      // Held back by busy slots: a settling attempt (maybe of this queue) is worth a claim at
-      // once, so the pool reports a backlog. A rate limit frees nothing on a settle.
-      if (result.moreDue && result.throttled !== "rate_limit") more = true;
-    }
-    return { claims, more };
-  };
+  const queued = createQueuedTaskClaimer(options, activityNames);
+  const runner = createAttemptRunner(
+    options,
+    batcher,
+    createOutcomeReporter(options, () => stopping),
+  );
   let settleWaiters: (() => void)[] = [];
-  /** Attempts whose activity function has not settled yet (the rest are reporting their outcome). */
-  let inUserCode = 0;
 
   const notifySettled = (): void => {
     const waiters = settleWaiters;
@@ -235,182 +129,15 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       withdraw: (reason) => {
         if (!controller.signal.aborted) controller.abort(reason);
       },
-      done: runAttempt(claim, controller, abandoned, (reason) => abandon(reason), finishLocally).finally(
-        () => {
+      done: runner
+        .run(claim, controller, abandoned, (reason) => abandon(reason), finishLocally)
+        .finally(() => {
           running.delete(attempt);
           notifySettled();
-        },
-      ),
+        }),
       abandon: (reason) => abandon(reason),
     };
     running.add(attempt);
-  };
-
-  const runAttempt = async (
-    claim: TaskClaim,
-    controller: AbortController,
-    abandoned: Promise<AttemptResult>,
-    abandon: (reason: Error) => void,
-    finishLocally?: FinishLocally,
-  ): Promise<void> => {
-    const base = {
-      runId: claim.runId,
-      taskId: claim.taskId,
-      identity: claim.identity,
-      activityName: claim.activityName,
-      attempt: claim.attempt,
-    };
-    const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
-    const startedAt = performance.now();
-    emitEvent(events, "activity.started", base);
-    const compensation = isCompensation(claim.identity);
-    if (compensation) emitEvent(events, "compensation.started", base);
-
-    const timeOut = (kind: "start_to_close" | "heartbeat", timeoutMs: number): void => {
-      emitEvent(events, "activity.timed_out", { ...base, timeoutMs, kind });
-      abandon(new ActivityTimeoutError(claim.activityName, claim.attempt, timeoutMs, kind));
-    };
-    const { startToCloseMs, heartbeatTimeoutMs } = claim.options;
-    const cancelHardTimeout = timers.after(startToCloseMs, () => timeOut("start_to_close", startToCloseMs));
-    let cancelHeartbeatTimeout =
-      heartbeatTimeoutMs === undefined
-        ? () => {}
-        : timers.after(heartbeatTimeoutMs, () => timeOut("heartbeat", heartbeatTimeoutMs));
-
-    const heartbeats = batcher.track(ref, heartbeatFlushMs(heartbeatTimeoutMs), {
-      onRefused: (error) => {
-        emitEvent(events, "activity.stale", base);
-        abandon(error);
-      },
-      // Told by the journal, whichever engine stepped the run: the call was withdrawn.
-      onWithdrawn: () => {
-        if (!controller.signal.aborted)
-          controller.abort(new CancelledError("the workflow no longer waits for this call"));
-      },
-    });
-    let lastDetails: { value: unknown } | undefined;
-    let traceContext: TraceContext | undefined;
-    const context: ActivityContext = {
-      runId: claim.runId,
-      taskId: claim.taskId,
-      identity: claim.identity,
-      activityName: claim.activityName,
-      attempt: claim.attempt,
-      signal: controller.signal,
-      get traceContext() {
-        return traceContext;
-      },
-      // Decoded when first read: a payload that no longer decodes fails the code that reads it.
-      get lastHeartbeatDetails() {
-        if (claim.lastHeartbeatDetails === undefined) return undefined;
-        lastDetails ??= { value: decode(claim.lastHeartbeatDetails, "heartbeat details") };
-        return lastDetails.value;
-      },
-      heartbeat: async (details?: unknown) => {
-        if (controller.signal.aborted) return;
-        // Encoded now: unserializable details throw here, in the activity that passed them.
-        const encoded = details === undefined ? undefined : encodeWithinLimit(details, "heartbeat details");
-        if (heartbeatTimeoutMs !== undefined) {
-          cancelHeartbeatTimeout();
-          cancelHeartbeatTimeout = timers.after(heartbeatTimeoutMs, () =>
-            timeOut("heartbeat", heartbeatTimeoutMs),
-          );
-        }
-        // Activities may heartbeat in tight loops: the engine's next flush carries the latest
-        // heartbeat of each attempt, all attempts in one journal call.
-        heartbeats.beat(encoded);
-      },
-    };
-
-    const work = (async (): Promise<AttemptResult> => {
-      const implementation = options.activities.get(claim.activityName);
-      if (implementation === undefined) throw new ActivityNotRegisteredError(claim.activityName);
-      const args = decode(claim.args, "args");
-      const list = Array.isArray(args) ? args : [args];
-      const call = async (): Promise<unknown> =>
-        runWithActivityContext(context, () => implementation(...list));
-      const instrument = options.instrument;
-      if (instrument === undefined) return { kind: "returned", value: await call() };
-      traceContext = await instrument.traceContexts.resolve(claim.runId);
-      return { kind: "returned", value: await instrument.around(context, call) };
-    })().catch((error: unknown): AttemptResult => ({ kind: "threw", error }));
-
-    inUserCode += 1;
-    const result = await Promise.race([work, abandoned]).finally(() => {
-      inUserCode -= 1;
-    });
-    cancelHardTimeout();
-    cancelHeartbeatTimeout();
-    if (result.kind === "abandoned") {
-      heartbeats.close();
-      if (!controller.signal.aborted) controller.abort(result.reason);
-      return;
-    }
-    // Renewed until its outcome is written: a slow report must not outlive the attempt's lease.
-    heartbeats.finishing();
-    try {
-      await reportOutcome(claim, result, controller, base, startedAt, finishLocally);
-    } finally {
-      heartbeats.close();
-    }
-  };
-
-  const reportOutcome = async (
-    claim: TaskClaim,
-    result: Exclude<AttemptResult, { kind: "abandoned" }>,
-    controller: AbortController,
-    base: AttemptBase,
-    startedAt: number,
-    finishLocally?: FinishLocally,
-  ): Promise<void> => {
-    const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
-    const durationMs = performance.now() - startedAt;
-    const compensation = isCompensation(claim.identity);
-    // Withdrawn (its run was cancelled) and then threw: a retry would run a call nobody awaits.
-    const outcome = decideOutcome(claim, result, controller.signal.aborted);
-    // Sticky fast path: the run's next step commits the result and closes the task at once.
-    // Retries keep the normal path (the task waits in the journal for its next attempt).
-    const report = (): void => {
-      switch (outcome.kind) {
-        case "completed":
-          emitEvent(events, "activity.completed", { ...base, durationMs });
-          if (compensation) emitEvent(events, "compensation.completed", { ...base, durationMs });
-          break;
-        case "retry":
-          emitEvent(events, "activity.retried", { ...base, error: outcome.error, delayMs: outcome.delayMs });
-          options.onRetryScheduled?.(outcome.delayMs);
-          break;
-        case "failed":
-          emitEvent(events, "activity.failed", { ...base, error: outcome.error, durationMs });
-          if (compensation)
-            emitEvent(events, "compensation.failed", { ...base, error: outcome.error, durationMs });
-          break;
-      }
-    };
-    if (finishLocally !== undefined && outcome.kind !== "retry" && !stopping) {
-      const reported = await finishLocally(claim, outcome, report).catch((error: unknown) => {
-        emitEvent(events, "engine.error", { where: "activity_loop", error, runId: claim.runId });
-        return false;
-      });
-      if (reported) return;
-    }
-    // A journal blip must not throw away finished work (the task would run again after its
-    // deadline): retry the report a few times, backing off, while the attempt is still current.
-    for (let report = 1; ; report++) {
-      try {
-        await journal.finishTask(ref, outcome);
-        break;
-      } catch (error) {
-        if (error instanceof StaleAttemptError) {
-          emitEvent(events, "activity.stale", base);
-          return;
-        }
-        emitEvent(events, "engine.error", { where: "activity_loop", error, runId: claim.runId });
-        if (report >= finishTaskReports || stopping) return;
-        await new Promise<void>((resolve) => timers.after(100 * 2 ** (report - 1), resolve));
-      }
-    }
-    report();
   };
 
   return {
@@ -419,7 +146,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       return running.size;
     },
     get inActivityCode() {
-      return inUserCode;
+      return runner.inActivityCode;
     },
     get free() {
       return Math.max(0, options.concurrency - running.size - reserved);
@@ -448,9 +175,9 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
         backlog = true;
         return 0;
       }
-      const queued = await claimQueued(limit);
-      for (const claim of queued.claims) start(claim);
-      const rest = limit - queued.claims.length;
+      const fromQueues = await queued.claim(limit);
+      for (const claim of fromQueues.claims) start(claim);
+      const rest = limit - fromQueues.claims.length;
       const claims =
         rest <= 0
           ? []
@@ -460,9 +187,9 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
               activityNames,
               ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
             });
-      backlog = queued.more || claims.length >= rest;
+      backlog = fromQueues.more || claims.length >= rest;
       for (const claim of claims) start(claim);
-      return queued.claims.length + claims.length;
+      return fromQueues.claims.length + claims.length;
     },
     whenAnySettles() {
       if (running.size === 0) return Promise.resolve();

@@ -56,10 +56,20 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   const events = structuredClone(commit.events);
   events.forEach((event, i) => row.history.push({ ...event, seq: commit.lastSeq + i + 1, at: now }));
   row.lastSeq = commit.lastSeq + events.length;
-  // A step by the lease holder ends any deferral (an eager start's included).
-  row.notBefore = undefined;
+  // A step by the lease holder ends any deferral (an eager start's included), except the eager
+  // window kept by a step that keeps the run (as the SQL journal's one-statement commit does to
+  // stay HOT): the run stays never-stepped-ready, deferred to the starter's first lease's end.
   const delivered = new Set(commit.delivered);
   row.inbox = row.inbox.filter((item) => !delivered.has(item.id));
+  // Kept only while the run has nothing to do: with items left, it must be claimable at once.
+  const keepsEagerWindow =
+    commit.leaseMs !== undefined &&
+    !isTerminal(commit.run.status) &&
+    !row.stepped &&
+    row.inbox.length === 0 &&
+    row.notBefore !== undefined &&
+    row.notBefore > now;
+  if (!keepsEagerWindow) row.notBefore = undefined;
   const ending = isTerminal(commit.run.status);
   // Queued work of a run that ends is dropped; what this very step issues is kept, detached.
   if (ending) dropPendingTasks(store, row.runId);
@@ -85,7 +95,7 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   // After creation: a signal wait that started and was resolved in the same step leaves no timer.
   for (const identity of commit.cancelTimers) store.timers.delete(MemoryStore.timerKey(row.runId, identity));
   for (const child of commit.children ?? []) startChild(store, row, child, now);
-  row.stepped = true;
+  if (!keepsEagerWindow) row.stepped = true;
   const attributeUpdates = attributeUpdatesOf(events);
   if (attributeUpdates !== undefined)
     row.attributes = applyAttributeUpdates(row.attributes, attributeUpdates);

@@ -56,6 +56,10 @@ export class MemoryStore {
     if (isTerminal(run.status)) return;
     // A delivery makes a delayed start ready (as ready_since does in SQL); notBefore still holds it.
     run.awaitingStart = false;
+    // A run that stepped inside its eager window is deferred by it only while it has nothing
+    // to do (as notBeforeAfterDelivery in SQL); a run holding a lease has no other deferral.
+    if (run.leaseOwner !== undefined && run.lastSeq > 1 && run.notBefore !== undefined && run.notBefore > now)
+      run.notBefore = undefined;
     run.inbox.push({
       id: this.nextOrder(),
       runId: run.runId,

@@ -87,9 +87,11 @@ export async function commitStepInOneStatement(
   ];
   if (commit.requireEmptyInbox === true) {
     // The inbox the step assumed (the version check makes this snapshot's inbox current).
+    // An empty inbox: `ready_since` may be the eager window's mark (below), so the inbox itself
+    // is looked at then (the version check makes this snapshot's inbox current).
     conditions.push(
       commit.delivered.length === 0
-        ? sql`r.ready_since IS NULL`
+        ? sql`(r.ready_since IS NULL OR NOT EXISTS (SELECT 1 FROM continuum.inbox WHERE run_id = ${runId}))`
         : inboxHoldsDelivered(runId, commit.delivered),
     );
   }
@@ -103,9 +105,24 @@ export async function commitStepInOneStatement(
   }
   const delivered = commit.delivered.length === 0 ? sql`` : sql`AND id NOT IN ${inList(commit.delivered)}`;
   const inboxKnownEmpty = terminal || (commit.requireEmptyInbox === true && commit.delivered.length === 0);
-  const readySince = inboxKnownEmpty
-    ? sql`NULL`
-    : sql`(SELECT min(id) FROM continuum.inbox WHERE run_id = ${runId} ${delivered})`;
+  // The oldest item left in the inbox after this step (NULL: none), read once (`inbox_first`).
+  const inboxFirst = inboxKnownEmpty ? sql`NULL::bigint` : sql`(SELECT id FROM inbox_first)`;
+  // The eager window (see start-run.ts): a run started leased to its starter has `ready_since`
+  // set and `not_before` at that first lease's end, so that a dead starter's run is claimed
+  // then. A step by the lease holder that keeps the run (leaseMs: it stays cached, its lease
+  // renewed) inside that window leaves both columns as they are: the row's update then changes
+  // no indexed column and stays HOT (no new entry in any of the run's indexes). The run stays
+  // deferred until the window ends; a run still open then is claimed once more (by its owner,
+  // or by anyone once its lease expired), stepped with nothing new, and that commit, outside
+  // the window, clears both. `ready` (returned) is the inbox, not the mark. A delivery after
+  // this step ends the window (notBeforeAfterDelivery), so the run is claimed at once.
+  const keepsEagerWindow = !terminal && commit.leaseMs !== undefined;
+  // Kept only while the run has nothing to do: with items left, it must be claimable at once.
+  const inWindow = sql`(r.not_before > ${dbNow} AND r.ready_since IS NOT NULL AND ${inboxFirst} IS NULL)`;
+  const notBefore = keepsEagerWindow ? sql`CASE WHEN ${inWindow} THEN r.not_before END` : sql`NULL`;
+  const readySince = keepsEagerWindow
+    ? sql`CASE WHEN ${inWindow} THEN r.ready_since ELSE ${inboxFirst} END`
+    : inboxFirst;
   const leaseExpiresAt = terminal
     ? sql`NULL`
     : commit.leaseMs === undefined
@@ -113,6 +130,10 @@ export async function commitStepInOneStatement(
       : sql`${dbNow} + ${msInterval(commit.leaseMs)}`;
 
   const ctes: RawBuilder<unknown>[] = [];
+  if (!inboxKnownEmpty)
+    ctes.push(
+      sql`inbox_first AS (SELECT min(id) AS id FROM continuum.inbox WHERE run_id = ${runId} ${delivered})`,
+    );
   if (attempts !== undefined) ctes.push(attempts.lock);
   ctes.push(sql`run_updated AS (
     UPDATE continuum.runs AS r SET
@@ -121,13 +142,13 @@ export async function commitStepInOneStatement(
       result = ${json(commit.run.result)},
       error = ${json(commit.run.error)},
       last_seq = ${lastSeq},
-      not_before = NULL,
+      not_before = ${notBefore},
       ready_since = ${readySince},
       finished_at = ${terminal ? dbNow : sql`NULL`},
       lease_owner = ${terminal ? null : lease.owner},
       lease_expires_at = ${leaseExpiresAt}
     WHERE ${sql.join(conditions, sql` AND `)}
-    RETURNING r.history_month, r.ready, r.xmin::text AS run_version)`);
+    RETURNING r.history_month, ${inboxFirst} IS NOT NULL AS ready, r.xmin::text AS run_version)`);
   if (attempts !== undefined) ctes.push(attempts.close);
   if (commit.events.length > 0) {
     const rows = commit.events.map((event, i) => {

@@ -119,6 +119,12 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     // The run row's update. Folded into the write statement when nothing else in this step
     // touches the inbox (its ready_since sub-select then sees the final inbox): the common
     // activity step of the sticky fast path is BEGIN, CAS, one write, COMMIT.
+    // The eager window is kept as by the one-statement form (see commit-step-in-one-statement.ts).
+    const inboxFirst = terminal
+      ? sql`NULL::bigint`
+      : sql`(SELECT min(id) FROM continuum.inbox WHERE run_id = ${lease.runId})`;
+    const keepsEagerWindow = !terminal && commit.leaseMs !== undefined;
+    const inWindow = sql`(not_before > ${dbNow} AND ready_since IS NOT NULL AND ${inboxFirst} IS NULL)`;
     const runUpdate = sql<RunUpdated>`
       UPDATE continuum.runs SET
         updated_at = ${dbNow},${
@@ -132,8 +138,8 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
         error = ${json(commit.run.error)},
         continued_to = ${commit.run.continuedTo ?? null},
         last_seq = ${lastSeq},
-        not_before = NULL,
-        ready_since = ${terminal ? sql`NULL` : sql`(SELECT min(id) FROM continuum.inbox WHERE run_id = ${lease.runId})`},
+        not_before = ${keepsEagerWindow ? sql`CASE WHEN ${inWindow} THEN not_before END` : sql`NULL`},
+        ready_since = ${keepsEagerWindow ? sql`CASE WHEN ${inWindow} THEN ready_since ELSE ${inboxFirst} END` : inboxFirst},
         finished_at = ${terminal ? dbNow : sql`NULL`},
         lease_owner = ${terminal ? null : lease.owner},
         lease_expires_at = ${
@@ -144,7 +150,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
               : sql`${dbNow} + ${msInterval(commit.leaseMs)}`
         }
       WHERE run_id = ${lease.runId}
-      RETURNING ready, xmin::text AS run_version, ${terminal ? openChildrenOf(lease.runId) : sql`NULL`} AS open_children`;
+      RETURNING ${inboxFirst} IS NOT NULL AS ready, xmin::text AS run_version, ${terminal ? openChildrenOf(lease.runId) : sql`NULL`} AS open_children`;
     const plain =
       commit.delivered.length === 0 && (commit.children?.length ?? 0) === 0 && !prepared.reusesResults;
     // A run that completes, fails or is cancelled: its cleanup and the run_finished hint join

@@ -3,6 +3,7 @@ import type { ResolutionEvent } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { splitEvent } from "./rows.ts";
 import { dbNow, inList, json, notify, terminalList, type SqlExecutor } from "./sql-fragments.ts";
+import { notBeforeAfterDelivery } from "./step-fragments.ts";
 
 /** A resolution addressed to a run. */
 export interface InboxDelivery {
@@ -54,7 +55,7 @@ export async function deliverToInbox(
       INSERT INTO continuum.inbox (run_id, kind, body, received_at) VALUES ${sql.join(values)}
       RETURNING id, run_id
     )
-    UPDATE continuum.runs AS r SET ready_since = COALESCE(r.ready_since, first.id)
+    UPDATE continuum.runs AS r SET ready_since = COALESCE(r.ready_since, first.id), not_before = ${notBeforeAfterDelivery}
     FROM (SELECT run_id, min(id) AS id FROM added GROUP BY run_id) AS first
     WHERE r.run_id = first.run_id`.execute(tx);
   await notify(tx, NotifyTopic.runReady, [...liveIds]);

@@ -8,6 +8,7 @@ import { lockParentOf, terminateRun } from "./terminate-run.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { splitEvent } from "./rows.ts";
 import { channelOf, dbNow, inTransaction, terminalList, toMs, type SqlExecutor } from "./sql-fragments.ts";
+import { notBeforeAfterDelivery } from "./step-fragments.ts";
 
 /**
  * Locks the run row and checks it can still receive resolutions.
@@ -70,7 +71,7 @@ export async function sendSignal(
       RETURNING id, run_id, received_at
     ),
     marked AS (
-      UPDATE continuum.runs AS r SET ready_since = COALESCE(r.ready_since, a.id)
+      UPDATE continuum.runs AS r SET ready_since = COALESCE(r.ready_since, a.id), not_before = ${notBeforeAfterDelivery}
       FROM added AS a WHERE r.run_id = a.run_id
       RETURNING r.run_id, a.id, a.received_at, r.xmin::text AS run_version
     )

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from "kysely";
-import { inList } from "./sql-fragments.ts";
+import { dbNow, inList } from "./sql-fragments.ts";
 
 // SQL pieces shared by commitStep's two forms (commit-step.ts: the checked transaction;
 // commit-step-in-one-statement.ts: one statement gated on the run row's version).
@@ -18,6 +18,19 @@ export function endCleanup(runId: string, gate: RawBuilder<unknown> = sql`TRUE`)
     ),
     end_inbox AS (DELETE FROM continuum.inbox WHERE run_id = ${runId} AND ${gate})`;
 }
+
+/**
+ * `not_before` of run `r` after a delivery to its inbox (a signal, an activity's result, a
+ * timer): a run that stepped inside its eager window (see commit-step-in-one-statement.ts) is
+ * deferred by it only while it has nothing to do, so a delivery ends the window and the run is
+ * claimable at once. Any other deferral stays: a release's backoff, a delayed or queued start
+ * (none holds a lease), and an eager start before its first step (`last_seq` 1: its own step is
+ * about to run and will see the item). A run with a lease held and a step taken can be deferred
+ * only by that window, since a claim never takes a deferred run.
+ */
+export const notBeforeAfterDelivery: RawBuilder<unknown> = sql`CASE
+  WHEN r.lease_owner IS NOT NULL AND r.last_seq > 1 AND r.not_before > ${dbNow} THEN NULL
+  ELSE r.not_before END`;
 
 /**
  * StepCommit.requireEmptyInbox for a step that delivered items (a hinted signal): every one of

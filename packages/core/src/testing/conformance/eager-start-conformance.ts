@@ -55,6 +55,67 @@ export function eagerStartConformance(h: HarnessRef): void {
       ]);
     });
 
+    it("a step that keeps the run inside the eager window leaves it deferred to the window's end; then its owner claims it once more and a step clears it", async () => {
+      const { journal, advance } = h();
+      const { claim } = await journal.startRun({
+        namespace,
+        workflowName: "wf",
+        versionHash: "v1",
+        input: null,
+        lease,
+      });
+      const runId = claim!.run.runId;
+      const first = await journal.commitStep(
+        stepCommit(claim!, { tasks: [task("activity:act#0@0")], leaseMs: 60_000 }),
+      );
+      expect(first.ready).toBeUndefined();
+      const second = await journal.commitStep({
+        ...stepCommit(claim!, { events: [], leaseMs: 60_000, lastSeq: first.lastSeq }),
+        ...(first.runVersion === undefined ? {} : { runVersion: first.runVersion }),
+      });
+      expect(second.ready).toBeUndefined();
+      expect(await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 })).toEqual([]);
+      expect(await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 30_000 })).toEqual([]);
+      // The window (the starter's first lease, 30 s) ends; the lease (renewed for 60 s) is live.
+      await advance(31_000);
+      expect(await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 30_000 })).toEqual([]);
+      const again = await claimRun(journal, runId, "engine-a");
+      expect(again.lease.fencingToken).toBe(1);
+      expect(again.inbox).toEqual([]);
+      expect((await journal.commitStep(stepCommit(again, { events: [], leaseMs: 60_000 }))).lastSeq).toBe(2);
+      expect(await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 })).toEqual([]);
+      expect((await journal.readHistory(runId)).map((e) => e.kind)).toEqual([
+        "run_started",
+        "activity_scheduled",
+      ]);
+    });
+
+    it("inside the eager window a run with something to do is claimable at once: a signal after the step, or one left by it", async () => {
+      const { journal } = h();
+      const start = () =>
+        journal.startRun({ namespace, workflowName: "wf", versionHash: "v1", input: null, lease });
+      // A signal after a step that kept the window.
+      const { claim } = await start();
+      await journal.commitStep(stepCommit(claim!, { tasks: [task("activity:act#0@0")], leaseMs: 60_000 }));
+      await journal.sendSignal({ runId: claim!.run.runId, name: "go", payload: 1 });
+      const woken = await claimRun(journal, claim!.run.runId);
+      expect(woken.lease.fencingToken).toBe(1);
+      expect(woken.inbox.map((item) => item.event)).toEqual([
+        { kind: "signal_received", name: "go", payload: 1 },
+      ]);
+      // A signal sent before the first step, which did not take it: that step ends the window.
+      const second = (await start()).claim!;
+      await journal.sendSignal({ runId: second.run.runId, name: "go", payload: 2 });
+      const result = await journal.commitStep(
+        stepCommit(second, { tasks: [task("activity:act#0@0")], leaseMs: 60_000 }),
+      );
+      expect(result.ready).toBe(true);
+      const again = await claimRun(journal, second.run.runId);
+      expect(again.inbox.map((item) => item.event)).toEqual([
+        { kind: "signal_received", name: "go", payload: 2 },
+      ]);
+    });
+
     it("a starter that never steps: the run is claimed by another engine once the lease expired, and the starter is fenced", async () => {
       const { journal, advance } = h();
       const { claim } = await journal.startRun({
