@@ -1,0 +1,48 @@
+/**
+ * What the scale scenario's coordinator and its engine processes say to each other: commands as
+ * JSON lines on the engine's stdin, reports as JSON lines after {@link scaleMarker} on its stdout.
+ * Times are wall-clock milliseconds with sub-millisecond precision ({@link wallNow}), comparable
+ * across processes of one machine (network namespaces share the kernel's clock).
+ */
+
+/** How the coordinator starts an engine process. */
+export interface EngineProcessConfig {
+  /** Database URL as this process reaches it (through the forwarder in netns mode). */
+  readonly url: string;
+  /** 0-based engine index; engine 0 hosts the pinned waiting runs (see scale-engine.ts). */
+  readonly index: number;
+  /** How many engines take part. */
+  readonly engines: number;
+}
+
+/** A command to an engine process. */
+export type EngineCommand =
+  | { readonly cmd: "go" }
+  | { readonly cmd: "signal"; readonly run: string; readonly name: string; readonly value: number }
+  | { readonly cmd: "stop" };
+
+/** A report from an engine process (`e` is its index). */
+export type EngineReport =
+  | { readonly k: "ready"; readonly e: number }
+  | { readonly k: "started"; readonly e: number; readonly at: number }
+  | { readonly k: "done"; readonly run: string; readonly wf: string; readonly at: number; readonly e: number }
+  | { readonly k: "awaited"; readonly run: string; readonly at: number; readonly e: number }
+  | {
+      readonly k: "child";
+      readonly run: string;
+      readonly child: string;
+      readonly at: number;
+      readonly e: number;
+    }
+  | { readonly k: "sent"; readonly run: string; readonly at: number; readonly e: number }
+  | { readonly k: "failed"; readonly run: string; readonly error: string }
+  | { readonly k: "error"; readonly where: string; readonly error: string }
+  | { readonly k: "stopped"; readonly e: number };
+
+/** Prefix of a report line (anything else on stdout is the engine's own log). */
+export const scaleMarker = "@@SCALE ";
+
+/** Wall-clock ms with sub-ms precision, comparable between processes of one machine. */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
