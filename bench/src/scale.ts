@@ -1,6 +1,6 @@
 /**
  * `pnpm bench:scale` / `node src/scale.ts [--engines 1,2,4,8] [--runs N] [--latency-runs N]
- * [--concurrency N] [--rounds N] [--netns] [--json path]`
+ * [--concurrency N] [--rounds N] [--pool N] [--netns] [--json path]` | `--render path`
  *
  * Several engine processes on one PostgreSQL (issue 17, scale-out): for each engine count, a
  * fresh database, a backlog of three-step runs drained by all engines (throughput, share per
@@ -8,9 +8,11 @@
  * across processes (signal, child completion, timer). `--netns` runs each engine in its own
  * network namespace, reaching PostgreSQL through a forwarder (separate hosts on one machine);
  * where namespaces cannot be made it prints why and skips that mode. Prints a table and the
- * load average beside each row; `--json` also writes the figures.
+ * load average beside each row; `--json` also writes the figures. Each engine (and the
+ * coordinator) opens a pool of `--pool` connections (default 4, pg's default is 10), so 8
+ * engines fit in a shared server's `max_connections`.
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { separateHostsUnavailable } from "./scale/netns.ts";
 import { runScale, type ScaleResult } from "./scale/run-scale.ts";
 import { percentile } from "./support/stats.ts";
@@ -31,25 +33,32 @@ const wake = (values: readonly number[]): string =>
 /** A markdown row per result (the README's table). */
 export function scaleTable(results: readonly ScaleResult[]): string {
   const header = [
-    "| engines | hosts | wf/s | p50 ms | p99 ms | runs per engine | min/max | CV | signal wake p50/max ms | child wake p50/max ms | timer wake p50/max ms | load (1 min) before/after |",
-    "|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|",
+    "| engines | hosts | wf/s | commits/s | PG CPU ms/wf | p50 ms | p99 ms | backlog runs per engine | min/max | CV | arrivals per engine | signal wake p50/max ms | child wake p50/max ms | timer wake p50/max ms | load (1 min) before/after |",
+    "|---:|---|---:|---:|---:|---:|---:|---|---:|---:|---|---:|---:|---:|---|",
   ];
   return [
     ...header,
     ...results.map(
       (r) =>
-        `| ${r.engines} | ${r.separateHosts ? "netns" : "local"} | ${f(r.wfPerSec, 0)} | ${f(r.latencyP50)} | ${f(r.latencyP99)} | ${r.perEngine.join(" ")} | ${f(r.minMaxRatio, 2)} | ${f(r.cv, 2)} | ${wake(r.signalWake)} | ${wake(r.childWake)} | ${wake(r.timerWake)} | ${f(r.load1Before, 2)} / ${f(r.load1After, 2)} |`,
+        `| ${r.engines} | ${r.separateHosts ? "netns" : "local"} | ${f(r.wfPerSec, 0)} | ${f(r.commitsPerSec, 0)} | ${f(r.backendCpuMsPerWf, 2)} | ${f(r.latencyP50)} | ${f(r.latencyP99)} | ${r.perEngine.join(" ")} | ${f(r.minMaxRatio, 2)} | ${f(r.cv, 2)} | ${r.latencyPerEngine.join(" ")} | ${wake(r.signalWake)} | ${wake(r.childWake)} | ${wake(r.timerWake)} | ${f(r.load1Before, 2)} / ${f(r.load1After, 2)} |`,
     ),
   ].join("\n");
 }
 
 async function main(): Promise<void> {
+  const render = option("--render", "");
+  if (render !== "") {
+    // The table of a saved run (`--json` output), e.g. for the README.
+    console.log(scaleTable((JSON.parse(readFileSync(render, "utf8")) as { results: ScaleResult[] }).results));
+    return;
+  }
   const engineCounts = option("--engines", "1,2,4,8").split(",").map(Number);
   const base = {
     runs: Number(option("--runs", "1000")),
     latencyRuns: Number(option("--latency-runs", "200")),
     concurrency: Number(option("--concurrency", "8")),
     rounds: Number(option("--rounds", "20")),
+    poolSize: Number(option("--pool", "4")),
   };
   const modes = [false];
   if (process.argv.includes("--netns")) {

@@ -5,12 +5,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, openJournal, type Client } from "@continuum/core";
 import { threeStep } from "../peers/bench-flows.workflow.ts";
-import { createDatabase } from "../support/database.ts";
+import { counterDelta, createDatabase, readDatabaseCounters } from "../support/database.ts";
 import { percentile } from "../support/stats.ts";
 import { transformerLoader } from "../support/transformer-loader.ts";
 import { createSeparateHosts, type SeparateHost } from "./netns.ts";
 import { scaleParent, scaleSleeper, scaleWaiter } from "./scale-flows.workflow.ts";
-import { scaleMarker, wallNow, type EngineCommand, type EngineReport } from "./scale-protocol.ts";
+import { scaleMarker, scalePool, wallNow, type EngineCommand, type EngineReport } from "./scale-protocol.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const benchDir = join(here, "..", "..");
@@ -28,6 +28,8 @@ export interface ScaleParams {
   readonly rounds: number;
   /** Each engine in its own network namespace, through a forwarder (see netns.ts). */
   readonly separateHosts: boolean;
+  /** Connections per engine's pool (and the coordinator's). */
+  readonly poolSize: number;
 }
 
 /** What one measurement found (times in ms, throughput in workflows per second). */
@@ -36,6 +38,10 @@ export interface ScaleResult {
   readonly separateHosts: boolean;
   readonly runs: number;
   readonly wfPerSec: number;
+  /** Transactions PostgreSQL committed per second while the backlog drained. */
+  readonly commitsPerSec: number;
+  /** CPU time of the database's backends per workflow of the backlog (ms). */
+  readonly backendCpuMsPerWf: number;
   /** Runs each engine completed in the backlog phase (index = engine). */
   readonly perEngine: readonly number[];
   /** Fewest over most runs completed by one engine (1 = perfectly even). */
@@ -51,6 +57,9 @@ export interface ScaleResult {
   readonly timerWake: readonly number[];
   /** Wake-ups whose waker and waiting run were in different engine processes. */
   readonly crossEngineWakes: number;
+  /** `engine.error` events (engines retry what failed: a full server, a dropped connection). */
+  readonly engineErrors: number;
+  readonly poolSize: number;
   readonly load1Before: number;
   readonly load1After: number;
 }
@@ -60,6 +69,7 @@ class Mailbox {
   readonly #seen = new Map<string, EngineReport>();
   readonly #waiting = new Map<string, (report: EngineReport) => void>();
   readonly doneByEngine = new Map<number, number>();
+  engineErrors = 0;
   failure: Error | undefined;
   #onFailure: ((error: Error) => void)[] = [];
 
@@ -100,6 +110,7 @@ interface EngineProcess {
 function spawnEngine(
   index: number,
   engines: number,
+  poolSize: number,
   url: string,
   host: SeparateHost | undefined,
   mailbox: Mailbox,
@@ -115,7 +126,7 @@ function spawnEngine(
     "--import",
     transformerLoader,
     join(here, "scale-engine.ts"),
-    JSON.stringify({ url: reachUrl.toString(), index, engines }),
+    JSON.stringify({ url: reachUrl.toString(), index, engines, poolSize }),
   ];
   const [command, ...args] = host === undefined ? node : ["ip", "netns", "exec", host.namespace, ...node];
   const child = spawn(command as string, args, { cwd: benchDir, stdio: ["pipe", "pipe", "pipe"] });
@@ -148,7 +159,11 @@ function spawnEngine(
           mailbox.fail(new Error(`engine ${index}: run ${report.run} failed: ${report.error}`));
           break;
         case "error":
-          mailbox.fail(new Error(`engine ${index}: ${report.where}: ${report.error}`));
+          // Engines retry what failed; a run that cannot finish shows up as a missing completion.
+          mailbox.engineErrors += 1;
+          if (mailbox.engineErrors <= 5) console.error(`engine ${index}: ${report.where}: ${report.error}`);
+          if (report.where === "start" || report.where === "command")
+            mailbox.fail(new Error(`engine ${index}: ${report.where}: ${report.error}`));
           break;
         case "started":
           break;
@@ -211,7 +226,8 @@ function spread(counts: readonly number[]): { minMaxRatio: number; cv: number } 
 export async function runScale(params: ScaleParams): Promise<ScaleResult> {
   const load1Before = loadavg()[0] ?? 0;
   const db = await createDatabase("continuum", `scale_e${params.engines}`);
-  const journal = await openJournal({ url: db.url, migrate: true });
+  const pool = scalePool(db.url, params.poolSize);
+  const journal = await openJournal({ pool, migrate: true });
   const mailbox = new Mailbox();
   const processes: EngineProcess[] = [];
   const separate = params.separateHosts
@@ -225,14 +241,16 @@ export async function runScale(params: ScaleParams): Promise<ScaleResult> {
     const client = createClient({ journal });
     const backlog = await startBacklog(client, params.runs, 8);
     for (let i = 0; i < params.engines; i += 1)
-      processes.push(spawnEngine(i, params.engines, db.url, separate?.hosts[i], mailbox));
+      processes.push(spawnEngine(i, params.engines, params.poolSize, db.url, separate?.hosts[i], mailbox));
     await Promise.all(processes.map((_, i) => mailbox.take(`ready:${i}`)));
 
     // Backlog: every engine starts at once and drains the same table.
+    const before = await readDatabaseCounters(db.name);
     const t0 = wallNow();
     for (const p of processes) p.send({ cmd: "go" });
     let last = t0;
     for (const runId of backlog) last = Math.max(last, (await mailbox.take<DoneReport>(`done:${runId}`)).at);
+    const database = counterDelta(before, await readDatabaseCounters(db.name));
     const perEngine = processes.map((_, i) => mailbox.doneByEngine.get(i) ?? 0);
     mailbox.doneByEngine.clear();
 
@@ -283,6 +301,8 @@ export async function runScale(params: ScaleParams): Promise<ScaleResult> {
       separateHosts: params.separateHosts,
       runs: params.runs,
       wfPerSec: (params.runs * 1000) / (last - t0),
+      commitsPerSec: (database.commits * 1000) / (last - t0),
+      backendCpuMsPerWf: database.backendCpuMs / params.runs,
       perEngine,
       ...spread(perEngine),
       latencyP50: percentile(latencies, 0.5),
@@ -292,6 +312,8 @@ export async function runScale(params: ScaleParams): Promise<ScaleResult> {
       childWake,
       timerWake,
       crossEngineWakes: cross,
+      engineErrors: mailbox.engineErrors,
+      poolSize: params.poolSize,
       load1Before,
       load1After: loadavg()[0] ?? 0,
     };
@@ -312,6 +334,7 @@ export async function runScale(params: ScaleParams): Promise<ScaleResult> {
     );
     separate?.cleanup();
     await journal.close();
+    await pool.end();
     await db.drop();
   }
 }

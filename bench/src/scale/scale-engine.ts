@@ -12,7 +12,7 @@ import { noop } from "../peers/continuum-activities.ts";
 import { threeStep } from "../peers/bench-flows.workflow.ts";
 import { scaleChild, scaleParent, scaleSleeper, scaleWaiter } from "./scale-flows.workflow.ts";
 import type { EngineProcessConfig, EngineReport, EngineCommand } from "./scale-protocol.ts";
-import { scaleMarker, wallNow } from "./scale-protocol.ts";
+import { scaleMarker, scalePool, wallNow } from "./scale-protocol.ts";
 
 const config = JSON.parse(process.argv[2] ?? "{}") as EngineProcessConfig;
 const say = (report: EngineReport): void => {
@@ -31,7 +31,8 @@ function servedWorkflows(): AnyWorkflowDefinition[] {
 }
 
 async function main(): Promise<void> {
-  const journal = await openJournal({ url: config.url });
+  const pool = scalePool(config.url, config.poolSize);
+  const journal = await openJournal({ pool });
   const engine = createEngine({
     journal,
     workflows: servedWorkflows(),
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const stop = async (): Promise<void> => {
     await engine.stop();
     await journal.close();
+    await pool.end();
     say({ k: "stopped", e: config.index });
     process.exit(0);
   };

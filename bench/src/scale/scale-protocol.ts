@@ -1,3 +1,5 @@
+import pg from "pg";
+
 /**
  * What the scale scenario's coordinator and its engine processes say to each other: commands as
  * JSON lines on the engine's stdin, reports as JSON lines after {@link scaleMarker} on its stdout.
@@ -13,6 +15,8 @@ export interface EngineProcessConfig {
   readonly index: number;
   /** How many engines take part. */
   readonly engines: number;
+  /** Connections in the engine's pool (see {@link scalePool}). */
+  readonly poolSize: number;
 }
 
 /** A command to an engine process. */
@@ -45,4 +49,23 @@ export const scaleMarker = "@@SCALE ";
 /** Wall-clock ms with sub-ms precision, comparable between processes of one machine. */
 export function wallNow(): number {
   return performance.timeOrigin + performance.now();
+}
+
+/**
+ * The pool an engine of the scale scenario opens its journal on: the one `openJournal({ url })`
+ * would open (generic plans for its prepared statements), with `max` connections instead of
+ * pg's default 10, so 8 engines (8 x (pool + 1 LISTEN connection)) fit beside the other users
+ * of a shared server's `max_connections`.
+ */
+export function scalePool(url: string, max: number): pg.Pool {
+  return new pg.Pool({
+    connectionString: url,
+    max,
+    application_name: "continuum",
+    onConnect: (client: pg.ClientBase) =>
+      client.query("SET plan_cache_mode = force_generic_plan").then(
+        () => {},
+        () => {},
+      ),
+  });
 }
