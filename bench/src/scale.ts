@@ -13,8 +13,10 @@
  * engines fit in a shared server's `max_connections`.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import pg from "pg";
 import { separateHostsUnavailable } from "./scale/netns.ts";
 import { runScale, type ScaleResult } from "./scale/run-scale.ts";
+import { adminUrl } from "./support/database.ts";
 import { percentile } from "./support/stats.ts";
 import { runUnderTransformerLoader } from "./support/transformer-loader.ts";
 
@@ -45,6 +47,33 @@ export function scaleTable(results: readonly ScaleResult[]): string {
   ].join("\n");
 }
 
+/** Drops the databases of earlier scale runs that were killed (their coordinator pid is gone). */
+async function dropLeftovers(): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_continuum\\_scale\\_%'",
+    );
+    for (const { datname } of rows) {
+      const pid = Number(/_(\d+)_[a-z0-9]+$/.exec(datname)?.[1]);
+      if (Number.isInteger(pid) && !alive(pid))
+        await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
   const render = option("--render", "");
   if (render !== "") {
@@ -60,6 +89,7 @@ async function main(): Promise<void> {
     rounds: Number(option("--rounds", "20")),
     poolSize: Number(option("--pool", "4")),
   };
+  await dropLeftovers();
   const modes = [false];
   if (process.argv.includes("--netns")) {
     const why = separateHostsUnavailable();

@@ -78,9 +78,16 @@ export function createSeparateHosts(count: number, target: { host: string; port:
   const forwarders: ChildProcess[] = [];
   const namespaces: string[] = [];
   let cleaned = false;
-  const cleanup = (): void => {
+  function onSignal(signal: NodeJS.Signals): void {
+    cleanup();
+    process.kill(process.pid, signal);
+  }
+  function cleanup(): void {
     if (cleaned) return;
     cleaned = true;
+    process.off("exit", cleanup);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     for (const forwarder of forwarders) forwarder.kill("SIGTERM");
     for (const namespace of namespaces) {
       try {
@@ -89,11 +96,7 @@ export function createSeparateHosts(count: number, target: { host: string; port:
         // Already gone.
       }
     }
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    cleanup();
-    process.kill(process.pid, signal);
-  };
+  }
   process.once("exit", cleanup);
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

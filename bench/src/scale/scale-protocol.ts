@@ -58,7 +58,7 @@ export function wallNow(): number {
  * of a shared server's `max_connections`.
  */
 export function scalePool(url: string, max: number): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: url,
     max,
     application_name: "continuum",
@@ -68,4 +68,9 @@ export function scalePool(url: string, max: number): pg.Pool {
         () => {},
       ),
   });
+  // As openJournal's own pool: a connection the server ends while idle (a restart, a DBA's
+  // pg_terminate_backend) is dropped from the pool instead of crashing the process.
+  pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
+  return pool;
 }
