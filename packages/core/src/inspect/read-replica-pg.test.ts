@@ -21,13 +21,18 @@ const flow = workflow.stamped({
   line: 1,
 })("replica-flow", { version: 1 }, async (n: number) => n);
 
+/** The database, on a connection that refuses every write. */
+function readOnlyUrl(): string {
+  const url = new URL(database.url);
+  url.searchParams.set("options", "-c default_transaction_read_only=on");
+  return url.toString();
+}
+
 beforeAll(async () => {
   database = await createServerDatabase("read_replica");
   primary = await openJournal({ url: database.url, migrate: true });
-  const readOnly = new URL(database.url);
-  readOnly.searchParams.set("options", "-c default_transaction_read_only=on");
   // No partition upkeep on open: a replica cannot create partitions (the primary's engines do).
-  replica = await openJournal({ url: readOnly.toString(), partitionMonthsAhead: 0 });
+  replica = await openJournal({ url: readOnlyUrl(), partitionMonthsAhead: 0 });
 });
 afterAll(async () => {
   await replica?.close();
@@ -51,6 +56,16 @@ it("serves runs, counts, a run's detail, history, timers, workflows, queues and 
   await inspector.workflows();
   await inspector.queues();
   await inspector.health();
+
+  // The CLI's read commands open with the default partition upkeep: on a replica of a primary
+  // whose engines keep the months ahead it only checks them (an advisory lock and catalog
+  // reads, both allowed on a standby), so `--url <replica>` works.
+  const withUpkeep = await openJournal({ url: readOnlyUrl() });
+  try {
+    expect((await createInspector(withUpkeep).counts()).total).toBe(1);
+  } finally {
+    await withUpkeep.close();
+  }
 
   // The connection really refuses writes: starting a run through it fails.
   await expect(createClient({ journal: replica }).start(flow, 8)).rejects.toThrow(/read-only/);
