@@ -59,7 +59,7 @@ it("serves runs, counts, a run's detail, history, timers, workflows, queues and 
 
   // The CLI's read commands open with the default partition upkeep: on a replica of a primary
   // whose engines keep the months ahead it only checks them (an advisory lock and catalog
-  // reads, both allowed on a standby), so `--url <replica>` works.
+  // reads, both allowed on a standby), so the CLI pointed at a replica works.
   const withUpkeep = await openJournal({ url: readOnlyUrl() });
   try {
     expect((await createInspector(withUpkeep).counts()).total).toBe(1);
