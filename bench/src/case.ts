@@ -20,6 +20,7 @@ export const scenarioNames = [
   "memory",
   "fanout",
   "queue",
+  "scale",
 ] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 

@@ -59,6 +59,7 @@ export function buildPlan(mode: BenchMode, reps: number): PlannedScenario[] {
     add("fanout", "width10", { width: 10 }, durable);
     add("fanout", "children10", { width: 10, children: 1 }, continuum);
     add("queue", "n30-e3", { n: 30, engines: 3, limit: 10 }, ["continuum-pg"]);
+    add("scale", "e2", { engines: 2, runs: 250, latencyRuns: 10, rounds: 2 }, ["continuum-pg"]);
     return plan;
   }
   // Embedded PGlite is one connection in this process and several times slower than the
@@ -83,6 +84,9 @@ export function buildPlan(mode: BenchMode, reps: number): PlannedScenario[] {
   add("fanout", "width1000", { width: 1000 }, durable);
   add("fanout", "children1000", { width: 1000, children: 1 }, ["continuum-pg"]);
   add("queue", "n1000-e3", { n: 1000, engines: 3, limit: 10 }, ["continuum-pg"]);
+  // Engine processes on one database (issue 17); `pnpm bench:scale` adds the netns mode.
+  for (const engines of [1, 2, 4, 8])
+    add("scale", `e${engines}`, { engines, runs: 1000, latencyRuns: 200, rounds: 20 }, ["continuum-pg"], 1);
   return plan;
 }
 

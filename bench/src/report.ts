@@ -96,6 +96,16 @@ export const scenarioColumns: Record<ScenarioName, ReadonlyArray<readonly [strin
     ["backlogRatio", "backlog: queue / no queue"],
     ["maxExecuting", "max executing (queue)"],
   ],
+  scale: [
+    ["wfPerSec", "wf/s"],
+    ["p50Ms", "p50 ms"],
+    ["p99Ms", "p99 ms"],
+    ["minMaxShare", "min/max runs per engine"],
+    ["signalWakeP50Ms", "signal wake p50 ms"],
+    ["childWakeP50Ms", "child wake p50 ms"],
+    ["timerWakeP50Ms", "timer wake p50 ms"],
+    ["commitsPerWf", "commits/wf"],
+  ],
 };
 
 /** Database work per 3-step workflow, taken from the throughput cases. */

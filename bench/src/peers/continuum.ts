@@ -12,6 +12,7 @@ import { createCompletions, delay, withDeadline } from "../support/closed-loop.t
 import { createDatabase, type BenchDatabase } from "../support/database.ts";
 import { summarize } from "../support/stats.ts";
 import { queueScenario } from "./continuum-queue.ts";
+import { scaleScenario } from "./continuum-scale.ts";
 import {
   longHistoryMetrics,
   measureLatency,
@@ -133,6 +134,7 @@ export function continuumDriver(embedded: boolean): PeerDriver {
         measureThroughput(db, openThreeStep, p.n as number, p.concurrency as number),
       ),
     queue: embedded ? undefined : queueScenario,
+    scale: embedded ? undefined : scaleScenario,
     latency: (p) => withDb("latency", (db) => measureLatency(db, openThreeStep, p.runs as number)),
     "long-history": (p) =>
       withDb("long", async (db) => {

@@ -20,6 +20,7 @@ export function checkOpenJournalOptions(options: OpenJournalOptions): void {
     const fromEnv = process.env.DATABASE_URL;
     if (fromEnv !== undefined && fromEnv !== "") checkConnectionString(fromEnv, "DATABASE_URL");
   }
+  if (options.listenUrl !== undefined) checkConnectionString(options.listenUrl, "openJournal({ listenUrl })");
   if (options.dataDir !== undefined) checkFreeText(options.dataDir, "dataDir");
   checkOptionalNumber(options.partitionMonthsAhead, "partitionMonthsAhead", {
     min: 0,

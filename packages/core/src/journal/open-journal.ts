@@ -36,6 +36,19 @@ export interface OpenJournalOptions {
   /** An existing pg Pool (the journal does not end it on close). */
   readonly pool?: pg.Pool;
   /**
+   * PostgreSQL connection string of the one dedicated connection that LISTENs for wake-up
+   * hints; default `url` (or the pool's config). LISTEN needs a session of its own, which a
+   * pooler in transaction mode (PgBouncer `pool_mode = transaction`) does not keep: point `url`
+   * at the pooler and `listenUrl` at the server itself (or a session-mode pool). Without it,
+   * hints are lost behind such a pooler and engines wake by polling alone.
+   *
+   * @example
+   * ```ts
+   * openJournal({ url: "postgres://app@pgbouncer:6432/orders", listenUrl: "postgres://app@db:5432/orders" });
+   * ```
+   */
+  readonly listenUrl?: string;
+  /**
    * An existing Kysely instance (PostgresDialect or PGliteDialect; not destroyed on close).
    * Hints then come from `pglite` when given, else from a LISTEN connection to `url`/`pool`,
    * else there are none and engines rely on polling alone.
@@ -143,7 +156,11 @@ async function openServerJournal(
     throw error;
   }
   const connection: pg.ClientConfig =
-    url !== undefined ? { connectionString: url } : (pool.options as pg.ClientConfig);
+    options.listenUrl !== undefined
+      ? { connectionString: options.listenUrl }
+      : url !== undefined
+        ? { connectionString: url }
+        : (pool.options as pg.ClientConfig);
   const notifier = createPgNotifier({
     connection: { ...connection, application_name: "continuum-listen" },
     schema,
@@ -195,9 +212,11 @@ async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions, schema
   }
   await prepareSchema(db, shown, options.migrate ?? false, options, performance.now(), schema);
   const listenTo: pg.ClientConfig | undefined =
-    options.url !== undefined
-      ? { connectionString: options.url }
-      : (options.pool?.options as pg.ClientConfig | undefined);
+    options.listenUrl !== undefined
+      ? { connectionString: options.listenUrl }
+      : options.url !== undefined
+        ? { connectionString: options.url }
+        : (options.pool?.options as pg.ClientConfig | undefined);
   const notifier: Notifier =
     options.pglite !== undefined
       ? createPgliteNotifier(options.pglite, schema)
