@@ -30,7 +30,9 @@ export interface BenchArgs {
   readonly quiet: boolean;
 }
 
-export function parseArgs(argv: readonly string[]): BenchArgs {
+export function parseArgs(given: readonly string[]): BenchArgs {
+  // `pnpm bench -- --only x` hands the script a leading "--": the flags follow it.
+  const argv = given[0] === "--" ? given.slice(1) : given;
   const value = (flag: string): string | undefined => {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -265,7 +267,7 @@ function publish(context: RunContext, results: readonly CaseResult[], writeReadm
 }
 
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
+  const argv = process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === "--"));
   const renderFrom = argv.indexOf("--render");
   if (renderFrom >= 0) {
     // Re-render the README from saved results (e.g. a partial file of an interrupted run).
