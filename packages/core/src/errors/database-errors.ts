@@ -20,6 +20,21 @@ export class DatabaseUnavailableError extends ContinuumError<{ url: string; reas
   }
 }
 
+/**
+ * A journal call made after `journal.close()` began. Calls already in flight when close began
+ * finish first (close waits for them); only later ones get this error, so closing never cuts a
+ * transaction short and nothing stored is changed.
+ */
+export class JournalClosedError extends ContinuumError<{ url: string; operation: string }> {
+  constructor(target: string, operation: string) {
+    const url = redactConnectionString(target);
+    super(ErrorCode.JournalClosed, `the journal at ${url} is closed; ${operation} was not run`, {
+      data: { url, operation },
+      hint: "stop engines and clients first (await engine.stop()), then close the journal; open a new journal to keep working",
+    });
+  }
+}
+
 /** A migration could not be applied (or an applied one was edited afterwards). Nothing of it was kept. */
 export class MigrationFailedError extends ContinuumError<{ version: number; name: string; reason: string }> {
   constructor(version: number, name: string, reason: string, cause?: unknown) {

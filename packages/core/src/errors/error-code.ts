@@ -95,5 +95,7 @@ export const ErrorCode = {
   InvalidSchemaName: "CTM_INVALID_SCHEMA_NAME",
   // typed search attribute queries (appended)
   InvalidAttributeQuery: "CTM_INVALID_ATTRIBUTE_QUERY",
+  // journal lifecycle (appended)
+  JournalClosed: "CTM_JOURNAL_CLOSED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

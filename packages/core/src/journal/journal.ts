@@ -382,6 +382,12 @@ export interface Journal {
    */
   deleteClosedRuns(request: DeleteClosedRunsRequest): Promise<DeleteClosedRunsResult>;
 
+  /**
+   * Closes the notifier and whatever connection the journal owns. The SQL journal first lets
+   * every call already in flight finish (so a pool or a PGlite closed right after never cuts a
+   * transaction short) and refuses later calls with JournalClosedError (CTM_JOURNAL_CLOSED).
+   * Idempotent: a second call returns the first one's promise.
+   */
   close(): Promise<void>;
 }
 

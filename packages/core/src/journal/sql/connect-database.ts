@@ -13,6 +13,7 @@ import {
 } from "../../errors/index.ts";
 import type { OpenJournalProgressListener } from "../open-progress.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
+import { preparedPglite } from "./prepared-pglite.ts";
 import { preparedStatementPool } from "./prepared-statements.ts";
 import { continuumSchemaDialect } from "./schema-dialect.ts";
 import { DEFAULT_SCHEMA } from "../../validation/schema-name.ts";
@@ -69,7 +70,7 @@ export async function openPglite(
     );
   }
   const db = new Kysely<Record<string, never>>({
-    dialect: continuumSchemaDialect(new PGliteDialect({ pglite }), schema),
+    dialect: continuumSchemaDialect(new PGliteDialect({ pglite: preparedPglite(pglite) }), schema),
   });
   return {
     pglite,

@@ -1,3 +1,4 @@
+import { JournalClosedError } from "../../errors/database-errors.ts";
 import { TransactionNotSupportedError } from "../../errors/journal-errors.ts";
 import type { Journal } from "../journal.ts";
 import type { Notifier } from "../notifier.ts";
@@ -64,53 +65,72 @@ export interface SqlJournalOptions {
 export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): Journal {
   let closing: Promise<void> | undefined;
   const target = options.target ?? "(journal database)";
+  // Calls in flight, so close() can let them finish before the pool (or PGlite) goes away: an
+  // engine stopped without grace may still be giving a lease back when its owner closes us.
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(operation: string, call: () => Promise<T>): Promise<T> => {
+    if (closing !== undefined) return Promise.reject(new JournalClosedError(target, operation));
+    const pending = call();
+    inFlight.add(pending);
+    const forget = (): void => void inFlight.delete(pending);
+    pending.then(forget, forget);
+    return pending;
+  };
   // A journal bound to the caller's transaction must not retry: that transaction is aborted.
-  const g = <T>(call: () => Promise<T>): Promise<T> =>
-    guardConnection(target, db.isTransaction ? call : () => retryConflicts(call));
+  const g = <T>(operation: string, call: () => Promise<T>): Promise<T> =>
+    track(operation, () => guardConnection(target, db.isTransaction ? call : () => retryConflicts(call)));
   // Only an autocommit journal's sends are committed when sendSignal returns.
   const recent = db.isTransaction ? new RecentSignals(0) : new RecentSignals();
   const journal: Journal = {
     notifier: options.notifier,
-    now: () => g(() => journalNow(db)),
-    startRun: (request) => g(() => startRun(db, request)),
-    getRun: (runId) => g(() => getRun(db, runId)),
-    getRunByWorkflowId: (namespace, workflowId) => g(() => getRunByWorkflowId(db, namespace, workflowId)),
-    listRuns: (filter) => g(() => listRuns(db, filter)),
-    readHistory: (runId, afterSeq) => g(() => readHistory(db, runId, afterSeq)),
-    claimRuns: (request) => g(() => claimRuns(db, request)),
-    commitStep: (commit) => g(() => commitStep(db, commit)),
-    markUnknownVersions: (request) => g(() => markUnknownVersions(db, request)),
-    listUnservedWorkflows: (request) => g(() => listUnservedWorkflows(db, request)),
-    renewRunLeases: (owner, leases, leaseMs) => g(() => renewRunLeases(db, owner, leases, leaseMs)),
-    releaseRun: (lease, options) => g(() => releaseRun(db, lease, options)),
-    defineQueues: (queues) => g(() => defineQueues(db, queues)),
-    dequeueRuns: (request) => g(() => dequeueRuns(db, request)),
-    listQueues: () => g(() => listQueues(db)),
-    claimTasks: (request) => g(() => claimTasks(db, request)),
-    claimQueuedTasks: (request) => g(() => claimQueuedTasks(db, request)),
-    heartbeatTask: (claim, details) => g(() => heartbeatTask(db, claim, details)),
-    heartbeatTasks: (heartbeats, options) => g(() => heartbeatTasks(db, heartbeats, options)),
-    finishTask: (claim, outcome) => g(() => finishTask(db, claim, outcome)),
-    fireDueTimers: (limit) => g(() => fireDueTimers(db, limit)),
+    now: () => g("now", () => journalNow(db)),
+    startRun: (request) => g("startRun", () => startRun(db, request)),
+    getRun: (runId) => g("getRun", () => getRun(db, runId)),
+    getRunByWorkflowId: (namespace, workflowId) =>
+      g("getRunByWorkflowId", () => getRunByWorkflowId(db, namespace, workflowId)),
+    listRuns: (filter) => g("listRuns", () => listRuns(db, filter)),
+    readHistory: (runId, afterSeq) => g("readHistory", () => readHistory(db, runId, afterSeq)),
+    claimRuns: (request) => g("claimRuns", () => claimRuns(db, request)),
+    commitStep: (commit) => g("commitStep", () => commitStep(db, commit)),
+    markUnknownVersions: (request) => g("markUnknownVersions", () => markUnknownVersions(db, request)),
+    listUnservedWorkflows: (request) => g("listUnservedWorkflows", () => listUnservedWorkflows(db, request)),
+    renewRunLeases: (owner, leases, leaseMs) =>
+      g("renewRunLeases", () => renewRunLeases(db, owner, leases, leaseMs)),
+    releaseRun: (lease, options) => g("releaseRun", () => releaseRun(db, lease, options)),
+    defineQueues: (queues) => g("defineQueues", () => defineQueues(db, queues)),
+    dequeueRuns: (request) => g("dequeueRuns", () => dequeueRuns(db, request)),
+    listQueues: () => g("listQueues", () => listQueues(db)),
+    claimTasks: (request) => g("claimTasks", () => claimTasks(db, request)),
+    claimQueuedTasks: (request) => g("claimQueuedTasks", () => claimQueuedTasks(db, request)),
+    heartbeatTask: (claim, details) => g("heartbeatTask", () => heartbeatTask(db, claim, details)),
+    heartbeatTasks: (heartbeats, options) =>
+      g("heartbeatTasks", () => heartbeatTasks(db, heartbeats, options)),
+    finishTask: (claim, outcome) => g("finishTask", () => finishTask(db, claim, outcome)),
+    fireDueTimers: (limit) => g("fireDueTimers", () => fireDueTimers(db, limit)),
     sendSignal: (request) =>
-      g(async () => {
+      g("sendSignal", async () => {
         const { accepted } = await recent.track(request.runId, () => sendSignal(db, request));
         return { accepted };
       }),
     readInboxItem: (runId, inboxId) =>
-      g(async () => (await recent.take(runId, inboxId)) ?? (await readInboxItem(db, runId, inboxId))),
-    requestCancel: (runId, reason, options) => g(() => requestCancel(db, runId, reason, options)),
-    upsertSchedule: (request) => g(() => upsertSchedule(db, request)),
-    getSchedule: (namespace, name) => g(() => getSchedule(db, namespace, name)),
-    listSchedules: (namespace) => g(() => listSchedules(db, namespace)),
-    setSchedulePaused: (namespace, name, paused) => g(() => setSchedulePaused(db, namespace, name, paused)),
-    deleteSchedule: (namespace, name) => g(() => deleteSchedule(db, namespace, name)),
-    fireDueSchedules: (request) => g(() => fireDueSchedules(db, request)),
-    fireSchedule: (request) => g(() => fireSchedule(db, request)),
-    nextDueAt: () => g(() => nextDueAt(db)),
-    queueStats: () => g(() => queueStats(db)),
-    deleteClosedRuns: (request) => g(() => deleteClosedRuns(db, request)),
-    inspector: createSqlInspector(db, (call) => guardConnection(target, call), {
+      g(
+        "readInboxItem",
+        async () => (await recent.take(runId, inboxId)) ?? (await readInboxItem(db, runId, inboxId)),
+      ),
+    requestCancel: (runId, reason, options) =>
+      g("requestCancel", () => requestCancel(db, runId, reason, options)),
+    upsertSchedule: (request) => g("upsertSchedule", () => upsertSchedule(db, request)),
+    getSchedule: (namespace, name) => g("getSchedule", () => getSchedule(db, namespace, name)),
+    listSchedules: (namespace) => g("listSchedules", () => listSchedules(db, namespace)),
+    setSchedulePaused: (namespace, name, paused) =>
+      g("setSchedulePaused", () => setSchedulePaused(db, namespace, name, paused)),
+    deleteSchedule: (namespace, name) => g("deleteSchedule", () => deleteSchedule(db, namespace, name)),
+    fireDueSchedules: (request) => g("fireDueSchedules", () => fireDueSchedules(db, request)),
+    fireSchedule: (request) => g("fireSchedule", () => fireSchedule(db, request)),
+    nextDueAt: () => g("nextDueAt", () => nextDueAt(db)),
+    queueStats: () => g("queueStats", () => queueStats(db)),
+    deleteClosedRuns: (request) => g("deleteClosedRuns", () => deleteClosedRuns(db, request)),
+    inspector: createSqlInspector(db, (call) => track("inspector", () => guardConnection(target, call)), {
       keepStatistics: options.keepStatistics === true,
     }),
     bindTransaction(transaction) {
@@ -127,6 +147,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     },
     close() {
       closing ??= (async () => {
+        await Promise.allSettled([...inFlight]);
         await options.notifier.close();
         await options.onClose?.();
       })();

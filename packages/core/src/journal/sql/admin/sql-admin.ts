@@ -19,24 +19,24 @@ export function createSqlAdmin(
   journal: Journal,
   inspector: JournalInspector,
   bind: (tx: SqlExecutor) => Journal,
-  guard: <T>(call: () => Promise<T>) => Promise<T>,
+  guard: <T>(operation: string, call: () => Promise<T>) => Promise<T>,
 ): JournalAdmin {
   return {
     audited: (work, entry) =>
-      guard(async () => {
+      guard("audited", async () => {
         const inside = async (tx: SqlExecutor) => {
           const value = await work(db.isTransaction ? journal : bind(tx));
           return { value, entry: await appendOperatorAction(tx, entry(value)) };
         };
         return db.isTransaction ? inside(db) : db.transaction().execute(inside);
       }),
-    appendOperatorAction: (entry) => guard(() => appendOperatorAction(db, entry)),
-    listOperatorActions: (request) => guard(() => listOperatorActions(db, request)),
-    retryRun: (request) => guard(() => retryRun(db, request)),
+    appendOperatorAction: (entry) => guard("appendOperatorAction", () => appendOperatorAction(db, entry)),
+    listOperatorActions: (request) => guard("listOperatorActions", () => listOperatorActions(db, request)),
+    retryRun: (request) => guard("retryRun", () => retryRun(db, request)),
     planRepair: (request) => planRepair(inspector, (runId) => journal.getRun(runId), request),
-    executeRepair: (items) => guard(() => executeRepair(db, items)),
-    partitions: () => guard(() => listEventPartitions(db)),
-    ensurePartitions: (request) => guard(() => ensureEventPartitions(db, request)),
-    dropPartitions: (request) => guard(() => dropEventPartitions(db, request)),
+    executeRepair: (items) => guard("executeRepair", () => executeRepair(db, items)),
+    partitions: () => guard("partitions", () => listEventPartitions(db)),
+    ensurePartitions: (request) => guard("ensurePartitions", () => ensureEventPartitions(db, request)),
+    dropPartitions: (request) => guard("dropPartitions", () => dropEventPartitions(db, request)),
   };
 }

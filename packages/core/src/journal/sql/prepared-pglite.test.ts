@@ -1,0 +1,109 @@
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { preparedPglite } from "./prepared-pglite.ts";
+
+// The embedded journal's statements go through preparedPglite: same results as PGlite's own
+// query, errors that leave the connection usable, and never a statement inside another caller's
+// transaction (PGlite is one connection).
+
+let pglite: PGlite;
+let db: PGlite;
+beforeAll(async () => {
+  pglite = new PGlite("memory://");
+  await pglite.waitReady;
+  await pglite.exec(
+    "CREATE TABLE t (id uuid PRIMARY KEY, n int NOT NULL, big bigint, doc json, at timestamptz, tags text[])",
+  );
+  db = preparedPglite(pglite);
+});
+afterAll(() => pglite?.close());
+
+describe("preparedPglite", () => {
+  it("returns what PGlite's own query returns, for every parameter type the journal binds", async () => {
+    const insert = "INSERT INTO t (id, n, big, doc, at, tags) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *";
+    const at = new Date(Date.UTC(2026, 11, 7, 6, 0, 0, 123));
+    const named = await db.query(insert, [
+      "6f1c1a52-0a3c-4d0e-9d55-1d8a1f1e0a01",
+      7,
+      "9007199254740993",
+      JSON.stringify({ a: [1, "x"] }),
+      at,
+      ["a", "b"],
+    ]);
+    const plain = await pglite.query(insert, [
+      "6f1c1a52-0a3c-4d0e-9d55-1d8a1f1e0a02",
+      7,
+      "9007199254740993",
+      JSON.stringify({ a: [1, "x"] }),
+      at,
+      ["a", "b"],
+    ]);
+    expect(named.affectedRows).toBe(1);
+    expect({ ...(named.rows[0] as object), id: "" }).toEqual({ ...(plain.rows[0] as object), id: "" });
+    expect(named.rows[0]).toMatchObject({ n: 7, doc: { a: [1, "x"] }, at, tags: ["a", "b"] });
+    // null and undefined both bind as NULL
+    const updated = await db.query<{ big: unknown }>("UPDATE t SET big = $1 WHERE n = $2 RETURNING big", [
+      null,
+      7,
+    ]);
+    expect(updated.affectedRows).toBe(2);
+    expect(updated.rows.map((r) => r.big)).toEqual([null, null]);
+  });
+
+  it("prepares a text once and reuses it", async () => {
+    const text = "SELECT count(*)::int AS c FROM t WHERE n = $1";
+    for (let i = 0; i < 3; i++) expect((await db.query<{ c: number }>(text, [7])).rows[0]?.c).toBe(2);
+    const prepared = await pglite.query<{ c: number }>(
+      "SELECT count(*)::int AS c FROM pg_prepared_statements WHERE statement = $1",
+      [text],
+    );
+    expect(prepared.rows[0]?.c).toBe(1);
+  });
+
+  it("throws the database's error with its code, and the next statement works", async () => {
+    const insert = "INSERT INTO t (id, n) VALUES ($1, $2)";
+    const id = "6f1c1a52-0a3c-4d0e-9d55-1d8a1f1e0a03";
+    await db.query(insert, [id, 1]);
+    await expect(db.query(insert, [id, 2])).rejects.toMatchObject({ code: "23505" });
+    await expect(db.query("SELECT nope FROM t WHERE n = $1", [1])).rejects.toMatchObject({ code: "42703" });
+    expect((await db.query<{ n: number }>("SELECT n FROM t WHERE id = $1", [id])).rows).toEqual([{ n: 1 }]);
+  });
+
+  it("waits for another caller's transaction instead of running inside it", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inserted!: () => void;
+    const started = new Promise<void>((resolve) => (inserted = resolve));
+    const order: string[] = [];
+    const transaction = pglite
+      .transaction(async (tx) => {
+        await tx.query("INSERT INTO t (id, n) VALUES ('6f1c1a52-0a3c-4d0e-9d55-1d8a1f1e0a04', 99)");
+        inserted();
+        await held;
+        order.push("rolled back");
+        throw new Error("roll back");
+      })
+      .catch(() => {});
+    await started;
+    const counted = db
+      .query<{ c: number }>("SELECT count(*)::int AS c FROM t WHERE n = $1", [99])
+      .then((result) => {
+        order.push("counted");
+        return result.rows[0]?.c;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    await transaction;
+    // Inside the transaction it would have seen the uncommitted row and resolved first.
+    expect(await counted).toBe(0);
+    expect(order).toEqual(["rolled back", "counted"]);
+  });
+
+  it("leaves statements without parameters and transaction control to PGlite's query", async () => {
+    expect((await db.query<{ one: number }>("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+    const before = await pglite.query<{ c: number }>("SELECT count(*)::int AS c FROM pg_prepared_statements");
+    await db.query("SELECT 2 AS two");
+    const after = await pglite.query<{ c: number }>("SELECT count(*)::int AS c FROM pg_prepared_statements");
+    expect(after.rows[0]?.c).toBe(before.rows[0]?.c);
+  });
+});
