@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPglite, type EmbeddedDatabase } from "./connect-database.ts";
 import { preparedPglite } from "./prepared-pglite.ts";
 
 // The embedded journal's statements go through preparedPglite: same results as PGlite's own
@@ -105,5 +109,33 @@ describe("preparedPglite", () => {
     await db.query("SELECT 2 AS two");
     const after = await pglite.query<{ c: number }>("SELECT count(*)::int AS c FROM pg_prepared_statements");
     expect(after.rows[0]?.c).toBe(before.rows[0]?.c);
+  });
+});
+
+describe("openPglite's session settings", () => {
+  it("plans statements once; in memory, commits without waiting for WAL; a data directory keeps the wait", async () => {
+    const show = async (embedded: EmbeddedDatabase) =>
+      (
+        await embedded.pglite.query<{ plan_cache_mode: string; synchronous_commit: string }>(
+          "SELECT current_setting('plan_cache_mode') AS plan_cache_mode, current_setting('synchronous_commit') AS synchronous_commit",
+        )
+      ).rows[0];
+    const inMemory = await openPglite("memory://");
+    try {
+      expect(await show(inMemory)).toEqual({
+        plan_cache_mode: "force_generic_plan",
+        synchronous_commit: "off",
+      });
+    } finally {
+      await inMemory.close();
+    }
+    const dir = mkdtempSync(join(tmpdir(), "ctm-pglite-settings-"));
+    const onDisk = await openPglite(dir);
+    try {
+      expect(await show(onDisk)).toEqual({ plan_cache_mode: "force_generic_plan", synchronous_commit: "on" });
+    } finally {
+      await onDisk.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
