@@ -385,7 +385,8 @@ export interface Journal {
   /**
    * Closes the notifier and whatever connection the journal owns. The SQL journal first lets
    * every call already in flight finish (so a pool or a PGlite closed right after never cuts a
-   * transaction short) and refuses later calls with JournalClosedError (CTM_JOURNAL_CLOSED).
+   * transaction short; it waits at most `closeWaitMs`, 5 s by default) and refuses later calls
+   * with JournalClosedError (CTM_JOURNAL_CLOSED).
    * Idempotent: a second call returns the first one's promise.
    */
   close(): Promise<void>;

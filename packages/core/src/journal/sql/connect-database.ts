@@ -62,9 +62,6 @@ export async function openPglite(
     await pglite.waitReady;
     // Each named statement (prepared-pglite.ts) planned once, as on a server (open-journal.ts).
     await pglite.exec("SET plan_cache_mode = force_generic_plan");
-    // A database in memory dies with the process whatever is flushed: waiting at each commit
-    // for its WAL to reach the (in-memory) files buys nothing. A data directory keeps the wait.
-    if (dataDir.startsWith("memory://")) await pglite.exec("SET synchronous_commit = off");
   } catch (error) {
     lock?.release();
     if (isContinuumError(error)) throw error;

@@ -46,12 +46,15 @@ describe("preparedPglite", () => {
     expect({ ...(named.rows[0] as object), id: "" }).toEqual({ ...(plain.rows[0] as object), id: "" });
     expect(named.rows[0]).toMatchObject({ n: 7, doc: { a: [1, "x"] }, at, tags: ["a", "b"] });
     // null and undefined both bind as NULL
-    const updated = await db.query<{ big: unknown }>("UPDATE t SET big = $1 WHERE n = $2 RETURNING big", [
-      null,
-      7,
-    ]);
-    expect(updated.affectedRows).toBe(2);
-    expect(updated.rows.map((r) => r.big)).toEqual([null, null]);
+    for (const nothing of [null, undefined]) {
+      await db.query("UPDATE t SET big = 1 WHERE n = $1", [7]);
+      const updated = await db.query<{ big: unknown }>("UPDATE t SET big = $1 WHERE n = $2 RETURNING big", [
+        nothing,
+        7,
+      ]);
+      expect(updated.affectedRows).toBe(2);
+      expect(updated.rows.map((r) => r.big)).toEqual([null, null]);
+    }
   });
 
   it("prepares a text once and reuses it", async () => {
@@ -112,27 +115,65 @@ describe("preparedPglite", () => {
   });
 });
 
+describe("preparedPglite on a shared or changing instance", () => {
+  it("two proxies on one PGlite share the statement names instead of colliding", async () => {
+    const shared = new PGlite("memory://");
+    try {
+      const [first, second] = [preparedPglite(shared), preparedPglite(shared)];
+      expect((await first.query<{ a: number }>("SELECT $1::int AS a", [1])).rows).toEqual([{ a: 1 }]);
+      expect((await second.query<{ b: number }>("SELECT $1::int AS b", [2])).rows).toEqual([{ b: 2 }]);
+      expect((await second.query<{ a: number }>("SELECT $1::int AS a", [3])).rows).toEqual([{ a: 3 }]);
+      const names = await shared.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_prepared_statements",
+      );
+      expect(names.rows[0]?.n).toBe(2);
+    } finally {
+      await shared.close();
+    }
+  });
+
+  it("prepares a statement again when a schema change made its cached plan stale", async () => {
+    const changing = new PGlite("memory://");
+    try {
+      await changing.exec("CREATE TABLE s (id int PRIMARY KEY); INSERT INTO s VALUES (1)");
+      const named = preparedPglite(changing);
+      const text = "SELECT * FROM s WHERE id = $1";
+      expect((await named.query(text, [1])).rows).toEqual([{ id: 1 }]);
+      // The statement's result type changes: PostgreSQL refuses the cached plan (0A000).
+      await changing.exec("ALTER TABLE s ADD COLUMN note text DEFAULT 'x'");
+      expect((await named.query(text, [1])).rows).toEqual([{ id: 1, note: "x" }]);
+      // Gone altogether (DEALLOCATE ALL): 26000, prepared again too.
+      await changing.exec("DEALLOCATE ALL");
+      expect((await named.query(text, [1])).rows).toEqual([{ id: 1, note: "x" }]);
+    } finally {
+      await changing.close();
+    }
+  });
+
+  it("refuses a statement after close with PGlite's own error", async () => {
+    const closing = new PGlite("memory://");
+    const named = preparedPglite(closing);
+    expect((await named.query<{ a: number }>("SELECT $1::int AS a", [1])).rows).toEqual([{ a: 1 }]);
+    await closing.close();
+    await expect(named.query("SELECT $1::int AS a", [1])).rejects.toThrow(/closed/i);
+  });
+});
+
 describe("openPglite's session settings", () => {
-  it("plans statements once; in memory, commits without waiting for WAL; a data directory keeps the wait", async () => {
-    const show = async (embedded: EmbeddedDatabase) =>
-      (
-        await embedded.pglite.query<{ plan_cache_mode: string; synchronous_commit: string }>(
-          "SELECT current_setting('plan_cache_mode') AS plan_cache_mode, current_setting('synchronous_commit') AS synchronous_commit",
-        )
-      ).rows[0];
+  it("plans each named statement once (generic plans), in memory and in a data directory", async () => {
+    const mode = async (embedded: EmbeddedDatabase) =>
+      (await embedded.pglite.query<{ mode: string }>("SELECT current_setting('plan_cache_mode') AS mode"))
+        .rows[0]?.mode;
     const inMemory = await openPglite("memory://");
     try {
-      expect(await show(inMemory)).toEqual({
-        plan_cache_mode: "force_generic_plan",
-        synchronous_commit: "off",
-      });
+      expect(await mode(inMemory)).toBe("force_generic_plan");
     } finally {
       await inMemory.close();
     }
     const dir = mkdtempSync(join(tmpdir(), "ctm-pglite-settings-"));
     const onDisk = await openPglite(dir);
     try {
-      expect(await show(onDisk)).toEqual({ plan_cache_mode: "force_generic_plan", synchronous_commit: "on" });
+      expect(await mode(onDisk)).toBe("force_generic_plan");
     } finally {
       await onDisk.close();
       rmSync(dir, { recursive: true, force: true });

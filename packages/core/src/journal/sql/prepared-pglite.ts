@@ -12,6 +12,29 @@ const unnamed = /^\s*(begin|commit|rollback|savepoint|release|set|show|listen|un
 /** More distinct texts than this and new ones go unnamed: the cache stays bounded. */
 const maxPrepared = 2_000;
 
+interface PreparedStatement {
+  readonly name: string;
+  readonly types: readonly number[];
+}
+
+/** The statements prepared on one PGlite instance, whichever proxy prepared them. */
+const prepared = new WeakMap<PGlite, { byText: Map<string, PreparedStatement>; next: number }>();
+
+function statementsOf(pglite: PGlite): { byText: Map<string, PreparedStatement>; next: number } {
+  let cache = prepared.get(pglite);
+  if (cache === undefined) {
+    cache = { byText: new Map(), next: 0 };
+    prepared.set(pglite, cache);
+  }
+  return cache;
+}
+
+/** SQLSTATEs after which a named statement must be prepared again. */
+function isStaleStatement(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "0A000" || code === "26000";
+}
+
 /**
  * An embedded PGlite whose `query` sends the journal's statements as named prepared statements,
  * as `preparedStatementPool` does for a server. PGlite's own `query` parses, describes and plans
@@ -31,45 +54,72 @@ const maxPrepared = 2_000;
  * ```
  */
 export function preparedPglite(pglite: PGlite): PGlite {
-  const statements = new Map<string, { readonly name: string; readonly types: readonly number[] }>();
+  const cache = statementsOf(pglite);
+  const statements = cache.byText;
   const exec = async (message: Uint8Array, syncToFs = false): Promise<BackendMessage[]> =>
     (await pglite.execProtocol(message, { syncToFs })).messages;
+
+  const prepare = async (text: string): Promise<PreparedStatement> => {
+    let statement = statements.get(text);
+    if (statement !== undefined) return statement;
+    // Numbered per PGlite instance, not per proxy: two journals on one PGlite share the names.
+    const name = `ctm_${(cache.next += 1)}`;
+    try {
+      await exec(protocol.serialize.parse({ name, text }));
+      const described = await exec(protocol.serialize.describe({ type: "S", name }));
+      statement = { name, types: parse.parseDescribeStatementResults(described) };
+    } finally {
+      // After an error the backend skips everything up to Sync: always send it.
+      await exec(protocol.serialize.sync());
+    }
+    statements.set(text, statement);
+    return statement;
+  };
+
+  const run = async (statement: PreparedStatement, params: readonly unknown[]): Promise<BackendMessage[]> => {
+    const messages: BackendMessage[] = [];
+    try {
+      const values = params.map((value, i) => {
+        if (value === null || value === undefined) return null;
+        const serializer = pglite.serializers[statement.types[i] ?? 0];
+        return serializer === undefined ? String(value) : serializer(value);
+      });
+      messages.push(
+        ...(await exec(protocol.serialize.bind({ statement: statement.name, values }))),
+        ...(await exec(protocol.serialize.describe({ type: "P" }))),
+        ...(await exec(protocol.serialize.execute({}))),
+      );
+    } finally {
+      messages.push(...(await exec(protocol.serialize.sync(), true)));
+    }
+    return messages;
+  };
 
   const named = async <T>(
     text: string,
     params: readonly unknown[],
     options?: QueryOptions,
-  ): Promise<Results<T>> =>
-    pglite._runExclusiveTransaction(() =>
+  ): Promise<Results<T>> => {
+    // As PGlite's own query: wait until it is ready, outside the locks (its start-up takes them).
+    await pglite._checkReady();
+    return pglite._runExclusiveTransaction(() =>
       pglite._runExclusiveQuery(async () => {
-        const messages: BackendMessage[] = [];
+        // Again inside them: close() may have begun while this call waited its turn.
+        await pglite._checkReady();
+        let messages: BackendMessage[];
         try {
-          let statement = statements.get(text);
-          if (statement === undefined) {
-            const name = `ctm_${statements.size + 1}`;
-            await exec(protocol.serialize.parse({ name, text }));
-            const described = await exec(protocol.serialize.describe({ type: "S", name }));
-            statement = { name, types: parse.parseDescribeStatementResults(described) };
-            statements.set(text, statement);
-          }
-          const types = statement.types;
-          const values = params.map((value, i) => {
-            if (value === null || value === undefined) return null;
-            const serializer = pglite.serializers[types[i] ?? 0];
-            return serializer === undefined ? String(value) : serializer(value);
-          });
-          messages.push(
-            ...(await exec(protocol.serialize.bind({ statement: statement.name, values }))),
-            ...(await exec(protocol.serialize.describe({ type: "P" }))),
-            ...(await exec(protocol.serialize.execute({}))),
-          );
-        } finally {
-          // After an error the backend skips everything up to Sync: always send it.
-          messages.push(...(await exec(protocol.serialize.sync(), true)));
+          messages = await run(await prepare(text), params);
+        } catch (error) {
+          // A statement whose plan a schema change made stale (0A000: "cached plan must not
+          // change result type") or that is gone (26000) is prepared again, once, under a new name.
+          if (!isStaleStatement(error)) throw error;
+          statements.delete(text);
+          messages = await run(await prepare(text), params);
         }
         return parse.parseResults(messages, pglite.parsers, options)[0] as Results<T>;
       }),
     );
+  };
 
   const query = <T>(text: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> =>
     params !== undefined &&

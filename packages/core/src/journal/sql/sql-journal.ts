@@ -48,6 +48,27 @@ export interface SqlJournalOptions {
    * keep-statistics.ts). `openJournal` sets it for embedded PGlite and a given `pglite`.
    */
   readonly keepStatistics?: boolean;
+  /**
+   * How long `close()` waits for calls in flight before closing anyway (default 5,000 ms): a
+   * call that never settles (its database closed under it, e.g. PGlite closed before the
+   * journal) must not hang the app's shutdown.
+   */
+  readonly closeWaitMs?: number;
+}
+
+const defaultCloseWaitMs = 5_000;
+
+/** Resolves when every call has settled, or after `ms`, whichever comes first. */
+async function settledOrAfter(calls: readonly Promise<unknown>[], ms: number): Promise<void> {
+  if (calls.length === 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.allSettled(calls),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 /**
@@ -147,7 +168,7 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     },
     close() {
       closing ??= (async () => {
-        await Promise.allSettled([...inFlight]);
+        await settledOrAfter([...inFlight], options.closeWaitMs ?? defaultCloseWaitMs);
         await options.notifier.close();
         await options.onClose?.();
       })();
