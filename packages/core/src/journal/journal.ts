@@ -385,8 +385,9 @@ export interface Journal {
   /**
    * Closes the notifier and whatever connection the journal owns. The SQL journal first lets
    * every call already in flight finish (so a pool or a PGlite closed right after never cuts a
-   * transaction short; it waits at most `closeWaitMs`, 5 s by default) and refuses later calls
-   * with JournalClosedError (CTM_JOURNAL_CLOSED).
+   * transaction short; at most 5 s, except an embedded journal, which waits for every call
+   * before it closes its own PGlite) and refuses later calls with JournalClosedError
+   * (CTM_JOURNAL_CLOSED).
    * Idempotent: a second call returns the first one's promise.
    */
   close(): Promise<void>;

@@ -188,6 +188,10 @@ async function openEmbeddedJournal(options: OpenJournalOptions, schema: string):
     onClose: close,
     target: dataDir,
     keepStatistics: true,
+    // The journal closes this PGlite: every call must have settled first, however long it
+    // takes, since closing PGlite under a statement in flight wedges it and blocks the event
+    // loop (electric-sql/pglite#1084, 0.4 and later).
+    closeWaitMs: Number.POSITIVE_INFINITY,
   });
 }
 

@@ -50,8 +50,9 @@ export interface SqlJournalOptions {
   readonly keepStatistics?: boolean;
   /**
    * How long `close()` waits for calls in flight before closing anyway (default 5,000 ms): a
-   * call that never settles (its database closed under it, e.g. PGlite closed before the
-   * journal) must not hang the app's shutdown.
+   * call that never settles (its database closed under it, e.g. a caller's PGlite closed before
+   * the journal) must not hang the app's shutdown. `Infinity` waits for every call, as the
+   * embedded journal does before it closes its own PGlite.
    */
   readonly closeWaitMs?: number;
 }
@@ -61,6 +62,10 @@ const defaultCloseWaitMs = 5_000;
 /** Resolves when every call has settled, or after `ms`, whichever comes first. */
 async function settledOrAfter(calls: readonly Promise<unknown>[], ms: number): Promise<void> {
   if (calls.length === 0) return;
+  if (ms === Number.POSITIVE_INFINITY) {
+    await Promise.allSettled(calls);
+    return;
+  }
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([
     Promise.allSettled(calls),
