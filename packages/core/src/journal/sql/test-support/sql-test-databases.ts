@@ -1,5 +1,5 @@
-import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PGliteDialect, PostgresDialect, sql } from "kysely";
+import type { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { Journal } from "../../journal.ts";
 import type {
@@ -7,7 +7,7 @@ import type {
   JournalHarness,
 } from "../../../testing/conformance/conformance-harness.ts";
 import type { createPgliteNotifier } from "../pg-notifier.ts";
-import { keepPoolAlive } from "../connect-database.ts";
+import { keepPoolAlive, openPglite } from "../connect-database.ts";
 import type { SqlExecutor } from "../sql-fragments.ts";
 import { createSqlJournal } from "../sql-journal.ts";
 import { createScratchDatabase, type ScratchDatabase } from "../scratch-database.ts";
@@ -32,11 +32,14 @@ export function serverKysely(url: string, max = 5): SqlExecutor {
   return new Kysely<Record<string, never>>({ dialect: new PostgresDialect({ pool }) });
 }
 
-/** A fresh in-memory PGlite with its Kysely. */
+/**
+ * A fresh in-memory PGlite with its Kysely, opened the way `openJournal({ dataDir })` opens one
+ * (named statements with generic plans, see prepared-pglite.ts), so the suites test the path
+ * users get. Destroying `db` closes the PGlite.
+ */
 export async function memoryPglite(): Promise<{ pglite: PGlite; db: SqlExecutor }> {
-  const pglite = new PGlite();
-  await pglite.waitReady;
-  return { pglite, db: new Kysely<Record<string, never>>({ dialect: new PGliteDialect({ pglite }) }) };
+  const { pglite, db } = await openPglite("memory://");
+  return { pglite, db };
 }
 
 /**
