@@ -120,25 +120,18 @@ describe.each(backends)("closing a SQL journal on $kind", ({ open }) => {
   });
 
   it("an engine stopped without grace, then the journal and the database closed at once, leaves nothing unhandled", async () => {
-    for (let round = 0; round < 2; round++) {
-      const { journal, closeDatabase } = await open();
-      const engine = createEngine({
-        journal,
-        workflows: [flow],
-        activities: [touch],
-        owner: `close-${round}`,
-      });
-      engine.start();
-      const client = createClient({ journal });
-      const handles = await Promise.all(Array.from({ length: 10 }, (_, n) => client.start(flow, n)));
-      // Stop while runs are mid-flight: steps still commit and give leases back as the journal closes.
-      await Promise.race(handles.map((handle) => handle.result({ timeoutMs: 30_000 })));
-      await engine.stop({ graceful: false });
-      await journal.close();
-      await closeDatabase();
-      await settle();
-      expect(unhandled).toEqual([]);
-    }
+    const { journal, closeDatabase } = await open();
+    const engine = createEngine({ journal, workflows: [flow], activities: [touch], owner: "close-engine" });
+    engine.start();
+    const client = createClient({ journal });
+    const handles = await Promise.all(Array.from({ length: 10 }, (_, n) => client.start(flow, n)));
+    // Stop while runs are mid-flight: steps still commit and give leases back as the journal closes.
+    await Promise.race(handles.map((handle) => handle.result({ timeoutMs: 30_000 })));
+    await engine.stop({ graceful: false });
+    await journal.close();
+    await closeDatabase();
+    await settle();
+    expect(unhandled).toEqual([]);
   });
 });
 
