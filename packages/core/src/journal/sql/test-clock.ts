@@ -4,7 +4,8 @@ import type { SqlExecutor } from "./sql-fragments.ts";
 /**
  * TEST ONLY: moves the SQL journal's clock forward by `ms` (time skipping). The offset lives in
  * continuum.test_clock_offset, which production never writes, so continuum.now() is the plain
- * database clock there. Every process on the database sees the moved clock at once. Not exported
+ * database clock there (one inlined expression, migration 0022); the first advance switches the
+ * database's continuum.now() to the body that reads the offset (`continuum.use_test_clock()`). Every process on the database sees the moved clock at once. Not exported
  * from the package: apps reach it only through the test kit (`createTestEnvironment({ journal })`),
  * which writes it only in databases it created, and `openJournal` refuses a database where it is set.
  *
@@ -15,6 +16,7 @@ import type { SqlExecutor } from "./sql-fragments.ts";
  */
 export async function advanceTestClock(db: SqlExecutor, ms: number): Promise<void> {
   if (!(ms >= 0)) throw new RangeError(`advanceTestClock needs a non-negative number of ms, got ${ms}`);
+  await sql`SELECT continuum.use_test_clock()`.execute(db);
   await sql`
     INSERT INTO continuum.test_clock_offset (singleton, offset_ms) VALUES (true, ${Math.round(ms)})
     ON CONFLICT (singleton) DO UPDATE SET offset_ms = continuum.test_clock_offset.offset_ms + excluded.offset_ms`.execute(
