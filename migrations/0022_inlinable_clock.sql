@@ -11,11 +11,18 @@
 --
 -- Production never writes continuum.test_clock_offset, so its clock is the plain database clock:
 -- a one-expression body, which the planner inlines into each statement (and into each generic
--- plan, which PostgreSQL invalidates if the function is replaced).
-CREATE OR REPLACE FUNCTION continuum.now() RETURNS timestamptz
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-  SELECT date_trunc('milliseconds', pg_catalog.now())
-$$;
+-- plan, which PostgreSQL invalidates if the function is replaced). A test database whose clock
+-- was already moved keeps the offset-reading body, so its clock does not jump back.
+DO $migration$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM continuum.test_clock_offset) THEN
+    CREATE OR REPLACE FUNCTION continuum.now() RETURNS timestamptz
+    LANGUAGE sql STABLE PARALLEL SAFE AS $body$
+      SELECT date_trunc('milliseconds', pg_catalog.now())
+    $body$;
+  END IF;
+END
+$migration$;
 
 -- The test kit's clock (advanceTestClock) calls this before it writes an offset: it puts the
 -- offset-reading body back, once per database. The lock serialises two processes that switch at

@@ -277,6 +277,6 @@ SEQUENCE operator_actions_id_seq bigint
 
 FUNCTION attribute_instant(value text) RETURNS timestamp with time zone LANGUAGE plpgsql STABLE -- body md5 86d8099dcc74473978bc4d5b38088250
 FUNCTION ensure_event_partitions(from_month date, months integer) RETURNS integer LANGUAGE plpgsql VOLATILE -- body md5 2179eb64f68c22a99703a2453dfe343b
-FUNCTION now() RETURNS timestamp with time zone LANGUAGE sql STABLE -- body md5 d7236431f3b446591b653cffbcd00580
+FUNCTION now() RETURNS timestamp with time zone LANGUAGE sql STABLE -- body md5 4583084f692fca597c5df03c0c00cc84
 FUNCTION sync_run_attribute_values() RETURNS trigger LANGUAGE plpgsql VOLATILE -- body md5 74af7a2274c5a8c627bda6b7481b6344
 FUNCTION use_test_clock() RETURNS void LANGUAGE plpgsql VOLATILE -- body md5 c7c8c5809ba3aafe9332446c03efd45c

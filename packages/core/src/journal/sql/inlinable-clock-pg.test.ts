@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrate } from "./migrator.ts";
+import { loadMigrations, migrate } from "./migrator.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { advanceTestClock, readTestClockOffset } from "./test-clock.ts";
 import {
@@ -115,4 +115,26 @@ clockCases("PGlite", async () => {
   const { db } = await memoryPglite();
   await migrate(db);
   return { db, close: () => db.destroy() }; // destroying the Kysely closes its PGlite
+});
+
+describe("migration 0022 on a test database whose clock was already moved", () => {
+  it("keeps the offset-reading body, so the clock does not jump back", async () => {
+    const { db } = await memoryPglite();
+    try {
+      const migrations = loadMigrations();
+      await migrate(
+        db,
+        migrations.filter((m) => m.version < 22),
+      );
+      await sql`INSERT INTO continuum.test_clock_offset (singleton, offset_ms) VALUES (true, 3600000)`.execute(
+        db,
+      );
+      const { applied } = await migrate(db, migrations);
+      expect(applied).toContain("0022_inlinable_clock");
+      const { plain, journal } = await clocks(db);
+      expect(journal - plain).toBe(3_600_000);
+    } finally {
+      await db.destroy();
+    }
+  });
 });
