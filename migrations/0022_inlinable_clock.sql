@@ -28,7 +28,8 @@ $migration$;
 -- offset-reading body back, once per database. The lock serialises two processes that switch at
 -- the same moment (the second finds the body switched and does nothing); it does not conflict
 -- with readers of the clock. A body that already reads the offset (this one, or a test's own
--- instrumented clock) is left as it is.
+-- instrumented clock) is left as it is. A transaction already open in another session keeps the
+-- plain clock until it ends (its plans were made with it); the test kit's transactions are short.
 CREATE FUNCTION continuum.use_test_clock() RETURNS void
 LANGUAGE plpgsql AS $fn$
 BEGIN
