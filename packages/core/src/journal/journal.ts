@@ -2,6 +2,7 @@ import type { Encoded, HistoryEvent } from "../model/index.ts";
 import type { Notifier } from "./notifier.ts";
 import type { JournalInspector } from "./journal-inspector.ts";
 import type { JournalAdmin } from "./journal-admin.ts";
+import type { CancelRequestOptions } from "./cancel-request.ts";
 import type {
   ClaimRunsRequest,
   ClaimTasksRequest,
@@ -52,6 +53,7 @@ export type * from "./schedule-types.ts";
 export type * from "./journal-inspector.ts";
 export type * from "./journal-admin.ts";
 export type * from "./run-queue-types.ts";
+export { cancelRequestedEvent, type CancelRequestOptions } from "./cancel-request.ts";
 
 /**
  * The Journal port: everything the engine, the client and the test kit need from storage.
@@ -391,28 +393,4 @@ export interface Journal {
    * Idempotent: a second call returns the first one's promise.
    */
   close(): Promise<void>;
-}
-
-/** Options of `Journal.requestCancel`. */
-export interface CancelRequestOptions {
-  /**
-   * Terminate: the run's next step ends it as cancelled without running any more of its code.
-   * When no engine holds a live lease on the run (none can step it: its workflow is registered
-   * nowhere, its code drifted, it is stuck on an unknown version, or its holder died),
-   * `requestCancel` ends it at once instead, in the same transaction, bumping its fencing
-   * token; its children follow their parent-close policy and its parent is told.
-   */
-  readonly force?: boolean;
-}
-
-/** The `cancel_requested` event a cancel request puts in a run's inbox. */
-export function cancelRequestedEvent(
-  reason: string | undefined,
-  options: CancelRequestOptions = {},
-): { kind: "cancel_requested"; reason?: string; force?: true } {
-  return {
-    kind: "cancel_requested",
-    ...(reason === undefined ? {} : { reason }),
-    ...(options.force === true ? { force: true as const } : {}),
-  };
 }
