@@ -3,12 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMigrations, migrate } from "./migrator.ts";
 import type { SqlExecutor } from "./sql-fragments.ts";
 import { advanceTestClock, readTestClockOffset } from "./test-clock.ts";
-import {
-  createServerDatabase,
-  memoryPglite,
-  serverKysely,
-  type ServerDatabase,
-} from "./test-support/sql-test-databases.ts";
+import { createServerDatabase, memoryPglite, serverKysely } from "./test-support/sql-test-databases.ts";
 
 /**
  * Issue 18, migration 0022: continuum.now() is one expression that the planner inlines into each
@@ -94,9 +89,8 @@ function clockCases(name: string, open: () => Promise<Backend & { close(): Promi
   });
 }
 
-let database: ServerDatabase | undefined;
 clockCases("a PostgreSQL server", async () => {
-  database = await createServerDatabase("inlinable_clock");
+  const database = await createServerDatabase("inlinable_clock");
   const db = serverKysely(database.url, 1);
   const other = serverKysely(database.url, 1);
   await migrate(db);
@@ -106,7 +100,7 @@ clockCases("a PostgreSQL server", async () => {
     close: async () => {
       await other.destroy();
       await db.destroy();
-      await database?.drop();
+      await database.drop();
     },
   };
 });
