@@ -201,30 +201,30 @@ function encodePlainObject(value: object, nullProto: boolean, path: string, ance
       "use string keys; symbol keys do not survive a process boundary",
     );
   }
-  const keys = Object.keys(value);
   const record = value as Record<string, unknown>;
-  const escape = nullProto || keys.some((k) => k === TAG || !isJsonbSafeString(k));
-  if (!escape) {
-    const out: Record<string, Encoded> = {};
-    for (const key of keys) {
-      const encoded = encodeValue(record[key], propertyPath(path, key), ancestors);
-      // "__proto__" must become an own data property, never the prototype.
-      if (key === "__proto__")
-        Object.defineProperty(out, key, {
-          value: encoded,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      else out[key] = encoded;
-    }
-    return out;
+  const entries = Object.keys(value).map(
+    (key) => [key, encodeValue(record[key], propertyPath(path, key), ancestors)] as const,
+  );
+  return encodedObject(entries, nullProto);
+}
+
+/**
+ * Builds the encoded form of a plain object from already-encoded values: as itself when every
+ * key is safe, else in the escaped `object` form, so a `"$t"` key, a key jsonb cannot store or
+ * a null prototype survives. Error serialization uses it for an error's fields too.
+ */
+export function encodedObject(entries: readonly (readonly [string, Encoded])[], nullProto = false): Encoded {
+  const escape = nullProto || entries.some(([k]) => k === TAG || !isJsonbSafeString(k));
+  if (escape) {
+    const v: Encoded[] = entries.map(([key, encoded]) => [encodeString(key), encoded]);
+    return nullProto ? { [TAG]: Tag.object, v, proto: null } : { [TAG]: Tag.object, v };
   }
-  const entries: Encoded[] = keys.map((key) => [
-    encodeString(key),
-    encodeValue(record[key], propertyPath(path, key), ancestors),
-  ]);
-  return nullProto ? { [TAG]: Tag.object, v: entries, proto: null } : { [TAG]: Tag.object, v: entries };
+  const out: Record<string, Encoded> = {};
+  for (const [key, encoded] of entries) {
+    // "__proto__" must become an own data property, never the prototype.
+    Object.defineProperty(out, key, { value: encoded, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 function encodeView(view: ArrayBufferView, path: string): Encoded {

@@ -2,7 +2,7 @@ import type { Encoded, SerializedError } from "../model/payload.ts";
 import * as errorModule from "../errors/index.ts";
 import { ContinuumError } from "../errors/continuum-error.ts";
 import { decode } from "./decode.ts";
-import { encode } from "./encode.ts";
+import { encode, encodedObject } from "./encode.ts";
 
 /** Fields an error carries at the top level of a SerializedError, never in `data`. */
 const reserved = new Set(["name", "message", "stack", "cause", "code"]);
@@ -82,15 +82,15 @@ function serializeAt(error: unknown, depth: number): SerializedError {
 }
 
 function serializeFields(error: Error, depth: number): SerializedError {
-  const fields: Record<string, Encoded> = {};
+  const fields: [string, Encoded][] = [];
   const code: unknown = (error as { code?: unknown }).code;
   for (const key of Object.keys(error)) {
     // A non-string code (e.g. a numeric status) is ordinary data; only string codes go to `code`.
     if (reserved.has(key) && !(key === "code" && typeof code !== "string")) continue;
-    fields[key] = safeEncode((error as unknown as Record<string, unknown>)[key], `error.${key}`);
+    fields.push([key, safeEncode((error as unknown as Record<string, unknown>)[key], `error.${key}`)]);
   }
-  if (error instanceof AggregateError && !Object.hasOwn(fields, "errors")) {
-    fields.errors = safeEncode(error.errors, "error.errors");
+  if (error instanceof AggregateError && !fields.some(([key]) => key === "errors")) {
+    fields.push(["errors", safeEncode(error.errors, "error.errors")]);
   }
   const name = typeof error.name === "string" ? error.name : "Error";
   const out: { -readonly [K in keyof SerializedError]: SerializedError[K] } = {
@@ -99,7 +99,8 @@ function serializeFields(error: Error, depth: number): SerializedError {
   };
   if (typeof code === "string") out.code = code;
   if (typeof error.stack === "string") out.stack = error.stack;
-  if (Object.keys(fields).length > 0) out.data = fields;
+  // Encoded as one object, so a field named "$t" (or one jsonb cannot store) is escaped.
+  if (fields.length > 0) out.data = encodedObject(fields);
   const cause: unknown = error.cause;
   if (cause !== undefined && depth < maxCauseDepth && !(cause instanceof Error && inProgress.has(cause)))
     out.cause = serializeAt(cause, depth + 1);
