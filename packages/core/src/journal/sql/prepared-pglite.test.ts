@@ -73,6 +73,10 @@ describe("preparedPglite", () => {
     await db.query(insert, [id, 1]);
     await expect(db.query(insert, [id, 2])).rejects.toMatchObject({ code: "23505" });
     await expect(db.query("SELECT nope FROM t WHERE n = $1", [1])).rejects.toMatchObject({ code: "42703" });
+    // Refused at Bind, before Execute: the rest of the batch is skipped up to its Sync.
+    await expect(db.query("SELECT n FROM t WHERE id = $1", ["not-a-uuid"])).rejects.toMatchObject({
+      code: "22P02",
+    });
     expect((await db.query<{ n: number }>("SELECT n FROM t WHERE id = $1", [id])).rows).toEqual([{ n: 1 }]);
   });
 
