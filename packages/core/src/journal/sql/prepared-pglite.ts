@@ -64,37 +64,35 @@ export function preparedPglite(pglite: PGlite): PGlite {
     if (statement !== undefined) return statement;
     // Numbered per PGlite instance, not per proxy: two journals on one PGlite share the names.
     const name = `ctm_${(cache.next += 1)}`;
-    // One buffer, one pass of PGlite's loop; after an error the backend skips to the Sync.
-    const described = await exec(
-      concat([
-        protocol.serialize.parse({ name, text }),
-        protocol.serialize.describe({ type: "S", name }),
-        protocol.serialize.sync(),
-      ]),
-    );
-    statement = { name, types: parse.parseDescribeStatementResults(described) };
+    try {
+      await exec(protocol.serialize.parse({ name, text }));
+      const described = await exec(protocol.serialize.describe({ type: "S", name }));
+      statement = { name, types: parse.parseDescribeStatementResults(described) };
+    } finally {
+      // After an error the backend skips everything up to Sync: always send it.
+      await exec(protocol.serialize.sync());
+    }
     statements.set(text, statement);
     return statement;
   };
 
   const run = async (statement: PreparedStatement, params: readonly unknown[]): Promise<BackendMessage[]> => {
-    const values = params.map((value, i) => {
-      if (value === null || value === undefined) return null;
-      const serializer = pglite.serializers[statement.types[i] ?? 0];
-      return serializer === undefined ? String(value) : serializer(value);
-    });
-    // Bind, describe, execute and sync in one buffer: PGlite runs them in one pass of its loop
-    // (one crossing into WebAssembly, one flush, one copy of the reply instead of four). An error
-    // in any of them makes the backend skip to the Sync, which ends the pass cleanly.
-    return exec(
-      concat([
-        protocol.serialize.bind({ statement: statement.name, values }),
-        protocol.serialize.describe({ type: "P" }),
-        protocol.serialize.execute({}),
-        protocol.serialize.sync(),
-      ]),
-      true,
-    );
+    const messages: BackendMessage[] = [];
+    try {
+      const values = params.map((value, i) => {
+        if (value === null || value === undefined) return null;
+        const serializer = pglite.serializers[statement.types[i] ?? 0];
+        return serializer === undefined ? String(value) : serializer(value);
+      });
+      messages.push(
+        ...(await exec(protocol.serialize.bind({ statement: statement.name, values }))),
+        ...(await exec(protocol.serialize.describe({ type: "P" }))),
+        ...(await exec(protocol.serialize.execute({}))),
+      );
+    } finally {
+      messages.push(...(await exec(protocol.serialize.sync(), true)));
+    }
+    return messages;
   };
 
   const named = async <T>(
@@ -139,17 +137,4 @@ export function preparedPglite(pglite: PGlite): PGlite {
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
-}
-
-/** Joins protocol messages into one buffer. */
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
