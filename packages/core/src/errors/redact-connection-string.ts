@@ -14,8 +14,10 @@ const secretQueryParam = /([?&;][a-z_]*password=)[^&#]*/gi;
 // key in JSON or util.inspect output of a config object (`"password":"x"`, `password: 'x'`).
 const secretKeyValue =
   /((?:^|[^a-z0-9_])["']?[a-z_]*password["']?\s*[=:]\s*)('(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|[^\s'"]\S*|)/gi;
-// The same key at the end of a text: what follows it is a password, even if it looks like a URL.
-const secretKeyAtEnd = /(?:^|[^a-z0-9_])["']?[a-z_]*password["']?\s*[=:]\s*["']?$/i;
+// The same key, and the start of its value, at the end of a text: what follows is still the
+// password, even if it looks like a URL (`password=a://b`, `password=*a://b`, `password='x a://b`).
+const secretKeyAtEnd =
+  /(?:^|[^a-z0-9_])["']?[a-z_]*password["']?\s*[=:]\s*(?:'(?:[^'\\]|\\.)*|"(?:[^"\\]|\\.)*|[^\s'"]\S*)?$/i;
 
 /**
  * The text with every connection-string password masked, in each form a PostgreSQL target is
@@ -47,8 +49,9 @@ export function redactConnectionString(text: string): string {
 /**
  * Where URL tokens are in `text`, as [start, end). A token with a `:` after `://` may have
  * ended at whitespace only because its password has a space in it: it runs on to the last `@`
- * on the same line before the next URL, then to the next whitespace. That can hide a host when a
- * message goes on to name an e-mail address; it never shows a password.
+ * on the same line (before the next URL only once the token has an `@`: until then a "URL"
+ * further on may be part of the password), then to the next whitespace. That can hide a host
+ * when a message goes on to name an e-mail address or another URL; it never shows a password.
  */
 function urlTokens(text: string): [number, number][] {
   const found: [number, number][] = [];
@@ -56,8 +59,12 @@ function urlTokens(text: string): [number, number][] {
   urlToken.lastIndex = 0;
   for (let match = urlToken.exec(text); match !== null; match = urlToken.exec(text)) {
     let end = match.index + match[0].length;
-    if (match[0].slice(match[0].indexOf("://") + 3).includes(":")) {
-      const nextUrl = starts.find((start) => start >= end) ?? text.length;
+    const authority = match[0].slice(match[0].indexOf("://") + 3);
+    if (authority.includes(":")) {
+      // With no "@" yet, a "URL" further on may be part of the password (`app:x a://b@host`).
+      const nextUrl = authority.includes("@")
+        ? (starts.find((start) => start >= end) ?? text.length)
+        : text.length;
       const newline = text.indexOf("\n", end);
       const limit = Math.min(nextUrl, newline === -1 ? text.length : newline);
       const at = text.lastIndexOf("@", limit - 1);
