@@ -2,6 +2,7 @@
 export const peerNames = [
   "continuum-pg",
   "continuum-pglite",
+  "continuum-pglite-dir",
   "dbos",
   "pg-boss",
   "graphile-worker",

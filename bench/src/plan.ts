@@ -21,6 +21,7 @@ export type BenchMode = "smoke" | "full";
 const all: readonly PeerName[] = [
   "continuum-pg",
   "continuum-pglite",
+  "continuum-pglite-dir",
   "dbos",
   "pg-boss",
   "graphile-worker",
@@ -70,7 +71,8 @@ export function buildPlan(mode: BenchMode, reps: number): PlannedScenario[] {
     for (const c of [10, 50])
       add("throughput", `n${n}-c${c}`, { n, concurrency: c }, server, n === 500 ? r : 1);
   }
-  add("throughput", "n500-c10", { n: 500, concurrency: 10 }, ["continuum-pglite"], 1);
+  // The embedded default, a data directory whose commits are synced to disk, next to memory://.
+  add("throughput", "n500-c10", { n: 500, concurrency: 10 }, ["continuum-pglite", "continuum-pglite-dir"], 1);
   add("latency", "runs200", { runs: 200 }, all);
   add("floor", "c1", { concurrency: 1, inserts: 2000 }, ["pg-raw"]);
   add("floor", "c16", { concurrency: 16, inserts: 5000 }, ["pg-raw"]);

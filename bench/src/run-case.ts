@@ -14,9 +14,11 @@ runUnderTransformerLoader(import.meta.url);
 async function driverFor(peer: PeerName): Promise<PeerDriver> {
   switch (peer) {
     case "continuum-pg":
-      return (await import("./peers/continuum.ts")).continuumDriver(false);
+      return (await import("./peers/continuum.ts")).continuumDriver();
     case "continuum-pglite":
-      return (await import("./peers/continuum.ts")).continuumDriver(true);
+      return (await import("./peers/continuum.ts")).continuumDriver("memory");
+    case "continuum-pglite-dir":
+      return (await import("./peers/continuum.ts")).continuumDriver("dir");
     case "dbos":
       return (await import("./peers/dbos.ts")).dbosDriver;
     case "pg-boss":

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   createClient,
   createEngine,
@@ -38,10 +41,27 @@ interface Opened {
   close(): Promise<void>;
 }
 
-async function openOn(db: BenchDatabase | undefined): Promise<Opened> {
+/**
+ * Where an embedded journal lives: in memory, or in a fresh data directory (what `openJournal()`
+ * opens by default: files on disk, each commit synced).
+ */
+export type EmbeddedPlace = "memory" | "dir";
+
+async function openOn(db: BenchDatabase | undefined, embedded: EmbeddedPlace = "memory"): Promise<Opened> {
   if (db === undefined) {
-    const journal = await openJournal({ dataDir: "memory://" });
-    return { journal, close: () => journal.close() };
+    if (embedded === "memory") {
+      const journal = await openJournal({ dataDir: "memory://" });
+      return { journal, close: () => journal.close() };
+    }
+    const dataDir = mkdtempSync(join(tmpdir(), "continuum-bench-"));
+    const journal = await openJournal({ dataDir });
+    return {
+      journal,
+      close: async () => {
+        await journal.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
   }
   // The journal opens its own pool (pg's default size, 10, as every peer's), with its defaults.
   const journal = await openJournal({ url: db.url, migrate: true });
@@ -71,26 +91,28 @@ function startEngine(journal: Journal, options: Partial<EngineOptions> = {}) {
   return { engine, completions };
 }
 
-const openThreeStep: OpenThreeStep = async (db) => {
-  const opened = await openOn(db);
-  // Engine defaults, as a user gets them (no concurrency tuned to the offered load).
-  const { engine, completions } = startEngine(opened.journal);
-  const client = createClient({ journal: opened.journal, engine });
-  return {
-    async runOne(i) {
-      const t0 = performance.now();
-      const run = await client.start(threeStep, i);
-      const event = completions.wait(run.runId).then(() => performance.now() - t0);
-      // Complete when the user sees it: the run's result; the engine's event is reported alongside.
-      await run.result();
-      return event;
-    },
-    async close() {
-      await engine.stop();
-      await opened.close();
-    },
+const openThreeStepOn =
+  (embedded?: EmbeddedPlace): OpenThreeStep =>
+  async (db) => {
+    const opened = await openOn(db, embedded);
+    // Engine defaults, as a user gets them (no concurrency tuned to the offered load).
+    const { engine, completions } = startEngine(opened.journal);
+    const client = createClient({ journal: opened.journal, engine });
+    return {
+      async runOne(i) {
+        const t0 = performance.now();
+        const run = await client.start(threeStep, i);
+        const event = completions.wait(run.runId).then(() => performance.now() - t0);
+        // Complete when the user sees it: the run's result; the engine's event is reported alongside.
+        await run.result();
+        return event;
+      },
+      async close() {
+        await engine.stop();
+        await opened.close();
+      },
+    };
   };
-};
 
 /**
  * Remembers when each run last committed a step, so the harness can wait for "the code reached
@@ -115,13 +137,14 @@ function trackCommits(
     );
 }
 
-/** Continuum on PostgreSQL (`embedded` false) or on embedded PGlite in memory. */
-export function continuumDriver(embedded: boolean): PeerDriver {
+/** Continuum on PostgreSQL (`embedded` undefined) or on embedded PGlite, in memory or in a data directory. */
+export function continuumDriver(embedded?: EmbeddedPlace): PeerDriver {
+  const openThreeStep = openThreeStepOn(embedded);
   const withDb = async <T>(
     scenario: string,
     body: (db: BenchDatabase | undefined) => Promise<T>,
   ): Promise<T> => {
-    const db = embedded ? undefined : await createDatabase("continuum", scenario);
+    const db = embedded !== undefined ? undefined : await createDatabase("continuum", scenario);
     try {
       return await body(db);
     } finally {
@@ -133,12 +156,12 @@ export function continuumDriver(embedded: boolean): PeerDriver {
       withDb("throughput", (db) =>
         measureThroughput(db, openThreeStep, p.n as number, p.concurrency as number),
       ),
-    queue: embedded ? undefined : queueScenario,
-    scale: embedded ? undefined : scaleScenario,
+    queue: embedded !== undefined ? undefined : queueScenario,
+    scale: embedded !== undefined ? undefined : scaleScenario,
     latency: (p) => withDb("latency", (db) => measureLatency(db, openThreeStep, p.runs as number)),
     "long-history": (p) =>
       withDb("long", async (db) => {
-        const opened = await openOn(db);
+        const opened = await openOn(db, embedded);
         const { engine, completions } = startEngine(opened.journal);
         try {
           const client = createClient({ journal: opened.journal, engine });
@@ -157,7 +180,7 @@ export function continuumDriver(embedded: boolean): PeerDriver {
       }),
     wakeup: (p) =>
       withDb("wakeup", async (db) => {
-        const opened = await openOn(db);
+        const opened = await openOn(db, embedded);
         const { engine, completions } = startEngine(opened.journal);
         const reached = trackCommits(engine);
         try {
@@ -191,7 +214,7 @@ export function continuumDriver(embedded: boolean): PeerDriver {
       }),
     "cold-replay": (p) =>
       withDb("cold", async (db) => {
-        const opened = await openOn(db);
+        const opened = await openOn(db, embedded);
         let engine: Engine | undefined;
         try {
           // One run with a long history that then waits for `finish` six times: three resumes on
@@ -275,7 +298,7 @@ export function continuumDriver(embedded: boolean): PeerDriver {
     memory: (p) =>
       withDb("memory", async (db) => {
         const runs = p.runs as number;
-        const opened = await openOn(db);
+        const opened = await openOn(db, embedded);
         const { engine } = startEngine(opened.journal, { cacheSize: runs + 100 });
         try {
           const client = createClient({ journal: opened.journal, engine });
@@ -328,7 +351,7 @@ export function continuumDriver(embedded: boolean): PeerDriver {
       }),
     fanout: (p) =>
       withDb("fanout", async (db) => {
-        const opened = await openOn(db);
+        const opened = await openOn(db, embedded);
         const { engine, completions } = startEngine(opened.journal);
         try {
           const client = createClient({ journal: opened.journal, engine });

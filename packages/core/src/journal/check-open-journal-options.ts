@@ -1,3 +1,4 @@
+import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
 import { checkConnectionString } from "../validation/connection-string.ts";
 import { checkFreeText } from "../validation/identifier.ts";
 import { checkOptionalNumber } from "../validation/numbers.ts";
@@ -22,6 +23,8 @@ export function checkOpenJournalOptions(options: OpenJournalOptions): void {
   }
   if (options.listenUrl !== undefined) checkConnectionString(options.listenUrl, "openJournal({ listenUrl })");
   if (options.dataDir !== undefined) checkFreeText(options.dataDir, "dataDir");
+  if (options.fsync !== undefined && typeof options.fsync !== "boolean")
+    throw new InvalidEngineOptionError("openJournal({ fsync })", options.fsync, "true or false");
   checkOptionalNumber(options.partitionMonthsAhead, "partitionMonthsAhead", {
     min: 0,
     max: 120,

@@ -14,6 +14,7 @@ import {
 import type { OpenJournalProgressListener } from "../open-progress.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { preparedPglite } from "./prepared-pglite.ts";
+import { pgliteOptionsFor, syncTree } from "./durable-pglite.ts";
 import { preparedStatementPool } from "./prepared-statements.ts";
 import { continuumSchemaDialect } from "./schema-dialect.ts";
 import { DEFAULT_SCHEMA } from "../../validation/schema-name.ts";
@@ -39,11 +40,13 @@ export interface EmbeddedDatabase {
  * sees the first one's runs. Throws `DatabaseUnavailableError` naming the directory when it
  * cannot be opened otherwise (no permission, a data directory from an incompatible version).
  * `db` runs its statements in instance `schema` (checked by the caller; see schema-dialect.ts).
+ * A directory syncs each commit to disk unless `fsync` is false (durable-pglite.ts).
  */
 export async function openPglite(
   dataDir: string,
   onProgress: OpenJournalProgressListener = () => {},
   schema: string = DEFAULT_SCHEMA,
+  fsync = true,
 ): Promise<EmbeddedDatabase> {
   const directory = localDirectory(dataDir);
   let lock: DataDirLock | undefined;
@@ -54,12 +57,15 @@ export async function openPglite(
       lock = await lockDataDir(directory, {
         onStaleLock: (previous) => onProgress({ kind: "lock_taken_over", target: dataDir, previous }),
       });
-      if (!existsSync(join(directory, "PG_VERSION"))) onProgress({ kind: "creating", target: dataDir });
-    } else if (dataDir.startsWith("memory://")) {
-      onProgress({ kind: "creating", target: dataDir });
     }
-    pglite = new PGlite(dataDir);
+    const creating =
+      directory === undefined ? dataDir.startsWith("memory://") : !existsSync(join(directory, "PG_VERSION"));
+    if (creating) onProgress({ kind: "creating", target: dataDir });
+    // A directory's commits reach the disk before they are acknowledged (durable-pglite.ts).
+    const durable = directory !== undefined && fsync;
+    pglite = new PGlite(dataDir, durable ? pgliteOptionsFor(true) : {});
     await pglite.waitReady;
+    if (durable && creating) syncTree(directory);
     // Each named statement (prepared-pglite.ts) planned once, as on a server (open-journal.ts).
     await pglite.exec("SET plan_cache_mode = force_generic_plan");
   } catch (error) {
