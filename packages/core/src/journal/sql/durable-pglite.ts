@@ -32,7 +32,12 @@ interface NodeFsStreams {
   readonly stream_ops: { fsync?: (stream: { nfd?: number }) => number };
 }
 
-/** WASI's EIO: PostgreSQL treats a failed fsync as fatal (it cannot know what reached the disk). */
+/**
+ * WASI error numbers for a failed sync. PostgreSQL treats EIO as fatal (it cannot know what
+ * reached the disk), and ignores EBADF and EINVAL for a directory, which some file systems
+ * cannot sync.
+ */
+const wasiErrno: Readonly<Record<string, number>> = { EBADF: 8, EINVAL: 28 };
 const ioError = 29;
 
 /**
@@ -51,8 +56,8 @@ export const nodeFsSync: Extension = {
         try {
           fdatasyncSync(stream.nfd);
           return 0;
-        } catch {
-          return ioError;
+        } catch (error) {
+          return wasiErrno[(error as { code?: string }).code ?? ""] ?? ioError;
         }
       };
     };
