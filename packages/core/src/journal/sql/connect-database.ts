@@ -14,7 +14,7 @@ import {
 import type { OpenJournalProgressListener } from "../open-progress.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { preparedPglite } from "./prepared-pglite.ts";
-import { pgliteOptionsFor, syncTree } from "./durable-pglite.ts";
+import { pgliteOptionsFor, stopAfterSyncFailure, syncParents, syncTree } from "./durable-pglite.ts";
 import { preparedStatementPool } from "./prepared-statements.ts";
 import { continuumSchemaDialect } from "./schema-dialect.ts";
 import { DEFAULT_SCHEMA } from "../../validation/schema-name.ts";
@@ -51,9 +51,10 @@ export async function openPglite(
   const directory = localDirectory(dataDir);
   let lock: DataDirLock | undefined;
   let pglite: PGlite;
+  let firstMade: string | undefined;
   try {
     if (directory !== undefined) {
-      mkdirSync(directory, { recursive: true });
+      firstMade = mkdirSync(directory, { recursive: true });
       lock = await lockDataDir(directory, {
         onStaleLock: (previous) => onProgress({ kind: "lock_taken_over", target: dataDir, previous }),
       });
@@ -65,7 +66,10 @@ export async function openPglite(
     const durable = directory !== undefined && fsync;
     pglite = new PGlite(dataDir, durable ? pgliteOptionsFor(true) : {});
     await pglite.waitReady;
-    if (durable && creating) syncTree(directory);
+    if (durable && creating) {
+      syncTree(directory);
+      if (firstMade !== undefined) syncParents(directory, firstMade);
+    }
     // Each named statement (prepared-pglite.ts) planned once, as on a server (open-journal.ts).
     await pglite.exec("SET plan_cache_mode = force_generic_plan");
   } catch (error) {
@@ -78,7 +82,10 @@ export async function openPglite(
     );
   }
   const db = new Kysely<Record<string, never>>({
-    dialect: continuumSchemaDialect(new PGliteDialect({ pglite: preparedPglite(pglite) }), schema),
+    dialect: continuumSchemaDialect(
+      new PGliteDialect({ pglite: stopAfterSyncFailure(preparedPglite(pglite), pglite, dataDir) }),
+      schema,
+    ),
   });
   return {
     pglite,

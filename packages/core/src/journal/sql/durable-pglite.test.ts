@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
+import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import { openJournal } from "../open-journal.ts";
 import { openPglite, type EmbeddedDatabase } from "./connect-database.ts";
@@ -15,7 +16,8 @@ import { syncTree } from "./durable-pglite.ts";
 const root = mkdtempSync(join(tmpdir(), "ctm-durable-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-type StreamOps = { fsync?: (stream: unknown) => number };
+type Stream = { nfd?: number; node?: { mode: number } };
+type StreamOps = { fsync?: (stream: Stream) => number };
 
 /** The sync hook of this PGlite's file system layer (Emscripten's NODEFS), if it has one. */
 function nodeFsOps(pglite: PGlite): StreamOps {
@@ -48,7 +50,8 @@ async function syncsDuring(embedded: EmbeddedDatabase, work: () => Promise<void>
 
 describe("an embedded data directory", () => {
   it("runs with fsync on and syncs the WAL at every commit, from a new directory and a reopened one", async () => {
-    const dir = join(root, "durable");
+    // Two levels that do not exist yet: their names are synced into the parents too.
+    const dir = join(root, "nested", "durable");
     for (const open of ["new", "reopened"]) {
       const embedded = await openPglite(dir);
       try {
@@ -103,6 +106,41 @@ describe("an embedded data directory", () => {
     await expect(
       openJournal({ dataDir: join(root, "refused"), fsync: "yes" as unknown as boolean }),
     ).rejects.toMatchObject({ code: "CTM_INVALID_ARGUMENT", message: expect.stringContaining("fsync") });
+  });
+
+  it("refuses every call at once after a failed sync, instead of hanging, and keeps what was committed", async () => {
+    const dir = join(root, "failing-disk");
+    const embedded = await openPglite(dir);
+    let closed = false;
+    try {
+      await sql`CREATE TABLE kept (n int)`.execute(embedded.db);
+      await sql`INSERT INTO kept VALUES (1)`.execute(embedded.db);
+      // The disk refuses the next sync of a file: the hook gets a descriptor that is not open.
+      const ops = nodeFsOps(embedded.pglite);
+      const installed = ops.fsync as (stream: Stream) => number;
+      ops.fsync = (stream) => {
+        const { node } = stream;
+        return installed(
+          node !== undefined && (node.mode & 0o170000) === 0o100000 ? { nfd: 1 << 30, node } : stream,
+        );
+      };
+      await expect(sql`INSERT INTO kept VALUES (2)`.execute(embedded.db)).rejects.toThrow();
+      await expect(sql`SELECT count(*) FROM kept`.execute(embedded.db)).rejects.toMatchObject({
+        code: "CTM_DATABASE_UNAVAILABLE",
+        message: expect.stringContaining("disk sync"),
+      });
+      await embedded.close();
+      closed = true;
+    } finally {
+      if (!closed) await embedded.close();
+    }
+    const reopened = await openPglite(dir);
+    try {
+      const rows = await reopened.pglite.query<{ n: number }>("SELECT n FROM kept ORDER BY n");
+      expect(rows.rows.map((r) => r.n)).toContain(1);
+    } finally {
+      await reopened.close();
+    }
   });
 
   it("syncTree walks nested directories and files", () => {

@@ -1,6 +1,7 @@
 import { closeSync, fdatasyncSync, fsyncSync, openSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PGlite, type Extension, type PGliteOptions } from "@electric-sql/pglite";
+import { DatabaseUnavailableError } from "../../errors/index.ts";
 
 /**
  * Why an embedded data directory needs this: PGlite starts PostgreSQL with fsync off (`-F` in its
@@ -29,8 +30,19 @@ export function durableStartParams(): string[] {
 
 /** The part of Emscripten's NODEFS this file touches. */
 interface NodeFsStreams {
-  readonly stream_ops: { fsync?: (stream: { nfd?: number }) => number };
+  readonly stream_ops: { fsync?: (stream: { nfd?: number; node?: { mode: number } }) => number };
 }
+
+/** A sync that failed, per PGlite instance: PostgreSQL has stopped (PANIC) and must be reopened. */
+const syncFailures = new WeakMap<object, Error>();
+
+/** Why this PGlite instance can no longer be used, if a sync of its data directory failed. */
+export function syncFailureOf(pglite: object): Error | undefined {
+  return syncFailures.get(pglite);
+}
+
+const isDirectory = (mode: number | undefined): boolean =>
+  mode !== undefined && (mode & 0o170000) === 0o040000;
 
 /**
  * WASI error numbers for a failed sync. PostgreSQL treats EIO as fatal (it cannot know what
@@ -46,17 +58,26 @@ const ioError = 29;
  */
 export const nodeFsSync: Extension = {
   name: "continuum-nodefs-sync",
-  setup: (_pg, emscriptenOpts: Record<string, unknown>) => {
+  setup: (pg, emscriptenOpts: Record<string, unknown>) => {
     const preRun = (emscriptenOpts.preRun as ((mod: Record<string, unknown>) => void)[] | undefined) ?? [];
     const install = (mod: Record<string, unknown>): void => {
       const nodefs = mod.NODEFS as NodeFsStreams | undefined;
-      if (nodefs === undefined) return;
+      // Fail loudly: without the hook, fsync on would sync nothing (a PGlite that moved NODEFS).
+      if (nodefs === undefined)
+        throw new Error("PGlite exposes no NODEFS: the data directory cannot be synced");
       nodefs.stream_ops.fsync = (stream) => {
         if (stream.nfd === undefined) return 0;
+        const directory = isDirectory(stream.node?.mode);
         try {
-          fdatasyncSync(stream.nfd);
+          // A directory's new entries need a full fsync (fdatasync may not commit them).
+          if (directory) fsyncSync(stream.nfd);
+          else fdatasyncSync(stream.nfd);
           return 0;
         } catch (error) {
+          // Some systems (Windows) cannot sync a directory: PostgreSQL ignores EINVAL there.
+          if (directory) return wasiErrno.EINVAL as number;
+          // PostgreSQL stops at a file that failed to sync, whatever the reason.
+          syncFailures.set(pg, error as Error);
           return wasiErrno[(error as { code?: string }).code ?? ""] ?? ioError;
         }
       };
@@ -64,6 +85,44 @@ export const nodeFsSync: Extension = {
     return Promise.resolve({ emscriptenOpts: { ...emscriptenOpts, preRun: [...preRun, install] } });
   },
 };
+
+/** The calls through which the journal reaches PGlite. */
+const guardedCalls = new Set<PropertyKey>(["query", "exec", "transaction", "execProtocol"]);
+
+/**
+ * `db` (a PGlite, or a proxy of `pglite`) refusing every call once a sync of `pglite`'s data
+ * directory failed. PostgreSQL stops (PANIC) on a failed sync, since it cannot know what reached
+ * the disk, and a PGlite whose backend stopped leaves later calls waiting forever: refused at
+ * once, the engine reports the database unavailable instead of hanging. What was committed
+ * before is in the directory; reopening it (a new process) recovers from the WAL.
+ *
+ * @example
+ * ```ts
+ * new PGliteDialect({ pglite: stopAfterSyncFailure(preparedPglite(pglite), pglite, dataDir) });
+ * ```
+ */
+export function stopAfterSyncFailure(db: PGlite, pglite: PGlite, dataDir: string): PGlite {
+  return new Proxy(db, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      const bound = (value as (...args: unknown[]) => unknown).bind(target);
+      if (!guardedCalls.has(property)) return bound;
+      return (...args: unknown[]): unknown => {
+        const failure = syncFailures.get(pglite);
+        if (failure !== undefined)
+          return Promise.reject(
+            new DatabaseUnavailableError(
+              dataDir,
+              `a disk sync of the data directory failed (${(failure as { code?: string }).code ?? failure.message}); the embedded database stopped so as not to acknowledge what may not be on disk: check the disk, then reopen it`,
+              failure,
+            ),
+          );
+        return bound(...args);
+      };
+    },
+  });
+}
 
 /** PGlite options for a local data directory: durable unless `fsync` is false. */
 export function pgliteOptionsFor(fsync: boolean): PGliteOptions {
@@ -81,7 +140,24 @@ export function syncTree(directory: string): void {
     if (entry.isDirectory()) syncTree(path);
     else if (entry.isFile()) syncPath(path);
   }
-  syncPath(directory);
+  syncDirectory(directory);
+}
+
+/**
+ * Syncs the directories that hold the new ones `mkdirSync(directory, { recursive: true })`
+ * made, from `directory`'s parent up to the parent of `firstMade` (what mkdirSync returned),
+ * so that a power cut cannot drop the new data directory's name.
+ */
+export function syncParents(directory: string, firstMade: string): void {
+  for (let parent = dirname(directory); ; parent = dirname(parent)) {
+    syncDirectory(parent);
+    if (parent === dirname(firstMade) || parent === dirname(parent)) return;
+  }
+}
+
+/** Windows cannot open a directory to sync it; its file system (NTFS) journals names itself. */
+function syncDirectory(path: string): void {
+  if (process.platform !== "win32") syncPath(path);
 }
 
 function syncPath(path: string): void {
