@@ -4,7 +4,7 @@
  * Runs every scenario against Continuum and its peers on one PostgreSQL server, each case in
  * its own process and on a fresh database, peers in rotating order within each repetition.
  * Prints the tables; a full run also rewrites bench/README.md and bench/results/full.json (a run
- * narrowed by --only or --peers writes bench/results/subset.json instead).
+ * narrowed by --only or --peers writes bench/results/subset.json instead and leaves the README).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -55,7 +55,12 @@ export function parseArgs(given: readonly string[]): BenchArgs {
     reps: Number(value("--reps") ?? 3),
     ...(list("--only") === undefined ? {} : { only: list("--only") as ScenarioName[] }),
     ...(list("--peers") === undefined ? {} : { peers: list("--peers") as PeerName[] }),
-    writeReadme: mode === "full" && !argv.includes("--no-readme"),
+    // Only a whole run replaces the README's tables: a narrowed one would drop the rest.
+    writeReadme:
+      mode === "full" &&
+      list("--only") === undefined &&
+      list("--peers") === undefined &&
+      !argv.includes("--no-readme"),
     quiet: argv.includes("--quiet"),
   };
 }

@@ -14,6 +14,15 @@ describe("bench arguments", () => {
     });
   });
 
+  it("rewrites the README only for a whole full run, not a narrowed one or a smoke run", () => {
+    expect(parseArgs([]).writeReadme).toBe(true);
+    expect(parseArgs(["--reps", "1"]).writeReadme).toBe(true);
+    expect(parseArgs(["--only", "latency"]).writeReadme).toBe(false);
+    expect(parseArgs(["--peers", "dbos"]).writeReadme).toBe(false);
+    expect(parseArgs(["--no-readme"]).writeReadme).toBe(false);
+    expect(parseArgs(["--smoke"]).writeReadme).toBe(false);
+  });
+
   it("refuses an unknown flag, naming it", () => {
     expect(() => parseArgs(["--fast"])).toThrow(/unknown argument --fast/);
   });
