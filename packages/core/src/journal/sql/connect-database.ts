@@ -52,6 +52,8 @@ export async function openPglite(
   let lock: DataDirLock | undefined;
   let pglite: PGlite;
   let firstMade: string | undefined;
+  // A directory's commits reach the disk before they are acknowledged (durable-pglite.ts).
+  const durable = directory !== undefined && fsync;
   try {
     if (directory !== undefined) {
       firstMade = mkdirSync(directory, { recursive: true });
@@ -62,9 +64,7 @@ export async function openPglite(
     const creating =
       directory === undefined ? dataDir.startsWith("memory://") : !existsSync(join(directory, "PG_VERSION"));
     if (creating) onProgress({ kind: "creating", target: dataDir });
-    // A directory's commits reach the disk before they are acknowledged (durable-pglite.ts).
-    const durable = directory !== undefined && fsync;
-    pglite = new PGlite(dataDir, durable ? pgliteOptionsFor(true) : {});
+    pglite = new PGlite(dataDir, pgliteOptionsFor(durable));
     await pglite.waitReady;
     if (durable && creating) {
       syncTree(directory);
@@ -83,7 +83,11 @@ export async function openPglite(
   }
   const db = new Kysely<Record<string, never>>({
     dialect: continuumSchemaDialect(
-      new PGliteDialect({ pglite: stopAfterSyncFailure(preparedPglite(pglite), pglite, dataDir) }),
+      new PGliteDialect({
+        pglite: durable
+          ? stopAfterSyncFailure(preparedPglite(pglite), pglite, dataDir)
+          : preparedPglite(pglite),
+      }),
       schema,
     ),
   });
