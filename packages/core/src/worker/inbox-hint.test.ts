@@ -4,6 +4,7 @@ import { createClient } from "../client/create-client.ts";
 import type { Journal, RunClaim } from "../journal/journal.ts";
 import { formatInboxHint, NotifyTopic, parseInboxHint } from "../journal/notifier.ts";
 import { openJournal } from "../journal/open-journal.ts";
+import type { ListeningNotifier } from "../journal/sql/pg-notifier.ts";
 import { createServerDatabase, type ServerDatabase } from "../journal/sql/test-support/sql-test-databases.ts";
 import { signal, workflow } from "../workflow/index.ts";
 import { createEngine, type Engine } from "./create-engine.ts";
@@ -58,6 +59,9 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     engine.events.on("signal.received", (e) => received.push(e.runId));
     const stepped = stepsOf(engine);
     engine.start();
+    // Hints sent before the engine's LISTEN connection is up are lost (the poll, here a minute, is
+    // the fallback): these tests are about hints, so they start once it listens.
+    await (journal.notifier as ListeningNotifier).listening();
     const client = createClient({ journal, engine, pollIntervalMs: 20 });
     const run = await client.start(collect, 3);
     for (let i = 0; i < 3; i += 1) {
@@ -83,6 +87,9 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     engines.push(engine);
     const stepped = stepsOf(engine);
     engine.start();
+    // Hints sent before the engine's LISTEN connection is up are lost (the poll, here a minute, is
+    // the fallback): these tests are about hints, so they start once it listens.
+    await (journal.notifier as ListeningNotifier).listening();
     const client = createClient({ journal, engine, pollIntervalMs: 20 });
     const run = await client.start(collect, 2);
     // Another process's client: the item is not in the engine's journal's memory.
@@ -112,6 +119,9 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     engine.events.on("step.committed", (e) => steps.push(e.runId));
     const stepped = stepsOf(engine);
     engine.start();
+    // Hints sent before the engine's LISTEN connection is up are lost (the poll, here a minute, is
+    // the fallback): these tests are about hints, so they start once it listens.
+    await (journal.notifier as ListeningNotifier).listening();
     const client = createClient({ journal, engine, pollIntervalMs: 20 });
     const run = await client.start(collect, 1);
     // Once the engine has taken its first step, not once the row shows it: the real signal below
@@ -121,17 +131,22 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     expect((await journal.getRun(run.runId))?.lastSeq).toBe(2);
     const stepsBefore = steps.length;
     // Anyone who can connect may NOTIFY: the hint is only a pointer, read back with the engine's rights.
+    // Sent again until the engine has read it: its LISTEN connection may still be coming up, and
+    // a notification sent before it listens is lost (a hint is only a hint).
     const pool = new pg.Client({ connectionString: database.url });
     await pool.connect();
     try {
-      await pool.query("SELECT pg_notify($1, $2)", [
-        "continuum_run_inbox",
-        formatInboxHint({ runId: run.runId, inboxId: 9_999_999, runVersion: "1" }),
-      ]);
+      while (!answered.has(9_999_999)) {
+        await pool.query("SELECT pg_notify($1, $2)", [
+          "continuum_run_inbox",
+          formatInboxHint({ runId: run.runId, inboxId: 9_999_999, runVersion: "1" }),
+        ]);
+        for (let i = 0; i < 40 && !answered.has(9_999_999); i += 1)
+          await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     } finally {
       await pool.end();
     }
-    while (!answered.has(9_999_999)) await new Promise((resolve) => setTimeout(resolve, 5));
     await new Promise((resolve) => setImmediate(resolve));
     expect(answered.get(9_999_999)).toBe(false);
     expect(steps.length).toBe(stepsBefore);
@@ -196,6 +211,9 @@ describe("signals delivered from run_inbox hints (PostgreSQL)", () => {
     const engine = createEngine({ journal, workflows: [collect], pollIntervalMs: 200 });
     engines.push(engine);
     engine.start();
+    // Hints sent before the engine's LISTEN connection is up are lost (the poll, here a minute, is
+    // the fallback): these tests are about hints, so they start once it listens.
+    await (journal.notifier as ListeningNotifier).listening();
     const client = createClient({ journal, engine, pollIntervalMs: 20 });
     const count = 60;
     const run = await client.start(collect, count);

@@ -12,13 +12,14 @@ import { DatabaseUnavailableError } from "../../errors/index.ts";
  * journal must keep what it acknowledged, so a data directory gets:
  * - fsync on, with `wal_sync_method = fsync` (the call NODEFS can be taught; `fdatasync`, the
  *   default on Linux, goes to a stub that never reaches the file system);
- * - NODEFS's `fsync` made real: `fs.fdatasyncSync` on the file behind the stream, installed
- *   before PostgreSQL starts (a PGlite extension's `preRun`), so recovery and every checkpoint
- *   sync too. fdatasync, as PostgreSQL itself uses for the WAL on Linux: it writes the data and
- *   what reading it back needs (a grown file's size), not the modification time, which would
- *   cost a file-system journal commit per sync;
- * - a freshly created directory synced once, file by file: PGlite writes the `initdb` template
- *   into it without any sync.
+ * - NODEFS's `fsync` made real: `fs.fdatasyncSync` on the file behind the stream (`fsync` for
+ *   a directory), installed before PostgreSQL starts (a PGlite extension's `preRun`), so
+ *   recovery and every checkpoint sync too. fdatasync, as PostgreSQL itself uses for the WAL on
+ *   Linux: it writes the data and what reading it back needs (a grown file's size), not the
+ *   modification time, which would cost a file-system journal commit per sync;
+ * - a freshly created directory, and the parents mkdir made for it, synced once: PGlite writes
+ *   the `initdb` template into it without any sync;
+ * - after a failed sync, every call refused at once (`stopAfterSyncFailure`).
  *
  * `memory://` has no disk to sync and keeps PGlite's settings.
  */
@@ -35,11 +36,6 @@ interface NodeFsStreams {
 
 /** A sync that failed, per PGlite instance: PostgreSQL has stopped (PANIC) and must be reopened. */
 const syncFailures = new WeakMap<object, Error>();
-
-/** Why this PGlite instance can no longer be used, if a sync of its data directory failed. */
-export function syncFailureOf(pglite: object): Error | undefined {
-  return syncFailures.get(pglite);
-}
 
 const isDirectory = (mode: number | undefined): boolean =>
   mode !== undefined && (mode & 0o170000) === 0o040000;
