@@ -9,12 +9,15 @@ import { redactConnectionString, redactSecrets, scrubError } from "./redact-conn
  * logged as it is.
  */
 export class DatabaseUnavailableError extends ContinuumError<{ url: string; reason: string }> {
-  constructor(target: string, driverReason: string, cause?: unknown) {
+  /** `hint` replaces the default fix line where the cause is known to be elsewhere (a disk). */
+  constructor(target: string, driverReason: string, cause?: unknown, hint?: string) {
     const url = redactConnectionString(target);
     const reason = redactSecrets(driverReason);
     super(ErrorCode.DatabaseUnavailable, `cannot connect to the journal database at ${url}: ${reason}`, {
       data: { url, reason },
-      hint: "check that PostgreSQL is running and DATABASE_URL (host, port, user, database) is right; unset it to use embedded PGlite",
+      hint:
+        hint ??
+        "check that PostgreSQL is running and DATABASE_URL (host, port, user, database) is right; unset it to use embedded PGlite",
       cause: scrubError(cause),
     });
   }

@@ -128,6 +128,7 @@ describe("an embedded data directory", () => {
       await expect(sql`SELECT count(*) FROM kept`.execute(embedded.db)).rejects.toMatchObject({
         code: "CTM_DATABASE_UNAVAILABLE",
         message: expect.stringContaining("disk sync"),
+        hint: expect.stringContaining("check the disk"),
       });
       await embedded.close();
       closed = true;

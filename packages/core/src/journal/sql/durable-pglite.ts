@@ -110,8 +110,9 @@ export function stopAfterSyncFailure(db: PGlite, pglite: PGlite, dataDir: string
           return Promise.reject(
             new DatabaseUnavailableError(
               dataDir,
-              `a disk sync of the data directory failed (${(failure as { code?: string }).code ?? failure.message}); the embedded database stopped so as not to acknowledge what may not be on disk: check the disk, then reopen it`,
+              `a disk sync of the data directory failed (${(failure as { code?: string }).code ?? failure.message}); the embedded database stopped so as not to acknowledge what may not be on disk`,
               failure,
+              "check the disk that holds the data directory (free space, errors in the system log), then restart the process: opening the directory again recovers every committed run from its WAL",
             ),
           );
         return bound(...args);
