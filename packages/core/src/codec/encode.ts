@@ -221,8 +221,16 @@ export function encodedObject(entries: readonly (readonly [string, Encoded])[], 
   }
   const out: Record<string, Encoded> = {};
   for (const [key, encoded] of entries) {
-    // "__proto__" must become an own data property, never the prototype.
-    Object.defineProperty(out, key, { value: encoded, enumerable: true, writable: true, configurable: true });
+    // "__proto__" must become an own data property, never the prototype; plain assignment
+    // (the fast path of every payload) for every other key.
+    if (key === "__proto__")
+      Object.defineProperty(out, key, {
+        value: encoded,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[key] = encoded;
   }
   return out;
 }
