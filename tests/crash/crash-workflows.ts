@@ -9,30 +9,40 @@ pool.on("error", () => {});
 
 /**
  * One step of the crash workload. Every attempt is logged (to count attempts that ran more than
- * once), and the step's external effect is written once per idempotency key: the pattern a
- * user applies to make at-least-once activities effectively-once.
+ * once), and the step's external effect is written once per key: the pattern a user applies to
+ * make at-least-once activities effectively-once.
  */
-export const crashStep = defineActivity(
-  "crash.step",
-  async (key: string, step: number): Promise<number> => {
-    await pool.query("INSERT INTO crash_attempts (run_key, step, pid) VALUES ($1, $2, $3)", [
-      key,
-      step,
-      process.pid,
-    ]);
-    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 15)));
-    await pool.query(
-      "INSERT INTO crash_effects (idempotency_key, pid) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-      [`${key}:${step}`, process.pid],
-    );
-    return step;
-  },
-  {
-    retry: { maxAttempts: 50, initialIntervalMs: 50, maxIntervalMs: 500 },
-    timeoutMs: 2_000,
-    idempotencyKey: (key, step) => `${key}:${step}`,
-  },
-);
+async function recordStep(key: string, step: number): Promise<number> {
+  await pool.query("INSERT INTO crash_attempts (run_key, step, pid) VALUES ($1, $2, $3)", [
+    key,
+    step,
+    process.pid,
+  ]);
+  await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 15)));
+  await pool.query(
+    "INSERT INTO crash_effects (idempotency_key, pid) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    [`${key}:${step}`, process.pid],
+  );
+  return step;
+}
+
+const stepRetry = { maxAttempts: 50, initialIntervalMs: 50, maxIntervalMs: 500 };
+
+/** {@link recordStep} with the journal's idempotency key too (a stored result is reused across runs). */
+export const crashStep = defineActivity("crash.step", recordStep, {
+  retry: stepRetry,
+  timeoutMs: 2_000,
+  idempotencyKey: (key, step) => `${key}:${step}`,
+});
+
+/**
+ * {@link recordStep} without a journal idempotency key: the common activity, whose first call a
+ * fresh eager start inserts in the start's single statement (start-with-first-step.ts).
+ */
+export const crashStepPlain = defineActivity("crash.step-plain", recordStep, {
+  retry: stepRetry,
+  timeoutMs: 2_000,
+});
 
 /** Sequential steps; the result is the sum of the step numbers, so a lost or doubled step shows. */
 export const crashFlow = workflow.stamped({
@@ -45,6 +55,21 @@ export const crashFlow = workflow.stamped({
   let sum = 0;
   for (let step = 0; step < steps; step += 1) {
     sum += await activity.at("activity:crashStep#0")(crashStep, key, step);
+  }
+  return sum;
+});
+
+/** {@link crashFlow} on {@link crashStepPlain}. */
+export const crashFlowPlain = workflow.stamped({
+  format: 1,
+  versionHash: "crashflowplain01",
+  cursors: ["activity:crashStepPlain#0"],
+  file: "tests/crash/crash-workflows.ts",
+  line: 75,
+})("crash.flow-plain", { version: 1 }, async ({ key, steps }: { key: string; steps: number }) => {
+  let sum = 0;
+  for (let step = 0; step < steps; step += 1) {
+    sum += await activity.at("activity:crashStepPlain#0")(crashStepPlain, key, step);
   }
   return sum;
 });

@@ -3,7 +3,7 @@ import { createClient } from "@continuum/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeProcess } from "../support/child-process.ts";
 import { openCrashDatabase, type CrashDatabase } from "./crash-database.ts";
-import { crashFlow } from "./crash-workflows.ts";
+import { crashFlow, crashFlowPlain } from "./crash-workflows.ts";
 
 // Eager start under SIGKILL: a process starts runs leased to its own engine and steps them at
 // once; it is killed while doing so. Every run it created must still complete, exactly once per
@@ -65,5 +65,54 @@ describe("eager start with real processes and SIGKILL", () => {
         `all ${runs} completed by the other engines, ${runs * steps} effects exactly once`,
     );
     expect(Number(owned.rows[0]?.n)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("fresh runs inserted with their first step by a process killed mid-way: each exists with its step or not at all, and completes once", async () => {
+    await crash.sql.query("TRUNCATE crash_effects, crash_attempts");
+    const env = { DATABASE_URL: crash.database.url, LEASE_MS: "1500" };
+    const starter = startNodeProcess(engineScript, {
+      ...env,
+      START_RUNS: String(runs),
+      START_EVERY_MS: "5",
+      START_FRESH: "1",
+    });
+    crash.engines.push(starter);
+    await starter.waitForLine(/^STARTED 29 /);
+    starter.signal("SIGKILL");
+    await starter.exited;
+    const acknowledged = starter.output
+      .filter((line) => line.startsWith("STARTED "))
+      .map((line) => line.split(" ")[2] ?? "");
+    // What the journal holds at the kill: every run the starter created, acknowledged or not.
+    const atKill = await crash.sql.query<{ run_id: string; last_seq: string; lease_owner: string | null }>(
+      "SELECT run_id, last_seq::text, lease_owner FROM continuum.runs WHERE workflow_name = $1",
+      [crashFlowPlain.name],
+    );
+    const ids = atKill.rows.map((row) => row.run_id);
+    expect(ids).toEqual(expect.arrayContaining(acknowledged));
+    // At most one run beyond the acknowledged ones (inserted, killed before it printed).
+    expect(ids.length - acknowledged.length).toBeLessThanOrEqual(1);
+    // Only the engine's very first start (before it had read the journal's clock) was inserted
+    // without its step; every other run came in with at least its first activity scheduled.
+    expect(atKill.rows.filter((row) => Number(row.last_seq) < 2).length).toBeLessThanOrEqual(1);
+    const heldAtKill = atKill.rows.filter((row) => row.lease_owner === `engine-${starter.pid}`).length;
+
+    for (let i = 0; i < 2; i += 1) crash.engines.push(startNodeProcess(engineScript, env));
+    await Promise.all(crash.engines.slice(-2).map((engine) => engine.waitForLine(/^READY/)));
+    const client = createClient({ journal: crash.journal });
+    const results = await Promise.all(ids.map((runId) => client.result(runId, { timeoutMs: 60_000 })));
+    expect(results).toEqual(ids.map(() => (steps * (steps - 1)) / 2));
+    for (const runId of ids) {
+      const history = await client.history(runId);
+      expect(history.map((event) => event.seq)).toEqual(history.map((_, index) => index + 1));
+      expect(history.filter((event) => event.kind === "activity_completed")).toHaveLength(steps);
+    }
+    const effects = await crash.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM crash_effects");
+    expect(Number(effects.rows[0]?.n)).toBe(ids.length * steps);
+    console.log(
+      `fresh eager start crash: starter ${starter.pid} acknowledged ${acknowledged.length} runs, ${ids.length} in the journal ` +
+        `(${heldAtKill} still leased to it at SIGKILL); all completed by the other engines, ${ids.length * steps} effects exactly once`,
+    );
+    expect(heldAtKill).toBeGreaterThan(0);
   }, 120_000);
 });

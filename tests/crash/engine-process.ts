@@ -1,14 +1,21 @@
 // A real engine process for the crash and fencing suites: started with plain node, killed with
 // real signals. Prints one line per event the drivers wait for.
 import { createClient, createEngine, openJournal } from "@continuum/core";
-import { crashFlow, crashStep, fenceFlow, fenceStep } from "./crash-workflows.ts";
+import {
+  crashFlow,
+  crashFlowPlain,
+  crashStep,
+  crashStepPlain,
+  fenceFlow,
+  fenceStep,
+} from "./crash-workflows.ts";
 
 const leaseMs = Number(process.env.LEASE_MS ?? 1_500);
 const journal = await openJournal({ url: process.env.DATABASE_URL });
 const engine = createEngine({
   journal,
-  workflows: [crashFlow, fenceFlow],
-  activities: [crashStep, fenceStep],
+  workflows: [crashFlow, crashFlowPlain, fenceFlow],
+  activities: [crashStep, crashStepPlain, fenceStep],
   owner: `engine-${process.pid}`,
   leaseMs,
   pollIntervalMs: 100,
@@ -24,12 +31,17 @@ engine.start();
 process.stdout.write(`READY ${process.pid}\n`);
 
 // Eager starter (START_RUNS=n): this process starts runs through a client bound to its engine,
-// so each is created leased to it and stepped here at once, one every START_EVERY_MS.
+// so each is created leased to it and stepped here at once, one every START_EVERY_MS. With
+// START_FRESH=1 the runs have no workflow id and no journal idempotency key: each is inserted
+// together with its first step.
 const startRuns = Number(process.env.START_RUNS ?? 0);
 if (startRuns > 0) {
   const client = createClient({ journal, engine });
+  const fresh = process.env.START_FRESH === "1";
   for (let i = 0; i < startRuns; i += 1) {
-    const run = await client.start(crashFlow, { key: `eager${i}`, steps: 5 }, { id: `eager-${i}` });
+    const run = fresh
+      ? await client.start(crashFlowPlain, { key: `fresh${i}`, steps: 5 })
+      : await client.start(crashFlow, { key: `eager${i}`, steps: 5 }, { id: `eager-${i}` });
     process.stdout.write(`STARTED ${i} ${run.runId}\n`);
     await new Promise((resolve) => setTimeout(resolve, Number(process.env.START_EVERY_MS ?? 10)));
   }

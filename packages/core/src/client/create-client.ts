@@ -1,6 +1,6 @@
 import { InvalidQueueOptionError } from "../errors/queue-errors.ts";
 import { createQueueDefiner, queuedStart } from "../queue/queued-start.ts";
-import type { Journal } from "../journal/journal.ts";
+import type { Journal, StartRunRequest } from "../journal/journal.ts";
 import { isWorkflowIdReusePolicy } from "../model/workflow-id-reuse-policy.ts";
 import { RunAlreadyExistsError, RunNotFoundError } from "../errors/journal-errors.ts";
 import { InvalidIdentifierError } from "../errors/validation-errors.ts";
@@ -170,7 +170,7 @@ export function createClient(options: ClientOptions): Client {
           : undefined;
       const startRun = async (traceContext?: TraceContext): Promise<StartedRun> => {
         const valid = validTraceContext(traceContext);
-        const { run, created, claim } = await joinedJournal(journal, startOptions.transaction).startRun({
+        const request: StartRunRequest = {
           namespace,
           workflowName: name,
           versionHash,
@@ -184,7 +184,14 @@ export function createClient(options: ClientOptions): Client {
           ...(valid === undefined ? {} : { traceContext: valid }),
           ...(startOptions.startAt === undefined ? {} : { startAt: Number(startOptions.startAt) }),
           ...(startOptions.startDelay === undefined ? {} : { startDelayMs: startOptions.startDelay }),
-        });
+        };
+        // A fresh eager start goes in with its first step: the engine computes it before the
+        // insert, which commits both (see EagerStarts.startWithFirstStep).
+        const engine = options.engine;
+        const { run, created, claim } =
+          lease !== undefined && startOptions.id === undefined && engine?.startWithFirstStep !== undefined
+            ? await engine.startWithFirstStep({ ...request, lease }, (r) => journal.startRun(r))
+            : await joinedJournal(journal, startOptions.transaction).startRun(request);
         if (claim !== undefined) options.engine?.runEagerly(claim);
         // An existing run under this id that belongs to another workflow would hand the caller a
         // result of the wrong type: refuse it whatever the conflict policy says.

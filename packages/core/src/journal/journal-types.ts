@@ -6,6 +6,7 @@ export type {
   StartConflictPolicy,
   StartRunRequest,
   StartRunResult,
+  FirstStepStart,
   SendSignalRequest,
 } from "./start-run-types.ts";
 export type {

@@ -3,6 +3,7 @@ import type { Encoded, TraceContext, WorkflowIdReusePolicy } from "../model/inde
 import type { RunQueueStart } from "./run-queue-types.ts";
 import type { RunRecord } from "./run-record.ts";
 import type { RunClaim } from "./run-claim-types.ts";
+import type { StepCommit, StepCommitResult } from "./step-commit-types.ts";
 
 /** How a start behaves when a run with the id exists. */
 export type StartConflictPolicy = "return" | "fail";
@@ -43,13 +44,40 @@ export interface StartRunRequest {
   readonly startAt?: number;
   /** Delayed start: like {@link startAt}, as a delay from the journal clock's now. */
   readonly startDelayMs?: number;
+  /**
+   * The new run's id; the journal draws one when absent. An engine that computed the run's
+   * {@link firstStep} names it, and names it again when it falls back to a start without the
+   * step, so a start whose acknowledgement was lost cannot create a second run. An id already
+   * taken (by any run, or as an open run's workflow id) fails the start.
+   */
+  readonly runId?: string;
+  /**
+   * Eager start with its first step (see {@link FirstStepStart}): the run is inserted with this
+   * step already applied, atomically: its events follow `run_started`, its tasks and timers
+   * exist, and the run row is as after `commitStep`. Nothing is written when either part is
+   * refused. Requires `lease` and `runId`, and a fresh start (no workflow id, queue or delay);
+   * the step's lease is `{ runId, owner: lease.owner, fencingToken: 1 }` and its lastSeq 1.
+   */
+  readonly firstStep?: StepCommit;
 }
+
+/** A start that carries its first step: what {@link StartRunRequest.firstStep} requires. */
+export type FirstStepStart = StartRunRequest & {
+  readonly runId: string;
+  readonly lease: NonNullable<StartRunRequest["lease"]>;
+  readonly firstStep: StepCommit;
+};
 
 export interface StartRunResult {
   readonly run: RunRecord;
   readonly created: boolean;
-  /** Eager start (`lease` given and the run created): the new run as a claim held by `lease.owner`. */
+  /**
+   * Eager start (`lease` given and the run created) without a first step: the new run as a
+   * claim held by `lease.owner`.
+   */
   readonly claim?: RunClaim;
+  /** With {@link StartRunRequest.firstStep}: that step's commit, as `commitStep` returns it. */
+  readonly firstStep?: StepCommitResult;
 }
 
 export interface SendSignalRequest {

@@ -3,6 +3,7 @@ import { compositionConformance } from "./conformance/composition-conformance.ts
 import { concurrencyConformance } from "./conformance/concurrency-conformance.ts";
 import { deferralConformance } from "./conformance/deferral-conformance.ts";
 import { eagerStartConformance } from "./conformance/eager-start-conformance.ts";
+import { firstStepConformance } from "./conformance/first-step-conformance.ts";
 import { delayedStartConformance } from "./conformance/delayed-start-conformance.ts";
 import { scheduleConformance } from "./conformance/schedule-conformance.ts";
 import { healthConformance } from "./conformance/health-conformance.ts";
@@ -89,6 +90,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     taskCancellationConformance(h);
     stickyConformance(h);
     eagerStartConformance(h);
+    firstStepConformance(h);
     operatorConformance(h);
     delayedStartConformance(h);
     scheduleConformance(h);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { RunClaim } from "../journal/journal.ts";
+import type { RunClaim, RunRecord, StepCommit, StepCommitResult } from "../journal/journal.ts";
 import type { Execution } from "../replay/execution-contract.ts";
 import { serializeError } from "../codec/index.ts";
 import { isContinuumError } from "../errors/continuum-error.ts";
@@ -15,13 +15,27 @@ import type { StepOutcome } from "./run-stepper.ts";
 import type { LocalFinish, StepperState } from "./stepper-state.ts";
 
 /**
+ * The first step of a run that is not in the journal yet (an eager start with its first step,
+ * see first-step-start.ts): its commit inserts the run with the step (`Journal.startRun` with
+ * `firstStep`) instead of committing to an existing row.
+ */
+export interface FirstStepInsert {
+  insert(commit: StepCommit): Promise<{ readonly run: RunRecord; readonly committed: StepCommitResult }>;
+}
+
+/**
  * The claimed path of a {@link RunStepper}: steps a run claimed from the journal with its inbox,
  * on the sticky execution when its lastSeq matches the claim's, else on one rebuilt by replay.
+ *
+ * With `first` the claim is the synthetic one of a run about to be inserted with this step:
+ * nothing is announced (no event) before the insert commits, and a failure before it rejects
+ * with the error, having written nothing and released nothing (there is no run yet); the
+ * caller then starts the run without its step.
  */
 export function createClaimedStep(
   state: StepperState,
   local: LocalSteps,
-): (claim: RunClaim) => Promise<StepOutcome> {
+): (claim: RunClaim, first?: FirstStepInsert) => Promise<StepOutcome> {
   const {
     options,
     busy,
@@ -38,9 +52,10 @@ export function createClaimedStep(
   const { journal, registry, cache, events } = options;
   const { finishLocally, stepLocallySoon } = local;
 
-  return async (claim: RunClaim): Promise<StepOutcome> => {
-    const { run } = claim;
+  return async (claim: RunClaim, first?: FirstStepInsert): Promise<StepOutcome> => {
+    let { run } = claim;
     const runId = run.runId;
+    const fromSeq = run.lastSeq;
     // Claims exclude our in-flight steps; a claim read before one of them started may still come.
     if (busy.has(runId)) return "skipped";
     const stale = cache.peek(runId);
@@ -50,7 +65,14 @@ export function createClaimedStep(
       return "skipped";
     }
     busy.add(runId);
-    inFlight.set(runId, claim.lease);
+    // The lease keeper renews the leases in flight; the run of a first step has none yet.
+    if (first === undefined) inFlight.set(runId, claim.lease);
+    // A first step's run does not exist before its commit: what would announce it waits for that.
+    let held: Array<() => void> | undefined = first === undefined ? undefined : [];
+    const announce = (emit: () => void): void => {
+      if (held === undefined) emit();
+      else held.push(emit);
+    };
     options.traceContexts?.note(runId, run.traceContext);
     clock.saw(claim.now);
     let readyAgain = false;
@@ -66,42 +88,52 @@ export function createClaimedStep(
       const hit =
         cached !== undefined && cached.execution.lastSeq === run.lastSeq && !cached.execution.finished;
       if (cached === undefined || cached.lease.fencingToken !== claim.lease.fencingToken) {
-        emitEvent(events, "lease.acquired", {
-          runId,
-          fencingToken: claim.lease.fencingToken,
-          leaseExpiresAt: claim.leaseExpiresAt,
-        });
+        announce(() =>
+          emitEvent(events, "lease.acquired", {
+            runId,
+            fencingToken: claim.lease.fencingToken,
+            leaseExpiresAt: claim.leaseExpiresAt,
+          }),
+        );
       }
       if (hit) {
         execution = cached.execution;
       } else {
         cached?.execution.dispose();
         const history = claim.history ?? (await journal.readHistory(runId));
-        emitEvent(events, "replay.started", {
-          runId,
-          workflowName: run.workflowName,
-          historyLength: history.length,
-          reason: cached === undefined ? "not_cached" : "stale_cache",
-        });
+        const reason = cached === undefined ? "not_cached" : "stale_cache";
+        announce(() =>
+          emitEvent(events, "replay.started", {
+            runId,
+            workflowName: run.workflowName,
+            historyLength: history.length,
+            reason,
+          }),
+        );
         const replayStartedAt = performance.now();
         execution = await registry.createExecution(
           definition,
           { runId, workflowId: run.workflowId, history },
           { now: claim.now },
         );
-        emitEvent(events, "replay.completed", {
-          runId,
-          workflowName: run.workflowName,
-          historyLength: history.length,
-          durationMs: performance.now() - replayStartedAt,
-        });
+        const durationMs = performance.now() - replayStartedAt;
+        announce(() =>
+          emitEvent(events, "replay.completed", {
+            runId,
+            workflowName: run.workflowName,
+            historyLength: history.length,
+            durationMs,
+          }),
+        );
       }
       if (run.lastSeq === 1)
-        emitEvent(events, "run.started", {
-          runId,
-          workflowName: run.workflowName,
-          workflowId: run.workflowId,
-        });
+        announce(() =>
+          emitEvent(events, "run.started", {
+            runId,
+            workflowName: run.workflowName,
+            workflowId: run.workflowId,
+          }),
+        );
 
       const startedAt = performance.now();
       // Results of our own attempts that were waiting for this run go into this same step.
@@ -131,7 +163,16 @@ export function createClaimedStep(
       );
       const commit = withClaims.commit;
       reserved = withClaims.reserved;
-      const committed = await journal.commitStep(commit);
+      let committed: StepCommitResult;
+      if (first === undefined) committed = await journal.commitStep(commit);
+      else {
+        const inserted = await first.insert(commit);
+        committed = inserted.committed;
+        // The run as inserted (its creation time is the journal's, not the step's estimate).
+        run = inserted.run;
+        for (const emit of held ?? []) emit();
+        held = undefined;
+      }
       clock.saw(committed.now);
       readyAgain = committed.ready === true;
       settleAll(locals, true);
@@ -181,7 +222,7 @@ export function createClaimedStep(
           workflowId: run.workflowId,
           workflowName: run.workflowName,
           versionHash: run.versionHash,
-          fromSeq: run.lastSeq,
+          fromSeq,
           now: claim.now,
           deliveries,
           events: result.events,
@@ -193,6 +234,8 @@ export function createClaimedStep(
       sticky.unreserve(reserved);
       // Our attempts' results did not commit with this step: they are reported with finishTask.
       settleAll(locals, false);
+      // A first step whose run was not inserted: nothing exists to release or to report on.
+      if (held !== undefined) throw error;
       if (error instanceof StaleAttemptError || isContinuumError(error, ErrorCode.StaleAttempt)) {
         // Only our own attempts were refused, not the step: give the run back for a fresh claim.
         failures.delete(runId);
@@ -224,7 +267,10 @@ export function createClaimedStep(
     } finally {
       busy.delete(runId);
       inFlight.delete(runId);
-      options.outcomes?.forget(runId);
+      // A first step's start resolved as its insert committed: its caller, who may ask for the
+      // result at once, gets one turn of the event loop to find the outcome here first.
+      if (first === undefined) options.outcomes?.forget(runId);
+      else setImmediate(() => options.outcomes?.forget(runId));
       if (pending.has(runId)) stepLocallySoon(runId);
       if (readyAgain) options.onReadyAgain?.();
     }

@@ -1,5 +1,5 @@
 import type { LocalOutcomeSource } from "./local-outcomes.ts";
-import type { RunClaim } from "../journal/journal.ts";
+import type { RunClaim, StartRunRequest, StartRunResult } from "../journal/journal.ts";
 import { NotifyTopic, parseInboxHint } from "../journal/notifier.ts";
 import { Limits, checkOptionalNumber } from "../validation/index.ts";
 import type { AnyWorkflowDefinition } from "./definition-info.ts";
@@ -58,6 +58,17 @@ export interface EagerStarts {
   ): { readonly owner: string; readonly leaseMs: number } | undefined;
   /** Steps a run created with {@link eagerLease}'s lease (its claim comes from `Journal.startRun`). */
   runEagerly(claim: RunClaim): void;
+  /**
+   * A fresh eager start (no workflow id, queue, delay or transaction) with {@link eagerLease}'s
+   * lease, inserted together with its first step: the engine computes the step first and the
+   * insert commits both (`Journal.startRun` with `firstStep`), one round trip and one commit
+   * fewer per run. `startRun` is the journal's. Resolves once the run is in the journal; where
+   * the step cannot be taken along, starts the run as {@link runEagerly} would step it.
+   */
+  startWithFirstStep?(
+    request: StartRunRequest & { readonly lease: { readonly owner: string; readonly leaseMs: number } },
+    startRun: (request: StartRunRequest) => Promise<StartRunResult>,
+  ): Promise<StartRunResult>;
 }
 
 /**
@@ -345,6 +356,13 @@ export function createEngine(options: EngineOptions): Engine {
     queryCached(runId, queryName, args) {
       const entry = runtime.cache.peek(runId);
       return entry === undefined ? undefined : { value: entry.execution.query(queryName, args) };
+    },
+    async startWithFirstStep(request, startRun) {
+      if (running && request.lease.owner === settings.owner)
+        return runtime.startWithFirstStep(request, startRun);
+      const started = await startRun(request);
+      if (started.claim !== undefined) this.runEagerly(started.claim);
+      return { run: started.run, created: started.created };
     },
     runEagerly(claim) {
       if (running && claim.lease.owner === settings.owner) {

@@ -1,5 +1,6 @@
 import { createLocalOutcomes, type LocalOutcomes } from "./local-outcomes.ts";
-import type { RunClaim } from "../journal/journal.ts";
+import type { RunClaim, StartRunRequest, StartRunResult } from "../journal/journal.ts";
+import { startWithFirstStep, type EagerStartRequest } from "./first-step-start.ts";
 import { CancelledError } from "../errors/workflow-errors.ts";
 import { createActivityPool, type ActivityPool } from "./activity-pool.ts";
 import type { EngineEventEmitter } from "./engine-events.ts";
@@ -38,6 +39,14 @@ export interface EngineRuntime {
   pollRuns(): Promise<number>;
   /** Steps a run this engine started already leased (eager start), as if it had claimed it. */
   runEagerly(claim: RunClaim): void;
+  /**
+   * An eager start inserted with its first step, computed here before the insert (see
+   * first-step-start.ts); the step counts against the step slots like a claimed one.
+   */
+  startWithFirstStep(
+    request: EagerStartRequest,
+    startRun: (request: StartRunRequest) => Promise<StartRunResult>,
+  ): Promise<StartRunResult>;
   /** Resolves when every step started so far has finished. */
   settleSteps(): Promise<void>;
   /** Claims due tasks up to the free activity slots and starts them; returns how many. */
@@ -240,6 +249,24 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       return claims.length;
     },
     runEagerly: (claim) => runClaim(claim),
+    startWithFirstStep: (request, startRun) =>
+      startWithFirstStep(
+        {
+          journalNow: () => stepper.journalNow(),
+          step: (claim, first) => stepper.step(claim, first),
+          track: (step) => {
+            steps.add(step);
+            void step.finally(() => {
+              steps.delete(step);
+              if (backlog) options.onWorkflowSlotFreed?.();
+            });
+          },
+          runEagerly: (claim) => runClaim(claim),
+          onError: (error, runId) => emitEvent(events, "engine.error", { where: "step", error, runId }),
+        },
+        request,
+        startRun,
+      ),
     async settleSteps() {
       while (steps.size > 0) await Promise.all([...steps]);
     },

@@ -7,7 +7,7 @@ import type { Registry } from "./registry.ts";
 import type { StickyCache } from "./sticky-cache.ts";
 import type { ActivityPool } from "./activity-pool.ts";
 import type { EngineTimers } from "./engine-timers.ts";
-import { createClaimedStep } from "./claimed-step.ts";
+import { createClaimedStep, type FirstStepInsert } from "./claimed-step.ts";
 import { createLocalSteps } from "./local-steps.ts";
 import { createStepperState } from "./stepper-state.ts";
 import type { Instrumentation } from "./instrumentation.ts";
@@ -95,7 +95,14 @@ export interface RunStepperOptions {
  * are reported with `finishTask` as usual: their results reach the run through its inbox.
  */
 export interface RunStepper {
-  step(claim: RunClaim): Promise<StepOutcome>;
+  /**
+   * Steps a claimed run. With `first`, the claim is that of a run about to be inserted with
+   * this step (see first-step-start.ts): the commit inserts it, and a failure before the insert
+   * rejects (nothing written, nothing released).
+   */
+  step(claim: RunClaim, first?: FirstStepInsert): Promise<StepOutcome>;
+  /** The journal clock as this stepper tells it from its latest reading (-Infinity before any). */
+  journalNow(): number;
   /** Runs with a step in progress (a claim for one of them is skipped; claims exclude them). */
   readonly busy: ReadonlySet<string>;
   /** The leases of the steps in progress: the lease keeper renews them with the cached ones. */
@@ -122,7 +129,14 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
   const state = createStepperState(options);
   const local = createLocalSteps(state);
   const step = createClaimedStep(state, local);
-  const { busy, inFlight } = state;
+  const { busy, inFlight, clock } = state;
   const { finishLocally, deliverHint } = local;
-  return { step, busy, inFlight: () => [...inFlight.values()], finishLocally, deliverHint };
+  return {
+    step,
+    journalNow: () => clock.now(),
+    busy,
+    inFlight: () => [...inFlight.values()],
+    finishLocally,
+    deliverHint,
+  };
 }

@@ -56,6 +56,8 @@ import { claimRuns, markUnknownVersions, releaseRun, renewRunLeases } from "./me
 import { listUnservedWorkflows } from "./memory-unserved-workflows.ts";
 import { getRunByWorkflowId, listRuns, startRun } from "./memory-runs.ts";
 import { commitStep } from "./memory-steps.ts";
+import { startWithFirstStep } from "./memory-first-step.ts";
+import { firstStepStartOf } from "../first-step-start.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { defineQueues, dequeueRuns, listQueues } from "./memory-queues.ts";
 import type {
@@ -125,6 +127,8 @@ export class MemoryJournal implements Journal {
   // --- runs -------------------------------------------------------------------------------
 
   async startRun(request: StartRunRequest): Promise<StartRunResult> {
+    const withFirstStep = firstStepStartOf(request);
+    if (withFirstStep !== undefined) return startWithFirstStep(this.#store, withFirstStep);
     return startRun(this.#store, request);
   }
 

@@ -14,6 +14,7 @@ import {
   type ParentClosePolicy,
 } from "../../model/index.ts";
 import type { RunClaim, RunFilter, RunPage, RunRecord, StartRunRequest, StartRunResult } from "../journal.ts";
+
 import { NotifyTopic } from "../notifier.ts";
 import { MAX_INSTANT_MS, instantAfter } from "../instant-limits.ts";
 import { jsonbContains } from "./jsonb-contains.ts";
@@ -38,8 +39,10 @@ export type NewRunRow = StartRunRequest & {
  * returns that run (or, with `onConflict: "fail"`, throws RunAlreadyExistsError).
  */
 export function startRun(store: MemoryStore, request: StartRunRequest): StartRunResult {
-  const runId = crypto.randomUUID();
+  const runId = request.runId ?? crypto.randomUUID();
   const workflowId = request.workflowId ?? runId;
+  // A named id is the caller's (see StartRunRequest.runId): one taken already fails the start.
+  if (store.runs.has(runId)) throw new RunAlreadyExistsError(workflowId, runId);
   const existing =
     request.workflowId === undefined ? undefined : getRunByWorkflowId(store, request.namespace, workflowId);
   const decision = decideWorkflowIdReuse(

@@ -16,6 +16,8 @@ import { runColumns, splitEvent, toRunRecord, type RunRow } from "./rows.ts";
 import { getRunByWorkflowId } from "./run-queries.ts";
 import { lockWorkflowId } from "./lock-workflow-id.ts";
 import { terminateRun } from "./terminate-run.ts";
+import { startWithFirstStep } from "./start-with-first-step.ts";
+import { firstStepStartOf } from "../first-step-start.ts";
 import { MAX_INSTANT_MS } from "../instant-limits.ts";
 import {
   channelOf,
@@ -148,10 +150,12 @@ export type StartedRow = RunRow & { run_version: string; now: Date };
  * start reads, locks and decides in one transaction.
  */
 export async function startRun(db: SqlExecutor, request: StartRunRequest): Promise<StartRunResult> {
+  const withFirstStep = firstStepStartOf(request);
+  if (withFirstStep !== undefined) return startWithFirstStep(db, withFirstStep);
   if (request.workflowId === undefined && request.queue?.dedupeKey === undefined)
     return startFresh(db, request);
   return inTransaction(db, async (tx) => {
-    const runId = randomUUID();
+    const runId = request.runId ?? randomUUID();
     const workflowId = request.workflowId ?? runId;
     const policy = request.idReusePolicy ?? defaultWorkflowIdReusePolicy;
     if (request.workflowId !== undefined && policy !== "allowAfterClosed")
@@ -200,7 +204,7 @@ export async function startRun(db: SqlExecutor, request: StartRunRequest): Promi
 
 /** A start with a fresh id and no dedupe key: one statement, no transaction (see startRun). */
 async function startFresh(db: SqlExecutor, request: StartRunRequest): Promise<StartRunResult> {
-  const runId = randomUUID();
+  const runId = request.runId ?? randomUUID();
   const row = await insertRun(
     db,
     {

@@ -1,0 +1,27 @@
+import { RunAlreadyExistsError } from "../../errors/journal-errors.ts";
+import type { FirstStepStart, StartRunResult } from "../journal.ts";
+import { toRunRecord } from "./memory-rows.ts";
+import { startRun } from "./memory-runs.ts";
+import { commitStep } from "./memory-steps.ts";
+import { MemoryStore } from "./memory-store.ts";
+
+/**
+ * An eager start with its first step (StartRunRequest.firstStep), all or nothing: the run is
+ * inserted leased, then the step committed; a step commitStep refuses (it validates before it
+ * changes anything) takes the new run away again, so nothing is left.
+ */
+export function startWithFirstStep(store: MemoryStore, request: FirstStepStart): StartRunResult {
+  if (store.runs.has(request.runId)) throw new RunAlreadyExistsError(request.runId, request.runId);
+  const { firstStep, ...start } = request;
+  const started = startRun(store, start);
+  try {
+    const committed = commitStep(store, firstStep);
+    const row = store.runs.get(request.runId);
+    if (row === undefined) throw new Error(`run ${request.runId} vanished during its start`);
+    return { run: toRunRecord(row), created: true, firstStep: committed };
+  } catch (error) {
+    store.runs.delete(started.run.runId);
+    store.byWorkflowId.delete(MemoryStore.workflowKey(started.run.namespace, started.run.workflowId));
+    throw error;
+  }
+}
