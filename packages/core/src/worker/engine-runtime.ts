@@ -263,6 +263,8 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
           },
           runEagerly: (claim) => runClaim(claim),
           onError: (error, runId) => emitEvent(events, "engine.error", { where: "step", error, runId }),
+          getRun: (runId) => journal.getRun(runId),
+          release: (lease) => journal.releaseRun(lease),
         },
         request,
         startRun,

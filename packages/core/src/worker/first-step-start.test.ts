@@ -4,7 +4,7 @@ import type { Journal, StartRunRequest } from "../journal/journal.ts";
 import { MemoryJournal } from "../journal/memory/index.ts";
 import { openJournal } from "../journal/open-journal.ts";
 import { createServerDatabase, type ServerDatabase } from "../journal/sql/test-support/sql-test-databases.ts";
-import { activity, defineActivity, sleep, workflow } from "../workflow/index.ts";
+import { activity, defineActivity, sideEffect, sleep, workflow } from "../workflow/index.ts";
 import { createEngine, type Engine } from "./create-engine.ts";
 import type { EngineEvents } from "./engine-events.ts";
 import { instrumented } from "./test-support/drive-runtime.ts";
@@ -45,15 +45,27 @@ const refuses = workflow.stamped(stamp("first-refuses", 29))(
   },
 );
 
+let sideEffects = 0;
+const withSideEffect = workflow.stamped({ ...stamp("first-side", 37), cursors: ["sideEffect:#0"] })(
+  "first.side",
+  { version: 1 },
+  async () => sideEffect.at("sideEffect:#0")(async () => (sideEffects += 1)),
+);
+
 const engines: Engine[] = [];
 afterEach(async () => {
   await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: true, timeoutMs: 2_000 })));
 });
 
-/** The journal with counted calls and every start request it was asked for. */
-function watched(inner: Journal, refuseFirstSteps = 0) {
+/**
+ * The journal with counted calls and every start request it was asked for. The first
+ * `refuseFirstSteps` starts with a first step are refused before they reach the journal, the
+ * next `loseFirstSteps` ones after it committed them (an acknowledgement lost on the way back).
+ */
+function watched(inner: Journal, refuseFirstSteps = 0, loseFirstSteps = 0) {
   const starts: StartRunRequest[] = [];
   let refusals = refuseFirstSteps;
+  let losses = loseFirstSteps;
   const original = inner.startRun.bind(inner);
   const counted = instrumented(inner);
   const journal = new Proxy(counted.journal, {
@@ -65,7 +77,12 @@ function watched(inner: Journal, refuseFirstSteps = 0) {
           refusals -= 1;
           throw new Error("refused by the test");
         }
-        return original(request);
+        const result = await original(request);
+        if (request.firstStep !== undefined && losses > 0) {
+          losses -= 1;
+          throw new Error("connection lost after the commit (the test)");
+        }
+        return result;
       };
     },
   });
@@ -81,8 +98,15 @@ function announcements(engine: Engine) {
   return seen;
 }
 
-async function engineAndClient(journal: Journal, workflows = [twoSteps, napThenShout, refuses]) {
-  const engine = createEngine({ journal, workflows, activities: [shout], pollIntervalMs: 50 });
+async function engineAndClient(journal: Journal, leaseMs?: number) {
+  const workflows = [twoSteps, napThenShout, refuses, withSideEffect];
+  const engine = createEngine({
+    journal,
+    workflows,
+    activities: [shout],
+    pollIntervalMs: 50,
+    ...(leaseMs === undefined ? {} : { leaseMs }),
+  });
   engines.push(engine);
   engine.start();
   return { engine, client: createClient({ journal, engine, pollIntervalMs: 20 }) };
@@ -172,6 +196,34 @@ function cases(name: string, open: () => Promise<Journal>) {
       const all = (await journal.listRuns({ workflowName: "first.two" })).runs;
       expect(all).toHaveLength(before + 1);
       expect(all.find((r) => r.runId === run.runId)?.status).toBe("completed");
+    });
+
+    it("a start whose insert committed but whose acknowledgement was lost resolves with that run, which completes once", async () => {
+      // A short lease: the attempt the lost insert created claimed is retried after it.
+      const { journal, starts } = watched(await open(), 0, 1);
+      const { client } = await engineAndClient(journal, 1_000);
+      await (await client.start(twoSteps, "warm")).result();
+      const before = (await journal.listRuns({ workflowName: "first.two" })).runs.length;
+      const run = await client.start(twoSteps, "lost");
+      expect(run.runId).toBe(starts[1]?.runId);
+      expect(run.created).toBe(true);
+      expect(await run.result()).toBe("LOST-A/LOST-B");
+      expect((await journal.listRuns({ workflowName: "first.two" })).runs).toHaveLength(before + 1);
+      const kinds = (await journal.readHistory(run.runId)).map((e) => e.kind);
+      expect(kinds.filter((kind) => kind === "activity_scheduled")).toHaveLength(2);
+      expect(kinds.at(-1)).toBe("run_completed");
+    });
+
+    it("a workflow that calls sideEffect is started the ordinary way: no user side effect runs before the run is durable", async () => {
+      const { journal, starts } = watched(await open());
+      const { client } = await engineAndClient(journal);
+      await (await client.start(twoSteps, "warm")).result();
+      const count = sideEffects;
+      const run = await client.start(withSideEffect, undefined);
+      expect(starts.at(-1)?.firstStep).toBeUndefined();
+      expect(starts.at(-1)?.lease).toBeDefined();
+      expect(await run.result()).toBe(count + 1);
+      expect(sideEffects).toBe(count + 1);
     });
 
     it("a stopped engine starts the run for any engine to claim", async () => {

@@ -20,6 +20,10 @@ export interface FirstStepStartDeps {
   runEagerly(claim: RunClaim): void;
   /** Reports a failure of the step after its run was inserted (the step's own handling has run). */
   onError(error: unknown, runId: string): void;
+  /** The journal's record of a run (to tell a lost acknowledgement from a failed insert). */
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Gives a run back (its lease ends now), so that a claim steps it at once. */
+  release(lease: RunClaim["lease"]): Promise<void>;
 }
 
 /**
@@ -59,12 +63,38 @@ export function startWithFirstStep(
   const now = deps.journalNow();
   if (!Number.isFinite(now)) return ordinary();
   const claim = firstStepClaim(request, randomUUID(), now);
+  const runId = claim.run.runId;
+  /**
+   * The start when the step did not get its run inserted. A journal that took the start but not
+   * its step (one written before `firstStep`) returned an eager claim: stepped as before. Else
+   * the run is started the ordinary way under the same id; if that id is taken by now, the
+   * insert did commit and only its acknowledgement was lost: the run is ours, given back so
+   * that a claim steps it at once (its attempts created claimed are retried after their deadline).
+   */
+  const fallBack = async (): Promise<StartRunResult> => {
+    if (plain !== undefined) {
+      if (plain.claim !== undefined) deps.runEagerly(plain.claim);
+      return { run: plain.run, created: plain.created };
+    }
+    try {
+      return await ordinary(runId);
+    } catch (error) {
+      const existing = await deps.getRun(runId).catch(() => undefined);
+      if (existing?.leaseOwner !== request.lease.owner || existing.fencingToken !== 1) throw error;
+      await deps.release(claim.lease).catch(() => undefined);
+      return { run: existing, created: true };
+    }
+  };
+  let plain: StartRunResult | undefined;
   return new Promise<StartRunResult>((resolve, reject) => {
     let inserted = false;
     const first: FirstStepInsert = {
       async insert(commit) {
-        const result = await startRun({ ...request, runId: claim.run.runId, firstStep: commit });
-        if (result.firstStep === undefined) throw new Error("the journal ignored the start's first step");
+        const result = await startRun({ ...request, runId, firstStep: commit });
+        if (result.firstStep === undefined) {
+          plain = result;
+          throw new Error("the journal started the run without its first step");
+        }
         inserted = true;
         // The start is acknowledged at once; the step goes on (attempts, cache) on its own.
         resolve({ run: result.run, created: true });
@@ -74,11 +104,11 @@ export function startWithFirstStep(
     const stepping = deps.step(claim, first).then(
       () => {
         // The step returns after the insert; one that never inserted (it cannot) starts the plain way.
-        if (!inserted) ordinary(claim.run.runId).then(resolve, reject);
+        if (!inserted) fallBack().then(resolve, reject);
       },
       (error: unknown) => {
-        if (!inserted) ordinary(claim.run.runId).then(resolve, reject);
-        else deps.onError(error, claim.run.runId);
+        if (!inserted) fallBack().then(resolve, reject);
+        else deps.onError(error, runId);
       },
     );
     deps.track(stepping);

@@ -20,8 +20,21 @@ export function startWithFirstStep(store: MemoryStore, request: FirstStepStart):
     if (row === undefined) throw new Error(`run ${request.runId} vanished during its start`);
     return { run: toRunRecord(row), created: true, firstStep: committed };
   } catch (error) {
-    store.runs.delete(started.run.runId);
+    // commitStep validates before it writes, but a task or timer written before a late refusal
+    // goes too: nothing of the run may be left for a start that failed.
+    const runId = started.run.runId;
+    store.runs.delete(runId);
     store.byWorkflowId.delete(MemoryStore.workflowKey(started.run.namespace, started.run.workflowId));
+    for (const [taskId, task] of store.tasks) if (task.runId === runId) store.tasks.delete(taskId);
+    for (const [key, timer] of store.timers) if (timer.runId === runId) store.timers.delete(key);
+    if (request.parentRunId !== undefined) {
+      const siblings = store.childrenOf.get(request.parentRunId);
+      if (siblings !== undefined)
+        store.childrenOf.set(
+          request.parentRunId,
+          siblings.filter((id) => id !== runId),
+        );
+    }
     throw error;
   }
 }

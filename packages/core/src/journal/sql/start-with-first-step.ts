@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from "kysely";
+import { RunAlreadyExistsError } from "../../errors/journal-errors.ts";
 import type { FirstStepStart, StartRunResult, StepCommit } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { attributeUpdatesOf } from "../attribute-updates.ts";
@@ -46,6 +47,17 @@ function fitsOneStatement(commit: StepCommit): commit is StepCommit & { leaseMs:
  * commits the step through commitStep's checked path, in one transaction.
  */
 export async function startWithFirstStep(db: SqlExecutor, request: FirstStepStart): Promise<StartRunResult> {
+  try {
+    return await insertWithFirstStep(db, request);
+  } catch (error) {
+    // The run id names an existing run (a start whose acknowledgement was lost, retried): the
+    // same refusal as an id taken by an open run, which the insert yields to.
+    if (isUniqueViolation(error, "runs_pkey")) throw new RunAlreadyExistsError(request.runId, request.runId);
+    throw error;
+  }
+}
+
+async function insertWithFirstStep(db: SqlExecutor, request: FirstStepStart): Promise<StartRunResult> {
   const { firstStep } = request;
   if (fitsOneStatement(firstStep)) return startWithFirstStepInOneStatement(db, request, firstStep);
   return inTransaction(db, async (tx) => {
@@ -65,7 +77,7 @@ export async function startWithFirstStep(db: SqlExecutor, request: FirstStepStar
       },
       request.lease,
     );
-    if (row === undefined) throw new Error(`run id ${request.runId} is taken as an open workflow id`);
+    if (row === undefined) throw new RunAlreadyExistsError(request.runId, request.runId);
     const committed = await commitStep(tx, { ...firstStep, runVersion: row.run_version });
     const after = await sql<StartedRow>`
       SELECT ${runColumns}, r.xmin::text AS run_version, ${dbNow} AS now FROM continuum.runs AS r
@@ -74,6 +86,13 @@ export async function startWithFirstStep(db: SqlExecutor, request: FirstStepStar
     if (run === undefined) throw new Error(`run ${request.runId} vanished during its start`);
     return { run: toRunRecord(run), created: true, firstStep: committed };
   });
+}
+
+/** Whether `error` is PostgreSQL's unique violation (23505) on `constraint` (pg and PGlite alike). */
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, constraint: violated } = error as { code?: unknown; constraint?: unknown };
+  return code === "23505" && violated === constraint;
 }
 
 /**
@@ -152,7 +171,8 @@ async function startWithFirstStepInOneStatement(
     });
     ctes.push(sql`new_timers AS (
       INSERT INTO continuum.timers (run_id, identity, fire_at, created_at)
-      SELECT r.run_id, v.identity, v.fire_at, ${dbNow} FROM r, (VALUES ${sql.join(rows)}) AS v(identity, fire_at))`);
+      SELECT r.run_id, v.identity, v.fire_at, ${dbNow} FROM r, (VALUES ${sql.join(rows)}) AS v(identity, fire_at)
+      ON CONFLICT (run_id, identity) DO NOTHING)`);
     hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.timerSet)}, r.run_id)::text FROM r`);
   }
   // Tasks created claimed are this engine's to run; only the others are announced.
@@ -169,8 +189,8 @@ async function startWithFirstStepInOneStatement(
       ${hints.length === 0 ? sql`0` : sql`(SELECT count(*) FROM hints)`}::int AS hints
     FROM r`.execute(db);
   const row = written.rows[0];
-  // Only an open run with this (new, random) workflow id could make the insert yield.
-  if (row === undefined) throw new Error(`run id ${runId} is taken as an open workflow id`);
+  // Only an open run with this workflow id (the run id) could make the insert yield.
+  if (row === undefined) throw new RunAlreadyExistsError(runId, runId);
   const inserted = typeof row.tasks === "string" ? (JSON.parse(row.tasks) as InsertedTask[]) : row.tasks;
   const claimedTasks = await prepared.finish(db, inserted, { hintsSent: true });
   return {

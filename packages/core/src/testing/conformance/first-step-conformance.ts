@@ -100,7 +100,10 @@ export function firstStepConformance(h: HarnessRef): void {
       expect((await journal.claimTasks({ owner: "w", limit: 10 })).map((t) => t.identity)).toEqual([
         "activity:b#0@0",
       ]);
-      expect(await journal.nextDueAt()).toBeGreaterThanOrEqual(before + 5_000);
+      // The timer (5 s) is the earliest thing due: the attempt's deadline is 30 s away.
+      const due = await journal.nextDueAt();
+      expect(due).toBeGreaterThanOrEqual(before + 5_000);
+      expect(due).toBeLessThan(before + 30_000);
       expect(await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 30_000 })).toEqual([]);
       expect(await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 30_000 })).toEqual([]);
       // The window (the start's lease, 30 s) ends while the step's renewed lease (60 s) lasts:
@@ -189,6 +192,35 @@ export function firstStepConformance(h: HarnessRef): void {
       expect((await journal.listRuns({ namespace })).runs).toEqual([]);
       const retried = await startWith(journal, runId, firstStep(runId, { tasks: [task("activity:a#0@0")] }));
       expect(retried.run.lastSeq).toBe(2);
+    });
+
+    it("a run id that is taken, by an open run or a closed one, is refused with RunAlreadyExistsError; nothing is written", async () => {
+      const { journal } = h();
+      const open = randomUUID();
+      await startWith(journal, open, firstStep(open, { tasks: [task("activity:a#0@0")] }));
+      const closed = randomUUID();
+      await startWith(
+        journal,
+        closed,
+        firstStep(closed, { run: { status: "completed", result: 1 }, events: [] }),
+      );
+      const tasksBefore = (await journal.claimTasks({ owner: "w", limit: 10 })).length;
+      for (const runId of [open, closed]) {
+        const before = await journal.readHistory(runId);
+        const again = firstStep(runId, {
+          tasks: [task("activity:b#0@0")],
+          timers: [{ identity: "timer:t#0@0", delayMs: 1 }],
+        });
+        await expectRejects(startWith(journal, runId, again), ErrorCode.RunAlreadyExists);
+        // The one-statement form and the checked transaction alike.
+        const { leaseMs: _keep, ...checked } = again;
+        await expectRejects(startWith(journal, runId, checked), ErrorCode.RunAlreadyExists);
+        expect(await journal.readHistory(runId)).toEqual(before);
+      }
+      expect(tasksBefore).toBe(1);
+      expect(await journal.claimTasks({ owner: "w", limit: 10 })).toEqual([]);
+      // No timer of the refused steps (1 ms): the earliest due is the open run's attempt deadline.
+      expect(await journal.nextDueAt()).toBeGreaterThan((await journal.now()) + 1_000);
     });
 
     it("refuses, writing nothing, a first step that does not belong to a fresh eager start", async () => {
