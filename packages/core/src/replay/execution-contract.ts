@@ -107,6 +107,14 @@ export interface ExecutionOptions {
    * this deployment would start its attempts. Absent: not checked (replay tools, tests).
    */
   readonly queues?: ReadonlySet<string>;
+  /**
+   * `"refuse"`: a sideEffect the code calls live is not run; the execution breaks instead and
+   * its step rejects with ExecutionStateError (state `side_effect_refused`). The engine steps a
+   * run this way when it computes the run's first step before the run is stored (an eager start
+   * with its first step), so that no user side effect runs for a start that may still fail; it
+   * then starts the run the ordinary way. Default `"run"`.
+   */
+  readonly sideEffects?: "run" | "refuse";
 }
 
 /**

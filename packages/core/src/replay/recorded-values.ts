@@ -27,6 +27,8 @@ export interface RecordedValuesHost {
    * own awaits keep the sideEffect scope, so an effect called after one reaches no run.
    */
   inSideEffectScope<R>(fn: () => R): R;
+  /** Present when live sideEffects are refused (ExecutionOptions.sideEffects): breaks the execution. */
+  refuseSideEffect?(): void;
 }
 
 type RecorderView = Pick<
@@ -91,6 +93,10 @@ export class RecordedValues {
       }) as CommandEvent & { kind: "value_recorded" };
       this.queued.push({ ready: Promise.resolve(recorded.value as unknown as SideEffectRecord), apply });
       return promise;
+    }
+    if (this.host.refuseSideEffect !== undefined) {
+      this.host.refuseSideEffect();
+      return forever;
     }
     // The event keeps its place among this turn's commands; its value is filled in when fn settles.
     const fill = this.recorder.reserve({ kind: "value_recorded", identity, value: null });

@@ -139,6 +139,17 @@ export abstract class WorkflowEffectHost implements EffectHost {
       ended: () => this.ended(),
       now: () => this.clock,
       inSideEffectScope: (fn) => this.inScope(true, fn),
+      ...(options.sideEffects === "refuse"
+        ? {
+            refuseSideEffect: () => {
+              this.broken ??= new ExecutionStateError(
+                runId,
+                "side_effect_refused",
+                "a sideEffect was called in a step computed before its run was stored",
+              );
+            },
+          }
+        : {}),
     });
     this.values = values;
     this.recordValue = values.recordValue.bind(values);

@@ -114,7 +114,9 @@ export function createClaimedStep(
         execution = await registry.createExecution(
           definition,
           { runId, workflowId: run.workflowId, history },
-          { now: claim.now },
+          // Before its run is stored, no user side effect may run: such a step fails, and the
+          // start goes the ordinary way (first-step-start.ts).
+          first === undefined ? { now: claim.now } : { now: claim.now, sideEffects: "refuse" },
         );
         const durationMs = performance.now() - replayStartedAt;
         announce(() =>

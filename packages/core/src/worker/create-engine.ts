@@ -1,7 +1,6 @@
 import type { LocalOutcomeSource } from "./local-outcomes.ts";
 import type { RunClaim, StartRunRequest, StartRunResult } from "../journal/journal.ts";
 import { NotifyTopic, parseInboxHint } from "../journal/notifier.ts";
-import { EffectKind, parseCursor } from "../model/index.ts";
 import { Limits, checkOptionalNumber } from "../validation/index.ts";
 import type { AnyWorkflowDefinition } from "./definition-info.ts";
 import { createRetentionSweep } from "./retention-sweep.ts";
@@ -327,16 +326,6 @@ export function createEngine(options: EngineOptions): Engine {
 
   if (options.handleSignals === true) handleProcessSignals(options.journal, stop, log);
 
-  /**
-   * Whether the workflow's code calls `sideEffect` (by its stamp's cursors): its first step is
-   * then not computed ahead of the start, since that would run the user's side effect before
-   * the run is durable, for a start that may still fail, and hold the start up while it runs.
-   */
-  const runsSideEffects = (request: { workflowName: string; versionHash: string }): boolean =>
-    runtime.registry
-      .workflowVersion(request.workflowName, request.versionHash)
-      ?.stamp?.cursors.some((cursor) => parseCursor(cursor)?.kind === EffectKind.sideEffect) ?? true;
-
   return {
     owner: settings.owner,
     namespace: settings.namespace,
@@ -369,7 +358,7 @@ export function createEngine(options: EngineOptions): Engine {
       return entry === undefined ? undefined : { value: entry.execution.query(queryName, args) };
     },
     async startWithFirstStep(request, startRun) {
-      if (running && request.lease.owner === settings.owner && !runsSideEffects(request))
+      if (running && request.lease.owner === settings.owner)
         return runtime.startWithFirstStep(request, startRun);
       const started = await startRun(request);
       if (started.claim !== undefined) this.runEagerly(started.claim);

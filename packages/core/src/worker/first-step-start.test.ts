@@ -46,10 +46,10 @@ const refuses = workflow.stamped(stamp("first-refuses", 29))(
 );
 
 let sideEffects = 0;
-const withSideEffect = workflow.stamped({ ...stamp("first-side", 37), cursors: ["sideEffect:#0"] })(
-  "first.side",
-  { version: 1 },
-  async () => sideEffect.at("sideEffect:#0")(async () => (sideEffects += 1)),
+/** A helper the workflow calls: its sideEffect is not among the workflow body's stamped cursors. */
+const countOnce = () => sideEffect.at("sideEffect:#0")(async () => (sideEffects += 1));
+const withSideEffect = workflow.stamped(stamp("first-side", 37))("first.side", { version: 1 }, async () =>
+  countOnce(),
 );
 
 const engines: Engine[] = [];
@@ -200,7 +200,7 @@ function cases(name: string, open: () => Promise<Journal>) {
 
     it("a start whose insert committed but whose acknowledgement was lost resolves with that run, which completes once", async () => {
       // A short lease: the attempt the lost insert created claimed is retried after it.
-      const { journal, starts } = watched(await open(), 0, 1);
+      const { journal, starts } = watched(await open(), 0, 2);
       const { client } = await engineAndClient(journal, 1_000);
       await (await client.start(twoSteps, "warm")).result();
       const before = (await journal.listRuns({ workflowName: "first.two" })).runs.length;
@@ -212,16 +212,27 @@ function cases(name: string, open: () => Promise<Journal>) {
       const kinds = (await journal.readHistory(run.runId)).map((e) => e.kind);
       expect(kinds.filter((kind) => kind === "activity_scheduled")).toHaveLength(2);
       expect(kinds.at(-1)).toBe("run_completed");
+      // A first step that ended the run: its run is no longer leased, and still ours.
+      const failing = await client.start(refuses, 5);
+      expect(failing.runId).toBe(starts.at(-2)?.runId);
+      await expect(failing.result()).rejects.toThrow("no stock for 5");
+      expect((await journal.readHistory(failing.runId)).map((e) => e.kind)).toEqual([
+        "run_started",
+        "run_failed",
+      ]);
     });
 
-    it("a workflow that calls sideEffect is started the ordinary way: no user side effect runs before the run is durable", async () => {
+    it("a first step that calls sideEffect (here from a helper, not in the stamp) is not taken along: the run is started the ordinary way and the side effect runs once, after the insert", async () => {
       const { journal, starts } = watched(await open());
       const { client } = await engineAndClient(journal);
       await (await client.start(twoSteps, "warm")).result();
       const count = sideEffects;
       const run = await client.start(withSideEffect, undefined);
+      // No insert with the step was even tried: the step failed before its commit.
       expect(starts.at(-1)?.firstStep).toBeUndefined();
+      expect(starts.at(-2)?.firstStep).toBeUndefined();
       expect(starts.at(-1)?.lease).toBeDefined();
+      expect(starts.at(-1)?.runId).toBe(run.runId);
       expect(await run.result()).toBe(count + 1);
       expect(sideEffects).toBe(count + 1);
     });

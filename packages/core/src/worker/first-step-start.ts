@@ -34,8 +34,10 @@ export interface FirstStepStartDeps {
  * trip instead of two of each). Resolves with the start's result once the insert has committed;
  * the step goes on from there as any claimed step does (attempts started, execution cached).
  *
- * Nothing is written or announced before the insert. When the step cannot get that far (the
- * engine has no journal time yet, or computing the step failed) or the insert is refused, the
+ * Nothing is written or announced before the insert, and no user side effect runs: a step that
+ * calls `sideEffect` fails (the execution refuses it, see ExecutionOptions.sideEffects). When
+ * the step cannot get that far (the engine has no journal time yet, computing the step failed,
+ * it called a sideEffect) or the insert is refused, the
  * run is started the ordinary eager way (`startRun` with the lease, then a step from its claim),
  * so the start behaves as before and any error comes from where it always came: the start's
  * own, or the step's (reported and retried by the engine) once the run exists.
@@ -79,9 +81,15 @@ export function startWithFirstStep(
     try {
       return await ordinary(runId);
     } catch (error) {
+      // The id was drawn fresh for this start: a run under it is the one our insert made.
       const existing = await deps.getRun(runId).catch(() => undefined);
-      if (existing?.leaseOwner !== request.lease.owner || existing.fencingToken !== 1) throw error;
-      await deps.release(claim.lease).catch(() => undefined);
+      if (existing === undefined) throw error;
+      if (
+        existing.status === "running" &&
+        existing.leaseOwner === request.lease.owner &&
+        existing.fencingToken === 1
+      )
+        await deps.release(claim.lease).catch(() => undefined);
       return { run: existing, created: true };
     }
   };

@@ -36,7 +36,7 @@ export interface Registry {
   createExecution(
     definition: AnyWorkflowDefinition,
     run: ExecutionRun,
-    options?: { now?: number; silent?: boolean },
+    options?: { now?: number; silent?: boolean; sideEffects?: "refuse" },
   ): Promise<Execution>;
 }
 
@@ -132,6 +132,7 @@ export function createRegistry(
         ...(queues === undefined ? {} : { queues }),
         ...(logSink === undefined || options.silent === true ? {} : { logSink }),
         ...(options.now === undefined ? {} : { now: options.now }),
+        ...(options.sideEffects === undefined ? {} : { sideEffects: options.sideEffects }),
       }),
   };
 }

@@ -1,4 +1,5 @@
 import { RunAlreadyExistsError } from "../../errors/journal-errors.ts";
+import { isTerminal } from "../../model/run-status.ts";
 import type { FirstStepStart, StartRunResult } from "../journal.ts";
 import { toRunRecord } from "./memory-rows.ts";
 import { startRun } from "./memory-runs.ts";
@@ -11,7 +12,11 @@ import { MemoryStore } from "./memory-store.ts";
  * changes anything) takes the new run away again, so nothing is left.
  */
 export function startWithFirstStep(store: MemoryStore, request: FirstStepStart): StartRunResult {
-  if (store.runs.has(request.runId)) throw new RunAlreadyExistsError(request.runId, request.runId);
+  const holder = store.runs.get(
+    store.byWorkflowId.get(MemoryStore.workflowKey(request.namespace, request.runId)) ?? "",
+  );
+  if (store.runs.has(request.runId) || (holder !== undefined && !isTerminal(holder.status)))
+    throw new RunAlreadyExistsError(request.runId, request.runId);
   const { firstStep, ...start } = request;
   const started = startRun(store, start);
   try {

@@ -137,6 +137,13 @@ export async function insertRun(
   return inserted.rows[0];
 }
 
+/** Whether `error` is PostgreSQL's unique violation (23505) on `constraint` (pg and PGlite alike). */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const { code, constraint: violated } = error as { code?: unknown; constraint?: unknown };
+  return code === "23505" && violated === constraint;
+}
+
 /** A run row as insertRun returns it. */
 export type StartedRow = RunRow & { run_version: string; now: Date };
 
@@ -223,9 +230,12 @@ async function startFresh(db: SqlExecutor, request: StartRunRequest): Promise<St
     // A queued run is never started eagerly: it waits for its queue.
     request.queue === undefined ? request.lease : undefined,
     delayedStartOf(request),
-  );
-  // Only an open run with this (new, random) workflow id could make the insert yield.
-  if (row === undefined) throw new Error(`run id ${runId} is taken as an open workflow id`);
+  ).catch((error: unknown) => {
+    // A run id named by the caller that a closed run has (see StartRunRequest.runId).
+    throw isUniqueViolation(error, "runs_pkey") ? new RunAlreadyExistsError(runId, runId) : error;
+  });
+  // Only an open run with this workflow id (the new run's id) could make the insert yield.
+  if (row === undefined) throw new RunAlreadyExistsError(runId, runId);
   return startedResult(request, row);
 }
 

@@ -8,7 +8,7 @@ import { commitStep } from "./commit-step.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { crossesSnapshot } from "./history-snapshot.ts";
 import { runColumns, splitEvent, toRunRecord } from "./rows.ts";
-import { insertRun, type StartedRow } from "./start-run.ts";
+import { insertRun, isUniqueViolation, type StartedRow } from "./start-run.ts";
 import {
   channelOf,
   dbNow,
@@ -86,13 +86,6 @@ async function insertWithFirstStep(db: SqlExecutor, request: FirstStepStart): Pr
     if (run === undefined) throw new Error(`run ${request.runId} vanished during its start`);
     return { run: toRunRecord(run), created: true, firstStep: committed };
   });
-}
-
-/** Whether `error` is PostgreSQL's unique violation (23505) on `constraint` (pg and PGlite alike). */
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const { code, constraint: violated } = error as { code?: unknown; constraint?: unknown };
-  return code === "23505" && violated === constraint;
 }
 
 /**
