@@ -5,12 +5,10 @@ import type { StepCommit, StepCommitResult } from "../journal.ts";
 import { splitEvent } from "./rows.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { finishedTasksParts } from "./finish-task.ts";
-import { endCleanup, inboxHoldsDelivered } from "./step-fragments.ts";
+import { endCleanup, inboxHoldsDelivered, newTimersCte } from "./step-fragments.ts";
 import {
   channelOf,
   dbNow,
-  dbNowPlus,
-  fromEpochMs,
   inList,
   json,
   msInterval,
@@ -18,7 +16,6 @@ import {
   toMs,
   type SqlExecutor,
 } from "./sql-fragments.ts";
-import { storableInstant } from "../instant-limits.ts";
 
 /** Whether a step can be tried as one statement at all (what {@link commitStepInOneStatement} handles). */
 export function fitsOneStatement(
@@ -162,17 +159,7 @@ export async function commitStepInOneStatement(
   }
   if (prepared.cte !== undefined) ctes.push(prepared.cte);
   if (commit.timers.length > 0) {
-    const rows = commit.timers.map((t) => {
-      const fireAt =
-        t.until !== undefined
-          ? fromEpochMs(storableInstant("timer until", t.until))
-          : dbNowPlus("timer delayMs", t.delayMs ?? 0);
-      return sql`(${t.identity}::text, ${fireAt})`;
-    });
-    ctes.push(sql`new_timers AS (
-      INSERT INTO continuum.timers (run_id, identity, fire_at, created_at)
-      SELECT ${runId}, v.identity, v.fire_at, ${dbNow} FROM run_updated, (VALUES ${sql.join(rows)}) AS v(identity, fire_at)
-      ON CONFLICT (run_id, identity) DO NOTHING)`);
+    ctes.push(newTimersCte(commit.timers, sql`${runId}::text`, sql`run_updated`));
   }
   if (terminal) {
     ctes.push(endCleanup(runId, gate));

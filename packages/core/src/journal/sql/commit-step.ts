@@ -21,15 +21,13 @@ import {
 import { insertRun } from "./start-run.ts";
 import { crossesSnapshot, writeHistorySnapshot } from "./history-snapshot.ts";
 import { commitStepInOneStatement, fitsOneStatement } from "./commit-step-in-one-statement.ts";
-import { endCleanup, inboxHoldsDelivered } from "./step-fragments.ts";
+import { endCleanup, inboxHoldsDelivered, timerFireAt } from "./step-fragments.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { finishedTasksCte } from "./finish-task.ts";
 import {
   inTransaction,
   channelOf,
   dbNow,
-  dbNowPlus,
-  fromEpochMs,
   inList,
   json,
   msInterval,
@@ -37,7 +35,6 @@ import {
   toMs,
   type SqlExecutor,
 } from "./sql-fragments.ts";
-import { storableInstant } from "../instant-limits.ts";
 import { applyAttributeUpdates, attributeUpdatesOf } from "../attribute-updates.ts";
 
 /**
@@ -168,13 +165,9 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     const claimedTasks = await prepared.finish(tx, written.tasks);
     if (snapshot && !terminal) await writeHistorySnapshot(tx, lease.runId, run.history_month, lastSeq);
     if (commit.timers.length > 0) {
-      const rows = commit.timers.map((t) => {
-        const fireAt =
-          t.until !== undefined
-            ? fromEpochMs(storableInstant("timer until", t.until))
-            : dbNowPlus("timer delayMs", t.delayMs ?? 0);
-        return sql`(${lease.runId}, ${t.identity}, ${fireAt}, ${dbNow})`;
-      });
+      const rows = commit.timers.map(
+        (t) => sql`(${lease.runId}, ${t.identity}, ${timerFireAt(t)}, ${dbNow})`,
+      );
       await sql`INSERT INTO continuum.timers (run_id, identity, fire_at, created_at) VALUES ${sql.join(rows)}
                 ON CONFLICT (run_id, identity) DO NOTHING`.execute(tx);
       await notify(tx, NotifyTopic.timerSet, [lease.runId]);

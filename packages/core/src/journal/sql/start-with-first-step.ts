@@ -3,17 +3,15 @@ import { RunAlreadyExistsError } from "../../errors/journal-errors.ts";
 import type { FirstStepStart, StartRunResult, StepCommit } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { attributeUpdatesOf } from "../attribute-updates.ts";
-import { storableInstant } from "../instant-limits.ts";
 import { commitStep } from "./commit-step.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { crossesSnapshot } from "./history-snapshot.ts";
 import { runColumns, splitEvent, toRunRecord } from "./rows.ts";
 import { insertRun, isUniqueViolation, type StartedRow } from "./start-run.ts";
+import { newTimersCte } from "./step-fragments.ts";
 import {
   channelOf,
   dbNow,
-  dbNowPlus,
-  fromEpochMs,
   inTransaction,
   json,
   msInterval,
@@ -155,17 +153,7 @@ async function startWithFirstStepInOneStatement(
   if (prepared.cte !== undefined) ctes.push(prepared.cte);
   const hints: RawBuilder<unknown>[] = [];
   if (commit.timers.length > 0) {
-    const rows = commit.timers.map((t) => {
-      const fireAt =
-        t.until !== undefined
-          ? fromEpochMs(storableInstant("timer until", t.until))
-          : dbNowPlus("timer delayMs", t.delayMs ?? 0);
-      return sql`(${t.identity}::text, ${fireAt})`;
-    });
-    ctes.push(sql`new_timers AS (
-      INSERT INTO continuum.timers (run_id, identity, fire_at, created_at)
-      SELECT r.run_id, v.identity, v.fire_at, ${dbNow} FROM r, (VALUES ${sql.join(rows)}) AS v(identity, fire_at)
-      ON CONFLICT (run_id, identity) DO NOTHING)`);
+    ctes.push(newTimersCte(commit.timers, sql`r.run_id`, sql`r`));
     hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.timerSet)}, r.run_id)::text FROM r`);
   }
   // Tasks created claimed are this engine's to run; only the others are announced.

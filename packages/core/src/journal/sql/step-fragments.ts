@@ -1,8 +1,38 @@
 import { sql, type RawBuilder } from "kysely";
-import { dbNow, inList } from "./sql-fragments.ts";
+import type { NewTimer } from "../journal.ts";
+import { storableInstant } from "../instant-limits.ts";
+import { dbNow, dbNowPlus, fromEpochMs, inList } from "./sql-fragments.ts";
 
 // SQL pieces shared by commitStep's two forms (commit-step.ts: the checked transaction;
-// commit-step-in-one-statement.ts: one statement gated on the run row's version).
+// commit-step-in-one-statement.ts: one statement gated on the run row's version) and by the
+// start with its first step (start-with-first-step.ts).
+
+/**
+ * A timer's fire time: `until` as given (clamped to the last storable instant), or `delayMs`
+ * from the journal clock. Throws InvalidDurationError for NaN, before anything is written.
+ */
+export function timerFireAt(timer: NewTimer): RawBuilder<unknown> {
+  return timer.until !== undefined
+    ? fromEpochMs(storableInstant("timer until", timer.until))
+    : dbNowPlus("timer delayMs", timer.delayMs ?? 0);
+}
+
+/**
+ * `new_timers AS (INSERT ...)`: a step's timers for run `runId` (an SQL expression over
+ * `source`), one per row of `source` (the statement's gate: the run row written). A timer
+ * already set under its identity is kept.
+ */
+export function newTimersCte(
+  timers: readonly NewTimer[],
+  runId: RawBuilder<unknown>,
+  source: RawBuilder<unknown>,
+): RawBuilder<unknown> {
+  const rows = timers.map((t) => sql`(${t.identity}::text, ${timerFireAt(t)})`);
+  return sql`new_timers AS (
+      INSERT INTO continuum.timers (run_id, identity, fire_at, created_at)
+      SELECT ${runId}, v.identity, v.fire_at, ${dbNow} FROM ${source}, (VALUES ${sql.join(rows)}) AS v(identity, fire_at)
+      ON CONFLICT (run_id, identity) DO NOTHING)`;
+}
 
 /**
  * The end of a run, as CTEs: its waiting tasks (not detached ones, nor those the same statement
