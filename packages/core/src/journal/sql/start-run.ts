@@ -52,6 +52,23 @@ export interface NewRun {
   readonly queue?: RunQueueStart;
 }
 
+/** The row a start request inserts as run `runId` under `workflowId` (the first of its own chain). */
+export function newRunOf(request: StartRunRequest, runId: string, workflowId: string): NewRun {
+  return {
+    ...(request.queue === undefined ? {} : { queue: request.queue }),
+    runId,
+    namespace: request.namespace,
+    workflowId,
+    workflowName: request.workflowName,
+    versionHash: request.versionHash,
+    input: request.input,
+    attributes: request.attributes ?? {},
+    ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
+    ...(request.traceContext === undefined ? {} : { traceContext: request.traceContext }),
+    chainId: runId,
+  };
+}
+
 /** A delayed start: an absolute instant or a delay from the journal clock. */
 export type DelayedStart = { readonly atMs: number } | { readonly delayMs: number };
 
@@ -184,19 +201,7 @@ export async function startRun(db: SqlExecutor, request: StartRunRequest): Promi
     }
     const row = await insertRun(
       tx,
-      {
-        ...(request.queue === undefined ? {} : { queue: request.queue }),
-        runId,
-        namespace: request.namespace,
-        workflowId,
-        workflowName: request.workflowName,
-        versionHash: request.versionHash,
-        input: request.input,
-        attributes: request.attributes ?? {},
-        ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
-        ...(request.traceContext === undefined ? {} : { traceContext: request.traceContext }),
-        chainId: runId,
-      },
+      newRunOf(request, runId, workflowId),
       // A queued run is never started eagerly: it waits for its queue.
       request.queue === undefined ? request.lease : undefined,
       delayedStartOf(request),
@@ -214,19 +219,7 @@ async function startFresh(db: SqlExecutor, request: StartRunRequest): Promise<St
   const runId = request.runId ?? randomUUID();
   const row = await insertRun(
     db,
-    {
-      ...(request.queue === undefined ? {} : { queue: request.queue }),
-      runId,
-      namespace: request.namespace,
-      workflowId: runId,
-      workflowName: request.workflowName,
-      versionHash: request.versionHash,
-      input: request.input,
-      attributes: request.attributes ?? {},
-      ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
-      ...(request.traceContext === undefined ? {} : { traceContext: request.traceContext }),
-      chainId: runId,
-    },
+    newRunOf(request, runId, runId),
     // A queued run is never started eagerly: it waits for its queue.
     request.queue === undefined ? request.lease : undefined,
     delayedStartOf(request),

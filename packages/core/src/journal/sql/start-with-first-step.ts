@@ -7,7 +7,7 @@ import { commitStep } from "./commit-step.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { crossesSnapshot } from "./history-snapshot.ts";
 import { runColumns, splitEvent, toRunRecord } from "./rows.ts";
-import { insertRun, isUniqueViolation, type StartedRow } from "./start-run.ts";
+import { insertRun, isUniqueViolation, newRunOf, type StartedRow } from "./start-run.ts";
 import { newTimersCte } from "./step-fragments.ts";
 import {
   channelOf,
@@ -59,22 +59,7 @@ async function insertWithFirstStep(db: SqlExecutor, request: FirstStepStart): Pr
   const { firstStep } = request;
   if (fitsOneStatement(firstStep)) return startWithFirstStepInOneStatement(db, request, firstStep);
   return inTransaction(db, async (tx) => {
-    const row = await insertRun(
-      tx,
-      {
-        runId: request.runId,
-        namespace: request.namespace,
-        workflowId: request.runId,
-        workflowName: request.workflowName,
-        versionHash: request.versionHash,
-        input: request.input,
-        attributes: request.attributes ?? {},
-        ...(request.parentRunId === undefined ? {} : { parentRunId: request.parentRunId }),
-        ...(request.traceContext === undefined ? {} : { traceContext: request.traceContext }),
-        chainId: request.runId,
-      },
-      request.lease,
-    );
+    const row = await insertRun(tx, newRunOf(request, request.runId, request.runId), request.lease);
     if (row === undefined) throw new RunAlreadyExistsError(request.runId, request.runId);
     const committed = await commitStep(tx, { ...firstStep, runVersion: row.run_version });
     const after = await sql<StartedRow>`
