@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type SqlTemplate } from "./sql-template.ts";
 import { isTerminal } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { StepCommit, StepCommitResult } from "../journal.ts";
@@ -74,7 +74,7 @@ export async function commitStepInOneStatement(
   const finished = commit.finishTasks ?? [];
   const attempts = finishedTasksParts(runId, finished, gate);
 
-  const conditions: RawBuilder<unknown>[] = [
+  const conditions: SqlTemplate<unknown>[] = [
     sql`r.run_id = ${runId}`,
     sql`r.xmin = ${commit.runVersion}::xid`,
     sql`r.fencing_token = ${lease.fencingToken}`,
@@ -126,7 +126,7 @@ export async function commitStepInOneStatement(
       ? sql`r.lease_expires_at`
       : sql`${dbNow} + ${msInterval(commit.leaseMs)}`;
 
-  const ctes: RawBuilder<unknown>[] = [];
+  const ctes: SqlTemplate<unknown>[] = [];
   if (!inboxKnownEmpty)
     ctes.push(
       sql`inbox_first AS (SELECT min(id) AS id FROM continuum.inbox WHERE run_id = ${runId} ${delivered})`,
@@ -169,7 +169,7 @@ export async function commitStepInOneStatement(
     );
   }
   // Hints go out with the commit, only if the run row was updated.
-  const hints: RawBuilder<unknown>[] = [];
+  const hints: SqlTemplate<unknown>[] = [];
   if (commit.timers.length > 0)
     hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.timerSet)}, ${runId}::text) FROM run_updated`);
   if (prepared.cte !== undefined)

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type SqlTemplate } from "./sql-template.ts";
 import {
   InboxNotEmptyError,
   LeaseLostError,
@@ -268,12 +268,12 @@ async function writeStep(
   tx: SqlExecutor,
   historyMonth: string,
   commit: StepCommit,
-  tasksCte: RawBuilder<unknown> | undefined,
-  runUpdate: RawBuilder<RunUpdated> | undefined,
+  tasksCte: SqlTemplate<unknown> | undefined,
+  runUpdate: SqlTemplate<RunUpdated> | undefined,
   endRun = false,
 ): Promise<{ tasks: InsertedTask[]; run: RunUpdated | undefined }> {
   const { lease } = commit;
-  const ctes: RawBuilder<unknown>[] = [];
+  const ctes: SqlTemplate<unknown>[] = [];
   const finished = commit.finishTasks ?? [];
   const finishCte = finishedTasksCte(lease.runId, finished);
   if (finishCte !== undefined) ctes.push(finishCte);

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type SqlTemplate } from "./sql-template.ts";
 import type { Encoded } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { NewTask, TaskClaim } from "../journal.ts";
@@ -8,7 +8,7 @@ import { dbNow, dbNowPlus, json, notify, toMs, type SqlExecutor } from "./sql-fr
 /** A step's tasks, ready to be inserted by commitStep's write statement (see {@link prepareTasks}). */
 export interface PreparedTasks {
   /** `created_tasks AS (INSERT ... RETURNING ...)`, or undefined when nothing is to be inserted. */
-  readonly cte: RawBuilder<unknown> | undefined;
+  readonly cte: SqlTemplate<unknown> | undefined;
   /** Some task was answered from a stored idempotent result: `finish` puts it in the run's inbox. */
   readonly reusesResults: boolean;
   /** After the insert: the claims of the tasks created claimed, hints for the others, reused results to the inbox. */
@@ -52,7 +52,7 @@ export async function prepareTasks(
   options: {
     readonly detached?: boolean;
     readonly owner?: string;
-    readonly gate?: RawBuilder<unknown>;
+    readonly gate?: SqlTemplate<unknown>;
     /** The engine's attempt lease for tasks created claimed (the step's `leaseMs`). */
     readonly attemptLeaseMs?: number;
   } = {},

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type SqlTemplate } from "./sql-template.ts";
 import { StaleAttemptError } from "../../errors/index.ts";
 import { assertNever, type EffectIdentity, type ResolvedActivityOptions } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
@@ -134,7 +134,7 @@ async function closeTask(
 export function finishedTasksCte(
   runId: string,
   finished: readonly FinishedTask[],
-): RawBuilder<unknown> | undefined {
+): SqlTemplate<unknown> | undefined {
   const parts = finishedTasksParts(runId, finished);
   return parts === undefined ? undefined : sql`${parts.lock}, ${parts.close}`;
 }
@@ -148,8 +148,8 @@ export function finishedTasksCte(
 export function finishedTasksParts(
   runId: string,
   finished: readonly FinishedTask[],
-  gate: RawBuilder<unknown> = sql`TRUE`,
-): { lock: RawBuilder<unknown>; close: RawBuilder<unknown> } | undefined {
+  gate: SqlTemplate<unknown> = sql`TRUE`,
+): { lock: SqlTemplate<unknown>; close: SqlTemplate<unknown> } | undefined {
   if (finished.length === 0) return undefined;
   for (const { claim } of finished) {
     if (!uuidPattern.test(claim.taskId) || !uuidPattern.test(claim.attemptToken))

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql } from "./sql-template.ts";
 import { StaleAttemptError } from "../../errors/index.ts";
 import type { Encoded } from "../../model/index.ts";
 import { attemptKey, coalesceHeartbeats } from "../coalesce-heartbeats.ts";

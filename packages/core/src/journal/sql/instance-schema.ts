@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type SqlTemplate } from "./sql-template.ts";
 import { DEFAULT_SCHEMA } from "../../validation/schema-name.ts";
 import type { NotifyTopic } from "../notifier.ts";
 
@@ -68,6 +68,6 @@ export function channelName(topic: NotifyTopic, schema: string = DEFAULT_SCHEMA)
  * journal's statements: a literal rather than a parameter, so the instance mapping (see
  * {@link schemaSql}) finds it in the text.
  */
-export function channelOf(topic: NotifyTopic): RawBuilder<string> {
+export function channelOf(topic: NotifyTopic): SqlTemplate<string> {
   return sql.lit(channelName(topic));
 }

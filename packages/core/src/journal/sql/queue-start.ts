@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type SqlTemplate } from "./sql-template.ts";
 import type { RunQueueStart, RunRecord, StartRunRequest } from "../journal.ts";
 import { runColumns, splitEvent, toRunRecord, type RunRow } from "./rows.ts";
 import { dbNowPlus, json, maxInstant, type SqlExecutor } from "./sql-fragments.ts";
@@ -6,10 +6,10 @@ import { dbNowPlus, json, maxInstant, type SqlExecutor } from "./sql-fragments.t
 /** The queue columns of a queued run's insert (see insertRun). */
 export interface QueuedRunColumns {
   readonly name: string;
-  readonly priority: RawBuilder<number>;
+  readonly priority: SqlTemplate<number>;
   readonly dedupeKey: string | null;
-  readonly readyAt: RawBuilder<Date> | null;
-  readonly notBefore: RawBuilder<Date>;
+  readonly readyAt: SqlTemplate<Date> | null;
+  readonly notBefore: SqlTemplate<Date>;
   readonly partitionKey: string | null;
 }
 

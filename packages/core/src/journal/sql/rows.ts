@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type SqlTemplate } from "./sql-template.ts";
 import type {
   HistoryEvent,
   HistoryEventBody,
@@ -47,7 +47,7 @@ export interface RunRow {
 }
 
 /** The run columns every run query selects (`r` is the runs alias). */
-export const runColumns: RawBuilder<unknown> = sql.raw(
+export const runColumns: SqlTemplate<unknown> = sql.raw(
   "r.run_id, r.namespace, r.workflow_id, r.workflow_name, r.version_hash, r.status, r.input, r.result, r.error, " +
     "r.attributes, r.parent_run_id, r.parent_identity, r.parent_close_policy, r.continued_to, r.traceparent, r.tracestate, r.history_month::text AS history_month, r.last_seq, r.fencing_token, r.lease_owner, " +
     "r.lease_expires_at, r.created_at, r.updated_at, r.finished_at, r.created_order, r.start_at",

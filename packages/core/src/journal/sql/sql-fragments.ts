@@ -1,4 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from "kysely";
+import type { Kysely } from "kysely";
+import { sql, type SqlTemplate } from "./sql-template.ts";
 import type { NotifyTopic } from "../notifier.ts";
 import { channelOf } from "./instance-schema.ts";
 import { MAX_INSTANT_MS, storableDelay } from "../instant-limits.ts";
@@ -12,43 +13,45 @@ import { MAX_INSTANT_MS, storableDelay } from "../instant-limits.ts";
 export type SqlExecutor = Kysely<any>;
 
 /** The database clock (continuum.now(): transaction time in ms, plus the test-only offset). */
-export const dbNow: RawBuilder<Date> = sql<Date>`continuum.now()`;
+export const dbNow: SqlTemplate<Date> = sql<Date>`continuum.now()`;
 
 /** The run statuses after which nothing changes, as a SQL list for `IN`. */
-export const terminalList: RawBuilder<unknown> = sql.raw(`('completed', 'failed', 'cancelled', 'continued')`);
+export const terminalList: SqlTemplate<unknown> = sql.raw(
+  `('completed', 'failed', 'cancelled', 'continued')`,
+);
 
 /**
  * A value as a json parameter: the exact text JSON.stringify gives, so it reads back verbatim.
  * Cast through text so that neither pg (which turns JS arrays into Postgres arrays) nor PGlite
  * (which re-serializes json parameters) reinterprets it. `undefined` becomes SQL NULL.
  */
-export function json(value: unknown): RawBuilder<unknown> {
+export function json(value: unknown): SqlTemplate<unknown> {
   return value === undefined ? sql`NULL::json` : sql`${JSON.stringify(value)}::text::json`;
 }
 
 /** A value as a jsonb parameter, for containment searches (`@>`). */
-export function jsonbSearch(value: unknown): RawBuilder<unknown> {
+export function jsonbSearch(value: unknown): SqlTemplate<unknown> {
   return sql`${JSON.stringify(value)}::text::jsonb`;
 }
 
 /** A duration in whole milliseconds as an interval. */
-export function msInterval(ms: number): RawBuilder<unknown> {
+export function msInterval(ms: number): SqlTemplate<unknown> {
   return sql`(${Math.round(ms)}::bigint * interval '1 millisecond')`;
 }
 
 /** An absolute epoch-ms instant as a timestamptz, without float rounding. */
-export function fromEpochMs(ms: number): RawBuilder<Date> {
+export function fromEpochMs(ms: number): SqlTemplate<Date> {
   return sql<Date>`(timestamptz 'epoch' + ${Math.round(ms)}::bigint * interval '1 millisecond')`;
 }
 
 /** {@link MAX_INSTANT_MS} as a timestamptz. */
-export const maxInstant: RawBuilder<Date> = sql<Date>`(timestamptz 'epoch' + ${MAX_INSTANT_MS}::bigint * interval '1 millisecond')`;
+export const maxInstant: SqlTemplate<Date> = sql<Date>`(timestamptz 'epoch' + ${MAX_INSTANT_MS}::bigint * interval '1 millisecond')`;
 
 /**
  * The journal clock plus `ms`, clamped like the memory journal (see instant-limits.ts): no
  * interval or timestamp overflow, whatever the duration. NaN throws InvalidDurationError.
  */
-export function dbNowPlus(what: string, ms: number): RawBuilder<Date> {
+export function dbNowPlus(what: string, ms: number): SqlTemplate<Date> {
   return sql<Date>`LEAST(${dbNow} + ${msInterval(storableDelay(what, ms))}, ${maxInstant})`;
 }
 
@@ -57,14 +60,14 @@ export function dbNowPlus(what: string, ms: number): RawBuilder<Date> {
  * {@link dbNowPlus} (NULL when the option is absent, which LEAST then ignores).
  */
 export function plusOptionMs(
-  base: RawBuilder<Date>,
+  base: SqlTemplate<Date>,
   field: "startToCloseMs" | "heartbeatTimeoutMs",
-): RawBuilder<Date> {
+): SqlTemplate<Date> {
   return sql<Date>`LEAST(${base} + LEAST((options->>${field})::numeric, ${MAX_INSTANT_MS}::numeric)::bigint * interval '1 millisecond', ${maxInstant})`;
 }
 
 /** `(a, b, c)` for a non-empty list of parameters. */
-export function inList(values: readonly unknown[]): RawBuilder<unknown> {
+export function inList(values: readonly unknown[]): SqlTemplate<unknown> {
   return sql`(${sql.join(values.map((v) => sql`${v}`))})`;
 }
 

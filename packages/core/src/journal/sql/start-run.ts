@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "kysely";
+import { sql } from "./sql-template.ts";
 import { RunAlreadyExistsError } from "../../errors/index.ts";
 import {
   decideWorkflowIdReuse,

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type SqlTemplate } from "./sql-template.ts";
 import { RunAlreadyExistsError } from "../../errors/journal-errors.ts";
 import type { FirstStepStart, StartRunResult, StepCommit } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
@@ -115,7 +115,7 @@ async function startWithFirstStepInOneStatement(
       return sql`(${i + 2}::bigint, ${kind}::text, ${json(body)})`;
     }),
   ];
-  const ctes: RawBuilder<unknown>[] = [
+  const ctes: SqlTemplate<unknown>[] = [
     sql`next AS (SELECT nextval('continuum.journal_order') AS n)`,
     sql`r AS (
       INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
@@ -136,7 +136,7 @@ async function startWithFirstStepInOneStatement(
       FROM r, (VALUES ${sql.join(events)}) AS v(seq, kind, body))`,
   ];
   if (prepared.cte !== undefined) ctes.push(prepared.cte);
-  const hints: RawBuilder<unknown>[] = [];
+  const hints: SqlTemplate<unknown>[] = [];
   if (commit.timers.length > 0) {
     ctes.push(newTimersCte(commit.timers, sql`r.run_id`, sql`r`));
     hints.push(sql`SELECT pg_notify(${channelOf(NotifyTopic.timerSet)}, r.run_id)::text FROM r`);

@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type SqlTemplate } from "./sql-template.ts";
 import type { NewTimer } from "../journal.ts";
 import { storableInstant } from "../instant-limits.ts";
 import { dbNow, dbNowPlus, fromEpochMs, inList } from "./sql-fragments.ts";
@@ -11,7 +11,7 @@ import { dbNow, dbNowPlus, fromEpochMs, inList } from "./sql-fragments.ts";
  * A timer's fire time: `until` as given (clamped to the last storable instant), or `delayMs`
  * from the journal clock. Throws InvalidDurationError for NaN, before anything is written.
  */
-export function timerFireAt(timer: NewTimer): RawBuilder<unknown> {
+export function timerFireAt(timer: NewTimer): SqlTemplate<unknown> {
   return timer.until !== undefined
     ? fromEpochMs(storableInstant("timer until", timer.until))
     : dbNowPlus("timer delayMs", timer.delayMs ?? 0);
@@ -24,9 +24,9 @@ export function timerFireAt(timer: NewTimer): RawBuilder<unknown> {
  */
 export function newTimersCte(
   timers: readonly NewTimer[],
-  runId: RawBuilder<unknown>,
-  source: RawBuilder<unknown>,
-): RawBuilder<unknown> {
+  runId: SqlTemplate<unknown>,
+  source: SqlTemplate<unknown>,
+): SqlTemplate<unknown> {
   const rows = timers.map((t) => sql`(${t.identity}::text, ${timerFireAt(t)})`);
   return sql`new_timers AS (
       INSERT INTO continuum.timers (run_id, identity, fire_at, created_at)
@@ -39,7 +39,7 @@ export function newTimersCte(
  * creates, which its snapshot does not see), its timers (SKIP LOCKED: one the timer wheel is
  * firing right now fires, and replay ignores it) and its inbox are dropped, when `gate` holds.
  */
-export function endCleanup(runId: string, gate: RawBuilder<unknown> = sql`TRUE`): RawBuilder<unknown> {
+export function endCleanup(runId: string, gate: SqlTemplate<unknown> = sql`TRUE`): SqlTemplate<unknown> {
   return sql`
     end_tasks AS (DELETE FROM continuum.tasks WHERE run_id = ${runId} AND status = 'pending' AND NOT detached AND ${gate}),
     end_timers AS (
@@ -58,7 +58,7 @@ export function endCleanup(runId: string, gate: RawBuilder<unknown> = sql`TRUE`)
  * about to run and will see the item). A run with a lease held and a step taken can be deferred
  * only by that window, since a claim never takes a deferred run.
  */
-export const notBeforeAfterDelivery: RawBuilder<unknown> = sql`CASE
+export const notBeforeAfterDelivery: SqlTemplate<unknown> = sql`CASE
   WHEN r.lease_owner IS NOT NULL AND r.last_seq > 1 AND r.not_before > ${dbNow} THEN NULL
   ELSE r.not_before END`;
 
@@ -67,7 +67,7 @@ export const notBeforeAfterDelivery: RawBuilder<unknown> = sql`CASE
  * `delivered` is still in the run's inbox and no older item is left undelivered. A boolean
  * expression; `delivered` must not be empty (then the rule is an empty inbox: `ready_since IS NULL`).
  */
-export function inboxHoldsDelivered(runId: string, delivered: readonly number[]): RawBuilder<boolean> {
+export function inboxHoldsDelivered(runId: string, delivered: readonly number[]): SqlTemplate<boolean> {
   return sql<boolean>`(
     (SELECT count(*) FROM continuum.inbox WHERE run_id = ${runId} AND id IN ${inList(delivered)}) = ${delivered.length}
     AND NOT EXISTS (SELECT 1 FROM continuum.inbox WHERE run_id = ${runId} AND id < ${Math.max(...delivered)} AND id NOT IN ${inList(delivered)}))`;
