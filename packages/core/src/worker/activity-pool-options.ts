@@ -38,6 +38,17 @@ export interface ActivityPoolOptions {
    * before the other due tasks.
    */
   readonly queues?: readonly RunQueueConfig[];
+  /**
+   * Offered the outcome of an attempt this pool claimed from the journal (`claimTasks`), as
+   * `startReserved`'s `finishLocally` is for an attempt a step created claimed: when the run is
+   * cached in this engine, its next step commits the outcome with the task's completion, and
+   * outcomes that arrive together (a fan-out wider than the free slots, whose later attempts
+   * are claimed one by one) go into one step instead of one `finishTask` transaction each, all
+   * waiting on the run row's lock. It resolves false when the run is not cached here, and the
+   * outcome goes to `finishTask`. Attempts of named queues are not offered: their slots are
+   * the queue's, released by `finishTask`.
+   */
+  readonly finishClaimedLocally?: FinishLocally;
   /** Called when an attempt settles and frees its slot while due tasks may be waiting for one (wakes the claim loop). */
   readonly onSlotFreed?: () => void;
   /** Called when a retry was scheduled: its due time is news to the timer loop's pacing. */

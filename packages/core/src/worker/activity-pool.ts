@@ -188,7 +188,7 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
               ...(attemptLeaseMs === undefined ? {} : { attemptLeaseMs }),
             });
       backlog = fromQueues.more || claims.length >= rest;
-      for (const claim of claims) start(claim);
+      for (const claim of claims) start(claim, options.finishClaimedLocally);
       return fromQueues.claims.length + claims.length;
     },
     whenAnySettles() {

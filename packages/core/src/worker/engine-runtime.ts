@@ -1,5 +1,5 @@
 import { createLocalOutcomes, type LocalOutcomes } from "./local-outcomes.ts";
-import type { RunClaim, StartRunRequest, StartRunResult } from "../journal/journal.ts";
+import type { RunClaim, StartRunRequest, StartRunResult, TaskClaim } from "../journal/journal.ts";
 import { startWithFirstStep, type EagerStartRequest } from "./first-step-start.ts";
 import { CancelledError } from "../errors/workflow-errors.ts";
 import { createActivityPool, type ActivityPool } from "./activity-pool.ts";
@@ -10,7 +10,7 @@ import { realTimers } from "./engine-timers.ts";
 import { createEngineSchedules } from "./engine-schedules.ts";
 import { createLeaseKeeper, type LeaseKeeper } from "./lease-keeper.ts";
 import { createRegistry, type Registry } from "./registry.ts";
-import { createRunStepper, type RunStepper } from "./run-stepper.ts";
+import { createRunStepper, type LocalOutcome, type RunStepper } from "./run-stepper.ts";
 import { createStickyCache, type StickyCache } from "./sticky-cache.ts";
 import { attemptQueues } from "./attempt-queues.ts";
 import { createRunTraceContexts } from "./run-trace-contexts.ts";
@@ -126,6 +126,12 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     ...(options.onActivitySlotFreed === undefined ? {} : { onSlotFreed: options.onActivitySlotFreed }),
     ...(options.onRetryScheduled === undefined ? {} : { onRetryScheduled: options.onRetryScheduled }),
     ...(options.attemptLeaseMs === undefined ? {} : { attemptLeaseMs: options.attemptLeaseMs }),
+    ...(options.stickyActivities === false
+      ? {}
+      : {
+          finishClaimedLocally: (claim: TaskClaim, outcome: LocalOutcome, onCommitted: () => void) =>
+            stepper.finishLocally(claim, outcome, onCommitted),
+        }),
   });
   const outcomes = createLocalOutcomes(
     (runId) => stepper.busy.has(runId) || cache.peek(runId) !== undefined,

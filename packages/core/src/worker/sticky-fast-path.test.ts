@@ -50,6 +50,35 @@ describe("sticky fast path (memory journal, runtime driven by hand)", () => {
     ).toEqual([1, 1, 1]);
   });
 
+  it("attempts claimed from the journal (a fan-out wider than the free slots) finish through the run's steps too", async () => {
+    effects.clear();
+    const wide = workflow.stamped(stamp("sticky-wide", 53))("sticky.wide", { version: 1 }, async () => {
+      const values = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => activity.at("activity:touch#0")(touch, `w${i}`)),
+      );
+      return values.join(",");
+    });
+    const { journal, calls } = instrumented(new MemoryJournal());
+    const { drive } = testRuntime(journal, {
+      workflows: [wide],
+      activities: [touch],
+      activityConcurrency: 3,
+    });
+    const run = await createClient({ journal }).start(wide, undefined);
+    await drive();
+    expect((await journal.getRun(run.runId))?.result).toBe(
+      Array.from({ length: 12 }, (_, i) => `W${i}`).join(","),
+    );
+    expect([...effects.values()]).toEqual(Array.from({ length: 12 }, () => 1));
+    // 3 attempts were created claimed by the first step; the other 9 were claimed from the journal.
+    expect(calls("claimTasks")).toBeGreaterThan(0);
+    expect(calls("finishTask")).toBe(0);
+    const history = await journal.readHistory(run.runId);
+    expect(history.filter((e) => e.kind === "activity_completed")).toHaveLength(12);
+    const tasks = await journal.inspector.listTasks(run.runId);
+    expect(tasks.map((t) => t.status)).toEqual(Array.from({ length: 12 }, () => "completed"));
+  });
+
   it("without stickyActivities every task goes through the queue (finishTask per attempt)", async () => {
     const { journal, calls } = instrumented(new MemoryJournal());
     const { drive } = testRuntime(journal, {
