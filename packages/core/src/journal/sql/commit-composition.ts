@@ -28,13 +28,19 @@ import { dbNow, json, notify, terminalList, type SqlExecutor } from "./sql-fragm
  * final commit in the opposite order, Postgres aborts one and retryConflicts runs it again.)
  */
 
-/** Before the CAS of a step that ends a child run: lock the parent's row first (see above). */
-export async function lockParentFirst(tx: SqlExecutor, commit: StepCommit, terminal: boolean): Promise<void> {
-  if (!terminal || commit.run.status === "continued") return;
-  await sql`
-    SELECT p.run_id FROM continuum.runs AS p
+/**
+ * Before the CAS of a step that ends a child run: lock the parent's row first (see above).
+ * Returns whether the parent was locked and still open: then the outcome's delivery into its
+ * inbox needs no second locking read (`reportToParent`), which keeps the parent's row lock, for
+ * which a fan-in of children queue, one round trip shorter.
+ */
+export async function lockParentFirst(tx: SqlExecutor, commit: StepCommit, terminal: boolean): Promise<boolean> {
+  if (!terminal || commit.run.status === "continued") return false;
+  const locked = await sql<{ open: boolean }>`
+    SELECT p.status NOT IN ${terminalList} AS open FROM continuum.runs AS p
     WHERE p.run_id = (SELECT c.parent_run_id FROM continuum.runs AS c WHERE c.run_id = ${commit.lease.runId})
     FOR NO KEY UPDATE`.execute(tx);
+  return locked.rows[0]?.open === true;
 }
 
 /** Children per INSERT: keeps each statement well under PostgreSQL's 65,535 parameters. */
@@ -156,10 +162,16 @@ export async function handOver(
 }
 
 /** A child's final step: its outcome goes to the parent's inbox (dropped when the parent finished). */
-export async function reportToParent(tx: SqlExecutor, run: RunRow, commit: StepCommit): Promise<void> {
+export async function reportToParent(
+  tx: SqlExecutor,
+  run: RunRow,
+  commit: StepCommit,
+  parentLockedOpen = false,
+): Promise<void> {
   if (run.parent_run_id === null || run.parent_identity === null) return;
   const outcome = childOutcomeEvent(run.parent_identity, commit.run, commit.events);
-  if (outcome !== undefined) await deliverToInbox(tx, [{ runId: run.parent_run_id, event: outcome }]);
+  if (outcome !== undefined)
+    await deliverToInbox(tx, [{ runId: run.parent_run_id, event: outcome }], { lockedLive: parentLockedOpen });
 }
 
 /**

@@ -65,7 +65,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
   }
   const { lease } = commit;
   return inTransaction(db, async (tx) => {
-    await lockParentFirst(tx, commit, isTerminal(commit.run.status));
+    const parentLockedOpen = await lockParentFirst(tx, commit, isTerminal(commit.run.status));
     const cas = await sql<RunRow & { now: Date; has_inbox: boolean }>`
       SELECT ${runColumns}, ${dbNow} AS now, r.ready_since IS NOT NULL AS has_inbox FROM continuum.runs AS r
       WHERE r.run_id = ${lease.runId} AND r.fencing_token = ${lease.fencingToken} AND r.lease_owner = ${lease.owner}
@@ -234,7 +234,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     if (commit.run.status === "continued" && commit.run.continuedTo !== undefined)
       await handOver(tx, lease.runId, commit.run.continuedTo, handover);
     if (terminal) {
-      await reportToParent(tx, run, commit);
+      await reportToParent(tx, run, commit, parentLockedOpen);
       const open = updated?.open_children;
       await closeChildren(
         tx,

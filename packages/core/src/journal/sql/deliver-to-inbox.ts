@@ -1,8 +1,8 @@
-import { sql } from "kysely";
+import { sql } from "./sql-template.ts";
 import type { ResolutionEvent } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
 import { splitEvent } from "./rows.ts";
-import { dbNow, inList, json, notify, terminalList, type SqlExecutor } from "./sql-fragments.ts";
+import { channelOf, dbNow, inList, json, terminalList, type SqlExecutor } from "./sql-fragments.ts";
 import { notBeforeAfterDelivery } from "./step-fragments.ts";
 
 /** A resolution addressed to a run. */
@@ -50,14 +50,19 @@ export async function deliverToInbox(
     const { kind, body } = splitEvent(d.event);
     return sql`(${d.runId}, ${kind}, ${json(body)}, ${dbNow})`;
   });
+  // The run_ready hints ride in the same statement (one per run marked; sent at commit).
   await sql`
     WITH added AS (
       INSERT INTO continuum.inbox (run_id, kind, body, received_at) VALUES ${sql.join(values)}
       RETURNING id, run_id
-    )
-    UPDATE continuum.runs AS r SET ready_since = COALESCE(r.ready_since, first.id), not_before = ${notBeforeAfterDelivery}
-    FROM (SELECT run_id, min(id) AS id FROM added GROUP BY run_id) AS first
-    WHERE r.run_id = first.run_id`.execute(tx);
-  await notify(tx, NotifyTopic.runReady, [...liveIds]);
+    ),
+    marked AS (
+      UPDATE continuum.runs AS r SET ready_since = COALESCE(r.ready_since, first.id), not_before = ${notBeforeAfterDelivery}
+      FROM (SELECT run_id, min(id) AS id FROM added GROUP BY run_id) AS first
+      WHERE r.run_id = first.run_id
+      RETURNING r.run_id
+    ),
+    hints AS (SELECT pg_notify(${channelOf(NotifyTopic.runReady)}, run_id) FROM marked)
+    SELECT (SELECT count(*) FROM hints)::int AS hints`.execute(tx);
   return [...liveIds];
 }
