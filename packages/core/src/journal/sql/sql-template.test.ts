@@ -78,6 +78,30 @@ describe("sql-template", () => {
     expect(() => sql.lit({} as unknown as string)).toThrow(/sql.lit takes a string, number, boolean or null/);
   });
 
+  it("is an expression to Kysely's query builder: embedded as SQL, not bound as a value", () => {
+    const compiled = kysely
+      .updateTable("t")
+      .set({ at: sql`continuum.now()` })
+      .where("n", "<", sql`${5}::int`)
+      .compile();
+    expect(compiled.sql).toBe('update "t" set "at" = continuum.now() where "n" < $1::int');
+    expect([...compiled.parameters]).toEqual([5]);
+  });
+
+  it("goes through Kysely's compiler on a Kysely with plugins, so each plugin's transformQuery sees it", async () => {
+    const seen: unknown[] = [];
+    const withPlugin = kysely.withPlugin({
+      transformQuery: (args) => {
+        seen.push(args.node);
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const result = await sql`SELECT ${1}::int AS one`.execute(withPlugin);
+    expect(result.rows).toEqual([]); // the dummy driver answers nothing
+    expect(seen).toEqual([expect.objectContaining({ kind: "RawNode" })]);
+  });
+
   it("compiles the same template the same way every time (operation nodes are built once and shared)", () => {
     const template = sql`x = ${1}`;
     expect(template.toOperationNode()).toBe(template.toOperationNode());

@@ -1,4 +1,5 @@
 import {
+  sql as kyselySql,
   CompiledQuery,
   isOperationNodeSource,
   RawNode,
@@ -51,10 +52,20 @@ export class SqlTemplate<R = unknown> {
     return out;
   }
 
-  /** Runs the statement on `db` (through its driver and result plugins, as Kysely's `execute` does). */
+  /**
+   * Runs the statement on `db`. A Kysely with plugins (an app's own instance, passed to
+   * openJournal or bindTransaction) gets it through Kysely's compiler, so that each plugin's
+   * `transformQuery` sees it as before; the journal's own instance has none.
+   */
   execute(db: Executor): Promise<QueryResult<R>> {
+    if (db.getExecutor().plugins.length > 0) return kyselySql<R>`${this}`.execute(db);
     const { sql: text, parameters } = this.compile();
     return db.executeQuery<R>(CompiledQuery.raw(text, parameters));
+  }
+
+  /** Marks the template as an expression for Kysely's query builder, which then embeds it as SQL, not as a value. */
+  get expressionType(): R | undefined {
+    return undefined;
   }
 
   /** The same fragment as a Kysely node, so that it embeds in Kysely's `sql` (built once per template). */
