@@ -130,7 +130,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
       ? {}
       : {
           finishClaimedLocally: (claim: TaskClaim, outcome: LocalOutcome, onCommitted: () => void) =>
-            stepper.finishLocally(claim, outcome, onCommitted),
+            stepper.finishClaimedLocally(claim, outcome, onCommitted),
         }),
   });
   const outcomes = createLocalOutcomes(

@@ -23,6 +23,12 @@ export interface LocalSteps {
     outcome: LocalOutcome,
     onCommitted: () => void,
   ) => Promise<boolean>;
+  /** See `RunStepper.finishClaimedLocally`. */
+  readonly finishClaimedLocally: (
+    claim: TaskClaim,
+    outcome: LocalOutcome,
+    onCommitted: () => void,
+  ) => Promise<boolean>;
   /** Steps the run with its waiting results, unless a step of it is in progress (that one takes them). */
   readonly stepLocallySoon: (runId: string) => void;
   /** See `RunStepper.deliverHint`. */
@@ -63,6 +69,34 @@ export function createLocalSteps(state: StepperState): LocalSteps {
       // Results that end together (a fan-out) go into one step: wait for this turn to finish.
       if (items.length === 1) queueMicrotask(() => stepLocallySoon(claim.runId));
     });
+
+  /**
+   * Runs whose local step was refused because their inbox was not empty: results delivered
+   * there by `finishTask`, typically other engines' attempts of the same fan-out. Every such
+   * refusal costs the cached execution (it already took the results) and a replay, so attempts
+   * this engine claimed from the journal for these runs report with `finishTask` too. Bounded:
+   * the oldest mark goes first.
+   */
+  const contended = new Set<string>();
+  const maxContended = 1_000;
+  const noteContended = (runId: string): void => {
+    contended.delete(runId);
+    contended.add(runId);
+    if (contended.size > maxContended) contended.delete(contended.values().next().value as string);
+  };
+
+  const finishClaimedLocally = (
+    claim: TaskClaim,
+    outcome: LocalOutcome,
+    onCommitted: () => void,
+  ): Promise<boolean> =>
+    // An attempt with a heartbeat timeout reports at once: waiting for a busy run's step could
+    // outlast its heartbeat deadline and throw the result away.
+    claim.options.heartbeatTimeoutMs !== undefined ||
+    contended.has(claim.runId) ||
+    (cache.peek(claim.runId) === undefined && !busy.has(claim.runId))
+      ? Promise.resolve(false)
+      : finishLocally(claim, outcome, onCommitted);
 
   const stepLocallySoon = (runId: string): void => {
     if (busy.has(runId) || !pending.has(runId)) return; // the step in progress takes them when it ends
@@ -203,6 +237,7 @@ export function createLocalSteps(state: StepperState): LocalSteps {
         isContinuumError(error, code),
       );
       if (!expected) emitEvent(events, "engine.error", { where: "step", error, runId });
+      if (isContinuumError(error, ErrorCode.InboxNotEmpty)) noteContended(runId);
       // The results reach the run through its inbox (finishTask); whoever claims it replays it.
       await release(lease);
       readyAgain = true;
@@ -226,5 +261,5 @@ export function createLocalSteps(state: StepperState): LocalSteps {
     return true;
   };
 
-  return { finishLocally, stepLocallySoon, deliverHint };
+  return { finishLocally, finishClaimedLocally, stepLocallySoon, deliverHint };
 }

@@ -110,6 +110,13 @@ export interface RunStepper {
   /** Sticky fast path: see {@link FinishLocally} (the pool calls it when a claimed-at-commit attempt ends). */
   finishLocally(claim: TaskClaim, outcome: LocalOutcome, onCommitted: () => void): Promise<boolean>;
   /**
+   * {@link finishLocally} for an attempt the pool claimed from the journal (see
+   * `ActivityPoolOptions.finishClaimedLocally`): offered only when the run is cached here, the
+   * attempt has no heartbeat timeout, and no local step of the run was refused for a non-empty
+   * inbox (other engines' results arriving by `finishTask`); otherwise false at once.
+   */
+  finishClaimedLocally(claim: TaskClaim, outcome: LocalOutcome, onCommitted: () => void): Promise<boolean>;
+  /**
    * A signal for a run, announced by a `run_inbox` hint: when this engine has the run cached and
    * idle, it reads that one item (`readInboxItem`: the hint carries ids only) and steps the run
    * with it at once (no claim); the journal refuses the step if the inbox is not as the hint
@@ -130,13 +137,14 @@ export function createRunStepper(options: RunStepperOptions): RunStepper {
   const local = createLocalSteps(state);
   const step = createClaimedStep(state, local);
   const { busy, inFlight, clock } = state;
-  const { finishLocally, deliverHint } = local;
+  const { finishLocally, finishClaimedLocally, deliverHint } = local;
   return {
     step,
     journalNow: () => clock.now(),
     busy,
     inFlight: () => [...inFlight.values()],
     finishLocally,
+    finishClaimedLocally,
     deliverHint,
   };
 }

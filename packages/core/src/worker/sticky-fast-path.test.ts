@@ -79,6 +79,72 @@ describe("sticky fast path (memory journal, runtime driven by hand)", () => {
     expect(tasks.map((t) => t.status)).toEqual(Array.from({ length: 12 }, () => "completed"));
   });
 
+  it("claimed attempts of a run whose local step met a non-empty inbox report with finishTask", async () => {
+    effects.clear();
+    const wide = workflow.stamped(stamp("sticky-contended", 90))(
+      "sticky.contended",
+      { version: 1 },
+      async () => {
+        const values = await Promise.all(
+          Array.from({ length: 12 }, (_, i) => activity.at("activity:touch#0")(touch, `m${i}`)),
+        );
+        return values.length;
+      },
+    );
+    let commits = 0;
+    let runId = "";
+    const memory = new MemoryJournal();
+    // Before the first local step (the second commit), another deliverer's item lands in the inbox.
+    const { journal, calls } = instrumented(memory, {
+      beforeCommit: async () => {
+        if (++commits === 2) await memory.sendSignal({ runId, name: "elsewhere", payload: 1 });
+      },
+    });
+    const { drive } = testRuntime(journal, {
+      workflows: [wide],
+      activities: [touch],
+      activityConcurrency: 3,
+    });
+    const run = await createClient({ journal }).start(wide, undefined);
+    runId = run.runId;
+    await drive();
+    expect((await journal.getRun(run.runId))?.result).toBe(12);
+    expect([...effects.values()]).toEqual(Array.from({ length: 12 }, () => 1));
+    // The refused step's 3 results, then all 9 attempts claimed later: none stepped locally
+    // (without the mark, the run is claimed again, cached, and its later results go locally).
+    expect(calls("finishTask")).toBe(12);
+  });
+
+  it("a claimed attempt with a heartbeat timeout reports with finishTask (a busy run's step could outlast its deadline)", async () => {
+    effects.clear();
+    const beating = defineActivity(
+      "sticky.beating",
+      async (key: string) => {
+        effects.set(key, (effects.get(key) ?? 0) + 1);
+        return key;
+      },
+      { heartbeatTimeoutMs: 60_000 },
+    );
+    const mixed = workflow.stamped(stamp("sticky-mixed", 120))("sticky.mixed", { version: 1 }, async () => {
+      const values = await Promise.all([
+        ...Array.from({ length: 6 }, (_, i) => activity.at("activity:touch#0")(touch, `t${i}`)),
+        ...Array.from({ length: 4 }, (_, i) => activity.at("activity:beating#0")(beating, `b${i}`)),
+      ]);
+      return values.length;
+    });
+    const { journal, calls } = instrumented(new MemoryJournal());
+    const { drive } = testRuntime(journal, {
+      workflows: [mixed],
+      activities: [touch, beating],
+      activityConcurrency: 3,
+    });
+    const run = await createClient({ journal }).start(mixed, undefined);
+    await drive();
+    expect((await journal.getRun(run.runId))?.result).toBe(10);
+    expect([...effects.values()]).toEqual(Array.from({ length: 10 }, () => 1));
+    expect(calls("finishTask")).toBe(4); // the plain ones went through the run's steps
+  });
+
   it("without stickyActivities every task goes through the queue (finishTask per attempt)", async () => {
     const { journal, calls } = instrumented(new MemoryJournal());
     const { drive } = testRuntime(journal, {
