@@ -289,6 +289,50 @@ describe("sticky fast path on PostgreSQL", () => {
     await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: true, timeoutMs: 5_000 })));
   });
 
+  it("a fan-out wider than both engines' slots: every result once, whichever engine ran it and however it reported", async () => {
+    effects.clear();
+    const wide = workflow.stamped(stamp("sticky-two-engines", 197))(
+      "sticky.twoEngines",
+      { version: 1 },
+      async () => {
+        const values = await Promise.all(
+          Array.from({ length: 60 }, (_, i) => activity.at("activity:touch#0")(touch, `e${i}`)),
+        );
+        return values.join(",");
+      },
+    );
+    const clientJournal = await open();
+    const local: number[] = [];
+    for (const owner of ["wide-a", "wide-b"]) {
+      const engine = createEngine({
+        journal: await open(),
+        workflows: [wide],
+        activities: [touch],
+        owner,
+        pollIntervalMs: 50,
+        concurrency: { workflows: 4, activities: 4 },
+      });
+      engine.events.on("step.committed", (e) => {
+        if (e.cached) local.push(e.eventCount);
+      });
+      engines.push(engine);
+      engine.start();
+    }
+    const client = createClient({ journal: clientJournal, pollIntervalMs: 20 });
+    const runs = await Promise.all([client.start(wide, undefined), client.start(wide, undefined)]);
+    const expected = Array.from({ length: 60 }, (_, i) => `E${i}`).join(",");
+    for (const run of runs) expect(await run.result({ timeoutMs: 60_000 })).toBe(expected);
+    // Each of the 60 calls ran once per run (two runs): no result lost, none delivered twice.
+    expect([...effects.values()]).toEqual(Array.from({ length: 60 }, () => 2));
+    expect(local.length).toBeGreaterThan(0); // some results did go through a cached run's step
+    for (const run of runs) {
+      const history = await clientJournal.readHistory(run.runId);
+      expect(history.map((e) => e.seq)).toEqual(history.map((_, i) => i + 1));
+      expect(history.filter((e) => e.kind === "activity_completed")).toHaveLength(60);
+    }
+    await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: true, timeoutMs: 5_000 })));
+  });
+
   it("a fan-out of 100 activities completing in a burst is delivered in a few batched steps", async () => {
     let release: () => void = () => {};
     const burst = new Promise<void>((resolve) => (release = resolve));
