@@ -34,7 +34,11 @@ import { dbNow, json, notify, terminalList, type SqlExecutor } from "./sql-fragm
  * inbox needs no second locking read (`reportToParent`), which keeps the parent's row lock, for
  * which a fan-in of children queue, one round trip shorter.
  */
-export async function lockParentFirst(tx: SqlExecutor, commit: StepCommit, terminal: boolean): Promise<boolean> {
+export async function lockParentFirst(
+  tx: SqlExecutor,
+  commit: StepCommit,
+  terminal: boolean,
+): Promise<boolean> {
   if (!terminal || commit.run.status === "continued") return false;
   const locked = await sql<{ open: boolean }>`
     SELECT p.status NOT IN ${terminalList} AS open FROM continuum.runs AS p
@@ -171,7 +175,9 @@ export async function reportToParent(
   if (run.parent_run_id === null || run.parent_identity === null) return;
   const outcome = childOutcomeEvent(run.parent_identity, commit.run, commit.events);
   if (outcome !== undefined)
-    await deliverToInbox(tx, [{ runId: run.parent_run_id, event: outcome }], { lockedLive: parentLockedOpen });
+    await deliverToInbox(tx, [{ runId: run.parent_run_id, event: outcome }], {
+      lockedLive: parentLockedOpen,
+    });
 }
 
 /**
