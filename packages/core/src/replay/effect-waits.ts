@@ -62,14 +62,16 @@ export class EffectWaits {
    * queued tasks are withdrawn (`cancelTasks`), but an attempt already running finishes; if it
    * completes, its undo becomes pending like any other, so compensateAll() undoes it too.
    */
-  private readonly orphans = new Map<EffectIdentity, PreparedCompensation>();
+  private orphans: Map<EffectIdentity, PreparedCompensation> | undefined;
   /** Children started by this run, by the identity of their child_started event. */
-  private readonly children = new Map<EffectIdentity, StartedChild>();
+  private children: Map<EffectIdentity, StartedChild> | undefined;
   /**
    * A child's outcome, once awaited or once arrived (whichever came first): awaiting the same
    * child again, or after its outcome arrived, gets the same settled promise.
    */
-  private readonly childResults = new Map<EffectIdentity, Promise<unknown>>();
+  private childResults: Map<EffectIdentity, Promise<unknown>> | undefined;
+  // The three maps above are created on first use: most runs start no child and cancel no call,
+  // and a suspended run held in the sticky cache would otherwise keep three empty hash tables.
 
   get size(): number {
     return this.waiters.size;
@@ -85,20 +87,20 @@ export class EffectWaits {
 
   /** Records a child started by this run (its handle can then be awaited). */
   addChild(identity: EffectIdentity, child: StartedChild): void {
-    this.children.set(identity, child);
+    (this.children ??= new Map()).set(identity, child);
   }
 
   /** The child started with `identity`, if this run started it. */
   child(identity: EffectIdentity): StartedChild | undefined {
-    return this.children.get(identity);
+    return this.children?.get(identity);
   }
 
   /** The promise of a started child's outcome (its recorded outcome when it already arrived). */
   awaitChild(identity: EffectIdentity, child: StartedChild): Promise<unknown> {
-    const known = this.childResults.get(identity);
+    const known = this.childResults?.get(identity);
     if (known !== undefined) return known;
     const promise = this.add(identity, { kind: "child", ...child });
-    this.childResults.set(identity, promise);
+    (this.childResults ??= new Map()).set(identity, promise);
     return promise;
   }
 
@@ -199,17 +201,17 @@ export class EffectWaits {
   }
 
   private childOutcome(event: Extract<ResolutionEvent, { kind: "child_completed" | "child_failed" }>): void {
-    const child = this.children.get(event.identity);
+    const child = this.children?.get(event.identity);
     // An outcome of a child this execution did not start cannot be routed.
     if (child === undefined) return;
     let target: { resolve: (value: unknown) => void; reject: (error: unknown) => void } | undefined =
       this.take(event.identity, "child");
     if (target === undefined) {
       // Nobody awaits it yet: keep the outcome for awaitChild (unless one is kept already).
-      if (this.childResults.has(event.identity)) return;
+      if (this.childResults?.has(event.identity) === true) return;
       const arrived = deferred();
       arrived.promise.catch(() => undefined); // observed when the code awaits the child
-      this.childResults.set(event.identity, arrived.promise);
+      (this.childResults ??= new Map()).set(event.identity, arrived.promise);
       target = arrived;
     }
     if (event.kind === "child_failed") {
@@ -280,10 +282,11 @@ export class EffectWaits {
     for (const [identity, waiter] of waits) {
       if (waiter.kind === "timer" || (waiter.kind === "signal" && waiter.timed)) timers.push(identity);
       // A child awaited again after the cancellation waits for its real outcome.
-      if (waiter.kind === "child") this.childResults.delete(identity);
+      if (waiter.kind === "child") this.childResults?.delete(identity);
       if (waiter.kind === "activity" && waiter.undo !== true) {
         tasks.push(identity);
-        if (waiter.compensation !== undefined) this.orphans.set(identity, waiter.compensation);
+        if (waiter.compensation !== undefined)
+          (this.orphans ??= new Map()).set(identity, waiter.compensation);
       }
       waiter.reject(error());
     }
@@ -319,9 +322,9 @@ export class EffectWaits {
 
   /** An orphaned call ended: a completion makes its undo pending (`result` undefined: it failed). */
   private settleOrphan(identity: EffectIdentity, result: Encoded | undefined): void {
-    const compensation = this.orphans.get(identity);
+    const compensation = this.orphans?.get(identity);
     if (compensation === undefined) return;
-    this.orphans.delete(identity);
+    this.orphans?.delete(identity);
     if (result !== undefined) {
       let decoded: unknown;
       try {

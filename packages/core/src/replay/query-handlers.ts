@@ -10,10 +10,12 @@ export type QueryHandlerFn = (...args: readonly unknown[]) => unknown;
  * replay of the code registers them again at the same points, so the journal never sees them.
  */
 export class QueryHandlers {
-  private readonly handlers = new Map<string, QueryHandlerFn>();
+  // Created at the first registration: most runs register none, and a run held in the sticky
+  // cache would otherwise keep an empty hash table.
+  private handlers: Map<string, QueryHandlerFn> | undefined;
 
   set(name: string, handler: QueryHandlerFn): void {
-    this.handlers.set(name, handler);
+    (this.handlers ??= new Map()).set(name, handler);
   }
 
   /**
@@ -22,8 +24,9 @@ export class QueryHandlers {
    * while the run's own code does and observe (or change) half-stepped state.
    */
   answer(runId: string, name: string, args: readonly unknown[]): unknown {
-    const handler = this.handlers.get(name);
-    if (handler === undefined) throw new QueryNotRegisteredError(name, runId, [...this.handlers.keys()]);
+    const handler = this.handlers?.get(name);
+    if (handler === undefined)
+      throw new QueryNotRegisteredError(name, runId, [...(this.handlers?.keys() ?? [])]);
     const value = runQueryHandler(() => handler(...args));
     if (typeof (value as { then?: unknown } | null)?.then === "function") {
       (value as Promise<unknown>).then(undefined, () => undefined);

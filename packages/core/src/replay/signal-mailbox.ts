@@ -48,16 +48,17 @@ class Fifo<T> {
  */
 export class SignalMailbox {
   private readonly waiters = new Map<string, Fifo<EffectIdentity>>();
-  private readonly messages = new Map<string, Fifo<StoredSignal>>();
+  /** Created when a payload first arrives with nobody waiting (a run held in the sticky cache keeps no empty table). */
+  private messages: Map<string, Fifo<StoredSignal>> | undefined;
   /** Arrival counter: orders kept payloads across names (for continue-as-new's handover). */
   private arrivals = 0;
 
   /** Takes the oldest unclaimed payload for `name`, if any. */
   take(name: string): { payload: Encoded } | undefined {
-    const queue = this.messages.get(name);
+    const queue = this.messages?.get(name);
     if (queue === undefined || queue.size === 0) return undefined;
     const { payload } = queue.shift() as StoredSignal;
-    if (queue.size === 0) this.messages.delete(name);
+    if (queue.size === 0) this.messages?.delete(name);
     return { payload };
   }
 
@@ -90,6 +91,7 @@ export class SignalMailbox {
     const waiter = queue?.shift();
     if (queue !== undefined && queue.size === 0) this.waiters.delete(name);
     if (waiter !== undefined) return waiter;
+    this.messages ??= new Map();
     let inbox = this.messages.get(name);
     if (inbox === undefined) {
       inbox = new Fifo();
@@ -103,7 +105,7 @@ export class SignalMailbox {
   /** Every payload that arrived and was not taken, in arrival order (what continue-as-new hands over). */
   unclaimed(): CarriedSignal[] {
     const all: Array<CarriedSignal & { order: number }> = [];
-    for (const [name, queue] of this.messages) {
+    for (const [name, queue] of this.messages ?? []) {
       for (const stored of queue.values()) all.push({ name, ...stored });
     }
     return all.sort((a, b) => a.order - b.order).map(({ order: _order, ...signal }) => signal);

@@ -49,7 +49,8 @@ interface UpdateHandlersHost {
  * points and matches the recorded outcomes, so handlers replay like the rest of the code.
  */
 export class UpdateHandlers {
-  private readonly handlers = new Map<string, (input: unknown) => unknown>();
+  /** Created at the first registration (most runs register none; see QueryHandlers). */
+  private handlers: Map<string, (input: unknown) => unknown> | undefined;
   private readonly host: UpdateHandlersHost;
 
   constructor(host: UpdateHandlersHost) {
@@ -57,7 +58,7 @@ export class UpdateHandlers {
   }
 
   set(name: string, handler: (input: unknown) => unknown): void {
-    this.handlers.set(name, handler);
+    (this.handlers ??= new Map()).set(name, handler);
     for (let waiting = this.host.waits.takeSignal(name); waiting !== undefined;) {
       this.start(name, waiting.payload);
       waiting = this.host.waits.takeSignal(name);
@@ -66,13 +67,13 @@ export class UpdateHandlers {
 
   /** Handles `event` when it is a request for a registered update; false leaves it to the signal waits. */
   deliver(event: ResolutionEvent): boolean {
-    if (event.kind !== "signal_received" || !this.handlers.has(event.name)) return false;
+    if (event.kind !== "signal_received" || this.handlers?.has(event.name) !== true) return false;
     this.start(event.name, event.payload);
     return true;
   }
 
   private start(name: string, payload: Encoded): void {
-    const handler = this.handlers.get(name);
+    const handler = this.handlers?.get(name);
     const request = payload as Partial<UpdateRequest> | null;
     // Not a request client.update made (a plain signal with this name): nobody waits for an answer.
     if (handler === undefined || typeof request?.updateId !== "string") return;

@@ -67,11 +67,16 @@ export abstract class WorkflowEffectHost implements EffectHost {
   protected readonly scopeRunner: ScopeRunner;
   protected readonly lifecycle: RunLifecycle;
   protected readonly activities: ActivityScheduler;
-  protected readonly compensations: CompensationLedger;
+  // The ledger and the update handlers are built on first use (a compensate call, a
+  // registration): most runs use neither, and a run held in the sticky cache would otherwise keep
+  // both, with their closures. The ledger reads the completed calls' undos from `waits` when
+  // asked, so building it late changes nothing it sees.
+  private compensationLedger: CompensationLedger | undefined;
   protected readonly values: RecordedValues;
   protected readonly children: ChildEffects;
   protected readonly queries = new QueryHandlers();
-  protected readonly updates: UpdateHandlers;
+  /** Undefined until the code registers an update handler: a delivery then needs no lookup. */
+  protected updates: UpdateHandlers | undefined;
   protected readonly servedQueues: ReadonlySet<string> | undefined;
   protected clock: number;
   protected outcome: TerminalCommand | undefined;
@@ -128,13 +133,6 @@ export abstract class WorkflowEffectHost implements EffectHost {
       root: scopeRunner.root,
     });
     this.activities = new ActivityScheduler(this.recorder, this.waits);
-    this.compensations = new CompensationLedger({
-      drain: () => this.waits.drainCompensations(),
-      schedule: (cursor, c) =>
-        this.activities.schedule(cursor, c.activityName, c.args, c.options, undefined, true),
-      // Undoing is cleanup: a cancelled run still compensates.
-      blocked: () => this.blocked(false),
-    });
     const values = new RecordedValues(this.recorder, {
       ended: () => this.ended(),
       now: () => this.clock,
@@ -157,15 +155,20 @@ export abstract class WorkflowEffectHost implements EffectHost {
     this.patched = values.patched.bind(values);
     this.deprecatePatch = values.deprecatePatch.bind(values);
     this.children = new ChildEffects(runId, this.recorder, this.waits);
-    this.updates = new UpdateHandlers({
-      recorder: this.recorder,
-      waits: this.waits,
-      ended: () => this.ended(),
-      inRunScope: (fn) => this.inScope(false, fn),
-      inTurn: () => currentHost() === this,
-    });
     this.seq = history.length;
     this.clock = options.now ?? history[history.length - 1]?.at ?? 0;
+  }
+
+  /** The run's compensation ledger (built at its first use; see `compensationLedger`). */
+  protected get compensations(): CompensationLedger {
+    this.compensationLedger ??= new CompensationLedger({
+      drain: () => this.waits.drainCompensations(),
+      schedule: (cursor, c) =>
+        this.activities.schedule(cursor, c.activityName, c.args, c.options, undefined, true),
+      // Undoing is cleanup: a cancelled run still compensates.
+      blocked: () => this.blocked(false),
+    });
+    return this.compensationLedger;
   }
 
   /**
@@ -192,6 +195,13 @@ export abstract class WorkflowEffectHost implements EffectHost {
 
   setUpdateHandler(name: string, handler: (input: unknown) => unknown): void {
     if (this.ended()) return;
+    this.updates ??= new UpdateHandlers({
+      recorder: this.recorder,
+      waits: this.waits,
+      ended: () => this.ended(),
+      inRunScope: (fn) => this.inScope(false, fn),
+      inTurn: () => currentHost() === this,
+    });
     this.updates.set(name, handler);
   }
 

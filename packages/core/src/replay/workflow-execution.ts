@@ -215,7 +215,7 @@ export class WorkflowExecution extends WorkflowEffectHost implements Execution {
       this.lifecycle.timeOut();
       return;
     }
-    if (this.updates.deliver(event)) return;
+    if (this.updates?.deliver(event) === true) return;
     const releasedTimer = this.waits.resolve(event);
     if (releasedTimer !== undefined) this.recorder.withdrawTimers([releasedTimer]);
   }
