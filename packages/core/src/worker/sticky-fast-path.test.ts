@@ -287,6 +287,9 @@ describe("sticky fast path on PostgreSQL", () => {
       expect(history.filter((e) => e.kind === "activity_completed")).toHaveLength(3);
     }
     await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: true, timeoutMs: 5_000 })));
+    // Each journal holds a pool: closed now, not in afterAll, so that this file's connections
+    // stay few while other test files use the same server.
+    await Promise.all(journals.splice(0).map((journal) => journal.close()));
   });
 
   it("a fan-out wider than both engines' slots: every result once, whichever engine ran it and however it reported", async () => {
@@ -331,6 +334,9 @@ describe("sticky fast path on PostgreSQL", () => {
       expect(history.filter((e) => e.kind === "activity_completed")).toHaveLength(60);
     }
     await Promise.all(engines.splice(0).map((engine) => engine.stop({ graceful: true, timeoutMs: 5_000 })));
+    // Each journal holds a pool: closed now, not in afterAll, so that this file's connections
+    // stay few while other test files use the same server.
+    await Promise.all(journals.splice(0).map((journal) => journal.close()));
   });
 
   it("a fan-out of 100 activities completing in a burst is delivered in a few batched steps", async () => {
