@@ -23,8 +23,9 @@ export interface InboxDelivery {
  * after it: a wake-up is never lost. The fixed order keeps two deliverers touching the same
  * runs from deadlocking.
  *
- * `lockedLive`: the caller already holds these runs' row locks and saw them live (sendSignal,
- * requestCancel), so the locking SELECT is skipped: one round trip less, same guarantees.
+ * `lockedLive`: the caller already holds these runs' row locks and saw them live, status not
+ * in `terminalList` (sendSignal, requestCancel, and reportToParent after lockParentFirst), so
+ * the locking SELECT is skipped: one round trip less, same guarantees.
  *
  * @returns the ids of the runs that received items
  */
