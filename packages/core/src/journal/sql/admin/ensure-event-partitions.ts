@@ -13,7 +13,8 @@ import { defaultPartitionMonths } from "./event-partitions.ts";
 // than a catalogue change or (at the end of a conversion) one scan of the then nearly empty
 // default partition. Locks, step by step:
 //
-// 1. Creating a partition for [lo, hi) (`attachProven`): tx A (ACCESS EXCLUSIVE on the default
+// 1. Creating a partition for [lo, hi) ahead (`attachProven`; the current month, which is
+//    being written, goes through `attachWritersWaiting` instead): tx A (ACCESS EXCLUSIVE on the default
 //    partition for the catalogue change only, 2 s lock_timeout): CREATE TABLE, its bound CHECK,
 //    and on the default partition CHECK (history_month < lo OR history_month >= hi) NOT VALID.
 //    tx B: VALIDATE CONSTRAINT: SHARE UPDATE EXCLUSIVE, a scan that reads and writes of history
@@ -94,7 +95,11 @@ export async function ensureEventPartitions(
         if (await defaultHasMonth(conn, month)) continue; // left for a converting call (the CLI)
         // A converted month's partition starts on its second day: its first day gets the head partition.
         if (await isPartition(conn, partitionName(month))) await moveRest(conn, month);
-        else if (await attachProven(conn, partitionName(month), month, addMonths(month, 1)))
+        else if (
+          month === current
+            ? await attachWritersWaiting(conn, partitionName(month), month, addMonths(month, 1))
+            : await attachProven(conn, partitionName(month), month, addMonths(month, 1))
+        )
           created.push(month);
       }
       return { created, converted, busy: false };
@@ -174,6 +179,36 @@ async function attachProven(db: SqlExecutor, name: string, lo: string, hi: strin
     await sql`ALTER TABLE continuum.events_default DROP CONSTRAINT ${proof}`.execute(tx);
   });
   return true;
+}
+
+/**
+ * Creates and attaches partition `name` for [lo, hi) while history of that range is being
+ * written: the current month's partition, missing (a journal whose partitions fell behind, or one
+ * created from an older template). `attachProven` would put a NOT VALID CHECK on the default
+ * partition before the ATTACH, and such a CHECK applies to new rows at once: every run started
+ * in between would route its events to the default partition and fail on it. Here writers of
+ * history wait instead (SHARE ROW EXCLUSIVE on continuum.events, as in `moveRest`; reads go on)
+ * for one transaction that creates the table and attaches it, scanning the default partition,
+ * which holds no row of this month (the caller checked; a row written since makes the ATTACH
+ * fail, and the next call leaves the month to a converting call).
+ */
+async function attachWritersWaiting(db: SqlExecutor, name: string, lo: string, hi: string): Promise<boolean> {
+  const table = sql.table(`continuum.${name}`);
+  let attached = false;
+  await shortLocked(db, async (tx) => {
+    await sql`LOCK TABLE continuum.events IN SHARE ROW EXCLUSIVE MODE`.execute(tx);
+    if (await isPartition(tx, name)) return void (attached = true);
+    await sql`CREATE TABLE IF NOT EXISTS ${table} (LIKE continuum.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(
+      tx,
+    );
+    // The bound, checked here, spares the ATTACH a scan of the new table.
+    await sql`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${sql.id(`${name}_bound`)}`.execute(tx);
+    await sql`ALTER TABLE ${table} ADD CONSTRAINT ${sql.id(`${name}_bound`)}
+      CHECK (history_month >= ${sql.lit(lo)}::date AND history_month < ${sql.lit(hi)}::date)`.execute(tx);
+    await sql`ALTER TABLE continuum.events ATTACH PARTITION ${table}
+      FOR VALUES FROM (${sql.lit(lo)}) TO (${sql.lit(hi)})`.execute(tx);
+  });
+  return !attached;
 }
 
 /** Converts month `month` out of the default partition (steps 2 and 3). */

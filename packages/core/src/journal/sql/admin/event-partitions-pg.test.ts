@@ -203,3 +203,60 @@ describe("partitions ensure --convert on PostgreSQL, under load", () => {
 function secondDayOf(month: string): string {
   return `${month.slice(0, 8)}02`;
 }
+
+describe("the current month's partition, created while runs start (PostgreSQL)", () => {
+  it("no start fails while the partition is created and attached: history writers wait for it", async () => {
+    const scratch = await createServerDatabase("ops_partitions_current");
+    const journal = await openJournal({ url: scratch.url, migrate: true, partitionMonthsAhead: 0 });
+    const admin = serverKysely(scratch.url);
+    try {
+      const parts = await sql<{ name: string }>`
+        SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = to_regclass('continuum.events') AND c.relname <> 'events_default'`.execute(admin);
+      for (const part of parts.rows) await sql.raw(`DROP TABLE continuum.${part.name}`).execute(admin);
+      const client = createClient({ journal });
+      const waiting = async (atLeast: number): Promise<void> => {
+        for (;;) {
+          const found = await sql<{ n: number }>`
+            SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`.execute(admin);
+          if (found.rows[0]!.n >= atLeast) return;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+      const failures: unknown[] = [];
+      const started: string[] = [];
+      let ensuring: ReturnType<NonNullable<Journal["admin"]>["ensurePartitions"]> | undefined;
+      let starting: Promise<void>[] = [];
+      // A reader of the default partition holds the creation at its first lock on it, then
+      // runs start (the month's first history) and queue behind the creation; then it lets go.
+      await admin.transaction().execute(async (tx) => {
+        await sql`LOCK TABLE continuum.events_default IN ACCESS SHARE MODE`.execute(tx);
+        ensuring = journal.admin!.ensurePartitions({ monthsAhead: 1, wait: true });
+        await waiting(1);
+        starting = Array.from({ length: 4 }, (_, i) =>
+          client.start(loop, 0, { id: `current-${i}` }).then(
+            (run) => void started.push(run.runId),
+            (error: unknown) => void failures.push(error),
+          ),
+        );
+        await waiting(3);
+      });
+      const result = await ensuring!;
+      await Promise.all(starting);
+      expect(failures).toEqual([]);
+      expect(started).toHaveLength(4);
+      expect(result.created).toHaveLength(1);
+      const inDefault = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM continuum.events_default`.execute(admin);
+      expect(inDefault.rows[0]!.n).toBe(0); // routed to the new partition
+      const written = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM continuum.events WHERE kind = 'run_started'`.execute(admin);
+      expect(written.rows[0]!.n).toBe(4);
+    } finally {
+      await journal.close();
+      await admin.destroy();
+      await scratch.drop();
+    }
+  });
+});
