@@ -152,6 +152,20 @@ async function shortLocked(db: SqlExecutor, work: (tx: SqlExecutor) => Promise<v
   }
 }
 
+/**
+ * Table `name`, shaped like continuum.events, with a CHECK of its bound [lo, hi): the ATTACH
+ * then skips scanning it. Not attached yet; kept if an earlier try left it.
+ */
+async function createBoundedTable(tx: SqlExecutor, name: string, lo: string, hi: string): Promise<void> {
+  const table = sql.table(`continuum.${name}`);
+  await sql`CREATE TABLE IF NOT EXISTS ${table} (LIKE continuum.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(
+    tx,
+  );
+  await sql`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${sql.id(`${name}_bound`)}`.execute(tx);
+  await sql`ALTER TABLE ${table} ADD CONSTRAINT ${sql.id(`${name}_bound`)}
+    CHECK (history_month >= ${sql.lit(lo)}::date AND history_month < ${sql.lit(hi)}::date)`.execute(tx);
+}
+
 /** Creates and attaches partition `name` for [lo, hi) without scanning the default partition under a lock (step 1). */
 async function attachProven(db: SqlExecutor, name: string, lo: string, hi: string): Promise<boolean> {
   const table = sql.table(`continuum.${name}`);
@@ -159,12 +173,7 @@ async function attachProven(db: SqlExecutor, name: string, lo: string, hi: strin
   let attached = false;
   await shortLocked(db, async (tx) => {
     if (await isPartition(tx, name)) return void (attached = true);
-    await sql`CREATE TABLE IF NOT EXISTS ${table} (LIKE continuum.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(
-      tx,
-    );
-    await sql`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${sql.id(`${name}_bound`)}`.execute(tx);
-    await sql`ALTER TABLE ${table} ADD CONSTRAINT ${sql.id(`${name}_bound`)}
-      CHECK (history_month >= ${sql.lit(lo)}::date AND history_month < ${sql.lit(hi)}::date)`.execute(tx);
+    await createBoundedTable(tx, name, lo, hi);
     await sql`ALTER TABLE continuum.events_default DROP CONSTRAINT IF EXISTS ${proof}`.execute(tx);
     await sql`ALTER TABLE continuum.events_default ADD CONSTRAINT ${proof}
       CHECK (history_month < ${sql.lit(lo)}::date OR history_month >= ${sql.lit(hi)}::date) NOT VALID`.execute(
@@ -198,13 +207,7 @@ async function attachWritersWaiting(db: SqlExecutor, name: string, lo: string, h
   await shortLocked(db, async (tx) => {
     await sql`LOCK TABLE continuum.events IN SHARE ROW EXCLUSIVE MODE`.execute(tx);
     if (await isPartition(tx, name)) return void (attached = true);
-    await sql`CREATE TABLE IF NOT EXISTS ${table} (LIKE continuum.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`.execute(
-      tx,
-    );
-    // The bound, checked here, spares the ATTACH a scan of the new table.
-    await sql`ALTER TABLE ${table} DROP CONSTRAINT IF EXISTS ${sql.id(`${name}_bound`)}`.execute(tx);
-    await sql`ALTER TABLE ${table} ADD CONSTRAINT ${sql.id(`${name}_bound`)}
-      CHECK (history_month >= ${sql.lit(lo)}::date AND history_month < ${sql.lit(hi)}::date)`.execute(tx);
+    await createBoundedTable(tx, name, lo, hi);
     await sql`ALTER TABLE continuum.events ATTACH PARTITION ${table}
       FOR VALUES FROM (${sql.lit(lo)}) TO (${sql.lit(hi)})`.execute(tx);
   });
