@@ -116,6 +116,13 @@ export interface TaskRecord {
    * for a failure: this is why its run is not progressing.
    */
   readonly queue?: string;
+  /**
+   * A call without a task row, whose record is made from the run's history (`taskId` is
+   * `history:<identity>`): mostly an attempt its engine ran in its own process
+   * (`NewTask.inProcess`; a `running` one is still running there), else a result reused by
+   * idempotency key or a call copied by an operator's retry. Absent for task rows.
+   */
+  readonly fromHistory?: true;
 }
 
 /** A pending durable timer. */

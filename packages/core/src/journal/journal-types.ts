@@ -36,6 +36,8 @@ export type {
   HeartbeatTasksOptions,
   HeartbeatTasksResult,
   TaskOutcome,
+  PersistAttemptsRequest,
+  ReissueAttemptsRequest,
 } from "./task-attempt-types.ts";
 export type { QueueStats } from "./queue-stats.ts";
 export type { DeleteClosedRunsRequest, ClosedRunSummary, DeleteClosedRunsResult } from "./retention-types.ts";

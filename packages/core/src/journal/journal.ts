@@ -27,6 +27,8 @@ import type {
   HeartbeatTasksOptions,
   TaskClaim,
   TaskOutcome,
+  PersistAttemptsRequest,
+  ReissueAttemptsRequest,
   QueueStats,
   DeleteClosedRunsRequest,
   DeleteClosedRunsResult,
@@ -259,6 +261,26 @@ export interface Journal {
    * `StaleAttemptError` when the attempt is no longer current, and writes nothing.
    */
   finishTask(claim: TaskAttemptRef, outcome: TaskOutcome): Promise<void>;
+
+  /**
+   * Writes the task rows of in-process attempts (`NewTask.inProcess`) whose engine still holds
+   * their run (or the run is unleased and open), as claimed, running attempts of `owner` with
+   * their own task id, token and deadline (bounded by `attemptLeaseMs`), and takes them off
+   * their runs' in-process count. From then on they are ordinary attempts: `finishTask`,
+   * heartbeats, the deadline and hand-backs apply. Returns the task ids written; an attempt
+   * left out is no longer its engine's to report (its run was taken over or ended).
+   * SQL: one statement; it locks the runs' rows, then inserts.
+   */
+  persistAttempts(request: PersistAttemptsRequest): Promise<readonly string[]>;
+
+  /**
+   * Takes over the in-process attempts of a run claimed from an engine that no longer runs
+   * them: sets the run's in-process count to `keep` and writes each of `tasks` that has no
+   * row yet as an abandoned attempt 1 (see {@link ReissueAttemptsRequest}), announced with
+   * task_ready. Throws `LeaseLostError` when the lease is not current. Returns how many were
+   * written.
+   */
+  reissueAttempts(request: ReissueAttemptsRequest): Promise<number>;
 
   // --- timers, signals, cancellation ------------------------------------------------------
 

@@ -107,4 +107,11 @@ export interface RunClaim {
    * started): the caller may skip `readHistory`.
    */
   readonly history?: readonly HistoryEvent[];
+  /**
+   * In-process attempts the run counts (see `NewTask.inProcess`): attempts without a task row
+   * that an engine holding the run started and has not finished or persisted. A claimer that
+   * does not run them itself re-issues them (`Journal.reissueAttempts`) before stepping the run.
+   * Absent: none.
+   */
+  readonly inProcessAttempts?: number;
 }

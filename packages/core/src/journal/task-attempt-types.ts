@@ -1,5 +1,7 @@
 // Activity task attempts: claiming them, heartbeating them and reporting their outcome.
 import type { EffectIdentity, Encoded, ResolvedActivityOptions, SerializedError } from "../model/index.ts";
+import type { RunLeaseRef } from "./run-claim-types.ts";
+import type { NewTask } from "./step-commit-types.ts";
 
 export interface ClaimTasksRequest {
   readonly owner: string;
@@ -19,6 +21,11 @@ export interface TaskAttemptRef {
   readonly taskId: string;
   readonly attempt: number;
   readonly attemptToken: string;
+  /**
+   * An attempt without a task row, run by the engine that created it (see `NewTask.inProcess`):
+   * only a step of its run (`StepCommit.finishTasks`) or `Journal.persistAttempts` take it.
+   */
+  readonly inProcess?: true;
 }
 
 export interface TaskClaim extends TaskAttemptRef {
@@ -79,3 +86,27 @@ export type TaskOutcome =
   | { readonly kind: "completed"; readonly result: Encoded }
   | { readonly kind: "retry"; readonly error: SerializedError; readonly delayMs: number }
   | { readonly kind: "failed"; readonly error: SerializedError };
+
+/** Gives in-process attempts their task rows (see `Journal.persistAttempts`). */
+export interface PersistAttemptsRequest {
+  /** The engine that runs them: it must still hold their runs' leases (or the runs none). */
+  readonly owner: string;
+  /** In-process claims, as the step that created them returned them. */
+  readonly attempts: readonly TaskClaim[];
+  /** The engine's attempt lease (see {@link ClaimTasksRequest.attemptLeaseMs}). */
+  readonly attemptLeaseMs?: number;
+}
+
+/**
+ * The in-process attempts of a run whose owner died (see `Journal.reissueAttempts`): each
+ * gets a task row as an attempt 1 abandoned now, which `claimTasks` re-claims at once as
+ * attempt 2 (or fails, when attempt 1 was the last), as it does a dead engine's expired attempt.
+ */
+export interface ReissueAttemptsRequest {
+  /** The claim of the engine taking the run over: the rows are written only under it. */
+  readonly lease: RunLeaseRef;
+  /** The run's activity calls scheduled and not finished in its history, minus those in `keep`. */
+  readonly tasks: readonly NewTask[];
+  /** How many in-process attempts of the run the claiming engine still runs itself (the run's count becomes this). */
+  readonly keep: number;
+}

@@ -26,6 +26,7 @@ import { attributeUpdateConformance } from "./conformance/attribute-update-confo
 import { retentionConformance } from "./conformance/retention-conformance.ts";
 import { stepsConformance } from "./conformance/steps-conformance.ts";
 import { stickyConformance } from "./conformance/sticky-conformance.ts";
+import { inProcessConformance } from "./conformance/in-process-conformance.ts";
 import { tasksConformance } from "./conformance/tasks-conformance.ts";
 import { traceContextConformance } from "./conformance/trace-context-conformance.ts";
 import { queueStatsConformance } from "./conformance/queue-stats-conformance.ts";
@@ -89,6 +90,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     deferralConformance(h);
     taskCancellationConformance(h);
     stickyConformance(h);
+    inProcessConformance(h);
     eagerStartConformance(h);
     firstStepConformance(h);
     operatorConformance(h);

@@ -8,6 +8,7 @@ import { createHeartbeatBatcher } from "./heartbeat-batcher.ts";
 import type { AttemptResult } from "./decide-outcome.ts";
 import type { ActivityPoolOptions, FinishLocally } from "./activity-pool-options.ts";
 import { createAttemptRunner } from "./attempt-runner.ts";
+import { attemptRef, attemptRow, type AttemptRow } from "./attempt-row.ts";
 import { createOutcomeReporter } from "./outcome-reporter.ts";
 import { createQueuedTaskClaimer } from "./queued-task-claimer.ts";
 
@@ -67,10 +68,17 @@ export interface ActivityPool {
    * as usual; an attempt that throws after the abort fails for good instead of being retried.
    */
   abortAttempts(runId: string, identities: readonly EffectIdentity[], reason: Error): void;
+  /** The calls of `runId` this pool runs in-process without a task row (see `NewTask.inProcess`). */
+  inProcessOf(runId: string): EffectIdentity[];
+  /**
+   * Gives the in-process attempts of `runId` their task rows (before the run's lease is given
+   * back: whoever claims the run next finds them as ordinary attempts of this engine).
+   */
+  persistRun(runId: string): Promise<void>;
 }
 
 interface RunningAttempt {
-  readonly claim: TaskClaim;
+  readonly row: AttemptRow;
   readonly done: Promise<void>;
   readonly runId: string;
   readonly identity: EffectIdentity;
@@ -122,15 +130,16 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       abandon = (reason) => resolve({ kind: "abandoned", reason });
     });
     const controller = new AbortController();
+    const row = attemptRow(claim, journal, owner, attemptLeaseMs);
     const attempt: RunningAttempt = {
-      claim,
+      row,
       runId: claim.runId,
       identity: claim.identity,
       withdraw: (reason) => {
         if (!controller.signal.aborted) controller.abort(reason);
       },
       done: runner
-        .run(claim, controller, abandoned, (reason) => abandon(reason), finishLocally)
+        .run(row, controller, abandoned, (reason) => abandon(reason), finishLocally)
         .finally(() => {
           running.delete(attempt);
           notifySettled();
@@ -219,11 +228,17 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       await Promise.all(attempts.map((attempt) => attempt.done.catch(() => undefined)));
       const handedBack = await Promise.all(
         attempts
-          .filter(({ claim }) => claim.attempt < claim.options.retry.maxAttempts)
-          .map(async ({ claim }) => {
-            const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
+          .filter(({ row }) => row.claim.attempt < row.claim.options.retry.maxAttempts)
+          .map(async ({ row }) => {
+            const claim = row.claim;
             try {
-              await journal.finishTask(ref, { kind: "retry", error: serializeError(reason), delayMs: 0 });
+              // An in-process attempt gets its row first, so that it can be handed back as any.
+              if (!(await row.persist())) return false;
+              await journal.finishTask(attemptRef(row.claim), {
+                kind: "retry",
+                error: serializeError(reason),
+                delayMs: 0,
+              });
               return true;
             } catch (error) {
               // Not ours any more (its deadline passed, another engine took it): nothing to hand back.
@@ -234,6 +249,19 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
           }),
       );
       return handedBack.filter(Boolean).length;
+    },
+    inProcessOf(runId) {
+      return [...running].filter((a) => a.runId === runId && a.row.inProcess).map((a) => a.identity);
+    },
+    async persistRun(runId) {
+      const ofRun = [...running].filter((a) => a.runId === runId && a.row.inProcess);
+      await Promise.all(
+        ofRun.map((a) =>
+          a.row.persist().catch((error: unknown) => {
+            emitEvent(events, "engine.error", { where: "release", error, runId });
+          }),
+        ),
+      );
     },
     abortAttempts(runId, identities, reason) {
       const withdrawn = new Set(identities);

@@ -1,11 +1,12 @@
-import type { TaskClaim } from "../journal/journal.ts";
+import { StaleAttemptError } from "../errors/journal-errors.ts";
+import { attemptRef, type AttemptRow } from "./attempt-row.ts";
 import { decode } from "../codec/index.ts";
 import { ActivityNotRegisteredError, ActivityTimeoutError } from "../errors/engine-errors.ts";
 import { CancelledError } from "../errors/workflow-errors.ts";
 import { runWithActivityContext, type ActivityContext } from "./activity-context.ts";
 import { emitEvent } from "./engine-events.ts";
 import { isCompensation } from "./step-reports.ts";
-import { heartbeatFlushMs, type HeartbeatBatcher } from "./heartbeat-batcher.ts";
+import { heartbeatFlushMs, type AttemptHeartbeats, type HeartbeatBatcher } from "./heartbeat-batcher.ts";
 import type { AttemptResult } from "./decide-outcome.ts";
 import { encodeWithinLimit } from "../validation/payload-size.ts";
 import type { TraceContext } from "../model/trace-context.ts";
@@ -22,11 +23,11 @@ export interface AttemptRunner {
   /** Attempts still inside their activity function (the others are writing their outcome). */
   readonly inActivityCode: number;
   /**
-   * Runs `claim`; `abandoned` settles when the pool gives the attempt up (then `abandon` was
+   * Runs `row`'s attempt; `abandoned` settles when the pool gives the attempt up (then `abandon` was
    * called), and `controller` is the attempt's abort signal.
    */
   run(
-    claim: TaskClaim,
+    row: AttemptRow,
     controller: AbortController,
     abandoned: Promise<AttemptResult>,
     abandon: (reason: Error) => void,
@@ -36,14 +37,15 @@ export interface AttemptRunner {
 
 /** Creates the {@link AttemptRunner} of a pool. */
 export function createAttemptRunner(
-  options: Pick<ActivityPoolOptions, "activities" | "events" | "timers" | "instrument">,
+  options: Pick<ActivityPoolOptions, "activities" | "events" | "timers" | "instrument" | "attemptLeaseMs">,
   batcher: HeartbeatBatcher,
   reportOutcome: OutcomeReporter,
 ): AttemptRunner {
   const { events, timers } = options;
   let inUserCode = 0;
 
-  const run: AttemptRunner["run"] = async (claim, controller, abandoned, abandon, finishLocally) => {
+  const run: AttemptRunner["run"] = async (row, controller, abandoned, abandon, finishLocally) => {
+    const claim = row.claim;
     const base = {
       runId: claim.runId,
       taskId: claim.taskId,
@@ -51,7 +53,6 @@ export function createAttemptRunner(
       activityName: claim.activityName,
       attempt: claim.attempt,
     };
-    const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
     const startedAt = performance.now();
     emitEvent(events, "activity.started", base);
     if (isCompensation(claim.identity)) emitEvent(events, "compensation.started", base);
@@ -67,17 +68,43 @@ export function createAttemptRunner(
         ? () => {}
         : timers.after(heartbeatTimeoutMs, () => timeOut("heartbeat", heartbeatTimeoutMs));
 
-    const heartbeats = batcher.track(ref, heartbeatFlushMs(heartbeatTimeoutMs), {
-      onRefused: (error) => {
-        emitEvent(events, "activity.stale", base);
-        abandon(error);
-      },
-      // Told by the journal, whichever engine stepped the run: the call was withdrawn.
-      onWithdrawn: () => {
-        if (!controller.signal.aborted)
-          controller.abort(new CancelledError("the workflow no longer waits for this call"));
-      },
-    });
+    const stale = (error: StaleAttemptError): void => {
+      emitEvent(events, "activity.stale", base);
+      abandon(error);
+    };
+    const track = (): AttemptHeartbeats =>
+      batcher.track(attemptRef(row.claim), heartbeatFlushMs(heartbeatTimeoutMs), {
+        onRefused: stale,
+        // Told by the journal, whichever engine stepped the run: the call was withdrawn.
+        onWithdrawn: () => {
+          if (!controller.signal.aborted)
+            controller.abort(new CancelledError("the workflow no longer waits for this call"));
+        },
+      });
+    // An in-process attempt has no row to heartbeat or renew until it gets one (see AttemptRow).
+    let heartbeats: AttemptHeartbeats | undefined = row.inProcess ? undefined : track();
+    let settled = false;
+    const persisted = async (): Promise<AttemptHeartbeats | undefined> => {
+      if (heartbeats !== undefined) return heartbeats;
+      const ok = await row.persist();
+      if (settled) return undefined;
+      if (!ok) {
+        stale(new StaleAttemptError(claim.taskId, claim.attempt));
+        return undefined;
+      }
+      heartbeats ??= track();
+      return heartbeats;
+    };
+    // One that runs longer than a third of the engine's attempt lease gets its row, so that it
+    // shows in the task list, its lease is renewed and a hand-back finds it like any other.
+    const cancelPersist =
+      heartbeats !== undefined || options.attemptLeaseMs === undefined
+        ? () => {}
+        : timers.after(options.attemptLeaseMs / 3, () => {
+            void persisted().catch((error: unknown) =>
+              emitEvent(events, "engine.error", { where: "activity_loop", error, runId: claim.runId }),
+            );
+          });
     let lastDetails: { value: unknown } | undefined;
     let traceContext: TraceContext | undefined;
     const context: ActivityContext = {
@@ -108,7 +135,8 @@ export function createAttemptRunner(
         }
         // Activities may heartbeat in tight loops: the engine's next flush carries the latest
         // heartbeat of each attempt, all attempts in one journal call.
-        heartbeats.beat(encoded);
+        if (heartbeats !== undefined) heartbeats.beat(encoded);
+        else (await persisted())?.beat(encoded);
       },
     };
 
@@ -131,17 +159,28 @@ export function createAttemptRunner(
     });
     cancelHardTimeout();
     cancelHeartbeatTimeout();
+    cancelPersist();
     if (result.kind === "abandoned") {
-      heartbeats.close();
+      settled = true;
+      heartbeats?.close();
       if (!controller.signal.aborted) controller.abort(result.reason);
+      // A timed-out in-process attempt gets its row, past its deadline: the journal retries it
+      // as any abandoned attempt (an engine stopping hands its attempts back itself).
+      if (result.reason instanceof ActivityTimeoutError && row.inProcess)
+        await row
+          .persist()
+          .catch((error: unknown) =>
+            emitEvent(events, "engine.error", { where: "activity_loop", error, runId: claim.runId }),
+          );
       return;
     }
     // Renewed until its outcome is written: a slow report must not outlive the attempt's lease.
-    heartbeats.finishing();
+    heartbeats?.finishing();
     try {
-      await reportOutcome(claim, result, controller.signal.aborted, base, startedAt, finishLocally);
+      await reportOutcome(row, result, controller.signal.aborted, base, startedAt, finishLocally);
     } finally {
-      heartbeats.close();
+      settled = true;
+      heartbeats?.close();
     }
   };
 

@@ -9,6 +9,7 @@ import { WorkflowVersionNotRegisteredError } from "../errors/engine-errors.ts";
 import { buildStepCommit, childTraceContexts, withVersion } from "./build-step-commit.ts";
 import { emitEvent } from "./engine-events.ts";
 import { noteOutcome } from "./local-outcomes.ts";
+import { reissueLostAttempts } from "./lost-attempts.ts";
 import { reportCommitted, reportComposition } from "./step-reports.ts";
 import type { LocalSteps } from "./local-steps.ts";
 import type { StepOutcome } from "./run-stepper.ts";
@@ -84,6 +85,8 @@ export function createClaimedStep(
       const definition = registry.workflowVersion(run.workflowName, run.versionHash);
       if (definition === undefined)
         throw new WorkflowVersionNotRegisteredError(run.workflowName, run.versionHash);
+      // In-process attempts of a dead or ousted owner are re-issued before anything else.
+      const reread = await reissueLostAttempts(journal, claim, sticky.inProcessOf(runId));
       const cached = cache.take(runId);
       const hit =
         cached !== undefined && cached.execution.lastSeq === run.lastSeq && !cached.execution.finished;
@@ -100,7 +103,7 @@ export function createClaimedStep(
         execution = cached.execution;
       } else {
         cached?.execution.dispose();
-        const history = claim.history ?? (await journal.readHistory(runId));
+        const history = reread ?? claim.history ?? (await journal.readHistory(runId));
         const reason = cached === undefined ? "not_cached" : "stale_cache";
         announce(() =>
           emitEvent(events, "replay.started", {

@@ -94,7 +94,8 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
   const implementations = new Map(registry.activityImplementations());
   for (const [name, implementation] of options.activityOverrides ?? [])
     implementations.set(name, implementation);
-  const cache = createStickyCache(options.cacheSize, journal, events);
+  // An evicted run's in-process attempts get their rows before its lease goes (see ActivityPool.persistRun).
+  const cache = createStickyCache(options.cacheSize, journal, events, (runId) => pool.persistRun(runId));
   const schedules = createEngineSchedules({
     journal,
     events,

@@ -9,6 +9,7 @@ import { buildStepCommit, childTraceContexts, withVersion } from "./build-step-c
 import { emitEvent } from "./engine-events.ts";
 import { noteOutcome } from "./local-outcomes.ts";
 import { reportCommitted, reportComposition } from "./step-reports.ts";
+import { attemptRef } from "./attempt-row.ts";
 import type { LocalOutcome } from "./run-stepper.ts";
 import type { StepperState } from "./stepper-state.ts";
 
@@ -62,7 +63,7 @@ export function createLocalSteps(state: StepperState): LocalSteps {
               error: outcome.error,
               attempts: claim.attempt,
             };
-      const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
+      const ref = attemptRef(claim);
       const items = pending.get(claim.runId) ?? [];
       items.push({ finished: { claim: ref, outcome }, event, settle, onCommitted });
       pending.set(claim.runId, items);

@@ -1,4 +1,4 @@
-import type { TaskClaim } from "../journal/journal.ts";
+import { attemptRef, type AttemptRow } from "./attempt-row.ts";
 import type { EffectIdentity } from "../model/index.ts";
 import { StaleAttemptError } from "../errors/journal-errors.ts";
 import { emitEvent } from "./engine-events.ts";
@@ -25,7 +25,7 @@ const finishTaskReports = 5;
  * so a listener never hears of an outcome the journal does not hold.
  */
 export type OutcomeReporter = (
-  claim: TaskClaim,
+  row: AttemptRow,
   result: Exclude<AttemptResult, { kind: "abandoned" }>,
   withdrawn: boolean,
   base: AttemptBase,
@@ -39,8 +39,8 @@ export function createOutcomeReporter(
   stopping: () => boolean,
 ): OutcomeReporter {
   const { journal, events, timers } = options;
-  return async (claim, result, withdrawn, base, startedAt, finishLocally) => {
-    const ref = { taskId: claim.taskId, attempt: claim.attempt, attemptToken: claim.attemptToken };
+  return async (row, result, withdrawn, base, startedAt, finishLocally) => {
+    const claim = row.claim;
     const durationMs = performance.now() - startedAt;
     const compensation = isCompensation(claim.identity);
     // Withdrawn (its run was cancelled) and then threw: a retry would run a call nobody awaits.
@@ -71,11 +71,15 @@ export function createOutcomeReporter(
       });
       if (reported) return;
     }
+
     // A journal blip must not throw away finished work (the task would run again after its
     // deadline): retry the report a few times, backing off, while the attempt is still current.
     for (let attempt = 1; ; attempt++) {
       try {
-        await journal.finishTask(ref, outcome);
+        // finishTask needs the attempt's row: an in-process attempt gets it now, unless its run
+        // is no longer this engine's (taken over: the new owner re-issued the call).
+        if (!(await row.persist())) throw new StaleAttemptError(claim.taskId, claim.attempt);
+        await journal.finishTask(attemptRef(row.claim), outcome);
         break;
       } catch (error) {
         if (error instanceof StaleAttemptError) {

@@ -69,8 +69,9 @@ export function createStepperState(options: RunStepperOptions): StepperState {
     },
     release: (claim, notBeforeMs) => {
       const lease = "lease" in claim ? claim.lease : claim;
-      return journal
-        .releaseRun(lease, notBeforeMs === undefined ? undefined : { notBeforeMs })
+      // Its in-process attempts get their rows first: whoever claims it next finds them.
+      return (options.pool?.persistRun(lease.runId) ?? Promise.resolve())
+        .then(() => journal.releaseRun(lease, notBeforeMs === undefined ? undefined : { notBeforeMs }))
         .then(() =>
           emitEvent(events, "lease.released", {
             runId: lease.runId,

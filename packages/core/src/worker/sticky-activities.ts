@@ -1,6 +1,7 @@
 import type { StepCommit, StepCommitResult } from "../journal/journal.ts";
 import type { ActivityPool, FinishLocally } from "./activity-pool.ts";
 import type { EngineTimers } from "./engine-timers.ts";
+import type { EffectIdentity } from "../model/index.ts";
 
 /**
  * The sticky fast path's side of a step commit (see RunStepper): which of the step's tasks are
@@ -17,6 +18,8 @@ export interface StickyActivities {
   start(committed: StepCommitResult, reserved: number, finishLocally: FinishLocally): void;
   /** Gives back held slots (the commit failed). */
   unreserve(reserved: number): void;
+  /** The calls of `runId` running in-process here (see `ActivityPool.inProcessOf`). */
+  inProcessOf(runId: string): EffectIdentity[];
 }
 
 /** Creates {@link StickyActivities} over `pool`; without a pool nothing is ever claimed at commit. */
@@ -34,7 +37,8 @@ export function createStickyActivities(pool: ActivityPool | undefined): StickyAc
       const tasks = commit.tasks.map((task) => {
         if (left === 0 || !sticky(task)) return task;
         left -= 1;
-        return { ...task, claim: true as const };
+        // In-process when the journal allows it (runsInProcess): no task row for this attempt.
+        return { ...task, claim: true as const, inProcess: true as const };
       });
       reserved -= left;
       const lease = pool.attemptLeaseMs === undefined ? {} : { attemptLeaseMs: pool.attemptLeaseMs };
@@ -49,6 +53,7 @@ export function createStickyActivities(pool: ActivityPool | undefined): StickyAc
     unreserve(reserved) {
       pool?.unreserve(reserved);
     },
+    inProcessOf: (runId) => pool?.inProcessOf(runId) ?? [],
   };
 }
 

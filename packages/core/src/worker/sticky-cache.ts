@@ -48,17 +48,21 @@ export interface StickyCache {
   settled(): Promise<void>;
 }
 
-/** Creates a {@link StickyCache} of `capacity` executions. */
+/**
+ * Creates a {@link StickyCache} of `capacity` executions. `beforeRelease` runs before an
+ * evicted run's lease is given back (the engine gives its in-process attempts their rows).
+ */
 export function createStickyCache(
   capacity: number,
   journal: Journal,
   events: EngineEventEmitter,
+  beforeRelease?: (runId: string) => Promise<void>,
 ): StickyCache {
   const releases = new Set<Promise<void>>();
   let closed = false;
   const release = (entry: CachedExecution): void => {
-    const pending = journal
-      .releaseRun(entry.lease)
+    const pending = (beforeRelease?.(entry.lease.runId) ?? Promise.resolve())
+      .then(() => journal.releaseRun(entry.lease))
       .catch((error: unknown) =>
         emitEvent(events, "engine.error", { where: "release", error, runId: entry.lease.runId }),
       )

@@ -158,14 +158,14 @@ describe("sticky fast path (memory journal, runtime driven by hand)", () => {
     expect(calls("finishTask")).toBe(3);
   });
 
-  it("a lease lost while the attempt runs: the result still reaches the run through finishTask", async () => {
+  it("a lease lost while an in-process attempt runs: the new owner re-issues the call and the old owner's late result is refused", async () => {
     let open: () => void = () => {};
     const gate = new Promise<void>((resolve) => (open = resolve));
     let ran = 0;
     const slow = defineActivity("sticky.slow", async () => {
       ran++;
       await gate;
-      return "slow-done";
+      return `slow-done-${ran}`;
     });
     const caller = workflow.stamped(stamp("sticky-slow", 62))("sticky.slow", { version: 1 }, async () =>
       activity.at("activity:slow#0")(slow),
@@ -180,37 +180,50 @@ describe("sticky fast path (memory journal, runtime driven by hand)", () => {
       owner: "engine-a",
     });
     const lost: string[] = [];
+    const stale: string[] = [];
     a.runtime.events.on("lease.lost", (e) => lost.push(e.during));
+    a.runtime.events.on("activity.stale", (e) => stale.push(e.identity));
     const client = createClient({ journal });
     const run = await client.start(caller, undefined);
     await a.runtime.pollRuns();
     await a.runtime.settleSteps();
-    expect(a.runtime.pool.active).toBe(1); // started at once, claimed by the step's commit
+    expect(a.runtime.pool.active).toBe(1); // started at once, in-process: no task row
     expect(calls("claimTasks")).toBe(0);
+    expect((await journal.inspector.listTasks(run.runId)).map((t) => [t.status, t.fromHistory])).toEqual([
+      ["running", true],
+    ]);
 
-    // engine-a's lease runs out (no renewal here); engine-b takes the run over on a signal.
+    // engine-a's lease runs out (no renewal here); engine-b takes the run over on a signal and
+    // re-issues the call nobody runs for it any more.
     clock.advance(2_000);
     await client.signal(run.runId, "poke", 1);
     const b = testRuntime(journal, {
       workflows: [caller],
-      activities: [],
+      activities: [slow],
       leaseMs: 60_000,
       owner: "engine-b",
     });
     await b.runtime.pollRuns();
     await b.runtime.settleSteps();
     expect((await journal.getRun(run.runId))?.leaseOwner).toBe("engine-b");
+    expect(calls("reissueAttempts")).toBe(1);
+    const reissued = await journal.inspector.listTasks(run.runId);
+    expect(reissued.map((t) => [t.status, t.attempt, t.fromHistory])).toEqual([["running", 1, undefined]]);
 
+    // engine-a's attempt ends late: its run is not its own any more, so nothing is written.
     open();
     while (a.runtime.pool.active > 0) await a.runtime.pool.whenAnySettles();
     await a.runtime.settleSteps();
     expect(lost).toEqual(["commit"]);
-    expect(calls("finishTask")).toBe(1); // the fallback
+    expect(stale).toEqual(["activity:slow#0@0"]);
+    expect(calls("finishTask")).toBe(0);
     await b.drive();
     const after = await journal.getRun(run.runId);
     expect(after?.status).toBe("completed");
-    expect(after?.result).toBe("slow-done");
-    expect(ran).toBe(1);
+    expect(after?.result).toBe("slow-done-2"); // attempt 2, engine-b's
+    expect(ran).toBe(2);
+    const history = await journal.readHistory(run.runId);
+    expect(history.filter((e) => e.kind === "activity_completed")).toMatchObject([{ attempts: 2 }]);
   });
 
   it("a signal that arrives while the attempt runs: the fast step is refused, and one claimed step delivers both", async () => {

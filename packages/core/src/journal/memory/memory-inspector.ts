@@ -1,6 +1,7 @@
 import { checkAttributeQuery } from "../../validation/attribute-query.ts";
 import { matchesAttributeQuery } from "./match-attribute-query.ts";
 import { isTerminal, type RunStatus } from "../../model/run-status.ts";
+import { withInProcessTasks } from "../in-process-attempts.ts";
 import type { Encoded, HistoryEvent } from "../../model/index.ts";
 import type {
   HistoryPage,
@@ -129,10 +130,13 @@ function historyPage(store: MemoryStore, runId: string, request: HistoryPageRequ
 }
 
 function tasksOf(store: MemoryStore, runId: string): TaskRecord[] {
-  return [...store.tasks.values(), ...store.finishedTasks.values()]
+  const rows = [...store.tasks.values(), ...store.finishedTasks.values()]
     .filter((task) => task.runId === runId)
     .sort((a, b) => (a.scheduledAt ?? 0) - (b.scheduledAt ?? 0) || compare(a.identity, b.identity))
     .map(toTaskRecord);
+  const run = store.runs.get(runId);
+  if (run === undefined) return rows;
+  return structuredClone(withInProcessTasks(runId, rows, run.history, !isTerminal(run.status)));
 }
 
 /** The read model's view of a memory task row (open or finished). */

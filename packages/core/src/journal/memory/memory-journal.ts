@@ -27,6 +27,8 @@ import type {
   HeartbeatTasksResult,
   TaskClaim,
   TaskOutcome,
+  PersistAttemptsRequest,
+  ReissueAttemptsRequest,
   QueueStats,
   DeleteClosedRunsRequest,
   DeleteClosedRunsResult,
@@ -70,6 +72,7 @@ import type {
 } from "../run-queue-types.ts";
 import { deleteClosedRuns } from "./memory-retention.ts";
 import { claimTasks, finishTask, heartbeatTask, heartbeatTasks } from "./memory-tasks.ts";
+import { persistAttempts, reissueAttempts } from "./memory-in-process.ts";
 import { claimQueuedTasks } from "./memory-queued-tasks.ts";
 import {
   fireDueTimers,
@@ -212,6 +215,14 @@ export class MemoryJournal implements Journal {
 
   async finishTask(claim: TaskAttemptRef, outcome: TaskOutcome): Promise<void> {
     finishTask(this.#store, claim, outcome);
+  }
+
+  async persistAttempts(request: PersistAttemptsRequest): Promise<readonly string[]> {
+    return persistAttempts(this.#store, request);
+  }
+
+  async reissueAttempts(request: ReissueAttemptsRequest): Promise<number> {
+    return reissueAttempts(this.#store, request);
   }
 
   // --- timers, signals, cancellation ------------------------------------------------------

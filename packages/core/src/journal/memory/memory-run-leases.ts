@@ -56,6 +56,7 @@ export function claimRuns(store: MemoryStore, request: ClaimRunsRequest): RunCla
       run: toRunRecord(row),
       inbox: structuredClone(row.inbox),
       now,
+      ...((row.inProcessAttempts ?? 0) > 0 ? { inProcessAttempts: row.inProcessAttempts } : {}),
     };
   });
 }

@@ -22,6 +22,7 @@ import { getRunByWorkflowId, insertRun } from "./memory-runs.ts";
 import { terminateRun } from "./memory-terminate.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { checkFinishedTasks, closeFinishedTasks, dropPendingTasks, scheduleTask } from "./memory-tasks.ts";
+import { inProcessDelta } from "../in-process-attempts.ts";
 
 /**
  * Commits one workflow step under its lease: appends the events, schedules tasks and timers,
@@ -76,6 +77,7 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   else if (commit.cancelTasks !== undefined && commit.cancelTasks.length > 0)
     dropPendingTasks(store, row.runId, new Set(commit.cancelTasks));
   closeFinishedTasks(store, finishing, commit.finishTasks ?? []);
+  row.inProcessAttempts = Math.max(0, (row.inProcessAttempts ?? 0) + inProcessDelta(commit, ending));
   const claimedTasks: TaskClaim[] = [];
   for (const task of commit.tasks) {
     const claimed = scheduleTask(store, row, task, now, ending, commit.lease.owner, commit.attemptLeaseMs);

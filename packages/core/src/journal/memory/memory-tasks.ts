@@ -20,6 +20,7 @@ import type { RunRow, TaskRow } from "./memory-rows.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { instantAfter } from "../instant-limits.ts";
 import { coalesceHeartbeats } from "../coalesce-heartbeats.ts";
+import { inProcessClaim, runsInProcess } from "../in-process-attempts.ts";
 
 /**
  * Schedules one task of a step. When (activityName, idempotencyKey) already has a stored
@@ -61,6 +62,8 @@ export function scheduleTask(
     order: store.nextOrder(),
     ...(detached ? { detached } : {}),
   };
+  // An in-process attempt (NewTask.inProcess) has no row: only its claim exists.
+  if (runsInProcess(task, owner, detached)) return inProcessClaim(run.runId, task, now);
   store.tasks.set(row.taskId, row);
   // Created claimed (sticky fast path): the committing engine runs it; nobody else needs a hint.
   if (task.claim === true && owner !== undefined && task.options.queue === undefined)
@@ -108,13 +111,16 @@ export function checkFinishedTasks(
   now: number,
 ): TaskRow[] {
   const seen = new Set<string>();
-  return finished.map(({ claim }) => {
-    const task = currentAttempt(store, claim, now);
-    if (task.runId !== runId || seen.has(task.taskId))
-      throw new StaleAttemptError(claim.taskId, claim.attempt);
-    seen.add(task.taskId);
-    return task;
-  });
+  // In-process attempts have no row: the run's count goes down instead (commitStep).
+  return finished
+    .filter(({ claim }) => claim.inProcess !== true)
+    .map(({ claim }) => {
+      const task = currentAttempt(store, claim, now);
+      if (task.runId !== runId || seen.has(task.taskId))
+        throw new StaleAttemptError(claim.taskId, claim.attempt);
+      seen.add(task.taskId);
+      return task;
+    });
 }
 
 /** Closes attempts finished inside a step commit, as finishTask does, minus the inbox item. */
@@ -123,8 +129,9 @@ export function closeFinishedTasks(
   tasks: readonly TaskRow[],
   finished: readonly FinishedTask[],
 ): void {
+  const withRows = finished.filter(({ claim }) => claim.inProcess !== true);
   tasks.forEach((task, i) => {
-    const outcome = (finished[i] as FinishedTask).outcome;
+    const outcome = (withRows[i] as FinishedTask).outcome;
     if (outcome.kind === "failed") task.lastError = structuredClone(outcome.error);
     finish(store, task, outcome.kind);
     const key = task.options.idempotencyKey;

@@ -20,7 +20,44 @@ export function fireDueTimers(store: MemoryStore, limit: number): number {
     const run = store.runs.get(timer.runId);
     if (run) store.pushInbox(run, { kind: "timer_fired", identity: timer.identity }, now);
   }
-  return due.length + activateDelayedStarts(store, limit - due.length, now);
+  const activated = activateDelayedStarts(store, limit - due.length, now);
+  return due.length + activated + wakeLostAttempts(store, limit - due.length - activated, now);
+}
+
+/**
+ * Whether a run counts in-process attempts and nothing else would wake it (SQL: ready_since
+ * NULL, or deferred by an eager window).
+ */
+function waitsOnInProcess(row: RunRow, now: number): boolean {
+  return (
+    (row.inProcessAttempts ?? 0) > 0 &&
+    row.inbox.length === 0 &&
+    !isTerminal(row.status) &&
+    // Stepped: nothing makes it ready. Never stepped but deferred: an eager start's window.
+    (row.stepped || (row.notBefore !== undefined && row.notBefore > now))
+  );
+}
+
+/**
+ * Makes up to `limit` runs ready whose in-process attempts lost their engine (its lease is over
+ * or was given back): see the SQL adapter's wakeLostAttempts. Ready as a never-stepped run is.
+ */
+function wakeLostAttempts(store: MemoryStore, limit: number, now: number): number {
+  if (limit <= 0) return 0;
+  const lost = [...store.runs.values()]
+    .filter(
+      (row) =>
+        waitsOnInProcess(row, now) && (row.leaseOwner === undefined || (row.leaseExpiresAt ?? 0) <= now),
+    )
+    .sort((a, b) => a.order - b.order)
+    .slice(0, limit);
+  for (const row of lost) {
+    row.stepped = false;
+    row.notBefore = undefined;
+    row.readyOrder = store.nextOrder();
+    store.notifier.publish(NotifyTopic.runReady, row.runId);
+  }
+  return lost.length;
 }
 
 /** Makes up to `limit` due delayed starts ready (see the SQL adapter's activateDelayedStarts). */
@@ -86,14 +123,19 @@ export function requestCancel(
 
 /**
  * The earliest instant a timer fires, a task becomes due (claimable, or abandoned by its
- * attempt), a delayed start may start or a schedule fires.
+ * attempt), a run with in-process attempts loses them with its lease, a delayed start may start
+ * or a schedule fires.
  */
 export function nextDueAt(store: MemoryStore): number | undefined {
   let next = Number.POSITIVE_INFINITY;
   for (const timer of store.timers.values()) next = Math.min(next, timer.fireAt);
   for (const task of store.tasks.values()) next = Math.min(next, dueAt(task));
-  for (const row of store.runs.values())
+  for (const row of store.runs.values()) {
     if (row.awaitingStart === true && row.notBefore !== undefined) next = Math.min(next, row.notBefore);
+    // A run with in-process attempts is woken once its lease is over (wakeLostAttempts).
+    if (waitsOnInProcess(row, store.clock.now()))
+      next = Math.min(next, row.leaseExpiresAt ?? store.clock.now());
+  }
   for (const schedule of store.schedules.values())
     if (!schedule.paused && schedule.nextFireAt !== undefined) next = Math.min(next, schedule.nextFireAt);
   return Number.isFinite(next) ? next : undefined;

@@ -54,6 +54,7 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
       run_version: string;
       inbox_current: boolean;
       inbox: InboxRow[] | string;
+      in_process_attempts: number;
     }
   >`
     WITH claimed AS (
@@ -77,7 +78,8 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
         FOR NO KEY UPDATE SKIP LOCKED
       ) AS candidate
       WHERE r.run_id = candidate.run_id
-      RETURNING ${runColumns}, ${dbNow} AS now, candidate.ready_since, r.xmin::text AS run_version, candidate.locked_version
+      RETURNING ${runColumns}, ${dbNow} AS now, candidate.ready_since, r.xmin::text AS run_version, candidate.locked_version,
+                r.in_process_attempts
     )
     SELECT c.*,
       -- The row as this statement's snapshot saw it is the one it locked: the snapshot's inbox
@@ -105,6 +107,7 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
       inbox: inbox.map(toInboxItem),
       now: toMs(row.now),
       runVersion: row.run_version,
+      ...(Number(row.in_process_attempts) > 0 ? { inProcessAttempts: Number(row.in_process_attempts) } : {}),
     };
   });
 }

@@ -5,6 +5,7 @@ import type { StepCommit, StepCommitResult } from "../journal.ts";
 import { splitEvent } from "./rows.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { finishedTasksParts } from "./finish-task.ts";
+import { inProcessDelta } from "../in-process-attempts.ts";
 import { endCleanup, inboxHoldsDelivered, newTimersCte } from "./step-fragments.ts";
 import {
   channelOf,
@@ -71,7 +72,8 @@ export async function commitStepInOneStatement(
     gate,
   });
   if (prepared.reusesResults) return undefined;
-  const finished = commit.finishTasks ?? [];
+  // In-process attempts have no row to close: the run's count goes down instead.
+  const finished = (commit.finishTasks ?? []).filter((f) => f.claim.inProcess !== true);
   const attempts = finishedTasksParts(runId, finished, gate);
 
   const conditions: SqlTemplate<unknown>[] = [
@@ -143,7 +145,8 @@ export async function commitStepInOneStatement(
       ready_since = ${readySince},
       finished_at = ${terminal ? dbNow : sql`NULL`},
       lease_owner = ${terminal ? null : lease.owner},
-      lease_expires_at = ${leaseExpiresAt}
+      lease_expires_at = ${leaseExpiresAt},
+      in_process_attempts = GREATEST(0, r.in_process_attempts + ${inProcessDelta(commit, terminal)}::int)
     WHERE ${sql.join(conditions, sql` AND `)}
     RETURNING r.history_month, ${inboxFirst} IS NOT NULL AS ready, r.xmin::text AS run_version)`);
   if (attempts !== undefined) ctes.push(attempts.close);
@@ -202,11 +205,12 @@ export async function commitStepInOneStatement(
   const row = written.rows[0];
   if (row === undefined || row.run_version === null) return undefined;
   const inserted = typeof row.tasks === "string" ? (JSON.parse(row.tasks) as InsertedTask[]) : row.tasks;
-  const claimedTasks = await prepared.finish(db, inserted, { hintsSent: true });
+  const now = toMs(row.now);
+  const claimedTasks = await prepared.finish(db, inserted, { hintsSent: true, now });
   const ready = !terminal && row.ready === true;
   return {
     lastSeq,
-    now: toMs(row.now),
+    now,
     runVersion: row.run_version,
     ...(ready ? { ready } : {}),
     ...(claimedTasks.length === 0 ? {} : { claimedTasks }),

@@ -24,6 +24,7 @@ import { commitStepInOneStatement, fitsOneStatement } from "./commit-step-in-one
 import { endCleanup, inboxHoldsDelivered, timerFireAt } from "./step-fragments.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { finishedTasksCte } from "./finish-task.ts";
+import { inProcessDelta } from "../in-process-attempts.ts";
 import {
   inTransaction,
   channelOf,
@@ -139,6 +140,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
         ready_since = ${keepsEagerWindow ? sql`CASE WHEN ${inWindow} THEN ready_since ELSE ${inboxFirst} END` : inboxFirst},
         finished_at = ${terminal ? dbNow : sql`NULL`},
         lease_owner = ${terminal ? null : lease.owner},
+        in_process_attempts = GREATEST(0, in_process_attempts + ${inProcessDelta(commit, terminal)}::int),
         lease_expires_at = ${
           terminal
             ? sql`NULL`
@@ -162,7 +164,7 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
       folded ? runUpdate : undefined,
       endsPlainly,
     );
-    const claimedTasks = await prepared.finish(tx, written.tasks);
+    const claimedTasks = await prepared.finish(tx, written.tasks, { now: toMs(run.now) });
     if (snapshot && !terminal) await writeHistorySnapshot(tx, lease.runId, run.history_month, lastSeq);
     if (commit.timers.length > 0) {
       const rows = commit.timers.map(
@@ -274,7 +276,8 @@ async function writeStep(
 ): Promise<{ tasks: InsertedTask[]; run: RunUpdated | undefined }> {
   const { lease } = commit;
   const ctes: SqlTemplate<unknown>[] = [];
-  const finished = commit.finishTasks ?? [];
+  // In-process attempts have no row to close: the run update's count goes down instead.
+  const finished = (commit.finishTasks ?? []).filter((f) => f.claim.inProcess !== true);
   const finishCte = finishedTasksCte(lease.runId, finished);
   if (finishCte !== undefined) ctes.push(finishCte);
   if (commit.events.length > 0) {

@@ -2,6 +2,7 @@ import { sql, type SqlTemplate } from "./sql-template.ts";
 import type { Encoded } from "../../model/index.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { NewTask, TaskClaim } from "../journal.ts";
+import { inProcessClaim, runsInProcess } from "../in-process-attempts.ts";
 import { deliverToInbox } from "./deliver-to-inbox.ts";
 import { dbNow, dbNowPlus, json, notify, toMs, type SqlExecutor } from "./sql-fragments.ts";
 
@@ -11,11 +12,17 @@ export interface PreparedTasks {
   readonly cte: SqlTemplate<unknown> | undefined;
   /** Some task was answered from a stored idempotent result: `finish` puts it in the run's inbox. */
   readonly reusesResults: boolean;
-  /** After the insert: the claims of the tasks created claimed, hints for the others, reused results to the inbox. */
+  /** How many of the tasks are in-process attempts (no row; see `NewTask.inProcess`). */
+  readonly inProcess: number;
+  /**
+   * After the insert: the claims of the tasks created claimed (in-process ones made here, their
+   * deadline from `now`, the statement's journal time), hints for the others, reused results
+   * to the inbox.
+   */
   finish(
     tx: SqlExecutor,
     inserted: readonly InsertedTask[],
-    options?: { readonly hintsSent?: boolean },
+    options?: { readonly hintsSent?: boolean; readonly now?: number },
   ): Promise<TaskClaim[]>;
 }
 
@@ -73,23 +80,26 @@ export async function prepareTasks(
   const fresh = tasks.filter((t) => reused(t) === undefined);
   const owner = options.owner;
   const detached = options.detached === true;
-  const rows = fresh.map((t) => {
-    const queue = t.options.queue ?? null;
-    // A task routed to a queue is never created claimed: only claimQueuedTasks starts its attempts.
-    if (t.claim !== true || owner === undefined || queue !== null) {
-      return sql`(${runId}::text, ${t.identity}::text, ${t.activityName}::text, ${json(t.args)}, ${json(t.options)}, ${t.options.retry.maxAttempts}::int,
+  const inProcess = fresh.filter((t) => runsInProcess(t, owner, detached));
+  const rows = fresh
+    .filter((t) => !inProcess.includes(t))
+    .map((t) => {
+      const queue = t.options.queue ?? null;
+      // A task routed to a queue is never created claimed: only claimQueuedTasks starts its attempts.
+      if (t.claim !== true || owner === undefined || queue !== null) {
+        return sql`(${runId}::text, ${t.identity}::text, ${t.activityName}::text, ${json(t.args)}, ${json(t.options)}, ${t.options.retry.maxAttempts}::int,
                   'pending'::text, 0, NULL::uuid, NULL::text, NULL::timestamptz, NULL::timestamptz, ${dbNow}, ${dbNow}, ${dbNow}, ${detached}::boolean, ${queue}::text)`;
-    }
-    // The first attempt's deadline, as claimTasks computes it (attemptDeadlineSql) from the options.
-    const bounds = [dbNowPlus("startToCloseMs", t.options.startToCloseMs)];
-    if (t.options.heartbeatTimeoutMs !== undefined)
-      bounds.push(dbNowPlus("heartbeatTimeoutMs", t.options.heartbeatTimeoutMs));
-    if (options.attemptLeaseMs !== undefined)
-      bounds.push(dbNowPlus("attemptLeaseMs", options.attemptLeaseMs));
-    const deadline = bounds.length === 1 ? bounds[0] : sql`LEAST(${sql.join(bounds)})`;
-    return sql`(${runId}::text, ${t.identity}::text, ${t.activityName}::text, ${json(t.args)}, ${json(t.options)}, ${t.options.retry.maxAttempts}::int,
+      }
+      // The first attempt's deadline, as claimTasks computes it (attemptDeadlineSql) from the options.
+      const bounds = [dbNowPlus("startToCloseMs", t.options.startToCloseMs)];
+      if (t.options.heartbeatTimeoutMs !== undefined)
+        bounds.push(dbNowPlus("heartbeatTimeoutMs", t.options.heartbeatTimeoutMs));
+      if (options.attemptLeaseMs !== undefined)
+        bounds.push(dbNowPlus("attemptLeaseMs", options.attemptLeaseMs));
+      const deadline = bounds.length === 1 ? bounds[0] : sql`LEAST(${sql.join(bounds)})`;
+      return sql`(${runId}::text, ${t.identity}::text, ${t.activityName}::text, ${json(t.args)}, ${json(t.options)}, ${t.options.retry.maxAttempts}::int,
                 'running'::text, 1, gen_random_uuid(), ${owner}::text, ${dbNow}, ${deadline}, ${deadline}, ${dbNow}, ${dbNow}, ${detached}::boolean, NULL::text)`;
-  });
+    });
   const cte =
     rows.length === 0
       ? undefined
@@ -102,10 +112,13 @@ export async function prepareTasks(
   const finish = async (
     tx2: SqlExecutor,
     inserted: readonly InsertedTask[],
-    finishOptions: { readonly hintsSent?: boolean } = {},
+    finishOptions: { readonly hintsSent?: boolean; readonly now?: number } = {},
   ): Promise<TaskClaim[]> => {
     const byIdentity = new Map(fresh.map((t) => [t.identity as string, t]));
-    const claimed: TaskClaim[] = [];
+    const now = finishOptions.now;
+    if (inProcess.length > 0 && now === undefined)
+      throw new Error("prepareTasks: in-process attempts need the statement's journal time");
+    const claimed: TaskClaim[] = inProcess.map((t) => inProcessClaim(runId, t, now as number));
     const ready: string[] = [];
     for (const row of inserted) {
       const task = byIdentity.get(row.identity);
@@ -147,5 +160,20 @@ export async function prepareTasks(
     );
     return claimed;
   };
-  return { cte, finish, reusesResults: fresh.length < tasks.length };
+  if (inProcess.length > 0 && claimedOrder(tasks, inProcess)) {
+    // Claims are returned in the order of `tasks` (the engine starts the first ones it reserved).
+    const position = new Map(tasks.map((t, i) => [t.identity as string, i]));
+    const unordered = finish;
+    const ordered: typeof finish = async (tx2, inserted, finishOptions) =>
+      (await unordered(tx2, inserted, finishOptions)).sort(
+        (a, b) => (position.get(a.identity) ?? 0) - (position.get(b.identity) ?? 0),
+      );
+    return { cte, finish: ordered, reusesResults: fresh.length < tasks.length, inProcess: inProcess.length };
+  }
+  return { cte, finish, reusesResults: fresh.length < tasks.length, inProcess: inProcess.length };
+}
+
+/** Whether some task created claimed with a row comes before an in-process one (the claims then need sorting). */
+function claimedOrder(tasks: readonly NewTask[], inProcess: readonly NewTask[]): boolean {
+  return tasks.some((t) => t.claim === true && !inProcess.includes(t));
 }

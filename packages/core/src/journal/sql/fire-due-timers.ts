@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { EffectIdentity } from "../../model/index.ts";
+import { wakeLostAttempts } from "./wake-lost-attempts.ts";
 import { activateDelayedStarts } from "./activate-delayed-starts.ts";
 import { deliverToInbox } from "./deliver-to-inbox.ts";
 import { inTransaction, dbNow, type SqlExecutor } from "./sql-fragments.ts";
@@ -13,7 +14,8 @@ import { inTransaction, dbNow, type SqlExecutor } from "./sql-fragments.ts";
  * locked (deliverToInbox). commitStep locks in the opposite order but skips locked timers when
  * cancelling, so the two never deadlock.
  *
- * Due delayed starts are made ready in the same call (activateDelayedStarts), within `limit`.
+ * Due delayed starts are made ready in the same call (activateDelayedStarts), within `limit`,
+ * and so are runs whose in-process attempts lost their engine (wakeLostAttempts).
  *
  * @returns how many timers fired and delayed starts became ready
  */
@@ -37,6 +39,7 @@ export async function fireDueTimers(db: SqlExecutor, limit: number): Promise<num
       ordered.map((row) => ({ runId: row.run_id, event: { kind: "timer_fired", identity: row.identity } })),
     );
     const activated = await activateDelayedStarts(tx, limit - fired.rows.length);
-    return fired.rows.length + activated;
+    const woken = await wakeLostAttempts(tx, limit - fired.rows.length - activated);
+    return fired.rows.length + activated + woken;
   });
 }

@@ -27,12 +27,16 @@ export interface ReleasedLeases {
  */
 export async function releaseOrphanedLeases(db: SqlExecutor): Promise<ReleasedLeases> {
   return inTransaction(db, async (tx) => {
-    const runs = await sql`
+    // A run's in-process attempts (no task rows) count as its attempts: the timer wheel wakes
+    // the run now that its lease is over, and its next claim re-issues them.
+    const runs = await sql<{ in_process_attempts: number }>`
       UPDATE continuum.runs SET lease_expires_at = ${dbNow}
-      WHERE lease_expires_at > ${dbNow}`.execute(tx);
+      WHERE lease_expires_at > ${dbNow}
+      RETURNING in_process_attempts`.execute(tx);
     const attempts = await sql`
       UPDATE continuum.tasks SET deadline = ${dbNow}, available_at = ${dbNow}
       WHERE status = 'running' AND deadline > ${dbNow}`.execute(tx);
-    return { runs: Number(runs.numAffectedRows ?? 0n), attempts: Number(attempts.numAffectedRows ?? 0n) };
+    const inProcess = runs.rows.reduce((sum, row) => sum + Number(row.in_process_attempts), 0);
+    return { runs: runs.rows.length, attempts: Number(attempts.numAffectedRows ?? 0n) + inProcess };
   });
 }

@@ -139,7 +139,8 @@ export async function readHistoryRows(db: SqlExecutor, runId: string, afterSeq =
 }
 
 /**
- * Earliest timer or task due time (running tasks are due at their attempt's deadline), pending
+ * Earliest timer or task due time (running tasks are due at their attempt's deadline), lease end
+ * of a run with in-process attempts (runs_in_process_idx: when wakeLostAttempts may wake it), pending
  * delayed start (runs_delayed_start_idx) or schedule fire (schedules_due_idx). Tasks are read
  * through their two due indexes (migration 0021): tasks_due_plain_idx, and tasks_queue_idx once
  * per defined queue (a task routed to a queue no engine has defined yet is claimable by nobody,
@@ -154,6 +155,7 @@ export async function nextDueAt(db: SqlExecutor): Promise<number | undefined> {
         SELECT available_at FROM continuum.tasks WHERE queue_name = q.name AND status IN ('pending', 'running')
         ORDER BY available_at LIMIT 1) AS t),
       (SELECT min(not_before) FROM continuum.runs WHERE start_at IS NOT NULL AND not_before IS NOT NULL AND ready_since IS NULL),
+      (SELECT min(COALESCE(lease_expires_at, ${dbNow})) FROM continuum.runs WHERE in_process_attempts > 0 AND (ready_since IS NULL OR not_before IS NOT NULL)),
       (SELECT min(next_fire_at) FROM continuum.schedules WHERE NOT paused AND next_fire_at IS NOT NULL)) AS due`.execute(
     db,
   );

@@ -10,6 +10,8 @@ import { guardConnection } from "./database-unavailable.ts";
 import { retryConflicts } from "./retry-conflicts.ts";
 import { fireDueTimers } from "./fire-due-timers.ts";
 import { finishTask } from "./finish-task.ts";
+import { persistAttempts } from "./persist-attempts.ts";
+import { reissueAttempts } from "./reissue-attempts.ts";
 import { heartbeatTask, heartbeatTasks } from "./heartbeat-task.ts";
 import { createSqlInspector } from "./inspect/sql-inspector.ts";
 import { createSqlAdmin } from "./admin/sql-admin.ts";
@@ -132,6 +134,8 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     heartbeatTasks: (heartbeats, options) =>
       g("heartbeatTasks", () => heartbeatTasks(db, heartbeats, options)),
     finishTask: (claim, outcome) => g("finishTask", () => finishTask(db, claim, outcome)),
+    persistAttempts: (request) => g("persistAttempts", () => persistAttempts(db, request)),
+    reissueAttempts: (request) => g("reissueAttempts", () => reissueAttempts(db, request)),
     fireDueTimers: (limit) => g("fireDueTimers", () => fireDueTimers(db, limit)),
     sendSignal: (request) =>
       g("sendSignal", async () => {

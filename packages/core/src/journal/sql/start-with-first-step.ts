@@ -120,13 +120,13 @@ async function startWithFirstStepInOneStatement(
     sql`r AS (
       INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
         parent_run_id, chain_id, traceparent, tracestate, history_month, last_seq, created_order, ready_since,
-        fencing_token, lease_owner, lease_expires_at, not_before, created_at, updated_at)
+        fencing_token, lease_owner, lease_expires_at, not_before, created_at, updated_at, in_process_attempts)
       SELECT ${runId}, ${request.namespace}, ${runId}, ${request.workflowName}, ${request.versionHash}, ${json(request.input)},
         ${json(request.attributes ?? {})}, ${request.parentRunId ?? null}, ${runId},
         ${request.traceContext?.traceparent ?? null}, ${request.traceContext?.tracestate ?? null},
         date_trunc('month', ${dbNow})::date, ${lastSeq}, next.n, next.n,
         1, ${lease.owner}, ${dbNow} + ${msInterval(commit.leaseMs)}, ${dbNow} + ${msInterval(lease.leaseMs)},
-        ${dbNow}, ${dbNow}
+        ${dbNow}, ${dbNow}, ${prepared.inProcess}::int
       FROM next
       ON CONFLICT (namespace, workflow_id) WHERE status IN ('running', 'stuck_unknown_version') DO NOTHING
       RETURNING ${runColumns}, r.xmin::text AS run_version)`,
@@ -158,13 +158,14 @@ async function startWithFirstStepInOneStatement(
   // Only an open run with this workflow id (the run id) could make the insert yield.
   if (row === undefined) throw new RunAlreadyExistsError(runId, runId);
   const inserted = typeof row.tasks === "string" ? (JSON.parse(row.tasks) as InsertedTask[]) : row.tasks;
-  const claimedTasks = await prepared.finish(db, inserted, { hintsSent: true });
+  const now = toMs(row.now);
+  const claimedTasks = await prepared.finish(db, inserted, { hintsSent: true, now });
   return {
     run: toRunRecord(row),
     created: true,
     firstStep: {
       lastSeq,
-      now: toMs(row.now),
+      now,
       runVersion: row.run_version,
       ...(claimedTasks.length === 0 ? {} : { claimedTasks }),
     },

@@ -10,7 +10,8 @@ import type {
 } from "../../journal-inspector.ts";
 import { historyPageLimit } from "../../inspector-limits.ts";
 import { toHistoryEvent, toInboxItem, type EventRow, type InboxRow } from "../rows.ts";
-import { toMs, type SqlExecutor } from "../sql-fragments.ts";
+import { terminalList, toMs, type SqlExecutor } from "../sql-fragments.ts";
+import { withInProcessTasks } from "../../in-process-attempts.ts";
 
 // Locking: read-only single statements, no locks. Each reads one run's rows through an index
 // that starts with run_id (events_pkey in the run's partition, tasks_run_id_identity_key,
@@ -62,7 +63,7 @@ export async function inspectTasks(db: SqlExecutor, runId: string): Promise<Task
       last_error, heartbeat_details, heartbeat_at, created_at, attempt_started_at, available_at, finished_at, detached, queue_name
     FROM continuum.tasks WHERE run_id = ${runId}
     ORDER BY created_at, identity COLLATE "C"`.execute(db);
-  return result.rows.map((row) => ({
+  const rows: TaskRecord[] = result.rows.map((row) => ({
     taskId: row.task_id,
     runId: row.run_id,
     identity: row.identity,
@@ -81,6 +82,14 @@ export async function inspectTasks(db: SqlExecutor, runId: string): Promise<Task
     detached: row.detached,
     ...(row.queue_name === null ? {} : { queue: row.queue_name }),
   }));
+  // Calls without a row (in-process attempts) are read from the run's activity events.
+  const calls = await sql<EventRow & { open: boolean }>`
+    SELECT e.seq, e.kind, e.body, e.at, r.status NOT IN ${terminalList} AS open
+    FROM continuum.runs AS r JOIN continuum.events AS e ON e.run_id = r.run_id AND e.history_month = r.history_month
+    WHERE r.run_id = ${runId} AND e.kind IN ('activity_scheduled', 'activity_completed', 'activity_failed')
+    ORDER BY e.seq`.execute(db);
+  const open = calls.rows[0]?.open ?? false;
+  return withInProcessTasks(runId, rows, calls.rows.map(toHistoryEvent), open);
 }
 
 /** A run's pending timers, earliest first. */

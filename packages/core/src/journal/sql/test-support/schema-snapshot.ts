@@ -29,7 +29,10 @@ export async function snapshot(db: SqlExecutor): Promise<Record<string, string[]
   return out;
 }
 
-/** Sizes of what is stored: the largest task result and event body anywhere, and a run's attempts. */
+/**
+ * Sizes of what is stored: the largest task result and event body anywhere, and a run's attempts
+ * (its task rows', or those its history records for calls that ran in-process without a row).
+ */
 export async function storedSizes(
   db: SqlExecutor,
   runId: string,
@@ -37,7 +40,12 @@ export async function storedSizes(
   const result = await sql<{ task: number | null; event: number | null; attempts: number | null }>`
     SELECT (SELECT max(octet_length(result::text)) FROM continuum.tasks) AS task,
            (SELECT max(octet_length(body::text)) FROM continuum.events) AS event,
-           (SELECT max(attempt) FROM continuum.tasks WHERE run_id = ${runId}) AS attempts`.execute(db);
+           GREATEST(
+             (SELECT max(attempt) FROM continuum.tasks WHERE run_id = ${runId}),
+             (SELECT max((body->>'attempts')::int) FROM continuum.events
+              WHERE run_id = ${runId} AND kind IN ('activity_completed', 'activity_failed'))) AS attempts`.execute(
+    db,
+  );
   const row = result.rows[0];
   return {
     largestTaskResult: row?.task ?? 0,

@@ -1,0 +1,86 @@
+import { LeaseLostError } from "../../errors/journal-errors.ts";
+import { isTerminal } from "../../model/run-status.ts";
+import { instantAfter } from "../instant-limits.ts";
+import type { PersistAttemptsRequest, ReissueAttemptsRequest } from "../journal.ts";
+import { NotifyTopic } from "../notifier.ts";
+import type { TaskRow } from "./memory-rows.ts";
+import type { MemoryStore } from "./memory-store.ts";
+
+/** Whether the run has a task row (open or finished) for this call, as SQL's unique (run_id, identity). */
+function hasRow(store: MemoryStore, runId: string, identity: string): boolean {
+  for (const table of [store.tasks, store.finishedTasks])
+    for (const task of table.values()) if (task.runId === runId && task.identity === identity) return true;
+  return false;
+}
+
+/** See `Journal.persistAttempts` (and persist-attempts.ts for the SQL twin). */
+export function persistAttempts(store: MemoryStore, request: PersistAttemptsRequest): string[] {
+  const now = store.clock.now();
+  const written: string[] = [];
+  for (const attempt of request.attempts) {
+    if (attempt.inProcess !== true) continue;
+    const run = store.runs.get(attempt.runId);
+    if (run === undefined || isTerminal(run.status)) continue;
+    if (run.leaseOwner !== undefined && run.leaseOwner !== request.owner) continue;
+    run.inProcessAttempts = Math.max(0, (run.inProcessAttempts ?? 0) - 1);
+    if (hasRow(store, attempt.runId, attempt.identity)) continue;
+    const row: TaskRow = {
+      taskId: attempt.taskId,
+      runId: attempt.runId,
+      identity: attempt.identity,
+      activityName: attempt.activityName,
+      args: structuredClone(attempt.args),
+      options: structuredClone(attempt.options),
+      attempt: 1,
+      state: "running",
+      attemptToken: attempt.attemptToken,
+      owner: request.owner,
+      availableAt: attempt.deadline,
+      closeBy: attempt.deadline,
+      ...(request.attemptLeaseMs === undefined
+        ? {}
+        : { leaseBy: instantAfter("attemptLeaseMs", now, request.attemptLeaseMs) }),
+      order: store.nextOrder(),
+      scheduledAt: now,
+      attemptStartedAt: now,
+    };
+    store.tasks.set(row.taskId, row);
+    written.push(row.taskId);
+  }
+  return written;
+}
+
+/** See `Journal.reissueAttempts` (and reissue-attempts.ts for the SQL twin). */
+export function reissueAttempts(store: MemoryStore, request: ReissueAttemptsRequest): number {
+  const { lease } = request;
+  const run = store.runs.get(lease.runId);
+  if (run === undefined || run.leaseOwner !== lease.owner || run.fencingToken !== lease.fencingToken)
+    throw new LeaseLostError(lease.runId, lease.fencingToken);
+  const now = store.clock.now();
+  run.inProcessAttempts = request.keep;
+  let written = 0;
+  for (const task of request.tasks) {
+    if (hasRow(store, run.runId, task.identity)) continue;
+    // Attempt 1 abandoned now: claimTasks re-claims it as attempt 2, or fails it if it was the last.
+    const row: TaskRow = {
+      taskId: crypto.randomUUID(),
+      runId: run.runId,
+      identity: task.identity,
+      activityName: task.activityName,
+      args: structuredClone(task.args),
+      options: structuredClone(task.options),
+      attempt: 1,
+      state: "running",
+      attemptToken: crypto.randomUUID(),
+      availableAt: now,
+      closeBy: now,
+      order: store.nextOrder(),
+      scheduledAt: now,
+      attemptStartedAt: now,
+    };
+    store.tasks.set(row.taskId, row);
+    store.notifier.publish(NotifyTopic.taskReady, row.taskId);
+    written += 1;
+  }
+  return written;
+}
