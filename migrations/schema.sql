@@ -134,7 +134,8 @@ TABLE runs
   dequeued_at timestamp with time zone
   dequeued_by text
   queue_partition_key text
-  in_process_attempts integer NOT NULL DEFAULT 0
+  in_process_calls text[]
+  has_in_process boolean NOT NULL DEFAULT false
   CONSTRAINT CHECK (((queue_name IS NOT NULL) OR ((queue_priority IS NULL) AND (queue_dedupe_key IS NULL) AND (dequeued_at IS NULL) AND (dequeued_by IS NULL))))
   CONSTRAINT CHECK (((ready_since IS NULL) OR (status = ANY (ARRAY['running'::text, 'stuck_unknown_version'::text]))))
   CONSTRAINT CHECK (((status = 'continued'::text) = (continued_to IS NOT NULL)))
@@ -244,7 +245,7 @@ CREATE INDEX runs_attributes_idx ON continuum.runs USING gin (attributes_search 
 CREATE INDEX runs_chain_idx ON continuum.runs USING btree (chain_id) WHERE (chain_id <> run_id)
 CREATE INDEX runs_closed_roots_idx ON continuum.runs USING btree (finished_at) WHERE ((parent_run_id IS NULL) AND (continued_from IS NULL) AND (status = ANY (ARRAY['completed'::text, 'failed'::text, 'cancelled'::text, 'continued'::text])))
 CREATE INDEX runs_delayed_start_idx ON continuum.runs USING btree (not_before) WHERE ((start_at IS NOT NULL) AND (not_before IS NOT NULL) AND (ready_since IS NULL))
-CREATE INDEX runs_in_process_idx ON continuum.runs USING btree (created_order) WHERE (in_process_attempts > 0)
+CREATE INDEX runs_in_process_idx ON continuum.runs USING btree (created_order) WHERE has_in_process
 CREATE INDEX runs_list_idx ON continuum.runs USING btree (namespace, created_order DESC)
 CREATE UNIQUE INDEX runs_open_workflow_id_key ON continuum.runs USING btree (namespace, workflow_id) WHERE (status = ANY (ARRAY['running'::text, 'stuck_unknown_version'::text]))
 CREATE INDEX runs_order_idx ON continuum.runs USING btree (created_order DESC)

@@ -40,15 +40,24 @@ export function inProcessClaim(runId: string, task: NewTask, now: number): TaskC
   };
 }
 
-/**
- * How a step changes its run's count of in-process attempts: + those it creates, − those it
- * finishes.
- */
-export function inProcessDelta(commit: StepCommit, detached: boolean): number {
-  let delta = 0;
-  for (const task of commit.tasks) if (runsInProcess(task, commit.lease.owner, detached)) delta += 1;
-  for (const finished of commit.finishTasks ?? []) if (finished.claim.inProcess === true) delta -= 1;
-  return delta;
+/** How a step changes its run's list of in-process calls (see {@link inProcessChange}). */
+export interface InProcessChange {
+  /** Calls whose in-process attempts the step creates. */
+  readonly added: readonly EffectIdentity[];
+  /** Calls whose in-process attempts the step finishes: each must be listed, or the step is refused. */
+  readonly removed: readonly EffectIdentity[];
+}
+
+/** The in-process calls a step adds to its run's list and removes from it. */
+export function inProcessChange(commit: StepCommit, detached: boolean): InProcessChange {
+  const added: EffectIdentity[] = [];
+  for (const task of commit.tasks)
+    if (runsInProcess(task, commit.lease.owner, detached)) added.push(task.identity);
+  const removed: EffectIdentity[] = [];
+  for (const finished of commit.finishTasks ?? [])
+    if (finished.claim.inProcess === true && finished.claim.identity !== undefined)
+      removed.push(finished.claim.identity);
+  return { added, removed };
 }
 
 /**

@@ -263,22 +263,22 @@ export interface Journal {
   finishTask(claim: TaskAttemptRef, outcome: TaskOutcome): Promise<void>;
 
   /**
-   * Writes the task rows of in-process attempts (`NewTask.inProcess`) whose engine still holds
-   * their run (or the run is unleased and open), as claimed, running attempts of `owner` with
-   * their own task id, token and deadline (bounded by `attemptLeaseMs`), and takes them off
-   * their runs' in-process count. From then on they are ordinary attempts: `finishTask`,
-   * heartbeats, the deadline and hand-backs apply. Returns the task ids written; an attempt
-   * left out is no longer its engine's to report (its run was taken over or ended).
-   * SQL: one statement; it locks the runs' rows, then inserts.
+   * Writes the task rows of in-process attempts (`NewTask.inProcess`) whose calls their runs
+   * still list (`RunClaim.inProcessCalls`), in runs that `owner` holds (or nobody does) and that
+   * are open: as claimed, running attempts of `owner` with their own task id, token and deadline
+   * (bounded by `attemptLeaseMs`), taken off their runs' lists. From then on they are ordinary
+   * attempts: `finishTask`, heartbeats, the deadline and hand-backs apply, and a step that
+   * finishes one by its in-process reference is refused (`StaleAttemptError`). Returns the task
+   * ids written; an attempt left out is no longer its engine's to report (a step finished it, or
+   * its run was taken over, or ended). SQL: one statement; it locks the runs' rows, then inserts.
    */
   persistAttempts(request: PersistAttemptsRequest): Promise<readonly string[]>;
 
   /**
-   * Takes over the in-process attempts of a run claimed from an engine that no longer runs
-   * them: sets the run's in-process count to `keep` and writes each of `tasks` that has no
-   * row yet as an abandoned attempt 1 (see {@link ReissueAttemptsRequest}), announced with
-   * task_ready. Throws `LeaseLostError` when the lease is not current. Returns how many were
-   * written.
+   * Takes over the in-process calls of a run claimed from an engine that no longer runs them:
+   * the run's list becomes `keep`, and each of `tasks` that has no row yet is written as an
+   * abandoned attempt 1 (see {@link ReissueAttemptsRequest}), announced with task_ready. Throws
+   * `LeaseLostError` when the lease is not current. Returns how many were written.
    */
   reissueAttempts(request: ReissueAttemptsRequest): Promise<number>;
 

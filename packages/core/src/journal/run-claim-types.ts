@@ -1,5 +1,5 @@
 // How engines claim, lease and release runs (Journal.claimRuns), and find the runs nobody serves.
-import type { HistoryEvent, ResolutionEvent } from "../model/index.ts";
+import type { EffectIdentity, HistoryEvent, ResolutionEvent } from "../model/index.ts";
 import type { RunRecord } from "./run-record.ts";
 
 export interface ClaimRunsRequest {
@@ -108,10 +108,9 @@ export interface RunClaim {
    */
   readonly history?: readonly HistoryEvent[];
   /**
-   * In-process attempts the run counts (see `NewTask.inProcess`): attempts without a task row
-   * that an engine holding the run started and has not finished or persisted. A claimer that
-   * does not run them itself re-issues them (`Journal.reissueAttempts`) before stepping the run.
-   * Absent: none.
+   * The calls of the run whose attempts run in-process (see `NewTask.inProcess`): started by an
+   * engine holding the run, not finished or persisted yet. A claimer that does not run them
+   * itself re-issues them (`Journal.reissueAttempts`) before stepping the run. Absent: none.
    */
-  readonly inProcessAttempts?: number;
+  readonly inProcessCalls?: readonly EffectIdentity[];
 }

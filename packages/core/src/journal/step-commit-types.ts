@@ -31,11 +31,12 @@ export interface NewTask {
    * With `claim`: the committing engine runs this first attempt in its own process and the
    * journal writes no task row for it (its `activity_scheduled` event is the durable record).
    * The claim comes back with `inProcess: true`, a fresh task id and token, and a deadline of
-   * now + startToCloseMs by the journal clock; the run counts it in its in-process attempts
-   * ({@link RunClaim.inProcessAttempts}). Its outcome goes into a later step of the run
-   * ({@link StepCommit.finishTasks}); anything else it needs (a retry, a heartbeat, a timeout, a
-   * hand-back) first gives it a row with {@link Journal.persistAttempts}. An engine that takes
-   * the run over from a dead owner re-issues such attempts ({@link Journal.reissueAttempts}).
+   * now + startToCloseMs by the journal clock; the run lists its call
+   * ({@link RunClaim.inProcessCalls}). Its outcome goes into a later step of the run
+   * ({@link StepCommit.finishTasks}, by its in-process reference: the call must still be
+   * listed); anything else it needs (a retry, a heartbeat, a timeout, a hand-back) first gives
+   * it a row with {@link Journal.persistAttempts}. An engine that takes the run over from a dead
+   * owner re-issues such calls ({@link Journal.reissueAttempts}).
    * Ignored (a claimed row is written) for a task routed to a queue, with an idempotency key or
    * a heartbeat timeout, or issued by a step that ends its run. See {@link runsInProcess}.
    */

@@ -26,6 +26,8 @@ export interface TaskAttemptRef {
    * only a step of its run (`StepCommit.finishTasks`) or `Journal.persistAttempts` take it.
    */
   readonly inProcess?: true;
+  /** The call's identity: set on an in-process attempt's reference (its run lists it by identity). */
+  readonly identity?: EffectIdentity;
 }
 
 export interface TaskClaim extends TaskAttemptRef {
@@ -105,8 +107,8 @@ export interface PersistAttemptsRequest {
 export interface ReissueAttemptsRequest {
   /** The claim of the engine taking the run over: the rows are written only under it. */
   readonly lease: RunLeaseRef;
-  /** The run's activity calls scheduled and not finished in its history, minus those in `keep`. */
+  /** The run's listed in-process calls (`RunClaim.inProcessCalls`) the claimer does not run, from the history. */
   readonly tasks: readonly NewTask[];
-  /** How many in-process attempts of the run the claiming engine still runs itself (the run's count becomes this). */
-  readonly keep: number;
+  /** The listed calls the claiming engine still runs in-process itself: the run's list becomes this. */
+  readonly keep: readonly EffectIdentity[];
 }

@@ -51,6 +51,12 @@ export interface ActivityPoolOptions {
   readonly finishClaimedLocally?: FinishLocally;
   /** Called when an attempt settles and frees its slot while due tasks may be waiting for one (wakes the claim loop). */
   readonly onSlotFreed?: () => void;
+  /**
+   * Called when the outcome of an in-process attempt (no task row) could not be written at all:
+   * the engine stops holding the run without giving its lease back, so that once the lease
+   * runs out the run is woken and the attempt's call re-issued (wakeLostAttempts).
+   */
+  readonly onAttemptLost?: (runId: string) => void;
   /** Called when a retry was scheduled: its due time is news to the timer loop's pacing. */
   readonly onRetryScheduled?: (delayMs: number) => void;
   /**

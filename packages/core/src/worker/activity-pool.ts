@@ -70,15 +70,22 @@ export interface ActivityPool {
   abortAttempts(runId: string, identities: readonly EffectIdentity[], reason: Error): void;
   /** The calls of `runId` this pool runs in-process without a task row (see `NewTask.inProcess`). */
   inProcessOf(runId: string): EffectIdentity[];
+  /** Resolves once no persist of `runId`'s attempts is under way. */
+  settleRun(runId: string): Promise<void>;
+  /** Abandons these in-process attempts of `runId`: their run no longer lists them (re-issued elsewhere). */
+  abandonStale(runId: string, identities: readonly EffectIdentity[]): void;
   /**
    * Gives the in-process attempts of `runId` their task rows (before the run's lease is given
-   * back: whoever claims the run next finds them as ordinary attempts of this engine).
+   * back: whoever claims the run next finds them as ordinary attempts of this engine). Resolves
+   * false when the journal did not answer for some: the lease must then not be given back.
    */
-  persistRun(runId: string): Promise<void>;
+  persistRun(runId: string): Promise<boolean>;
 }
 
 interface RunningAttempt {
   readonly row: AttemptRow;
+  /** How the attempt ended, once it did. */
+  ended?: "reported" | "abandoned";
   readonly done: Promise<void>;
   readonly runId: string;
   readonly identity: EffectIdentity;
@@ -140,6 +147,9 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       },
       done: runner
         .run(row, controller, abandoned, (reason) => abandon(reason), finishLocally)
+        .then((ended) => {
+          attempt.ended = ended;
+        })
         .finally(() => {
           running.delete(attempt);
           notifySettled();
@@ -226,42 +236,67 @@ export function createActivityPool(options: ActivityPoolOptions): ActivityPool {
       const reason = new EngineStoppedError(owner);
       for (const attempt of attempts) attempt.abandon(reason);
       await Promise.all(attempts.map((attempt) => attempt.done.catch(() => undefined)));
+      // Only attempts that were given up: one whose outcome was written meanwhile is done.
+      const given = attempts.filter((attempt) => attempt.ended === "abandoned");
       const handedBack = await Promise.all(
-        attempts
-          .filter(({ row }) => row.claim.attempt < row.claim.options.retry.maxAttempts)
-          .map(async ({ row }) => {
-            const claim = row.claim;
-            try {
-              // An in-process attempt gets its row first, so that it can be handed back as any.
-              if (!(await row.persist())) return false;
-              await journal.finishTask(attemptRef(row.claim), {
-                kind: "retry",
-                error: serializeError(reason),
-                delayMs: 0,
-              });
-              return true;
-            } catch (error) {
-              // Not ours any more (its deadline passed, another engine took it): nothing to hand back.
-              if (error instanceof StaleAttemptError) return false;
-              emitEvent(events, "engine.error", { where: "release", error, runId: claim.runId });
-              return false;
-            }
-          }),
+        given.map(async ({ row }) => {
+          const claim = row.claim;
+          try {
+            // An in-process attempt gets its row first, so that it can be handed back as any;
+            // one on its last try keeps just the row, left to its deadline like any other.
+            if (!(await row.persist())) return false;
+            if (claim.attempt >= claim.options.retry.maxAttempts) return false;
+            await journal.finishTask(attemptRef(row.claim), {
+              kind: "retry",
+              error: serializeError(reason),
+              delayMs: 0,
+            });
+            return true;
+          } catch (error) {
+            // Not ours any more (its deadline passed, another engine took it): nothing to hand back.
+            if (error instanceof StaleAttemptError) return false;
+            emitEvent(events, "engine.error", { where: "release", error, runId: claim.runId });
+            return false;
+          }
+        }),
       );
       return handedBack.filter(Boolean).length;
     },
     inProcessOf(runId) {
       return [...running].filter((a) => a.runId === runId && a.row.inProcess).map((a) => a.identity);
     },
+    async settleRun(runId) {
+      await Promise.all([...running].filter((a) => a.runId === runId).map((a) => a.row.settled()));
+    },
+    abandonStale(runId, identities) {
+      const stale = new Set(identities);
+      for (const attempt of running) {
+        if (attempt.runId !== runId || !stale.has(attempt.identity) || !attempt.row.inProcess) continue;
+        attempt.row.markStale();
+        emitEvent(events, "activity.stale", {
+          runId,
+          taskId: attempt.row.claim.taskId,
+          identity: attempt.identity,
+          activityName: attempt.row.claim.activityName,
+          attempt: attempt.row.claim.attempt,
+        });
+        attempt.abandon(new StaleAttemptError(attempt.row.claim.taskId, attempt.row.claim.attempt));
+      }
+    },
     async persistRun(runId) {
       const ofRun = [...running].filter((a) => a.runId === runId && a.row.inProcess);
-      await Promise.all(
+      const answered = await Promise.all(
         ofRun.map((a) =>
-          a.row.persist().catch((error: unknown) => {
-            emitEvent(events, "engine.error", { where: "release", error, runId });
-          }),
+          a.row.persist().then(
+            () => true,
+            (error: unknown) => {
+              emitEvent(events, "engine.error", { where: "release", error, runId });
+              return false;
+            },
+          ),
         ),
       );
+      return answered.every(Boolean);
     },
     abortAttempts(runId, identities, reason) {
       const withdrawn = new Set(identities);

@@ -23,7 +23,8 @@ export interface AttemptRunner {
   /** Attempts still inside their activity function (the others are writing their outcome). */
   readonly inActivityCode: number;
   /**
-   * Runs `row`'s attempt; `abandoned` settles when the pool gives the attempt up (then `abandon` was
+   * Runs `row`'s attempt, resolving with how it ended: its outcome reported (or found not to be
+   * its to report), or abandoned; `abandoned` settles when the pool gives the attempt up (then `abandon` was
    * called), and `controller` is the attempt's abort signal.
    */
   run(
@@ -32,12 +33,15 @@ export interface AttemptRunner {
     abandoned: Promise<AttemptResult>,
     abandon: (reason: Error) => void,
     finishLocally?: FinishLocally,
-  ): Promise<void>;
+  ): Promise<"reported" | "abandoned">;
 }
 
 /** Creates the {@link AttemptRunner} of a pool. */
 export function createAttemptRunner(
-  options: Pick<ActivityPoolOptions, "activities" | "events" | "timers" | "instrument" | "attemptLeaseMs">,
+  options: Pick<
+    ActivityPoolOptions,
+    "activities" | "events" | "timers" | "instrument" | "attemptLeaseMs" | "onAttemptLost"
+  >,
   batcher: HeartbeatBatcher,
   reportOutcome: OutcomeReporter,
 ): AttemptRunner {
@@ -136,7 +140,15 @@ export function createAttemptRunner(
         // Activities may heartbeat in tight loops: the engine's next flush carries the latest
         // heartbeat of each attempt, all attempts in one journal call.
         if (heartbeats !== undefined) heartbeats.beat(encoded);
-        else (await persisted())?.beat(encoded);
+        else {
+          // A journal blip while giving the attempt its row is the engine's problem, not the
+          // activity's: heartbeats never throw for it (the next heartbeat tries again).
+          const tracked = await persisted().catch((error: unknown) => {
+            emitEvent(events, "engine.error", { where: "activity_loop", error, runId: claim.runId });
+            return undefined;
+          });
+          tracked?.beat(encoded);
+        }
       },
     };
 
@@ -167,12 +179,12 @@ export function createAttemptRunner(
       // A timed-out in-process attempt gets its row, past its deadline: the journal retries it
       // as any abandoned attempt (an engine stopping hands its attempts back itself).
       if (result.reason instanceof ActivityTimeoutError && row.inProcess)
-        await row
-          .persist()
-          .catch((error: unknown) =>
-            emitEvent(events, "engine.error", { where: "activity_loop", error, runId: claim.runId }),
-          );
-      return;
+        await row.persist().catch((error: unknown) => {
+          emitEvent(events, "engine.error", { where: "activity_loop", error, runId: claim.runId });
+          // No row and none written: let the run's lease run out so that the call is re-issued.
+          options.onAttemptLost?.(claim.runId);
+        });
+      return "abandoned";
     }
     // Renewed until its outcome is written: a slow report must not outlive the attempt's lease.
     heartbeats?.finishing();
@@ -182,6 +194,7 @@ export function createAttemptRunner(
       settled = true;
       heartbeats?.close();
     }
+    return "reported";
   };
 
   return {

@@ -9,7 +9,7 @@ import { WorkflowVersionNotRegisteredError } from "../errors/engine-errors.ts";
 import { buildStepCommit, childTraceContexts, withVersion } from "./build-step-commit.ts";
 import { emitEvent } from "./engine-events.ts";
 import { noteOutcome } from "./local-outcomes.ts";
-import { reissueLostAttempts } from "./lost-attempts.ts";
+import { takeOverInProcess } from "./lost-attempts.ts";
 import { reportCommitted, reportComposition } from "./step-reports.ts";
 import type { LocalSteps } from "./local-steps.ts";
 import type { StepOutcome } from "./run-stepper.ts";
@@ -86,7 +86,7 @@ export function createClaimedStep(
       if (definition === undefined)
         throw new WorkflowVersionNotRegisteredError(run.workflowName, run.versionHash);
       // In-process attempts of a dead or ousted owner are re-issued before anything else.
-      const reread = await reissueLostAttempts(journal, claim, sticky.inProcessOf(runId));
+      const reread = await takeOverInProcess(journal, claim, sticky);
       const cached = cache.take(runId);
       const hit =
         cached !== undefined && cached.execution.lastSeq === run.lastSeq && !cached.execution.finished;

@@ -126,6 +126,11 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     timers: options.timers ?? realTimers,
     ...(options.onActivitySlotFreed === undefined ? {} : { onSlotFreed: options.onActivitySlotFreed }),
     ...(options.onRetryScheduled === undefined ? {} : { onRetryScheduled: options.onRetryScheduled }),
+    // An in-process outcome that could not be written: stop holding the run (no release), so
+    // that its lease runs out and the timer wheel wakes it for a re-issue.
+    onAttemptLost: (runId: string) => {
+      cache.drop(runId);
+    },
     ...(options.attemptLeaseMs === undefined ? {} : { attemptLeaseMs: options.attemptLeaseMs }),
     ...(options.stickyActivities === false
       ? {}

@@ -35,11 +35,14 @@ export type OutcomeReporter = (
 
 /** Creates the {@link OutcomeReporter} of a pool; `stopping` says whether the pool is shutting down. */
 export function createOutcomeReporter(
-  options: Pick<ActivityPoolOptions, "journal" | "events" | "timers" | "onRetryScheduled">,
+  options: Pick<ActivityPoolOptions, "journal" | "events" | "timers" | "onRetryScheduled" | "onAttemptLost">,
   stopping: () => boolean,
 ): OutcomeReporter {
   const { journal, events, timers } = options;
   return async (row, result, withdrawn, base, startedAt, finishLocally) => {
+    // A persist under way (a heartbeat's, the long-attempt timer's) decides which reference the
+    // outcome goes with: the row's, or the in-process one.
+    await row.settled();
     const claim = row.claim;
     const durationMs = performance.now() - startedAt;
     const compensation = isCompensation(claim.identity);
@@ -87,7 +90,12 @@ export function createOutcomeReporter(
           return;
         }
         emitEvent(events, "engine.error", { where: "activity_loop", error, runId: claim.runId });
-        if (attempt >= finishTaskReports || stopping()) return;
+        if (attempt >= finishTaskReports || stopping()) {
+          // An outcome without a row that never got one is lost while the run is still held
+          // here: let the run's lease run out, so that its calls are re-issued.
+          if (row.inProcess) options.onAttemptLost?.(claim.runId);
+          return;
+        }
         await new Promise<void>((resolve) => timers.after(100 * 2 ** (attempt - 1), resolve));
       }
     }

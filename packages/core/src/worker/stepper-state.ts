@@ -70,8 +70,12 @@ export function createStepperState(options: RunStepperOptions): StepperState {
     release: (claim, notBeforeMs) => {
       const lease = "lease" in claim ? claim.lease : claim;
       // Its in-process attempts get their rows first: whoever claims it next finds them.
-      return (options.pool?.persistRun(lease.runId) ?? Promise.resolve())
-        .then(() => journal.releaseRun(lease, notBeforeMs === undefined ? undefined : { notBeforeMs }))
+      // If some could not, the lease is not given back: it runs out, and their calls are re-issued.
+      return (options.pool?.persistRun(lease.runId) ?? Promise.resolve(true))
+        .then(async (persisted) => {
+          if (!persisted) throw new Error(`in-process attempts of run ${lease.runId} kept no row`);
+          await journal.releaseRun(lease, notBeforeMs === undefined ? undefined : { notBeforeMs });
+        })
         .then(() =>
           emitEvent(events, "lease.released", {
             runId: lease.runId,

@@ -1,13 +1,13 @@
 import type { StepCommit, StepCommitResult } from "../journal/journal.ts";
 import type { ActivityPool, FinishLocally } from "./activity-pool.ts";
 import type { EngineTimers } from "./engine-timers.ts";
-import type { EffectIdentity } from "../model/index.ts";
+import type { InProcessAttempts } from "./lost-attempts.ts";
 
 /**
  * The sticky fast path's side of a step commit (see RunStepper): which of the step's tasks are
  * created claimed by this engine, and starting them once the commit returned their claims.
  */
-export interface StickyActivities {
+export interface StickyActivities extends InProcessAttempts {
   /**
    * Marks the step's tasks to be created claimed by us: only when the execution stays cached
    * (`keep`), and only as many as the pool has code and free slots for (the slots are held
@@ -18,8 +18,6 @@ export interface StickyActivities {
   start(committed: StepCommitResult, reserved: number, finishLocally: FinishLocally): void;
   /** Gives back held slots (the commit failed). */
   unreserve(reserved: number): void;
-  /** The calls of `runId` running in-process here (see `ActivityPool.inProcessOf`). */
-  inProcessOf(runId: string): EffectIdentity[];
 }
 
 /** Creates {@link StickyActivities} over `pool`; without a pool nothing is ever claimed at commit. */
@@ -54,6 +52,8 @@ export function createStickyActivities(pool: ActivityPool | undefined): StickyAc
       pool?.unreserve(reserved);
     },
     inProcessOf: (runId) => pool?.inProcessOf(runId) ?? [],
+    settleRun: (runId) => pool?.settleRun(runId) ?? Promise.resolve(),
+    abandonStale: (runId, identities) => pool?.abandonStale(runId, identities),
   };
 }
 

@@ -56,13 +56,15 @@ export function createStickyCache(
   capacity: number,
   journal: Journal,
   events: EngineEventEmitter,
-  beforeRelease?: (runId: string) => Promise<void>,
+  beforeRelease?: (runId: string) => Promise<boolean>,
 ): StickyCache {
   const releases = new Set<Promise<void>>();
   let closed = false;
   const release = (entry: CachedExecution): void => {
-    const pending = (beforeRelease?.(entry.lease.runId) ?? Promise.resolve())
-      .then(() => journal.releaseRun(entry.lease))
+    const pending = (beforeRelease?.(entry.lease.runId) ?? Promise.resolve(true))
+      // Attempts that could not get their rows stay in-process: the lease is not given back
+      // (it runs out, and the run's calls are re-issued).
+      .then((persisted) => (persisted ? journal.releaseRun(entry.lease) : undefined))
       .catch((error: unknown) =>
         emitEvent(events, "engine.error", { where: "release", error, runId: entry.lease.runId }),
       )

@@ -22,8 +22,12 @@ export function persistAttempts(store: MemoryStore, request: PersistAttemptsRequ
     const run = store.runs.get(attempt.runId);
     if (run === undefined || isTerminal(run.status)) continue;
     if (run.leaseOwner !== undefined && run.leaseOwner !== request.owner) continue;
-    run.inProcessAttempts = Math.max(0, (run.inProcessAttempts ?? 0) - 1);
+    // Only a call its run still lists: one finished, persisted or re-issued is not this attempt's.
+    if (!(run.inProcessCalls ?? []).includes(attempt.identity)) continue;
     if (hasRow(store, attempt.runId, attempt.identity)) continue;
+    const rest = (run.inProcessCalls ?? []).filter((c) => c !== attempt.identity);
+    if (rest.length === 0) delete run.inProcessCalls;
+    else run.inProcessCalls = rest;
     const row: TaskRow = {
       taskId: attempt.taskId,
       runId: attempt.runId,
@@ -57,7 +61,8 @@ export function reissueAttempts(store: MemoryStore, request: ReissueAttemptsRequ
   if (run === undefined || run.leaseOwner !== lease.owner || run.fencingToken !== lease.fencingToken)
     throw new LeaseLostError(lease.runId, lease.fencingToken);
   const now = store.clock.now();
-  run.inProcessAttempts = request.keep;
+  if (request.keep.length === 0) delete run.inProcessCalls;
+  else run.inProcessCalls = [...request.keep];
   let written = 0;
   for (const task of request.tasks) {
     if (hasRow(store, run.runId, task.identity)) continue;

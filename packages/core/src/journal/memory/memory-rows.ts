@@ -50,8 +50,8 @@ export interface RunRow {
   readyOrder?: number;
   /** False until the first commitStep: a never-stepped run is ready without inbox items. */
   stepped: boolean;
-  /** In-process attempts running without a task row (SQL: in_process_attempts; see NewTask.inProcess). */
-  inProcessAttempts?: number;
+  /** Calls whose attempts run in-process without a task row (SQL: in_process_calls; see NewTask.inProcess). */
+  inProcessCalls?: string[];
   /** Creation order (shares the journal's counter with inbox ids). */
   readonly order: number;
   readonly history: HistoryEvent[];

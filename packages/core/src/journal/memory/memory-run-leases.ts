@@ -56,7 +56,7 @@ export function claimRuns(store: MemoryStore, request: ClaimRunsRequest): RunCla
       run: toRunRecord(row),
       inbox: structuredClone(row.inbox),
       now,
-      ...((row.inProcessAttempts ?? 0) > 0 ? { inProcessAttempts: row.inProcessAttempts } : {}),
+      ...((row.inProcessCalls?.length ?? 0) > 0 ? { inProcessCalls: [...(row.inProcessCalls ?? [])] } : {}),
     };
   });
 }

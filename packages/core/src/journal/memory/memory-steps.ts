@@ -3,6 +3,7 @@ import {
   LeaseLostError,
   RunAlreadyExistsError,
   SequenceConflictError,
+  StaleAttemptError,
 } from "../../errors/journal-errors.ts";
 import type { HistoryEventBody, ResolutionEvent } from "../../model/index.ts";
 import { decideWorkflowIdReuse, defaultWorkflowIdReusePolicy } from "../../model/workflow-id-reuse-policy.ts";
@@ -22,7 +23,7 @@ import { getRunByWorkflowId, insertRun } from "./memory-runs.ts";
 import { terminateRun } from "./memory-terminate.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { checkFinishedTasks, closeFinishedTasks, dropPendingTasks, scheduleTask } from "./memory-tasks.ts";
-import { inProcessDelta } from "../in-process-attempts.ts";
+import { inProcessChange } from "../in-process-attempts.ts";
 
 /**
  * Commits one workflow step under its lease: appends the events, schedules tasks and timers,
@@ -54,6 +55,13 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   )
     throw new InboxNotEmptyError(row.runId);
   const finishing = checkFinishedTasks(store, row.runId, commit.finishTasks ?? [], now);
+  // The in-process attempts it finishes must still be the run's (not persisted or re-issued).
+  const change = inProcessChange(commit, isTerminal(commit.run.status));
+  const listed = new Set(row.inProcessCalls ?? []);
+  const unlisted = (commit.finishTasks ?? []).find(
+    (f) => f.claim.inProcess === true && (f.claim.identity === undefined || !listed.has(f.claim.identity)),
+  );
+  if (unlisted !== undefined) throw new StaleAttemptError(unlisted.claim.taskId, unlisted.claim.attempt);
   const events = structuredClone(commit.events);
   events.forEach((event, i) => row.history.push({ ...event, seq: commit.lastSeq + i + 1, at: now }));
   row.lastSeq = commit.lastSeq + events.length;
@@ -77,7 +85,11 @@ export function commitStep(store: MemoryStore, commit: StepCommit): StepCommitRe
   else if (commit.cancelTasks !== undefined && commit.cancelTasks.length > 0)
     dropPendingTasks(store, row.runId, new Set(commit.cancelTasks));
   closeFinishedTasks(store, finishing, commit.finishTasks ?? []);
-  row.inProcessAttempts = Math.max(0, (row.inProcessAttempts ?? 0) + inProcessDelta(commit, ending));
+  const calls = ending
+    ? []
+    : [...(row.inProcessCalls ?? []).filter((c) => !change.removed.includes(c)), ...change.added];
+  if (calls.length === 0) delete row.inProcessCalls;
+  else row.inProcessCalls = calls;
   const claimedTasks: TaskClaim[] = [];
   for (const task of commit.tasks) {
     const claimed = scheduleTask(store, row, task, now, ending, commit.lease.owner, commit.attemptLeaseMs);

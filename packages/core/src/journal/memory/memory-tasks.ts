@@ -111,7 +111,7 @@ export function checkFinishedTasks(
   now: number,
 ): TaskRow[] {
   const seen = new Set<string>();
-  // In-process attempts have no row: the run's count goes down instead (commitStep).
+  // In-process attempts have no row: their calls leave the run's list instead (commitStep).
   return finished
     .filter(({ claim }) => claim.inProcess !== true)
     .map(({ claim }) => {

@@ -29,6 +29,7 @@ export function terminateRun(
     row.history.push({ ...body, seq: row.lastSeq, at: now });
   }
   row.status = "cancelled";
+  delete row.inProcessCalls;
   row.fencingToken += 1;
   row.leaseOwner = undefined;
   row.leaseExpiresAt = undefined;

@@ -25,35 +25,33 @@ export function fireDueTimers(store: MemoryStore, limit: number): number {
 }
 
 /**
- * Whether a run counts in-process attempts and nothing else would wake it (SQL: ready_since
- * NULL, or deferred by an eager window).
+ * When a run's in-process attempts count as lost to their engine, so that the timer wheel
+ * wakes the run (see the SQL adapter's wakeLostAttempts); undefined when never as things stand.
+ * Given back and not ready: now. Leased: at its lease's end, if it is not ready then or is
+ * deferred by an eager start's window.
  */
-function waitsOnInProcess(row: RunRow, now: number): boolean {
-  return (
-    (row.inProcessAttempts ?? 0) > 0 &&
-    row.inbox.length === 0 &&
-    !isTerminal(row.status) &&
-    // Stepped: nothing makes it ready. Never stepped but deferred: an eager start's window.
-    (row.stepped || (row.notBefore !== undefined && row.notBefore > now))
-  );
+function lostAt(row: RunRow, now: number): number | undefined {
+  if ((row.inProcessCalls?.length ?? 0) === 0 || isTerminal(row.status)) return undefined;
+  const ready = row.inbox.length > 0 || !row.stepped;
+  if (row.leaseOwner === undefined) return ready ? undefined : now;
+  const end = row.leaseExpiresAt ?? now;
+  return !ready || (row.notBefore !== undefined && row.notBefore > end) ? end : undefined;
 }
 
-/**
- * Makes up to `limit` runs ready whose in-process attempts lost their engine (its lease is over
- * or was given back): see the SQL adapter's wakeLostAttempts. Ready as a never-stepped run is.
- */
+/** Makes up to `limit` runs ready whose in-process attempts lost their engine. */
 function wakeLostAttempts(store: MemoryStore, limit: number, now: number): number {
   if (limit <= 0) return 0;
   const lost = [...store.runs.values()]
-    .filter(
-      (row) =>
-        waitsOnInProcess(row, now) && (row.leaseOwner === undefined || (row.leaseExpiresAt ?? 0) <= now),
-    )
+    .filter((row) => {
+      const at = lostAt(row, now);
+      return at !== undefined && at <= now;
+    })
     .sort((a, b) => a.order - b.order)
     .slice(0, limit);
   for (const row of lost) {
+    // Ready as a never-stepped run is; a given-back run keeps the deferral its release asked for.
+    if (row.leaseOwner !== undefined) row.notBefore = undefined;
     row.stepped = false;
-    row.notBefore = undefined;
     row.readyOrder = store.nextOrder();
     store.notifier.publish(NotifyTopic.runReady, row.runId);
   }
@@ -133,8 +131,8 @@ export function nextDueAt(store: MemoryStore): number | undefined {
   for (const row of store.runs.values()) {
     if (row.awaitingStart === true && row.notBefore !== undefined) next = Math.min(next, row.notBefore);
     // A run with in-process attempts is woken once its lease is over (wakeLostAttempts).
-    if (waitsOnInProcess(row, store.clock.now()))
-      next = Math.min(next, row.leaseExpiresAt ?? store.clock.now());
+    const lost = lostAt(row, store.clock.now());
+    if (lost !== undefined) next = Math.min(next, lost);
   }
   for (const schedule of store.schedules.values())
     if (!schedule.paused && schedule.nextFireAt !== undefined) next = Math.min(next, schedule.nextFireAt);

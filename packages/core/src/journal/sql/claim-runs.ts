@@ -54,7 +54,7 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
       run_version: string;
       inbox_current: boolean;
       inbox: InboxRow[] | string;
-      in_process_attempts: number;
+      in_process_calls: string[] | null;
     }
   >`
     WITH claimed AS (
@@ -79,7 +79,7 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
       ) AS candidate
       WHERE r.run_id = candidate.run_id
       RETURNING ${runColumns}, ${dbNow} AS now, candidate.ready_since, r.xmin::text AS run_version, candidate.locked_version,
-                r.in_process_attempts
+                r.in_process_calls
     )
     SELECT c.*,
       -- The row as this statement's snapshot saw it is the one it locked: the snapshot's inbox
@@ -107,7 +107,9 @@ export async function claimRuns(db: SqlExecutor, request: ClaimRunsRequest): Pro
       inbox: inbox.map(toInboxItem),
       now: toMs(row.now),
       runVersion: row.run_version,
-      ...(Number(row.in_process_attempts) > 0 ? { inProcessAttempts: Number(row.in_process_attempts) } : {}),
+      ...(row.in_process_calls === null || row.in_process_calls.length === 0
+        ? {}
+        : { inProcessCalls: row.in_process_calls }),
     };
   });
 }

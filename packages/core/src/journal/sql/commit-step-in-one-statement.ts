@@ -5,7 +5,8 @@ import type { StepCommit, StepCommitResult } from "../journal.ts";
 import { splitEvent } from "./rows.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { finishedTasksParts } from "./finish-task.ts";
-import { inProcessDelta } from "../in-process-attempts.ts";
+import { inProcessChange } from "../in-process-attempts.ts";
+import { inProcessAssignments, inProcessListed } from "./in-process-calls.ts";
 import { endCleanup, inboxHoldsDelivered, newTimersCte } from "./step-fragments.ts";
 import {
   channelOf,
@@ -72,10 +73,11 @@ export async function commitStepInOneStatement(
     gate,
   });
   if (prepared.reusesResults) return undefined;
-  // In-process attempts have no row to close: the run's count goes down instead.
+  // In-process attempts have no row to close: their calls leave the run's list instead.
   const finished = (commit.finishTasks ?? []).filter((f) => f.claim.inProcess !== true);
   const attempts = finishedTasksParts(runId, finished, gate);
 
+  const change = inProcessChange(commit, terminal);
   const conditions: SqlTemplate<unknown>[] = [
     sql`r.run_id = ${runId}`,
     sql`r.xmin = ${commit.runVersion}::xid`,
@@ -84,6 +86,9 @@ export async function commitStepInOneStatement(
     sql`r.last_seq = ${commit.lastSeq}`,
     sql`r.status NOT IN ${terminalList}`,
   ];
+  // The in-process attempts it finishes are still the run's (not persisted or re-issued since);
+  // if not, the long path throws StaleAttemptError.
+  if (change.removed.length > 0) conditions.push(inProcessListed(sql`r.in_process_calls`, change));
   if (commit.requireEmptyInbox === true) {
     // The inbox the step assumed (the version check makes this snapshot's inbox current).
     // An empty inbox: `ready_since` may be the eager window's mark (below), so the inbox itself
@@ -145,8 +150,7 @@ export async function commitStepInOneStatement(
       ready_since = ${readySince},
       finished_at = ${terminal ? dbNow : sql`NULL`},
       lease_owner = ${terminal ? null : lease.owner},
-      lease_expires_at = ${leaseExpiresAt},
-      in_process_attempts = GREATEST(0, r.in_process_attempts + ${inProcessDelta(commit, terminal)}::int)
+      lease_expires_at = ${leaseExpiresAt}${inProcessAssignments(sql`r.in_process_calls`, change, terminal)}
     WHERE ${sql.join(conditions, sql` AND `)}
     RETURNING r.history_month, ${inboxFirst} IS NOT NULL AS ready, r.xmin::text AS run_version)`);
   if (attempts !== undefined) ctes.push(attempts.close);

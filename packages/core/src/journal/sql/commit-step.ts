@@ -24,7 +24,8 @@ import { commitStepInOneStatement, fitsOneStatement } from "./commit-step-in-one
 import { endCleanup, inboxHoldsDelivered, timerFireAt } from "./step-fragments.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
 import { finishedTasksCte } from "./finish-task.ts";
-import { inProcessDelta } from "../in-process-attempts.ts";
+import { inProcessChange } from "../in-process-attempts.ts";
+import { inProcessAssignments } from "./in-process-calls.ts";
 import {
   inTransaction,
   channelOf,
@@ -67,8 +68,8 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
   const { lease } = commit;
   return inTransaction(db, async (tx) => {
     const parentLockedOpen = await lockParentFirst(tx, commit, isTerminal(commit.run.status));
-    const cas = await sql<RunRow & { now: Date; has_inbox: boolean }>`
-      SELECT ${runColumns}, ${dbNow} AS now, r.ready_since IS NOT NULL AS has_inbox FROM continuum.runs AS r
+    const cas = await sql<RunRow & { now: Date; has_inbox: boolean; in_process_calls: string[] | null }>`
+      SELECT ${runColumns}, ${dbNow} AS now, r.ready_since IS NOT NULL AS has_inbox, r.in_process_calls FROM continuum.runs AS r
       WHERE r.run_id = ${lease.runId} AND r.fencing_token = ${lease.fencingToken} AND r.lease_owner = ${lease.owner}
       FOR NO KEY UPDATE`.execute(tx);
     const run = cas.rows[0];
@@ -86,6 +87,13 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
     }
     const lastSeq = commit.lastSeq + commit.events.length;
     const terminal = isTerminal(commit.run.status);
+    // The in-process attempts it finishes must still be the run's (not persisted or re-issued).
+    const change = inProcessChange(commit, terminal);
+    const listed = new Set(run.in_process_calls ?? []);
+    const unlisted = (commit.finishTasks ?? []).find(
+      (f) => f.claim.inProcess === true && (f.claim.identity === undefined || !listed.has(f.claim.identity)),
+    );
+    if (unlisted !== undefined) throw new StaleAttemptError(unlisted.claim.taskId, unlisted.claim.attempt);
     // Written with the run row, so the trigger of 0017 refreshes run_attribute_values in this commit.
     const attributes =
       attributeUpdates === undefined ? undefined : applyAttributeUpdates(run.attributes, attributeUpdates);
@@ -140,14 +148,13 @@ export async function commitStep(db: SqlExecutor, commit: StepCommit): Promise<S
         ready_since = ${keepsEagerWindow ? sql`CASE WHEN ${inWindow} THEN ready_since ELSE ${inboxFirst} END` : inboxFirst},
         finished_at = ${terminal ? dbNow : sql`NULL`},
         lease_owner = ${terminal ? null : lease.owner},
-        in_process_attempts = GREATEST(0, in_process_attempts + ${inProcessDelta(commit, terminal)}::int),
         lease_expires_at = ${
           terminal
             ? sql`NULL`
             : commit.leaseMs === undefined
               ? sql`lease_expires_at`
               : sql`${dbNow} + ${msInterval(commit.leaseMs)}`
-        }
+        }${inProcessAssignments(sql`in_process_calls`, change, terminal)}
       WHERE run_id = ${lease.runId}
       RETURNING ${inboxFirst} IS NOT NULL AS ready, xmin::text AS run_version, ${terminal ? openChildrenOf(lease.runId) : sql`NULL`} AS open_children`;
     const plain =
@@ -276,7 +283,7 @@ async function writeStep(
 ): Promise<{ tasks: InsertedTask[]; run: RunUpdated | undefined }> {
   const { lease } = commit;
   const ctes: SqlTemplate<unknown>[] = [];
-  // In-process attempts have no row to close: the run update's count goes down instead.
+  // In-process attempts have no row to close: their calls leave the run's list instead.
   const finished = (commit.finishTasks ?? []).filter((f) => f.claim.inProcess !== true);
   const finishCte = finishedTasksCte(lease.runId, finished);
   if (finishCte !== undefined) ctes.push(finishCte);

@@ -12,8 +12,8 @@ export interface PreparedTasks {
   readonly cte: SqlTemplate<unknown> | undefined;
   /** Some task was answered from a stored idempotent result: `finish` puts it in the run's inbox. */
   readonly reusesResults: boolean;
-  /** How many of the tasks are in-process attempts (no row; see `NewTask.inProcess`). */
-  readonly inProcess: number;
+  /** The calls of the tasks that are in-process attempts (no row; see `NewTask.inProcess`). */
+  readonly inProcessCalls: readonly string[];
   /**
    * After the insert: the claims of the tasks created claimed (in-process ones made here, their
    * deadline from `now`, the statement's journal time), hints for the others, reused results
@@ -160,6 +160,7 @@ export async function prepareTasks(
     );
     return claimed;
   };
+  const inProcessCalls = inProcess.map((t) => t.identity);
   if (inProcess.length > 0 && claimedOrder(tasks, inProcess)) {
     // Claims are returned in the order of `tasks` (the engine starts the first ones it reserved).
     const position = new Map(tasks.map((t, i) => [t.identity as string, i]));
@@ -168,9 +169,9 @@ export async function prepareTasks(
       (await unordered(tx2, inserted, finishOptions)).sort(
         (a, b) => (position.get(a.identity) ?? 0) - (position.get(b.identity) ?? 0),
       );
-    return { cte, finish: ordered, reusesResults: fresh.length < tasks.length, inProcess: inProcess.length };
+    return { cte, finish: ordered, reusesResults: fresh.length < tasks.length, inProcessCalls };
   }
-  return { cte, finish, reusesResults: fresh.length < tasks.length, inProcess: inProcess.length };
+  return { cte, finish, reusesResults: fresh.length < tasks.length, inProcessCalls };
 }
 
 /** Whether some task created claimed with a row comes before an in-process one (the claims then need sorting). */

@@ -2,17 +2,17 @@ import { sql } from "./sql-template.ts";
 import { LeaseLostError } from "../../errors/index.ts";
 import { NotifyTopic } from "../notifier.ts";
 import type { ReissueAttemptsRequest } from "../journal.ts";
+import { identityArray } from "./in-process-calls.ts";
 import { channelOf, dbNow, json, type SqlExecutor } from "./sql-fragments.ts";
 
 /**
  * reissueAttempts: the in-process attempts of a run whose engine no longer runs them (it died,
  * or lost the run) get task rows as attempts 1 abandoned now (`running`, deadline now), so
  * that `claimTasks` re-claims them at once as attempt 2, or fails a task whose only attempt
- * that was, exactly as for a dead engine's expired attempt. The run's count becomes `keep`.
+ * that was, exactly as for a dead engine's expired attempt. The run's list becomes `keep`.
  *
- * Locking: one statement under the claimer's run row lock (the UPDATE's fencing check); a task
- * that has a row already (persisted by its engine before it lost the run, or a retry) is left
- * as it is (ON CONFLICT on (run_id, identity)).
+ * Locking: one statement under the claimer's run row lock (the UPDATE's fencing check); a call
+ * that has a row already is left as it is (ON CONFLICT on (run_id, identity)).
  */
 export async function reissueAttempts(db: SqlExecutor, request: ReissueAttemptsRequest): Promise<number> {
   const { lease } = request;
@@ -31,9 +31,10 @@ export async function reissueAttempts(db: SqlExecutor, request: ReissueAttemptsR
             FROM held, (VALUES ${sql.join(rows)}) AS v(identity, activity_name, args, options, max_attempts, queue_name)
             ON CONFLICT (run_id, identity) DO NOTHING
             RETURNING task_id::text AS task_id`;
+  const keep = request.keep.length === 0 ? sql`NULL::text[]` : identityArray(request.keep);
   const written = await sql<{ fenced: number; written: number; hints: number }>`
     WITH held AS (
-      UPDATE continuum.runs SET in_process_attempts = ${request.keep}::int
+      UPDATE continuum.runs SET in_process_calls = ${keep}, has_in_process = ${request.keep.length > 0}
       WHERE run_id = ${lease.runId} AND fencing_token = ${lease.fencingToken} AND lease_owner = ${lease.owner}
       RETURNING run_id
     ),

@@ -29,14 +29,14 @@ export async function releaseOrphanedLeases(db: SqlExecutor): Promise<ReleasedLe
   return inTransaction(db, async (tx) => {
     // A run's in-process attempts (no task rows) count as its attempts: the timer wheel wakes
     // the run now that its lease is over, and its next claim re-issues them.
-    const runs = await sql<{ in_process_attempts: number }>`
+    const runs = await sql<{ in_process: number }>`
       UPDATE continuum.runs SET lease_expires_at = ${dbNow}
       WHERE lease_expires_at > ${dbNow}
-      RETURNING in_process_attempts`.execute(tx);
+      RETURNING coalesce(cardinality(in_process_calls), 0) AS in_process`.execute(tx);
     const attempts = await sql`
       UPDATE continuum.tasks SET deadline = ${dbNow}, available_at = ${dbNow}
       WHERE status = 'running' AND deadline > ${dbNow}`.execute(tx);
-    const inProcess = runs.rows.reduce((sum, row) => sum + Number(row.in_process_attempts), 0);
+    const inProcess = runs.rows.reduce((sum, row) => sum + Number(row.in_process), 0);
     return { runs: runs.rows.length, attempts: Number(attempts.numAffectedRows ?? 0n) + inProcess };
   });
 }

@@ -9,7 +9,15 @@ import { sql, type RawBuilder } from "kysely";
 import type { Encoded, HistoryEvent, RunStatus } from "../../model/index.ts";
 import type { RunFilter, RunPage, RunRecord } from "../journal.ts";
 import { runColumns, toHistoryEvent, toRunRecord, type EventRow, type RunRow } from "./rows.ts";
-import { dbNow, inList, jsonbSearch, toMs, toMsOrUndefined, type SqlExecutor } from "./sql-fragments.ts";
+import {
+  dbNow,
+  inList,
+  jsonbSearch,
+  terminalList,
+  toMs,
+  toMsOrUndefined,
+  type SqlExecutor,
+} from "./sql-fragments.ts";
 
 // Read-only queries: single statements, no locks (MVCC snapshot of committed data).
 
@@ -155,7 +163,8 @@ export async function nextDueAt(db: SqlExecutor): Promise<number | undefined> {
         SELECT available_at FROM continuum.tasks WHERE queue_name = q.name AND status IN ('pending', 'running')
         ORDER BY available_at LIMIT 1) AS t),
       (SELECT min(not_before) FROM continuum.runs WHERE start_at IS NOT NULL AND not_before IS NOT NULL AND ready_since IS NULL),
-      (SELECT min(COALESCE(lease_expires_at, ${dbNow})) FROM continuum.runs WHERE in_process_attempts > 0 AND (ready_since IS NULL OR not_before IS NOT NULL)),
+      (SELECT min(COALESCE(lease_expires_at, ${dbNow})) FROM continuum.runs
+       WHERE has_in_process AND status NOT IN ${terminalList} AND (ready_since IS NULL OR not_before IS NOT NULL)),
       (SELECT min(next_fire_at) FROM continuum.schedules WHERE NOT paused AND next_fire_at IS NOT NULL)) AS due`.execute(
     db,
   );

@@ -5,6 +5,7 @@ import { NotifyTopic } from "../notifier.ts";
 import { attributeUpdatesOf } from "../attribute-updates.ts";
 import { commitStep } from "./commit-step.ts";
 import { prepareTasks, type InsertedTask } from "./create-tasks.ts";
+import { identityArray } from "./in-process-calls.ts";
 import { crossesSnapshot } from "./history-snapshot.ts";
 import { runColumns, splitEvent, toRunRecord } from "./rows.ts";
 import { insertRun, isUniqueViolation, newRunOf, type StartedRow } from "./start-run.ts";
@@ -102,6 +103,8 @@ async function startWithFirstStepInOneStatement(
     gate,
   });
   const lastSeq = 1 + commit.events.length;
+  const inProcessCalls =
+    prepared.inProcessCalls.length === 0 ? sql`NULL::text[]` : identityArray(prepared.inProcessCalls);
   const started = splitEvent({
     kind: "run_started",
     workflowName: request.workflowName,
@@ -120,13 +123,13 @@ async function startWithFirstStepInOneStatement(
     sql`r AS (
       INSERT INTO continuum.runs AS r (run_id, namespace, workflow_id, workflow_name, version_hash, input, attributes,
         parent_run_id, chain_id, traceparent, tracestate, history_month, last_seq, created_order, ready_since,
-        fencing_token, lease_owner, lease_expires_at, not_before, created_at, updated_at, in_process_attempts)
+        fencing_token, lease_owner, lease_expires_at, not_before, created_at, updated_at, in_process_calls, has_in_process)
       SELECT ${runId}, ${request.namespace}, ${runId}, ${request.workflowName}, ${request.versionHash}, ${json(request.input)},
         ${json(request.attributes ?? {})}, ${request.parentRunId ?? null}, ${runId},
         ${request.traceContext?.traceparent ?? null}, ${request.traceContext?.tracestate ?? null},
         date_trunc('month', ${dbNow})::date, ${lastSeq}, next.n, next.n,
         1, ${lease.owner}, ${dbNow} + ${msInterval(commit.leaseMs)}, ${dbNow} + ${msInterval(lease.leaseMs)},
-        ${dbNow}, ${dbNow}, ${prepared.inProcess}::int
+        ${dbNow}, ${dbNow}, ${inProcessCalls}, ${prepared.inProcessCalls.length > 0}
       FROM next
       ON CONFLICT (namespace, workflow_id) WHERE status IN ('running', 'stuck_unknown_version') DO NOTHING
       RETURNING ${runColumns}, r.xmin::text AS run_version)`,

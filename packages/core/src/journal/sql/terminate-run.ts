@@ -44,7 +44,8 @@ export async function terminateRun(
   const ended = await sql<RunRow>`
     UPDATE continuum.runs AS r SET
       status = 'cancelled', fencing_token = r.fencing_token + 1, lease_owner = NULL, lease_expires_at = NULL,
-      not_before = NULL, ready_since = NULL, last_seq = r.last_seq + ${events.length}, finished_at = ${dbNow}, updated_at = ${dbNow}
+      not_before = NULL, ready_since = NULL, last_seq = r.last_seq + ${events.length}, finished_at = ${dbNow}, updated_at = ${dbNow},
+      in_process_calls = NULL, has_in_process = false
     WHERE r.run_id = ${runId} AND r.status IN ('running', 'stuck_unknown_version')
     RETURNING ${runColumns}`.execute(tx);
   const run = ended.rows[0];

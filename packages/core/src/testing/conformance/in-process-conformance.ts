@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../errors/error-code.ts";
-import { LeaseLostError } from "../../errors/journal-errors.ts";
+import { LeaseLostError, StaleAttemptError } from "../../errors/journal-errors.ts";
 import type { Journal, RunClaim, StepCommit, TaskClaim } from "../../journal/journal.ts";
 import type { HistoryEventBody } from "../../model/index.ts";
 import type { HarnessRef } from "./conformance-harness.ts";
@@ -44,7 +44,13 @@ function finishing(
   return {
     ...stepCommit(claim, { events, lastSeq, delivered: [], leaseMs: 60_000 }),
     finishTasks: finished.map(({ claim: c, result }) => ({
-      claim: { taskId: c.taskId, attempt: c.attempt, attemptToken: c.attemptToken, inProcess: true },
+      claim: {
+        taskId: c.taskId,
+        attempt: c.attempt,
+        attemptToken: c.attemptToken,
+        inProcess: true,
+        identity: c.identity,
+      },
       outcome: { kind: "completed", result },
     })),
     requireEmptyInbox: true,
@@ -82,7 +88,7 @@ export function inProcessConformance(h: HarnessRef): void {
       // Nothing left to re-issue: the next claim finds a count of zero.
       await journal.sendSignal({ runId: claim.run.runId, name: "poke", payload: 1 });
       const taken = await claimRun(journal, claim.run.runId);
-      expect(taken.inProcessAttempts).toBeUndefined();
+      expect(taken.inProcessCalls).toBeUndefined();
     });
 
     it("persisting gives an attempt its row, claimed by its engine, finishable with finishTask", async () => {
@@ -102,7 +108,32 @@ export function inProcessConformance(h: HarnessRef): void {
       expect(taken.inbox.map((i) => i.event)).toEqual([
         { kind: "activity_completed", identity: first, result: 3, attempts: 1 },
       ]);
-      expect(taken.inProcessAttempts).toBe(1); // the second one still runs in-process
+      expect(taken.inProcessCalls).toEqual([second]); // the second one still runs in-process
+    });
+
+    it("a persisted attempt is no longer the run's in-process: a step finishing it so is refused, a second persist too", async () => {
+      const { journal } = h();
+      const { claim, claimed, lastSeq } = await runWithInProcess(journal, [first]);
+      const attempt = claimed[0]!;
+      expect(await journal.persistAttempts({ owner: "engine-a", attempts: [attempt] })).toHaveLength(1);
+      expect(await journal.persistAttempts({ owner: "engine-a", attempts: [attempt] })).toEqual([]);
+      await expectRejects(
+        journal.commitStep(finishing(claim, lastSeq, [{ claim: attempt, result: 1 }])),
+        ErrorCode.StaleAttempt,
+        StaleAttemptError,
+      );
+      expect((await journal.readHistory(claim.run.runId)).at(-1)?.kind).toBe("activity_scheduled");
+    });
+
+    it("a step that ends the run clears its list: nothing is woken or due for it afterwards", async () => {
+      const { journal, advance } = h();
+      const { claim, lastSeq } = await runWithInProcess(journal, [first, second]);
+      await journal.commitStep({
+        ...stepCommit(claim, { events: [], lastSeq, delivered: [], status: "completed", result: 1 }),
+      });
+      expect(await journal.nextDueAt()).toBeUndefined();
+      await advance(120_000);
+      expect(await journal.fireDueTimers(10)).toBe(0);
     });
 
     it("persisting is refused once another engine holds the run", async () => {
@@ -123,23 +154,23 @@ export function inProcessConformance(h: HarnessRef): void {
       await advance(61_000);
       await journal.sendSignal({ runId: claim.run.runId, name: "poke", payload: 1 });
       const taken = await claimRun(journal, claim.run.runId, "engine-b");
-      expect(taken.inProcessAttempts).toBe(2);
+      expect([...(taken.inProcessCalls ?? [])].sort()).toEqual([first, second]);
       const history = await journal.readHistory(claim.run.runId);
       const calls = history.flatMap((e) =>
         e.kind === "activity_scheduled"
           ? [{ identity: e.identity, activityName: e.activityName, args: e.args, options: e.options }]
           : [],
       );
-      expect(await journal.reissueAttempts({ lease: taken.lease, tasks: calls, keep: 0 })).toBe(2);
+      expect(await journal.reissueAttempts({ lease: taken.lease, tasks: calls, keep: [] })).toBe(2);
       // Twice is harmless: the rows exist.
-      expect(await journal.reissueAttempts({ lease: taken.lease, tasks: calls, keep: 0 })).toBe(0);
+      expect(await journal.reissueAttempts({ lease: taken.lease, tasks: calls, keep: [] })).toBe(0);
       const claims = await journal.claimTasks({ owner: "worker-1", limit: 10 });
       expect(claims.map((c) => [c.identity, c.attempt]).sort()).toEqual([
         [first, 2],
         [second, 2],
       ]);
       await journal.releaseRun(taken.lease);
-      expect((await claimRun(journal, claim.run.runId, "engine-c")).inProcessAttempts).toBeUndefined();
+      expect((await claimRun(journal, claim.run.runId, "engine-c")).inProcessCalls).toBeUndefined();
     });
 
     it("the timer wheel wakes a run whose engine's lease ran out with attempts in-process, not before", async () => {
@@ -152,7 +183,7 @@ export function inProcessConformance(h: HarnessRef): void {
       await advance(61_000);
       expect(await journal.fireDueTimers(10)).toBe(1);
       const taken = await claimRun(journal, claim.run.runId, "engine-b");
-      expect(taken.inProcessAttempts).toBe(1);
+      expect(taken.inProcessCalls).toEqual([first]);
       expect(taken.inbox).toEqual([]);
       expect(await journal.fireDueTimers(10)).toBe(0); // ready already, and now leased again
     });
@@ -164,7 +195,7 @@ export function inProcessConformance(h: HarnessRef): void {
       await journal.sendSignal({ runId: claim.run.runId, name: "poke", payload: 1 });
       const taken = await claimRun(journal, claim.run.runId, "engine-b");
       const t = task(first, "act", [first], options({ maxAttempts: 1 }));
-      await journal.reissueAttempts({ lease: taken.lease, tasks: [t], keep: 0 });
+      await journal.reissueAttempts({ lease: taken.lease, tasks: [t], keep: [] });
       expect(await journal.claimTasks({ owner: "worker-1", limit: 10 })).toEqual([]);
       const after = await claimRun(journal, claim.run.runId, "engine-b");
       expect(after.inbox.map((i) => i.event.kind)).toContain("activity_failed");
@@ -175,7 +206,7 @@ export function inProcessConformance(h: HarnessRef): void {
       const { claim } = await runWithInProcess(journal, [first]);
       const stale = { ...claim.lease, fencingToken: claim.lease.fencingToken + 5 };
       await expectRejects(
-        journal.reissueAttempts({ lease: stale, tasks: [task(first)], keep: 0 }),
+        journal.reissueAttempts({ lease: stale, tasks: [task(first)], keep: [] }),
         ErrorCode.LeaseLost,
         LeaseLostError,
       );
