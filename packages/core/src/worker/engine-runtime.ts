@@ -128,9 +128,7 @@ export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntim
     ...(options.onRetryScheduled === undefined ? {} : { onRetryScheduled: options.onRetryScheduled }),
     // An in-process outcome that could not be written: stop holding the run (no release), so
     // that its lease runs out and the timer wheel wakes it for a re-issue.
-    onAttemptLost: (runId: string) => {
-      cache.drop(runId);
-    },
+    onAttemptLost: (runId: string) => cache.abandon(runId),
     ...(options.attemptLeaseMs === undefined ? {} : { attemptLeaseMs: options.attemptLeaseMs }),
     ...(options.stickyActivities === false
       ? {}

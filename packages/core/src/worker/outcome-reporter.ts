@@ -44,6 +44,11 @@ export function createOutcomeReporter(
     // outcome goes with: the row's, or the in-process one.
     await row.settled();
     const claim = row.claim;
+    if (claim.inProcess === true && !row.inProcess) {
+      // Found stale (its run no longer lists its call): another engine re-issued it.
+      emitEvent(events, "activity.stale", base);
+      return;
+    }
     const durationMs = performance.now() - startedAt;
     const compensation = isCompensation(claim.identity);
     // Withdrawn (its run was cancelled) and then threw: a retry would run a call nobody awaits.

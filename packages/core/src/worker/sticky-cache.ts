@@ -38,6 +38,12 @@ export interface StickyCache {
   put(runId: string, entry: CachedExecution): void;
   /** Drops an entry whose lease is gone (no release: the lease is not ours any more). */
   drop(runId: string, fencingToken?: number): CachedExecution | undefined;
+  /**
+   * Stops holding a run without giving its lease back (an in-process attempt's outcome could
+   * not be written: the lease must run out so that the call is re-issued): drops it now, or,
+   * when a step has it out of the cache, disposes it at that step's `put` instead of keeping it.
+   */
+  abandon(runId: string): void;
   /** Leases of every cached run, for batched renewal. */
   leases(): RunLeaseRef[];
   /** Evicts everything and refuses new entries (shutdown); resolves when every lease was given back. */
@@ -59,6 +65,8 @@ export function createStickyCache(
   beforeRelease?: (runId: string) => Promise<boolean>,
 ): StickyCache {
   const releases = new Set<Promise<void>>();
+  /** Runs a step has out of the cache whose next `put` must dispose them (see `abandon`). */
+  const abandoned = new Set<string>();
   let closed = false;
   const release = (entry: CachedExecution): void => {
     const pending = (beforeRelease?.(entry.lease.runId) ?? Promise.resolve(true))
@@ -85,6 +93,10 @@ export function createStickyCache(
     peek: (runId) => lru.peek(runId),
     take: (runId) => lru.delete(runId),
     put(runId, entry) {
+      if (abandoned.delete(runId)) {
+        entry.execution.dispose();
+        return;
+      }
       if (closed) {
         // A step that outlived shutdown: do not keep what nobody will renew.
         entry.execution.dispose();
@@ -100,6 +112,15 @@ export function createStickyCache(
       lru.delete(runId);
       entry.execution.dispose();
       return entry;
+    },
+    abandon(runId) {
+      const entry = lru.peek(runId);
+      if (entry === undefined) {
+        abandoned.add(runId);
+        return;
+      }
+      lru.delete(runId);
+      entry.execution.dispose();
     },
     leases: () => [...lru.entries()].map(([, entry]) => entry.lease),
     async clear() {

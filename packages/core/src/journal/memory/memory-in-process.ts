@@ -23,6 +23,12 @@ export function persistAttempts(store: MemoryStore, request: PersistAttemptsRequ
     if (run === undefined || isTerminal(run.status)) continue;
     if (run.leaseOwner !== undefined && run.leaseOwner !== request.owner) continue;
     // Only a call its run still lists: one finished, persisted or re-issued is not this attempt's.
+    // Written before (an answer lost on the way back): the same row again.
+    const existing = store.tasks.get(attempt.taskId);
+    if (existing !== undefined && existing.attemptToken === attempt.attemptToken) {
+      written.push(attempt.taskId);
+      continue;
+    }
     if (!(run.inProcessCalls ?? []).includes(attempt.identity)) continue;
     if (hasRow(store, attempt.runId, attempt.identity)) continue;
     const rest = (run.inProcessCalls ?? []).filter((c) => c !== attempt.identity);
@@ -61,8 +67,10 @@ export function reissueAttempts(store: MemoryStore, request: ReissueAttemptsRequ
   if (run === undefined || run.leaseOwner !== lease.owner || run.fencingToken !== lease.fencingToken)
     throw new LeaseLostError(lease.runId, lease.fencingToken);
   const now = store.clock.now();
-  if (request.keep.length === 0) delete run.inProcessCalls;
-  else run.inProcessCalls = [...request.keep];
+  // The list keeps those of `keep` it still holds: one persisted since `keep` was read is off it.
+  const kept = (run.inProcessCalls ?? []).filter((c) => request.keep.includes(c));
+  if (kept.length === 0) delete run.inProcessCalls;
+  else run.inProcessCalls = kept;
   let written = 0;
   for (const task of request.tasks) {
     if (hasRow(store, run.runId, task.identity)) continue;

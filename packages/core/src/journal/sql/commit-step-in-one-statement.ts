@@ -32,7 +32,9 @@ export function fitsOneStatement(
     commit.run.status !== "continued" &&
     (commit.cancelTasks?.length ?? 0) === 0 &&
     commit.cancelTimers.length === 0 &&
-    commit.tasks.every((task) => task.options.idempotencyKey === undefined)
+    commit.tasks.every((task) => task.options.idempotencyKey === undefined) &&
+    // An in-process reference without its call cannot be checked here (the long path refuses it).
+    (commit.finishTasks ?? []).every((f) => f.claim.inProcess !== true || f.claim.identity !== undefined)
   );
 }
 

@@ -9,7 +9,8 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  * attempts of `owner` with their own ids, tokens and deadlines, and takes their calls off their
  * runs' lists. Only a call its run still lists, in a run that `owner` holds (or nobody does) and
  * that is open, is written: a call finished by a step, persisted before or re-issued by an
- * engine that took the run over is no longer this attempt's.
+ * engine that took the run over is no longer this attempt's. A row this attempt already has
+ * (same task id and token: an earlier call whose answer was lost) counts as written.
  *
  * Locking: one statement. The runs' rows are locked first (FOR NO KEY UPDATE: a concurrent claim
  * skips them for its round, a step or re-issue of the same run waits), the owner and the list
@@ -58,6 +59,11 @@ export async function persistAttempts(db: SqlExecutor, request: PersistAttemptsR
       FROM (SELECT run_id, array_agg(identity) AS calls FROM inserted GROUP BY run_id) AS i
       WHERE r.run_id = i.run_id
     )
-    SELECT task_id FROM inserted`.execute(db);
+    SELECT task_id FROM inserted
+    UNION
+    -- Written by an earlier call whose answer was lost on the way back: the same row again.
+    SELECT t.task_id::text FROM continuum.tasks AS t JOIN listed AS v ON t.task_id = v.task_id AND t.attempt_token = v.token`.execute(
+    db,
+  );
   return written.rows.map((row) => row.task_id);
 }

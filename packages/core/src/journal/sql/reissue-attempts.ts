@@ -9,7 +9,8 @@ import { channelOf, dbNow, json, type SqlExecutor } from "./sql-fragments.ts";
  * reissueAttempts: the in-process attempts of a run whose engine no longer runs them (it died,
  * or lost the run) get task rows as attempts 1 abandoned now (`running`, deadline now), so
  * that `claimTasks` re-claims them at once as attempt 2, or fails a task whose only attempt
- * that was, exactly as for a dead engine's expired attempt. The run's list becomes `keep`.
+ * that was, exactly as for a dead engine's expired attempt. The run's list keeps just the calls
+ * of `keep` it still lists.
  *
  * Locking: one statement under the claimer's run row lock (the UPDATE's fencing check); a call
  * that has a row already is left as it is (ON CONFLICT on (run_id, identity)).
@@ -31,10 +32,11 @@ export async function reissueAttempts(db: SqlExecutor, request: ReissueAttemptsR
             FROM held, (VALUES ${sql.join(rows)}) AS v(identity, activity_name, args, options, max_attempts, queue_name)
             ON CONFLICT (run_id, identity) DO NOTHING
             RETURNING task_id::text AS task_id`;
-  const keep = request.keep.length === 0 ? sql`NULL::text[]` : identityArray(request.keep);
+  // The list keeps those of `keep` it still holds: one persisted since `keep` was read is off it.
+  const kept = sql`(SELECT array_agg(c) FROM unnest(in_process_calls) AS c WHERE c = ANY (${identityArray(request.keep)}))`;
   const written = await sql<{ fenced: number; written: number; hints: number }>`
     WITH held AS (
-      UPDATE continuum.runs SET in_process_calls = ${keep}, has_in_process = ${request.keep.length > 0}
+      UPDATE continuum.runs SET in_process_calls = ${kept}, has_in_process = ${kept} IS NOT NULL
       WHERE run_id = ${lease.runId} AND fencing_token = ${lease.fencingToken} AND lease_owner = ${lease.owner}
       RETURNING run_id
     ),

@@ -163,8 +163,10 @@ export async function nextDueAt(db: SqlExecutor): Promise<number | undefined> {
         SELECT available_at FROM continuum.tasks WHERE queue_name = q.name AND status IN ('pending', 'running')
         ORDER BY available_at LIMIT 1) AS t),
       (SELECT min(not_before) FROM continuum.runs WHERE start_at IS NOT NULL AND not_before IS NOT NULL AND ready_since IS NULL),
-      (SELECT min(COALESCE(lease_expires_at, ${dbNow})) FROM continuum.runs
-       WHERE has_in_process AND status NOT IN ${terminalList} AND (ready_since IS NULL OR not_before IS NOT NULL)),
+      (SELECT min(CASE WHEN lease_owner IS NULL THEN ${dbNow} ELSE lease_expires_at END) FROM continuum.runs
+       WHERE has_in_process AND status NOT IN ${terminalList}
+         AND ((lease_owner IS NULL AND ready_since IS NULL)
+           OR (lease_owner IS NOT NULL AND (ready_since IS NULL OR not_before > lease_expires_at)))),
       (SELECT min(next_fire_at) FROM continuum.schedules WHERE NOT paused AND next_fire_at IS NOT NULL)) AS due`.execute(
     db,
   );

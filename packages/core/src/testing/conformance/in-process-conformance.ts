@@ -111,12 +111,11 @@ export function inProcessConformance(h: HarnessRef): void {
       expect(taken.inProcessCalls).toEqual([second]); // the second one still runs in-process
     });
 
-    it("a persisted attempt is no longer the run's in-process: a step finishing it so is refused, a second persist too", async () => {
+    it("a persisted attempt is no longer the run's in-process: a step finishing it so is refused", async () => {
       const { journal } = h();
       const { claim, claimed, lastSeq } = await runWithInProcess(journal, [first]);
       const attempt = claimed[0]!;
       expect(await journal.persistAttempts({ owner: "engine-a", attempts: [attempt] })).toHaveLength(1);
-      expect(await journal.persistAttempts({ owner: "engine-a", attempts: [attempt] })).toEqual([]);
       await expectRejects(
         journal.commitStep(finishing(claim, lastSeq, [{ claim: attempt, result: 1 }])),
         ErrorCode.StaleAttempt,
@@ -186,6 +185,48 @@ export function inProcessConformance(h: HarnessRef): void {
       expect(taken.inProcessCalls).toEqual([first]);
       expect(taken.inbox).toEqual([]);
       expect(await journal.fireDueTimers(10)).toBe(0); // ready already, and now leased again
+    });
+
+    it("a run given back with a back-off while it lists calls: woken once, nothing due before the back-off ends", async () => {
+      const { journal, advance } = h();
+      const { claim } = await runWithInProcess(journal, [first]);
+      await journal.releaseRun(claim.lease, { notBeforeMs: 30_000 });
+      await journal.fireDueTimers(10);
+      const now = await journal.now();
+      const due = await journal.nextDueAt();
+      expect(due === undefined || due > now).toBe(true);
+      expect(await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 60_000 })).toEqual([]);
+      await advance(31_000);
+      await journal.fireDueTimers(10);
+      const taken = await claimRun(journal, claim.run.runId, "engine-b");
+      expect(taken.inProcessCalls).toEqual([first]);
+    });
+
+    it("a re-issue keeps on the list only the kept calls the run still lists", async () => {
+      const { journal, advance } = h();
+      const { claim, claimed } = await runWithInProcess(journal, [first, second]);
+      await advance(61_000);
+      await journal.sendSignal({ runId: claim.run.runId, name: "poke", payload: 1 });
+      const taken = await claimRun(journal, claim.run.runId, "engine-a");
+      // engine-a still runs both; one gets its row before the re-issue lands.
+      expect(await journal.persistAttempts({ owner: "engine-a", attempts: [claimed[1]!] })).toHaveLength(1);
+      await journal.reissueAttempts({ lease: taken.lease, tasks: [], keep: [first, second] });
+      await journal.sendSignal({ runId: claim.run.runId, name: "poke", payload: 2 });
+      expect((await claimRun(journal, claim.run.runId, "engine-a")).inProcessCalls).toEqual([first]);
+    });
+
+    it("a persist whose answer was lost counts the row it wrote when asked again", async () => {
+      const { journal } = h();
+      const { claimed } = await runWithInProcess(journal, [first]);
+      const attempt = claimed[0]!;
+      expect(await journal.persistAttempts({ owner: "engine-a", attempts: [attempt] })).toEqual([
+        attempt.taskId,
+      ]);
+      expect(await journal.persistAttempts({ owner: "engine-a", attempts: [attempt] })).toEqual([
+        attempt.taskId,
+      ]);
+      const other = { ...attempt, attemptToken: crypto.randomUUID() };
+      expect(await journal.persistAttempts({ owner: "engine-a", attempts: [other] })).toEqual([]);
     });
 
     it("a re-issue of an attempt whose only try it was fails the call with a timeout", async () => {
