@@ -3,7 +3,7 @@ import { isTerminal } from "../../model/run-status.ts";
 import { instantAfter } from "../instant-limits.ts";
 import type { PersistAttemptsRequest, ReissueAttemptsRequest } from "../journal.ts";
 import { NotifyTopic } from "../notifier.ts";
-import type { TaskRow } from "./memory-rows.ts";
+import { newTaskRow } from "./memory-tasks.ts";
 import type { MemoryStore } from "./memory-store.ts";
 
 /** Whether the run has a task row (open or finished) for this call, as SQL's unique (run_id, identity). */
@@ -34,13 +34,8 @@ export function persistAttempts(store: MemoryStore, request: PersistAttemptsRequ
     const rest = (run.inProcessCalls ?? []).filter((c) => c !== attempt.identity);
     if (rest.length === 0) delete run.inProcessCalls;
     else run.inProcessCalls = rest;
-    const row: TaskRow = {
+    const row = newTaskRow(store, attempt.runId, attempt, now, {
       taskId: attempt.taskId,
-      runId: attempt.runId,
-      identity: attempt.identity,
-      activityName: attempt.activityName,
-      args: structuredClone(attempt.args),
-      options: structuredClone(attempt.options),
       attempt: 1,
       state: "running",
       attemptToken: attempt.attemptToken,
@@ -50,10 +45,8 @@ export function persistAttempts(store: MemoryStore, request: PersistAttemptsRequ
       ...(request.attemptLeaseMs === undefined
         ? {}
         : { leaseBy: instantAfter("attemptLeaseMs", now, request.attemptLeaseMs) }),
-      order: store.nextOrder(),
-      scheduledAt: now,
       attemptStartedAt: now,
-    };
+    });
     store.tasks.set(row.taskId, row);
     written.push(row.taskId);
   }
@@ -75,22 +68,14 @@ export function reissueAttempts(store: MemoryStore, request: ReissueAttemptsRequ
   for (const task of request.tasks) {
     if (hasRow(store, run.runId, task.identity)) continue;
     // Attempt 1 abandoned now: claimTasks re-claims it as attempt 2, or fails it if it was the last.
-    const row: TaskRow = {
-      taskId: crypto.randomUUID(),
-      runId: run.runId,
-      identity: task.identity,
-      activityName: task.activityName,
-      args: structuredClone(task.args),
-      options: structuredClone(task.options),
+    const row = newTaskRow(store, run.runId, task, now, {
       attempt: 1,
       state: "running",
       attemptToken: crypto.randomUUID(),
       availableAt: now,
       closeBy: now,
-      order: store.nextOrder(),
-      scheduledAt: now,
       attemptStartedAt: now,
-    };
+    });
     store.tasks.set(row.taskId, row);
     store.notifier.publish(NotifyTopic.taskReady, row.taskId);
     written += 1;

@@ -48,20 +48,12 @@ export function scheduleTask(
       return undefined;
     }
   }
-  const row: TaskRow = {
-    taskId: crypto.randomUUID(),
-    runId: run.runId,
-    identity: task.identity,
-    activityName: task.activityName,
-    args: structuredClone(task.args),
-    options: structuredClone(task.options),
+  const row = newTaskRow(store, run.runId, task, now, {
     attempt: 0,
     state: "ready",
     availableAt: now,
-    scheduledAt: now,
-    order: store.nextOrder(),
     ...(detached ? { detached } : {}),
-  };
+  });
   // An in-process attempt (NewTask.inProcess) has no row: only its claim exists.
   if (runsInProcess(task, owner, detached)) return inProcessClaim(run.runId, task, now);
   store.tasks.set(row.taskId, row);
@@ -70,6 +62,30 @@ export function scheduleTask(
     return startAttempt(row, now, attemptLeaseMs);
   store.notifier.publish(NotifyTopic.taskReady, row.taskId);
   return undefined;
+}
+
+/**
+ * A new task row of `runId` for `task`, scheduled at `now` (a fresh task id unless `fields`
+ * names one), with the attempt state `fields` gives.
+ */
+export function newTaskRow(
+  store: MemoryStore,
+  runId: string,
+  task: Pick<NewTask, "identity" | "activityName" | "args" | "options">,
+  now: number,
+  fields: Pick<TaskRow, "attempt" | "state" | "availableAt"> & Partial<TaskRow>,
+): TaskRow {
+  return {
+    taskId: crypto.randomUUID(),
+    runId,
+    identity: task.identity,
+    activityName: task.activityName,
+    args: structuredClone(task.args),
+    options: structuredClone(task.options),
+    scheduledAt: now,
+    order: store.nextOrder(),
+    ...fields,
+  };
 }
 
 /** Starts the task's next attempt (a claim): new token, deadlines from `now`. */

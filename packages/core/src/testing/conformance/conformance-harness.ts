@@ -221,3 +221,29 @@ export async function expectRejects(
 export async function eventually(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 10));
 }
+
+/**
+ * Starts a run and commits a first step whose tasks are created claimed by engine-a (with
+ * `inProcess`: as in-process attempts, without task rows, as far as the journal allows). The
+ * returned claim carries the version that commit returned, as an engine's cached run does.
+ */
+export async function runWithClaimedTasks(
+  journal: Journal,
+  identities: readonly string[],
+  opts = options(),
+  inProcess = false,
+): Promise<{ claim: RunClaim; claimed: readonly TaskClaim[]; lastSeq: number }> {
+  const run = await start(journal);
+  const claim = await claimRun(journal, run.runId);
+  const tasks = identities.map((identity) => ({
+    ...task(identity, "act", [identity], opts),
+    claim: true as const,
+    ...(inProcess ? { inProcess: true as const } : {}),
+  }));
+  const result = await journal.commitStep(
+    stepCommit(claim, inProcess ? { tasks, leaseMs: 60_000 } : { tasks }),
+  );
+  const { runVersion: _claimed, ...rest } = claim;
+  const next: RunClaim = result.runVersion === undefined ? rest : { ...rest, runVersion: result.runVersion };
+  return { claim: next, claimed: result.claimedTasks ?? [], lastSeq: result.lastSeq };
+}

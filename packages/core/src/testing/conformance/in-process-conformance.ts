@@ -4,29 +4,23 @@ import { LeaseLostError, StaleAttemptError } from "../../errors/journal-errors.t
 import type { Journal, RunClaim, StepCommit, TaskClaim } from "../../journal/journal.ts";
 import type { HistoryEventBody } from "../../model/index.ts";
 import type { HarnessRef } from "./conformance-harness.ts";
-import { claimRun, expectRejects, options, start, stepCommit, task } from "./conformance-harness.ts";
+import {
+  claimRun,
+  expectRejects,
+  options,
+  runWithClaimedTasks,
+  start,
+  stepCommit,
+  task,
+} from "./conformance-harness.ts";
 import { inspectorOf } from "./inspector-conformance.ts";
 
 const first = "activity:act#0@0";
 const second = "activity:act#1@0";
 
 /** Starts a run and commits a first step whose tasks are in-process attempts of engine-a. */
-async function runWithInProcess(
-  journal: Journal,
-  identities: readonly string[],
-  opts = options(),
-): Promise<{ claim: RunClaim; claimed: readonly TaskClaim[]; lastSeq: number }> {
-  const run = await start(journal);
-  const claim = await claimRun(journal, run.runId);
-  const tasks = identities.map((identity) => ({
-    ...task(identity, "act", [identity], opts),
-    claim: true as const,
-    inProcess: true as const,
-  }));
-  const result = await journal.commitStep(stepCommit(claim, { tasks, leaseMs: 60_000 }));
-  const { runVersion: _claimed, ...rest } = claim;
-  const next: RunClaim = result.runVersion === undefined ? rest : { ...rest, runVersion: result.runVersion };
-  return { claim: next, claimed: result.claimedTasks ?? [], lastSeq: result.lastSeq };
+function runWithInProcess(journal: Journal, identities: readonly string[], opts = options()) {
+  return runWithClaimedTasks(journal, identities, opts, true);
 }
 
 /** A step that delivers in-process attempts' results. */

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { ErrorCode } from "../../errors/error-code.ts";
 import { InboxNotEmptyError, LeaseLostError, StaleAttemptError } from "../../errors/journal-errors.ts";
-import type { Journal, RunClaim, StepCommit, TaskClaim } from "../../journal/journal.ts";
+import type { RunClaim, StepCommit, TaskClaim } from "../../journal/journal.ts";
 import type { HistoryEventBody } from "../../model/index.ts";
 import type { HarnessRef } from "./conformance-harness.ts";
 import {
   claimRun,
   expectRejects,
+  runWithClaimedTasks,
   inboxOf,
   options,
   scheduledEvent,
@@ -17,25 +18,6 @@ import {
 
 const first = "activity:act#0@0";
 const second = "activity:act#1@0";
-
-/** Starts a run and commits a first step whose tasks are created claimed by engine-a. */
-async function runWithClaimedTasks(
-  journal: Journal,
-  identities: readonly string[],
-  opts = options(),
-): Promise<{ claim: RunClaim; claimed: readonly TaskClaim[]; lastSeq: number }> {
-  const run = await start(journal);
-  const claim = await claimRun(journal, run.runId);
-  const tasks = identities.map((identity) => ({
-    ...task(identity, "act", [identity], opts),
-    claim: true as const,
-  }));
-  const result = await journal.commitStep(stepCommit(claim, { tasks }));
-  // Later steps carry the version this commit returned, as an engine's cached run does.
-  const { runVersion: _claimed, ...rest } = claim;
-  const next: RunClaim = result.runVersion === undefined ? rest : { ...rest, runVersion: result.runVersion };
-  return { claim: next, claimed: result.claimedTasks ?? [], lastSeq: result.lastSeq };
-}
 
 /** A step that delivers our own attempts' results (the sticky fast path's commit). */
 function finishingStep(
