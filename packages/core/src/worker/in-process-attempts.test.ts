@@ -71,6 +71,57 @@ describe("in-process attempts (memory journal, runtime driven by hand)", () => {
     expect(tasks.map((t) => [t.status, t.attempt, t.fromHistory])).toEqual([["completed", 2, undefined]]);
   });
 
+  it("an outcome that can get no row at all: the engine stops holding the run, whose call is re-issued once its lease is over", async () => {
+    let tries = 0;
+    const flaky = defineActivity(
+      "inproc.unwritable",
+      async () => {
+        tries++;
+        if (tries === 1) throw new Error("first try fails");
+        return `ok after ${tries}`;
+      },
+      { retry: { maxAttempts: 3, initialIntervalMs: 1 } },
+    );
+    const flow = workflow.stamped(stamp("inproc-unwritable", 82))(
+      "inproc.unwritable",
+      { version: 1 },
+      async () => activity.at("activity:unwritable#0")(flaky),
+    );
+    const clock = new ManualClock();
+    const memory = new MemoryJournal({ clock });
+    // The journal refuses every persist until told otherwise (a database that is down).
+    let persistWorks = false;
+    const failing = new Proxy(memory, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (property === "persistAttempts" && !persistWorks)
+          return async () => {
+            throw new Error("database down");
+          };
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { journal, calls } = instrumented(failing);
+    const { runtime, drive } = testRuntime(journal, { workflows: [flow], activities: [flaky] });
+    const errors: string[] = [];
+    runtime.events.on("engine.error", (e) => errors.push(e.where));
+    const run = await createClient({ journal }).start(flow, undefined);
+    await drive();
+    // The retry needed a row; five reports failed, so the engine let go of the run, lease kept.
+    expect(errors.filter((where) => where === "activity_loop")).toHaveLength(5);
+    expect(runtime.cache.peek(run.runId)).toBeUndefined();
+    expect((await memory.getRun(run.runId))?.leaseOwner).toBe("engine-a");
+    expect(calls("releaseRun")).toBe(0);
+
+    persistWorks = true;
+    clock.advance(30_001); // the run's lease is over: the timer wheel wakes it, the claim re-issues
+    await drive();
+    expect(calls("reissueAttempts")).toBe(1);
+    expect((await journal.getRun(run.runId))?.result).toBe("ok after 2");
+    const history = await journal.readHistory(run.runId);
+    expect(history.filter((e) => e.kind === "activity_completed")).toMatchObject([{ attempts: 2 }]);
+  });
+
   it("an attempt that heartbeats gets its row first: heartbeats need one", async () => {
     const beating = defineActivity("inproc.beating", async () => {
       await activityContext().heartbeat({ progress: 1 });
