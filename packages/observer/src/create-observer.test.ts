@@ -98,6 +98,76 @@ describe("createObserver", () => {
     expect(() => createObserver({ journal, basePath: "ops" })).toThrow(/basePath/);
   });
 
+  it("tags an activity that runs in its engine's process without a task row, and one read from the history", async () => {
+    const journal = createMemoryJournal();
+    journals.push(journal);
+    const { run } = await journal.startRun({
+      namespace: "shop",
+      workflowId: "order-3",
+      workflowName: "order",
+      versionHash: "v1",
+      input: encode(null),
+    });
+    const [claim] = await journal.claimRuns({ owner: "engine-a", limit: 10, leaseMs: 60_000 });
+    const options = {
+      retry: {
+        maxAttempts: 3,
+        initialIntervalMs: 1000,
+        backoffCoefficient: 2,
+        maxIntervalMs: 60_000,
+        nonRetryableErrors: [],
+      },
+      startToCloseMs: 30_000,
+    };
+    const call = (identity: string) => ({
+      identity,
+      activityName: "payments.charge",
+      args: encode([1]),
+      options,
+    });
+    const scheduled = (identity: string) => ({ kind: "activity_scheduled" as const, ...call(identity) });
+    const committed = await journal.commitStep({
+      lease: claim!.lease,
+      lastSeq: 1,
+      delivered: [],
+      events: [scheduled("activity:charge#0@0"), scheduled("activity:charge#1@0")],
+      tasks: ["activity:charge#0@0", "activity:charge#1@0"].map((identity) => ({
+        ...call(identity),
+        claim: true as const,
+        inProcess: true as const,
+      })),
+      timers: [],
+      cancelTimers: [],
+      run: { status: "running" },
+      leaseMs: 60_000,
+    });
+    const first = committed.claimedTasks![0]!;
+    await journal.commitStep({
+      lease: claim!.lease,
+      lastSeq: committed.lastSeq,
+      delivered: [],
+      events: [{ kind: "activity_completed", identity: first.identity, result: encode("r-1"), attempts: 1 }],
+      tasks: [],
+      timers: [],
+      cancelTimers: [],
+      run: { status: "running" },
+      leaseMs: 60_000,
+      finishTasks: [
+        {
+          claim: { ...first, inProcess: true, identity: first.identity },
+          outcome: { kind: "completed", result: encode("r-1") },
+        },
+      ],
+    });
+    const page = await (await get(createObserver({ journal }), `/runs/${run.runId}`)).text();
+    const rows = page.split("<tr data-task-id=").slice(1);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toContain("from history");
+    expect(rows[0]).toContain("task-completed");
+    expect(rows[1]).toContain("in-process");
+    expect(rows[1]).toContain("task-running");
+  });
+
   it("escapes names, ids, attributes, payloads and error messages", async () => {
     const { journal, hostile, failed } = await seeded();
     const handler = createObserver({ journal });

@@ -95,6 +95,13 @@ export function activitiesSection(context: PageContext, tasks: readonly Inspecte
                   <strong>${task.activityName}</strong>
                   <div class="mono small">${task.identity}</div>
                   ${task.detached ? html`<span class="tag">detached</span>` : ""}
+                  ${
+                    task.fromHistory === true
+                      ? html`<span class="tag" title="no task row: read from the run's history"
+                          >${task.status === "running" ? "in-process" : "from history"}</span
+                        >`
+                      : ""
+                  }
                 </td>
                 <td><span class="badge task-${task.status}">${task.status}</span></td>
                 <td class="num">${task.attempt} / ${task.maxAttempts}</td>
