@@ -115,4 +115,59 @@ describe("eager start with real processes and SIGKILL", () => {
     );
     expect(heldAtKill).toBeGreaterThan(0);
   }, 120_000);
+
+  it("steps and starts of many runs written together (group commit) by a process killed mid-way: each run has whole steps and completes once", async () => {
+    await crash.sql.query("TRUNCATE crash_effects, crash_attempts");
+    const before = await crash.sql.query<{ run_id: string }>(
+      "SELECT run_id FROM continuum.runs WHERE workflow_name = $1",
+      [crashFlowPlain.name],
+    );
+    const earlier = before.rows.map((row) => row.run_id);
+    // 40 fresh starts at a time into an engine with 100 slots: starts and steps of many runs
+    // reach the journal together, so they are written a batch per statement.
+    const parallel = 40;
+    const env = { DATABASE_URL: crash.database.url, LEASE_MS: "1500", SLOTS: "100" };
+    const starter = startNodeProcess(engineScript, {
+      ...env,
+      START_RUNS: "400",
+      START_PARALLEL: String(parallel),
+      START_EVERY_MS: "5",
+      START_FRESH: "1",
+    });
+    crash.engines.push(starter);
+    await starter.waitForLine(/^STARTED 1[0-9]{2} /);
+    starter.signal("SIGKILL");
+    await starter.exited;
+    const acknowledged = starter.output
+      .filter((line) => line.startsWith("STARTED "))
+      .map((line) => line.split(" ")[2] ?? "");
+    const atKill = await crash.sql.query<{ run_id: string; last_seq: string; lease_owner: string | null }>(
+      "SELECT run_id, last_seq::text, lease_owner FROM continuum.runs WHERE workflow_name = $1 AND NOT (run_id = ANY($2))",
+      [crashFlowPlain.name, earlier],
+    );
+    const ids = atKill.rows.map((row) => row.run_id);
+    expect(ids).toEqual(expect.arrayContaining(acknowledged));
+    // At most the wave in flight at the kill beyond the acknowledged runs.
+    expect(ids.length - acknowledged.length).toBeLessThanOrEqual(parallel);
+    expect(atKill.rows.filter((row) => Number(row.last_seq) < 2).length).toBeLessThanOrEqual(1);
+    const heldAtKill = atKill.rows.filter((row) => row.lease_owner === `engine-${starter.pid}`).length;
+
+    for (let i = 0; i < 2; i += 1) crash.engines.push(startNodeProcess(engineScript, env));
+    await Promise.all(crash.engines.slice(-2).map((engine) => engine.waitForLine(/^READY/)));
+    const client = createClient({ journal: crash.journal });
+    const results = await Promise.all(ids.map((runId) => client.result(runId, { timeoutMs: 120_000 })));
+    expect(results).toEqual(ids.map(() => (steps * (steps - 1)) / 2));
+    for (const runId of ids) {
+      const history = await client.history(runId);
+      expect(history.map((event) => event.seq)).toEqual(history.map((_, index) => index + 1));
+      expect(history.filter((event) => event.kind === "activity_completed")).toHaveLength(steps);
+    }
+    const effects = await crash.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM crash_effects");
+    expect(Number(effects.rows[0]?.n)).toBe(ids.length * steps);
+    console.log(
+      `group commit crash: starter ${starter.pid} acknowledged ${acknowledged.length} runs, ${ids.length} in the journal ` +
+        `(${heldAtKill} still leased to it at SIGKILL); all completed by the other engines, ${ids.length * steps} effects exactly once`,
+    );
+    expect(heldAtKill).toBeGreaterThan(0);
+  }, 180_000);
 });

@@ -19,7 +19,12 @@ const engine = createEngine({
   owner: `engine-${process.pid}`,
   leaseMs,
   pollIntervalMs: 100,
-  concurrency: { workflows: 8, activities: 16 },
+  // SLOTS: the engine's workflow and activity slots (default 8 and 16); many runs stepping at
+  // once is what makes the journal group their steps into one statement.
+  concurrency: {
+    workflows: Number(process.env.SLOTS ?? 8),
+    activities: Number(process.env.SLOTS ?? 16),
+  },
 });
 engine.events.on("lease.lost", (event) =>
   process.stdout.write(`LEASE_LOST ${event.runId} ${event.during}\n`),
@@ -33,16 +38,22 @@ process.stdout.write(`READY ${process.pid}\n`);
 // Eager starter (START_RUNS=n): this process starts runs through a client bound to its engine,
 // so each is created leased to it and stepped here at once, one every START_EVERY_MS. With
 // START_FRESH=1 the runs have no workflow id and no journal idempotency key: each is inserted
-// together with its first step.
+// together with its first step. START_PARALLEL=k starts k at a time (then waits START_EVERY_MS).
 const startRuns = Number(process.env.START_RUNS ?? 0);
 if (startRuns > 0) {
   const client = createClient({ journal, engine });
   const fresh = process.env.START_FRESH === "1";
-  for (let i = 0; i < startRuns; i += 1) {
+  const parallel = Number(process.env.START_PARALLEL ?? 1);
+  const startOne = async (i: number) => {
     const run = fresh
       ? await client.start(crashFlowPlain, { key: `fresh${i}`, steps: 5 })
       : await client.start(crashFlow, { key: `eager${i}`, steps: 5 }, { id: `eager-${i}` });
     process.stdout.write(`STARTED ${i} ${run.runId}\n`);
+  };
+  for (let i = 0; i < startRuns; i += parallel) {
+    const wave = [];
+    for (let j = i; j < Math.min(i + parallel, startRuns); j += 1) wave.push(startOne(j));
+    await Promise.all(wave);
     await new Promise((resolve) => setTimeout(resolve, Number(process.env.START_EVERY_MS ?? 10)));
   }
 }

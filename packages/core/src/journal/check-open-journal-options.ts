@@ -1,3 +1,4 @@
+import { checkGroupCommitOptions } from "./sql/group-commit.ts";
 import { InvalidEngineOptionError } from "../errors/engine-errors.ts";
 import { checkConnectionString } from "../validation/connection-string.ts";
 import { checkFreeText } from "../validation/identifier.ts";
@@ -30,4 +31,14 @@ export function checkOpenJournalOptions(options: OpenJournalOptions): void {
     max: 120,
     integer: true,
   });
+  const groupCommit: unknown = options.groupCommit;
+  if (groupCommit !== undefined && groupCommit !== false) {
+    if (typeof groupCommit !== "object" || groupCommit === null)
+      throw new InvalidEngineOptionError(
+        "openJournal({ groupCommit })",
+        groupCommit,
+        "false, or { maxInFlight, maxBatch } (both optional)",
+      );
+    checkGroupCommitOptions(groupCommit);
+  }
 }

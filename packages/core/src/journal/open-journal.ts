@@ -23,6 +23,7 @@ import { progressListener, type OpenJournalProgressListener } from "./open-progr
 import { checkSchemaName, DEFAULT_SCHEMA } from "../validation/schema-name.ts";
 import { schemaSql } from "./sql/instance-schema.ts";
 import { InvalidSchemaNameError } from "../errors/validation-errors.ts";
+import type { GroupCommitOptions } from "./sql/group-commit.ts";
 
 export type { PgliteHandle } from "./sql/pg-notifier.ts";
 
@@ -85,6 +86,14 @@ export interface OpenJournalOptions {
    * keep prepared statements (PgBouncer in transaction mode before 1.21).
    */
   readonly preparedStatements?: boolean;
+  /**
+   * Group commit (default on): steps of many runs that arrive while the journal is writing
+   * others go out together as one statement, so a busy engine pays one round trip, one
+   * executor setup and one commit for many steps; a lone step is written at once, as before.
+   * `false` writes each step on its own; `{ maxInFlight, maxBatch }` tunes it (see
+   * `GroupCommitOptions`).
+   */
+  readonly groupCommit?: GroupCommitOptions | false;
   /**
    * Told each step of the open (`creating`, `lock_taken_over`, `migrating`, `ready`; see
    * `OpenJournalProgress`), e.g. to explain the seconds a first embedded start takes.
@@ -172,7 +181,7 @@ async function openServerJournal(
     connection: { ...connection, application_name: "continuum-listen" },
     schema,
   });
-  return createSqlJournal(db, { notifier, onClose: destroy, target: shown });
+  return createSqlJournal(db, { notifier, onClose: destroy, target: shown, ...groupCommitOf(options) });
 }
 
 async function openEmbeddedJournal(options: OpenJournalOptions, schema: string): Promise<Journal> {
@@ -199,6 +208,7 @@ async function openEmbeddedJournal(options: OpenJournalOptions, schema: string):
     // takes, since closing PGlite under a statement in flight wedges it and blocks the event
     // loop (electric-sql/pglite#1084, 0.4 and later).
     closeWaitMs: Number.POSITIVE_INFINITY,
+    ...groupCommitOf(options, true),
   });
 }
 
@@ -234,7 +244,12 @@ async function openOnKysely(db: SqlExecutor, options: OpenJournalOptions, schema
       : listenTo !== undefined
         ? createPgNotifier({ connection: { ...listenTo, application_name: "continuum-listen" }, schema })
         : { subscribe: () => () => {}, close: async () => {} };
-  return createSqlJournal(db, { notifier, target: shown, keepStatistics: options.pglite !== undefined });
+  return createSqlJournal(db, {
+    notifier,
+    target: shown,
+    keepStatistics: options.pglite !== undefined,
+    ...groupCommitOf(options, options.pglite !== undefined),
+  });
 }
 
 /**
@@ -271,4 +286,19 @@ async function prepareSchema(
   // long conversion): the boot goes on; engines check again hourly.
   if (monthsAhead > 0) await ensureEventPartitions(db, { monthsAhead });
   onProgress({ kind: "ready", target: shown, version, applied, elapsedMs: performance.now() - started });
+}
+
+/**
+ * The journal's group commit option: the caller's, and for PGlite (`inThread`, a database that
+ * runs in this thread) one turn of the event loop to gather writes unless the caller says
+ * otherwise (see GroupCommitOptions.gatherOneTurn).
+ */
+function groupCommitOf(
+  options: OpenJournalOptions,
+  inThread = false,
+): { readonly groupCommit?: GroupCommitOptions | false } {
+  const given = options.groupCommit;
+  if (given === false) return { groupCommit: false };
+  if (!inThread) return given === undefined ? {} : { groupCommit: given };
+  return { groupCommit: { gatherOneTurn: true, ...given } };
 }

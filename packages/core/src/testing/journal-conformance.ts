@@ -27,6 +27,7 @@ import { retentionConformance } from "./conformance/retention-conformance.ts";
 import { stepsConformance } from "./conformance/steps-conformance.ts";
 import { stickyConformance } from "./conformance/sticky-conformance.ts";
 import { inProcessConformance } from "./conformance/in-process-conformance.ts";
+import { groupCommitConformance } from "./conformance/group-commit-conformance.ts";
 import { tasksConformance } from "./conformance/tasks-conformance.ts";
 import { traceContextConformance } from "./conformance/trace-context-conformance.ts";
 import { queueStatsConformance } from "./conformance/queue-stats-conformance.ts";
@@ -91,6 +92,7 @@ export function runJournalConformance(name: string, factory: JournalConformanceF
     taskCancellationConformance(h);
     stickyConformance(h);
     inProcessConformance(h);
+    groupCommitConformance(h);
     eagerStartConformance(h);
     firstStepConformance(h);
     operatorConformance(h);

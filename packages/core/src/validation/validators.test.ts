@@ -141,6 +141,21 @@ describe("connection strings", () => {
       openJournal({ dataDir: "memory://", partitionMonthsAhead: Number.NaN }),
     );
     expect(months.code).toBe(ErrorCode.InvalidNumber);
+    // Group commit counts that would leave every step waiting, and a value that is no option set.
+    const inFlight = await thrown(() =>
+      openJournal({ dataDir: "memory://", groupCommit: { maxInFlight: 0 } }),
+    );
+    expect(inFlight.code).toBe(ErrorCode.InvalidNumber);
+    expect(inFlight.message).toMatch(/groupCommit\.maxInFlight/);
+    const batch = await thrown(() =>
+      openJournal({ dataDir: "memory://", groupCommit: { maxBatch: Number.NaN } }),
+    );
+    expect(batch.code).toBe(ErrorCode.InvalidNumber);
+    const shape = await thrown(() =>
+      openJournal({ dataDir: "memory://", groupCommit: true as unknown as false }),
+    );
+    expect(shape.code).toBe(ErrorCode.InvalidArgument);
+    expect(shape.message).toMatch(/groupCommit/);
   });
 });
 

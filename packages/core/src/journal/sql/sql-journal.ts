@@ -1,11 +1,14 @@
 import { JournalClosedError } from "../../errors/database-errors.ts";
 import { TransactionNotSupportedError } from "../../errors/journal-errors.ts";
-import type { Journal } from "../journal.ts";
+import type { FirstStepStart, Journal, StartRunResult, StepCommitResult } from "../journal.ts";
 import type { Notifier } from "../notifier.ts";
 import { claimRuns } from "./claim-runs.ts";
 import { claimTasks } from "./claim-tasks.ts";
 import { claimQueuedTasks } from "./claim-queued-tasks.ts";
 import { commitStep } from "./commit-step.ts";
+import { commitStepsInBatch, fitsBatch, type BatchableStep } from "./commit-steps-in-batch.ts";
+import { createGroupCommit, type GroupCommitOptions } from "./group-commit.ts";
+import { batchableStart, startRunsInBatch } from "./start-runs-in-batch.ts";
 import { guardConnection } from "./database-unavailable.ts";
 import { retryConflicts } from "./retry-conflicts.ts";
 import { fireDueTimers } from "./fire-due-timers.ts";
@@ -57,6 +60,12 @@ export interface SqlJournalOptions {
    * embedded journal does before it closes its own PGlite.
    */
   readonly closeWaitMs?: number;
+  /**
+   * Group commit of steps (see group-commit.ts): steps of many runs that arrive while
+   * others are being written go out together as one statement. On by default; `false` commits
+   * every step on its own.
+   */
+  readonly groupCommit?: GroupCommitOptions | false;
 }
 
 const defaultCloseWaitMs = 5_000;
@@ -109,17 +118,41 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
     track(operation, () => guardConnection(target, db.isTransaction ? call : () => retryConflicts(call)));
   // Only an autocommit journal's sends are committed when sendSignal returns.
   const recent = db.isTransaction ? new RecentSignals(0) : new RecentSignals();
+  // Group commit (group-commit.ts): one for steps, one for eager starts with their first steps.
+  const grouped = options.groupCommit !== false && !db.isTransaction;
+  const steps = grouped
+    ? createGroupCommit<BatchableStep, StepCommitResult>(
+        {
+          commitAlone: (step) => commitStep(db, step),
+          commitBatch: (batch) => commitStepsInBatch(db, batch),
+        },
+        options.groupCommit,
+      )
+    : undefined;
+  const starts = grouped
+    ? createGroupCommit<FirstStepStart, StartRunResult>(
+        { commitAlone: (start) => startRun(db, start), commitBatch: (batch) => startRunsInBatch(db, batch) },
+        options.groupCommit,
+      )
+    : undefined;
   const journal: Journal = {
     notifier: options.notifier,
     now: () => g("now", () => journalNow(db)),
-    startRun: (request) => g("startRun", () => startRun(db, request)),
+    startRun: (request) =>
+      g("startRun", () => {
+        const start = starts === undefined ? undefined : batchableStart(db, request);
+        return starts !== undefined && start !== undefined ? starts.commit(start) : startRun(db, request);
+      }),
     getRun: (runId) => g("getRun", () => getRun(db, runId)),
     getRunByWorkflowId: (namespace, workflowId) =>
       g("getRunByWorkflowId", () => getRunByWorkflowId(db, namespace, workflowId)),
     listRuns: (filter) => g("listRuns", () => listRuns(db, filter)),
     readHistory: (runId, afterSeq) => g("readHistory", () => readHistory(db, runId, afterSeq)),
     claimRuns: (request) => g("claimRuns", () => claimRuns(db, request)),
-    commitStep: (commit) => g("commitStep", () => commitStep(db, commit)),
+    commitStep: (commit) =>
+      g("commitStep", () =>
+        steps !== undefined && fitsBatch(db, commit) ? steps.commit(commit) : commitStep(db, commit),
+      ),
     markUnknownVersions: (request) => g("markUnknownVersions", () => markUnknownVersions(db, request)),
     listUnservedWorkflows: (request) => g("listUnservedWorkflows", () => listUnservedWorkflows(db, request)),
     renewRunLeases: (owner, leases, leaseMs) =>

@@ -1,3 +1,4 @@
+import type { GroupCommitOptions } from "../group-commit.ts";
 import type { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
@@ -69,16 +70,23 @@ export async function emptyJournal(db: SqlExecutor): Promise<void> {
   });
 }
 
-/** Conformance factory on one migrated database: each harness starts from empty tables. */
+/**
+ * Conformance factory on one migrated database: each harness starts from empty tables.
+ * `groupCommit` as openJournal would pass it (PGlite: gathering one turn).
+ */
 export function factoryOn(
   db: SqlExecutor,
   makeNotifier: () => ReturnType<typeof createPgliteNotifier>,
+  groupCommit?: GroupCommitOptions,
 ): JournalConformanceFactory {
   return {
     async create(): Promise<JournalHarness> {
       await emptyJournal(db);
       const notifier = makeNotifier();
-      const journal = createSqlJournal(db, { notifier });
+      const journal = createSqlJournal(db, {
+        notifier,
+        ...(groupCommit === undefined ? {} : { groupCommit }),
+      });
       return {
         journal,
         advance: (ms) => advanceTestClock(db, ms),
