@@ -117,6 +117,11 @@ describe("eager start with real processes and SIGKILL", () => {
   }, 120_000);
 
   it("steps and starts of many runs written together (group commit) by a process killed mid-way: each run has whole steps and completes once", async () => {
+    // The engines of the cases above are done: stopped, so that their connections (a pool and a
+    // LISTEN each) leave room on the server for this case's three.
+    for (const engine of crash.engines) engine.signal("SIGKILL");
+    await Promise.all(crash.engines.map((engine) => engine.exited));
+    crash.engines.length = 0;
     await crash.sql.query("TRUNCATE crash_effects, crash_attempts");
     const before = await crash.sql.query<{ run_id: string }>(
       "SELECT run_id FROM continuum.runs WHERE workflow_name = $1",

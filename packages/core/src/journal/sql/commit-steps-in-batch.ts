@@ -23,6 +23,8 @@ export function fitsBatch(db: SqlExecutor, commit: StepCommit): commit is Batcha
   if (!fitsOneStatement(db, commit)) return false;
   const terminal = isTerminal(commit.run.status);
   return (
+    // A lease that JSON cannot carry is left to the one-run path, which refuses it.
+    (commit.leaseMs === undefined || Number.isFinite(commit.leaseMs)) &&
     commit.timers.length === 0 &&
     commit.delivered.length === 0 &&
     commit.tasks.every((task) => runsInProcess(task, commit.lease.owner, terminal)) &&
@@ -34,6 +36,8 @@ export function fitsBatch(db: SqlExecutor, commit: StepCommit): commit is Batcha
 
 /** One step as the batch statement reads it (a row of its first json parameter). */
 interface StepInput {
+  /** The step's place in the batch: results and events are matched by it, not by run. */
+  readonly k: number;
   readonly run_id: string;
   readonly version: string;
   readonly token: number;
@@ -54,7 +58,7 @@ interface StepInput {
 
 /** One event as the batch statement reads it (a row of its second json parameter). */
 interface EventInput {
-  readonly run_id: string;
+  readonly k: number;
   readonly seq: number;
   readonly kind: string;
   readonly body: Record<string, unknown>;
@@ -70,7 +74,7 @@ const callsAfter = sql`(CASE WHEN cardinality(i.added) = 0 AND cardinality(i.rem
  * and planned once per connection (exported for its plan test).
  */
 export const batchStatement = (steps: string, events: string) => sql<{
-  run_id: string;
+  k: number;
   run_version: string;
   ready: boolean;
   now: Date;
@@ -83,7 +87,7 @@ export const batchStatement = (steps: string, events: string) => sql<{
     -- hashes the whole runs table instead, and the cached plan keeps doing so as it grows.
     SELECT i.* FROM unnest(ARRAY(SELECT json_array_elements(${steps}::text::json))) AS s,
       json_to_record(s) AS i(
-        run_id text, version text, token bigint, owner text, last_seq bigint, new_last_seq bigint,
+        k integer, run_id text, version text, token bigint, owner text, last_seq bigint, new_last_seq bigint,
         status text, terminal boolean, result text, error text, lease_ms bigint, require_empty boolean,
         added text[], removed text[])
     WHERE json_typeof(s) = 'object'
@@ -150,20 +154,20 @@ export const batchStatement = (steps: string, events: string) => sql<{
       AND (NOT i.require_empty OR r.ready_since IS NULL OR i.first IS NULL)
       -- A final step ends here only for a run with no parent to report to (see may_end).
       AND (NOT i.terminal OR (r.parent_run_id IS NULL AND i.may_end))
-    RETURNING r.run_id, r.history_month, i.terminal, f.first IS NOT NULL AS ready, r.xmin::text AS run_version
+    RETURNING i.k, r.run_id, r.history_month, i.terminal, f.first IS NOT NULL AS ready, r.xmin::text AS run_version
   ),
   new_events AS (
     INSERT INTO continuum.events (run_id, history_month, seq, kind, body, at)
-    SELECT e.run_id, u.history_month, e.seq, e.kind, e.body, ${dbNow}
-    FROM json_to_recordset(${events}::text::json) AS e(run_id text, seq bigint, kind text, body json)
-      JOIN run_updated AS u ON u.run_id = e.run_id
+    SELECT u.run_id, u.history_month, e.seq, e.kind, e.body, ${dbNow}
+    FROM json_to_recordset(${events}::text::json) AS e(k integer, seq bigint, kind text, body json)
+      JOIN run_updated AS u ON u.k = e.k
   ),
   hints AS (
     SELECT pg_notify(${channelOf(NotifyTopic.runFinished)}, run_id) FROM run_updated WHERE terminal
     UNION ALL
     SELECT pg_notify(${channelOf(NotifyTopic.runReady)}, run_id) FROM run_updated WHERE NOT terminal AND ready
   )
-  SELECT u.run_id, u.run_version, u.ready, ${dbNow} AS now, (SELECT count(*) FROM hints)::int AS hints
+  SELECT u.k, u.run_version, u.ready, ${dbNow} AS now, (SELECT count(*) FROM hints)::int AS hints
   FROM run_updated AS u`;
 
 /**
@@ -185,8 +189,9 @@ export const batchStatement = (steps: string, events: string) => sql<{
  * Locking: the UPDATE takes each run row's lock and, if a concurrent writer got there first,
  * re-checks the conditions on the newest version (READ COMMITTED): that version has another
  * xmin, so the step is declined, as the one-run form's version check declines it. Rows are
- * locked in the order of `steps`; a run has one step in flight at a time, so two batches
- * never hold the same run and cannot deadlock on each other.
+ * locked in run id order (see below). Two steps of one run in one batch (possible only with
+ * two engines on one journal object) update the row once: results and events are matched by
+ * the step's place in the batch, so the other step is declined and writes nothing.
  */
 export async function commitStepsInBatch(
   db: SqlExecutor,
@@ -194,10 +199,11 @@ export async function commitStepsInBatch(
 ): Promise<(StepCommitResult | undefined)[]> {
   const inputs: StepInput[] = [];
   const events: EventInput[] = [];
-  for (const commit of steps) {
+  steps.forEach((commit, k) => {
     const terminal = isTerminal(commit.run.status);
     const change = inProcessChange(commit, terminal);
     inputs.push({
+      k,
       run_id: commit.lease.runId,
       version: commit.runVersion,
       token: commit.lease.fencingToken,
@@ -215,13 +221,18 @@ export async function commitStepsInBatch(
     });
     commit.events.forEach((event, i) => {
       const { kind, body } = splitEvent(event);
-      events.push({ run_id: commit.lease.runId, seq: commit.lastSeq + i + 1, kind, body });
+      events.push({ k, seq: commit.lastSeq + i + 1, kind, body });
     });
-  }
+  });
+  // Run rows are locked in run id order, the order renewRunLeases passes an engine's runs in
+  // too (run-leases.ts), so a batch and a renewal do not wait on each other in a cycle.
+  inputs.sort((a, b) => (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : a.k - b.k));
   const written = await batchStatement(JSON.stringify(inputs), JSON.stringify(events)).execute(db);
-  const byRun = new Map(written.rows.map((row) => [row.run_id, row]));
-  return steps.map((commit) => {
-    const row = byRun.get(commit.lease.runId);
+  // By place, not by run: should two steps of one run share a batch (two engines on one
+  // journal, one of them fenced off), the row takes one of them and the other is refused.
+  const byPlace = new Map(written.rows.map((row) => [row.k, row]));
+  return steps.map((commit, k) => {
+    const row = byPlace.get(k);
     if (row === undefined) return undefined;
     const now = toMs(row.now);
     const terminal = isTerminal(commit.run.status);

@@ -28,6 +28,17 @@ export function isConnectionFailure(error: unknown): boolean {
 }
 
 /**
+ * True when `error` is the server refusing a statement (a SQLSTATE, not a lost connection): an
+ * autocommit statement that failed so wrote nothing. A lost connection or an error raised after
+ * the reply cannot say whether the statement committed.
+ */
+export function isStatementError(error: unknown): boolean {
+  if (isConnectionFailure(error)) return false;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+}
+
+/**
  * Runs one journal call and turns a lost or refused connection into DatabaseUnavailableError
  * (stable code CTM_DATABASE_UNAVAILABLE, `target` without password), so engines can tell a
  * database outage (retry later) from a bug. Other errors pass through unchanged.

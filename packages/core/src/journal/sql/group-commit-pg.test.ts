@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { options, stepCommit, task } from "../../testing/conformance/conformance-harness.ts";
 import { after, openRuns, stepAfter } from "../../testing/conformance/group-commit-conformance.ts";
-import type { FirstStepStart, RunClaim } from "../journal.ts";
+import type { FirstStepStart, RunClaim, StepCommit } from "../journal.ts";
 import { fitsBatch, batchStatement, commitStepsInBatch } from "./commit-steps-in-batch.ts";
 import { batchableStart, startBatchStatement, startRunsInBatch } from "./start-runs-in-batch.ts";
 import { migrate } from "./migrator.ts";
@@ -95,6 +95,91 @@ describe("group commit on PostgreSQL", () => {
       expect(ended?.lastSeq).toBe(6);
       expect((await journal.getRun(runId))?.status).toBe("completed");
     }
+  });
+
+  it("a batched step leaves its run row and history exactly as the one-run statement does", async () => {
+    await emptyJournal(db);
+    const journal = createSqlJournal(db, { notifier: silent, groupCommit: false });
+    /** What a step leaves of its run, with the run id and clock values taken out. */
+    const stateOf = async (runId: string) => {
+      const found = await sql<Record<string, unknown>>`
+        SELECT status, last_seq, result::text AS result, error::text AS error, fencing_token, lease_owner,
+          not_before IS NULL AS no_not_before, ready_since IS NULL AS not_ready, finished_at IS NULL AS open,
+          (lease_expires_at - updated_at)::text AS lease_left, in_process_calls, has_in_process
+        FROM continuum.runs WHERE run_id = ${runId}`.execute(db);
+      const history = (await journal.readHistory(runId)).map(({ seq, kind, at: _at, ...rest }) => ({
+        seq,
+        kind,
+        ...rest,
+      }));
+      return { row: found.rows[0], history };
+    };
+    const pair = async (make: () => Promise<{ runId: string; step: StepCommit }>) => {
+      const alone = await make();
+      const batched = await make();
+      const a = await journal.commitStep(alone.step);
+      const [b] = await commitStepsInBatch(db, [
+        batched.step as Parameters<typeof commitStepsInBatch>[1][number],
+      ]);
+      expect(b).toBeDefined();
+      expect({ ...b, runVersion: "", now: 0, claimedTasks: b?.claimedTasks?.length }).toEqual({
+        ...a,
+        runVersion: "",
+        now: 0,
+        claimedTasks: a.claimedTasks?.length,
+      });
+      expect(await stateOf(batched.runId)).toEqual(await stateOf(alone.runId));
+    };
+    const lease = { owner: "engine-a", leaseMs: 30_000 };
+    const call = (identity: string) => ({
+      ...task(identity, "act", [1], options()),
+      claim: true as const,
+      inProcess: true as const,
+    });
+    // The first step of an eager start, inside its window (the row keeps its deferral).
+    await pair(async () => {
+      const { claim } = await journal.startRun({
+        namespace: "default",
+        workflowName: "wf",
+        versionHash: "v1",
+        input: null,
+        lease,
+      });
+      return {
+        runId: claim!.run.runId,
+        step: stepCommit(claim!, { tasks: [call("activity:act#0@0")], leaseMs: 60_000 }),
+      };
+    });
+    // A step that finishes one in-process call and starts the next, then final steps.
+    await pair(async () => {
+      const [run] = await openRuns(journal, 1);
+      return { runId: run!.claim.run.runId, step: stepAfter(run!, 7, { next: "activity:act#1@0" }) };
+    });
+    for (const end of [{ a: [1, "\u00e9"] }, null, undefined]) {
+      await pair(async () => {
+        const [run] = await openRuns(journal, 1);
+        return { runId: run!.claim.run.runId, step: stepAfter(run!, 7, { end }) };
+      });
+    }
+  });
+
+  it("two steps of one run in one batch: the row takes one, and the other writes nothing", async () => {
+    await emptyJournal(db);
+    const journal = createSqlJournal(db, { notifier: silent, groupCommit: false });
+    const [run] = await openRuns(journal, 1);
+    // A fenced-off step with events, and the current engine's step with none (the empty step
+    // at the end of an eager window), in one batch.
+    const stale = { ...stepAfter(run!, 1, { next: "activity:act#1@0" }), runVersion: "1" };
+    const current = { ...stepCommit(run!.claim, { events: [], lastSeq: run!.lastSeq, leaseMs: 60_000 }) };
+    const results = await commitStepsInBatch(db, [stale, current] as Parameters<
+      typeof commitStepsInBatch
+    >[1]);
+    expect(results[0]).toBeUndefined();
+    expect(results[1]?.lastSeq).toBe(run!.lastSeq);
+    expect((await journal.readHistory(run!.claim.run.runId)).map((e) => e.kind)).toEqual([
+      "run_started",
+      "activity_scheduled",
+    ]);
   });
 
   it("steps of many runs that arrive while one is written leave together as one statement", async () => {

@@ -51,12 +51,16 @@ function gatedWriters(
   return { writers, sent, finishOne };
 }
 
+/** Lets the writes sent so far reach their writers (nothing finishes before its gate opens). */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
 describe("group commit", () => {
   it("a lone step goes out at once, alone; steps that arrive meanwhile leave together in one batch", async () => {
     const { writers, sent, finishOne } = gatedWriters();
     const group = createGroupCommit(writers);
     const a = group.commit(step("a"));
     const rest = ["b", "c", "d"].map((id) => group.commit(step(id)));
+    await turn();
     expect(sent).toEqual([["alone:a"]]);
     await finishOne();
     expect(await a).toEqual(resultOf(step("a"), "alone"));
@@ -98,11 +102,38 @@ describe("group commit", () => {
     expect(sent).toEqual([["alone:a"], ["b", "c"], ["alone:b"], ["alone:c"]]);
   });
 
+  it("a batch that may have committed (a lost connection) fails every write with the error, none is made again", async () => {
+    const lost = Object.assign(new Error("Connection terminated unexpectedly"), { code: "ECONNRESET" });
+    const { writers, sent, finishOne } = gatedWriters(() => lost);
+    const group = createGroupCommit({ ...writers, failedBeforeCommit: (error) => error !== lost });
+    const first = group.commit(step("a"));
+    const batch = Promise.allSettled(["b", "c"].map((id) => group.commit(step(id))));
+    await finishOne();
+    await first;
+    await finishOne();
+    expect((await batch).map((s) => (s.status === "rejected" ? s.reason : s.value))).toEqual([lost, lost]);
+    expect(sent).toEqual([["alone:a"], ["b", "c"]]);
+  });
+
+  it("a writer that throws at once still settles its caller", async () => {
+    const broken = new Error("thrown before any promise");
+    const group = createGroupCommit<BatchableStep, StepCommitResult>({
+      commitAlone: () => {
+        throw broken;
+      },
+      commitBatch: async () => [],
+    });
+    await expect(group.commit(step("a"))).rejects.toBe(broken);
+    // And the group goes on: the next write is sent too.
+    await expect(group.commit(step("b"))).rejects.toBe(broken);
+  });
+
   it("maxBatch splits a long queue; maxInFlight lets that many statements run at once", async () => {
     const { writers, sent, finishOne } = gatedWriters();
     const group = createGroupCommit(writers, { maxBatch: 2, maxInFlight: 2 });
     const all = ["a", "b", "c", "d", "e", "f"].map((id) => group.commit(step(id)));
     // Two go out at once (two in flight); the other four wait in batches of two.
+    await turn();
     expect(sent).toEqual([["alone:a"], ["alone:b"]]);
     await finishOne();
     expect(sent).toEqual([["alone:a"], ["alone:b"], ["c", "d"]]);

@@ -57,6 +57,13 @@ export interface GroupCommitWriters<W, R> {
    * undefined for one it did not write (which is then committed alone).
    */
   readonly commitBatch: (writes: readonly W[]) => Promise<(R | undefined)[]>;
+  /**
+   * Whether a failed batch wrote nothing for sure (the server refused the statement), so that
+   * each write can be made alone. Otherwise (a lost connection, say, where the statement may
+   * have committed) every write of the batch fails with the error, as one write alone would.
+   * Default: every error.
+   */
+  readonly failedBeforeCommit?: (error: unknown) => boolean;
 }
 
 /** Group commit of one kind of write: see {@link createGroupCommit}. */
@@ -81,9 +88,10 @@ interface Waiting<W, R> {
  * costs the server a share of one round trip, one executor setup and one commit.
  *
  * A write the batch did not take (its run moved on, or it needs the long path) and every write
- * of a batch statement that failed (an error of one write, a deadlock, a lost connection) is
- * committed alone, so each caller gets its own outcome or precise error; nothing of a failed
- * statement was written, since it is one autocommit statement.
+ * of a batch statement the server refused (an error of one write, a deadlock) is committed
+ * alone, so each caller gets its own outcome or precise error: a refused autocommit statement
+ * wrote nothing. An error that cannot say whether the statement committed (a lost connection)
+ * fails every write of the batch, as it would fail each alone.
  *
  * @example
  * ```ts
@@ -99,12 +107,14 @@ export function createGroupCommit<W, R>(
   options: GroupCommitOptions = {},
 ): GroupCommit<W, R> {
   const { commitAlone, commitBatch } = writers;
+  const failedBeforeCommit = writers.failedBeforeCommit ?? (() => true);
   const { maxInFlight, maxBatch, gatherOneTurn } = checkGroupCommitOptions(options);
   let queue: Waiting<W, R>[] = [];
   let inFlight = 0;
 
+  // Through a resolved promise, so that a writer that throws at once still settles its caller.
   const alone = (waiting: Waiting<W, R>): Promise<void> =>
-    commitAlone(waiting.write).then(waiting.resolve, waiting.reject);
+    Promise.resolve(waiting.write).then(commitAlone).then(waiting.resolve, waiting.reject);
 
   const send = async (batch: readonly Waiting<W, R>[]): Promise<void> => {
     if (batch.length === 1) {
@@ -114,7 +124,11 @@ export function createGroupCommit<W, R>(
     let results: (R | undefined)[];
     try {
       results = await commitBatch(batch.map((waiting) => waiting.write));
-    } catch {
+    } catch (error) {
+      if (!failedBeforeCommit(error)) {
+        for (const waiting of batch) waiting.reject(error);
+        return;
+      }
       // Nothing was written: each write alone gets its own outcome or error.
       void Promise.all(batch.map(alone));
       return;

@@ -26,7 +26,11 @@ export async function renewRunLeases(
   leases: readonly RunLeaseRef[],
   leaseMs: number,
 ): Promise<string[]> {
-  const mine = leases.filter((l) => l.owner === owner);
+  // In run id order, as group commit locks run rows (commit-steps-in-batch.ts): a renewal and
+  // a batch of steps of the same engine's runs then never wait on each other in a cycle.
+  const mine = leases
+    .filter((l) => l.owner === owner)
+    .sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0));
   if (mine.length === 0) return leases.map((l) => l.runId);
   const pairs = mine.map((l) => sql`(${l.runId}::text, ${l.fencingToken}::bigint)`);
   const renewed = await sql<{ run_id: string }>`

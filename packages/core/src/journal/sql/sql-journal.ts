@@ -9,7 +9,7 @@ import { commitStep } from "./commit-step.ts";
 import { commitStepsInBatch, fitsBatch, type BatchableStep } from "./commit-steps-in-batch.ts";
 import { createGroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 import { batchableStart, startRunsInBatch } from "./start-runs-in-batch.ts";
-import { guardConnection } from "./database-unavailable.ts";
+import { guardConnection, isStatementError } from "./database-unavailable.ts";
 import { retryConflicts } from "./retry-conflicts.ts";
 import { fireDueTimers } from "./fire-due-timers.ts";
 import { finishTask } from "./finish-task.ts";
@@ -125,13 +125,18 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
         {
           commitAlone: (step) => commitStep(db, step),
           commitBatch: (batch) => commitStepsInBatch(db, batch),
+          failedBeforeCommit: isStatementError,
         },
         options.groupCommit,
       )
     : undefined;
   const starts = grouped
     ? createGroupCommit<FirstStepStart, StartRunResult>(
-        { commitAlone: (start) => startRun(db, start), commitBatch: (batch) => startRunsInBatch(db, batch) },
+        {
+          commitAlone: (start) => startRun(db, start),
+          commitBatch: (batch) => startRunsInBatch(db, batch),
+          failedBeforeCommit: isStatementError,
+        },
         options.groupCommit,
       )
     : undefined;

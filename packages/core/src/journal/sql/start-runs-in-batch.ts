@@ -21,6 +21,8 @@ export function batchableStart(db: SqlExecutor, request: StartRunRequest): First
   if (start === undefined) return undefined;
   const step = start.firstStep;
   return step.leaseMs !== undefined &&
+    Number.isFinite(step.leaseMs) &&
+    Number.isFinite(start.lease.leaseMs) &&
     step.run.status === "running" &&
     (step.children?.length ?? 0) === 0 &&
     (step.cancelTasks?.length ?? 0) === 0 &&

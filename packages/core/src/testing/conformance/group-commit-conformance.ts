@@ -119,6 +119,16 @@ export function after(run: OpenRun, done: StepCommitResult): OpenRun {
 }
 
 /**
+ * A step to send first among steps sent at once: against a server the first step of a burst
+ * goes out alone, at once, and only those that come while it is written are grouped, so the
+ * steps a test looks at come after it.
+ */
+async function leadStep(journal: Journal): Promise<() => Promise<StepCommitResult>> {
+  const [lead] = await openRuns(journal, 1);
+  return () => journal.commitStep(stepAfter(lead!, "lead", { end: "lead" }));
+}
+
+/**
  * Steps of many runs committed at the same time: an SQL journal writes them together (group
  * commit, one statement for those that arrive while another is written); each must come out
  * exactly as if committed alone, and a refused one must not hold back the others.
@@ -128,9 +138,11 @@ export function groupCommitConformance(h: HarnessRef): void {
     it("each run gets its own events, in-process calls and claims; final steps store each result exactly", async () => {
       const { journal } = h();
       const runs = await openRuns(journal, 6);
-      const middle = await Promise.all(
-        runs.map((run, i) => journal.commitStep(stepAfter(run, i, { next: second }))),
-      );
+      const leads = [await leadStep(journal), await leadStep(journal)];
+      const [, ...middle] = await Promise.all([
+        leads[0]!(),
+        ...runs.map((run, i) => journal.commitStep(stepAfter(run, i, { next: second }))),
+      ]);
       middle.forEach((done, i) => {
         expect(done.lastSeq).toBe(runs[i]!.lastSeq + 2);
         expect(done.ready).toBeUndefined();
@@ -141,9 +153,10 @@ export function groupCommitConformance(h: HarnessRef): void {
       const next = runs.map((run, i) => after(run, middle[i]!));
       // Results a workflow can return, JSON null and none among them: each must read back as given.
       const outcomes: (Encoded | undefined)[] = [null, { a: [1, "x"] }, "text", 0, false, undefined];
-      const ends = await Promise.all(
-        next.map((run, i) => journal.commitStep(stepAfter(run, `r${i}`, { end: outcomes[i] }))),
-      );
+      const [, ...ends] = await Promise.all([
+        leads[1]!(),
+        ...next.map((run, i) => journal.commitStep(stepAfter(run, `r${i}`, { end: outcomes[i] }))),
+      ]);
       for (const [i, run] of next.entries()) {
         const runId = run.claim.run.runId;
         expect(ends[i]!.lastSeq).toBe(run.lastSeq + 2);
@@ -180,9 +193,12 @@ export function groupCommitConformance(h: HarnessRef): void {
       // Run 1 assumes a position it is not at; run 3 assumes an empty inbox, but a signal came.
       const wrongSeq = { ...runs[1]!, lastSeq: runs[1]!.lastSeq + 1 };
       await journal.sendSignal({ runId: runs[3]!.claim.run.runId, name: "go", payload: 1 });
+      const lead = await leadStep(journal);
+      const leading = lead();
       const steps = [runs[0]!, wrongSeq, runs[2]!, runs[3]!, runs[4]!].map((run, i) =>
         journal.commitStep(stepAfter(run, i, { next: second })),
       );
+      await leading;
       const settled = await Promise.allSettled(steps);
       expect(settled.map((s) => s.status)).toEqual([
         "fulfilled",
@@ -235,13 +251,15 @@ export function groupCommitConformance(h: HarnessRef): void {
         input: null,
         lease: { owner: "engine-a", leaseMs: 30_000 },
       });
+      const lead = (await leadStep(journal))();
       const eagerStep = journal.commitStep({
         ...stepCommit(eager!, {
           tasks: [{ ...task(first, "act", [], options()), claim: true, inProcess: true }],
           leaseMs: 60_000,
         }),
       });
-      const [eagerDone, ...ended] = await Promise.all([
+      const [, eagerDone, ...ended] = await Promise.all([
+        lead,
         eagerStep,
         ...ready.map((run, i) => journal.commitStep(stepAfter(run, i, { end: i }))),
       ]);
@@ -261,13 +279,7 @@ export function groupCommitConformance(h: HarnessRef): void {
       const { journal } = h();
       const lease = { owner: "engine-a", leaseMs: 30_000 };
       const taken = await start(journal);
-      const ids = [
-        `gc-${crypto.randomUUID()}`,
-        `gc-${crypto.randomUUID()}`,
-        taken.runId,
-        `gc-${crypto.randomUUID()}`,
-      ];
-      const starts = ids.map((runId, i) => {
+      const startOne = (runId: string, i: number) => {
         const call = {
           ...task(first, "act", [i], options()),
           claim: true as const,
@@ -283,17 +295,25 @@ export function groupCommitConformance(h: HarnessRef): void {
           namespace,
           workflowName: "wf",
           versionHash: "v1",
-          input: i === 0 ? null : { i },
+          input: i === 1 ? null : { i },
           lease,
           runId,
           firstStep: step,
         });
-      });
-      const settled = await Promise.allSettled(starts);
-      expect(settled.map((s) => s.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
-      await expectRejects(starts[2]!, ErrorCode.RunAlreadyExists);
+      };
+      // The first start of a burst (a lead, unchecked) goes out alone against a server.
+      const ids = [`gc-lead-${crypto.randomUUID()}`, ...[1, 2, 3].map(() => `gc-${crypto.randomUUID()}`)];
+      const settled = await Promise.allSettled(ids.map(startOne));
+      expect(settled.map((s) => s.status)).toEqual(ids.map(() => "fulfilled"));
+      // A burst with an id already taken: that start alone is refused.
+      const again = [`gc-lead-${crypto.randomUUID()}`, taken.runId, `gc-${crypto.randomUUID()}`].map(
+        (id, i) => startOne(id, 10 + i),
+      );
+      const second = await Promise.allSettled(again);
+      expect(second.map((s) => s.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+      await expectRejects(again[1]!, ErrorCode.RunAlreadyExists);
       const startedOf = (i: number) => (settled[i] as PromiseFulfilledResult<StartRunResult>).value;
-      for (const i of [0, 1, 3]) {
+      for (const i of [1, 2, 3]) {
         const started = startedOf(i);
         expect(started.created).toBe(true);
         expect(started.run).toMatchObject({
@@ -302,7 +322,7 @@ export function groupCommitConformance(h: HarnessRef): void {
           fencingToken: 1,
           leaseOwner: "engine-a",
         });
-        expect(started.run.input).toEqual(i === 0 ? null : { i });
+        expect(started.run.input).toEqual(i === 1 ? null : { i });
         expect(started.firstStep?.lastSeq).toBe(2);
         expect(started.firstStep?.claimedTasks?.map((c) => [c.identity, c.inProcess, c.runId])).toEqual([
           [first, true, ids[i]],
@@ -317,9 +337,9 @@ export function groupCommitConformance(h: HarnessRef): void {
       // The taken id's run is as it was; the new runs are inside their eager windows.
       expect((await journal.getRun(taken.runId))?.lastSeq).toBe(1);
       const claimed = await journal.claimRuns({ owner: "engine-b", limit: 10, leaseMs: 30_000 });
-      expect(claimed.map((c) => c.run.runId)).not.toContain(ids[0]);
+      expect(claimed.map((c) => c.run.runId)).not.toContain(ids[1]);
       // A started run goes on as any run: its in-process call finished by its next step.
-      const { firstStep: step, run } = startedOf(0);
+      const { firstStep: step, run } = startedOf(1);
       const claim = {
         lease: { runId: run.runId, owner: "engine-a", fencingToken: 1 },
         run,
@@ -330,7 +350,7 @@ export function groupCommitConformance(h: HarnessRef): void {
         stepAfter({ claim, call: step!.claimedTasks![0]!, lastSeq: 2 }, "done", { end: "ok" }),
       );
       expect(next.lastSeq).toBe(4);
-      expect((await journal.getRun(ids[0]!))?.status).toBe("completed");
+      expect((await journal.getRun(ids[1]!))?.status).toBe("completed");
     });
   });
 }
