@@ -41,10 +41,13 @@ describe("bench smoke run", () => {
           }
         }
       }
-      // Database work per workflow is counted for every peer on the server.
+      // Database work per workflow is counted for every peer on the server: at least one
+      // statement per step for the others; Continuum's group commit writes the steps of many
+      // runs with one statement, so for it only a count above zero is certain.
       for (const peer of ["continuum-pg", "dbos", "pg-boss", "graphile-worker", "pg-raw"] as const) {
         const t = results.find((r) => r.scenario === "throughput" && r.peer === peer);
-        expect(t?.metrics.statementsPerWf, peer).toBeGreaterThanOrEqual(3);
+        if (peer === "continuum-pg") expect(t?.metrics.statementsPerWf, peer).toBeGreaterThan(0);
+        else expect(t?.metrics.statementsPerWf, peer).toBeGreaterThanOrEqual(3);
       }
       // Every target can be judged from a run's figures.
       expect(checkTargets(aggregate(results)).map((c) => c.met)).not.toContain(undefined);

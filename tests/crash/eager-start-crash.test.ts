@@ -15,6 +15,27 @@ const steps = 5;
 
 describe("eager start with real processes and SIGKILL", () => {
   let crash: CrashDatabase;
+
+  /**
+   * Two more engines start; every run of `ids` must complete once, with a gap-free history of
+   * `steps` activity results, and the effects table must hold each step's effect exactly once.
+   */
+  async function completedByOthers(env: Record<string, string>, ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < 2; i += 1) crash.engines.push(startNodeProcess(engineScript, env));
+    await Promise.all(crash.engines.slice(-2).map((engine) => engine.waitForLine(/^READY/)));
+    const client = createClient({ journal: crash.journal });
+    // No deadline of our own: the runner's timeout reports a run that never completes.
+    const results = await Promise.all(ids.map((runId) => client.result(runId)));
+    expect(results).toEqual(ids.map(() => (steps * (steps - 1)) / 2));
+    for (const runId of ids) {
+      const history = await client.history(runId);
+      expect(history.map((event) => event.seq)).toEqual(history.map((_, index) => index + 1));
+      expect(history.filter((event) => event.kind === "activity_completed")).toHaveLength(steps);
+    }
+    const effects = await crash.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM crash_effects");
+    expect(Number(effects.rows[0]?.n)).toBe(ids.length * steps);
+  }
+
   beforeAll(async () => {
     crash = await openCrashDatabase("eager_crash");
   });
@@ -97,18 +118,7 @@ describe("eager start with real processes and SIGKILL", () => {
     expect(atKill.rows.filter((row) => Number(row.last_seq) < 2).length).toBeLessThanOrEqual(1);
     const heldAtKill = atKill.rows.filter((row) => row.lease_owner === `engine-${starter.pid}`).length;
 
-    for (let i = 0; i < 2; i += 1) crash.engines.push(startNodeProcess(engineScript, env));
-    await Promise.all(crash.engines.slice(-2).map((engine) => engine.waitForLine(/^READY/)));
-    const client = createClient({ journal: crash.journal });
-    const results = await Promise.all(ids.map((runId) => client.result(runId, { timeoutMs: 60_000 })));
-    expect(results).toEqual(ids.map(() => (steps * (steps - 1)) / 2));
-    for (const runId of ids) {
-      const history = await client.history(runId);
-      expect(history.map((event) => event.seq)).toEqual(history.map((_, index) => index + 1));
-      expect(history.filter((event) => event.kind === "activity_completed")).toHaveLength(steps);
-    }
-    const effects = await crash.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM crash_effects");
-    expect(Number(effects.rows[0]?.n)).toBe(ids.length * steps);
+    await completedByOthers(env, ids);
     console.log(
       `fresh eager start crash: starter ${starter.pid} acknowledged ${acknowledged.length} runs, ${ids.length} in the journal ` +
         `(${heldAtKill} still leased to it at SIGKILL); all completed by the other engines, ${ids.length * steps} effects exactly once`,
@@ -157,18 +167,7 @@ describe("eager start with real processes and SIGKILL", () => {
     expect(atKill.rows.filter((row) => Number(row.last_seq) < 2).length).toBeLessThanOrEqual(1);
     const heldAtKill = atKill.rows.filter((row) => row.lease_owner === `engine-${starter.pid}`).length;
 
-    for (let i = 0; i < 2; i += 1) crash.engines.push(startNodeProcess(engineScript, env));
-    await Promise.all(crash.engines.slice(-2).map((engine) => engine.waitForLine(/^READY/)));
-    const client = createClient({ journal: crash.journal });
-    const results = await Promise.all(ids.map((runId) => client.result(runId, { timeoutMs: 120_000 })));
-    expect(results).toEqual(ids.map(() => (steps * (steps - 1)) / 2));
-    for (const runId of ids) {
-      const history = await client.history(runId);
-      expect(history.map((event) => event.seq)).toEqual(history.map((_, index) => index + 1));
-      expect(history.filter((event) => event.kind === "activity_completed")).toHaveLength(steps);
-    }
-    const effects = await crash.sql.query<{ n: string }>("SELECT count(*)::text AS n FROM crash_effects");
-    expect(Number(effects.rows[0]?.n)).toBe(ids.length * steps);
+    await completedByOthers(env, ids);
     console.log(
       `group commit crash: starter ${starter.pid} acknowledged ${acknowledged.length} runs, ${ids.length} in the journal ` +
         `(${heldAtKill} still leased to it at SIGKILL); all completed by the other engines, ${ids.length * steps} effects exactly once`,

@@ -7,7 +7,7 @@ import { claimTasks } from "./claim-tasks.ts";
 import { claimQueuedTasks } from "./claim-queued-tasks.ts";
 import { commitStep } from "./commit-step.ts";
 import { commitStepsInBatch, fitsBatch, type BatchableStep } from "./commit-steps-in-batch.ts";
-import { createGroupCommit, type GroupCommitOptions } from "./group-commit.ts";
+import { createGroupCommit, type GroupCommit, type GroupCommitOptions } from "./group-commit.ts";
 import { batchableStart, startRunsInBatch } from "./start-runs-in-batch.ts";
 import { guardConnection, isStatementError } from "./database-unavailable.ts";
 import { retryConflicts } from "./retry-conflicts.ts";
@@ -119,27 +119,24 @@ export function createSqlJournal(db: SqlExecutor, options: SqlJournalOptions): J
   // Only an autocommit journal's sends are committed when sendSignal returns.
   const recent = db.isTransaction ? new RecentSignals(0) : new RecentSignals();
   // Group commit (group-commit.ts): one for steps, one for eager starts with their first steps.
-  const grouped = options.groupCommit !== false && !db.isTransaction;
-  const steps = grouped
-    ? createGroupCommit<BatchableStep, StepCommitResult>(
-        {
-          commitAlone: (step) => commitStep(db, step),
-          commitBatch: (batch) => commitStepsInBatch(db, batch),
-          failedBeforeCommit: isStatementError,
-        },
-        options.groupCommit,
-      )
-    : undefined;
-  const starts = grouped
-    ? createGroupCommit<FirstStepStart, StartRunResult>(
-        {
-          commitAlone: (start) => startRun(db, start),
-          commitBatch: (batch) => startRunsInBatch(db, batch),
-          failedBeforeCommit: isStatementError,
-        },
-        options.groupCommit,
-      )
-    : undefined;
+  const grouped = <W, R>(
+    commitAlone: (write: W) => Promise<R>,
+    commitBatch: (writes: readonly W[]) => Promise<(R | undefined)[]>,
+  ): GroupCommit<W, R> | undefined =>
+    options.groupCommit === false || db.isTransaction
+      ? undefined
+      : createGroupCommit(
+          { commitAlone, commitBatch, failedBeforeCommit: isStatementError },
+          options.groupCommit,
+        );
+  const steps = grouped<BatchableStep, StepCommitResult>(
+    (step) => commitStep(db, step),
+    (batch) => commitStepsInBatch(db, batch),
+  );
+  const starts = grouped<FirstStepStart, StartRunResult>(
+    (start) => startRun(db, start),
+    (batch) => startRunsInBatch(db, batch),
+  );
   const journal: Journal = {
     notifier: options.notifier,
     now: () => g("now", () => journalNow(db)),
