@@ -94,7 +94,7 @@ TABLE run_attribute_values
   CONSTRAINT FOREIGN KEY (run_id) REFERENCES continuum.runs(run_id) ON DELETE CASCADE
   CONSTRAINT PRIMARY KEY (run_id, name)
 
-TABLE runs
+TABLE runs WITH (fillfactor=50)
   run_id text NOT NULL
   namespace text NOT NULL
   workflow_id text NOT NULL

@@ -30,8 +30,10 @@ export async function dumpSchema(db: SqlExecutor): Promise<string> {
     partkey: string | null;
     bound: string | null;
     parent: string | null;
+    options: string | null;
   }>`
     SELECT c.relname AS name, c.relkind::text AS kind,
+      array_to_string(c.reloptions, ', ') AS options,
       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
       (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid) AS parent
@@ -43,7 +45,9 @@ export async function dumpSchema(db: SqlExecutor): Promise<string> {
       table.parent !== null
         ? `TABLE ${table.name} PARTITION OF ${table.parent} ${table.bound}`
         : `TABLE ${table.name}`;
-    lines.push(table.partkey === null ? header : `${header} PARTITION BY ${table.partkey}`);
+    const partitioned = table.partkey === null ? header : `${header} PARTITION BY ${table.partkey}`;
+    // Storage parameters (fillfactor) decide how updates are written: part of the schema.
+    lines.push(table.options === null ? partitioned : `${partitioned} WITH (${table.options})`);
     const columns = await sql<{ line: string }>`
       SELECT '  ' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
         || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END

@@ -1,0 +1,16 @@
+-- 0024: room on each runs page for the next version of its rows (issue 18).
+--
+-- A step rewrites its run row, and the rewrite is a HOT update (no new entry in any of the
+-- run's 13 indexes) only when the new version fits on the same page. Rows inserted together
+-- share a page: since group commit, the starts of a burst are one statement and their runs'
+-- steps come back together, so a full page pushed about a quarter of step updates off it
+-- (`node bench/src/budget.ts 400 50`: 52% of updates HOT, 32.6 index entries and 7.0 KB of WAL
+-- per 3-step workflow, against 67%, 27.8 and 6.4 KB one run at a time). Filled only half by
+-- inserts, a page keeps room for a version of each of its rows: 67%, 27.8 and 6.4 KB at 50
+-- runs in flight too, and 917-954 against 844-895 wf/s at 10 in flight, 1,645-1,725 against
+-- 1,517-1,526 at 50, in alternating pairs. The cost is space: a run row takes about twice the
+-- table pages a full page would give it until its run is deleted by retention.
+--
+-- Only pages written from now on are filled to the new mark; nothing is rewritten, and the
+-- lock (SHARE UPDATE EXCLUSIVE) is held for the catalog update alone.
+ALTER TABLE continuum.runs SET (fillfactor = 50);
