@@ -355,11 +355,10 @@ async function inboxAsAssumed(
 ): Promise<boolean> {
   if (delivered.length === 0) {
     if (!hasInbox) return true;
-    // `ready_since` may be the eager window's mark on an empty inbox (see
-    // commit-step-in-one-statement.ts), as after an eager start: look at the inbox itself.
-    const empty = await sql<{ empty: boolean }>`
-      SELECT NOT EXISTS (SELECT 1 FROM continuum.inbox WHERE run_id = ${runId}) AS empty`.execute(tx);
-    return empty.rows[0]?.empty === true;
+    // `ready_since` may be the eager window's mark on an empty inbox: look at the inbox itself.
+    const empty = await sql<{ e: boolean }>`
+      SELECT NOT EXISTS (SELECT 1 FROM continuum.inbox WHERE run_id = ${runId}) AS e`.execute(tx);
+    return empty.rows[0]?.e === true;
   }
   const found = await sql<{ ok: boolean }>`SELECT ${inboxHoldsDelivered(runId, delivered)} AS ok`.execute(tx);
   return found.rows[0]?.ok === true;
