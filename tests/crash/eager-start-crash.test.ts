@@ -16,6 +16,14 @@ const steps = 5;
 describe("eager start with real processes and SIGKILL", () => {
   let crash: CrashDatabase;
 
+  /** SIGKILLs `starter` once it printed `line`; the run ids it acknowledged until then. */
+  async function killedAfter(starter: ReturnType<typeof startNodeProcess>, line: RegExp): Promise<string[]> {
+    await starter.waitForLine(line);
+    starter.signal("SIGKILL");
+    await starter.exited;
+    return starter.output.filter((out) => out.startsWith("STARTED ")).map((out) => out.split(" ")[2] ?? "");
+  }
+
   /**
    * Two more engines start; every run of `ids` must complete once, with a gap-free history of
    * `steps` activity results, and the effects table must hold each step's effect exactly once.
@@ -98,12 +106,7 @@ describe("eager start with real processes and SIGKILL", () => {
       START_FRESH: "1",
     });
     crash.engines.push(starter);
-    await starter.waitForLine(/^STARTED 29 /);
-    starter.signal("SIGKILL");
-    await starter.exited;
-    const acknowledged = starter.output
-      .filter((line) => line.startsWith("STARTED "))
-      .map((line) => line.split(" ")[2] ?? "");
+    const acknowledged = await killedAfter(starter, /^STARTED 29 /);
     // What the journal holds at the kill: every run the starter created, acknowledged or not.
     const atKill = await crash.sql.query<{ run_id: string; last_seq: string; lease_owner: string | null }>(
       "SELECT run_id, last_seq::text, lease_owner FROM continuum.runs WHERE workflow_name = $1",
@@ -150,12 +153,7 @@ describe("eager start with real processes and SIGKILL", () => {
       START_FRESH: "1",
     });
     crash.engines.push(starter);
-    await starter.waitForLine(/^STARTED 1[0-9]{2} /);
-    starter.signal("SIGKILL");
-    await starter.exited;
-    const acknowledged = starter.output
-      .filter((line) => line.startsWith("STARTED "))
-      .map((line) => line.split(" ")[2] ?? "");
+    const acknowledged = await killedAfter(starter, /^STARTED 1[0-9]{2} /);
     const atKill = await crash.sql.query<{ run_id: string; last_seq: string; lease_owner: string | null }>(
       "SELECT run_id, last_seq::text, lease_owner FROM continuum.runs WHERE workflow_name = $1 AND NOT (run_id = ANY($2))",
       [crashFlowPlain.name, earlier],
